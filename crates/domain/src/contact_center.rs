@@ -1,0 +1,187 @@
+//! A contact center's settings: brand, message template, code and room options.
+//! Defaults are what a new contact center gets; `validate` names every bad field.
+
+use crate::validation::{FieldError, Validator, is_hex_colour};
+
+pub const SUPPORTED_LOCALES: [&str; 2] = ["en", "es"];
+pub const ROOM_TYPES: [&str; 4] = ["group", "group-small", "peer-to-peer", "go"];
+pub const DEFAULT_MESSAGE_TEMPLATE: &str = "Please join me on video: {{ join_url }}";
+
+/// Limits from Twilio (timeouts, participants) and from what makes sense for a
+/// chat escalation (a code living a week is already generous).
+pub const CODE_TTL_SECONDS: std::ops::RangeInclusive<i64> = 60..=7 * 24 * 3600;
+pub const TOKEN_TTL_SECONDS: std::ops::RangeInclusive<i64> = 60..=24 * 3600;
+pub const ROOM_TIMEOUT_MINUTES: std::ops::RangeInclusive<i32> = 1..=60;
+pub const MAX_PARTICIPANTS: std::ops::RangeInclusive<i32> = 2..=50;
+pub const MESSAGE_TEMPLATE_MAX: usize = 1000;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Branding {
+    pub display_name: String,
+    pub logo_url: Option<String>,
+    pub primary_colour: String,
+    pub accent_colour: String,
+    pub headline: String,
+    pub button_text: String,
+    pub locale: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoomSettings {
+    pub room_type: String,
+    pub empty_room_timeout_minutes: i32,
+    pub unused_room_timeout_minutes: i32,
+    pub max_participants: Option<i32>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContactCenterSettings {
+    pub branding: Branding,
+    pub message_template: String,
+    pub code_ttl_seconds: i64,
+    pub token_ttl_seconds: i64,
+    pub room: RoomSettings,
+}
+
+impl Branding {
+    pub fn default_for(name: &str) -> Self {
+        Self {
+            display_name: name.to_owned(),
+            logo_url: None,
+            primary_colour: "#1f4bd8".into(),
+            accent_colour: "#0f9d58".into(),
+            headline: "Your agent is ready to see you".into(),
+            button_text: "Join Video Room".into(),
+            locale: "en".into(),
+        }
+    }
+}
+
+impl Default for RoomSettings {
+    fn default() -> Self {
+        Self {
+            room_type: "group".into(),
+            empty_room_timeout_minutes: 5,
+            unused_room_timeout_minutes: 10,
+            max_participants: None,
+        }
+    }
+}
+
+impl ContactCenterSettings {
+    pub fn default_for(name: &str) -> Self {
+        Self {
+            branding: Branding::default_for(name),
+            message_template: DEFAULT_MESSAGE_TEMPLATE.into(),
+            code_ttl_seconds: 3600,
+            token_ttl_seconds: 3600,
+            room: RoomSettings::default(),
+        }
+    }
+
+    pub fn validate(&self) -> Result<(), Vec<FieldError>> {
+        let mut v = Validator::new();
+        let b = &self.branding;
+        v.check(non_blank(&b.display_name, 100), "branding.display_name", "must be 1-100 characters")
+            .check(
+                b.logo_url.as_deref().is_none_or(is_https_url),
+                "branding.logo_url",
+                "must be an https:// URL of at most 2000 characters",
+            )
+            .check(is_hex_colour(&b.primary_colour), "branding.primary_colour", "must be #rgb or #rrggbb")
+            .check(is_hex_colour(&b.accent_colour), "branding.accent_colour", "must be #rgb or #rrggbb")
+            .check(non_blank(&b.headline, 200), "branding.headline", "must be 1-200 characters")
+            .check(non_blank(&b.button_text, 40), "branding.button_text", "must be 1-40 characters")
+            .check(
+                SUPPORTED_LOCALES.contains(&b.locale.as_str()),
+                "branding.locale",
+                format!("must be one of {}", SUPPORTED_LOCALES.join(", ")),
+            )
+            .check(
+                non_blank(&self.message_template, MESSAGE_TEMPLATE_MAX),
+                "message_template",
+                format!("must be 1-{MESSAGE_TEMPLATE_MAX} characters"),
+            )
+            .check(
+                self.message_template.contains("join_url"),
+                "message_template",
+                "must use {{ join_url }} so the customer gets the link",
+            )
+            .check(
+                CODE_TTL_SECONDS.contains(&self.code_ttl_seconds),
+                "code_ttl_seconds",
+                format!("must be between {} and {}", CODE_TTL_SECONDS.start(), CODE_TTL_SECONDS.end()),
+            )
+            .check(
+                TOKEN_TTL_SECONDS.contains(&self.token_ttl_seconds),
+                "token_ttl_seconds",
+                format!("must be between {} and {}", TOKEN_TTL_SECONDS.start(), TOKEN_TTL_SECONDS.end()),
+            );
+        let r = &self.room;
+        v.check(
+            ROOM_TYPES.contains(&r.room_type.as_str()),
+            "room.room_type",
+            format!("must be one of {}", ROOM_TYPES.join(", ")),
+        )
+        .check(
+            ROOM_TIMEOUT_MINUTES.contains(&r.empty_room_timeout_minutes),
+            "room.empty_room_timeout_minutes",
+            "must be between 1 and 60",
+        )
+        .check(
+            ROOM_TIMEOUT_MINUTES.contains(&r.unused_room_timeout_minutes),
+            "room.unused_room_timeout_minutes",
+            "must be between 1 and 60",
+        )
+        .check(
+            r.max_participants.is_none_or(|n| MAX_PARTICIPANTS.contains(&n)),
+            "room.max_participants",
+            "must be between 2 and 50",
+        );
+        v.finish()
+    }
+}
+
+fn non_blank(s: &str, max_chars: usize) -> bool {
+    !s.trim().is_empty() && s.chars().count() <= max_chars
+}
+
+fn is_https_url(s: &str) -> bool {
+    s.len() <= 2000
+        && s.strip_prefix("https://").is_some_and(|rest| !rest.is_empty() && !rest.contains(char::is_whitespace))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_valid() {
+        ContactCenterSettings::default_for("Acme Support").validate().unwrap();
+    }
+
+    #[test]
+    fn every_bad_field_is_named() {
+        let mut s = ContactCenterSettings::default_for("x");
+        s.branding.primary_colour = "blue".into();
+        s.branding.logo_url = Some("http://insecure.example/logo.png".into());
+        s.branding.locale = "xx".into();
+        s.message_template = "Hi there".into();
+        s.code_ttl_seconds = 5;
+        s.room.empty_room_timeout_minutes = 0;
+        s.room.max_participants = Some(100);
+        let fields: Vec<String> = s.validate().unwrap_err().into_iter().map(|e| e.field).collect();
+        assert_eq!(
+            fields,
+            [
+                "branding.logo_url",
+                "branding.primary_colour",
+                "branding.locale",
+                "message_template",
+                "code_ttl_seconds",
+                "room.empty_room_timeout_minutes",
+                "room.max_participants"
+            ]
+        );
+    }
+}

@@ -1,0 +1,12 @@
+//! Pure domain logic for chat-to-video escalation. No I/O, no async runtime,
+//! no framework types: everything here is testable without a database.
+
+pub mod access;
+pub mod api_key;
+pub mod contact_center;
+pub mod room_code;
+pub mod secret;
+pub mod validation;
+pub mod vault;
+
+pub use secret::Secret;

@@ -1,0 +1,167 @@
+use chrono::Utc;
+use escalate_domain::Secret;
+use escalate_store::SessionRecord;
+use poem::Request;
+use poem_openapi::payload::Json;
+use poem_openapi::{ApiResponse, Object, OpenApi};
+use uuid::Uuid;
+
+use super::Tag;
+use super::views::{TenantView, UserView};
+use crate::auth::{Actor, TenantAuth, client_ip, password, session};
+use crate::error::{ApiError, ApiResult};
+use crate::rate_limit::Decision;
+use crate::state::AppState;
+use poem::web::Data;
+
+pub struct AuthApi;
+
+#[derive(Object)]
+struct LoginRequest {
+    email: String,
+    password: String,
+}
+
+#[derive(Object)]
+struct SessionView {
+    user: UserView,
+    tenant: TenantView,
+    /// Send this as `X-CSRF-Token` on every unsafe request made with the cookie.
+    csrf_token: String,
+    expires_at: chrono::DateTime<Utc>,
+}
+
+#[derive(ApiResponse)]
+enum LoginResponse {
+    /// Signed in; the session cookie is set.
+    #[oai(status = 200)]
+    Ok(Json<SessionView>, #[oai(header = "Set-Cookie")] String),
+}
+
+#[derive(ApiResponse)]
+enum LogoutResponse {
+    /// Signed out; the cookie is cleared.
+    #[oai(status = 204)]
+    Done(#[oai(header = "Set-Cookie")] String),
+}
+
+#[derive(Object)]
+struct Me {
+    tenant: TenantView,
+    /// `user` or `api_key`.
+    kind: String,
+    user: Option<UserView>,
+    api_key_id: Option<Uuid>,
+    /// What this caller may do: `view_metrics`, `manage_escalations`, `manage_settings`.
+    permissions: Vec<String>,
+}
+
+#[derive(Object)]
+struct ChangePassword {
+    current_password: String,
+    new_password: String,
+}
+
+#[OpenApi(tag = "Tag::Auth")]
+impl AuthApi {
+    /// Sign in with email and password.
+    ///
+    /// Rate-limited per client address and per email; answers 429 with
+    /// `Retry-After` when exceeded, and the same 401 for an unknown email and a
+    /// wrong password.
+    #[oai(path = "/v1/auth/login", method = "post", operation_id = "login")]
+    async fn login(&self, state: Data<&AppState>, req: &Request, body: Json<LoginRequest>) -> ApiResult<LoginResponse> {
+        let email = body.0.email.trim().to_lowercase();
+        let pw = Secret::new(body.0.password);
+        let ip = client_ip(req, state.config.trust_proxy_headers);
+        for (key, limit) in [
+            (format!("login:ip:{ip}"), state.config.limits.login_per_ip),
+            (format!("login:email:{email}"), state.config.limits.login_per_email),
+        ] {
+            if let Decision::Limited { retry_after } = state.limiter.hit(&key, limit).await {
+                tracing::warn!(%ip, "sign-in rate limit hit");
+                return Err(ApiError::rate_limited(retry_after.as_secs_f64().ceil() as u64));
+            }
+        }
+        let user = state.store.find_user_by_email(&email).await?;
+        let ok = password::verify(pw, user.as_ref().map(|u| u.password_hash.clone())).await?;
+        let Some(user) = user.filter(|_| ok) else {
+            return Err(ApiError::unauthorized("wrong email or password").with_code("invalid_credentials"));
+        };
+        state.limiter.reset(&format!("login:email:{email}")).await;
+
+        let now = Utc::now();
+        let token = session::new_token();
+        let ttl = state.config.session_ttl;
+        let expires_at = now + chrono::Duration::from_std(ttl).map_err(ApiError::internal)?;
+        let csrf_token = session::new_token();
+        state
+            .store
+            .create_session(SessionRecord {
+                id: Uuid::now_v7(),
+                tenant_id: user.tenant_id,
+                user_id: user.id,
+                token_hash: session::hash(&token),
+                csrf_token: csrf_token.clone(),
+                created_at: now,
+                expires_at,
+            })
+            .await?;
+        state.store.record_login(user.id, now).await?;
+        let tenant = state.store.tenant(escalate_store::TenantScope::new(user.tenant_id)).await?;
+        let cookie = session::cookie(&token, ttl.as_secs(), state.config.cookie_secure());
+        Ok(LoginResponse::Ok(
+            Json(SessionView { user: user.into(), tenant: tenant.into(), csrf_token, expires_at }),
+            cookie,
+        ))
+    }
+
+    /// Sign out: ends the session behind the cookie.
+    #[oai(path = "/v1/auth/logout", method = "post", operation_id = "logout")]
+    async fn logout(&self, state: Data<&AppState>, req: &Request, auth: TenantAuth) -> ApiResult<LogoutResponse> {
+        if !matches!(auth.principal().actor, Actor::User { .. }) {
+            return Err(ApiError::bad_request("not_a_session", "API keys have no session; revoke the key instead"));
+        }
+        if let Some(cookie) = req.cookie().get(session::COOKIE) {
+            state.store.delete_session(&session::hash(cookie.value_str())).await?;
+        }
+        Ok(LogoutResponse::Done(session::clear_cookie(state.config.cookie_secure())))
+    }
+
+    /// Who is calling, for which tenant, allowed to do what.
+    #[oai(path = "/v1/me", method = "get", operation_id = "me")]
+    async fn me(&self, state: Data<&AppState>, auth: TenantAuth) -> ApiResult<Json<Me>> {
+        use escalate_domain::access::Permission::*;
+        let p = auth.principal();
+        let tenant = state.store.tenant(p.scope).await?;
+        let permissions = [(ViewMetrics, "view_metrics"), (ManageEscalations, "manage_escalations"), (ManageSettings, "manage_settings")]
+            .into_iter()
+            .filter(|(perm, _)| p.can(*perm))
+            .map(|(_, name)| name.to_owned())
+            .collect();
+        let (kind, user, api_key_id) = match &p.actor {
+            Actor::User { id, .. } => ("user", Some(state.store.user(p.scope, *id).await?.into()), None),
+            Actor::ApiKey { id, .. } => ("api_key", None, Some(*id)),
+        };
+        Ok(Json(Me { tenant: tenant.into(), kind: kind.into(), user, api_key_id, permissions }))
+    }
+
+    /// Change the signed-in user's password.
+    #[oai(path = "/v1/me/password", method = "put", operation_id = "changePassword")]
+    async fn change_password(&self, state: Data<&AppState>, auth: TenantAuth, body: Json<ChangePassword>) -> ApiResult<()> {
+        let p = auth.principal();
+        let Actor::User { id, .. } = p.actor else {
+            return Err(ApiError::bad_request("not_a_session", "only a signed-in user has a password"));
+        };
+        let user = state.store.user(p.scope, id).await?;
+        if !password::verify(Secret::new(body.0.current_password), Some(user.password_hash)).await? {
+            return Err(ApiError::field("current_password", "is wrong"));
+        }
+        password::check_strength(&body.0.new_password).map_err(|_| {
+            ApiError::field("new_password", format!("must be {}-{} characters", password::MIN_LEN, password::MAX_LEN))
+        })?;
+        let hash = password::hash(Secret::new(body.0.new_password)).await?;
+        state.store.set_user_password(p.scope, id, &hash).await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,337 @@
+use chrono::{DateTime, Utc};
+use escalate_domain::access::Permission;
+use escalate_domain::contact_center::ContactCenterSettings;
+use escalate_domain::validation::is_slug;
+use escalate_store::ContactCenterRecord;
+use escalate_store::repos::ContactCenterInput;
+use poem::web::Data;
+use poem_openapi::param::Path;
+use poem_openapi::payload::Json;
+use poem_openapi::types::MaybeUndefined;
+use poem_openapi::{ApiResponse, Enum, Object, OpenApi};
+use uuid::Uuid;
+
+use super::Tag;
+use crate::auth::TenantAuth;
+use crate::error::{ApiError, ApiResult};
+use crate::message_template;
+use crate::services::{conflict_on, slugify};
+use crate::state::AppState;
+
+pub struct ContactCentersApi;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[oai(rename_all = "kebab-case")]
+pub enum RoomType {
+    Group,
+    GroupSmall,
+    PeerToPeer,
+    Go,
+}
+
+impl RoomType {
+    fn as_str(self) -> &'static str {
+        match self {
+            RoomType::Group => "group",
+            RoomType::GroupSmall => "group-small",
+            RoomType::PeerToPeer => "peer-to-peer",
+            RoomType::Go => "go",
+        }
+    }
+
+    fn parse(s: &str) -> Self {
+        match s {
+            "group-small" => RoomType::GroupSmall,
+            "peer-to-peer" => RoomType::PeerToPeer,
+            "go" => RoomType::Go,
+            _ => RoomType::Group,
+        }
+    }
+}
+
+/// How the customer's join page looks.
+#[derive(Object)]
+struct Branding {
+    display_name: String,
+    logo_url: Option<String>,
+    /// `#rgb` or `#rrggbb`.
+    primary_colour: String,
+    accent_colour: String,
+    headline: String,
+    button_text: String,
+    /// `en` or `es`.
+    locale: String,
+}
+
+#[derive(Object)]
+struct RoomSettings {
+    room_type: RoomType,
+    /// Minutes an empty room stays open after everyone left (1-60).
+    empty_room_timeout_minutes: i32,
+    /// Minutes a room nobody joined stays open (1-60).
+    unused_room_timeout_minutes: i32,
+    max_participants: Option<i32>,
+}
+
+#[derive(Object)]
+#[oai(rename = "ContactCenter")]
+struct ContactCenterView {
+    id: Uuid,
+    name: String,
+    slug: String,
+    branding: Branding,
+    /// minijinja template of the chat message; variables: join_url, agent_name, expires_at, code.
+    message_template: String,
+    /// How long a room code (the customer's link) stays valid.
+    code_ttl_seconds: i64,
+    /// Lifetime of the Twilio access tokens handed out.
+    token_ttl_seconds: i64,
+    room: RoomSettings,
+    /// Where Twilio must send room status callbacks for this contact center.
+    status_callback_url: String,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+/// Any subset of the branding; omitted fields keep their value.
+#[derive(Object, Default)]
+struct BrandingPatch {
+    display_name: Option<String>,
+    /// `null` removes the logo.
+    logo_url: MaybeUndefined<String>,
+    primary_colour: Option<String>,
+    accent_colour: Option<String>,
+    headline: Option<String>,
+    button_text: Option<String>,
+    locale: Option<String>,
+}
+
+#[derive(Object, Default)]
+struct RoomPatch {
+    room_type: Option<RoomType>,
+    empty_room_timeout_minutes: Option<i32>,
+    unused_room_timeout_minutes: Option<i32>,
+    /// `null` means Twilio's default.
+    max_participants: MaybeUndefined<i32>,
+}
+
+#[derive(Object)]
+struct CreateContactCenter {
+    name: String,
+    /// Defaults to one made from the name; unique within the tenant.
+    slug: Option<String>,
+    branding: Option<BrandingPatch>,
+    message_template: Option<String>,
+    code_ttl_seconds: Option<i64>,
+    token_ttl_seconds: Option<i64>,
+    room: Option<RoomPatch>,
+}
+
+#[derive(Object)]
+struct UpdateContactCenter {
+    name: Option<String>,
+    slug: Option<String>,
+    branding: Option<BrandingPatch>,
+    message_template: Option<String>,
+    code_ttl_seconds: Option<i64>,
+    token_ttl_seconds: Option<i64>,
+    room: Option<RoomPatch>,
+}
+
+#[derive(ApiResponse)]
+enum CreateResponse {
+    #[oai(status = 201)]
+    Created(Json<ContactCenterView>),
+}
+
+#[derive(ApiResponse)]
+enum Deleted {
+    #[oai(status = 204)]
+    Done,
+}
+
+struct Patch<'a> {
+    branding: Option<&'a BrandingPatch>,
+    message_template: Option<&'a String>,
+    code_ttl_seconds: Option<i64>,
+    token_ttl_seconds: Option<i64>,
+    room: Option<&'a RoomPatch>,
+}
+
+fn apply(s: &mut ContactCenterSettings, p: Patch<'_>) {
+    if let Some(b) = p.branding {
+        let t = &mut s.branding;
+        set(&mut t.display_name, &b.display_name);
+        match &b.logo_url {
+            MaybeUndefined::Value(v) => t.logo_url = Some(v.clone()),
+            MaybeUndefined::Null => t.logo_url = None,
+            MaybeUndefined::Undefined => {}
+        }
+        set(&mut t.primary_colour, &b.primary_colour);
+        set(&mut t.accent_colour, &b.accent_colour);
+        set(&mut t.headline, &b.headline);
+        set(&mut t.button_text, &b.button_text);
+        set(&mut t.locale, &b.locale);
+    }
+    if let Some(m) = p.message_template {
+        s.message_template = m.clone();
+    }
+    if let Some(v) = p.code_ttl_seconds {
+        s.code_ttl_seconds = v;
+    }
+    if let Some(v) = p.token_ttl_seconds {
+        s.token_ttl_seconds = v;
+    }
+    if let Some(r) = p.room {
+        if let Some(t) = r.room_type {
+            s.room.room_type = t.as_str().to_owned();
+        }
+        if let Some(v) = r.empty_room_timeout_minutes {
+            s.room.empty_room_timeout_minutes = v;
+        }
+        if let Some(v) = r.unused_room_timeout_minutes {
+            s.room.unused_room_timeout_minutes = v;
+        }
+        match r.max_participants {
+            MaybeUndefined::Value(v) => s.room.max_participants = Some(v),
+            MaybeUndefined::Null => s.room.max_participants = None,
+            MaybeUndefined::Undefined => {}
+        }
+    }
+}
+
+fn set(target: &mut String, value: &Option<String>) {
+    if let Some(v) = value {
+        *target = v.trim().to_owned();
+    }
+}
+
+fn validate(name: &str, slug: &str, settings: &ContactCenterSettings) -> ApiResult<()> {
+    let mut errors = settings.validate().err().unwrap_or_default();
+    if name.is_empty() || name.chars().count() > 100 {
+        errors.insert(0, escalate_domain::validation::FieldError::new("name", "must be 1-100 characters"));
+    }
+    if !is_slug(slug) {
+        errors.insert(0, escalate_domain::validation::FieldError::new("slug", "must be 2-48 lowercase letters, digits and single hyphens"));
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::validation(errors));
+    }
+    message_template::validate(&settings.message_template)
+}
+
+fn view(state: &AppState, r: ContactCenterRecord) -> ContactCenterView {
+    let s = r.settings();
+    ContactCenterView {
+        status_callback_url: format!("{}/v1/webhooks/twilio/rooms/{}", state.config.public_base_url, r.id),
+        id: r.id,
+        name: r.name,
+        slug: r.slug,
+        branding: Branding {
+            display_name: s.branding.display_name,
+            logo_url: s.branding.logo_url,
+            primary_colour: s.branding.primary_colour,
+            accent_colour: s.branding.accent_colour,
+            headline: s.branding.headline,
+            button_text: s.branding.button_text,
+            locale: s.branding.locale,
+        },
+        message_template: s.message_template,
+        code_ttl_seconds: s.code_ttl_seconds,
+        token_ttl_seconds: s.token_ttl_seconds,
+        room: RoomSettings {
+            room_type: RoomType::parse(&s.room.room_type),
+            empty_room_timeout_minutes: s.room.empty_room_timeout_minutes,
+            unused_room_timeout_minutes: s.room.unused_room_timeout_minutes,
+            max_participants: s.room.max_participants,
+        },
+        created_at: r.created_at,
+        updated_at: r.updated_at,
+    }
+}
+
+#[OpenApi(tag = "Tag::ContactCenters")]
+impl ContactCentersApi {
+    /// The tenant's contact centers.
+    #[oai(path = "/v1/contact-centers", method = "get", operation_id = "listContactCenters")]
+    async fn list(&self, state: Data<&AppState>, auth: TenantAuth) -> ApiResult<Json<Vec<ContactCenterView>>> {
+        let scope = auth.principal().any();
+        Ok(Json(state.store.list_contact_centers(scope).await?.into_iter().map(|r| view(&state, r)).collect()))
+    }
+
+    /// Create a contact center; omitted settings get sensible defaults.
+    #[oai(path = "/v1/contact-centers", method = "post", operation_id = "createContactCenter")]
+    async fn create(&self, state: Data<&AppState>, auth: TenantAuth, body: Json<CreateContactCenter>) -> ApiResult<CreateResponse> {
+        let scope = auth.principal().require(Permission::ManageSettings)?;
+        let b = body.0;
+        let name = b.name.trim().to_owned();
+        let slug = b.slug.clone().unwrap_or_else(|| slugify(&name));
+        let mut settings = ContactCenterSettings::default_for(&name);
+        apply(
+            &mut settings,
+            Patch {
+                branding: b.branding.as_ref(),
+                message_template: b.message_template.as_ref(),
+                code_ttl_seconds: b.code_ttl_seconds,
+                token_ttl_seconds: b.token_ttl_seconds,
+                room: b.room.as_ref(),
+            },
+        );
+        validate(&name, &slug, &settings)?;
+        let record = state
+            .store
+            .create_contact_center(scope, ContactCenterInput { name: &name, slug: &slug, settings: &settings }, Utc::now())
+            .await
+            .map_err(|e| conflict_on(e, "slug", "slug_taken").with_field("slug"))?;
+        Ok(CreateResponse::Created(Json(view(&state, record))))
+    }
+
+    /// One contact center.
+    #[oai(path = "/v1/contact-centers/:cc", method = "get", operation_id = "getContactCenter")]
+    async fn get(&self, state: Data<&AppState>, auth: TenantAuth, cc: Path<Uuid>) -> ApiResult<Json<ContactCenterView>> {
+        let scope = auth.principal().any();
+        Ok(Json(view(&state, state.store.contact_center(scope, cc.0).await?)))
+    }
+
+    /// Change some settings; omitted fields keep their value.
+    #[oai(path = "/v1/contact-centers/:cc", method = "patch", operation_id = "updateContactCenter")]
+    async fn update(
+        &self,
+        state: Data<&AppState>,
+        auth: TenantAuth,
+        cc: Path<Uuid>,
+        body: Json<UpdateContactCenter>,
+    ) -> ApiResult<Json<ContactCenterView>> {
+        let scope = auth.principal().require(Permission::ManageSettings)?;
+        let current = state.store.contact_center(scope, cc.0).await?;
+        let b = body.0;
+        let name = b.name.as_deref().map(str::trim).unwrap_or(&current.name).to_owned();
+        let slug = b.slug.clone().unwrap_or_else(|| current.slug.clone());
+        let mut settings = current.settings();
+        apply(
+            &mut settings,
+            Patch {
+                branding: b.branding.as_ref(),
+                message_template: b.message_template.as_ref(),
+                code_ttl_seconds: b.code_ttl_seconds,
+                token_ttl_seconds: b.token_ttl_seconds,
+                room: b.room.as_ref(),
+            },
+        );
+        validate(&name, &slug, &settings)?;
+        let record = state
+            .store
+            .update_contact_center(scope, cc.0, ContactCenterInput { name: &name, slug: &slug, settings: &settings }, Utc::now())
+            .await
+            .map_err(|e| conflict_on(e, "slug", "slug_taken").with_field("slug"))?;
+        Ok(Json(view(&state, record)))
+    }
+
+    /// Delete a contact center with its credentials and escalation history.
+    #[oai(path = "/v1/contact-centers/:cc", method = "delete", operation_id = "deleteContactCenter")]
+    async fn delete(&self, state: Data<&AppState>, auth: TenantAuth, cc: Path<Uuid>) -> ApiResult<Deleted> {
+        let scope = auth.principal().require(Permission::ManageSettings)?;
+        state.store.delete_contact_center(scope, cc.0).await?;
+        Ok(Deleted::Done)
+    }
+}

@@ -1,0 +1,116 @@
+use chrono::{DateTime, Utc};
+use escalate_domain::Secret;
+use escalate_domain::access::Permission;
+use escalate_store::TwilioCredentialRecord;
+use poem::web::Data;
+use poem_openapi::param::Path;
+use poem_openapi::payload::Json;
+use poem_openapi::{ApiResponse, Object, OpenApi};
+use uuid::Uuid;
+
+use super::Tag;
+use crate::auth::TenantAuth;
+use crate::error::ApiResult;
+use crate::services::credentials::{self, CredentialsInput};
+use crate::state::AppState;
+
+pub struct CredentialsApi;
+
+/// Write-only: secrets go in and never come back.
+#[derive(Object)]
+struct PutCredentials {
+    /// `AC` + 32 hex digits.
+    account_sid: String,
+    /// `SK` + 32 hex digits: the API key used for rooms, messages and tokens.
+    api_key_sid: String,
+    api_key_secret: String,
+    /// Used only to check Twilio's webhook signatures.
+    auth_token: String,
+    /// Check the credentials with Twilio before saving (default true).
+    #[oai(default = "default_true")]
+    verify: bool,
+}
+
+fn default_true() -> bool {
+    true
+}
+
+#[derive(Object)]
+#[oai(rename = "TwilioCredentials")]
+struct CredentialsView {
+    account_sid: String,
+    api_key_sid: String,
+    /// Masked: only the last four characters.
+    api_key_secret: String,
+    /// Masked: only the last four characters.
+    auth_token: String,
+    /// When Twilio last accepted these credentials; null if never checked.
+    verified_at: Option<DateTime<Utc>>,
+    updated_at: DateTime<Utc>,
+}
+
+#[derive(ApiResponse)]
+enum Deleted {
+    #[oai(status = 204)]
+    Done,
+}
+
+async fn view(state: &AppState, scope: escalate_store::TenantScope, r: TwilioCredentialRecord) -> ApiResult<CredentialsView> {
+    let plain = credentials::open(state, scope, &r).await?;
+    Ok(CredentialsView {
+        account_sid: r.account_sid,
+        api_key_sid: r.api_key_sid,
+        api_key_secret: plain.api_key_secret.masked_tail(4),
+        auth_token: plain.auth_token.masked_tail(4),
+        verified_at: r.verified_at,
+        updated_at: r.updated_at,
+    })
+}
+
+#[OpenApi(tag = "Tag::TwilioCredentials")]
+impl CredentialsApi {
+    /// Store (or replace) the contact center's Twilio credentials.
+    ///
+    /// They are checked with Twilio first unless `verify` is false; on
+    /// rejection nothing is stored (422 `twilio_credentials_rejected`).
+    #[oai(path = "/v1/contact-centers/:cc/twilio-credentials", method = "put", operation_id = "putTwilioCredentials")]
+    async fn put(&self, state: Data<&AppState>, auth: TenantAuth, cc: Path<Uuid>, body: Json<PutCredentials>) -> ApiResult<Json<CredentialsView>> {
+        let scope = auth.principal().require(Permission::ManageSettings)?;
+        let b = body.0;
+        let input = CredentialsInput {
+            account_sid: b.account_sid.trim().to_owned(),
+            api_key_sid: b.api_key_sid.trim().to_owned(),
+            api_key_secret: Secret::new(b.api_key_secret.trim()),
+            auth_token: Secret::new(b.auth_token.trim()),
+        };
+        let record = credentials::put(&state, scope, cc.0, input, b.verify).await?;
+        Ok(Json(view(&state, scope, record).await?))
+    }
+
+    /// The SIDs and masked secrets.
+    #[oai(path = "/v1/contact-centers/:cc/twilio-credentials", method = "get", operation_id = "getTwilioCredentials")]
+    async fn get(&self, state: Data<&AppState>, auth: TenantAuth, cc: Path<Uuid>) -> ApiResult<Json<CredentialsView>> {
+        let scope = auth.principal().require(Permission::ManageSettings)?;
+        let record = state.store.credentials(scope, cc.0).await?;
+        Ok(Json(view(&state, scope, record).await?))
+    }
+
+    /// Check the stored credentials with Twilio now.
+    #[oai(path = "/v1/contact-centers/:cc/twilio-credentials/verify", method = "post", operation_id = "verifyTwilioCredentials")]
+    async fn verify(&self, state: Data<&AppState>, auth: TenantAuth, cc: Path<Uuid>) -> ApiResult<Json<CredentialsView>> {
+        let scope = auth.principal().require(Permission::ManageSettings)?;
+        let creds = credentials::load(&state, scope, cc.0).await?;
+        credentials::check_with_twilio(&state, creds).await?;
+        state.store.mark_credentials_verified(scope, cc.0, Utc::now()).await?;
+        let record = state.store.credentials(scope, cc.0).await?;
+        Ok(Json(view(&state, scope, record).await?))
+    }
+
+    /// Remove the credentials.
+    #[oai(path = "/v1/contact-centers/:cc/twilio-credentials", method = "delete", operation_id = "deleteTwilioCredentials")]
+    async fn delete(&self, state: Data<&AppState>, auth: TenantAuth, cc: Path<Uuid>) -> ApiResult<Deleted> {
+        let scope = auth.principal().require(Permission::ManageSettings)?;
+        state.store.delete_credentials(scope, cc.0).await?;
+        Ok(Deleted::Done)
+    }
+}

@@ -1,0 +1,62 @@
+//! The REST API, one module per feature. Handlers stay thin: parse, check
+//! permission, call the store or a service, map the result.
+
+mod api_keys;
+mod auth;
+mod contact_centers;
+mod credentials;
+mod platform;
+mod tenant;
+mod users;
+pub mod views;
+
+use poem_openapi::{OpenApiService, Tags};
+
+#[derive(Tags)]
+pub enum Tag {
+    /// Sign in and out of the dashboard; who am I.
+    Auth,
+    /// The tenant's own profile.
+    Tenant,
+    /// People who can sign in to the dashboard.
+    Users,
+    /// Keys for integrations and the Flex plugin.
+    ApiKeys,
+    /// Contact centers: brand, message template, code and room settings.
+    ContactCenters,
+    /// A contact center's Twilio credentials (write-only secrets).
+    TwilioCredentials,
+    /// Operator routes: tenants.
+    Platform,
+}
+
+pub type Apis = (
+    auth::AuthApi,
+    tenant::TenantApi,
+    users::UsersApi,
+    api_keys::ApiKeysApi,
+    contact_centers::ContactCentersApi,
+    credentials::CredentialsApi,
+    platform::PlatformApi,
+);
+
+pub fn service() -> OpenApiService<Apis, ()> {
+    OpenApiService::new(
+        (
+            auth::AuthApi,
+            tenant::TenantApi,
+            users::UsersApi,
+            api_keys::ApiKeysApi,
+            contact_centers::ContactCentersApi,
+            credentials::CredentialsApi,
+            platform::PlatformApi,
+        ),
+        "Escalate API",
+        env!("CARGO_PKG_VERSION"),
+    )
+    .description(
+        "Chat-to-video escalation for Twilio Flex contact centers. Errors are application/problem+json \
+         with a stable `code`. Authenticate with a tenant API key (`Authorization: Bearer esk_…`) or a \
+         dashboard session cookie (unsafe methods then need `X-CSRF-Token`).",
+    )
+}

@@ -1,0 +1,38 @@
+use chrono::Utc;
+use escalate_domain::access::Permission;
+use poem::web::Data;
+use poem_openapi::payload::Json;
+use poem_openapi::{Object, OpenApi};
+
+use super::Tag;
+use super::views::TenantView;
+use crate::auth::TenantAuth;
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+
+pub struct TenantApi;
+
+#[derive(Object)]
+struct UpdateTenant {
+    name: String,
+}
+
+#[OpenApi(tag = "Tag::Tenant")]
+impl TenantApi {
+    /// The caller's tenant.
+    #[oai(path = "/v1/tenant", method = "get", operation_id = "getTenant")]
+    async fn get(&self, state: Data<&AppState>, auth: TenantAuth) -> ApiResult<Json<TenantView>> {
+        Ok(Json(state.store.tenant(auth.principal().any()).await?.into()))
+    }
+
+    /// Rename the tenant.
+    #[oai(path = "/v1/tenant", method = "patch", operation_id = "updateTenant")]
+    async fn update(&self, state: Data<&AppState>, auth: TenantAuth, body: Json<UpdateTenant>) -> ApiResult<Json<TenantView>> {
+        let scope = auth.principal().require(Permission::ManageSettings)?;
+        let name = body.0.name.trim();
+        if name.is_empty() || name.chars().count() > 200 {
+            return Err(ApiError::field("name", "must be 1-200 characters"));
+        }
+        Ok(Json(state.store.rename_tenant(scope, name, Utc::now()).await?.into()))
+    }
+}

@@ -1,0 +1,13 @@
+//! Authentication (who is calling) and authorisation (may they).
+//!
+//! Tenant callers are users with a session cookie or integrations with an API
+//! key; both become a [`Principal`] carrying the tenant scope every store call
+//! needs. The platform operator authenticates with the configured token.
+
+mod extract;
+pub mod password;
+mod principal;
+pub mod session;
+
+pub use extract::{OperatorAuth, TenantAuth, client_ip};
+pub use principal::{Actor, Principal};

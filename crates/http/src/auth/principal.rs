@@ -1,0 +1,45 @@
+use escalate_domain::access::{Permission, Role, Scope};
+use escalate_store::TenantScope;
+use uuid::Uuid;
+
+use crate::error::{ApiError, ApiResult};
+
+#[derive(Debug, Clone)]
+pub enum Actor {
+    User { id: Uuid, role: Role },
+    ApiKey { id: Uuid, scopes: Vec<Scope> },
+}
+
+/// An authenticated tenant caller.
+#[derive(Debug, Clone)]
+pub struct Principal {
+    pub scope: TenantScope,
+    pub actor: Actor,
+}
+
+impl Principal {
+    pub fn can(&self, p: Permission) -> bool {
+        match &self.actor {
+            Actor::User { role, .. } => role.grants(p),
+            Actor::ApiKey { scopes, .. } => scopes.iter().any(|s| s.grants(p)),
+        }
+    }
+
+    /// The tenant scope, if the caller holds `p`.
+    pub fn require(&self, p: Permission) -> ApiResult<TenantScope> {
+        if self.can(p) {
+            Ok(self.scope)
+        } else {
+            Err(ApiError::forbidden(match &self.actor {
+                Actor::User { .. } => "your role does not allow this",
+                Actor::ApiKey { .. } => "this API key's scopes do not allow this",
+            }))
+        }
+    }
+
+    /// Reading tenant configuration (contact centers, the tenant profile):
+    /// any permission at all, since every role needs to see what exists.
+    pub fn any(&self) -> TenantScope {
+        self.scope
+    }
+}

@@ -1,0 +1,47 @@
+//! The HTTP surface of the service: the REST API (poem-openapi), health
+//! routes, and the middleware every request passes through.
+
+pub mod api;
+pub mod auth;
+pub mod config;
+pub mod error;
+pub mod message_template;
+pub mod rate_limit;
+pub mod request_id;
+pub mod services;
+pub mod state;
+
+mod body_errors;
+mod health;
+mod middleware;
+
+use poem::middleware::CatchPanic;
+use poem::{Endpoint, EndpointExt, IntoResponse, Route, get};
+
+pub use config::HttpConfig;
+pub use state::{AppState, Inner as AppStateParts};
+
+/// The whole application as one poem endpoint.
+pub fn app(state: AppState) -> impl Endpoint {
+    let api = api::service();
+    Route::new()
+        .at("/healthz", get(health::healthz))
+        .at("/readyz", get(health::readyz))
+        .at("/openapi.json", api.spec_endpoint())
+        .nest("/docs", api.swagger_ui())
+        .nest("/", api)
+        // A bug must cost one request a 500 problem, never the connection.
+        .with(CatchPanic::new().with_handler(|_| error::ApiError::internal("a handler panicked").into_response()))
+        .data(state)
+        .around(middleware::request)
+}
+
+/// The OpenAPI document as YAML: what `openapi.yaml` in the repository holds.
+pub fn openapi_yaml() -> String {
+    api::service().spec_yaml()
+}
+
+/// The OpenAPI document as JSON, as served at `/openapi.json`.
+pub fn openapi_json() -> String {
+    api::service().spec()
+}

@@ -1,0 +1,76 @@
+//! The outermost layer: a request id for every request, one span and one log
+//! line per request, a bound on body size, and every error rendered as
+//! problem+json.
+
+use std::time::Instant;
+
+use poem::http::StatusCode;
+use poem::{Endpoint, IntoResponse, Request, Response};
+use tracing::Instrument;
+
+use crate::error::{ApiError, into_problem};
+use crate::state::AppState;
+use crate::{body_errors, request_id};
+
+pub async fn request<E: Endpoint>(ep: E, mut req: Request) -> poem::Result<Response> {
+    let id = request_id::from_header(req.header(request_id::HEADER));
+    let method = req.method().clone();
+    // The path only: query strings can carry codes and tokens.
+    let path = req.uri().path().to_owned();
+    let span = tracing::info_span!("request", %method, %path, request_id = %id, status = tracing::field::Empty);
+    let started = Instant::now();
+    let max_body = req.data::<AppState>().map_or(64 * 1024, |s| s.config.max_body_bytes);
+    let mut resp = request_id::scope(id.clone(), async {
+        let body = match buffer_body(&mut req, max_body).await {
+            Ok(body) => body,
+            Err(err) => return err.into_response(),
+        };
+        match ep.call(req).await {
+            Ok(resp) => resp.into_response(),
+            Err(err) => {
+                if let Some(payload_err) = err.downcast_ref::<poem_openapi::error::ParseRequestPayloadError>() {
+                    if let Some(precise) = body_errors::explain(&payload_err.reason, &body) {
+                        return precise.into_response();
+                    }
+                }
+                into_problem(err).into_response()
+            }
+        }
+    })
+    .instrument(span.clone())
+    .await;
+    let status = resp.status().as_u16();
+    span.record("status", status);
+    let ms = started.elapsed().as_secs_f64() * 1000.0;
+    span.in_scope(|| {
+        if status >= 500 {
+            tracing::error!(status, ms, "request failed");
+        } else {
+            tracing::debug!(status, ms, "request");
+        }
+    });
+    if let Ok(v) = id.parse() {
+        resp.headers_mut().insert(request_id::HEADER, v);
+    }
+    resp.headers_mut().insert("X-Content-Type-Options", poem::http::HeaderValue::from_static("nosniff"));
+    Ok(resp)
+}
+
+/// Reads the body (at most `max` bytes) so it can be both parsed by the
+/// handler and consulted to explain a parse failure. Bodies are small JSON
+/// or form documents here; anything larger is refused with 413.
+async fn buffer_body(req: &mut Request, max: usize) -> Result<bytes::Bytes, ApiError> {
+    let too_large = || ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", "Payload too large", format!("the request body is larger than {max} bytes"));
+    if let Some(len) = req.header("content-length").and_then(|v| v.parse::<usize>().ok()) {
+        if len > max {
+            return Err(too_large());
+        }
+    }
+    let bytes = req.take_body().into_bytes_limit(max).await.map_err(|e| match e {
+        poem::error::ReadBodyError::PayloadTooLarge => too_large(),
+        other => ApiError::bad_request("unreadable_body", other.to_string()),
+    })?;
+    req.set_body(bytes.clone());
+    Ok(bytes)
+}
+

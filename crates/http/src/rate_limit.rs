@@ -1,0 +1,134 @@
+//! Fixed-window rate limits shared by every replica through Redis, or kept
+//! in process when no Redis is configured.
+//!
+//! If Redis stops answering, limits fall back to the in-process counters
+//! rather than failing open entirely or refusing every request.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use redis::aio::ConnectionManager;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limit {
+    pub max: u32,
+    pub window: Duration,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    Allowed,
+    Limited { retry_after: Duration },
+}
+
+pub enum RateLimiter {
+    Redis { conn: ConnectionManager, prefix: String, fallback: MemoryLimiter },
+    Memory(MemoryLimiter),
+}
+
+impl RateLimiter {
+    pub fn redis(conn: ConnectionManager, prefix: impl Into<String>) -> Self {
+        RateLimiter::Redis { conn, prefix: prefix.into(), fallback: MemoryLimiter::default() }
+    }
+
+    pub fn memory() -> Self {
+        RateLimiter::Memory(MemoryLimiter::default())
+    }
+
+    /// Counts one hit on `key` and says whether it is within `limit`.
+    pub async fn hit(&self, key: &str, limit: Limit) -> Decision {
+        match self {
+            RateLimiter::Memory(m) => m.hit(key, limit, Instant::now()),
+            RateLimiter::Redis { conn, prefix, fallback } => {
+                match redis_hit(conn.clone(), &format!("{prefix}rl:{key}"), limit).await {
+                    Ok(d) => d,
+                    Err(err) => {
+                        tracing::warn!(error = %err, "redis rate limit failed; using in-process counters");
+                        fallback.hit(key, limit, Instant::now())
+                    }
+                }
+            }
+        }
+    }
+
+    /// Forgets a key's count (after a successful sign-in, say).
+    pub async fn reset(&self, key: &str) {
+        match self {
+            RateLimiter::Memory(m) => m.reset(key),
+            RateLimiter::Redis { conn, prefix, fallback } => {
+                fallback.reset(key);
+                let mut conn = conn.clone();
+                let res: redis::RedisResult<()> = redis::cmd("DEL").arg(format!("{prefix}rl:{key}")).query_async(&mut conn).await;
+                if let Err(err) = res {
+                    tracing::warn!(error = %err, "redis rate limit reset failed");
+                }
+            }
+        }
+    }
+}
+
+// INCR and set the window's expiry atomically; the reply is the count and the
+// window's remaining milliseconds.
+const HIT_SCRIPT: &str = r"
+local n = redis.call('INCR', KEYS[1])
+if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+local ttl = redis.call('PTTL', KEYS[1])
+if ttl < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]); ttl = tonumber(ARGV[1]) end
+return {n, ttl}
+";
+
+async fn redis_hit(mut conn: ConnectionManager, key: &str, limit: Limit) -> redis::RedisResult<Decision> {
+    static SCRIPT: std::sync::LazyLock<redis::Script> = std::sync::LazyLock::new(|| redis::Script::new(HIT_SCRIPT));
+    let (count, ttl_ms): (u64, i64) =
+        SCRIPT.key(key).arg(limit.window.as_millis() as u64).invoke_async(&mut conn).await?;
+    Ok(decide(count, limit, Duration::from_millis(ttl_ms.max(0) as u64)))
+}
+
+fn decide(count: u64, limit: Limit, remaining: Duration) -> Decision {
+    if count <= u64::from(limit.max) { Decision::Allowed } else { Decision::Limited { retry_after: remaining } }
+}
+
+#[derive(Default)]
+pub struct MemoryLimiter {
+    windows: Mutex<HashMap<String, (u64, Instant)>>,
+}
+
+impl MemoryLimiter {
+    fn hit(&self, key: &str, limit: Limit, now: Instant) -> Decision {
+        let mut windows = self.windows.lock().unwrap_or_else(|e| e.into_inner());
+        if windows.len() > 100_000 {
+            // Bound memory under a flood of distinct keys: drop expired windows.
+            windows.retain(|_, (_, end)| *end > now);
+        }
+        let entry = windows.entry(key.to_owned()).or_insert((0, now + limit.window));
+        if entry.1 <= now {
+            *entry = (0, now + limit.window);
+        }
+        entry.0 += 1;
+        decide(entry.0, limit, entry.1 - now)
+    }
+
+    fn reset(&self, key: &str) {
+        self.windows.lock().unwrap_or_else(|e| e.into_inner()).remove(key);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn memory_window_limits_then_resets() {
+        let m = MemoryLimiter::default();
+        let limit = Limit { max: 2, window: Duration::from_secs(10) };
+        let t0 = Instant::now();
+        assert_eq!(m.hit("k", limit, t0), Decision::Allowed);
+        assert_eq!(m.hit("k", limit, t0), Decision::Allowed);
+        assert!(matches!(m.hit("k", limit, t0), Decision::Limited { retry_after } if retry_after == Duration::from_secs(10)));
+        assert_eq!(m.hit("other", limit, t0), Decision::Allowed);
+        assert_eq!(m.hit("k", limit, t0 + Duration::from_secs(11)), Decision::Allowed);
+        m.reset("k");
+        assert_eq!(m.hit("k", limit, t0), Decision::Allowed);
+    }
+}

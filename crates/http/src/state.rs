@@ -1,0 +1,36 @@
+//! Shared application state, cheap to clone into every request.
+
+use std::sync::Arc;
+
+use escalate_domain::vault::Keyring;
+use escalate_store::Store;
+use escalate_twilio::Twilio;
+use redis::aio::ConnectionManager;
+
+use crate::config::HttpConfig;
+use crate::rate_limit::RateLimiter;
+
+#[derive(Clone)]
+pub struct AppState(Arc<Inner>);
+
+pub struct Inner {
+    pub store: Store,
+    pub keyring: Keyring,
+    pub twilio: Twilio,
+    pub config: HttpConfig,
+    pub limiter: RateLimiter,
+    pub redis: Option<ConnectionManager>,
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Inner;
+    fn deref(&self) -> &Inner {
+        &self.0
+    }
+}
+
+impl AppState {
+    pub fn new(inner: Inner) -> Self {
+        Self(Arc::new(inner))
+    }
+}

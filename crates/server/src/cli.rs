@@ -1,0 +1,160 @@
+//! Command line: `escalate [serve]`, `migrate`, `tenant …`, `keys …`,
+//! `openapi`, `twilio-sim`.
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use escalate_domain::vault::Keyring;
+
+use crate::settings::Settings;
+use crate::startup::{self, Application};
+use crate::{demo, keys, telemetry};
+
+#[derive(Debug, Parser)]
+#[command(name = "escalate", version, about = "Chat-to-video escalation for Twilio Flex contact centers")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the HTTP service (the default). With no configuration: SQLite, the
+    /// Twilio simulator in process and a seeded demo tenant.
+    Serve,
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Manage tenants.
+    #[command(subcommand)]
+    Tenant(TenantCommand),
+    /// Manage master keys.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+    /// Print the OpenAPI document (YAML).
+    Openapi {
+        /// Write to this file instead of standard output.
+        #[arg(long)]
+        output: Option<std::path::PathBuf>,
+    },
+    /// Run the Twilio simulator standalone.
+    TwilioSim {
+        #[arg(long, default_value = "127.0.0.1:4010")]
+        listen: String,
+        /// Accounts: `ACxxx:authtoken[:SKxxx:secret…]`, comma-separated.
+        #[arg(long, env = "TWILIO_SIM_ACCOUNTS")]
+        accounts: Option<String>,
+        /// A JSON file of accounts (see the simulator's docs).
+        #[arg(long)]
+        accounts_file: Option<std::path::PathBuf>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TenantCommand {
+    /// Create a tenant and its first admin; prints the admin's initial password.
+    Create {
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        admin_email: String,
+        /// Defaults to one made from the name.
+        #[arg(long)]
+        slug: Option<String>,
+    },
+    /// List tenants.
+    List,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Rewrap every tenant data key under ACTIVE_MASTER_KEY_ID. Configure the
+    /// new key beside the old one in MASTER_KEYS first (on every replica).
+    Rotate,
+    /// Print a new random master key as a MASTER_KEYS entry.
+    Generate {
+        #[arg(long, default_value = "k1")]
+        id: String,
+    },
+}
+
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => {
+            let settings = Settings::load()?;
+            telemetry::init(&settings);
+            let app = Application::build(&settings).await?;
+            if settings.is_embedded() {
+                demo::seed_and_print(&app).await.context("seeding the demo tenant")?;
+            }
+            tracing::info!(port = app.port(), public_base_url = %app.state().config.public_base_url, "serving");
+            app.run_until_stopped().await?;
+        }
+        Command::Migrate => {
+            let settings = Settings::load()?;
+            telemetry::init(&settings);
+            let store = startup::connect_store(&settings).await?;
+            store.migrate().await.context("running database migrations")?;
+            println!("migrations applied");
+        }
+        Command::Tenant(TenantCommand::Create { name, admin_email, slug }) => {
+            let settings = Settings::load()?;
+            telemetry::init(&settings);
+            let store = startup::connect_store(&settings).await?;
+            store.migrate().await?;
+            let keyring = startup::keyring(&settings)?;
+            let created = escalate_http::services::tenants::create(&store, &keyring, &name, slug.as_deref(), &admin_email)
+                .await
+                .map_err(|e| anyhow::anyhow!("{}", e.detail))?;
+            println!("tenant created: {} ({}) id {}", created.tenant.name, created.tenant.slug, created.tenant.id);
+            println!("admin: {}", created.admin.email);
+            println!("initial password (shown once; change it after signing in): {}", created.initial_password.expose());
+        }
+        Command::Tenant(TenantCommand::List) => {
+            let settings = Settings::load()?;
+            let store = startup::connect_store(&settings).await?;
+            for t in store.list_all_tenants().await? {
+                println!("{}\t{}\t{}", t.id, t.slug, t.name);
+            }
+        }
+        Command::Keys(KeysCommand::Rotate) => {
+            let settings = Settings::load()?;
+            telemetry::init(&settings);
+            let store = startup::connect_store(&settings).await?;
+            let keyring = startup::keyring(&settings)?;
+            let report = keys::rotate(&store, &keyring).await?;
+            println!(
+                "{} data keys: {} rewrapped under `{}`, {} already current",
+                report.total,
+                report.rewrapped,
+                keyring.active_id(),
+                report.already_current
+            );
+        }
+        Command::Keys(KeysCommand::Generate { id }) => {
+            println!("{id}:{}", Keyring::generate_key());
+        }
+        Command::Openapi { output } => {
+            let yaml = escalate_http::openapi_yaml();
+            match output {
+                Some(path) => std::fs::write(&path, yaml).with_context(|| format!("writing {}", path.display()))?,
+                None => print!("{yaml}"),
+            }
+        }
+        Command::TwilioSim { listen, accounts, accounts_file } => {
+            let settings = Settings::load()?;
+            telemetry::init(&settings);
+            let mut config = match accounts_file {
+                Some(path) => twilio_sim::SimConfig::from_file(&path)?,
+                None => twilio_sim::SimConfig::default(),
+            };
+            if let Some(spec) = accounts {
+                for account in twilio_sim::SimConfig::parse_accounts(&spec)?.accounts {
+                    config = config.with_account(account);
+                }
+            }
+            let listener = tokio::net::TcpListener::bind(&listen).await.with_context(|| format!("--listen {listen}"))?;
+            println!("Twilio simulator listening on http://{}", listener.local_addr()?);
+            twilio_sim::Simulator::new(config).serve(listener).await?;
+        }
+    }
+    Ok(())
+}

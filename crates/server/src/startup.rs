@@ -1,0 +1,209 @@
+//! Building the running service from settings: database, keys, Redis,
+//! Twilio client (or the in-process simulator), and the HTTP server.
+
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use escalate_domain::Secret;
+use escalate_domain::vault::Keyring;
+use escalate_http::config::{HttpConfig, Limits};
+use escalate_http::rate_limit::RateLimiter;
+use escalate_http::{AppState, AppStateParts};
+use escalate_store::Store;
+use escalate_twilio::{ClientOptions, Endpoints, Twilio};
+use poem::listener::{Acceptor, Listener, TcpListener};
+use poem::Server;
+use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use twilio_sim::{RunningSimulator, SimConfig, Simulator};
+
+use crate::settings::Settings;
+
+pub struct Application {
+    acceptor: poem::listener::TcpAcceptor,
+    port: u16,
+    state: AppState,
+    /// The in-process Twilio simulator, when the settings ask for one.
+    pub simulator: Option<(Simulator, RunningSimulator)>,
+}
+
+impl Application {
+    pub async fn build(settings: &Settings) -> anyhow::Result<Self> {
+        let store = connect_store(settings).await?;
+        store.migrate().await.context("running database migrations")?;
+        let keyring = keyring(settings)?;
+
+        let redis = match &settings.redis_url {
+            Some(url) => Some(connect_redis(url).await?),
+            None => None,
+        };
+        let limiter = match &redis {
+            Some(conn) => RateLimiter::redis(conn.clone(), settings.redis_key_prefix.clone()),
+            None => RateLimiter::memory(),
+        };
+
+        let simulator = if settings.uses_simulator() {
+            let sim = Simulator::new(SimConfig::default());
+            let running = sim.clone().spawn("127.0.0.1:0").await.context("starting the in-process Twilio simulator")?;
+            tracing::info!(url = %running.base_url, "Twilio simulator running in process");
+            Some((sim, running))
+        } else {
+            None
+        };
+        let twilio = Twilio::new(twilio_options(settings, simulator.as_ref().map(|(_, r)| r.base_url.as_str())));
+
+        let acceptor = TcpListener::bind(settings.listen_addr.to_string())
+            .into_acceptor()
+            .await
+            .with_context(|| format!("LISTEN_ADDR: cannot listen on {}", settings.listen_addr))?;
+        let port = acceptor
+            .local_addr()
+            .first()
+            .and_then(|a| a.as_socket_addr().map(|s| s.port()))
+            .context("listener has no socket address")?;
+        // With port 0 the public URL can only be known now.
+        let public_base_url = match &settings.public_base_url {
+            Some(url) => url.clone(),
+            None => format!("http://{}:{}", settings.listen_addr.ip(), port),
+        };
+
+        let config = HttpConfig {
+            public_base_url,
+            operator_token: settings.operator_token.clone().map(Secret::new),
+            session_ttl: Duration::from_secs(settings.session_ttl_minutes * 60),
+            max_body_bytes: settings.max_body_bytes,
+            trust_proxy_headers: settings.trust_proxy_headers,
+            limits: Limits::default(),
+        };
+        let state = AppState::new(AppStateParts { store, keyring, twilio, config, limiter, redis });
+        Ok(Self { acceptor, port, state, simulator })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until SIGINT/SIGTERM, then lets in-flight requests finish.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let app = escalate_http::app(self.state.clone());
+        let _sim = self.simulator;
+        Server::new_with_acceptor(self.acceptor)
+            .run_with_graceful_shutdown(app, shutdown_signal(), Some(Duration::from_secs(20)))
+            .await
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("SIGTERM handler");
+        tokio::select! { _ = ctrl_c => {}, _ = term.recv() => {} }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
+    tracing::info!("shutting down: finishing in-flight requests");
+}
+
+pub async fn connect_store(settings: &Settings) -> anyhow::Result<Store> {
+    let url = settings.database_url();
+    Store::connect(&url, settings.database_max_connections)
+        .await
+        .with_context(|| format!("DATABASE_URL: cannot connect to {}", redact_url(&url)))
+}
+
+/// The keyring from MASTER_KEYS; the embedded default keeps a generated key
+/// in a file beside its SQLite database so restarts can read old data.
+pub fn keyring(settings: &Settings) -> anyhow::Result<Keyring> {
+    let (spec, active) = match &settings.master_keys {
+        Some(spec) => (spec.clone(), settings.active_master_key_id.clone()),
+        None if settings.is_embedded() => (local_master_key()?, None),
+        None => bail!(
+            "MASTER_KEYS: required when DATABASE_URL is set (make one with `escalate keys generate`)"
+        ),
+    };
+    let active = match active {
+        Some(a) => a,
+        None => {
+            let ids: Vec<&str> = spec.split(',').filter(|e| !e.trim().is_empty()).filter_map(|e| e.split_once(':').map(|(id, _)| id.trim())).collect();
+            match ids.as_slice() {
+                [one] => (*one).to_owned(),
+                _ => bail!("ACTIVE_MASTER_KEY_ID: required when MASTER_KEYS holds more than one key"),
+            }
+        }
+    };
+    Ok(Keyring::parse(&spec, &active)?)
+}
+
+const LOCAL_KEY_FILE: &str = "escalate.master-key";
+
+fn local_master_key() -> anyhow::Result<String> {
+    if let Ok(existing) = std::fs::read_to_string(LOCAL_KEY_FILE) {
+        return Ok(existing.trim().to_owned());
+    }
+    let spec = format!("local:{}", Keyring::generate_key());
+    write_private(LOCAL_KEY_FILE, &spec).with_context(|| format!("writing {LOCAL_KEY_FILE}"))?;
+    tracing::warn!(file = LOCAL_KEY_FILE, "generated a local master key for the embedded default; set MASTER_KEYS in production");
+    Ok(spec)
+}
+
+fn write_private(path: &str, contents: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    opts.open(path)?.write_all(contents.as_bytes())
+}
+
+/// Connects with bounded timeouts: the connection manager alone would retry
+/// forever against a server that does not answer.
+pub async fn connect_redis(url: &str) -> anyhow::Result<ConnectionManager> {
+    let client = redis::Client::open(url).with_context(|| format!("REDIS_URL: invalid ({})", redact_url(url)))?;
+    let config = ConnectionManagerConfig::new()
+        .set_connection_timeout(Some(Duration::from_secs(2)))
+        .set_response_timeout(Some(Duration::from_secs(2)))
+        .set_number_of_retries(2);
+    tokio::time::timeout(Duration::from_secs(5), ConnectionManager::new_with_config(client, config))
+        .await
+        .map_err(|_| anyhow::anyhow!("REDIS_URL: no answer from {} within 5 s", redact_url(url)))?
+        .with_context(|| format!("REDIS_URL: cannot connect to {}", redact_url(url)))
+}
+
+fn twilio_options(settings: &Settings, simulator_url: Option<&str>) -> ClientOptions {
+    let endpoints = match simulator_url {
+        Some(url) => Endpoints::all(url),
+        None => {
+            let real = Endpoints::twilio();
+            Endpoints {
+                video: settings.twilio_video_base_url.clone().unwrap_or(real.video),
+                conversations: settings.twilio_conversations_base_url.clone().unwrap_or(real.conversations),
+                iam: settings.twilio_iam_base_url.clone().unwrap_or(real.iam),
+                api: settings.twilio_api_base_url.clone().unwrap_or(real.api),
+            }
+        }
+    };
+    ClientOptions {
+        endpoints,
+        timeout: Duration::from_millis(settings.twilio_timeout_ms),
+        max_retries: settings.twilio_max_retries,
+        ..ClientOptions::default()
+    }
+}
+
+/// A URL for error messages: the password, if any, replaced.
+pub fn redact_url(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(Some("***"));
+            u.to_string()
+        }
+        _ => url.to_owned(),
+    }
+}

@@ -1,0 +1,32 @@
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "contact_centers")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    pub tenant_id: Uuid,
+    pub name: String,
+    pub slug: String,
+    pub display_name: String,
+    pub logo_url: Option<String>,
+    pub primary_colour: String,
+    pub accent_colour: String,
+    pub headline: String,
+    pub button_text: String,
+    pub locale: String,
+    pub message_template: String,
+    pub code_ttl_seconds: i64,
+    pub token_ttl_seconds: i64,
+    pub room_type: String,
+    pub empty_room_timeout_minutes: i32,
+    pub unused_room_timeout_minutes: i32,
+    pub max_participants: Option<i32>,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

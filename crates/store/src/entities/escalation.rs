@@ -1,0 +1,34 @@
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "escalations")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    pub tenant_id: Uuid,
+    pub contact_center_id: Uuid,
+    pub idempotency_key: Option<String>,
+    pub task_sid: String,
+    pub conversation_sid: String,
+    pub agent_identity: String,
+    pub agent_name: Option<String>,
+    pub room_sid: Option<String>,
+    pub room_name: String,
+    pub code: String,
+    pub status: String,
+    pub message_sid: Option<String>,
+    pub created_at: DateTimeUtc,
+    pub expires_at: DateTimeUtc,
+    pub room_created_at: Option<DateTimeUtc>,
+    pub agent_joined_at: Option<DateTimeUtc>,
+    pub customer_joined_at: Option<DateTimeUtc>,
+    pub ended_at: Option<DateTimeUtc>,
+    pub duration_seconds: Option<i64>,
+    pub failure_reason: Option<String>,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,94 @@
+//! Persistence for the service: PostgreSQL in production, SQLite embedded.
+//!
+//! Tenant isolation lives here. Every query on a tenant-owned table goes
+//! through a repository method that takes a [`TenantScope`] and filters by it;
+//! the entities themselves are private to this crate, so no other code can
+//! build an unscoped query. The few look-ups that must cross tenants (finding
+//! a session or API key by its secret, a user by email at sign-in, the
+//! operator's tenant list, key rotation) live in [`unscoped`], named as such.
+
+mod entities;
+mod error;
+pub mod repos;
+pub mod unscoped;
+
+use std::time::Duration;
+
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection};
+use uuid::Uuid;
+
+pub use entities::api_key::Model as ApiKeyRecord;
+pub use entities::contact_center::Model as ContactCenterRecord;
+pub use entities::escalation::Model as EscalationRecord;
+pub use entities::escalation_event::Model as EscalationEventRecord;
+pub use entities::session::Model as SessionRecord;
+pub use entities::tenant::Model as TenantRecord;
+pub use entities::twilio_credential::Model as TwilioCredentialRecord;
+pub use entities::user::Model as UserRecord;
+pub use error::StoreError;
+
+/// Proof that the caller acts for one tenant. Build it only from an
+/// authenticated principal (session, API key, Flex token, operator choice).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TenantScope(Uuid);
+
+impl TenantScope {
+    pub fn new(tenant_id: Uuid) -> Self {
+        Self(tenant_id)
+    }
+
+    pub fn tenant_id(&self) -> Uuid {
+        self.0
+    }
+}
+
+#[derive(Clone)]
+pub struct Store {
+    db: DatabaseConnection,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Store")
+    }
+}
+
+impl Store {
+    /// Connects without migrating. `url` is a PostgreSQL or SQLite URL.
+    pub async fn connect(url: &str, max_connections: u32) -> Result<Self, StoreError> {
+        let mut opts = ConnectOptions::new(url.to_owned());
+        opts.max_connections(max_connections)
+            .min_connections(1)
+            .connect_timeout(Duration::from_secs(5))
+            .acquire_timeout(Duration::from_secs(5))
+            // Statement logging would put every query (and its parameters) in the logs.
+            .sqlx_logging(false);
+        let db = Database::connect(opts).await?;
+        if db.get_database_backend() == sea_orm::DatabaseBackend::Sqlite {
+            // WAL lets readers proceed while one writer commits; the embedded
+            // default serves pages and API calls concurrently.
+            db.execute_unprepared("PRAGMA journal_mode=WAL; PRAGMA busy_timeout=5000; PRAGMA foreign_keys=ON;").await?;
+        }
+        Ok(Self { db })
+    }
+
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        use migration::MigratorTrait;
+        migration::Migrator::up(&self.db, None).await?;
+        Ok(())
+    }
+
+    /// For `/readyz`: a round trip to the database.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        self.db.ping().await?;
+        Ok(())
+    }
+
+    pub fn is_sqlite(&self) -> bool {
+        self.db.get_database_backend() == sea_orm::DatabaseBackend::Sqlite
+    }
+
+    pub(crate) fn db(&self) -> &DatabaseConnection {
+        &self.db
+    }
+}

@@ -1,0 +1,116 @@
+use chrono::{DateTime, Utc};
+use escalate_domain::contact_center::ContactCenterSettings;
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, Set};
+use uuid::Uuid;
+
+use crate::entities::contact_center;
+use crate::{ContactCenterRecord, Store, StoreError, TenantScope};
+
+pub struct ContactCenterInput<'a> {
+    pub name: &'a str,
+    pub slug: &'a str,
+    pub settings: &'a ContactCenterSettings,
+}
+
+impl Store {
+    pub async fn create_contact_center(
+        &self,
+        scope: TenantScope,
+        input: ContactCenterInput<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<ContactCenterRecord, StoreError> {
+        let mut am = contact_center::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            tenant_id: Set(scope.tenant_id()),
+            created_at: Set(now),
+            ..Default::default()
+        };
+        apply(&mut am, &input, now);
+        Ok(am.insert(self.db()).await?)
+    }
+
+    pub async fn list_contact_centers(&self, scope: TenantScope) -> Result<Vec<ContactCenterRecord>, StoreError> {
+        Ok(contact_center::Entity::find()
+            .filter(contact_center::Column::TenantId.eq(scope.tenant_id()))
+            .order_by_asc(contact_center::Column::Name)
+            .all(self.db())
+            .await?)
+    }
+
+    pub async fn contact_center(&self, scope: TenantScope, id: Uuid) -> Result<ContactCenterRecord, StoreError> {
+        contact_center::Entity::find_by_id(id)
+            .filter(contact_center::Column::TenantId.eq(scope.tenant_id()))
+            .one(self.db())
+            .await?
+            .ok_or(StoreError::NotFound)
+    }
+
+    pub async fn update_contact_center(
+        &self,
+        scope: TenantScope,
+        id: Uuid,
+        input: ContactCenterInput<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<ContactCenterRecord, StoreError> {
+        let mut am = self.contact_center(scope, id).await?.into_active_model();
+        apply(&mut am, &input, now);
+        Ok(am.update(self.db()).await?)
+    }
+
+    /// Deletes the contact center with its credentials and escalations.
+    pub async fn delete_contact_center(&self, scope: TenantScope, id: Uuid) -> Result<(), StoreError> {
+        let res = contact_center::Entity::delete_many()
+            .filter(contact_center::Column::Id.eq(id))
+            .filter(contact_center::Column::TenantId.eq(scope.tenant_id()))
+            .exec(self.db())
+            .await?;
+        if res.rows_affected == 0 { Err(StoreError::NotFound) } else { Ok(()) }
+    }
+}
+
+fn apply(am: &mut contact_center::ActiveModel, input: &ContactCenterInput<'_>, now: DateTime<Utc>) {
+    let s = input.settings;
+    am.name = Set(input.name.to_owned());
+    am.slug = Set(input.slug.to_owned());
+    am.display_name = Set(s.branding.display_name.clone());
+    am.logo_url = Set(s.branding.logo_url.clone());
+    am.primary_colour = Set(s.branding.primary_colour.clone());
+    am.accent_colour = Set(s.branding.accent_colour.clone());
+    am.headline = Set(s.branding.headline.clone());
+    am.button_text = Set(s.branding.button_text.clone());
+    am.locale = Set(s.branding.locale.clone());
+    am.message_template = Set(s.message_template.clone());
+    am.code_ttl_seconds = Set(s.code_ttl_seconds);
+    am.token_ttl_seconds = Set(s.token_ttl_seconds);
+    am.room_type = Set(s.room.room_type.clone());
+    am.empty_room_timeout_minutes = Set(s.room.empty_room_timeout_minutes);
+    am.unused_room_timeout_minutes = Set(s.room.unused_room_timeout_minutes);
+    am.max_participants = Set(s.room.max_participants);
+    am.updated_at = Set(now);
+}
+
+impl ContactCenterRecord {
+    pub fn settings(&self) -> ContactCenterSettings {
+        use escalate_domain::contact_center::{Branding, RoomSettings};
+        ContactCenterSettings {
+            branding: Branding {
+                display_name: self.display_name.clone(),
+                logo_url: self.logo_url.clone(),
+                primary_colour: self.primary_colour.clone(),
+                accent_colour: self.accent_colour.clone(),
+                headline: self.headline.clone(),
+                button_text: self.button_text.clone(),
+                locale: self.locale.clone(),
+            },
+            message_template: self.message_template.clone(),
+            code_ttl_seconds: self.code_ttl_seconds,
+            token_ttl_seconds: self.token_ttl_seconds,
+            room: RoomSettings {
+                room_type: self.room_type.clone(),
+                empty_room_timeout_minutes: self.empty_room_timeout_minutes,
+                unused_room_timeout_minutes: self.unused_room_timeout_minutes,
+                max_participants: self.max_participants,
+            },
+        }
+    }
+}

@@ -1,0 +1,13 @@
+//! Tenant-scoped repositories: every method takes the caller's [`TenantScope`]
+//! and filters by it, so another tenant's id simply finds nothing.
+//!
+//! [`TenantScope`]: crate::TenantScope
+
+mod api_keys;
+mod contact_centers;
+mod credentials;
+mod tenants;
+mod users;
+
+pub use contact_centers::ContactCenterInput;
+pub use credentials::NewCredentials;

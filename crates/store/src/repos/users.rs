@@ -1,0 +1,94 @@
+use chrono::{DateTime, Utc};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, Set, TransactionTrait};
+use uuid::Uuid;
+
+use crate::entities::user;
+use crate::{Store, StoreError, TenantScope, UserRecord};
+
+impl Store {
+    pub async fn list_users(&self, scope: TenantScope) -> Result<Vec<UserRecord>, StoreError> {
+        Ok(user::Entity::find()
+            .filter(user::Column::TenantId.eq(scope.tenant_id()))
+            .order_by_asc(user::Column::CreatedAt)
+            .all(self.db())
+            .await?)
+    }
+
+    pub async fn user(&self, scope: TenantScope, id: Uuid) -> Result<UserRecord, StoreError> {
+        user::Entity::find_by_id(id)
+            .filter(user::Column::TenantId.eq(scope.tenant_id()))
+            .one(self.db())
+            .await?
+            .ok_or(StoreError::NotFound)
+    }
+
+    pub async fn create_user(
+        &self,
+        scope: TenantScope,
+        email: &str,
+        password_hash: &str,
+        role: &str,
+        now: DateTime<Utc>,
+    ) -> Result<UserRecord, StoreError> {
+        Ok(user::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            tenant_id: Set(scope.tenant_id()),
+            email: Set(email.to_lowercase()),
+            password_hash: Set(password_hash.to_owned()),
+            role: Set(role.to_owned()),
+            created_at: Set(now),
+            last_login_at: Set(None),
+        }
+        .insert(self.db())
+        .await?)
+    }
+
+    /// Changes a role, refusing to leave the tenant without an admin.
+    pub async fn set_user_role(&self, scope: TenantScope, id: Uuid, role: &str) -> Result<UserRecord, StoreError> {
+        let txn = self.db().begin().await?;
+        let u = user::Entity::find_by_id(id)
+            .filter(user::Column::TenantId.eq(scope.tenant_id()))
+            .one(&txn)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        if u.role == "admin" && role != "admin" && count_admins(&txn, scope).await? <= 1 {
+            return Err(StoreError::Conflict("last_admin".into()));
+        }
+        let mut am = u.into_active_model();
+        am.role = Set(role.to_owned());
+        let u = am.update(&txn).await?;
+        txn.commit().await?;
+        Ok(u)
+    }
+
+    pub async fn set_user_password(&self, scope: TenantScope, id: Uuid, password_hash: &str) -> Result<(), StoreError> {
+        let mut am = self.user(scope, id).await?.into_active_model();
+        am.password_hash = Set(password_hash.to_owned());
+        am.update(self.db()).await?;
+        Ok(())
+    }
+
+    /// Removes a user (and, by cascade, their sessions), never the last admin.
+    pub async fn delete_user(&self, scope: TenantScope, id: Uuid) -> Result<(), StoreError> {
+        let txn = self.db().begin().await?;
+        let u = user::Entity::find_by_id(id)
+            .filter(user::Column::TenantId.eq(scope.tenant_id()))
+            .one(&txn)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        if u.role == "admin" && count_admins(&txn, scope).await? <= 1 {
+            return Err(StoreError::Conflict("last_admin".into()));
+        }
+        user::Entity::delete_by_id(id).exec(&txn).await?;
+        txn.commit().await?;
+        Ok(())
+    }
+}
+
+async fn count_admins(db: &impl sea_orm::ConnectionTrait, scope: TenantScope) -> Result<u64, StoreError> {
+    Ok(user::Entity::find()
+        .filter(user::Column::TenantId.eq(scope.tenant_id()))
+        .filter(user::Column::Role.eq("admin"))
+        .count(db)
+        .await?)
+}

@@ -1,0 +1,151 @@
+//! The look-ups that must cross tenants, each for one stated reason.
+//! Nothing here returns another tenant's data to a tenant-scoped caller:
+//! the callers are authentication, the platform operator and key rotation.
+
+use chrono::{DateTime, Utc};
+use escalate_domain::vault::WrappedDataKey;
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait};
+use uuid::Uuid;
+
+use crate::entities::{api_key, session, tenant, tenant_data_key, user};
+use crate::{ApiKeyRecord, SessionRecord, Store, StoreError, TenantRecord, UserRecord};
+
+pub struct NewTenant<'a> {
+    pub id: Uuid,
+    pub name: &'a str,
+    pub slug: &'a str,
+    pub admin_email: &'a str,
+    pub admin_password_hash: &'a str,
+    pub data_key: WrappedDataKey,
+}
+
+impl Store {
+    /// A tenant, its first admin and its wrapped data key, all or nothing.
+    pub async fn create_tenant(&self, new: NewTenant<'_>, now: DateTime<Utc>) -> Result<(TenantRecord, UserRecord), StoreError> {
+        let txn = self.db().begin().await?;
+        let tenant_id = new.id;
+        let tenant = tenant::ActiveModel {
+            id: Set(tenant_id),
+            name: Set(new.name.to_owned()),
+            slug: Set(new.slug.to_owned()),
+            created_at: Set(now),
+            updated_at: Set(now),
+        }
+        .insert(&txn)
+        .await?;
+        tenant_data_key::ActiveModel {
+            tenant_id: Set(tenant_id),
+            key_id: Set(new.data_key.key_id),
+            wrapped_key: Set(new.data_key.ciphertext),
+            created_at: Set(now),
+            rotated_at: Set(None),
+        }
+        .insert(&txn)
+        .await?;
+        let admin = user::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            tenant_id: Set(tenant_id),
+            email: Set(new.admin_email.to_lowercase()),
+            password_hash: Set(new.admin_password_hash.to_owned()),
+            role: Set("admin".into()),
+            created_at: Set(now),
+            last_login_at: Set(None),
+        }
+        .insert(&txn)
+        .await?;
+        txn.commit().await?;
+        Ok((tenant, admin))
+    }
+
+    /// The operator's view of every tenant.
+    pub async fn list_all_tenants(&self) -> Result<Vec<TenantRecord>, StoreError> {
+        Ok(tenant::Entity::find().order_by_asc(tenant::Column::CreatedAt).all(self.db()).await?)
+    }
+
+    pub async fn find_tenant_by_slug(&self, slug: &str) -> Result<Option<TenantRecord>, StoreError> {
+        Ok(tenant::Entity::find().filter(tenant::Column::Slug.eq(slug)).one(self.db()).await?)
+    }
+
+    /// Sign-in: emails are unique across tenants.
+    pub async fn find_user_by_email(&self, email: &str) -> Result<Option<UserRecord>, StoreError> {
+        Ok(user::Entity::find().filter(user::Column::Email.eq(email.to_lowercase())).one(self.db()).await?)
+    }
+
+    pub async fn record_login(&self, user_id: Uuid, now: DateTime<Utc>) -> Result<(), StoreError> {
+        user::Entity::update_many()
+            .col_expr(user::Column::LastLoginAt, sea_orm::sea_query::Expr::value(now))
+            .filter(user::Column::Id.eq(user_id))
+            .exec(self.db())
+            .await?;
+        Ok(())
+    }
+
+    pub async fn create_session(&self, record: SessionRecord) -> Result<(), StoreError> {
+        session::ActiveModel::from(record).insert(self.db()).await?;
+        Ok(())
+    }
+
+    /// A live session and its user, by the hash of the cookie's token.
+    pub async fn find_session(&self, token_hash: &[u8], now: DateTime<Utc>) -> Result<Option<(SessionRecord, UserRecord)>, StoreError> {
+        let Some(s) = session::Entity::find()
+            .filter(session::Column::TokenHash.eq(token_hash.to_vec()))
+            .filter(session::Column::ExpiresAt.gt(now))
+            .one(self.db())
+            .await?
+        else {
+            return Ok(None);
+        };
+        let user = user::Entity::find_by_id(s.user_id)
+            .filter(user::Column::TenantId.eq(s.tenant_id))
+            .one(self.db())
+            .await?;
+        Ok(user.map(|u| (s, u)))
+    }
+
+    pub async fn delete_session(&self, token_hash: &[u8]) -> Result<(), StoreError> {
+        session::Entity::delete_many().filter(session::Column::TokenHash.eq(token_hash.to_vec())).exec(self.db()).await?;
+        Ok(())
+    }
+
+    /// An API key by its public prefix; the caller verifies the hash.
+    pub async fn find_api_key_by_prefix(&self, prefix: &str) -> Result<Option<ApiKeyRecord>, StoreError> {
+        Ok(api_key::Entity::find().filter(api_key::Column::Prefix.eq(prefix)).one(self.db()).await?)
+    }
+
+    pub async fn touch_api_key(&self, id: Uuid, now: DateTime<Utc>) -> Result<(), StoreError> {
+        api_key::Entity::update_many()
+            .col_expr(api_key::Column::LastUsedAt, sea_orm::sea_query::Expr::value(now))
+            .filter(api_key::Column::Id.eq(id))
+            .exec(self.db())
+            .await?;
+        Ok(())
+    }
+
+    /// Key rotation: every tenant's wrapped data key.
+    pub async fn all_data_keys(&self) -> Result<Vec<(Uuid, WrappedDataKey)>, StoreError> {
+        let rows = tenant_data_key::Entity::find().all(self.db()).await?;
+        Ok(rows.into_iter().map(|r| (r.tenant_id, WrappedDataKey { key_id: r.key_id, ciphertext: r.wrapped_key })).collect())
+    }
+
+    /// Replaces a wrapped data key only if it is still the one that was read
+    /// (compare-and-swap), so two concurrent rotations cannot lose a key.
+    pub async fn replace_data_key(
+        &self,
+        tenant_id: Uuid,
+        old: &WrappedDataKey,
+        new: WrappedDataKey,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        use sea_orm::sea_query::Expr;
+        let res = tenant_data_key::Entity::update_many()
+            .col_expr(tenant_data_key::Column::KeyId, Expr::value(new.key_id))
+            .col_expr(tenant_data_key::Column::WrappedKey, Expr::value(new.ciphertext))
+            .col_expr(tenant_data_key::Column::RotatedAt, Expr::value(now))
+            .filter(tenant_data_key::Column::TenantId.eq(tenant_id))
+            .filter(tenant_data_key::Column::KeyId.eq(old.key_id.clone()))
+            .filter(tenant_data_key::Column::WrappedKey.eq(old.ciphertext.clone()))
+            .exec(self.db())
+            .await?;
+        Ok(res.rows_affected == 1)
+    }
+}

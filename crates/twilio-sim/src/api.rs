@@ -1,0 +1,492 @@
+//! The Twilio-shaped REST API: routing, basic auth, fault injection and the
+//! handlers for rooms, messages, Flex token validation and accounts.
+
+use std::time::Duration;
+
+use base64::prelude::*;
+use chrono::{DateTime, Utc};
+use escalate_twilio::RoomType;
+use poem::{Body, Request, Response, http::Method};
+use serde_json::{Value, json};
+
+use crate::{
+    Simulator,
+    error::{ApiError, codes},
+    faults::{ApiOp, RequestRecord},
+    ids,
+    state::{MessageView, NewRoom, RoomView},
+};
+
+/// Twilio's limit on a message body, in characters.
+const MAX_BODY_CHARS: usize = 1600;
+
+enum Route {
+    CreateRoom,
+    FetchRoom(String),
+    UpdateRoom(String),
+    CreateMessage(String),
+    ValidateToken(String),
+    FetchAccount(String),
+}
+
+impl Route {
+    fn parse(method: &Method, path: &str) -> Result<Self, ApiError> {
+        let segments: Vec<String> = path
+            .trim_start_matches('/')
+            .split('/')
+            .map(|s| {
+                percent_encoding::percent_decode_str(s)
+                    .decode_utf8_lossy()
+                    .into_owned()
+            })
+            .collect();
+        let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
+        let (route, allowed) = match segments.as_slice() {
+            ["v1", "Rooms"] => (Self::CreateRoom, [Method::POST].as_slice()),
+            ["v1", "Rooms", key] if method == Method::GET => (
+                Self::FetchRoom((*key).into()),
+                [Method::GET, Method::POST].as_slice(),
+            ),
+            ["v1", "Rooms", key] => (
+                Self::UpdateRoom((*key).into()),
+                [Method::GET, Method::POST].as_slice(),
+            ),
+            ["v1", "Conversations", ch, "Messages"] => {
+                (Self::CreateMessage((*ch).into()), [Method::POST].as_slice())
+            }
+            ["v1", "Accounts", ac, "Tokens", "validate"] => {
+                (Self::ValidateToken((*ac).into()), [Method::POST].as_slice())
+            }
+            ["2010-04-01", "Accounts", file] if file.ends_with(".json") => (
+                Self::FetchAccount(file.trim_end_matches(".json").into()),
+                [Method::GET].as_slice(),
+            ),
+            _ => return Err(ApiError::not_found(path)),
+        };
+        if !allowed.contains(method) {
+            return Err(ApiError::new(
+                405,
+                codes::METHOD_NOT_ALLOWED,
+                "Method not allowed",
+            ));
+        }
+        Ok(route)
+    }
+
+    fn op(&self) -> ApiOp {
+        match self {
+            Self::CreateRoom => ApiOp::CreateRoom,
+            Self::FetchRoom(_) => ApiOp::FetchRoom,
+            Self::UpdateRoom(_) => ApiOp::UpdateRoom,
+            Self::CreateMessage(_) => ApiOp::CreateMessage,
+            Self::ValidateToken(_) => ApiOp::ValidateToken,
+            Self::FetchAccount(_) => ApiOp::FetchAccount,
+        }
+    }
+}
+
+/// Answer one request to the Twilio API.
+pub(crate) async fn handle(sim: &Simulator, req: Request) -> Response {
+    let method = req.method().clone();
+    let path = req.uri().path().to_owned();
+    let base_url = base_url(&req);
+    let credentials = basic_auth(&req);
+    let route = Route::parse(&method, &path);
+    let body = req.into_body().into_bytes().await.unwrap_or_default();
+
+    let account =
+        credentials.and_then(|(user, password)| sim.state().authenticate(&user, &password));
+    // Logged on arrival, so a request whose client gave up (and whose answer
+    // never happened) still counts as an attempt.
+    let log_index = {
+        let mut state = sim.state();
+        state.requests.push(RequestRecord {
+            op: route.as_ref().ok().map(Route::op),
+            method: method.to_string(),
+            path: path.clone(),
+            account_sid: account.clone(),
+            status: None,
+            received_at: Utc::now(),
+        });
+        state.requests.len() - 1
+    };
+
+    let (response, status) = match (route, account) {
+        (Err(error), _) => (error.clone().into_response(), Some(error.status)),
+        (Ok(_), None) => (ApiError::unauthenticated().into_response(), Some(401)),
+        (Ok(route), Some(account)) => serve(sim, route, &account, &body, &base_url).await,
+    };
+    if let Some(record) = sim.state().requests.get_mut(log_index) {
+        record.status = status;
+    }
+    response
+}
+
+/// Apply any injected fault, then run the handler. Returns the response and
+/// the status to log (`None` for a dropped connection).
+async fn serve(
+    sim: &Simulator,
+    route: Route,
+    account: &str,
+    body: &[u8],
+    base_url: &str,
+) -> (Response, Option<u16>) {
+    let fault = sim.faults().take(route.op());
+    if let Some(fault) = &fault {
+        if fault.latency_ms > 0 {
+            tokio::time::sleep(Duration::from_millis(fault.latency_ms)).await;
+        }
+        if let Some(status) = fault.status {
+            let error = ApiError::injected(status, fault.retry_after_secs);
+            return (error.into_response(), Some(status));
+        }
+    }
+    let result = match route {
+        Route::CreateRoom => create_room(sim, account, body, base_url),
+        Route::FetchRoom(key) => fetch_room(sim, account, &key, base_url),
+        Route::UpdateRoom(key) => update_room(sim, account, &key, body, base_url),
+        Route::CreateMessage(ch) => create_message(sim, account, &ch, body, base_url),
+        Route::ValidateToken(ac) => validate_token(sim, account, &ac, body),
+        Route::FetchAccount(ac) => fetch_account(sim, account, &ac),
+    };
+    if fault.is_some_and(|f| f.drop_connection) {
+        return (dropped_connection(), None);
+    }
+    match result {
+        Ok((status, json)) => {
+            let response = Response::builder()
+                .status(poem::http::StatusCode::from_u16(status).unwrap_or_default())
+                .content_type("application/json")
+                .body(json.to_string());
+            (response, Some(status))
+        }
+        Err(error) => {
+            let status = error.status;
+            (error.into_response(), Some(status))
+        }
+    }
+}
+
+/// A response that breaks off: it promises a body it never completes, so
+/// hyper has to close the connection and the client sees it cut mid-answer.
+/// (A failing chunked body would not do: it is ended cleanly.)
+fn dropped_connection() -> Response {
+    let partial = futures_util::stream::iter([
+        Ok::<Vec<u8>, std::io::Error>(b"{".to_vec()),
+        Err(std::io::Error::other(
+            "connection dropped by fault injection",
+        )),
+    ]);
+    Response::builder()
+        .content_type("application/json")
+        .header("content-length", "1024")
+        .body(Body::from_bytes_stream(partial))
+}
+
+type Answer = Result<(u16, Value), ApiError>;
+
+fn parse_form(body: &[u8]) -> Result<Vec<(String, String)>, ApiError> {
+    serde_urlencoded::from_bytes(body)
+        .map_err(|_| ApiError::bad_request(codes::INVALID_PARAMETER, "Invalid form body"))
+}
+
+fn field<'a>(form: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    form.iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+}
+
+fn parse_room(form: &[(String, String)]) -> Result<NewRoom, ApiError> {
+    let room_type = match field(form, "Type") {
+        None => RoomType::Group,
+        Some(t) => RoomType::parse(t).ok_or_else(|| {
+            ApiError::bad_request(codes::ROOM_TYPE_INVALID, "RoomType is not valid")
+        })?,
+    };
+    let unique_name = field(form, "UniqueName")
+        .filter(|n| !n.is_empty())
+        .map(str::to_owned);
+    if unique_name
+        .as_ref()
+        .is_some_and(|n| n.chars().count() > 128)
+    {
+        return Err(ApiError::bad_request(
+            codes::ROOM_NAME_TOO_LONG,
+            "Room name is too long",
+        ));
+    }
+    let status_callback = field(form, "StatusCallback")
+        .filter(|u| !u.is_empty())
+        .map(str::to_owned);
+    if status_callback
+        .as_ref()
+        .is_some_and(|u| !(u.starts_with("http://") || u.starts_with("https://")))
+    {
+        return Err(ApiError::bad_request(
+            codes::STATUS_CALLBACK_INVALID,
+            "StatusCallback is invalid",
+        ));
+    }
+    let status_callback_method = field(form, "StatusCallbackMethod")
+        .unwrap_or("POST")
+        .to_ascii_uppercase();
+    if status_callback_method != "POST" && status_callback_method != "GET" {
+        return Err(ApiError::bad_request(
+            codes::STATUS_CALLBACK_METHOD_INVALID,
+            "StatusCallbackMethod is invalid",
+        ));
+    }
+    let limit = match room_type {
+        RoomType::Group => 50,
+        RoomType::GroupSmall => 4,
+        RoomType::PeerToPeer => 10,
+        RoomType::Go => 2,
+    };
+    let max_participants = match field(form, "MaxParticipants") {
+        None => limit,
+        Some(v) => v
+            .parse::<u32>()
+            .ok()
+            .filter(|n| (1..=limit).contains(n))
+            .ok_or_else(|| {
+                ApiError::bad_request(
+                    codes::MAX_PARTICIPANTS_OUT_OF_RANGE,
+                    "MaxParticipants is out of range",
+                )
+            })?,
+    };
+    let timeout = |name: &str| -> Result<u32, ApiError> {
+        match field(form, name) {
+            None => Ok(5),
+            Some(v) => v
+                .parse::<u32>()
+                .ok()
+                .filter(|m| (1..=60).contains(m))
+                .ok_or_else(|| {
+                    ApiError::bad_request(
+                        codes::TIMEOUT_OUT_OF_RANGE,
+                        format!("{name} must be between 1 and 60 minutes"),
+                    )
+                }),
+        }
+    };
+    let record_participants_on_connect = match field(form, "RecordParticipantsOnConnect") {
+        None => false,
+        Some(v) => v.parse::<bool>().map_err(|_| {
+            ApiError::bad_request(
+                codes::INVALID_PARAMETER,
+                "RecordParticipantsOnConnect must be true or false",
+            )
+        })?,
+    };
+    Ok(NewRoom {
+        unique_name,
+        room_type,
+        status_callback,
+        status_callback_method,
+        max_participants,
+        empty_room_timeout: timeout("EmptyRoomTimeout")?,
+        unused_room_timeout: timeout("UnusedRoomTimeout")?,
+        record_participants_on_connect,
+    })
+}
+
+fn create_room(sim: &Simulator, account: &str, body: &[u8], base_url: &str) -> Answer {
+    let new = parse_room(&parse_form(body)?)?;
+    let (room, events) = sim.state().create_room(account, new)?;
+    sim.dispatch(events);
+    Ok((201, room_json(&room, base_url)))
+}
+
+fn fetch_room(sim: &Simulator, account: &str, key: &str, base_url: &str) -> Answer {
+    let state = sim.state();
+    let index = state
+        .find_room(account, key)
+        .ok_or_else(|| ApiError::not_found(&format!("/Rooms/{key}")))?;
+    Ok((200, room_json(&state.rooms[index], base_url)))
+}
+
+fn update_room(sim: &Simulator, account: &str, key: &str, body: &[u8], base_url: &str) -> Answer {
+    let form = parse_form(body)?;
+    if field(&form, "Status") != Some("completed") {
+        return Err(ApiError::bad_request(
+            codes::ROOM_STATUS_INVALID,
+            "Status is invalid",
+        ));
+    }
+    let (room, events) = {
+        let mut state = sim.state();
+        let index = state
+            .find_room(account, key)
+            .ok_or_else(|| ApiError::not_found(&format!("/Rooms/{key}")))?;
+        state.complete_room(index)
+    };
+    sim.dispatch(events);
+    Ok((200, room_json(&room, base_url)))
+}
+
+/// Any well-formed `CH` SID names an existing conversation: the simulator
+/// has no Conversations resource to create them with, and the service only
+/// posts into conversations Flex created. A malformed SID is 404, as Twilio
+/// answers for a conversation that does not exist.
+fn create_message(sim: &Simulator, account: &str, ch: &str, body: &[u8], base_url: &str) -> Answer {
+    if !ids::is_sid(ch, "CH") {
+        return Err(ApiError::not_found(&format!(
+            "/Conversations/{ch}/Messages"
+        )));
+    }
+    let form = parse_form(body)?;
+    let text = field(&form, "Body").unwrap_or_default();
+    if text.is_empty() {
+        return Err(ApiError::bad_request(
+            codes::INVALID_PARAMETER,
+            "Missing required parameter Body",
+        ));
+    }
+    if text.chars().count() > MAX_BODY_CHARS {
+        return Err(ApiError::bad_request(
+            codes::INVALID_PARAMETER,
+            "Body must be at most 1600 characters",
+        ));
+    }
+    let attributes = field(&form, "Attributes").unwrap_or("{}");
+    if serde_json::from_str::<Value>(attributes).is_err() {
+        return Err(ApiError::bad_request(
+            codes::INVALID_PARAMETER,
+            "Attributes must be valid JSON",
+        ));
+    }
+    let author = field(&form, "Author").unwrap_or("system").to_owned();
+    let message =
+        sim.state()
+            .create_message(account, ch, author, text.to_owned(), attributes.to_owned());
+    Ok((201, message_json(&message, base_url)))
+}
+
+fn validate_token(sim: &Simulator, account: &str, path_account: &str, body: &[u8]) -> Answer {
+    if account != path_account {
+        return Err(ApiError::unauthenticated());
+    }
+    let token = serde_json::from_slice::<Value>(body)
+        .ok()
+        .and_then(|v| v.get("token").and_then(Value::as_str).map(str::to_owned))
+        .ok_or_else(|| {
+            ApiError::bad_request(codes::INVALID_PARAMETER, "Missing required parameter token")
+        })?;
+    Ok((200, sim.state().validate_flex_token(account, &token)))
+}
+
+fn fetch_account(sim: &Simulator, account: &str, path_account: &str) -> Answer {
+    if account != path_account {
+        return Err(ApiError::unauthenticated());
+    }
+    let state = sim.state();
+    let (record, created) = state
+        .account(account)
+        .ok_or_else(|| ApiError::not_found(&format!("/Accounts/{path_account}.json")))?;
+    let uri = format!("/2010-04-01/Accounts/{account}.json");
+    Ok((
+        200,
+        json!({
+            "sid": record.account_sid,
+            "owner_account_sid": record.account_sid,
+            "friendly_name": record.friendly_name,
+            "status": "active",
+            "type": "Full",
+            "date_created": rfc2822(created),
+            "date_updated": rfc2822(created),
+            "uri": uri,
+            "subresource_uris": {},
+        }),
+    ))
+}
+
+fn iso(t: DateTime<Utc>) -> String {
+    t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
+
+fn rfc2822(t: DateTime<Utc>) -> String {
+    t.format("%a, %d %b %Y %H:%M:%S +0000").to_string()
+}
+
+fn room_json(room: &RoomView, base_url: &str) -> Value {
+    let url = format!("{base_url}/v1/Rooms/{}", room.sid);
+    json!({
+        "sid": room.sid,
+        "status": room.status.as_str(),
+        "date_created": iso(room.date_created),
+        "date_updated": iso(room.date_updated),
+        "account_sid": room.account_sid,
+        "enable_turn": true,
+        "unique_name": room.unique_name,
+        "status_callback": room.status_callback,
+        "status_callback_method": room.status_callback_method,
+        "end_time": room.end_time.map(iso),
+        "duration": room.end_time.map(|_| room.duration_secs(Utc::now())),
+        "type": room.room_type.as_str(),
+        "max_participants": room.max_participants,
+        "max_participant_duration": 14400,
+        "max_concurrent_published_tracks": 170,
+        "record_participants_on_connect": room.record_participants_on_connect,
+        "video_codecs": ["VP8", "H264"],
+        "media_region": "us1",
+        "audio_only": false,
+        "empty_room_timeout": room.empty_room_timeout,
+        "unused_room_timeout": room.unused_room_timeout,
+        "large_room": false,
+        "url": url,
+        "links": {
+            "participants": format!("{url}/Participants"),
+            "recordings": format!("{url}/Recordings"),
+            "recording_rules": format!("{url}/RecordingRules"),
+        },
+    })
+}
+
+fn message_json(message: &MessageView, base_url: &str) -> Value {
+    let url = format!(
+        "{base_url}/v1/Conversations/{}/Messages/{}",
+        message.conversation_sid, message.sid
+    );
+    json!({
+        "account_sid": message.account_sid,
+        "chat_service_sid": message.chat_service_sid,
+        "conversation_sid": message.conversation_sid,
+        "sid": message.sid,
+        "index": message.index,
+        "author": message.author,
+        "body": message.body,
+        "media": null,
+        "attributes": message.attributes,
+        "participant_sid": null,
+        "date_created": iso(message.date_created),
+        "date_updated": iso(message.date_created),
+        "url": url,
+        "delivery": null,
+        "content_sid": null,
+        "links": {
+            "delivery_receipts": format!("{url}/Receipts"),
+            "channel_metadata": format!("{url}/ChannelMetadata"),
+        },
+    })
+}
+
+fn base_url(req: &Request) -> String {
+    let host = req
+        .headers()
+        .get("host")
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("localhost");
+    format!("http://{host}")
+}
+
+/// `Authorization: Basic base64(user:password)`.
+fn basic_auth(req: &Request) -> Option<(String, String)> {
+    let value = req.headers().get("authorization")?.to_str().ok()?;
+    let encoded = value
+        .strip_prefix("Basic ")
+        .or_else(|| value.strip_prefix("basic "))?;
+    let decoded = String::from_utf8(BASE64_STANDARD.decode(encoded.trim()).ok()?).ok()?;
+    let (user, password) = decoded.split_once(':')?;
+    Some((user.to_owned(), password.to_owned()))
+}

@@ -1,0 +1,140 @@
+//! The `/_sim/` control and inspection API (JSON, no authentication; see the
+//! crate documentation for the list).
+
+use poem::{
+    Request, Response,
+    http::{Method, StatusCode},
+};
+use serde::{Deserialize, de::DeserializeOwned};
+use serde_json::{Value, json};
+
+use crate::{
+    FlexAgent, ReleaseOrder, SimAccount, Simulator,
+    error::SimError,
+    faults::{ApiOp, Fault},
+};
+
+#[derive(Deserialize)]
+struct FlexTokenRequest {
+    account_sid: String,
+    #[serde(flatten)]
+    agent: FlexAgent,
+}
+
+#[derive(Deserialize)]
+struct ParticipantRequest {
+    identity: String,
+}
+
+#[derive(Deserialize, Default)]
+struct ReleaseRequest {
+    #[serde(default)]
+    order: ReleaseOrder,
+}
+
+type Answer = Result<(StatusCode, Value), SimError>;
+
+pub(crate) async fn handle(sim: &Simulator, req: Request) -> Response {
+    let method = req.method().clone();
+    let path = req
+        .uri()
+        .path()
+        .trim_start_matches("/_sim")
+        .trim_matches('/')
+        .to_owned();
+    let body = req.into_body().into_bytes().await.unwrap_or_default();
+    let segments: Vec<String> = path
+        .split('/')
+        .map(|s| {
+            percent_encoding::percent_decode_str(s)
+                .decode_utf8_lossy()
+                .into_owned()
+        })
+        .collect();
+    let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
+    let answer = route(sim, &method, &segments, &body).await;
+    let (status, value) = match answer {
+        Ok(ok) => ok,
+        Err(error) => (error.status(), json!({ "error": error.to_string() })),
+    };
+    Response::builder()
+        .status(status)
+        .content_type("application/json")
+        .body(value.to_string())
+}
+
+async fn route(sim: &Simulator, method: &Method, segments: &[&str], body: &[u8]) -> Answer {
+    let ok = |value: Value| Ok((StatusCode::OK, value));
+    match (method.as_str(), segments) {
+        ("POST", ["accounts"]) => {
+            let account: SimAccount = parse(body)?;
+            let sid = account.account_sid.clone();
+            sim.add_account(account);
+            Ok((StatusCode::CREATED, json!({ "account_sid": sid })))
+        }
+        ("POST", ["flex-tokens"]) => {
+            let req: FlexTokenRequest = parse(body)?;
+            let token = sim.mint_flex_token(&req.account_sid, req.agent);
+            Ok((StatusCode::CREATED, json!({ "token": token })))
+        }
+        ("GET", ["rooms"]) => ok(to_json(sim.rooms())),
+        ("GET", ["messages"]) => ok(to_json(sim.messages())),
+        ("GET", ["requests"]) => ok(to_json(sim.requests())),
+        ("GET", ["callbacks"]) => ok(to_json(sim.callback_deliveries())),
+        ("POST", ["rooms", room, "participants"]) => {
+            let req: ParticipantRequest = parse(body)?;
+            Ok((
+                StatusCode::CREATED,
+                to_json(sim.connect_participant(room, &req.identity)?),
+            ))
+        }
+        ("POST", ["rooms", room, "participants", identity, "disconnect"]) => {
+            ok(to_json(sim.disconnect_participant(room, identity)?))
+        }
+        ("POST", ["rooms", room, "complete"]) => ok(to_json(sim.complete_room(room)?)),
+        ("GET", ["callbacks", "mode"]) => ok(to_json(sim.callback_mode())),
+        ("PUT", ["callbacks", "mode"]) => {
+            sim.set_callback_mode(parse(body)?);
+            ok(to_json(sim.callback_mode()))
+        }
+        ("POST", ["callbacks", "release"]) => {
+            let req: ReleaseRequest = if body.is_empty() {
+                ReleaseRequest::default()
+            } else {
+                parse(body)?
+            };
+            ok(json!({ "released": sim.release_callbacks(req.order).await }))
+        }
+        ("POST", ["callbacks", "flush"]) => {
+            sim.flush_callbacks().await;
+            ok(json!({}))
+        }
+        ("PUT", ["faults", op]) => {
+            let op = ApiOp::parse(op)
+                .ok_or_else(|| SimError::Invalid(format!("unknown operation {op:?}")))?;
+            let fault: Fault = parse(body)?;
+            sim.set_fault(op, fault);
+            ok(json!({}))
+        }
+        ("DELETE", ["faults"]) => {
+            sim.clear_faults();
+            ok(json!({}))
+        }
+        ("POST", ["reset"]) => {
+            sim.reset();
+            ok(json!({}))
+        }
+        _ => Err(SimError::Invalid(format!(
+            "no control route {method} /_sim/{}",
+            segments.join("/")
+        ))),
+    }
+}
+
+fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, SimError> {
+    serde_json::from_slice(body).map_err(|e| SimError::Invalid(e.to_string()))
+}
+
+fn to_json<T: serde::Serialize>(value: T) -> Value {
+    serde_json::to_value(value).unwrap_or(Value::Null)
+}

@@ -1,0 +1,308 @@
+//! A Twilio-shaped HTTP server for tests, local development and the
+//! service's embedded default mode.
+//!
+//! It serves, at one base URL, the Twilio endpoints the service calls, with
+//! Twilio's paths, auth, status codes and JSON shapes:
+//!
+//! | Twilio API | path |
+//! |---|---|
+//! | Video | `POST /v1/Rooms`, `GET /v1/Rooms/{Sid or UniqueName}`, `POST /v1/Rooms/{Sid or UniqueName}` (`Status=completed`) |
+//! | Conversations | `POST /v1/Conversations/{CH…}/Messages` |
+//! | IAM | `POST /v1/Accounts/{AC…}/Tokens/validate` (JSON `{"token"}`) |
+//! | REST 2010 | `GET /2010-04-01/Accounts/{AC…}.json` |
+//!
+//! Requests authenticate with HTTP basic auth, `AccountSid:AuthToken` or
+//! `ApiKeySid:ApiKeySecret` of a configured account; otherwise 401 with
+//! Twilio code 20003. Unknown resources are 404 / 20404, and rooms belong to
+//! one account (another account's room is 404). Any well-formed `CH` SID is
+//! an existing conversation (message indexes count per account and
+//! conversation). Flex tokens are opaque strings minted by the simulator
+//! ([`Simulator::mint_flex_token`]); validation answers `valid: false` with
+//! code 20101 (unknown), 20103 (minted for another account) or 20104 (expired).
+//!
+//! Status callbacks (`room-created`, `participant-connected`,
+//! `participant-disconnected`, `room-ended`) go to a room's `StatusCallback`
+//! as Twilio sends them: form fields, `X-Twilio-Signature` over the full URL
+//! with the account's auth token, `I-Twilio-Idempotency-Token`, and a
+//! per-room increasing `SequenceNumber`. A background task delivers them in
+//! order, so the API request that caused them never waits for the receiver.
+//! Participants only exist through the control API (there is no media).
+//! Not simulated: empty/unused room timeouts ending rooms, recordings, tracks.
+//!
+//! # Control API (`/_sim/…`, JSON, no auth)
+//!
+//! | request | effect |
+//! |---|---|
+//! | `POST /_sim/accounts` `{"account_sid","auth_token","friendly_name"?,"api_keys"?:[["SK…","secret"]]}` | add an account |
+//! | `POST /_sim/flex-tokens` `{"account_sid","identity","worker_sid"?,"roles"?,"ttl"?: secs}` | `{"token"}` for a fake agent |
+//! | `GET /_sim/rooms`, `/_sim/messages`, `/_sim/requests`, `/_sim/callbacks` | inspect rooms (with participants), messages, API requests answered, callback deliveries |
+//! | `POST /_sim/rooms/{room}/participants` `{"identity"}` | connect a participant |
+//! | `POST /_sim/rooms/{room}/participants/{identity}/disconnect` | disconnect one |
+//! | `POST /_sim/rooms/{room}/complete` | end the room |
+//! | `GET`/`PUT /_sim/callbacks/mode` `{"repeat": n, "hold": bool}` | send each callback n times; hold new ones |
+//! | `POST /_sim/callbacks/release` `{"order": "fifo"\|"reverse"\|"shuffle"}` | deliver held callbacks now, `{"released": n}` |
+//! | `POST /_sim/callbacks/flush` | wait until queued callbacks are delivered |
+//! | `PUT /_sim/faults/{op}` `{"latency_ms","status","retry_after_secs","drop_connection","times"}` | inject a fault; `op` is `create_room`, `fetch_room`, `update_room`, `create_message`, `validate_token`, `fetch_account` |
+//! | `DELETE /_sim/faults` | clear faults |
+//! | `POST /_sim/reset` | forget rooms, messages, tokens, logs, faults, held callbacks (accounts stay) |
+//!
+//! `{room}` is a room SID or unique name (any account).
+//!
+//! # Running it
+//!
+//! ```no_run
+//! # async fn demo() -> std::io::Result<()> {
+//! use twilio_sim::{SimAccount, SimConfig, Simulator};
+//! let account = SimAccount::generate("Demo");
+//! let sim = Simulator::new(SimConfig::default().with_account(account));
+//! let running = sim.clone().spawn("127.0.0.1:0").await?; // in process
+//! let endpoints = escalate_twilio::Endpoints::all(&running.base_url);
+//! # let _ = endpoints; Ok(()) }
+//! ```
+//!
+//! Standalone: bind a `tokio::net::TcpListener` and `sim.serve(listener).await`.
+
+mod api;
+mod callbacks;
+mod config;
+mod control;
+mod error;
+mod faults;
+mod ids;
+mod state;
+
+use std::{
+    net::SocketAddr,
+    sync::{Arc, Mutex, MutexGuard},
+};
+
+pub use callbacks::{CallbackDelivery, CallbackMode, ReleaseOrder};
+pub use config::{ConfigError, SimAccount, SimConfig};
+pub use error::SimError;
+pub use faults::{ApiOp, Fault, RequestRecord};
+use poem::{Endpoint, Request, Response};
+pub use state::{FlexAgent, MessageView, ParticipantStatus, ParticipantView, RoomView};
+
+use crate::{
+    callbacks::{Callbacks, Outgoing},
+    faults::Faults,
+    state::State,
+};
+
+/// The simulator. Cloning shares the same state.
+#[derive(Clone)]
+pub struct Simulator {
+    shared: Arc<Shared>,
+}
+
+impl std::fmt::Debug for Simulator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Simulator").finish_non_exhaustive()
+    }
+}
+
+struct Shared {
+    state: Mutex<State>,
+    faults: Mutex<Faults>,
+    callbacks: Arc<Callbacks>,
+}
+
+/// A simulator serving on a local port (see [`Simulator::spawn`]).
+pub struct RunningSimulator {
+    /// `http://<addr>`, what [`escalate_twilio::Endpoints::all`] takes.
+    pub base_url: String,
+    pub addr: SocketAddr,
+    task: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl RunningSimulator {
+    /// Stop serving.
+    pub fn abort(&self) {
+        self.task.abort();
+    }
+}
+
+impl Simulator {
+    pub fn new(config: SimConfig) -> Self {
+        let mut state = State::default();
+        for account in config.accounts {
+            state.add_account(account);
+        }
+        Self {
+            shared: Arc::new(Shared {
+                state: Mutex::new(state),
+                faults: Mutex::new(Faults::default()),
+                callbacks: Callbacks::new(),
+            }),
+        }
+    }
+
+    // A panic while holding a lock leaves plain data that is still usable.
+    pub(crate) fn state(&self) -> MutexGuard<'_, State> {
+        self.shared.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub(crate) fn faults(&self) -> MutexGuard<'_, Faults> {
+        self.shared.faults.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub(crate) fn dispatch(&self, events: Vec<Outgoing>) {
+        self.shared.callbacks.dispatch(events);
+    }
+
+    /// The simulator as a poem endpoint: the Twilio API plus `/_sim/`.
+    pub fn endpoint(&self) -> impl Endpoint<Output = Response> + 'static {
+        SimEndpoint(self.clone())
+    }
+
+    /// Serve on `listener` until the task is dropped or fails.
+    pub async fn serve(self, listener: tokio::net::TcpListener) -> std::io::Result<()> {
+        let acceptor = poem::listener::TcpAcceptor::from_tokio(listener)?;
+        poem::Server::new_with_acceptor(acceptor)
+            .run(self.endpoint())
+            .await
+    }
+
+    /// Bind `addr` (e.g. `127.0.0.1:0` for a free port) and serve in a
+    /// background task.
+    pub async fn spawn(self, addr: &str) -> std::io::Result<RunningSimulator> {
+        let listener = tokio::net::TcpListener::bind(addr).await?;
+        let addr = listener.local_addr()?;
+        let task = tokio::spawn(self.serve(listener));
+        Ok(RunningSimulator {
+            base_url: format!("http://{addr}"),
+            addr,
+            task,
+        })
+    }
+
+    pub fn add_account(&self, account: SimAccount) {
+        self.state().add_account(account);
+    }
+
+    /// A Flex token for a fake agent of `account_sid`, valid for `agent.ttl`.
+    pub fn mint_flex_token(&self, account_sid: &str, agent: FlexAgent) -> String {
+        self.state().mint_flex_token(account_sid, agent).0
+    }
+
+    pub fn rooms(&self) -> Vec<RoomView> {
+        self.state().rooms.clone()
+    }
+
+    pub fn messages(&self) -> Vec<MessageView> {
+        self.state().messages.clone()
+    }
+
+    /// Every Twilio API request received, in order (count attempts with it).
+    pub fn requests(&self) -> Vec<RequestRecord> {
+        self.state().requests.clone()
+    }
+
+    /// How many requests for `op` were received.
+    pub fn request_count(&self, op: ApiOp) -> usize {
+        self.state()
+            .requests
+            .iter()
+            .filter(|r| r.op == Some(op))
+            .count()
+    }
+
+    /// Every status callback request made, in order.
+    pub fn callback_deliveries(&self) -> Vec<CallbackDelivery> {
+        self.shared.callbacks.log()
+    }
+
+    /// Connect a participant to an in-progress room (SID or unique name).
+    pub fn connect_participant(
+        &self,
+        room: &str,
+        identity: &str,
+    ) -> Result<ParticipantView, SimError> {
+        let (participant, events) = {
+            let mut state = self.state();
+            let index = state.find_room_any(room)?;
+            state.connect_participant(index, identity)?
+        };
+        self.dispatch(events);
+        Ok(participant)
+    }
+
+    pub fn disconnect_participant(
+        &self,
+        room: &str,
+        identity: &str,
+    ) -> Result<ParticipantView, SimError> {
+        let (participant, events) = {
+            let mut state = self.state();
+            let index = state.find_room_any(room)?;
+            state.disconnect_participant(index, identity)?
+        };
+        self.dispatch(events);
+        Ok(participant)
+    }
+
+    /// End a room as if Twilio closed it (participants disconnect first).
+    pub fn complete_room(&self, room: &str) -> Result<RoomView, SimError> {
+        let (view, events) = {
+            let mut state = self.state();
+            let index = state.find_room_any(room)?;
+            state.complete_room(index)
+        };
+        self.dispatch(events);
+        Ok(view)
+    }
+
+    pub fn callback_mode(&self) -> CallbackMode {
+        self.shared.callbacks.mode()
+    }
+
+    pub fn set_callback_mode(&self, mode: CallbackMode) {
+        self.shared.callbacks.set_mode(mode);
+    }
+
+    /// How many callbacks are held.
+    pub fn held_callbacks(&self) -> usize {
+        self.shared.callbacks.held()
+    }
+
+    /// Deliver held callbacks in `order`; returns how many once all were sent.
+    pub async fn release_callbacks(&self, order: ReleaseOrder) -> usize {
+        self.shared.callbacks.release(order).await
+    }
+
+    /// Wait until every queued (not held) callback has been delivered.
+    pub async fn flush_callbacks(&self) {
+        self.shared.callbacks.flush().await;
+    }
+
+    pub fn set_fault(&self, op: ApiOp, fault: Fault) {
+        self.faults().set(op, fault);
+    }
+
+    pub fn clear_faults(&self) {
+        self.faults().clear();
+    }
+
+    /// Forget rooms, messages, Flex tokens, logs, faults and held callbacks;
+    /// keep accounts.
+    pub fn reset(&self) {
+        self.state().reset();
+        self.clear_faults();
+        self.shared.callbacks.reset();
+    }
+}
+
+struct SimEndpoint(Simulator);
+
+impl Endpoint for SimEndpoint {
+    type Output = Response;
+
+    async fn call(&self, req: Request) -> poem::Result<Response> {
+        let path = req.uri().path();
+        Ok(if path == "/_sim" || path.starts_with("/_sim/") {
+            control::handle(&self.0, req).await
+        } else {
+            api::handle(&self.0, req).await
+        })
+    }
+}

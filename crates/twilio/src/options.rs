@@ -1,0 +1,88 @@
+//! Where the client sends requests and how patiently.
+
+use std::time::Duration;
+
+/// Base URLs of the Twilio APIs the service uses, without a trailing slash.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Endpoints {
+    pub video: String,
+    pub conversations: String,
+    pub iam: String,
+    pub api: String,
+}
+
+impl Endpoints {
+    /// Real Twilio.
+    pub fn twilio() -> Self {
+        Self {
+            video: "https://video.twilio.com".into(),
+            conversations: "https://conversations.twilio.com".into(),
+            iam: "https://iam.twilio.com".into(),
+            api: "https://api.twilio.com".into(),
+        }
+    }
+
+    /// Every API at one base URL, e.g. the simulator (`http://127.0.0.1:4010`).
+    pub fn all(base: &str) -> Self {
+        let base = base.trim_end_matches('/').to_owned();
+        Self {
+            video: base.clone(),
+            conversations: base.clone(),
+            iam: base.clone(),
+            api: base,
+        }
+    }
+}
+
+/// Timeouts and retry policy.
+///
+/// The total time of one call is bounded by
+/// `(max_retries + 1) * timeout + max_retries * max_backoff`: every attempt has
+/// `timeout`, every pause is at most `max_backoff`, and a `Retry-After` longer
+/// than `max_backoff` ends the call with [`crate::TwilioError::RateLimited`]
+/// instead of waiting (the caller can surface it, and Twilio asked us not to
+/// come back sooner).
+#[derive(Clone, Debug)]
+pub struct ClientOptions {
+    pub endpoints: Endpoints,
+    /// Per attempt, connect to last body byte.
+    pub timeout: Duration,
+    /// Attempts after the first one.
+    pub max_retries: u32,
+    /// First backoff ceiling; doubles per retry (full jitter below it).
+    pub backoff_base: Duration,
+    /// Cap on any single pause, including a honoured `Retry-After`.
+    pub max_backoff: Duration,
+}
+
+impl Default for ClientOptions {
+    fn default() -> Self {
+        Self {
+            endpoints: Endpoints::twilio(),
+            timeout: Duration::from_secs(10),
+            max_retries: 3,
+            backoff_base: Duration::from_millis(200),
+            max_backoff: Duration::from_secs(5),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn all_points_every_api_at_one_base_without_a_trailing_slash() {
+        let e = Endpoints::all("http://127.0.0.1:4010/");
+        assert_eq!(
+            [&e.video, &e.conversations, &e.iam, &e.api],
+            ["http://127.0.0.1:4010"; 4]
+        );
+        assert_eq!(Endpoints::twilio().iam, "https://iam.twilio.com");
+        let defaults = ClientOptions::default();
+        assert_eq!(
+            (defaults.timeout, defaults.max_retries),
+            (Duration::from_secs(10), 3)
+        );
+    }
+}

@@ -1,0 +1,246 @@
+//! Request and response shapes, following Twilio's OpenAPI descriptions
+//! (twilio_video_v1, twilio_conversations_v1, twilio_api_v2010 and the IAM
+//! token validation answer). Only the fields the service reads are typed;
+//! unknown fields are ignored so Twilio can add more.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Deserializer, Serialize};
+
+/// `Type` of a Video room.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RoomType {
+    Go,
+    PeerToPeer,
+    Group,
+    GroupSmall,
+}
+
+impl RoomType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Go => "go",
+            Self::PeerToPeer => "peer-to-peer",
+            Self::Group => "group",
+            Self::GroupSmall => "group-small",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Self> {
+        Some(match value {
+            "go" => Self::Go,
+            "peer-to-peer" => Self::PeerToPeer,
+            "group" => Self::Group,
+            "group-small" => Self::GroupSmall,
+            _ => return None,
+        })
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RoomStatus {
+    InProgress,
+    Completed,
+    Failed,
+}
+
+impl RoomStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::InProgress => "in-progress",
+            Self::Completed => "completed",
+            Self::Failed => "failed",
+        }
+    }
+}
+
+/// A Video room (`video.v1.room`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Room {
+    pub sid: String,
+    pub status: RoomStatus,
+    pub unique_name: String,
+    pub account_sid: String,
+    #[serde(rename = "type")]
+    pub room_type: RoomType,
+    pub date_created: DateTime<Utc>,
+    #[serde(default)]
+    pub date_updated: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub end_time: Option<DateTime<Utc>>,
+    /// Seconds, once the room has ended.
+    #[serde(default)]
+    pub duration: Option<u64>,
+    #[serde(default)]
+    pub status_callback: Option<String>,
+    #[serde(default)]
+    pub status_callback_method: Option<String>,
+    #[serde(default)]
+    pub max_participants: Option<u32>,
+    #[serde(default)]
+    pub empty_room_timeout: Option<u32>,
+    #[serde(default)]
+    pub unused_room_timeout: Option<u32>,
+    #[serde(default)]
+    pub record_participants_on_connect: Option<bool>,
+    pub url: String,
+}
+
+/// A Conversations message (`conversations.v1.conversation.message`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Message {
+    pub sid: String,
+    pub index: u64,
+    pub account_sid: String,
+    pub conversation_sid: String,
+    #[serde(default)]
+    pub author: Option<String>,
+    #[serde(default)]
+    pub body: Option<String>,
+    /// Twilio sends attributes as a JSON *string*; this is it parsed (or the
+    /// raw string, should it not be JSON).
+    #[serde(default, deserialize_with = "json_string")]
+    pub attributes: serde_json::Value,
+    #[serde(default)]
+    pub participant_sid: Option<String>,
+    pub date_created: DateTime<Utc>,
+    #[serde(default)]
+    pub date_updated: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub url: Option<String>,
+}
+
+fn json_string<'de, D: Deserializer<'de>>(d: D) -> Result<serde_json::Value, D::Error> {
+    Ok(match Option::<String>::deserialize(d)? {
+        None => serde_json::Value::Null,
+        Some(raw) => serde_json::from_str(&raw).unwrap_or(serde_json::Value::String(raw)),
+    })
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AccountStatus {
+    Active,
+    Suspended,
+    Closed,
+    #[serde(other)]
+    Other,
+}
+
+/// The 2010-04-01 Account resource. Twilio also returns the auth token in it;
+/// that field is deliberately not kept.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Account {
+    pub sid: String,
+    pub friendly_name: String,
+    pub status: AccountStatus,
+    #[serde(rename = "type", default)]
+    pub account_type: Option<String>,
+}
+
+/// Twilio IAM's answer to `POST /v1/Accounts/{AC}/Tokens/validate`.
+/// Identity fields are present only when `valid`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FlexTokenValidation {
+    pub valid: bool,
+    #[serde(default)]
+    pub code: u32,
+    #[serde(default)]
+    pub message: Option<String>,
+    #[serde(default)]
+    pub expiration: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub identity: Option<String>,
+    #[serde(default)]
+    pub realm_user_id: Option<String>,
+    #[serde(default)]
+    pub worker_sid: Option<String>,
+    #[serde(default)]
+    pub roles: Vec<String>,
+    #[serde(default)]
+    pub flex_instance_sid: Option<String>,
+}
+
+/// `POST /v1/Rooms`. `unique_name` makes creation idempotent (see the client).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CreateRoom {
+    pub unique_name: String,
+    pub room_type: RoomType,
+    pub status_callback: Option<String>,
+    pub status_callback_method: Option<String>,
+    pub max_participants: Option<u32>,
+    /// Minutes, 1–60.
+    pub empty_room_timeout: Option<u32>,
+    /// Minutes, 1–60.
+    pub unused_room_timeout: Option<u32>,
+    pub record_participants_on_connect: Option<bool>,
+}
+
+impl CreateRoom {
+    /// A group room with Twilio's defaults for everything else.
+    pub fn group(unique_name: impl Into<String>) -> Self {
+        Self {
+            unique_name: unique_name.into(),
+            room_type: RoomType::Group,
+            status_callback: None,
+            status_callback_method: None,
+            max_participants: None,
+            empty_room_timeout: None,
+            unused_room_timeout: None,
+            record_participants_on_connect: None,
+        }
+    }
+
+    pub(crate) fn form(&self) -> Vec<(&'static str, String)> {
+        let mut form = vec![
+            ("UniqueName", self.unique_name.clone()),
+            ("Type", self.room_type.as_str().into()),
+        ];
+        let optional = [
+            ("StatusCallback", self.status_callback.clone()),
+            ("StatusCallbackMethod", self.status_callback_method.clone()),
+            (
+                "MaxParticipants",
+                self.max_participants.map(|v| v.to_string()),
+            ),
+            (
+                "EmptyRoomTimeout",
+                self.empty_room_timeout.map(|v| v.to_string()),
+            ),
+            (
+                "UnusedRoomTimeout",
+                self.unused_room_timeout.map(|v| v.to_string()),
+            ),
+            (
+                "RecordParticipantsOnConnect",
+                self.record_participants_on_connect.map(|v| v.to_string()),
+            ),
+        ];
+        form.extend(optional.into_iter().filter_map(|(k, v)| v.map(|v| (k, v))));
+        form
+    }
+}
+
+/// `POST /v1/Conversations/{CH}/Messages`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CreateMessage {
+    pub author: Option<String>,
+    /// At most 1600 characters.
+    pub body: String,
+    /// Sent as a JSON string in `Attributes`.
+    pub attributes: Option<serde_json::Value>,
+}
+
+impl CreateMessage {
+    pub(crate) fn form(&self) -> Vec<(&'static str, String)> {
+        let mut form = vec![("Body", self.body.clone())];
+        if let Some(author) = &self.author {
+            form.push(("Author", author.clone()));
+        }
+        if let Some(attributes) = &self.attributes {
+            form.push(("Attributes", attributes.to_string()));
+        }
+        form
+    }
+}

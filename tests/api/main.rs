@@ -1,0 +1,10 @@
+//! End-to-end API tests: each test spawns the real service (see the harness).
+
+mod api_keys;
+mod auth;
+mod contact_centers;
+mod credentials;
+mod errors;
+mod health;
+mod isolation;
+mod users;
