@@ -5,6 +5,7 @@ mod auth;
 mod contact_centers;
 mod credentials;
 mod errors;
+mod escalations;
 mod health;
 mod isolation;
 mod users;

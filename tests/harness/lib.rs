@@ -279,3 +279,65 @@ fn init_log_capture() {
             .try_init();
     });
 }
+
+/// A tenant with a contact center whose Twilio credentials are stored.
+pub struct Ready {
+    pub tenant: Tenant,
+    pub cc: String,
+    pub account: SimAccount,
+}
+
+impl TestApp {
+    pub async fn ready_contact_center(&self, tenant_name: &str) -> Ready {
+        let tenant = self.create_tenant(tenant_name).await;
+        let cc = self.create_contact_center(&tenant, "Support").await["id"].as_str().unwrap().to_owned();
+        let account = self.sim_account();
+        let resp = self.store_credentials(&tenant, &cc, &account).await;
+        assert_eq!(resp.status(), StatusCode::OK, "store credentials");
+        Ready { tenant, cc, account }
+    }
+
+    /// A Flex token for an agent of `account`, as Flex would hand the plugin.
+    pub fn flex_token(&self, account: &SimAccount, identity: &str) -> String {
+        self.sim.mint_flex_token(
+            &account.account_sid,
+            twilio_sim::FlexAgent {
+                identity: identity.into(),
+                worker_sid: None,
+                roles: vec!["agent".into()],
+                ttl: std::time::Duration::from_secs(3600),
+            },
+        )
+    }
+
+    /// `POST /v1/contact-centers/{cc}/escalations` as the Flex plugin sends it.
+    pub async fn escalate(&self, cc: &str, bearer: &str, key: Option<&str>, body: Value) -> Response {
+        let mut req = self.http.post(self.url(&format!("/v1/contact-centers/{cc}/escalations"))).bearer_auth(bearer).json(&body);
+        if let Some(k) = key {
+            req = req.header("Idempotency-Key", k);
+        }
+        req.send().await.unwrap()
+    }
+
+    /// Polls until `check` holds for the escalation (callbacks are asynchronous).
+    pub async fn wait_for_escalation(&self, bearer: &str, id: &str, check: impl Fn(&Value) -> bool) -> Value {
+        let mut last = Value::Null;
+        for _ in 0..100 {
+            last = self.http.get(self.url(&format!("/v1/escalations/{id}"))).bearer_auth(bearer).send().await.unwrap().json().await.unwrap();
+            if check(&last) {
+                return last;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("escalation never reached the expected state: {last}");
+    }
+}
+
+/// A random, well-formed Conversation SID.
+pub fn conversation_sid() -> String {
+    format!("CH{}", Uuid::new_v4().simple())
+}
+
+pub fn task_sid() -> String {
+    format!("WT{}", Uuid::new_v4().simple())
+}

@@ -18,12 +18,17 @@ pub struct HttpConfig {
     /// Take the client address from `X-Forwarded-For` (only behind a proxy that sets it).
     pub trust_proxy_headers: bool,
     pub limits: Limits,
+    /// Folder with `templates/` and `assets/` for the server-rendered pages
+    /// (join page, dashboard); `assets/vendor/` is filled from npm at build time.
+    pub dashboard_dir: std::path::PathBuf,
 }
 
 #[derive(Debug, Clone)]
 pub struct Limits {
     pub login_per_ip: crate::rate_limit::Limit,
     pub login_per_email: crate::rate_limit::Limit,
+    /// Failed room-code look-ups (unknown or expired codes) per client address.
+    pub join_failures_per_ip: crate::rate_limit::Limit,
 }
 
 impl Default for Limits {
@@ -32,6 +37,7 @@ impl Default for Limits {
         Self {
             login_per_ip: Limit { max: 30, window: Duration::from_secs(60) },
             login_per_email: Limit { max: 10, window: Duration::from_secs(15 * 60) },
+            join_failures_per_ip: Limit { max: 20, window: Duration::from_secs(10 * 60) },
         }
     }
 }

@@ -125,6 +125,11 @@ impl ApiError {
         self
     }
 
+    pub fn with_detail(mut self, detail: impl Into<String>) -> Self {
+        self.detail = detail.into();
+        self
+    }
+
     /// Names the input field the error is about.
     pub fn with_field(mut self, field: &str) -> Self {
         self.errors.push(FieldError::new(field, self.detail.clone()));

@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod cache;
 pub mod config;
 pub mod error;
 pub mod message_template;
@@ -12,11 +13,13 @@ pub mod services;
 pub mod state;
 
 mod body_errors;
+pub mod pages;
 mod health;
+mod webhooks;
 mod middleware;
 
 use poem::middleware::CatchPanic;
-use poem::{Endpoint, EndpointExt, IntoResponse, Route, get};
+use poem::{Endpoint, EndpointExt, IntoResponse, Route, get, post};
 
 pub use config::HttpConfig;
 pub use state::{AppState, Inner as AppStateParts};
@@ -27,6 +30,7 @@ pub fn app(state: AppState) -> impl Endpoint {
     Route::new()
         .at("/healthz", get(health::healthz))
         .at("/readyz", get(health::readyz))
+        .at("/v1/webhooks/twilio/rooms/:cc", post(webhooks::room_status))
         .at("/openapi.json", api.spec_endpoint())
         .nest("/docs", api.swagger_ui())
         .nest("/", api)

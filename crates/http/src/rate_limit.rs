@@ -52,6 +52,28 @@ impl RateLimiter {
         }
     }
 
+    /// Whether `key` is already over `limit`, without counting a hit: for
+    /// limits on failures, checked before the work and hit only on failure.
+    pub async fn exceeded(&self, key: &str, limit: Limit) -> Option<Duration> {
+        match self {
+            RateLimiter::Memory(m) => m.exceeded(key, limit, Instant::now()),
+            RateLimiter::Redis { conn, prefix, fallback } => {
+                let mut conn = conn.clone();
+                let full = format!("{prefix}rl:{key}");
+                let res: redis::RedisResult<(Option<u64>, i64)> =
+                    redis::pipe().cmd("GET").arg(&full).cmd("PTTL").arg(&full).query_async(&mut conn).await;
+                match res {
+                    Ok((Some(count), ttl)) if count >= u64::from(limit.max) => Some(Duration::from_millis(ttl.max(1000) as u64)),
+                    Ok(_) => None,
+                    Err(err) => {
+                        tracing::warn!(error = %err, "redis rate limit check failed; using in-process counters");
+                        fallback.exceeded(key, limit, Instant::now())
+                    }
+                }
+            }
+        }
+    }
+
     /// Forgets a key's count (after a successful sign-in, say).
     pub async fn reset(&self, key: &str) {
         match self {
@@ -107,6 +129,14 @@ impl MemoryLimiter {
         }
         entry.0 += 1;
         decide(entry.0, limit, entry.1 - now)
+    }
+
+    fn exceeded(&self, key: &str, limit: Limit, now: Instant) -> Option<Duration> {
+        let windows = self.windows.lock().unwrap_or_else(|e| e.into_inner());
+        match windows.get(key) {
+            Some((count, end)) if *end > now && *count >= u64::from(limit.max) => Some(*end - now),
+            _ => None,
+        }
     }
 
     fn reset(&self, key: &str) {

@@ -7,6 +7,7 @@ use escalate_store::Store;
 use escalate_twilio::Twilio;
 use redis::aio::ConnectionManager;
 
+use crate::cache::Cache;
 use crate::config::HttpConfig;
 use crate::rate_limit::RateLimiter;
 
@@ -19,6 +20,9 @@ pub struct Inner {
     pub twilio: Twilio,
     pub config: HttpConfig,
     pub limiter: RateLimiter,
+    pub cache: Cache,
+    /// Per-contact-center token material for the customer token hot path.
+    pub join_contexts: crate::services::join::JoinContextCache,
     pub redis: Option<ConnectionManager>,
 }
 

@@ -70,6 +70,21 @@ pub async fn seed_and_print(app: &Application) -> anyhow::Result<()> {
         .map_err(|e| anyhow::anyhow!("{}", e))?;
     }
 
+    // A ready escalation, so the join page can be opened straight away.
+    let demo_join_url = if app.simulator.is_some() {
+        let input = escalate_http::services::escalations::CreateInput {
+            task_sid: format!("WT{}", uuid::Uuid::new_v4().simple()),
+            conversation_sid: format!("CH{}", uuid::Uuid::new_v4().simple()),
+            agent_name: Some("Demo Agent".into()),
+            agent: "demo-agent".into(),
+            idempotency_key: None,
+        };
+        let created = escalate_http::services::escalations::create(state, scope, &cc, input).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+        Some(format!("{}/join/{}", state.config.public_base_url, created.escalation.code))
+    } else {
+        None
+    };
+
     let base = &state.config.public_base_url;
     println!();
     println!("  Embedded demo (SQLite, in-process Twilio simulator)");
@@ -77,6 +92,9 @@ pub async fn seed_and_print(app: &Application) -> anyhow::Result<()> {
     println!("  Sign in:         POST {base}/v1/auth/login");
     println!("  Login:           {DEMO_EMAIL} / {}", fresh_password.expose());
     println!("  Contact center:  {} ({})", cc.name, cc.id);
+    if let Some(url) = demo_join_url {
+        println!("  Demo join URL:   {url}");
+    }
     println!();
     Ok(())
 }

@@ -52,6 +52,9 @@ pub struct Settings {
     /// Take client addresses from X-Forwarded-For; only behind a proxy that sets it.
     #[serde(default)]
     pub trust_proxy_headers: bool,
+    /// Folder holding the page templates and assets (`templates/`, `assets/`).
+    #[serde(default = "default_dashboard_dir")]
+    pub dashboard_dir: PathBuf,
     /// `pretty` or `json`.
     #[serde(default)]
     pub log_format: LogFormat,
@@ -98,6 +101,7 @@ const KEYS: &[&str] = &[
     "SESSION_TTL_MINUTES",
     "MAX_BODY_BYTES",
     "TRUST_PROXY_HEADERS",
+    "DASHBOARD_DIR",
     "LOG_FORMAT",
     "LOG_LEVEL",
 ];
@@ -124,6 +128,9 @@ fn default_session_ttl_minutes() -> u64 {
 }
 fn default_max_body_bytes() -> usize {
     64 * 1024
+}
+fn default_dashboard_dir() -> PathBuf {
+    "dashboard".into()
 }
 fn default_log_level() -> String {
     "info".into()

@@ -7,6 +7,7 @@ use anyhow::{Context, bail};
 use escalate_domain::Secret;
 use escalate_domain::vault::Keyring;
 use escalate_http::config::{HttpConfig, Limits};
+use escalate_http::cache::Cache;
 use escalate_http::rate_limit::RateLimiter;
 use escalate_http::{AppState, AppStateParts};
 use escalate_store::Store;
@@ -36,9 +37,12 @@ impl Application {
             Some(url) => Some(connect_redis(url).await?),
             None => None,
         };
-        let limiter = match &redis {
-            Some(conn) => RateLimiter::redis(conn.clone(), settings.redis_key_prefix.clone()),
-            None => RateLimiter::memory(),
+        let (limiter, cache) = match &redis {
+            Some(conn) => (
+                RateLimiter::redis(conn.clone(), settings.redis_key_prefix.clone()),
+                Cache::redis(conn.clone(), settings.redis_key_prefix.clone()),
+            ),
+            None => (RateLimiter::memory(), Cache::memory()),
         };
 
         let simulator = if settings.uses_simulator() {
@@ -73,8 +77,9 @@ impl Application {
             max_body_bytes: settings.max_body_bytes,
             trust_proxy_headers: settings.trust_proxy_headers,
             limits: Limits::default(),
+            dashboard_dir: settings.dashboard_dir.clone(),
         };
-        let state = AppState::new(AppStateParts { store, keyring, twilio, config, limiter, redis });
+        let state = AppState::new(AppStateParts { store, keyring, twilio, config, limiter, cache, join_contexts: Default::default(), redis });
         Ok(Self { acceptor, port, state, simulator })
     }
 

@@ -7,8 +7,8 @@ use escalate_domain::vault::WrappedDataKey;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait};
 use uuid::Uuid;
 
-use crate::entities::{api_key, session, tenant, tenant_data_key, user};
-use crate::{ApiKeyRecord, SessionRecord, Store, StoreError, TenantRecord, UserRecord};
+use crate::entities::{api_key, contact_center, escalation, session, tenant, tenant_data_key, user};
+use crate::{ApiKeyRecord, ContactCenterRecord, EscalationRecord, SessionRecord, Store, StoreError, TenantRecord, UserRecord};
 
 pub struct NewTenant<'a> {
     pub id: Uuid,
@@ -147,5 +147,22 @@ impl Store {
             .exec(self.db())
             .await?;
         Ok(res.rows_affected == 1)
+    }
+
+    /// A contact center by id alone: for callers that prove their tenant
+    /// afterwards with that contact center's Twilio account (Flex tokens,
+    /// Twilio's signed callbacks).
+    pub async fn contact_center_unscoped(&self, id: Uuid) -> Result<Option<ContactCenterRecord>, StoreError> {
+        Ok(contact_center::Entity::find_by_id(id).one(self.db()).await?)
+    }
+
+    /// An escalation by id alone, for the same callers as above.
+    pub async fn escalation_unscoped(&self, id: Uuid) -> Result<Option<EscalationRecord>, StoreError> {
+        Ok(escalation::Entity::find_by_id(id).one(self.db()).await?)
+    }
+
+    /// A customer's room code: the code itself is the credential.
+    pub async fn escalation_by_code(&self, code: &str) -> Result<Option<EscalationRecord>, StoreError> {
+        Ok(escalation::Entity::find().filter(escalation::Column::Code.eq(code)).one(self.db()).await?)
     }
 }

@@ -5,6 +5,7 @@ mod api_keys;
 mod auth;
 mod contact_centers;
 mod credentials;
+mod escalations;
 mod platform;
 mod tenant;
 mod users;
@@ -26,6 +27,8 @@ pub enum Tag {
     ContactCenters,
     /// A contact center's Twilio credentials (write-only secrets).
     TwilioCredentials,
+    /// Chat-to-video escalations: create, follow, complete; tokens for agent and customer.
+    Escalations,
     /// Operator routes: tenants.
     Platform,
 }
@@ -37,6 +40,7 @@ pub type Apis = (
     api_keys::ApiKeysApi,
     contact_centers::ContactCentersApi,
     credentials::CredentialsApi,
+    escalations::EscalationsApi,
     platform::PlatformApi,
 );
 
@@ -49,6 +53,7 @@ pub fn service() -> OpenApiService<Apis, ()> {
             api_keys::ApiKeysApi,
             contact_centers::ContactCentersApi,
             credentials::CredentialsApi,
+            escalations::EscalationsApi,
             platform::PlatformApi,
         ),
         "Escalate API",

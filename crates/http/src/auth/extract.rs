@@ -25,7 +25,7 @@ pub struct ApiKeyAuth(Principal);
 /// token in `X-CSRF-Token`.
 #[derive(SecurityScheme)]
 #[oai(ty = "api_key", key_name = "escalate_session", key_in = "cookie", checker = "check_session")]
-pub struct SessionAuth(Principal);
+pub struct SessionAuth(pub Principal);
 
 /// Any tenant caller.
 #[derive(SecurityScheme)]
@@ -52,12 +52,16 @@ fn state(req: &Request) -> poem::Result<&AppState> {
 }
 
 async fn check_api_key(req: &Request, bearer: Bearer) -> poem::Result<Principal> {
-    let state = state(req)?;
+    Ok(authenticate_api_key(state(req)?, &bearer.token).await?)
+}
+
+/// The principal behind a tenant API key (`esk_…`).
+pub async fn authenticate_api_key(state: &AppState, token: &str) -> Result<Principal, ApiError> {
     let invalid = || ApiError::unauthorized("invalid or revoked API key");
-    let prefix = api_key::prefix_of(&bearer.token).ok_or_else(invalid)?;
+    let prefix = api_key::prefix_of(token).ok_or_else(invalid)?;
     let key = state.store.find_api_key_by_prefix(prefix).await.map_err(ApiError::from)?.ok_or_else(invalid)?;
-    if key.revoked_at.is_some() || !api_key::verify(&bearer.token, &key.key_hash) {
-        return Err(invalid().into());
+    if key.revoked_at.is_some() || !api_key::verify(token, &key.key_hash) {
+        return Err(invalid());
     }
     let scopes = parse_scopes(&key.scopes).map_err(|e| ApiError::internal(format!("stored scopes: {e}")))?;
     // Recording last use is a write on the request path: do it at most once a

@@ -4,10 +4,11 @@
 //! key; both become a [`Principal`] carrying the tenant scope every store call
 //! needs. The platform operator authenticates with the configured token.
 
+pub mod agent;
 mod extract;
 pub mod password;
 mod principal;
 pub mod session;
 
-pub use extract::{OperatorAuth, TenantAuth, client_ip};
+pub use extract::{OperatorAuth, SessionAuth, TenantAuth, authenticate_api_key, client_ip};
 pub use principal::{Actor, Principal};

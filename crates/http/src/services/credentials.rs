@@ -63,7 +63,9 @@ pub async fn put(
         auth_token_ciphertext: data_key.seal(tenant, &context(contact_center_id, "auth_token"), &input.auth_token),
         verified_at,
     };
-    Ok(state.store.put_credentials(scope, contact_center_id, new, Utc::now()).await?)
+    let record = state.store.put_credentials(scope, contact_center_id, new, Utc::now()).await?;
+    state.join_contexts.forget(contact_center_id);
+    Ok(record)
 }
 
 /// The plaintext credentials of a contact center.

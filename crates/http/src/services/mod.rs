@@ -2,7 +2,11 @@
 //! the API handlers and by the CLI alike.
 
 pub mod credentials;
+pub mod escalations;
+pub mod join;
 pub mod tenants;
+pub mod tokens;
+pub mod webhooks;
 
 /// A slug from a display name: `"Acme Support (EU)"` → `"acme-support-eu"`.
 pub fn slugify(name: &str) -> String {

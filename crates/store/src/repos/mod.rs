@@ -6,8 +6,10 @@
 mod api_keys;
 mod contact_centers;
 mod credentials;
+mod escalations;
 mod tenants;
 mod users;
 
 pub use contact_centers::ContactCenterInput;
 pub use credentials::NewCredentials;
+pub use escalations::{EscalationFilter, EventOutcome, NewEscalation, NewEvent};

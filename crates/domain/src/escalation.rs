@@ -1,0 +1,285 @@
+//! An escalation's life: created (room being made), open (code valid),
+//! completed (room ended or closed by the agent), failed (Twilio refused).
+//!
+//! Twilio's room callbacks repeat and arrive out of order, so the timeline is
+//! a merge, not a sequence of transitions: "first joined" keeps the earliest
+//! time seen, "ended" the latest, and applying the same events in any order,
+//! any number of times, gives the same timeline.
+
+use chrono::{DateTime, Utc};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    /// Row claimed, Twilio room and chat message being made.
+    Creating,
+    Open,
+    Completed,
+    Failed,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Creating => "creating",
+            Status::Open => "open",
+            Status::Completed => "completed",
+            Status::Failed => "failed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "creating" => Status::Creating,
+            "open" => Status::Open,
+            "completed" => Status::Completed,
+            "failed" => Status::Failed,
+            _ => return None,
+        })
+    }
+}
+
+/// Who a participant is, from the identity we minted for them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    Agent,
+    Customer,
+    Other,
+}
+
+pub const AGENT_PREFIX: &str = "agent:";
+pub const CUSTOMER_PREFIX: &str = "customer:";
+
+pub fn role_of(identity: &str) -> Role {
+    if identity.starts_with(AGENT_PREFIX) {
+        Role::Agent
+    } else if identity.starts_with(CUSTOMER_PREFIX) {
+        Role::Customer
+    } else {
+        Role::Other
+    }
+}
+
+pub fn agent_identity(flex_identity: &str) -> String {
+    format!("{AGENT_PREFIX}{flex_identity}")
+}
+
+/// `customer:` and 16 random hex digits: unique per join, says nothing about the customer.
+pub fn new_customer_identity() -> String {
+    let mut bytes = [0u8; 8];
+    rand::fill(&mut bytes[..]);
+    format!("{CUSTOMER_PREFIX}{}", bytes.iter().map(|b| format!("{b:02x}")).collect::<String>())
+}
+
+/// The Twilio room's UniqueName for an escalation: stable, so a retried
+/// create finds the same room instead of making a second one.
+pub fn room_name(escalation_id: uuid::Uuid) -> String {
+    format!("esc-{}", escalation_id.simple())
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RoomEventKind {
+    RoomCreated,
+    RoomEnded,
+    ParticipantConnected,
+    ParticipantDisconnected,
+    /// Track and recording events: stored, no effect on the timeline.
+    Other(String),
+}
+
+impl RoomEventKind {
+    pub fn parse(s: &str) -> Self {
+        match s {
+            "room-created" => Self::RoomCreated,
+            "room-ended" => Self::RoomEnded,
+            "participant-connected" => Self::ParticipantConnected,
+            "participant-disconnected" => Self::ParticipantDisconnected,
+            other => Self::Other(other.to_owned()),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoomEvent {
+    pub kind: RoomEventKind,
+    pub at: DateTime<Utc>,
+    pub participant_identity: Option<String>,
+    pub room_duration_seconds: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Timeline {
+    pub status: Status,
+    pub room_created_at: Option<DateTime<Utc>>,
+    pub agent_joined_at: Option<DateTime<Utc>>,
+    pub customer_joined_at: Option<DateTime<Utc>>,
+    pub ended_at: Option<DateTime<Utc>>,
+    pub duration_seconds: Option<i64>,
+}
+
+fn earliest(current: Option<DateTime<Utc>>, at: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    Some(current.map_or(at, |c| c.min(at)))
+}
+
+fn latest(current: Option<DateTime<Utc>>, at: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    Some(current.map_or(at, |c| c.max(at)))
+}
+
+impl Timeline {
+    /// Folds one callback in. Commutative and idempotent (see module docs).
+    pub fn apply(&mut self, e: &RoomEvent) {
+        match &e.kind {
+            RoomEventKind::RoomCreated => self.room_created_at = earliest(self.room_created_at, e.at),
+            RoomEventKind::ParticipantConnected => match e.participant_identity.as_deref().map(role_of) {
+                Some(Role::Agent) => self.agent_joined_at = earliest(self.agent_joined_at, e.at),
+                Some(Role::Customer) => self.customer_joined_at = earliest(self.customer_joined_at, e.at),
+                _ => {}
+            },
+            RoomEventKind::RoomEnded => {
+                self.ended_at = latest(self.ended_at, e.at);
+                if let Some(d) = e.room_duration_seconds {
+                    self.duration_seconds = Some(self.duration_seconds.map_or(d, |c| c.max(d)));
+                }
+                if self.status != Status::Failed {
+                    self.status = Status::Completed;
+                }
+            }
+            RoomEventKind::ParticipantDisconnected | RoomEventKind::Other(_) => {}
+        }
+        // Without Twilio's RoomDuration, the room's own span is the best figure.
+        if self.duration_seconds.is_none() {
+            if let (Some(start), Some(end)) = (self.room_created_at, self.ended_at) {
+                self.duration_seconds = Some((end - start).num_seconds().max(0));
+            }
+        }
+    }
+}
+
+/// What a customer's link shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CodeState {
+    Ready,
+    Completed,
+    /// Also the answer for a code that never existed: the two must look alike.
+    Expired,
+}
+
+pub fn code_state(status: Status, expires_at: DateTime<Utc>, now: DateTime<Utc>) -> CodeState {
+    if now >= expires_at {
+        return CodeState::Expired;
+    }
+    match status {
+        Status::Open => CodeState::Ready,
+        Status::Completed => CodeState::Completed,
+        Status::Creating | Status::Failed => CodeState::Expired,
+    }
+}
+
+/// A customer token lives no longer than the code that got it.
+pub fn customer_token_ttl_seconds(token_ttl_seconds: i64, expires_at: DateTime<Utc>, now: DateTime<Utc>) -> i64 {
+    token_ttl_seconds.min((expires_at - now).num_seconds()).max(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn t(s: i64) -> DateTime<Utc> {
+        Utc.timestamp_opt(1_800_000_000 + s, 0).unwrap()
+    }
+
+    fn ev(kind: &str, at: i64, who: Option<&str>, dur: Option<i64>) -> RoomEvent {
+        RoomEvent { kind: RoomEventKind::parse(kind), at: t(at), participant_identity: who.map(str::to_owned), room_duration_seconds: dur }
+    }
+
+    fn open() -> Timeline {
+        Timeline { status: Status::Open, room_created_at: None, agent_joined_at: None, customer_joined_at: None, ended_at: None, duration_seconds: None }
+    }
+
+    fn events() -> Vec<RoomEvent> {
+        vec![
+            ev("room-created", 0, None, None),
+            ev("participant-connected", 5, Some("agent:alice"), None),
+            ev("participant-connected", 30, Some("customer:0a1b"), None),
+            ev("participant-disconnected", 200, Some("customer:0a1b"), None),
+            ev("participant-connected", 210, Some("customer:ffff"), None),
+            ev("track-added", 31, Some("customer:0a1b"), None),
+            ev("room-ended", 300, None, Some(300)),
+        ]
+    }
+
+    #[test]
+    fn a_full_call_gives_the_expected_timeline() {
+        let mut tl = open();
+        for e in events() {
+            tl.apply(&e);
+        }
+        assert_eq!(tl.status, Status::Completed);
+        assert_eq!(tl.room_created_at, Some(t(0)));
+        assert_eq!(tl.agent_joined_at, Some(t(5)));
+        assert_eq!(tl.customer_joined_at, Some(t(30)));
+        assert_eq!(tl.ended_at, Some(t(300)));
+        assert_eq!(tl.duration_seconds, Some(300));
+    }
+
+    #[test]
+    fn order_and_repetition_do_not_matter() {
+        let mut expected = open();
+        for e in events() {
+            expected.apply(&e);
+        }
+        let mut reversed = open();
+        for e in events().iter().rev() {
+            reversed.apply(e);
+        }
+        assert_eq!(reversed, expected);
+        let mut repeated = open();
+        for e in events().iter().chain(events().iter()).rev().chain(events().iter()) {
+            repeated.apply(e);
+        }
+        assert_eq!(repeated, expected);
+    }
+
+    #[test]
+    fn duration_falls_back_to_the_rooms_span() {
+        let mut tl = open();
+        tl.apply(&ev("room-ended", 90, None, None));
+        tl.apply(&ev("room-created", 10, None, None));
+        assert_eq!(tl.duration_seconds, Some(80));
+    }
+
+    #[test]
+    fn a_customer_who_never_joined_leaves_no_join_time() {
+        let mut tl = open();
+        tl.apply(&ev("participant-connected", 5, Some("agent:a"), None));
+        tl.apply(&ev("room-ended", 60, None, Some(60)));
+        assert_eq!(tl.customer_joined_at, None);
+        assert_eq!(tl.status, Status::Completed);
+    }
+
+    #[test]
+    fn code_states() {
+        assert_eq!(code_state(Status::Open, t(100), t(0)), CodeState::Ready);
+        assert_eq!(code_state(Status::Open, t(100), t(100)), CodeState::Expired);
+        assert_eq!(code_state(Status::Completed, t(100), t(0)), CodeState::Completed);
+        assert_eq!(code_state(Status::Completed, t(100), t(200)), CodeState::Expired);
+        assert_eq!(code_state(Status::Failed, t(100), t(0)), CodeState::Expired);
+    }
+
+    #[test]
+    fn customer_tokens_never_outlive_the_code() {
+        assert_eq!(customer_token_ttl_seconds(3600, t(600), t(0)), 600);
+        assert_eq!(customer_token_ttl_seconds(300, t(600), t(0)), 300);
+        assert_eq!(customer_token_ttl_seconds(300, t(0), t(10)), 0);
+    }
+
+    #[test]
+    fn identities() {
+        assert_eq!(role_of(&agent_identity("alice@acme")), Role::Agent);
+        let c = new_customer_identity();
+        assert_eq!(role_of(&c), Role::Customer);
+        assert_eq!(c.len(), CUSTOMER_PREFIX.len() + 16);
+        assert_ne!(c, new_customer_identity());
+        assert_eq!(role_of("supervisor"), Role::Other);
+    }
+}

@@ -1,0 +1,288 @@
+use chrono::{DateTime, Utc};
+use escalate_domain::access::Permission;
+use escalate_domain::escalation::AGENT_PREFIX;
+use escalate_store::EscalationRecord;
+use escalate_store::repos::EscalationFilter;
+use poem::Request;
+use poem::web::Data;
+use poem_openapi::param::{Header, Path, Query};
+use poem_openapi::payload::Json;
+use poem_openapi::{ApiResponse, Enum, Object, OpenApi};
+use uuid::Uuid;
+
+use super::Tag;
+use crate::auth::agent::{Caller, EscalationAuth};
+use crate::auth::{TenantAuth, client_ip};
+use crate::error::{ApiError, ApiResult};
+use crate::services::escalations::{self, CreateInput};
+use crate::services::join;
+use crate::services::tokens::IssuedToken;
+use crate::state::AppState;
+
+pub struct EscalationsApi;
+
+#[derive(Object)]
+struct CreateEscalation {
+    /// The Flex task (`WT…`).
+    task_sid: String,
+    /// The customer's Twilio Conversation (`CH…`); the join link is posted there.
+    conversation_sid: String,
+    /// How the agent is named in the chat message; defaults to their identity.
+    agent_name: Option<String>,
+    /// The agent's Flex identity. Required with an API key or a session;
+    /// ignored with a Flex token, whose identity is used.
+    agent_identity: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[oai(rename_all = "lowercase")]
+enum EscalationStatus {
+    Creating,
+    Open,
+    Completed,
+    Failed,
+}
+
+#[derive(Object)]
+#[oai(rename = "Escalation")]
+struct EscalationView {
+    id: Uuid,
+    contact_center_id: Uuid,
+    status: EscalationStatus,
+    /// The customer's room code; with `join_url`, a bearer credential for the room.
+    code: String,
+    join_url: String,
+    room_sid: Option<String>,
+    room_name: String,
+    task_sid: String,
+    conversation_sid: String,
+    agent_identity: String,
+    agent_name: Option<String>,
+    /// When the customer's code stops working.
+    expires_at: DateTime<Utc>,
+    created_at: DateTime<Utc>,
+    room_created_at: Option<DateTime<Utc>>,
+    agent_joined_at: Option<DateTime<Utc>>,
+    customer_joined_at: Option<DateTime<Utc>>,
+    ended_at: Option<DateTime<Utc>>,
+    duration_seconds: Option<i64>,
+    failure_reason: Option<String>,
+    /// A Twilio Video token for the agent, scoped to this room (on create only).
+    agent_token: Option<String>,
+    agent_token_expires_at: Option<DateTime<Utc>>,
+}
+
+/// A Twilio Video access token scoped to one room.
+#[derive(Object)]
+struct VideoToken {
+    token: String,
+    room_name: String,
+    identity: String,
+    expires_at: DateTime<Utc>,
+}
+
+#[derive(Object)]
+struct EscalationPage {
+    items: Vec<EscalationView>,
+    /// Pass as `before` for the next (older) page; absent on the last page.
+    next_before: Option<Uuid>,
+}
+
+#[derive(Object)]
+struct EscalationEvent {
+    event: String,
+    sequence_number: i64,
+    occurred_at: DateTime<Utc>,
+    received_at: DateTime<Utc>,
+    participant_identity: Option<String>,
+    room_sid: String,
+}
+
+#[derive(ApiResponse)]
+enum CreateResponse {
+    /// A new escalation: room made, join link posted.
+    #[oai(status = 201)]
+    Created(Json<EscalationView>),
+    /// The escalation an earlier request with the same Idempotency-Key made.
+    #[oai(status = 200)]
+    Replayed(Json<EscalationView>),
+}
+
+fn status(s: &str) -> EscalationStatus {
+    match s {
+        "creating" => EscalationStatus::Creating,
+        "open" => EscalationStatus::Open,
+        "completed" => EscalationStatus::Completed,
+        _ => EscalationStatus::Failed,
+    }
+}
+
+fn view(state: &AppState, e: EscalationRecord, token: Option<IssuedToken>) -> EscalationView {
+    EscalationView {
+        join_url: format!("{}/join/{}", state.config.public_base_url, e.code),
+        id: e.id,
+        contact_center_id: e.contact_center_id,
+        status: status(&e.status),
+        code: e.code,
+        room_sid: e.room_sid,
+        room_name: e.room_name,
+        task_sid: e.task_sid,
+        conversation_sid: e.conversation_sid,
+        agent_identity: e.agent_identity,
+        agent_name: e.agent_name,
+        expires_at: e.expires_at,
+        created_at: e.created_at,
+        room_created_at: e.room_created_at,
+        agent_joined_at: e.agent_joined_at,
+        customer_joined_at: e.customer_joined_at,
+        ended_at: e.ended_at,
+        duration_seconds: e.duration_seconds,
+        failure_reason: e.failure_reason,
+        agent_token_expires_at: token.as_ref().map(|t| t.expires_at),
+        agent_token: token.map(|t| t.token),
+    }
+}
+
+fn token_view(t: IssuedToken) -> VideoToken {
+    VideoToken { token: t.token, room_name: t.room_name, identity: t.identity, expires_at: t.expires_at }
+}
+
+#[OpenApi(tag = "Tag::Escalations")]
+impl EscalationsApi {
+    /// Escalate a chat to video.
+    ///
+    /// Creates the Twilio room, posts the contact center's message with the
+    /// join link into the conversation, and answers with the agent's token.
+    /// Send an `Idempotency-Key` (the Flex plugin uses one per task): a retry
+    /// or a double click with the same key returns the same escalation (200)
+    /// and makes no second room or message.
+    #[oai(path = "/v1/contact-centers/:cc/escalations", method = "post", operation_id = "createEscalation")]
+    async fn create(
+        &self,
+        state: Data<&AppState>,
+        auth: EscalationAuth,
+        cc: Path<Uuid>,
+        #[oai(name = "Idempotency-Key")] idempotency_key: Header<Option<String>>,
+        body: Json<CreateEscalation>,
+    ) -> ApiResult<CreateResponse> {
+        let resolved = auth.for_contact_center(&state, cc.0).await?;
+        let b = body.0;
+        let agent = match &resolved.caller {
+            Caller::Flex(user) => user.identity.clone(),
+            Caller::Tenant => b
+                .agent_identity
+                .map(|a| a.strip_prefix(AGENT_PREFIX).map(str::to_owned).unwrap_or(a))
+                .ok_or_else(|| ApiError::field("agent_identity", "is required unless you call with the agent's Flex token"))?,
+        };
+        let input = CreateInput {
+            task_sid: b.task_sid.trim().to_owned(),
+            conversation_sid: b.conversation_sid.trim().to_owned(),
+            agent_name: b.agent_name.map(|n| n.trim().to_owned()),
+            agent,
+            idempotency_key: idempotency_key.0,
+        };
+        let created = escalations::create(&state, resolved.scope, &resolved.contact_center, input).await?;
+        let v = view(&state, created.escalation, Some(created.agent_token));
+        Ok(if created.replayed { CreateResponse::Replayed(Json(v)) } else { CreateResponse::Created(Json(v)) })
+    }
+
+    /// A contact center's escalations, newest first.
+    #[oai(path = "/v1/contact-centers/:cc/escalations", method = "get", operation_id = "listEscalations")]
+    async fn list(
+        &self,
+        state: Data<&AppState>,
+        auth: TenantAuth,
+        cc: Path<Uuid>,
+        status: Query<Option<EscalationStatus>>,
+        /// Created at or after (RFC 3339).
+        from: Query<Option<DateTime<Utc>>>,
+        /// Created before (RFC 3339).
+        to: Query<Option<DateTime<Utc>>>,
+        /// The `next_before` of the previous page.
+        before: Query<Option<Uuid>>,
+        /// 1-200, default 50.
+        limit: Query<Option<u64>>,
+    ) -> ApiResult<Json<EscalationPage>> {
+        let scope = auth.principal().require(Permission::ViewMetrics)?;
+        state.store.contact_center(scope, cc.0).await?;
+        let limit = limit.0.unwrap_or(50);
+        if !(1..=200).contains(&limit) {
+            return Err(ApiError::field("limit", "must be between 1 and 200"));
+        }
+        let filter = EscalationFilter {
+            status: status.0.map(|s| match s {
+                EscalationStatus::Creating => "creating",
+                EscalationStatus::Open => "open",
+                EscalationStatus::Completed => "completed",
+                EscalationStatus::Failed => "failed",
+            }
+            .to_owned()),
+            from: from.0,
+            to: to.0,
+            before: before.0,
+            limit,
+        };
+        let rows = state.store.list_escalations(scope, cc.0, &filter).await?;
+        let next_before = (rows.len() as u64 == limit).then(|| rows.last().map(|e| e.id)).flatten();
+        Ok(Json(EscalationPage { items: rows.into_iter().map(|e| view(&state, e, None)).collect(), next_before }))
+    }
+
+    /// One escalation.
+    #[oai(path = "/v1/escalations/:id", method = "get", operation_id = "getEscalation")]
+    async fn get(&self, state: Data<&AppState>, auth: EscalationAuth, id: Path<Uuid>) -> ApiResult<Json<EscalationView>> {
+        let (_, e) = auth.for_escalation(&state, id.0, Permission::ViewMetrics).await?;
+        Ok(Json(view(&state, e, None)))
+    }
+
+    /// The room callbacks received for an escalation, in order.
+    #[oai(path = "/v1/escalations/:id/events", method = "get", operation_id = "listEscalationEvents")]
+    async fn events(&self, state: Data<&AppState>, auth: TenantAuth, id: Path<Uuid>) -> ApiResult<Json<Vec<EscalationEvent>>> {
+        let scope = auth.principal().require(Permission::ViewMetrics)?;
+        state.store.escalation(scope, id.0).await?;
+        let events = state.store.escalation_events(scope, id.0).await?;
+        Ok(Json(
+            events
+                .into_iter()
+                .map(|e| EscalationEvent {
+                    event: e.event,
+                    sequence_number: e.sequence_number,
+                    occurred_at: e.occurred_at,
+                    received_at: e.received_at,
+                    participant_identity: e.participant_identity,
+                    room_sid: e.room_sid,
+                })
+                .collect(),
+        ))
+    }
+
+    /// End the video call: completes the room and expires the customer's code.
+    #[oai(path = "/v1/escalations/:id/complete", method = "post", operation_id = "completeEscalation")]
+    async fn complete(&self, state: Data<&AppState>, auth: EscalationAuth, id: Path<Uuid>) -> ApiResult<Json<EscalationView>> {
+        let (resolved, e) = auth.for_escalation(&state, id.0, Permission::ManageEscalations).await?;
+        let done = escalations::complete(&state, resolved.scope, e).await?;
+        Ok(Json(view(&state, done, None)))
+    }
+
+    /// A fresh Video token for the agent (with a Flex token: for the caller).
+    #[oai(path = "/v1/escalations/:id/agent-token", method = "post", operation_id = "createAgentToken")]
+    async fn agent_token(&self, state: Data<&AppState>, auth: EscalationAuth, id: Path<Uuid>) -> ApiResult<Json<VideoToken>> {
+        let (resolved, e) = auth.for_escalation(&state, id.0, Permission::ManageEscalations).await?;
+        let identity = match &resolved.caller {
+            Caller::Flex(user) => escalate_domain::escalation::agent_identity(&user.identity),
+            Caller::Tenant => e.agent_identity.clone(),
+        };
+        let token = escalations::agent_token(&state, resolved.scope, &resolved.contact_center, &e, &identity).await?;
+        Ok(Json(token_view(token)))
+    }
+
+    /// The customer's token: trade a room code for a token to that room only.
+    ///
+    /// Unknown, malformed and expired codes all answer 404; an ended call 410.
+    /// Failed look-ups are rate-limited per client address (429).
+    #[oai(path = "/v1/join/:code/token", method = "post", operation_id = "createCustomerToken")]
+    async fn customer_token(&self, state: Data<&AppState>, req: &Request, code: Path<String>) -> ApiResult<Json<VideoToken>> {
+        let ip = client_ip(req, state.config.trust_proxy_headers);
+        let token = join::customer_token(&state, &code.0, &ip).await?;
+        Ok(Json(token_view(token)))
+    }
+}

@@ -1,0 +1,250 @@
+//! Creating, completing and joining escalations.
+//!
+//! Creation is idempotent per `Idempotency-Key`: the escalation row is
+//! inserted first (status `creating`) under a unique index, so of two racing
+//! requests exactly one goes on to call Twilio and the other waits for its
+//! result. The Twilio room's UniqueName is derived from the escalation id,
+//! so a retried create finds the same room. If the chat message cannot be
+//! sent after the room exists, the room is completed: no orphan rooms.
+
+use std::time::Duration;
+
+use chrono::Utc;
+use escalate_domain::escalation::{self, Status};
+use escalate_domain::room_code::RoomCode;
+use escalate_domain::validation::{Validator, is_twilio_sid};
+use escalate_store::repos::NewEscalation;
+use escalate_store::{ContactCenterRecord, EscalationRecord, StoreError, TenantScope};
+use escalate_twilio::{AccountClient, CreateMessage, CreateRoom, Credentials, Room, RoomType, TwilioError};
+use uuid::Uuid;
+
+use super::credentials;
+use super::tokens::{self, IssuedToken};
+use crate::error::{ApiError, ApiResult};
+use crate::message_template::{self, MessageVars};
+use crate::state::AppState;
+
+pub struct CreateInput {
+    pub task_sid: String,
+    pub conversation_sid: String,
+    pub agent_name: Option<String>,
+    /// The Flex identity (without the `agent:` prefix).
+    pub agent: String,
+    pub idempotency_key: Option<String>,
+}
+
+pub struct Created {
+    pub escalation: EscalationRecord,
+    pub agent_token: IssuedToken,
+    /// True when an earlier request with the same key made it.
+    pub replayed: bool,
+}
+
+const MAX_WAIT_FOR_PEER: Duration = Duration::from_secs(15);
+
+pub fn validate(input: &CreateInput) -> ApiResult<()> {
+    let mut v = Validator::new();
+    v.check(
+        !input.task_sid.is_empty() && input.task_sid.len() <= 64 && input.task_sid.chars().all(|c| c.is_ascii_alphanumeric()),
+        "task_sid",
+        "must be a Twilio task SID (WT…)",
+    )
+    .check(is_twilio_sid(&input.conversation_sid, "CH"), "conversation_sid", "must be CH followed by 32 hex digits")
+    .check(input.agent_name.as_deref().is_none_or(|n| !n.trim().is_empty() && n.chars().count() <= 100), "agent_name", "must be 1-100 characters")
+    .check(!input.agent.is_empty() && input.agent.len() <= 150, "agent_identity", "must be 1-150 characters")
+    .check(
+        input.idempotency_key.as_deref().is_none_or(|k| !k.is_empty() && k.len() <= 200 && k.chars().all(|c| c.is_ascii_graphic())),
+        "Idempotency-Key",
+        "must be 1-200 visible ASCII characters",
+    );
+    Ok(v.finish()?)
+}
+
+pub async fn create(state: &AppState, scope: TenantScope, cc: &ContactCenterRecord, input: CreateInput) -> ApiResult<Created> {
+    validate(&input)?;
+    let creds = credentials::load(state, scope, cc.id).await?;
+    let now = Utc::now();
+    let agent_identity = escalation::agent_identity(&input.agent);
+
+    let id = Uuid::now_v7();
+    let code = RoomCode::generate();
+    let expires_at = now + chrono::Duration::seconds(cc.code_ttl_seconds);
+    let new = NewEscalation {
+        id,
+        contact_center_id: cc.id,
+        idempotency_key: input.idempotency_key.clone(),
+        task_sid: input.task_sid.clone(),
+        conversation_sid: input.conversation_sid.clone(),
+        agent_identity: agent_identity.clone(),
+        agent_name: input.agent_name.clone(),
+        room_name: escalation::room_name(id),
+        code: code.to_string(),
+        expires_at,
+    };
+    let record = match state.store.insert_escalation(scope, new, now).await {
+        Ok(record) => record,
+        Err(StoreError::Conflict(_)) if input.idempotency_key.is_some() => {
+            return replay(state, scope, cc, &creds, &input).await;
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let escalation = make_room_and_message(state, scope, cc, &creds, record, &input).await?;
+    let agent_token = tokens::mint(&creds, &agent_identity, &escalation.room_name, cc.token_ttl_seconds, Utc::now())?;
+    Ok(Created { escalation, agent_token, replayed: false })
+}
+
+/// A second request with a key already used: the same escalation, once it
+/// is made; a failed one is retried by whoever reclaims it first.
+async fn replay(state: &AppState, scope: TenantScope, cc: &ContactCenterRecord, creds: &Credentials, input: &CreateInput) -> ApiResult<Created> {
+    let key = input.idempotency_key.as_deref().unwrap_or_default();
+    let deadline = tokio::time::Instant::now() + MAX_WAIT_FOR_PEER;
+    loop {
+        let existing = state.store.escalation_by_idempotency_key(scope, cc.id, key).await?.ok_or_else(|| {
+            ApiError::internal("idempotency key conflict without a row")
+        })?;
+        if existing.task_sid != input.task_sid || existing.conversation_sid != input.conversation_sid {
+            return Err(ApiError::conflict(
+                "idempotency_key_reused",
+                "this Idempotency-Key was used for a different task or conversation",
+            ));
+        }
+        match Status::parse(&existing.status) {
+            Some(Status::Open | Status::Completed) => {
+                let agent_identity = escalation::agent_identity(&input.agent);
+                let agent_token = tokens::mint(creds, &agent_identity, &existing.room_name, cc.token_ttl_seconds, Utc::now())?;
+                return Ok(Created { escalation: existing, agent_token, replayed: true });
+            }
+            Some(Status::Failed) => {
+                let now = Utc::now();
+                let code = RoomCode::generate();
+                let expires_at = now + chrono::Duration::seconds(cc.code_ttl_seconds);
+                if state.store.reclaim_failed_escalation(scope, existing.id, code.as_str(), expires_at, now).await? {
+                    let record = state.store.escalation(scope, existing.id).await?;
+                    let escalation = make_room_and_message(state, scope, cc, creds, record, input).await?;
+                    let agent_token =
+                        tokens::mint(creds, &escalation::agent_identity(&input.agent), &escalation.room_name, cc.token_ttl_seconds, Utc::now())?;
+                    return Ok(Created { escalation, agent_token, replayed: false });
+                }
+            }
+            Some(Status::Creating) | None => {}
+        }
+        if tokio::time::Instant::now() >= deadline {
+            return Err(ApiError::conflict("escalation_in_progress", "an escalation with this Idempotency-Key is still being created; retry shortly"));
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn make_room_and_message(
+    state: &AppState,
+    scope: TenantScope,
+    cc: &ContactCenterRecord,
+    creds: &Credentials,
+    record: EscalationRecord,
+    input: &CreateInput,
+) -> ApiResult<EscalationRecord> {
+    let client = state.twilio.account(creds.clone());
+    let room = match create_room(&client, state, cc, &record).await {
+        Ok(room) => room,
+        Err(err) => {
+            let reason = format!("creating the Twilio room failed: {err}");
+            state.store.fail_escalation(scope, record.id, None, &reason, Utc::now()).await?;
+            return Err(twilio_failure(err, "could not create the video room"));
+        }
+    };
+
+    let join_url = format!("{}/join/{}", state.config.public_base_url, record.code);
+    let body = message_template::render(
+        &cc.message_template,
+        &MessageVars {
+            join_url: &join_url,
+            agent_name: input.agent_name.as_deref().unwrap_or(&input.agent),
+            expires_at: &record.expires_at.format("%Y-%m-%d %H:%M UTC").to_string(),
+            code: &record.code,
+        },
+    )
+    .map_err(|e| ApiError::internal(format!("message template: {e}")))?;
+    let message = CreateMessage {
+        author: Some(input.agent.clone()),
+        body,
+        attributes: Some(serde_json::json!({ "videoUrl": join_url, "uniqueCode": record.code })),
+    };
+    match client.create_message(&record.conversation_sid, &message).await {
+        Ok(msg) => Ok(state.store.open_escalation(scope, record.id, &room.sid, &msg.sid, Utc::now()).await?),
+        Err(err) => {
+            // The customer never got a link: close the room rather than leave it open.
+            let cleanup = client.complete_room(&room.sid).await;
+            let reason = match &cleanup {
+                Ok(_) => format!("sending the chat message failed: {err}; room completed"),
+                Err(e2) => format!("sending the chat message failed: {err}; completing room {} also failed: {e2}", room.sid),
+            };
+            if cleanup.is_err() {
+                tracing::error!(room_sid = %room.sid, "room left open after a failed message; recorded on the escalation");
+            }
+            state.store.fail_escalation(scope, record.id, Some(&room.sid), &reason, Utc::now()).await?;
+            Err(twilio_failure(err, "could not post the join link into the conversation"))
+        }
+    }
+}
+
+async fn create_room(client: &AccountClient, state: &AppState, cc: &ContactCenterRecord, record: &EscalationRecord) -> Result<Room, TwilioError> {
+    let req = CreateRoom {
+        unique_name: record.room_name.clone(),
+        room_type: RoomType::parse(&cc.room_type).unwrap_or(RoomType::Group),
+        status_callback: Some(format!("{}/v1/webhooks/twilio/rooms/{}", state.config.public_base_url, cc.id)),
+        status_callback_method: Some("POST".into()),
+        max_participants: cc.max_participants.map(|n| n as u32),
+        empty_room_timeout: Some(cc.empty_room_timeout_minutes as u32),
+        unused_room_timeout: Some(cc.unused_room_timeout_minutes as u32),
+        record_participants_on_connect: None,
+    };
+    match client.create_room(&req).await {
+        // A room of that name is already in progress: ours, from an earlier attempt.
+        Err(TwilioError::Api { code: Some(escalate_twilio::ROOM_EXISTS_CODE), .. }) => client.fetch_room(&record.room_name).await,
+        other => other,
+    }
+}
+
+fn twilio_failure(err: TwilioError, what: &str) -> ApiError {
+    match err {
+        TwilioError::Api { status: 401 | 403, .. } => ApiError::bad_gateway(
+            "twilio_credentials_rejected",
+            format!("{what}: Twilio rejected the contact center's credentials"),
+        ),
+        TwilioError::Api { status: 400 | 404, code, message, .. } => ApiError::bad_gateway(
+            "twilio_rejected",
+            format!("{what}: Twilio said {message} (error {})", code.map_or("unknown".into(), |c| c.to_string())),
+        ),
+        TwilioError::RateLimited { .. } => ApiError::bad_gateway("twilio_rate_limited", format!("{what}: Twilio is rate limiting; retry shortly")),
+        _ => ApiError::bad_gateway("twilio_unavailable", format!("{what}: Twilio did not answer; retry shortly")),
+    }
+}
+
+/// Ends the room (if Twilio still has it open) and the escalation; the
+/// customer's code stops working at once.
+pub async fn complete(state: &AppState, scope: TenantScope, e: EscalationRecord) -> ApiResult<EscalationRecord> {
+    if e.status == Status::Completed.as_str() {
+        return Ok(e);
+    }
+    if let Some(room_sid) = &e.room_sid {
+        let creds = credentials::load(state, scope, e.contact_center_id).await?;
+        match state.twilio.account(creds).complete_room(room_sid).await {
+            Ok(_) => {}
+            // Already ended or gone at Twilio: nothing left to end.
+            Err(TwilioError::Api { status: 404, .. }) => {}
+            Err(TwilioError::Api { status: 400, .. }) => {}
+            Err(err) => return Err(twilio_failure(err, "could not end the video room")),
+        }
+    }
+    let done = state.store.complete_escalation(scope, e.id, Utc::now()).await?;
+    Ok(done)
+}
+
+/// A fresh token for the agent; only while the escalation is open.
+pub async fn agent_token(state: &AppState, scope: TenantScope, cc: &ContactCenterRecord, e: &EscalationRecord, agent: &str) -> ApiResult<IssuedToken> {
+    if e.status != Status::Open.as_str() {
+        return Err(ApiError::conflict("escalation_not_open", format!("the escalation is {}", e.status)));
+    }
+    let creds = credentials::load(state, scope, cc.id).await?;
+    tokens::mint(&creds, agent, &e.room_name, cc.token_ttl_seconds, Utc::now())
+}

@@ -1,0 +1,286 @@
+use chrono::{DateTime, Utc};
+use escalate_domain::escalation::{RoomEvent, Status, Timeline};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+};
+use uuid::Uuid;
+
+use crate::entities::{escalation, escalation_event};
+use crate::{EscalationRecord, Store, StoreError, TenantScope};
+
+/// What a new escalation starts with, before Twilio is called.
+pub struct NewEscalation {
+    pub id: Uuid,
+    pub contact_center_id: Uuid,
+    pub idempotency_key: Option<String>,
+    pub task_sid: String,
+    pub conversation_sid: String,
+    pub agent_identity: String,
+    pub agent_name: Option<String>,
+    pub room_name: String,
+    pub code: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct EscalationFilter {
+    pub status: Option<String>,
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
+    /// Return escalations older than this id (ids are time-ordered UUIDv7).
+    pub before: Option<Uuid>,
+    pub limit: u64,
+}
+
+/// A Twilio callback as stored.
+pub struct NewEvent {
+    pub room_sid: String,
+    pub sequence_number: i64,
+    pub event: String,
+    pub participant_sid: Option<String>,
+    pub participant_identity: Option<String>,
+    pub occurred_at: DateTime<Utc>,
+    pub payload: serde_json::Value,
+    pub domain: RoomEvent,
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum EventOutcome {
+    Applied,
+    /// Seen before (Twilio repeats callbacks): nothing changed.
+    Duplicate,
+}
+
+impl Store {
+    /// Inserts the escalation in `creating` state. A duplicate idempotency key
+    /// for the contact center answers `Conflict`.
+    pub async fn insert_escalation(&self, scope: TenantScope, new: NewEscalation, now: DateTime<Utc>) -> Result<EscalationRecord, StoreError> {
+        Ok(escalation::ActiveModel {
+            id: Set(new.id),
+            tenant_id: Set(scope.tenant_id()),
+            contact_center_id: Set(new.contact_center_id),
+            idempotency_key: Set(new.idempotency_key),
+            task_sid: Set(new.task_sid),
+            conversation_sid: Set(new.conversation_sid),
+            agent_identity: Set(new.agent_identity),
+            agent_name: Set(new.agent_name),
+            room_sid: Set(None),
+            room_name: Set(new.room_name),
+            code: Set(new.code),
+            status: Set(Status::Creating.as_str().into()),
+            message_sid: Set(None),
+            created_at: Set(now),
+            expires_at: Set(new.expires_at),
+            room_created_at: Set(None),
+            agent_joined_at: Set(None),
+            customer_joined_at: Set(None),
+            ended_at: Set(None),
+            duration_seconds: Set(None),
+            failure_reason: Set(None),
+            updated_at: Set(now),
+        }
+        .insert(self.db())
+        .await?)
+    }
+
+    pub async fn escalation_by_idempotency_key(
+        &self,
+        scope: TenantScope,
+        contact_center_id: Uuid,
+        key: &str,
+    ) -> Result<Option<EscalationRecord>, StoreError> {
+        Ok(escalation::Entity::find()
+            .filter(escalation::Column::TenantId.eq(scope.tenant_id()))
+            .filter(escalation::Column::ContactCenterId.eq(contact_center_id))
+            .filter(escalation::Column::IdempotencyKey.eq(key))
+            .one(self.db())
+            .await?)
+    }
+
+    /// Takes a failed escalation back to `creating` for a retry, with a fresh
+    /// code and expiry. False when another request claimed it first.
+    pub async fn reclaim_failed_escalation(
+        &self,
+        scope: TenantScope,
+        id: Uuid,
+        code: &str,
+        expires_at: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let res = escalation::Entity::update_many()
+            .col_expr(escalation::Column::Status, Expr::value(Status::Creating.as_str()))
+            .col_expr(escalation::Column::Code, Expr::value(code))
+            .col_expr(escalation::Column::ExpiresAt, Expr::value(expires_at))
+            .col_expr(escalation::Column::FailureReason, Expr::value(Option::<String>::None))
+            .col_expr(escalation::Column::CreatedAt, Expr::value(now))
+            .col_expr(escalation::Column::UpdatedAt, Expr::value(now))
+            .filter(escalation::Column::Id.eq(id))
+            .filter(escalation::Column::TenantId.eq(scope.tenant_id()))
+            .filter(escalation::Column::Status.eq(Status::Failed.as_str()))
+            .exec(self.db())
+            .await?;
+        Ok(res.rows_affected == 1)
+    }
+
+    /// Room and message made: the escalation is open.
+    pub async fn open_escalation(
+        &self,
+        scope: TenantScope,
+        id: Uuid,
+        room_sid: &str,
+        message_sid: &str,
+        now: DateTime<Utc>,
+    ) -> Result<EscalationRecord, StoreError> {
+        let mut am = self.escalation(scope, id).await?.into_active_model();
+        am.room_sid = Set(Some(room_sid.to_owned()));
+        am.message_sid = Set(Some(message_sid.to_owned()));
+        am.status = Set(Status::Open.as_str().into());
+        am.updated_at = Set(now);
+        Ok(am.update(self.db()).await?)
+    }
+
+    pub async fn fail_escalation(
+        &self,
+        scope: TenantScope,
+        id: Uuid,
+        room_sid: Option<&str>,
+        reason: &str,
+        now: DateTime<Utc>,
+    ) -> Result<EscalationRecord, StoreError> {
+        let mut am = self.escalation(scope, id).await?.into_active_model();
+        if let Some(sid) = room_sid {
+            am.room_sid = Set(Some(sid.to_owned()));
+        }
+        am.status = Set(Status::Failed.as_str().into());
+        am.failure_reason = Set(Some(reason.chars().take(500).collect()));
+        am.updated_at = Set(now);
+        Ok(am.update(self.db()).await?)
+    }
+
+    /// Marks an escalation completed (the agent or an integration ended it).
+    /// Completing twice keeps the first end time.
+    pub async fn complete_escalation(&self, scope: TenantScope, id: Uuid, now: DateTime<Utc>) -> Result<EscalationRecord, StoreError> {
+        let e = self.escalation(scope, id).await?;
+        if e.status == Status::Completed.as_str() {
+            return Ok(e);
+        }
+        let ended_at = e.ended_at.unwrap_or(now);
+        let mut am = e.into_active_model();
+        am.status = Set(Status::Completed.as_str().into());
+        am.ended_at = Set(Some(ended_at));
+        am.updated_at = Set(now);
+        Ok(am.update(self.db()).await?)
+    }
+
+    pub async fn escalation(&self, scope: TenantScope, id: Uuid) -> Result<EscalationRecord, StoreError> {
+        escalation::Entity::find_by_id(id)
+            .filter(escalation::Column::TenantId.eq(scope.tenant_id()))
+            .one(self.db())
+            .await?
+            .ok_or(StoreError::NotFound)
+    }
+
+    pub async fn list_escalations(
+        &self,
+        scope: TenantScope,
+        contact_center_id: Uuid,
+        f: &EscalationFilter,
+    ) -> Result<Vec<EscalationRecord>, StoreError> {
+        let mut q = escalation::Entity::find()
+            .filter(escalation::Column::TenantId.eq(scope.tenant_id()))
+            .filter(escalation::Column::ContactCenterId.eq(contact_center_id));
+        if let Some(s) = &f.status {
+            q = q.filter(escalation::Column::Status.eq(s.as_str()));
+        }
+        if let Some(from) = f.from {
+            q = q.filter(escalation::Column::CreatedAt.gte(from));
+        }
+        if let Some(to) = f.to {
+            q = q.filter(escalation::Column::CreatedAt.lt(to));
+        }
+        if let Some(before) = f.before {
+            q = q.filter(escalation::Column::Id.lt(before));
+        }
+        Ok(q.order_by_desc(escalation::Column::Id).limit(f.limit).all(self.db()).await?)
+    }
+
+    pub async fn escalation_events(&self, scope: TenantScope, escalation_id: Uuid) -> Result<Vec<crate::EscalationEventRecord>, StoreError> {
+        Ok(escalation_event::Entity::find()
+            .filter(escalation_event::Column::TenantId.eq(scope.tenant_id()))
+            .filter(escalation_event::Column::EscalationId.eq(escalation_id))
+            .order_by_asc(escalation_event::Column::OccurredAt)
+            .order_by_asc(escalation_event::Column::SequenceNumber)
+            .all(self.db())
+            .await?)
+    }
+
+    /// Records a room callback and folds it into its escalation, in one
+    /// transaction: an accepted callback is never half-applied. The
+    /// escalation is found by room name (ours, `esc-…`) within the contact
+    /// center; callbacks for rooms we do not know are stored unattached.
+    pub async fn record_room_event(
+        &self,
+        scope: TenantScope,
+        contact_center_id: Uuid,
+        room_name: &str,
+        ev: NewEvent,
+        now: DateTime<Utc>,
+    ) -> Result<EventOutcome, StoreError> {
+        let txn = self.db().begin().await?;
+        // Row lock (PostgreSQL) so two callbacks for one room merge instead of racing.
+        let target = escalation::Entity::find()
+            .filter(escalation::Column::TenantId.eq(scope.tenant_id()))
+            .filter(escalation::Column::ContactCenterId.eq(contact_center_id))
+            .filter(escalation::Column::RoomName.eq(room_name))
+            .lock_exclusive()
+            .one(&txn)
+            .await?;
+        let inserted = escalation_event::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            tenant_id: Set(scope.tenant_id()),
+            contact_center_id: Set(contact_center_id),
+            escalation_id: Set(target.as_ref().map(|e| e.id)),
+            room_sid: Set(ev.room_sid),
+            sequence_number: Set(ev.sequence_number),
+            event: Set(ev.event),
+            participant_sid: Set(ev.participant_sid),
+            participant_identity: Set(ev.participant_identity),
+            occurred_at: Set(ev.occurred_at),
+            received_at: Set(now),
+            payload: Set(ev.payload),
+        }
+        .insert(&txn)
+        .await;
+        match inserted {
+            Ok(_) => {}
+            Err(e) if matches!(StoreError::from(e.clone()), StoreError::Conflict(_)) => {
+                txn.rollback().await?;
+                return Ok(EventOutcome::Duplicate);
+            }
+            Err(e) => return Err(e.into()),
+        }
+        if let Some(e) = target {
+            let mut tl = Timeline {
+                status: Status::parse(&e.status).ok_or_else(|| StoreError::Corrupt(format!("status {}", e.status)))?,
+                room_created_at: e.room_created_at,
+                agent_joined_at: e.agent_joined_at,
+                customer_joined_at: e.customer_joined_at,
+                ended_at: e.ended_at,
+                duration_seconds: e.duration_seconds,
+            };
+            tl.apply(&ev.domain);
+            let mut am = e.into_active_model();
+            am.status = Set(tl.status.as_str().into());
+            am.room_created_at = Set(tl.room_created_at);
+            am.agent_joined_at = Set(tl.agent_joined_at);
+            am.customer_joined_at = Set(tl.customer_joined_at);
+            am.ended_at = Set(tl.ended_at);
+            am.duration_seconds = Set(tl.duration_seconds);
+            am.updated_at = Set(now);
+            am.update(&txn).await?;
+        }
+        txn.commit().await?;
+        Ok(EventOutcome::Applied)
+    }
+}
