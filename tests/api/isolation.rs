@@ -1,7 +1,7 @@
 //! Tenant isolation: every tenant-scoped route, tried by tenant B with tenant
 //! A's ids, answers 404 (never 403, never data) and changes nothing.
 
-use escalate_e2e::{Tenant, TestApp, assert_problem, credentials_body, spawn_app};
+use escalate_e2e::{Tenant, TestApp, assert_problem, conversation_sid, credentials_body, spawn_app, task_sid};
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -9,6 +9,7 @@ struct Fixture {
     cc: String,
     user: String,
     key: String,
+    escalation: String,
 }
 
 async fn populate(app: &TestApp, tenant: &Tenant) -> Fixture {
@@ -17,7 +18,19 @@ async fn populate(app: &TestApp, tenant: &Tenant) -> Fixture {
     let user: Value = tenant.admin.post("/v1/users", json!({ "email": format!("v-{}@example.com", tenant.slug), "role": "viewer" })).await.json().await.unwrap();
     app.api_key(tenant, &["metrics"]).await;
     let keys: Vec<Value> = tenant.admin.get("/v1/api-keys").await.json().await.unwrap();
-    Fixture { cc, user: user["user"]["id"].as_str().unwrap().to_owned(), key: keys[0]["id"].as_str().unwrap().to_owned() }
+    let e: Value = tenant
+        .admin
+        .post(&format!("/v1/contact-centers/{cc}/escalations"), json!({ "task_sid": task_sid(), "conversation_sid": conversation_sid(), "agent_identity": "sam" }))
+        .await
+        .json()
+        .await
+        .unwrap();
+    Fixture {
+        cc,
+        user: user["user"]["id"].as_str().unwrap().to_owned(),
+        key: keys[0]["id"].as_str().unwrap().to_owned(),
+        escalation: e["id"].as_str().expect("escalation created").to_owned(),
+    }
 }
 
 #[tokio::test]
@@ -41,6 +54,12 @@ async fn another_tenants_ids_answer_404_on_every_route() {
         (Method::PATCH, format!("/v1/users/{}", fa.user), Some(json!({ "role": "admin" }))),
         (Method::DELETE, format!("/v1/users/{}", fa.user), None),
         (Method::DELETE, format!("/v1/api-keys/{}", fa.key), None),
+        (Method::POST, format!("/v1/contact-centers/{}/escalations", fa.cc), Some(json!({ "task_sid": task_sid(), "conversation_sid": conversation_sid(), "agent_identity": "eve" }))),
+        (Method::GET, format!("/v1/contact-centers/{}/escalations", fa.cc), None),
+        (Method::GET, format!("/v1/escalations/{}", fa.escalation), None),
+        (Method::GET, format!("/v1/escalations/{}/events", fa.escalation), None),
+        (Method::POST, format!("/v1/escalations/{}/complete", fa.escalation), None),
+        (Method::POST, format!("/v1/escalations/{}/agent-token", fa.escalation), None),
     ];
     for (method, path, body) in &routes {
         // As B's admin session…
@@ -63,6 +82,10 @@ async fn another_tenants_ids_answer_404_on_every_route() {
     assert!(users.iter().any(|u| u["id"] == fa.user.as_str() && u["role"] == "viewer"));
     let keys: Vec<Value> = a.admin.get("/v1/api-keys").await.json().await.unwrap();
     assert!(keys.iter().all(|k| k["revoked_at"].is_null()));
+    let e: Value = a.admin.get(&format!("/v1/escalations/{}", fa.escalation)).await.json().await.unwrap();
+    assert_eq!(e["status"], "open");
+    let listed: Value = a.admin.get(&format!("/v1/contact-centers/{}/escalations", fa.cc)).await.json().await.unwrap();
+    assert_eq!(listed["items"].as_array().unwrap().len(), 1, "B created nothing in A's contact center");
 
     // Lists show only the caller's own rows.
     for path in ["/v1/contact-centers", "/v1/users", "/v1/api-keys"] {

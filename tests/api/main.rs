@@ -8,4 +8,5 @@ mod errors;
 mod escalations;
 mod health;
 mod isolation;
+mod metrics;
 mod users;

@@ -341,3 +341,14 @@ pub fn conversation_sid() -> String {
 pub fn task_sid() -> String {
     format!("WT{}", Uuid::new_v4().simple())
 }
+
+impl TestApp {
+    /// Posts a room callback signed with `account`'s auth token, as Twilio would.
+    pub async fn post_callback(&self, cc: &str, account: &SimAccount, params: &[(&str, String)]) -> Response {
+        let url = self.url(&format!("/v1/webhooks/twilio/rooms/{cc}"));
+        let mut pairs: Vec<(String, String)> = vec![("AccountSid".into(), account.account_sid.clone())];
+        pairs.extend(params.iter().map(|(k, v)| (k.to_string(), v.clone())));
+        let sig = escalate_twilio::signature::expected_signature(&account.auth_token, &url, &pairs);
+        self.http.post(url).header("X-Twilio-Signature", sig).form(&pairs).send().await.unwrap()
+    }
+}

@@ -5,6 +5,7 @@ pub mod access;
 pub mod api_key;
 pub mod contact_center;
 pub mod escalation;
+pub mod metrics;
 pub mod room_code;
 pub mod secret;
 pub mod validation;

@@ -6,6 +6,7 @@ mod auth;
 mod contact_centers;
 mod credentials;
 mod escalations;
+mod metrics;
 mod platform;
 mod tenant;
 mod users;
@@ -29,6 +30,8 @@ pub enum Tag {
     TwilioCredentials,
     /// Chat-to-video escalations: create, follow, complete; tokens for agent and customer.
     Escalations,
+    /// Escalation metrics per contact center and for the tenant; CSV export.
+    Metrics,
     /// Operator routes: tenants.
     Platform,
 }
@@ -41,6 +44,7 @@ pub type Apis = (
     contact_centers::ContactCentersApi,
     credentials::CredentialsApi,
     escalations::EscalationsApi,
+    metrics::MetricsApi,
     platform::PlatformApi,
 );
 
@@ -54,6 +58,7 @@ pub fn service() -> OpenApiService<Apis, ()> {
             contact_centers::ContactCentersApi,
             credentials::CredentialsApi,
             escalations::EscalationsApi,
+            metrics::MetricsApi,
             platform::PlatformApi,
         ),
         "Escalate API",

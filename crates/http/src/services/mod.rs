@@ -3,6 +3,7 @@
 
 pub mod credentials;
 pub mod escalations;
+pub mod export;
 pub mod join;
 pub mod tenants;
 pub mod tokens;

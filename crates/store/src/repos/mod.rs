@@ -7,9 +7,11 @@ mod api_keys;
 mod contact_centers;
 mod credentials;
 mod escalations;
+mod metrics;
 mod tenants;
 mod users;
 
 pub use contact_centers::ContactCenterInput;
 pub use credentials::NewCredentials;
 pub use escalations::{EscalationFilter, EventOutcome, NewEscalation, NewEvent};
+pub use metrics::{FigureRow, Grouping, MetricsQuery};

@@ -1,0 +1,252 @@
+use chrono::{DateTime, Utc};
+use escalate_domain::access::Permission;
+use escalate_domain::metrics::{self, Bucket};
+use escalate_store::TenantScope;
+use escalate_store::repos::{FigureRow, Grouping, MetricsQuery};
+use poem::Body;
+use poem::web::Data;
+use poem_openapi::param::{Path, Query};
+use poem_openapi::payload::{Binary, Json};
+use poem_openapi::{ApiResponse, Enum, Object, OpenApi};
+use uuid::Uuid;
+
+use super::Tag;
+use crate::auth::TenantAuth;
+use crate::error::{ApiError, ApiResult};
+use crate::services::export;
+use crate::state::AppState;
+
+pub struct MetricsApi;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[oai(rename_all = "lowercase")]
+enum BucketSize {
+    Hour,
+    Day,
+}
+
+#[derive(Object, Clone)]
+struct Percentiles {
+    median: Option<f64>,
+    p90: Option<f64>,
+}
+
+/// Escalations created in a period and what came of them.
+#[derive(Object, Clone)]
+struct Figures {
+    /// Escalations that reached the customer (failed attempts are not counted).
+    escalations: i64,
+    /// Of those, how many customers joined the room.
+    customers_joined: i64,
+    /// customers_joined / escalations (0 when there were none).
+    join_rate: f64,
+    /// Seconds from the escalation to the customer's first connection.
+    time_to_join_seconds: Percentiles,
+    /// Seconds from the customer's first connection to the room's end.
+    call_duration_seconds: Percentiles,
+}
+
+#[derive(Object)]
+struct AgentFigures {
+    agent_identity: String,
+    figures: Figures,
+}
+
+#[derive(Object)]
+struct BucketFigures {
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+    figures: Figures,
+}
+
+#[derive(Object)]
+struct ContactCenterFigures {
+    contact_center_id: Uuid,
+    name: String,
+    figures: Figures,
+}
+
+#[derive(Object)]
+struct ContactCenterMetrics {
+    contact_center_id: Uuid,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    bucket: BucketSize,
+    tz: String,
+    totals: Figures,
+    by_agent: Vec<AgentFigures>,
+    /// Every bucket of the range, empty ones included.
+    series: Vec<BucketFigures>,
+}
+
+#[derive(Object)]
+struct TenantMetrics {
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    bucket: BucketSize,
+    tz: String,
+    totals: Figures,
+    by_contact_center: Vec<ContactCenterFigures>,
+    series: Vec<BucketFigures>,
+}
+
+#[derive(ApiResponse)]
+enum CsvResponse {
+    /// One row per escalation, newest first.
+    #[oai(status = 200, content_type = "text/csv; charset=utf-8")]
+    Csv(Binary<Body>, #[oai(header = "Content-Disposition")] String),
+}
+
+fn round(v: Option<f64>) -> Option<f64> {
+    v.map(|x| (x * 1000.0).round() / 1000.0)
+}
+
+fn figures(row: Option<&FigureRow>) -> Figures {
+    match row {
+        None => Figures {
+            escalations: 0,
+            customers_joined: 0,
+            join_rate: 0.0,
+            time_to_join_seconds: Percentiles { median: None, p90: None },
+            call_duration_seconds: Percentiles { median: None, p90: None },
+        },
+        Some(r) => Figures {
+            escalations: r.escalations,
+            customers_joined: r.customers_joined,
+            join_rate: round(Some(metrics::join_rate(r.escalations, r.customers_joined))).unwrap_or(0.0),
+            time_to_join_seconds: Percentiles { median: round(r.time_to_join_p50), p90: round(r.time_to_join_p90) },
+            call_duration_seconds: Percentiles { median: round(r.call_duration_p50), p90: round(r.call_duration_p90) },
+        },
+    }
+}
+
+struct Range {
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    bucket: BucketSize,
+    tz: String,
+    buckets: Vec<(DateTime<Utc>, DateTime<Utc>)>,
+}
+
+fn range(from: Option<DateTime<Utc>>, to: Option<DateTime<Utc>>, bucket: Option<BucketSize>, tz: Option<String>) -> ApiResult<Range> {
+    let to = to.unwrap_or_else(Utc::now);
+    let from = from.unwrap_or(to - chrono::Duration::days(30));
+    let bucket = bucket.unwrap_or(BucketSize::Day);
+    let tz_name = tz.unwrap_or_else(|| "UTC".into());
+    let zone = metrics::parse_zone(&tz_name).map_err(|e| ApiError::field("tz", e.to_string()))?;
+    let size = match bucket {
+        BucketSize::Hour => Bucket::Hour,
+        BucketSize::Day => Bucket::Day,
+    };
+    let buckets = metrics::buckets(from, to, size, zone).map_err(|e| ApiError::field("from", e.to_string()))?;
+    Ok(Range { from, to, bucket, tz: tz_name, buckets })
+}
+
+fn series(range: &Range, rows: &[FigureRow]) -> Vec<BucketFigures> {
+    range
+        .buckets
+        .iter()
+        .enumerate()
+        .map(|(i, (start, end))| BucketFigures { start: *start, end: *end, figures: figures(rows.iter().find(|r| r.key == i.to_string())) })
+        .collect()
+}
+
+async fn compute(state: &AppState, scope: TenantScope, cc: Option<Uuid>, range: &Range, by: Grouping) -> ApiResult<(Vec<FigureRow>, Vec<FigureRow>, Vec<FigureRow>)> {
+    let q = MetricsQuery { contact_center_id: cc, from: range.from, to: range.to, buckets: &range.buckets };
+    let (total, grouped, buckets) = tokio::join!(
+        state.store.escalation_figures(scope, &q, Grouping::Total),
+        state.store.escalation_figures(scope, &q, by),
+        state.store.escalation_figures(scope, &q, Grouping::Bucket),
+    );
+    Ok((total?, grouped?, buckets?))
+}
+
+#[OpenApi(tag = "Tag::Metrics")]
+impl MetricsApi {
+    /// Escalation metrics of one contact center: totals, per agent, per bucket.
+    ///
+    /// `from`/`to` default to the last 30 days; `bucket` is `day` (default)
+    /// or `hour` (ranges up to 31 days); `tz` is an IANA zone for bucket
+    /// boundaries (default UTC).
+    #[oai(path = "/v1/contact-centers/:cc/metrics", method = "get", operation_id = "getContactCenterMetrics")]
+    async fn contact_center(
+        &self,
+        state: Data<&AppState>,
+        auth: TenantAuth,
+        cc: Path<Uuid>,
+        from: Query<Option<DateTime<Utc>>>,
+        to: Query<Option<DateTime<Utc>>>,
+        bucket: Query<Option<BucketSize>>,
+        tz: Query<Option<String>>,
+    ) -> ApiResult<Json<ContactCenterMetrics>> {
+        let scope = auth.principal().require(Permission::ViewMetrics)?;
+        state.store.contact_center(scope, cc.0).await?;
+        let range = range(from.0, to.0, bucket.0, tz.0)?;
+        let (total, agents, buckets) = compute(&state, scope, Some(cc.0), &range, Grouping::Agent).await?;
+        Ok(Json(ContactCenterMetrics {
+            contact_center_id: cc.0,
+            from: range.from,
+            to: range.to,
+            bucket: range.bucket,
+            tz: range.tz.clone(),
+            totals: figures(total.first()),
+            by_agent: agents.iter().map(|r| AgentFigures { agent_identity: r.key.clone(), figures: figures(Some(r)) }).collect(),
+            series: series(&range, &buckets),
+        }))
+    }
+
+    /// The tenant's roll-up across contact centers.
+    #[oai(path = "/v1/metrics", method = "get", operation_id = "getTenantMetrics")]
+    async fn tenant(
+        &self,
+        state: Data<&AppState>,
+        auth: TenantAuth,
+        from: Query<Option<DateTime<Utc>>>,
+        to: Query<Option<DateTime<Utc>>>,
+        bucket: Query<Option<BucketSize>>,
+        tz: Query<Option<String>>,
+    ) -> ApiResult<Json<TenantMetrics>> {
+        let scope = auth.principal().require(Permission::ViewMetrics)?;
+        let range = range(from.0, to.0, bucket.0, tz.0)?;
+        let (total, per_cc, buckets) = compute(&state, scope, None, &range, Grouping::ContactCenter).await?;
+        let centers = state.store.list_contact_centers(scope).await?;
+        let by_contact_center = centers
+            .into_iter()
+            .map(|c| {
+                let row = per_cc.iter().find(|r| Uuid::parse_str(&r.key).ok() == Some(c.id));
+                ContactCenterFigures { contact_center_id: c.id, name: c.name, figures: figures(row) }
+            })
+            .collect();
+        Ok(Json(TenantMetrics {
+            from: range.from,
+            to: range.to,
+            bucket: range.bucket,
+            tz: range.tz.clone(),
+            totals: figures(total.first()),
+            by_contact_center,
+            series: series(&range, &buckets),
+        }))
+    }
+
+    /// Escalations of a contact center as CSV, streamed (default: last 30 days).
+    #[oai(path = "/v1/contact-centers/:cc/escalations.csv", method = "get", operation_id = "exportEscalationsCsv")]
+    async fn csv(
+        &self,
+        state: Data<&AppState>,
+        auth: TenantAuth,
+        cc: Path<Uuid>,
+        from: Query<Option<DateTime<Utc>>>,
+        to: Query<Option<DateTime<Utc>>>,
+    ) -> ApiResult<CsvResponse> {
+        let scope = auth.principal().require(Permission::ViewMetrics)?;
+        let center = state.store.contact_center(scope, cc.0).await?;
+        let to = to.0.unwrap_or_else(Utc::now);
+        let from = from.0.unwrap_or(to - chrono::Duration::days(30));
+        if from >= to {
+            return Err(ApiError::field("from", "must be before `to`"));
+        }
+        let body = export::escalations_csv(state.store.clone(), scope, cc.0, from, to);
+        let filename = format!("escalations-{}-{}.csv", center.slug, from.format("%Y%m%d"));
+        Ok(CsvResponse::Csv(Binary(body), format!("attachment; filename=\"{filename}\"")))
+    }
+}
