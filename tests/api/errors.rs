@@ -94,3 +94,17 @@ async fn validation_errors_are_422_with_fields() {
     let fields: Vec<&str> = body["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
     assert_eq!(fields, ["name", "slug", "admin_email"]);
 }
+
+#[tokio::test]
+async fn the_body_limit_follows_configuration() {
+    let app = escalate_e2e::spawn_app_with(escalate_e2e::Options {
+        extra: vec![("MAX_BODY_BYTES".into(), "2048".into())],
+        ..Default::default()
+    })
+    .await;
+    let tenant = app.create_tenant("Acme").await;
+    let resp = tenant.admin.post("/v1/contact-centers", json!({ "name": "x".repeat(3000) })).await;
+    assert_problem(resp, 413, "payload_too_large").await;
+    let resp = tenant.admin.post("/v1/contact-centers", json!({ "name": "Support" })).await;
+    assert_eq!(resp.status(), 201);
+}

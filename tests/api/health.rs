@@ -38,3 +38,44 @@ async fn served_openapi_equals_the_checked_in_openapi_yaml() {
     assert_eq!(docs.status(), 200);
     assert!(docs.text().await.unwrap().to_lowercase().contains("swagger"));
 }
+
+#[tokio::test]
+async fn the_flex_origin_may_call_the_api_and_read_errors() {
+    let app = spawn_app().await;
+    let preflight = app
+        .http
+        .request(reqwest::Method::OPTIONS, app.url("/v1/escalations/00000000-0000-0000-0000-000000000000"))
+        .header("Origin", "https://flex.twilio.com")
+        .header("Access-Control-Request-Method", "POST")
+        .header("Access-Control-Request-Headers", "authorization, idempotency-key, content-type")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(preflight.status(), 204);
+    let h = preflight.headers();
+    assert_eq!(h["access-control-allow-origin"], "https://flex.twilio.com");
+    assert!(h["access-control-allow-headers"].to_str().unwrap().contains("Idempotency-Key"));
+    assert!(h.get("access-control-allow-credentials").is_none(), "cookies never cross origins");
+    // An error answer is readable by the plugin too.
+    let resp = app
+        .http
+        .get(app.url("/v1/escalations/00000000-0000-0000-0000-000000000000"))
+        .header("Origin", "https://flex.twilio.com")
+        .bearer_auth("not-a-flex-token")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 404);
+    assert_eq!(resp.headers()["access-control-allow-origin"], "https://flex.twilio.com");
+    assert!(resp.headers()["access-control-expose-headers"].to_str().unwrap().contains("X-Request-Id"));
+    // Other origins get nothing.
+    let evil = app
+        .http
+        .request(reqwest::Method::OPTIONS, app.url("/v1/me"))
+        .header("Origin", "https://evil.example")
+        .header("Access-Control-Request-Method", "GET")
+        .send()
+        .await
+        .unwrap();
+    assert!(evil.headers().get("access-control-allow-origin").is_none());
+}

@@ -6,6 +6,7 @@ mod contact_centers;
 mod credentials;
 mod errors;
 mod escalations;
+mod flex_plugin;
 mod health;
 mod isolation;
 mod metrics;

@@ -21,6 +21,8 @@ pub struct HttpConfig {
     /// Folder with `templates/` and `assets/` for the server-rendered pages
     /// (join page, dashboard); `assets/vendor/` is filled from npm at build time.
     pub dashboard_dir: std::path::PathBuf,
+    /// Origins allowed to call the API from a browser (the Flex UI).
+    pub cors: crate::cors::CorsPolicy,
 }
 
 #[derive(Debug, Clone)]

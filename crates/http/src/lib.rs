@@ -5,6 +5,7 @@ pub mod api;
 pub mod auth;
 pub mod cache;
 pub mod config;
+pub mod cors;
 pub mod error;
 pub mod message_template;
 pub mod rate_limit;
@@ -27,6 +28,7 @@ pub use state::{AppState, Inner as AppStateParts};
 /// The whole application as one poem endpoint.
 pub fn app(state: AppState) -> impl Endpoint {
     let api = api::service();
+    let edge = middleware::Edge { max_body: state.config.max_body_bytes, cors: state.config.cors.clone() };
     Route::new()
         .at("/healthz", get(health::healthz))
         .at("/readyz", get(health::readyz))
@@ -37,7 +39,7 @@ pub fn app(state: AppState) -> impl Endpoint {
         // A bug must cost one request a 500 problem, never the connection.
         .with(CatchPanic::new().with_handler(|_| error::ApiError::internal("a handler panicked").into_response()))
         .data(state)
-        .around(middleware::request)
+        .around(move |ep, req| middleware::request(ep, req, edge.clone()))
 }
 
 /// The OpenAPI document as YAML: what `openapi.yaml` in the repository holds.

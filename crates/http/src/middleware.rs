@@ -9,18 +9,29 @@ use poem::{Endpoint, IntoResponse, Request, Response};
 use tracing::Instrument;
 
 use crate::error::{ApiError, into_problem};
-use crate::state::AppState;
+use crate::cors::CorsPolicy;
 use crate::{body_errors, request_id};
 
-pub async fn request<E: Endpoint>(ep: E, mut req: Request) -> poem::Result<Response> {
+/// What the outermost layer needs; it runs before the app state is attached.
+#[derive(Clone)]
+pub struct Edge {
+    pub max_body: usize,
+    pub cors: CorsPolicy,
+}
+
+pub async fn request<E: Endpoint>(ep: E, mut req: Request, edge: Edge) -> poem::Result<Response> {
     let id = request_id::from_header(req.header(request_id::HEADER));
     let method = req.method().clone();
     // The path only: query strings can carry codes and tokens.
     let path = req.uri().path().to_owned();
     let span = tracing::info_span!("request", %method, %path, request_id = %id, status = tracing::field::Empty);
     let started = Instant::now();
-    let max_body = req.data::<AppState>().map_or(64 * 1024, |s| s.config.max_body_bytes);
+    let Edge { max_body, cors } = edge;
+    let origin = req.header("Origin").map(str::to_owned);
     let mut resp = request_id::scope(id.clone(), async {
+        if let Some(preflight) = cors.preflight(&req) {
+            return preflight;
+        }
         let body = match buffer_body(&mut req, max_body).await {
             Ok(body) => body,
             Err(err) => return err.into_response(),
@@ -53,6 +64,7 @@ pub async fn request<E: Endpoint>(ep: E, mut req: Request) -> poem::Result<Respo
         resp.headers_mut().insert(request_id::HEADER, v);
     }
     resp.headers_mut().insert("X-Content-Type-Options", poem::http::HeaderValue::from_static("nosniff"));
+    cors.decorate(&mut resp, origin.as_deref());
     Ok(resp)
 }
 

@@ -52,6 +52,10 @@ pub struct Settings {
     /// Take client addresses from X-Forwarded-For; only behind a proxy that sets it.
     #[serde(default)]
     pub trust_proxy_headers: bool,
+    /// Origins allowed to call the API from a browser, comma-separated: the
+    /// Flex UI's origin. `*` allows any (bearer tokens only; never cookies).
+    #[serde(default = "default_cors_origins")]
+    pub cors_allowed_origins: String,
     /// Folder holding the page templates and assets (`templates/`, `assets/`).
     #[serde(default = "default_dashboard_dir")]
     pub dashboard_dir: PathBuf,
@@ -102,6 +106,7 @@ const KEYS: &[&str] = &[
     "MAX_BODY_BYTES",
     "TRUST_PROXY_HEADERS",
     "DASHBOARD_DIR",
+    "CORS_ALLOWED_ORIGINS",
     "LOG_FORMAT",
     "LOG_LEVEL",
 ];
@@ -128,6 +133,9 @@ fn default_session_ttl_minutes() -> u64 {
 }
 fn default_max_body_bytes() -> usize {
     64 * 1024
+}
+fn default_cors_origins() -> String {
+    "https://flex.twilio.com".into()
 }
 fn default_dashboard_dir() -> PathBuf {
     "dashboard".into()

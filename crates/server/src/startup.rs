@@ -78,6 +78,7 @@ impl Application {
             trust_proxy_headers: settings.trust_proxy_headers,
             limits: Limits::default(),
             dashboard_dir: settings.dashboard_dir.clone(),
+            cors: escalate_http::cors::CorsPolicy::new(settings.cors_allowed_origins.split(',').map(str::to_owned)),
         };
         let state = AppState::new(AppStateParts { store, keyring, twilio, config, limiter, cache, join_contexts: Default::default(), redis });
         Ok(Self { acceptor, port, state, simulator })

@@ -1,0 +1,80 @@
+#!/usr/bin/env node
+// Loads the built plugin bundle into a browser-like page (jsdom) the way Flex
+// does — React, ReactDOM and Twilio.Flex as page globals — and checks that it
+// registers a FlexPlugin whose init adds the header button and the Video tab.
+// Run by `npm run build` after bundling; exits 1 when the bundle is broken.
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const require = createRequire(join(root, 'package.json'));
+const { JSDOM } = require('jsdom');
+const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+
+function fail(msg) {
+  console.error(`bundle smoke check failed: ${msg}`);
+  process.exit(1);
+}
+
+const dom = new JSDOM('<!doctype html><html><body></body></html>', {
+  runScripts: 'outside-only',
+  url: 'https://flex.twilio.com/agent-desktop/',
+});
+const w = dom.window;
+const added = [];
+const registered = [];
+const listeners = [];
+const noop = () => undefined;
+w.React = require('react');
+w.ReactDOM = require('react-dom');
+w.Twilio = {
+  Flex: {
+    Plugins: { init: (P) => registered.push(P) },
+  },
+};
+w.console.log = noop;
+
+const bundle = readFileSync(join(root, 'build', `${pkg.name}.js`), 'utf8');
+if (bundle.includes('__SECRET_INTERNALS_DO_NOT_USE_OR_YOU_WILL_BE_FIRED')) {
+  fail('React is bundled: it must come from the Flex page (window.React)');
+}
+try {
+  w.eval(bundle);
+} catch (err) {
+  fail(`the bundle threw while loading: ${String(err).slice(0, 300)}`);
+}
+if (registered.length !== 1) fail(`expected one plugin registered with Twilio.Flex.Plugins.init, got ${registered.length}`);
+
+const flex = {
+  Notifications: { registerNotification: noop, showNotification: (id) => fail(`unexpected notification ${id}`) },
+  NotificationType: { error: 'error', warning: 'warning' },
+  Actions: { addListener: (name) => listeners.push(name), invokeAction: async () => undefined },
+  TaskCanvasHeader: { Content: { add: (el) => added.push(['header', el]) } },
+  TaskCanvasTabs: { Content: { add: (el) => added.push(['tabs', el]) } },
+  Tab: (props) => props.children,
+  withTaskContext: (C) => C,
+};
+const manager = {
+  serviceConfiguration: {
+    ui_attributes: { videoEscalation: { serviceBaseUrl: 'https://video.example.com', contactCenterId: 'cc-1' } },
+  },
+  user: { token: 't', identity: 'alice' },
+  store: { getState: () => ({ flex: {} }) },
+};
+
+const plugin = new registered[0]();
+if (plugin.name !== 'VideoEscalationPlugin' || plugin.uniqueName !== pkg.name || plugin.version !== pkg.version) {
+  fail(`unexpected plugin identity ${plugin.name} ${plugin.uniqueName}@${plugin.version}`);
+}
+await plugin.init(flex, manager);
+const where = added.map(([w]) => w).join(',');
+if (where !== 'header,tabs') fail(`expected the header button and the Video tab to be added, got [${where}]`);
+if (!added.every(([, el]) => el && el.$$typeof === Symbol.for('react.element'))) {
+  fail('the added components are not elements of the page’s React');
+}
+if (!listeners.includes('afterWrapupTask') || !listeners.includes('afterCompleteTask')) {
+  fail(`task-end listeners missing: [${listeners.join(',')}]`);
+}
+console.error(`bundle smoke check: ${pkg.name}@${pkg.version} loads, registers and initialises in a Flex-like page`);

@@ -1,0 +1,260 @@
+import type { EscalationClient } from './api/client';
+import { ProblemError } from './api/errors';
+import type { Escalation } from './api/types';
+import { idempotencyKeyFor } from './idempotency';
+import { conversationSidOf, mergeTaskVideoAttributes, taskVideoAttributes, type TaskLike } from './task';
+
+export type EscalationPhase = 'idle' | 'creating' | 'open' | 'completing' | 'ended' | 'error';
+export type EscalationAction = 'create' | 'complete' | 'token' | 'load';
+
+export interface AgentVideoToken {
+  token: string;
+  roomName: string;
+  identity?: string;
+  /** ms since the epoch */
+  expiresAt: number;
+}
+
+export interface TaskEscalationState {
+  phase: EscalationPhase;
+  escalation?: Escalation;
+  error?: ProblemError;
+  agentToken?: AgentVideoToken;
+}
+
+export interface EscalationStoreDeps {
+  client: Pick<EscalationClient, 'createEscalation' | 'getEscalation' | 'completeEscalation' | 'createAgentToken'>;
+  contactCenterId: string;
+  /** The agent's display name, sent as `agent_name`. */
+  agentName?: () => string | undefined;
+  onError?: (error: ProblemError, action: EscalationAction, taskSid: string) => void;
+  now?: () => number;
+}
+
+/** A token this close to its expiry is replaced before connecting. */
+export const TOKEN_REFRESH_MARGIN_MS = 60_000;
+
+const IDLE: TaskEscalationState = Object.freeze({ phase: 'idle' }) as TaskEscalationState;
+
+function toProblem(err: unknown): ProblemError {
+  if (err instanceof ProblemError) return err;
+  return new ProblemError({
+    title: 'Video escalation failed',
+    status: 0,
+    detail: err instanceof Error ? err.message : String(err),
+    code: 'client_error',
+  });
+}
+
+function phaseOf(escalation: Escalation): EscalationPhase {
+  // `creating` is an escalation another request of the same key is still making.
+  return escalation.status === 'open' || escalation.status === 'creating' ? 'open' : 'ended';
+}
+
+/**
+ * The escalation state of every task, shared by the header button and the
+ * Video tab. Creating is deduplicated per task: a double click, or the button
+ * and the tab at once, send one request; retries reuse the task's idempotency key.
+ */
+export class EscalationStore {
+  private readonly states = new Map<string, TaskEscalationState>();
+  private readonly inflight = new Map<string, Promise<unknown>>();
+  private readonly listeners = new Set<() => void>();
+  /** Escalations ended per task in this session (task attributes may lag behind). */
+  private readonly ended = new Map<string, number>();
+  private readonly now: () => number;
+
+  constructor(private readonly deps: EscalationStoreDeps) {
+    this.now = deps.now ?? Date.now;
+  }
+
+  get(taskSid: string): TaskEscalationState {
+    return this.states.get(taskSid) ?? IDLE;
+  }
+
+  subscribe(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => {
+      this.listeners.delete(listener);
+    };
+  }
+
+  private set(taskSid: string, next: TaskEscalationState): void {
+    this.states.set(taskSid, next);
+    for (const l of [...this.listeners]) l();
+  }
+
+  private once<T>(key: string, run: () => Promise<T>): Promise<T> {
+    const existing = this.inflight.get(key);
+    if (existing) return existing as Promise<T>;
+    const p = run().finally(() => this.inflight.delete(key));
+    this.inflight.set(key, p);
+    return p;
+  }
+
+  private fail(taskSid: string, action: EscalationAction, err: unknown, keep: Partial<TaskEscalationState>): undefined {
+    const error = toProblem(err);
+    this.set(taskSid, { ...keep, phase: keep.phase ?? 'error', error });
+    this.deps.onError?.(error, action, taskSid);
+    return undefined;
+  }
+
+  /** Creates (or replays) the task's escalation. Resolves undefined on failure (already reported). */
+  escalate(task: TaskLike): Promise<Escalation | undefined> {
+    const taskSid = task.taskSid;
+    const current = this.get(taskSid);
+    if (current.phase === 'open' && current.escalation) return Promise.resolve(current.escalation);
+    return this.once(`create:${taskSid}`, async () => {
+      const conversationSid = conversationSidOf(task);
+      if (!conversationSid) {
+        return this.fail(
+          taskSid,
+          'create',
+          new ProblemError({
+            title: 'Not a chat task',
+            status: 0,
+            detail: 'This task has no Conversation (conversationSid) to send the video link to.',
+            code: 'no_conversation',
+          }),
+          {},
+        );
+      }
+      this.set(taskSid, { phase: 'creating' });
+      try {
+        const agentName = this.deps.agentName?.();
+        const { escalation } = await this.deps.client.createEscalation(
+          this.deps.contactCenterId,
+          { task_sid: taskSid, conversation_sid: conversationSid, ...(agentName ? { agent_name: agentName } : {}) },
+          idempotencyKeyFor(task, this.ended.get(taskSid)),
+        );
+        this.set(taskSid, { phase: phaseOf(escalation), escalation, agentToken: tokenFromEscalation(escalation) });
+        await this.remember(task, escalation);
+        return escalation;
+      } catch (err) {
+        return this.fail(taskSid, 'create', err, {});
+      }
+    });
+  }
+
+  /** After a reload: picks up the escalation recorded in the task's attributes. */
+  load(task: TaskLike): Promise<Escalation | undefined> {
+    const taskSid = task.taskSid;
+    const id = taskVideoAttributes(task).escalationId;
+    if (!id || this.get(taskSid).phase !== 'idle') return Promise.resolve(this.get(taskSid).escalation);
+    return this.once(`load:${taskSid}`, async () => {
+      try {
+        const escalation = await this.deps.client.getEscalation(id);
+        if (this.get(taskSid).phase === 'idle') {
+          this.set(taskSid, { phase: phaseOf(escalation), escalation });
+        }
+        return escalation;
+      } catch (err) {
+        // Not worth a notification: the agent can still start a new one.
+        console.warn('[video-escalation] could not load escalation', id, err);
+        return undefined;
+      }
+    });
+  }
+
+  /** A Video token for the task's room: the one at hand unless it expires soon, else a fresh one. */
+  agentToken(taskSid: string): Promise<AgentVideoToken | undefined> {
+    const state = this.get(taskSid);
+    const escalation = state.escalation;
+    if (!escalation) return Promise.resolve(undefined);
+    if (state.agentToken && state.agentToken.expiresAt - TOKEN_REFRESH_MARGIN_MS > this.now()) {
+      return Promise.resolve(state.agentToken);
+    }
+    return this.once(`token:${taskSid}`, async () => {
+      try {
+        const t = await this.deps.client.createAgentToken(escalation.id);
+        const agentToken: AgentVideoToken = {
+          token: t.token,
+          roomName: t.room_name,
+          identity: t.identity,
+          expiresAt: Date.parse(t.expires_at),
+        };
+        const latest = this.get(taskSid);
+        this.set(taskSid, { ...latest, agentToken, error: undefined });
+        return agentToken;
+      } catch (err) {
+        const latest = this.get(taskSid);
+        return this.fail(taskSid, 'token', err, { ...latest, phase: latest.phase });
+      }
+    });
+  }
+
+  /** Forgets the agent token at hand (e.g. Twilio refused it), so the next join fetches a fresh one. */
+  invalidateToken(taskSid: string): void {
+    const state = this.get(taskSid);
+    if (state.agentToken) this.set(taskSid, { ...state, agentToken: undefined });
+  }
+
+  /** Re-reads the escalation (e.g. after the room closed under the agent). */
+  refresh(taskSid: string): Promise<Escalation | undefined> {
+    const id = this.get(taskSid).escalation?.id;
+    if (!id) return Promise.resolve(undefined);
+    return this.once(`refresh:${taskSid}`, async () => {
+      try {
+        const escalation = await this.deps.client.getEscalation(id);
+        const latest = this.get(taskSid);
+        if (latest.escalation?.id === id && (latest.phase === 'open' || latest.phase === 'ended')) {
+          this.set(taskSid, { ...latest, phase: phaseOf(escalation), escalation });
+        }
+        return escalation;
+      } catch (err) {
+        console.warn('[video-escalation] could not refresh escalation', id, err);
+        return undefined;
+      }
+    });
+  }
+
+  /** Ends the escalation: the room closes and the customer's code expires. */
+  complete(task: TaskLike, opts: { quiet?: boolean } = {}): Promise<Escalation | undefined> {
+    const taskSid = task.taskSid;
+    const state = this.get(taskSid);
+    const escalation = state.escalation;
+    if (!escalation || state.phase === 'ended') return Promise.resolve(escalation);
+    return this.once(`complete:${taskSid}`, async () => {
+      this.set(taskSid, { ...state, phase: 'completing', error: undefined });
+      try {
+        const done = await this.deps.client.completeEscalation(escalation.id);
+        this.ended.set(taskSid, Math.max(taskVideoAttributes(task).ended ?? 0, this.ended.get(taskSid) ?? 0) + 1);
+        this.set(taskSid, { phase: 'ended', escalation: done });
+        await this.remember(task, done, true);
+        return done;
+      } catch (err) {
+        if (opts.quiet) {
+          console.warn('[video-escalation] could not complete escalation', escalation.id, err);
+          this.set(taskSid, { ...state, phase: state.phase });
+          return undefined;
+        }
+        return this.fail(taskSid, 'complete', err, { ...state, phase: state.phase });
+      }
+    });
+  }
+
+  /** Forgets a task that left the agent's list. */
+  forget(taskSid: string): void {
+    if (this.states.delete(taskSid)) for (const l of [...this.listeners]) l();
+  }
+
+  private async remember(task: TaskLike, escalation: Escalation, ended = false): Promise<void> {
+    try {
+      await mergeTaskVideoAttributes(task, {
+        escalationId: escalation.id,
+        status: escalation.status,
+        roomName: escalation.room_name,
+        joinUrl: escalation.join_url,
+        ...(ended ? { ended: this.ended.get(task.taskSid) ?? 1 } : {}),
+      });
+    } catch (err) {
+      console.warn('[video-escalation] could not update task attributes', err);
+    }
+  }
+}
+
+function tokenFromEscalation(escalation: Escalation): AgentVideoToken | undefined {
+  if (!escalation.agent_token) return undefined;
+  const expiresAt = Date.parse(escalation.agent_token_expires_at ?? escalation.expires_at);
+  return { token: escalation.agent_token, roomName: escalation.room_name, identity: escalation.agent_identity, expiresAt };
+}

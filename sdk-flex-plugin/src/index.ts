@@ -1,0 +1,4 @@
+import * as FlexPlugin from '@twilio/flex-plugin';
+import VideoEscalationPlugin from './VideoEscalationPlugin';
+
+FlexPlugin.loadPlugin(VideoEscalationPlugin);

@@ -1,0 +1,188 @@
+import React from 'react';
+import { act, fireEvent, render, screen, waitFor } from '@testing-library/react';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import * as Video from 'twilio-video';
+import { VideoTab } from '../src/components/VideoTab';
+import { EscalationStore } from '../src/escalationStore';
+import type { PluginServices } from '../src/services';
+import { VideoSessions } from '../src/video/session';
+import { FakeRoom, FakeTrack } from './fakeVideo';
+import { CC, makeEscalation, makeTask } from './helpers';
+
+vi.mock('twilio-video', () => ({ connect: vi.fn(), createLocalVideoTrack: vi.fn() }));
+
+const connect = vi.mocked(Video.connect);
+const createLocalVideoTrack = vi.mocked(Video.createLocalVideoTrack);
+
+function fakeClient() {
+  return {
+    createEscalation: vi.fn().mockResolvedValue({ escalation: makeEscalation(), replayed: false, status: 201 }),
+    getEscalation: vi.fn().mockResolvedValue(makeEscalation()),
+    completeEscalation: vi.fn().mockResolvedValue(makeEscalation({ status: 'completed' })),
+    createAgentToken: vi.fn().mockResolvedValue({
+      token: 'fresh-token',
+      room_name: 'esc-e5a1d6b2',
+      identity: 'agent:alice',
+      expires_at: new Date(Date.now() + 3_600_000).toISOString(),
+    }),
+  };
+}
+
+async function openTab(escalationOverrides = {}) {
+  const client = fakeClient();
+  client.createEscalation.mockResolvedValue({
+    escalation: makeEscalation(escalationOverrides),
+    replayed: false,
+    status: 201,
+  });
+  const store = new EscalationStore({ client, contactCenterId: CC });
+  const sessions = new VideoSessions();
+  const services: PluginServices = { store, sessions };
+  const task = makeTask();
+  await store.escalate(task);
+  const room = new FakeRoom('esc-e5a1d6b2');
+  connect.mockResolvedValue(room as unknown as Video.Room);
+  render(<VideoTab task={task} services={services} />);
+  return { client, store, sessions, task, room };
+}
+
+beforeEach(() => {
+  connect.mockReset();
+  createLocalVideoTrack.mockReset();
+});
+
+describe('VideoTab', () => {
+  it('offers to start the call when there is no escalation yet', () => {
+    const client = fakeClient();
+    const store = new EscalationStore({ client, contactCenterId: CC });
+    const task = makeTask();
+    render(<VideoTab task={task} services={{ store, sessions: new VideoSessions() }} />);
+    expect(screen.getByText(/No video call yet/)).toBeTruthy();
+    fireEvent.click(screen.getByRole('button', { name: 'Switch to video' }));
+    expect(client.createEscalation).toHaveBeenCalledTimes(1);
+  });
+
+  it('joins with the agent token, shows the local preview and the customer', async () => {
+    const { room, client } = await openTab();
+    expect(screen.getByText('https://video.example.com/join/ABCD2345EFGH')).toBeTruthy();
+
+    fireEvent.click(screen.getByRole('button', { name: 'Join Video Room' }));
+    await screen.findByTestId('video-call');
+
+    expect(connect).toHaveBeenCalledWith('agent-video-token', expect.objectContaining({ name: 'esc-e5a1d6b2', audio: true }));
+    expect(client.createAgentToken).not.toHaveBeenCalled();
+    expect(screen.getByTestId('your camera').querySelector('video')).toBeTruthy();
+    expect(screen.getByText(/Waiting for the customer/)).toBeTruthy();
+
+    act(() => {
+      room.join('customer:k3y');
+    });
+    expect(screen.getByTestId('video of customer:k3y').querySelector('video')).toBeTruthy();
+    expect(screen.getByTestId('audio of customer:k3y').querySelector('audio')).toBeTruthy();
+  });
+
+  it('fetches a fresh token when the one at hand has expired', async () => {
+    const { client } = await openTab({ agent_token_expires_at: new Date(Date.now() - 1000).toISOString() });
+    fireEvent.click(screen.getByRole('button', { name: 'Join Video Room' }));
+    await screen.findByTestId('video-call');
+    expect(client.createAgentToken).toHaveBeenCalledWith(makeEscalation().id);
+    expect(connect).toHaveBeenCalledWith('fresh-token', expect.objectContaining({ name: 'esc-e5a1d6b2' }));
+  });
+
+  it('mutes and unmutes, turns the camera off and on, and leaves', async () => {
+    const { room } = await openTab();
+    fireEvent.click(screen.getByRole('button', { name: 'Join Video Room' }));
+    await screen.findByTestId('video-call');
+
+    fireEvent.click(screen.getByRole('button', { name: 'Mute' }));
+    expect(room.mic.disable).toHaveBeenCalled();
+    fireEvent.click(screen.getByRole('button', { name: 'Unmute' }));
+    expect(room.mic.enable).toHaveBeenCalled();
+    screen.getByRole('button', { name: 'Mute' });
+
+    fireEvent.click(screen.getByRole('button', { name: 'Turn camera off' }));
+    await screen.findByRole('button', { name: 'Turn camera on' });
+    expect(room.localParticipant.unpublishTrack).toHaveBeenCalledWith(room.camera);
+    expect(room.camera.stop).toHaveBeenCalled();
+    expect(screen.getByText('Your camera is off.')).toBeTruthy();
+
+    const newCamera = new FakeTrack('video', 'MTcam2');
+    createLocalVideoTrack.mockResolvedValue(newCamera as unknown as Video.LocalVideoTrack);
+    fireEvent.click(screen.getByRole('button', { name: 'Turn camera on' }));
+    await screen.findByRole('button', { name: 'Turn camera off' });
+    expect(room.localParticipant.publishTrack).toHaveBeenCalledWith(newCamera);
+
+    fireEvent.click(screen.getByRole('button', { name: 'Leave' }));
+    await screen.findByRole('button', { name: 'Join Video Room' });
+    expect(room.disconnect).toHaveBeenCalled();
+    expect(room.mic.stop).toHaveBeenCalled();
+  });
+
+  it('End video leaves the room and completes the escalation', async () => {
+    const { room, client } = await openTab();
+    fireEvent.click(screen.getByRole('button', { name: 'Join Video Room' }));
+    await screen.findByTestId('video-call');
+    fireEvent.click(screen.getByRole('button', { name: 'End video' }));
+    await screen.findByText('The video call has ended.');
+    expect(room.disconnect).toHaveBeenCalled();
+    expect(client.completeEscalation).toHaveBeenCalledWith(makeEscalation().id);
+  });
+
+  it('retries once with a fresh token when Twilio rejects the token', async () => {
+    const { client, room } = await openTab();
+    connect
+      .mockRejectedValueOnce(Object.assign(new Error('Access Token expired'), { code: 20104 }))
+      .mockResolvedValueOnce(room as unknown as Video.Room);
+    fireEvent.click(screen.getByRole('button', { name: 'Join Video Room' }));
+    await screen.findByTestId('video-call');
+    expect(connect.mock.calls.map((c) => c[0])).toEqual(['agent-video-token', 'fresh-token']);
+    expect(client.createAgentToken).toHaveBeenCalledTimes(1);
+  });
+
+  it('re-reads the escalation when the room closes under the agent', async () => {
+    const { client, room } = await openTab();
+    client.getEscalation.mockResolvedValue(makeEscalation({ status: 'completed' }));
+    fireEvent.click(screen.getByRole('button', { name: 'Join Video Room' }));
+    await screen.findByTestId('video-call');
+    act(() => {
+      room.emit('disconnected', room);
+    });
+    await screen.findByText('The video call has ended.');
+    expect(client.getEscalation).toHaveBeenCalledWith(makeEscalation().id);
+  });
+
+  it('shows why joining failed (e.g. camera permission denied)', async () => {
+    await openTab();
+    connect.mockRejectedValue(new Error('Permission denied'));
+    fireEvent.click(screen.getByRole('button', { name: 'Join Video Room' }));
+    expect((await screen.findByRole('alert')).textContent).toMatch(/Permission denied/);
+  });
+
+  it('keeps the call when the tab is hidden and shown again', async () => {
+    const { task, store, sessions } = await openTab();
+    fireEvent.click(screen.getByRole('button', { name: 'Join Video Room' }));
+    await screen.findByTestId('video-call');
+    const { unmount } = render(<div />);
+    unmount();
+    render(<VideoTab task={task} services={{ store, sessions }} />);
+    expect(screen.getAllByTestId('video-call').length).toBeGreaterThan(0);
+    expect(connect).toHaveBeenCalledTimes(1);
+  });
+});
+
+describe('VideoSessions', () => {
+  it('joins once per task and leaves a join still under way', async () => {
+    const room = new FakeRoom('r');
+    let resolve!: (r: unknown) => void;
+    connect.mockReturnValue(new Promise((r) => (resolve = r)) as never);
+    const sessions = new VideoSessions();
+    const a = sessions.join('WT1', 't', 'r');
+    const b = sessions.join('WT1', 't', 'r');
+    sessions.leave('WT1');
+    resolve(room);
+    expect(await a).toBe(await b);
+    await waitFor(() => expect(room.disconnect).toHaveBeenCalled());
+    expect(connect).toHaveBeenCalledTimes(1);
+    expect(sessions.get('WT1')).toBeUndefined();
+  });
+});

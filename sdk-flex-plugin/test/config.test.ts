@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import { readConfig } from '../src/config';
+import { CC } from './helpers';
+
+const ui = (videoEscalation: unknown) => ({ uiAttributes: { videoEscalation } });
+
+describe('readConfig', () => {
+  it('reads serviceBaseUrl and contactCenterId from the Flex UI attributes', () => {
+    const r = readConfig(ui({ serviceBaseUrl: 'https://video.example.com/', contactCenterId: CC }));
+    expect(r).toEqual({
+      ok: true,
+      config: { serviceBaseUrl: 'https://video.example.com', contactCenterId: CC, endVideoOnTaskEnd: true },
+    });
+  });
+
+  it('keeps a path prefix of the base URL', () => {
+    const r = readConfig(ui({ serviceBaseUrl: 'https://example.com/escalate', contactCenterId: CC }));
+    expect(r.ok && r.config.serviceBaseUrl).toBe('https://example.com/escalate');
+  });
+
+  it('falls back to appConfig per field, UI attributes first', () => {
+    const r = readConfig({
+      uiAttributes: { videoEscalation: { contactCenterId: CC } },
+      appConfig: { videoEscalation: { serviceBaseUrl: 'http://localhost:8080', contactCenterId: 'other' } },
+    });
+    expect(r).toMatchObject({ ok: true, config: { serviceBaseUrl: 'http://localhost:8080', contactCenterId: CC } });
+  });
+
+  it('names every missing setting', () => {
+    expect(readConfig({})).toEqual({
+      ok: false,
+      errors: ['videoEscalation.serviceBaseUrl is missing', 'videoEscalation.contactCenterId is missing'],
+    });
+    expect(readConfig(ui({ serviceBaseUrl: '  ', contactCenterId: '' })).ok).toBe(false);
+  });
+
+  it('rejects malformed values', () => {
+    const bad = [
+      { serviceBaseUrl: 'video.example.com', contactCenterId: CC },
+      { serviceBaseUrl: 'ftp://video.example.com', contactCenterId: CC },
+      { serviceBaseUrl: 'https://video.example.com/?x=1', contactCenterId: CC },
+      { serviceBaseUrl: 'https://video.example.com', contactCenterId: '../admin' },
+      { serviceBaseUrl: 'https://video.example.com', contactCenterId: CC, endVideoOnTaskEnd: 'yes' },
+    ];
+    for (const c of bad) {
+      const r = readConfig(ui(c));
+      expect(r.ok, JSON.stringify(c)).toBe(false);
+    }
+  });
+
+  it('reads endVideoOnTaskEnd', () => {
+    const r = readConfig(ui({ serviceBaseUrl: 'https://v.example.com', contactCenterId: CC, endVideoOnTaskEnd: false }));
+    expect(r.ok && r.config.endVideoOnTaskEnd).toBe(false);
+  });
+});

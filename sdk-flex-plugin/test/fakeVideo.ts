@@ -1,0 +1,84 @@
+import { EventEmitter } from 'events';
+import { vi } from 'vitest';
+
+export class FakeTrack {
+  isEnabled = true;
+  stopped = false;
+  constructor(
+    readonly kind: 'audio' | 'video',
+    readonly sid: string,
+  ) {}
+  enable = vi.fn(() => {
+    this.isEnabled = true;
+  });
+  disable = vi.fn(() => {
+    this.isEnabled = false;
+  });
+  stop = vi.fn(() => {
+    this.stopped = true;
+  });
+  attach = vi.fn(() => document.createElement(this.kind === 'video' ? 'video' : 'audio'));
+  detach = vi.fn(() => []);
+}
+
+const pub = (track: FakeTrack) => ({ trackSid: track.sid, track, kind: track.kind });
+
+export class FakeParticipant extends EventEmitter {
+  tracks = new Map<string, ReturnType<typeof pub>>();
+  constructor(
+    readonly sid: string,
+    readonly identity: string,
+    tracks: FakeTrack[] = [],
+  ) {
+    super();
+    for (const t of tracks) this.tracks.set(t.sid, pub(t));
+  }
+}
+
+export class FakeLocalParticipant {
+  audioTracks = new Map<string, ReturnType<typeof pub>>();
+  videoTracks = new Map<string, ReturnType<typeof pub>>();
+  get tracks() {
+    return new Map([...this.audioTracks, ...this.videoTracks]);
+  }
+  constructor(tracks: FakeTrack[]) {
+    for (const t of tracks) this.add(t);
+  }
+  private add(t: FakeTrack) {
+    (t.kind === 'audio' ? this.audioTracks : this.videoTracks).set(t.sid, pub(t));
+  }
+  publishTrack = vi.fn(async (t: FakeTrack) => {
+    this.add(t);
+    return pub(t);
+  });
+  unpublishTrack = vi.fn((t: FakeTrack) => {
+    this.audioTracks.delete(t.sid);
+    this.videoTracks.delete(t.sid);
+  });
+}
+
+export class FakeRoom extends EventEmitter {
+  participants = new Map<string, FakeParticipant>();
+  localParticipant: FakeLocalParticipant;
+  constructor(
+    readonly name: string,
+    readonly mic = new FakeTrack('audio', 'MTmic'),
+    readonly camera = new FakeTrack('video', 'MTcam'),
+  ) {
+    super();
+    this.localParticipant = new FakeLocalParticipant([mic, camera]);
+  }
+  disconnect = vi.fn(() => {
+    this.emit('disconnected', this);
+  });
+  /** A remote participant joins with a camera and a microphone. */
+  join(identity: string): FakeParticipant {
+    const p = new FakeParticipant(`PA${identity}`, identity, [
+      new FakeTrack('video', `MT${identity}v`),
+      new FakeTrack('audio', `MT${identity}a`),
+    ]);
+    this.participants.set(p.sid, p);
+    this.emit('participantConnected', p);
+    return p;
+  }
+}

@@ -1,0 +1,205 @@
+import React from 'react';
+import { act, fireEvent, render, screen, waitFor } from '@testing-library/react';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import * as Flex from '@twilio/flex-ui';
+import VideoEscalationPlugin from '../src/VideoEscalationPlugin';
+import { setupPlugin, VIDEO_TAB_NAME } from '../src/setup';
+import { NOTIFICATION_IDS } from '../src/notifications';
+import { CC, jsonResponse, makeEscalation, makeTask, problemResponse } from './helpers';
+
+// Flex at its boundary: what the plugin calls on the Flex global.
+vi.mock('@twilio/flex-ui', async () => {
+  const ReactMod = await import('react');
+  const actionListeners: Record<string, Array<(p: unknown) => void>> = {};
+  return {
+    __actionListeners: actionListeners,
+    Notifications: { registerNotification: vi.fn(), showNotification: vi.fn() },
+    NotificationType: { error: 'error', warning: 'warning', info: 'info', success: 'success' },
+    Actions: {
+      addListener: vi.fn((name: string, fn: (p: unknown) => void) => {
+        (actionListeners[name] ??= []).push(fn);
+      }),
+      invokeAction: vi.fn(() => Promise.resolve()),
+    },
+    TaskCanvasHeader: { Content: { add: vi.fn() } },
+    TaskCanvasTabs: { Content: { add: vi.fn() } },
+    Tab: (props: { children?: React.ReactNode }) => ReactMod.createElement('div', { 'data-tab': 'video' }, props.children),
+    withTaskContext: (C: React.ComponentType) => C,
+  };
+});
+
+vi.mock('twilio-video', () => ({ connect: vi.fn(), createLocalVideoTrack: vi.fn() }));
+
+const flex = Flex as unknown as typeof Flex & { __actionListeners: Record<string, Array<(p: unknown) => void>> };
+const mocked = {
+  register: vi.mocked(Flex.Notifications.registerNotification),
+  show: vi.mocked(Flex.Notifications.showNotification),
+  headerAdd: vi.mocked(Flex.TaskCanvasHeader.Content.add),
+  tabsAdd: vi.mocked(Flex.TaskCanvasTabs.Content.add),
+};
+
+function manager(videoEscalation: unknown = { serviceBaseUrl: 'https://video.example.com', contactCenterId: CC }) {
+  const eventListeners: Record<string, Array<(t: unknown) => void>> = {};
+  return {
+    eventListeners,
+    serviceConfiguration: { ui_attributes: { videoEscalation } },
+    user: { token: 'flex-token-abc', identity: 'alice' },
+    workerClient: { attributes: { full_name: 'Alice Agent' } },
+    store: { getState: () => ({ flex: {} }) },
+    events: {
+      addListener: vi.fn((name: string, fn: (t: unknown) => void) => {
+        (eventListeners[name] ??= []).push(fn);
+      }),
+    },
+  } as unknown as Flex.Manager & { eventListeners: Record<string, Array<(t: unknown) => void>> };
+}
+
+let fetchMock: ReturnType<typeof vi.fn>;
+beforeEach(() => {
+  fetchMock = vi.fn();
+  vi.stubGlobal('fetch', fetchMock);
+  for (const k of Object.keys(flex.__actionListeners)) delete flex.__actionListeners[k];
+  for (const m of Object.values(mocked)) m.mockClear();
+});
+afterEach(() => {
+  vi.unstubAllGlobals();
+});
+
+function renderHeaderButton(task = makeTask()) {
+  const [element] = mocked.headerAdd.mock.calls[0] as [React.ReactElement, unknown];
+  render(React.cloneElement(element, { task }));
+  return { task, button: screen.getByRole('button', { name: 'Switch to video' }) };
+}
+
+describe('VideoEscalationPlugin', () => {
+  it('is a FlexPlugin whose init sets everything up', async () => {
+    Object.assign(globalThis, {
+      __FPB_PLUGIN_UNIQUE_NAME: 'plugin-video-escalation',
+      __FPB_PLUGIN_VERSION: '0.0.0',
+      __FPB_FLEX_PLUGIN_SCRIPTS_VERSION: 'test',
+      __FPB_FLEX_PLUGIN_VERSION: 'test',
+      __FPB_FLEX_UI_VERSION: 'test',
+      __FPB_REACT_VERSION: 'test',
+      __FPB_REACT_DOM_VERSION: 'test',
+    });
+    vi.spyOn(console, 'log').mockImplementation(() => undefined);
+    const plugin = new VideoEscalationPlugin();
+    expect(plugin.name).toBe('VideoEscalationPlugin');
+    await plugin.init(Flex, manager());
+    expect(mocked.headerAdd).toHaveBeenCalledTimes(1);
+    expect(mocked.tabsAdd).toHaveBeenCalledTimes(1);
+  });
+});
+
+describe('setupPlugin', () => {
+  it('adds the header button and the Video tab for chat tasks only', () => {
+    setupPlugin(Flex, manager());
+    const [, headerOpts] = mocked.headerAdd.mock.calls[0] as [unknown, { if: (p: unknown) => boolean }];
+    const [tab, tabOpts] = mocked.tabsAdd.mock.calls[0] as [React.ReactElement, { if: (p: unknown) => boolean }];
+    expect(headerOpts.if({ task: makeTask() })).toBe(true);
+    expect(headerOpts.if({ task: makeTask({ taskChannelUniqueName: 'voice', attributes: {} }) })).toBe(false);
+    expect(tabOpts.if({ task: makeTask({ taskChannelUniqueName: 'sms', attributes: { conversationSid: 'CH9' } }) })).toBe(true);
+    expect(tab.props).toMatchObject({ uniqueName: VIDEO_TAB_NAME, label: 'Video' });
+    expect(mocked.register.mock.calls.map(([n]) => (n as { id: string }).id)).toEqual([
+      NOTIFICATION_IDS.error,
+      NOTIFICATION_IDS.configMissing,
+    ]);
+  });
+
+  it('shows a notification and adds nothing when not configured', () => {
+    vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    expect(setupPlugin(Flex, manager({ serviceBaseUrl: 'https://video.example.com' }))).toBeUndefined();
+    expect(mocked.headerAdd).not.toHaveBeenCalled();
+    expect(mocked.show).toHaveBeenCalledWith(NOTIFICATION_IDS.configMissing, {
+      message: expect.stringContaining('videoEscalation.contactCenterId is missing'),
+    });
+  });
+
+  it('escalates with the agent’s Flex token and name, then opens the Video tab', async () => {
+    setupPlugin(Flex, manager());
+    fetchMock.mockResolvedValue(jsonResponse(201, makeEscalation()));
+    const { button, task } = renderHeaderButton();
+    fireEvent.click(button);
+    await waitFor(() => expect(button.getAttribute('data-phase')).toBe('open'));
+    const [url, init] = fetchMock.mock.calls[0];
+    expect(url).toBe(`https://video.example.com/v1/contact-centers/${CC}/escalations`);
+    expect(init.headers.Authorization).toBe('Bearer flex-token-abc');
+    expect(JSON.parse(init.body)).toEqual({
+      task_sid: task.taskSid,
+      conversation_sid: 'CH0123456789abcdef0123456789abcdef',
+      agent_name: 'Alice Agent',
+    });
+    expect(Flex.Actions.invokeAction).toHaveBeenCalledWith('SetComponentState', {
+      name: 'AgentTaskCanvasTabs',
+      state: { selectedTabName: VIDEO_TAB_NAME },
+    });
+  });
+
+  it('shows the problem’s title and detail in an error notification', async () => {
+    setupPlugin(Flex, manager());
+    fetchMock.mockResolvedValue(
+      problemResponse(422, {
+        title: 'Validation failed',
+        detail: 'conversation_sid must name a Conversation (CH…).',
+        code: 'validation_failed',
+        request_id: 'req-7',
+      }),
+    );
+    const { button } = renderHeaderButton();
+    fireEvent.click(button);
+    await waitFor(() => expect(mocked.show).toHaveBeenCalled());
+    const [id, context] = mocked.show.mock.calls[0] as [string, Record<string, string>];
+    expect(id).toBe(NOTIFICATION_IDS.error);
+    expect(context).toMatchObject({ title: 'Validation failed', detail: 'conversation_sid must name a Conversation (CH…).' });
+    expect(context.message).toBe(
+      'Could not start the video call: Validation failed — conversation_sid must name a Conversation (CH…). (request req-7)',
+    );
+
+    // The registered notification shows that message.
+    const registered = mocked.register.mock.calls.find(([n]) => (n as { id: string }).id === id)![0] as {
+      content: React.ReactElement;
+      type: string;
+    };
+    expect(registered.type).toBe('error');
+    render(React.cloneElement(registered.content, { notificationContext: context }));
+    expect(screen.getByText(context.message)).toBeTruthy();
+  });
+
+  it('disconnects (and ends the escalation) when the task is wrapped up', async () => {
+    const m = manager();
+    const services = setupPlugin(Flex, m)!;
+    fetchMock.mockResolvedValueOnce(jsonResponse(201, makeEscalation()));
+    const task = makeTask();
+    await services.store.escalate(task);
+    const leave = vi.spyOn(services.sessions, 'leave');
+    fetchMock.mockResolvedValueOnce(jsonResponse(200, makeEscalation({ status: 'completed' })));
+
+    await act(async () => {
+      for (const fn of flex.__actionListeners.afterWrapupTask) fn({ task, sid: task.taskSid });
+    });
+    expect(leave).toHaveBeenCalledWith(task.taskSid);
+    await waitFor(() => expect(services.store.get(task.taskSid).phase).toBe('ended'));
+    expect(fetchMock.mock.calls[1][0]).toBe(`https://video.example.com/v1/escalations/${makeEscalation().id}/complete`);
+
+    // CompleteTask and the task events disconnect too
+    for (const fn of flex.__actionListeners.afterCompleteTask) fn({ task });
+    for (const fn of m.eventListeners.taskCompleted) fn(task);
+    for (const fn of m.eventListeners.taskCanceled) fn(task);
+    expect(leave).toHaveBeenCalledTimes(4);
+    expect(fetchMock).toHaveBeenCalledTimes(2); // already ended: no second complete
+  });
+
+  it('only disconnects on task end when endVideoOnTaskEnd is false', async () => {
+    const services = setupPlugin(
+      Flex,
+      manager({ serviceBaseUrl: 'https://video.example.com', contactCenterId: CC, endVideoOnTaskEnd: false }),
+    )!;
+    fetchMock.mockResolvedValueOnce(jsonResponse(201, makeEscalation()));
+    const task = makeTask();
+    await services.store.escalate(task);
+    const leave = vi.spyOn(services.sessions, 'leave');
+    for (const fn of flex.__actionListeners.afterWrapupTask) fn({ task });
+    expect(leave).toHaveBeenCalledWith(task.taskSid);
+    expect(fetchMock).toHaveBeenCalledTimes(1);
+  });
+});
