@@ -9,5 +9,6 @@ mod escalations;
 mod flex_plugin;
 mod health;
 mod isolation;
+mod join_page;
 mod metrics;
 mod users;

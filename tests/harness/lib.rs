@@ -14,6 +14,7 @@ use serde_json::{Value, json};
 use twilio_sim::{RunningSimulator, SimAccount, SimConfig, Simulator};
 use uuid::Uuid;
 
+pub mod browser;
 pub mod db;
 
 pub use db::TestDb;
@@ -84,6 +85,8 @@ pub async fn spawn_app_with(opts: Options) -> TestApp {
         ("TWILIO_API_BASE_URL".into(), sim_server.base_url.clone()),
         ("TWILIO_TIMEOUT_MS".into(), "2000".into()),
         ("TWILIO_MAX_RETRIES".into(), "1".into()),
+        // Tests run in tests/; the templates and assets are in the repository's dashboard/.
+        ("DASHBOARD_DIR".into(), concat!(env!("CARGO_MANIFEST_DIR"), "/../dashboard").into()),
     ];
     if let Some(active) = opts.active_master_key_id {
         pairs.push(("ACTIVE_MASTER_KEY_ID".into(), active));

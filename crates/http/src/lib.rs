@@ -16,6 +16,7 @@ pub mod state;
 mod body_errors;
 pub mod pages;
 mod health;
+mod join_page;
 mod webhooks;
 mod middleware;
 
@@ -33,6 +34,8 @@ pub fn app(state: AppState) -> impl Endpoint {
         .at("/healthz", get(health::healthz))
         .at("/readyz", get(health::readyz))
         .at("/v1/webhooks/twilio/rooms/:cc", post(webhooks::room_status))
+        .at("/join/:code", get(join_page::join_page))
+        .nest("/assets", pages::assets_endpoint(state.pages.assets_dir().to_path_buf()))
         .at("/openapi.json", api.spec_endpoint())
         .nest("/docs", api.swagger_ui())
         .nest("/", api)

@@ -24,6 +24,8 @@ pub struct Inner {
     /// Per-contact-center token material for the customer token hot path.
     pub join_contexts: crate::services::join::JoinContextCache,
     pub redis: Option<ConnectionManager>,
+    /// Templates and assets of the server-rendered pages, loaded at start.
+    pub pages: crate::pages::Pages,
 }
 
 impl std::ops::Deref for AppState {

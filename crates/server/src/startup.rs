@@ -80,7 +80,9 @@ impl Application {
             dashboard_dir: settings.dashboard_dir.clone(),
             cors: escalate_http::cors::CorsPolicy::new(settings.cors_allowed_origins.split(',').map(str::to_owned)),
         };
-        let state = AppState::new(AppStateParts { store, keyring, twilio, config, limiter, cache, join_contexts: Default::default(), redis });
+        let pages = escalate_http::pages::Pages::load(&settings.dashboard_dir)
+            .with_context(|| format!("DASHBOARD_DIR: cannot load the page templates from {}", settings.dashboard_dir.display()))?;
+        let state = AppState::new(AppStateParts { store, keyring, twilio, config, limiter, cache, join_contexts: Default::default(), redis, pages });
         Ok(Self { acceptor, port, state, simulator })
     }
 

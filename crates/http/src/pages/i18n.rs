@@ -1,0 +1,148 @@
+//! Fixed wording of the join page in every supported locale. One struct per
+//! locale, so a missing translation is a compile error, not an English
+//! fallback a Spanish-speaking customer stumbles on.
+
+use std::collections::BTreeMap;
+
+/// Every fixed string of the join page (server-rendered and the messages
+/// `join.js` shows); `{seconds}` is replaced by the script. The macro keeps the
+/// struct and its template map in step.
+macro_rules! strings {
+    ($($field:ident),* $(,)?) => {
+        pub struct Strings {
+            $(pub $field: &'static str,)*
+        }
+
+        impl Strings {
+            /// As a template value: `t.mute`, `t.rate_limited`, …
+            pub fn to_map(&self) -> BTreeMap<&'static str, &'static str> {
+                BTreeMap::from([$((stringify!($field), self.$field)),*])
+            }
+        }
+    };
+}
+
+strings! {
+    lang,
+    page_title,
+    intro,
+    preview_label,
+    camera_off,
+    mic_level,
+    mute,
+    unmute,
+    camera_turn_off,
+    camera_turn_on,
+    leave,
+    rejoin,
+    controls_label,
+    starting_devices,
+    devices_ready,
+    devices_denied,
+    devices_unavailable,
+    connecting,
+    connected,
+    waiting_for_agent,
+    remote_label,
+    self_label,
+    agent_left,
+    could_not_connect,
+    unsupported_browser,
+    rate_limited,
+    too_many_title,
+    generic_error,
+    left_title,
+    left_body,
+    invalid_title,
+    invalid_body,
+    completed_title,
+    completed_body,
+    privacy_note,
+    secure_call,
+}
+
+pub const EN: Strings = Strings {
+    lang: "en",
+    page_title: "Video call",
+    intro: "Check your camera and microphone, then join when you are ready.",
+    preview_label: "Your camera preview",
+    camera_off: "Camera is off",
+    mic_level: "Microphone level",
+    mute: "Mute",
+    unmute: "Unmute",
+    camera_turn_off: "Stop video",
+    camera_turn_on: "Start video",
+    leave: "Leave",
+    rejoin: "Rejoin the call",
+    controls_label: "Call controls",
+    starting_devices: "Starting your camera and microphone…",
+    devices_ready: "Your camera and microphone are ready.",
+    devices_denied: "We can't use your camera or microphone. Allow access in your browser's settings, or join without them.",
+    devices_unavailable: "No camera or microphone found. You can still join the call.",
+    connecting: "Connecting…",
+    connected: "You are connected.",
+    waiting_for_agent: "Waiting for your agent to join…",
+    remote_label: "Your agent's video",
+    self_label: "Your video",
+    agent_left: "Your agent has left the call.",
+    could_not_connect: "We could not connect you to the video call. Check your internet connection and try again.",
+    unsupported_browser: "This browser does not support video calls. Please open the link in an up-to-date Chrome, Edge, Firefox or Safari.",
+    rate_limited: "Too many attempts. Please try again in {seconds} s.",
+    too_many_title: "Too many attempts",
+    generic_error: "Something went wrong. Please try again.",
+    left_title: "You left the call",
+    left_body: "You can rejoin while your agent is still in the call.",
+    invalid_title: "This link is no longer valid",
+    invalid_body: "It may have expired or already been used. Please ask your agent for a new link in the chat.",
+    completed_title: "This call has ended",
+    completed_body: "Thank you for joining. You can close this page now.",
+    privacy_note: "Your camera and microphone are only used during this call.",
+    secure_call: "Secure video call",
+};
+
+pub const ES: Strings = Strings {
+    lang: "es",
+    page_title: "Videollamada",
+    intro: "Comprueba tu cámara y tu micrófono y únete cuando estés listo.",
+    preview_label: "Vista previa de tu cámara",
+    camera_off: "La cámara está apagada",
+    mic_level: "Nivel del micrófono",
+    mute: "Silenciar",
+    unmute: "Activar sonido",
+    camera_turn_off: "Detener vídeo",
+    camera_turn_on: "Iniciar vídeo",
+    leave: "Salir",
+    rejoin: "Volver a la llamada",
+    controls_label: "Controles de la llamada",
+    starting_devices: "Iniciando tu cámara y tu micrófono…",
+    devices_ready: "Tu cámara y tu micrófono están listos.",
+    devices_denied: "No podemos usar tu cámara ni tu micrófono. Permite el acceso en la configuración del navegador o únete sin ellos.",
+    devices_unavailable: "No se encontró cámara ni micrófono. Aun así puedes unirte a la llamada.",
+    connecting: "Conectando…",
+    connected: "Estás conectado.",
+    waiting_for_agent: "Esperando a que tu agente se una…",
+    remote_label: "Vídeo de tu agente",
+    self_label: "Tu vídeo",
+    agent_left: "Tu agente ha salido de la llamada.",
+    could_not_connect: "No pudimos conectarte a la videollamada. Comprueba tu conexión a internet e inténtalo de nuevo.",
+    unsupported_browser: "Este navegador no admite videollamadas. Abre el enlace en una versión actual de Chrome, Edge, Firefox o Safari.",
+    rate_limited: "Demasiados intentos. Inténtalo de nuevo en {seconds} s.",
+    too_many_title: "Demasiados intentos",
+    generic_error: "Algo salió mal. Inténtalo de nuevo.",
+    left_title: "Has salido de la llamada",
+    left_body: "Puedes volver a unirte mientras tu agente siga en la llamada.",
+    invalid_title: "Este enlace ya no es válido",
+    invalid_body: "Puede que haya caducado o que ya se haya usado. Pide a tu agente un enlace nuevo en el chat.",
+    completed_title: "Esta llamada ha terminado",
+    completed_body: "Gracias por unirte. Ya puedes cerrar esta página.",
+    privacy_note: "Tu cámara y tu micrófono solo se usan durante esta llamada.",
+    secure_call: "Videollamada segura",
+};
+
+/// The strings of `locale`; unsupported locales (validated elsewhere) get English.
+pub fn strings(locale: &str) -> &'static Strings {
+    match locale {
+        "es" => &ES,
+        _ => &EN,
+    }
+}

@@ -1,0 +1,376 @@
+// The customer's join page: camera/microphone preview, the Join button (a
+// room token from POST /v1/join/{code}/token, then twilio-video), in-call
+// controls and the remote participant's video. Everything the script needs is
+// in data-* attributes of <main id="join">; no inline script (strict CSP).
+(function () {
+  'use strict';
+
+  var root = document.getElementById('join');
+  if (!root) return;
+
+  var t = root.dataset;
+  var code = t.code;
+  var $ = function (id) { return document.getElementById(id); };
+  var el = {
+    lobby: $('lobby'), call: $('call'), left: $('left'), invalid: $('invalid'), ended: $('ended'),
+    preview: $('preview-video'), previewOff: $('preview-off'), meter: $('mic-meter'),
+    join: $('join-button'), rejoin: $('rejoin-button'), leave: $('leave-button'),
+    status: $('status'), error: $('error'), remote: $('remote'), self: $('self'),
+    waiting: $('waiting'), waitingText: $('waiting-text'), callStatus: $('call-status')
+  };
+  var CONNECT_TIMEOUT_MS = 20000;
+
+  var state = {
+    stream: null,       // MediaStream of the preview (null without devices)
+    micOn: true,
+    camOn: true,
+    room: null,
+    connecting: false,
+    retryTimer: null,
+    meterStop: null
+  };
+
+  // ---- small helpers -------------------------------------------------------
+
+  function show(section) {
+    [el.lobby, el.call, el.left, el.invalid, el.ended].forEach(function (s) { s.hidden = s !== section; });
+    document.body.dataset.view = section.id;
+    var title = section.querySelector('h1[tabindex]');
+    if (title) title.focus();
+  }
+
+  function setStatus(text) { el.status.textContent = text || ''; }
+
+  function setError(text) {
+    el.error.textContent = text || '';
+    el.error.hidden = !text;
+  }
+
+  function setBusy(busy) {
+    state.connecting = busy;
+    el.join.disabled = busy;
+    el.join.classList.toggle('is-busy', busy);
+    el.join.setAttribute('aria-busy', busy ? 'true' : 'false');
+  }
+
+  function problemCode(body) {
+    return body && typeof body === 'object' && typeof body.code === 'string' ? body.code : null;
+  }
+
+  // ---- devices and preview -------------------------------------------------
+
+  function tracks(kind) {
+    if (!state.stream) return [];
+    return kind === 'audio' ? state.stream.getAudioTracks() : state.stream.getVideoTracks();
+  }
+
+  function startPreview() {
+    if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
+      setStatus(t.tDevicesUnavailable);
+      syncToggles();
+      return Promise.resolve();
+    }
+    setStatus(t.tStarting);
+    var constraints = { audio: true, video: { width: { ideal: 1280 }, height: { ideal: 720 }, facingMode: 'user' } };
+    return navigator.mediaDevices.getUserMedia(constraints).catch(function (err) {
+      // Try the microphone alone before giving up (no camera, or camera busy).
+      if (err && (err.name === 'NotFoundError' || err.name === 'NotReadableError' || err.name === 'OverconstrainedError')) {
+        return navigator.mediaDevices.getUserMedia({ audio: true });
+      }
+      throw err;
+    }).then(function (stream) {
+      state.stream = stream;
+      el.preview.srcObject = stream;
+      var played = el.preview.play();
+      if (played && played.catch) played.catch(function () { /* autoplay refusal: muted video should play */ });
+      startMeter(stream);
+      setStatus(t.tDevicesReady);
+      syncToggles();
+    }).catch(function (err) {
+      state.stream = null;
+      var denied = err && (err.name === 'NotAllowedError' || err.name === 'SecurityError');
+      setStatus('');
+      setError(denied ? t.tDevicesDenied : t.tDevicesUnavailable);
+      syncToggles();
+    });
+  }
+
+  function startMeter(stream) {
+    var AC = window.AudioContext || window.webkitAudioContext;
+    if (!AC || !stream.getAudioTracks().length) return;
+    var ctx;
+    try { ctx = new AC(); } catch (e) { return; }
+    var source = ctx.createMediaStreamSource(stream);
+    var analyser = ctx.createAnalyser();
+    analyser.fftSize = 512;
+    source.connect(analyser);
+    var data = new Uint8Array(analyser.fftSize);
+    var bars = el.meter.querySelectorAll('.meter__bar');
+    var raf = 0;
+    var last = -1;
+    function tick() {
+      analyser.getByteTimeDomainData(data);
+      var sum = 0;
+      for (var i = 0; i < data.length; i++) { var v = (data[i] - 128) / 128; sum += v * v; }
+      var level = Math.min(100, Math.round(Math.sqrt(sum / data.length) * 400));
+      if (!state.micOn) level = 0;
+      var lit = Math.ceil(level / 20);
+      if (lit !== last) {
+        last = lit;
+        for (var b = 0; b < bars.length; b++) bars[b].classList.toggle('is-lit', b < lit);
+        el.meter.setAttribute('aria-valuenow', String(level));
+      }
+      raf = window.requestAnimationFrame(tick);
+    }
+    // Browsers start an AudioContext suspended until a user gesture.
+    var resume = function () { if (ctx.state === 'suspended') ctx.resume().catch(function () {}); };
+    document.addEventListener('click', resume, { once: true });
+    document.addEventListener('keydown', resume, { once: true });
+    tick();
+    state.meterStop = function () { window.cancelAnimationFrame(raf); ctx.close().catch(function () {}); };
+  }
+
+  // ---- mute / camera -------------------------------------------------------
+
+  function syncToggles() {
+    var hasMic = tracks('audio').length > 0;
+    var hasCam = tracks('video').length > 0;
+    document.querySelectorAll('button[data-role="mic"]').forEach(function (b) {
+      b.disabled = !hasMic;
+      b.dataset.off = String(!state.micOn || !hasMic);
+      b.querySelector('.round__label').textContent = state.micOn ? t.tMute : t.tUnmute;
+    });
+    document.querySelectorAll('button[data-role="cam"]').forEach(function (b) {
+      b.disabled = !hasCam;
+      b.dataset.off = String(!state.camOn || !hasCam);
+      b.querySelector('.round__label').textContent = state.camOn ? t.tCameraOff : t.tCameraOn;
+    });
+    el.previewOff.hidden = hasCam && state.camOn;
+    el.meter.hidden = !hasMic;
+  }
+
+  function applyEnabled(kind, on) {
+    tracks(kind).forEach(function (track) { track.enabled = on; });
+    if (state.room) {
+      var pubs = kind === 'audio' ? state.room.localParticipant.audioTracks : state.room.localParticipant.videoTracks;
+      pubs.forEach(function (pub) { if (pub.track) { if (on) pub.track.enable(); else pub.track.disable(); } });
+    }
+  }
+
+  function toggleMic() { state.micOn = !state.micOn; applyEnabled('audio', state.micOn); syncToggles(); }
+  function toggleCam() { state.camOn = !state.camOn; applyEnabled('video', state.camOn); syncToggles(); }
+
+  document.querySelectorAll('button[data-role="mic"]').forEach(function (b) { b.addEventListener('click', toggleMic); });
+  document.querySelectorAll('button[data-role="cam"]').forEach(function (b) { b.addEventListener('click', toggleCam); });
+
+  // ---- token ---------------------------------------------------------------
+
+  function rateLimited(seconds) {
+    var left = Math.max(1, Math.ceil(seconds));
+    var render = function () { setError(t.tRateLimited.replace('{seconds}', String(left))); };
+    render();
+    el.join.disabled = true;
+    window.clearInterval(state.retryTimer);
+    state.retryTimer = window.setInterval(function () {
+      left -= 1;
+      if (left <= 0) {
+        window.clearInterval(state.retryTimer);
+        setError('');
+        el.join.disabled = false;
+        return;
+      }
+      render();
+    }, 1000);
+  }
+
+  function fetchToken() {
+    return fetch('/v1/join/' + encodeURIComponent(code) + '/token', {
+      method: 'POST',
+      headers: { Accept: 'application/json' },
+      credentials: 'same-origin',
+      cache: 'no-store'
+    }).then(function (resp) {
+      return resp.json().catch(function () { return null; }).then(function (body) {
+        return { resp: resp, body: body };
+      });
+    });
+  }
+
+  // ---- call ----------------------------------------------------------------
+
+  function attachTrack(track, container) {
+    if (track.kind !== 'video' && track.kind !== 'audio') return;
+    var media = track.attach();
+    media.setAttribute('playsinline', '');
+    if (track.kind === 'video') {
+      container.querySelectorAll('video').forEach(function (v) { v.remove(); });
+      el.waiting.hidden = true;
+    }
+    container.appendChild(media);
+  }
+
+  function detachTrack(track) {
+    if (!track.detach) return;
+    track.detach().forEach(function (m) { m.remove(); });
+    if (!el.remote.querySelector('video')) el.waiting.hidden = false;
+  }
+
+  function watchParticipant(participant) {
+    participant.tracks.forEach(function (pub) {
+      if (pub.isSubscribed && pub.track) attachTrack(pub.track, el.remote);
+    });
+    participant.on('trackSubscribed', function (track) { attachTrack(track, el.remote); });
+    participant.on('trackUnsubscribed', detachTrack);
+  }
+
+  function showSelfVideo() {
+    el.self.textContent = '';
+    var video = tracks('video')[0];
+    if (!video) { el.self.hidden = true; return; }
+    el.self.hidden = false;
+    var v = document.createElement('video');
+    v.autoplay = true; v.muted = true; v.playsInline = true;
+    v.srcObject = new MediaStream([video]);
+    el.self.appendChild(v);
+    var p = v.play(); if (p && p.catch) p.catch(function () {});
+  }
+
+  function onConnected(room) {
+    state.room = room;
+    setBusy(false);
+    setStatus('');
+    setError('');
+    applyEnabled('audio', state.micOn);
+    applyEnabled('video', state.camOn);
+    show(el.call);
+    showSelfVideo();
+    el.waitingText.textContent = t.tWaiting;
+    el.waiting.hidden = false;
+    el.callStatus.textContent = t.tConnected;
+    room.participants.forEach(watchParticipant);
+    room.on('participantConnected', watchParticipant);
+    room.on('participantDisconnected', function (p) {
+      p.tracks.forEach(function (pub) { if (pub.track) detachTrack(pub.track); });
+      el.remote.textContent = '';
+      el.waiting.hidden = false;
+      el.waitingText.textContent = t.tAgentLeft;
+      el.callStatus.textContent = t.tAgentLeft;
+    });
+    room.once('disconnected', function (r, err) {
+      state.room = null;
+      el.remote.textContent = '';
+      el.self.textContent = '';
+      // 53118: the room was completed (the agent ended the escalation).
+      if (err && err.code === 53118) show(el.ended);
+      else show(el.left);
+    });
+  }
+
+  function connectFailed() {
+    setBusy(false);
+    setStatus('');
+    setError(t.tCouldNotConnect);
+  }
+
+  function join() {
+    if (state.connecting || state.room) return;
+    setError('');
+    setBusy(true);
+    setStatus(t.tConnecting);
+    fetchToken().then(function (r) {
+      var resp = r.resp, body = r.body, pc = problemCode(body);
+      if (resp.ok && body && body.token) return connect(body);
+      setBusy(false);
+      setStatus('');
+      if (resp.status === 429 || pc === 'rate_limited') {
+        var after = parseInt(resp.headers.get('Retry-After') || '', 10);
+        rateLimited(isFinite(after) && after > 0 ? after : 30);
+      } else if (resp.status === 410 || pc === 'code_completed') {
+        stopDevices();
+        show(el.ended);
+      } else if (resp.status === 404 || pc === 'not_found') {
+        stopDevices();
+        show(el.invalid);
+      } else {
+        setError(t.tGenericError);
+      }
+    }).catch(function () {
+      // Network failure before any answer.
+      setBusy(false);
+      setStatus('');
+      setError(t.tGenericError);
+    });
+  }
+
+  function connect(grant) {
+    var Video = window.Twilio && window.Twilio.Video;
+    if (!Video) { connectFailed(); return; }
+    if (Video.isSupported === false) { setBusy(false); setStatus(''); setError(t.tUnsupported); return; }
+    var localTracks = state.stream ? state.stream.getTracks().filter(function (tr) { return tr.readyState === 'live'; }) : [];
+    var pending;
+    try {
+      pending = Video.connect(grant.token, {
+        name: grant.room_name,
+        tracks: localTracks,
+        preferredVideoCodecs: 'auto',
+        networkQuality: false
+      });
+    } catch (e) {
+      connectFailed();
+      return;
+    }
+    var done = false;
+    var timer = window.setTimeout(function () {
+      if (done) return;
+      done = true;
+      if (pending && typeof pending.cancel === 'function') pending.cancel();
+      connectFailed();
+    }, CONNECT_TIMEOUT_MS);
+    pending.then(function (room) {
+      window.clearTimeout(timer);
+      if (done) { room.disconnect(); return; }
+      done = true;
+      onConnected(room);
+    }, function () {
+      window.clearTimeout(timer);
+      if (done) return;
+      done = true;
+      connectFailed();
+    });
+  }
+
+  function stopDevices() {
+    if (state.meterStop) { state.meterStop(); state.meterStop = null; }
+    if (state.stream) state.stream.getTracks().forEach(function (tr) { tr.stop(); });
+    state.stream = null;
+    el.preview.srcObject = null;
+  }
+
+  function leave() {
+    if (state.room) state.room.disconnect();
+  }
+
+  el.join.addEventListener('click', join);
+  el.leave.addEventListener('click', leave);
+  el.rejoin.addEventListener('click', function () {
+    show(el.lobby);
+    el.join.focus();
+    var live = state.stream && state.stream.getTracks().some(function (tr) { return tr.readyState === 'live'; });
+    if (live) join();
+    else startPreview().then(join);
+  });
+  window.addEventListener('pagehide', function () {
+    if (state.room) state.room.disconnect();
+  });
+
+  // A logo that does not load should not leave a broken image behind.
+  var logo = document.querySelector('.brand__logo');
+  if (logo) {
+    var hideLogo = function () { logo.hidden = true; };
+    if (logo.complete && logo.naturalWidth === 0) hideLogo();
+    else logo.addEventListener('error', hideLogo);
+  }
+
+  syncToggles();
+  startPreview();
+}());

@@ -1,0 +1,481 @@
+//! The customer's join page in headless Chromium, against a small server
+//! that mounts `Pages::join_page` for fixed views, `/assets`, and a fake
+//! token endpoint (no database, no Twilio). Needs `scripts/browser.sh`.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use escalate_e2e::browser::{InspectOptions, PageReport, Step, Viewport, inspect};
+use escalate_http::pages::{JoinBrand, JoinPageView, JoinState, Pages, assets_endpoint};
+use poem::listener::{Acceptor, Listener, TcpListener};
+use poem::web::{Data, Path};
+use poem::{EndpointExt, Response, Route, Server, get, handler, post};
+
+const PRIMARY: &str = "#0b5fff";
+const RETRY_AFTER: u32 = 7;
+
+fn dashboard_dir() -> PathBuf {
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../dashboard"))
+}
+
+fn brand(locale: &str) -> JoinBrand {
+    JoinBrand {
+        display_name: "Acme Support".into(),
+        logo_url: None,
+        primary_colour: PRIMARY.into(),
+        accent_colour: "#0f9d58".into(),
+        headline: if locale == "es" { "Tu agente te está esperando".into() } else { "Your agent is ready to see you".into() },
+        button_text: if locale == "es" { "Unirse a la videollamada".into() } else { "Join Video Room".into() },
+        locale: locale.into(),
+    }
+}
+
+/// Fixed views by code: READY…, ES…, DONE, EXPIRED; anything else is unknown.
+/// The code's prefix also picks the fake token endpoint's answer (below).
+fn view_for(code: &str) -> JoinPageView {
+    let (state, brand) = match code {
+        c if c.starts_with("ES") => (JoinState::Ready, Some(brand("es"))),
+        c if c.starts_with("READY") || c.starts_with("GONE") || c.starts_with("MISSING") || c.starts_with("CONNECT") || c.starts_with("CALL") => {
+            (JoinState::Ready, Some(brand("en")))
+        }
+        "DONE" => (JoinState::Completed, Some(brand("en"))),
+        "EXPIRED" => (JoinState::Expired, None),
+        _ => (JoinState::Unknown, None),
+    };
+    JoinPageView { code: code.into(), state, brand, expires_at: None }
+}
+
+#[handler]
+fn join(Path(code): Path<String>, Data(pages): Data<&Pages>) -> Response {
+    pages.join_page(&view_for(&code))
+}
+
+fn problem(status: u16, code: &str, title: &str) -> Response {
+    let body = serde_json::json!({
+        "type": format!("/problems/{code}"), "title": title, "status": status, "detail": title, "code": code,
+    });
+    Response::builder()
+        .status(poem::http::StatusCode::from_u16(status).unwrap())
+        .content_type("application/problem+json")
+        .body(body.to_string())
+}
+
+/// The token endpoint's stand-in: CONNECT… and CALL… get a (fake) token, so the page
+/// tries Twilio and must fail gracefully; GONE… 410; MISSING… 404; else 429.
+#[handler]
+fn token(Path(code): Path<String>) -> Response {
+    if code.starts_with("CONNECT") || code.starts_with("CALL") {
+        let body = serde_json::json!({
+            "token": "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCIsImN0eSI6InR3aWxpby1mcGE7dj0xIn0.eyJleHAiOjF9.c2lnbmF0dXJl",
+            "room_name": "esc-test-room", "identity": "customer:test", "expires_at": "2030-01-01T00:00:00Z",
+        });
+        return Response::builder().content_type("application/json").body(body.to_string());
+    }
+    if code.starts_with("GONE") {
+        return problem(410, "code_completed", "The call has ended");
+    }
+    if code.starts_with("MISSING") {
+        return problem(404, "not_found", "Not found");
+    }
+    let mut resp = problem(429, "rate_limited", "Too many requests");
+    resp.headers_mut().insert("Retry-After", RETRY_AFTER.into());
+    resp
+}
+
+#[handler]
+fn limited(Data(pages): Data<&Pages>) -> Response {
+    pages.join_rate_limited(30)
+}
+
+/// The fake twilio-video SDK of `tests/browser/fake-twilio-video.js`.
+#[handler]
+fn fake_sdk() -> Response {
+    let js = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/browser/fake-twilio-video.js")).expect("fake SDK");
+    Response::builder().content_type("text/javascript; charset=utf-8").body(js)
+}
+
+async fn serve() -> String {
+    serve_app(Route::new()).await
+}
+
+/// Like [`serve`], with the fake SDK in place of the vendored twilio-video.
+async fn serve_with_fake_sdk() -> String {
+    serve_app(Route::new().at("/assets/vendor/twilio-video.min.js", get(fake_sdk))).await
+}
+
+async fn serve_app(routes: Route) -> String {
+    let pages = Pages::load(&dashboard_dir()).expect("dashboard templates load");
+    let app = routes
+        .at("/join/:code", get(join))
+        .at("/v1/join/:code/token", post(token))
+        .at("/limited", get(limited))
+        .nest("/assets", assets_endpoint(pages.assets_dir().to_path_buf()))
+        .data(pages);
+    let acceptor = TcpListener::bind("127.0.0.1:0").into_acceptor().await.expect("bind");
+    let addr: SocketAddr = *acceptor.local_addr()[0].as_socket_addr().expect("tcp address");
+    tokio::spawn(Server::new_with_acceptor(acceptor).run(app));
+    format!("http://{addr}")
+}
+
+fn shot(name: &str) -> InspectOptions {
+    InspectOptions { screenshot: Some(format!("{name}.png")), name: Some(name.into()), ..Default::default() }
+}
+
+fn assert_same_origin_only(report: &PageReport, base: &str) {
+    assert!(report.third_party_requests.is_empty(), "third-party requests: {:?}", report.third_party_requests);
+    for r in &report.requests {
+        let url = r.split_once(' ').map_or(r.as_str(), |(_, u)| u);
+        assert!(url.starts_with(base) || url.starts_with("data:"), "request outside the page's origin: {r}");
+    }
+    assert!(report.failed_requests.is_empty(), "failed requests: {:?}", report.failed_requests);
+}
+
+#[tokio::test]
+async fn ready_page_loads_cleanly_in_the_brand() {
+    let base = serve().await;
+    let report = inspect(&format!("{base}/join/READY1"), shot("join-ready")).await;
+    report.assert_clean();
+    assert_eq!(report.status, Some(200));
+    assert_eq!(report.html_lang.as_deref(), Some("en"));
+    let button = &report.join_button;
+    assert!(button.present && button.visible, "{report:#?}");
+    assert_eq!(button.text.as_deref(), Some("Join Video Room"));
+    assert_eq!(button.background_hex.as_deref(), Some(PRIMARY), "button in the primary colour");
+    assert_eq!(report.brand_colour_hex.as_deref(), Some(PRIMARY), "top bar in the primary colour");
+    let text = report.main_text.as_deref().unwrap_or_default();
+    assert!(text.contains("Your agent is ready to see you"), "{text}");
+    // The vendored SDK and our script came from our own origin.
+    assert!(report.requests.iter().any(|r| r.contains("/assets/vendor/twilio-video.min.js?v=")), "{:?}", report.requests);
+    assert!(report.requests.iter().any(|r| r.contains("/assets/join.js?v=")));
+    assert_same_origin_only(&report, &base);
+    // The fake camera and microphone started.
+    assert_eq!(report.view, None, "still in the lobby");
+    assert!(report.error_text.is_none(), "{report:#?}");
+}
+
+#[tokio::test]
+async fn spanish_brand_speaks_spanish() {
+    let base = serve().await;
+    let report = inspect(&format!("{base}/join/ES1"), shot("join-ready-es")).await;
+    report.assert_clean();
+    assert_eq!(report.html_lang.as_deref(), Some("es"));
+    assert_eq!(report.join_button.text.as_deref(), Some("Unirse a la videollamada"));
+    assert_eq!(report.join_button.background_hex.as_deref(), Some(PRIMARY));
+    let text = report.main_text.as_deref().unwrap_or_default();
+    assert!(text.contains("Comprueba tu cámara"), "{text}");
+    assert_same_origin_only(&report, &base);
+}
+
+#[tokio::test]
+async fn unknown_and_expired_links_cannot_be_told_apart() {
+    let base = serve().await;
+    let http = reqwest::Client::new();
+    let expired = http.get(format!("{base}/join/EXPIRED")).send().await.unwrap();
+    let unknown = http.get(format!("{base}/join/NEVER1SSUED")).send().await.unwrap();
+    assert_eq!(expired.status(), 404);
+    assert_eq!(unknown.status(), 404);
+    let header_list = |r: &reqwest::Response| {
+        let mut h: Vec<_> =
+            r.headers().iter().filter(|(k, _)| *k != "date").map(|(k, v)| format!("{k}: {}", v.to_str().unwrap())).collect();
+        h.sort();
+        h
+    };
+    assert_eq!(header_list(&expired), header_list(&unknown));
+    assert_eq!(expired.bytes().await.unwrap(), unknown.bytes().await.unwrap());
+
+    let a = inspect(&format!("{base}/join/EXPIRED"), shot("join-expired")).await;
+    let b = inspect(&format!("{base}/join/NEVER1SSUED"), shot("join-unknown")).await;
+    for r in [&a, &b] {
+        r.assert_clean();
+        assert_eq!(r.status, Some(404));
+        assert!(!r.join_button.present);
+        assert!(r.main_text.as_deref().unwrap_or_default().contains("This link is no longer valid"));
+        assert_same_origin_only(r, &base);
+    }
+    assert_eq!(a.main_text, b.main_text);
+    assert_eq!(a.title, b.title);
+    assert_eq!(a.brand_colour, b.brand_colour);
+    assert_eq!(a.html_lang, b.html_lang);
+}
+
+#[tokio::test]
+async fn completed_call_says_it_has_ended() {
+    let base = serve().await;
+    let report = inspect(&format!("{base}/join/DONE"), shot("join-completed")).await;
+    report.assert_clean();
+    assert_eq!(report.status, Some(410));
+    assert!(!report.join_button.present);
+    assert!(report.main_text.as_deref().unwrap_or_default().contains("This call has ended"));
+    assert_eq!(report.brand_colour_hex.as_deref(), Some(PRIMARY));
+}
+
+#[tokio::test]
+async fn joining_when_rate_limited_says_when_to_retry() {
+    let base = serve().await;
+    let opts = InspectOptions {
+        click: Some("#join-button".into()),
+        wait_for_text: Some("Too many attempts".into()),
+        ..shot("join-rate-limited")
+    };
+    let report = inspect(&format!("{base}/join/READY2"), opts).await;
+    // The 429 itself is the one failed resource the console mentions.
+    assert!(report.page_errors.is_empty(), "{report:#?}");
+    assert!(report.csp_violations.is_empty(), "{report:#?}");
+    let error = report.error_text.as_deref().unwrap_or_default();
+    assert_eq!(error, format!("Too many attempts. Please try again in {RETRY_AFTER} s."), "{report:#?}");
+    assert!(report.requests.iter().any(|r| r.starts_with("POST ") && r.ends_with("/v1/join/READY2/token")));
+    assert_same_origin_only(&report, &base);
+}
+
+#[tokio::test]
+async fn a_dead_or_completed_code_at_join_time_switches_the_page() {
+    let base = serve().await;
+    let opts = |text: &str, name: &str| InspectOptions {
+        click: Some("#join-button".into()),
+        wait_for_text: Some(text.into()),
+        ..shot(name)
+    };
+    let report = inspect(&format!("{base}/join/MISSING1"), opts("This link is no longer valid", "join-token-404")).await;
+    assert!(report.page_errors.is_empty(), "{report:#?}");
+    assert_eq!(report.view.as_deref(), Some("invalid"));
+    assert!(!report.join_button.visible);
+
+    let report = inspect(&format!("{base}/join/GONE1"), opts("This call has ended", "join-token-410")).await;
+    assert!(report.page_errors.is_empty(), "{report:#?}");
+    assert_eq!(report.view.as_deref(), Some("ended"));
+}
+
+#[tokio::test]
+async fn failing_to_reach_twilio_shows_could_not_connect() {
+    let base = serve().await;
+    let opts = InspectOptions {
+        click: Some("#join-button".into()),
+        wait_for_text: Some("could not connect".into()),
+        timeout_ms: Some(40_000),
+        ..shot("join-could-not-connect")
+    };
+    let report = inspect(&format!("{base}/join/CONNECT1"), opts).await;
+    // Offline, the browser's own WebSocket error and the SDK's log line are
+    // the only console errors; nothing from our script.
+    assert!(
+        report.console_errors.iter().all(|e| e.contains("twilio.com") || e.contains("signaling")),
+        "{:?}",
+        report.console_errors
+    );
+    assert!(report.page_errors.is_empty(), "no uncaught exception: {report:#?}");
+    assert!(report.csp_violations.is_empty(), "{report:#?}");
+    assert!(report.third_party_requests.is_empty(), "{:?}", report.third_party_requests);
+    let error = report.error_text.as_deref().unwrap_or_default();
+    assert!(error.starts_with("We could not connect you to the video call"), "{report:#?}");
+    assert!(report.join_button.visible, "the customer can try again");
+}
+
+#[tokio::test]
+async fn ready_page_fits_a_phone() {
+    let base = serve().await;
+    let opts = InspectOptions { viewport: Some(Viewport { width: 390, height: 844 }), ..shot("join-ready-phone") };
+    let report = inspect(&format!("{base}/join/READY3"), opts).await;
+    report.assert_clean();
+    assert!(report.join_button.visible);
+}
+
+const CALL_STATE: &str = "({ view: document.body.dataset.view || null, \
+    connects: window.__fakeTwilio.connects, events: window.__fakeTwilio.events, \
+    mic: document.querySelector('#call-mic .round__label').textContent, \
+    cam: document.querySelector('#call-cam .round__label').textContent, \
+    remoteVideos: document.querySelectorAll('#remote video').length, \
+    selfVideos: document.querySelectorAll('#self video').length, \
+    focused: document.activeElement && document.activeElement.id })";
+
+#[tokio::test]
+async fn in_call_view_shows_the_agent_and_the_controls_work() {
+    let base = serve_with_fake_sdk().await;
+    let opts = InspectOptions {
+        name: Some("join-in-call".into()),
+        steps: vec![
+            Step::click("#join-button"),
+            Step::wait_for_selector("#remote video"),
+            Step::wait_ms(300),
+            Step::screenshot("join-in-call.png"),
+            Step::evaluate(CALL_STATE),
+            Step::click("#call-mic"),
+            Step::click("#call-cam"),
+            Step::evaluate(CALL_STATE),
+            Step::click("#call-mic"),
+            Step::evaluate(CALL_STATE),
+        ],
+        ..Default::default()
+    };
+    let report = inspect(&format!("{base}/join/CALL1"), opts).await;
+    report.assert_clean();
+    assert_same_origin_only(&report, &base);
+    let [joined, muted, unmuted] = &report.evaluated[..] else { panic!("{report:#?}") };
+    assert_eq!(joined["view"], "call");
+    assert_eq!(joined["connects"][0]["name"], "esc-test-room");
+    assert_eq!(joined["connects"][0]["tracks"], serde_json::json!(["audio", "video"]), "preview tracks are published");
+    assert_eq!(joined["remoteVideos"], 1);
+    assert_eq!(joined["selfVideos"], 1);
+    assert_eq!(joined["mic"], "Mute");
+    assert_eq!(muted["mic"], "Unmute");
+    assert_eq!(muted["cam"], "Start video");
+    let events: Vec<&str> = muted["events"].as_array().unwrap().iter().filter_map(|e| e.as_str()).collect();
+    assert!(events.contains(&"local:audio:disable") && events.contains(&"local:video:disable"), "{events:?}");
+    assert_eq!(unmuted["mic"], "Mute");
+    assert!(unmuted["events"].as_array().unwrap().iter().any(|e| e == "local:audio:enable"));
+}
+
+#[tokio::test]
+async fn leaving_rejoining_and_the_agent_ending_the_call() {
+    let base = serve_with_fake_sdk().await;
+    let opts = InspectOptions {
+        name: Some("join-leave".into()),
+        steps: vec![
+            Step::click("#join-button"),
+            Step::wait_for_selector("#remote video"),
+            Step::evaluate("window.__fakeTwilio.agentLeaves()"),
+            Step::wait_for_text("Your agent has left the call."),
+            Step::click("#leave-button"),
+            Step::wait_for_text("You left the call"),
+            Step::evaluate(CALL_STATE),
+            Step::click("#rejoin-button"),
+            Step::wait_for_selector("#remote video"),
+            Step::evaluate(CALL_STATE),
+            Step::evaluate("window.__fakeTwilio.endRoom()"),
+            Step::wait_for_text("This call has ended"),
+            Step::evaluate(CALL_STATE),
+        ],
+        ..Default::default()
+    };
+    let report = inspect(&format!("{base}/join/CALL2"), opts).await;
+    report.assert_clean();
+    let values: Vec<&serde_json::Value> = report.evaluated.iter().filter(|v| v.is_object()).collect();
+    let [left, rejoined, ended] = &values[..] else { panic!("{report:#?}") };
+    assert_eq!(left["view"], "left");
+    assert_eq!(left["focused"], "left-title", "focus moves to the new heading");
+    assert_eq!(rejoined["view"], "call");
+    assert_eq!(rejoined["connects"].as_array().unwrap().len(), 2);
+    assert_eq!(ended["view"], "ended");
+}
+
+#[tokio::test]
+async fn the_page_works_from_the_keyboard() {
+    let base = serve().await;
+    let focused = "document.activeElement && document.activeElement.id";
+    let opts = InspectOptions {
+        name: Some("join-keyboard".into()),
+        steps: vec![
+            Step::press("Tab"),
+            Step::evaluate(focused),
+            Step::press("Tab"),
+            Step::evaluate(focused),
+            Step::press("Tab"),
+            Step::evaluate(focused),
+            Step::press("Enter"),
+            Step::wait_for_text("Too many attempts"),
+        ],
+        ..Default::default()
+    };
+    let report = inspect(&format!("{base}/join/READY4"), opts).await;
+    assert!(report.page_errors.is_empty(), "{report:#?}");
+    let order: Vec<&str> = report.evaluated.iter().filter_map(|v| v.as_str()).collect();
+    assert_eq!(order, ["lobby-mic", "lobby-cam", "join-button"], "tab order: preview controls, then Join");
+    assert!(report.error_text.as_deref().unwrap_or_default().contains("Too many attempts"));
+}
+
+#[tokio::test]
+async fn a_rate_limited_visitor_gets_a_neutral_page() {
+    let base = serve().await;
+    let report = inspect(&format!("{base}/limited"), shot("join-page-rate-limited")).await;
+    report.assert_clean();
+    assert_eq!(report.status, Some(429));
+    assert!(!report.join_button.present);
+    assert!(report.main_text.as_deref().unwrap_or_default().contains("Please try again in 30 s."));
+    assert_same_origin_only(&report, &base);
+}
+
+// ---- against the real service ------------------------------------------
+
+mod real_service {
+    use escalate_e2e::browser::{InspectOptions, inspect};
+    use escalate_e2e::{conversation_sid, spawn_app, task_sid};
+    use serde_json::{Value, json};
+
+    /// An escalation made by an agent's Flex token; the customer opens its
+    /// link in headless Chromium, sees the brand, clicks Join: the page gets a
+    /// real token from the real endpoint (offline, Twilio itself is not reachable).
+    #[tokio::test]
+    async fn the_customer_opens_a_real_link_and_joins() {
+        let app = spawn_app().await;
+        let r = app.ready_contact_center("Acme").await;
+        let resp = r
+            .tenant
+            .admin
+            .patch(
+                &format!("/v1/contact-centers/{}", r.cc),
+                json!({ "branding": { "display_name": "Acme Care", "primary_colour": "#c2185b", "button_text": "Start video with Acme" } }),
+            )
+            .await;
+        assert_eq!(resp.status(), 200);
+        let flex = app.flex_token(&r.account, "alex");
+        let e: Value = app.escalate(&r.cc, &flex, Some("k"), json!({ "task_sid": task_sid(), "conversation_sid": conversation_sid() })).await.json().await.unwrap();
+        let url = e["join_url"].as_str().unwrap();
+
+        let report = inspect(url, InspectOptions { screenshot: Some("real-join-ready.png".into()), ..Default::default() }).await;
+        report.assert_clean();
+        assert_eq!(report.status, Some(200));
+        assert!(report.join_button.present && report.join_button.visible);
+        assert_eq!(report.join_button.text.as_deref(), Some("Start video with Acme"));
+        assert_eq!(report.join_button.background_hex.as_deref(), Some("#c2185b"));
+        assert!(report.title.as_deref().unwrap_or_default().contains("Acme Care"), "{:?}", report.title);
+
+        // Clicking Join trades the code for a token at our API, then tries Twilio.
+        let clicked = inspect(
+            url,
+            InspectOptions { click: Some("#join-button".into()), wait_for_text: Some("could not connect".into()), timeout_ms: Some(40_000), ..Default::default() },
+        )
+        .await;
+        assert!(clicked.requests.iter().any(|r| r.starts_with("POST ") && r.contains("/token")), "{:?}", clicked.requests);
+        assert!(clicked.page_errors.is_empty(), "{clicked:#?}");
+        assert!(clicked.third_party_requests.is_empty(), "{:?}", clicked.third_party_requests);
+
+        // Once the agent ends the call, the same link says so.
+        let id = e["id"].as_str().unwrap();
+        app.http.post(app.url(&format!("/v1/escalations/{id}/complete"))).bearer_auth(&flex).send().await.unwrap();
+        let ended = inspect(url, InspectOptions::default()).await;
+        assert_eq!(ended.status, Some(410));
+        assert!(!ended.join_button.visible);
+    }
+
+    #[tokio::test]
+    async fn unknown_and_expired_real_links_are_identical() {
+        let app = spawn_app().await;
+        let r = app.ready_contact_center("Acme").await;
+        let flex = app.flex_token(&r.account, "alex");
+        let e: Value = app.escalate(&r.cc, &flex, Some("k"), json!({ "task_sid": task_sid(), "conversation_sid": conversation_sid() })).await.json().await.unwrap();
+        let code = e["code"].as_str().unwrap();
+        let db = sea_orm::Database::connect(&app.db.url).await.unwrap();
+        use sea_orm::ConnectionTrait;
+        db.execute_unprepared(&format!("UPDATE escalations SET expires_at = created_at WHERE code = '{code}'")).await.unwrap();
+        let fetch = |path: String| {
+            let app = &app;
+            async move {
+                let resp = app.http.get(app.url(&path)).send().await.unwrap();
+                let status = resp.status();
+                let mut headers: Vec<(String, String)> = resp
+                    .headers()
+                    .iter()
+                    .filter(|(k, _)| !matches!(k.as_str(), "date" | "x-request-id"))
+                    .map(|(k, v)| (k.to_string(), v.to_str().unwrap().to_owned()))
+                    .collect();
+                headers.sort();
+                (status, headers, resp.text().await.unwrap())
+            }
+        };
+        let expired = fetch(format!("/join/{code}")).await;
+        let unknown = fetch("/join/0000000000000".into()).await;
+        assert_eq!(expired.0, 404);
+        assert_eq!(expired, unknown);
+        let report = inspect(&app.url("/join/0000000000000"), InspectOptions::default()).await;
+        assert!(!report.join_button.visible);
+    }
+}
