@@ -79,3 +79,20 @@ async fn the_flex_origin_may_call_the_api_and_read_errors() {
         .unwrap();
     assert!(evil.headers().get("access-control-allow-origin").is_none());
 }
+
+#[tokio::test]
+async fn replicas_starting_together_migrate_once_without_errors() {
+    // Three services on one fresh database at the same moment, as when a
+    // deployment scales from zero: the advisory lock makes them take turns.
+    let db = escalate_e2e::TestDb::create().await;
+    let start = || escalate_e2e::spawn_app_with(escalate_e2e::Options { db: Some(db.clone()), ..Default::default() });
+    let (a, b, c) = tokio::join!(start(), start(), start());
+    for app in [&a, &b, &c] {
+        let ready: Value = app.http.get(app.url("/readyz")).send().await.unwrap().json().await.unwrap();
+        assert_eq!(ready["status"], "ready");
+    }
+    // Every replica sees the same schema and data.
+    let tenant = a.create_tenant("Acme").await;
+    let via_c = c.login(&tenant.admin_email, &tenant.admin_password).await;
+    assert_eq!(via_c.get("/v1/tenant").await.status(), 200);
+}

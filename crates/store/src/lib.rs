@@ -42,6 +42,9 @@ impl TenantScope {
     }
 }
 
+/// Arbitrary, fixed: the advisory lock id that serialises migrations.
+const MIGRATION_LOCK: i64 = 0x6573_6361_6c61_7465; // "escalate"
+
 #[derive(Clone)]
 pub struct Store {
     db: DatabaseConnection,
@@ -72,9 +75,21 @@ impl Store {
         Ok(Self { db })
     }
 
+    /// Applies pending migrations. On PostgreSQL a session advisory lock makes
+    /// replicas that start together (or a migration Job racing a pod) take
+    /// turns: the first migrates, the others then find nothing to do.
     pub async fn migrate(&self) -> Result<(), StoreError> {
         use migration::MigratorTrait;
-        migration::Migrator::up(&self.db, None).await?;
+        if self.is_sqlite() {
+            migration::Migrator::up(&self.db, None).await?;
+            return Ok(());
+        }
+        // One transaction, so the lock and the migrations share a connection.
+        let txn = sea_orm::TransactionTrait::begin(&self.db).await?;
+        // Transaction-scoped: released at commit or rollback, even if this process dies.
+        txn.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")).await?;
+        migration::Migrator::up(&txn, None).await?;
+        txn.commit().await?;
         Ok(())
     }
 
