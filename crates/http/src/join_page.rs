@@ -27,5 +27,5 @@ pub async fn join_page(state: Data<&AppState>, req: &Request, Path(code): Path<S
         Ok(cc) => JoinBrand::from(cc.settings().branding),
         Err(err) => return poem::IntoResponse::into_response(crate::error::ApiError::from(err)),
     };
-    state.pages.join_page(&JoinPageView { code: e.code, state: join_state, brand: Some(brand), expires_at: Some(e.expires_at) })
+    state.pages.join_page(&JoinPageView { code: e.code.clone(), state: join_state, brand: Some(brand), expires_at: Some(e.expires_at) })
 }

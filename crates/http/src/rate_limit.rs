@@ -38,6 +38,12 @@ impl RateLimiter {
 
     /// Counts one hit on `key` and says whether it is within `limit`.
     pub async fn hit(&self, key: &str, limit: Limit) -> Decision {
+        self.count(key, limit).await.0
+    }
+
+    /// Counts one hit; the decision, the count so far (shared by every
+    /// replica with Redis) and the time left in the window.
+    pub async fn count(&self, key: &str, limit: Limit) -> (Decision, u64, Duration) {
         match self {
             RateLimiter::Memory(m) => m.hit(key, limit, Instant::now()),
             RateLimiter::Redis { conn, prefix, fallback } => {
@@ -46,28 +52,6 @@ impl RateLimiter {
                     Err(err) => {
                         tracing::warn!(error = %err, "redis rate limit failed; using in-process counters");
                         fallback.hit(key, limit, Instant::now())
-                    }
-                }
-            }
-        }
-    }
-
-    /// Whether `key` is already over `limit`, without counting a hit: for
-    /// limits on failures, checked before the work and hit only on failure.
-    pub async fn exceeded(&self, key: &str, limit: Limit) -> Option<Duration> {
-        match self {
-            RateLimiter::Memory(m) => m.exceeded(key, limit, Instant::now()),
-            RateLimiter::Redis { conn, prefix, fallback } => {
-                let mut conn = conn.clone();
-                let full = format!("{prefix}rl:{key}");
-                let res: redis::RedisResult<(Option<u64>, i64)> =
-                    redis::pipe().cmd("GET").arg(&full).cmd("PTTL").arg(&full).query_async(&mut conn).await;
-                match res {
-                    Ok((Some(count), ttl)) if count >= u64::from(limit.max) => Some(Duration::from_millis(ttl.max(1000) as u64)),
-                    Ok(_) => None,
-                    Err(err) => {
-                        tracing::warn!(error = %err, "redis rate limit check failed; using in-process counters");
-                        fallback.exceeded(key, limit, Instant::now())
                     }
                 }
             }
@@ -100,11 +84,12 @@ if ttl < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]); ttl = tonumber(ARGV[1])
 return {n, ttl}
 ";
 
-async fn redis_hit(mut conn: ConnectionManager, key: &str, limit: Limit) -> redis::RedisResult<Decision> {
+async fn redis_hit(mut conn: ConnectionManager, key: &str, limit: Limit) -> redis::RedisResult<(Decision, u64, Duration)> {
     static SCRIPT: std::sync::LazyLock<redis::Script> = std::sync::LazyLock::new(|| redis::Script::new(HIT_SCRIPT));
     let (count, ttl_ms): (u64, i64) =
         SCRIPT.key(key).arg(limit.window.as_millis() as u64).invoke_async(&mut conn).await?;
-    Ok(decide(count, limit, Duration::from_millis(ttl_ms.max(0) as u64)))
+    let remaining = Duration::from_millis(ttl_ms.max(0) as u64);
+    Ok((decide(count, limit, remaining), count, remaining))
 }
 
 fn decide(count: u64, limit: Limit, remaining: Duration) -> Decision {
@@ -117,7 +102,7 @@ pub struct MemoryLimiter {
 }
 
 impl MemoryLimiter {
-    fn hit(&self, key: &str, limit: Limit, now: Instant) -> Decision {
+    fn hit(&self, key: &str, limit: Limit, now: Instant) -> (Decision, u64, Duration) {
         let mut windows = self.windows.lock().unwrap_or_else(|e| e.into_inner());
         if windows.len() > 100_000 {
             // Bound memory under a flood of distinct keys: drop expired windows.
@@ -128,15 +113,8 @@ impl MemoryLimiter {
             *entry = (0, now + limit.window);
         }
         entry.0 += 1;
-        decide(entry.0, limit, entry.1 - now)
-    }
-
-    fn exceeded(&self, key: &str, limit: Limit, now: Instant) -> Option<Duration> {
-        let windows = self.windows.lock().unwrap_or_else(|e| e.into_inner());
-        match windows.get(key) {
-            Some((count, end)) if *end > now && *count >= u64::from(limit.max) => Some(*end - now),
-            _ => None,
-        }
+        let remaining = entry.1 - now;
+        (decide(entry.0, limit, remaining), entry.0, remaining)
     }
 
     fn reset(&self, key: &str) {
@@ -153,12 +131,12 @@ mod tests {
         let m = MemoryLimiter::default();
         let limit = Limit { max: 2, window: Duration::from_secs(10) };
         let t0 = Instant::now();
-        assert_eq!(m.hit("k", limit, t0), Decision::Allowed);
-        assert_eq!(m.hit("k", limit, t0), Decision::Allowed);
-        assert!(matches!(m.hit("k", limit, t0), Decision::Limited { retry_after } if retry_after == Duration::from_secs(10)));
-        assert_eq!(m.hit("other", limit, t0), Decision::Allowed);
-        assert_eq!(m.hit("k", limit, t0 + Duration::from_secs(11)), Decision::Allowed);
+        assert_eq!(m.hit("k", limit, t0).0, Decision::Allowed);
+        assert_eq!(m.hit("k", limit, t0).1, 2);
+        assert!(matches!(m.hit("k", limit, t0).0, Decision::Limited { retry_after } if retry_after == Duration::from_secs(10)));
+        assert_eq!(m.hit("other", limit, t0).0, Decision::Allowed);
+        assert_eq!(m.hit("k", limit, t0 + Duration::from_secs(11)).0, Decision::Allowed);
         m.reset("k");
-        assert_eq!(m.hit("k", limit, t0), Decision::Allowed);
+        assert_eq!(m.hit("k", limit, t0).0, Decision::Allowed);
     }
 }

@@ -21,8 +21,8 @@ pub struct Inner {
     pub config: HttpConfig,
     pub limiter: RateLimiter,
     pub cache: Cache,
-    /// Per-contact-center token material for the customer token hot path.
-    pub join_contexts: crate::services::join::JoinContextCache,
+    /// This replica's memory of the customer join path (codes, token material, blocks).
+    pub join_cache: crate::services::join::JoinCache,
     pub redis: Option<ConnectionManager>,
     /// Templates and assets of the server-rendered pages, loaded at start.
     pub pages: crate::pages::Pages,

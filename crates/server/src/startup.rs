@@ -82,7 +82,7 @@ impl Application {
         };
         let pages = escalate_http::pages::Pages::load(&settings.dashboard_dir)
             .with_context(|| format!("DASHBOARD_DIR: cannot load the page templates from {}", settings.dashboard_dir.display()))?;
-        let state = AppState::new(AppStateParts { store, keyring, twilio, config, limiter, cache, join_contexts: Default::default(), redis, pages });
+        let state = AppState::new(AppStateParts { store, keyring, twilio, config, limiter, cache, join_cache: Default::default(), redis, pages });
         Ok(Self { acceptor, port, state, simulator })
     }
 

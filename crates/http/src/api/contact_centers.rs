@@ -324,7 +324,7 @@ impl ContactCentersApi {
             .update_contact_center(scope, cc.0, ContactCenterInput { name: &name, slug: &slug, settings: &settings }, Utc::now())
             .await
             .map_err(|e| conflict_on(e, "slug", "slug_taken").with_field("slug"))?;
-        state.join_contexts.forget(cc.0);
+        state.join_cache.forget_contact_center(cc.0);
         Ok(Json(view(&state, record)))
     }
 

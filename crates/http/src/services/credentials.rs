@@ -64,7 +64,7 @@ pub async fn put(
         verified_at,
     };
     let record = state.store.put_credentials(scope, contact_center_id, new, Utc::now()).await?;
-    state.join_contexts.forget(contact_center_id);
+    state.join_cache.forget_contact_center(contact_center_id);
     Ok(record)
 }
 

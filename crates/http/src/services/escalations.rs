@@ -237,6 +237,7 @@ pub async fn complete(state: &AppState, scope: TenantScope, e: EscalationRecord)
         }
     }
     let done = state.store.complete_escalation(scope, e.id, Utc::now()).await?;
+    state.join_cache.forget_code(&done.code);
     Ok(done)
 }
 

@@ -1,12 +1,21 @@
 //! The customer's side: a room code in, a join page or a room token out.
 //!
 //! Unknown, malformed and expired codes give the same answer, and each such
-//! failure counts against the client's address (shared by replicas through
-//! Redis) so codes cannot be guessed at speed. The token path is the hot one:
-//! one indexed look-up by code, and the contact center's token material from
-//! a short-lived in-process cache instead of three queries and a decryption.
+//! failure counts against the client's address in a counter shared by every
+//! replica (Redis). Once an address reaches the limit, the replica that saw
+//! it remembers the block locally until the window ends, so the check costs
+//! nothing on the success path; another replica blocks the address at its
+//! own next failure, since it increments the same shared counter.
+//!
+//! The token endpoint is the hot path, so it is served from memory where that
+//! is safe: open codes are cached briefly (and dropped at once when an
+//! escalation completes on this replica), and so is each contact center's
+//! token material (dropped when its credentials or settings change here).
+//! Other replicas see a completion within [`CODE_TTL`]; the room itself is
+//! already completed at Twilio, so a token minted in that gap cannot join it.
 
 use std::collections::HashMap;
+use std::hash::Hash;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -20,43 +29,51 @@ use uuid::Uuid;
 use super::credentials;
 use super::tokens::{self, IssuedToken};
 use crate::error::{ApiError, ApiResult};
-use crate::rate_limit::Decision;
 use crate::state::AppState;
 
 pub enum Lookup {
-    Ready(EscalationRecord),
-    Completed(EscalationRecord),
+    Ready(Arc<EscalationRecord>),
+    Completed(Arc<EscalationRecord>),
     /// Unknown, malformed or expired: deliberately one case.
     Invalid,
 }
 
+pub const CODE_TTL: Duration = Duration::from_secs(5);
+const CONTEXT_TTL: Duration = Duration::from_secs(30);
+
 pub async fn lookup(state: &AppState, raw_code: &str, client_ip: &str) -> ApiResult<Lookup> {
-    let limit = state.config.limits.join_failures_per_ip;
-    let key = format!("join-fail:{client_ip}");
-    if let Some(wait) = state.limiter.exceeded(&key, limit).await {
+    if let Some(wait) = state.join_cache.blocked.get_remaining(&client_ip.to_owned()) {
         return Err(ApiError::rate_limited(wait.as_secs_f64().ceil() as u64));
     }
-    let found = match RoomCode::parse(raw_code) {
-        Ok(code) => state.store.escalation_by_code(code.as_str()).await?,
-        Err(_) => None,
+    let Ok(code) = RoomCode::parse(raw_code) else {
+        return failed(state, client_ip).await;
     };
-    let outcome = match found {
-        None => Lookup::Invalid,
-        Some(e) => {
-            let status = Status::parse(&e.status).unwrap_or(Status::Failed);
-            match escalation::code_state(status, e.expires_at, Utc::now()) {
-                CodeState::Ready => Lookup::Ready(e),
-                CodeState::Completed => Lookup::Completed(e),
-                CodeState::Expired => Lookup::Invalid,
-            }
-        }
+    let record = match state.join_cache.codes.get(&code.to_string()) {
+        Some(e) => Some(e),
+        None => state.store.escalation_by_code(code.as_str()).await?.map(Arc::new),
     };
-    if matches!(outcome, Lookup::Invalid) {
-        if let Decision::Limited { .. } = state.limiter.hit(&key, limit).await {
-            tracing::warn!(client_ip, "room code guessing limit reached");
+    let Some(e) = record else {
+        return failed(state, client_ip).await;
+    };
+    let status = Status::parse(&e.status).unwrap_or(Status::Failed);
+    match escalation::code_state(status, e.expires_at, Utc::now()) {
+        CodeState::Ready => {
+            state.join_cache.codes.put(e.code.clone(), e.clone(), CODE_TTL);
+            Ok(Lookup::Ready(e))
         }
+        CodeState::Completed => Ok(Lookup::Completed(e)),
+        CodeState::Expired => failed(state, client_ip).await,
     }
-    Ok(outcome)
+}
+
+async fn failed(state: &AppState, client_ip: &str) -> ApiResult<Lookup> {
+    let limit = state.config.limits.join_failures_per_ip;
+    let (_, count, remaining) = state.limiter.count(&format!("join-fail:{client_ip}"), limit).await;
+    if count >= u64::from(limit.max) {
+        tracing::warn!(client_ip, count, "room code guessing limit reached");
+        state.join_cache.blocked.put(client_ip.to_owned(), Instant::now() + remaining, remaining);
+    }
+    Ok(Lookup::Invalid)
 }
 
 pub fn invalid_code() -> ApiError {
@@ -74,7 +91,7 @@ pub async fn customer_token(state: &AppState, raw_code: &str, client_ip: &str) -
         Lookup::Completed(_) => return Err(completed_code()),
         Lookup::Invalid => return Err(invalid_code()),
     };
-    let ctx = state.join_contexts.get(state, TenantScope::new(e.tenant_id), e.contact_center_id).await?;
+    let ctx = context(state, TenantScope::new(e.tenant_id), e.contact_center_id).await?;
     let now = Utc::now();
     let ttl = escalation::customer_token_ttl_seconds(ctx.token_ttl_seconds, e.expires_at, now);
     if ttl <= 0 {
@@ -92,36 +109,83 @@ pub struct JoinContext {
     pub token_ttl_seconds: i64,
 }
 
-/// Per-replica cache of [`JoinContext`]s. Entries live briefly, and this
-/// replica drops them at once when the credentials or settings change here;
-/// other replicas pick changes up within the TTL.
-#[derive(Default)]
-pub struct JoinContextCache {
-    entries: Mutex<HashMap<Uuid, (Arc<JoinContext>, Instant)>>,
+async fn context(state: &AppState, scope: TenantScope, cc_id: Uuid) -> ApiResult<Arc<JoinContext>> {
+    if let Some(ctx) = state.join_cache.contexts.get(&cc_id) {
+        return Ok(ctx);
+    }
+    let cc = state.store.contact_center(scope, cc_id).await?;
+    let creds = credentials::load(state, scope, cc_id).await?;
+    let ctx = Arc::new(JoinContext {
+        account_sid: creds.account_sid,
+        api_key_sid: creds.api_key_sid,
+        api_key_secret: creds.api_key_secret,
+        token_ttl_seconds: cc.token_ttl_seconds,
+    });
+    state.join_cache.contexts.put(cc_id, ctx.clone(), CONTEXT_TTL);
+    Ok(ctx)
 }
 
-const CONTEXT_TTL: Duration = Duration::from_secs(30);
+/// This replica's memory of the join path (see the module docs).
+#[derive(Default)]
+pub struct JoinCache {
+    codes: Expiring<String, Arc<EscalationRecord>>,
+    contexts: Expiring<Uuid, Arc<JoinContext>>,
+    /// Client addresses over the guessing limit, until their window ends.
+    blocked: Expiring<String, Instant>,
+}
 
-impl JoinContextCache {
-    pub async fn get(&self, state: &AppState, scope: TenantScope, cc_id: Uuid) -> ApiResult<Arc<JoinContext>> {
-        if let Some((ctx, at)) = self.entries.lock().unwrap_or_else(|e| e.into_inner()).get(&cc_id) {
-            if at.elapsed() < CONTEXT_TTL {
-                return Ok(ctx.clone());
-            }
-        }
-        let cc = state.store.contact_center(scope, cc_id).await?;
-        let creds = credentials::load(state, scope, cc_id).await?;
-        let ctx = Arc::new(JoinContext {
-            account_sid: creds.account_sid,
-            api_key_sid: creds.api_key_sid,
-            api_key_secret: creds.api_key_secret,
-            token_ttl_seconds: cc.token_ttl_seconds,
-        });
-        self.entries.lock().unwrap_or_else(|e| e.into_inner()).insert(cc_id, (ctx.clone(), Instant::now()));
-        Ok(ctx)
+impl JoinCache {
+    /// Credentials or settings of a contact center changed.
+    pub fn forget_contact_center(&self, cc_id: Uuid) {
+        self.contexts.remove(&cc_id);
     }
 
-    pub fn forget(&self, cc_id: Uuid) {
-        self.entries.lock().unwrap_or_else(|e| e.into_inner()).remove(&cc_id);
+    /// An escalation completed: its code must stop answering at once.
+    pub fn forget_code(&self, code: &str) {
+        self.codes.remove(&code.to_owned());
+    }
+}
+
+/// A map whose entries vanish after their own time to live; bounded, so a
+/// flood of distinct keys cannot grow it without end.
+struct Expiring<K, V> {
+    entries: Mutex<HashMap<K, (V, Instant)>>,
+}
+
+impl<K, V> Default for Expiring<K, V> {
+    fn default() -> Self {
+        Self { entries: Mutex::new(HashMap::new()) }
+    }
+}
+
+const MAX_ENTRIES: usize = 100_000;
+
+impl<K: Eq + Hash, V: Clone> Expiring<K, V> {
+    fn get(&self, key: &K) -> Option<V> {
+        let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        entries.get(key).filter(|(_, until)| *until > Instant::now()).map(|(v, _)| v.clone())
+    }
+
+    fn put(&self, key: K, value: V, ttl: Duration) {
+        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        let now = Instant::now();
+        if entries.len() >= MAX_ENTRIES {
+            entries.retain(|_, (_, until)| *until > now);
+            if entries.len() >= MAX_ENTRIES {
+                entries.clear();
+            }
+        }
+        entries.insert(key, (value, now + ttl));
+    }
+
+    fn remove(&self, key: &K) {
+        self.entries.lock().unwrap_or_else(|e| e.into_inner()).remove(key);
+    }
+}
+
+impl Expiring<String, Instant> {
+    /// Time left until a blocked key is free again.
+    fn get_remaining(&self, key: &String) -> Option<Duration> {
+        self.get(key).map(|until| until.saturating_duration_since(Instant::now()))
     }
 }
