@@ -96,3 +96,38 @@ async fn replicas_starting_together_migrate_once_without_errors() {
     let via_c = c.login(&tenant.admin_email, &tenant.admin_password).await;
     assert_eq!(via_c.get("/v1/tenant").await.status(), 200);
 }
+
+#[tokio::test]
+async fn prometheus_metrics_count_requests_twilio_calls_escalations_and_callbacks() {
+    let app = spawn_app().await;
+    let r = app.ready_contact_center("Acme").await;
+    let flex = app.flex_token(&r.account, "alex");
+    let e: Value = app
+        .escalate(&r.cc, &flex, Some("k"), serde_json::json!({ "task_sid": escalate_e2e::task_sid(), "conversation_sid": escalate_e2e::conversation_sid() }))
+        .await
+        .json()
+        .await
+        .unwrap();
+    app.sim.connect_participant(e["room_sid"].as_str().unwrap(), "agent:alex").unwrap();
+    app.sim.flush_callbacks().await;
+    let forged = app.http.post(app.url(&format!("/v1/webhooks/twilio/rooms/{}", r.cc))).form(&[("RoomSid", "RMx")]).send().await.unwrap();
+    assert_eq!(forged.status(), 403);
+
+    let resp = app.http.get(app.url("/metrics")).send().await.unwrap();
+    assert_eq!(resp.status(), 200);
+    assert!(resp.headers()["content-type"].to_str().unwrap().starts_with("text/plain"));
+    let text = resp.text().await.unwrap();
+    for expected in [
+        r#"escalate_http_requests_total{route="createEscalation",method="POST",status="201"} 1"#,
+        r#"escalate_twilio_calls_total{op="create_room",outcome="ok"} 1"#,
+        r#"escalate_twilio_calls_total{op="validate_flex_token",outcome="ok"} 1"#,
+        "escalate_escalations_created_total 1",
+        r#"escalate_room_callbacks_total{outcome="rejected"} 1"#,
+        r#"escalate_http_request_duration_seconds_count{route="createEscalation"} 1"#,
+    ] {
+        assert!(text.contains(expected), "missing `{expected}` in:\n{text}");
+    }
+    assert!(text.contains(r#"escalate_room_callbacks_total{outcome="applied"}"#));
+    // No ids or secrets in labels.
+    assert!(!text.contains(&r.cc) && !text.contains(&r.account.auth_token) && !text.contains(&r.account.account_sid));
+}

@@ -37,3 +37,10 @@ pub async fn readyz(state: Data<&AppState>) -> impl IntoResponse {
     let status = if ready { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
     Json(json!({ "status": if ready { "ready" } else { "unavailable" }, "database": db, "redis": redis })).with_status(status)
 }
+
+/// Prometheus text exposition. Carries no secrets or tenant data, only
+/// counts; restrict it to the scraper at the ingress if that matters.
+#[handler]
+pub async fn metrics(state: Data<&AppState>) -> impl IntoResponse {
+    state.metrics.render().with_content_type("text/plain; version=0.0.4; charset=utf-8")
+}

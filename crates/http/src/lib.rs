@@ -8,6 +8,7 @@ pub mod config;
 pub mod cors;
 pub mod error;
 pub mod message_template;
+pub mod observability;
 pub mod rate_limit;
 pub mod request_id;
 pub mod services;
@@ -29,10 +30,11 @@ pub use state::{AppState, Inner as AppStateParts};
 /// The whole application as one poem endpoint.
 pub fn app(state: AppState) -> impl Endpoint {
     let api = api::service();
-    let edge = middleware::Edge { max_body: state.config.max_body_bytes, cors: state.config.cors.clone() };
+    let edge = middleware::Edge { max_body: state.config.max_body_bytes, cors: state.config.cors.clone(), metrics: state.metrics.clone() };
     Route::new()
         .at("/healthz", get(health::healthz))
         .at("/readyz", get(health::readyz))
+        .at("/metrics", get(health::metrics))
         .at("/v1/webhooks/twilio/rooms/:cc", post(webhooks::room_status))
         .at("/join/:code", get(join_page::join_page))
         .nest("/assets", pages::assets_endpoint(state.pages.assets_dir().to_path_buf()))

@@ -17,6 +17,7 @@ use crate::{body_errors, request_id};
 pub struct Edge {
     pub max_body: usize,
     pub cors: CorsPolicy,
+    pub metrics: crate::observability::SharedMetrics,
 }
 
 pub async fn request<E: Endpoint>(ep: E, mut req: Request, edge: Edge) -> poem::Result<Response> {
@@ -26,7 +27,8 @@ pub async fn request<E: Endpoint>(ep: E, mut req: Request, edge: Edge) -> poem::
     let path = req.uri().path().to_owned();
     let span = tracing::info_span!("request", %method, %path, request_id = %id, status = tracing::field::Empty);
     let started = Instant::now();
-    let Edge { max_body, cors } = edge;
+    let Edge { max_body, cors, metrics } = edge;
+    let mut route: &'static str = crate::observability::route_of(&path);
     let origin = req.header("Origin").map(str::to_owned);
     let mut resp = request_id::scope(id.clone(), async {
         if let Some(preflight) = cors.preflight(&req) {
@@ -37,8 +39,17 @@ pub async fn request<E: Endpoint>(ep: E, mut req: Request, edge: Edge) -> poem::
             Err(err) => return err.into_response(),
         };
         match ep.call(req).await {
-            Ok(resp) => resp.into_response(),
+            Ok(resp) => {
+                let resp = resp.into_response();
+                if let Some(op) = resp.data::<poem_openapi::OperationId>() {
+                    route = op.0;
+                }
+                resp
+            }
             Err(err) => {
+                if let Some(op) = err.data::<poem_openapi::OperationId>() {
+                    route = op.0;
+                }
                 if let Some(payload_err) = err.downcast_ref::<poem_openapi::error::ParseRequestPayloadError>() {
                     if let Some(precise) = body_errors::explain(&payload_err.reason, &body) {
                         return precise.into_response();
@@ -52,6 +63,7 @@ pub async fn request<E: Endpoint>(ep: E, mut req: Request, edge: Edge) -> poem::
     .await;
     let status = resp.status().as_u16();
     span.record("status", status);
+    metrics.observe_request(route, method.as_str(), status, started.elapsed());
     let ms = started.elapsed().as_secs_f64() * 1000.0;
     span.in_scope(|| {
         if status >= 500 {

@@ -26,6 +26,7 @@ pub struct Inner {
     pub redis: Option<ConnectionManager>,
     /// Templates and assets of the server-rendered pages, loaded at start.
     pub pages: crate::pages::Pages,
+    pub metrics: crate::observability::SharedMetrics,
 }
 
 impl std::ops::Deref for AppState {

@@ -14,7 +14,10 @@ use crate::state::AppState;
 pub async fn room_status(state: Data<&AppState>, req: &Request, Path(cc): Path<String>, body: Body) -> Response {
     match handle(&state, req, &cc, body).await {
         Ok(()) => StatusCode::NO_CONTENT.into_response(),
-        Err(e) => e.into_response(),
+        Err(e) => {
+            state.metrics.callback("rejected");
+            e.into_response()
+        }
     }
 }
 
@@ -32,5 +35,9 @@ async fn handle(state: &AppState, req: &Request, cc: &str, body: Body) -> Result
     )
     .await?;
     tracing::debug!(?outcome, "room callback");
+    state.metrics.callback(match outcome {
+        escalate_store::repos::EventOutcome::Applied => "applied",
+        escalate_store::repos::EventOutcome::Duplicate => "duplicate",
+    });
     Ok(())
 }

@@ -53,7 +53,9 @@ impl Application {
         } else {
             None
         };
-        let twilio = Twilio::new(twilio_options(settings, simulator.as_ref().map(|(_, r)| r.base_url.as_str())));
+        let metrics = std::sync::Arc::new(escalate_http::observability::Metrics::new());
+        let twilio = Twilio::new(twilio_options(settings, simulator.as_ref().map(|(_, r)| r.base_url.as_str())))
+            .with_observer(metrics.clone());
 
         let acceptor = TcpListener::bind(settings.listen_addr.to_string())
             .into_acceptor()
@@ -82,7 +84,7 @@ impl Application {
         };
         let pages = escalate_http::pages::Pages::load(&settings.dashboard_dir)
             .with_context(|| format!("DASHBOARD_DIR: cannot load the page templates from {}", settings.dashboard_dir.display()))?;
-        let state = AppState::new(AppStateParts { store, keyring, twilio, config, limiter, cache, join_cache: Default::default(), redis, pages });
+        let state = AppState::new(AppStateParts { store, keyring, twilio, config, limiter, cache, join_cache: Default::default(), redis, pages, metrics });
         Ok(Self { acceptor, port, state, simulator })
     }
 

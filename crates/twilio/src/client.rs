@@ -18,6 +18,50 @@ use crate::{
 pub struct Twilio {
     http: reqwest::Client,
     opts: Arc<ClientOptions>,
+    observer: Option<Arc<dyn CallObserver>>,
+}
+
+/// Told the outcome of every Twilio call (after retries), e.g. to count them
+/// in metrics. `op` is the call's name (`create_room`, `validate_token`, …).
+pub trait CallObserver: Send + Sync {
+    fn observe(&self, op: &'static str, outcome: CallOutcome, attempts: u32, elapsed: std::time::Duration);
+}
+
+/// A call's result class, for metrics labels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CallOutcome {
+    Ok,
+    ClientError,
+    ServerError,
+    RateLimited,
+    Timeout,
+    Transport,
+    Decode,
+}
+
+impl CallOutcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CallOutcome::Ok => "ok",
+            CallOutcome::ClientError => "client_error",
+            CallOutcome::ServerError => "server_error",
+            CallOutcome::RateLimited => "rate_limited",
+            CallOutcome::Timeout => "timeout",
+            CallOutcome::Transport => "transport",
+            CallOutcome::Decode => "decode",
+        }
+    }
+
+    fn of(error: &TwilioError) -> Self {
+        match error {
+            TwilioError::Api { status, .. } if *status >= 500 => CallOutcome::ServerError,
+            TwilioError::Api { .. } => CallOutcome::ClientError,
+            TwilioError::RateLimited { .. } => CallOutcome::RateLimited,
+            TwilioError::Timeout => CallOutcome::Timeout,
+            TwilioError::Transport(_) => CallOutcome::Transport,
+            TwilioError::Decode(_) => CallOutcome::Decode,
+        }
+    }
 }
 
 /// One tenant's Twilio credentials. `Debug` shows the SIDs only.
@@ -64,7 +108,14 @@ impl Twilio {
         Self {
             http,
             opts: Arc::new(opts),
+            observer: None,
         }
+    }
+
+    /// Reports every call's outcome to `observer` (metrics).
+    pub fn with_observer(mut self, observer: Arc<dyn CallObserver>) -> Self {
+        self.observer = Some(observer);
+        self
     }
 
     pub fn options(&self) -> &ClientOptions {
@@ -255,6 +306,7 @@ impl AccountClient {
             attempts = field::Empty,
             outcome = field::Empty,
         );
+        let started = std::time::Instant::now();
         async {
             let opts = &self.twilio.opts;
             let backoff = Backoff { base: opts.backoff_base, max: opts.max_backoff };
@@ -290,6 +342,10 @@ impl AccountClient {
                     span.record("outcome", "error");
                     tracing::warn!(attempts = attempt, %error, "Twilio call failed");
                 }
+            }
+            if let Some(observer) = &self.twilio.observer {
+                let outcome = result.as_ref().map_or_else(CallOutcome::of, |_| CallOutcome::Ok);
+                observer.observe(call.op, outcome, attempt, started.elapsed());
             }
             (result, attempt)
         }

@@ -80,6 +80,7 @@ impl AuthApi {
         ] {
             if let Decision::Limited { retry_after } = state.limiter.hit(&key, limit).await {
                 tracing::warn!(%ip, "sign-in rate limit hit");
+                state.metrics.rate_limited("login");
                 return Err(ApiError::rate_limited(retry_after.as_secs_f64().ceil() as u64));
             }
         }

@@ -170,7 +170,11 @@ async fn make_room_and_message(
         attributes: Some(serde_json::json!({ "videoUrl": join_url, "uniqueCode": record.code })),
     };
     match client.create_message(&record.conversation_sid, &message).await {
-        Ok(msg) => Ok(state.store.open_escalation(scope, record.id, &room.sid, &msg.sid, Utc::now()).await?),
+        Ok(msg) => {
+            let opened = state.store.open_escalation(scope, record.id, &room.sid, &msg.sid, Utc::now()).await?;
+            state.metrics.escalation_created();
+            Ok(opened)
+        }
         Err(err) => {
             // The customer never got a link: close the room rather than leave it open.
             let cleanup = client.complete_room(&room.sid).await;

@@ -43,6 +43,7 @@ const CONTEXT_TTL: Duration = Duration::from_secs(30);
 
 pub async fn lookup(state: &AppState, raw_code: &str, client_ip: &str) -> ApiResult<Lookup> {
     if let Some(wait) = state.join_cache.blocked.get_remaining(&client_ip.to_owned()) {
+        state.metrics.rate_limited("room_code");
         return Err(ApiError::rate_limited(wait.as_secs_f64().ceil() as u64));
     }
     let Ok(code) = RoomCode::parse(raw_code) else {

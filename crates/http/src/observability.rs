@@ -1,0 +1,143 @@
+//! Prometheus metrics, served as text at `GET /metrics`: requests and their
+//! latency by route, Twilio calls by operation and outcome, escalations
+//! created, room callbacks by outcome, rate-limit hits. Labels are bounded
+//! (route names, not paths; no ids), so series do not grow with traffic.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use escalate_twilio::{CallObserver, CallOutcome};
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
+use prometheus_client::registry::Registry;
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RequestLabels {
+    route: String,
+    method: String,
+    status: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RouteLabels {
+    route: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct TwilioLabels {
+    op: String,
+    outcome: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct OpLabels {
+    op: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct OutcomeLabels {
+    outcome: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct LimitLabels {
+    limit: String,
+}
+
+type HistogramFamily<L> = Family<L, Histogram, fn() -> Histogram>;
+
+fn latency_histogram() -> Histogram {
+    // 0.25 ms to about 8 s.
+    Histogram::new(exponential_buckets(0.00025, 2.0, 16))
+}
+
+pub struct Metrics {
+    registry: Registry,
+    requests: Family<RequestLabels, Counter>,
+    request_seconds: HistogramFamily<RouteLabels>,
+    twilio_calls: Family<TwilioLabels, Counter>,
+    twilio_seconds: HistogramFamily<OpLabels>,
+    escalations_created: Counter,
+    callbacks: Family<OutcomeLabels, Counter>,
+    rate_limited: Family<LimitLabels, Counter>,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Metrics {
+    pub fn new() -> Self {
+        let mut registry = Registry::with_prefix("escalate");
+        let requests = Family::<RequestLabels, Counter>::default();
+        registry.register("http_requests", "HTTP requests by route, method and status", requests.clone());
+        let request_seconds: HistogramFamily<RouteLabels> = Family::new_with_constructor(latency_histogram);
+        registry.register("http_request_duration_seconds", "HTTP request latency by route", request_seconds.clone());
+        let twilio_calls = Family::<TwilioLabels, Counter>::default();
+        registry.register("twilio_calls", "Twilio API calls (after retries) by operation and outcome", twilio_calls.clone());
+        let twilio_seconds: HistogramFamily<OpLabels> = Family::new_with_constructor(latency_histogram);
+        registry.register("twilio_call_duration_seconds", "Twilio API call latency, retries included", twilio_seconds.clone());
+        let escalations_created = Counter::default();
+        registry.register("escalations_created", "Escalations created (rooms made, links posted)", escalations_created.clone());
+        let callbacks = Family::<OutcomeLabels, Counter>::default();
+        registry.register("room_callbacks", "Twilio room callbacks by outcome (applied, duplicate, rejected)", callbacks.clone());
+        let rate_limited = Family::<LimitLabels, Counter>::default();
+        registry.register("rate_limited", "Requests refused by a rate limit", rate_limited.clone());
+        Self { registry, requests, request_seconds, twilio_calls, twilio_seconds, escalations_created, callbacks, rate_limited }
+    }
+
+    pub fn observe_request(&self, route: &str, method: &str, status: u16, elapsed: Duration) {
+        self.requests.get_or_create(&RequestLabels { route: route.into(), method: method.into(), status: status.to_string() }).inc();
+        self.request_seconds.get_or_create(&RouteLabels { route: route.into() }).observe(elapsed.as_secs_f64());
+    }
+
+    pub fn escalation_created(&self) {
+        self.escalations_created.inc();
+    }
+
+    pub fn callback(&self, outcome: &str) {
+        self.callbacks.get_or_create(&OutcomeLabels { outcome: outcome.into() }).inc();
+    }
+
+    pub fn rate_limited(&self, limit: &str) {
+        self.rate_limited.get_or_create(&LimitLabels { limit: limit.into() }).inc();
+    }
+
+    /// The Prometheus text exposition.
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        if let Err(e) = prometheus_client::encoding::text::encode(&mut out, &self.registry) {
+            tracing::error!(error = %e, "encoding metrics failed");
+        }
+        out
+    }
+}
+
+impl CallObserver for Metrics {
+    fn observe(&self, op: &'static str, outcome: CallOutcome, _attempts: u32, elapsed: Duration) {
+        self.twilio_calls.get_or_create(&TwilioLabels { op: op.into(), outcome: outcome.as_str().into() }).inc();
+        self.twilio_seconds.get_or_create(&OpLabels { op: op.into() }).observe(elapsed.as_secs_f64());
+    }
+}
+
+/// The route label of a request that no API operation claimed.
+pub fn route_of(path: &str) -> &'static str {
+    match path {
+        "/healthz" => "healthz",
+        "/readyz" => "readyz",
+        "/metrics" => "metrics",
+        "/openapi.json" => "openapi",
+        p if p.starts_with("/docs") => "docs",
+        p if p.starts_with("/join/") => "join_page",
+        p if p.starts_with("/assets/") => "assets",
+        p if p.starts_with("/v1/webhooks/twilio/rooms/") => "room_callback",
+        p if p.starts_with("/dashboard") => "dashboard",
+        _ => "other",
+    }
+}
+
+pub type SharedMetrics = Arc<Metrics>;
