@@ -11,4 +11,5 @@ mod health;
 mod isolation;
 mod join_page;
 mod metrics;
+mod replicas;
 mod users;

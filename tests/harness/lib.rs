@@ -16,6 +16,7 @@ use uuid::Uuid;
 
 pub mod browser;
 pub mod db;
+pub mod replica;
 
 pub use db::TestDb;
 

@@ -7,6 +7,7 @@ pub mod cache;
 pub mod config;
 pub mod cors;
 pub mod error;
+pub mod events;
 pub mod message_template;
 pub mod observability;
 pub mod rate_limit;

@@ -27,6 +27,8 @@ pub struct Inner {
     /// Templates and assets of the server-rendered pages, loaded at start.
     pub pages: crate::pages::Pages,
     pub metrics: crate::observability::SharedMetrics,
+    /// Tells other replicas about changes (Redis pub/sub).
+    pub events: crate::events::EventBus,
 }
 
 impl std::ops::Deref for AppState {

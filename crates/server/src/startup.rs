@@ -8,6 +8,7 @@ use escalate_domain::Secret;
 use escalate_domain::vault::Keyring;
 use escalate_http::config::{HttpConfig, Limits};
 use escalate_http::cache::Cache;
+use escalate_http::events::EventBus;
 use escalate_http::rate_limit::RateLimiter;
 use escalate_http::{AppState, AppStateParts};
 use escalate_store::Store;
@@ -33,9 +34,16 @@ impl Application {
         store.migrate().await.context("running database migrations")?;
         let keyring = keyring(settings)?;
 
-        let redis = match &settings.redis_url {
-            Some(url) => Some(connect_redis(url).await?),
-            None => None,
+        let (redis, redis_client) = match &settings.redis_url {
+            Some(url) => {
+                let (conn, client) = connect_redis(url).await?;
+                (Some(conn), Some(client))
+            }
+            None => (None, None),
+        };
+        let events = match &redis {
+            Some(conn) => EventBus::Redis { conn: conn.clone(), channel: EventBus::channel(&settings.redis_key_prefix) },
+            None => EventBus::Local,
         };
         let (limiter, cache) = match &redis {
             Some(conn) => (
@@ -84,7 +92,10 @@ impl Application {
         };
         let pages = escalate_http::pages::Pages::load(&settings.dashboard_dir)
             .with_context(|| format!("DASHBOARD_DIR: cannot load the page templates from {}", settings.dashboard_dir.display()))?;
-        let state = AppState::new(AppStateParts { store, keyring, twilio, config, limiter, cache, join_cache: Default::default(), redis, pages, metrics });
+        let state = AppState::new(AppStateParts { store, keyring, twilio, config, limiter, cache, join_cache: Default::default(), redis, pages, metrics, events });
+        if let Some(client) = redis_client {
+            escalate_http::events::spawn_subscriber(client, EventBus::channel(&settings.redis_key_prefix), state.clone());
+        }
         Ok(Self { acceptor, port, state, simulator })
     }
 
@@ -174,16 +185,17 @@ fn write_private(path: &str, contents: &str) -> std::io::Result<()> {
 
 /// Connects with bounded timeouts: the connection manager alone would retry
 /// forever against a server that does not answer.
-pub async fn connect_redis(url: &str) -> anyhow::Result<ConnectionManager> {
+pub async fn connect_redis(url: &str) -> anyhow::Result<(ConnectionManager, redis::Client)> {
     let client = redis::Client::open(url).with_context(|| format!("REDIS_URL: invalid ({})", redact_url(url)))?;
     let config = ConnectionManagerConfig::new()
         .set_connection_timeout(Some(Duration::from_secs(2)))
         .set_response_timeout(Some(Duration::from_secs(2)))
         .set_number_of_retries(2);
-    tokio::time::timeout(Duration::from_secs(5), ConnectionManager::new_with_config(client, config))
+    let conn = tokio::time::timeout(Duration::from_secs(5), ConnectionManager::new_with_config(client.clone(), config))
         .await
         .map_err(|_| anyhow::anyhow!("REDIS_URL: no answer from {} within 5 s", redact_url(url)))?
-        .with_context(|| format!("REDIS_URL: cannot connect to {}", redact_url(url)))
+        .with_context(|| format!("REDIS_URL: cannot connect to {}", redact_url(url)))?;
+    Ok((conn, client))
 }
 
 fn twilio_options(settings: &Settings, simulator_url: Option<&str>) -> ClientOptions {

@@ -324,7 +324,7 @@ impl ContactCentersApi {
             .update_contact_center(scope, cc.0, ContactCenterInput { name: &name, slug: &slug, settings: &settings }, Utc::now())
             .await
             .map_err(|e| conflict_on(e, "slug", "slug_taken").with_field("slug"))?;
-        state.join_cache.forget_contact_center(cc.0);
+        crate::events::broadcast(&state, crate::events::Event::ContactCenterChanged { contact_center_id: cc.0 }).await;
         Ok(Json(view(&state, record)))
     }
 

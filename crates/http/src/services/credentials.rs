@@ -64,7 +64,7 @@ pub async fn put(
         verified_at,
     };
     let record = state.store.put_credentials(scope, contact_center_id, new, Utc::now()).await?;
-    state.join_cache.forget_contact_center(contact_center_id);
+    crate::events::broadcast(state, crate::events::Event::ContactCenterChanged { contact_center_id }).await;
     Ok(record)
 }
 

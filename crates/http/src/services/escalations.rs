@@ -40,7 +40,12 @@ pub struct Created {
     pub replayed: bool,
 }
 
-const MAX_WAIT_FOR_PEER: Duration = Duration::from_secs(15);
+/// How long a replay waits for the request that is creating the escalation;
+/// then it answers 409 `escalation_in_progress` and the client retries.
+const MAX_WAIT_FOR_PEER: Duration = Duration::from_secs(5);
+/// A row still `creating` after this was left by a replica that died mid-way
+/// (creation itself is bounded by the Twilio client's timeouts and retries).
+const STALE_CREATING: chrono::TimeDelta = chrono::TimeDelta::minutes(2);
 
 pub fn validate(input: &CreateInput) -> ApiResult<()> {
     let mut v = Validator::new();
@@ -113,6 +118,11 @@ async fn replay(state: &AppState, scope: TenantScope, cc: &ContactCenterRecord, 
                 let agent_identity = escalation::agent_identity(&input.agent);
                 let agent_token = tokens::mint(creds, &agent_identity, &existing.room_name, cc.token_ttl_seconds, Utc::now())?;
                 return Ok(Created { escalation: existing, agent_token, replayed: true });
+            }
+            Some(Status::Creating) if Utc::now() - existing.updated_at > STALE_CREATING => {
+                tracing::warn!(escalation_id = %existing.id, "reclaiming an escalation abandoned mid-creation");
+                state.store.fail_escalation(scope, existing.id, None, "abandoned mid-creation (replica stopped)", Utc::now()).await?;
+                continue;
             }
             Some(Status::Failed) => {
                 let now = Utc::now();
@@ -241,7 +251,7 @@ pub async fn complete(state: &AppState, scope: TenantScope, e: EscalationRecord)
         }
     }
     let done = state.store.complete_escalation(scope, e.id, Utc::now()).await?;
-    state.join_cache.forget_code(&done.code);
+    crate::events::broadcast(state, crate::events::Event::CodeClosed { code: done.code.clone() }).await;
     Ok(done)
 }
 

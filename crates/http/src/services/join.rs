@@ -29,6 +29,7 @@ use uuid::Uuid;
 use super::credentials;
 use super::tokens::{self, IssuedToken};
 use crate::error::{ApiError, ApiResult};
+use crate::events::{Event, broadcast};
 use crate::state::AppState;
 
 pub enum Lookup {
@@ -72,7 +73,7 @@ async fn failed(state: &AppState, client_ip: &str) -> ApiResult<Lookup> {
     let (_, count, remaining) = state.limiter.count(&format!("join-fail:{client_ip}"), limit).await;
     if count >= u64::from(limit.max) {
         tracing::warn!(client_ip, count, "room code guessing limit reached");
-        state.join_cache.blocked.put(client_ip.to_owned(), Instant::now() + remaining, remaining);
+        broadcast(state, Event::AddressBlocked { ip: client_ip.to_owned(), for_ms: remaining.as_millis() as u64 }).await;
     }
     Ok(Lookup::Invalid)
 }
@@ -136,14 +137,16 @@ pub struct JoinCache {
 }
 
 impl JoinCache {
-    /// Credentials or settings of a contact center changed.
-    pub fn forget_contact_center(&self, cc_id: Uuid) {
-        self.contexts.remove(&cc_id);
-    }
-
-    /// An escalation completed: its code must stop answering at once.
-    pub fn forget_code(&self, code: &str) {
-        self.codes.remove(&code.to_owned());
+    /// Brings this replica's memory in line with a change (here or elsewhere).
+    pub fn apply(&self, event: &Event) {
+        match event {
+            Event::CodeClosed { code } => self.codes.remove(code),
+            Event::ContactCenterChanged { contact_center_id } => self.contexts.remove(contact_center_id),
+            Event::AddressBlocked { ip, for_ms } => {
+                let d = Duration::from_millis(*for_ms);
+                self.blocked.put(ip.clone(), Instant::now() + d, d);
+            }
+        }
     }
 }
 

@@ -1,0 +1,80 @@
+//! Events between replicas, over Redis pub/sub. Each replica keeps a little
+//! memory of the join path (see `services::join`); when something changes on
+//! one replica, the others hear of it here and drop or add entries, so a
+//! completed escalation's code stops working everywhere at once and an
+//! address blocked for guessing codes is blocked on every replica.
+//!
+//! Delivery is best effort (pub/sub keeps nothing for a replica that is
+//! reconnecting); the caches' short lifetimes bound what a missed event costs.
+//! Without Redis there is one replica and events only apply locally.
+
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use redis::aio::ConnectionManager;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::state::AppState;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Event {
+    /// An escalation completed: its room code must stop answering.
+    CodeClosed { code: String },
+    /// An address reached the code-guessing limit.
+    AddressBlocked { ip: String, for_ms: u64 },
+    /// A contact center's credentials or settings changed.
+    ContactCenterChanged { contact_center_id: Uuid },
+}
+
+pub enum EventBus {
+    Local,
+    Redis { conn: ConnectionManager, channel: String },
+}
+
+impl EventBus {
+    pub fn channel(prefix: &str) -> String {
+        format!("{prefix}events")
+    }
+}
+
+/// Applies an event here and tells the other replicas.
+pub async fn broadcast(state: &AppState, event: Event) {
+    state.join_cache.apply(&event);
+    if let EventBus::Redis { conn, channel } = &state.events {
+        let Ok(payload) = serde_json::to_string(&event) else { return };
+        let mut conn = conn.clone();
+        let res: redis::RedisResult<i64> = redis::cmd("PUBLISH").arg(channel).arg(payload).query_async(&mut conn).await;
+        if let Err(err) = res {
+            tracing::warn!(error = %err, ?event, "could not publish an event to other replicas");
+        }
+    }
+}
+
+/// Listens for other replicas' events for as long as the process runs,
+/// reconnecting after a pause when Redis goes away.
+pub fn spawn_subscriber(client: redis::Client, channel: String, state: AppState) {
+    tokio::spawn(async move {
+        loop {
+            match client.get_async_pubsub().await {
+                Ok(mut pubsub) => match pubsub.subscribe(&channel).await {
+                    Ok(()) => {
+                        tracing::debug!(%channel, "listening for replica events");
+                        let mut messages = pubsub.into_on_message();
+                        while let Some(msg) = messages.next().await {
+                            match serde_json::from_slice::<Event>(msg.get_payload_bytes()) {
+                                Ok(event) => state.join_cache.apply(&event),
+                                Err(err) => tracing::warn!(error = %err, "ignoring a malformed replica event"),
+                            }
+                        }
+                        tracing::warn!("replica event subscription ended; reconnecting");
+                    }
+                    Err(err) => tracing::warn!(error = %err, "could not subscribe to replica events"),
+                },
+                Err(err) => tracing::warn!(error = %err, "could not connect for replica events"),
+            }
+            tokio::time::sleep(Duration::from_secs(1)).await;
+        }
+    });
+}

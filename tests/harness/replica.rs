@@ -1,0 +1,108 @@
+//! Server processes: the real `escalate` binary started as a replica of a
+//! [`TestApp`] (same database, Redis prefix, master keys, operator token and
+//! Twilio simulator), for the tests about several replicas. The binary is
+//! (re)built once per test run.
+
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use crate::TestApp;
+
+pub struct Replica {
+    pub address: String,
+    pub log: PathBuf,
+    child: Child,
+}
+
+impl Replica {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    /// SIGKILL: no graceful shutdown, as when a node dies.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    pub fn logs(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+}
+
+impl Drop for Replica {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// The `escalate` binary next to this test binary, built if needed.
+pub fn escalate_binary() -> PathBuf {
+    static BIN: OnceLock<PathBuf> = OnceLock::new();
+    BIN.get_or_init(|| {
+        let exe = std::env::current_exe().expect("test binary path");
+        // target/<profile>/deps/api-… → target/<profile>/escalate
+        let dir = exe.parent().and_then(|p| p.parent()).expect("target profile dir").to_path_buf();
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let status = Command::new(cargo)
+            .args(["build", "-q", "-p", "escalate", "--bin", "escalate"])
+            .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
+            .status()
+            .expect("cargo runs");
+        assert!(status.success(), "building the escalate binary failed");
+        dir.join("escalate")
+    })
+    .clone()
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+impl TestApp {
+    /// Another replica of this app, as a separate process.
+    pub async fn spawn_replica(&self) -> Replica {
+        let bin = escalate_binary();
+        let port = free_port();
+        let log = std::env::temp_dir().join(format!("escalate-replica-{}.log", uuid::Uuid::new_v4().simple()));
+        let sim = &self.sim_server.base_url;
+        let child = Command::new(bin)
+            .arg("serve")
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("LISTEN_ADDR", format!("127.0.0.1:{port}"))
+            // One public URL for the whole deployment, as behind a load balancer.
+            .env("PUBLIC_BASE_URL", &self.address)
+            .env("DATABASE_URL", &self.db.url)
+            .env("DATABASE_MAX_CONNECTIONS", "5")
+            .env("REDIS_URL", &self.redis_url)
+            .env("REDIS_KEY_PREFIX", &self.redis_prefix)
+            .env("MASTER_KEYS", &self.master_keys)
+            .env("OPERATOR_TOKEN", &self.operator_token)
+            .env("TWILIO_MODE", "real")
+            .env("TWILIO_VIDEO_BASE_URL", sim)
+            .env("TWILIO_CONVERSATIONS_BASE_URL", sim)
+            .env("TWILIO_IAM_BASE_URL", sim)
+            .env("TWILIO_API_BASE_URL", sim)
+            .env("TWILIO_TIMEOUT_MS", "2000")
+            .env("TWILIO_MAX_RETRIES", "1")
+            .env("DASHBOARD_DIR", concat!(env!("CARGO_MANIFEST_DIR"), "/../dashboard"))
+            .env("LOG_LEVEL", "info")
+            .stdout(Stdio::from(std::fs::File::create(&log).unwrap()))
+            .stderr(Stdio::from(std::fs::File::options().append(true).open(&log).unwrap()))
+            .spawn()
+            .expect("replica starts");
+        let replica = Replica { address: format!("http://127.0.0.1:{port}"), log, child };
+        for _ in 0..200 {
+            if let Ok(r) = self.http.get(replica.url("/readyz")).send().await {
+                if r.status() == 200 {
+                    return replica;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("replica did not become ready; log:\n{}", replica.logs());
+    }
+}
