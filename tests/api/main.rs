@@ -12,4 +12,5 @@ mod isolation;
 mod join_page;
 mod metrics;
 mod replicas;
+mod tracing;
 mod users;

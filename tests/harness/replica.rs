@@ -64,6 +64,11 @@ fn free_port() -> u16 {
 impl TestApp {
     /// Another replica of this app, as a separate process.
     pub async fn spawn_replica(&self) -> Replica {
+        self.spawn_replica_with(&[]).await
+    }
+
+    /// A replica with extra environment (e.g. the OTLP endpoint).
+    pub async fn spawn_replica_with(&self, extra: &[(&str, &str)]) -> Replica {
         let bin = escalate_binary();
         let port = free_port();
         let log = std::env::temp_dir().join(format!("escalate-replica-{}.log", uuid::Uuid::new_v4().simple()));
@@ -90,6 +95,7 @@ impl TestApp {
             .env("TWILIO_MAX_RETRIES", "1")
             .env("DASHBOARD_DIR", concat!(env!("CARGO_MANIFEST_DIR"), "/../dashboard"))
             .env("LOG_LEVEL", "info")
+            .envs(extra.iter().copied())
             .stdout(Stdio::from(std::fs::File::create(&log).unwrap()))
             .stderr(Stdio::from(std::fs::File::options().append(true).open(&log).unwrap()))
             .spawn()

@@ -14,6 +14,7 @@ pub mod rate_limit;
 pub mod request_id;
 pub mod services;
 pub mod state;
+pub mod trace_context;
 
 mod body_errors;
 pub mod pages;

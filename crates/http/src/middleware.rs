@@ -25,7 +25,18 @@ pub async fn request<E: Endpoint>(ep: E, mut req: Request, edge: Edge) -> poem::
     let method = req.method().clone();
     // The path only: query strings can carry codes and tokens.
     let path = req.uri().path().to_owned();
-    let span = tracing::info_span!("request", %method, %path, request_id = %id, status = tracing::field::Empty);
+    let span = tracing::info_span!(
+        "request",
+        otel.kind = "server",
+        %method,
+        %path,
+        request_id = %id,
+        status = tracing::field::Empty,
+        http.route = tracing::field::Empty,
+        tenant_id = tracing::field::Empty,
+        contact_center_id = tracing::field::Empty,
+    );
+    crate::trace_context::continue_trace(&span, req.headers());
     let started = Instant::now();
     let Edge { max_body, cors, metrics } = edge;
     let mut route: &'static str = crate::observability::route_of(&path);
@@ -63,6 +74,9 @@ pub async fn request<E: Endpoint>(ep: E, mut req: Request, edge: Edge) -> poem::
     .await;
     let status = resp.status().as_u16();
     span.record("status", status);
+    span.record("http.route", route);
+    // The route is only known now; name the exported span after it.
+    crate::trace_context::name_span(&span, format!("{method} {route}"));
     metrics.observe_request(route, method.as_str(), status, started.elapsed());
     let ms = started.elapsed().as_secs_f64() * 1000.0;
     span.in_scope(|| {

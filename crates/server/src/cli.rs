@@ -80,24 +80,25 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => {
             let settings = Settings::load()?;
-            telemetry::init(&settings);
+            let telemetry = telemetry::init(&settings)?;
             let app = Application::build(&settings).await?;
             if settings.is_embedded() {
                 demo::seed_and_print(&app).await.context("seeding the demo tenant")?;
             }
             tracing::info!(port = app.port(), public_base_url = %app.state().config.public_base_url, "serving");
             app.run_until_stopped().await?;
+            telemetry.shutdown().await;
         }
         Command::Migrate => {
             let settings = Settings::load()?;
-            telemetry::init(&settings);
+            let _telemetry = telemetry::init(&settings)?;
             let store = startup::connect_store(&settings).await?;
             store.migrate().await.context("running database migrations")?;
             println!("migrations applied");
         }
         Command::Tenant(TenantCommand::Create { name, admin_email, slug }) => {
             let settings = Settings::load()?;
-            telemetry::init(&settings);
+            let _telemetry = telemetry::init(&settings)?;
             let store = startup::connect_store(&settings).await?;
             store.migrate().await?;
             let keyring = startup::keyring(&settings)?;
@@ -117,7 +118,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Keys(KeysCommand::Rotate) => {
             let settings = Settings::load()?;
-            telemetry::init(&settings);
+            let _telemetry = telemetry::init(&settings)?;
             let store = startup::connect_store(&settings).await?;
             let keyring = startup::keyring(&settings)?;
             let report = keys::rotate(&store, &keyring).await?;
@@ -141,7 +142,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::TwilioSim { listen, accounts, accounts_file } => {
             let settings = Settings::load()?;
-            telemetry::init(&settings);
+            let _telemetry = telemetry::init(&settings)?;
             let mut config = match accounts_file {
                 Some(path) => twilio_sim::SimConfig::from_file(&path)?,
                 None => twilio_sim::SimConfig::default(),

@@ -62,6 +62,13 @@ pub struct Settings {
     /// `pretty` or `json`.
     #[serde(default)]
     pub log_format: LogFormat,
+    /// OTLP/HTTP collector base URL (e.g. `http://otel-collector:4318`); unset: no trace export.
+    pub otel_exporter_otlp_endpoint: Option<String>,
+    #[serde(default = "default_service_name")]
+    pub otel_service_name: String,
+    /// Share of new traces sampled, 0.0-1.0 (a caller's decision is followed).
+    #[serde(default = "default_sampler_ratio")]
+    pub otel_traces_sampler_arg: f64,
     /// A tracing filter, e.g. `info` or `escalate_http=debug,info`.
     #[serde(default = "default_log_level")]
     pub log_level: String,
@@ -107,6 +114,9 @@ const KEYS: &[&str] = &[
     "TRUST_PROXY_HEADERS",
     "DASHBOARD_DIR",
     "CORS_ALLOWED_ORIGINS",
+    "OTEL_EXPORTER_OTLP_ENDPOINT",
+    "OTEL_SERVICE_NAME",
+    "OTEL_TRACES_SAMPLER_ARG",
     "LOG_FORMAT",
     "LOG_LEVEL",
 ];
@@ -139,6 +149,12 @@ fn default_cors_origins() -> String {
 }
 fn default_dashboard_dir() -> PathBuf {
     "dashboard".into()
+}
+fn default_service_name() -> String {
+    "escalate".into()
+}
+fn default_sampler_ratio() -> f64 {
+    1.0
 }
 fn default_log_level() -> String {
     "info".into()
@@ -214,6 +230,14 @@ impl Settings {
         }
         if self.max_body_bytes < 1024 {
             return Err(invalid("MAX_BODY_BYTES", "must be at least 1024"));
+        }
+        if !(0.0..=1.0).contains(&self.otel_traces_sampler_arg) {
+            return Err(invalid("OTEL_TRACES_SAMPLER_ARG", "must be between 0 and 1"));
+        }
+        if let Some(url) = &self.otel_exporter_otlp_endpoint {
+            if url::Url::parse(url).is_err() {
+                return Err(invalid("OTEL_EXPORTER_OTLP_ENDPOINT", "must be an absolute URL"));
+            }
         }
         if self.session_ttl_minutes == 0 {
             return Err(invalid("SESSION_TTL_MINUTES", "must be at least 1"));

@@ -63,7 +63,8 @@ impl Application {
         };
         let metrics = std::sync::Arc::new(escalate_http::observability::Metrics::new());
         let twilio = Twilio::new(twilio_options(settings, simulator.as_ref().map(|(_, r)| r.base_url.as_str())))
-            .with_observer(metrics.clone());
+            .with_observer(metrics.clone())
+            .with_header_injector(std::sync::Arc::new(escalate_http::trace_context::inject_current));
 
         let acceptor = TcpListener::bind(settings.listen_addr.to_string())
             .into_acceptor()

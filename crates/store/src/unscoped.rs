@@ -67,6 +67,7 @@ impl Store {
     }
 
     /// Sign-in: emails are unique across tenants.
+    #[tracing::instrument(name = "db", skip_all, fields(db.operation = "find_user_by_email"))]
     pub async fn find_user_by_email(&self, email: &str) -> Result<Option<UserRecord>, StoreError> {
         Ok(user::Entity::find().filter(user::Column::Email.eq(email.to_lowercase())).one(self.db()).await?)
     }
@@ -86,6 +87,7 @@ impl Store {
     }
 
     /// A live session and its user, by the hash of the cookie's token.
+    #[tracing::instrument(name = "db", skip_all, fields(db.operation = "find_session"))]
     pub async fn find_session(&self, token_hash: &[u8], now: DateTime<Utc>) -> Result<Option<(SessionRecord, UserRecord)>, StoreError> {
         let Some(s) = session::Entity::find()
             .filter(session::Column::TokenHash.eq(token_hash.to_vec()))
@@ -108,6 +110,7 @@ impl Store {
     }
 
     /// An API key by its public prefix; the caller verifies the hash.
+    #[tracing::instrument(name = "db", skip_all, fields(db.operation = "find_api_key_by_prefix"))]
     pub async fn find_api_key_by_prefix(&self, prefix: &str) -> Result<Option<ApiKeyRecord>, StoreError> {
         Ok(api_key::Entity::find().filter(api_key::Column::Prefix.eq(prefix)).one(self.db()).await?)
     }
@@ -152,16 +155,19 @@ impl Store {
     /// A contact center by id alone: for callers that prove their tenant
     /// afterwards with that contact center's Twilio account (Flex tokens,
     /// Twilio's signed callbacks).
+    #[tracing::instrument(name = "db", skip_all, fields(db.operation = "contact_center_unscoped"))]
     pub async fn contact_center_unscoped(&self, id: Uuid) -> Result<Option<ContactCenterRecord>, StoreError> {
         Ok(contact_center::Entity::find_by_id(id).one(self.db()).await?)
     }
 
     /// An escalation by id alone, for the same callers as above.
+    #[tracing::instrument(name = "db", skip_all, fields(db.operation = "escalation_unscoped"))]
     pub async fn escalation_unscoped(&self, id: Uuid) -> Result<Option<EscalationRecord>, StoreError> {
         Ok(escalation::Entity::find_by_id(id).one(self.db()).await?)
     }
 
     /// A customer's room code: the code itself is the credential.
+    #[tracing::instrument(name = "db", skip_all, fields(db.operation = "escalation_by_code"))]
     pub async fn escalation_by_code(&self, code: &str) -> Result<Option<EscalationRecord>, StoreError> {
         Ok(escalation::Entity::find().filter(escalation::Column::Code.eq(code)).one(self.db()).await?)
     }

@@ -91,6 +91,7 @@ pub(crate) async fn handle(sim: &Simulator, req: Request) -> Response {
     let path = req.uri().path().to_owned();
     let base_url = base_url(&req);
     let credentials = basic_auth(&req);
+    let traceparent = req.header("traceparent").map(str::to_owned);
     let route = Route::parse(&method, &path);
     let body = req.into_body().into_bytes().await.unwrap_or_default();
 
@@ -107,6 +108,7 @@ pub(crate) async fn handle(sim: &Simulator, req: Request) -> Response {
             account_sid: account.clone(),
             status: None,
             received_at: Utc::now(),
+            traceparent,
         });
         state.requests.len() - 1
     };

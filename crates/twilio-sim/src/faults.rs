@@ -96,6 +96,9 @@ pub struct RequestRecord {
     /// The status answered; `None` when the connection was dropped.
     pub status: Option<u16>,
     pub received_at: DateTime<Utc>,
+    /// The W3C `traceparent` header the client sent, if any.
+    #[serde(default)]
+    pub traceparent: Option<String>,
 }
 
 #[cfg(test)]

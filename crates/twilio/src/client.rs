@@ -19,7 +19,12 @@ pub struct Twilio {
     http: reqwest::Client,
     opts: Arc<ClientOptions>,
     observer: Option<Arc<dyn CallObserver>>,
+    injector: Option<Arc<HeaderInjector>>,
 }
+
+/// Adds headers to every outgoing request (W3C `traceparent`, say). It runs
+/// inside the call's tracing span, so it sees that span as current.
+pub type HeaderInjector = dyn Fn(&mut reqwest::header::HeaderMap) + Send + Sync;
 
 /// Told the outcome of every Twilio call (after retries), e.g. to count them
 /// in metrics. `op` is the call's name (`create_room`, `validate_token`, …).
@@ -109,7 +114,14 @@ impl Twilio {
             http,
             opts: Arc::new(opts),
             observer: None,
+            injector: None,
         }
+    }
+
+    /// Adds headers to every request, e.g. to propagate the trace context.
+    pub fn with_header_injector(mut self, injector: Arc<HeaderInjector>) -> Self {
+        self.injector = Some(injector);
+        self
     }
 
     /// Reports every call's outcome to `observer` (metrics).
@@ -364,6 +376,11 @@ impl AccountClient {
             .request(call.method.clone(), call.url.clone())
             .basic_auth(user, Some(password.expose()))
             .header(reqwest::header::ACCEPT, "application/json");
+        if let Some(inject) = &self.twilio.injector {
+            let mut headers = reqwest::header::HeaderMap::new();
+            inject(&mut headers);
+            request = request.headers(headers);
+        }
         request = match &call.body {
             Body::Empty => request,
             Body::Form(form) => request.form(form),

@@ -20,7 +20,7 @@ mod retry;
 pub mod signature;
 pub mod token;
 
-pub use client::{AccountClient, CallObserver, CallOutcome, Credentials, Twilio};
+pub use client::{AccountClient, CallObserver, CallOutcome, Credentials, HeaderInjector, Twilio};
 pub use error::TwilioError;
 pub use escalate_domain::Secret;
 pub use options::{ClientOptions, Endpoints};

@@ -54,6 +54,12 @@ pub struct Resolved {
 impl EscalationAuth {
     /// The caller, for a contact center named in the path.
     pub async fn for_contact_center(&self, state: &AppState, cc_id: Uuid) -> ApiResult<Resolved> {
+        let resolved = self.for_contact_center_inner(state, cc_id).await?;
+        crate::trace_context::record_tenant(resolved.scope.tenant_id(), Some(cc_id));
+        Ok(resolved)
+    }
+
+    async fn for_contact_center_inner(&self, state: &AppState, cc_id: Uuid) -> ApiResult<Resolved> {
         match self.tenant_scope(state, Permission::ManageEscalations).await? {
             Some(scope) => {
                 let contact_center = state.store.contact_center(scope, cc_id).await?;
@@ -69,6 +75,12 @@ impl EscalationAuth {
 
     /// The caller and the escalation, for an escalation named in the path.
     pub async fn for_escalation(&self, state: &AppState, id: Uuid, perm: Permission) -> ApiResult<(Resolved, EscalationRecord)> {
+        let (resolved, e) = self.for_escalation_inner(state, id, perm).await?;
+        crate::trace_context::record_tenant(resolved.scope.tenant_id(), Some(e.contact_center_id));
+        Ok((resolved, e))
+    }
+
+    async fn for_escalation_inner(&self, state: &AppState, id: Uuid, perm: Permission) -> ApiResult<(Resolved, EscalationRecord)> {
         match self.tenant_scope(state, perm).await? {
             Some(scope) => {
                 let e = state.store.escalation(scope, id).await?;

@@ -76,6 +76,7 @@ pub async fn authenticate_api_key(state: &AppState, token: &str) -> Result<Princ
             }
         });
     }
+    crate::trace_context::record_tenant(key.tenant_id, None);
     Ok(Principal { scope: TenantScope::new(key.tenant_id), actor: Actor::ApiKey { id: key.id, scopes } })
 }
 
@@ -94,6 +95,7 @@ async fn check_session(req: &Request, cookie: ApiKey) -> poem::Result<Principal>
         }
     }
     let role: Role = user.role.parse().map_err(|e| ApiError::internal(format!("stored role: {e}")))?;
+    crate::trace_context::record_tenant(user.tenant_id, None);
     Ok(Principal { scope: TenantScope::new(user.tenant_id), actor: Actor::User { id: user.id, role } })
 }
 

@@ -57,6 +57,7 @@ pub async fn lookup(state: &AppState, raw_code: &str, client_ip: &str) -> ApiRes
     let Some(e) = record else {
         return failed(state, client_ip).await;
     };
+    crate::trace_context::record_tenant(e.tenant_id, Some(e.contact_center_id));
     let status = Status::parse(&e.status).unwrap_or(Status::Failed);
     match escalation::code_state(status, e.expires_at, Utc::now()) {
         CodeState::Ready => {

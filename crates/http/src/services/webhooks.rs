@@ -31,6 +31,7 @@ fn forbidden() -> ApiError {
 pub async fn room_callback(state: &AppState, cc_id: Uuid, cb: Callback<'_>) -> ApiResult<EventOutcome> {
     let cc = state.store.contact_center_unscoped(cc_id).await?.ok_or_else(ApiError::not_found)?;
     let scope = TenantScope::new(cc.tenant_id);
+    crate::trace_context::record_tenant(cc.tenant_id, Some(cc.id));
     let creds = credentials::load(state, scope, cc.id).await.map_err(|e| {
         if e.code == "twilio_credentials_missing" { forbidden() } else { e }
     })?;

@@ -29,6 +29,7 @@ impl Store {
         Ok(am.insert(self.db()).await?)
     }
 
+    #[tracing::instrument(name = "db", skip_all, fields(db.operation = "list_contact_centers"))]
     pub async fn list_contact_centers(&self, scope: TenantScope) -> Result<Vec<ContactCenterRecord>, StoreError> {
         Ok(contact_center::Entity::find()
             .filter(contact_center::Column::TenantId.eq(scope.tenant_id()))
@@ -37,6 +38,7 @@ impl Store {
             .await?)
     }
 
+    #[tracing::instrument(name = "db", skip_all, fields(db.operation = "contact_center"))]
     pub async fn contact_center(&self, scope: TenantScope, id: Uuid) -> Result<ContactCenterRecord, StoreError> {
         contact_center::Entity::find_by_id(id)
             .filter(contact_center::Column::TenantId.eq(scope.tenant_id()))

@@ -16,6 +16,7 @@ pub struct NewCredentials {
 
 impl Store {
     /// Creates or replaces a contact center's Twilio credentials.
+    #[tracing::instrument(name = "db", skip_all, fields(db.operation = "put_credentials"))]
     pub async fn put_credentials(
         &self,
         scope: TenantScope,
@@ -65,6 +66,7 @@ impl Store {
         Ok(record)
     }
 
+    #[tracing::instrument(name = "db", skip_all, fields(db.operation = "credentials"))]
     pub async fn credentials(&self, scope: TenantScope, contact_center_id: Uuid) -> Result<TwilioCredentialRecord, StoreError> {
         twilio_credential::Entity::find_by_id(contact_center_id)
             .filter(twilio_credential::Column::TenantId.eq(scope.tenant_id()))

@@ -55,6 +55,7 @@ pub enum EventOutcome {
 impl Store {
     /// Inserts the escalation in `creating` state. A duplicate idempotency key
     /// for the contact center answers `Conflict`.
+    #[tracing::instrument(name = "db", skip_all, fields(db.operation = "insert_escalation"))]
     pub async fn insert_escalation(&self, scope: TenantScope, new: NewEscalation, now: DateTime<Utc>) -> Result<EscalationRecord, StoreError> {
         Ok(escalation::ActiveModel {
             id: Set(new.id),
@@ -84,6 +85,7 @@ impl Store {
         .await?)
     }
 
+    #[tracing::instrument(name = "db", skip_all, fields(db.operation = "escalation_by_idempotency_key"))]
     pub async fn escalation_by_idempotency_key(
         &self,
         scope: TenantScope,
@@ -100,6 +102,7 @@ impl Store {
 
     /// Takes a failed escalation back to `creating` for a retry, with a fresh
     /// code and expiry. False when another request claimed it first.
+    #[tracing::instrument(name = "db", skip_all, fields(db.operation = "reclaim_failed_escalation"))]
     pub async fn reclaim_failed_escalation(
         &self,
         scope: TenantScope,
@@ -124,6 +127,7 @@ impl Store {
     }
 
     /// Room and message made: the escalation is open.
+    #[tracing::instrument(name = "db", skip_all, fields(db.operation = "open_escalation"))]
     pub async fn open_escalation(
         &self,
         scope: TenantScope,
@@ -140,6 +144,7 @@ impl Store {
         Ok(am.update(self.db()).await?)
     }
 
+    #[tracing::instrument(name = "db", skip_all, fields(db.operation = "fail_escalation"))]
     pub async fn fail_escalation(
         &self,
         scope: TenantScope,
@@ -160,6 +165,7 @@ impl Store {
 
     /// Marks an escalation completed (the agent or an integration ended it).
     /// Completing twice keeps the first end time.
+    #[tracing::instrument(name = "db", skip_all, fields(db.operation = "complete_escalation"))]
     pub async fn complete_escalation(&self, scope: TenantScope, id: Uuid, now: DateTime<Utc>) -> Result<EscalationRecord, StoreError> {
         let e = self.escalation(scope, id).await?;
         if e.status == Status::Completed.as_str() {
@@ -173,6 +179,7 @@ impl Store {
         Ok(am.update(self.db()).await?)
     }
 
+    #[tracing::instrument(name = "db", skip_all, fields(db.operation = "escalation"))]
     pub async fn escalation(&self, scope: TenantScope, id: Uuid) -> Result<EscalationRecord, StoreError> {
         escalation::Entity::find_by_id(id)
             .filter(escalation::Column::TenantId.eq(scope.tenant_id()))
@@ -181,6 +188,7 @@ impl Store {
             .ok_or(StoreError::NotFound)
     }
 
+    #[tracing::instrument(name = "db", skip_all, fields(db.operation = "list_escalations"))]
     pub async fn list_escalations(
         &self,
         scope: TenantScope,
@@ -205,6 +213,7 @@ impl Store {
         Ok(q.order_by_desc(escalation::Column::Id).limit(f.limit).all(self.db()).await?)
     }
 
+    #[tracing::instrument(name = "db", skip_all, fields(db.operation = "escalation_events"))]
     pub async fn escalation_events(&self, scope: TenantScope, escalation_id: Uuid) -> Result<Vec<crate::EscalationEventRecord>, StoreError> {
         Ok(escalation_event::Entity::find()
             .filter(escalation_event::Column::TenantId.eq(scope.tenant_id()))
@@ -219,6 +228,7 @@ impl Store {
     /// transaction: an accepted callback is never half-applied. The
     /// escalation is found by room name (ours, `esc-…`) within the contact
     /// center; callbacks for rooms we do not know are stored unattached.
+    #[tracing::instrument(name = "db", skip_all, fields(db.operation = "record_room_event"))]
     pub async fn record_room_event(
         &self,
         scope: TenantScope,

@@ -51,6 +51,7 @@ fn seconds_between(backend: DatabaseBackend, later: &str, earlier: &str) -> Stri
 }
 
 impl Store {
+    #[tracing::instrument(name = "db", skip_all, fields(db.operation = "escalation_figures"))]
     pub async fn escalation_figures(&self, scope: TenantScope, q: &MetricsQuery<'_>, grouping: Grouping) -> Result<Vec<FigureRow>, StoreError> {
         let backend = self.db().get_database_backend();
         let mut values: Vec<Value> = vec![scope.tenant_id().into(), q.from.into(), q.to.into()];

@@ -6,6 +6,7 @@ use crate::entities::{tenant, tenant_data_key};
 use crate::{Store, StoreError, TenantRecord, TenantScope};
 
 impl Store {
+    #[tracing::instrument(name = "db", skip_all, fields(db.operation = "tenant"))]
     pub async fn tenant(&self, scope: TenantScope) -> Result<TenantRecord, StoreError> {
         tenant::Entity::find_by_id(scope.tenant_id()).one(self.db()).await?.ok_or(StoreError::NotFound)
     }
@@ -17,6 +18,7 @@ impl Store {
         Ok(t.update(self.db()).await?)
     }
 
+    #[tracing::instrument(name = "db", skip_all, fields(db.operation = "data_key"))]
     pub async fn data_key(&self, scope: TenantScope) -> Result<WrappedDataKey, StoreError> {
         let row = tenant_data_key::Entity::find_by_id(scope.tenant_id()).one(self.db()).await?.ok_or(StoreError::NotFound)?;
         Ok(WrappedDataKey { key_id: row.key_id, ciphertext: row.wrapped_key })
