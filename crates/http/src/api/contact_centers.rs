@@ -115,12 +115,11 @@ struct RoomPatch {
     max_participants: MaybeUndefined<i32>,
 }
 
-#[derive(Object)]
-struct CreateContactCenter {
-    name: String,
-    /// Defaults to one made from the name; unique within the tenant.
-    slug: Option<String>,
+/// Settings a request may change; omitted fields keep their value (or the default).
+#[derive(Object, Default)]
+struct SettingsPatch {
     branding: Option<BrandingPatch>,
+    /// minijinja template; must use `{{ join_url }}`.
     message_template: Option<String>,
     code_ttl_seconds: Option<i64>,
     token_ttl_seconds: Option<i64>,
@@ -128,14 +127,20 @@ struct CreateContactCenter {
 }
 
 #[derive(Object)]
+struct CreateContactCenter {
+    name: String,
+    /// Defaults to one made from the name; unique within the tenant.
+    slug: Option<String>,
+    #[oai(flatten)]
+    settings: SettingsPatch,
+}
+
+#[derive(Object)]
 struct UpdateContactCenter {
     name: Option<String>,
     slug: Option<String>,
-    branding: Option<BrandingPatch>,
-    message_template: Option<String>,
-    code_ttl_seconds: Option<i64>,
-    token_ttl_seconds: Option<i64>,
-    room: Option<RoomPatch>,
+    #[oai(flatten)]
+    settings: SettingsPatch,
 }
 
 #[derive(ApiResponse)]
@@ -150,16 +155,8 @@ enum Deleted {
     Done,
 }
 
-struct Patch<'a> {
-    branding: Option<&'a BrandingPatch>,
-    message_template: Option<&'a String>,
-    code_ttl_seconds: Option<i64>,
-    token_ttl_seconds: Option<i64>,
-    room: Option<&'a RoomPatch>,
-}
-
-fn apply(s: &mut ContactCenterSettings, p: Patch<'_>) {
-    if let Some(b) = p.branding {
+fn apply(s: &mut ContactCenterSettings, p: &SettingsPatch) {
+    if let Some(b) = &p.branding {
         let t = &mut s.branding;
         set(&mut t.display_name, &b.display_name);
         match &b.logo_url {
@@ -173,7 +170,7 @@ fn apply(s: &mut ContactCenterSettings, p: Patch<'_>) {
         set(&mut t.button_text, &b.button_text);
         set(&mut t.locale, &b.locale);
     }
-    if let Some(m) = p.message_template {
+    if let Some(m) = &p.message_template {
         s.message_template = m.clone();
     }
     if let Some(v) = p.code_ttl_seconds {
@@ -182,7 +179,7 @@ fn apply(s: &mut ContactCenterSettings, p: Patch<'_>) {
     if let Some(v) = p.token_ttl_seconds {
         s.token_ttl_seconds = v;
     }
-    if let Some(r) = p.room {
+    if let Some(r) = &p.room {
         if let Some(t) = r.room_type {
             s.room.room_type = t.as_str().to_owned();
         }
@@ -267,16 +264,7 @@ impl ContactCentersApi {
         let name = b.name.trim().to_owned();
         let slug = b.slug.clone().unwrap_or_else(|| slugify(&name));
         let mut settings = ContactCenterSettings::default_for(&name);
-        apply(
-            &mut settings,
-            Patch {
-                branding: b.branding.as_ref(),
-                message_template: b.message_template.as_ref(),
-                code_ttl_seconds: b.code_ttl_seconds,
-                token_ttl_seconds: b.token_ttl_seconds,
-                room: b.room.as_ref(),
-            },
-        );
+        apply(&mut settings, &b.settings);
         validate(&name, &slug, &settings)?;
         let record = state
             .store
@@ -308,16 +296,7 @@ impl ContactCentersApi {
         let name = b.name.as_deref().map(str::trim).unwrap_or(&current.name).to_owned();
         let slug = b.slug.clone().unwrap_or_else(|| current.slug.clone());
         let mut settings = current.settings();
-        apply(
-            &mut settings,
-            Patch {
-                branding: b.branding.as_ref(),
-                message_template: b.message_template.as_ref(),
-                code_ttl_seconds: b.code_ttl_seconds,
-                token_ttl_seconds: b.token_ttl_seconds,
-                room: b.room.as_ref(),
-            },
-        );
+        apply(&mut settings, &b.settings);
         validate(&name, &slug, &settings)?;
         let record = state
             .store
