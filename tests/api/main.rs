@@ -2,6 +2,7 @@
 
 mod api_keys;
 mod auth;
+mod cli;
 mod contact_centers;
 mod credentials;
 mod errors;

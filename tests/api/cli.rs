@@ -1,0 +1,69 @@
+//! The binary's commands, run as processes: bad configuration stops it with
+//! the setting's name; `migrate`, `tenant create` and `keys generate` work.
+
+use std::process::{Command, Output};
+
+use escalate_e2e::replica::escalate_binary;
+use escalate_e2e::{TestDb, spawn_app_with, Options};
+
+fn run(args: &[&str], env: &[(&str, &str)]) -> Output {
+    Command::new(escalate_binary())
+        .args(args)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .envs(env.iter().copied())
+        .current_dir(std::env::temp_dir())
+        .output()
+        .expect("escalate runs")
+}
+
+#[test]
+fn bad_configuration_names_the_setting() {
+    for (env, setting) in [
+        (vec![("DATABASE_URL", "mysql://localhost/x")], "DATABASE_URL"),
+        (vec![("LISTEN_ADDR", "not-an-address")], "LISTEN_ADDR"),
+        (vec![("PUBLIC_BASE_URL", "example.com")], "PUBLIC_BASE_URL"),
+        (vec![("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")], "MASTER_KEYS"),
+        (vec![("MASTER_KEYS", "k1:short"), ("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")], "MASTER_KEYS"),
+        (vec![("REDIS_URL", "http://nope")], "REDIS_URL"),
+        (vec![("OTEL_TRACES_SAMPLER_ARG", "2")], "OTEL_TRACES_SAMPLER_ARG"),
+    ] {
+        let out = run(&["serve"], &env);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{env:?} should fail");
+        assert!(stderr.contains(setting), "{env:?}: stderr should name {setting}: {stderr}");
+    }
+}
+
+#[tokio::test]
+async fn migrate_and_tenant_create_from_the_command_line() {
+    let db = TestDb::create().await;
+    let keys = format!("k1:{}", escalate_domain::vault::Keyring::generate_key());
+    let env = [("DATABASE_URL", db.url.as_str()), ("MASTER_KEYS", keys.as_str()), ("LOG_LEVEL", "warn")];
+    let out = run(&["migrate"], &env);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = run(&["tenant", "create", "--name", "Acme Support", "--admin-email", "Owner@Acme.example"], &env);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("acme-support"), "{stdout}");
+    let password = stdout.lines().find_map(|l| l.split("change it after signing in): ").nth(1)).expect("password printed").trim().to_owned();
+    // The printed password signs the admin in on a service over that database.
+    let app = spawn_app_with(Options { db: Some(db.clone()), master_keys: Some(keys.clone()), ..Default::default() }).await;
+    let session = app.login("owner@acme.example", &password).await;
+    assert_eq!(session.get("/v1/tenant").await.status(), 200);
+    // A second tenant with the same slug is refused with the reason.
+    let out = run(&["tenant", "create", "--name", "Acme Support", "--admin-email", "other@acme.example"], &env);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("slug"));
+    let out = run(&["tenant", "list"], &env);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("acme-support"));
+}
+
+#[test]
+fn keys_generate_prints_a_usable_master_key() {
+    let out = run(&["keys", "generate", "--id", "k7"], &[]);
+    assert!(out.status.success());
+    let line = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+    let keyring = escalate_domain::vault::Keyring::parse(&line, "k7").expect("a valid MASTER_KEYS entry");
+    assert_eq!(keyring.active_id(), "k7");
+}
