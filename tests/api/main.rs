@@ -5,6 +5,7 @@ mod auth;
 mod cli;
 mod contact_centers;
 mod credentials;
+mod dashboard;
 mod errors;
 mod escalations;
 mod flex_plugin;

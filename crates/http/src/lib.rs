@@ -5,6 +5,7 @@ pub mod api;
 pub mod auth;
 pub mod cache;
 pub mod config;
+pub mod dashboard;
 pub mod cors;
 pub mod error;
 pub mod events;
@@ -40,6 +41,7 @@ pub fn app(state: AppState) -> impl Endpoint {
         .at("/v1/webhooks/twilio/rooms/:cc", post(webhooks::room_status))
         .at("/join/:code", get(join_page::join_page))
         .nest("/assets", pages::assets_endpoint(state.pages.assets_dir().to_path_buf()))
+        .nest("/dashboard", dashboard::routes())
         .at("/openapi.json", api.spec_endpoint())
         .nest("/docs", api.swagger_ui())
         .nest("/", api)

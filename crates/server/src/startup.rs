@@ -93,6 +93,8 @@ impl Application {
         };
         let pages = escalate_http::pages::Pages::load(&settings.dashboard_dir)
             .with_context(|| format!("DASHBOARD_DIR: cannot load the page templates from {}", settings.dashboard_dir.display()))?;
+        escalate_http::dashboard::check_templates(&settings.dashboard_dir)
+            .map_err(|e| anyhow::anyhow!("DASHBOARD_DIR: {e}"))?;
         let state = AppState::new(AppStateParts { store, keyring, twilio, config, limiter, cache, join_cache: Default::default(), redis, pages, metrics, events });
         if let Some(client) = redis_client {
             escalate_http::events::spawn_subscriber(client, EventBus::channel(&settings.redis_key_prefix), state.clone());

@@ -1,6 +1,5 @@
 use chrono::Utc;
 use escalate_domain::Secret;
-use escalate_store::SessionRecord;
 use poem::Request;
 use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, Object, OpenApi};
@@ -10,7 +9,7 @@ use super::Tag;
 use super::views::{TenantView, UserView};
 use crate::auth::{Actor, TenantAuth, client_ip, password, session};
 use crate::error::{ApiError, ApiResult};
-use crate::rate_limit::Decision;
+use crate::services::sessions;
 use crate::state::AppState;
 use poem::web::Data;
 
@@ -71,49 +70,12 @@ impl AuthApi {
     /// wrong password.
     #[oai(path = "/v1/auth/login", method = "post", operation_id = "login")]
     async fn login(&self, state: Data<&AppState>, req: &Request, body: Json<LoginRequest>) -> ApiResult<LoginResponse> {
-        let email = body.0.email.trim().to_lowercase();
-        let pw = Secret::new(body.0.password);
         let ip = client_ip(req, state.config.trust_proxy_headers);
-        for (key, limit) in [
-            (format!("login:ip:{ip}"), state.config.limits.login_per_ip),
-            (format!("login:email:{email}"), state.config.limits.login_per_email),
-        ] {
-            if let Decision::Limited { retry_after } = state.limiter.hit(&key, limit).await {
-                tracing::warn!(%ip, "sign-in rate limit hit");
-                state.metrics.rate_limited("login");
-                return Err(ApiError::rate_limited(retry_after.as_secs_f64().ceil() as u64));
-            }
-        }
-        let user = state.store.find_user_by_email(&email).await?;
-        let ok = password::verify(pw, user.as_ref().map(|u| u.password_hash.clone())).await?;
-        let Some(user) = user.filter(|_| ok) else {
-            return Err(ApiError::unauthorized("wrong email or password").with_code("invalid_credentials"));
-        };
-        state.limiter.reset(&format!("login:email:{email}")).await;
-
-        let now = Utc::now();
-        let token = session::new_token();
-        let ttl = state.config.session_ttl;
-        let expires_at = now + chrono::Duration::from_std(ttl).map_err(ApiError::internal)?;
-        let csrf_token = session::new_token();
-        state
-            .store
-            .create_session(SessionRecord {
-                id: Uuid::now_v7(),
-                tenant_id: user.tenant_id,
-                user_id: user.id,
-                token_hash: session::hash(&token),
-                csrf_token: csrf_token.clone(),
-                created_at: now,
-                expires_at,
-            })
-            .await?;
-        state.store.record_login(user.id, now).await?;
-        let tenant = state.store.tenant(escalate_store::TenantScope::new(user.tenant_id)).await?;
-        let cookie = session::cookie(&token, ttl.as_secs(), state.config.cookie_secure());
+        let signed = sessions::sign_in(&state, &body.0.email, Secret::new(body.0.password), &ip).await?;
+        let tenant = state.store.tenant(escalate_store::TenantScope::new(signed.user.tenant_id)).await?;
         Ok(LoginResponse::Ok(
-            Json(SessionView { user: user.into(), tenant: tenant.into(), csrf_token, expires_at }),
-            cookie,
+            Json(SessionView { user: signed.user.into(), tenant: tenant.into(), csrf_token: signed.csrf_token, expires_at: signed.expires_at }),
+            signed.cookie,
         ))
     }
 

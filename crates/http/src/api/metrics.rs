@@ -1,8 +1,7 @@
 use chrono::{DateTime, Utc};
 use escalate_domain::access::Permission;
 use escalate_domain::metrics::{self, Bucket};
-use escalate_store::TenantScope;
-use escalate_store::repos::{FigureRow, Grouping, MetricsQuery};
+use escalate_store::repos::Grouping;
 use poem::Body;
 use poem::web::Data;
 use poem_openapi::param::{Path, Query};
@@ -14,6 +13,7 @@ use super::Tag;
 use crate::auth::TenantAuth;
 use crate::error::{ApiError, ApiResult};
 use crate::services::export;
+use crate::services::metrics as metrics_service;
 use crate::state::AppState;
 
 pub struct MetricsApi;
@@ -97,68 +97,34 @@ enum CsvResponse {
     Csv(Binary<Body>, #[oai(header = "Content-Disposition")] String),
 }
 
-fn round(v: Option<f64>) -> Option<f64> {
-    v.map(|x| (x * 1000.0).round() / 1000.0)
-}
-
-fn figures(row: Option<&FigureRow>) -> Figures {
-    match row {
-        None => Figures {
-            escalations: 0,
-            customers_joined: 0,
-            join_rate: 0.0,
-            time_to_join_seconds: Percentiles { median: None, p90: None },
-            call_duration_seconds: Percentiles { median: None, p90: None },
-        },
-        Some(r) => Figures {
-            escalations: r.escalations,
-            customers_joined: r.customers_joined,
-            join_rate: round(Some(metrics::join_rate(r.escalations, r.customers_joined))).unwrap_or(0.0),
-            time_to_join_seconds: Percentiles { median: round(r.time_to_join_p50), p90: round(r.time_to_join_p90) },
-            call_duration_seconds: Percentiles { median: round(r.call_duration_p50), p90: round(r.call_duration_p90) },
-        },
+impl From<&metrics_service::Figures> for Figures {
+    fn from(f: &metrics_service::Figures) -> Self {
+        Figures {
+            escalations: f.escalations,
+            customers_joined: f.customers_joined,
+            join_rate: f.join_rate,
+            time_to_join_seconds: Percentiles { median: f.ttj_median, p90: f.ttj_p90 },
+            call_duration_seconds: Percentiles { median: f.duration_median, p90: f.duration_p90 },
+        }
     }
 }
 
-struct Range {
-    from: DateTime<Utc>,
-    to: DateTime<Utc>,
-    bucket: BucketSize,
-    tz: String,
-    buckets: Vec<(DateTime<Utc>, DateTime<Utc>)>,
-}
-
-fn range(from: Option<DateTime<Utc>>, to: Option<DateTime<Utc>>, bucket: Option<BucketSize>, tz: Option<String>) -> ApiResult<Range> {
+/// The query's range, validated, with the zone's name for the answer.
+fn range(from: Option<DateTime<Utc>>, to: Option<DateTime<Utc>>, bucket: Option<BucketSize>, tz: Option<String>) -> ApiResult<(metrics_service::Range, BucketSize, String)> {
     let to = to.unwrap_or_else(Utc::now);
     let from = from.unwrap_or(to - chrono::Duration::days(30));
-    let bucket = bucket.unwrap_or(BucketSize::Day);
+    let size = bucket.unwrap_or(BucketSize::Day);
     let tz_name = tz.unwrap_or_else(|| "UTC".into());
     let zone = metrics::parse_zone(&tz_name).map_err(|e| ApiError::field("tz", e.to_string()))?;
-    let size = match bucket {
+    let bucket = match size {
         BucketSize::Hour => Bucket::Hour,
         BucketSize::Day => Bucket::Day,
     };
-    let buckets = metrics::buckets(from, to, size, zone).map_err(|e| ApiError::field("from", e.to_string()))?;
-    Ok(Range { from, to, bucket, tz: tz_name, buckets })
+    Ok((metrics_service::Range::new(from, to, bucket, zone)?, size, tz_name))
 }
 
-fn series(range: &Range, rows: &[FigureRow]) -> Vec<BucketFigures> {
-    range
-        .buckets
-        .iter()
-        .enumerate()
-        .map(|(i, (start, end))| BucketFigures { start: *start, end: *end, figures: figures(rows.iter().find(|r| r.key == i.to_string())) })
-        .collect()
-}
-
-async fn compute(state: &AppState, scope: TenantScope, cc: Option<Uuid>, range: &Range, by: Grouping) -> ApiResult<(Vec<FigureRow>, Vec<FigureRow>, Vec<FigureRow>)> {
-    let q = MetricsQuery { contact_center_id: cc, from: range.from, to: range.to, buckets: &range.buckets };
-    let (total, grouped, buckets) = tokio::join!(
-        state.store.escalation_figures(scope, &q, Grouping::Total),
-        state.store.escalation_figures(scope, &q, by),
-        state.store.escalation_figures(scope, &q, Grouping::Bucket),
-    );
-    Ok((total?, grouped?, buckets?))
+fn series(computed: &metrics_service::Computed) -> Vec<BucketFigures> {
+    computed.series.iter().map(|(start, end, f)| BucketFigures { start: *start, end: *end, figures: f.into() }).collect()
 }
 
 #[OpenApi(tag = "Tag::Metrics")]
@@ -181,17 +147,17 @@ impl MetricsApi {
     ) -> ApiResult<Json<ContactCenterMetrics>> {
         let scope = auth.principal().require(Permission::ViewMetrics)?;
         state.store.contact_center(scope, cc.0).await?;
-        let range = range(from.0, to.0, bucket.0, tz.0)?;
-        let (total, agents, buckets) = compute(&state, scope, Some(cc.0), &range, Grouping::Agent).await?;
+        let (range, bucket, tz) = range(from.0, to.0, bucket.0, tz.0)?;
+        let computed = metrics_service::compute(&state, scope, Some(cc.0), &range, Grouping::Agent).await?;
         Ok(Json(ContactCenterMetrics {
             contact_center_id: cc.0,
             from: range.from,
             to: range.to,
-            bucket: range.bucket,
-            tz: range.tz.clone(),
-            totals: figures(total.first()),
-            by_agent: agents.iter().map(|r| AgentFigures { agent_identity: r.key.clone(), figures: figures(Some(r)) }).collect(),
-            series: series(&range, &buckets),
+            bucket,
+            tz,
+            totals: (&computed.totals).into(),
+            by_agent: computed.grouped.iter().map(|(agent, f)| AgentFigures { agent_identity: agent.clone(), figures: f.into() }).collect(),
+            series: series(&computed),
         }))
     }
 
@@ -207,24 +173,29 @@ impl MetricsApi {
         tz: Query<Option<String>>,
     ) -> ApiResult<Json<TenantMetrics>> {
         let scope = auth.principal().require(Permission::ViewMetrics)?;
-        let range = range(from.0, to.0, bucket.0, tz.0)?;
-        let (total, per_cc, buckets) = compute(&state, scope, None, &range, Grouping::ContactCenter).await?;
+        let (range, bucket, tz) = range(from.0, to.0, bucket.0, tz.0)?;
+        let computed = metrics_service::compute(&state, scope, None, &range, Grouping::ContactCenter).await?;
         let centers = state.store.list_contact_centers(scope).await?;
         let by_contact_center = centers
             .into_iter()
             .map(|c| {
-                let row = per_cc.iter().find(|r| Uuid::parse_str(&r.key).ok() == Some(c.id));
-                ContactCenterFigures { contact_center_id: c.id, name: c.name, figures: figures(row) }
+                let figures = computed
+                    .grouped
+                    .iter()
+                    .find(|(key, _)| Uuid::parse_str(key).ok() == Some(c.id))
+                    .map(|(_, f)| f.clone())
+                    .unwrap_or_default();
+                ContactCenterFigures { contact_center_id: c.id, name: c.name, figures: (&figures).into() }
             })
             .collect();
         Ok(Json(TenantMetrics {
             from: range.from,
             to: range.to,
-            bucket: range.bucket,
-            tz: range.tz.clone(),
-            totals: figures(total.first()),
+            bucket,
+            tz,
+            totals: (&computed.totals).into(),
             by_contact_center,
-            series: series(&range, &buckets),
+            series: series(&computed),
         }))
     }
 

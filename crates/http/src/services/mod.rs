@@ -5,6 +5,8 @@ pub mod credentials;
 pub mod escalations;
 pub mod export;
 pub mod join;
+pub mod metrics;
+pub mod sessions;
 pub mod tenants;
 pub mod tokens;
 pub mod webhooks;

@@ -1,0 +1,613 @@
+//! Contact center pages: metrics with a date range, settings (branding,
+//! message, codes, rooms) with a live join-page preview, Twilio credentials.
+
+use std::collections::BTreeMap;
+
+use chrono::{Duration, NaiveDate, Utc};
+use escalate_domain::Secret;
+use escalate_domain::contact_center::ContactCenterSettings;
+use escalate_domain::metrics::Bucket;
+use escalate_domain::validation::FieldError;
+use escalate_store::ContactCenterRecord;
+use escalate_store::repos::{ContactCenterInput, EscalationFilter, Grouping};
+use minijinja::{Value, context};
+use poem::http::{HeaderValue, StatusCode};
+use poem::web::{Data, Path};
+use poem::{Request, Response, handler};
+use uuid::Uuid;
+
+use super::figures::{self, Range};
+use super::overview::plugin_config;
+use super::web::{self, Ctx, Form};
+use crate::error::ApiError;
+use crate::message_template;
+use crate::pages::{JoinBrand, JoinPageView, JoinState};
+use crate::services::credentials::{self, CredentialsInput};
+use crate::services::{conflict_on, slugify};
+use crate::state::AppState;
+
+macro_rules! signed_in {
+    ($state:expr, $req:expr) => {
+        match web::signed_in(&$state, $req).await {
+            Ok(c) => c,
+            Err(r) => return r,
+        }
+    };
+}
+
+macro_rules! tri {
+    ($ctx:expr, $e:expr) => {
+        match $e {
+            Ok(v) => v,
+            Err(e) => return $ctx.error_page(&ApiError::from(e)),
+        }
+    };
+}
+
+fn parse_id(ctx: &Ctx, id: &str) -> Result<Uuid, Response> {
+    Uuid::parse_str(id).map_err(|_| ctx.error_page(&ApiError::not_found()))
+}
+
+async fn center(ctx: &Ctx, id: &str) -> Result<ContactCenterRecord, Response> {
+    let id = parse_id(ctx, id)?;
+    ctx.state.store.contact_center(ctx.scope(), id).await.map_err(|e| ctx.error_page(&e.into()))
+}
+
+fn cc_value(cc: &ContactCenterRecord) -> Value {
+    context! { id => cc.id.to_string(), name => cc.name.clone(), slug => cc.slug.clone() }
+}
+
+// ---- create ----------------------------------------------------------------
+
+#[handler]
+pub async fn create(state: Data<&AppState>, req: &Request, body: bytes::Bytes) -> Response {
+    let ctx = signed_in!(state, req);
+    let form = Form::parse(&body);
+    if let Err(r) = ctx.check_csrf(&form) {
+        return r;
+    }
+    if let Err(r) = ctx.require_admin() {
+        return r;
+    }
+    let name = form.get("name").trim().to_owned();
+    let slug = slugify(&name);
+    let settings = ContactCenterSettings::default_for(&name);
+    let err = if name.is_empty() || name.chars().count() > 100 {
+        Some(ApiError::field("name", "must be 1-100 characters"))
+    } else if let Err(e) = validate(&name, &slug, &settings) {
+        Some(e)
+    } else {
+        match state
+            .store
+            .create_contact_center(ctx.scope(), ContactCenterInput { name: &name, slug: &slug, settings: &settings }, Utc::now())
+            .await
+        {
+            Ok(cc) => return web::redirect(&format!("/dashboard/contact-centers/{}/credentials?flash=cc_created", cc.id)),
+            Err(e) => Some(conflict_on(e, "slug", "slug_taken").with_detail("a contact center with this name already exists")),
+        }
+    };
+    let err = err.unwrap_or_else(|| ApiError::internal("unreachable"));
+    let message = match err.code {
+        "slug_taken" => "A contact center with this name already exists. Choose another name.".to_owned(),
+        _ => format!("Name {}", err.errors.first().map(|e| e.message.clone()).unwrap_or(err.detail.clone())),
+    };
+    ctx.render(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "new_center.html",
+        "new",
+        "New contact center",
+        context! { name => name, error => message },
+    )
+}
+
+/// The same checks as the API's create and update.
+fn validate(name: &str, slug: &str, settings: &ContactCenterSettings) -> Result<(), ApiError> {
+    let mut errors = settings.validate().err().unwrap_or_default();
+    if name.is_empty() || name.chars().count() > 100 {
+        errors.insert(0, FieldError::new("name", "must be 1-100 characters"));
+    }
+    if !escalate_domain::validation::is_slug(slug) {
+        errors.insert(0, FieldError::new("slug", "must be 2-48 lowercase letters, digits and single hyphens"));
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::validation(errors));
+    }
+    message_template::validate(&settings.message_template)
+}
+
+#[handler]
+pub async fn new_form(state: Data<&AppState>, req: &Request) -> Response {
+    let ctx = signed_in!(state, req);
+    if let Err(r) = ctx.require_admin() {
+        return r;
+    }
+    ctx.render(StatusCode::OK, "new_center.html", "new", "New contact center", context! { name => "" })
+}
+
+// ---- detail (metrics) --------------------------------------------------------
+
+#[handler]
+pub async fn detail(state: Data<&AppState>, req: &Request, Path(id): Path<String>) -> Response {
+    let ctx = signed_in!(state, req);
+    let cc = match center(&ctx, &id).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let scope = ctx.scope();
+    let today = Utc::now().date_naive();
+    let mut range_error = None;
+    let parse_date = |name: &str, default: NaiveDate, err: &mut Option<String>| match web::query_param(req, name).filter(|v| !v.is_empty()) {
+        None => default,
+        Some(v) => NaiveDate::parse_from_str(&v, "%Y-%m-%d").unwrap_or_else(|_| {
+            *err = Some(format!("“{v}” is not a date (YYYY-MM-DD)."));
+            default
+        }),
+    };
+    let mut from_date = parse_date("from", today - Duration::days(13), &mut range_error);
+    let mut to_date = parse_date("to", today, &mut range_error);
+    let bucket = match web::query_param(req, "bucket").as_deref() {
+        Some("hour") => Bucket::Hour,
+        _ => Bucket::Day,
+    };
+    let start = |d: NaiveDate| d.and_hms_opt(0, 0, 0).map(|t| t.and_utc()).unwrap_or_else(Utc::now);
+    let range = match Range::new(start(from_date), start(to_date + Duration::days(1)), bucket, chrono_tz::Tz::UTC) {
+        Ok(r) => r,
+        Err(e) => {
+            range_error = Some(e.errors.first().map(|f| capitalise(&f.message)).unwrap_or(e.detail.clone()));
+            from_date = today - Duration::days(13);
+            to_date = today;
+            tri!(ctx, Range::new(start(from_date), start(today + Duration::days(1)), bucket, chrono_tz::Tz::UTC))
+        }
+    };
+    let computed = tri!(ctx, figures::compute(&state, scope, Some(cc.id), &range, Grouping::Agent).await);
+    let recent = tri!(
+        ctx,
+        state
+            .store
+            .list_escalations(scope, cc.id, &EscalationFilter { from: Some(range.from), to: Some(range.to), limit: 20, ..Default::default() })
+            .await
+    );
+    let mut escalations = Vec::new();
+    for e in recent {
+        let events = tri!(ctx, state.store.escalation_events(scope, e.id).await);
+        let time_to_join = e.customer_joined_at.map(|t| (t - e.created_at).num_milliseconds() as f64 / 1000.0);
+        escalations.push(context! {
+            id => e.id.to_string(),
+            created_at => e.created_at.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
+            agent => e.agent_name.clone().unwrap_or(e.agent_identity.clone()),
+            status => e.status.clone(),
+            joined => e.customer_joined_at.is_some(),
+            time_to_join => figures::duration(time_to_join),
+            duration => figures::duration(e.duration_seconds.map(|d| d as f64)),
+            failure => e.failure_reason.clone(),
+            events => events.iter().map(|ev| context! {
+                at => ev.occurred_at.format("%H:%M:%S").to_string(),
+                offset => format_offset((ev.occurred_at - e.created_at).num_seconds()),
+                event => ev.event.clone(),
+                who => ev.participant_identity.clone(),
+            }).collect::<Vec<_>>(),
+        });
+    }
+    let agents: Vec<Value> = computed.grouped.iter().map(|(agent, f)| context! { agent => agent.clone(), f => f.value() }).collect();
+    let api_query = format!(
+        "from={}&to={}&bucket={}",
+        web::urlencode(&range.from.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
+        web::urlencode(&range.to.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
+        if bucket == Bucket::Hour { "hour" } else { "day" }
+    );
+    let title = format!("{}: escalations per {}", cc.name, if bucket == Bucket::Hour { "hour" } else { "day" });
+    ctx.render(
+        StatusCode::OK,
+        "center.html",
+        "center",
+        &cc.name,
+        context! {
+            cc => cc_value(&cc),
+            tab => "metrics",
+            from => from_date.to_string(),
+            to => to_date.to_string(),
+            bucket => if bucket == Bucket::Hour { "hour" } else { "day" },
+            range_from => range.from.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            range_to => range.to.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            range_error => range_error,
+            totals => computed.totals.value(),
+            agents => agents,
+            chart => figures::chart(&computed.series, bucket, &title, false),
+            rows => figures::series_rows(&computed.series, bucket),
+            escalations => escalations,
+            csv_url => format!("/v1/contact-centers/{}/escalations.csv?{}", cc.id, api_query.split("&bucket").next().unwrap_or("")),
+            api_url => format!("/v1/contact-centers/{}/metrics?{}", cc.id, api_query),
+            plugin_config => plugin_config(&state, cc.id),
+            flash => web::flash_value(req),
+        },
+    )
+}
+
+fn capitalise(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().chain(c).collect::<String>() + ".",
+        None => String::new(),
+    }
+}
+
+fn format_offset(secs: i64) -> String {
+    if secs < 0 { format!("-{}", figures::duration(Some((-secs) as f64))) } else { format!("+{}", figures::duration(Some(secs as f64))) }
+}
+
+// ---- settings ------------------------------------------------------------------
+
+fn settings_values(name: &str, s: &ContactCenterSettings) -> BTreeMap<&'static str, String> {
+    let b = &s.branding;
+    BTreeMap::from([
+        ("name", name.to_owned()),
+        ("display_name", b.display_name.clone()),
+        ("logo_url", b.logo_url.clone().unwrap_or_default()),
+        ("primary_colour", b.primary_colour.clone()),
+        ("accent_colour", b.accent_colour.clone()),
+        ("headline", b.headline.clone()),
+        ("button_text", b.button_text.clone()),
+        ("locale", b.locale.clone()),
+        ("message_template", s.message_template.clone()),
+        ("code_ttl_seconds", s.code_ttl_seconds.to_string()),
+        ("token_ttl_seconds", s.token_ttl_seconds.to_string()),
+        ("room_type", s.room.room_type.clone()),
+        ("empty_room_timeout_minutes", s.room.empty_room_timeout_minutes.to_string()),
+        ("unused_room_timeout_minutes", s.room.unused_room_timeout_minutes.to_string()),
+        ("max_participants", s.room.max_participants.map(|n| n.to_string()).unwrap_or_default()),
+    ])
+}
+
+/// `#rgb` → `#rrggbb`, for `<input type="color">`.
+fn full_hex(c: &str) -> String {
+    match c.strip_prefix('#') {
+        Some(h) if h.len() == 3 => format!("#{}", h.chars().flat_map(|ch| [ch, ch]).collect::<String>()).to_ascii_lowercase(),
+        _ => c.to_ascii_lowercase(),
+    }
+}
+
+fn settings_page(ctx: &Ctx, status: StatusCode, cc: &ContactCenterRecord, values: BTreeMap<&'static str, String>, errors: BTreeMap<String, String>, flash: Value) -> Response {
+    let preview_query = preview_query(&values);
+    let colour_inputs = context! {
+        primary_colour => full_hex(values.get("primary_colour").map(String::as_str).unwrap_or("")),
+        accent_colour => full_hex(values.get("accent_colour").map(String::as_str).unwrap_or("")),
+    };
+    let error_count = errors.len();
+    ctx.render(
+        status,
+        "settings.html",
+        "center",
+        &format!("{} · Settings", cc.name),
+        context! {
+            cc => cc_value(cc),
+            tab => "settings",
+            v => values,
+            colours => colour_inputs,
+            errors => errors,
+            error_count => error_count,
+            preview_url => format!("/dashboard/contact-centers/{}/preview?{}", cc.id, preview_query),
+            status_callback_url => format!("{}/v1/webhooks/twilio/rooms/{}", ctx.state.config.public_base_url, cc.id),
+            room_types => escalate_domain::contact_center::ROOM_TYPES.to_vec(),
+            flash => flash,
+        },
+    )
+}
+
+fn preview_query(values: &BTreeMap<&'static str, String>) -> String {
+    ["display_name", "logo_url", "primary_colour", "accent_colour", "headline", "button_text", "locale"]
+        .iter()
+        .map(|k| format!("{k}={}", web::urlencode(values.get(k).map(String::as_str).unwrap_or(""))))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+#[handler]
+pub async fn settings_form(state: Data<&AppState>, req: &Request, Path(id): Path<String>) -> Response {
+    let ctx = signed_in!(state, req);
+    if let Err(r) = ctx.require_admin() {
+        return r;
+    }
+    let cc = match center(&ctx, &id).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let values = settings_values(&cc.name, &cc.settings());
+    settings_page(&ctx, StatusCode::OK, &cc, values, BTreeMap::new(), web::flash_value(req))
+}
+
+#[handler]
+pub async fn save_settings(state: Data<&AppState>, req: &Request, Path(id): Path<String>, body: bytes::Bytes) -> Response {
+    let ctx = signed_in!(state, req);
+    let form = Form::parse(&body);
+    if let Err(r) = ctx.check_csrf(&form) {
+        return r;
+    }
+    if let Err(r) = ctx.require_admin() {
+        return r;
+    }
+    let cc = match center(&ctx, &id).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let mut s = cc.settings();
+    let mut values = settings_values(&cc.name, &s);
+    for key in values.clone().keys() {
+        if let Some(v) = form.opt(key) {
+            values.insert(key, v);
+        }
+    }
+    let mut errors: BTreeMap<String, String> = BTreeMap::new();
+    let name = values["name"].trim().to_owned();
+    {
+        let b = &mut s.branding;
+        b.display_name = values["display_name"].trim().to_owned();
+        let logo = values["logo_url"].trim();
+        b.logo_url = (!logo.is_empty()).then(|| logo.to_owned());
+        b.primary_colour = values["primary_colour"].trim().to_owned();
+        b.accent_colour = values["accent_colour"].trim().to_owned();
+        b.headline = values["headline"].trim().to_owned();
+        b.button_text = values["button_text"].trim().to_owned();
+        b.locale = values["locale"].trim().to_owned();
+    }
+    s.message_template = values["message_template"].clone();
+    s.room.room_type = values["room_type"].trim().to_owned();
+    let mut int = |key: &'static str| -> Option<i64> {
+        match values[key].trim().parse::<i64>() {
+            Ok(n) => Some(n),
+            Err(_) => {
+                errors.insert(key.to_owned(), "must be a whole number".into());
+                None
+            }
+        }
+    };
+    if let Some(n) = int("code_ttl_seconds") {
+        s.code_ttl_seconds = n;
+    }
+    if let Some(n) = int("token_ttl_seconds") {
+        s.token_ttl_seconds = n;
+    }
+    if let Some(n) = int("empty_room_timeout_minutes") {
+        s.room.empty_room_timeout_minutes = i32::try_from(n).unwrap_or(i32::MAX);
+    }
+    if let Some(n) = int("unused_room_timeout_minutes") {
+        s.room.unused_room_timeout_minutes = i32::try_from(n).unwrap_or(i32::MAX);
+    }
+    s.room.max_participants = if values["max_participants"].trim().is_empty() {
+        None
+    } else {
+        match values["max_participants"].trim().parse::<i32>() {
+            Ok(n) => Some(n),
+            Err(_) => {
+                errors.insert("max_participants".into(), "must be a whole number, or empty for Twilio's default".into());
+                None
+            }
+        }
+    };
+    if let Err(e) = validate(&name, &cc.slug, &s) {
+        for (k, v) in web::field_errors(&e) {
+            errors.entry(k).or_insert(v);
+        }
+        if e.errors.is_empty() {
+            errors.insert("message_template".into(), e.detail.clone());
+        }
+    }
+    if errors.is_empty() {
+        let saved = state
+            .store
+            .update_contact_center(ctx.scope(), cc.id, ContactCenterInput { name: &name, slug: &cc.slug, settings: &s }, Utc::now())
+            .await;
+        match saved {
+            Ok(_) => {
+                crate::events::broadcast(&state, crate::events::Event::ContactCenterChanged { contact_center_id: cc.id }).await;
+                return web::redirect(&format!("/dashboard/contact-centers/{}/settings?flash=settings_saved", cc.id));
+            }
+            Err(e) => return ctx.error_page(&e.into()),
+        }
+    }
+    settings_page(&ctx, StatusCode::UNPROCESSABLE_ENTITY, &cc, values, errors, Value::from(()))
+}
+
+/// The real join page, rendered with the brand from the query (the form's
+/// current values), framed by the settings page.
+#[handler]
+pub async fn preview(state: Data<&AppState>, req: &Request, Path(id): Path<String>) -> Response {
+    let ctx = signed_in!(state, req);
+    if let Err(r) = ctx.require_admin() {
+        return r;
+    }
+    let cc = match center(&ctx, &id).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let stored = cc.settings().branding;
+    let q = |k: &str| web::query_param(req, k);
+    let text = |k: &str, fallback: &str, max: usize| {
+        q(k).map(|v| v.trim().chars().take(max).collect::<String>()).filter(|v| !v.is_empty()).unwrap_or_else(|| fallback.to_owned())
+    };
+    let brand = JoinBrand {
+        display_name: text("display_name", &stored.display_name, 100),
+        logo_url: match q("logo_url") {
+            Some(v) if v.trim().is_empty() => None,
+            Some(v) => Some(v.trim().to_owned()),
+            None => stored.logo_url.clone(),
+        },
+        primary_colour: text("primary_colour", &stored.primary_colour, 7),
+        accent_colour: text("accent_colour", &stored.accent_colour, 7),
+        headline: text("headline", &stored.headline, 200),
+        button_text: text("button_text", &stored.button_text, 40),
+        locale: text("locale", &stored.locale, 5),
+    };
+    let mut resp = state.pages.join_page(&JoinPageView { code: "PREVIEW".into(), state: JoinState::Ready, brand: Some(brand), expires_at: None });
+    // A still picture: without its scripts the page asks for no camera and calls no token endpoint.
+    let html = resp.take_body().into_string().await.unwrap_or_default();
+    resp.set_body(strip_scripts(&html));
+    // The join page refuses to be framed; its preview may be framed by our own pages.
+    let headers = resp.headers_mut();
+    headers.remove(poem::http::header::CONTENT_LENGTH);
+    if let Some(csp) = headers.get("Content-Security-Policy").and_then(|v| v.to_str().ok()) {
+        let csp = csp.replace("frame-ancestors 'none'", "frame-ancestors 'self'");
+        if let Ok(v) = HeaderValue::from_str(&csp) {
+            headers.insert("Content-Security-Policy", v);
+        }
+    }
+    headers.insert("X-Frame-Options", HeaderValue::from_static("SAMEORIGIN"));
+    headers.insert("Permissions-Policy", HeaderValue::from_static("camera=(), microphone=(), display-capture=(), geolocation=()"));
+    resp
+}
+
+/// `html` without its `<script …></script>` elements.
+fn strip_scripts(html: &str) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut rest = html;
+    while let Some(start) = rest.find("<script") {
+        out.push_str(&rest[..start]);
+        match rest[start..].find("</script>") {
+            Some(end) => rest = &rest[start + end + "</script>".len()..],
+            None => {
+                rest = "";
+                break;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+// ---- credentials -----------------------------------------------------------------
+
+async fn credentials_page(ctx: &Ctx, status: StatusCode, cc: &ContactCenterRecord, form: Value, errors: BTreeMap<String, String>, banner: Option<String>, flash: Value) -> Response {
+    let scope = ctx.scope();
+    let current = match ctx.state.store.credentials(scope, cc.id).await {
+        Ok(record) => match credentials::open(&ctx.state, scope, &record).await {
+            Ok(plain) => context! {
+                account_sid => record.account_sid.clone(),
+                api_key_sid => record.api_key_sid.clone(),
+                api_key_secret => plain.api_key_secret.masked_tail(4),
+                auth_token => plain.auth_token.masked_tail(4),
+                verified_at => record.verified_at.map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string()),
+                updated_at => record.updated_at.format("%Y-%m-%d %H:%M UTC").to_string(),
+            },
+            Err(e) => return ctx.error_page(&e),
+        },
+        Err(escalate_store::StoreError::NotFound) => Value::from(()),
+        Err(e) => return ctx.error_page(&e.into()),
+    };
+    ctx.render(
+        status,
+        "credentials.html",
+        "center",
+        &format!("{} · Twilio credentials", cc.name),
+        context! {
+            cc => cc_value(cc),
+            tab => "credentials",
+            current => current,
+            form => form,
+            errors => errors,
+            banner => banner,
+            status_callback_url => format!("{}/v1/webhooks/twilio/rooms/{}", ctx.state.config.public_base_url, cc.id),
+            plugin_config => plugin_config(&ctx.state, cc.id),
+            flash => flash,
+        },
+    )
+}
+
+#[handler]
+pub async fn credentials_form(state: Data<&AppState>, req: &Request, Path(id): Path<String>) -> Response {
+    let ctx = signed_in!(state, req);
+    if let Err(r) = ctx.require_admin() {
+        return r;
+    }
+    let cc = match center(&ctx, &id).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    credentials_page(&ctx, StatusCode::OK, &cc, Value::from(()), BTreeMap::new(), None, web::flash_value(req)).await
+}
+
+/// Errors of a credential save or check, by field, plus a banner.
+fn credential_errors(err: &ApiError) -> (BTreeMap<String, String>, String) {
+    let mut fields = web::field_errors(err);
+    let banner = match err.code {
+        "twilio_credentials_rejected" => {
+            let field = err.errors.first().map(|f| f.field.as_str()).unwrap_or("");
+            let hint = match field {
+                "auth_token" => "Twilio rejected the Auth Token (the API key was accepted). Copy the Auth Token from the Twilio Console again.",
+                _ => "Twilio rejected the API key: check the API Key SID and its secret (and that the key belongs to this Account SID).",
+            };
+            fields.insert(field.to_owned(), hint.to_owned());
+            if field == "api_key_secret" {
+                fields.insert("api_key_sid".into(), "Check this SID together with its secret.".into());
+            }
+            format!("{} — {}", hint, err.detail)
+        }
+        "twilio_unavailable" => "Twilio could not be reached to check the credentials, so nothing was changed. Try again in a moment.".to_owned(),
+        "twilio_credentials_missing" => "This contact center has no Twilio credentials yet: store them below first.".to_owned(),
+        "validation_failed" => "Some values are not valid: see the fields below.".to_owned(),
+        _ => err.detail.clone(),
+    };
+    (fields, banner)
+}
+
+#[handler]
+pub async fn save_credentials(state: Data<&AppState>, req: &Request, Path(id): Path<String>, body: bytes::Bytes) -> Response {
+    let ctx = signed_in!(state, req);
+    let form = Form::parse(&body);
+    if let Err(r) = ctx.check_csrf(&form) {
+        return r;
+    }
+    if let Err(r) = ctx.require_admin() {
+        return r;
+    }
+    let cc = match center(&ctx, &id).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let input = CredentialsInput {
+        account_sid: form.get("account_sid").trim().to_owned(),
+        api_key_sid: form.get("api_key_sid").trim().to_owned(),
+        api_key_secret: Secret::new(form.get("api_key_secret").trim()),
+        auth_token: Secret::new(form.get("auth_token").trim()),
+    };
+    match credentials::put(&state, ctx.scope(), cc.id, input, true).await {
+        Ok(_) => web::redirect(&format!("/dashboard/contact-centers/{}/credentials?flash=credentials_saved", cc.id)),
+        Err(err) => {
+            let (fields, banner) = credential_errors(&err);
+            // Only the SIDs come back into the form; secrets are never echoed.
+            let values = context! { account_sid => form.get("account_sid"), api_key_sid => form.get("api_key_sid") };
+            let status = if err.status.is_server_error() { StatusCode::BAD_GATEWAY } else { StatusCode::UNPROCESSABLE_ENTITY };
+            credentials_page(&ctx, status, &cc, values, fields, Some(banner), Value::from(())).await
+        }
+    }
+}
+
+#[handler]
+pub async fn verify_credentials(state: Data<&AppState>, req: &Request, Path(id): Path<String>, body: bytes::Bytes) -> Response {
+    let ctx = signed_in!(state, req);
+    let form = Form::parse(&body);
+    if let Err(r) = ctx.check_csrf(&form) {
+        return r;
+    }
+    if let Err(r) = ctx.require_admin() {
+        return r;
+    }
+    let cc = match center(&ctx, &id).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let scope = ctx.scope();
+    let result = async {
+        let creds = credentials::load(&state, scope, cc.id).await?;
+        credentials::check_with_twilio(&state, creds).await?;
+        state.store.mark_credentials_verified(scope, cc.id, Utc::now()).await?;
+        Ok::<_, ApiError>(())
+    }
+    .await;
+    match result {
+        Ok(()) => web::redirect(&format!("/dashboard/contact-centers/{}/credentials?flash=credentials_verified", cc.id)),
+        Err(err) => {
+            let (_, banner) = credential_errors(&err);
+            let status = if err.status.is_server_error() { StatusCode::BAD_GATEWAY } else { StatusCode::UNPROCESSABLE_ENTITY };
+            credentials_page(&ctx, status, &cc, Value::from(()), BTreeMap::new(), Some(banner), Value::from(())).await
+        }
+    }
+}

@@ -1,0 +1,164 @@
+//! Escalation figures for the pages: the same store queries, buckets and
+//! rounding as the metrics API (`api/metrics.rs`), so the numbers match, plus
+//! the server-rendered SVG bar chart.
+
+use chrono::{DateTime, Utc};
+use escalate_domain::metrics::Bucket;
+use minijinja::{Value, context};
+
+pub use crate::services::metrics::{Figures, Range, compute};
+
+impl Figures {
+    pub fn value(&self) -> Value {
+        context! {
+            escalations => self.escalations,
+            customers_joined => self.customers_joined,
+            join_rate => self.join_rate,
+            join_rate_text => if self.escalations == 0 { "—".to_owned() } else { percent(self.join_rate) },
+            ttj_median => self.ttj_median,
+            ttj_median_text => duration(self.ttj_median),
+            ttj_p90 => self.ttj_p90,
+            ttj_p90_text => duration(self.ttj_p90),
+            duration_median => self.duration_median,
+            duration_median_text => duration(self.duration_median),
+            duration_p90 => self.duration_p90,
+            duration_p90_text => duration(self.duration_p90),
+        }
+    }
+}
+
+pub fn percent(rate: f64) -> String {
+    let p = rate * 100.0;
+    if (p - p.round()).abs() < 0.05 { format!("{}%", p.round() as i64) } else { format!("{p:.1}%") }
+}
+
+/// `42s`, `3m 05s`, `1h 02m`; `—` when there is no figure.
+pub fn duration(secs: Option<f64>) -> String {
+    let Some(s) = secs else { return "—".into() };
+    let s = s.round() as i64;
+    if s < 60 {
+        format!("{s}s")
+    } else if s < 3600 {
+        format!("{}m {:02}s", s / 60, s % 60)
+    } else {
+        format!("{}h {:02}m", s / 3600, (s % 3600) / 60)
+    }
+}
+
+fn esc(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+fn label(start: DateTime<Utc>, bucket: Bucket) -> String {
+    match bucket {
+        Bucket::Day => start.format("%b %-d").to_string(),
+        Bucket::Hour => start.format("%b %-d %H:00").to_string(),
+    }
+}
+
+/// An accessible bar chart (escalations and customers joined per bucket) as
+/// inline SVG; colours come from the stylesheet. `compact` draws a small
+/// sparkline-style chart without axis labels.
+pub fn chart(series: &[(DateTime<Utc>, DateTime<Utc>, Figures)], bucket: Bucket, title: &str, compact: bool) -> Value {
+    let (w, h) = if compact { (320.0, 72.0) } else { (720.0, 240.0) };
+    let (left, right, top, bottom) = if compact { (2.0, 2.0, 4.0, 2.0) } else { (36.0, 8.0, 12.0, 28.0) };
+    let plot_w = w - left - right;
+    let plot_h = h - top - bottom;
+    let max = series.iter().map(|(_, _, f)| f.escalations).max().unwrap_or(0).max(1);
+    // Four gridlines at a round step (1, 2, 5, 10, 20, 50…).
+    let mut step = 1i64;
+    while step * 4 < max {
+        step = match step.to_string().chars().next() {
+            Some('2') => step / 2 * 5,
+            _ => step * 2,
+        };
+    }
+    let top_value = step * 4;
+    let total: i64 = series.iter().map(|(_, _, f)| f.escalations).sum();
+    let joined: i64 = series.iter().map(|(_, _, f)| f.customers_joined).sum();
+    let desc = format!("{total} escalations and {joined} customers joined over {} {}.", series.len(), match bucket {
+        Bucket::Day => "days",
+        Bucket::Hour => "hours",
+    });
+    let mut svg = format!(
+        r#"<svg class="chart{}" viewBox="0 0 {w} {h}" role="img" aria-labelledby="{id}-t {id}-d" focusable="false"><title id="{id}-t">{}</title><desc id="{id}-d">{}</desc>"#,
+        if compact { " chart--compact" } else { "" },
+        esc(title),
+        esc(&desc),
+        id = chart_id(title),
+    );
+    if !compact {
+        for i in 0..=4 {
+            let v = top_value as f64 * f64::from(i) / 4.0;
+            let y = top + plot_h - plot_h * f64::from(i) / 4.0;
+            svg.push_str(&format!(r#"<line class="chart__grid" x1="{left}" x2="{}" y1="{y:.1}" y2="{y:.1}"/>"#, w - right));
+            if v.fract() == 0.0 {
+                svg.push_str(&format!(r#"<text class="chart__axis" x="{}" y="{:.1}" text-anchor="end">{}</text>"#, left - 6.0, y + 4.0, v as i64));
+            }
+        }
+    } else {
+        svg.push_str(&format!(r#"<line class="chart__grid" x1="0" x2="{w}" y1="{0:.1}" y2="{0:.1}"/>"#, top + plot_h));
+    }
+    let n = series.len().max(1) as f64;
+    let slot = plot_w / n;
+    let bar_w = (slot * 0.7).max(1.0);
+    let label_every = ((series.len() as f64) / 7.0).ceil().max(1.0) as usize;
+    for (i, (start, _, f)) in series.iter().enumerate() {
+        let x = left + slot * i as f64 + (slot - bar_w) / 2.0;
+        let bh = plot_h * f.escalations as f64 / top_value as f64;
+        let jh = plot_h * f.customers_joined as f64 / top_value as f64;
+        let tip = format!("{}: {} escalations, {} joined", label(*start, bucket), f.escalations, f.customers_joined);
+        svg.push_str(&format!(r#"<g class="chart__bucket"><title>{}</title>"#, esc(&tip)));
+        svg.push_str(&format!(r#"<rect class="chart__slot" x="{:.1}" y="{top}" width="{slot:.1}" height="{plot_h}"/>"#, left + slot * i as f64));
+        if f.escalations > 0 {
+            svg.push_str(&format!(r#"<rect class="chart__bar" x="{x:.1}" y="{:.1}" width="{bar_w:.1}" height="{bh:.1}" rx="2"/>"#, top + plot_h - bh));
+        }
+        if f.customers_joined > 0 {
+            svg.push_str(&format!(
+                r#"<rect class="chart__bar chart__bar--joined" x="{:.1}" y="{:.1}" width="{:.1}" height="{jh:.1}" rx="2"/>"#,
+                x + bar_w * 0.2,
+                top + plot_h - jh,
+                bar_w * 0.6
+            ));
+        }
+        svg.push_str("</g>");
+        if !compact && i % label_every == 0 {
+            svg.push_str(&format!(
+                r#"<text class="chart__axis" x="{:.1}" y="{}" text-anchor="middle">{}</text>"#,
+                left + slot * i as f64 + slot / 2.0,
+                h - 8.0,
+                esc(&match bucket {
+                    Bucket::Day => start.format("%b %-d").to_string(),
+                    Bucket::Hour => start.format("%-d %Hh").to_string(),
+                })
+            ));
+        }
+    }
+    svg.push_str("</svg>");
+    Value::from_safe_string(svg)
+}
+
+fn chart_id(title: &str) -> String {
+    let mut id: String = title.chars().filter(|c| c.is_ascii_alphanumeric()).take(24).collect();
+    id.insert_str(0, "c-");
+    let mut n = 0u32;
+    for b in title.bytes() {
+        n = n.wrapping_mul(31).wrapping_add(u32::from(b));
+    }
+    format!("{id}-{n:x}")
+}
+
+/// Rows of the data-table fallback under a chart.
+pub fn series_rows(series: &[(DateTime<Utc>, DateTime<Utc>, Figures)], bucket: Bucket) -> Vec<Value> {
+    series
+        .iter()
+        .map(|(s, e, f)| {
+            context! {
+                label => label(*s, bucket),
+                start => s.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                end => e.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                f => f.value(),
+            }
+        })
+        .collect()
+}

@@ -1,0 +1,80 @@
+//! The admin dashboard: server-rendered pages under `/dashboard` for tenant
+//! admins and viewers, from templates in `{DASHBOARD_DIR}/templates/admin/`
+//! and assets in `{DASHBOARD_DIR}/assets/admin/` (served at
+//! `/dashboard/assets/*`).
+//!
+//! Pages reuse the API's logic: the same session rows and cookie, the same
+//! store queries for metrics, the same services for credentials. Every form
+//! carries the session's CSRF token (`csrf_token`), checked in constant time
+//! on every POST; viewers see metrics only.
+
+// Handlers return a finished page as their error value.
+#![allow(clippy::result_large_err)]
+
+mod admin;
+mod centers;
+mod figures;
+mod overview;
+mod sign_in;
+mod web;
+
+use poem::http::{StatusCode, header};
+use poem::web::{Data, Path};
+use poem::{Response, Route, get, handler, post};
+
+use crate::state::AppState;
+
+/// The `/dashboard` routes; mount with `.nest("/dashboard", dashboard::routes())`.
+pub fn routes() -> Route {
+    Route::new()
+        .at("/", get(overview::page))
+        .at("/login", get(sign_in::login_form).post(sign_in::login_submit))
+        .at("/logout", post(sign_in::logout))
+        .at("/contact-centers", post(centers::create))
+        .at("/contact-centers/new", get(centers::new_form))
+        .at("/contact-centers/:id", get(centers::detail))
+        .at("/contact-centers/:id/settings", get(centers::settings_form).post(centers::save_settings))
+        .at("/contact-centers/:id/preview", get(centers::preview))
+        .at("/contact-centers/:id/credentials", get(centers::credentials_form).post(centers::save_credentials))
+        .at("/contact-centers/:id/credentials/verify", post(centers::verify_credentials))
+        .at("/api-keys", get(admin::list_keys).post(admin::create_key))
+        .at("/api-keys/:id/revoke", post(admin::revoke_key))
+        .at("/users", get(admin::list_users).post(admin::invite))
+        .at("/users/:id/role", post(admin::set_role))
+        .at("/users/:id/remove", post(admin::remove_user))
+        .at("/assets/*path", get(asset))
+}
+
+/// Loads and compiles the dashboard templates of `dashboard_dir` (they are
+/// otherwise loaded on the first dashboard request); call at start-up to fail
+/// early on a missing or broken template.
+pub fn check_templates(dashboard_dir: &std::path::Path) -> Result<(), String> {
+    let t = web::templates(dashboard_dir)?;
+    for name in ["layout.html", "login.html", "error.html", "overview.html", "center.html", "settings.html", "credentials.html", "api_keys.html", "users.html", "new_center.html"] {
+        t.check(name)?;
+    }
+    Ok(())
+}
+
+/// Files under `{dashboard_dir}/assets/admin/`, with the join page's path
+/// checks (no `..`, no hidden files, no escapes, nothing outside the folder).
+#[handler]
+async fn asset(state: Data<&AppState>, req: &poem::Request, Path(path): Path<String>) -> Response {
+    let root = state.config.dashboard_dir.join("assets").join("admin");
+    let not_found = || {
+        Response::builder()
+            .status(StatusCode::NOT_FOUND)
+            .header(header::CONTENT_TYPE, "text/plain; charset=utf-8")
+            .header("X-Content-Type-Options", "nosniff")
+            .body("not found")
+    };
+    let Some(file) = crate::pages::resolve_asset(&root, &path) else { return not_found() };
+    let Ok(bytes) = tokio::fs::read(&file).await else { return not_found() };
+    let versioned = req.uri().query().is_some_and(|q| q.split('&').any(|p| p.starts_with("v=")));
+    Response::builder()
+        .header(header::CONTENT_TYPE, crate::pages::asset_content_type(&path).unwrap_or("application/octet-stream"))
+        .header(header::CACHE_CONTROL, if versioned { "public, max-age=31536000, immutable" } else { "no-cache" })
+        .header("X-Content-Type-Options", "nosniff")
+        .header("Cross-Origin-Resource-Policy", "same-origin")
+        .body(bytes)
+}

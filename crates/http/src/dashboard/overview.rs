@@ -1,0 +1,92 @@
+//! `/dashboard`: today's figures and the last 14 days per contact center, or
+//! what to do next for a tenant that is not set up yet.
+
+use chrono::{Duration, Utc};
+use escalate_domain::metrics::Bucket;
+use escalate_store::repos::Grouping;
+use minijinja::context;
+use poem::http::StatusCode;
+use poem::web::Data;
+use poem::{Request, Response, handler};
+
+use super::figures::{self, Range};
+use super::web;
+use crate::state::AppState;
+
+pub fn plugin_config(state: &AppState, cc: uuid::Uuid) -> String {
+    format!(
+        "\"videoEscalation\": {{\n  \"serviceBaseUrl\": \"{}\",\n  \"contactCenterId\": \"{}\"\n}}",
+        state.config.public_base_url, cc
+    )
+}
+
+#[handler]
+pub async fn page(state: Data<&AppState>, req: &Request) -> Response {
+    let ctx = match web::signed_in(&state, req).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let scope = ctx.scope();
+    let centers = match state.store.list_contact_centers(scope).await {
+        Ok(c) => c,
+        Err(e) => return ctx.error_page(&e.into()),
+    };
+    let now = Utc::now();
+    let today = now.date_naive().and_hms_opt(0, 0, 0).map(|t| t.and_utc()).unwrap_or(now);
+    let from = today - Duration::days(13);
+    let range = match Range::new(from, now, Bucket::Day, chrono_tz::Tz::UTC) {
+        Ok(r) => r,
+        Err(e) => return ctx.error_page(&e),
+    };
+    let today_range = match Range::new(today, now.max(today + Duration::seconds(1)), Bucket::Day, chrono_tz::Tz::UTC) {
+        Ok(r) => r,
+        Err(e) => return ctx.error_page(&e),
+    };
+    let mut cards = Vec::new();
+    let mut any_escalations = false;
+    let mut any_credentials = false;
+    for cc in &centers {
+        let (days, today_figs) = match tokio::try_join!(
+            figures::compute(&state, scope, Some(cc.id), &range, Grouping::Total),
+            figures::compute(&state, scope, Some(cc.id), &today_range, Grouping::Total),
+        ) {
+            Ok(v) => v,
+            Err(e) => return ctx.error_page(&e),
+        };
+        let has_credentials = state.store.credentials(scope, cc.id).await.is_ok();
+        any_credentials |= has_credentials;
+        any_escalations |= days.totals.escalations > 0;
+        cards.push(context! {
+            id => cc.id.to_string(),
+            name => cc.name.clone(),
+            today => today_figs.totals.value(),
+            period => days.totals.value(),
+            chart => figures::chart(&days.series, Bucket::Day, &format!("{}: escalations per day, last 14 days", cc.name), true),
+            rows => figures::series_rows(&days.series, Bucket::Day),
+            has_credentials => has_credentials,
+        });
+    }
+    let first = centers.first();
+    let setup = context! {
+        show => centers.is_empty() || !any_credentials || !any_escalations,
+        has_cc => !centers.is_empty(),
+        has_credentials => any_credentials,
+        has_escalations => any_escalations,
+        first_cc => first.map(|c| c.id.to_string()),
+        first_cc_name => first.map(|c| c.name.clone()),
+        plugin_config => first.map(|c| plugin_config(&state, c.id)),
+        base_url => state.config.public_base_url.clone(),
+    };
+    ctx.render(
+        StatusCode::OK,
+        "overview.html",
+        "overview",
+        "Overview",
+        context! {
+            cards => cards,
+            setup => setup,
+            today_label => today.format("%A %-d %B").to_string(),
+            flash => web::flash_value(req),
+        },
+    )
+}

@@ -1,0 +1,114 @@
+//! `/dashboard/login` and `/dashboard/logout`: the same rules, rate limits,
+//! session row and cookie as `POST /v1/auth/login`.
+
+use chrono::Utc;
+use escalate_domain::Secret;
+use minijinja::context;
+use poem::http::{StatusCode, header};
+use poem::web::Data;
+use poem::{Request, Response, handler};
+use subtle::ConstantTimeEq;
+
+use super::web::{self, Form};
+use crate::auth::{client_ip, session};
+use crate::services::sessions;
+use crate::state::AppState;
+
+/// The sign-in form has no session yet, so its CSRF token is a double-submit
+/// cookie (only sent to the sign-in path) that the form must repeat.
+const LOGIN_CSRF_COOKIE: &str = "escalate_login_csrf";
+
+fn login_page(state: &AppState, status: StatusCode, email: &str, next: &str, error: Option<&str>, flash: minijinja::Value) -> Response {
+    let token = session::new_token();
+    let mut resp = web::render(
+        state,
+        status,
+        "login.html",
+        context! { title => "Sign in", email => email, next => next, error => error, flash => flash, login_csrf => token.clone(), bare => true },
+    );
+    let cookie = format!(
+        "{LOGIN_CSRF_COOKIE}={token}; Path=/dashboard/login; HttpOnly; SameSite=Strict; Max-Age=3600{}",
+        if state.config.cookie_secure() { "; Secure" } else { "" }
+    );
+    if let Ok(v) = cookie.parse() {
+        resp.headers_mut().append(header::SET_COOKIE, v);
+    }
+    resp
+}
+
+fn login_csrf_ok(req: &Request, form: &Form) -> bool {
+    let sent = form.get("login_csrf");
+    let expected = web::cookie(req, LOGIN_CSRF_COOKIE).unwrap_or_default();
+    !sent.is_empty() && bool::from(sent.as_bytes().ct_eq(expected.as_bytes()))
+}
+
+#[handler]
+pub async fn login_form(state: Data<&AppState>, req: &Request) -> Response {
+    let next = web::safe_next(&web::query_param(req, "next").unwrap_or_default());
+    // Already signed in: straight to the dashboard.
+    if let Some(token) = web::session_token(req)
+        && let Ok(Some(_)) = state.store.find_session(&session::hash(&token), Utc::now()).await
+    {
+        return web::redirect(&next);
+    }
+    login_page(&state, StatusCode::OK, "", &next, None, web::flash_value(req))
+}
+
+#[handler]
+pub async fn login_submit(state: Data<&AppState>, req: &Request, body: bytes::Bytes) -> Response {
+    let form = Form::parse(&body);
+    let email = form.get("email").trim().to_lowercase();
+    let pw = Secret::new(form.get("password"));
+    let next = web::safe_next(&form.get("next"));
+    if !login_csrf_ok(req, &form) {
+        return login_page(&state, StatusCode::FORBIDDEN, &email, &next, Some("The sign-in form expired. Please sign in again."), ().into());
+    }
+    let ip = client_ip(req, state.config.trust_proxy_headers);
+    match sessions::sign_in(&state, &email, pw, &ip).await {
+        Ok(signed) => {
+            let mut resp = web::redirect(&next);
+            if let Ok(v) = signed.cookie.parse() {
+                resp.headers_mut().insert(header::SET_COOKIE, v);
+            }
+            resp
+        }
+        Err(e) if e.code == "rate_limited" => {
+            let secs = e.retry_after_secs.unwrap_or(60);
+            let msg = format!("Too many sign-in attempts. Please wait {} and try again.", human_wait(secs));
+            let mut resp = login_page(&state, StatusCode::TOO_MANY_REQUESTS, &email, &next, Some(&msg), ().into());
+            if let Ok(v) = secs.to_string().parse() {
+                resp.headers_mut().insert(header::RETRY_AFTER, v);
+            }
+            resp
+        }
+        Err(e) if e.code == "invalid_credentials" => {
+            login_page(&state, StatusCode::UNAUTHORIZED, &email, &next, Some("Wrong email or password."), ().into())
+        }
+        Err(e) => web::plain_error(&state, e),
+    }
+}
+
+fn human_wait(secs: u64) -> String {
+    if secs < 90 { format!("{secs} seconds") } else { format!("{} minutes", secs.div_ceil(60)) }
+}
+
+#[handler]
+pub async fn logout(state: Data<&AppState>, req: &Request, body: bytes::Bytes) -> Response {
+    let ctx = match web::signed_in(&state, req).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    if let Err(r) = ctx.check_csrf(&Form::parse(&body)) {
+        return r;
+    }
+    if let Some(token) = web::session_token(req)
+        && let Err(e) = state.store.delete_session(&session::hash(&token)).await
+    {
+        return web::plain_error(&state, e.into());
+    }
+    let mut resp = web::redirect("/dashboard/login?flash=signed_out");
+    if let Ok(v) = session::clear_cookie(state.config.cookie_secure()).parse() {
+        resp.headers_mut().insert(header::SET_COOKIE, v);
+    }
+    resp
+}

@@ -1,0 +1,338 @@
+//! The plumbing every dashboard page shares: templates, the signed-in user
+//! behind the session cookie, CSRF checks on forms, flash messages, security
+//! headers, and error pages.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, LazyLock, Mutex};
+
+use chrono::Utc;
+use escalate_domain::access::{Permission, Role};
+use escalate_store::{SessionRecord, TenantRecord, TenantScope, UserRecord};
+use minijinja::{Environment, UndefinedBehavior, Value, context};
+use poem::http::{StatusCode, header};
+use poem::{Request, Response};
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+
+use crate::auth::session;
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// Assets the layout links with a content hash.
+const VERSIONED: [&str; 2] = ["admin.css", "admin.js"];
+
+pub struct Templates {
+    env: Environment<'static>,
+    pub assets: BTreeMap<&'static str, String>,
+}
+
+impl Templates {
+    /// Fails if `name` is missing or one of its `extends`/`import`s is broken.
+    pub fn check(&self, name: &str) -> Result<(), String> {
+        self.env.get_template(name).map(|_| ()).map_err(|e| format!("dashboard template {name}: {e}"))
+    }
+}
+
+static CACHE: LazyLock<Mutex<HashMap<PathBuf, Arc<Templates>>>> = LazyLock::new(|| Mutex::new(HashMap::new()));
+
+/// The compiled templates of `{dashboard_dir}/templates/admin/`, loaded once per folder.
+pub fn templates(dashboard_dir: &Path) -> Result<Arc<Templates>, String> {
+    if let Some(t) = CACHE.lock().unwrap_or_else(|e| e.into_inner()).get(dashboard_dir) {
+        return Ok(t.clone());
+    }
+    let loaded = Arc::new(load(dashboard_dir)?);
+    CACHE.lock().unwrap_or_else(|e| e.into_inner()).insert(dashboard_dir.to_path_buf(), loaded.clone());
+    Ok(loaded)
+}
+
+fn load(dashboard_dir: &Path) -> Result<Templates, String> {
+    let dir = dashboard_dir.join("templates").join("admin");
+    let entries = std::fs::read_dir(&dir).map_err(|e| format!("dashboard templates: cannot read {}: {e}", dir.display()))?;
+    let mut env = Environment::new();
+    env.set_undefined_behavior(UndefinedBehavior::Chainable);
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let Some(name) = path.file_name().and_then(|n| n.to_str()).map(str::to_owned) else { continue };
+        if !name.ends_with(".html") || name.starts_with('.') {
+            continue;
+        }
+        let source = std::fs::read_to_string(&path).map_err(|e| format!("dashboard templates: {}: {e}", path.display()))?;
+        env.add_template_owned(name.clone(), source).map_err(|e| format!("dashboard template {name}: {e}"))?;
+    }
+    let assets_dir = dashboard_dir.join("assets").join("admin");
+    let assets = VERSIONED
+        .into_iter()
+        .map(|name| {
+            let v = std::fs::read(assets_dir.join(name))
+                .map(|b| Sha256::digest(&b).iter().take(6).map(|x| format!("{x:02x}")).collect::<String>())
+                .unwrap_or_else(|_| "missing".into());
+            (name, format!("/dashboard/assets/{name}?v={v}"))
+        })
+        .collect();
+    Ok(Templates { env, assets })
+}
+
+/// The dashboard's Content-Security-Policy: nothing inline, everything from us;
+/// the join-page preview is a same-origin frame.
+pub const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; \
+font-src 'self'; frame-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'";
+
+pub fn with_headers(builder: poem::ResponseBuilder) -> poem::ResponseBuilder {
+    builder
+        .header("Content-Security-Policy", CSP)
+        .header("X-Frame-Options", "DENY")
+        .header("Referrer-Policy", "same-origin")
+        .header("X-Content-Type-Options", "nosniff")
+        .header("Cross-Origin-Opener-Policy", "same-origin")
+        .header("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=(), usb=()")
+        .header("X-Robots-Tag", "noindex, nofollow")
+        .header(header::CACHE_CONTROL, "no-store")
+}
+
+pub fn redirect(to: &str) -> Response {
+    with_headers(Response::builder().status(StatusCode::SEE_OTHER)).header(header::LOCATION, to).finish()
+}
+
+/// Renders `name` with `ctx` (merged with the shared page values).
+pub fn render(state: &AppState, status: StatusCode, name: &str, ctx: Value) -> Response {
+    let html = templates(&state.config.dashboard_dir).and_then(|t| {
+        let base = context! { assets => t.assets.clone() };
+        t.env
+            .get_template(name)
+            .and_then(|tpl| tpl.render(context! { ..ctx, ..base }))
+            .map_err(|e| {
+                let mut msg = format!("dashboard template {name}: {e}");
+                let mut source = std::error::Error::source(&e);
+                while let Some(s) = source {
+                    msg.push_str(&format!(": {s}"));
+                    source = s.source();
+                }
+                msg
+            })
+    });
+    match html {
+        Ok(html) => with_headers(Response::builder().status(status)).header(header::CONTENT_TYPE, "text/html; charset=utf-8").body(html),
+        Err(err) => {
+            tracing::error!(error = %err, "dashboard page does not render");
+            with_headers(Response::builder().status(StatusCode::INTERNAL_SERVER_ERROR))
+                .header(header::CONTENT_TYPE, "text/plain; charset=utf-8")
+                .body("This page is unavailable right now. Please try again in a moment.")
+        }
+    }
+}
+
+/// A signed-in dashboard user.
+pub struct Ctx {
+    pub state: AppState,
+    pub user: UserRecord,
+    pub session: SessionRecord,
+    pub role: Role,
+    pub tenant: TenantRecord,
+}
+
+impl Ctx {
+    pub fn scope(&self) -> TenantScope {
+        TenantScope::new(self.user.tenant_id)
+    }
+
+    pub fn is_admin(&self) -> bool {
+        self.role.grants(Permission::ManageSettings)
+    }
+
+    /// Values every page's layout needs.
+    pub fn page(&self, nav: &str, title: &str) -> Value {
+        context! {
+            nav => nav,
+            title => title,
+            tenant_name => self.tenant.name.clone(),
+            user_email => self.user.email.clone(),
+            role => self.role.as_str(),
+            is_admin => self.is_admin(),
+            csrf_token => self.session.csrf_token.clone(),
+        }
+    }
+
+    pub fn render(&self, status: StatusCode, name: &str, nav: &str, title: &str, ctx: Value) -> Response {
+        render(&self.state, status, name, context! { ..ctx, ..self.page(nav, title) })
+    }
+
+    /// A full page telling what went wrong (403, 404, 409, 5xx…).
+    pub fn error_page(&self, err: &ApiError) -> Response {
+        let (heading, text) = explain(err);
+        self.render(err.status, "error.html", "", heading, context! { heading => heading, message => text, code => err.code })
+    }
+
+    /// Admin-only pages: a clear 403 page for viewers.
+    pub fn require_admin(&self) -> Result<(), Response> {
+        if self.is_admin() {
+            Ok(())
+        } else {
+            Err(self.error_page(&ApiError::forbidden("Only admins can open this page. Ask an admin of your team to change your role.").with_code("forbidden")))
+        }
+    }
+
+    /// Checks the form's `csrf_token` against the session's, in constant time.
+    pub fn check_csrf(&self, form: &Form) -> Result<(), Response> {
+        let sent = form.get("csrf_token");
+        if bool::from(sent.as_bytes().ct_eq(self.session.csrf_token.as_bytes())) && !sent.is_empty() {
+            Ok(())
+        } else {
+            Err(csrf_failed(&self.state))
+        }
+    }
+}
+
+pub fn csrf_failed(state: &AppState) -> Response {
+    render(
+        state,
+        StatusCode::FORBIDDEN,
+        "error.html",
+        context! {
+            title => "Form expired",
+            heading => "This form has expired",
+            message => "The form was missing its security token or it did not match your session. Go back, reload the page and try again.",
+            code => "csrf_failed",
+            bare => true,
+        },
+    )
+}
+
+fn explain(err: &ApiError) -> (&'static str, String) {
+    match err.status.as_u16() {
+        403 => ("Not allowed", err.detail.clone()),
+        404 => ("Not found", "This page does not exist, or it belongs to another account.".into()),
+        409 | 422 => ("That did not work", err.detail.clone()),
+        429 => ("Too many attempts", "Please wait a moment and try again.".into()),
+        502..=504 => ("Twilio is unavailable", err.detail.clone()),
+        _ => ("Something went wrong", "An unexpected error happened. Please try again; if it persists, contact support with the time it happened.".into()),
+    }
+}
+
+/// The signed-in user behind the session cookie, or a redirect to the sign-in page.
+pub async fn signed_in(state: &AppState, req: &Request) -> Result<Ctx, Response> {
+    let next = req.original_uri().path_and_query().map(|p| p.as_str().to_owned()).unwrap_or_else(|| "/dashboard".into());
+    let to_login = |expired: bool| {
+        let mut url = format!("/dashboard/login?next={}", urlencode(&next));
+        if expired {
+            url.push_str("&flash=expired");
+        }
+        redirect(&url)
+    };
+    let Some(token) = session_token(req) else { return Err(to_login(false)) };
+    if token.is_empty() {
+        return Err(to_login(false));
+    }
+    let found = match state.store.find_session(&session::hash(&token), Utc::now()).await {
+        Ok(f) => f,
+        Err(e) => return Err(plain_error(state, ApiError::from(e))),
+    };
+    let Some((session, user)) = found else { return Err(to_login(true)) };
+    let role: Role = match user.role.parse() {
+        Ok(r) => r,
+        Err(e) => return Err(plain_error(state, ApiError::internal(format!("stored role: {e}")))),
+    };
+    let tenant = match state.store.tenant(TenantScope::new(user.tenant_id)).await {
+        Ok(t) => t,
+        Err(e) => return Err(plain_error(state, ApiError::from(e))),
+    };
+    Ok(Ctx { state: state.clone(), user, session, role, tenant })
+}
+
+/// The session cookie's value.
+pub fn session_token(req: &Request) -> Option<String> {
+    cookie(req, session::COOKIE)
+}
+
+/// A cookie's value, read from the header (the app has no cookie-jar middleware).
+pub fn cookie(req: &Request, wanted: &str) -> Option<String> {
+    req.headers()
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == wanted)
+        .map(|(_, value)| value.trim().to_owned())
+}
+
+pub fn plain_error(state: &AppState, err: ApiError) -> Response {
+    let (heading, message) = explain(&err);
+    render(state, err.status, "error.html", context! { title => heading, heading => heading, message => message, code => err.code, bare => true })
+}
+
+/// A urlencoded form body.
+pub struct Form(Vec<(String, String)>);
+
+impl Form {
+    pub fn parse(body: &[u8]) -> Self {
+        Self(serde_urlencoded::from_bytes::<Vec<(String, String)>>(body).unwrap_or_default())
+    }
+
+    pub fn get(&self, name: &str) -> String {
+        self.0.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).unwrap_or_default()
+    }
+
+    pub fn opt(&self, name: &str) -> Option<String> {
+        self.0.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())
+    }
+
+    pub fn all(&self, name: &str) -> Vec<String> {
+        self.0.iter().filter(|(k, _)| k == name).map(|(_, v)| v.clone()).collect()
+    }
+}
+
+/// Flash messages after a redirect: a fixed table, so a crafted link can
+/// only show one of our own sentences.
+pub fn flash(key: &str) -> Option<(&'static str, &'static str)> {
+    Some(match key {
+        "expired" => ("info", "Your session has expired. Please sign in again."),
+        "signed_out" => ("success", "You are signed out."),
+        "cc_created" => ("success", "Contact center created. Add its Twilio credentials next."),
+        "settings_saved" => ("success", "Settings saved. New join links use them right away."),
+        "credentials_saved" => ("success", "Twilio accepted the credentials; they are stored encrypted."),
+        "credentials_verified" => ("success", "Twilio accepted the stored credentials."),
+        "key_revoked" => ("success", "API key revoked. It stopped working immediately."),
+        "role_changed" => ("success", "Role changed."),
+        "user_removed" => ("success", "User removed. Their sessions ended."),
+        _ => return None,
+    })
+}
+
+pub fn flash_value(req: &Request) -> Value {
+    let key = query_param(req, "flash").unwrap_or_default();
+    match flash(&key) {
+        Some((kind, text)) => context! { kind => kind, text => text },
+        None => Value::from(()),
+    }
+}
+
+pub fn query_param(req: &Request, name: &str) -> Option<String> {
+    let q = req.uri().query()?;
+    serde_urlencoded::from_str::<Vec<(String, String)>>(q).ok()?.into_iter().find(|(k, _)| k == name).map(|(_, v)| v)
+}
+
+pub fn urlencode(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+/// Field errors by form field name (`branding.primary_colour` → `primary_colour`).
+pub fn field_errors(err: &ApiError) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    for e in &err.errors {
+        let name = e.field.rsplit('.').next().unwrap_or(&e.field).to_owned();
+        let mut chars = e.message.chars();
+        let message = chars.next().map(|c| c.to_uppercase().chain(chars).collect::<String>()).unwrap_or_default();
+        out.entry(name).or_insert(message);
+    }
+    out
+}
+
+/// A "next" URL after sign-in: only our own dashboard paths.
+pub fn safe_next(next: &str) -> String {
+    if next.starts_with("/dashboard") && !next.starts_with("//") && !next.contains('\\') && !next.starts_with("/dashboard/login") {
+        next.to_owned()
+    } else {
+        "/dashboard".to_owned()
+    }
+}

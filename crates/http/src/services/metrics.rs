@@ -1,0 +1,89 @@
+//! Escalation figures as the API and the dashboard both show them: the same
+//! three store queries (totals, a grouping, per bucket), the same buckets and
+//! the same rounding, so a page and an API call never disagree.
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use escalate_domain::metrics::{self, Bucket};
+use escalate_store::TenantScope;
+use escalate_store::repos::{FigureRow, Grouping, MetricsQuery};
+use uuid::Uuid;
+
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Figures {
+    pub escalations: i64,
+    pub customers_joined: i64,
+    /// Rounded to 3 decimals, as are the seconds below.
+    pub join_rate: f64,
+    pub ttj_median: Option<f64>,
+    pub ttj_p90: Option<f64>,
+    pub duration_median: Option<f64>,
+    pub duration_p90: Option<f64>,
+}
+
+fn round(v: Option<f64>) -> Option<f64> {
+    v.map(|x| (x * 1000.0).round() / 1000.0)
+}
+
+impl Figures {
+    pub fn from_row(row: Option<&FigureRow>) -> Self {
+        match row {
+            None => Self::default(),
+            Some(r) => Self {
+                escalations: r.escalations,
+                customers_joined: r.customers_joined,
+                join_rate: round(Some(metrics::join_rate(r.escalations, r.customers_joined))).unwrap_or(0.0),
+                ttj_median: round(r.time_to_join_p50),
+                ttj_p90: round(r.time_to_join_p90),
+                duration_median: round(r.call_duration_p50),
+                duration_p90: round(r.call_duration_p90),
+            },
+        }
+    }
+}
+
+pub struct Range {
+    pub from: DateTime<Utc>,
+    pub to: DateTime<Utc>,
+    pub bucket: Bucket,
+    pub buckets: Vec<(DateTime<Utc>, DateTime<Utc>)>,
+}
+
+impl Range {
+    /// Errors name the field at fault (`from` for the range itself).
+    pub fn new(from: DateTime<Utc>, to: DateTime<Utc>, bucket: Bucket, zone: Tz) -> ApiResult<Self> {
+        let buckets = metrics::buckets(from, to, bucket, zone).map_err(|e| ApiError::field("from", e.to_string()))?;
+        Ok(Self { from, to, bucket, buckets })
+    }
+}
+
+pub struct Computed {
+    pub totals: Figures,
+    /// `(key, figures)` of the grouping asked for: agent identity or contact center id.
+    pub grouped: Vec<(String, Figures)>,
+    /// Every bucket of the range, empty ones included.
+    pub series: Vec<(DateTime<Utc>, DateTime<Utc>, Figures)>,
+}
+
+pub async fn compute(state: &AppState, scope: TenantScope, cc: Option<Uuid>, range: &Range, by: Grouping) -> ApiResult<Computed> {
+    let q = MetricsQuery { contact_center_id: cc, from: range.from, to: range.to, buckets: &range.buckets };
+    let (total, grouped, buckets) = tokio::join!(
+        state.store.escalation_figures(scope, &q, Grouping::Total),
+        state.store.escalation_figures(scope, &q, by),
+        state.store.escalation_figures(scope, &q, Grouping::Bucket),
+    );
+    let (total, grouped, buckets) = (total?, grouped?, buckets?);
+    Ok(Computed {
+        totals: Figures::from_row(total.first()),
+        grouped: grouped.iter().map(|r| (r.key.clone(), Figures::from_row(Some(r)))).collect(),
+        series: range
+            .buckets
+            .iter()
+            .enumerate()
+            .map(|(i, (s, e))| (*s, *e, Figures::from_row(buckets.iter().find(|r| r.key == i.to_string()))))
+            .collect(),
+    })
+}
