@@ -190,3 +190,31 @@ async fn a_replica_killed_mid_load_loses_no_accepted_request() {
     let unique: HashSet<&&str> = open_rooms.iter().collect();
     assert_eq!(unique.len(), open_rooms.len());
 }
+
+#[tokio::test]
+async fn sigterm_finishes_in_flight_requests_then_exits() {
+    let app = spawn_app().await;
+    let r = app.ready_contact_center("Acme").await;
+    let mut replica = app.spawn_replica().await;
+    let key = app.api_key(&r.tenant, &["escalations"]).await;
+    // Twilio answers the chat message slowly, so the request is in flight when SIGTERM lands.
+    app.sim.set_fault(ApiOp::CreateMessage, twilio_sim::Fault { latency_ms: 1000, times: Some(1), ..Default::default() });
+    let request = app
+        .http
+        .post(replica.url(&format!("/v1/contact-centers/{}/escalations", r.cc)))
+        .bearer_auth(&key)
+        .json(&json!({ "task_sid": task_sid(), "conversation_sid": conversation_sid(), "agent_identity": "sam" }))
+        .send();
+    let terminate = async {
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        replica.terminate();
+    };
+    let (resp, ()) = tokio::join!(request, terminate);
+    let resp = resp.expect("the in-flight request is answered");
+    assert_eq!(resp.status(), 201, "{}", resp.text().await.unwrap_or_default());
+    let status = replica.wait_exit(std::time::Duration::from_secs(25)).await.expect("the process exits");
+    assert!(status.success(), "clean exit: {status:?}\n{}", replica.logs());
+    assert!(replica.logs().contains("shutting down"));
+    // Nothing answers any more on its port.
+    assert!(app.http.get(replica.url("/healthz")).send().await.is_err());
+}

@@ -81,6 +81,10 @@ impl Store {
     pub async fn migrate(&self) -> Result<(), StoreError> {
         use migration::MigratorTrait;
         if self.is_sqlite() {
+            // SQLite is the single-process embedded default: a lock in this
+            // process is enough (several apps in one process, as in tests).
+            static SQLITE_MIGRATIONS: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+            let _turn = SQLITE_MIGRATIONS.lock().await;
             migration::Migrator::up(&self.db, None).await?;
             return Ok(());
         }
