@@ -110,4 +110,17 @@ impl Store {
     pub(crate) fn db(&self) -> &DatabaseConnection {
         &self.db
     }
+
+    /// A transaction that will write after reading. SQLite cannot upgrade a
+    /// read lock to a write lock while another writer waits (it answers
+    /// "database is locked" at once, busy_timeout or not), so there the first
+    /// statement is a write that changes nothing: the write lock is taken up
+    /// front, and waiting for it honours busy_timeout.
+    pub(crate) async fn begin_write(&self) -> Result<sea_orm::DatabaseTransaction, StoreError> {
+        let txn = sea_orm::TransactionTrait::begin(&self.db).await?;
+        if self.is_sqlite() {
+            txn.execute_unprepared("UPDATE tenants SET name = name WHERE 0").await?;
+        }
+        Ok(txn)
+    }
 }

@@ -1,5 +1,5 @@
 use chrono::{DateTime, Utc};
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, Set, TransactionTrait};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, Set};
 use uuid::Uuid;
 
 use crate::entities::{contact_center, twilio_credential};
@@ -24,7 +24,7 @@ impl Store {
         new: NewCredentials,
         now: DateTime<Utc>,
     ) -> Result<TwilioCredentialRecord, StoreError> {
-        let txn = self.db().begin().await?;
+        let txn = self.begin_write().await?;
         // The contact center must be the caller's before anything is written.
         contact_center::Entity::find_by_id(contact_center_id)
             .filter(contact_center::Column::TenantId.eq(scope.tenant_id()))

@@ -2,7 +2,7 @@ use chrono::{DateTime, Utc};
 use escalate_domain::escalation::{RoomEvent, Status, Timeline};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use uuid::Uuid;
 
@@ -237,7 +237,7 @@ impl Store {
         ev: NewEvent,
         now: DateTime<Utc>,
     ) -> Result<EventOutcome, StoreError> {
-        let txn = self.db().begin().await?;
+        let txn = self.begin_write().await?;
         // Row lock (PostgreSQL) so two callbacks for one room merge instead of racing.
         let target = escalation::Entity::find()
             .filter(escalation::Column::TenantId.eq(scope.tenant_id()))

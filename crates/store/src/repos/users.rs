@@ -1,5 +1,5 @@
 use chrono::{DateTime, Utc};
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, Set, TransactionTrait};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, Set};
 use uuid::Uuid;
 
 use crate::entities::user;
@@ -45,7 +45,7 @@ impl Store {
 
     /// Changes a role, refusing to leave the tenant without an admin.
     pub async fn set_user_role(&self, scope: TenantScope, id: Uuid, role: &str) -> Result<UserRecord, StoreError> {
-        let txn = self.db().begin().await?;
+        let txn = self.begin_write().await?;
         let u = user::Entity::find_by_id(id)
             .filter(user::Column::TenantId.eq(scope.tenant_id()))
             .one(&txn)
@@ -70,7 +70,7 @@ impl Store {
 
     /// Removes a user (and, by cascade, their sessions), never the last admin.
     pub async fn delete_user(&self, scope: TenantScope, id: Uuid) -> Result<(), StoreError> {
-        let txn = self.db().begin().await?;
+        let txn = self.begin_write().await?;
         let u = user::Entity::find_by_id(id)
             .filter(user::Column::TenantId.eq(scope.tenant_id()))
             .one(&txn)
