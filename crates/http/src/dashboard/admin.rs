@@ -18,15 +18,6 @@ use crate::services::conflict_on;
 use crate::state::AppState;
 
 /// Signed in, CSRF checked (for POSTs), admin.
-async fn admin(state: &AppState, req: &Request, form: Option<&Form>) -> Result<Ctx, Response> {
-    let ctx = web::signed_in(state, req).await?;
-    if let Some(f) = form {
-        ctx.check_csrf(f)?;
-    }
-    ctx.require_admin()?;
-    Ok(ctx)
-}
-
 fn when(t: Option<DateTime<Utc>>) -> Option<String> {
     t.map(|t| t.format("%-d %b %Y, %H:%M").to_string())
 }
@@ -64,7 +55,7 @@ async fn keys_page(ctx: &Ctx, status: StatusCode, extra: Value) -> Response {
 
 #[handler]
 pub async fn list_keys(state: Data<&AppState>, req: &Request) -> Response {
-    let ctx = match admin(&state, req, None).await {
+    let ctx = match web::signed_in_admin(&state, req, None).await {
         Ok(c) => c,
         Err(r) => return r,
     };
@@ -74,7 +65,7 @@ pub async fn list_keys(state: Data<&AppState>, req: &Request) -> Response {
 #[handler]
 pub async fn create_key(state: Data<&AppState>, req: &Request, body: bytes::Bytes) -> Response {
     let form = Form::parse(&body);
-    let ctx = match admin(&state, req, Some(&form)).await {
+    let ctx = match web::signed_in_admin(&state, req, Some(&form)).await {
         Ok(c) => c,
         Err(r) => return r,
     };
@@ -110,7 +101,7 @@ pub async fn create_key(state: Data<&AppState>, req: &Request, body: bytes::Byte
 #[handler]
 pub async fn revoke_key(state: Data<&AppState>, req: &Request, Path(id): Path<String>, body: bytes::Bytes) -> Response {
     let form = Form::parse(&body);
-    let ctx = match admin(&state, req, Some(&form)).await {
+    let ctx = match web::signed_in_admin(&state, req, Some(&form)).await {
         Ok(c) => c,
         Err(r) => return r,
     };
@@ -146,7 +137,7 @@ async fn users_page(ctx: &Ctx, status: StatusCode, extra: Value) -> Response {
 
 #[handler]
 pub async fn list_users(state: Data<&AppState>, req: &Request) -> Response {
-    let ctx = match admin(&state, req, None).await {
+    let ctx = match web::signed_in_admin(&state, req, None).await {
         Ok(c) => c,
         Err(r) => return r,
     };
@@ -160,7 +151,7 @@ fn parse_role(s: &str) -> Option<Role> {
 #[handler]
 pub async fn invite(state: Data<&AppState>, req: &Request, body: bytes::Bytes) -> Response {
     let form = Form::parse(&body);
-    let ctx = match admin(&state, req, Some(&form)).await {
+    let ctx = match web::signed_in_admin(&state, req, Some(&form)).await {
         Ok(c) => c,
         Err(r) => return r,
     };
@@ -216,7 +207,7 @@ async fn last_admin_or_error(ctx: &Ctx, err: escalate_store::StoreError) -> Resp
 #[handler]
 pub async fn set_role(state: Data<&AppState>, req: &Request, Path(id): Path<String>, body: bytes::Bytes) -> Response {
     let form = Form::parse(&body);
-    let ctx = match admin(&state, req, Some(&form)).await {
+    let ctx = match web::signed_in_admin(&state, req, Some(&form)).await {
         Ok(c) => c,
         Err(r) => return r,
     };
@@ -233,7 +224,7 @@ pub async fn set_role(state: Data<&AppState>, req: &Request, Path(id): Path<Stri
 #[handler]
 pub async fn remove_user(state: Data<&AppState>, req: &Request, Path(id): Path<String>, body: bytes::Bytes) -> Response {
     let form = Form::parse(&body);
-    let ctx = match admin(&state, req, Some(&form)).await {
+    let ctx = match web::signed_in_admin(&state, req, Some(&form)).await {
         Ok(c) => c,
         Err(r) => return r,
     };

@@ -61,14 +61,11 @@ fn cc_value(cc: &ContactCenterRecord) -> Value {
 
 #[handler]
 pub async fn create(state: Data<&AppState>, req: &Request, body: bytes::Bytes) -> Response {
-    let ctx = signed_in!(state, req);
     let form = Form::parse(&body);
-    if let Err(r) = ctx.check_csrf(&form) {
-        return r;
-    }
-    if let Err(r) = ctx.require_admin() {
-        return r;
-    }
+    let ctx = match web::signed_in_admin(&state, req, Some(&form)).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
     let name = form.get("name").trim().to_owned();
     let slug = slugify(&name);
     let settings = ContactCenterSettings::default_for(&name);
@@ -117,10 +114,10 @@ fn validate(name: &str, slug: &str, settings: &ContactCenterSettings) -> Result<
 
 #[handler]
 pub async fn new_form(state: Data<&AppState>, req: &Request) -> Response {
-    let ctx = signed_in!(state, req);
-    if let Err(r) = ctx.require_admin() {
-        return r;
-    }
+    let ctx = match web::signed_in_admin(&state, req, None).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
     ctx.render(StatusCode::OK, "new_center.html", "new", "New contact center", context! { name => "" })
 }
 
@@ -303,10 +300,10 @@ fn preview_query(values: &BTreeMap<&'static str, String>) -> String {
 
 #[handler]
 pub async fn settings_form(state: Data<&AppState>, req: &Request, Path(id): Path<String>) -> Response {
-    let ctx = signed_in!(state, req);
-    if let Err(r) = ctx.require_admin() {
-        return r;
-    }
+    let ctx = match web::signed_in_admin(&state, req, None).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
     let cc = match center(&ctx, &id).await {
         Ok(c) => c,
         Err(r) => return r,
@@ -317,14 +314,11 @@ pub async fn settings_form(state: Data<&AppState>, req: &Request, Path(id): Path
 
 #[handler]
 pub async fn save_settings(state: Data<&AppState>, req: &Request, Path(id): Path<String>, body: bytes::Bytes) -> Response {
-    let ctx = signed_in!(state, req);
     let form = Form::parse(&body);
-    if let Err(r) = ctx.check_csrf(&form) {
-        return r;
-    }
-    if let Err(r) = ctx.require_admin() {
-        return r;
-    }
+    let ctx = match web::signed_in_admin(&state, req, Some(&form)).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
     let cc = match center(&ctx, &id).await {
         Ok(c) => c,
         Err(r) => return r,
@@ -411,10 +405,10 @@ pub async fn save_settings(state: Data<&AppState>, req: &Request, Path(id): Path
 /// current values), framed by the settings page.
 #[handler]
 pub async fn preview(state: Data<&AppState>, req: &Request, Path(id): Path<String>) -> Response {
-    let ctx = signed_in!(state, req);
-    if let Err(r) = ctx.require_admin() {
-        return r;
-    }
+    let ctx = match web::signed_in_admin(&state, req, None).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
     let cc = match center(&ctx, &id).await {
         Ok(c) => c,
         Err(r) => return r,
@@ -513,10 +507,10 @@ async fn credentials_page(ctx: &Ctx, status: StatusCode, cc: &ContactCenterRecor
 
 #[handler]
 pub async fn credentials_form(state: Data<&AppState>, req: &Request, Path(id): Path<String>) -> Response {
-    let ctx = signed_in!(state, req);
-    if let Err(r) = ctx.require_admin() {
-        return r;
-    }
+    let ctx = match web::signed_in_admin(&state, req, None).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
     let cc = match center(&ctx, &id).await {
         Ok(c) => c,
         Err(r) => return r,
@@ -550,14 +544,11 @@ fn credential_errors(err: &ApiError) -> (BTreeMap<String, String>, String) {
 
 #[handler]
 pub async fn save_credentials(state: Data<&AppState>, req: &Request, Path(id): Path<String>, body: bytes::Bytes) -> Response {
-    let ctx = signed_in!(state, req);
     let form = Form::parse(&body);
-    if let Err(r) = ctx.check_csrf(&form) {
-        return r;
-    }
-    if let Err(r) = ctx.require_admin() {
-        return r;
-    }
+    let ctx = match web::signed_in_admin(&state, req, Some(&form)).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
     let cc = match center(&ctx, &id).await {
         Ok(c) => c,
         Err(r) => return r,
@@ -582,14 +573,11 @@ pub async fn save_credentials(state: Data<&AppState>, req: &Request, Path(id): P
 
 #[handler]
 pub async fn verify_credentials(state: Data<&AppState>, req: &Request, Path(id): Path<String>, body: bytes::Bytes) -> Response {
-    let ctx = signed_in!(state, req);
     let form = Form::parse(&body);
-    if let Err(r) = ctx.check_csrf(&form) {
-        return r;
-    }
-    if let Err(r) = ctx.require_admin() {
-        return r;
-    }
+    let ctx = match web::signed_in_admin(&state, req, Some(&form)).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
     let cc = match center(&ctx, &id).await {
         Ok(c) => c,
         Err(r) => return r,

@@ -239,6 +239,16 @@ pub async fn signed_in(state: &AppState, req: &Request) -> Result<Ctx, Response>
     Ok(Ctx { state: state.clone(), user, session, role, tenant })
 }
 
+/// An admin's request; with a form, its CSRF token is checked first.
+pub async fn signed_in_admin(state: &AppState, req: &Request, form: Option<&Form>) -> Result<Ctx, Response> {
+    let ctx = signed_in(state, req).await?;
+    if let Some(f) = form {
+        ctx.check_csrf(f)?;
+    }
+    ctx.require_admin()?;
+    Ok(ctx)
+}
+
 /// The session cookie's value.
 pub fn session_token(req: &Request) -> Option<String> {
     cookie(req, session::COOKIE)
