@@ -2,15 +2,18 @@
 //! every replica), else in process. Used for answers that are safe to reuse
 //! until they expire, such as a validated Flex token.
 
-use std::collections::HashMap;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use redis::aio::ConnectionManager;
 
+use crate::expiring::Expiring;
+
+/// Entries of the in-process cache; past it, expired entries are dropped first.
+const MEMORY_ENTRIES: usize = 50_000;
+
 pub enum Cache {
     Redis { conn: ConnectionManager, prefix: String },
-    Memory(Mutex<HashMap<String, (String, Instant)>>),
+    Memory(Expiring<String, String>),
 }
 
 impl Cache {
@@ -19,7 +22,7 @@ impl Cache {
     }
 
     pub fn memory() -> Self {
-        Cache::Memory(Mutex::new(HashMap::new()))
+        Cache::Memory(Expiring::new(MEMORY_ENTRIES))
     }
 
     /// A miss when absent, expired, or Redis is unreachable (the caller then
@@ -36,10 +39,7 @@ impl Cache {
                     }
                 }
             }
-            Cache::Memory(map) => {
-                let map = map.lock().unwrap_or_else(|e| e.into_inner());
-                map.get(key).filter(|(_, exp)| *exp > Instant::now()).map(|(v, _)| v.clone())
-            }
+            Cache::Memory(map) => map.get(&key.to_owned()),
         }
     }
 
@@ -61,14 +61,7 @@ impl Cache {
                     tracing::warn!(error = %err, "redis cache write failed");
                 }
             }
-            Cache::Memory(map) => {
-                let mut map = map.lock().unwrap_or_else(|e| e.into_inner());
-                let now = Instant::now();
-                if map.len() > 50_000 {
-                    map.retain(|_, (_, exp)| *exp > now);
-                }
-                map.insert(key.to_owned(), (value.to_owned(), now + ttl));
-            }
+            Cache::Memory(map) => map.put(key.to_owned(), value.to_owned(), ttl),
         }
     }
 }

@@ -9,6 +9,7 @@ pub mod dashboard;
 pub mod cors;
 pub mod error;
 pub mod events;
+pub mod expiring;
 pub mod message_template;
 pub mod observability;
 pub mod rate_limit;

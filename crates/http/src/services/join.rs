@@ -14,9 +14,7 @@
 //! Other replicas see a completion within [`CODE_TTL`]; the room itself is
 //! already completed at Twilio, so a token minted in that gap cannot join it.
 
-use std::collections::HashMap;
-use std::hash::Hash;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
@@ -30,6 +28,7 @@ use super::credentials;
 use super::tokens::{self, IssuedToken};
 use crate::error::{ApiError, ApiResult};
 use crate::events::{Event, broadcast};
+use crate::expiring::Expiring;
 use crate::state::AppState;
 
 pub enum Lookup {
@@ -43,7 +42,8 @@ pub const CODE_TTL: Duration = Duration::from_secs(5);
 const CONTEXT_TTL: Duration = Duration::from_secs(30);
 
 pub async fn lookup(state: &AppState, raw_code: &str, client_ip: &str) -> ApiResult<Lookup> {
-    if let Some(wait) = state.join_cache.blocked.get_remaining(&client_ip.to_owned()) {
+    let block = state.join_cache.blocked.get(&client_ip.to_owned());
+    if let Some(wait) = block.map(|until| until.saturating_duration_since(Instant::now())) {
         state.metrics.rate_limited("room_code");
         return Err(ApiError::rate_limited(wait.as_secs_f64().ceil() as u64));
     }
@@ -129,12 +129,20 @@ async fn context(state: &AppState, scope: TenantScope, cc_id: Uuid) -> ApiResult
 }
 
 /// This replica's memory of the join path (see the module docs).
-#[derive(Default)]
 pub struct JoinCache {
     codes: Expiring<String, Arc<EscalationRecord>>,
     contexts: Expiring<Uuid, Arc<JoinContext>>,
     /// Client addresses over the guessing limit, until their window ends.
     blocked: Expiring<String, Instant>,
+}
+
+/// Entries per map: bounds memory under a flood of distinct codes or addresses.
+const MAX_ENTRIES: usize = 100_000;
+
+impl Default for JoinCache {
+    fn default() -> Self {
+        Self { codes: Expiring::new(MAX_ENTRIES), contexts: Expiring::new(MAX_ENTRIES), blocked: Expiring::new(MAX_ENTRIES) }
+    }
 }
 
 impl JoinCache {
@@ -151,46 +159,3 @@ impl JoinCache {
     }
 }
 
-/// A map whose entries vanish after their own time to live; bounded, so a
-/// flood of distinct keys cannot grow it without end.
-struct Expiring<K, V> {
-    entries: Mutex<HashMap<K, (V, Instant)>>,
-}
-
-impl<K, V> Default for Expiring<K, V> {
-    fn default() -> Self {
-        Self { entries: Mutex::new(HashMap::new()) }
-    }
-}
-
-const MAX_ENTRIES: usize = 100_000;
-
-impl<K: Eq + Hash, V: Clone> Expiring<K, V> {
-    fn get(&self, key: &K) -> Option<V> {
-        let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
-        entries.get(key).filter(|(_, until)| *until > Instant::now()).map(|(v, _)| v.clone())
-    }
-
-    fn put(&self, key: K, value: V, ttl: Duration) {
-        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
-        let now = Instant::now();
-        if entries.len() >= MAX_ENTRIES {
-            entries.retain(|_, (_, until)| *until > now);
-            if entries.len() >= MAX_ENTRIES {
-                entries.clear();
-            }
-        }
-        entries.insert(key, (value, now + ttl));
-    }
-
-    fn remove(&self, key: &K) {
-        self.entries.lock().unwrap_or_else(|e| e.into_inner()).remove(key);
-    }
-}
-
-impl Expiring<String, Instant> {
-    /// Time left until a blocked key is free again.
-    fn get_remaining(&self, key: &String) -> Option<Duration> {
-        self.get(key).map(|until| until.saturating_duration_since(Instant::now()))
-    }
-}
