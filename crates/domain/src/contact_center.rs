@@ -41,6 +41,9 @@ pub struct ContactCenterSettings {
     pub code_ttl_seconds: i64,
     pub token_ttl_seconds: i64,
     pub room: RoomSettings,
+    /// The IANA zone whose days and hours the contact center reports in
+    /// (a day in its metrics is a local day there).
+    pub time_zone: String,
 }
 
 impl Branding {
@@ -76,6 +79,7 @@ impl ContactCenterSettings {
             code_ttl_seconds: 3600,
             token_ttl_seconds: 3600,
             room: RoomSettings::default(),
+            time_zone: "UTC".into(),
         }
     }
 
@@ -137,6 +141,11 @@ impl ContactCenterSettings {
             r.max_participants.is_none_or(|n| MAX_PARTICIPANTS.contains(&n)),
             "room.max_participants",
             "must be between 2 and 50",
+        )
+        .check(
+            self.time_zone.parse::<chrono_tz::Tz>().is_ok(),
+            "time_zone",
+            "must be an IANA time zone such as Europe/Paris or America/New_York",
         );
         v.finish()
     }
@@ -170,6 +179,7 @@ mod tests {
         s.code_ttl_seconds = 5;
         s.room.empty_room_timeout_minutes = 0;
         s.room.max_participants = Some(100);
+        s.time_zone = "Mars/Olympus_Mons".into();
         let fields: Vec<String> = s.validate().unwrap_err().into_iter().map(|e| e.field).collect();
         assert_eq!(
             fields,
@@ -180,7 +190,8 @@ mod tests {
                 "message_template",
                 "code_ttl_seconds",
                 "room.empty_room_timeout_minutes",
-                "room.max_participants"
+                "room.max_participants",
+                "time_zone"
             ]
         );
     }

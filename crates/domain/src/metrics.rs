@@ -64,7 +64,8 @@ pub fn buckets(from: DateTime<Utc>, to: DateTime<Utc>, bucket: Bucket, tz: Tz) -
     Ok(out)
 }
 
-fn local_midnight(date: NaiveDate, tz: Tz) -> DateTime<Utc> {
+/// The instant `date` starts in `tz`.
+pub fn local_midnight(date: NaiveDate, tz: Tz) -> DateTime<Utc> {
     let naive = date.and_hms_opt(0, 0, 0).expect("midnight exists");
     match tz.from_local_datetime(&naive) {
         LocalResult::Single(t) | LocalResult::Ambiguous(t, _) => t.with_timezone(&Utc),

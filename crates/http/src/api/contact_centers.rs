@@ -1,7 +1,6 @@
 use chrono::{DateTime, Utc};
 use escalate_domain::access::Permission;
 use escalate_domain::contact_center::ContactCenterSettings;
-use escalate_domain::validation::is_slug;
 use escalate_store::ContactCenterRecord;
 use escalate_store::repos::ContactCenterInput;
 use poem::web::Data;
@@ -13,8 +12,8 @@ use uuid::Uuid;
 
 use super::Tag;
 use crate::auth::TenantAuth;
-use crate::error::{ApiError, ApiResult};
-use crate::message_template;
+use crate::error::ApiResult;
+use crate::services::contact_centers::validate;
 use crate::services::{conflict_on, slugify};
 use crate::state::AppState;
 
@@ -87,6 +86,9 @@ struct ContactCenterView {
     /// Lifetime of the Twilio access tokens handed out.
     token_ttl_seconds: i64,
     room: RoomSettings,
+    /// IANA time zone the contact center reports in: its metrics' days and
+    /// hours are local ones unless a request names another `tz`.
+    time_zone: String,
     /// Where Twilio must send room status callbacks for this contact center.
     status_callback_url: String,
     created_at: DateTime<Utc>,
@@ -124,6 +126,8 @@ struct SettingsPatch {
     code_ttl_seconds: Option<i64>,
     token_ttl_seconds: Option<i64>,
     room: Option<RoomPatch>,
+    /// IANA time zone for the contact center's metrics, e.g. `Europe/Paris`.
+    time_zone: Option<String>,
 }
 
 #[derive(Object)]
@@ -179,6 +183,7 @@ fn apply(s: &mut ContactCenterSettings, p: &SettingsPatch) {
     if let Some(v) = p.token_ttl_seconds {
         s.token_ttl_seconds = v;
     }
+    set(&mut s.time_zone, &p.time_zone);
     if let Some(r) = &p.room {
         if let Some(t) = r.room_type {
             s.room.room_type = t.as_str().to_owned();
@@ -201,20 +206,6 @@ fn set(target: &mut String, value: &Option<String>) {
     if let Some(v) = value {
         *target = v.trim().to_owned();
     }
-}
-
-fn validate(name: &str, slug: &str, settings: &ContactCenterSettings) -> ApiResult<()> {
-    let mut errors = settings.validate().err().unwrap_or_default();
-    if name.is_empty() || name.chars().count() > 100 {
-        errors.insert(0, escalate_domain::validation::FieldError::new("name", "must be 1-100 characters"));
-    }
-    if !is_slug(slug) {
-        errors.insert(0, escalate_domain::validation::FieldError::new("slug", "must be 2-48 lowercase letters, digits and single hyphens"));
-    }
-    if !errors.is_empty() {
-        return Err(ApiError::validation(errors));
-    }
-    message_template::validate(&settings.message_template)
 }
 
 fn view(state: &AppState, r: ContactCenterRecord) -> ContactCenterView {
@@ -242,6 +233,7 @@ fn view(state: &AppState, r: ContactCenterRecord) -> ContactCenterView {
             unused_room_timeout_minutes: s.room.unused_room_timeout_minutes,
             max_participants: s.room.max_participants,
         },
+        time_zone: s.time_zone,
         created_at: r.created_at,
         updated_at: r.updated_at,
     }

@@ -133,7 +133,7 @@ impl MetricsApi {
     ///
     /// `from`/`to` default to the last 30 days; `bucket` is `day` (default)
     /// or `hour` (ranges up to 31 days); `tz` is an IANA zone for bucket
-    /// boundaries (default UTC).
+    /// boundaries (default: the contact center's `time_zone`).
     #[oai(path = "/v1/contact-centers/:cc/metrics", method = "get", operation_id = "getContactCenterMetrics")]
     async fn contact_center(
         &self,
@@ -146,8 +146,8 @@ impl MetricsApi {
         tz: Query<Option<String>>,
     ) -> ApiResult<Json<ContactCenterMetrics>> {
         let scope = auth.principal().require(Permission::ViewMetrics)?;
-        state.store.contact_center(scope, cc.0).await?;
-        let (range, bucket, tz) = range(from.0, to.0, bucket.0, tz.0)?;
+        let center = state.store.contact_center(scope, cc.0).await?;
+        let (range, bucket, tz) = range(from.0, to.0, bucket.0, tz.0.or(Some(center.time_zone)))?;
         let computed = metrics_service::compute(&state, scope, Some(cc.0), &range, Grouping::Agent).await?;
         Ok(Json(ContactCenterMetrics {
             contact_center_id: cc.0,
@@ -162,6 +162,9 @@ impl MetricsApi {
     }
 
     /// The tenant's roll-up across contact centers.
+    ///
+    /// The same parameters as a contact center's metrics; `tz` defaults to
+    /// UTC, since the contact centers may report in different zones.
     #[oai(path = "/v1/metrics", method = "get", operation_id = "getTenantMetrics")]
     async fn tenant(
         &self,

@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 use chrono::{Duration, NaiveDate, Utc};
 use escalate_domain::Secret;
 use escalate_domain::contact_center::ContactCenterSettings;
-use escalate_domain::metrics::Bucket;
-use escalate_domain::validation::FieldError;
+use chrono_tz::Tz;
+use escalate_domain::metrics::{self, Bucket};
 use escalate_store::ContactCenterRecord;
 use escalate_store::repos::{ContactCenterInput, EscalationFilter, Grouping};
 use minijinja::{Value, context};
@@ -20,9 +20,9 @@ use super::figures::{self, Range};
 use super::overview::plugin_config;
 use super::web::{self, Ctx, Form};
 use crate::error::ApiError;
-use crate::message_template;
 use crate::pages::{JoinBrand, JoinPageView, JoinState};
 use crate::services::credentials::{self, CredentialsInput};
+use crate::services::contact_centers::validate;
 use crate::services::{conflict_on, slugify};
 use crate::state::AppState;
 
@@ -97,21 +97,6 @@ pub async fn create(state: Data<&AppState>, req: &Request, body: bytes::Bytes) -
     )
 }
 
-/// The same checks as the API's create and update.
-fn validate(name: &str, slug: &str, settings: &ContactCenterSettings) -> Result<(), ApiError> {
-    let mut errors = settings.validate().err().unwrap_or_default();
-    if name.is_empty() || name.chars().count() > 100 {
-        errors.insert(0, FieldError::new("name", "must be 1-100 characters"));
-    }
-    if !escalate_domain::validation::is_slug(slug) {
-        errors.insert(0, FieldError::new("slug", "must be 2-48 lowercase letters, digits and single hyphens"));
-    }
-    if !errors.is_empty() {
-        return Err(ApiError::validation(errors));
-    }
-    message_template::validate(&settings.message_template)
-}
-
 #[handler]
 pub async fn new_form(state: Data<&AppState>, req: &Request) -> Response {
     let ctx = match web::signed_in_admin(&state, req, None).await {
@@ -123,6 +108,9 @@ pub async fn new_form(state: Data<&AppState>, req: &Request) -> Response {
 
 // ---- detail (metrics) --------------------------------------------------------
 
+/// Recent escalations shown per page.
+const RECENT_PAGE: u64 = 20;
+
 #[handler]
 pub async fn detail(state: Data<&AppState>, req: &Request, Path(id): Path<String>) -> Response {
     let ctx = signed_in!(state, req);
@@ -131,8 +119,18 @@ pub async fn detail(state: Data<&AppState>, req: &Request, Path(id): Path<String
         Err(r) => return r,
     };
     let scope = ctx.scope();
-    let today = Utc::now().date_naive();
     let mut range_error = None;
+    // The contact center's own zone unless the picker chose another.
+    let mut zone_name = web::query_param(req, "tz").filter(|v| !v.is_empty()).unwrap_or_else(|| cc.time_zone.clone());
+    let zone = match metrics::parse_zone(&zone_name) {
+        Ok(z) => z,
+        Err(e) => {
+            range_error = Some(capitalise(&e.to_string()));
+            zone_name = cc.time_zone.clone();
+            metrics::parse_zone(&zone_name).unwrap_or(Tz::UTC)
+        }
+    };
+    let today = Utc::now().with_timezone(&zone).date_naive();
     let parse_date = |name: &str, default: NaiveDate, err: &mut Option<String>| match web::query_param(req, name).filter(|v| !v.is_empty()) {
         None => default,
         Some(v) => NaiveDate::parse_from_str(&v, "%Y-%m-%d").unwrap_or_else(|_| {
@@ -146,51 +144,80 @@ pub async fn detail(state: Data<&AppState>, req: &Request, Path(id): Path<String
         Some("hour") => Bucket::Hour,
         _ => Bucket::Day,
     };
-    let start = |d: NaiveDate| d.and_hms_opt(0, 0, 0).map(|t| t.and_utc()).unwrap_or_else(Utc::now);
-    let range = match Range::new(start(from_date), start(to_date + Duration::days(1)), bucket, chrono_tz::Tz::UTC) {
+    let start = |d: NaiveDate| metrics::local_midnight(d, zone);
+    let range = match Range::new(start(from_date), start(to_date + Duration::days(1)), bucket, zone) {
         Ok(r) => r,
         Err(e) => {
             range_error = Some(e.errors.first().map(|f| capitalise(&f.message)).unwrap_or(e.detail.clone()));
             from_date = today - Duration::days(13);
             to_date = today;
-            tri!(ctx, Range::new(start(from_date), start(today + Duration::days(1)), bucket, chrono_tz::Tz::UTC))
+            tri!(ctx, Range::new(start(from_date), start(today + Duration::days(1)), bucket, zone))
         }
     };
     let computed = tri!(ctx, figures::compute(&state, scope, Some(cc.id), &range, Grouping::Agent).await);
-    let recent = tri!(
+    // Recent escalations, newest first, a page at a time: `before` is the
+    // last id of the previous page (ids are time-ordered).
+    let before = web::query_param(req, "before").and_then(|v| Uuid::parse_str(&v).ok());
+    let mut recent = tri!(
         ctx,
         state
             .store
-            .list_escalations(scope, cc.id, &EscalationFilter { from: Some(range.from), to: Some(range.to), limit: 20, ..Default::default() })
+            .list_escalations(
+                scope,
+                cc.id,
+                &EscalationFilter { from: Some(range.from), to: Some(range.to), before, limit: RECENT_PAGE + 1, ..Default::default() }
+            )
             .await
     );
-    let mut escalations = Vec::new();
-    for e in recent {
-        let events = tri!(ctx, state.store.escalation_events(scope, e.id).await);
-        let time_to_join = e.customer_joined_at.map(|t| (t - e.created_at).num_milliseconds() as f64 / 1000.0);
-        escalations.push(context! {
-            id => e.id.to_string(),
-            created_at => e.created_at.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
-            agent => e.agent_name.clone().unwrap_or(e.agent_identity.clone()),
-            status => e.status.clone(),
-            joined => e.customer_joined_at.is_some(),
-            time_to_join => figures::duration(time_to_join),
-            duration => figures::duration(e.duration_seconds.map(|d| d as f64)),
-            failure => e.failure_reason.clone(),
-            events => events.iter().map(|ev| context! {
-                at => ev.occurred_at.format("%H:%M:%S").to_string(),
-                offset => format_offset((ev.occurred_at - e.created_at).num_seconds()),
-                event => ev.event.clone(),
-                who => ev.participant_identity.clone(),
-            }).collect::<Vec<_>>(),
-        });
-    }
+    let has_older = recent.len() as u64 > RECENT_PAGE;
+    recent.truncate(RECENT_PAGE as usize);
+    let ids: Vec<Uuid> = recent.iter().map(|e| e.id).collect();
+    let events = tri!(ctx, state.store.events_of_escalations(scope, &ids).await);
+    let local = |t: chrono::DateTime<Utc>, fmt: &str| t.with_timezone(&zone).format(fmt).to_string();
+    let escalations: Vec<Value> = recent
+        .iter()
+        .map(|e| {
+            let time_to_join = e.customer_joined_at.map(|t| (t - e.created_at).num_milliseconds() as f64 / 1000.0);
+            context! {
+                id => e.id.to_string(),
+                created_at => local(e.created_at, "%Y-%m-%d %H:%M:%S %Z"),
+                agent => e.agent_name.clone().unwrap_or(e.agent_identity.clone()),
+                status => e.status.clone(),
+                joined => e.customer_joined_at.is_some(),
+                time_to_join => figures::duration(time_to_join),
+                duration => figures::duration(e.duration_seconds.map(|d| d as f64)),
+                failure => e.failure_reason.clone(),
+                events => events.iter().filter(|ev| ev.escalation_id == Some(e.id)).map(|ev| context! {
+                    at => local(ev.occurred_at, "%H:%M:%S"),
+                    offset => format_offset((ev.occurred_at - e.created_at).num_seconds()),
+                    event => ev.event.clone(),
+                    who => ev.participant_identity.clone(),
+                }).collect::<Vec<_>>(),
+            }
+        })
+        .collect();
+    let page_query = |before: Option<Uuid>| {
+        let mut q = format!(
+            "from={from_date}&to={to_date}&bucket={}&tz={}",
+            if bucket == Bucket::Hour { "hour" } else { "day" },
+            web::urlencode(&zone_name)
+        );
+        if let Some(b) = before {
+            q.push_str(&format!("&before={b}"));
+        }
+        format!("/dashboard/contact-centers/{}?{q}#recent-title", cc.id)
+    };
+    let pages = context! {
+        older => if has_older { ids.last().map(|last| page_query(Some(*last))) } else { None },
+        newest => before.map(|_| page_query(None)),
+    };
     let agents: Vec<Value> = computed.grouped.iter().map(|(agent, f)| context! { agent => agent.clone(), f => f.value() }).collect();
     let api_query = format!(
-        "from={}&to={}&bucket={}",
+        "from={}&to={}&bucket={}&tz={}",
         web::urlencode(&range.from.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
         web::urlencode(&range.to.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
-        if bucket == Bucket::Hour { "hour" } else { "day" }
+        if bucket == Bucket::Hour { "hour" } else { "day" },
+        web::urlencode(&zone_name)
     );
     let title = format!("{}: escalations per {}", cc.name, if bucket == Bucket::Hour { "hour" } else { "day" });
     ctx.render(
@@ -209,9 +236,12 @@ pub async fn detail(state: Data<&AppState>, req: &Request, Path(id): Path<String
             range_error => range_error,
             totals => computed.totals.value(),
             agents => agents,
-            chart => figures::chart(&computed.series, bucket, &title, false),
-            rows => figures::series_rows(&computed.series, bucket),
+            chart => figures::chart(&computed.series, bucket, zone, &title, false),
+            rows => figures::series_rows(&computed.series, bucket, zone),
             escalations => escalations,
+            pages => pages,
+            tz => zone_name,
+            zones => figures::zone_names(),
             csv_url => format!("/v1/contact-centers/{}/escalations.csv?{}", cc.id, api_query.split("&bucket").next().unwrap_or("")),
             api_url => format!("/v1/contact-centers/{}/metrics?{}", cc.id, api_query),
             plugin_config => plugin_config(&state, cc.id),
@@ -252,6 +282,7 @@ fn settings_values(name: &str, s: &ContactCenterSettings) -> BTreeMap<&'static s
         ("empty_room_timeout_minutes", s.room.empty_room_timeout_minutes.to_string()),
         ("unused_room_timeout_minutes", s.room.unused_room_timeout_minutes.to_string()),
         ("max_participants", s.room.max_participants.map(|n| n.to_string()).unwrap_or_default()),
+        ("time_zone", s.time_zone.clone()),
     ])
 }
 
@@ -285,6 +316,7 @@ fn settings_page(ctx: &Ctx, status: StatusCode, cc: &ContactCenterRecord, values
             preview_url => format!("/dashboard/contact-centers/{}/preview?{}", cc.id, preview_query),
             status_callback_url => format!("{}/v1/webhooks/twilio/rooms/{}", ctx.state.config.public_base_url, cc.id),
             room_types => escalate_domain::contact_center::ROOM_TYPES.to_vec(),
+            zones => figures::zone_names(),
             flash => flash,
         },
     )
@@ -345,6 +377,7 @@ pub async fn save_settings(state: Data<&AppState>, req: &Request, Path(id): Path
     }
     s.message_template = values["message_template"].clone();
     s.room.room_type = values["room_type"].trim().to_owned();
+    s.time_zone = values["time_zone"].trim().to_owned();
     let mut int = |key: &'static str| -> Option<i64> {
         match values[key].trim().parse::<i64>() {
             Ok(n) => Some(n),

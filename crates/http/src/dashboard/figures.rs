@@ -2,7 +2,10 @@
 //! rounding as the metrics API (`api/metrics.rs`), so the numbers match, plus
 //! the server-rendered SVG bar chart.
 
+use std::sync::LazyLock;
+
 use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
 use escalate_domain::metrics::Bucket;
 use minijinja::{Value, context};
 
@@ -49,17 +52,29 @@ fn esc(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 
-fn label(start: DateTime<Utc>, bucket: Bucket) -> String {
+fn label(start: DateTime<Utc>, bucket: Bucket, zone: Tz) -> String {
+    let local = start.with_timezone(&zone);
     match bucket {
-        Bucket::Day => start.format("%b %-d").to_string(),
-        Bucket::Hour => start.format("%b %-d %H:00").to_string(),
+        Bucket::Day => local.format("%b %-d").to_string(),
+        Bucket::Hour => local.format("%b %-d %H:00").to_string(),
     }
+}
+
+/// Every IANA zone name, `UTC` first, for the time-zone pickers (built once).
+pub fn zone_names() -> Value {
+    static NAMES: LazyLock<Value> = LazyLock::new(|| {
+        let mut names: Vec<&'static str> = chrono_tz::TZ_VARIANTS.iter().map(|z| z.name()).filter(|n| *n != "UTC").collect();
+        names.sort_unstable();
+        names.insert(0, "UTC");
+        Value::from(names)
+    });
+    NAMES.clone()
 }
 
 /// An accessible bar chart (escalations and customers joined per bucket) as
 /// inline SVG; colours come from the stylesheet. `compact` draws a small
 /// sparkline-style chart without axis labels.
-pub fn chart(series: &[(DateTime<Utc>, DateTime<Utc>, Figures)], bucket: Bucket, title: &str, compact: bool) -> Value {
+pub fn chart(series: &[(DateTime<Utc>, DateTime<Utc>, Figures)], bucket: Bucket, zone: Tz, title: &str, compact: bool) -> Value {
     let (w, h) = if compact { (320.0, 72.0) } else { (720.0, 240.0) };
     let (left, right, top, bottom) = if compact { (2.0, 2.0, 4.0, 2.0) } else { (36.0, 8.0, 12.0, 28.0) };
     let plot_w = w - left - right;
@@ -107,7 +122,7 @@ pub fn chart(series: &[(DateTime<Utc>, DateTime<Utc>, Figures)], bucket: Bucket,
         let x = left + slot * i as f64 + (slot - bar_w) / 2.0;
         let bh = plot_h * f.escalations as f64 / top_value as f64;
         let jh = plot_h * f.customers_joined as f64 / top_value as f64;
-        let tip = format!("{}: {} escalations, {} joined", label(*start, bucket), f.escalations, f.customers_joined);
+        let tip = format!("{}: {} escalations, {} joined", label(*start, bucket, zone), f.escalations, f.customers_joined);
         svg.push_str(&format!(r#"<g class="chart__bucket"><title>{}</title>"#, esc(&tip)));
         svg.push_str(&format!(r#"<rect class="chart__slot" x="{:.1}" y="{top}" width="{slot:.1}" height="{plot_h}"/>"#, left + slot * i as f64));
         if f.escalations > 0 {
@@ -128,8 +143,8 @@ pub fn chart(series: &[(DateTime<Utc>, DateTime<Utc>, Figures)], bucket: Bucket,
                 left + slot * i as f64 + slot / 2.0,
                 h - 8.0,
                 esc(&match bucket {
-                    Bucket::Day => start.format("%b %-d").to_string(),
-                    Bucket::Hour => start.format("%-d %Hh").to_string(),
+                    Bucket::Day => start.with_timezone(&zone).format("%b %-d").to_string(),
+                    Bucket::Hour => start.with_timezone(&zone).format("%-d %Hh").to_string(),
                 })
             ));
         }
@@ -149,12 +164,12 @@ fn chart_id(title: &str) -> String {
 }
 
 /// Rows of the data-table fallback under a chart.
-pub fn series_rows(series: &[(DateTime<Utc>, DateTime<Utc>, Figures)], bucket: Bucket) -> Vec<Value> {
+pub fn series_rows(series: &[(DateTime<Utc>, DateTime<Utc>, Figures)], bucket: Bucket, zone: Tz) -> Vec<Value> {
     series
         .iter()
         .map(|(s, e, f)| {
             context! {
-                label => label(*s, bucket),
+                label => label(*s, bucket, zone),
                 start => s.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
                 end => e.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
                 f => f.value(),

@@ -2,7 +2,7 @@
 //! what to do next for a tenant that is not set up yet.
 
 use chrono::{Duration, Utc};
-use escalate_domain::metrics::Bucket;
+use escalate_domain::metrics::{self, Bucket};
 use escalate_store::repos::Grouping;
 use minijinja::context;
 use poem::http::StatusCode;
@@ -32,20 +32,22 @@ pub async fn page(state: Data<&AppState>, req: &Request) -> Response {
         Err(e) => return ctx.error_page(&e.into()),
     };
     let now = Utc::now();
-    let today = now.date_naive().and_hms_opt(0, 0, 0).map(|t| t.and_utc()).unwrap_or(now);
-    let from = today - Duration::days(13);
-    let range = match Range::new(from, now, Bucket::Day, chrono_tz::Tz::UTC) {
-        Ok(r) => r,
-        Err(e) => return ctx.error_page(&e),
-    };
-    let today_range = match Range::new(today, now.max(today + Duration::seconds(1)), Bucket::Day, chrono_tz::Tz::UTC) {
-        Ok(r) => r,
-        Err(e) => return ctx.error_page(&e),
-    };
     let mut cards = Vec::new();
     let mut any_escalations = false;
     let mut any_credentials = false;
     for cc in &centers {
+        // Each contact center's "today" and days are its own zone's.
+        let zone = metrics::parse_zone(&cc.time_zone).unwrap_or(chrono_tz::Tz::UTC);
+        let today = metrics::local_midnight(now.with_timezone(&zone).date_naive(), zone);
+        let from = metrics::local_midnight(now.with_timezone(&zone).date_naive() - Duration::days(13), zone);
+        let range = match Range::new(from, now, Bucket::Day, zone) {
+            Ok(r) => r,
+            Err(e) => return ctx.error_page(&e),
+        };
+        let today_range = match Range::new(today, now.max(today + Duration::seconds(1)), Bucket::Day, zone) {
+            Ok(r) => r,
+            Err(e) => return ctx.error_page(&e),
+        };
         let (days, today_figs) = match tokio::try_join!(
             figures::compute(&state, scope, Some(cc.id), &range, Grouping::Total),
             figures::compute(&state, scope, Some(cc.id), &today_range, Grouping::Total),
@@ -61,8 +63,10 @@ pub async fn page(state: Data<&AppState>, req: &Request) -> Response {
             name => cc.name.clone(),
             today => today_figs.totals.value(),
             period => days.totals.value(),
-            chart => figures::chart(&days.series, Bucket::Day, &format!("{}: escalations per day, last 14 days", cc.name), true),
-            rows => figures::series_rows(&days.series, Bucket::Day),
+            chart => figures::chart(&days.series, Bucket::Day, zone, &format!("{}: escalations per day, last 14 days", cc.name), true),
+            rows => figures::series_rows(&days.series, Bucket::Day, zone),
+            time_zone => cc.time_zone.clone(),
+            today_label => now.with_timezone(&zone).format("%A %-d %B").to_string(),
             has_credentials => has_credentials,
         });
     }
@@ -85,7 +89,6 @@ pub async fn page(state: Data<&AppState>, req: &Request) -> Response {
         context! {
             cards => cards,
             setup => setup,
-            today_label => today.format("%A %-d %B").to_string(),
             flash => web::flash_value(req),
         },
     )

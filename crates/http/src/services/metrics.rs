@@ -49,6 +49,8 @@ pub struct Range {
     pub from: DateTime<Utc>,
     pub to: DateTime<Utc>,
     pub bucket: Bucket,
+    /// The zone the buckets are local to.
+    pub zone: Tz,
     pub buckets: Vec<(DateTime<Utc>, DateTime<Utc>)>,
 }
 
@@ -56,7 +58,7 @@ impl Range {
     /// Errors name the field at fault (`from` for the range itself).
     pub fn new(from: DateTime<Utc>, to: DateTime<Utc>, bucket: Bucket, zone: Tz) -> ApiResult<Self> {
         let buckets = metrics::buckets(from, to, bucket, zone).map_err(|e| ApiError::field("from", e.to_string()))?;
-        Ok(Self { from, to, bucket, buckets })
+        Ok(Self { from, to, bucket, zone, buckets })
     }
 }
 

@@ -22,6 +22,7 @@ pub struct Model {
     pub empty_room_timeout_minutes: i32,
     pub unused_room_timeout_minutes: i32,
     pub max_participants: Option<i32>,
+    pub time_zone: String,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -88,6 +88,7 @@ fn apply(am: &mut contact_center::ActiveModel, input: &ContactCenterInput<'_>, n
     am.empty_room_timeout_minutes = Set(s.room.empty_room_timeout_minutes);
     am.unused_room_timeout_minutes = Set(s.room.unused_room_timeout_minutes);
     am.max_participants = Set(s.room.max_participants);
+    am.time_zone = Set(s.time_zone.clone());
     am.updated_at = Set(now);
 }
 
@@ -113,6 +114,7 @@ impl ContactCenterRecord {
                 unused_room_timeout_minutes: self.unused_room_timeout_minutes,
                 max_participants: self.max_participants,
             },
+            time_zone: self.time_zone.clone(),
         }
     }
 }

@@ -224,6 +224,22 @@ impl Store {
             .await?)
     }
 
+    /// The events of several escalations in one query (a page of them), in
+    /// the same order as `escalation_events`.
+    #[tracing::instrument(name = "db", skip_all, fields(db.operation = "events_of_escalations"))]
+    pub async fn events_of_escalations(&self, scope: TenantScope, escalation_ids: &[Uuid]) -> Result<Vec<crate::EscalationEventRecord>, StoreError> {
+        if escalation_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        Ok(escalation_event::Entity::find()
+            .filter(escalation_event::Column::TenantId.eq(scope.tenant_id()))
+            .filter(escalation_event::Column::EscalationId.is_in(escalation_ids.iter().copied()))
+            .order_by_asc(escalation_event::Column::OccurredAt)
+            .order_by_asc(escalation_event::Column::SequenceNumber)
+            .all(self.db())
+            .await?)
+    }
+
     /// Records a room callback and folds it into its escalation, in one
     /// transaction: an accepted callback is never half-applied. The
     /// escalation is found by room name (ours, `esc-…`) within the contact

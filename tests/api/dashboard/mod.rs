@@ -2,6 +2,8 @@
 //! settings and credentials forms, metrics equal to the API's, and a
 //! headless Chromium walk-through (`tests/browser/dashboard.mjs`).
 
+mod reporting;
+
 use std::path::PathBuf;
 use std::time::Duration;
 
