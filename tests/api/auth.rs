@@ -113,14 +113,37 @@ async fn platform_routes_need_the_operator_token() {
 async fn a_user_can_change_their_password() {
     let app = spawn_app().await;
     let tenant = app.create_tenant("Acme").await;
+    let other_device = app.login(&tenant.admin_email, &tenant.admin_password).await;
+    assert_eq!(other_device.get("/v1/me").await.status(), 200);
     let resp = tenant.admin.put("/v1/me/password", json!({ "current_password": "nope", "new_password": "a much better password" })).await;
     let body = assert_problem(resp, 422, "validation_failed").await;
     assert_eq!(body["errors"][0]["field"], "current_password");
     let resp = tenant.admin.put("/v1/me/password", json!({ "current_password": tenant.admin_password, "new_password": "short" })).await;
     assert_problem(resp, 422, "validation_failed").await;
+    let resp = tenant.admin.put("/v1/me/password", json!({ "current_password": tenant.admin_password, "new_password": tenant.admin_password })).await;
+    let body = assert_problem(resp, 422, "validation_failed").await;
+    assert_eq!(body["errors"][0]["field"], "new_password", "the same password again is refused");
     let resp = tenant.admin.put("/v1/me/password", json!({ "current_password": tenant.admin_password, "new_password": "a much better password" })).await;
     assert_eq!(resp.status(), 200);
+    assert_eq!(tenant.admin.get("/v1/me").await.status(), 200, "the session that changed it stays signed in");
+    assert_eq!(other_device.get("/v1/me").await.status(), 401, "every other session ended");
     let (resp, _) = app.try_login(&tenant.admin_email, &tenant.admin_password).await;
     assert_eq!(resp.status(), 401);
     app.login(&tenant.admin_email, "a much better password").await;
+}
+
+#[tokio::test]
+async fn guessing_the_current_password_is_rate_limited_like_sign_in() {
+    let app = spawn_app().await;
+    let tenant = app.create_tenant("Acme").await;
+    let mut statuses = Vec::new();
+    for i in 0..12 {
+        let resp = tenant.admin.put("/v1/me/password", json!({ "current_password": format!("guess number {i}"), "new_password": "a much better password" })).await;
+        statuses.push(resp.status().as_u16());
+    }
+    assert!(statuses[..10].iter().all(|s| *s == 422), "{statuses:?}");
+    assert_eq!(statuses[10..], [429, 429], "{statuses:?}");
+    // The same budget as signing in with that email.
+    let (resp, _) = app.try_login(&tenant.admin_email, &tenant.admin_password).await;
+    assert_eq!(resp.status(), 429);
 }

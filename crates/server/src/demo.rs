@@ -26,7 +26,7 @@ pub async fn seed_and_print(app: &Application) -> anyhow::Result<()> {
             let scope = TenantScope::new(t.id);
             let admin = store.find_user_by_email(DEMO_EMAIL).await?.context("demo admin missing")?;
             let hash = password::hash(fresh_password.clone()).await.map_err(|e| anyhow::anyhow!(e.detail))?;
-            store.set_user_password(scope, admin.id, &hash).await?;
+            store.set_user_password(scope, admin.id, &hash, None).await?;
             t
         }
         None => {
@@ -35,7 +35,7 @@ pub async fn seed_and_print(app: &Application) -> anyhow::Result<()> {
                 .map_err(|e| anyhow::anyhow!(e.detail))?;
             let scope = TenantScope::new(created.tenant.id);
             let hash = password::hash(fresh_password.clone()).await.map_err(|e| anyhow::anyhow!(e.detail))?;
-            store.set_user_password(scope, created.admin.id, &hash).await?;
+            store.set_user_password(scope, created.admin.id, &hash, None).await?;
             created.tenant
         }
     };

@@ -2,6 +2,7 @@
 //! settings and credentials forms, metrics equal to the API's, and a
 //! headless Chromium walk-through (`tests/browser/dashboard.mjs`).
 
+mod account;
 mod reporting;
 
 use std::path::PathBuf;

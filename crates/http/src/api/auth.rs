@@ -7,9 +7,9 @@ use uuid::Uuid;
 
 use super::Tag;
 use super::views::{TenantView, UserView};
-use crate::auth::{Actor, TenantAuth, client_ip, password, session};
+use crate::auth::{Actor, TenantAuth, client_ip, session};
 use crate::error::{ApiError, ApiResult};
-use crate::services::sessions;
+use crate::services::{account, sessions};
 use crate::state::AppState;
 use poem::web::Data;
 
@@ -110,21 +110,16 @@ impl AuthApi {
     }
 
     /// Change the signed-in user's password.
+    ///
+    /// Ends the user's other sessions; the one making the change stays
+    /// signed in. Wrong current passwords count against the sign-in limit.
     #[oai(path = "/v1/me/password", method = "put", operation_id = "changePassword")]
     async fn change_password(&self, state: Data<&AppState>, auth: TenantAuth, body: Json<ChangePassword>) -> ApiResult<()> {
         let p = auth.principal();
-        let Actor::User { id, .. } = p.actor else {
+        let Actor::User { id, session_id, .. } = p.actor else {
             return Err(ApiError::bad_request("not_a_session", "only a signed-in user has a password"));
         };
-        let user = state.store.user(p.scope, id).await?;
-        if !password::verify(Secret::new(body.0.current_password), Some(user.password_hash)).await? {
-            return Err(ApiError::field("current_password", "is wrong"));
-        }
-        password::check_strength(&body.0.new_password).map_err(|_| {
-            ApiError::field("new_password", format!("must be {}-{} characters", password::MIN_LEN, password::MAX_LEN))
-        })?;
-        let hash = password::hash(Secret::new(body.0.new_password)).await?;
-        state.store.set_user_password(p.scope, id, &hash).await?;
-        Ok(())
+        let b = body.0;
+        account::change_password(&state, p.scope, id, session_id, Secret::new(b.current_password), Secret::new(b.new_password)).await
     }
 }

@@ -6,7 +6,8 @@ use crate::error::{ApiError, ApiResult};
 
 #[derive(Debug, Clone)]
 pub enum Actor {
-    User { id: Uuid, role: Role },
+    /// A signed-in user, with the session the request came with.
+    User { id: Uuid, role: Role, session_id: Uuid },
     ApiKey { id: Uuid, scopes: Vec<Scope> },
 }
 

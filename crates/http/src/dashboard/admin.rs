@@ -17,7 +17,7 @@ use crate::error::ApiError;
 use crate::services::conflict_on;
 use crate::state::AppState;
 
-/// Signed in, CSRF checked (for POSTs), admin.
+/// A timestamp as the pages show it (UTC).
 fn when(t: Option<DateTime<Utc>>) -> Option<String> {
     t.map(|t| t.format("%-d %b %Y, %H:%M").to_string())
 }

@@ -11,6 +11,7 @@
 // Handlers return a finished page as their error value.
 #![allow(clippy::result_large_err)]
 
+mod account;
 mod admin;
 mod centers;
 mod figures;
@@ -30,6 +31,8 @@ pub fn routes() -> Route {
         .at("/", get(overview::page))
         .at("/login", get(sign_in::login_form).post(sign_in::login_submit))
         .at("/logout", post(sign_in::logout))
+        .at("/account", get(account::show))
+        .at("/account/password", post(account::change_password))
         .at("/contact-centers", post(centers::create))
         .at("/contact-centers/new", get(centers::new_form))
         .at("/contact-centers/:id", get(centers::detail))
@@ -50,7 +53,7 @@ pub fn routes() -> Route {
 /// early on a missing or broken template.
 pub fn check_templates(dashboard_dir: &std::path::Path) -> Result<(), String> {
     let t = web::templates(dashboard_dir)?;
-    for name in ["layout.html", "login.html", "error.html", "overview.html", "center.html", "settings.html", "credentials.html", "api_keys.html", "users.html", "new_center.html"] {
+    for name in ["layout.html", "login.html", "error.html", "overview.html", "center.html", "settings.html", "credentials.html", "api_keys.html", "users.html", "new_center.html", "account.html"] {
         t.check(name)?;
     }
     Ok(())

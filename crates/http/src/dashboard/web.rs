@@ -305,6 +305,7 @@ pub fn flash(key: &str) -> Option<(&'static str, &'static str)> {
         "key_revoked" => ("success", "API key revoked. It stopped working immediately."),
         "role_changed" => ("success", "Role changed."),
         "user_removed" => ("success", "User removed. Their sessions ended."),
+        "password_changed" => ("success", "Password changed. You were signed out everywhere else."),
         _ => return None,
     })
 }

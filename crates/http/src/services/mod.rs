@@ -1,6 +1,7 @@
 //! Operations that span more than one store call or talk to Twilio; used by
 //! the API handlers and by the CLI alike.
 
+pub mod account;
 pub mod contact_centers;
 pub mod credentials;
 pub mod escalations;

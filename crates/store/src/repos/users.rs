@@ -2,7 +2,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, Set};
 use uuid::Uuid;
 
-use crate::entities::user;
+use crate::entities::{session, user};
 use crate::{Store, StoreError, TenantScope, UserRecord};
 
 impl Store {
@@ -61,10 +61,26 @@ impl Store {
         Ok(u)
     }
 
-    pub async fn set_user_password(&self, scope: TenantScope, id: Uuid, password_hash: &str) -> Result<(), StoreError> {
-        let mut am = self.user(scope, id).await?.into_active_model();
+    /// Sets a user's password and ends every other session of theirs (a
+    /// stolen session must not outlive the password change), in one transaction.
+    pub async fn set_user_password(&self, scope: TenantScope, id: Uuid, password_hash: &str, keep_session: Option<Uuid>) -> Result<(), StoreError> {
+        let txn = self.begin_write().await?;
+        let u = user::Entity::find_by_id(id)
+            .filter(user::Column::TenantId.eq(scope.tenant_id()))
+            .one(&txn)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        let mut am = u.into_active_model();
         am.password_hash = Set(password_hash.to_owned());
-        am.update(self.db()).await?;
+        am.update(&txn).await?;
+        let mut others = session::Entity::delete_many()
+            .filter(session::Column::TenantId.eq(scope.tenant_id()))
+            .filter(session::Column::UserId.eq(id));
+        if let Some(keep) = keep_session {
+            others = others.filter(session::Column::Id.ne(keep));
+        }
+        others.exec(&txn).await?;
+        txn.commit().await?;
         Ok(())
     }
 
