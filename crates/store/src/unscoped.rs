@@ -4,7 +4,9 @@
 
 use chrono::{DateTime, Utc};
 use escalate_domain::vault::WrappedDataKey;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait};
+use std::collections::HashMap;
+
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait};
 use uuid::Uuid;
 
 use crate::entities::{api_key, contact_center, escalation, session, tenant, tenant_data_key, user};
@@ -17,6 +19,16 @@ pub struct NewTenant<'a> {
     pub admin_email: &'a str,
     pub admin_password_hash: &'a str,
     pub data_key: WrappedDataKey,
+}
+
+/// A tenant with how much it uses the product, for the operator.
+pub struct TenantUsage {
+    pub tenant: TenantRecord,
+    pub users: i64,
+    pub contact_centers: i64,
+    /// Escalations that reached a customer (open or completed) since the given time.
+    pub escalations: i64,
+    pub last_escalation_at: Option<DateTime<Utc>>,
 }
 
 impl Store {
@@ -60,6 +72,61 @@ impl Store {
     /// The operator's view of every tenant.
     pub async fn list_all_tenants(&self) -> Result<Vec<TenantRecord>, StoreError> {
         Ok(tenant::Entity::find().order_by_asc(tenant::Column::CreatedAt).all(self.db()).await?)
+    }
+
+    /// Every tenant with its users, contact centers and escalations since
+    /// `since`: four grouped queries, whatever the number of tenants.
+    #[tracing::instrument(name = "db", skip_all, fields(db.operation = "tenant_usage"))]
+    pub async fn tenant_usage(&self, since: DateTime<Utc>) -> Result<Vec<TenantUsage>, StoreError> {
+        let db = self.db();
+        let tenants = self.list_all_tenants().await?;
+        let users: HashMap<Uuid, i64> = user::Entity::find()
+            .select_only()
+            .column(user::Column::TenantId)
+            .column_as(user::Column::Id.count(), "n")
+            .group_by(user::Column::TenantId)
+            .into_tuple::<(Uuid, i64)>()
+            .all(db)
+            .await?
+            .into_iter()
+            .collect();
+        let centers: HashMap<Uuid, i64> = contact_center::Entity::find()
+            .select_only()
+            .column(contact_center::Column::TenantId)
+            .column_as(contact_center::Column::Id.count(), "n")
+            .group_by(contact_center::Column::TenantId)
+            .into_tuple::<(Uuid, i64)>()
+            .all(db)
+            .await?
+            .into_iter()
+            .collect();
+        let escalations: HashMap<Uuid, (i64, Option<DateTime<Utc>>)> = escalation::Entity::find()
+            .select_only()
+            .column(escalation::Column::TenantId)
+            .column_as(escalation::Column::Id.count(), "n")
+            .column_as(escalation::Column::CreatedAt.max(), "last")
+            .filter(escalation::Column::CreatedAt.gte(since))
+            .filter(escalation::Column::Status.is_in(["open", "completed"]))
+            .group_by(escalation::Column::TenantId)
+            .into_tuple::<(Uuid, i64, Option<DateTime<Utc>>)>()
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|(t, n, last)| (t, (n, last)))
+            .collect();
+        Ok(tenants
+            .into_iter()
+            .map(|t| {
+                let (escalations, last_escalation_at) = escalations.get(&t.id).copied().unwrap_or((0, None));
+                TenantUsage {
+                    users: users.get(&t.id).copied().unwrap_or(0),
+                    contact_centers: centers.get(&t.id).copied().unwrap_or(0),
+                    escalations,
+                    last_escalation_at,
+                    tenant: t,
+                }
+            })
+            .collect())
     }
 
     pub async fn find_tenant_by_slug(&self, slug: &str) -> Result<Option<TenantRecord>, StoreError> {

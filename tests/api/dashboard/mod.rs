@@ -3,6 +3,7 @@
 //! headless Chromium walk-through (`tests/browser/dashboard.mjs`).
 
 mod account;
+mod operator;
 mod reporting;
 
 use std::path::PathBuf;

@@ -6,6 +6,7 @@
 
 pub mod agent;
 mod extract;
+pub mod operator_session;
 pub mod password;
 mod principal;
 pub mod session;

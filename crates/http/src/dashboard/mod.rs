@@ -15,6 +15,7 @@ mod account;
 mod admin;
 mod centers;
 mod figures;
+mod operator;
 mod overview;
 mod sign_in;
 mod web;
@@ -40,6 +41,10 @@ pub fn routes() -> Route {
         .at("/contact-centers/:id/preview", get(centers::preview))
         .at("/contact-centers/:id/credentials", get(centers::credentials_form).post(centers::save_credentials))
         .at("/contact-centers/:id/credentials/verify", post(centers::verify_credentials))
+        .at("/operator", get(operator::list_tenants))
+        .at("/operator/login", get(operator::login_form).post(operator::login_submit))
+        .at("/operator/logout", post(operator::logout))
+        .at("/operator/tenants", post(operator::create_tenant))
         .at("/api-keys", get(admin::list_keys).post(admin::create_key))
         .at("/api-keys/:id/revoke", post(admin::revoke_key))
         .at("/users", get(admin::list_users).post(admin::invite))
@@ -53,7 +58,7 @@ pub fn routes() -> Route {
 /// early on a missing or broken template.
 pub fn check_templates(dashboard_dir: &std::path::Path) -> Result<(), String> {
     let t = web::templates(dashboard_dir)?;
-    for name in ["layout.html", "login.html", "error.html", "overview.html", "center.html", "settings.html", "credentials.html", "api_keys.html", "users.html", "new_center.html", "account.html"] {
+    for name in ["layout.html", "login.html", "error.html", "overview.html", "center.html", "settings.html", "credentials.html", "api_keys.html", "users.html", "new_center.html", "account.html", "operator_login.html", "operator_tenants.html"] {
         t.check(name)?;
     }
     Ok(())

@@ -20,14 +20,19 @@ const LOGIN_CSRF_COOKIE: &str = "escalate_login_csrf";
 
 fn login_page(state: &AppState, status: StatusCode, email: &str, next: &str, error: Option<&str>, flash: minijinja::Value) -> Response {
     let token = session::new_token();
-    let mut resp = web::render(
+    let resp = web::render(
         state,
         status,
         "login.html",
         context! { title => "Sign in", email => email, next => next, error => error, flash => flash, login_csrf => token.clone(), bare => true },
     );
+    with_login_csrf_cookie(state, resp, LOGIN_CSRF_COOKIE, "/dashboard/login", &token)
+}
+
+/// Sets the double-submit cookie a sign-in form at `path` must repeat.
+pub(super) fn with_login_csrf_cookie(state: &AppState, mut resp: Response, name: &str, path: &str, token: &str) -> Response {
     let cookie = format!(
-        "{LOGIN_CSRF_COOKIE}={token}; Path=/dashboard/login; HttpOnly; SameSite=Strict; Max-Age=3600{}",
+        "{name}={token}; Path={path}; HttpOnly; SameSite=Strict; Max-Age=3600{}",
         if state.config.cookie_secure() { "; Secure" } else { "" }
     );
     if let Ok(v) = cookie.parse() {
@@ -36,9 +41,10 @@ fn login_page(state: &AppState, status: StatusCode, email: &str, next: &str, err
     resp
 }
 
-fn login_csrf_ok(req: &Request, form: &Form) -> bool {
+/// Whether the form's `login_csrf` field repeats the cookie `name`.
+pub(super) fn login_csrf_ok(req: &Request, form: &Form, name: &str) -> bool {
     let sent = form.get("login_csrf");
-    let expected = web::cookie(req, LOGIN_CSRF_COOKIE).unwrap_or_default();
+    let expected = web::cookie(req, name).unwrap_or_default();
     !sent.is_empty() && bool::from(sent.as_bytes().ct_eq(expected.as_bytes()))
 }
 
@@ -60,7 +66,7 @@ pub async fn login_submit(state: Data<&AppState>, req: &Request, body: bytes::By
     let email = form.get("email").trim().to_lowercase();
     let pw = Secret::new(form.get("password"));
     let next = web::safe_next(&form.get("next"));
-    if !login_csrf_ok(req, &form) {
+    if !login_csrf_ok(req, &form, LOGIN_CSRF_COOKIE) {
         return login_page(&state, StatusCode::FORBIDDEN, &email, &next, Some("The sign-in form expired. Please sign in again."), ().into());
     }
     let ip = client_ip(req, state.config.trust_proxy_headers);
@@ -88,7 +94,7 @@ pub async fn login_submit(state: Data<&AppState>, req: &Request, body: bytes::By
     }
 }
 
-fn human_wait(secs: u64) -> String {
+pub(super) fn human_wait(secs: u64) -> String {
     if secs < 90 { format!("{secs} seconds") } else { format!("{} minutes", secs.div_ceil(60)) }
 }
 
