@@ -88,8 +88,9 @@ pub async fn seed_and_print(app: &Application) -> anyhow::Result<()> {
     let base = &state.config.public_base_url;
     println!();
     println!("  Embedded demo (SQLite, in-process Twilio simulator)");
+    println!("  Dashboard:       {base}/dashboard");
     println!("  API docs:        {base}/docs");
-    println!("  Sign in:         POST {base}/v1/auth/login");
+    println!("  API sign-in:     POST {base}/v1/auth/login");
     println!("  Login:           {DEMO_EMAIL} / {}", fresh_password.expose());
     println!("  Contact center:  {} ({})", cc.name, cc.id);
     if let Some(url) = demo_join_url {
