@@ -163,3 +163,130 @@ async fn metrics_are_scoped_and_need_permission() {
     assert_eq!(m["totals"]["escalations"], 0);
     assert_eq!(m["series"].as_array().unwrap().len(), 31, "30 days by day, partial first and last");
 }
+
+/// The breakdown behind every metrics answer (one scan with grouping sets on
+/// PostgreSQL, window functions on SQLite) against figures computed here in
+/// Rust, with the domain's nearest-rank percentile, over a few hundred
+/// escalations across agents and days.
+#[tokio::test]
+async fn breakdown_equals_a_reference_computed_in_rust() {
+    use escalate_domain::escalation::{RoomEvent, RoomEventKind};
+    use escalate_domain::metrics::{self, Bucket};
+    use escalate_store::TenantScope;
+    use escalate_store::repos::{Grouping, MetricsQuery, NewEscalation, NewEvent};
+    use std::collections::BTreeMap;
+    use uuid::Uuid;
+
+    let app = spawn_app().await;
+    let tenant = app.create_tenant("Reference Co").await;
+    let cc: Uuid = app.create_contact_center(&tenant, "Support").await["id"].as_str().unwrap().parse().unwrap();
+    let store = &app.state.store;
+    let scope = TenantScope::new(tenant.id);
+    let start = "2026-03-01T00:00:00Z".parse::<DateTime<Utc>>().unwrap();
+    let zone = metrics::parse_zone("Europe/Paris").unwrap();
+    // Deterministic variety: a small linear congruential generator.
+    let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+    let mut next = |n: u64| {
+        seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        (seed >> 33) % n
+    };
+    // (agent, created, time to join, call duration) of every counted escalation.
+    let mut seeded: Vec<(String, DateTime<Utc>, Option<i64>, Option<i64>)> = Vec::new();
+    for i in 0..240 {
+        let agent = format!("agent:a{}", next(5));
+        let created = start + Duration::seconds(next(10 * 86_400) as i64);
+        let id = Uuid::now_v7();
+        let room_name = format!("esc-ref-{i}");
+        let new = NewEscalation {
+            id,
+            contact_center_id: cc,
+            idempotency_key: None,
+            task_sid: format!("WT{i:032}"),
+            conversation_sid: format!("CH{i:032}"),
+            agent_identity: agent.clone(),
+            agent_name: None,
+            room_name: room_name.clone(),
+            code: format!("REF{i:010}"),
+            expires_at: created + Duration::hours(1),
+        };
+        store.insert_escalation(scope, new, created).await.unwrap();
+        if next(10) == 0 {
+            continue; // never opened: "creating" does not count
+        }
+        let room_sid = format!("RM{i:032}");
+        store.open_escalation(scope, id, &room_sid, &format!("IM{i:032}"), created).await.unwrap();
+        let joins = next(10) < 7;
+        let ttj = joins.then(|| 1 + next(300) as i64);
+        let ends = next(10) < 8;
+        let call = (joins && ends).then(|| 30 + next(1800) as i64);
+        let mut seq = 0;
+        let mut send = |kind: RoomEventKind, at: DateTime<Utc>, who: Option<&str>| {
+            seq += 1;
+            NewEvent {
+                room_sid: room_sid.clone(),
+                sequence_number: seq,
+                event: format!("{kind:?}"),
+                participant_sid: who.map(|_| format!("PA{i:030}{seq:02}")),
+                participant_identity: who.map(str::to_owned),
+                occurred_at: at,
+                payload: json!({}),
+                domain: RoomEvent { kind, at, participant_identity: who.map(str::to_owned), room_duration_seconds: None },
+            }
+        };
+        let mut events = vec![send(RoomEventKind::RoomCreated, created, None)];
+        if let Some(t) = ttj {
+            events.push(send(RoomEventKind::ParticipantConnected, created + Duration::seconds(t), Some("customer:c")));
+            if let Some(d) = call {
+                events.push(send(RoomEventKind::RoomEnded, created + Duration::seconds(t + d), None));
+            }
+        } else if ends {
+            events.push(send(RoomEventKind::RoomEnded, created + Duration::seconds(600), None));
+        }
+        for ev in events {
+            store.record_room_event(scope, cc, &room_name, ev, created).await.unwrap();
+        }
+        seeded.push((agent, created, ttj, call));
+    }
+
+    // A range that cuts the seeded period on both sides, in Paris days.
+    let (from, to) = (start + Duration::hours(30), start + Duration::days(8) + Duration::hours(5));
+    let buckets = metrics::buckets(from, to, Bucket::Day, zone).unwrap();
+    let q = MetricsQuery { contact_center_id: Some(cc), from, to, buckets: &buckets };
+    let got = store.escalation_breakdown(scope, &q, Grouping::Agent).await.unwrap();
+
+    type Row = (i64, i64, Option<f64>, Option<f64>, Option<f64>, Option<f64>);
+    let reference = |rows: Vec<&(String, DateTime<Utc>, Option<i64>, Option<i64>)>| -> Row {
+        let mut ttj: Vec<f64> = rows.iter().filter_map(|r| r.2).map(|s| s as f64).collect();
+        let mut dur: Vec<f64> = rows.iter().filter_map(|r| r.3).map(|s| s as f64).collect();
+        ttj.sort_by(f64::total_cmp);
+        dur.sort_by(f64::total_cmp);
+        let p = |v: &[f64], q: f64| metrics::percentile(v, q);
+        (rows.len() as i64, ttj.len() as i64, p(&ttj, 0.5), p(&ttj, 0.9), p(&dur, 0.5), p(&dur, 0.9))
+    };
+    // To the millisecond, as the API rounds: SQLite's julianday arithmetic
+    // is off by microseconds.
+    let ms = |v: Option<f64>| v.map(|s| (s * 1000.0).round() / 1000.0);
+    let row = |r: &escalate_store::repos::FigureRow| -> Row {
+        (r.escalations, r.customers_joined, ms(r.time_to_join_p50), ms(r.time_to_join_p90), ms(r.call_duration_p50), ms(r.call_duration_p90))
+    };
+    let in_range: Vec<_> = seeded.iter().filter(|r| r.1 >= from && r.1 < to).collect();
+    assert!(in_range.len() > 100, "enough rows to mean something: {}", in_range.len());
+    assert_eq!(row(got.total.as_ref().unwrap()), reference(in_range.clone()), "totals");
+
+    let mut by_agent: BTreeMap<&str, Vec<_>> = BTreeMap::new();
+    for r in &in_range {
+        by_agent.entry(r.0.as_str()).or_default().push(*r);
+    }
+    let got_agents: BTreeMap<&str, Row> = got.grouped.iter().map(|r| (r.key.as_str(), row(r))).collect();
+    let want_agents: BTreeMap<&str, Row> = by_agent.into_iter().map(|(a, rows)| (a, reference(rows))).collect();
+    assert_eq!(got_agents, want_agents, "per agent");
+
+    for (i, (lo, hi)) in buckets.iter().enumerate() {
+        let rows: Vec<_> = in_range.iter().copied().filter(|r| r.1 >= *lo && r.1 < *hi).collect();
+        let got_bucket = got.buckets.iter().find(|r| r.key == i.to_string());
+        match got_bucket {
+            Some(b) => assert_eq!(row(b), reference(rows), "bucket {i} ({lo})"),
+            None => assert!(rows.is_empty(), "bucket {i} ({lo}) has {} escalations but no row", rows.len()),
+        }
+    }
+}

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use escalate_domain::metrics::{self, Bucket};
 use escalate_store::TenantScope;
-use escalate_store::repos::{FigureRow, Grouping, MetricsQuery};
+use escalate_store::repos::{Breakdown, FigureRow, Grouping, MetricsQuery};
 use uuid::Uuid;
 
 use crate::error::{ApiError, ApiResult};
@@ -72,14 +72,9 @@ pub struct Computed {
 
 pub async fn compute(state: &AppState, scope: TenantScope, cc: Option<Uuid>, range: &Range, by: Grouping) -> ApiResult<Computed> {
     let q = MetricsQuery { contact_center_id: cc, from: range.from, to: range.to, buckets: &range.buckets };
-    let (total, grouped, buckets) = tokio::join!(
-        state.store.escalation_figures(scope, &q, Grouping::Total),
-        state.store.escalation_figures(scope, &q, by),
-        state.store.escalation_figures(scope, &q, Grouping::Bucket),
-    );
-    let (total, grouped, buckets) = (total?, grouped?, buckets?);
+    let Breakdown { total, grouped, buckets } = state.store.escalation_breakdown(scope, &q, by).await?;
     Ok(Computed {
-        totals: Figures::from_row(total.first()),
+        totals: Figures::from_row(total.as_ref()),
         grouped: grouped.iter().map(|r| (r.key.clone(), Figures::from_row(Some(r)))).collect(),
         series: range
             .buckets

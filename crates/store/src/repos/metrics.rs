@@ -4,8 +4,15 @@
 //! timestamps" expression differs per database.
 //!
 //! Time buckets come in as a list of `[start, end)` instants (computed in
-//! the domain, time-zone aware) and are joined as a VALUES table, so no
-//! database-specific date truncation is needed.
+//! the domain, time-zone aware), so no database-specific date truncation is
+//! needed.
+//!
+//! [`Store::escalation_breakdown`] answers a whole metrics request (totals,
+//! one grouping, the series). On PostgreSQL that is one query reading the
+//! rows once: `GROUPING SETS` with `percentile_disc` (nearest-rank, the
+//! same definition) and `width_bucket` over the bucket bounds. SQLite has
+//! neither grouping sets nor ordered-set aggregates, so there it is three
+//! portable window-function queries; the tests run both.
 
 use chrono::{DateTime, Utc};
 use sea_orm::{DatabaseBackend, FromQueryResult, Statement, Value};
@@ -43,6 +50,30 @@ pub struct MetricsQuery<'a> {
     pub buckets: &'a [(DateTime<Utc>, DateTime<Utc>)],
 }
 
+/// A whole metrics answer: totals, the asked-for grouping, and one row per
+/// non-empty bucket keyed by the bucket's index.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Breakdown {
+    pub total: Option<FigureRow>,
+    pub grouped: Vec<FigureRow>,
+    pub buckets: Vec<FigureRow>,
+}
+
+/// A row of the PostgreSQL grouping-sets query; `GROUPING()` tells which set it belongs to.
+#[derive(Debug, FromQueryResult)]
+struct GroupingSetRow {
+    grouped_by_key: i32,
+    grouped_by_bucket: i32,
+    k: Option<String>,
+    b: Option<i32>,
+    escalations: i64,
+    customers_joined: i64,
+    time_to_join_p50: Option<f64>,
+    time_to_join_p90: Option<f64>,
+    call_duration_p50: Option<f64>,
+    call_duration_p90: Option<f64>,
+}
+
 fn seconds_between(backend: DatabaseBackend, later: &str, earlier: &str) -> String {
     match backend {
         DatabaseBackend::Postgres => format!("CAST(EXTRACT(EPOCH FROM ({later} - {earlier})) AS DOUBLE PRECISION)"),
@@ -51,6 +82,94 @@ fn seconds_between(backend: DatabaseBackend, later: &str, earlier: &str) -> Stri
 }
 
 impl Store {
+    /// Totals, `by` (agent or contact center) and the series of a range.
+    #[tracing::instrument(name = "db", skip_all, fields(db.operation = "escalation_breakdown"))]
+    pub async fn escalation_breakdown(&self, scope: TenantScope, q: &MetricsQuery<'_>, by: Grouping) -> Result<Breakdown, StoreError> {
+        match self.db().get_database_backend() {
+            DatabaseBackend::Postgres => self.breakdown_in_one_scan(scope, q, by).await,
+            _ => {
+                let grouped = async {
+                    if by == Grouping::Total { Ok(Vec::new()) } else { self.escalation_figures(scope, q, by).await }
+                };
+                let (total, grouped, buckets) = tokio::try_join!(
+                    self.escalation_figures(scope, q, Grouping::Total),
+                    grouped,
+                    self.escalation_figures(scope, q, Grouping::Bucket),
+                )?;
+                Ok(Breakdown { total: total.into_iter().next(), grouped, buckets })
+            }
+        }
+    }
+
+    /// PostgreSQL: every figure of the breakdown from one pass over the rows.
+    async fn breakdown_in_one_scan(&self, scope: TenantScope, q: &MetricsQuery<'_>, by: Grouping) -> Result<Breakdown, StoreError> {
+        let mut values: Vec<Value> = vec![scope.tenant_id().into(), q.from.into(), q.to.into()];
+        let mut cc_filter = String::new();
+        if let Some(cc) = q.contact_center_id {
+            values.push(cc.into());
+            cc_filter = format!("AND e.contact_center_id = ${}", values.len());
+        }
+        // Bucket bounds as one array literal: the starts, then the last end.
+        // `width_bucket` finds a row's bucket by binary search; the scalar
+        // subquery makes PostgreSQL parse the array once, not once per row.
+        let mut bounds: Vec<String> = q.buckets.iter().map(|(lo, _)| lo.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)).collect();
+        if let Some((_, hi)) = q.buckets.last() {
+            bounds.push(hi.to_rfc3339_opts(chrono::SecondsFormat::Micros, true));
+        }
+        values.push(format!("{{{}}}", bounds.join(",")).into());
+        let bounds_param = values.len();
+        // Without a key grouping, `k` may be neither selected nor passed to
+        // `GROUPING()`: it is always "rolled up" (1) and NULL.
+        let (key, sets, grouping_k, k_out) = match by {
+            Grouping::Agent => ("e.agent_identity", "(), (k), (b)", "GROUPING(k)", "k"),
+            Grouping::ContactCenter => ("CAST(e.contact_center_id AS TEXT)", "(), (k), (b)", "GROUPING(k)", "k"),
+            Grouping::Total | Grouping::Bucket => ("CAST(NULL AS TEXT)", "(), (b)", "1", "CAST(NULL AS TEXT)"),
+        };
+        let sql = format!(
+            r"WITH e AS (
+    SELECT {key} AS k,
+           width_bucket(e.created_at, (SELECT CAST(${bounds_param} AS timestamptz[]))) AS b,
+           e.customer_joined_at IS NOT NULL AS joined,
+           CAST(EXTRACT(EPOCH FROM (e.customer_joined_at - e.created_at)) AS DOUBLE PRECISION) AS ttj,
+           CAST(EXTRACT(EPOCH FROM (e.ended_at - e.customer_joined_at)) AS DOUBLE PRECISION) AS dur
+    FROM escalations e
+    WHERE e.tenant_id = $1 AND e.created_at >= $2 AND e.created_at < $3 {cc_filter}
+      AND e.status IN ('open', 'completed')
+)
+SELECT {grouping_k} AS grouped_by_key, GROUPING(b) AS grouped_by_bucket, {k_out} AS k, b,
+       COUNT(*) AS escalations,
+       COUNT(*) FILTER (WHERE joined) AS customers_joined,
+       percentile_disc(0.5) WITHIN GROUP (ORDER BY ttj) AS time_to_join_p50,
+       percentile_disc(0.9) WITHIN GROUP (ORDER BY ttj) AS time_to_join_p90,
+       percentile_disc(0.5) WITHIN GROUP (ORDER BY dur) AS call_duration_p50,
+       percentile_disc(0.9) WITHIN GROUP (ORDER BY dur) AS call_duration_p90
+FROM e
+GROUP BY GROUPING SETS ({sets})
+ORDER BY 3, b"
+        );
+        let stmt = Statement::from_sql_and_values(DatabaseBackend::Postgres, sql, values);
+        let rows = GroupingSetRow::find_by_statement(stmt).all(self.db()).await?;
+        let mut out = Breakdown::default();
+        for r in rows {
+            let figures = |key: String| FigureRow {
+                key,
+                escalations: r.escalations,
+                customers_joined: r.customers_joined,
+                time_to_join_p50: r.time_to_join_p50,
+                time_to_join_p90: r.time_to_join_p90,
+                call_duration_p50: r.call_duration_p50,
+                call_duration_p90: r.call_duration_p90,
+            };
+            match (r.grouped_by_key, r.grouped_by_bucket) {
+                // Grouped by the key only (the bucket is rolled up), and vice versa.
+                (0, 1) => out.grouped.push(figures(r.k.clone().unwrap_or_default())),
+                (1, 0) => out.buckets.push(figures(r.b.map(|b| (b - 1).to_string()).unwrap_or_default())),
+                _ => out.total = Some(figures("total".into())),
+            }
+        }
+        Ok(out)
+    }
+
     #[tracing::instrument(name = "db", skip_all, fields(db.operation = "escalation_figures"))]
     pub async fn escalation_figures(&self, scope: TenantScope, q: &MetricsQuery<'_>, grouping: Grouping) -> Result<Vec<FigureRow>, StoreError> {
         let backend = self.db().get_database_backend();

@@ -14,4 +14,4 @@ mod users;
 pub use contact_centers::ContactCenterInput;
 pub use credentials::NewCredentials;
 pub use escalations::{EscalationFilter, EventOutcome, NewEscalation, NewEvent};
-pub use metrics::{FigureRow, Grouping, MetricsQuery};
+pub use metrics::{Breakdown, FigureRow, Grouping, MetricsQuery};
