@@ -5,14 +5,20 @@ use chrono::{DateTime, Utc};
 
 use super::*;
 
-/// `data-bucket-start` of every row of the chart's data table.
-fn bucket_starts(html: &str) -> Vec<String> {
-    html.match_indices("data-bucket-start=\"")
+/// Every value of `attr` in the page, in order.
+fn attr_values(html: &str, attr: &str) -> Vec<String> {
+    let needle = format!("{attr}=\"");
+    html.match_indices(&needle)
         .map(|(at, m)| {
             let rest = &html[at + m.len()..];
             rest[..rest.find('"').unwrap()].to_owned()
         })
         .collect()
+}
+
+/// `data-bucket-start` of every row of the chart's data table.
+fn bucket_starts(html: &str) -> Vec<String> {
+    attr_values(html, "data-bucket-start")
 }
 
 /// The escalations count of the table row whose bucket holds `t`.
@@ -29,12 +35,7 @@ fn count_in_bucket_holding(html: &str, t: DateTime<Utc>) -> String {
 
 /// `data-escalation` ids of the recent-escalations list, in page order.
 fn listed_escalations(html: &str) -> Vec<String> {
-    html.match_indices("data-escalation=\"")
-        .map(|(at, m)| {
-            let rest = &html[at + m.len()..];
-            rest[..rest.find('"').unwrap()].to_owned()
-        })
-        .collect()
+    attr_values(html, "data-escalation")
 }
 
 #[tokio::test]

@@ -46,11 +46,7 @@ impl Store {
     /// Changes a role, refusing to leave the tenant without an admin.
     pub async fn set_user_role(&self, scope: TenantScope, id: Uuid, role: &str) -> Result<UserRecord, StoreError> {
         let txn = self.begin_write().await?;
-        let u = user::Entity::find_by_id(id)
-            .filter(user::Column::TenantId.eq(scope.tenant_id()))
-            .one(&txn)
-            .await?
-            .ok_or(StoreError::NotFound)?;
+        let u = user_in(&txn, scope, id).await?;
         if u.role == "admin" && role != "admin" && count_admins(&txn, scope).await? <= 1 {
             return Err(StoreError::Conflict("last_admin".into()));
         }
@@ -65,11 +61,7 @@ impl Store {
     /// stolen session must not outlive the password change), in one transaction.
     pub async fn set_user_password(&self, scope: TenantScope, id: Uuid, password_hash: &str, keep_session: Option<Uuid>) -> Result<(), StoreError> {
         let txn = self.begin_write().await?;
-        let u = user::Entity::find_by_id(id)
-            .filter(user::Column::TenantId.eq(scope.tenant_id()))
-            .one(&txn)
-            .await?
-            .ok_or(StoreError::NotFound)?;
+        let u = user_in(&txn, scope, id).await?;
         let mut am = u.into_active_model();
         am.password_hash = Set(password_hash.to_owned());
         am.update(&txn).await?;
@@ -87,11 +79,7 @@ impl Store {
     /// Removes a user (and, by cascade, their sessions), never the last admin.
     pub async fn delete_user(&self, scope: TenantScope, id: Uuid) -> Result<(), StoreError> {
         let txn = self.begin_write().await?;
-        let u = user::Entity::find_by_id(id)
-            .filter(user::Column::TenantId.eq(scope.tenant_id()))
-            .one(&txn)
-            .await?
-            .ok_or(StoreError::NotFound)?;
+        let u = user_in(&txn, scope, id).await?;
         if u.role == "admin" && count_admins(&txn, scope).await? <= 1 {
             return Err(StoreError::Conflict("last_admin".into()));
         }
@@ -99,6 +87,11 @@ impl Store {
         txn.commit().await?;
         Ok(())
     }
+}
+
+/// The tenant's user `id`, read inside a write transaction.
+async fn user_in(db: &impl sea_orm::ConnectionTrait, scope: TenantScope, id: Uuid) -> Result<user::Model, StoreError> {
+    user::Entity::find_by_id(id).filter(user::Column::TenantId.eq(scope.tenant_id())).one(db).await?.ok_or(StoreError::NotFound)
 }
 
 async fn count_admins(db: &impl sea_orm::ConnectionTrait, scope: TenantScope) -> Result<u64, StoreError> {
