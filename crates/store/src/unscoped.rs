@@ -75,7 +75,7 @@ impl Store {
     }
 
     /// Every tenant with its users, contact centers and escalations since
-    /// `since`: four grouped queries, whatever the number of tenants.
+    /// `since`: the tenant list and three grouped counts, whatever the number of tenants.
     #[tracing::instrument(name = "db", skip_all, fields(db.operation = "tenant_usage"))]
     pub async fn tenant_usage(&self, since: DateTime<Utc>) -> Result<Vec<TenantUsage>, StoreError> {
         let db = self.db();
