@@ -53,6 +53,14 @@ async fn center(ctx: &Ctx, id: &str) -> Result<ContactCenterRecord, Response> {
     ctx.state.store.contact_center(ctx.scope(), id).await.map_err(|e| ctx.error_page(&e.into()))
 }
 
+/// An admin's request about one of the tenant's contact centers (the form's
+/// CSRF token checked first, when there is a form).
+async fn admin_center(state: &AppState, req: &Request, form: Option<&Form>, id: &str) -> Result<(Ctx, ContactCenterRecord), Response> {
+    let ctx = web::signed_in_admin(state, req, form).await?;
+    let cc = center(&ctx, id).await?;
+    Ok((ctx, cc))
+}
+
 fn cc_value(cc: &ContactCenterRecord) -> Value {
     context! { id => cc.id.to_string(), name => cc.name.clone(), slug => cc.slug.clone() }
 }
@@ -332,12 +340,8 @@ fn preview_query(values: &BTreeMap<&'static str, String>) -> String {
 
 #[handler]
 pub async fn settings_form(state: Data<&AppState>, req: &Request, Path(id): Path<String>) -> Response {
-    let ctx = match web::signed_in_admin(&state, req, None).await {
-        Ok(c) => c,
-        Err(r) => return r,
-    };
-    let cc = match center(&ctx, &id).await {
-        Ok(c) => c,
+    let (ctx, cc) = match admin_center(&state, req, None, &id).await {
+        Ok(v) => v,
         Err(r) => return r,
     };
     let values = settings_values(&cc.name, &cc.settings());
@@ -347,12 +351,8 @@ pub async fn settings_form(state: Data<&AppState>, req: &Request, Path(id): Path
 #[handler]
 pub async fn save_settings(state: Data<&AppState>, req: &Request, Path(id): Path<String>, body: bytes::Bytes) -> Response {
     let form = Form::parse(&body);
-    let ctx = match web::signed_in_admin(&state, req, Some(&form)).await {
-        Ok(c) => c,
-        Err(r) => return r,
-    };
-    let cc = match center(&ctx, &id).await {
-        Ok(c) => c,
+    let (ctx, cc) = match admin_center(&state, req, Some(&form), &id).await {
+        Ok(v) => v,
         Err(r) => return r,
     };
     let mut s = cc.settings();
@@ -438,12 +438,8 @@ pub async fn save_settings(state: Data<&AppState>, req: &Request, Path(id): Path
 /// current values), framed by the settings page.
 #[handler]
 pub async fn preview(state: Data<&AppState>, req: &Request, Path(id): Path<String>) -> Response {
-    let ctx = match web::signed_in_admin(&state, req, None).await {
-        Ok(c) => c,
-        Err(r) => return r,
-    };
-    let cc = match center(&ctx, &id).await {
-        Ok(c) => c,
+    let (_, cc) = match admin_center(&state, req, None, &id).await {
+        Ok(v) => v,
         Err(r) => return r,
     };
     let stored = cc.settings().branding;
@@ -540,12 +536,8 @@ async fn credentials_page(ctx: &Ctx, status: StatusCode, cc: &ContactCenterRecor
 
 #[handler]
 pub async fn credentials_form(state: Data<&AppState>, req: &Request, Path(id): Path<String>) -> Response {
-    let ctx = match web::signed_in_admin(&state, req, None).await {
-        Ok(c) => c,
-        Err(r) => return r,
-    };
-    let cc = match center(&ctx, &id).await {
-        Ok(c) => c,
+    let (ctx, cc) = match admin_center(&state, req, None, &id).await {
+        Ok(v) => v,
         Err(r) => return r,
     };
     credentials_page(&ctx, StatusCode::OK, &cc, Value::from(()), BTreeMap::new(), None, web::flash_value(req)).await
@@ -578,12 +570,8 @@ fn credential_errors(err: &ApiError) -> (BTreeMap<String, String>, String) {
 #[handler]
 pub async fn save_credentials(state: Data<&AppState>, req: &Request, Path(id): Path<String>, body: bytes::Bytes) -> Response {
     let form = Form::parse(&body);
-    let ctx = match web::signed_in_admin(&state, req, Some(&form)).await {
-        Ok(c) => c,
-        Err(r) => return r,
-    };
-    let cc = match center(&ctx, &id).await {
-        Ok(c) => c,
+    let (ctx, cc) = match admin_center(&state, req, Some(&form), &id).await {
+        Ok(v) => v,
         Err(r) => return r,
     };
     let input = CredentialsInput {
@@ -607,12 +595,8 @@ pub async fn save_credentials(state: Data<&AppState>, req: &Request, Path(id): P
 #[handler]
 pub async fn verify_credentials(state: Data<&AppState>, req: &Request, Path(id): Path<String>, body: bytes::Bytes) -> Response {
     let form = Form::parse(&body);
-    let ctx = match web::signed_in_admin(&state, req, Some(&form)).await {
-        Ok(c) => c,
-        Err(r) => return r,
-    };
-    let cc = match center(&ctx, &id).await {
-        Ok(c) => c,
+    let (ctx, cc) = match admin_center(&state, req, Some(&form), &id).await {
+        Ok(v) => v,
         Err(r) => return r,
     };
     let scope = ctx.scope();
