@@ -10,6 +10,9 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261124_000001_initial::Migration), Box::new(m20261124_000002_contact_center_time_zone::Migration)]
+        vec![
+            Box::new(m20261124_000001_initial::Migration),
+            Box::new(m20261124_000002_contact_center_time_zone::Migration),
+        ]
     }
 }

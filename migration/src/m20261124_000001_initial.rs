@@ -10,44 +10,144 @@ use sea_orm_migration::{prelude::*, schema::*};
 pub struct Migration;
 
 #[derive(DeriveIden)]
-enum Tenants { Table, Id, Name, Slug, CreatedAt, UpdatedAt }
+enum Tenants {
+    Table,
+    Id,
+    Name,
+    Slug,
+    CreatedAt,
+    UpdatedAt,
+}
 
 #[derive(DeriveIden)]
-enum TenantDataKeys { Table, TenantId, KeyId, WrappedKey, CreatedAt, RotatedAt }
+enum TenantDataKeys {
+    Table,
+    TenantId,
+    KeyId,
+    WrappedKey,
+    CreatedAt,
+    RotatedAt,
+}
 
 #[derive(DeriveIden)]
-enum Users { Table, Id, TenantId, Email, PasswordHash, Role, CreatedAt, LastLoginAt }
+enum Users {
+    Table,
+    Id,
+    TenantId,
+    Email,
+    PasswordHash,
+    Role,
+    CreatedAt,
+    LastLoginAt,
+}
 
 #[derive(DeriveIden)]
-enum Sessions { Table, Id, TenantId, UserId, TokenHash, CsrfToken, CreatedAt, ExpiresAt }
+enum Sessions {
+    Table,
+    Id,
+    TenantId,
+    UserId,
+    TokenHash,
+    CsrfToken,
+    CreatedAt,
+    ExpiresAt,
+}
 
 #[derive(DeriveIden)]
-enum ApiKeys { Table, Id, TenantId, Name, Prefix, KeyHash, Scopes, CreatedAt, LastUsedAt, RevokedAt }
+enum ApiKeys {
+    Table,
+    Id,
+    TenantId,
+    Name,
+    Prefix,
+    KeyHash,
+    Scopes,
+    CreatedAt,
+    LastUsedAt,
+    RevokedAt,
+}
 
 #[derive(DeriveIden)]
 enum ContactCenters {
-    Table, Id, TenantId, Name, Slug, DisplayName, LogoUrl, PrimaryColour, AccentColour, Headline,
-    ButtonText, Locale, MessageTemplate, CodeTtlSeconds, TokenTtlSeconds, RoomType,
-    EmptyRoomTimeoutMinutes, UnusedRoomTimeoutMinutes, MaxParticipants, CreatedAt, UpdatedAt,
+    Table,
+    Id,
+    TenantId,
+    Name,
+    Slug,
+    DisplayName,
+    LogoUrl,
+    PrimaryColour,
+    AccentColour,
+    Headline,
+    ButtonText,
+    Locale,
+    MessageTemplate,
+    CodeTtlSeconds,
+    TokenTtlSeconds,
+    RoomType,
+    EmptyRoomTimeoutMinutes,
+    UnusedRoomTimeoutMinutes,
+    MaxParticipants,
+    CreatedAt,
+    UpdatedAt,
 }
 
 #[derive(DeriveIden)]
 enum TwilioCredentials {
-    Table, ContactCenterId, TenantId, AccountSid, ApiKeySid, ApiKeySecretCiphertext,
-    AuthTokenCiphertext, VerifiedAt, CreatedAt, UpdatedAt,
+    Table,
+    ContactCenterId,
+    TenantId,
+    AccountSid,
+    ApiKeySid,
+    ApiKeySecretCiphertext,
+    AuthTokenCiphertext,
+    VerifiedAt,
+    CreatedAt,
+    UpdatedAt,
 }
 
 #[derive(DeriveIden)]
 enum Escalations {
-    Table, Id, TenantId, ContactCenterId, IdempotencyKey, TaskSid, ConversationSid, AgentIdentity,
-    AgentName, RoomSid, RoomName, Code, Status, MessageSid, CreatedAt, ExpiresAt, RoomCreatedAt,
-    AgentJoinedAt, CustomerJoinedAt, EndedAt, DurationSeconds, FailureReason, UpdatedAt,
+    Table,
+    Id,
+    TenantId,
+    ContactCenterId,
+    IdempotencyKey,
+    TaskSid,
+    ConversationSid,
+    AgentIdentity,
+    AgentName,
+    RoomSid,
+    RoomName,
+    Code,
+    Status,
+    MessageSid,
+    CreatedAt,
+    ExpiresAt,
+    RoomCreatedAt,
+    AgentJoinedAt,
+    CustomerJoinedAt,
+    EndedAt,
+    DurationSeconds,
+    FailureReason,
+    UpdatedAt,
 }
 
 #[derive(DeriveIden)]
 enum EscalationEvents {
-    Table, Id, TenantId, ContactCenterId, EscalationId, RoomSid, SequenceNumber, Event,
-    ParticipantSid, ParticipantIdentity, OccurredAt, ReceivedAt, Payload,
+    Table,
+    Id,
+    TenantId,
+    ContactCenterId,
+    EscalationId,
+    RoomSid,
+    SequenceNumber,
+    Event,
+    ParticipantSid,
+    ParticipantIdentity,
+    OccurredAt,
+    ReceivedAt,
+    Payload,
 }
 
 fn tenant_fk(table: impl IntoIden + 'static, col: impl IntoIden + 'static) -> ForeignKeyCreateStatement {
@@ -86,7 +186,11 @@ impl MigrationTrait for Migration {
         )
         .await?;
         m.create_index(
-            Index::create().name("ix_tenant_data_keys_key_id").table(TenantDataKeys::Table).col(TenantDataKeys::KeyId).to_owned(),
+            Index::create()
+                .name("ix_tenant_data_keys_key_id")
+                .table(TenantDataKeys::Table)
+                .col(TenantDataKeys::KeyId)
+                .to_owned(),
         )
         .await?;
 
@@ -105,7 +209,8 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        m.create_index(Index::create().name("ix_users_tenant").table(Users::Table).col(Users::TenantId).to_owned()).await?;
+        m.create_index(Index::create().name("ix_users_tenant").table(Users::Table).col(Users::TenantId).to_owned())
+            .await?;
 
         m.create_table(
             Table::create()
@@ -128,10 +233,18 @@ impl MigrationTrait for Migration {
         )
         .await?;
         m.create_index(
-            Index::create().name("ux_sessions_token_hash").table(Sessions::Table).col(Sessions::TokenHash).unique().to_owned(),
+            Index::create()
+                .name("ux_sessions_token_hash")
+                .table(Sessions::Table)
+                .col(Sessions::TokenHash)
+                .unique()
+                .to_owned(),
         )
         .await?;
-        m.create_index(Index::create().name("ix_sessions_user").table(Sessions::Table).col(Sessions::UserId).to_owned()).await?;
+        m.create_index(
+            Index::create().name("ix_sessions_user").table(Sessions::Table).col(Sessions::UserId).to_owned(),
+        )
+        .await?;
 
         m.create_table(
             Table::create()
@@ -149,7 +262,10 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        m.create_index(Index::create().name("ix_api_keys_tenant").table(ApiKeys::Table).col(ApiKeys::TenantId).to_owned()).await?;
+        m.create_index(
+            Index::create().name("ix_api_keys_tenant").table(ApiKeys::Table).col(ApiKeys::TenantId).to_owned(),
+        )
+        .await?;
 
         m.create_table(
             Table::create()
@@ -269,10 +385,22 @@ impl MigrationTrait for Migration {
         )
         .await?;
         m.create_index(
-            Index::create().name("ix_escalations_tenant_created").table(Escalations::Table).col(Escalations::TenantId).col(Escalations::CreatedAt).to_owned(),
+            Index::create()
+                .name("ix_escalations_tenant_created")
+                .table(Escalations::Table)
+                .col(Escalations::TenantId)
+                .col(Escalations::CreatedAt)
+                .to_owned(),
         )
         .await?;
-        m.create_index(Index::create().name("ix_escalations_room_sid").table(Escalations::Table).col(Escalations::RoomSid).to_owned()).await?;
+        m.create_index(
+            Index::create()
+                .name("ix_escalations_room_sid")
+                .table(Escalations::Table)
+                .col(Escalations::RoomSid)
+                .to_owned(),
+        )
+        .await?;
 
         m.create_table(
             Table::create()
@@ -312,7 +440,11 @@ impl MigrationTrait for Migration {
         )
         .await?;
         m.create_index(
-            Index::create().name("ix_escalation_events_escalation").table(EscalationEvents::Table).col(EscalationEvents::EscalationId).to_owned(),
+            Index::create()
+                .name("ix_escalation_events_escalation")
+                .table(EscalationEvents::Table)
+                .col(EscalationEvents::EscalationId)
+                .to_owned(),
         )
         .await?;
         Ok(())

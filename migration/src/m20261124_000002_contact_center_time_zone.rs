@@ -7,7 +7,10 @@ use sea_orm_migration::{prelude::*, schema::*};
 pub struct Migration;
 
 #[derive(DeriveIden)]
-enum ContactCenters { Table, TimeZone }
+enum ContactCenters {
+    Table,
+    TimeZone,
+}
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
@@ -22,6 +25,7 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        m.alter_table(Table::alter().table(ContactCenters::Table).drop_column(ContactCenters::TimeZone).to_owned()).await
+        m.alter_table(Table::alter().table(ContactCenters::Table).drop_column(ContactCenters::TimeZone).to_owned())
+            .await
     }
 }

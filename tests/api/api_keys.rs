@@ -5,7 +5,10 @@ use serde_json::{Value, json};
 async fn a_key_is_shown_once_and_stored_hashed() {
     let app = spawn_app().await;
     let tenant = app.create_tenant("Acme").await;
-    let resp = tenant.admin.post("/v1/api-keys", json!({ "name": "CRM", "scopes": ["metrics", "escalations", "metrics"] })).await;
+    let resp = tenant
+        .admin
+        .post("/v1/api-keys", json!({ "name": "CRM", "scopes": ["metrics", "escalations", "metrics"] }))
+        .await;
     assert_eq!(resp.status(), 201);
     let created: Value = resp.json().await.unwrap();
     let key = created["key"].as_str().unwrap();
@@ -26,7 +29,13 @@ async fn scopes_limit_what_a_key_can_do() {
     let create = |key: String| {
         let app = &app;
         async move {
-            app.http.post(app.url("/v1/contact-centers")).bearer_auth(key).json(&json!({ "name": "Support" })).send().await.unwrap()
+            app.http
+                .post(app.url("/v1/contact-centers"))
+                .bearer_auth(key)
+                .json(&json!({ "name": "Support" }))
+                .send()
+                .await
+                .unwrap()
         }
     };
     assert_problem(create(metrics.clone()).await, 403, "forbidden").await;

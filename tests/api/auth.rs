@@ -56,7 +56,8 @@ async fn unsafe_requests_with_the_cookie_need_the_csrf_token() {
     let app = spawn_app().await;
     let tenant = app.create_tenant("Acme").await;
     let s = &tenant.admin;
-    let no_token = s.client.post(app.url("/v1/contact-centers")).json(&json!({ "name": "Support" })).send().await.unwrap();
+    let no_token =
+        s.client.post(app.url("/v1/contact-centers")).json(&json!({ "name": "Support" })).send().await.unwrap();
     assert_problem(no_token, 403, "csrf_failed").await;
     let wrong = s
         .client
@@ -91,7 +92,13 @@ async fn requests_without_credentials_are_refused() {
     for path in ["/v1/me", "/v1/tenant", "/v1/contact-centers", "/v1/users", "/v1/api-keys"] {
         assert_problem(app.http.get(app.url(path)).send().await.unwrap(), 401, "unauthorized").await;
     }
-    let resp = app.http.get(app.url("/v1/contact-centers")).bearer_auth("esk_aaaaaaaa_bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb").send().await.unwrap();
+    let resp = app
+        .http
+        .get(app.url("/v1/contact-centers"))
+        .bearer_auth("esk_aaaaaaaa_bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb")
+        .send()
+        .await
+        .unwrap();
     assert_problem(resp, 401, "unauthorized").await;
 }
 
@@ -105,7 +112,16 @@ async fn platform_routes_need_the_operator_token() {
     let key = app.api_key(&tenant, &["admin"]).await;
     let resp = app.http.get(app.url("/v1/platform/tenants")).bearer_auth(&key).send().await.unwrap();
     assert_problem(resp, 401, "unauthorized").await;
-    let list: Vec<Value> = app.http.get(app.url("/v1/platform/tenants")).bearer_auth(&app.operator_token).send().await.unwrap().json().await.unwrap();
+    let list: Vec<Value> = app
+        .http
+        .get(app.url("/v1/platform/tenants"))
+        .bearer_auth(&app.operator_token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert!(list.iter().any(|t| t["id"] == tenant.id.to_string()));
 }
 
@@ -115,15 +131,33 @@ async fn a_user_can_change_their_password() {
     let tenant = app.create_tenant("Acme").await;
     let other_device = app.login(&tenant.admin_email, &tenant.admin_password).await;
     assert_eq!(other_device.get("/v1/me").await.status(), 200);
-    let resp = tenant.admin.put("/v1/me/password", json!({ "current_password": "nope", "new_password": "a much better password" })).await;
+    let resp = tenant
+        .admin
+        .put("/v1/me/password", json!({ "current_password": "nope", "new_password": "a much better password" }))
+        .await;
     let body = assert_problem(resp, 422, "validation_failed").await;
     assert_eq!(body["errors"][0]["field"], "current_password");
-    let resp = tenant.admin.put("/v1/me/password", json!({ "current_password": tenant.admin_password, "new_password": "short" })).await;
+    let resp = tenant
+        .admin
+        .put("/v1/me/password", json!({ "current_password": tenant.admin_password, "new_password": "short" }))
+        .await;
     assert_problem(resp, 422, "validation_failed").await;
-    let resp = tenant.admin.put("/v1/me/password", json!({ "current_password": tenant.admin_password, "new_password": tenant.admin_password })).await;
+    let resp = tenant
+        .admin
+        .put(
+            "/v1/me/password",
+            json!({ "current_password": tenant.admin_password, "new_password": tenant.admin_password }),
+        )
+        .await;
     let body = assert_problem(resp, 422, "validation_failed").await;
     assert_eq!(body["errors"][0]["field"], "new_password", "the same password again is refused");
-    let resp = tenant.admin.put("/v1/me/password", json!({ "current_password": tenant.admin_password, "new_password": "a much better password" })).await;
+    let resp = tenant
+        .admin
+        .put(
+            "/v1/me/password",
+            json!({ "current_password": tenant.admin_password, "new_password": "a much better password" }),
+        )
+        .await;
     assert_eq!(resp.status(), 200);
     assert_eq!(tenant.admin.get("/v1/me").await.status(), 200, "the session that changed it stays signed in");
     assert_eq!(other_device.get("/v1/me").await.status(), 401, "every other session ended");
@@ -138,7 +172,13 @@ async fn guessing_the_current_password_is_rate_limited_like_sign_in() {
     let tenant = app.create_tenant("Acme").await;
     let mut statuses = Vec::new();
     for i in 0..12 {
-        let resp = tenant.admin.put("/v1/me/password", json!({ "current_password": format!("guess number {i}"), "new_password": "a much better password" })).await;
+        let resp = tenant
+            .admin
+            .put(
+                "/v1/me/password",
+                json!({ "current_password": format!("guess number {i}"), "new_password": "a much better password" }),
+            )
+            .await;
         statuses.push(resp.status().as_u16());
     }
     assert!(statuses[..10].iter().all(|s| *s == 422), "{statuses:?}");

@@ -4,7 +4,7 @@
 use std::process::{Command, Output};
 
 use escalate_e2e::replica::escalate_binary;
-use escalate_e2e::{TestDb, spawn_app_with, Options};
+use escalate_e2e::{Options, TestDb, spawn_app_with};
 
 fn run(args: &[&str], env: &[(&str, &str)]) -> Output {
     Command::new(escalate_binary())
@@ -24,7 +24,10 @@ fn bad_configuration_names_the_setting() {
         (vec![("LISTEN_ADDR", "not-an-address")], "LISTEN_ADDR"),
         (vec![("PUBLIC_BASE_URL", "example.com")], "PUBLIC_BASE_URL"),
         (vec![("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")], "MASTER_KEYS"),
-        (vec![("MASTER_KEYS", "k1:short"), ("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")], "MASTER_KEYS"),
+        (
+            vec![("MASTER_KEYS", "k1:short"), ("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")],
+            "MASTER_KEYS",
+        ),
         (vec![("REDIS_URL", "http://nope")], "REDIS_URL"),
         (vec![("OTEL_TRACES_SAMPLER_ARG", "2")], "OTEL_TRACES_SAMPLER_ARG"),
     ] {
@@ -46,9 +49,15 @@ async fn migrate_and_tenant_create_from_the_command_line() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains("acme-support"), "{stdout}");
-    let password = stdout.lines().find_map(|l| l.split("change it after signing in): ").nth(1)).expect("password printed").trim().to_owned();
+    let password = stdout
+        .lines()
+        .find_map(|l| l.split("change it after signing in): ").nth(1))
+        .expect("password printed")
+        .trim()
+        .to_owned();
     // The printed password signs the admin in on a service over that database.
-    let app = spawn_app_with(Options { db: Some(db.clone()), master_keys: Some(keys.clone()), ..Default::default() }).await;
+    let app =
+        spawn_app_with(Options { db: Some(db.clone()), master_keys: Some(keys.clone()), ..Default::default() }).await;
     let session = app.login("owner@acme.example", &password).await;
     assert_eq!(session.get("/v1/tenant").await.status(), 200);
     // A second tenant with the same slug is refused with the reason.

@@ -33,7 +33,13 @@ async fn create_gets_defaults_and_patch_changes_only_what_is_sent() {
     let fetched: Value = tenant.admin.get(&format!("/v1/contact-centers/{id}")).await.json().await.unwrap();
     assert_eq!(fetched["branding"]["logo_url"], "https://cdn.example.com/logo.png");
     // null removes the logo
-    let cleared: Value = tenant.admin.patch(&format!("/v1/contact-centers/{id}"), json!({ "branding": { "logo_url": null } })).await.json().await.unwrap();
+    let cleared: Value = tenant
+        .admin
+        .patch(&format!("/v1/contact-centers/{id}"), json!({ "branding": { "logo_url": null } }))
+        .await
+        .json()
+        .await
+        .unwrap();
     assert!(cleared["branding"]["logo_url"].is_null());
 }
 
@@ -56,7 +62,10 @@ async fn invalid_settings_name_every_field_and_change_nothing() {
     let after: Value = tenant.admin.get(&format!("/v1/contact-centers/{id}")).await.json().await.unwrap();
     assert_eq!(after["branding"], cc["branding"]);
 
-    let resp = tenant.admin.patch(&format!("/v1/contact-centers/{id}"), json!({ "message_template": "Join at {{ join_link }}" })).await;
+    let resp = tenant
+        .admin
+        .patch(&format!("/v1/contact-centers/{id}"), json!({ "message_template": "Join at {{ join_link }}" }))
+        .await;
     let body = assert_problem(resp, 422, "validation_failed").await;
     assert_eq!(body["errors"][0]["field"], "message_template");
 }

@@ -21,7 +21,8 @@ async fn credentials_are_verified_encrypted_and_only_shown_masked() {
     assert_eq!(shown["api_key_secret"], format!("••••{}", &key_secret[key_secret.len() - 4..]));
     assert_eq!(shown["auth_token"], format!("••••{}", &account.auth_token[account.auth_token.len() - 4..]));
     assert!(shown["verified_at"].is_string());
-    let get_text = tenant.admin.get(&format!("/v1/contact-centers/{cc_id}/twilio-credentials")).await.text().await.unwrap();
+    let get_text =
+        tenant.admin.get(&format!("/v1/contact-centers/{cc_id}/twilio-credentials")).await.text().await.unwrap();
     for text in [&put_text, &get_text] {
         assert!(!text.contains(&key_secret) && !text.contains(&account.auth_token), "secret in a response: {text}");
     }
@@ -70,7 +71,12 @@ async fn rejected_credentials_are_not_stored() {
     let resp = tenant.admin.put(&format!("/v1/contact-centers/{cc_id}/twilio-credentials"), wrong_token).await;
     assert_eq!(assert_problem(resp, 422, "twilio_credentials_rejected").await["errors"][0]["field"], "auth_token");
 
-    assert_problem(tenant.admin.get(&format!("/v1/contact-centers/{cc_id}/twilio-credentials")).await, 404, "not_found").await;
+    assert_problem(
+        tenant.admin.get(&format!("/v1/contact-centers/{cc_id}/twilio-credentials")).await,
+        404,
+        "not_found",
+    )
+    .await;
 
     let mut bad_sid = credentials_body(&account);
     bad_sid["account_sid"] = json!("AC123");
@@ -89,7 +95,12 @@ async fn an_unreachable_twilio_is_a_clear_502_and_nothing_is_stored() {
     tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     let resp = app.store_credentials(&tenant, cc_id, &account).await;
     assert_problem(resp, 502, "twilio_unavailable").await;
-    assert_problem(tenant.admin.get(&format!("/v1/contact-centers/{cc_id}/twilio-credentials")).await, 404, "not_found").await;
+    assert_problem(
+        tenant.admin.get(&format!("/v1/contact-centers/{cc_id}/twilio-credentials")).await,
+        404,
+        "not_found",
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -104,7 +115,8 @@ async fn master_key_rotation_rewraps_data_keys_without_losing_secrets() {
     assert_eq!(old.store_credentials(&tenant, &cc_id, &account).await.status(), 200);
     let scope = TenantScope::new(tenant.id);
     let before = old.state.store.credentials(scope, cc_id.parse().unwrap()).await.unwrap();
-    let masked_before: Value = tenant.admin.get(&format!("/v1/contact-centers/{cc_id}/twilio-credentials")).await.json().await.unwrap();
+    let masked_before: Value =
+        tenant.admin.get(&format!("/v1/contact-centers/{cc_id}/twilio-credentials")).await.json().await.unwrap();
 
     // Step 1: every replica gets both keys, the new one active.
     let both = spawn_app_with(Options {
@@ -134,7 +146,8 @@ async fn master_key_rotation_rewraps_data_keys_without_losing_secrets() {
     })
     .await;
     let admin = new.login(&tenant.admin_email, &tenant.admin_password).await;
-    let masked_after: Value = admin.get(&format!("/v1/contact-centers/{cc_id}/twilio-credentials")).await.json().await.unwrap();
+    let masked_after: Value =
+        admin.get(&format!("/v1/contact-centers/{cc_id}/twilio-credentials")).await.json().await.unwrap();
     assert_eq!(masked_before["api_key_secret"], masked_after["api_key_secret"]);
     assert_eq!(masked_before["auth_token"], masked_after["auth_token"]);
     let resp = admin.post(&format!("/v1/contact-centers/{cc_id}/twilio-credentials/verify"), json!({})).await;

@@ -64,7 +64,8 @@ async fn bad_ids_unknown_routes_and_wrong_media_types() {
     let app = spawn_app().await;
     let tenant = app.create_tenant("Acme").await;
     assert_problem(tenant.admin.get("/v1/contact-centers/not-a-uuid").await, 400, "invalid_parameter").await;
-    assert_problem(tenant.admin.get(&format!("/v1/contact-centers/{}", uuid::Uuid::now_v7())).await, 404, "not_found").await;
+    assert_problem(tenant.admin.get(&format!("/v1/contact-centers/{}", uuid::Uuid::now_v7())).await, 404, "not_found")
+        .await;
     assert_problem(app.http.get(app.url("/v1/nothing-here")).send().await.unwrap(), 404, "not_found").await;
     let resp = tenant
         .admin

@@ -32,7 +32,10 @@ async fn an_agents_flex_token_creates_one_room_and_one_message() {
     assert_eq!(room.sid, e["room_sid"].as_str().unwrap());
     assert_eq!(room.unique_name, room_name);
     assert_eq!(room.account_sid, r.account.account_sid);
-    assert_eq!(room.status_callback.as_deref(), Some(format!("{}/v1/webhooks/twilio/rooms/{}", app.address, r.cc).as_str()));
+    assert_eq!(
+        room.status_callback.as_deref(),
+        Some(format!("{}/v1/webhooks/twilio/rooms/{}", app.address, r.cc).as_str())
+    );
     assert_eq!((room.empty_room_timeout, room.unused_room_timeout), (5, 10));
 
     let messages = app.sim.messages();
@@ -71,7 +74,8 @@ async fn two_concurrent_requests_with_one_key_make_one_room() {
     assert_eq!(a["code"], b["code"]);
     assert!(b["agent_token"].is_string() && a["agent_token"].is_string());
     // A later retry is the same escalation too.
-    let c: Value = app.escalate(&r.cc, &flex, Some("task:double-click"), body(&task, &conv)).await.json().await.unwrap();
+    let c: Value =
+        app.escalate(&r.cc, &flex, Some("task:double-click"), body(&task, &conv)).await.json().await.unwrap();
     assert_eq!(c["id"], a["id"]);
     assert_eq!(app.sim.rooms().len(), 1);
     assert_eq!(app.sim.messages().len(), 1);
@@ -106,12 +110,20 @@ async fn bad_flex_tokens_and_other_tenants_are_refused_without_a_room() {
     assert_problem(resp, 401, "invalid_flex_token").await;
     // B's API key on A's contact center: not found.
     let b_key = app.api_key(&b.tenant, &["escalations"]).await;
-    let resp = app.escalate(&a.cc, &b_key, Some("k"), json!({ "task_sid": task_sid(), "conversation_sid": conversation_sid(), "agent_identity": "bob" })).await;
+    let resp = app
+        .escalate(
+            &a.cc,
+            &b_key,
+            Some("k"),
+            json!({ "task_sid": task_sid(), "conversation_sid": conversation_sid(), "agent_identity": "bob" }),
+        )
+        .await;
     assert_problem(resp, 404, "not_found").await;
     assert!(app.sim.rooms().is_empty());
     assert!(app.sim.messages().is_empty());
     // And B's escalation is invisible to A's agent.
-    let created: Value = app.escalate(&b.cc, &b_agent, Some("k"), body(&task_sid(), &conversation_sid())).await.json().await.unwrap();
+    let created: Value =
+        app.escalate(&b.cc, &b_agent, Some("k"), body(&task_sid(), &conversation_sid())).await.json().await.unwrap();
     let a_agent = app.flex_token(&a.account, "alice");
     let id = created["id"].as_str().unwrap();
     for path in [format!("/v1/escalations/{id}/complete"), format!("/v1/escalations/{id}/agent-token")] {
@@ -128,21 +140,59 @@ async fn an_api_key_escalates_on_behalf_of_a_named_agent() {
     let app = spawn_app().await;
     let r = app.ready_contact_center("Acme").await;
     let key = app.api_key(&r.tenant, &["escalations"]).await;
-    let resp = app.escalate(&r.cc, &key, None, json!({ "task_sid": task_sid(), "conversation_sid": conversation_sid() })).await;
+    let resp = app
+        .escalate(&r.cc, &key, None, json!({ "task_sid": task_sid(), "conversation_sid": conversation_sid() }))
+        .await;
     assert_eq!(assert_problem(resp, 422, "validation_failed").await["errors"][0]["field"], "agent_identity");
-    let resp = app.escalate(&r.cc, &key, None, json!({ "task_sid": task_sid(), "conversation_sid": "CH1", "agent_identity": "sam" })).await;
+    let resp = app
+        .escalate(
+            &r.cc,
+            &key,
+            None,
+            json!({ "task_sid": task_sid(), "conversation_sid": "CH1", "agent_identity": "sam" }),
+        )
+        .await;
     assert_eq!(assert_problem(resp, 422, "validation_failed").await["errors"][0]["field"], "conversation_sid");
-    let resp = app.escalate(&r.cc, &key, None, json!({ "task_sid": task_sid(), "conversation_sid": conversation_sid(), "agent_identity": "sam" })).await;
+    let resp = app
+        .escalate(
+            &r.cc,
+            &key,
+            None,
+            json!({ "task_sid": task_sid(), "conversation_sid": conversation_sid(), "agent_identity": "sam" }),
+        )
+        .await;
     assert_eq!(resp.status(), 201);
     let e: Value = resp.json().await.unwrap();
     assert_eq!(e["agent_identity"], "agent:sam");
     let metrics_key = app.api_key(&r.tenant, &["metrics"]).await;
-    let resp = app.escalate(&r.cc, &metrics_key, None, json!({ "task_sid": task_sid(), "conversation_sid": conversation_sid(), "agent_identity": "sam" })).await;
+    let resp = app
+        .escalate(
+            &r.cc,
+            &metrics_key,
+            None,
+            json!({ "task_sid": task_sid(), "conversation_sid": conversation_sid(), "agent_identity": "sam" }),
+        )
+        .await;
     assert_problem(resp, 403, "forbidden").await;
     // Viewers and metrics keys can read it, not end it.
     let id = e["id"].as_str().unwrap();
-    assert_eq!(app.http.get(app.url(&format!("/v1/escalations/{id}"))).bearer_auth(&metrics_key).send().await.unwrap().status(), 200);
-    let resp = app.http.post(app.url(&format!("/v1/escalations/{id}/complete"))).bearer_auth(&metrics_key).send().await.unwrap();
+    assert_eq!(
+        app.http
+            .get(app.url(&format!("/v1/escalations/{id}")))
+            .bearer_auth(&metrics_key)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    let resp = app
+        .http
+        .post(app.url(&format!("/v1/escalations/{id}/complete")))
+        .bearer_auth(&metrics_key)
+        .send()
+        .await
+        .unwrap();
     assert_problem(resp, 403, "forbidden").await;
 }
 
@@ -151,7 +201,8 @@ async fn the_customer_trades_the_code_for_a_token_to_that_room_only() {
     let app = spawn_app().await;
     let r = app.ready_contact_center("Acme").await;
     let flex = app.flex_token(&r.account, "alex");
-    let e: Value = app.escalate(&r.cc, &flex, Some("k"), body(&task_sid(), &conversation_sid())).await.json().await.unwrap();
+    let e: Value =
+        app.escalate(&r.cc, &flex, Some("k"), body(&task_sid(), &conversation_sid())).await.json().await.unwrap();
     let code = e["code"].as_str().unwrap();
     let resp = app.http.post(app.url(&format!("/v1/join/{code}/token"))).send().await.unwrap();
     assert_eq!(resp.status(), 200);
@@ -159,14 +210,16 @@ async fn the_customer_trades_the_code_for_a_token_to_that_room_only() {
     assert_eq!(t["room_name"], e["room_name"]);
     let identity = t["identity"].as_str().unwrap();
     assert!(identity.starts_with("customer:"));
-    let claims = verify_video_token(t["token"].as_str().unwrap(), &Secret::new(r.account.api_keys[0].1.clone())).unwrap();
+    let claims =
+        verify_video_token(t["token"].as_str().unwrap(), &Secret::new(r.account.api_keys[0].1.clone())).unwrap();
     assert_eq!(claims.grants.identity.as_deref(), Some(identity));
     assert_eq!(claims.grants.video.unwrap().room.as_deref(), e["room_name"].as_str());
     let code_expiry = chrono::DateTime::parse_from_rfc3339(e["expires_at"].as_str().unwrap()).unwrap().timestamp();
     assert!(claims.exp as i64 <= code_expiry, "a customer token never outlives the code");
     // Lower-case and hyphenated input still works (Crockford).
     let spaced = format!("{}-{}", &code[..6].to_lowercase(), &code[6..]);
-    let t2: Value = app.http.post(app.url(&format!("/v1/join/{spaced}/token"))).send().await.unwrap().json().await.unwrap();
+    let t2: Value =
+        app.http.post(app.url(&format!("/v1/join/{spaced}/token"))).send().await.unwrap().json().await.unwrap();
     assert_ne!(t2["identity"], t["identity"], "every join gets its own identity");
 }
 
@@ -176,7 +229,8 @@ async fn callbacks_repeated_and_reordered_move_the_escalation_through_its_states
     let r = app.ready_contact_center("Acme").await;
     let flex = app.flex_token(&r.account, "alex");
     app.sim.set_callback_mode(CallbackMode { repeat: 2, hold: true });
-    let e: Value = app.escalate(&r.cc, &flex, Some("k"), body(&task_sid(), &conversation_sid())).await.json().await.unwrap();
+    let e: Value =
+        app.escalate(&r.cc, &flex, Some("k"), body(&task_sid(), &conversation_sid())).await.json().await.unwrap();
     let id = e["id"].as_str().unwrap();
     let room = e["room_sid"].as_str().unwrap();
     app.sim.connect_participant(room, "agent:alex").unwrap();
@@ -189,7 +243,8 @@ async fn callbacks_repeated_and_reordered_move_the_escalation_through_its_states
     // room-created, two connects, two disconnects, room-ended.
     assert_eq!(released, 6);
     app.sim.flush_callbacks().await;
-    let done = app.wait_for_escalation(&flex, id, |v| v["status"] == "completed" && v["customer_joined_at"].is_string()).await;
+    let done =
+        app.wait_for_escalation(&flex, id, |v| v["status"] == "completed" && v["customer_joined_at"].is_string()).await;
     assert!(done["room_created_at"].is_string());
     assert!(done["agent_joined_at"].is_string());
     assert!(done["ended_at"].is_string());
@@ -202,7 +257,10 @@ async fn callbacks_repeated_and_reordered_move_the_escalation_through_its_states
         assert_eq!(d.status, Some(204), "{} #{}", d.event, d.sequence_number);
     }
     let events: Vec<Value> = r.tenant.admin.get(&format!("/v1/escalations/{id}/events")).await.json().await.unwrap();
-    let unique: HashSet<(i64, String)> = events.iter().map(|e| (e["sequence_number"].as_i64().unwrap(), e["event"].as_str().unwrap().to_owned())).collect();
+    let unique: HashSet<(i64, String)> = events
+        .iter()
+        .map(|e| (e["sequence_number"].as_i64().unwrap(), e["event"].as_str().unwrap().to_owned()))
+        .collect();
     assert_eq!(unique.len(), events.len());
     assert_eq!(events.len(), 6);
     assert_eq!(app.sim.callback_deliveries().len(), 12);
@@ -216,10 +274,16 @@ async fn forged_callbacks_are_refused() {
     let app = spawn_app().await;
     let r = app.ready_contact_center("Acme").await;
     let url = app.url(&format!("/v1/webhooks/twilio/rooms/{}", r.cc));
-    let form = [("AccountSid", r.account.account_sid.as_str()), ("RoomSid", "RM00000000000000000000000000000000"), ("RoomName", "esc-x"), ("StatusCallbackEvent", "room-ended")];
+    let form = [
+        ("AccountSid", r.account.account_sid.as_str()),
+        ("RoomSid", "RM00000000000000000000000000000000"),
+        ("RoomName", "esc-x"),
+        ("StatusCallbackEvent", "room-ended"),
+    ];
     let resp = app.http.post(&url).form(&form).send().await.unwrap();
     assert_problem(resp, 403, "invalid_signature").await;
-    let resp = app.http.post(&url).header("X-Twilio-Signature", "bm90IGEgc2lnbmF0dXJl").form(&form).send().await.unwrap();
+    let resp =
+        app.http.post(&url).header("X-Twilio-Signature", "bm90IGEgc2lnbmF0dXJl").form(&form).send().await.unwrap();
     assert_problem(resp, 403, "invalid_signature").await;
     // Signed with the right token but for another URL (a replay elsewhere).
     let params: Vec<(String, String)> = form.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
@@ -236,20 +300,41 @@ async fn completing_ends_the_room_and_the_code() {
     let app = spawn_app().await;
     let r = app.ready_contact_center("Acme").await;
     let flex = app.flex_token(&r.account, "alex");
-    let e: Value = app.escalate(&r.cc, &flex, Some("k"), body(&task_sid(), &conversation_sid())).await.json().await.unwrap();
+    let e: Value =
+        app.escalate(&r.cc, &flex, Some("k"), body(&task_sid(), &conversation_sid())).await.json().await.unwrap();
     let id = e["id"].as_str().unwrap();
-    let t: Value = app.http.post(app.url(&format!("/v1/escalations/{id}/agent-token"))).bearer_auth(&flex).send().await.unwrap().json().await.unwrap();
+    let t: Value = app
+        .http
+        .post(app.url(&format!("/v1/escalations/{id}/agent-token")))
+        .bearer_auth(&flex)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(t["room_name"], e["room_name"]);
-    let done: Value = app.http.post(app.url(&format!("/v1/escalations/{id}/complete"))).bearer_auth(&flex).send().await.unwrap().json().await.unwrap();
+    let done: Value = app
+        .http
+        .post(app.url(&format!("/v1/escalations/{id}/complete")))
+        .bearer_auth(&flex)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(done["status"], "completed");
     assert!(done["ended_at"].is_string());
     assert_eq!(app.sim.rooms()[0].status, escalate_twilio::RoomStatus::Completed);
     let resp = app.http.post(app.url(&format!("/v1/join/{}/token", e["code"].as_str().unwrap()))).send().await.unwrap();
     assert_problem(resp, 410, "code_completed").await;
-    let resp = app.http.post(app.url(&format!("/v1/escalations/{id}/agent-token"))).bearer_auth(&flex).send().await.unwrap();
+    let resp =
+        app.http.post(app.url(&format!("/v1/escalations/{id}/agent-token"))).bearer_auth(&flex).send().await.unwrap();
     assert_problem(resp, 409, "escalation_not_open").await;
     // Completing twice is harmless.
-    let again = app.http.post(app.url(&format!("/v1/escalations/{id}/complete"))).bearer_auth(&flex).send().await.unwrap();
+    let again =
+        app.http.post(app.url(&format!("/v1/escalations/{id}/complete"))).bearer_auth(&flex).send().await.unwrap();
     assert_eq!(again.status(), 200);
 }
 
@@ -258,20 +343,31 @@ async fn expired_and_unknown_codes_are_indistinguishable_and_guessing_is_limited
     let app = spawn_app().await;
     let r = app.ready_contact_center("Acme").await;
     let flex = app.flex_token(&r.account, "alex");
-    let e: Value = app.escalate(&r.cc, &flex, Some("k"), body(&task_sid(), &conversation_sid())).await.json().await.unwrap();
+    let e: Value =
+        app.escalate(&r.cc, &flex, Some("k"), body(&task_sid(), &conversation_sid())).await.json().await.unwrap();
     let code = e["code"].as_str().unwrap().to_owned();
     // Expire it in the database, as time would.
     let db = sea_orm::Database::connect(&app.db.url).await.unwrap();
     use sea_orm::ConnectionTrait;
-    db.execute_unprepared(&format!("UPDATE escalations SET expires_at = created_at WHERE code = '{code}'")).await.unwrap();
+    db.execute_unprepared(&format!("UPDATE escalations SET expires_at = created_at WHERE code = '{code}'"))
+        .await
+        .unwrap();
 
     let strip = |mut v: Value| {
         v.as_object_mut().unwrap().remove("request_id");
         v
     };
-    let expired = assert_problem(app.http.post(app.url(&format!("/v1/join/{code}/token"))).send().await.unwrap(), 404, "not_found").await;
-    let unknown = assert_problem(app.http.post(app.url("/v1/join/0000000000000/token")).send().await.unwrap(), 404, "not_found").await;
-    let malformed = assert_problem(app.http.post(app.url("/v1/join/!!/token")).send().await.unwrap(), 404, "not_found").await;
+    let expired = assert_problem(
+        app.http.post(app.url(&format!("/v1/join/{code}/token"))).send().await.unwrap(),
+        404,
+        "not_found",
+    )
+    .await;
+    let unknown =
+        assert_problem(app.http.post(app.url("/v1/join/0000000000000/token")).send().await.unwrap(), 404, "not_found")
+            .await;
+    let malformed =
+        assert_problem(app.http.post(app.url("/v1/join/!!/token")).send().await.unwrap(), 404, "not_found").await;
     assert_eq!(strip(expired), strip(unknown.clone()));
     assert_eq!(strip(malformed), strip(unknown));
 
@@ -279,8 +375,10 @@ async fn expired_and_unknown_codes_are_indistinguishable_and_guessing_is_limited
     for _ in 3..20 {
         assert_eq!(app.http.post(app.url("/v1/join/ZZZZZZZZZZZZZ/token")).send().await.unwrap().status(), 404);
     }
-    let fresh: Value = app.escalate(&r.cc, &flex, Some("k2"), body(&task_sid(), &conversation_sid())).await.json().await.unwrap();
-    let resp = app.http.post(app.url(&format!("/v1/join/{}/token", fresh["code"].as_str().unwrap()))).send().await.unwrap();
+    let fresh: Value =
+        app.escalate(&r.cc, &flex, Some("k2"), body(&task_sid(), &conversation_sid())).await.json().await.unwrap();
+    let resp =
+        app.http.post(app.url(&format!("/v1/join/{}/token", fresh["code"].as_str().unwrap()))).send().await.unwrap();
     assert!(resp.headers().get("retry-after").is_some());
     assert_problem(resp, 429, "rate_limited").await;
 }
@@ -306,7 +404,8 @@ async fn a_twilio_failure_after_the_room_exists_leaves_no_orphan_and_a_retry_suc
     let e: Value = resp.json().await.unwrap();
     assert_eq!(e["status"], "open");
     assert_eq!(app.sim.messages().len(), 1);
-    let open: Vec<_> = app.sim.rooms().into_iter().filter(|r| r.status == escalate_twilio::RoomStatus::InProgress).collect();
+    let open: Vec<_> =
+        app.sim.rooms().into_iter().filter(|r| r.status == escalate_twilio::RoomStatus::InProgress).collect();
     assert_eq!(open.len(), 1);
     assert_eq!(open[0].sid, e["room_sid"].as_str().unwrap());
 
@@ -315,7 +414,14 @@ async fn a_twilio_failure_after_the_room_exists_leaves_no_orphan_and_a_retry_suc
     let resp = app.escalate(&r.cc, &flex, Some("task:y"), body(&task_sid(), &conversation_sid())).await;
     assert_problem(resp, 502, "twilio_unavailable").await;
     assert_eq!(app.sim.rooms().len(), 2);
-    let listed: Value = r.tenant.admin.get(&format!("/v1/contact-centers/{}/escalations?status=failed", r.cc)).await.json().await.unwrap();
+    let listed: Value = r
+        .tenant
+        .admin
+        .get(&format!("/v1/contact-centers/{}/escalations?status=failed", r.cc))
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(listed["items"].as_array().unwrap().len(), 1);
     assert!(listed["items"][0]["failure_reason"].as_str().unwrap().contains("room"));
 }
@@ -327,16 +433,34 @@ async fn escalations_are_listed_newest_first_with_paging() {
     let key = app.api_key(&r.tenant, &["escalations"]).await;
     let mut ids = Vec::new();
     for _ in 0..5 {
-        let e: Value = app.escalate(&r.cc, &key, None, json!({ "task_sid": task_sid(), "conversation_sid": conversation_sid(), "agent_identity": "sam" })).await.json().await.unwrap();
+        let e: Value = app
+            .escalate(
+                &r.cc,
+                &key,
+                None,
+                json!({ "task_sid": task_sid(), "conversation_sid": conversation_sid(), "agent_identity": "sam" }),
+            )
+            .await
+            .json()
+            .await
+            .unwrap();
         ids.push(e["id"].as_str().unwrap().to_owned());
     }
     ids.reverse();
-    let page1: Value = r.tenant.admin.get(&format!("/v1/contact-centers/{}/escalations?limit=3", r.cc)).await.json().await.unwrap();
+    let page1: Value =
+        r.tenant.admin.get(&format!("/v1/contact-centers/{}/escalations?limit=3", r.cc)).await.json().await.unwrap();
     let got: Vec<&str> = page1["items"].as_array().unwrap().iter().map(|e| e["id"].as_str().unwrap()).collect();
     assert_eq!(got, ids[..3]);
     assert!(page1["items"][0].get("agent_token").is_none_or(Value::is_null));
     let before = page1["next_before"].as_str().unwrap();
-    let page2: Value = r.tenant.admin.get(&format!("/v1/contact-centers/{}/escalations?limit=3&before={before}", r.cc)).await.json().await.unwrap();
+    let page2: Value = r
+        .tenant
+        .admin
+        .get(&format!("/v1/contact-centers/{}/escalations?limit=3&before={before}", r.cc))
+        .await
+        .json()
+        .await
+        .unwrap();
     let got: Vec<&str> = page2["items"].as_array().unwrap().iter().map(|e| e["id"].as_str().unwrap()).collect();
     assert_eq!(got, ids[3..]);
     assert!(page2["next_before"].is_null());

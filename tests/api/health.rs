@@ -30,10 +30,7 @@ async fn served_openapi_equals_the_checked_in_openapi_yaml() {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../openapi.yaml");
     let text = std::fs::read_to_string(path).expect("openapi.yaml at the repository root");
     let checked_in: Value = serde_yaml::from_str(&text).unwrap();
-    assert!(
-        served == checked_in,
-        "openapi.yaml is out of date: run `cargo run -q -- openapi --output openapi.yaml`"
-    );
+    assert!(served == checked_in, "openapi.yaml is out of date: run `cargo run -q -- openapi --output openapi.yaml`");
     let docs = app.http.get(app.url("/docs")).send().await.unwrap();
     assert_eq!(docs.status(), 200);
     assert!(docs.text().await.unwrap().to_lowercase().contains("swagger"));
@@ -110,7 +107,13 @@ async fn prometheus_metrics_count_requests_twilio_calls_escalations_and_callback
         .unwrap();
     app.sim.connect_participant(e["room_sid"].as_str().unwrap(), "agent:alex").unwrap();
     app.sim.flush_callbacks().await;
-    let forged = app.http.post(app.url(&format!("/v1/webhooks/twilio/rooms/{}", r.cc))).form(&[("RoomSid", "RMx")]).send().await.unwrap();
+    let forged = app
+        .http
+        .post(app.url(&format!("/v1/webhooks/twilio/rooms/{}", r.cc)))
+        .form(&[("RoomSid", "RMx")])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(forged.status(), 403);
 
     let resp = app.http.get(app.url("/metrics")).send().await.unwrap();

@@ -15,12 +15,21 @@ struct Fixture {
 async fn populate(app: &TestApp, tenant: &Tenant) -> Fixture {
     let cc = app.create_contact_center(tenant, "Support").await["id"].as_str().unwrap().to_owned();
     assert_eq!(app.store_credentials(tenant, &cc, &app.sim_account()).await.status(), 200);
-    let user: Value = tenant.admin.post("/v1/users", json!({ "email": format!("v-{}@example.com", tenant.slug), "role": "viewer" })).await.json().await.unwrap();
+    let user: Value = tenant
+        .admin
+        .post("/v1/users", json!({ "email": format!("v-{}@example.com", tenant.slug), "role": "viewer" }))
+        .await
+        .json()
+        .await
+        .unwrap();
     app.api_key(tenant, &["metrics"]).await;
     let keys: Vec<Value> = tenant.admin.get("/v1/api-keys").await.json().await.unwrap();
     let e: Value = tenant
         .admin
-        .post(&format!("/v1/contact-centers/{cc}/escalations"), json!({ "task_sid": task_sid(), "conversation_sid": conversation_sid(), "agent_identity": "sam" }))
+        .post(
+            &format!("/v1/contact-centers/{cc}/escalations"),
+            json!({ "task_sid": task_sid(), "conversation_sid": conversation_sid(), "agent_identity": "sam" }),
+        )
         .await
         .json()
         .await
@@ -54,7 +63,11 @@ async fn another_tenants_ids_answer_404_on_every_route() {
         (Method::PATCH, format!("/v1/users/{}", fa.user), Some(json!({ "role": "admin" }))),
         (Method::DELETE, format!("/v1/users/{}", fa.user), None),
         (Method::DELETE, format!("/v1/api-keys/{}", fa.key), None),
-        (Method::POST, format!("/v1/contact-centers/{}/escalations", fa.cc), Some(json!({ "task_sid": task_sid(), "conversation_sid": conversation_sid(), "agent_identity": "eve" }))),
+        (
+            Method::POST,
+            format!("/v1/contact-centers/{}/escalations", fa.cc),
+            Some(json!({ "task_sid": task_sid(), "conversation_sid": conversation_sid(), "agent_identity": "eve" })),
+        ),
         (Method::GET, format!("/v1/contact-centers/{}/escalations", fa.cc), None),
         (Method::GET, format!("/v1/escalations/{}", fa.escalation), None),
         (Method::GET, format!("/v1/escalations/{}/events", fa.escalation), None),
@@ -90,7 +103,13 @@ async fn another_tenants_ids_answer_404_on_every_route() {
     // Lists show only the caller's own rows.
     for path in ["/v1/contact-centers", "/v1/users", "/v1/api-keys"] {
         let text = b.admin.get(path).await.text().await.unwrap();
-        assert!(!text.contains(&fa.cc) && !text.contains(&fa.user) && !text.contains(&fa.key) && !text.contains(&a.admin_email), "{path} leaks A");
+        assert!(
+            !text.contains(&fa.cc)
+                && !text.contains(&fa.user)
+                && !text.contains(&fa.key)
+                && !text.contains(&a.admin_email),
+            "{path} leaks A"
+        );
     }
     let tenant: Value = b.admin.get("/v1/tenant").await.json().await.unwrap();
     assert_eq!(tenant["id"], b.id.to_string());

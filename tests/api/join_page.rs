@@ -24,7 +24,11 @@ fn brand(locale: &str) -> JoinBrand {
         logo_url: None,
         primary_colour: PRIMARY.into(),
         accent_colour: "#0f9d58".into(),
-        headline: if locale == "es" { "Tu agente te está esperando".into() } else { "Your agent is ready to see you".into() },
+        headline: if locale == "es" {
+            "Tu agente te está esperando".into()
+        } else {
+            "Your agent is ready to see you".into()
+        },
         button_text: if locale == "es" { "Unirse a la videollamada".into() } else { "Join Video Room".into() },
         locale: locale.into(),
     }
@@ -35,7 +39,12 @@ fn brand(locale: &str) -> JoinBrand {
 fn view_for(code: &str) -> JoinPageView {
     let (state, brand) = match code {
         c if c.starts_with("ES") => (JoinState::Ready, Some(brand("es"))),
-        c if c.starts_with("READY") || c.starts_with("GONE") || c.starts_with("MISSING") || c.starts_with("CONNECT") || c.starts_with("CALL") => {
+        c if c.starts_with("READY")
+            || c.starts_with("GONE")
+            || c.starts_with("MISSING")
+            || c.starts_with("CONNECT")
+            || c.starts_with("CALL") =>
+        {
             (JoinState::Ready, Some(brand("en")))
         }
         "DONE" => (JoinState::Completed, Some(brand("en"))),
@@ -90,7 +99,8 @@ fn limited(Data(pages): Data<&Pages>) -> Response {
 /// The fake twilio-video SDK of `tests/browser/fake-twilio-video.js`.
 #[handler]
 fn fake_sdk() -> Response {
-    let js = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/browser/fake-twilio-video.js")).expect("fake SDK");
+    let js = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/browser/fake-twilio-video.js"))
+        .expect("fake SDK");
     Response::builder().content_type("text/javascript; charset=utf-8").body(js)
 }
 
@@ -145,7 +155,11 @@ async fn ready_page_loads_cleanly_in_the_brand() {
     let text = report.main_text.as_deref().unwrap_or_default();
     assert!(text.contains("Your agent is ready to see you"), "{text}");
     // The vendored SDK and our script came from our own origin.
-    assert!(report.requests.iter().any(|r| r.contains("/assets/vendor/twilio-video.min.js?v=")), "{:?}", report.requests);
+    assert!(
+        report.requests.iter().any(|r| r.contains("/assets/vendor/twilio-video.min.js?v=")),
+        "{:?}",
+        report.requests
+    );
     assert!(report.requests.iter().any(|r| r.contains("/assets/join.js?v=")));
     assert_same_origin_only(&report, &base);
     // The fake camera and microphone started.
@@ -175,8 +189,12 @@ async fn unknown_and_expired_links_cannot_be_told_apart() {
     assert_eq!(expired.status(), 404);
     assert_eq!(unknown.status(), 404);
     let header_list = |r: &reqwest::Response| {
-        let mut h: Vec<_> =
-            r.headers().iter().filter(|(k, _)| *k != "date").map(|(k, v)| format!("{k}: {}", v.to_str().unwrap())).collect();
+        let mut h: Vec<_> = r
+            .headers()
+            .iter()
+            .filter(|(k, _)| *k != "date")
+            .map(|(k, v)| format!("{k}: {}", v.to_str().unwrap()))
+            .collect();
         h.sort();
         h
     };
@@ -235,7 +253,8 @@ async fn a_dead_or_completed_code_at_join_time_switches_the_page() {
         wait_for_text: Some(text.into()),
         ..shot(name)
     };
-    let report = inspect(&format!("{base}/join/MISSING1"), opts("This link is no longer valid", "join-token-404")).await;
+    let report =
+        inspect(&format!("{base}/join/MISSING1"), opts("This link is no longer valid", "join-token-404")).await;
     assert!(report.page_errors.is_empty(), "{report:#?}");
     assert_eq!(report.view.as_deref(), Some("invalid"));
     assert!(!report.join_button.visible);
@@ -417,10 +436,21 @@ mod real_service {
             .await;
         assert_eq!(resp.status(), 200);
         let flex = app.flex_token(&r.account, "alex");
-        let e: Value = app.escalate(&r.cc, &flex, Some("k"), json!({ "task_sid": task_sid(), "conversation_sid": conversation_sid() })).await.json().await.unwrap();
+        let e: Value = app
+            .escalate(
+                &r.cc,
+                &flex,
+                Some("k"),
+                json!({ "task_sid": task_sid(), "conversation_sid": conversation_sid() }),
+            )
+            .await
+            .json()
+            .await
+            .unwrap();
         let url = e["join_url"].as_str().unwrap();
 
-        let report = inspect(url, InspectOptions { screenshot: Some("real-join-ready.png".into()), ..Default::default() }).await;
+        let report =
+            inspect(url, InspectOptions { screenshot: Some("real-join-ready.png".into()), ..Default::default() }).await;
         report.assert_clean();
         assert_eq!(report.status, Some(200));
         assert!(report.join_button.present && report.join_button.visible);
@@ -431,10 +461,19 @@ mod real_service {
         // Clicking Join trades the code for a token at our API, then tries Twilio.
         let clicked = inspect(
             url,
-            InspectOptions { click: Some("#join-button".into()), wait_for_text: Some("could not connect".into()), timeout_ms: Some(40_000), ..Default::default() },
+            InspectOptions {
+                click: Some("#join-button".into()),
+                wait_for_text: Some("could not connect".into()),
+                timeout_ms: Some(40_000),
+                ..Default::default()
+            },
         )
         .await;
-        assert!(clicked.requests.iter().any(|r| r.starts_with("POST ") && r.contains("/token")), "{:?}", clicked.requests);
+        assert!(
+            clicked.requests.iter().any(|r| r.starts_with("POST ") && r.contains("/token")),
+            "{:?}",
+            clicked.requests
+        );
         assert!(clicked.page_errors.is_empty(), "{clicked:#?}");
         assert!(clicked.third_party_requests.is_empty(), "{:?}", clicked.third_party_requests);
 
@@ -451,11 +490,23 @@ mod real_service {
         let app = spawn_app().await;
         let r = app.ready_contact_center("Acme").await;
         let flex = app.flex_token(&r.account, "alex");
-        let e: Value = app.escalate(&r.cc, &flex, Some("k"), json!({ "task_sid": task_sid(), "conversation_sid": conversation_sid() })).await.json().await.unwrap();
+        let e: Value = app
+            .escalate(
+                &r.cc,
+                &flex,
+                Some("k"),
+                json!({ "task_sid": task_sid(), "conversation_sid": conversation_sid() }),
+            )
+            .await
+            .json()
+            .await
+            .unwrap();
         let code = e["code"].as_str().unwrap();
         let db = sea_orm::Database::connect(&app.db.url).await.unwrap();
         use sea_orm::ConnectionTrait;
-        db.execute_unprepared(&format!("UPDATE escalations SET expires_at = created_at WHERE code = '{code}'")).await.unwrap();
+        db.execute_unprepared(&format!("UPDATE escalations SET expires_at = created_at WHERE code = '{code}'"))
+            .await
+            .unwrap();
         let fetch = |path: String| {
             let app = &app;
             async move {

@@ -11,7 +11,14 @@ struct Made {
 }
 
 async fn escalate(app: &TestApp, r: &Ready, key: &str, agent: &str) -> Made {
-    let resp = app.escalate(&r.cc, key, None, json!({ "task_sid": task_sid(), "conversation_sid": conversation_sid(), "agent_identity": agent })).await;
+    let resp = app
+        .escalate(
+            &r.cc,
+            key,
+            None,
+            json!({ "task_sid": task_sid(), "conversation_sid": conversation_sid(), "agent_identity": agent }),
+        )
+        .await;
     assert_eq!(resp.status(), 201);
     let e: Value = resp.json().await.unwrap();
     Made {
@@ -22,7 +29,16 @@ async fn escalate(app: &TestApp, r: &Ready, key: &str, agent: &str) -> Made {
     }
 }
 
-async fn event(app: &TestApp, r: &Ready, m: &Made, seq: i64, kind: &str, at_secs: i64, who: Option<&str>, room_duration: Option<i64>) {
+async fn event(
+    app: &TestApp,
+    r: &Ready,
+    m: &Made,
+    seq: i64,
+    kind: &str,
+    at_secs: i64,
+    who: Option<&str>,
+    room_duration: Option<i64>,
+) {
     let at = m.created + Duration::seconds(at_secs);
     let mut params = vec![
         ("RoomSid", m.room_sid.clone()),
@@ -83,7 +99,14 @@ async fn metrics_match_hand_computed_figures() {
     event(&app, &r, &e4, 102, "participant-connected", 20, Some("customer:dd"), None).await;
     // A failed attempt does not count.
     app.sim.set_fault(ApiOp::CreateRoom, Fault { status: Some(500), ..Default::default() });
-    let resp = app.escalate(&r.cc, &key, None, json!({ "task_sid": task_sid(), "conversation_sid": conversation_sid(), "agent_identity": "alex" })).await;
+    let resp = app
+        .escalate(
+            &r.cc,
+            &key,
+            None,
+            json!({ "task_sid": task_sid(), "conversation_sid": conversation_sid(), "agent_identity": "alex" }),
+        )
+        .await;
     assert_eq!(resp.status(), 502);
     app.sim.clear_faults();
 
@@ -123,9 +146,26 @@ async fn metrics_match_hand_computed_figures() {
     let other = app.create_contact_center(&r.tenant, "Sales").await;
     let other_id = other["id"].as_str().unwrap();
     assert_eq!(app.store_credentials(&r.tenant, other_id, &r.account).await.status(), 200);
-    let resp = app.escalate(other_id, &key, None, json!({ "task_sid": task_sid(), "conversation_sid": conversation_sid(), "agent_identity": "kim" })).await;
+    let resp = app
+        .escalate(
+            other_id,
+            &key,
+            None,
+            json!({ "task_sid": task_sid(), "conversation_sid": conversation_sid(), "agent_identity": "kim" }),
+        )
+        .await;
     assert_eq!(resp.status(), 201);
-    let t: Value = r.tenant.admin.get(&format!("/v1/metrics?from={from}&to={}", (Utc::now() + Duration::hours(1)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true))).await.json().await.unwrap();
+    let t: Value = r
+        .tenant
+        .admin
+        .get(&format!(
+            "/v1/metrics?from={from}&to={}",
+            (Utc::now() + Duration::hours(1)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+        ))
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(t["totals"]["escalations"], 5);
     let per_cc = t["by_contact_center"].as_array().unwrap();
     let sales = per_cc.iter().find(|c| c["contact_center_id"] == other_id).unwrap();
@@ -156,10 +196,25 @@ async fn metrics_are_scoped_and_need_permission() {
     let resp = b.admin.get(&format!("/v1/contact-centers/{}/escalations.csv", a.cc)).await;
     assert_problem(resp, 404, "not_found").await;
     let esc_key = app.api_key(&a.tenant, &["escalations"]).await;
-    let resp = app.http.get(app.url(&format!("/v1/contact-centers/{}/metrics", a.cc))).bearer_auth(&esc_key).send().await.unwrap();
+    let resp = app
+        .http
+        .get(app.url(&format!("/v1/contact-centers/{}/metrics", a.cc)))
+        .bearer_auth(&esc_key)
+        .send()
+        .await
+        .unwrap();
     assert_problem(resp, 403, "forbidden").await;
     let metrics_key = app.api_key(&a.tenant, &["metrics"]).await;
-    let m: Value = app.http.get(app.url(&format!("/v1/contact-centers/{}/metrics", a.cc))).bearer_auth(&metrics_key).send().await.unwrap().json().await.unwrap();
+    let m: Value = app
+        .http
+        .get(app.url(&format!("/v1/contact-centers/{}/metrics", a.cc)))
+        .bearer_auth(&metrics_key)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(m["totals"]["escalations"], 0);
     assert_eq!(m["series"].as_array().unwrap().len(), 31, "30 days by day, partial first and last");
 }
@@ -230,7 +285,12 @@ async fn breakdown_equals_a_reference_computed_in_rust() {
                 participant_identity: who.map(str::to_owned),
                 occurred_at: at,
                 payload: json!({}),
-                domain: RoomEvent { kind, at, participant_identity: who.map(str::to_owned), room_duration_seconds: None },
+                domain: RoomEvent {
+                    kind,
+                    at,
+                    participant_identity: who.map(str::to_owned),
+                    room_duration_seconds: None,
+                },
             }
         };
         let mut events = vec![send(RoomEventKind::RoomCreated, created, None)];
@@ -267,7 +327,14 @@ async fn breakdown_equals_a_reference_computed_in_rust() {
     // is off by microseconds.
     let ms = |v: Option<f64>| v.map(|s| (s * 1000.0).round() / 1000.0);
     let row = |r: &escalate_store::repos::FigureRow| -> Row {
-        (r.escalations, r.customers_joined, ms(r.time_to_join_p50), ms(r.time_to_join_p90), ms(r.call_duration_p50), ms(r.call_duration_p90))
+        (
+            r.escalations,
+            r.customers_joined,
+            ms(r.time_to_join_p50),
+            ms(r.time_to_join_p90),
+            ms(r.call_duration_p50),
+            ms(r.call_duration_p90),
+        )
     };
     let in_range: Vec<_> = seeded.iter().filter(|r| r.1 >= from && r.1 < to).collect();
     assert!(in_range.len() > 100, "enough rows to mean something: {}", in_range.len());

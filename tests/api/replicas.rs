@@ -125,7 +125,12 @@ async fn a_replica_killed_mid_load_loses_no_accepted_request() {
     let (mut a, b) = tokio::join!(app.spawn_replica(), app.spawn_replica());
     let key = app.api_key(&r.tenant, &["escalations"]).await;
     let requests: Vec<(String, Value)> = (0..40)
-        .map(|i| (format!("load-{i}"), json!({ "task_sid": task_sid(), "conversation_sid": conversation_sid(), "agent_identity": "sam" })))
+        .map(|i| {
+            (
+                format!("load-{i}"),
+                json!({ "task_sid": task_sid(), "conversation_sid": conversation_sid(), "agent_identity": "sam" }),
+            )
+        })
         .collect();
     let send = |base: String, idem: String, body: Value| {
         let (app, key, cc) = (&app, key.clone(), r.cc.clone());
@@ -154,7 +159,9 @@ async fn a_replica_killed_mid_load_loses_no_accepted_request() {
     let mut failed = Vec::new();
     for ((idem, body), res) in requests.iter().zip(results) {
         match res {
-            Ok(resp) if resp.status().is_success() => accepted.push((idem.clone(), resp.json::<Value>().await.unwrap())),
+            Ok(resp) if resp.status().is_success() => {
+                accepted.push((idem.clone(), resp.json::<Value>().await.unwrap()))
+            }
             // A clean error: the connection was cut, or a problem document.
             Ok(resp) => {
                 let status = resp.status().as_u16();
@@ -170,12 +177,16 @@ async fn a_replica_killed_mid_load_loses_no_accepted_request() {
     // Every accepted escalation is in the database, open, with its own room and message.
     let rooms: HashSet<String> = app.sim.rooms().into_iter().map(|r| r.sid).collect();
     for (_, e) in &accepted {
-        let stored: Value = r.tenant.admin.get(&format!("/v1/escalations/{}", e["id"].as_str().unwrap())).await.json().await.unwrap();
+        let stored: Value =
+            r.tenant.admin.get(&format!("/v1/escalations/{}", e["id"].as_str().unwrap())).await.json().await.unwrap();
         assert_eq!(stored["status"], "open");
         assert!(rooms.contains(stored["room_sid"].as_str().unwrap()));
     }
     // The clients retry what failed, with the same keys, on the surviving replica.
-    let retries = futures_util::future::join_all(failed.iter().map(|(idem, body)| send(b.address.clone(), idem.clone(), body.clone()))).await;
+    let retries = futures_util::future::join_all(
+        failed.iter().map(|(idem, body)| send(b.address.clone(), idem.clone(), body.clone())),
+    )
+    .await;
     for ((idem, _), resp) in failed.iter().zip(retries) {
         let resp = resp.unwrap();
         let status = resp.status().as_u16();
@@ -183,10 +194,12 @@ async fn a_replica_killed_mid_load_loses_no_accepted_request() {
         assert!(matches!(status, 200 | 201 | 409), "retry of {idem}: {status} {}", resp.text().await.unwrap());
     }
     // No key ever made two rooms.
-    let listed: Value = r.tenant.admin.get(&format!("/v1/contact-centers/{}/escalations?limit=200", r.cc)).await.json().await.unwrap();
+    let listed: Value =
+        r.tenant.admin.get(&format!("/v1/contact-centers/{}/escalations?limit=200", r.cc)).await.json().await.unwrap();
     let items = listed["items"].as_array().unwrap();
     assert!(items.len() <= requests.len());
-    let open_rooms: Vec<&str> = items.iter().filter(|e| e["status"] == "open").map(|e| e["room_sid"].as_str().unwrap()).collect();
+    let open_rooms: Vec<&str> =
+        items.iter().filter(|e| e["status"] == "open").map(|e| e["room_sid"].as_str().unwrap()).collect();
     let unique: HashSet<&&str> = open_rooms.iter().collect();
     assert_eq!(unique.len(), open_rooms.len());
 }
@@ -198,7 +211,8 @@ async fn sigterm_finishes_in_flight_requests_then_exits() {
     let mut replica = app.spawn_replica().await;
     let key = app.api_key(&r.tenant, &["escalations"]).await;
     // Twilio answers the chat message slowly, so the request is in flight when SIGTERM lands.
-    app.sim.set_fault(ApiOp::CreateMessage, twilio_sim::Fault { latency_ms: 1000, times: Some(1), ..Default::default() });
+    app.sim
+        .set_fault(ApiOp::CreateMessage, twilio_sim::Fault { latency_ms: 1000, times: Some(1), ..Default::default() });
     let request = app
         .http
         .post(replica.url(&format!("/v1/contact-centers/{}/escalations", r.cc)))

@@ -51,7 +51,8 @@ async fn an_escalations_spans_arrive_over_otlp_with_ids_and_without_secrets() {
     let (otlp, received) = receiver().await;
     let app = spawn_app().await;
     let r = app.ready_contact_center("Acme").await;
-    let replica = app.spawn_replica_with(&[("OTEL_EXPORTER_OTLP_ENDPOINT", &otlp), ("OTEL_BSP_SCHEDULE_DELAY", "100")]).await;
+    let replica =
+        app.spawn_replica_with(&[("OTEL_EXPORTER_OTLP_ENDPOINT", &otlp), ("OTEL_BSP_SCHEDULE_DELAY", "100")]).await;
     let flex = app.flex_token(&r.account, "alex");
     let trace_id = "4bf92f3577b34da6a3ce929d0e0e4736";
     let resp = app
@@ -68,12 +69,19 @@ async fn an_escalations_spans_arrive_over_otlp_with_ids_and_without_secrets() {
     let mut ours = Vec::new();
     for _ in 0..100 {
         ours = spans(&received).into_iter().filter(|s| s["traceId"] == trace_id).collect();
-        if ours.iter().any(|s| s["name"] == "POST createEscalation") && ours.iter().any(|s| s["name"] == "twilio.call") {
+        if ours.iter().any(|s| s["name"] == "POST createEscalation") && ours.iter().any(|s| s["name"] == "twilio.call")
+        {
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
-    let request = ours.iter().find(|s| s["name"] == "POST createEscalation").unwrap_or_else(|| panic!("no request span among {:?}\n{}", ours.iter().map(|s| (s["name"].clone(), attr(s, "http.route").map(str::to_owned))).collect::<Vec<_>>(), replica.logs()));
+    let request = ours.iter().find(|s| s["name"] == "POST createEscalation").unwrap_or_else(|| {
+        panic!(
+            "no request span among {:?}\n{}",
+            ours.iter().map(|s| (s["name"].clone(), attr(s, "http.route").map(str::to_owned))).collect::<Vec<_>>(),
+            replica.logs()
+        )
+    });
     assert_eq!(request["parentSpanId"], "00f067aa0ba902b7", "continues the caller's trace");
     assert_eq!(attr(request, "tenant_id"), Some(r.tenant.id.to_string().as_str()));
     assert_eq!(attr(request, "contact_center_id"), Some(r.cc.as_str()));

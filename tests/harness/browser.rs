@@ -225,10 +225,13 @@ pub async fn inspect(url: &str, opts: InspectOptions) -> PageReport {
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     let line = stdout.lines().rev().find(|l| l.starts_with('{')).unwrap_or_else(|| {
-        panic!("inspect.mjs printed no report for {url} (exit {:?})\nstdout: {stdout}\nstderr: {stderr}", out.status.code())
+        panic!(
+            "inspect.mjs printed no report for {url} (exit {:?})\nstdout: {stdout}\nstderr: {stderr}",
+            out.status.code()
+        )
     });
-    let value: serde_json::Value =
-        serde_json::from_str(line).unwrap_or_else(|e| panic!("inspect.mjs report is not JSON ({e}): {line}\nstderr: {stderr}"));
+    let value: serde_json::Value = serde_json::from_str(line)
+        .unwrap_or_else(|e| panic!("inspect.mjs report is not JSON ({e}): {line}\nstderr: {stderr}"));
     if let Some(fatal) = value.get("fatal").and_then(|f| f.as_str()) {
         panic!("browser test cannot run: {fatal}");
     }

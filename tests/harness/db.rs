@@ -17,7 +17,8 @@ impl TestDb {
             let path = dir.join(format!("{}.db", Uuid::new_v4().simple()));
             return Self { url: format!("sqlite://{}?mode=rwc", path.display()) };
         }
-        let admin_url = std::env::var("DATABASE_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+        let admin_url =
+            std::env::var("DATABASE_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
         let name = format!("escalate_test_{}", Uuid::new_v4().simple());
         let admin = Database::connect(&admin_url).await.expect("PostgreSQL reachable at DATABASE_URL");
         admin.execute_unprepared(&format!("CREATE DATABASE \"{name}\"")).await.expect("create test database");

@@ -68,7 +68,8 @@ pub async fn spawn_app_with(opts: Options) -> TestApp {
             (sim, Arc::new(running))
         }
     };
-    let master_keys = opts.master_keys.unwrap_or_else(|| format!("k1:{}", escalate_domain::vault::Keyring::generate_key()));
+    let master_keys =
+        opts.master_keys.unwrap_or_else(|| format!("k1:{}", escalate_domain::vault::Keyring::generate_key()));
     let operator_token = format!("op-{}", Uuid::new_v4().simple());
     let redis_prefix = format!("test:{}:", Uuid::new_v4().simple());
     let mut pairs: Vec<(String, String)> = vec![
@@ -316,7 +317,8 @@ impl TestApp {
 
     /// `POST /v1/contact-centers/{cc}/escalations` as the Flex plugin sends it.
     pub async fn escalate(&self, cc: &str, bearer: &str, key: Option<&str>, body: Value) -> Response {
-        let mut req = self.http.post(self.url(&format!("/v1/contact-centers/{cc}/escalations"))).bearer_auth(bearer).json(&body);
+        let mut req =
+            self.http.post(self.url(&format!("/v1/contact-centers/{cc}/escalations"))).bearer_auth(bearer).json(&body);
         if let Some(k) = key {
             req = req.header("Idempotency-Key", k);
         }
@@ -327,7 +329,16 @@ impl TestApp {
     pub async fn wait_for_escalation(&self, bearer: &str, id: &str, check: impl Fn(&Value) -> bool) -> Value {
         let mut last = Value::Null;
         for _ in 0..100 {
-            last = self.http.get(self.url(&format!("/v1/escalations/{id}"))).bearer_auth(bearer).send().await.unwrap().json().await.unwrap();
+            last = self
+                .http
+                .get(self.url(&format!("/v1/escalations/{id}")))
+                .bearer_auth(bearer)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
             if check(&last) {
                 return last;
             }

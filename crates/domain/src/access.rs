@@ -80,10 +80,7 @@ impl Scope {
 impl FromStr for Role {
     type Err = UnknownName;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Role::ALL
-            .into_iter()
-            .find(|r| r.as_str() == s)
-            .ok_or_else(|| UnknownName { kind: "role", value: s.to_owned() })
+        Role::ALL.into_iter().find(|r| r.as_str() == s).ok_or_else(|| UnknownName { kind: "role", value: s.to_owned() })
     }
 }
 

@@ -189,11 +189,23 @@ mod tests {
     }
 
     fn ev(kind: &str, at: i64, who: Option<&str>, dur: Option<i64>) -> RoomEvent {
-        RoomEvent { kind: RoomEventKind::parse(kind), at: t(at), participant_identity: who.map(str::to_owned), room_duration_seconds: dur }
+        RoomEvent {
+            kind: RoomEventKind::parse(kind),
+            at: t(at),
+            participant_identity: who.map(str::to_owned),
+            room_duration_seconds: dur,
+        }
     }
 
     fn open() -> Timeline {
-        Timeline { status: Status::Open, room_created_at: None, agent_joined_at: None, customer_joined_at: None, ended_at: None, duration_seconds: None }
+        Timeline {
+            status: Status::Open,
+            room_created_at: None,
+            agent_joined_at: None,
+            customer_joined_at: None,
+            ended_at: None,
+            duration_seconds: None,
+        }
     }
 
     fn events() -> Vec<RoomEvent> {

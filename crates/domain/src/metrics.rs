@@ -44,7 +44,12 @@ pub fn parse_zone(name: &str) -> Result<Tz, RangeError> {
 /// The buckets covering `[from, to)`, aligned to local hours or midnights
 /// in `tz` (so a day in Paris is a Paris day, 23 or 25 hours at DST changes),
 /// each clipped to the range.
-pub fn buckets(from: DateTime<Utc>, to: DateTime<Utc>, bucket: Bucket, tz: Tz) -> Result<Vec<(DateTime<Utc>, DateTime<Utc>)>, RangeError> {
+pub fn buckets(
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    bucket: Bucket,
+    tz: Tz,
+) -> Result<Vec<(DateTime<Utc>, DateTime<Utc>)>, RangeError> {
     if from >= to {
         return Err(RangeError::Empty);
     }
@@ -70,7 +75,9 @@ pub fn local_midnight(date: NaiveDate, tz: Tz) -> DateTime<Utc> {
     match tz.from_local_datetime(&naive) {
         LocalResult::Single(t) | LocalResult::Ambiguous(t, _) => t.with_timezone(&Utc),
         // Midnight skipped by a DST jump: the day starts at the first instant after it.
-        LocalResult::None => tz.from_utc_datetime(&(naive - Duration::hours(1))).with_timezone(&Utc) + Duration::hours(1),
+        LocalResult::None => {
+            tz.from_utc_datetime(&(naive - Duration::hours(1))).with_timezone(&Utc) + Duration::hours(1)
+        }
     }
 }
 
@@ -79,7 +86,10 @@ fn floor(t: DateTime<Utc>, bucket: Bucket, tz: Tz) -> DateTime<Utc> {
     match bucket {
         Bucket::Day => local_midnight(local.date_naive(), tz),
         // Hours are whole in every zone that matters here; drop minutes and seconds.
-        Bucket::Hour => t - Duration::seconds(i64::from(local.minute()) * 60 + i64::from(local.second())) - Duration::nanoseconds(i64::from(t.nanosecond())),
+        Bucket::Hour => {
+            t - Duration::seconds(i64::from(local.minute()) * 60 + i64::from(local.second()))
+                - Duration::nanoseconds(i64::from(t.nanosecond()))
+        }
     }
 }
 
@@ -122,7 +132,12 @@ mod tests {
         let starts: Vec<String> = b.iter().map(|(s, _)| s.to_rfc3339()).collect();
         assert_eq!(
             starts,
-            ["2026-03-28T12:00:00+00:00", "2026-03-28T23:00:00+00:00", "2026-03-29T22:00:00+00:00", "2026-03-30T22:00:00+00:00"]
+            [
+                "2026-03-28T12:00:00+00:00",
+                "2026-03-28T23:00:00+00:00",
+                "2026-03-29T22:00:00+00:00",
+                "2026-03-30T22:00:00+00:00"
+            ]
         );
         // 29 March is the 23-hour day of the spring change.
         assert_eq!(b[1].1 - b[1].0, Duration::hours(23));
@@ -134,8 +149,14 @@ mod tests {
         let b = buckets(utc("2026-01-01T10:30:00Z"), utc("2026-01-01T13:00:00Z"), Bucket::Hour, Tz::UTC).unwrap();
         assert_eq!(b.len(), 3);
         assert_eq!(b[0], (utc("2026-01-01T10:30:00Z"), utc("2026-01-01T11:00:00Z")));
-        assert_eq!(buckets(utc("2026-01-02T00:00:00Z"), utc("2026-01-01T00:00:00Z"), Bucket::Day, Tz::UTC).unwrap_err(), RangeError::Empty);
-        assert!(matches!(buckets(utc("2026-01-01T00:00:00Z"), utc("2026-03-01T00:00:00Z"), Bucket::Hour, Tz::UTC), Err(RangeError::TooManyHours(_))));
+        assert_eq!(
+            buckets(utc("2026-01-02T00:00:00Z"), utc("2026-01-01T00:00:00Z"), Bucket::Day, Tz::UTC).unwrap_err(),
+            RangeError::Empty
+        );
+        assert!(matches!(
+            buckets(utc("2026-01-01T00:00:00Z"), utc("2026-03-01T00:00:00Z"), Bucket::Hour, Tz::UTC),
+            Err(RangeError::TooManyHours(_))
+        ));
         assert!(parse_zone("Mars/Olympus").is_err());
     }
 

@@ -98,9 +98,7 @@ impl Keyring {
         for (i, entry) in spec.split(',').map(str::trim).filter(|e| !e.is_empty()).enumerate() {
             let (id, b64) = entry.split_once(':').ok_or(KeyringError::Malformed(i + 1))?;
             let id = id.trim();
-            if id.is_empty()
-                || id.len() > 32
-                || !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+            if id.is_empty() || id.len() > 32 || !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
             {
                 return Err(KeyringError::BadId(id.to_owned()));
             }
@@ -167,10 +165,8 @@ impl Keyring {
     }
 
     fn unwrap_raw(&self, tenant_id: Uuid, wrapped: &WrappedDataKey) -> Result<Key<Aes256Gcm>, VaultError> {
-        let master = self
-            .keys
-            .get(&wrapped.key_id)
-            .ok_or_else(|| VaultError::UnknownMasterKey(wrapped.key_id.clone()))?;
+        let master =
+            self.keys.get(&wrapped.key_id).ok_or_else(|| VaultError::UnknownMasterKey(wrapped.key_id.clone()))?;
         let bytes = open(&master.cipher, &data_key_aad(tenant_id), &wrapped.ciphertext)?;
         Key::<Aes256Gcm>::try_from(bytes.as_slice()).map_err(|_| VaultError::Decrypt)
     }
@@ -258,10 +254,7 @@ mod tests {
         let only_new = ring(&format!("k2:{k2}"), "k2");
         let dk = only_new.unwrap(tenant, &rewrapped).unwrap();
         assert_eq!(dk.open(tenant, "f", &ct).unwrap().expose(), "s3cret");
-        assert_eq!(
-            only_new.unwrap(tenant, &wrapped).unwrap_err(),
-            VaultError::UnknownMasterKey("k1".into())
-        );
+        assert_eq!(only_new.unwrap(tenant, &wrapped).unwrap_err(), VaultError::UnknownMasterKey("k1".into()));
     }
 
     #[test]

@@ -78,7 +78,8 @@ fn check(value: &Value, schema: &Value, path: &str, errors: &mut Vec<FieldError>
                 errors.push(FieldError::new(field, "must be an object"));
                 return;
             };
-            for name in schema.get("required").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str) {
+            for name in schema.get("required").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str)
+            {
                 if obj.get(name).is_none_or(Value::is_null) {
                     errors.push(FieldError::new(join(path, name), "is required"));
                 }
@@ -110,7 +111,9 @@ fn check(value: &Value, schema: &Value, path: &str, errors: &mut Vec<FieldError>
         Some("integer") => {
             if value.as_i64().is_none() && value.as_u64().is_none() {
                 errors.push(FieldError::new(field, "must be an integer"));
-            } else if schema.get("format").and_then(Value::as_str) == Some("int32") && value.as_i64().is_none_or(|n| i32::try_from(n).is_err()) {
+            } else if schema.get("format").and_then(Value::as_str) == Some("int32")
+                && value.as_i64().is_none_or(|n| i32::try_from(n).is_err())
+            {
                 errors.push(FieldError::new(field, "is out of range"));
             }
         }

@@ -31,7 +31,11 @@ impl Cache {
         match self {
             Cache::Redis { conn, prefix } => {
                 let mut conn = conn.clone();
-                match redis::cmd("GET").arg(format!("{prefix}cache:{key}")).query_async::<Option<String>>(&mut conn).await {
+                match redis::cmd("GET")
+                    .arg(format!("{prefix}cache:{key}"))
+                    .query_async::<Option<String>>(&mut conn)
+                    .await
+                {
                     Ok(v) => v,
                     Err(err) => {
                         tracing::warn!(error = %err, "redis cache read failed");

@@ -19,7 +19,13 @@ pub struct CorsPolicy {
 impl CorsPolicy {
     /// Exact origins (`https://flex.twilio.com`); `*` allows any.
     pub fn new(origins: impl IntoIterator<Item = String>) -> Self {
-        Self { origins: origins.into_iter().map(|o| o.trim().trim_end_matches('/').to_owned()).filter(|o| !o.is_empty()).collect() }
+        Self {
+            origins: origins
+                .into_iter()
+                .map(|o| o.trim().trim_end_matches('/').to_owned())
+                .filter(|o| !o.is_empty())
+                .collect(),
+        }
     }
 
     fn allows(&self, origin: &str) -> bool {

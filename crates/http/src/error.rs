@@ -104,7 +104,12 @@ impl ApiError {
     pub fn rate_limited(retry_after_secs: u64) -> Self {
         Self {
             retry_after_secs: Some(retry_after_secs.max(1)),
-            ..Self::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", "Too many requests", format!("try again in {} s", retry_after_secs.max(1)))
+            ..Self::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "rate_limited",
+                "Too many requests",
+                format!("try again in {} s", retry_after_secs.max(1)),
+            )
         }
     }
 
@@ -116,7 +121,12 @@ impl ApiError {
     /// client sees only that id. Callers pass causes that hold no secrets.
     pub fn internal(cause: impl fmt::Display) -> Self {
         tracing::error!(error = %cause, "internal error");
-        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "Internal error", "an unexpected error occurred; quote the request id to support")
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "Internal error",
+            "an unexpected error occurred; quote the request id to support",
+        )
     }
 
     /// The same error with a more specific stable code.
@@ -144,7 +154,11 @@ impl ApiError {
             detail: self.detail.clone(),
             code: self.code.to_owned(),
             request_id: request_id::current(),
-            errors: self.errors.iter().map(|e| ProblemField { field: e.field.clone(), message: e.message.clone() }).collect(),
+            errors: self
+                .errors
+                .iter()
+                .map(|e| ProblemField { field: e.field.clone(), message: e.message.clone() })
+                .collect(),
         }
     }
 }
@@ -227,10 +241,18 @@ pub fn into_problem(err: poem::Error) -> ApiError {
     }
     if let Some(path_err) = err.downcast_ref::<oe::ParsePathError>() {
         // poem-openapi names path parameters `param0`…; the reason is what helps.
-        return ApiError::bad_request("invalid_parameter", format!("a path parameter is malformed: {}", path_err.reason));
+        return ApiError::bad_request(
+            "invalid_parameter",
+            format!("a path parameter is malformed: {}", path_err.reason),
+        );
     }
     if err.is::<oe::ContentTypeError>() {
-        return ApiError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", "Unsupported media type", message);
+        return ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "Unsupported media type",
+            message,
+        );
     }
     if err.is::<oe::AuthorizationError>() {
         return ApiError::unauthorized("missing or malformed credentials");
@@ -238,7 +260,9 @@ pub fn into_problem(err: poem::Error) -> ApiError {
     match status {
         StatusCode::NOT_FOUND => ApiError::new(status, "not_found", "Not found", "no such resource"),
         StatusCode::METHOD_NOT_ALLOWED => ApiError::new(status, "method_not_allowed", "Method not allowed", message),
-        StatusCode::PAYLOAD_TOO_LARGE => ApiError::new(status, "payload_too_large", "Payload too large", "the request body is larger than allowed"),
+        StatusCode::PAYLOAD_TOO_LARGE => {
+            ApiError::new(status, "payload_too_large", "Payload too large", "the request body is larger than allowed")
+        }
         StatusCode::UNAUTHORIZED => ApiError::unauthorized(message),
         s if s.is_server_error() => ApiError::internal(message),
         s if s == StatusCode::BAD_REQUEST => ApiError::bad_request("bad_request", message),

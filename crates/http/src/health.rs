@@ -35,7 +35,8 @@ pub async fn readyz(state: Data<&AppState>) -> impl IntoResponse {
     };
     let ready = db == "ok" && (redis == "ok" || redis == "not configured");
     let status = if ready { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
-    Json(json!({ "status": if ready { "ready" } else { "unavailable" }, "database": db, "redis": redis })).with_status(status)
+    Json(json!({ "status": if ready { "ready" } else { "unavailable" }, "database": db, "redis": redis }))
+        .with_status(status)
 }
 
 /// Prometheus text exposition. Carries no secrets or tenant data, only

@@ -21,11 +21,24 @@ pub async fn join_page(state: Data<&AppState>, req: &Request, Path(code): Path<S
     let (e, join_state) = match lookup {
         Lookup::Ready(e) => (e, JoinState::Ready),
         Lookup::Completed(e) => (e, JoinState::Completed),
-        Lookup::Invalid => return state.pages.join_page(&JoinPageView { code, state: JoinState::Unknown, brand: None, expires_at: None }),
+        Lookup::Invalid => {
+            return state.pages.join_page(&JoinPageView {
+                code,
+                state: JoinState::Unknown,
+                brand: None,
+                expires_at: None,
+            });
+        }
     };
-    let brand = match state.store.contact_center(escalate_store::TenantScope::new(e.tenant_id), e.contact_center_id).await {
-        Ok(cc) => JoinBrand::from(cc.settings().branding),
-        Err(err) => return poem::IntoResponse::into_response(crate::error::ApiError::from(err)),
-    };
-    state.pages.join_page(&JoinPageView { code: e.code.clone(), state: join_state, brand: Some(brand), expires_at: Some(e.expires_at) })
+    let brand =
+        match state.store.contact_center(escalate_store::TenantScope::new(e.tenant_id), e.contact_center_id).await {
+            Ok(cc) => JoinBrand::from(cc.settings().branding),
+            Err(err) => return poem::IntoResponse::into_response(crate::error::ApiError::from(err)),
+        };
+    state.pages.join_page(&JoinPageView {
+        code: e.code.clone(),
+        state: join_state,
+        brand: Some(brand),
+        expires_at: Some(e.expires_at),
+    })
 }

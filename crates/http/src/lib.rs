@@ -5,8 +5,8 @@ pub mod api;
 pub mod auth;
 pub mod cache;
 pub mod config;
-pub mod dashboard;
 pub mod cors;
+pub mod dashboard;
 pub mod error;
 pub mod events;
 pub mod expiring;
@@ -19,11 +19,11 @@ pub mod state;
 pub mod trace_context;
 
 mod body_errors;
-pub mod pages;
 mod health;
 mod join_page;
-mod webhooks;
 mod middleware;
+pub mod pages;
+mod webhooks;
 
 use poem::middleware::CatchPanic;
 use poem::{Endpoint, EndpointExt, IntoResponse, Route, get, post};
@@ -34,7 +34,11 @@ pub use state::{AppState, Inner as AppStateParts};
 /// The whole application as one poem endpoint.
 pub fn app(state: AppState) -> impl Endpoint {
     let api = api::service();
-    let edge = middleware::Edge { max_body: state.config.max_body_bytes, cors: state.config.cors.clone(), metrics: state.metrics.clone() };
+    let edge = middleware::Edge {
+        max_body: state.config.max_body_bytes,
+        cors: state.config.cors.clone(),
+        metrics: state.metrics.clone(),
+    };
     Route::new()
         .at("/healthz", get(health::healthz))
         .at("/readyz", get(health::readyz))

@@ -33,8 +33,14 @@ pub fn render(template: &str, vars: &MessageVars<'_>) -> Result<String, minijinj
 /// Checks a template on save by rendering it with sample values.
 pub fn validate(template: &str) -> Result<(), ApiError> {
     let sample_url = "https://video.example.com/join/0123456789ABC";
-    let vars = MessageVars { join_url: sample_url, agent_name: "Alex", expires_at: "2026-01-01T12:00:00Z", code: "0123456789ABC" };
-    let out = render(template, &vars).map_err(|e| ApiError::field("message_template", format!("does not render: {e}")))?;
+    let vars = MessageVars {
+        join_url: sample_url,
+        agent_name: "Alex",
+        expires_at: "2026-01-01T12:00:00Z",
+        code: "0123456789ABC",
+    };
+    let out =
+        render(template, &vars).map_err(|e| ApiError::field("message_template", format!("does not render: {e}")))?;
     if !out.contains(sample_url) {
         return Err(ApiError::field("message_template", "must include {{ join_url }}"));
     }
@@ -51,7 +57,9 @@ mod tests {
     #[test]
     fn renders_all_variables() {
         let vars = MessageVars { join_url: "https://x/join/C", agent_name: "Sam", expires_at: "soon", code: "C" };
-        let out = render("{{ agent_name }} invites you: {{ join_url }} (code {{ code }}, until {{ expires_at }})", &vars).unwrap();
+        let out =
+            render("{{ agent_name }} invites you: {{ join_url }} (code {{ code }}, until {{ expires_at }})", &vars)
+                .unwrap();
         assert_eq!(out, "Sam invites you: https://x/join/C (code C, until soon)");
     }
 

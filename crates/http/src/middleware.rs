@@ -8,8 +8,8 @@ use poem::http::StatusCode;
 use poem::{Endpoint, IntoResponse, Request, Response};
 use tracing::Instrument;
 
-use crate::error::{ApiError, into_problem};
 use crate::cors::CorsPolicy;
+use crate::error::{ApiError, into_problem};
 use crate::{body_errors, request_id};
 
 /// What the outermost layer needs; it runs before the app state is attached.
@@ -98,7 +98,14 @@ pub async fn request<E: Endpoint>(ep: E, mut req: Request, edge: Edge) -> poem::
 /// handler and consulted to explain a parse failure. Bodies are small JSON
 /// or form documents here; anything larger is refused with 413.
 async fn buffer_body(req: &mut Request, max: usize) -> Result<bytes::Bytes, ApiError> {
-    let too_large = || ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", "Payload too large", format!("the request body is larger than {max} bytes"));
+    let too_large = || {
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            "Payload too large",
+            format!("the request body is larger than {max} bytes"),
+        )
+    };
     if let Some(len) = req.header("content-length").and_then(|v| v.parse::<usize>().ok()) {
         if len > max {
             return Err(too_large());
@@ -111,4 +118,3 @@ async fn buffer_body(req: &mut Request, max: usize) -> Result<bytes::Bytes, ApiE
     req.set_body(bytes.clone());
     Ok(bytes)
 }
-

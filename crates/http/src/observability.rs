@@ -78,20 +78,47 @@ impl Metrics {
         let request_seconds: HistogramFamily<RouteLabels> = Family::new_with_constructor(latency_histogram);
         registry.register("http_request_duration_seconds", "HTTP request latency by route", request_seconds.clone());
         let twilio_calls = Family::<TwilioLabels, Counter>::default();
-        registry.register("twilio_calls", "Twilio API calls (after retries) by operation and outcome", twilio_calls.clone());
+        registry.register(
+            "twilio_calls",
+            "Twilio API calls (after retries) by operation and outcome",
+            twilio_calls.clone(),
+        );
         let twilio_seconds: HistogramFamily<OpLabels> = Family::new_with_constructor(latency_histogram);
-        registry.register("twilio_call_duration_seconds", "Twilio API call latency, retries included", twilio_seconds.clone());
+        registry.register(
+            "twilio_call_duration_seconds",
+            "Twilio API call latency, retries included",
+            twilio_seconds.clone(),
+        );
         let escalations_created = Counter::default();
-        registry.register("escalations_created", "Escalations created (rooms made, links posted)", escalations_created.clone());
+        registry.register(
+            "escalations_created",
+            "Escalations created (rooms made, links posted)",
+            escalations_created.clone(),
+        );
         let callbacks = Family::<OutcomeLabels, Counter>::default();
-        registry.register("room_callbacks", "Twilio room callbacks by outcome (applied, duplicate, rejected)", callbacks.clone());
+        registry.register(
+            "room_callbacks",
+            "Twilio room callbacks by outcome (applied, duplicate, rejected)",
+            callbacks.clone(),
+        );
         let rate_limited = Family::<LimitLabels, Counter>::default();
         registry.register("rate_limited", "Requests refused by a rate limit", rate_limited.clone());
-        Self { registry, requests, request_seconds, twilio_calls, twilio_seconds, escalations_created, callbacks, rate_limited }
+        Self {
+            registry,
+            requests,
+            request_seconds,
+            twilio_calls,
+            twilio_seconds,
+            escalations_created,
+            callbacks,
+            rate_limited,
+        }
     }
 
     pub fn observe_request(&self, route: &str, method: &str, status: u16, elapsed: Duration) {
-        self.requests.get_or_create(&RequestLabels { route: route.into(), method: method.into(), status: status.to_string() }).inc();
+        self.requests
+            .get_or_create(&RequestLabels { route: route.into(), method: method.into(), status: status.to_string() })
+            .inc();
         self.request_seconds.get_or_create(&RouteLabels { route: route.into() }).observe(elapsed.as_secs_f64());
     }
 

@@ -65,7 +65,8 @@ impl RateLimiter {
             RateLimiter::Redis { conn, prefix, fallback } => {
                 fallback.reset(key);
                 let mut conn = conn.clone();
-                let res: redis::RedisResult<()> = redis::cmd("DEL").arg(format!("{prefix}rl:{key}")).query_async(&mut conn).await;
+                let res: redis::RedisResult<()> =
+                    redis::cmd("DEL").arg(format!("{prefix}rl:{key}")).query_async(&mut conn).await;
                 if let Err(err) = res {
                     tracing::warn!(error = %err, "redis rate limit reset failed");
                 }
@@ -84,7 +85,11 @@ if ttl < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]); ttl = tonumber(ARGV[1])
 return {n, ttl}
 ";
 
-async fn redis_hit(mut conn: ConnectionManager, key: &str, limit: Limit) -> redis::RedisResult<(Decision, u64, Duration)> {
+async fn redis_hit(
+    mut conn: ConnectionManager,
+    key: &str,
+    limit: Limit,
+) -> redis::RedisResult<(Decision, u64, Duration)> {
     static SCRIPT: std::sync::LazyLock<redis::Script> = std::sync::LazyLock::new(|| redis::Script::new(HIT_SCRIPT));
     let (count, ttl_ms): (u64, i64) =
         SCRIPT.key(key).arg(limit.window.as_millis() as u64).invoke_async(&mut conn).await?;
@@ -133,7 +138,9 @@ mod tests {
         let t0 = Instant::now();
         assert_eq!(m.hit("k", limit, t0).0, Decision::Allowed);
         assert_eq!(m.hit("k", limit, t0).1, 2);
-        assert!(matches!(m.hit("k", limit, t0).0, Decision::Limited { retry_after } if retry_after == Duration::from_secs(10)));
+        assert!(
+            matches!(m.hit("k", limit, t0).0, Decision::Limited { retry_after } if retry_after == Duration::from_secs(10))
+        );
         assert_eq!(m.hit("other", limit, t0).0, Decision::Allowed);
         assert_eq!(m.hit("k", limit, t0 + Duration::from_secs(11)).0, Decision::Allowed);
         m.reset("k");

@@ -22,7 +22,13 @@ pub async fn scope<F: Future>(id: String, fut: F) -> F::Output {
 /// Accepts a caller's id only if it is short and plain, so it is safe to log.
 pub fn from_header(value: Option<&str>) -> String {
     match value {
-        Some(v) if !v.is_empty() && v.len() <= 64 && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') => v.to_owned(),
+        Some(v)
+            if !v.is_empty()
+                && v.len() <= 64
+                && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') =>
+        {
+            v.to_owned()
+        }
         _ => Uuid::new_v4().simple().to_string(),
     }
 }

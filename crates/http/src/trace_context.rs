@@ -22,7 +22,9 @@ struct OutgoingHeaders<'a>(&'a mut poem::http::HeaderMap);
 
 impl Injector for OutgoingHeaders<'_> {
     fn set(&mut self, key: &str, value: String) {
-        if let (Ok(name), Ok(value)) = (poem::http::HeaderName::from_bytes(key.as_bytes()), poem::http::HeaderValue::from_str(&value)) {
+        if let (Ok(name), Ok(value)) =
+            (poem::http::HeaderName::from_bytes(key.as_bytes()), poem::http::HeaderValue::from_str(&value))
+        {
             self.0.insert(name, value);
         }
     }

@@ -24,16 +24,14 @@ pub async fn room_status(state: Data<&AppState>, req: &Request, Path(cc): Path<S
 async fn handle(state: &AppState, req: &Request, cc: &str, body: Body) -> Result<(), ApiError> {
     let cc_id = cc.parse().map_err(|_| ApiError::not_found())?;
     let bytes = body.into_vec().await.map_err(|e| ApiError::bad_request("unreadable_body", e.to_string()))?;
-    let params: Vec<(String, String)> =
-        serde_urlencoded::from_bytes(&bytes).map_err(|e| ApiError::bad_request("invalid_body", format!("not a form body: {e}")))?;
-    let path_and_query = req.uri().path_and_query().map_or_else(|| req.uri().path().to_owned(), |pq| pq.as_str().to_owned());
+    let params: Vec<(String, String)> = serde_urlencoded::from_bytes(&bytes)
+        .map_err(|e| ApiError::bad_request("invalid_body", format!("not a form body: {e}")))?;
+    let path_and_query =
+        req.uri().path_and_query().map_or_else(|| req.uri().path().to_owned(), |pq| pq.as_str().to_owned());
     let url = format!("{}{}", state.config.public_base_url, path_and_query);
-    let outcome = webhooks::room_callback(
-        state,
-        cc_id,
-        Callback { url, params, signature: req.header("X-Twilio-Signature") },
-    )
-    .await?;
+    let outcome =
+        webhooks::room_callback(state, cc_id, Callback { url, params, signature: req.header("X-Twilio-Signature") })
+            .await?;
     tracing::debug!(?outcome, "room callback");
     state.metrics.callback(match outcome {
         escalate_store::repos::EventOutcome::Applied => "applied",

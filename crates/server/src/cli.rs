@@ -102,12 +102,16 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let store = startup::connect_store(&settings).await?;
             store.migrate().await?;
             let keyring = startup::keyring(&settings)?;
-            let created = escalate_http::services::tenants::create(&store, &keyring, &name, slug.as_deref(), &admin_email)
-                .await
-                .map_err(|e| anyhow::anyhow!("{}", e.detail))?;
+            let created =
+                escalate_http::services::tenants::create(&store, &keyring, &name, slug.as_deref(), &admin_email)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("{}", e.detail))?;
             println!("tenant created: {} ({}) id {}", created.tenant.name, created.tenant.slug, created.tenant.id);
             println!("admin: {}", created.admin.email);
-            println!("initial password (shown once; change it after signing in): {}", created.initial_password.expose());
+            println!(
+                "initial password (shown once; change it after signing in): {}",
+                created.initial_password.expose()
+            );
         }
         Command::Tenant(TenantCommand::List) => {
             let settings = Settings::load()?;
@@ -152,7 +156,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                     config = config.with_account(account);
                 }
             }
-            let listener = tokio::net::TcpListener::bind(&listen).await.with_context(|| format!("--listen {listen}"))?;
+            let listener =
+                tokio::net::TcpListener::bind(&listen).await.with_context(|| format!("--listen {listen}"))?;
             println!("Twilio simulator listening on http://{}", listener.local_addr()?);
             twilio_sim::Simulator::new(config).serve(listener).await?;
         }

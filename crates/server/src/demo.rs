@@ -30,9 +30,15 @@ pub async fn seed_and_print(app: &Application) -> anyhow::Result<()> {
             t
         }
         None => {
-            let created = escalate_http::services::tenants::create(store, &state.keyring, "Demo Company", Some(DEMO_SLUG), DEMO_EMAIL)
-                .await
-                .map_err(|e| anyhow::anyhow!(e.detail))?;
+            let created = escalate_http::services::tenants::create(
+                store,
+                &state.keyring,
+                "Demo Company",
+                Some(DEMO_SLUG),
+                DEMO_EMAIL,
+            )
+            .await
+            .map_err(|e| anyhow::anyhow!(e.detail))?;
             let scope = TenantScope::new(created.tenant.id);
             let hash = password::hash(fresh_password.clone()).await.map_err(|e| anyhow::anyhow!(e.detail))?;
             store.set_user_password(scope, created.admin.id, &hash, None).await?;
@@ -44,7 +50,13 @@ pub async fn seed_and_print(app: &Application) -> anyhow::Result<()> {
         Some(cc) => cc,
         None => {
             let settings = ContactCenterSettings::default_for("Demo Support");
-            store.create_contact_center(scope, ContactCenterInput { name: "Demo Support", slug: "support", settings: &settings }, now).await?
+            store
+                .create_contact_center(
+                    scope,
+                    ContactCenterInput { name: "Demo Support", slug: "support", settings: &settings },
+                    now,
+                )
+                .await?
         }
     };
 
@@ -79,7 +91,9 @@ pub async fn seed_and_print(app: &Application) -> anyhow::Result<()> {
             agent: "demo-agent".into(),
             idempotency_key: None,
         };
-        let created = escalate_http::services::escalations::create(state, scope, &cc, input).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+        let created = escalate_http::services::escalations::create(state, scope, &cc, input)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
         Some(format!("{}/join/{}", state.config.public_base_url, created.escalation.code))
     } else {
         None

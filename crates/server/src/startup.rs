@@ -6,15 +6,15 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 use escalate_domain::Secret;
 use escalate_domain::vault::Keyring;
-use escalate_http::config::{HttpConfig, Limits};
 use escalate_http::cache::Cache;
+use escalate_http::config::{HttpConfig, Limits};
 use escalate_http::events::EventBus;
 use escalate_http::rate_limit::RateLimiter;
 use escalate_http::{AppState, AppStateParts};
 use escalate_store::Store;
 use escalate_twilio::{ClientOptions, Endpoints, Twilio};
-use poem::listener::{Acceptor, Listener, TcpListener};
 use poem::Server;
+use poem::listener::{Acceptor, Listener, TcpListener};
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use twilio_sim::{RunningSimulator, SimConfig, Simulator};
 
@@ -42,7 +42,9 @@ impl Application {
             None => (None, None),
         };
         let events = match &redis {
-            Some(conn) => EventBus::Redis { conn: conn.clone(), channel: EventBus::channel(&settings.redis_key_prefix) },
+            Some(conn) => {
+                EventBus::Redis { conn: conn.clone(), channel: EventBus::channel(&settings.redis_key_prefix) }
+            }
             None => EventBus::Local,
         };
         let (limiter, cache) = match &redis {
@@ -91,13 +93,30 @@ impl Application {
             dashboard_dir: settings.dashboard_dir.clone(),
             cors: escalate_http::cors::CorsPolicy::new(settings.cors_allowed_origins.split(',').map(str::to_owned)),
         };
-        let pages = escalate_http::pages::Pages::load(&settings.dashboard_dir)
-            .with_context(|| format!("DASHBOARD_DIR: cannot load the page templates from {}", settings.dashboard_dir.display()))?;
+        let pages = escalate_http::pages::Pages::load(&settings.dashboard_dir).with_context(|| {
+            format!("DASHBOARD_DIR: cannot load the page templates from {}", settings.dashboard_dir.display())
+        })?;
         escalate_http::dashboard::check_templates(&settings.dashboard_dir)
             .map_err(|e| anyhow::anyhow!("DASHBOARD_DIR: {e}"))?;
-        let state = AppState::new(AppStateParts { store, keyring, twilio, config, limiter, cache, join_cache: Default::default(), redis, pages, metrics, events });
+        let state = AppState::new(AppStateParts {
+            store,
+            keyring,
+            twilio,
+            config,
+            limiter,
+            cache,
+            join_cache: Default::default(),
+            redis,
+            pages,
+            metrics,
+            events,
+        });
         if let Some(client) = redis_client {
-            escalate_http::events::spawn_subscriber(client, EventBus::channel(&settings.redis_key_prefix), state.clone());
+            escalate_http::events::spawn_subscriber(
+                client,
+                EventBus::channel(&settings.redis_key_prefix),
+                state.clone(),
+            );
         }
         Ok(Self { acceptor, port, state, simulator })
     }
@@ -124,7 +143,8 @@ async fn shutdown_signal() {
     let ctrl_c = tokio::signal::ctrl_c();
     #[cfg(unix)]
     {
-        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("SIGTERM handler");
+        let mut term =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("SIGTERM handler");
         tokio::select! { _ = ctrl_c => {}, _ = term.recv() => {} }
     }
     #[cfg(not(unix))]
@@ -145,14 +165,16 @@ pub fn keyring(settings: &Settings) -> anyhow::Result<Keyring> {
     let (spec, active) = match &settings.master_keys {
         Some(spec) => (spec.clone(), settings.active_master_key_id.clone()),
         None if settings.is_embedded() => (local_master_key()?, None),
-        None => bail!(
-            "MASTER_KEYS: required when DATABASE_URL is set (make one with `escalate keys generate`)"
-        ),
+        None => bail!("MASTER_KEYS: required when DATABASE_URL is set (make one with `escalate keys generate`)"),
     };
     let active = match active {
         Some(a) => a,
         None => {
-            let ids: Vec<&str> = spec.split(',').filter(|e| !e.trim().is_empty()).filter_map(|e| e.split_once(':').map(|(id, _)| id.trim())).collect();
+            let ids: Vec<&str> = spec
+                .split(',')
+                .filter(|e| !e.trim().is_empty())
+                .filter_map(|e| e.split_once(':').map(|(id, _)| id.trim()))
+                .collect();
             match ids.as_slice() {
                 [one] => (*one).to_owned(),
                 _ => bail!("ACTIVE_MASTER_KEY_ID: required when MASTER_KEYS holds more than one key"),
@@ -170,7 +192,10 @@ fn local_master_key() -> anyhow::Result<String> {
     }
     let spec = format!("local:{}", Keyring::generate_key());
     write_private(LOCAL_KEY_FILE, &spec).with_context(|| format!("writing {LOCAL_KEY_FILE}"))?;
-    tracing::warn!(file = LOCAL_KEY_FILE, "generated a local master key for the embedded default; set MASTER_KEYS in production");
+    tracing::warn!(
+        file = LOCAL_KEY_FILE,
+        "generated a local master key for the embedded default; set MASTER_KEYS in production"
+    );
     Ok(spec)
 }
 

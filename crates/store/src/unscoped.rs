@@ -6,11 +6,15 @@ use chrono::{DateTime, Utc};
 use escalate_domain::vault::WrappedDataKey;
 use std::collections::HashMap;
 
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+};
 use uuid::Uuid;
 
 use crate::entities::{api_key, contact_center, escalation, session, tenant, tenant_data_key, user};
-use crate::{ApiKeyRecord, ContactCenterRecord, EscalationRecord, SessionRecord, Store, StoreError, TenantRecord, UserRecord};
+use crate::{
+    ApiKeyRecord, ContactCenterRecord, EscalationRecord, SessionRecord, Store, StoreError, TenantRecord, UserRecord,
+};
 
 pub struct NewTenant<'a> {
     pub id: Uuid,
@@ -33,7 +37,11 @@ pub struct TenantUsage {
 
 impl Store {
     /// A tenant, its first admin and its wrapped data key, all or nothing.
-    pub async fn create_tenant(&self, new: NewTenant<'_>, now: DateTime<Utc>) -> Result<(TenantRecord, UserRecord), StoreError> {
+    pub async fn create_tenant(
+        &self,
+        new: NewTenant<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<(TenantRecord, UserRecord), StoreError> {
         let txn = self.db().begin().await?;
         let tenant_id = new.id;
         let tenant = tenant::ActiveModel {
@@ -155,7 +163,11 @@ impl Store {
 
     /// A live session and its user, by the hash of the cookie's token.
     #[tracing::instrument(name = "db", skip_all, fields(db.operation = "find_session"))]
-    pub async fn find_session(&self, token_hash: &[u8], now: DateTime<Utc>) -> Result<Option<(SessionRecord, UserRecord)>, StoreError> {
+    pub async fn find_session(
+        &self,
+        token_hash: &[u8],
+        now: DateTime<Utc>,
+    ) -> Result<Option<(SessionRecord, UserRecord)>, StoreError> {
         let Some(s) = session::Entity::find()
             .filter(session::Column::TokenHash.eq(token_hash.to_vec()))
             .filter(session::Column::ExpiresAt.gt(now))
@@ -164,15 +176,16 @@ impl Store {
         else {
             return Ok(None);
         };
-        let user = user::Entity::find_by_id(s.user_id)
-            .filter(user::Column::TenantId.eq(s.tenant_id))
-            .one(self.db())
-            .await?;
+        let user =
+            user::Entity::find_by_id(s.user_id).filter(user::Column::TenantId.eq(s.tenant_id)).one(self.db()).await?;
         Ok(user.map(|u| (s, u)))
     }
 
     pub async fn delete_session(&self, token_hash: &[u8]) -> Result<(), StoreError> {
-        session::Entity::delete_many().filter(session::Column::TokenHash.eq(token_hash.to_vec())).exec(self.db()).await?;
+        session::Entity::delete_many()
+            .filter(session::Column::TokenHash.eq(token_hash.to_vec()))
+            .exec(self.db())
+            .await?;
         Ok(())
     }
 
@@ -194,7 +207,10 @@ impl Store {
     /// Key rotation: every tenant's wrapped data key.
     pub async fn all_data_keys(&self) -> Result<Vec<(Uuid, WrappedDataKey)>, StoreError> {
         let rows = tenant_data_key::Entity::find().all(self.db()).await?;
-        Ok(rows.into_iter().map(|r| (r.tenant_id, WrappedDataKey { key_id: r.key_id, ciphertext: r.wrapped_key })).collect())
+        Ok(rows
+            .into_iter()
+            .map(|r| (r.tenant_id, WrappedDataKey { key_id: r.key_id, ciphertext: r.wrapped_key }))
+            .collect())
     }
 
     /// Replaces a wrapped data key only if it is still the one that was read

@@ -34,41 +34,26 @@ impl Route {
         let segments: Vec<String> = path
             .trim_start_matches('/')
             .split('/')
-            .map(|s| {
-                percent_encoding::percent_decode_str(s)
-                    .decode_utf8_lossy()
-                    .into_owned()
-            })
+            .map(|s| percent_encoding::percent_decode_str(s).decode_utf8_lossy().into_owned())
             .collect();
         let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
         let (route, allowed) = match segments.as_slice() {
             ["v1", "Rooms"] => (Self::CreateRoom, [Method::POST].as_slice()),
-            ["v1", "Rooms", key] if method == Method::GET => (
-                Self::FetchRoom((*key).into()),
-                [Method::GET, Method::POST].as_slice(),
-            ),
-            ["v1", "Rooms", key] => (
-                Self::UpdateRoom((*key).into()),
-                [Method::GET, Method::POST].as_slice(),
-            ),
-            ["v1", "Conversations", ch, "Messages"] => {
-                (Self::CreateMessage((*ch).into()), [Method::POST].as_slice())
+            ["v1", "Rooms", key] if method == Method::GET => {
+                (Self::FetchRoom((*key).into()), [Method::GET, Method::POST].as_slice())
             }
+            ["v1", "Rooms", key] => (Self::UpdateRoom((*key).into()), [Method::GET, Method::POST].as_slice()),
+            ["v1", "Conversations", ch, "Messages"] => (Self::CreateMessage((*ch).into()), [Method::POST].as_slice()),
             ["v1", "Accounts", ac, "Tokens", "validate"] => {
                 (Self::ValidateToken((*ac).into()), [Method::POST].as_slice())
             }
-            ["2010-04-01", "Accounts", file] if file.ends_with(".json") => (
-                Self::FetchAccount(file.trim_end_matches(".json").into()),
-                [Method::GET].as_slice(),
-            ),
+            ["2010-04-01", "Accounts", file] if file.ends_with(".json") => {
+                (Self::FetchAccount(file.trim_end_matches(".json").into()), [Method::GET].as_slice())
+            }
             _ => return Err(ApiError::not_found(path)),
         };
         if !allowed.contains(method) {
-            return Err(ApiError::new(
-                405,
-                codes::METHOD_NOT_ALLOWED,
-                "Method not allowed",
-            ));
+            return Err(ApiError::new(405, codes::METHOD_NOT_ALLOWED, "Method not allowed"));
         }
         Ok(route)
     }
@@ -95,8 +80,7 @@ pub(crate) async fn handle(sim: &Simulator, req: Request) -> Response {
     let route = Route::parse(&method, &path);
     let body = req.into_body().into_bytes().await.unwrap_or_default();
 
-    let account =
-        credentials.and_then(|(user, password)| sim.state().authenticate(&user, &password));
+    let account = credentials.and_then(|(user, password)| sim.state().authenticate(&user, &password));
     // Logged on arrival, so a request whose client gave up (and whose answer
     // never happened) still counts as an attempt.
     let log_index = {
@@ -126,13 +110,7 @@ pub(crate) async fn handle(sim: &Simulator, req: Request) -> Response {
 
 /// Apply any injected fault, then run the handler. Returns the response and
 /// the status to log (`None` for a dropped connection).
-async fn serve(
-    sim: &Simulator,
-    route: Route,
-    account: &str,
-    body: &[u8],
-    base_url: &str,
-) -> (Response, Option<u16>) {
+async fn serve(sim: &Simulator, route: Route, account: &str, body: &[u8], base_url: &str) -> (Response, Option<u16>) {
     let fault = sim.faults().take(route.op());
     if let Some(fault) = &fault {
         if fault.latency_ms > 0 {
@@ -175,9 +153,7 @@ async fn serve(
 fn dropped_connection() -> Response {
     let partial = futures_util::stream::iter([
         Ok::<Vec<u8>, std::io::Error>(b"{".to_vec()),
-        Err(std::io::Error::other(
-            "connection dropped by fault injection",
-        )),
+        Err(std::io::Error::other("connection dropped by fault injection")),
     ]);
     Response::builder()
         .content_type("application/json")
@@ -188,55 +164,30 @@ fn dropped_connection() -> Response {
 type Answer = Result<(u16, Value), ApiError>;
 
 fn parse_form(body: &[u8]) -> Result<Vec<(String, String)>, ApiError> {
-    serde_urlencoded::from_bytes(body)
-        .map_err(|_| ApiError::bad_request(codes::INVALID_PARAMETER, "Invalid form body"))
+    serde_urlencoded::from_bytes(body).map_err(|_| ApiError::bad_request(codes::INVALID_PARAMETER, "Invalid form body"))
 }
 
 fn field<'a>(form: &'a [(String, String)], name: &str) -> Option<&'a str> {
-    form.iter()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.as_str())
+    form.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
 }
 
 fn parse_room(form: &[(String, String)]) -> Result<NewRoom, ApiError> {
     let room_type = match field(form, "Type") {
         None => RoomType::Group,
-        Some(t) => RoomType::parse(t).ok_or_else(|| {
-            ApiError::bad_request(codes::ROOM_TYPE_INVALID, "RoomType is not valid")
-        })?,
+        Some(t) => RoomType::parse(t)
+            .ok_or_else(|| ApiError::bad_request(codes::ROOM_TYPE_INVALID, "RoomType is not valid"))?,
     };
-    let unique_name = field(form, "UniqueName")
-        .filter(|n| !n.is_empty())
-        .map(str::to_owned);
-    if unique_name
-        .as_ref()
-        .is_some_and(|n| n.chars().count() > 128)
-    {
-        return Err(ApiError::bad_request(
-            codes::ROOM_NAME_TOO_LONG,
-            "Room name is too long",
-        ));
+    let unique_name = field(form, "UniqueName").filter(|n| !n.is_empty()).map(str::to_owned);
+    if unique_name.as_ref().is_some_and(|n| n.chars().count() > 128) {
+        return Err(ApiError::bad_request(codes::ROOM_NAME_TOO_LONG, "Room name is too long"));
     }
-    let status_callback = field(form, "StatusCallback")
-        .filter(|u| !u.is_empty())
-        .map(str::to_owned);
-    if status_callback
-        .as_ref()
-        .is_some_and(|u| !(u.starts_with("http://") || u.starts_with("https://")))
-    {
-        return Err(ApiError::bad_request(
-            codes::STATUS_CALLBACK_INVALID,
-            "StatusCallback is invalid",
-        ));
+    let status_callback = field(form, "StatusCallback").filter(|u| !u.is_empty()).map(str::to_owned);
+    if status_callback.as_ref().is_some_and(|u| !(u.starts_with("http://") || u.starts_with("https://"))) {
+        return Err(ApiError::bad_request(codes::STATUS_CALLBACK_INVALID, "StatusCallback is invalid"));
     }
-    let status_callback_method = field(form, "StatusCallbackMethod")
-        .unwrap_or("POST")
-        .to_ascii_uppercase();
+    let status_callback_method = field(form, "StatusCallbackMethod").unwrap_or("POST").to_ascii_uppercase();
     if status_callback_method != "POST" && status_callback_method != "GET" {
-        return Err(ApiError::bad_request(
-            codes::STATUS_CALLBACK_METHOD_INVALID,
-            "StatusCallbackMethod is invalid",
-        ));
+        return Err(ApiError::bad_request(codes::STATUS_CALLBACK_METHOD_INVALID, "StatusCallbackMethod is invalid"));
     }
     let limit = match room_type {
         RoomType::Group => 50,
@@ -246,39 +197,22 @@ fn parse_room(form: &[(String, String)]) -> Result<NewRoom, ApiError> {
     };
     let max_participants = match field(form, "MaxParticipants") {
         None => limit,
-        Some(v) => v
-            .parse::<u32>()
-            .ok()
-            .filter(|n| (1..=limit).contains(n))
-            .ok_or_else(|| {
-                ApiError::bad_request(
-                    codes::MAX_PARTICIPANTS_OUT_OF_RANGE,
-                    "MaxParticipants is out of range",
-                )
-            })?,
+        Some(v) => v.parse::<u32>().ok().filter(|n| (1..=limit).contains(n)).ok_or_else(|| {
+            ApiError::bad_request(codes::MAX_PARTICIPANTS_OUT_OF_RANGE, "MaxParticipants is out of range")
+        })?,
     };
     let timeout = |name: &str| -> Result<u32, ApiError> {
         match field(form, name) {
             None => Ok(5),
-            Some(v) => v
-                .parse::<u32>()
-                .ok()
-                .filter(|m| (1..=60).contains(m))
-                .ok_or_else(|| {
-                    ApiError::bad_request(
-                        codes::TIMEOUT_OUT_OF_RANGE,
-                        format!("{name} must be between 1 and 60 minutes"),
-                    )
-                }),
+            Some(v) => v.parse::<u32>().ok().filter(|m| (1..=60).contains(m)).ok_or_else(|| {
+                ApiError::bad_request(codes::TIMEOUT_OUT_OF_RANGE, format!("{name} must be between 1 and 60 minutes"))
+            }),
         }
     };
     let record_participants_on_connect = match field(form, "RecordParticipantsOnConnect") {
         None => false,
         Some(v) => v.parse::<bool>().map_err(|_| {
-            ApiError::bad_request(
-                codes::INVALID_PARAMETER,
-                "RecordParticipantsOnConnect must be true or false",
-            )
+            ApiError::bad_request(codes::INVALID_PARAMETER, "RecordParticipantsOnConnect must be true or false")
         })?,
     };
     Ok(NewRoom {
@@ -302,25 +236,18 @@ fn create_room(sim: &Simulator, account: &str, body: &[u8], base_url: &str) -> A
 
 fn fetch_room(sim: &Simulator, account: &str, key: &str, base_url: &str) -> Answer {
     let state = sim.state();
-    let index = state
-        .find_room(account, key)
-        .ok_or_else(|| ApiError::not_found(&format!("/Rooms/{key}")))?;
+    let index = state.find_room(account, key).ok_or_else(|| ApiError::not_found(&format!("/Rooms/{key}")))?;
     Ok((200, room_json(&state.rooms[index], base_url)))
 }
 
 fn update_room(sim: &Simulator, account: &str, key: &str, body: &[u8], base_url: &str) -> Answer {
     let form = parse_form(body)?;
     if field(&form, "Status") != Some("completed") {
-        return Err(ApiError::bad_request(
-            codes::ROOM_STATUS_INVALID,
-            "Status is invalid",
-        ));
+        return Err(ApiError::bad_request(codes::ROOM_STATUS_INVALID, "Status is invalid"));
     }
     let (room, events) = {
         let mut state = sim.state();
-        let index = state
-            .find_room(account, key)
-            .ok_or_else(|| ApiError::not_found(&format!("/Rooms/{key}")))?;
+        let index = state.find_room(account, key).ok_or_else(|| ApiError::not_found(&format!("/Rooms/{key}")))?;
         state.complete_room(index)
     };
     sim.dispatch(events);
@@ -333,35 +260,22 @@ fn update_room(sim: &Simulator, account: &str, key: &str, body: &[u8], base_url:
 /// answers for a conversation that does not exist.
 fn create_message(sim: &Simulator, account: &str, ch: &str, body: &[u8], base_url: &str) -> Answer {
     if !ids::is_sid(ch, "CH") {
-        return Err(ApiError::not_found(&format!(
-            "/Conversations/{ch}/Messages"
-        )));
+        return Err(ApiError::not_found(&format!("/Conversations/{ch}/Messages")));
     }
     let form = parse_form(body)?;
     let text = field(&form, "Body").unwrap_or_default();
     if text.is_empty() {
-        return Err(ApiError::bad_request(
-            codes::INVALID_PARAMETER,
-            "Missing required parameter Body",
-        ));
+        return Err(ApiError::bad_request(codes::INVALID_PARAMETER, "Missing required parameter Body"));
     }
     if text.chars().count() > MAX_BODY_CHARS {
-        return Err(ApiError::bad_request(
-            codes::INVALID_PARAMETER,
-            "Body must be at most 1600 characters",
-        ));
+        return Err(ApiError::bad_request(codes::INVALID_PARAMETER, "Body must be at most 1600 characters"));
     }
     let attributes = field(&form, "Attributes").unwrap_or("{}");
     if serde_json::from_str::<Value>(attributes).is_err() {
-        return Err(ApiError::bad_request(
-            codes::INVALID_PARAMETER,
-            "Attributes must be valid JSON",
-        ));
+        return Err(ApiError::bad_request(codes::INVALID_PARAMETER, "Attributes must be valid JSON"));
     }
     let author = field(&form, "Author").unwrap_or("system").to_owned();
-    let message =
-        sim.state()
-            .create_message(account, ch, author, text.to_owned(), attributes.to_owned());
+    let message = sim.state().create_message(account, ch, author, text.to_owned(), attributes.to_owned());
     Ok((201, message_json(&message, base_url)))
 }
 
@@ -372,9 +286,7 @@ fn validate_token(sim: &Simulator, account: &str, path_account: &str, body: &[u8
     let token = serde_json::from_slice::<Value>(body)
         .ok()
         .and_then(|v| v.get("token").and_then(Value::as_str).map(str::to_owned))
-        .ok_or_else(|| {
-            ApiError::bad_request(codes::INVALID_PARAMETER, "Missing required parameter token")
-        })?;
+        .ok_or_else(|| ApiError::bad_request(codes::INVALID_PARAMETER, "Missing required parameter token"))?;
     Ok((200, sim.state().validate_flex_token(account, &token)))
 }
 
@@ -383,9 +295,8 @@ fn fetch_account(sim: &Simulator, account: &str, path_account: &str) -> Answer {
         return Err(ApiError::unauthenticated());
     }
     let state = sim.state();
-    let (record, created) = state
-        .account(account)
-        .ok_or_else(|| ApiError::not_found(&format!("/Accounts/{path_account}.json")))?;
+    let (record, created) =
+        state.account(account).ok_or_else(|| ApiError::not_found(&format!("/Accounts/{path_account}.json")))?;
     let uri = format!("/2010-04-01/Accounts/{account}.json");
     Ok((
         200,
@@ -446,10 +357,7 @@ fn room_json(room: &RoomView, base_url: &str) -> Value {
 }
 
 fn message_json(message: &MessageView, base_url: &str) -> Value {
-    let url = format!(
-        "{base_url}/v1/Conversations/{}/Messages/{}",
-        message.conversation_sid, message.sid
-    );
+    let url = format!("{base_url}/v1/Conversations/{}/Messages/{}", message.conversation_sid, message.sid);
     json!({
         "account_sid": message.account_sid,
         "chat_service_sid": message.chat_service_sid,
@@ -474,20 +382,14 @@ fn message_json(message: &MessageView, base_url: &str) -> Value {
 }
 
 fn base_url(req: &Request) -> String {
-    let host = req
-        .headers()
-        .get("host")
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or("localhost");
+    let host = req.headers().get("host").and_then(|h| h.to_str().ok()).unwrap_or("localhost");
     format!("http://{host}")
 }
 
 /// `Authorization: Basic base64(user:password)`.
 fn basic_auth(req: &Request) -> Option<(String, String)> {
     let value = req.headers().get("authorization")?.to_str().ok()?;
-    let encoded = value
-        .strip_prefix("Basic ")
-        .or_else(|| value.strip_prefix("basic "))?;
+    let encoded = value.strip_prefix("Basic ").or_else(|| value.strip_prefix("basic "))?;
     let decoded = String::from_utf8(BASE64_STANDARD.decode(encoded.trim()).ok()?).ok()?;
     let (user, password) = decoded.split_once(':')?;
     Some((user.to_owned(), password.to_owned()))

@@ -51,10 +51,7 @@ pub(crate) fn room_event(
         ("RoomStatus", room.status.as_str().to_owned()),
         ("RoomType", room.room_type.as_str().to_owned()),
         ("StatusCallbackEvent", event.to_owned()),
-        (
-            "Timestamp",
-            now.to_rfc3339_opts(SecondsFormat::Millis, true),
-        ),
+        ("Timestamp", now.to_rfc3339_opts(SecondsFormat::Millis, true)),
         ("SequenceNumber", sequence_number.to_string()),
     ];
     if let Some(p) = participant {
@@ -97,10 +94,7 @@ fn one() -> u32 {
 
 impl Default for CallbackMode {
     fn default() -> Self {
-        Self {
-            repeat: 1,
-            hold: false,
-        }
+        Self { repeat: 1, hold: false }
     }
 }
 
@@ -156,11 +150,7 @@ impl Callbacks {
             .timeout(Duration::from_secs(10))
             .build()
             .expect("static reqwest client configuration");
-        Arc::new(Self {
-            http,
-            inner: Mutex::new(Inner::default()),
-            idle: Notify::new(),
-        })
+        Arc::new(Self { http, inner: Mutex::new(Inner::default()), idle: Notify::new() })
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
@@ -172,10 +162,7 @@ impl Callbacks {
     }
 
     pub fn set_mode(&self, mode: CallbackMode) {
-        self.lock().mode = CallbackMode {
-            repeat: mode.repeat.max(1),
-            hold: mode.hold,
-        };
+        self.lock().mode = CallbackMode { repeat: mode.repeat.max(1), hold: mode.hold };
     }
 
     pub fn log(&self) -> Vec<CallbackDelivery> {
@@ -208,10 +195,7 @@ impl Callbacks {
         let repeat = inner.mode.repeat;
         for item in outgoing {
             inner.in_flight += 1;
-            let sent = inner
-                .queue
-                .as_ref()
-                .is_some_and(|q| q.send((item.clone(), repeat)).is_ok());
+            let sent = inner.queue.as_ref().is_some_and(|q| q.send((item.clone(), repeat)).is_ok());
             if !sent && !self.start_worker(&mut inner, (item, repeat)) {
                 inner.in_flight -= 1;
             }
@@ -303,10 +287,7 @@ impl Callbacks {
             self.http.get(url).header("X-Twilio-Signature", signature)
         } else {
             let signature = expected_signature(token, url.as_str(), &item.params);
-            self.http
-                .post(url)
-                .form(&item.params)
-                .header("X-Twilio-Signature", signature)
+            self.http.post(url).form(&item.params).header("X-Twilio-Signature", signature)
         };
         let result = request
             .header("I-Twilio-Idempotency-Token", &item.idempotency_token)
@@ -320,13 +301,7 @@ impl Callbacks {
         self.record(item, copy, status, error)
     }
 
-    fn record(
-        &self,
-        item: &Outgoing,
-        copy: u32,
-        status: Option<u16>,
-        error: Option<String>,
-    ) -> CallbackDelivery {
+    fn record(&self, item: &Outgoing, copy: u32, status: Option<u16>, error: Option<String>) -> CallbackDelivery {
         CallbackDelivery {
             event: item.event.clone(),
             room_sid: item.room_sid.clone(),

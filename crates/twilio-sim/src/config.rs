@@ -57,11 +57,7 @@ pub enum ConfigError {
     #[error("account entry {index}: expected ACxxx:authtoken[:SKxxx:secret[:SKxxx:secret…]]")]
     BadEntry { index: usize },
     #[error("account entry {index}: {sid:?} is not a {prefix} SID ({prefix} + 32 hex digits)")]
-    BadSid {
-        index: usize,
-        sid: String,
-        prefix: &'static str,
-    },
+    BadSid { index: usize, sid: String, prefix: &'static str },
     #[error("reading simulator accounts file: {0}")]
     Io(#[from] std::io::Error),
     #[error("parsing simulator accounts file: {0}")]
@@ -82,16 +78,9 @@ impl SimConfig {
     /// API key SID / secret pairs.
     pub fn parse_accounts(spec: &str) -> Result<Self, ConfigError> {
         let mut accounts = Vec::new();
-        for (index, entry) in spec
-            .split([',', ' ', '\n', '\t'])
-            .filter(|e| !e.is_empty())
-            .enumerate()
-        {
+        for (index, entry) in spec.split([',', ' ', '\n', '\t']).filter(|e| !e.is_empty()).enumerate() {
             let parts: Vec<&str> = entry.split(':').collect();
-            if parts.len() < 2
-                || !parts.len().is_multiple_of(2)
-                || parts.iter().any(|p| p.is_empty())
-            {
+            if parts.len() < 2 || !parts.len().is_multiple_of(2) || parts.iter().any(|p| p.is_empty()) {
                 return Err(ConfigError::BadEntry { index });
             }
             check_sid(index, parts[0], "AC")?;
@@ -130,15 +119,7 @@ impl SimConfig {
 }
 
 fn check_sid(index: usize, sid: &str, prefix: &'static str) -> Result<(), ConfigError> {
-    if ids::is_sid(sid, prefix) {
-        Ok(())
-    } else {
-        Err(ConfigError::BadSid {
-            index,
-            sid: sid.to_owned(),
-            prefix,
-        })
-    }
+    if ids::is_sid(sid, prefix) { Ok(()) } else { Err(ConfigError::BadSid { index, sid: sid.to_owned(), prefix }) }
 }
 
 #[cfg(test)]
@@ -154,19 +135,13 @@ mod tests {
         let config = SimConfig::parse_accounts(&spec).unwrap();
         assert_eq!(config.accounts.len(), 2);
         assert_eq!(config.accounts[0].auth_token, "tok1");
-        assert_eq!(
-            config.accounts[0].api_keys,
-            vec![(SK.to_owned(), "keysecret".to_owned())]
-        );
+        assert_eq!(config.accounts[0].api_keys, vec![(SK.to_owned(), "keysecret".to_owned())]);
         assert!(config.accounts[1].api_keys.is_empty());
     }
 
     #[test]
     fn rejects_malformed_entries_without_echoing_secrets() {
-        assert!(matches!(
-            SimConfig::parse_accounts("ACnope:tok"),
-            Err(ConfigError::BadSid { .. })
-        ));
+        assert!(matches!(SimConfig::parse_accounts("ACnope:tok"), Err(ConfigError::BadSid { .. })));
         let err = SimConfig::parse_accounts(&format!("{AC}:hidden-token:{SK}")).unwrap_err();
         assert!(matches!(err, ConfigError::BadEntry { index: 0 }));
         assert!(!err.to_string().contains("hidden-token"));

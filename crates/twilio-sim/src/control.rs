@@ -36,31 +36,17 @@ type Answer = Result<(StatusCode, Value), SimError>;
 
 pub(crate) async fn handle(sim: &Simulator, req: Request) -> Response {
     let method = req.method().clone();
-    let path = req
-        .uri()
-        .path()
-        .trim_start_matches("/_sim")
-        .trim_matches('/')
-        .to_owned();
+    let path = req.uri().path().trim_start_matches("/_sim").trim_matches('/').to_owned();
     let body = req.into_body().into_bytes().await.unwrap_or_default();
-    let segments: Vec<String> = path
-        .split('/')
-        .map(|s| {
-            percent_encoding::percent_decode_str(s)
-                .decode_utf8_lossy()
-                .into_owned()
-        })
-        .collect();
+    let segments: Vec<String> =
+        path.split('/').map(|s| percent_encoding::percent_decode_str(s).decode_utf8_lossy().into_owned()).collect();
     let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
     let answer = route(sim, &method, &segments, &body).await;
     let (status, value) = match answer {
         Ok(ok) => ok,
         Err(error) => (error.status(), json!({ "error": error.to_string() })),
     };
-    Response::builder()
-        .status(status)
-        .content_type("application/json")
-        .body(value.to_string())
+    Response::builder().status(status).content_type("application/json").body(value.to_string())
 }
 
 async fn route(sim: &Simulator, method: &Method, segments: &[&str], body: &[u8]) -> Answer {
@@ -83,10 +69,7 @@ async fn route(sim: &Simulator, method: &Method, segments: &[&str], body: &[u8])
         ("GET", ["callbacks"]) => ok(to_json(sim.callback_deliveries())),
         ("POST", ["rooms", room, "participants"]) => {
             let req: ParticipantRequest = parse(body)?;
-            Ok((
-                StatusCode::CREATED,
-                to_json(sim.connect_participant(room, &req.identity)?),
-            ))
+            Ok((StatusCode::CREATED, to_json(sim.connect_participant(room, &req.identity)?)))
         }
         ("POST", ["rooms", room, "participants", identity, "disconnect"]) => {
             ok(to_json(sim.disconnect_participant(room, identity)?))
@@ -98,11 +81,7 @@ async fn route(sim: &Simulator, method: &Method, segments: &[&str], body: &[u8])
             ok(to_json(sim.callback_mode()))
         }
         ("POST", ["callbacks", "release"]) => {
-            let req: ReleaseRequest = if body.is_empty() {
-                ReleaseRequest::default()
-            } else {
-                parse(body)?
-            };
+            let req: ReleaseRequest = if body.is_empty() { ReleaseRequest::default() } else { parse(body)? };
             ok(json!({ "released": sim.release_callbacks(req.order).await }))
         }
         ("POST", ["callbacks", "flush"]) => {
@@ -110,8 +89,7 @@ async fn route(sim: &Simulator, method: &Method, segments: &[&str], body: &[u8])
             ok(json!({}))
         }
         ("PUT", ["faults", op]) => {
-            let op = ApiOp::parse(op)
-                .ok_or_else(|| SimError::Invalid(format!("unknown operation {op:?}")))?;
+            let op = ApiOp::parse(op).ok_or_else(|| SimError::Invalid(format!("unknown operation {op:?}")))?;
             let fault: Fault = parse(body)?;
             sim.set_fault(op, fault);
             ok(json!({}))
@@ -124,10 +102,7 @@ async fn route(sim: &Simulator, method: &Method, segments: &[&str], body: &[u8])
             sim.reset();
             ok(json!({}))
         }
-        _ => Err(SimError::Invalid(format!(
-            "no control route {method} /_sim/{}",
-            segments.join("/")
-        ))),
+        _ => Err(SimError::Invalid(format!("no control route {method} /_sim/{}", segments.join("/")))),
     }
 }
 

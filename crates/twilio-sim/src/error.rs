@@ -34,12 +34,7 @@ pub(crate) mod codes {
 
 impl ApiError {
     pub fn new(status: u16, code: u32, message: impl Into<String>) -> Self {
-        Self {
-            status,
-            code,
-            message: message.into(),
-            retry_after_secs: None,
-        }
+        Self { status, code, message: message.into(), retry_after_secs: None }
     }
 
     pub fn bad_request(code: u32, message: impl Into<String>) -> Self {
@@ -51,11 +46,7 @@ impl ApiError {
     }
 
     pub fn not_found(path: &str) -> Self {
-        Self::new(
-            404,
-            codes::NOT_FOUND,
-            format!("The requested resource {path} was not found"),
-        )
+        Self::new(404, codes::NOT_FOUND, format!("The requested resource {path} was not found"))
     }
 
     /// An injected failure with `status` (e.g. 429 or 500).
@@ -65,12 +56,7 @@ impl ApiError {
             s if s >= 500 => (codes::INTERNAL_ERROR, "Internal Server Error"),
             _ => (codes::INVALID_PARAMETER, "Injected failure"),
         };
-        Self {
-            status,
-            code,
-            message: message.into(),
-            retry_after_secs,
-        }
+        Self { status, code, message: message.into(), retry_after_secs }
     }
 
     pub fn into_response(self) -> Response {
@@ -113,9 +99,7 @@ pub enum SimError {
 impl SimError {
     pub(crate) fn status(&self) -> StatusCode {
         match self {
-            Self::UnknownRoom(_) | Self::UnknownParticipant { .. } | Self::UnknownAccount(_) => {
-                StatusCode::NOT_FOUND
-            }
+            Self::UnknownRoom(_) | Self::UnknownParticipant { .. } | Self::UnknownAccount(_) => StatusCode::NOT_FOUND,
             Self::RoomNotInProgress(_) | Self::RoomFull(_) => StatusCode::CONFLICT,
             Self::Invalid(_) => StatusCode::BAD_REQUEST,
         }

@@ -108,26 +108,13 @@ mod tests {
     #[test]
     fn a_counted_fault_applies_that_many_times() {
         let mut faults = Faults::default();
-        faults.set(
-            ApiOp::CreateRoom,
-            Fault {
-                status: Some(500),
-                times: Some(2),
-                ..Fault::default()
-            },
-        );
+        faults.set(ApiOp::CreateRoom, Fault { status: Some(500), times: Some(2), ..Fault::default() });
         assert!(faults.take(ApiOp::FetchRoom).is_none());
         assert_eq!(faults.take(ApiOp::CreateRoom).unwrap().status, Some(500));
         assert_eq!(faults.take(ApiOp::CreateRoom).unwrap().status, Some(500));
         assert!(faults.take(ApiOp::CreateRoom).is_none());
 
-        faults.set(
-            ApiOp::FetchRoom,
-            Fault {
-                latency_ms: 5,
-                ..Fault::default()
-            },
-        );
+        faults.set(ApiOp::FetchRoom, Fault { latency_ms: 5, ..Fault::default() });
         for _ in 0..5 {
             assert_eq!(faults.take(ApiOp::FetchRoom).unwrap().latency_ms, 5);
         }

@@ -13,7 +13,5 @@ pub fn sid(prefix: &str) -> String {
 }
 
 pub fn is_sid(value: &str, prefix: &str) -> bool {
-    value.len() == 34
-        && value.starts_with(prefix)
-        && value[2..].bytes().all(|b| b.is_ascii_hexdigit())
+    value.len() == 34 && value.starts_with(prefix) && value[2..].bytes().all(|b| b.is_ascii_hexdigit())
 }

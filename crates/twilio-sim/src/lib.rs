@@ -158,9 +158,7 @@ impl Simulator {
     /// Serve on `listener` until the task is dropped or fails.
     pub async fn serve(self, listener: tokio::net::TcpListener) -> std::io::Result<()> {
         let acceptor = poem::listener::TcpAcceptor::from_tokio(listener)?;
-        poem::Server::new_with_acceptor(acceptor)
-            .run(self.endpoint())
-            .await
+        poem::Server::new_with_acceptor(acceptor).run(self.endpoint()).await
     }
 
     /// Bind `addr` (e.g. `127.0.0.1:0` for a free port) and serve in a
@@ -169,11 +167,7 @@ impl Simulator {
         let listener = tokio::net::TcpListener::bind(addr).await?;
         let addr = listener.local_addr()?;
         let task = tokio::spawn(self.serve(listener));
-        Ok(RunningSimulator {
-            base_url: format!("http://{addr}"),
-            addr,
-            task,
-        })
+        Ok(RunningSimulator { base_url: format!("http://{addr}"), addr, task })
     }
 
     pub fn add_account(&self, account: SimAccount) {
@@ -200,11 +194,7 @@ impl Simulator {
 
     /// How many requests for `op` were received.
     pub fn request_count(&self, op: ApiOp) -> usize {
-        self.state()
-            .requests
-            .iter()
-            .filter(|r| r.op == Some(op))
-            .count()
+        self.state().requests.iter().filter(|r| r.op == Some(op)).count()
     }
 
     /// Every status callback request made, in order.
@@ -213,11 +203,7 @@ impl Simulator {
     }
 
     /// Connect a participant to an in-progress room (SID or unique name).
-    pub fn connect_participant(
-        &self,
-        room: &str,
-        identity: &str,
-    ) -> Result<ParticipantView, SimError> {
+    pub fn connect_participant(&self, room: &str, identity: &str) -> Result<ParticipantView, SimError> {
         let (participant, events) = {
             let mut state = self.state();
             let index = state.find_room_any(room)?;
@@ -227,11 +213,7 @@ impl Simulator {
         Ok(participant)
     }
 
-    pub fn disconnect_participant(
-        &self,
-        room: &str,
-        identity: &str,
-    ) -> Result<ParticipantView, SimError> {
+    pub fn disconnect_participant(&self, room: &str, identity: &str) -> Result<ParticipantView, SimError> {
         let (participant, events) = {
             let mut state = self.state();
             let index = state.find_room_any(room)?;

@@ -42,15 +42,11 @@ pub struct RoomView {
 impl RoomView {
     /// Seconds from creation to end (or now).
     pub fn duration_secs(&self, now: DateTime<Utc>) -> i64 {
-        (self.end_time.unwrap_or(now) - self.date_created)
-            .num_seconds()
-            .max(0)
+        (self.end_time.unwrap_or(now) - self.date_created).num_seconds().max(0)
     }
 
     fn connected(&self) -> impl Iterator<Item = &ParticipantView> {
-        self.participants
-            .iter()
-            .filter(|p| p.status == ParticipantStatus::Connected)
+        self.participants.iter().filter(|p| p.status == ParticipantStatus::Connected)
     }
 }
 
@@ -81,9 +77,7 @@ pub struct ParticipantView {
 
 impl ParticipantView {
     pub fn duration_secs(&self, now: DateTime<Utc>) -> i64 {
-        (self.end_time.unwrap_or(now) - self.start_time)
-            .num_seconds()
-            .max(0)
+        (self.end_time.unwrap_or(now) - self.start_time).num_seconds().max(0)
     }
 }
 
@@ -136,12 +130,7 @@ mod secs {
 
 impl FlexAgent {
     pub fn new(identity: impl Into<String>) -> Self {
-        Self {
-            identity: identity.into(),
-            worker_sid: None,
-            roles: Vec::new(),
-            ttl: default_flex_ttl(),
-        }
+        Self { identity: identity.into(), worker_sid: None, roles: Vec::new(), ttl: default_flex_ttl() }
     }
 }
 
@@ -192,8 +181,7 @@ impl State {
             date_created: Utc::now(),
             account,
         };
-        self.accounts
-            .insert(record.account.account_sid.clone(), record);
+        self.accounts.insert(record.account.account_sid.clone(), record);
     }
 
     /// Forget rooms, messages, tokens and the request log; keep accounts.
@@ -214,39 +202,23 @@ impl State {
         }
         self.accounts
             .values()
-            .find(|r| {
-                r.account
-                    .api_keys
-                    .iter()
-                    .any(|(sid, secret)| sid == user && secret == password)
-            })
+            .find(|r| r.account.api_keys.iter().any(|(sid, secret)| sid == user && secret == password))
             .map(|r| r.account.account_sid.clone())
     }
 
     pub fn account(&self, account_sid: &str) -> Option<(&SimAccount, DateTime<Utc>)> {
-        self.accounts
-            .get(account_sid)
-            .map(|r| (&r.account, r.date_created))
+        self.accounts.get(account_sid).map(|r| (&r.account, r.date_created))
     }
 
     fn auth_token(&self, account_sid: &str) -> String {
-        self.accounts
-            .get(account_sid)
-            .map(|r| r.account.auth_token.clone())
-            .unwrap_or_default()
+        self.accounts.get(account_sid).map(|r| r.account.auth_token.clone()).unwrap_or_default()
     }
 
-    pub fn create_room(
-        &mut self,
-        account_sid: &str,
-        new: NewRoom,
-    ) -> Result<(RoomView, Vec<Outgoing>), ApiError> {
+    pub fn create_room(&mut self, account_sid: &str, new: NewRoom) -> Result<(RoomView, Vec<Outgoing>), ApiError> {
         let sid = ids::sid("RM");
         let unique_name = new.unique_name.unwrap_or_else(|| sid.clone());
         let taken = self.rooms.iter().any(|r| {
-            r.account_sid == account_sid
-                && r.status == RoomStatus::InProgress
-                && r.unique_name == unique_name
+            r.account_sid == account_sid && r.status == RoomStatus::InProgress && r.unique_name == unique_name
         });
         if taken {
             return Err(ApiError::bad_request(codes::ROOM_EXISTS, "Room exists"));
@@ -271,9 +243,7 @@ impl State {
             next_sequence_number: 0,
         };
         let token = self.auth_token(account_sid);
-        let events = callbacks::room_event(&mut room, &token, "room-created", None)
-            .into_iter()
-            .collect();
+        let events = callbacks::room_event(&mut room, &token, "room-created", None).into_iter().collect();
         self.rooms.push(room.clone());
         Ok((room, events))
     }
@@ -292,9 +262,7 @@ impl State {
     pub fn find_room_any(&self, key: &str) -> Result<usize, SimError> {
         self.rooms
             .iter()
-            .position(|r| {
-                r.sid == key || (r.status == RoomStatus::InProgress && r.unique_name == key)
-            })
+            .position(|r| r.sid == key || (r.status == RoomStatus::InProgress && r.unique_name == key))
             .or_else(|| self.rooms.iter().rposition(|r| r.unique_name == key))
             .ok_or_else(|| SimError::UnknownRoom(key.to_owned()))
     }
@@ -317,12 +285,7 @@ impl State {
             participant.status = ParticipantStatus::Disconnected;
             participant.end_time = Some(now);
             let participant = participant.clone();
-            events.extend(callbacks::room_event(
-                room,
-                &token,
-                "participant-disconnected",
-                Some(&participant),
-            ));
+            events.extend(callbacks::room_event(room, &token, "participant-disconnected", Some(&participant)));
         }
         room.status = RoomStatus::Completed;
         room.end_time = Some(now);
@@ -345,20 +308,13 @@ impl State {
         }
         let mut events = Vec::new();
         let now = Utc::now();
-        if let Some(existing) = room
-            .participants
-            .iter_mut()
-            .find(|p| p.identity == identity && p.status == ParticipantStatus::Connected)
+        if let Some(existing) =
+            room.participants.iter_mut().find(|p| p.identity == identity && p.status == ParticipantStatus::Connected)
         {
             existing.status = ParticipantStatus::Disconnected;
             existing.end_time = Some(now);
             let existing = existing.clone();
-            events.extend(callbacks::room_event(
-                room,
-                &token,
-                "participant-disconnected",
-                Some(&existing),
-            ));
+            events.extend(callbacks::room_event(room, &token, "participant-disconnected", Some(&existing)));
         }
         if room.connected().count() >= room.max_participants as usize {
             return Err(SimError::RoomFull(room.sid.clone()));
@@ -371,12 +327,7 @@ impl State {
             end_time: None,
         };
         room.participants.push(participant.clone());
-        events.extend(callbacks::room_event(
-            room,
-            &token,
-            "participant-connected",
-            Some(&participant),
-        ));
+        events.extend(callbacks::room_event(room, &token, "participant-connected", Some(&participant)));
         Ok((participant, events))
     }
 
@@ -387,23 +338,16 @@ impl State {
     ) -> Result<(ParticipantView, Vec<Outgoing>), SimError> {
         let token = self.auth_token(&self.rooms[index].account_sid);
         let room = &mut self.rooms[index];
-        let Some(participant) = room
-            .participants
-            .iter_mut()
-            .find(|p| p.identity == identity && p.status == ParticipantStatus::Connected)
+        let Some(participant) =
+            room.participants.iter_mut().find(|p| p.identity == identity && p.status == ParticipantStatus::Connected)
         else {
-            return Err(SimError::UnknownParticipant {
-                room: room.sid.clone(),
-                identity: identity.to_owned(),
-            });
+            return Err(SimError::UnknownParticipant { room: room.sid.clone(), identity: identity.to_owned() });
         };
         participant.status = ParticipantStatus::Disconnected;
         participant.end_time = Some(Utc::now());
         let participant = participant.clone();
         let events =
-            callbacks::room_event(room, &token, "participant-disconnected", Some(&participant))
-                .into_iter()
-                .collect();
+            callbacks::room_event(room, &token, "participant-disconnected", Some(&participant)).into_iter().collect();
         Ok((participant, events))
     }
 
@@ -419,11 +363,7 @@ impl State {
         let next = self.next_message_index.entry(key).or_insert(0);
         let index = *next;
         *next += 1;
-        let chat_service_sid = self
-            .accounts
-            .get(account_sid)
-            .map(|r| r.chat_service_sid.clone())
-            .unwrap_or_default();
+        let chat_service_sid = self.accounts.get(account_sid).map(|r| r.chat_service_sid.clone()).unwrap_or_default();
         let message = MessageView {
             sid: ids::sid("IM"),
             account_sid: account_sid.to_owned(),
@@ -439,19 +379,10 @@ impl State {
         message
     }
 
-    pub fn mint_flex_token(
-        &mut self,
-        account_sid: &str,
-        agent: FlexAgent,
-    ) -> (String, DateTime<Utc>) {
+    pub fn mint_flex_token(&mut self, account_sid: &str, agent: FlexAgent) -> (String, DateTime<Utc>) {
         let token = format!("sim-flex.{}", &ids::sid("FT")[2..]);
-        let expiration = Utc::now()
-            + chrono::Duration::from_std(agent.ttl).unwrap_or(chrono::Duration::hours(1));
-        let roles = if agent.roles.is_empty() {
-            vec!["agent".to_owned()]
-        } else {
-            agent.roles
-        };
+        let expiration = Utc::now() + chrono::Duration::from_std(agent.ttl).unwrap_or(chrono::Duration::hours(1));
+        let roles = if agent.roles.is_empty() { vec!["agent".to_owned()] } else { agent.roles };
         let record = FlexTokenRecord {
             account_sid: account_sid.to_owned(),
             identity: agent.identity,
@@ -476,10 +407,7 @@ impl State {
         if record.expiration <= Utc::now() {
             return invalid(20104, "Access Token expired or expiration date invalid");
         }
-        let flex_instance_sid = self
-            .accounts
-            .get(account_sid)
-            .map(|r| r.flex_instance_sid.clone());
+        let flex_instance_sid = self.accounts.get(account_sid).map(|r| r.flex_instance_sid.clone());
         serde_json::json!({
             "valid": true,
             "code": 0,

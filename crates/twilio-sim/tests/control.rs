@@ -24,18 +24,12 @@ async fn accounts_and_flex_tokens_via_the_control_api() {
     let env = env().await;
     let base = &env.running.base_url;
     let account = SimAccount::generate("Added over HTTP");
-    let (status, _) = call(
-        reqwest::Method::POST,
-        format!("{base}/_sim/accounts"),
-        Some(serde_json::to_value(&account).unwrap()),
-    )
-    .await;
+    let (status, _) =
+        call(reqwest::Method::POST, format!("{base}/_sim/accounts"), Some(serde_json::to_value(&account).unwrap()))
+            .await;
     assert_eq!(status, 201);
     let client = env.twilio.account(credentials(&account));
-    assert_eq!(
-        client.fetch_account().await.unwrap().friendly_name,
-        "Added over HTTP"
-    );
+    assert_eq!(client.fetch_account().await.unwrap().friendly_name, "Added over HTTP");
 
     let (status, body) = call(
         reqwest::Method::POST,
@@ -44,10 +38,7 @@ async fn accounts_and_flex_tokens_via_the_control_api() {
     )
     .await;
     assert_eq!(status, 201);
-    let answer = client
-        .validate_flex_token(body["token"].as_str().unwrap())
-        .await
-        .unwrap();
+    let answer = client.validate_flex_token(body["token"].as_str().unwrap()).await.unwrap();
     assert!(answer.valid);
     assert_eq!(answer.identity.as_deref(), Some("dave"));
     assert_eq!(answer.roles, ["supervisor"]);
@@ -58,18 +49,12 @@ async fn rooms_participants_callbacks_and_faults_via_the_control_api() {
     let env = env().await;
     let base = &env.running.base_url;
     let receiver = Receiver::start(Duration::ZERO).await;
-    let (status, mode) = call(
-        reqwest::Method::PUT,
-        format!("{base}/_sim/callbacks/mode"),
-        Some(json!({"repeat": 2, "hold": true})),
-    )
-    .await;
+    let (status, mode) =
+        call(reqwest::Method::PUT, format!("{base}/_sim/callbacks/mode"), Some(json!({"repeat": 2, "hold": true})))
+            .await;
     assert_eq!((status, mode), (200, json!({"repeat": 2, "hold": true})));
 
-    let req = CreateRoom {
-        status_callback: Some(format!("{}/hook", receiver.base_url)),
-        ..CreateRoom::group("ctl")
-    };
+    let req = CreateRoom { status_callback: Some(format!("{}/hook", receiver.base_url)), ..CreateRoom::group("ctl") };
     let room = env.client.create_room(&req).await.unwrap();
     let (status, participant) = call(
         reqwest::Method::POST,
@@ -79,45 +64,20 @@ async fn rooms_participants_callbacks_and_faults_via_the_control_api() {
     .await;
     assert_eq!(status, 201);
     assert_eq!(participant["status"], "connected");
-    let (status, _) = call(
-        reqwest::Method::POST,
-        format!(
-            "{base}/_sim/rooms/{}/participants/customer:x/disconnect",
-            room.sid
-        ),
-        None,
-    )
-    .await;
+    let (status, _) =
+        call(reqwest::Method::POST, format!("{base}/_sim/rooms/{}/participants/customer:x/disconnect", room.sid), None)
+            .await;
     assert_eq!(status, 200);
-    let (status, ended) = call(
-        reqwest::Method::POST,
-        format!("{base}/_sim/rooms/{}/complete", room.sid),
-        None,
-    )
-    .await;
+    let (status, ended) = call(reqwest::Method::POST, format!("{base}/_sim/rooms/{}/complete", room.sid), None).await;
     assert_eq!((status, ended["status"].as_str()), (200, Some("completed")));
-    let (status, _) = call(
-        reqwest::Method::POST,
-        format!("{base}/_sim/rooms/nope/complete"),
-        None,
-    )
-    .await;
+    let (status, _) = call(reqwest::Method::POST, format!("{base}/_sim/rooms/nope/complete"), None).await;
     assert_eq!(status, 404);
 
-    let (_, released) = call(
-        reqwest::Method::POST,
-        format!("{base}/_sim/callbacks/release"),
-        Some(json!({"order": "reverse"})),
-    )
-    .await;
+    let (_, released) =
+        call(reqwest::Method::POST, format!("{base}/_sim/callbacks/release"), Some(json!({"order": "reverse"}))).await;
     assert_eq!(released, json!({"released": 4}));
     let (_, log) = call(reqwest::Method::GET, format!("{base}/_sim/callbacks"), None).await;
-    let seqs: Vec<u64> = log
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| d["sequence_number"].as_u64().unwrap())
-        .collect();
+    let seqs: Vec<u64> = log.as_array().unwrap().iter().map(|d| d["sequence_number"].as_u64().unwrap()).collect();
     assert_eq!(seqs, [3, 3, 2, 2, 1, 1, 0, 0]);
     assert_eq!(receiver.received().len(), 8);
 
@@ -131,27 +91,14 @@ async fn rooms_participants_callbacks_and_faults_via_the_control_api() {
     )
     .await;
     assert_eq!(status, 200);
-    assert_eq!(
-        env.client.fetch_account().await.unwrap_err().status(),
-        Some(503)
-    );
-    let (status, _) = call(
-        reqwest::Method::PUT,
-        format!("{base}/_sim/faults/bogus"),
-        Some(json!({})),
-    )
-    .await;
+    assert_eq!(env.client.fetch_account().await.unwrap_err().status(), Some(503));
+    let (status, _) = call(reqwest::Method::PUT, format!("{base}/_sim/faults/bogus"), Some(json!({}))).await;
     assert_eq!(status, 400);
     call(reqwest::Method::DELETE, format!("{base}/_sim/faults"), None).await;
     env.client.fetch_account().await.unwrap();
 
     let (_, requests) = call(reqwest::Method::GET, format!("{base}/_sim/requests"), None).await;
-    let fetches = requests
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|r| r["op"] == "fetch_account")
-        .count();
+    let fetches = requests.as_array().unwrap().iter().filter(|r| r["op"] == "fetch_account").count();
     assert_eq!(fetches, 5);
 
     let (status, _) = call(reqwest::Method::POST, format!("{base}/_sim/reset"), None).await;
@@ -187,17 +134,7 @@ async fn credentials_of_one_account_do_not_open_another() {
     let mut creds = credentials(&env.account);
     creds.account_sid = other.account_sid.clone();
     let err = env.twilio.account(creds).fetch_account().await.unwrap_err();
-    assert!(
-        matches!(
-            err,
-            TwilioError::Api {
-                status: 401,
-                code: Some(20003),
-                ..
-            }
-        ),
-        "{err:?}"
-    );
+    assert!(matches!(err, TwilioError::Api { status: 401, code: Some(20003), .. }), "{err:?}");
 }
 
 #[tokio::test]
@@ -212,11 +149,7 @@ async fn the_standalone_server_serves_on_a_listener() {
     let base = format!("http://{}", listener.local_addr().unwrap());
     let server = tokio::spawn(twilio_sim::Simulator::new(config).serve(listener));
     let twilio = escalate_twilio::Twilio::new(common::fast_options(&base));
-    let fetched = twilio
-        .account(credentials(&account))
-        .fetch_account()
-        .await
-        .unwrap();
+    let fetched = twilio.account(credentials(&account)).fetch_account().await.unwrap();
     assert_eq!(fetched.sid, account.account_sid);
     server.abort();
 }

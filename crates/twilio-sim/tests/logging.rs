@@ -41,47 +41,20 @@ async fn calls_are_traced_without_secrets() {
     let _guard = tracing::subscriber::set_default(subscriber);
 
     let env = env().await;
-    let flex_token = env
-        .sim
-        .mint_flex_token(&env.account.account_sid, FlexAgent::new("agent-x"));
-    env.sim.set_fault(
-        ApiOp::ValidateToken,
-        Fault {
-            status: Some(500),
-            times: Some(1),
-            ..Fault::default()
-        },
-    );
-    assert!(
-        env.client
-            .validate_flex_token(&flex_token)
-            .await
-            .unwrap()
-            .valid
-    );
-    env.client
-        .create_room(&CreateRoom::group("traced"))
-        .await
-        .unwrap();
+    let flex_token = env.sim.mint_flex_token(&env.account.account_sid, FlexAgent::new("agent-x"));
+    env.sim.set_fault(ApiOp::ValidateToken, Fault { status: Some(500), times: Some(1), ..Fault::default() });
+    assert!(env.client.validate_flex_token(&flex_token).await.unwrap().valid);
+    env.client.create_room(&CreateRoom::group("traced")).await.unwrap();
     let mut bad = credentials(&env.account);
     bad.api_key_secret = Secret::new("bad-secret-value-123");
     env.twilio.account(bad).fetch_account().await.unwrap_err();
 
     let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
     assert!(log.contains("twilio.call"), "{log}");
-    assert!(
-        log.contains("op=\"validate_flex_token\"") || log.contains("op=validate_flex_token"),
-        "{log}"
-    );
+    assert!(log.contains("op=\"validate_flex_token\"") || log.contains("op=validate_flex_token"), "{log}");
     assert!(log.contains("attempts=2"), "{log}");
-    assert!(
-        log.contains("outcome=\"ok\"") || log.contains("outcome=ok"),
-        "{log}"
-    );
-    assert!(
-        log.contains("outcome=\"error\"") || log.contains("outcome=error"),
-        "{log}"
-    );
+    assert!(log.contains("outcome=\"ok\"") || log.contains("outcome=ok"), "{log}");
+    assert!(log.contains("outcome=\"error\"") || log.contains("outcome=error"), "{log}");
     for secret in [
         env.account.auth_token.as_str(),
         env.account.api_keys[0].1.as_str(),

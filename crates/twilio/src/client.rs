@@ -8,8 +8,8 @@ use tracing::{Instrument, field};
 use url::Url;
 
 use crate::{
-    Account, ClientOptions, CreateMessage, CreateRoom, FlexTokenValidation, Message,
-    ROOM_EXISTS_CODE, Room, Secret, TwilioError,
+    Account, ClientOptions, CreateMessage, CreateRoom, FlexTokenValidation, Message, ROOM_EXISTS_CODE, Room, Secret,
+    TwilioError,
     retry::{AttemptError, Backoff, Resend},
 };
 
@@ -87,17 +87,13 @@ pub struct AccountClient {
 
 impl std::fmt::Debug for AccountClient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AccountClient")
-            .field("account_sid", &self.creds.account_sid)
-            .finish_non_exhaustive()
+        f.debug_struct("AccountClient").field("account_sid", &self.creds.account_sid).finish_non_exhaustive()
     }
 }
 
 impl std::fmt::Debug for Twilio {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Twilio")
-            .field("options", &self.opts)
-            .finish_non_exhaustive()
+        f.debug_struct("Twilio").field("options", &self.opts).finish_non_exhaustive()
     }
 }
 
@@ -110,12 +106,7 @@ impl Twilio {
             .build()
             // Only a broken TLS backend makes this fail; nothing here depends on input.
             .expect("static reqwest client configuration");
-        Self {
-            http,
-            opts: Arc::new(opts),
-            observer: None,
-            injector: None,
-        }
+        Self { http, opts: Arc::new(opts), observer: None, injector: None }
     }
 
     /// Adds headers to every request, e.g. to propagate the trace context.
@@ -135,10 +126,7 @@ impl Twilio {
     }
 
     pub fn account(&self, creds: Credentials) -> AccountClient {
-        AccountClient {
-            twilio: self.clone(),
-            creds: Arc::new(creds),
-        }
+        AccountClient { twilio: self.clone(), creds: Arc::new(creds) }
     }
 }
 
@@ -183,18 +171,9 @@ impl AccountClient {
 
     async fn fetch_account_as(&self, auth: Auth) -> Result<Account, TwilioError> {
         let file = format!("{}.json", self.creds.account_sid);
-        let url = endpoint(
-            &self.twilio.opts.endpoints.api,
-            &["2010-04-01", "Accounts", &file],
-        )?;
-        let call = Call {
-            op: "fetch_account",
-            method: Method::GET,
-            url,
-            auth,
-            body: Body::Empty,
-            resend: Resend::Idempotent,
-        };
+        let url = endpoint(&self.twilio.opts.endpoints.api, &["2010-04-01", "Accounts", &file])?;
+        let call =
+            Call { op: "fetch_account", method: Method::GET, url, auth, body: Body::Empty, resend: Resend::Idempotent };
         self.execute(call).await.0
     }
 
@@ -223,10 +202,7 @@ impl AccountClient {
 
     /// `GET {video}/v1/Rooms/{sid or unique name}` (names resolve to in-progress rooms only).
     pub async fn fetch_room(&self, sid_or_unique_name: &str) -> Result<Room, TwilioError> {
-        let url = endpoint(
-            &self.twilio.opts.endpoints.video,
-            &["v1", "Rooms", sid_or_unique_name],
-        )?;
+        let url = endpoint(&self.twilio.opts.endpoints.video, &["v1", "Rooms", sid_or_unique_name])?;
         let call = Call {
             op: "fetch_room",
             method: Method::GET,
@@ -240,10 +216,7 @@ impl AccountClient {
 
     /// `POST {video}/v1/Rooms/{sid or unique name}` with `Status=completed`.
     pub async fn complete_room(&self, sid_or_unique_name: &str) -> Result<Room, TwilioError> {
-        let url = endpoint(
-            &self.twilio.opts.endpoints.video,
-            &["v1", "Rooms", sid_or_unique_name],
-        )?;
+        let url = endpoint(&self.twilio.opts.endpoints.video, &["v1", "Rooms", sid_or_unique_name])?;
         let call = Call {
             op: "complete_room",
             method: Method::POST,
@@ -258,11 +231,7 @@ impl AccountClient {
     /// `POST {conversations}/v1/Conversations/{CH}/Messages`. Not idempotent:
     /// resent only after a 429 or a failed connect, never after a timeout or
     /// 5xx (the customer would see the message twice).
-    pub async fn create_message(
-        &self,
-        conversation_sid: &str,
-        msg: &CreateMessage,
-    ) -> Result<Message, TwilioError> {
+    pub async fn create_message(&self, conversation_sid: &str, msg: &CreateMessage) -> Result<Message, TwilioError> {
         let url = endpoint(
             &self.twilio.opts.endpoints.conversations,
             &["v1", "Conversations", conversation_sid, "Messages"],
@@ -282,19 +251,10 @@ impl AccountClient {
     /// authenticated with the auth token as Twilio's own
     /// `twilio-flex-token-validator` does. An invalid token is `Ok` with
     /// `valid: false`; `Err` means we could not ask.
-    pub async fn validate_flex_token(
-        &self,
-        token: &str,
-    ) -> Result<FlexTokenValidation, TwilioError> {
+    pub async fn validate_flex_token(&self, token: &str) -> Result<FlexTokenValidation, TwilioError> {
         let url = endpoint(
             &self.twilio.opts.endpoints.iam,
-            &[
-                "v1",
-                "Accounts",
-                &self.creds.account_sid,
-                "Tokens",
-                "validate",
-            ],
+            &["v1", "Accounts", &self.creds.account_sid, "Tokens", "validate"],
         )?;
         let call = Call {
             op: "validate_flex_token",
@@ -397,26 +357,17 @@ impl AccountClient {
         let body = response.bytes().await.map_err(transport_failure)?;
         if !status.is_success() {
             let error = TwilioError::from_response(status.as_u16(), retry_after, &body);
-            return Err(AttemptError {
-                error,
-                unsent: false,
-            });
+            return Err(AttemptError { error, unsent: false });
         }
-        serde_json::from_slice(&body).map_err(|e| AttemptError {
-            error: TwilioError::Decode(e.to_string()),
-            unsent: false,
-        })
+        serde_json::from_slice(&body)
+            .map_err(|e| AttemptError { error: TwilioError::Decode(e.to_string()), unsent: false })
     }
 }
 
 fn transport_failure(e: reqwest::Error) -> AttemptError {
     // A failed connect means the request never left; anything later may have been processed.
     let unsent = e.is_connect();
-    let error = if e.is_timeout() {
-        TwilioError::Timeout
-    } else {
-        TwilioError::Transport(describe(e))
-    };
+    let error = if e.is_timeout() { TwilioError::Timeout } else { TwilioError::Transport(describe(e)) };
     AttemptError { error, unsent }
 }
 
@@ -436,8 +387,7 @@ fn describe(e: reqwest::Error) -> String {
 /// `base` joined with `segments`, each percent-encoded as one path segment
 /// (a unique name may contain `/` or spaces).
 fn endpoint(base: &str, segments: &[&str]) -> Result<Url, TwilioError> {
-    let mut url = Url::parse(base)
-        .map_err(|e| TwilioError::Transport(format!("invalid Twilio base URL: {e}")))?;
+    let mut url = Url::parse(base).map_err(|e| TwilioError::Transport(format!("invalid Twilio base URL: {e}")))?;
     url.path_segments_mut()
         .map_err(|()| TwilioError::Transport("Twilio base URL cannot have a path".into()))?
         .pop_if_empty()
@@ -467,10 +417,7 @@ mod tests {
         };
         let client = Twilio::new(ClientOptions::default()).account(creds.clone());
         let shown = format!("{creds:?} {client:?}");
-        assert!(
-            !shown.contains("key-secret-value") && !shown.contains("auth-token-value"),
-            "{shown}"
-        );
+        assert!(!shown.contains("key-secret-value") && !shown.contains("auth-token-value"), "{shown}");
         assert!(shown.contains("AC1"));
     }
 }

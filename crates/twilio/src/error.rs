@@ -12,12 +12,7 @@ use serde::Deserialize;
 pub enum TwilioError {
     /// Twilio answered with an error document (`{code, message, more_info, status}`).
     #[error("Twilio API error {status}{}: {message}", .code.map(|c| format!(" (code {c})")).unwrap_or_default())]
-    Api {
-        status: u16,
-        code: Option<u32>,
-        message: String,
-        more_info: Option<String>,
-    },
+    Api { status: u16, code: Option<u32>, message: String, more_info: Option<String> },
     /// 429 and we ran out of retries, or Twilio asked for a longer pause than we wait.
     #[error("Twilio rate limited the request (retry after {retry_after:?})")]
     RateLimited { retry_after: Option<Duration> },
@@ -73,12 +68,7 @@ impl TwilioError {
                 message: doc.message.unwrap_or_else(|| default_message(status)),
                 more_info: doc.more_info,
             },
-            Err(_) => Self::Api {
-                status,
-                code: None,
-                message: default_message(status),
-                more_info: None,
-            },
+            Err(_) => Self::Api { status, code: None, message: default_message(status), more_info: None },
         }
     }
 }
@@ -113,10 +103,7 @@ mod tests {
                 more_info: Some("https://www.twilio.com/docs/errors/20404".into()),
             }
         );
-        assert_eq!(
-            err.to_string(),
-            "Twilio API error 404 (code 20404): The requested resource /Rooms/x was not found"
-        );
+        assert_eq!(err.to_string(), "Twilio API error 404 (code 20404): The requested resource /Rooms/x was not found");
         assert!(!err.is_retryable());
     }
 
@@ -125,18 +112,10 @@ mod tests {
         let err = TwilioError::from_response(502, None, b"<html>bad gateway</html>");
         assert_eq!(err.status(), Some(502));
         assert_eq!(err.code(), None);
-        assert_eq!(
-            err.to_string(),
-            "Twilio API error 502: HTTP 502 without a Twilio error document"
-        );
+        assert_eq!(err.to_string(), "Twilio API error 502: HTTP 502 without a Twilio error document");
         assert!(err.is_retryable());
         let limited = TwilioError::from_response(429, Some(Duration::from_secs(2)), b"{}");
-        assert_eq!(
-            limited,
-            TwilioError::RateLimited {
-                retry_after: Some(Duration::from_secs(2))
-            }
-        );
+        assert_eq!(limited, TwilioError::RateLimited { retry_after: Some(Duration::from_secs(2)) });
         assert_eq!(limited.status(), Some(429));
         assert!(limited.is_retryable());
     }

@@ -25,8 +25,7 @@ pub use error::TwilioError;
 pub use escalate_domain::Secret;
 pub use options::{ClientOptions, Endpoints};
 pub use resources::{
-    Account, AccountStatus, CreateMessage, CreateRoom, FlexTokenValidation, Message, Room,
-    RoomStatus, RoomType,
+    Account, AccountStatus, CreateMessage, CreateRoom, FlexTokenValidation, Message, Room, RoomStatus, RoomType,
 };
 
 /// Twilio's error code for "a room with this UniqueName is already in progress".

@@ -25,12 +25,7 @@ impl Endpoints {
     /// Every API at one base URL, e.g. the simulator (`http://127.0.0.1:4010`).
     pub fn all(base: &str) -> Self {
         let base = base.trim_end_matches('/').to_owned();
-        Self {
-            video: base.clone(),
-            conversations: base.clone(),
-            iam: base.clone(),
-            api: base,
-        }
+        Self { video: base.clone(), conversations: base.clone(), iam: base.clone(), api: base }
     }
 }
 
@@ -74,15 +69,9 @@ mod tests {
     #[test]
     fn all_points_every_api_at_one_base_without_a_trailing_slash() {
         let e = Endpoints::all("http://127.0.0.1:4010/");
-        assert_eq!(
-            [&e.video, &e.conversations, &e.iam, &e.api],
-            ["http://127.0.0.1:4010"; 4]
-        );
+        assert_eq!([&e.video, &e.conversations, &e.iam, &e.api], ["http://127.0.0.1:4010"; 4]);
         assert_eq!(Endpoints::twilio().iam, "https://iam.twilio.com");
         let defaults = ClientOptions::default();
-        assert_eq!(
-            (defaults.timeout, defaults.max_retries),
-            (Duration::from_secs(10), 3)
-        );
+        assert_eq!((defaults.timeout, defaults.max_retries), (Duration::from_secs(10), 3));
     }
 }

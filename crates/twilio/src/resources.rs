@@ -193,29 +193,14 @@ impl CreateRoom {
     }
 
     pub(crate) fn form(&self) -> Vec<(&'static str, String)> {
-        let mut form = vec![
-            ("UniqueName", self.unique_name.clone()),
-            ("Type", self.room_type.as_str().into()),
-        ];
+        let mut form = vec![("UniqueName", self.unique_name.clone()), ("Type", self.room_type.as_str().into())];
         let optional = [
             ("StatusCallback", self.status_callback.clone()),
             ("StatusCallbackMethod", self.status_callback_method.clone()),
-            (
-                "MaxParticipants",
-                self.max_participants.map(|v| v.to_string()),
-            ),
-            (
-                "EmptyRoomTimeout",
-                self.empty_room_timeout.map(|v| v.to_string()),
-            ),
-            (
-                "UnusedRoomTimeout",
-                self.unused_room_timeout.map(|v| v.to_string()),
-            ),
-            (
-                "RecordParticipantsOnConnect",
-                self.record_participants_on_connect.map(|v| v.to_string()),
-            ),
+            ("MaxParticipants", self.max_participants.map(|v| v.to_string())),
+            ("EmptyRoomTimeout", self.empty_room_timeout.map(|v| v.to_string())),
+            ("UnusedRoomTimeout", self.unused_room_timeout.map(|v| v.to_string())),
+            ("RecordParticipantsOnConnect", self.record_participants_on_connect.map(|v| v.to_string())),
         ];
         form.extend(optional.into_iter().filter_map(|(k, v)| v.map(|v| (k, v))));
         form

@@ -30,9 +30,7 @@ impl Resend {
     pub fn allows(self, failure: &AttemptError) -> bool {
         match self {
             Self::Idempotent => failure.error.is_retryable(),
-            Self::OnlyIfUnprocessed => {
-                failure.unsent || matches!(failure.error, TwilioError::RateLimited { .. })
-            }
+            Self::OnlyIfUnprocessed => failure.unsent || matches!(failure.error, TwilioError::RateLimited { .. }),
         }
     }
 }
@@ -48,10 +46,7 @@ pub(crate) struct Backoff {
 
 impl Backoff {
     pub fn delay(&self, retry: u32) -> Duration {
-        let ceiling = self
-            .base
-            .saturating_mul(1u32 << retry.min(16))
-            .min(self.max);
+        let ceiling = self.base.saturating_mul(1u32 << retry.min(16)).min(self.max);
         let ms = u64::try_from(ceiling.as_millis()).unwrap_or(u64::MAX);
         Duration::from_millis(rand::rng().random_range(0..=ms))
     }
@@ -63,10 +58,7 @@ mod tests {
 
     #[test]
     fn backoff_stays_under_the_doubling_ceiling_and_the_cap() {
-        let b = Backoff {
-            base: Duration::from_millis(100),
-            max: Duration::from_millis(500),
-        };
+        let b = Backoff { base: Duration::from_millis(100), max: Duration::from_millis(500) };
         for _ in 0..200 {
             assert!(b.delay(0) <= Duration::from_millis(100));
             assert!(b.delay(1) <= Duration::from_millis(200));
@@ -77,28 +69,15 @@ mod tests {
     #[test]
     fn messages_are_resent_only_when_twilio_cannot_have_processed_them() {
         let failure = |error, unsent| AttemptError { error, unsent };
-        let server = TwilioError::Api {
-            status: 500,
-            code: None,
-            message: String::new(),
-            more_info: None,
-        };
+        let server = TwilioError::Api { status: 500, code: None, message: String::new(), more_info: None };
         let only = Resend::OnlyIfUnprocessed;
-        assert!(only.allows(&failure(
-            TwilioError::RateLimited { retry_after: None },
-            false
-        )));
+        assert!(only.allows(&failure(TwilioError::RateLimited { retry_after: None }, false)));
         assert!(only.allows(&failure(TwilioError::Transport("refused".into()), true)));
         assert!(!only.allows(&failure(TwilioError::Timeout, false)));
         assert!(!only.allows(&failure(server.clone(), false)));
         assert!(Resend::Idempotent.allows(&failure(server, false)));
         assert!(Resend::Idempotent.allows(&failure(TwilioError::Timeout, false)));
-        let bad = TwilioError::Api {
-            status: 400,
-            code: Some(1),
-            message: String::new(),
-            more_info: None,
-        };
+        let bad = TwilioError::Api { status: 400, code: Some(1), message: String::new(), more_info: None };
         assert!(!Resend::Idempotent.allows(&failure(bad, false)));
     }
 }

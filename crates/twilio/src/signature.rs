@@ -21,8 +21,7 @@ pub fn expected_signature(auth_token: &str, url: &str, params: &[(String, String
     sorted.sort_by(|a, b| utf16_cmp(&a.0, &b.0).then_with(|| utf16_cmp(&a.1, &b.1)));
     sorted.dedup();
     // HMAC accepts keys of any length, so this cannot fail.
-    let mut mac =
-        Hmac::<Sha1>::new_from_slice(auth_token.as_bytes()).expect("HMAC takes any key length");
+    let mut mac = Hmac::<Sha1>::new_from_slice(auth_token.as_bytes()).expect("HMAC takes any key length");
     mac.update(url.as_bytes());
     for (name, value) in sorted {
         mac.update(name.as_bytes());
@@ -36,12 +35,7 @@ pub fn expected_signature(auth_token: &str, url: &str, params: &[(String, String
 /// URL normalised as a WHATWG parser writes it (percent-encoding non-ASCII
 /// characters, lowercasing the host), as the `twilio` npm package's
 /// `validateRequest` does. Compares in constant time.
-pub fn verify_signature(
-    auth_token: &str,
-    url: &str,
-    params: &[(String, String)],
-    signature: &str,
-) -> bool {
+pub fn verify_signature(auth_token: &str, url: &str, params: &[(String, String)], signature: &str) -> bool {
     let mut candidates = vec![remove_port(url), add_port(url)];
     if let Ok(normalized) = url::Url::parse(url) {
         let normalized = normalized.as_str();
@@ -76,13 +70,8 @@ struct UrlParts<'a> {
 fn split_url(url: &str) -> Option<UrlParts<'_>> {
     let scheme_end = url.find("://")? + 3;
     let scheme = &url[..scheme_end - 3];
-    let valid_scheme = scheme
-        .chars()
-        .next()
-        .is_some_and(|c| c.is_ascii_alphabetic())
-        && scheme
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "+.-".contains(c));
+    let valid_scheme = scheme.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+        && scheme.chars().all(|c| c.is_ascii_alphanumeric() || "+.-".contains(c));
     if !valid_scheme {
         return None;
     }
@@ -110,11 +99,7 @@ fn split_url(url: &str) -> Option<UrlParts<'_>> {
 fn add_port(url: &str) -> String {
     match split_url(url) {
         Some(p) if p.port.is_empty() => {
-            let port = if p.scheme.eq_ignore_ascii_case("https://") {
-                ":443"
-            } else {
-                ":80"
-            };
+            let port = if p.scheme.eq_ignore_ascii_case("https://") { ":443" } else { ":80" };
             [p.scheme, p.user_info, p.host, port, p.rest].concat()
         }
         _ => url.to_owned(),
@@ -133,10 +118,7 @@ mod tests {
     use super::*;
 
     fn params(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
     }
 
     // The example from Twilio's security documentation.
@@ -153,41 +135,17 @@ mod tests {
         let sig = expected_signature("12345", url, &p);
         assert_eq!(sig, "0/KCTR6DLpKmkAf8muzZqo1nDgQ=");
         assert!(verify_signature("12345", url, &p, &sig));
-        assert!(verify_signature(
-            "12345",
-            "https://mycompany.com:443/myapp.php?foo=1&bar=2",
-            &p,
-            &sig
-        ));
-        assert!(!verify_signature(
-            "12345",
-            url,
-            &p,
-            "0/KCTR6DLpKmkAf8muzZqo1nDgR="
-        ));
+        assert!(verify_signature("12345", "https://mycompany.com:443/myapp.php?foo=1&bar=2", &p, &sig));
+        assert!(!verify_signature("12345", url, &p, "0/KCTR6DLpKmkAf8muzZqo1nDgR="));
         assert!(!verify_signature("other", url, &p, &sig));
-        assert!(!verify_signature(
-            "12345",
-            url,
-            &params(&[("Digits", "1235")]),
-            &sig
-        ));
+        assert!(!verify_signature("12345", url, &params(&[("Digits", "1235")]), &sig));
     }
 
     #[test]
     fn ports_are_added_and_removed_without_touching_the_rest() {
-        assert_eq!(
-            add_port("https://a.example/x?y=1"),
-            "https://a.example:443/x?y=1"
-        );
-        assert_eq!(
-            add_port("http://u:p@a.example?y"),
-            "http://u:p@a.example:80?y"
-        );
-        assert_eq!(
-            add_port("http://a.example:8080/x"),
-            "http://a.example:8080/x"
-        );
+        assert_eq!(add_port("https://a.example/x?y=1"), "https://a.example:443/x?y=1");
+        assert_eq!(add_port("http://u:p@a.example?y"), "http://u:p@a.example:80?y");
+        assert_eq!(add_port("http://a.example:8080/x"), "http://a.example:8080/x");
         assert_eq!(remove_port("http://[::1]:8080/x"), "http://[::1]/x");
         assert_eq!(remove_port("not a url"), "not a url");
     }

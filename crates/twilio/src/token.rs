@@ -110,10 +110,7 @@ static ENCODED_HEADER: LazyLock<String> = LazyLock::new(|| {
 });
 
 /// Mint a token that lets `identity` join exactly `room`, valid from `now` for `ttl`.
-pub fn mint_video_token(
-    req: &VideoTokenRequest<'_>,
-    api_key_secret: &Secret,
-) -> Result<String, TokenError> {
+pub fn mint_video_token(req: &VideoTokenRequest<'_>, api_key_secret: &Secret) -> Result<String, TokenError> {
     if req.ttl.is_zero() || req.ttl > MAX_TTL {
         return Err(TokenError::InvalidTtl);
     }
@@ -124,10 +121,7 @@ pub fn mint_video_token(
     let jti = format!("{}-{iat}", req.api_key_sid);
     let claims = ClaimsRef {
         jti: &jti,
-        grants: GrantsRef {
-            identity: req.identity,
-            video: VideoGrantRef { room: req.room },
-        },
+        grants: GrantsRef { identity: req.identity, video: VideoGrantRef { room: req.room } },
         iat,
         exp: iat + req.ttl.as_secs() as i64,
         iss: req.api_key_sid,
@@ -149,10 +143,7 @@ pub fn mint_video_token(
 }
 
 /// Check a token's signature, header, `exp` and `nbf` (no leeway) and return its claims.
-pub fn verify_video_token(
-    token: &str,
-    api_key_secret: &Secret,
-) -> Result<AccessTokenClaims, TokenError> {
+pub fn verify_video_token(token: &str, api_key_secret: &Secret) -> Result<AccessTokenClaims, TokenError> {
     use jsonwebtoken::errors::ErrorKind;
 
     let mut validation = Validation::new(Algorithm::HS256);
@@ -160,19 +151,14 @@ pub fn verify_video_token(
     validation.validate_nbf = true;
     validation.set_required_spec_claims(&["exp", "iss", "sub"]);
     let key = DecodingKey::from_secret(api_key_secret.expose().as_bytes());
-    let data =
-        jsonwebtoken::decode::<AccessTokenClaims>(token, &key, &validation).map_err(|e| match e
-            .kind()
-        {
-            ErrorKind::ExpiredSignature => TokenError::Expired,
-            ErrorKind::ImmatureSignature => TokenError::NotYetValid,
-            ErrorKind::InvalidSignature => TokenError::BadSignature,
-            _ => TokenError::Malformed(e.to_string()),
-        })?;
+    let data = jsonwebtoken::decode::<AccessTokenClaims>(token, &key, &validation).map_err(|e| match e.kind() {
+        ErrorKind::ExpiredSignature => TokenError::Expired,
+        ErrorKind::ImmatureSignature => TokenError::NotYetValid,
+        ErrorKind::InvalidSignature => TokenError::BadSignature,
+        _ => TokenError::Malformed(e.to_string()),
+    })?;
     if data.header.cty.as_deref() != Some(TWILIO_CTY) {
-        return Err(TokenError::Malformed(format!(
-            "header cty is not {TWILIO_CTY}"
-        )));
+        return Err(TokenError::Malformed(format!("header cty is not {TWILIO_CTY}")));
     }
     Ok(data.claims)
 }
@@ -199,26 +185,16 @@ mod tests {
         let now = DateTime::from_timestamp(1_700_000_000, 0).unwrap();
         let secret = Secret::new("s3cret");
         let token = mint_video_token(&request(now), &secret).unwrap();
-        let header: serde_json::Value = serde_json::from_slice(
-            &BASE64_URL_SAFE_NO_PAD
-                .decode(token.split('.').next().unwrap())
-                .unwrap(),
-        )
-        .unwrap();
-        assert_eq!(
-            header,
-            serde_json::json!({"alg": "HS256", "typ": "JWT", "cty": "twilio-fpa;v=1"})
-        );
+        let header: serde_json::Value =
+            serde_json::from_slice(&BASE64_URL_SAFE_NO_PAD.decode(token.split('.').next().unwrap()).unwrap()).unwrap();
+        assert_eq!(header, serde_json::json!({"alg": "HS256", "typ": "JWT", "cty": "twilio-fpa;v=1"}));
 
         let mut validation = Validation::new(Algorithm::HS256);
         validation.validate_exp = false;
-        let claims = jsonwebtoken::decode::<serde_json::Value>(
-            &token,
-            &DecodingKey::from_secret(b"s3cret"),
-            &validation,
-        )
-        .unwrap()
-        .claims;
+        let claims =
+            jsonwebtoken::decode::<serde_json::Value>(&token, &DecodingKey::from_secret(b"s3cret"), &validation)
+                .unwrap()
+                .claims;
         assert_eq!(
             claims,
             serde_json::json!({
@@ -236,22 +212,12 @@ mod tests {
         let secret = Secret::new("s3cret");
         let fresh = mint_video_token(&request(Utc::now()), &secret).unwrap();
         let claims = verify_video_token(&fresh, &secret).unwrap();
-        assert_eq!(
-            claims.grants.video.unwrap().room.as_deref(),
-            Some("esc-123")
-        );
+        assert_eq!(claims.grants.video.unwrap().room.as_deref(), Some("esc-123"));
 
-        let old =
-            mint_video_token(&request(Utc::now() - chrono::Duration::hours(2)), &secret).unwrap();
+        let old = mint_video_token(&request(Utc::now() - chrono::Duration::hours(2)), &secret).unwrap();
         assert_eq!(verify_video_token(&old, &secret), Err(TokenError::Expired));
-        assert_eq!(
-            verify_video_token(&fresh, &Secret::new("other")),
-            Err(TokenError::BadSignature)
-        );
-        assert!(matches!(
-            verify_video_token("not.a.jwt", &secret),
-            Err(TokenError::Malformed(_))
-        ));
+        assert_eq!(verify_video_token(&fresh, &Secret::new("other")), Err(TokenError::BadSignature));
+        assert!(matches!(verify_video_token("not.a.jwt", &secret), Err(TokenError::Malformed(_))));
 
         // A plain JWT without Twilio's content type is not an access token.
         let plain = jsonwebtoken::encode(
@@ -260,10 +226,7 @@ mod tests {
             &EncodingKey::from_secret(b"s3cret"),
         )
         .unwrap();
-        assert!(matches!(
-            verify_video_token(&plain, &secret),
-            Err(TokenError::Malformed(_))
-        ));
+        assert!(matches!(verify_video_token(&plain, &secret), Err(TokenError::Malformed(_))));
     }
 
     #[test]

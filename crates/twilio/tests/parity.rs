@@ -22,9 +22,7 @@ use escalate_twilio::{
 use serde_json::{Map, Value, json};
 
 fn node_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests")
-        .join("node")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests").join("node")
 }
 
 /// Install the Node dependencies once per test binary (tests run in parallel).
@@ -32,12 +30,7 @@ fn ensure_node_modules() {
     static INSTALLED: OnceLock<Result<(), String>> = OnceLock::new();
     let result = INSTALLED.get_or_init(|| {
         let dir = node_dir();
-        if dir
-            .join("node_modules")
-            .join("twilio")
-            .join("package.json")
-            .exists()
-        {
+        if dir.join("node_modules").join("twilio").join("package.json").exists() {
             return Ok(());
         }
         let status = Command::new("npm")
@@ -45,11 +38,7 @@ fn ensure_node_modules() {
             .current_dir(&dir)
             .status()
             .map_err(|e| format!("running npm ci: {e}"))?;
-        if status.success() {
-            Ok(())
-        } else {
-            Err(format!("npm ci failed: {status}"))
-        }
+        if status.success() { Ok(()) } else { Err(format!("npm ci failed: {status}")) }
     });
     if let Err(e) = result {
         panic!("{e}");
@@ -67,18 +56,9 @@ fn node(script: &str, input: &Value) -> Value {
         .stderr(Stdio::piped())
         .spawn()
         .expect("node is installed");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.to_string().as_bytes())
-        .unwrap();
+    child.stdin.take().unwrap().write_all(input.to_string().as_bytes()).unwrap();
     let output = child.wait_with_output().unwrap();
-    assert!(
-        output.status.success(),
-        "node {script}: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    assert!(output.status.success(), "node {script}: {}", String::from_utf8_lossy(&output.stderr));
     serde_json::from_slice(&output.stdout).expect("node prints JSON")
 }
 
@@ -88,10 +68,7 @@ fn decode_part(part: &str) -> Value {
 
 fn parts(token: &str) -> (Value, Value) {
     let mut it = token.split('.');
-    (
-        decode_part(it.next().unwrap()),
-        decode_part(it.next().unwrap()),
-    )
+    (decode_part(it.next().unwrap()), decode_part(it.next().unwrap()))
 }
 
 struct TokenCase {
@@ -163,15 +140,9 @@ fn tokens_equal_the_official_librarys_for_the_same_clock() {
         let (our_header, our_claims) = parts(&ours);
         let (their_header, their_claims) = parts(&theirs);
         assert_eq!(our_header, their_header);
-        assert_eq!(
-            our_header,
-            json!({"alg": "HS256", "typ": "JWT", "cty": "twilio-fpa;v=1"})
-        );
+        assert_eq!(our_header, json!({"alg": "HS256", "typ": "JWT", "cty": "twilio-fpa;v=1"}));
         assert_eq!(our_claims, their_claims);
-        assert_eq!(
-            their_claims["jti"],
-            format!("{}-{}", case.api_key_sid, now.timestamp())
-        );
+        assert_eq!(their_claims["jti"], format!("{}-{}", case.api_key_sid, now.timestamp()));
         assert_eq!(their_claims["exp"], now.timestamp() + case.ttl as i64);
         // Same header, claim order and signature: the very same string.
         assert_eq!(ours, theirs);
@@ -188,27 +159,15 @@ fn official_tokens_verify_with_ours_and_ours_verify_in_node() {
         assert_eq!(claims.iss, case.api_key_sid);
         assert_eq!(claims.sub, case.account_sid);
         assert_eq!(claims.grants.identity.as_deref(), Some(case.identity));
-        assert_eq!(
-            claims.grants.video.as_ref().unwrap().room.as_deref(),
-            Some(case.room)
-        );
-        assert_eq!(
-            verify_video_token(&theirs, &Secret::new("wrong")),
-            Err(TokenError::BadSignature)
-        );
+        assert_eq!(claims.grants.video.as_ref().unwrap().room.as_deref(), Some(case.room));
+        assert_eq!(verify_video_token(&theirs, &Secret::new("wrong")), Err(TokenError::BadSignature));
 
         let ours = ours(case, now);
-        let verified = node(
-            "token.js",
-            &json!({"mode": "verify", "token": ours, "secret": case.secret}),
-        );
+        let verified = node("token.js", &json!({"mode": "verify", "token": ours, "secret": case.secret}));
         assert!(verified.get("error").is_none(), "{verified}");
         assert_eq!(verified["header"]["cty"], "twilio-fpa;v=1");
         assert_eq!(verified["payload"], parts(&ours).1);
-        let rejected = node(
-            "token.js",
-            &json!({"mode": "verify", "token": ours, "secret": "wrong"}),
-        );
+        let rejected = node("token.js", &json!({"mode": "verify", "token": ours, "secret": "wrong"}));
         assert_eq!(rejected["error"], "invalid signature");
     }
 }
@@ -218,10 +177,7 @@ fn expired_official_tokens_are_rejected() {
     let an_hour_ago = now_secs() - chrono::Duration::seconds(3700);
     let case = &CASES[0];
     let token = theirs(case, an_hour_ago);
-    assert_eq!(
-        verify_video_token(&token, &Secret::new(case.secret)),
-        Err(TokenError::Expired)
-    );
+    assert_eq!(verify_video_token(&token, &Secret::new(case.secret)), Err(TokenError::Expired));
 }
 
 /// One signature case: params as ordered pairs (names may repeat).
@@ -237,11 +193,7 @@ const SIG_CASES: &[SigCase] = &[
     SigCase {
         auth_token: "12345",
         url: "https://mycompany.com/myapp.php?foo=1&bar=2",
-        params: &[
-            ("CallSid", "CA1234567890ABCDE"),
-            ("Caller", "+12349013030"),
-            ("Digits", "1234"),
-        ],
+        params: &[("CallSid", "CA1234567890ABCDE"), ("Caller", "+12349013030"), ("Digits", "1234")],
         verify_url: "https://mycompany.com:443/myapp.php?foo=1&bar=2",
     },
     SigCase {
@@ -295,10 +247,7 @@ fn node_params(params: &[(&str, &str)]) -> Value {
 }
 
 fn owned(params: &[(&str, &str)]) -> Vec<(String, String)> {
-    params
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect()
+    params.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
 }
 
 #[test]
@@ -337,17 +286,6 @@ fn signatures_equal_the_official_librarys() {
         );
     }
     // Sanity: the genuine signature is accepted at both URL forms, the forged one nowhere.
-    let valid: Vec<bool> = results
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["valid"].as_bool().unwrap())
-        .collect();
-    assert_eq!(
-        valid,
-        SIG_CASES
-            .iter()
-            .flat_map(|_| [true, true, false])
-            .collect::<Vec<_>>()
-    );
+    let valid: Vec<bool> = results.as_array().unwrap().iter().map(|r| r["valid"].as_bool().unwrap()).collect();
+    assert_eq!(valid, SIG_CASES.iter().flat_map(|_| [true, true, false]).collect::<Vec<_>>());
 }

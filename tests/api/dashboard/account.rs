@@ -22,24 +22,42 @@ async fn users_change_their_password_on_the_account_page() {
     ];
     for (current, new, confirm, field) in cases {
         let resp = b
-            .submit("/dashboard/account", "/dashboard/account/password", &[("current_password", current), ("new_password", new), ("confirm_password", confirm)])
+            .submit(
+                "/dashboard/account",
+                "/dashboard/account/password",
+                &[("current_password", current), ("new_password", new), ("confirm_password", confirm)],
+            )
             .await;
         assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY, "{field}");
         let html = unescape(&resp.text().await.unwrap());
         assert!(html.contains(&format!("data-error-for=\"{field}\"")), "{field}: {html}");
-        assert!(!html.contains(&tenant.admin_password) && !html.contains("passphrase\""), "passwords are not echoed back");
+        assert!(
+            !html.contains(&tenant.admin_password) && !html.contains("passphrase\""),
+            "passwords are not echoed back"
+        );
     }
     assert_eq!(elsewhere.get("/dashboard").await.status(), StatusCode::OK, "nothing changed yet");
 
     // Without the form's token nothing happens.
     let resp = b
-        .post("/dashboard/account/password", &[("current_password", &tenant.admin_password), ("new_password", "x".repeat(20).as_str()), ("confirm_password", "x".repeat(20).as_str())])
+        .post(
+            "/dashboard/account/password",
+            &[
+                ("current_password", &tenant.admin_password),
+                ("new_password", "x".repeat(20).as_str()),
+                ("confirm_password", "x".repeat(20).as_str()),
+            ],
+        )
         .await;
     assert_eq!(resp.status(), StatusCode::FORBIDDEN);
 
     let new = "correct horse battery staple";
     let resp = b
-        .submit("/dashboard/account", "/dashboard/account/password", &[("current_password", &tenant.admin_password), ("new_password", new), ("confirm_password", new)])
+        .submit(
+            "/dashboard/account",
+            "/dashboard/account/password",
+            &[("current_password", &tenant.admin_password), ("new_password", new), ("confirm_password", new)],
+        )
         .await;
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
     assert_eq!(location(&resp), "/dashboard/account?flash=password_changed");
@@ -62,7 +80,15 @@ async fn viewers_have_an_account_page_too() {
     let html = viewer.html("/dashboard/account").await;
     assert!(html.contains(">viewer<"));
     let resp = viewer
-        .submit("/dashboard/account", "/dashboard/account/password", &[("current_password", &password), ("new_password", "viewer's own passphrase"), ("confirm_password", "viewer's own passphrase")])
+        .submit(
+            "/dashboard/account",
+            "/dashboard/account/password",
+            &[
+                ("current_password", &password),
+                ("new_password", "viewer's own passphrase"),
+                ("confirm_password", "viewer's own passphrase"),
+            ],
+        )
         .await;
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
     app.login("viewer@acct.example", "viewer's own passphrase").await;

@@ -57,8 +57,13 @@ impl Browser {
     }
 
     async fn login_to(&self, email: &str, password: &str, next: &str) -> Response {
-        let token = attr_after(&self.html("/dashboard/login").await, "name=\"login_csrf\"", "value").expect("login_csrf field");
-        self.post("/dashboard/login", &[("email", email), ("password", password), ("next", next), ("login_csrf", &token)]).await
+        let token =
+            attr_after(&self.html("/dashboard/login").await, "name=\"login_csrf\"", "value").expect("login_csrf field");
+        self.post(
+            "/dashboard/login",
+            &[("email", email), ("password", password), ("next", next), ("login_csrf", &token)],
+        )
+        .await
     }
 }
 
@@ -85,12 +90,18 @@ fn attr_after(html: &str, marker: &str, attr: &str) -> Option<String> {
 
 /// HTML with minijinja's escapes undone (it escapes `/` too).
 fn unescape(html: &str) -> String {
-    html.replace("&#x2f;", "/").replace("&#x27;", "'").replace("&quot;", "\"").replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    html.replace("&#x2f;", "/")
+        .replace("&#x27;", "'")
+        .replace("&quot;", "\"")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
 }
 
 /// `data-value` of `data-metric="{name}"` inside `section`.
 fn metric(section: &str, name: &str) -> String {
-    attr_after(section, &format!("data-metric=\"{name}\""), "data-value").unwrap_or_else(|| panic!("metric {name} in {section}"))
+    attr_after(section, &format!("data-metric=\"{name}\""), "data-value")
+        .unwrap_or_else(|| panic!("metric {name} in {section}"))
 }
 
 fn section<'a>(html: &'a str, id: &str) -> &'a str {
@@ -167,14 +178,24 @@ async fn sign_in_form_sets_the_session_cookie() {
     assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
 
     // The sign-in form needs its own CSRF token (a double-submit cookie).
-    let resp = b.post("/dashboard/login", &[("email", &tenant.admin_email), ("password", &tenant.admin_password)]).await;
+    let resp =
+        b.post("/dashboard/login", &[("email", &tenant.admin_email), ("password", &tenant.admin_password)]).await;
     assert_eq!(resp.status(), StatusCode::FORBIDDEN);
     assert!(resp.text().await.unwrap().contains("The sign-in form expired"));
     let resp = b.login_to(&tenant.admin_email.to_uppercase(), &tenant.admin_password, "/dashboard/api-keys").await;
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
     assert_eq!(location(&resp), "/dashboard/api-keys");
-    let cookie = resp.headers().get_all("set-cookie").iter().map(|v| v.to_str().unwrap().to_owned()).find(|c| c.starts_with("escalate_session=")).unwrap();
-    assert!(cookie.starts_with("escalate_session=") && cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"), "{cookie}");
+    let cookie = resp
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .find(|c| c.starts_with("escalate_session="))
+        .unwrap();
+    assert!(
+        cookie.starts_with("escalate_session=") && cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
+        "{cookie}"
+    );
 
     // The same session works for the API (it is the API's session row).
     let me: Value = b.get("/v1/me").await.json().await.unwrap();
@@ -187,14 +208,24 @@ async fn sign_in_form_sets_the_session_cookie() {
 
     // The overview of a new tenant says what to do next.
     let html = b.html("/dashboard").await;
-    assert!(html.contains("Add a contact center") && html.contains("Add your Twilio credentials") && html.contains("Install the Flex plugin"), "{html}");
+    assert!(
+        html.contains("Add a contact center")
+            && html.contains("Add your Twilio credentials")
+            && html.contains("Install the Flex plugin"),
+        "{html}"
+    );
     assert!(html.contains(&app.address), "service base URL shown for the plugin");
 
     // Assets, with path-traversal protection.
     let resp = b.get("/dashboard/assets/admin.css").await;
     assert_eq!(resp.status(), StatusCode::OK);
     assert!(resp.headers()["content-type"].to_str().unwrap().starts_with("text/css"));
-    for bad in ["/dashboard/assets/../templates/admin/layout.html", "/dashboard/assets/%2e%2e/join.css", "/dashboard/assets/.hidden.css", "/dashboard/assets/nope.css"] {
+    for bad in [
+        "/dashboard/assets/../templates/admin/layout.html",
+        "/dashboard/assets/%2e%2e/join.css",
+        "/dashboard/assets/.hidden.css",
+        "/dashboard/assets/nope.css",
+    ] {
         assert_eq!(b.get(bad).await.status(), StatusCode::NOT_FOUND, "{bad}");
     }
 
@@ -225,7 +256,11 @@ async fn expired_sessions_go_back_to_the_sign_in_page() {
 async fn forms_need_the_session_csrf_token() {
     let app = spawn_app().await;
     let (_tenant, b) = admin_browser(&app).await;
-    for form in [vec![("name", "No Token")], vec![("name", "Wrong Token"), ("csrf_token", "not-the-token")], vec![("name", "Empty"), ("csrf_token", "")]] {
+    for form in [
+        vec![("name", "No Token")],
+        vec![("name", "Wrong Token"), ("csrf_token", "not-the-token")],
+        vec![("name", "Empty"), ("csrf_token", "")],
+    ] {
         let resp = b.post("/dashboard/contact-centers", &form).await;
         assert_eq!(resp.status(), StatusCode::FORBIDDEN);
         let html = resp.text().await.unwrap();
@@ -253,7 +288,10 @@ async fn viewers_see_metrics_only() {
     assert_eq!(viewer.login("viewer@dash.example", &pw).await.status(), StatusCode::SEE_OTHER);
 
     let overview = viewer.html("/dashboard").await;
-    assert!(!overview.contains("href=\"/dashboard/api-keys\"") && !overview.contains("href=\"/dashboard/users\""), "nav hides admin pages");
+    assert!(
+        !overview.contains("href=\"/dashboard/api-keys\"") && !overview.contains("href=\"/dashboard/users\""),
+        "nav hides admin pages"
+    );
     let detail = viewer.html(&format!("/dashboard/contact-centers/{cc}")).await;
     assert!(!detail.contains("/settings\"") && !detail.contains("/credentials\""), "tabs hide admin pages");
     let token = csrf(&overview);
@@ -278,7 +316,18 @@ async fn viewers_see_metrics_only() {
         "/dashboard/api-keys".into(),
         "/dashboard/users".into(),
     ] {
-        let resp = viewer.post(&path, &[("csrf_token", &token), ("name", "Viewer was here"), ("email", "x@example.com"), ("role", "admin"), ("scopes", "admin")]).await;
+        let resp = viewer
+            .post(
+                &path,
+                &[
+                    ("csrf_token", &token),
+                    ("name", "Viewer was here"),
+                    ("email", "x@example.com"),
+                    ("role", "admin"),
+                    ("scopes", "admin"),
+                ],
+            )
+            .await;
         assert_eq!(resp.status(), StatusCode::FORBIDDEN, "POST {path}");
     }
     let users: Value = tenant.admin.get("/v1/users").await.json().await.unwrap();
@@ -330,11 +379,20 @@ async fn settings_form_changes_the_contact_center() {
     assert_eq!(got["message_template"], "Hola! Join here: {{ join_url }}");
     assert_eq!(got["code_ttl_seconds"], 1800);
     assert_eq!(got["token_ttl_seconds"], 900);
-    assert_eq!(got["room"], json!({ "room_type": "group-small", "max_participants": 4, "empty_room_timeout_minutes": 3, "unused_room_timeout_minutes": 7 }));
+    assert_eq!(
+        got["room"],
+        json!({ "room_type": "group-small", "max_participants": 4, "empty_room_timeout_minutes": 3, "unused_room_timeout_minutes": 7 })
+    );
 
     // Invalid values: errors next to their fields, nothing saved.
     let mut bad: Vec<(&str, &str)> = good.to_vec();
-    for (k, v) in [("logo_url", "http://not-https.example/logo.png"), ("message_template", "No link here"), ("code_ttl_seconds", "10"), ("max_participants", "many"), ("display_name", " ")] {
+    for (k, v) in [
+        ("logo_url", "http://not-https.example/logo.png"),
+        ("message_template", "No link here"),
+        ("code_ttl_seconds", "10"),
+        ("max_participants", "many"),
+        ("display_name", " "),
+    ] {
         bad.retain(|(name, _)| *name != k);
         bad.push((k, v));
     }
@@ -372,27 +430,72 @@ async fn credentials_form_stores_and_masks() {
     let (sk, secret) = account.api_keys[0].clone();
 
     // A wrong secret: Twilio refuses, nothing stored, the field is named.
-    let resp = b.submit(&page, &page, &[("account_sid", &account.account_sid), ("api_key_sid", &sk), ("api_key_secret", "wrong-secret-0123456789"), ("auth_token", &account.auth_token)]).await;
+    let resp = b
+        .submit(
+            &page,
+            &page,
+            &[
+                ("account_sid", &account.account_sid),
+                ("api_key_sid", &sk),
+                ("api_key_secret", "wrong-secret-0123456789"),
+                ("auth_token", &account.auth_token),
+            ],
+        )
+        .await;
     assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let html = resp.text().await.unwrap();
-    assert!(html.contains("data-error-for=\"api_key_secret\"") && html.contains("Twilio rejected the API key"), "{html}");
+    assert!(
+        html.contains("data-error-for=\"api_key_secret\"") && html.contains("Twilio rejected the API key"),
+        "{html}"
+    );
     assert!(!html.contains("wrong-secret-0123456789"), "secrets are never echoed");
-    assert_eq!(tenant.admin.get(&format!("/v1/contact-centers/{cc}/twilio-credentials")).await.status(), StatusCode::NOT_FOUND);
+    assert_eq!(
+        tenant.admin.get(&format!("/v1/contact-centers/{cc}/twilio-credentials")).await.status(),
+        StatusCode::NOT_FOUND
+    );
 
     // A wrong auth token is named too.
-    let resp = b.submit(&page, &page, &[("account_sid", &account.account_sid), ("api_key_sid", &sk), ("api_key_secret", &secret), ("auth_token", "0123456789abcdef0123456789abcdef")]).await;
+    let resp = b
+        .submit(
+            &page,
+            &page,
+            &[
+                ("account_sid", &account.account_sid),
+                ("api_key_sid", &sk),
+                ("api_key_secret", &secret),
+                ("auth_token", "0123456789abcdef0123456789abcdef"),
+            ],
+        )
+        .await;
     assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(resp.text().await.unwrap().contains("data-error-for=\"auth_token\""));
 
     // Malformed SIDs: validation messages by field.
-    let resp = b.submit(&page, &page, &[("account_sid", "AC123"), ("api_key_sid", "nope"), ("api_key_secret", "short"), ("auth_token", "short")]).await;
+    let resp = b
+        .submit(
+            &page,
+            &page,
+            &[("account_sid", "AC123"), ("api_key_sid", "nope"), ("api_key_secret", "short"), ("auth_token", "short")],
+        )
+        .await;
     assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let html = resp.text().await.unwrap();
     for f in ["account_sid", "api_key_sid", "api_key_secret", "auth_token"] {
         assert!(html.contains(&format!("data-error-for=\"{f}\"")), "{f}");
     }
 
-    let resp = b.submit(&page, &page, &[("account_sid", &account.account_sid), ("api_key_sid", &sk), ("api_key_secret", &secret), ("auth_token", &account.auth_token)]).await;
+    let resp = b
+        .submit(
+            &page,
+            &page,
+            &[
+                ("account_sid", &account.account_sid),
+                ("api_key_sid", &sk),
+                ("api_key_secret", &secret),
+                ("auth_token", &account.auth_token),
+            ],
+        )
+        .await;
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
     let html = b.html(&location(&resp)).await;
     assert!(html.contains("Twilio accepted the credentials"));
@@ -400,7 +503,8 @@ async fn credentials_form_stores_and_masks() {
     assert!(html.contains(&format!("••••{}", &secret[secret.len() - 4..])), "masked secret");
     assert!(html.contains(&format!("••••{}", &account.auth_token[account.auth_token.len() - 4..])), "masked token");
     assert!(!html.contains(&secret) && !html.contains(&account.auth_token), "never the secrets");
-    let api: Value = tenant.admin.get(&format!("/v1/contact-centers/{cc}/twilio-credentials")).await.json().await.unwrap();
+    let api: Value =
+        tenant.admin.get(&format!("/v1/contact-centers/{cc}/twilio-credentials")).await.json().await.unwrap();
     assert_eq!(api["account_sid"], account.account_sid.as_str());
     assert!(api["verified_at"].is_string());
 
@@ -419,8 +523,23 @@ async fn credentials_form_stores_and_masks() {
 }
 
 /// Escalations driven by signed callbacks, as tests/api/metrics.rs does.
-async fn escalation_with_join(app: &TestApp, cc: &str, account: &SimAccount, key: &str, agent: &str, join_after: Option<i64>, ended_after: Option<i64>) -> String {
-    let resp = app.escalate(cc, key, None, json!({ "task_sid": task_sid(), "conversation_sid": conversation_sid(), "agent_identity": agent })).await;
+async fn escalation_with_join(
+    app: &TestApp,
+    cc: &str,
+    account: &SimAccount,
+    key: &str,
+    agent: &str,
+    join_after: Option<i64>,
+    ended_after: Option<i64>,
+) -> String {
+    let resp = app
+        .escalate(
+            cc,
+            key,
+            None,
+            json!({ "task_sid": task_sid(), "conversation_sid": conversation_sid(), "agent_identity": agent }),
+        )
+        .await;
     assert_eq!(resp.status(), 201);
     let e: Value = resp.json().await.unwrap();
     let created = DateTime::parse_from_rfc3339(e["created_at"].as_str().unwrap()).unwrap().with_timezone(&Utc);
@@ -436,7 +555,10 @@ async fn escalation_with_join(app: &TestApp, cc: &str, account: &SimAccount, key
             ("RoomType", "group".into()),
             ("StatusCallbackEvent", kind.into()),
             ("SequenceNumber", seq.to_string()),
-            ("Timestamp", (created + chrono::Duration::seconds(at)).to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)),
+            (
+                "Timestamp",
+                (created + chrono::Duration::seconds(at)).to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
+            ),
         ];
         if let Some(w) = who {
             params.push(("ParticipantIdentity", w));
@@ -506,7 +628,10 @@ async fn detail_page_numbers_equal_the_api() {
         let row = &agents[row_start..];
         let row = &row[..row.find("</tr>").unwrap()];
         assert!(row.contains(&format!("data-metric=\"escalations\">{}<", a["figures"]["escalations"])), "{row}");
-        assert!(row.contains(&format!("data-metric=\"customers_joined\">{}<", a["figures"]["customers_joined"])), "{row}");
+        assert!(
+            row.contains(&format!("data-metric=\"customers_joined\">{}<", a["figures"]["customers_joined"])),
+            "{row}"
+        );
         assert_eq!(metric(row, "join_rate"), api_number(&a["figures"]["join_rate"]));
     }
     // The chart's data table has every bucket of the API's series with the same counts.
@@ -517,7 +642,10 @@ async fn detail_page_numbers_equal_the_api() {
         let row = &row[..row.find("</tr>").unwrap()];
         assert!(row.contains(&format!("data-metric=\"escalations\">{}<", bucket["figures"]["escalations"])), "{row}");
     }
-    assert!(html.contains("<svg class=\"chart\"") && html.contains("role=\"img\"") && html.contains("<title"), "accessible chart");
+    assert!(
+        html.contains("<svg class=\"chart\"") && html.contains("role=\"img\"") && html.contains("<title"),
+        "accessible chart"
+    );
     // Recent escalations with their room events; the CSV link works with the session.
     assert!(html.contains("participant-connected") && html.contains("customer:c1"));
     let csv = attr_after(&html, "data-testid=\"csv-link\"", "href").unwrap();
@@ -531,7 +659,11 @@ async fn detail_page_numbers_equal_the_api() {
     let api: Value = r
         .tenant
         .admin
-        .get(&format!("/v1/contact-centers/{}/metrics?from={}&bucket=day", r.cc, today.to_rfc3339_opts(chrono::SecondsFormat::Secs, true).replace('+', "%2B")))
+        .get(&format!(
+            "/v1/contact-centers/{}/metrics?from={}&bucket=day",
+            r.cc,
+            today.to_rfc3339_opts(chrono::SecondsFormat::Secs, true).replace('+', "%2B")
+        ))
         .await
         .json()
         .await
@@ -558,7 +690,13 @@ async fn api_keys_and_users_through_the_forms() {
     let (tenant, b) = admin_browser(&app).await;
 
     // API key: shown once, works, revocable.
-    let resp = b.submit("/dashboard/api-keys", "/dashboard/api-keys", &[("name", "CRM sync"), ("scopes", "metrics"), ("scopes", "escalations")]).await;
+    let resp = b
+        .submit(
+            "/dashboard/api-keys",
+            "/dashboard/api-keys",
+            &[("name", "CRM sync"), ("scopes", "metrics"), ("scopes", "escalations")],
+        )
+        .await;
     assert_eq!(resp.status(), StatusCode::CREATED);
     let html = resp.text().await.unwrap();
     let key = attr_after(&html, "id=\"new-key\"", "id").map(|_| {
@@ -575,14 +713,18 @@ async fn api_keys_and_users_through_the_forms() {
     let id = me["api_key_id"].as_str().unwrap();
     let resp = b.submit("/dashboard/api-keys", &format!("/dashboard/api-keys/{id}/revoke"), &[]).await;
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
-    assert_eq!(app.http.get(app.url("/v1/me")).bearer_auth(&key).send().await.unwrap().status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        app.http.get(app.url("/v1/me")).bearer_auth(&key).send().await.unwrap().status(),
+        StatusCode::UNAUTHORIZED
+    );
     // No scope: an error next to the scopes.
     let resp = b.submit("/dashboard/api-keys", "/dashboard/api-keys", &[("name", "Nothing")]).await;
     assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(resp.text().await.unwrap().contains("data-error-for=\"scopes\""));
 
     // Users: invite shows the password once; it signs in.
-    let resp = b.submit("/dashboard/users", "/dashboard/users", &[("email", "Ana@Dash.example"), ("role", "admin")]).await;
+    let resp =
+        b.submit("/dashboard/users", "/dashboard/users", &[("email", "Ana@Dash.example"), ("role", "admin")]).await;
     assert_eq!(resp.status(), StatusCode::CREATED);
     let html = resp.text().await.unwrap();
     let at = html.find("id=\"initial-password\"").unwrap();
@@ -591,13 +733,16 @@ async fn api_keys_and_users_through_the_forms() {
     let ana = Browser::new(&app);
     assert_eq!(ana.login("ana@dash.example", &password).await.status(), StatusCode::SEE_OTHER);
     // Duplicate email.
-    let resp = b.submit("/dashboard/users", "/dashboard/users", &[("email", "ana@dash.example"), ("role", "viewer")]).await;
+    let resp =
+        b.submit("/dashboard/users", "/dashboard/users", &[("email", "ana@dash.example"), ("role", "viewer")]).await;
     assert_eq!(resp.status(), StatusCode::CONFLICT);
     assert!(resp.text().await.unwrap().contains("already exists"));
 
     // Demote Ana, then try to demote and remove the last admin.
     let users: Value = tenant.admin.get("/v1/users").await.json().await.unwrap();
-    let id_of = |email: &str| users.as_array().unwrap().iter().find(|u| u["email"] == email).unwrap()["id"].as_str().unwrap().to_owned();
+    let id_of = |email: &str| {
+        users.as_array().unwrap().iter().find(|u| u["email"] == email).unwrap()["id"].as_str().unwrap().to_owned()
+    };
     let ana_id = id_of("ana@dash.example");
     let me_id = id_of(&tenant.admin_email);
     let resp = b.submit("/dashboard/users", &format!("/dashboard/users/{ana_id}/role"), &[("role", "viewer")]).await;
@@ -659,7 +804,10 @@ async fn browser_walk_through() {
     let mut report = Value::Null;
     let deadline = tokio::time::Instant::now() + Duration::from_secs(240);
     loop {
-        let line = tokio::time::timeout_at(deadline, lines.next_line()).await.expect("dashboard.mjs finishes in time").unwrap();
+        let line = tokio::time::timeout_at(deadline, lines.next_line())
+            .await
+            .expect("dashboard.mjs finishes in time")
+            .unwrap();
         let Some(line) = line else { break };
         let Ok(msg) = serde_json::from_str::<Value>(&line) else { continue };
         match msg["ask"].as_str() {
@@ -677,7 +825,12 @@ async fn browser_walk_through() {
                 let cc = msg["contact_center_id"].as_str().unwrap();
                 let from = msg["from"].as_str().unwrap().replace('+', "%2B");
                 let to = msg["to"].as_str().unwrap().replace('+', "%2B");
-                let api: Value = session.get(&format!("/v1/contact-centers/{cc}/metrics?from={from}&to={to}&bucket=day")).await.json().await.unwrap();
+                let api: Value = session
+                    .get(&format!("/v1/contact-centers/{cc}/metrics?from={from}&to={to}&bucket=day"))
+                    .await
+                    .json()
+                    .await
+                    .unwrap();
                 let reply = json!({ "api": api }).to_string() + "\n";
                 stdin.write_all(reply.as_bytes()).await.unwrap();
                 stdin.flush().await.unwrap();

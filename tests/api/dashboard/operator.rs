@@ -31,10 +31,20 @@ async fn operator_sees_every_tenant_with_its_usage() {
     let busy = app.ready_contact_center("Busy Tenant").await;
     let key = app.api_key(&busy.tenant, &["escalations"]).await;
     for _ in 0..3 {
-        let resp = app.escalate(&busy.cc, &key, None, json!({ "task_sid": task_sid(), "conversation_sid": conversation_sid(), "agent_identity": "op" })).await;
+        let resp = app
+            .escalate(
+                &busy.cc,
+                &key,
+                None,
+                json!({ "task_sid": task_sid(), "conversation_sid": conversation_sid(), "agent_identity": "op" }),
+            )
+            .await;
         assert_eq!(resp.status(), 201);
     }
-    assert_eq!(busy.tenant.admin.post("/v1/users", json!({ "email": "second@busy.example", "role": "viewer" })).await.status(), 201);
+    assert_eq!(
+        busy.tenant.admin.post("/v1/users", json!({ "email": "second@busy.example", "role": "viewer" })).await.status(),
+        201
+    );
     let quiet = app.create_tenant("Quiet Tenant").await;
 
     let op = Browser::new(&app);
@@ -50,19 +60,39 @@ async fn operator_sees_every_tenant_with_its_usage() {
     let resp = op.operator_login(&app.operator_token).await;
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
     let cookie = resp.headers().get("set-cookie").unwrap().to_str().unwrap().to_owned();
-    assert!(cookie.contains("Path=/dashboard/operator") && cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"), "{cookie}");
+    assert!(
+        cookie.contains("Path=/dashboard/operator")
+            && cookie.contains("HttpOnly")
+            && cookie.contains("SameSite=Strict"),
+        "{cookie}"
+    );
     assert!(!cookie.contains(&app.operator_token), "the cookie does not carry the token");
 
     let html = op.html(&location(&resp)).await;
     assert!(html.contains("2 tenants"));
     let row = tenant_row(&html, busy.tenant.id);
     assert!(row.contains("Busy Tenant"));
-    assert_eq!((cell(&row, "users"), cell(&row, "contact_centers"), cell(&row, "escalations")), ("2".into(), "1".into(), "3".into()));
+    assert_eq!(
+        (cell(&row, "users"), cell(&row, "contact_centers"), cell(&row, "escalations")),
+        ("2".into(), "1".into(), "3".into())
+    );
     assert!(row.contains(" UTC</td>"), "last escalation shown: {row}");
     let row = tenant_row(&html, quiet.id);
-    assert_eq!((cell(&row, "users"), cell(&row, "contact_centers"), cell(&row, "escalations")), ("1".into(), "0".into(), "0".into()));
+    assert_eq!(
+        (cell(&row, "users"), cell(&row, "contact_centers"), cell(&row, "escalations")),
+        ("1".into(), "0".into(), "0".into())
+    );
     // The API lists the same tenants.
-    let api: Value = app.http.get(app.url("/v1/platform/tenants")).bearer_auth(&app.operator_token).send().await.unwrap().json().await.unwrap();
+    let api: Value = app
+        .http
+        .get(app.url("/v1/platform/tenants"))
+        .bearer_auth(&app.operator_token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     for t in api.as_array().unwrap() {
         assert!(html.contains(&format!("data-tenant=\"{}\"", t["id"].as_str().unwrap())));
     }
@@ -87,7 +117,13 @@ async fn operator_creates_a_tenant_whose_admin_can_sign_in() {
     assert_eq!(op.operator_login(&app.operator_token).await.status(), StatusCode::SEE_OTHER);
     assert!(op.html("/dashboard/operator").await.contains("No tenants yet"));
 
-    let resp = op.submit("/dashboard/operator", "/dashboard/operator/tenants", &[("name", "Globex Care"), ("admin_email", "Boss@Globex.example")]).await;
+    let resp = op
+        .submit(
+            "/dashboard/operator",
+            "/dashboard/operator/tenants",
+            &[("name", "Globex Care"), ("admin_email", "Boss@Globex.example")],
+        )
+        .await;
     assert_eq!(resp.status(), StatusCode::CREATED);
     let html = unescape(&resp.text().await.unwrap());
     let start = html.find("data-testid=\"initial-password\">").unwrap() + "data-testid=\"initial-password\">".len();
@@ -98,20 +134,48 @@ async fn operator_creates_a_tenant_whose_admin_can_sign_in() {
     assert!(html.contains("Globex Care") && !html.contains(password), "the password is shown once");
 
     // Mistakes are named on their fields; nothing is created.
-    let resp = op.submit("/dashboard/operator", "/dashboard/operator/tenants", &[("name", "Globex Care"), ("admin_email", "other@globex.example")]).await;
+    let resp = op
+        .submit(
+            "/dashboard/operator",
+            "/dashboard/operator/tenants",
+            &[("name", "Globex Care"), ("admin_email", "other@globex.example")],
+        )
+        .await;
     assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(resp.text().await.unwrap().contains("A tenant with this name already exists."));
-    let resp = op.submit("/dashboard/operator", "/dashboard/operator/tenants", &[("name", "Initech"), ("admin_email", "not an email")]).await;
+    let resp = op
+        .submit(
+            "/dashboard/operator",
+            "/dashboard/operator/tenants",
+            &[("name", "Initech"), ("admin_email", "not an email")],
+        )
+        .await;
     assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(resp.text().await.unwrap().contains("data-error-for=\"admin_email\""));
-    let resp = op.submit("/dashboard/operator", "/dashboard/operator/tenants", &[("name", "Initech"), ("admin_email", "boss@globex.example")]).await;
+    let resp = op
+        .submit(
+            "/dashboard/operator",
+            "/dashboard/operator/tenants",
+            &[("name", "Initech"), ("admin_email", "boss@globex.example")],
+        )
+        .await;
     assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let html = resp.text().await.unwrap();
     assert!(html.contains("data-error-for=\"admin_email\">A user with this email already exists<"), "{html}");
     // Without the form token nothing happens.
-    let resp = op.post("/dashboard/operator/tenants", &[("name", "Initech"), ("admin_email", "boss@initech.example")]).await;
+    let resp =
+        op.post("/dashboard/operator/tenants", &[("name", "Initech"), ("admin_email", "boss@initech.example")]).await;
     assert_eq!(resp.status(), StatusCode::FORBIDDEN);
-    let api: Value = app.http.get(app.url("/v1/platform/tenants")).bearer_auth(&app.operator_token).send().await.unwrap().json().await.unwrap();
+    let api: Value = app
+        .http
+        .get(app.url("/v1/platform/tenants"))
+        .bearer_auth(&app.operator_token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(api.as_array().unwrap().len(), 1, "{api}");
 }
 
@@ -127,5 +191,9 @@ async fn guessing_the_operator_token_is_rate_limited() {
         }
     }
     assert_eq!(last, StatusCode::TOO_MANY_REQUESTS);
-    assert_eq!(op.operator_login(&app.operator_token).await.status(), StatusCode::TOO_MANY_REQUESTS, "even the right token waits");
+    assert_eq!(
+        op.operator_login(&app.operator_token).await.status(),
+        StatusCode::TOO_MANY_REQUESTS,
+        "even the right token waits"
+    );
 }

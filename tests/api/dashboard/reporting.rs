@@ -54,7 +54,11 @@ async fn metrics_follow_the_contact_centers_time_zone() {
     let resp = b.submit(&settings, &settings, &[("time_zone", "Mars/Olympus_Mons")]).await;
     assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(resp.text().await.unwrap().contains("data-error-for=\"time_zone\""));
-    let resp = r.tenant.admin.patch(&format!("/v1/contact-centers/{}", r.cc), json!({ "time_zone": "Mars/Olympus_Mons" })).await;
+    let resp = r
+        .tenant
+        .admin
+        .patch(&format!("/v1/contact-centers/{}", r.cc), json!({ "time_zone": "Mars/Olympus_Mons" }))
+        .await;
     let problem = escalate_e2e::assert_problem(resp, 422, "validation_failed").await;
     assert_eq!(problem["errors"][0]["field"], "time_zone", "{problem}");
 
@@ -64,7 +68,14 @@ async fn metrics_follow_the_contact_centers_time_zone() {
     let got: Value = r.tenant.admin.get(&format!("/v1/contact-centers/{}", r.cc)).await.json().await.unwrap();
     assert_eq!(got["time_zone"], "Pacific/Kiritimati");
 
-    let resp = app.escalate(&r.cc, &key, None, json!({ "task_sid": task_sid(), "conversation_sid": conversation_sid(), "agent_identity": "kai" })).await;
+    let resp = app
+        .escalate(
+            &r.cc,
+            &key,
+            None,
+            json!({ "task_sid": task_sid(), "conversation_sid": conversation_sid(), "agent_identity": "kai" }),
+        )
+        .await;
     assert_eq!(resp.status(), 201);
     let made: Value = resp.json().await.unwrap();
     let created: DateTime<Utc> = made["created_at"].as_str().unwrap().parse().unwrap();
@@ -94,7 +105,9 @@ async fn metrics_follow_the_contact_centers_time_zone() {
     let api: Value = r.tenant.admin.get(&api_url).await.json().await.unwrap();
     assert_eq!(metric(section(&html, "totals"), "escalations"), api_number(&api["totals"]["escalations"]));
     // The recent escalations show local times.
-    assert!(html.contains(&created.with_timezone(&chrono_tz::Pacific::Kiritimati).format("%Y-%m-%d %H:%M").to_string()));
+    assert!(
+        html.contains(&created.with_timezone(&chrono_tz::Pacific::Kiritimati).format("%Y-%m-%d %H:%M").to_string())
+    );
 
     // Another zone picked on the page.
     let html = b.html(&format!("{page}?tz=UTC")).await;

@@ -46,7 +46,12 @@ impl ApiKeysApi {
 
     /// Create an API key with scopes; the key is in this response only.
     #[oai(path = "/v1/api-keys", method = "post", operation_id = "createApiKey")]
-    async fn create(&self, state: Data<&AppState>, auth: TenantAuth, body: Json<CreateApiKey>) -> ApiResult<CreateResponse> {
+    async fn create(
+        &self,
+        state: Data<&AppState>,
+        auth: TenantAuth,
+        body: Json<CreateApiKey>,
+    ) -> ApiResult<CreateResponse> {
         let scope = auth.principal().require(Permission::ManageSettings)?;
         let name = body.0.name.trim();
         if name.is_empty() || name.chars().count() > 100 {
@@ -59,7 +64,8 @@ impl ApiKeysApi {
         scopes.sort();
         scopes.dedup();
         let new = api_key::generate();
-        let record = state.store.create_api_key(scope, name, &new.prefix, new.hash, &format_scopes(&scopes), Utc::now()).await?;
+        let record =
+            state.store.create_api_key(scope, name, &new.prefix, new.hash, &format_scopes(&scopes), Utc::now()).await?;
         Ok(CreateResponse::Created(Json(CreatedApiKey { api_key: record.into(), key: new.key.expose().to_owned() })))
     }
 

@@ -74,7 +74,12 @@ impl AuthApi {
         let signed = sessions::sign_in(&state, &body.0.email, Secret::new(body.0.password), &ip).await?;
         let tenant = state.store.tenant(escalate_store::TenantScope::new(signed.user.tenant_id)).await?;
         Ok(LoginResponse::Ok(
-            Json(SessionView { user: signed.user.into(), tenant: tenant.into(), csrf_token: signed.csrf_token, expires_at: signed.expires_at }),
+            Json(SessionView {
+                user: signed.user.into(),
+                tenant: tenant.into(),
+                csrf_token: signed.csrf_token,
+                expires_at: signed.expires_at,
+            }),
             signed.cookie,
         ))
     }
@@ -97,11 +102,15 @@ impl AuthApi {
         use escalate_domain::access::Permission::*;
         let p = auth.principal();
         let tenant = state.store.tenant(p.scope).await?;
-        let permissions = [(ViewMetrics, "view_metrics"), (ManageEscalations, "manage_escalations"), (ManageSettings, "manage_settings")]
-            .into_iter()
-            .filter(|(perm, _)| p.can(*perm))
-            .map(|(_, name)| name.to_owned())
-            .collect();
+        let permissions = [
+            (ViewMetrics, "view_metrics"),
+            (ManageEscalations, "manage_escalations"),
+            (ManageSettings, "manage_settings"),
+        ]
+        .into_iter()
+        .filter(|(perm, _)| p.can(*perm))
+        .map(|(_, name)| name.to_owned())
+        .collect();
         let (kind, user, api_key_id) = match &p.actor {
             Actor::User { id, .. } => ("user", Some(state.store.user(p.scope, *id).await?.into()), None),
             Actor::ApiKey { id, .. } => ("api_key", None, Some(*id)),
@@ -114,12 +123,25 @@ impl AuthApi {
     /// Ends the user's other sessions; the one making the change stays
     /// signed in. Wrong current passwords count against the sign-in limit.
     #[oai(path = "/v1/me/password", method = "put", operation_id = "changePassword")]
-    async fn change_password(&self, state: Data<&AppState>, auth: TenantAuth, body: Json<ChangePassword>) -> ApiResult<()> {
+    async fn change_password(
+        &self,
+        state: Data<&AppState>,
+        auth: TenantAuth,
+        body: Json<ChangePassword>,
+    ) -> ApiResult<()> {
         let p = auth.principal();
         let Actor::User { id, session_id, .. } = p.actor else {
             return Err(ApiError::bad_request("not_a_session", "only a signed-in user has a password"));
         };
         let b = body.0;
-        account::change_password(&state, p.scope, id, session_id, Secret::new(b.current_password), Secret::new(b.new_password)).await
+        account::change_password(
+            &state,
+            p.scope,
+            id,
+            session_id,
+            Secret::new(b.current_password),
+            Secret::new(b.new_password),
+        )
+        .await
     }
 }

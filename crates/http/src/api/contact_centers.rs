@@ -250,7 +250,12 @@ impl ContactCentersApi {
 
     /// Create a contact center; omitted settings get sensible defaults.
     #[oai(path = "/v1/contact-centers", method = "post", operation_id = "createContactCenter")]
-    async fn create(&self, state: Data<&AppState>, auth: TenantAuth, body: Json<CreateContactCenter>) -> ApiResult<CreateResponse> {
+    async fn create(
+        &self,
+        state: Data<&AppState>,
+        auth: TenantAuth,
+        body: Json<CreateContactCenter>,
+    ) -> ApiResult<CreateResponse> {
         let scope = auth.principal().require(Permission::ManageSettings)?;
         let b = body.0;
         let name = b.name.trim().to_owned();
@@ -260,7 +265,11 @@ impl ContactCentersApi {
         validate(&name, &slug, &settings)?;
         let record = state
             .store
-            .create_contact_center(scope, ContactCenterInput { name: &name, slug: &slug, settings: &settings }, Utc::now())
+            .create_contact_center(
+                scope,
+                ContactCenterInput { name: &name, slug: &slug, settings: &settings },
+                Utc::now(),
+            )
             .await
             .map_err(|e| conflict_on(e, "slug", "slug_taken").with_field("slug"))?;
         Ok(CreateResponse::Created(Json(view(&state, record))))
@@ -268,7 +277,12 @@ impl ContactCentersApi {
 
     /// One contact center.
     #[oai(path = "/v1/contact-centers/:cc", method = "get", operation_id = "getContactCenter")]
-    async fn get(&self, state: Data<&AppState>, auth: TenantAuth, cc: Path<Uuid>) -> ApiResult<Json<ContactCenterView>> {
+    async fn get(
+        &self,
+        state: Data<&AppState>,
+        auth: TenantAuth,
+        cc: Path<Uuid>,
+    ) -> ApiResult<Json<ContactCenterView>> {
         let scope = auth.principal().any();
         Ok(Json(view(&state, state.store.contact_center(scope, cc.0).await?)))
     }
@@ -292,7 +306,12 @@ impl ContactCentersApi {
         validate(&name, &slug, &settings)?;
         let record = state
             .store
-            .update_contact_center(scope, cc.0, ContactCenterInput { name: &name, slug: &slug, settings: &settings }, Utc::now())
+            .update_contact_center(
+                scope,
+                cc.0,
+                ContactCenterInput { name: &name, slug: &slug, settings: &settings },
+                Utc::now(),
+            )
             .await
             .map_err(|e| conflict_on(e, "slug", "slug_taken").with_field("slug"))?;
         crate::events::broadcast(&state, crate::events::Event::ContactCenterChanged { contact_center_id: cc.0 }).await;

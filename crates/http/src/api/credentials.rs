@@ -55,7 +55,11 @@ enum Deleted {
     Done,
 }
 
-async fn view(state: &AppState, scope: escalate_store::TenantScope, r: TwilioCredentialRecord) -> ApiResult<CredentialsView> {
+async fn view(
+    state: &AppState,
+    scope: escalate_store::TenantScope,
+    r: TwilioCredentialRecord,
+) -> ApiResult<CredentialsView> {
     let plain = credentials::open(state, scope, &r).await?;
     Ok(CredentialsView {
         account_sid: r.account_sid,
@@ -74,7 +78,13 @@ impl CredentialsApi {
     /// They are checked with Twilio first unless `verify` is false; on
     /// rejection nothing is stored (422 `twilio_credentials_rejected`).
     #[oai(path = "/v1/contact-centers/:cc/twilio-credentials", method = "put", operation_id = "putTwilioCredentials")]
-    async fn put(&self, state: Data<&AppState>, auth: TenantAuth, cc: Path<Uuid>, body: Json<PutCredentials>) -> ApiResult<Json<CredentialsView>> {
+    async fn put(
+        &self,
+        state: Data<&AppState>,
+        auth: TenantAuth,
+        cc: Path<Uuid>,
+        body: Json<PutCredentials>,
+    ) -> ApiResult<Json<CredentialsView>> {
         let scope = auth.principal().require(Permission::ManageSettings)?;
         let b = body.0;
         let input = CredentialsInput {
@@ -96,8 +106,17 @@ impl CredentialsApi {
     }
 
     /// Check the stored credentials with Twilio now.
-    #[oai(path = "/v1/contact-centers/:cc/twilio-credentials/verify", method = "post", operation_id = "verifyTwilioCredentials")]
-    async fn verify(&self, state: Data<&AppState>, auth: TenantAuth, cc: Path<Uuid>) -> ApiResult<Json<CredentialsView>> {
+    #[oai(
+        path = "/v1/contact-centers/:cc/twilio-credentials/verify",
+        method = "post",
+        operation_id = "verifyTwilioCredentials"
+    )]
+    async fn verify(
+        &self,
+        state: Data<&AppState>,
+        auth: TenantAuth,
+        cc: Path<Uuid>,
+    ) -> ApiResult<Json<CredentialsView>> {
         let scope = auth.principal().require(Permission::ManageSettings)?;
         let creds = credentials::load(&state, scope, cc.0).await?;
         credentials::check_with_twilio(&state, creds).await?;
@@ -107,7 +126,11 @@ impl CredentialsApi {
     }
 
     /// Remove the credentials.
-    #[oai(path = "/v1/contact-centers/:cc/twilio-credentials", method = "delete", operation_id = "deleteTwilioCredentials")]
+    #[oai(
+        path = "/v1/contact-centers/:cc/twilio-credentials",
+        method = "delete",
+        operation_id = "deleteTwilioCredentials"
+    )]
     async fn delete(&self, state: Data<&AppState>, auth: TenantAuth, cc: Path<Uuid>) -> ApiResult<Deleted> {
         let scope = auth.principal().require(Permission::ManageSettings)?;
         state.store.delete_credentials(scope, cc.0).await?;

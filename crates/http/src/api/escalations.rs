@@ -169,10 +169,11 @@ impl EscalationsApi {
         let b = body.0;
         let agent = match &resolved.caller {
             Caller::Flex(user) => user.identity.clone(),
-            Caller::Tenant => b
-                .agent_identity
-                .map(|a| a.strip_prefix(AGENT_PREFIX).map(str::to_owned).unwrap_or(a))
-                .ok_or_else(|| ApiError::field("agent_identity", "is required unless you call with the agent's Flex token"))?,
+            Caller::Tenant => {
+                b.agent_identity.map(|a| a.strip_prefix(AGENT_PREFIX).map(str::to_owned).unwrap_or(a)).ok_or_else(
+                    || ApiError::field("agent_identity", "is required unless you call with the agent's Flex token"),
+                )?
+            }
         };
         let input = CreateInput {
             task_sid: b.task_sid.trim().to_owned(),
@@ -210,13 +211,15 @@ impl EscalationsApi {
             return Err(ApiError::field("limit", "must be between 1 and 200"));
         }
         let filter = EscalationFilter {
-            status: status.0.map(|s| match s {
-                EscalationStatus::Creating => "creating",
-                EscalationStatus::Open => "open",
-                EscalationStatus::Completed => "completed",
-                EscalationStatus::Failed => "failed",
-            }
-            .to_owned()),
+            status: status.0.map(|s| {
+                match s {
+                    EscalationStatus::Creating => "creating",
+                    EscalationStatus::Open => "open",
+                    EscalationStatus::Completed => "completed",
+                    EscalationStatus::Failed => "failed",
+                }
+                .to_owned()
+            }),
             from: from.0,
             to: to.0,
             before: before.0,
@@ -229,14 +232,24 @@ impl EscalationsApi {
 
     /// One escalation.
     #[oai(path = "/v1/escalations/:id", method = "get", operation_id = "getEscalation")]
-    async fn get(&self, state: Data<&AppState>, auth: EscalationAuth, id: Path<Uuid>) -> ApiResult<Json<EscalationView>> {
+    async fn get(
+        &self,
+        state: Data<&AppState>,
+        auth: EscalationAuth,
+        id: Path<Uuid>,
+    ) -> ApiResult<Json<EscalationView>> {
         let (_, e) = auth.for_escalation(&state, id.0, Permission::ViewMetrics).await?;
         Ok(Json(view(&state, e, None)))
     }
 
     /// The room callbacks received for an escalation, in order.
     #[oai(path = "/v1/escalations/:id/events", method = "get", operation_id = "listEscalationEvents")]
-    async fn events(&self, state: Data<&AppState>, auth: TenantAuth, id: Path<Uuid>) -> ApiResult<Json<Vec<EscalationEvent>>> {
+    async fn events(
+        &self,
+        state: Data<&AppState>,
+        auth: TenantAuth,
+        id: Path<Uuid>,
+    ) -> ApiResult<Json<Vec<EscalationEvent>>> {
         let scope = auth.principal().require(Permission::ViewMetrics)?;
         state.store.escalation(scope, id.0).await?;
         let events = state.store.escalation_events(scope, id.0).await?;
@@ -257,7 +270,12 @@ impl EscalationsApi {
 
     /// End the video call: completes the room and expires the customer's code.
     #[oai(path = "/v1/escalations/:id/complete", method = "post", operation_id = "completeEscalation")]
-    async fn complete(&self, state: Data<&AppState>, auth: EscalationAuth, id: Path<Uuid>) -> ApiResult<Json<EscalationView>> {
+    async fn complete(
+        &self,
+        state: Data<&AppState>,
+        auth: EscalationAuth,
+        id: Path<Uuid>,
+    ) -> ApiResult<Json<EscalationView>> {
         let (resolved, e) = auth.for_escalation(&state, id.0, Permission::ManageEscalations).await?;
         let done = escalations::complete(&state, resolved.scope, e).await?;
         Ok(Json(view(&state, done, None)))
@@ -265,7 +283,12 @@ impl EscalationsApi {
 
     /// A fresh Video token for the agent (with a Flex token: for the caller).
     #[oai(path = "/v1/escalations/:id/agent-token", method = "post", operation_id = "createAgentToken")]
-    async fn agent_token(&self, state: Data<&AppState>, auth: EscalationAuth, id: Path<Uuid>) -> ApiResult<Json<VideoToken>> {
+    async fn agent_token(
+        &self,
+        state: Data<&AppState>,
+        auth: EscalationAuth,
+        id: Path<Uuid>,
+    ) -> ApiResult<Json<VideoToken>> {
         let (resolved, e) = auth.for_escalation(&state, id.0, Permission::ManageEscalations).await?;
         let identity = match &resolved.caller {
             Caller::Flex(user) => escalate_domain::escalation::agent_identity(&user.identity),
@@ -280,7 +303,12 @@ impl EscalationsApi {
     /// Unknown, malformed and expired codes all answer 404; an ended call 410.
     /// Failed look-ups are rate-limited per client address (429).
     #[oai(path = "/v1/join/:code/token", method = "post", operation_id = "createCustomerToken")]
-    async fn customer_token(&self, state: Data<&AppState>, req: &Request, code: Path<String>) -> ApiResult<Json<VideoToken>> {
+    async fn customer_token(
+        &self,
+        state: Data<&AppState>,
+        req: &Request,
+        code: Path<String>,
+    ) -> ApiResult<Json<VideoToken>> {
         let ip = client_ip(req, state.config.trust_proxy_headers);
         let token = join::customer_token(&state, &code.0, &ip).await?;
         Ok(Json(token_view(token)))

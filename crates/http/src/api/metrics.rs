@@ -110,7 +110,12 @@ impl From<&metrics_service::Figures> for Figures {
 }
 
 /// The query's range, validated, with the zone's name for the answer.
-fn range(from: Option<DateTime<Utc>>, to: Option<DateTime<Utc>>, bucket: Option<BucketSize>, tz: Option<String>) -> ApiResult<(metrics_service::Range, BucketSize, String)> {
+fn range(
+    from: Option<DateTime<Utc>>,
+    to: Option<DateTime<Utc>>,
+    bucket: Option<BucketSize>,
+    tz: Option<String>,
+) -> ApiResult<(metrics_service::Range, BucketSize, String)> {
     let to = to.unwrap_or_else(Utc::now);
     let from = from.unwrap_or(to - chrono::Duration::days(30));
     let size = bucket.unwrap_or(BucketSize::Day);
@@ -124,7 +129,11 @@ fn range(from: Option<DateTime<Utc>>, to: Option<DateTime<Utc>>, bucket: Option<
 }
 
 fn series(computed: &metrics_service::Computed) -> Vec<BucketFigures> {
-    computed.series.iter().map(|(start, end, f)| BucketFigures { start: *start, end: *end, figures: f.into() }).collect()
+    computed
+        .series
+        .iter()
+        .map(|(start, end, f)| BucketFigures { start: *start, end: *end, figures: f.into() })
+        .collect()
 }
 
 #[OpenApi(tag = "Tag::Metrics")]
@@ -156,7 +165,11 @@ impl MetricsApi {
             bucket,
             tz,
             totals: (&computed.totals).into(),
-            by_agent: computed.grouped.iter().map(|(agent, f)| AgentFigures { agent_identity: agent.clone(), figures: f.into() }).collect(),
+            by_agent: computed
+                .grouped
+                .iter()
+                .map(|(agent, f)| AgentFigures { agent_identity: agent.clone(), figures: f.into() })
+                .collect(),
             series: series(&computed),
         }))
     }

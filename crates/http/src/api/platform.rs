@@ -37,7 +37,12 @@ enum CreateTenantResponse {
 impl PlatformApi {
     /// Create a tenant with its first admin user.
     #[oai(path = "/v1/platform/tenants", method = "post", operation_id = "createTenant")]
-    async fn create(&self, state: Data<&AppState>, _op: OperatorAuth, body: Json<CreateTenant>) -> ApiResult<CreateTenantResponse> {
+    async fn create(
+        &self,
+        state: Data<&AppState>,
+        _op: OperatorAuth,
+        body: Json<CreateTenant>,
+    ) -> ApiResult<CreateTenantResponse> {
         let b = body.0;
         let created = tenants::create(&state.store, &state.keyring, &b.name, b.slug.as_deref(), &b.admin_email).await?;
         Ok(CreateTenantResponse::Created(Json(CreatedTenant {

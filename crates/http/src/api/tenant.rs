@@ -27,7 +27,12 @@ impl TenantApi {
 
     /// Rename the tenant.
     #[oai(path = "/v1/tenant", method = "patch", operation_id = "updateTenant")]
-    async fn update(&self, state: Data<&AppState>, auth: TenantAuth, body: Json<UpdateTenant>) -> ApiResult<Json<TenantView>> {
+    async fn update(
+        &self,
+        state: Data<&AppState>,
+        auth: TenantAuth,
+        body: Json<UpdateTenant>,
+    ) -> ApiResult<Json<TenantView>> {
         let scope = auth.principal().require(Permission::ManageSettings)?;
         let name = body.0.name.trim();
         if name.is_empty() || name.chars().count() > 200 {

@@ -57,7 +57,12 @@ impl UsersApi {
 
     /// Add a user with a role; answers with a one-time initial password.
     #[oai(path = "/v1/users", method = "post", operation_id = "inviteUser")]
-    async fn invite(&self, state: Data<&AppState>, auth: TenantAuth, body: Json<InviteUser>) -> ApiResult<InviteResponse> {
+    async fn invite(
+        &self,
+        state: Data<&AppState>,
+        auth: TenantAuth,
+        body: Json<InviteUser>,
+    ) -> ApiResult<InviteResponse> {
         let scope = auth.principal().require(Permission::ManageSettings)?;
         let email = body.0.email.trim().to_lowercase();
         if !is_email(&email) {
@@ -71,12 +76,21 @@ impl UsersApi {
             .create_user(scope, &email, &hash, role.as_str(), Utc::now())
             .await
             .map_err(|e| conflict_on(e, "email", "email_taken").with_field("email"))?;
-        Ok(InviteResponse::Created(Json(InvitedUser { user: user.into(), initial_password: initial.expose().to_owned() })))
+        Ok(InviteResponse::Created(Json(InvitedUser {
+            user: user.into(),
+            initial_password: initial.expose().to_owned(),
+        })))
     }
 
     /// Change a user's role. The last admin cannot be demoted.
     #[oai(path = "/v1/users/:id", method = "patch", operation_id = "updateUser")]
-    async fn update(&self, state: Data<&AppState>, auth: TenantAuth, id: Path<Uuid>, body: Json<UpdateUser>) -> ApiResult<Json<UserView>> {
+    async fn update(
+        &self,
+        state: Data<&AppState>,
+        auth: TenantAuth,
+        id: Path<Uuid>,
+        body: Json<UpdateUser>,
+    ) -> ApiResult<Json<UserView>> {
         let scope = auth.principal().require(Permission::ManageSettings)?;
         let role = Role::from(body.0.role);
         let user = state.store.set_user_role(scope, id.0, role.as_str()).await.map_err(last_admin)?;
@@ -94,7 +108,9 @@ impl UsersApi {
 
 fn last_admin(err: escalate_store::StoreError) -> ApiError {
     match err {
-        escalate_store::StoreError::Conflict(_) => ApiError::conflict("last_admin", "a tenant must keep at least one admin"),
+        escalate_store::StoreError::Conflict(_) => {
+            ApiError::conflict("last_admin", "a tenant must keep at least one admin")
+        }
         other => other.into(),
     }
 }

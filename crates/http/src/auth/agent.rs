@@ -66,21 +66,36 @@ impl EscalationAuth {
                 Ok(Resolved { scope, contact_center, caller: Caller::Tenant })
             }
             None => {
-                let contact_center = state.store.contact_center_unscoped(cc_id).await?.ok_or_else(ApiError::not_found)?;
+                let contact_center =
+                    state.store.contact_center_unscoped(cc_id).await?.ok_or_else(ApiError::not_found)?;
                 let flex = self.flex_user(state, &contact_center).await?;
-                Ok(Resolved { scope: TenantScope::new(contact_center.tenant_id), contact_center, caller: Caller::Flex(flex) })
+                Ok(Resolved {
+                    scope: TenantScope::new(contact_center.tenant_id),
+                    contact_center,
+                    caller: Caller::Flex(flex),
+                })
             }
         }
     }
 
     /// The caller and the escalation, for an escalation named in the path.
-    pub async fn for_escalation(&self, state: &AppState, id: Uuid, perm: Permission) -> ApiResult<(Resolved, EscalationRecord)> {
+    pub async fn for_escalation(
+        &self,
+        state: &AppState,
+        id: Uuid,
+        perm: Permission,
+    ) -> ApiResult<(Resolved, EscalationRecord)> {
         let (resolved, e) = self.for_escalation_inner(state, id, perm).await?;
         crate::trace_context::record_tenant(resolved.scope.tenant_id(), Some(e.contact_center_id));
         Ok((resolved, e))
     }
 
-    async fn for_escalation_inner(&self, state: &AppState, id: Uuid, perm: Permission) -> ApiResult<(Resolved, EscalationRecord)> {
+    async fn for_escalation_inner(
+        &self,
+        state: &AppState,
+        id: Uuid,
+        perm: Permission,
+    ) -> ApiResult<(Resolved, EscalationRecord)> {
         match self.tenant_scope(state, perm).await? {
             Some(scope) => {
                 let e = state.store.escalation(scope, id).await?;
@@ -92,7 +107,14 @@ impl EscalationAuth {
                 let contact_center =
                     state.store.contact_center_unscoped(e.contact_center_id).await?.ok_or_else(ApiError::not_found)?;
                 let flex = self.flex_user(state, &contact_center).await?;
-                Ok((Resolved { scope: TenantScope::new(contact_center.tenant_id), contact_center, caller: Caller::Flex(flex) }, e))
+                Ok((
+                    Resolved {
+                        scope: TenantScope::new(contact_center.tenant_id),
+                        contact_center,
+                        caller: Caller::Flex(flex),
+                    },
+                    e,
+                ))
             }
         }
     }

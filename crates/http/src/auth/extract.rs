@@ -96,7 +96,10 @@ async fn check_session(req: &Request, cookie: ApiKey) -> poem::Result<Principal>
     }
     let role: Role = user.role.parse().map_err(|e| ApiError::internal(format!("stored role: {e}")))?;
     crate::trace_context::record_tenant(user.tenant_id, None);
-    Ok(Principal { scope: TenantScope::new(user.tenant_id), actor: Actor::User { id: user.id, role, session_id: session.id } })
+    Ok(Principal {
+        scope: TenantScope::new(user.tenant_id),
+        actor: Actor::User { id: user.id, role, session_id: session.id },
+    })
 }
 
 async fn check_operator(req: &Request, bearer: Bearer) -> poem::Result<()> {

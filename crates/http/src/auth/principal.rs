@@ -7,8 +7,15 @@ use crate::error::{ApiError, ApiResult};
 #[derive(Debug, Clone)]
 pub enum Actor {
     /// A signed-in user, with the session the request came with.
-    User { id: Uuid, role: Role, session_id: Uuid },
-    ApiKey { id: Uuid, scopes: Vec<Scope> },
+    User {
+        id: Uuid,
+        role: Role,
+        session_id: Uuid,
+    },
+    ApiKey {
+        id: Uuid,
+        scopes: Vec<Scope>,
+    },
 }
 
 /// An authenticated tenant caller.

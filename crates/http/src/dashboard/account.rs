@@ -12,7 +12,12 @@ use crate::auth::password;
 use crate::services::account;
 use crate::state::AppState;
 
-fn page(ctx: &Ctx, status: StatusCode, errors: std::collections::BTreeMap<String, String>, flash: minijinja::Value) -> Response {
+fn page(
+    ctx: &Ctx,
+    status: StatusCode,
+    errors: std::collections::BTreeMap<String, String>,
+    flash: minijinja::Value,
+) -> Response {
     let error_count = errors.len();
     ctx.render(
         status,
@@ -64,7 +69,9 @@ pub async fn change_password(state: Data<&AppState>, req: &Request, body: bytes:
     .await;
     match changed {
         Ok(()) => web::redirect("/dashboard/account?flash=password_changed"),
-        Err(e) if !e.errors.is_empty() => page(&ctx, StatusCode::UNPROCESSABLE_ENTITY, web::field_errors(&e), minijinja::Value::from(())),
+        Err(e) if !e.errors.is_empty() => {
+            page(&ctx, StatusCode::UNPROCESSABLE_ENTITY, web::field_errors(&e), minijinja::Value::from(()))
+        }
         Err(e) => ctx.error_page(&e),
     }
 }

@@ -82,7 +82,12 @@ pub async fn create_key(state: Data<&AppState>, req: &Request, body: bytes::Byte
     }
     let checked: Vec<String> = scopes.iter().map(|s| s.as_str().to_owned()).collect();
     if !errors.is_empty() {
-        return keys_page(&ctx, StatusCode::UNPROCESSABLE_ENTITY, context! { errors => errors, form_name => name, checked => checked }).await;
+        return keys_page(
+            &ctx,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            context! { errors => errors, form_name => name, checked => checked },
+        )
+        .await;
     }
     let new = api_key::generate();
     match state.store.create_api_key(ctx.scope(), &name, &new.prefix, new.hash, &format_scopes(&scopes), Utc::now()).await {
@@ -163,10 +168,16 @@ pub async fn invite(state: Data<&AppState>, req: &Request, body: bytes::Bytes) -
     }
     let Some(role) = role else {
         errors.insert("role", "Choose admin or viewer.".to_owned());
-        return users_page(&ctx, StatusCode::UNPROCESSABLE_ENTITY, context! { errors => errors, form_email => email }).await;
+        return users_page(&ctx, StatusCode::UNPROCESSABLE_ENTITY, context! { errors => errors, form_email => email })
+            .await;
     };
     if !errors.is_empty() {
-        return users_page(&ctx, StatusCode::UNPROCESSABLE_ENTITY, context! { errors => errors, form_email => email, form_role => role.as_str() }).await;
+        return users_page(
+            &ctx,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            context! { errors => errors, form_email => email, form_role => role.as_str() },
+        )
+        .await;
     }
     let initial = password::generate();
     let hash = match password::hash(initial.clone()).await {
@@ -198,7 +209,12 @@ pub async fn invite(state: Data<&AppState>, req: &Request, body: bytes::Bytes) -
 async fn last_admin_or_error(ctx: &Ctx, err: escalate_store::StoreError) -> Response {
     match err {
         escalate_store::StoreError::Conflict(_) => {
-            users_page(ctx, StatusCode::CONFLICT, context! { error => "A tenant must keep at least one admin: make another user an admin first." }).await
+            users_page(
+                ctx,
+                StatusCode::CONFLICT,
+                context! { error => "A tenant must keep at least one admin: make another user an admin first." },
+            )
+            .await
         }
         other => ctx.error_page(&other.into()),
     }
@@ -213,7 +229,8 @@ pub async fn set_role(state: Data<&AppState>, req: &Request, Path(id): Path<Stri
     };
     let Ok(id) = Uuid::parse_str(&id) else { return ctx.error_page(&ApiError::not_found()) };
     let Some(role) = parse_role(&form.get("role")) else {
-        return users_page(&ctx, StatusCode::UNPROCESSABLE_ENTITY, context! { error => "Choose admin or viewer." }).await;
+        return users_page(&ctx, StatusCode::UNPROCESSABLE_ENTITY, context! { error => "Choose admin or viewer." })
+            .await;
     };
     match state.store.set_user_role(ctx.scope(), id, role.as_str()).await {
         Ok(_) => web::redirect("/dashboard/users?flash=role_changed"),
@@ -222,7 +239,12 @@ pub async fn set_role(state: Data<&AppState>, req: &Request, Path(id): Path<Stri
 }
 
 #[handler]
-pub async fn remove_user(state: Data<&AppState>, req: &Request, Path(id): Path<String>, body: bytes::Bytes) -> Response {
+pub async fn remove_user(
+    state: Data<&AppState>,
+    req: &Request,
+    Path(id): Path<String>,
+    body: bytes::Bytes,
+) -> Response {
     let form = Form::parse(&body);
     let ctx = match web::signed_in_admin(&state, req, Some(&form)).await {
         Ok(c) => c,

@@ -4,9 +4,9 @@
 use std::collections::BTreeMap;
 
 use chrono::{Duration, NaiveDate, Utc};
+use chrono_tz::Tz;
 use escalate_domain::Secret;
 use escalate_domain::contact_center::ContactCenterSettings;
-use chrono_tz::Tz;
 use escalate_domain::metrics::{self, Bucket};
 use escalate_store::ContactCenterRecord;
 use escalate_store::repos::{ContactCenterInput, EscalationFilter, Grouping};
@@ -21,8 +21,8 @@ use super::overview::plugin_config;
 use super::web::{self, Ctx, Form};
 use crate::error::ApiError;
 use crate::pages::{JoinBrand, JoinPageView, JoinState};
-use crate::services::credentials::{self, CredentialsInput};
 use crate::services::contact_centers::validate;
+use crate::services::credentials::{self, CredentialsInput};
 use crate::services::{conflict_on, slugify};
 use crate::state::AppState;
 
@@ -55,7 +55,12 @@ async fn center(ctx: &Ctx, id: &str) -> Result<ContactCenterRecord, Response> {
 
 /// An admin's request about one of the tenant's contact centers (the form's
 /// CSRF token checked first, when there is a form).
-async fn admin_center(state: &AppState, req: &Request, form: Option<&Form>, id: &str) -> Result<(Ctx, ContactCenterRecord), Response> {
+async fn admin_center(
+    state: &AppState,
+    req: &Request,
+    form: Option<&Form>,
+    id: &str,
+) -> Result<(Ctx, ContactCenterRecord), Response> {
     let ctx = web::signed_in_admin(state, req, form).await?;
     let cc = center(&ctx, id).await?;
     Ok((ctx, cc))
@@ -84,11 +89,19 @@ pub async fn create(state: Data<&AppState>, req: &Request, body: bytes::Bytes) -
     } else {
         match state
             .store
-            .create_contact_center(ctx.scope(), ContactCenterInput { name: &name, slug: &slug, settings: &settings }, Utc::now())
+            .create_contact_center(
+                ctx.scope(),
+                ContactCenterInput { name: &name, slug: &slug, settings: &settings },
+                Utc::now(),
+            )
             .await
         {
-            Ok(cc) => return web::redirect(&format!("/dashboard/contact-centers/{}/credentials?flash=cc_created", cc.id)),
-            Err(e) => Some(conflict_on(e, "slug", "slug_taken").with_detail("a contact center with this name already exists")),
+            Ok(cc) => {
+                return web::redirect(&format!("/dashboard/contact-centers/{}/credentials?flash=cc_created", cc.id));
+            }
+            Err(e) => {
+                Some(conflict_on(e, "slug", "slug_taken").with_detail("a contact center with this name already exists"))
+            }
         }
     };
     let err = err.unwrap_or_else(|| ApiError::internal("unreachable"));
@@ -139,7 +152,9 @@ pub async fn detail(state: Data<&AppState>, req: &Request, Path(id): Path<String
         }
     };
     let today = Utc::now().with_timezone(&zone).date_naive();
-    let parse_date = |name: &str, default: NaiveDate, err: &mut Option<String>| match web::query_param(req, name).filter(|v| !v.is_empty()) {
+    let parse_date = |name: &str, default: NaiveDate, err: &mut Option<String>| match web::query_param(req, name)
+        .filter(|v| !v.is_empty())
+    {
         None => default,
         Some(v) => NaiveDate::parse_from_str(&v, "%Y-%m-%d").unwrap_or_else(|_| {
             *err = Some(format!("“{v}” is not a date (YYYY-MM-DD)."));
@@ -173,7 +188,13 @@ pub async fn detail(state: Data<&AppState>, req: &Request, Path(id): Path<String
             .list_escalations(
                 scope,
                 cc.id,
-                &EscalationFilter { from: Some(range.from), to: Some(range.to), before, limit: RECENT_PAGE + 1, ..Default::default() }
+                &EscalationFilter {
+                    from: Some(range.from),
+                    to: Some(range.to),
+                    before,
+                    limit: RECENT_PAGE + 1,
+                    ..Default::default()
+                }
             )
             .await
     );
@@ -219,7 +240,8 @@ pub async fn detail(state: Data<&AppState>, req: &Request, Path(id): Path<String
         older => if has_older { ids.last().map(|last| page_query(Some(*last))) } else { None },
         newest => before.map(|_| page_query(None)),
     };
-    let agents: Vec<Value> = computed.grouped.iter().map(|(agent, f)| context! { agent => agent.clone(), f => f.value() }).collect();
+    let agents: Vec<Value> =
+        computed.grouped.iter().map(|(agent, f)| context! { agent => agent.clone(), f => f.value() }).collect();
     let api_query = format!(
         "from={}&to={}&bucket={}&tz={}",
         web::urlencode(&range.from.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
@@ -267,7 +289,11 @@ fn capitalise(s: &str) -> String {
 }
 
 fn format_offset(secs: i64) -> String {
-    if secs < 0 { format!("-{}", figures::duration(Some((-secs) as f64))) } else { format!("+{}", figures::duration(Some(secs as f64))) }
+    if secs < 0 {
+        format!("-{}", figures::duration(Some((-secs) as f64)))
+    } else {
+        format!("+{}", figures::duration(Some(secs as f64)))
+    }
 }
 
 // ---- settings ------------------------------------------------------------------
@@ -297,12 +323,21 @@ fn settings_values(name: &str, s: &ContactCenterSettings) -> BTreeMap<&'static s
 /// `#rgb` → `#rrggbb`, for `<input type="color">`.
 fn full_hex(c: &str) -> String {
     match c.strip_prefix('#') {
-        Some(h) if h.len() == 3 => format!("#{}", h.chars().flat_map(|ch| [ch, ch]).collect::<String>()).to_ascii_lowercase(),
+        Some(h) if h.len() == 3 => {
+            format!("#{}", h.chars().flat_map(|ch| [ch, ch]).collect::<String>()).to_ascii_lowercase()
+        }
         _ => c.to_ascii_lowercase(),
     }
 }
 
-fn settings_page(ctx: &Ctx, status: StatusCode, cc: &ContactCenterRecord, values: BTreeMap<&'static str, String>, errors: BTreeMap<String, String>, flash: Value) -> Response {
+fn settings_page(
+    ctx: &Ctx,
+    status: StatusCode,
+    cc: &ContactCenterRecord,
+    values: BTreeMap<&'static str, String>,
+    errors: BTreeMap<String, String>,
+    flash: Value,
+) -> Response {
     let preview_query = preview_query(&values);
     let colour_inputs = context! {
         primary_colour => full_hex(values.get("primary_colour").map(String::as_str).unwrap_or("")),
@@ -349,7 +384,12 @@ pub async fn settings_form(state: Data<&AppState>, req: &Request, Path(id): Path
 }
 
 #[handler]
-pub async fn save_settings(state: Data<&AppState>, req: &Request, Path(id): Path<String>, body: bytes::Bytes) -> Response {
+pub async fn save_settings(
+    state: Data<&AppState>,
+    req: &Request,
+    Path(id): Path<String>,
+    body: bytes::Bytes,
+) -> Response {
     let form = Form::parse(&body);
     let (ctx, cc) = match admin_center(&state, req, Some(&form), &id).await {
         Ok(v) => v,
@@ -405,7 +445,8 @@ pub async fn save_settings(state: Data<&AppState>, req: &Request, Path(id): Path
         match values["max_participants"].trim().parse::<i32>() {
             Ok(n) => Some(n),
             Err(_) => {
-                errors.insert("max_participants".into(), "must be a whole number, or empty for Twilio's default".into());
+                errors
+                    .insert("max_participants".into(), "must be a whole number, or empty for Twilio's default".into());
                 None
             }
         }
@@ -421,11 +462,20 @@ pub async fn save_settings(state: Data<&AppState>, req: &Request, Path(id): Path
     if errors.is_empty() {
         let saved = state
             .store
-            .update_contact_center(ctx.scope(), cc.id, ContactCenterInput { name: &name, slug: &cc.slug, settings: &s }, Utc::now())
+            .update_contact_center(
+                ctx.scope(),
+                cc.id,
+                ContactCenterInput { name: &name, slug: &cc.slug, settings: &s },
+                Utc::now(),
+            )
             .await;
         match saved {
             Ok(_) => {
-                crate::events::broadcast(&state, crate::events::Event::ContactCenterChanged { contact_center_id: cc.id }).await;
+                crate::events::broadcast(
+                    &state,
+                    crate::events::Event::ContactCenterChanged { contact_center_id: cc.id },
+                )
+                .await;
                 return web::redirect(&format!("/dashboard/contact-centers/{}/settings?flash=settings_saved", cc.id));
             }
             Err(e) => return ctx.error_page(&e.into()),
@@ -445,7 +495,9 @@ pub async fn preview(state: Data<&AppState>, req: &Request, Path(id): Path<Strin
     let stored = cc.settings().branding;
     let q = |k: &str| web::query_param(req, k);
     let text = |k: &str, fallback: &str, max: usize| {
-        q(k).map(|v| v.trim().chars().take(max).collect::<String>()).filter(|v| !v.is_empty()).unwrap_or_else(|| fallback.to_owned())
+        q(k).map(|v| v.trim().chars().take(max).collect::<String>())
+            .filter(|v| !v.is_empty())
+            .unwrap_or_else(|| fallback.to_owned())
     };
     let brand = JoinBrand {
         display_name: text("display_name", &stored.display_name, 100),
@@ -460,7 +512,12 @@ pub async fn preview(state: Data<&AppState>, req: &Request, Path(id): Path<Strin
         button_text: text("button_text", &stored.button_text, 40),
         locale: text("locale", &stored.locale, 5),
     };
-    let mut resp = state.pages.join_page(&JoinPageView { code: "PREVIEW".into(), state: JoinState::Ready, brand: Some(brand), expires_at: None });
+    let mut resp = state.pages.join_page(&JoinPageView {
+        code: "PREVIEW".into(),
+        state: JoinState::Ready,
+        brand: Some(brand),
+        expires_at: None,
+    });
     // A still picture: without its scripts the page asks for no camera and calls no token endpoint.
     let html = resp.take_body().into_string().await.unwrap_or_default();
     resp.set_body(strip_scripts(&html));
@@ -474,7 +531,10 @@ pub async fn preview(state: Data<&AppState>, req: &Request, Path(id): Path<Strin
         }
     }
     headers.insert("X-Frame-Options", HeaderValue::from_static("SAMEORIGIN"));
-    headers.insert("Permissions-Policy", HeaderValue::from_static("camera=(), microphone=(), display-capture=(), geolocation=()"));
+    headers.insert(
+        "Permissions-Policy",
+        HeaderValue::from_static("camera=(), microphone=(), display-capture=(), geolocation=()"),
+    );
     resp
 }
 
@@ -498,7 +558,15 @@ fn strip_scripts(html: &str) -> String {
 
 // ---- credentials -----------------------------------------------------------------
 
-async fn credentials_page(ctx: &Ctx, status: StatusCode, cc: &ContactCenterRecord, form: Value, errors: BTreeMap<String, String>, banner: Option<String>, flash: Value) -> Response {
+async fn credentials_page(
+    ctx: &Ctx,
+    status: StatusCode,
+    cc: &ContactCenterRecord,
+    form: Value,
+    errors: BTreeMap<String, String>,
+    banner: Option<String>,
+    flash: Value,
+) -> Response {
     let scope = ctx.scope();
     let current = match ctx.state.store.credentials(scope, cc.id).await {
         Ok(record) => match credentials::open(&ctx.state, scope, &record).await {
@@ -550,8 +618,12 @@ fn credential_errors(err: &ApiError) -> (BTreeMap<String, String>, String) {
         "twilio_credentials_rejected" => {
             let field = err.errors.first().map(|f| f.field.as_str()).unwrap_or("");
             let hint = match field {
-                "auth_token" => "Twilio rejected the Auth Token (the API key was accepted). Copy the Auth Token from the Twilio Console again.",
-                _ => "Twilio rejected the API key: check the API Key SID and its secret (and that the key belongs to this Account SID).",
+                "auth_token" => {
+                    "Twilio rejected the Auth Token (the API key was accepted). Copy the Auth Token from the Twilio Console again."
+                }
+                _ => {
+                    "Twilio rejected the API key: check the API Key SID and its secret (and that the key belongs to this Account SID)."
+                }
             };
             fields.insert(field.to_owned(), hint.to_owned());
             if field == "api_key_secret" {
@@ -559,8 +631,13 @@ fn credential_errors(err: &ApiError) -> (BTreeMap<String, String>, String) {
             }
             format!("{} — {}", hint, err.detail)
         }
-        "twilio_unavailable" => "Twilio could not be reached to check the credentials, so nothing was changed. Try again in a moment.".to_owned(),
-        "twilio_credentials_missing" => "This contact center has no Twilio credentials yet: store them below first.".to_owned(),
+        "twilio_unavailable" => {
+            "Twilio could not be reached to check the credentials, so nothing was changed. Try again in a moment."
+                .to_owned()
+        }
+        "twilio_credentials_missing" => {
+            "This contact center has no Twilio credentials yet: store them below first.".to_owned()
+        }
         "validation_failed" => "Some values are not valid: see the fields below.".to_owned(),
         _ => err.detail.clone(),
     };
@@ -568,7 +645,12 @@ fn credential_errors(err: &ApiError) -> (BTreeMap<String, String>, String) {
 }
 
 #[handler]
-pub async fn save_credentials(state: Data<&AppState>, req: &Request, Path(id): Path<String>, body: bytes::Bytes) -> Response {
+pub async fn save_credentials(
+    state: Data<&AppState>,
+    req: &Request,
+    Path(id): Path<String>,
+    body: bytes::Bytes,
+) -> Response {
     let form = Form::parse(&body);
     let (ctx, cc) = match admin_center(&state, req, Some(&form), &id).await {
         Ok(v) => v,
@@ -586,14 +668,20 @@ pub async fn save_credentials(state: Data<&AppState>, req: &Request, Path(id): P
             let (fields, banner) = credential_errors(&err);
             // Only the SIDs come back into the form; secrets are never echoed.
             let values = context! { account_sid => form.get("account_sid"), api_key_sid => form.get("api_key_sid") };
-            let status = if err.status.is_server_error() { StatusCode::BAD_GATEWAY } else { StatusCode::UNPROCESSABLE_ENTITY };
+            let status =
+                if err.status.is_server_error() { StatusCode::BAD_GATEWAY } else { StatusCode::UNPROCESSABLE_ENTITY };
             credentials_page(&ctx, status, &cc, values, fields, Some(banner), Value::from(())).await
         }
     }
 }
 
 #[handler]
-pub async fn verify_credentials(state: Data<&AppState>, req: &Request, Path(id): Path<String>, body: bytes::Bytes) -> Response {
+pub async fn verify_credentials(
+    state: Data<&AppState>,
+    req: &Request,
+    Path(id): Path<String>,
+    body: bytes::Bytes,
+) -> Response {
     let form = Form::parse(&body);
     let (ctx, cc) = match admin_center(&state, req, Some(&form), &id).await {
         Ok(v) => v,
@@ -608,10 +696,13 @@ pub async fn verify_credentials(state: Data<&AppState>, req: &Request, Path(id):
     }
     .await;
     match result {
-        Ok(()) => web::redirect(&format!("/dashboard/contact-centers/{}/credentials?flash=credentials_verified", cc.id)),
+        Ok(()) => {
+            web::redirect(&format!("/dashboard/contact-centers/{}/credentials?flash=credentials_verified", cc.id))
+        }
         Err(err) => {
             let (_, banner) = credential_errors(&err);
-            let status = if err.status.is_server_error() { StatusCode::BAD_GATEWAY } else { StatusCode::UNPROCESSABLE_ENTITY };
+            let status =
+                if err.status.is_server_error() { StatusCode::BAD_GATEWAY } else { StatusCode::UNPROCESSABLE_ENTITY };
             credentials_page(&ctx, status, &cc, Value::from(()), BTreeMap::new(), Some(banner), Value::from(())).await
         }
     }

@@ -63,7 +63,8 @@ fn label(start: DateTime<Utc>, bucket: Bucket, zone: Tz) -> String {
 /// Every IANA zone name, `UTC` first, for the time-zone pickers (built once).
 pub fn zone_names() -> Value {
     static NAMES: LazyLock<Value> = LazyLock::new(|| {
-        let mut names: Vec<&'static str> = chrono_tz::TZ_VARIANTS.iter().map(|z| z.name()).filter(|n| *n != "UTC").collect();
+        let mut names: Vec<&'static str> =
+            chrono_tz::TZ_VARIANTS.iter().map(|z| z.name()).filter(|n| *n != "UTC").collect();
         names.sort_unstable();
         names.insert(0, "UTC");
         Value::from(names)
@@ -74,7 +75,13 @@ pub fn zone_names() -> Value {
 /// An accessible bar chart (escalations and customers joined per bucket) as
 /// inline SVG; colours come from the stylesheet. `compact` draws a small
 /// sparkline-style chart without axis labels.
-pub fn chart(series: &[(DateTime<Utc>, DateTime<Utc>, Figures)], bucket: Bucket, zone: Tz, title: &str, compact: bool) -> Value {
+pub fn chart(
+    series: &[(DateTime<Utc>, DateTime<Utc>, Figures)],
+    bucket: Bucket,
+    zone: Tz,
+    title: &str,
+    compact: bool,
+) -> Value {
     let (w, h) = if compact { (320.0, 72.0) } else { (720.0, 240.0) };
     let (left, right, top, bottom) = if compact { (2.0, 2.0, 4.0, 2.0) } else { (36.0, 8.0, 12.0, 28.0) };
     let plot_w = w - left - right;
@@ -91,10 +98,14 @@ pub fn chart(series: &[(DateTime<Utc>, DateTime<Utc>, Figures)], bucket: Bucket,
     let top_value = step * 4;
     let total: i64 = series.iter().map(|(_, _, f)| f.escalations).sum();
     let joined: i64 = series.iter().map(|(_, _, f)| f.customers_joined).sum();
-    let desc = format!("{total} escalations and {joined} customers joined over {} {}.", series.len(), match bucket {
-        Bucket::Day => "days",
-        Bucket::Hour => "hours",
-    });
+    let desc = format!(
+        "{total} escalations and {joined} customers joined over {} {}.",
+        series.len(),
+        match bucket {
+            Bucket::Day => "days",
+            Bucket::Hour => "hours",
+        }
+    );
     let mut svg = format!(
         r#"<svg class="chart{}" viewBox="0 0 {w} {h}" role="img" aria-labelledby="{id}-t {id}-d" focusable="false"><title id="{id}-t">{}</title><desc id="{id}-d">{}</desc>"#,
         if compact { " chart--compact" } else { "" },
@@ -106,9 +117,17 @@ pub fn chart(series: &[(DateTime<Utc>, DateTime<Utc>, Figures)], bucket: Bucket,
         for i in 0..=4 {
             let v = top_value as f64 * f64::from(i) / 4.0;
             let y = top + plot_h - plot_h * f64::from(i) / 4.0;
-            svg.push_str(&format!(r#"<line class="chart__grid" x1="{left}" x2="{}" y1="{y:.1}" y2="{y:.1}"/>"#, w - right));
+            svg.push_str(&format!(
+                r#"<line class="chart__grid" x1="{left}" x2="{}" y1="{y:.1}" y2="{y:.1}"/>"#,
+                w - right
+            ));
             if v.fract() == 0.0 {
-                svg.push_str(&format!(r#"<text class="chart__axis" x="{}" y="{:.1}" text-anchor="end">{}</text>"#, left - 6.0, y + 4.0, v as i64));
+                svg.push_str(&format!(
+                    r#"<text class="chart__axis" x="{}" y="{:.1}" text-anchor="end">{}</text>"#,
+                    left - 6.0,
+                    y + 4.0,
+                    v as i64
+                ));
             }
         }
     } else {
@@ -122,11 +141,18 @@ pub fn chart(series: &[(DateTime<Utc>, DateTime<Utc>, Figures)], bucket: Bucket,
         let x = left + slot * i as f64 + (slot - bar_w) / 2.0;
         let bh = plot_h * f.escalations as f64 / top_value as f64;
         let jh = plot_h * f.customers_joined as f64 / top_value as f64;
-        let tip = format!("{}: {} escalations, {} joined", label(*start, bucket, zone), f.escalations, f.customers_joined);
+        let tip =
+            format!("{}: {} escalations, {} joined", label(*start, bucket, zone), f.escalations, f.customers_joined);
         svg.push_str(&format!(r#"<g class="chart__bucket"><title>{}</title>"#, esc(&tip)));
-        svg.push_str(&format!(r#"<rect class="chart__slot" x="{:.1}" y="{top}" width="{slot:.1}" height="{plot_h}"/>"#, left + slot * i as f64));
+        svg.push_str(&format!(
+            r#"<rect class="chart__slot" x="{:.1}" y="{top}" width="{slot:.1}" height="{plot_h}"/>"#,
+            left + slot * i as f64
+        ));
         if f.escalations > 0 {
-            svg.push_str(&format!(r#"<rect class="chart__bar" x="{x:.1}" y="{:.1}" width="{bar_w:.1}" height="{bh:.1}" rx="2"/>"#, top + plot_h - bh));
+            svg.push_str(&format!(
+                r#"<rect class="chart__bar" x="{x:.1}" y="{:.1}" width="{bar_w:.1}" height="{bh:.1}" rx="2"/>"#,
+                top + plot_h - bh
+            ));
         }
         if f.customers_joined > 0 {
             svg.push_str(&format!(

@@ -58,7 +58,21 @@ pub fn routes() -> Route {
 /// early on a missing or broken template.
 pub fn check_templates(dashboard_dir: &std::path::Path) -> Result<(), String> {
     let t = web::templates(dashboard_dir)?;
-    for name in ["layout.html", "login.html", "error.html", "overview.html", "center.html", "settings.html", "credentials.html", "api_keys.html", "users.html", "new_center.html", "account.html", "operator_login.html", "operator_tenants.html"] {
+    for name in [
+        "layout.html",
+        "login.html",
+        "error.html",
+        "overview.html",
+        "center.html",
+        "settings.html",
+        "credentials.html",
+        "api_keys.html",
+        "users.html",
+        "new_center.html",
+        "account.html",
+        "operator_login.html",
+        "operator_tenants.html",
+    ] {
         t.check(name)?;
     }
     Ok(())

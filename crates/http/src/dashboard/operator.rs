@@ -33,7 +33,8 @@ const USAGE_DAYS: i64 = 30;
 fn disabled(state: &AppState) -> Response {
     web::plain_error(
         state,
-        ApiError::forbidden("Operator pages are disabled: no OPERATOR_TOKEN is configured.").with_code("operator_disabled"),
+        ApiError::forbidden("Operator pages are disabled: no OPERATOR_TOKEN is configured.")
+            .with_code("operator_disabled"),
     )
 }
 
@@ -82,13 +83,23 @@ pub async fn login_submit(state: Data<&AppState>, req: &Request, body: bytes::By
     let Some(expected) = &state.config.operator_token else { return disabled(&state) };
     let form = Form::parse(&body);
     if !login_csrf_ok(req, &form, LOGIN_CSRF_COOKIE) {
-        return login_page(&state, StatusCode::FORBIDDEN, Some("The sign-in form expired. Please sign in again."), ().into());
+        return login_page(
+            &state,
+            StatusCode::FORBIDDEN,
+            Some("The sign-in form expired. Please sign in again."),
+            ().into(),
+        );
     }
     let ip = client_ip(req, state.config.trust_proxy_headers);
-    if let Decision::Limited { retry_after } = state.limiter.hit(&format!("operator-login:ip:{ip}"), state.config.limits.login_per_ip).await {
+    if let Decision::Limited { retry_after } =
+        state.limiter.hit(&format!("operator-login:ip:{ip}"), state.config.limits.login_per_ip).await
+    {
         tracing::warn!(client_ip = %ip, "operator sign-in rate limit hit");
         state.metrics.rate_limited("login");
-        let msg = format!("Too many sign-in attempts. Please wait {} and try again.", human_wait(retry_after.as_secs().max(1)));
+        let msg = format!(
+            "Too many sign-in attempts. Please wait {} and try again.",
+            human_wait(retry_after.as_secs().max(1))
+        );
         return login_page(&state, StatusCode::TOO_MANY_REQUESTS, Some(&msg), ().into());
     }
     let sent = form.get("operator_token");
@@ -199,7 +210,11 @@ pub async fn create_tenant(state: Data<&AppState>, req: &Request, body: bytes::B
             let mut errors: BTreeMap<String, String> = web::field_errors(&e);
             // The slug is made from the name; the form only has the name.
             if let Some(msg) = errors.remove("slug") {
-                let text = if e.code == "slug_taken" { "A tenant with this name already exists.".to_owned() } else { format!("Gives an unusable slug: {}", msg.to_lowercase()) };
+                let text = if e.code == "slug_taken" {
+                    "A tenant with this name already exists.".to_owned()
+                } else {
+                    format!("Gives an unusable slug: {}", msg.to_lowercase())
+                };
                 errors.entry("name".into()).or_insert(text);
             }
             let error_count = errors.len();

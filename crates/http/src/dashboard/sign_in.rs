@@ -18,7 +18,14 @@ use crate::state::AppState;
 /// cookie (only sent to the sign-in path) that the form must repeat.
 const LOGIN_CSRF_COOKIE: &str = "escalate_login_csrf";
 
-fn login_page(state: &AppState, status: StatusCode, email: &str, next: &str, error: Option<&str>, flash: minijinja::Value) -> Response {
+fn login_page(
+    state: &AppState,
+    status: StatusCode,
+    email: &str,
+    next: &str,
+    error: Option<&str>,
+    flash: minijinja::Value,
+) -> Response {
     let token = session::new_token();
     let resp = web::render(
         state,
@@ -30,7 +37,13 @@ fn login_page(state: &AppState, status: StatusCode, email: &str, next: &str, err
 }
 
 /// Sets the double-submit cookie a sign-in form at `path` must repeat.
-pub(super) fn with_login_csrf_cookie(state: &AppState, mut resp: Response, name: &str, path: &str, token: &str) -> Response {
+pub(super) fn with_login_csrf_cookie(
+    state: &AppState,
+    mut resp: Response,
+    name: &str,
+    path: &str,
+    token: &str,
+) -> Response {
     let cookie = format!(
         "{name}={token}; Path={path}; HttpOnly; SameSite=Strict; Max-Age=3600{}",
         if state.config.cookie_secure() { "; Secure" } else { "" }
@@ -67,7 +80,14 @@ pub async fn login_submit(state: Data<&AppState>, req: &Request, body: bytes::By
     let pw = Secret::new(form.get("password"));
     let next = web::safe_next(&form.get("next"));
     if !login_csrf_ok(req, &form, LOGIN_CSRF_COOKIE) {
-        return login_page(&state, StatusCode::FORBIDDEN, &email, &next, Some("The sign-in form expired. Please sign in again."), ().into());
+        return login_page(
+            &state,
+            StatusCode::FORBIDDEN,
+            &email,
+            &next,
+            Some("The sign-in form expired. Please sign in again."),
+            ().into(),
+        );
     }
     let ip = client_ip(req, state.config.trust_proxy_headers);
     match sessions::sign_in(&state, &email, pw, &ip).await {

@@ -48,7 +48,8 @@ pub fn templates(dashboard_dir: &Path) -> Result<Arc<Templates>, String> {
 
 fn load(dashboard_dir: &Path) -> Result<Templates, String> {
     let dir = dashboard_dir.join("templates").join("admin");
-    let entries = std::fs::read_dir(&dir).map_err(|e| format!("dashboard templates: cannot read {}: {e}", dir.display()))?;
+    let entries =
+        std::fs::read_dir(&dir).map_err(|e| format!("dashboard templates: cannot read {}: {e}", dir.display()))?;
     let mut env = Environment::new();
     env.set_undefined_behavior(UndefinedBehavior::Chainable);
     for entry in entries.flatten() {
@@ -57,7 +58,8 @@ fn load(dashboard_dir: &Path) -> Result<Templates, String> {
         if !name.ends_with(".html") || name.starts_with('.') {
             continue;
         }
-        let source = std::fs::read_to_string(&path).map_err(|e| format!("dashboard templates: {}: {e}", path.display()))?;
+        let source =
+            std::fs::read_to_string(&path).map_err(|e| format!("dashboard templates: {}: {e}", path.display()))?;
         env.add_template_owned(name.clone(), source).map_err(|e| format!("dashboard template {name}: {e}"))?;
     }
     let assets_dir = dashboard_dir.join("assets").join("admin");
@@ -98,21 +100,20 @@ pub fn redirect(to: &str) -> Response {
 pub fn render(state: &AppState, status: StatusCode, name: &str, ctx: Value) -> Response {
     let html = templates(&state.config.dashboard_dir).and_then(|t| {
         let base = context! { assets => t.assets.clone() };
-        t.env
-            .get_template(name)
-            .and_then(|tpl| tpl.render(context! { ..ctx, ..base }))
-            .map_err(|e| {
-                let mut msg = format!("dashboard template {name}: {e}");
-                let mut source = std::error::Error::source(&e);
-                while let Some(s) = source {
-                    msg.push_str(&format!(": {s}"));
-                    source = s.source();
-                }
-                msg
-            })
+        t.env.get_template(name).and_then(|tpl| tpl.render(context! { ..ctx, ..base })).map_err(|e| {
+            let mut msg = format!("dashboard template {name}: {e}");
+            let mut source = std::error::Error::source(&e);
+            while let Some(s) = source {
+                msg.push_str(&format!(": {s}"));
+                source = s.source();
+            }
+            msg
+        })
     });
     match html {
-        Ok(html) => with_headers(Response::builder().status(status)).header(header::CONTENT_TYPE, "text/html; charset=utf-8").body(html),
+        Ok(html) => with_headers(Response::builder().status(status))
+            .header(header::CONTENT_TYPE, "text/html; charset=utf-8")
+            .body(html),
         Err(err) => {
             tracing::error!(error = %err, "dashboard page does not render");
             with_headers(Response::builder().status(StatusCode::INTERNAL_SERVER_ERROR))
@@ -160,7 +161,13 @@ impl Ctx {
     /// A full page telling what went wrong (403, 404, 409, 5xx…).
     pub fn error_page(&self, err: &ApiError) -> Response {
         let (heading, text) = explain(err);
-        self.render(err.status, "error.html", "", heading, context! { heading => heading, message => text, code => err.code })
+        self.render(
+            err.status,
+            "error.html",
+            "",
+            heading,
+            context! { heading => heading, message => text, code => err.code },
+        )
     }
 
     /// Admin-only pages: a clear 403 page for viewers.
@@ -168,7 +175,10 @@ impl Ctx {
         if self.is_admin() {
             Ok(())
         } else {
-            Err(self.error_page(&ApiError::forbidden("Only admins can open this page. Ask an admin of your team to change your role.").with_code("forbidden")))
+            Err(self.error_page(
+                &ApiError::forbidden("Only admins can open this page. Ask an admin of your team to change your role.")
+                    .with_code("forbidden"),
+            ))
         }
     }
 
@@ -211,7 +221,8 @@ fn explain(err: &ApiError) -> (&'static str, String) {
 
 /// The signed-in user behind the session cookie, or a redirect to the sign-in page.
 pub async fn signed_in(state: &AppState, req: &Request) -> Result<Ctx, Response> {
-    let next = req.original_uri().path_and_query().map(|p| p.as_str().to_owned()).unwrap_or_else(|| "/dashboard".into());
+    let next =
+        req.original_uri().path_and_query().map(|p| p.as_str().to_owned()).unwrap_or_else(|| "/dashboard".into());
     let to_login = |expired: bool| {
         let mut url = format!("/dashboard/login?next={}", urlencode(&next));
         if expired {
@@ -268,7 +279,12 @@ pub fn cookie(req: &Request, wanted: &str) -> Option<String> {
 
 pub fn plain_error(state: &AppState, err: ApiError) -> Response {
     let (heading, message) = explain(&err);
-    render(state, err.status, "error.html", context! { title => heading, heading => heading, message => message, code => err.code, bare => true })
+    render(
+        state,
+        err.status,
+        "error.html",
+        context! { title => heading, heading => heading, message => message, code => err.code, bare => true },
+    )
 }
 
 /// A urlencoded form body.
@@ -341,7 +357,11 @@ pub fn field_errors(err: &ApiError) -> BTreeMap<String, String> {
 
 /// A "next" URL after sign-in: only our own dashboard paths.
 pub fn safe_next(next: &str) -> String {
-    if next.starts_with("/dashboard") && !next.starts_with("//") && !next.contains('\\') && !next.starts_with("/dashboard/login") {
+    if next.starts_with("/dashboard")
+        && !next.starts_with("//")
+        && !next.contains('\\')
+        && !next.starts_with("/dashboard/login")
+    {
         next.to_owned()
     } else {
         "/dashboard".to_owned()

@@ -125,7 +125,8 @@ impl Pages {
     /// connect.
     pub fn load(dashboard_dir: &Path) -> Result<Self, PagesError> {
         let templates_dir = dashboard_dir.join("templates");
-        let entries = std::fs::read_dir(&templates_dir).map_err(|source| PagesError::Read { path: templates_dir.clone(), source })?;
+        let entries = std::fs::read_dir(&templates_dir)
+            .map_err(|source| PagesError::Read { path: templates_dir.clone(), source })?;
         let mut env = Environment::new();
         env.set_undefined_behavior(UndefinedBehavior::Strict);
         // Auto-escaping follows the file name: on for .html (minijinja's default).
@@ -137,8 +138,10 @@ impl Pages {
             if !name.ends_with(".html") || name.starts_with('.') {
                 continue;
             }
-            let source = std::fs::read_to_string(&path).map_err(|source| PagesError::Read { path: path.clone(), source })?;
-            env.add_template_owned(name.clone(), source).map_err(|source| PagesError::Template { name: name.clone(), source })?;
+            let source =
+                std::fs::read_to_string(&path).map_err(|source| PagesError::Read { path: path.clone(), source })?;
+            env.add_template_owned(name.clone(), source)
+                .map_err(|source| PagesError::Template { name: name.clone(), source })?;
             names.push(name);
         }
         for name in REQUIRED_TEMPLATES {
@@ -168,9 +171,16 @@ impl Pages {
         // Every state must render; a template error should stop the start, not a customer.
         for state in [JoinState::Ready, JoinState::Completed, JoinState::Unknown] {
             let view = JoinPageView { code: "CHECK".into(), state, brand: Some(sample_brand()), expires_at: None };
-            pages.render_join(&view, "check", None).map_err(|source| PagesError::Template { name: "join.html".into(), source })?;
+            pages
+                .render_join(&view, "check", None)
+                .map_err(|source| PagesError::Template { name: "join.html".into(), source })?;
         }
-        pages.render_join(&JoinPageView { code: String::new(), state: JoinState::Unknown, brand: None, expires_at: None }, "", Some(1))
+        pages
+            .render_join(
+                &JoinPageView { code: String::new(), state: JoinState::Unknown, brand: None, expires_at: None },
+                "",
+                Some(1),
+            )
             .map_err(|source| PagesError::Template { name: "join.html".into(), source })?;
         Ok(pages)
     }
@@ -224,12 +234,19 @@ impl Pages {
             Ok(html) => builder.header(header::CONTENT_TYPE, "text/html; charset=utf-8").body(html),
             Err(err) => {
                 tracing::error!(error = %err, "rate-limit page does not render");
-                builder.header(header::CONTENT_TYPE, "text/plain; charset=utf-8").body("Too many attempts. Please try again later.")
+                builder
+                    .header(header::CONTENT_TYPE, "text/plain; charset=utf-8")
+                    .body("Too many attempts. Please try again later.")
             }
         }
     }
 
-    fn render_join(&self, view: &JoinPageView, nonce: &str, retry_after: Option<u64>) -> Result<String, minijinja::Error> {
+    fn render_join(
+        &self,
+        view: &JoinPageView,
+        nonce: &str,
+        retry_after: Option<u64>,
+    ) -> Result<String, minijinja::Error> {
         let page = effective(view);
         let t = i18n::strings(&page.locale);
         let (primary, accent) = (page.primary.as_str(), page.accent.as_str());
@@ -357,7 +374,12 @@ fn shade(c: &str, factor: f64) -> String {
 }
 
 fn initials(name: &str) -> String {
-    name.split_whitespace().filter_map(|w| w.chars().next()).filter(|c| c.is_alphanumeric()).take(2).flat_map(char::to_uppercase).collect()
+    name.split_whitespace()
+        .filter_map(|w| w.chars().next())
+        .filter(|c| c.is_alphanumeric())
+        .take(2)
+        .flat_map(char::to_uppercase)
+        .collect()
 }
 
 fn hex8(digest: &[u8]) -> String {
@@ -418,7 +440,10 @@ fn security_headers(builder: poem::ResponseBuilder, csp: &str) -> poem::Response
         .header("X-Frame-Options", "DENY")
         .header("X-Content-Type-Options", "nosniff")
         .header(header::CACHE_CONTROL, "no-store")
-        .header("Permissions-Policy", "camera=(self), microphone=(self), display-capture=(), geolocation=(), payment=(), usb=()")
+        .header(
+            "Permissions-Policy",
+            "camera=(self), microphone=(self), display-capture=(), geolocation=(), payment=(), usb=()",
+        )
         .header("Cross-Origin-Opener-Policy", "same-origin")
         .header("X-Robots-Tag", "noindex, nofollow")
 }

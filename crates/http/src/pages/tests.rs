@@ -108,7 +108,10 @@ async fn brand_fields_are_html_escaped() {
     };
     let html = body(pages.join_page(&view(JoinState::Ready, Some(evil)))).await;
     assert!(!html.contains("<script>alert(1)</script>"));
-    assert!(html.contains("&lt;script&gt;alert(1)&lt;&#x2f;script&gt;") || html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+    assert!(
+        html.contains("&lt;script&gt;alert(1)&lt;&#x2f;script&gt;")
+            || html.contains("&lt;script&gt;alert(1)&lt;/script&gt;")
+    );
     assert!(!html.contains("<img src=x"));
     assert!(!html.contains("<b>Bold</b>"));
     assert!(html.contains("&amp; Co"));
@@ -145,7 +148,10 @@ async fn csp_and_security_headers_are_strict() {
         assert!(csp.split("; ").any(|d| d == part), "CSP lacks `{part}`: {csp}");
     }
     assert!(!csp.contains("unsafe-inline") && !csp.contains("unsafe-eval"), "{csp}");
-    assert!(!csp.contains("https:;") && !csp.contains("https: ") && !csp.ends_with("https:"), "no blanket https: {csp}");
+    assert!(
+        !csp.contains("https:;") && !csp.contains("https: ") && !csp.ends_with("https:"),
+        "no blanket https: {csp}"
+    );
     assert_eq!(header(&resp, "referrer-policy"), "no-referrer");
     assert_eq!(header(&resp, "x-frame-options"), "DENY");
     assert_eq!(header(&resp, "cache-control"), "no-store");
@@ -275,7 +281,10 @@ async fn assets_refuse_traversal_and_unknown_files() {
     assert!(resolve_asset(&root, "/etc/passwd").is_none());
     assert!(resolve_asset(&root, "join.js").is_some());
 
-    let post = app.call(Request::builder().method(poem::http::Method::POST).uri("/assets/join.js".parse().unwrap()).finish()).await.unwrap();
+    let post = app
+        .call(Request::builder().method(poem::http::Method::POST).uri("/assets/join.js".parse().unwrap()).finish())
+        .await
+        .unwrap();
     assert_eq!(post.status(), 405);
 }
 

@@ -16,10 +16,18 @@ use crate::state::AppState;
 /// Wrong current passwords count against the same per-email limit as
 /// sign-in, so a stolen session cannot be used to guess the password.
 /// Errors name the field: `current_password` or `new_password`.
-pub async fn change_password(state: &AppState, scope: TenantScope, user_id: Uuid, session_id: Uuid, current: Secret, new: Secret) -> ApiResult<()> {
+pub async fn change_password(
+    state: &AppState,
+    scope: TenantScope,
+    user_id: Uuid,
+    session_id: Uuid,
+    current: Secret,
+    new: Secret,
+) -> ApiResult<()> {
     let user = state.store.user(scope, user_id).await?;
     let limit_key = format!("login:email:{}", user.email.to_lowercase());
-    if let Decision::Limited { retry_after } = state.limiter.hit(&limit_key, state.config.limits.login_per_email).await {
+    if let Decision::Limited { retry_after } = state.limiter.hit(&limit_key, state.config.limits.login_per_email).await
+    {
         state.metrics.rate_limited("login");
         return Err(ApiError::rate_limited(retry_after.as_secs_f64().ceil() as u64));
     }
@@ -28,8 +36,9 @@ pub async fn change_password(state: &AppState, scope: TenantScope, user_id: Uuid
         return Err(ApiError::field("current_password", "is wrong"));
     }
     state.limiter.reset(&limit_key).await;
-    password::check_strength(new.expose())
-        .map_err(|_| ApiError::field("new_password", format!("must be {}-{} characters", password::MIN_LEN, password::MAX_LEN)))?;
+    password::check_strength(new.expose()).map_err(|_| {
+        ApiError::field("new_password", format!("must be {}-{} characters", password::MIN_LEN, password::MAX_LEN))
+    })?;
     if same {
         return Err(ApiError::field("new_password", "must differ from the current password"));
     }

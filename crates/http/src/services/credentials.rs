@@ -54,12 +54,17 @@ pub async fn put(
         None
     };
 
-    let data_key = state.keyring.unwrap(scope.tenant_id(), &state.store.data_key(scope).await?).map_err(ApiError::internal)?;
+    let data_key =
+        state.keyring.unwrap(scope.tenant_id(), &state.store.data_key(scope).await?).map_err(ApiError::internal)?;
     let tenant = scope.tenant_id();
     let new = NewCredentials {
         account_sid: input.account_sid,
         api_key_sid: input.api_key_sid,
-        api_key_secret_ciphertext: data_key.seal(tenant, &context(contact_center_id, "api_key_secret"), &input.api_key_secret),
+        api_key_secret_ciphertext: data_key.seal(
+            tenant,
+            &context(contact_center_id, "api_key_secret"),
+            &input.api_key_secret,
+        ),
         auth_token_ciphertext: data_key.seal(tenant, &context(contact_center_id, "auth_token"), &input.auth_token),
         verified_at,
     };
@@ -73,23 +78,28 @@ pub async fn load(state: &AppState, scope: TenantScope, contact_center_id: Uuid)
     // Another tenant's contact center is "not found", never "has no credentials".
     state.store.contact_center(scope, contact_center_id).await?;
     let record = state.store.credentials(scope, contact_center_id).await.map_err(|e| match e {
-        escalate_store::StoreError::NotFound => ApiError::conflict(
-            "twilio_credentials_missing",
-            "this contact center has no Twilio credentials yet",
-        ),
+        escalate_store::StoreError::NotFound => {
+            ApiError::conflict("twilio_credentials_missing", "this contact center has no Twilio credentials yet")
+        }
         other => other.into(),
     })?;
     open(state, scope, &record).await
 }
 
-pub async fn open(state: &AppState, scope: TenantScope, record: &TwilioCredentialRecord) -> Result<Credentials, ApiError> {
-    let data_key = state.keyring.unwrap(scope.tenant_id(), &state.store.data_key(scope).await?).map_err(ApiError::internal)?;
+pub async fn open(
+    state: &AppState,
+    scope: TenantScope,
+    record: &TwilioCredentialRecord,
+) -> Result<Credentials, ApiError> {
+    let data_key =
+        state.keyring.unwrap(scope.tenant_id(), &state.store.data_key(scope).await?).map_err(ApiError::internal)?;
     let tenant = scope.tenant_id();
     let cc = record.contact_center_id;
     let api_key_secret = data_key
         .open(tenant, &context(cc, "api_key_secret"), &record.api_key_secret_ciphertext)
         .map_err(ApiError::internal)?;
-    let auth_token = data_key.open(tenant, &context(cc, "auth_token"), &record.auth_token_ciphertext).map_err(ApiError::internal)?;
+    let auth_token =
+        data_key.open(tenant, &context(cc, "auth_token"), &record.auth_token_ciphertext).map_err(ApiError::internal)?;
     Ok(Credentials {
         account_sid: record.account_sid.clone(),
         api_key_sid: record.api_key_sid.clone(),
@@ -114,7 +124,10 @@ fn rejected(err: TwilioError, field: &str) -> ApiError {
             poem::http::StatusCode::UNPROCESSABLE_ENTITY,
             "twilio_credentials_rejected",
             "Twilio rejected the credentials",
-            format!("Twilio did not accept these credentials (Twilio error {})", err.code().map_or("unknown".into(), |c| c.to_string())),
+            format!(
+                "Twilio did not accept these credentials (Twilio error {})",
+                err.code().map_or("unknown".into(), |c| c.to_string())
+            ),
         )
         .with_field(field),
         _ => {

@@ -50,22 +50,36 @@ const STALE_CREATING: chrono::TimeDelta = chrono::TimeDelta::minutes(2);
 pub fn validate(input: &CreateInput) -> ApiResult<()> {
     let mut v = Validator::new();
     v.check(
-        !input.task_sid.is_empty() && input.task_sid.len() <= 64 && input.task_sid.chars().all(|c| c.is_ascii_alphanumeric()),
+        !input.task_sid.is_empty()
+            && input.task_sid.len() <= 64
+            && input.task_sid.chars().all(|c| c.is_ascii_alphanumeric()),
         "task_sid",
         "must be a Twilio task SID (WT…)",
     )
     .check(is_twilio_sid(&input.conversation_sid, "CH"), "conversation_sid", "must be CH followed by 32 hex digits")
-    .check(input.agent_name.as_deref().is_none_or(|n| !n.trim().is_empty() && n.chars().count() <= 100), "agent_name", "must be 1-100 characters")
+    .check(
+        input.agent_name.as_deref().is_none_or(|n| !n.trim().is_empty() && n.chars().count() <= 100),
+        "agent_name",
+        "must be 1-100 characters",
+    )
     .check(!input.agent.is_empty() && input.agent.len() <= 150, "agent_identity", "must be 1-150 characters")
     .check(
-        input.idempotency_key.as_deref().is_none_or(|k| !k.is_empty() && k.len() <= 200 && k.chars().all(|c| c.is_ascii_graphic())),
+        input
+            .idempotency_key
+            .as_deref()
+            .is_none_or(|k| !k.is_empty() && k.len() <= 200 && k.chars().all(|c| c.is_ascii_graphic())),
         "Idempotency-Key",
         "must be 1-200 visible ASCII characters",
     );
     Ok(v.finish()?)
 }
 
-pub async fn create(state: &AppState, scope: TenantScope, cc: &ContactCenterRecord, input: CreateInput) -> ApiResult<Created> {
+pub async fn create(
+    state: &AppState,
+    scope: TenantScope,
+    cc: &ContactCenterRecord,
+    input: CreateInput,
+) -> ApiResult<Created> {
     validate(&input)?;
     let creds = credentials::load(state, scope, cc.id).await?;
     let now = Utc::now();
@@ -100,13 +114,21 @@ pub async fn create(state: &AppState, scope: TenantScope, cc: &ContactCenterReco
 
 /// A second request with a key already used: the same escalation, once it
 /// is made; a failed one is retried by whoever reclaims it first.
-async fn replay(state: &AppState, scope: TenantScope, cc: &ContactCenterRecord, creds: &Credentials, input: &CreateInput) -> ApiResult<Created> {
+async fn replay(
+    state: &AppState,
+    scope: TenantScope,
+    cc: &ContactCenterRecord,
+    creds: &Credentials,
+    input: &CreateInput,
+) -> ApiResult<Created> {
     let key = input.idempotency_key.as_deref().unwrap_or_default();
     let deadline = tokio::time::Instant::now() + MAX_WAIT_FOR_PEER;
     loop {
-        let existing = state.store.escalation_by_idempotency_key(scope, cc.id, key).await?.ok_or_else(|| {
-            ApiError::internal("idempotency key conflict without a row")
-        })?;
+        let existing = state
+            .store
+            .escalation_by_idempotency_key(scope, cc.id, key)
+            .await?
+            .ok_or_else(|| ApiError::internal("idempotency key conflict without a row"))?;
         if existing.task_sid != input.task_sid || existing.conversation_sid != input.conversation_sid {
             return Err(ApiError::conflict(
                 "idempotency_key_reused",
@@ -116,12 +138,16 @@ async fn replay(state: &AppState, scope: TenantScope, cc: &ContactCenterRecord, 
         match Status::parse(&existing.status) {
             Some(Status::Open | Status::Completed) => {
                 let agent_identity = escalation::agent_identity(&input.agent);
-                let agent_token = tokens::mint(creds, &agent_identity, &existing.room_name, cc.token_ttl_seconds, Utc::now())?;
+                let agent_token =
+                    tokens::mint(creds, &agent_identity, &existing.room_name, cc.token_ttl_seconds, Utc::now())?;
                 return Ok(Created { escalation: existing, agent_token, replayed: true });
             }
             Some(Status::Creating) if Utc::now() - existing.updated_at > STALE_CREATING => {
                 tracing::warn!(escalation_id = %existing.id, "reclaiming an escalation abandoned mid-creation");
-                state.store.fail_escalation(scope, existing.id, None, "abandoned mid-creation (replica stopped)", Utc::now()).await?;
+                state
+                    .store
+                    .fail_escalation(scope, existing.id, None, "abandoned mid-creation (replica stopped)", Utc::now())
+                    .await?;
                 continue;
             }
             Some(Status::Failed) => {
@@ -131,15 +157,23 @@ async fn replay(state: &AppState, scope: TenantScope, cc: &ContactCenterRecord, 
                 if state.store.reclaim_failed_escalation(scope, existing.id, code.as_str(), expires_at, now).await? {
                     let record = state.store.escalation(scope, existing.id).await?;
                     let escalation = make_room_and_message(state, scope, cc, creds, record, input).await?;
-                    let agent_token =
-                        tokens::mint(creds, &escalation::agent_identity(&input.agent), &escalation.room_name, cc.token_ttl_seconds, Utc::now())?;
+                    let agent_token = tokens::mint(
+                        creds,
+                        &escalation::agent_identity(&input.agent),
+                        &escalation.room_name,
+                        cc.token_ttl_seconds,
+                        Utc::now(),
+                    )?;
                     return Ok(Created { escalation, agent_token, replayed: false });
                 }
             }
             Some(Status::Creating) | None => {}
         }
         if tokio::time::Instant::now() >= deadline {
-            return Err(ApiError::conflict("escalation_in_progress", "an escalation with this Idempotency-Key is still being created; retry shortly"));
+            return Err(ApiError::conflict(
+                "escalation_in_progress",
+                "an escalation with this Idempotency-Key is still being created; retry shortly",
+            ));
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
@@ -190,7 +224,9 @@ async fn make_room_and_message(
             let cleanup = client.complete_room(&room.sid).await;
             let reason = match &cleanup {
                 Ok(_) => format!("sending the chat message failed: {err}; room completed"),
-                Err(e2) => format!("sending the chat message failed: {err}; completing room {} also failed: {e2}", room.sid),
+                Err(e2) => {
+                    format!("sending the chat message failed: {err}; completing room {} also failed: {e2}", room.sid)
+                }
             };
             if cleanup.is_err() {
                 tracing::error!(room_sid = %room.sid, "room left open after a failed message; recorded on the escalation");
@@ -201,7 +237,12 @@ async fn make_room_and_message(
     }
 }
 
-async fn create_room(client: &AccountClient, state: &AppState, cc: &ContactCenterRecord, record: &EscalationRecord) -> Result<Room, TwilioError> {
+async fn create_room(
+    client: &AccountClient,
+    state: &AppState,
+    cc: &ContactCenterRecord,
+    record: &EscalationRecord,
+) -> Result<Room, TwilioError> {
     let req = CreateRoom {
         unique_name: record.room_name.clone(),
         room_type: RoomType::parse(&cc.room_type).unwrap_or(RoomType::Group),
@@ -214,7 +255,9 @@ async fn create_room(client: &AccountClient, state: &AppState, cc: &ContactCente
     };
     match client.create_room(&req).await {
         // A room of that name is already in progress: ours, from an earlier attempt.
-        Err(TwilioError::Api { code: Some(escalate_twilio::ROOM_EXISTS_CODE), .. }) => client.fetch_room(&record.room_name).await,
+        Err(TwilioError::Api { code: Some(escalate_twilio::ROOM_EXISTS_CODE), .. }) => {
+            client.fetch_room(&record.room_name).await
+        }
         other => other,
     }
 }
@@ -229,7 +272,9 @@ fn twilio_failure(err: TwilioError, what: &str) -> ApiError {
             "twilio_rejected",
             format!("{what}: Twilio said {message} (error {})", code.map_or("unknown".into(), |c| c.to_string())),
         ),
-        TwilioError::RateLimited { .. } => ApiError::bad_gateway("twilio_rate_limited", format!("{what}: Twilio is rate limiting; retry shortly")),
+        TwilioError::RateLimited { .. } => {
+            ApiError::bad_gateway("twilio_rate_limited", format!("{what}: Twilio is rate limiting; retry shortly"))
+        }
         _ => ApiError::bad_gateway("twilio_unavailable", format!("{what}: Twilio did not answer; retry shortly")),
     }
 }
@@ -256,7 +301,13 @@ pub async fn complete(state: &AppState, scope: TenantScope, e: EscalationRecord)
 }
 
 /// A fresh token for the agent; only while the escalation is open.
-pub async fn agent_token(state: &AppState, scope: TenantScope, cc: &ContactCenterRecord, e: &EscalationRecord, agent: &str) -> ApiResult<IssuedToken> {
+pub async fn agent_token(
+    state: &AppState,
+    scope: TenantScope,
+    cc: &ContactCenterRecord,
+    e: &EscalationRecord,
+    agent: &str,
+) -> ApiResult<IssuedToken> {
     if e.status != Status::Open.as_str() {
         return Err(ApiError::conflict("escalation_not_open", format!("the escalation is {}", e.status)));
     }

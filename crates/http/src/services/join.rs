@@ -74,7 +74,8 @@ async fn failed(state: &AppState, client_ip: &str) -> ApiResult<Lookup> {
     let (_, count, remaining) = state.limiter.count(&format!("join-fail:{client_ip}"), limit).await;
     if count >= u64::from(limit.max) {
         tracing::warn!(client_ip, count, "room code guessing limit reached");
-        broadcast(state, Event::AddressBlocked { ip: client_ip.to_owned(), for_ms: remaining.as_millis() as u64 }).await;
+        broadcast(state, Event::AddressBlocked { ip: client_ip.to_owned(), for_ms: remaining.as_millis() as u64 })
+            .await;
     }
     Ok(Lookup::Invalid)
 }
@@ -141,7 +142,11 @@ const MAX_ENTRIES: usize = 100_000;
 
 impl Default for JoinCache {
     fn default() -> Self {
-        Self { codes: Expiring::new(MAX_ENTRIES), contexts: Expiring::new(MAX_ENTRIES), blocked: Expiring::new(MAX_ENTRIES) }
+        Self {
+            codes: Expiring::new(MAX_ENTRIES),
+            contexts: Expiring::new(MAX_ENTRIES),
+            blocked: Expiring::new(MAX_ENTRIES),
+        }
     }
 }
 
@@ -158,4 +163,3 @@ impl JoinCache {
         }
     }
 }
-

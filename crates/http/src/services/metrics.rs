@@ -70,7 +70,13 @@ pub struct Computed {
     pub series: Vec<(DateTime<Utc>, DateTime<Utc>, Figures)>,
 }
 
-pub async fn compute(state: &AppState, scope: TenantScope, cc: Option<Uuid>, range: &Range, by: Grouping) -> ApiResult<Computed> {
+pub async fn compute(
+    state: &AppState,
+    scope: TenantScope,
+    cc: Option<Uuid>,
+    range: &Range,
+    by: Grouping,
+) -> ApiResult<Computed> {
     let q = MetricsQuery { contact_center_id: cc, from: range.from, to: range.to, buckets: &range.buckets };
     let Breakdown { total, grouped, buckets } = state.store.escalation_breakdown(scope, &q, by).await?;
     Ok(Computed {

@@ -17,7 +17,13 @@ pub struct CreatedTenant {
 
 /// A tenant with its first admin (random initial password) and a fresh data
 /// key wrapped by the active master key.
-pub async fn create(store: &Store, keyring: &Keyring, name: &str, slug: Option<&str>, admin_email: &str) -> Result<CreatedTenant, ApiError> {
+pub async fn create(
+    store: &Store,
+    keyring: &Keyring,
+    name: &str,
+    slug: Option<&str>,
+    admin_email: &str,
+) -> Result<CreatedTenant, ApiError> {
     let name = name.trim();
     let slug = slug.map(str::to_owned).unwrap_or_else(|| super::slugify(name));
     let email = admin_email.trim().to_lowercase();
@@ -34,13 +40,18 @@ pub async fn create(store: &Store, keyring: &Keyring, name: &str, slug: Option<&
     let id = uuid::Uuid::now_v7();
     let (_, data_key) = keyring.new_data_key(id);
     let (tenant, admin) = store
-        .create_tenant(NewTenant { id, name, slug: &slug, admin_email: &email, admin_password_hash: &hash, data_key }, Utc::now())
+        .create_tenant(
+            NewTenant { id, name, slug: &slug, admin_email: &email, admin_password_hash: &hash, data_key },
+            Utc::now(),
+        )
         .await
         .map_err(|e| match e {
             StoreError::Conflict(detail) if detail.contains("email") => {
                 ApiError::conflict("email_taken", "a user with this email already exists").with_field("admin_email")
             }
-            StoreError::Conflict(_) => ApiError::conflict("slug_taken", "a tenant with this slug already exists").with_field("slug"),
+            StoreError::Conflict(_) => {
+                ApiError::conflict("slug_taken", "a tenant with this slug already exists").with_field("slug")
+            }
             other => other.into(),
         })?;
     Ok(CreatedTenant { tenant, admin, initial_password })

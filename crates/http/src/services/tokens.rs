@@ -14,7 +14,13 @@ pub struct IssuedToken {
     pub expires_at: DateTime<Utc>,
 }
 
-pub fn mint(creds: &Credentials, identity: &str, room_name: &str, ttl_seconds: i64, now: DateTime<Utc>) -> ApiResult<IssuedToken> {
+pub fn mint(
+    creds: &Credentials,
+    identity: &str,
+    room_name: &str,
+    ttl_seconds: i64,
+    now: DateTime<Utc>,
+) -> ApiResult<IssuedToken> {
     mint_with(&creds.account_sid, &creds.api_key_sid, &creds.api_key_secret, identity, room_name, ttl_seconds, now)
 }
 

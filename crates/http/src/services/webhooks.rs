@@ -25,16 +25,17 @@ fn param<'p>(params: &'p [(String, String)], name: &str) -> Option<&'p str> {
 }
 
 fn forbidden() -> ApiError {
-    ApiError::forbidden("the request is not signed by this contact center's Twilio account").with_code("invalid_signature")
+    ApiError::forbidden("the request is not signed by this contact center's Twilio account")
+        .with_code("invalid_signature")
 }
 
 pub async fn room_callback(state: &AppState, cc_id: Uuid, cb: Callback<'_>) -> ApiResult<EventOutcome> {
     let cc = state.store.contact_center_unscoped(cc_id).await?.ok_or_else(ApiError::not_found)?;
     let scope = TenantScope::new(cc.tenant_id);
     crate::trace_context::record_tenant(cc.tenant_id, Some(cc.id));
-    let creds = credentials::load(state, scope, cc.id).await.map_err(|e| {
-        if e.code == "twilio_credentials_missing" { forbidden() } else { e }
-    })?;
+    let creds = credentials::load(state, scope, cc.id)
+        .await
+        .map_err(|e| if e.code == "twilio_credentials_missing" { forbidden() } else { e })?;
     let signature = cb.signature.ok_or_else(forbidden)?;
     if !verify_signature(creds.auth_token.expose(), &cb.url, &cb.params, signature) {
         tracing::warn!(contact_center_id = %cc.id, "room callback with a bad signature");
@@ -54,7 +55,9 @@ pub async fn room_callback(state: &AppState, cc_id: Uuid, cb: Callback<'_>) -> A
         .and_then(|t| DateTime::parse_from_rfc3339(t).ok().map(|d| d.with_timezone(&Utc)))
         .unwrap_or(now);
     let participant_identity = param(&cb.params, "ParticipantIdentity").map(str::to_owned);
-    let payload = serde_json::Value::Object(cb.params.iter().map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone()))).collect());
+    let payload = serde_json::Value::Object(
+        cb.params.iter().map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone()))).collect(),
+    );
     let domain = RoomEvent {
         kind: RoomEventKind::parse(&event),
         at: occurred_at,

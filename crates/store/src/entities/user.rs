@@ -16,7 +16,11 @@ pub struct Model {
 // The password hash stays out of logs too.
 impl std::fmt::Debug for Model {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("User").field("id", &self.id).field("tenant_id", &self.tenant_id).field("role", &self.role).finish()
+        f.debug_struct("User")
+            .field("id", &self.id)
+            .field("tenant_id", &self.tenant_id)
+            .field("role", &self.role)
+            .finish()
     }
 }
 

@@ -47,7 +47,12 @@ impl Store {
     }
 
     /// Revoking twice keeps the first revocation time.
-    pub async fn revoke_api_key(&self, scope: TenantScope, id: Uuid, now: DateTime<Utc>) -> Result<ApiKeyRecord, StoreError> {
+    pub async fn revoke_api_key(
+        &self,
+        scope: TenantScope,
+        id: Uuid,
+        now: DateTime<Utc>,
+    ) -> Result<ApiKeyRecord, StoreError> {
         let key = self.api_key(scope, id).await?;
         if key.revoked_at.is_some() {
             return Ok(key);

@@ -67,7 +67,11 @@ impl Store {
     }
 
     #[tracing::instrument(name = "db", skip_all, fields(db.operation = "credentials"))]
-    pub async fn credentials(&self, scope: TenantScope, contact_center_id: Uuid) -> Result<TwilioCredentialRecord, StoreError> {
+    pub async fn credentials(
+        &self,
+        scope: TenantScope,
+        contact_center_id: Uuid,
+    ) -> Result<TwilioCredentialRecord, StoreError> {
         twilio_credential::Entity::find_by_id(contact_center_id)
             .filter(twilio_credential::Column::TenantId.eq(scope.tenant_id()))
             .one(self.db())
@@ -75,7 +79,12 @@ impl Store {
             .ok_or(StoreError::NotFound)
     }
 
-    pub async fn mark_credentials_verified(&self, scope: TenantScope, contact_center_id: Uuid, now: DateTime<Utc>) -> Result<(), StoreError> {
+    pub async fn mark_credentials_verified(
+        &self,
+        scope: TenantScope,
+        contact_center_id: Uuid,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
         let mut am = self.credentials(scope, contact_center_id).await?.into_active_model();
         am.verified_at = Set(Some(now));
         am.update(self.db()).await?;

@@ -1,9 +1,7 @@
 use chrono::{DateTime, Utc};
 use escalate_domain::escalation::{RoomEvent, Status, Timeline};
 use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect, Set,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect, Set};
 use uuid::Uuid;
 
 use crate::entities::{escalation, escalation_event};
@@ -56,7 +54,12 @@ impl Store {
     /// Inserts the escalation in `creating` state. A duplicate idempotency key
     /// for the contact center answers `Conflict`.
     #[tracing::instrument(name = "db", skip_all, fields(db.operation = "insert_escalation"))]
-    pub async fn insert_escalation(&self, scope: TenantScope, new: NewEscalation, now: DateTime<Utc>) -> Result<EscalationRecord, StoreError> {
+    pub async fn insert_escalation(
+        &self,
+        scope: TenantScope,
+        new: NewEscalation,
+        now: DateTime<Utc>,
+    ) -> Result<EscalationRecord, StoreError> {
         Ok(escalation::ActiveModel {
             id: Set(new.id),
             tenant_id: Set(scope.tenant_id()),
@@ -166,7 +169,12 @@ impl Store {
     /// Marks an escalation completed (the agent or an integration ended it).
     /// Completing twice keeps the first end time.
     #[tracing::instrument(name = "db", skip_all, fields(db.operation = "complete_escalation"))]
-    pub async fn complete_escalation(&self, scope: TenantScope, id: Uuid, now: DateTime<Utc>) -> Result<EscalationRecord, StoreError> {
+    pub async fn complete_escalation(
+        &self,
+        scope: TenantScope,
+        id: Uuid,
+        now: DateTime<Utc>,
+    ) -> Result<EscalationRecord, StoreError> {
         let e = self.escalation(scope, id).await?;
         if e.status == Status::Completed.as_str() {
             return Ok(e);
@@ -214,7 +222,11 @@ impl Store {
     }
 
     #[tracing::instrument(name = "db", skip_all, fields(db.operation = "escalation_events"))]
-    pub async fn escalation_events(&self, scope: TenantScope, escalation_id: Uuid) -> Result<Vec<crate::EscalationEventRecord>, StoreError> {
+    pub async fn escalation_events(
+        &self,
+        scope: TenantScope,
+        escalation_id: Uuid,
+    ) -> Result<Vec<crate::EscalationEventRecord>, StoreError> {
         Ok(escalation_event::Entity::find()
             .filter(escalation_event::Column::TenantId.eq(scope.tenant_id()))
             .filter(escalation_event::Column::EscalationId.eq(escalation_id))
@@ -227,7 +239,11 @@ impl Store {
     /// The events of several escalations in one query (a page of them), in
     /// the same order as `escalation_events`.
     #[tracing::instrument(name = "db", skip_all, fields(db.operation = "events_of_escalations"))]
-    pub async fn events_of_escalations(&self, scope: TenantScope, escalation_ids: &[Uuid]) -> Result<Vec<crate::EscalationEventRecord>, StoreError> {
+    pub async fn events_of_escalations(
+        &self,
+        scope: TenantScope,
+        escalation_ids: &[Uuid],
+    ) -> Result<Vec<crate::EscalationEventRecord>, StoreError> {
         if escalation_ids.is_empty() {
             return Ok(Vec::new());
         }

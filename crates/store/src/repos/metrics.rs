@@ -84,7 +84,12 @@ fn seconds_between(backend: DatabaseBackend, later: &str, earlier: &str) -> Stri
 impl Store {
     /// Totals, `by` (agent or contact center) and the series of a range.
     #[tracing::instrument(name = "db", skip_all, fields(db.operation = "escalation_breakdown"))]
-    pub async fn escalation_breakdown(&self, scope: TenantScope, q: &MetricsQuery<'_>, by: Grouping) -> Result<Breakdown, StoreError> {
+    pub async fn escalation_breakdown(
+        &self,
+        scope: TenantScope,
+        q: &MetricsQuery<'_>,
+        by: Grouping,
+    ) -> Result<Breakdown, StoreError> {
         match self.db().get_database_backend() {
             DatabaseBackend::Postgres => self.breakdown_in_one_scan(scope, q, by).await,
             _ => {
@@ -102,7 +107,12 @@ impl Store {
     }
 
     /// PostgreSQL: every figure of the breakdown from one pass over the rows.
-    async fn breakdown_in_one_scan(&self, scope: TenantScope, q: &MetricsQuery<'_>, by: Grouping) -> Result<Breakdown, StoreError> {
+    async fn breakdown_in_one_scan(
+        &self,
+        scope: TenantScope,
+        q: &MetricsQuery<'_>,
+        by: Grouping,
+    ) -> Result<Breakdown, StoreError> {
         let mut values: Vec<Value> = vec![scope.tenant_id().into(), q.from.into(), q.to.into()];
         let mut cc_filter = String::new();
         if let Some(cc) = q.contact_center_id {
@@ -112,7 +122,8 @@ impl Store {
         // Bucket bounds as one array literal: the starts, then the last end.
         // `width_bucket` finds a row's bucket by binary search; the scalar
         // subquery makes PostgreSQL parse the array once, not once per row.
-        let mut bounds: Vec<String> = q.buckets.iter().map(|(lo, _)| lo.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)).collect();
+        let mut bounds: Vec<String> =
+            q.buckets.iter().map(|(lo, _)| lo.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)).collect();
         if let Some((_, hi)) = q.buckets.last() {
             bounds.push(hi.to_rfc3339_opts(chrono::SecondsFormat::Micros, true));
         }
@@ -171,7 +182,12 @@ ORDER BY 3, b"
     }
 
     #[tracing::instrument(name = "db", skip_all, fields(db.operation = "escalation_figures"))]
-    pub async fn escalation_figures(&self, scope: TenantScope, q: &MetricsQuery<'_>, grouping: Grouping) -> Result<Vec<FigureRow>, StoreError> {
+    pub async fn escalation_figures(
+        &self,
+        scope: TenantScope,
+        q: &MetricsQuery<'_>,
+        grouping: Grouping,
+    ) -> Result<Vec<FigureRow>, StoreError> {
         let backend = self.db().get_database_backend();
         let mut values: Vec<Value> = vec![scope.tenant_id().into(), q.from.into(), q.to.into()];
         let mut cc_filter = String::new();

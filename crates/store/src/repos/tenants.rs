@@ -11,7 +11,12 @@ impl Store {
         tenant::Entity::find_by_id(scope.tenant_id()).one(self.db()).await?.ok_or(StoreError::NotFound)
     }
 
-    pub async fn rename_tenant(&self, scope: TenantScope, name: &str, now: DateTime<Utc>) -> Result<TenantRecord, StoreError> {
+    pub async fn rename_tenant(
+        &self,
+        scope: TenantScope,
+        name: &str,
+        now: DateTime<Utc>,
+    ) -> Result<TenantRecord, StoreError> {
         let mut t = self.tenant(scope).await?.into_active_model();
         t.name = Set(name.to_owned());
         t.updated_at = Set(now);
@@ -20,7 +25,8 @@ impl Store {
 
     #[tracing::instrument(name = "db", skip_all, fields(db.operation = "data_key"))]
     pub async fn data_key(&self, scope: TenantScope) -> Result<WrappedDataKey, StoreError> {
-        let row = tenant_data_key::Entity::find_by_id(scope.tenant_id()).one(self.db()).await?.ok_or(StoreError::NotFound)?;
+        let row =
+            tenant_data_key::Entity::find_by_id(scope.tenant_id()).one(self.db()).await?.ok_or(StoreError::NotFound)?;
         Ok(WrappedDataKey { key_id: row.key_id, ciphertext: row.wrapped_key })
     }
 }

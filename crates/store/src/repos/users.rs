@@ -1,5 +1,7 @@
 use chrono::{DateTime, Utc};
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, Set,
+};
 use uuid::Uuid;
 
 use crate::entities::{session, user};
@@ -59,7 +61,13 @@ impl Store {
 
     /// Sets a user's password and ends every other session of theirs (a
     /// stolen session must not outlive the password change), in one transaction.
-    pub async fn set_user_password(&self, scope: TenantScope, id: Uuid, password_hash: &str, keep_session: Option<Uuid>) -> Result<(), StoreError> {
+    pub async fn set_user_password(
+        &self,
+        scope: TenantScope,
+        id: Uuid,
+        password_hash: &str,
+        keep_session: Option<Uuid>,
+    ) -> Result<(), StoreError> {
         let txn = self.begin_write().await?;
         let u = user_in(&txn, scope, id).await?;
         let mut am = u.into_active_model();
@@ -91,7 +99,11 @@ impl Store {
 
 /// The tenant's user `id`, read inside a write transaction.
 async fn user_in(db: &impl sea_orm::ConnectionTrait, scope: TenantScope, id: Uuid) -> Result<user::Model, StoreError> {
-    user::Entity::find_by_id(id).filter(user::Column::TenantId.eq(scope.tenant_id())).one(db).await?.ok_or(StoreError::NotFound)
+    user::Entity::find_by_id(id)
+        .filter(user::Column::TenantId.eq(scope.tenant_id()))
+        .one(db)
+        .await?
+        .ok_or(StoreError::NotFound)
 }
 
 async fn count_admins(db: &impl sea_orm::ConnectionTrait, scope: TenantScope) -> Result<u64, StoreError> {

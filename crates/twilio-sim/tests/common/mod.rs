@@ -45,20 +45,10 @@ pub fn credentials(account: &SimAccount) -> Credentials {
 pub async fn env() -> Env {
     let account = SimAccount::generate("Test account");
     let sim = Simulator::new(SimConfig::default().with_account(account.clone()));
-    let running = sim
-        .clone()
-        .spawn("127.0.0.1:0")
-        .await
-        .expect("simulator binds a loopback port");
+    let running = sim.clone().spawn("127.0.0.1:0").await.expect("simulator binds a loopback port");
     let twilio = Twilio::new(fast_options(&running.base_url));
     let client = twilio.account(credentials(&account));
-    Env {
-        sim,
-        running,
-        account,
-        twilio,
-        client,
-    }
+    Env { sim, running, account, twilio, client }
 }
 
 /// One request a webhook receiver got.
@@ -73,10 +63,7 @@ pub struct Received {
 
 impl Received {
     pub fn param(&self, name: &str) -> Option<&str> {
-        self.params
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
+        self.params.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
     }
 }
 
@@ -97,54 +84,26 @@ impl Receiver {
         let endpoint = poem::endpoint::make(move |req: Request| {
             let (store, answer) = (store.clone(), answer.clone());
             async move {
-                let host = req
-                    .headers()
-                    .get("host")
-                    .and_then(|h| h.to_str().ok())
-                    .unwrap_or_default()
-                    .to_owned();
+                let host = req.headers().get("host").and_then(|h| h.to_str().ok()).unwrap_or_default().to_owned();
                 let url = format!("http://{host}{}", req.uri());
-                let header = |name: &str| {
-                    req.headers()
-                        .get(name)
-                        .and_then(|v| v.to_str().ok())
-                        .map(str::to_owned)
-                };
-                let (signature, idempotency_token) = (
-                    header("x-twilio-signature"),
-                    header("i-twilio-idempotency-token"),
-                );
+                let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
+                let (signature, idempotency_token) =
+                    (header("x-twilio-signature"), header("i-twilio-idempotency-token"));
                 let method = req.method().to_string();
                 let body = req.into_body().into_bytes().await.unwrap_or_default();
-                let params: Vec<(String, String)> =
-                    serde_urlencoded::from_bytes(&body).unwrap_or_default();
+                let params: Vec<(String, String)> = serde_urlencoded::from_bytes(&body).unwrap_or_default();
                 tokio::time::sleep(delay).await;
-                store.lock().unwrap().push(Received {
-                    url,
-                    method,
-                    params,
-                    signature,
-                    idempotency_token,
-                });
-                Response::builder()
-                    .status(StatusCode::from_u16(answer.load(Ordering::SeqCst)).unwrap())
-                    .finish()
+                store.lock().unwrap().push(Received { url, method, params, signature, idempotency_token });
+                Response::builder().status(StatusCode::from_u16(answer.load(Ordering::SeqCst)).unwrap()).finish()
             }
         });
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let acceptor = poem::listener::TcpAcceptor::from_tokio(listener).unwrap();
         let task = tokio::spawn(async move {
-            let _ = poem::Server::new_with_acceptor(acceptor)
-                .run(endpoint.map_to_response())
-                .await;
+            let _ = poem::Server::new_with_acceptor(acceptor).run(endpoint.map_to_response()).await;
         });
-        Self {
-            base_url: format!("http://{addr}"),
-            received,
-            status,
-            _task: task,
-        }
+        Self { base_url: format!("http://{addr}"), received, status, _task: task }
     }
 
     pub fn received(&self) -> Vec<Received> {
