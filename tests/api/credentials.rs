@@ -28,7 +28,7 @@ async fn credentials_are_verified_encrypted_and_only_shown_masked() {
     }
 
     // At rest: ciphertexts, not the secrets.
-    let scope = TenantScope::new(tenant.id);
+    let scope = TenantScope::for_tests(tenant.id);
     let record = app.state.store.credentials(scope, cc_id.parse().unwrap()).await.unwrap();
     for blob in [&record.api_key_secret_ciphertext, &record.auth_token_ciphertext] {
         assert!(!contains(blob, key_secret.as_bytes()) && !contains(blob, account.auth_token.as_bytes()));
@@ -113,7 +113,7 @@ async fn master_key_rotation_rewraps_data_keys_without_losing_secrets() {
     let cc_id = cc["id"].as_str().unwrap().to_owned();
     let account = old.sim_account();
     assert_eq!(old.store_credentials(&tenant, &cc_id, &account).await.status(), 200);
-    let scope = TenantScope::new(tenant.id);
+    let scope = TenantScope::for_tests(tenant.id);
     let before = old.state.store.credentials(scope, cc_id.parse().unwrap()).await.unwrap();
     let masked_before: Value =
         tenant.admin.get(&format!("/v1/contact-centers/{cc_id}/twilio-credentials")).await.json().await.unwrap();
@@ -128,9 +128,9 @@ async fn master_key_rotation_rewraps_data_keys_without_losing_secrets() {
     })
     .await;
     // Step 2: rotate.
-    let report = escalate::keys::rotate(&both.state.store, &both.state.keyring).await.unwrap();
+    let report = escalate_app::services::keys::rotate(&both.state.store, &both.state.keyring).await.unwrap();
     assert_eq!((report.total, report.rewrapped, report.already_current), (1, 1, 0));
-    let again = escalate::keys::rotate(&both.state.store, &both.state.keyring).await.unwrap();
+    let again = escalate_app::services::keys::rotate(&both.state.store, &both.state.keyring).await.unwrap();
     assert_eq!((again.rewrapped, again.already_current), (0, 1));
     assert_eq!(both.state.store.data_key(scope).await.unwrap().key_id, "k2");
     // The secrets' ciphertexts did not change: only the data key was rewrapped.
@@ -154,5 +154,5 @@ async fn master_key_rotation_rewraps_data_keys_without_losing_secrets() {
     assert_eq!(resp.status(), 200, "decrypted secrets still work with Twilio");
     // New tenants get data keys wrapped by the active key.
     let t2 = new.create_tenant("Beta").await;
-    assert_eq!(new.state.store.data_key(TenantScope::new(t2.id)).await.unwrap().key_id, "k2");
+    assert_eq!(new.state.store.data_key(TenantScope::for_tests(t2.id)).await.unwrap().key_id, "k2");
 }

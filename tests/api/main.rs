@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
 //! End-to-end API tests: each test spawns the real service (see the harness).
 
 mod api_keys;

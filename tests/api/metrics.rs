@@ -29,6 +29,7 @@ async fn escalate(app: &TestApp, r: &Ready, key: &str, agent: &str) -> Made {
     }
 }
 
+#[allow(clippy::too_many_arguments)] // one callback's fields, named at each call
 async fn event(
     app: &TestApp,
     r: &Ready,
@@ -236,7 +237,7 @@ async fn breakdown_equals_a_reference_computed_in_rust() {
     let tenant = app.create_tenant("Reference Co").await;
     let cc: Uuid = app.create_contact_center(&tenant, "Support").await["id"].as_str().unwrap().parse().unwrap();
     let store = &app.state.store;
-    let scope = TenantScope::new(tenant.id);
+    let scope = TenantScope::for_tests(tenant.id);
     let start = "2026-03-01T00:00:00Z".parse::<DateTime<Utc>>().unwrap();
     let zone = metrics::parse_zone("Europe/Paris").unwrap();
     // Deterministic variety: a small linear congruential generator.
@@ -246,7 +247,8 @@ async fn breakdown_equals_a_reference_computed_in_rust() {
         (seed >> 33) % n
     };
     // (agent, created, time to join, call duration) of every counted escalation.
-    let mut seeded: Vec<(String, DateTime<Utc>, Option<i64>, Option<i64>)> = Vec::new();
+    type Seeded = (String, DateTime<Utc>, Option<i64>, Option<i64>);
+    let mut seeded: Vec<Seeded> = Vec::new();
     for i in 0..240 {
         let agent = format!("agent:a{}", next(5));
         let created = start + Duration::seconds(next(10 * 86_400) as i64);
@@ -264,12 +266,12 @@ async fn breakdown_equals_a_reference_computed_in_rust() {
             code: format!("REF{i:010}"),
             expires_at: created + Duration::hours(1),
         };
-        store.insert_escalation(scope, new, created).await.unwrap();
+        let record = store.insert_escalation(scope, new, created).await.unwrap();
         if next(10) == 0 {
             continue; // never opened: "creating" does not count
         }
         let room_sid = format!("RM{i:032}");
-        store.open_escalation(scope, id, &room_sid, &format!("IM{i:032}"), created).await.unwrap();
+        store.open_escalation(scope, record, &room_sid, &format!("IM{i:032}"), created).await.unwrap();
         let joins = next(10) < 7;
         let ttj = joins.then(|| 1 + next(300) as i64);
         let ends = next(10) < 8;
@@ -315,7 +317,7 @@ async fn breakdown_equals_a_reference_computed_in_rust() {
     let got = store.escalation_breakdown(scope, &q, Grouping::Agent).await.unwrap();
 
     type Row = (i64, i64, Option<f64>, Option<f64>, Option<f64>, Option<f64>);
-    let reference = |rows: Vec<&(String, DateTime<Utc>, Option<i64>, Option<i64>)>| -> Row {
+    let reference = |rows: Vec<&Seeded>| -> Row {
         let mut ttj: Vec<f64> = rows.iter().filter_map(|r| r.2).map(|s| s as f64).collect();
         let mut dur: Vec<f64> = rows.iter().filter_map(|r| r.3).map(|s| s as f64).collect();
         ttj.sort_by(f64::total_cmp);

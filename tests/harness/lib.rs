@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
 //! One harness for every end-to-end test: [`spawn_app`] starts the real
 //! service on a free port against a fresh database (PostgreSQL by default, a
 //! SQLite file with `TEST_DB=sqlite`), a Redis key prefix of its own, and its

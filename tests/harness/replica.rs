@@ -119,10 +119,10 @@ impl TestApp {
             .expect("replica starts");
         let replica = Replica { address: format!("http://127.0.0.1:{port}"), log, child };
         for _ in 0..200 {
-            if let Ok(r) = self.http.get(replica.url("/readyz")).send().await {
-                if r.status() == 200 {
-                    return replica;
-                }
+            if let Ok(r) = self.http.get(replica.url("/readyz")).send().await
+                && r.status() == 200
+            {
+                return replica;
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }

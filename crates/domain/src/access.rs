@@ -6,6 +6,8 @@
 use std::fmt;
 use std::str::FromStr;
 
+pub use crate::names::UnknownName;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Permission {
     /// Read metrics and escalations.
@@ -17,12 +19,15 @@ pub enum Permission {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "db", derive(sea_orm::DeriveValueType), sea_orm(value_type = "String"))]
+#[cfg_attr(feature = "openapi", derive(poem_openapi::Enum), oai(rename_all = "snake_case"))]
 pub enum Role {
     Admin,
     Viewer,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[cfg_attr(feature = "openapi", derive(poem_openapi::Enum), oai(rename_all = "snake_case"))]
 pub enum Scope {
     /// Create and complete escalations (what the Flex plugin and integrations need).
     Escalations,
@@ -30,13 +35,6 @@ pub enum Scope {
     Metrics,
     /// Everything a tenant admin can do.
     Admin,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown {kind} `{value}`")]
-pub struct UnknownName {
-    pub kind: &'static str,
-    pub value: String,
 }
 
 impl Role {
@@ -77,45 +75,46 @@ impl Scope {
     }
 }
 
-impl FromStr for Role {
+crate::names::named!(Role, "role");
+crate::names::named!(Scope, "scope");
+
+/// An API key's scopes, sorted and without repeats; stored as one
+/// space-separated string (OAuth style).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "db", derive(sea_orm::DeriveValueType), sea_orm(value_type = "String"))]
+pub struct Scopes(Vec<Scope>);
+
+impl Scopes {
+    pub fn new(mut scopes: Vec<Scope>) -> Self {
+        scopes.sort();
+        scopes.dedup();
+        Self(scopes)
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = Scope> + '_ {
+        self.0.iter().copied()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn grants(&self, p: Permission) -> bool {
+        self.0.iter().any(|s| s.grants(p))
+    }
+}
+
+impl FromStr for Scopes {
     type Err = UnknownName;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Role::ALL.into_iter().find(|r| r.as_str() == s).ok_or_else(|| UnknownName { kind: "role", value: s.to_owned() })
+        Ok(Scopes::new(s.split_whitespace().map(str::parse).collect::<Result<_, _>>()?))
     }
 }
 
-impl FromStr for Scope {
-    type Err = UnknownName;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Scope::ALL
-            .into_iter()
-            .find(|r| r.as_str() == s)
-            .ok_or_else(|| UnknownName { kind: "scope", value: s.to_owned() })
-    }
-}
-
-impl fmt::Display for Role {
+impl fmt::Display for Scopes {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        f.write_str(&self.0.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(" "))
     }
-}
-
-impl fmt::Display for Scope {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Scopes stored as a space-separated string (OAuth style).
-pub fn parse_scopes(s: &str) -> Result<Vec<Scope>, UnknownName> {
-    let mut scopes: Vec<Scope> = s.split_whitespace().map(str::parse).collect::<Result<_, _>>()?;
-    scopes.sort();
-    scopes.dedup();
-    Ok(scopes)
-}
-
-pub fn format_scopes(scopes: &[Scope]) -> String {
-    scopes.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(" ")
 }
 
 #[cfg(test)]
@@ -140,9 +139,9 @@ mod tests {
 
     #[test]
     fn scopes_round_trip() {
-        let s = parse_scopes("metrics escalations metrics").unwrap();
-        assert_eq!(s, vec![Scope::Escalations, Scope::Metrics]);
-        assert_eq!(format_scopes(&s), "escalations metrics");
-        assert_eq!(parse_scopes("root").unwrap_err().value, "root");
+        let s: Scopes = "metrics escalations metrics".parse().unwrap();
+        assert_eq!(s.iter().collect::<Vec<_>>(), vec![Scope::Escalations, Scope::Metrics]);
+        assert_eq!(s.to_string(), "escalations metrics");
+        assert_eq!("root".parse::<Scopes>().unwrap_err().value, "root");
     }
 }

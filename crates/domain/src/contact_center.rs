@@ -4,7 +4,6 @@
 use crate::validation::{FieldError, Validator, is_hex_colour};
 
 pub const SUPPORTED_LOCALES: [&str; 2] = ["en", "es"];
-pub const ROOM_TYPES: [&str; 4] = ["group", "group-small", "peer-to-peer", "go"];
 pub const DEFAULT_MESSAGE_TEMPLATE: &str = "Please join me on video: {{ join_url }}";
 
 /// Limits from Twilio (timeouts, participants) and from what makes sense for a
@@ -26,9 +25,36 @@ pub struct Branding {
     pub locale: String,
 }
 
+/// `Type` of a Twilio Video room.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+#[cfg_attr(feature = "db", derive(sea_orm::DeriveValueType), sea_orm(value_type = "String"))]
+#[cfg_attr(feature = "openapi", derive(poem_openapi::Enum), oai(rename_all = "kebab-case"))]
+pub enum RoomType {
+    Group,
+    GroupSmall,
+    PeerToPeer,
+    Go,
+}
+
+impl RoomType {
+    pub const ALL: [RoomType; 4] = [RoomType::Group, RoomType::GroupSmall, RoomType::PeerToPeer, RoomType::Go];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Group => "group",
+            Self::GroupSmall => "group-small",
+            Self::PeerToPeer => "peer-to-peer",
+            Self::Go => "go",
+        }
+    }
+}
+
+crate::names::named!(RoomType, "room type");
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RoomSettings {
-    pub room_type: String,
+    pub room_type: RoomType,
     pub empty_room_timeout_minutes: i32,
     pub unused_room_timeout_minutes: i32,
     pub max_participants: Option<i32>,
@@ -63,7 +89,7 @@ impl Branding {
 impl Default for RoomSettings {
     fn default() -> Self {
         Self {
-            room_type: "group".into(),
+            room_type: RoomType::Group,
             empty_room_timeout_minutes: 5,
             unused_room_timeout_minutes: 10,
             max_participants: None,
@@ -123,11 +149,6 @@ impl ContactCenterSettings {
             );
         let r = &self.room;
         v.check(
-            ROOM_TYPES.contains(&r.room_type.as_str()),
-            "room.room_type",
-            format!("must be one of {}", ROOM_TYPES.join(", ")),
-        )
-        .check(
             ROOM_TIMEOUT_MINUTES.contains(&r.empty_room_timeout_minutes),
             "room.empty_room_timeout_minutes",
             "must be between 1 and 60",
@@ -151,6 +172,58 @@ impl ContactCenterSettings {
     }
 }
 
+/// A change to some settings; `None` keeps a value. The API's body and the
+/// dashboard's form both become one of these, so both write settings the
+/// same way. Text is trimmed (the message template keeps its spacing).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SettingsPatch {
+    pub display_name: Option<String>,
+    /// `Some(None)` removes the logo.
+    pub logo_url: Option<Option<String>>,
+    pub primary_colour: Option<String>,
+    pub accent_colour: Option<String>,
+    pub headline: Option<String>,
+    pub button_text: Option<String>,
+    pub locale: Option<String>,
+    pub message_template: Option<String>,
+    pub code_ttl_seconds: Option<i64>,
+    pub token_ttl_seconds: Option<i64>,
+    pub room_type: Option<RoomType>,
+    pub empty_room_timeout_minutes: Option<i32>,
+    pub unused_room_timeout_minutes: Option<i32>,
+    /// `Some(None)` means Twilio's default.
+    pub max_participants: Option<Option<i32>>,
+    pub time_zone: Option<String>,
+}
+
+impl SettingsPatch {
+    pub fn apply(self, s: &mut ContactCenterSettings) {
+        fn set<T>(target: &mut T, value: Option<T>) {
+            if let Some(v) = value {
+                *target = v;
+            }
+        }
+        let trim = |v: Option<String>| v.map(|v| v.trim().to_owned());
+        let b = &mut s.branding;
+        set(&mut b.display_name, trim(self.display_name));
+        set(&mut b.logo_url, self.logo_url.map(|l| l.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())));
+        set(&mut b.primary_colour, trim(self.primary_colour));
+        set(&mut b.accent_colour, trim(self.accent_colour));
+        set(&mut b.headline, trim(self.headline));
+        set(&mut b.button_text, trim(self.button_text));
+        set(&mut b.locale, trim(self.locale));
+        set(&mut s.message_template, self.message_template);
+        set(&mut s.code_ttl_seconds, self.code_ttl_seconds);
+        set(&mut s.token_ttl_seconds, self.token_ttl_seconds);
+        let r = &mut s.room;
+        set(&mut r.room_type, self.room_type);
+        set(&mut r.empty_room_timeout_minutes, self.empty_room_timeout_minutes);
+        set(&mut r.unused_room_timeout_minutes, self.unused_room_timeout_minutes);
+        set(&mut r.max_participants, self.max_participants);
+        set(&mut s.time_zone, trim(self.time_zone));
+    }
+}
+
 fn non_blank(s: &str, max_chars: usize) -> bool {
     !s.trim().is_empty() && s.chars().count() <= max_chars
 }
@@ -167,6 +240,31 @@ mod tests {
     #[test]
     fn defaults_are_valid() {
         ContactCenterSettings::default_for("Acme Support").validate().unwrap();
+    }
+
+    #[test]
+    fn a_patch_changes_what_it_names_and_keeps_the_rest() {
+        let mut s = ContactCenterSettings::default_for("Acme");
+        s.branding.logo_url = Some("https://cdn.example/logo.png".into());
+        let before = s.clone();
+        SettingsPatch {
+            headline: Some("  Hello  ".into()),
+            logo_url: Some(None),
+            code_ttl_seconds: Some(120),
+            ..Default::default()
+        }
+        .apply(&mut s);
+        assert_eq!(
+            (s.branding.headline.as_str(), s.branding.logo_url.as_deref(), s.code_ttl_seconds),
+            ("Hello", None, 120)
+        );
+        assert_eq!(
+            (&s.branding.button_text, &s.room, &s.time_zone),
+            (&before.branding.button_text, &before.room, &before.time_zone)
+        );
+        let patched = s.clone();
+        SettingsPatch::default().apply(&mut s);
+        assert_eq!(s, patched, "an empty patch changes nothing");
     }
 
     #[test]

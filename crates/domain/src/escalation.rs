@@ -8,16 +8,24 @@
 
 use chrono::{DateTime, Utc};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Where an escalation is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "db", derive(sea_orm::DeriveValueType), sea_orm(value_type = "String"))]
+#[cfg_attr(feature = "openapi", derive(poem_openapi::Enum), oai(rename = "EscalationStatus", rename_all = "lowercase"))]
 pub enum Status {
     /// Row claimed, Twilio room and chat message being made.
     Creating,
+    /// The customer's code works.
     Open,
+    /// The call ended (the agent ended it or the room closed).
     Completed,
+    /// Twilio refused the room or the message.
     Failed,
 }
 
 impl Status {
+    pub const ALL: [Status; 4] = [Status::Creating, Status::Open, Status::Completed, Status::Failed];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Status::Creating => "creating",
@@ -26,17 +34,9 @@ impl Status {
             Status::Failed => "failed",
         }
     }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Some(match s {
-            "creating" => Status::Creating,
-            "open" => Status::Open,
-            "completed" => Status::Completed,
-            "failed" => Status::Failed,
-            _ => return None,
-        })
-    }
 }
+
+crate::names::named!(Status, "escalation status");
 
 /// Who a participant is, from the identity we minted for them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -146,10 +146,10 @@ impl Timeline {
             RoomEventKind::ParticipantDisconnected | RoomEventKind::Other(_) => {}
         }
         // Without Twilio's RoomDuration, the room's own span is the best figure.
-        if self.duration_seconds.is_none() {
-            if let (Some(start), Some(end)) = (self.room_created_at, self.ended_at) {
-                self.duration_seconds = Some((end - start).num_seconds().max(0));
-            }
+        if self.duration_seconds.is_none()
+            && let (Some(start), Some(end)) = (self.room_created_at, self.ended_at)
+        {
+            self.duration_seconds = Some((end - start).num_seconds().max(0));
         }
     }
 }

@@ -6,6 +6,7 @@ pub mod api_key;
 pub mod contact_center;
 pub mod escalation;
 pub mod metrics;
+pub mod names;
 pub mod room_code;
 pub mod secret;
 pub mod validation;

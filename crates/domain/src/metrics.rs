@@ -41,15 +41,13 @@ pub fn parse_zone(name: &str) -> Result<Tz, RangeError> {
     name.parse::<Tz>().map_err(|_| RangeError::UnknownZone(name.to_owned()))
 }
 
+/// A bucket of time: its start and its end (exclusive).
+pub type Span = (DateTime<Utc>, DateTime<Utc>);
+
 /// The buckets covering `[from, to)`, aligned to local hours or midnights
 /// in `tz` (so a day in Paris is a Paris day, 23 or 25 hours at DST changes),
 /// each clipped to the range.
-pub fn buckets(
-    from: DateTime<Utc>,
-    to: DateTime<Utc>,
-    bucket: Bucket,
-    tz: Tz,
-) -> Result<Vec<(DateTime<Utc>, DateTime<Utc>)>, RangeError> {
+pub fn buckets(from: DateTime<Utc>, to: DateTime<Utc>, bucket: Bucket, tz: Tz) -> Result<Vec<Span>, RangeError> {
     if from >= to {
         return Err(RangeError::Empty);
     }

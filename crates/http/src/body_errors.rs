@@ -10,6 +10,7 @@ use escalate_domain::validation::FieldError;
 use serde_json::Value;
 
 use crate::error::ApiError;
+use escalate_app::ErrorCode;
 
 static SCHEMAS: LazyLock<Value> = LazyLock::new(|| {
     let spec: Value = serde_json::from_str(&crate::openapi_json()).unwrap_or_default();
@@ -20,11 +21,13 @@ static SCHEMAS: LazyLock<Value> = LazyLock::new(|| {
 /// body looks fine to the schema (the caller then reports poem's message).
 pub fn explain(reason: &str, body: &[u8]) -> Option<ApiError> {
     if body.is_empty() {
-        return Some(ApiError::bad_request("invalid_body", "the request needs a JSON body"));
+        return Some(ApiError::bad_request(ErrorCode::InvalidBody, "the request needs a JSON body"));
     }
     let value: Value = match serde_json::from_slice(body) {
         Ok(v) => v,
-        Err(e) => return Some(ApiError::bad_request("malformed_json", format!("the body is not valid JSON: {e}"))),
+        Err(e) => {
+            return Some(ApiError::bad_request(ErrorCode::MalformedJson, format!("the body is not valid JSON: {e}")));
+        }
     };
     let type_name = outermost_type(reason)?;
     let schema = SCHEMAS.get(type_name)?;
@@ -34,7 +37,7 @@ pub fn explain(reason: &str, body: &[u8]) -> Option<ApiError> {
         return None;
     }
     let detail = errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ");
-    let mut err = ApiError::bad_request("invalid_body", detail);
+    let mut err = ApiError::bad_request(ErrorCode::InvalidBody, detail);
     err.errors = errors;
     Some(err)
 }
@@ -49,12 +52,11 @@ fn outermost_type(reason: &str) -> Option<&str> {
 }
 
 fn resolve(schema: &Value) -> &Value {
-    if let Some(r) = schema.get("$ref").and_then(Value::as_str) {
-        if let Some(name) = r.strip_prefix("#/components/schemas/") {
-            if let Some(s) = SCHEMAS.get(name) {
-                return resolve(s);
-            }
-        }
+    if let Some(r) = schema.get("$ref").and_then(Value::as_str)
+        && let Some(name) = r.strip_prefix("#/components/schemas/")
+        && let Some(s) = SCHEMAS.get(name)
+    {
+        return resolve(s);
     }
     if let Some([only]) = schema.get("allOf").and_then(Value::as_array).map(Vec::as_slice) {
         return resolve(only);
@@ -93,11 +95,11 @@ fn check(value: &Value, schema: &Value, path: &str, errors: &mut Vec<FieldError>
         Some("string") => match value.as_str() {
             None => errors.push(FieldError::new(field, "must be a string")),
             Some(s) => {
-                if let Some(allowed) = schema.get("enum").and_then(Value::as_array) {
-                    if !allowed.iter().any(|a| a.as_str() == Some(s)) {
-                        let names: Vec<&str> = allowed.iter().filter_map(Value::as_str).collect();
-                        errors.push(FieldError::new(field, format!("must be one of {}", names.join(", "))));
-                    }
+                if let Some(allowed) = schema.get("enum").and_then(Value::as_array)
+                    && !allowed.iter().any(|a| a.as_str() == Some(s))
+                {
+                    let names: Vec<&str> = allowed.iter().filter_map(Value::as_str).collect();
+                    errors.push(FieldError::new(field, format!("must be one of {}", names.join(", "))));
                 }
                 let format = schema.get("format").and_then(Value::as_str);
                 if format == Some("uuid") && uuid::Uuid::parse_str(s).is_err() {
@@ -153,6 +155,6 @@ mod tests {
 
     #[test]
     fn malformed_json_is_its_own_code() {
-        assert_eq!(explain("x", b"{not json").unwrap().code, "malformed_json");
+        assert_eq!(explain("x", b"{not json").unwrap().code, ErrorCode::MalformedJson);
     }
 }

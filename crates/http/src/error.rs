@@ -7,12 +7,14 @@
 
 use std::fmt;
 
+use std::borrow::Cow;
+
+use escalate_app::{AppError, ErrorCode};
 use escalate_domain::validation::FieldError;
-use escalate_store::StoreError;
 use poem::http::StatusCode;
 use poem::{IntoResponse, Response};
-use poem_openapi::registry::{MetaMediaType, MetaResponse, MetaResponses, Registry};
-use poem_openapi::types::Type;
+use poem_openapi::registry::{MetaMediaType, MetaResponse, MetaResponses, MetaSchema, MetaSchemaRef, Registry};
+use poem_openapi::types::{ParseError, ParseFromJSON, ParseResult, ToJSON, Type};
 use poem_openapi::{ApiResponse, Object};
 
 use crate::request_id;
@@ -31,7 +33,7 @@ pub struct Problem {
     pub status: u16,
     pub detail: String,
     /// Stable identifier to branch on, e.g. `validation_failed`, `not_found`.
-    pub code: String,
+    pub code: ProblemCode,
     /// The request id, also sent as the `X-Request-Id` header; quote it to support.
     #[oai(skip_serializing_if_is_none)]
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -48,10 +50,77 @@ pub struct ProblemField {
     pub message: String,
 }
 
+/// [`ErrorCode`] in the OpenAPI document: a string enum listing every code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProblemCode(pub ErrorCode);
+
+impl serde::Serialize for ProblemCode {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.0.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ProblemCode {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let name = String::deserialize(d)?;
+        ErrorCode::ALL
+            .iter()
+            .find(|c| c.as_str() == name)
+            .map(|c| ProblemCode(*c))
+            .ok_or_else(|| serde::de::Error::custom(format!("unknown error code {name}")))
+    }
+}
+
+impl Type for ProblemCode {
+    const IS_REQUIRED: bool = true;
+    type RawValueType = Self;
+    type RawElementValueType = Self;
+
+    fn name() -> Cow<'static, str> {
+        "ErrorCode".into()
+    }
+
+    fn schema_ref() -> MetaSchemaRef {
+        MetaSchemaRef::Reference("ErrorCode".into())
+    }
+
+    fn register(registry: &mut Registry) {
+        registry.create_schema::<Self, _>("ErrorCode".into(), |_| MetaSchema {
+            description: Some("A stable error code; new codes may be added."),
+            enum_items: ErrorCode::ALL.iter().map(|c| serde_json::Value::from(c.as_str())).collect(),
+            ..MetaSchema::new("string")
+        });
+    }
+
+    fn as_raw_value(&self) -> Option<&Self::RawValueType> {
+        Some(self)
+    }
+
+    fn raw_element_iter<'a>(&'a self) -> Box<dyn Iterator<Item = &'a Self::RawElementValueType> + 'a> {
+        Box::new(self.as_raw_value().into_iter())
+    }
+}
+
+impl ToJSON for ProblemCode {
+    fn to_json(&self) -> Option<serde_json::Value> {
+        Some(self.0.as_str().into())
+    }
+}
+
+impl ParseFromJSON for ProblemCode {
+    fn parse_from_json(value: Option<serde_json::Value>) -> ParseResult<Self> {
+        let value = value.unwrap_or_default();
+        serde_json::from_value(value).map_err(|e| ParseError::custom(e.to_string()))
+    }
+}
+
+/// An error as the HTTP layer renders it. Errors of the application core
+/// become one with `?` (see the `From` below); errors of the protocol itself
+/// (an unreadable body, a bad header) are made here.
 #[derive(Debug, Clone)]
 pub struct ApiError {
     pub status: StatusCode,
-    pub code: &'static str,
+    pub code: ErrorCode,
     pub title: &'static str,
     pub detail: String,
     pub errors: Vec<FieldError>,
@@ -67,17 +136,20 @@ impl fmt::Display for ApiError {
 impl std::error::Error for ApiError {}
 
 impl ApiError {
-    pub fn new(status: StatusCode, code: &'static str, title: &'static str, detail: impl Into<String>) -> Self {
+    pub fn new(status: StatusCode, code: ErrorCode, title: &'static str, detail: impl Into<String>) -> Self {
         Self { status, code, title, detail: detail.into(), errors: Vec::new(), retry_after_secs: None }
     }
 
-    pub fn bad_request(code: &'static str, detail: impl Into<String>) -> Self {
+    pub fn bad_request(code: ErrorCode, detail: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, code, "Bad request", detail)
     }
 
     pub fn validation(errors: Vec<FieldError>) -> Self {
         let detail = errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ");
-        Self { errors, ..Self::new(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", "Invalid input", detail) }
+        Self {
+            errors,
+            ..Self::new(StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::ValidationFailed, "Invalid input", detail)
+        }
     }
 
     pub fn field(field: &str, message: impl Into<String>) -> Self {
@@ -85,19 +157,19 @@ impl ApiError {
     }
 
     pub fn unauthorized(detail: impl Into<String>) -> Self {
-        Self::new(StatusCode::UNAUTHORIZED, "unauthorized", "Authentication required", detail)
+        Self::new(StatusCode::UNAUTHORIZED, ErrorCode::Unauthorized, "Authentication required", detail)
     }
 
     pub fn forbidden(detail: impl Into<String>) -> Self {
-        Self::new(StatusCode::FORBIDDEN, "forbidden", "Not allowed", detail)
+        Self::new(StatusCode::FORBIDDEN, ErrorCode::Forbidden, "Not allowed", detail)
     }
 
     /// Also the answer for another tenant's ids: indistinguishable from absent.
     pub fn not_found() -> Self {
-        Self::new(StatusCode::NOT_FOUND, "not_found", "Not found", "no such resource")
+        Self::new(StatusCode::NOT_FOUND, ErrorCode::NotFound, "Not found", "no such resource")
     }
 
-    pub fn conflict(code: &'static str, detail: impl Into<String>) -> Self {
+    pub fn conflict(code: ErrorCode, detail: impl Into<String>) -> Self {
         Self::new(StatusCode::CONFLICT, code, "Conflict", detail)
     }
 
@@ -106,14 +178,14 @@ impl ApiError {
             retry_after_secs: Some(retry_after_secs.max(1)),
             ..Self::new(
                 StatusCode::TOO_MANY_REQUESTS,
-                "rate_limited",
+                ErrorCode::RateLimited,
                 "Too many requests",
                 format!("try again in {} s", retry_after_secs.max(1)),
             )
         }
     }
 
-    pub fn bad_gateway(code: &'static str, detail: impl Into<String>) -> Self {
+    pub fn bad_gateway(code: ErrorCode, detail: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_GATEWAY, code, "Upstream service failed", detail)
     }
 
@@ -123,14 +195,14 @@ impl ApiError {
         tracing::error!(error = %cause, "internal error");
         Self::new(
             StatusCode::INTERNAL_SERVER_ERROR,
-            "internal",
+            ErrorCode::Internal,
             "Internal error",
             "an unexpected error occurred; quote the request id to support",
         )
     }
 
     /// The same error with a more specific stable code.
-    pub fn with_code(mut self, code: &'static str) -> Self {
+    pub fn with_code(mut self, code: ErrorCode) -> Self {
         self.code = code;
         self
     }
@@ -152,7 +224,7 @@ impl ApiError {
             title: self.title.to_owned(),
             status: self.status.as_u16(),
             detail: self.detail.clone(),
-            code: self.code.to_owned(),
+            code: ProblemCode(self.code),
             request_id: request_id::current(),
             errors: self
                 .errors
@@ -163,16 +235,33 @@ impl ApiError {
     }
 }
 
-impl From<StoreError> for ApiError {
-    fn from(err: StoreError) -> Self {
-        match err {
-            StoreError::NotFound => ApiError::not_found(),
-            StoreError::Conflict(detail) => {
-                tracing::debug!(%detail, "unique constraint");
-                ApiError::conflict("conflict", "a resource with the same unique value already exists")
-            }
-            other => ApiError::internal(other),
-        }
+/// How each kind of application error is answered.
+impl From<AppError> for ApiError {
+    fn from(err: AppError) -> Self {
+        let (status, title) = match &err {
+            AppError::Invalid(_) => (StatusCode::UNPROCESSABLE_ENTITY, "Invalid input"),
+            AppError::NotFound { .. } => (StatusCode::NOT_FOUND, "Not found"),
+            AppError::BadRequest { .. } => (StatusCode::BAD_REQUEST, "Bad request"),
+            AppError::Unauthorized { .. } => (StatusCode::UNAUTHORIZED, "Authentication required"),
+            AppError::Forbidden { .. } => (StatusCode::FORBIDDEN, "Not allowed"),
+            AppError::Conflict { .. } => (StatusCode::CONFLICT, "Conflict"),
+            AppError::Gone { .. } => (StatusCode::GONE, "Gone"),
+            AppError::Rejected { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "Rejected"),
+            AppError::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, "Too many requests"),
+            AppError::Upstream { .. } => (StatusCode::BAD_GATEWAY, "Upstream service failed"),
+            AppError::Internal => (StatusCode::INTERNAL_SERVER_ERROR, "Internal error"),
+        };
+        let retry_after_secs = match &err {
+            AppError::RateLimited { retry_after_secs } => Some(*retry_after_secs),
+            _ => None,
+        };
+        Self { status, code: err.code(), title, detail: err.detail(), errors: err.fields(), retry_after_secs }
+    }
+}
+
+impl From<escalate_store::StoreError> for ApiError {
+    fn from(err: escalate_store::StoreError) -> Self {
+        AppError::from(err).into()
     }
 }
 
@@ -234,22 +323,22 @@ pub fn into_problem(err: poem::Error) -> ApiError {
     let message = err.to_string();
     use poem_openapi::error as oe;
     if err.is::<oe::ParseRequestPayloadError>() || err.is::<poem::error::ParseJsonError>() {
-        return ApiError::bad_request("invalid_body", message);
+        return ApiError::bad_request(ErrorCode::InvalidBody, message);
     }
     if err.is::<oe::ParseParamError>() {
-        return ApiError::bad_request("invalid_parameter", message);
+        return ApiError::bad_request(ErrorCode::InvalidParameter, message);
     }
     if let Some(path_err) = err.downcast_ref::<oe::ParsePathError>() {
         // poem-openapi names path parameters `param0`…; the reason is what helps.
         return ApiError::bad_request(
-            "invalid_parameter",
+            ErrorCode::InvalidParameter,
             format!("a path parameter is malformed: {}", path_err.reason),
         );
     }
     if err.is::<oe::ContentTypeError>() {
         return ApiError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
+            ErrorCode::UnsupportedMediaType,
             "Unsupported media type",
             message,
         );
@@ -258,14 +347,19 @@ pub fn into_problem(err: poem::Error) -> ApiError {
         return ApiError::unauthorized("missing or malformed credentials");
     }
     match status {
-        StatusCode::NOT_FOUND => ApiError::new(status, "not_found", "Not found", "no such resource"),
-        StatusCode::METHOD_NOT_ALLOWED => ApiError::new(status, "method_not_allowed", "Method not allowed", message),
-        StatusCode::PAYLOAD_TOO_LARGE => {
-            ApiError::new(status, "payload_too_large", "Payload too large", "the request body is larger than allowed")
+        StatusCode::NOT_FOUND => ApiError::new(status, ErrorCode::NotFound, "Not found", "no such resource"),
+        StatusCode::METHOD_NOT_ALLOWED => {
+            ApiError::new(status, ErrorCode::MethodNotAllowed, "Method not allowed", message)
         }
+        StatusCode::PAYLOAD_TOO_LARGE => ApiError::new(
+            status,
+            ErrorCode::PayloadTooLarge,
+            "Payload too large",
+            "the request body is larger than allowed",
+        ),
         StatusCode::UNAUTHORIZED => ApiError::unauthorized(message),
         s if s.is_server_error() => ApiError::internal(message),
-        s if s == StatusCode::BAD_REQUEST => ApiError::bad_request("bad_request", message),
-        _ => ApiError::new(status, "http_error", "Request failed", message),
+        s if s == StatusCode::BAD_REQUEST => ApiError::bad_request(ErrorCode::BadRequest, message),
+        _ => ApiError::new(status, ErrorCode::HttpError, "Request failed", message),
     }
 }

@@ -16,27 +16,15 @@ pub async fn healthz() -> Json<serde_json::Value> {
 /// Ready: the database answers, and Redis too when one is configured.
 #[handler]
 pub async fn readyz(state: Data<&AppState>) -> impl IntoResponse {
-    let db = match tokio::time::timeout(std::time::Duration::from_secs(2), state.store.ping()).await {
-        Ok(Ok(())) => "ok".to_owned(),
-        Ok(Err(e)) => format!("error: {e}"),
-        Err(_) => "error: timeout".to_owned(),
-    };
-    let redis = match &state.redis {
-        None => "not configured".to_owned(),
-        Some(conn) => {
-            let mut conn = conn.clone();
-            let ping = async move { redis::cmd("PING").query_async::<String>(&mut conn).await };
-            match tokio::time::timeout(std::time::Duration::from_secs(2), ping).await {
-                Ok(Ok(_)) => "ok".to_owned(),
-                Ok(Err(e)) => format!("error: {e}"),
-                Err(_) => "error: timeout".to_owned(),
-            }
-        }
-    };
-    let ready = db == "ok" && (redis == "ok" || redis == "not configured");
+    let r = state.readiness().await;
+    let ready = r.database.usable() && r.database != escalate_app::Check::NotConfigured && r.redis.usable();
     let status = if ready { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
-    Json(json!({ "status": if ready { "ready" } else { "unavailable" }, "database": db, "redis": redis }))
-        .with_status(status)
+    Json(json!({
+        "status": if ready { "ready" } else { "unavailable" },
+        "database": r.database.describe(),
+        "redis": r.redis.describe(),
+    }))
+    .with_status(status)
 }
 
 /// Prometheus text exposition. Carries no secrets or tenant data, only

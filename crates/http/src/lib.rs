@@ -1,20 +1,15 @@
-//! The HTTP surface of the service: the REST API (poem-openapi), health
-//! routes, and the middleware every request passes through.
+//! The HTTP surface of the service: the REST API (poem-openapi), the
+//! customer's join page, the dashboard, health routes, and the middleware
+//! every request passes through. Handlers parse, call the application core
+//! (`escalate_app`) and render; no module here owns state or side effects.
 
 pub mod api;
 pub mod auth;
-pub mod cache;
 pub mod config;
 pub mod cors;
 pub mod dashboard;
 pub mod error;
-pub mod events;
-pub mod expiring;
-pub mod message_template;
-pub mod observability;
-pub mod rate_limit;
 pub mod request_id;
-pub mod services;
 pub mod state;
 pub mod trace_context;
 
@@ -29,14 +24,14 @@ use poem::middleware::CatchPanic;
 use poem::{Endpoint, EndpointExt, IntoResponse, Route, get, post};
 
 pub use config::HttpConfig;
-pub use state::{AppState, Inner as AppStateParts};
+pub use state::AppState;
 
 /// The whole application as one poem endpoint.
 pub fn app(state: AppState) -> impl Endpoint {
     let api = api::service();
     let edge = middleware::Edge {
-        max_body: state.config.max_body_bytes,
-        cors: state.config.cors.clone(),
+        max_body: state.http().max_body_bytes,
+        cors: state.http().cors.clone(),
         metrics: state.metrics.clone(),
     };
     Route::new()
@@ -45,7 +40,7 @@ pub fn app(state: AppState) -> impl Endpoint {
         .at("/metrics", get(health::metrics))
         .at("/v1/webhooks/twilio/rooms/:cc", post(webhooks::room_status))
         .at("/join/:code", get(join_page::join_page))
-        .nest("/assets", pages::assets_endpoint(state.pages.assets_dir().to_path_buf()))
+        .nest("/assets", pages::assets_endpoint(state.pages().assets_dir().to_path_buf()))
         .nest("/dashboard", dashboard::routes())
         .at("/openapi.json", api.spec_endpoint())
         .nest("/docs", api.swagger_ui())

@@ -17,7 +17,7 @@ use crate::{body_errors, request_id};
 pub struct Edge {
     pub max_body: usize,
     pub cors: CorsPolicy,
-    pub metrics: crate::observability::SharedMetrics,
+    pub metrics: escalate_app::telemetry::SharedMetrics,
 }
 
 pub async fn request<E: Endpoint>(ep: E, mut req: Request, edge: Edge) -> poem::Result<Response> {
@@ -39,7 +39,7 @@ pub async fn request<E: Endpoint>(ep: E, mut req: Request, edge: Edge) -> poem::
     crate::trace_context::continue_trace(&span, req.headers());
     let started = Instant::now();
     let Edge { max_body, cors, metrics } = edge;
-    let mut route: &'static str = crate::observability::route_of(&path);
+    let mut route: &'static str = route_of(&path);
     let origin = req.header("Origin").map(str::to_owned);
     let mut resp = request_id::scope(id.clone(), async {
         if let Some(preflight) = cors.preflight(&req) {
@@ -58,13 +58,17 @@ pub async fn request<E: Endpoint>(ep: E, mut req: Request, edge: Edge) -> poem::
                 resp
             }
             Err(err) => {
+                // A dashboard page that stopped early is already the answer.
+                if err.is::<crate::dashboard::PageError>() {
+                    return err.into_response();
+                }
                 if let Some(op) = err.data::<poem_openapi::OperationId>() {
                     route = op.0;
                 }
-                if let Some(payload_err) = err.downcast_ref::<poem_openapi::error::ParseRequestPayloadError>() {
-                    if let Some(precise) = body_errors::explain(&payload_err.reason, &body) {
-                        return precise.into_response();
-                    }
+                if let Some(payload_err) = err.downcast_ref::<poem_openapi::error::ParseRequestPayloadError>()
+                    && let Some(precise) = body_errors::explain(&payload_err.reason, &body)
+                {
+                    return precise.into_response();
                 }
                 into_problem(err).into_response()
             }
@@ -101,20 +105,36 @@ async fn buffer_body(req: &mut Request, max: usize) -> Result<bytes::Bytes, ApiE
     let too_large = || {
         ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
-            "payload_too_large",
+            escalate_app::ErrorCode::PayloadTooLarge,
             "Payload too large",
             format!("the request body is larger than {max} bytes"),
         )
     };
-    if let Some(len) = req.header("content-length").and_then(|v| v.parse::<usize>().ok()) {
-        if len > max {
-            return Err(too_large());
-        }
+    if let Some(len) = req.header("content-length").and_then(|v| v.parse::<usize>().ok())
+        && len > max
+    {
+        return Err(too_large());
     }
     let bytes = req.take_body().into_bytes_limit(max).await.map_err(|e| match e {
         poem::error::ReadBodyError::PayloadTooLarge => too_large(),
-        other => ApiError::bad_request("unreadable_body", other.to_string()),
+        other => ApiError::bad_request(escalate_app::ErrorCode::UnreadableBody, other.to_string()),
     })?;
     req.set_body(bytes.clone());
     Ok(bytes)
+}
+
+/// The route label of a request that no API operation claimed.
+pub fn route_of(path: &str) -> &'static str {
+    match path {
+        "/healthz" => "healthz",
+        "/readyz" => "readyz",
+        "/metrics" => "metrics",
+        "/openapi.json" => "openapi",
+        p if p.starts_with("/docs") => "docs",
+        p if p.starts_with("/join/") => "join_page",
+        p if p.starts_with("/assets/") => "assets",
+        p if p.starts_with("/v1/webhooks/twilio/rooms/") => "room_callback",
+        p if p.starts_with("/dashboard") => "dashboard",
+        _ => "other",
+    }
 }

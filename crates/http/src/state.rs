@@ -1,45 +1,53 @@
-//! Shared application state, cheap to clone into every request.
+//! What every request handler is given: the application core and what the
+//! HTTP layer itself needs (its settings and the compiled pages). Holds no
+//! state of its own: caches, limits and events live in the application core.
 
 use std::sync::Arc;
 
-use escalate_domain::vault::Keyring;
-use escalate_store::Store;
-use escalate_twilio::Twilio;
-use redis::aio::ConnectionManager;
+use escalate_app::App;
 
-use crate::cache::Cache;
 use crate::config::HttpConfig;
-use crate::rate_limit::RateLimiter;
+use crate::dashboard::Templates;
+use crate::pages::Pages;
 
 #[derive(Clone)]
 pub struct AppState(Arc<Inner>);
 
 pub struct Inner {
-    pub store: Store,
-    pub keyring: Keyring,
-    pub twilio: Twilio,
-    pub config: HttpConfig,
-    pub limiter: RateLimiter,
-    pub cache: Cache,
-    /// This replica's memory of the customer join path (codes, token material, blocks).
-    pub join_cache: crate::services::join::JoinCache,
-    pub redis: Option<ConnectionManager>,
-    /// Templates and assets of the server-rendered pages, loaded at start.
-    pub pages: crate::pages::Pages,
-    pub metrics: crate::observability::SharedMetrics,
-    /// Tells other replicas about changes (Redis pub/sub).
-    pub events: crate::events::EventBus,
+    pub app: App,
+    pub http: HttpConfig,
+    /// The customer join page's templates and assets.
+    pub pages: Pages,
+    /// The dashboard's templates.
+    pub dashboard: Arc<Templates>,
 }
 
+/// Handlers reach the application core's parts (`state.store`, `state.config`) directly.
 impl std::ops::Deref for AppState {
-    type Target = Inner;
-    fn deref(&self) -> &Inner {
-        &self.0
+    type Target = App;
+    fn deref(&self) -> &App {
+        &self.0.app
     }
 }
 
 impl AppState {
-    pub fn new(inner: Inner) -> Self {
-        Self(Arc::new(inner))
+    pub fn new(app: App, http: HttpConfig, pages: Pages, dashboard: Arc<Templates>) -> Self {
+        Self(Arc::new(Inner { app, http, pages, dashboard }))
+    }
+
+    pub fn app(&self) -> &App {
+        &self.0.app
+    }
+
+    pub fn http(&self) -> &HttpConfig {
+        &self.0.http
+    }
+
+    pub fn pages(&self) -> &Pages {
+        &self.0.pages
+    }
+
+    pub fn dashboard(&self) -> &Templates {
+        &self.0.dashboard
     }
 }

@@ -5,7 +5,6 @@
 
 use opentelemetry::propagation::{Extractor, Injector};
 use tracing_opentelemetry::OpenTelemetrySpanExt;
-use uuid::Uuid;
 
 struct RequestHeaders<'a>(&'a poem::http::HeaderMap);
 
@@ -46,13 +45,4 @@ pub fn inject_current(headers: &mut poem::http::HeaderMap) {
 pub fn name_span(span: &tracing::Span, name: String) {
     use opentelemetry::trace::TraceContextExt;
     span.context().span().update_name(name);
-}
-
-/// Notes on the request's span which tenant (and contact center) it served.
-pub fn record_tenant(tenant_id: Uuid, contact_center_id: Option<Uuid>) {
-    let span = tracing::Span::current();
-    span.record("tenant_id", tracing::field::display(tenant_id));
-    if let Some(cc) = contact_center_id {
-        span.record("contact_center_id", tracing::field::display(cc));
-    }
 }

@@ -7,7 +7,7 @@ use escalate_domain::vault::Keyring;
 
 use crate::settings::Settings;
 use crate::startup::{self, Application};
-use crate::{demo, keys, telemetry};
+use crate::{demo, telemetry};
 
 #[derive(Debug, Parser)]
 #[command(name = "escalate", version, about = "Chat-to-video escalation for Twilio Flex contact centers")]
@@ -85,7 +85,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             if settings.is_embedded() {
                 demo::seed_and_print(&app).await.context("seeding the demo tenant")?;
             }
-            tracing::info!(port = app.port(), public_base_url = %app.state().config.public_base_url, "serving");
+            tracing::info!(port = app.port(), public_base_url = %app.state().urls().base(), "serving");
             app.run_until_stopped().await?;
             telemetry.shutdown().await;
         }
@@ -99,13 +99,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Tenant(TenantCommand::Create { name, admin_email, slug }) => {
             let settings = Settings::load()?;
             let _telemetry = telemetry::init(&settings)?;
-            let store = startup::connect_store(&settings).await?;
-            store.migrate().await?;
-            let keyring = startup::keyring(&settings)?;
-            let created =
-                escalate_http::services::tenants::create(&store, &keyring, &name, slug.as_deref(), &admin_email)
-                    .await
-                    .map_err(|e| anyhow::anyhow!("{}", e.detail))?;
+            let app = startup::cli_app(&settings).await?;
+            let created = escalate_app::services::tenants::create(&app, &name, slug.as_deref(), &admin_email)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
             println!("tenant created: {} ({}) id {}", created.tenant.name, created.tenant.slug, created.tenant.id);
             println!("admin: {}", created.admin.email);
             println!(
@@ -116,7 +113,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Tenant(TenantCommand::List) => {
             let settings = Settings::load()?;
             let store = startup::connect_store(&settings).await?;
-            for t in store.list_all_tenants().await? {
+            for t in store.unscoped().list_all_tenants().await? {
                 println!("{}\t{}\t{}", t.id, t.slug, t.name);
             }
         }
@@ -125,7 +122,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let _telemetry = telemetry::init(&settings)?;
             let store = startup::connect_store(&settings).await?;
             let keyring = startup::keyring(&settings)?;
-            let report = keys::rotate(&store, &keyring).await?;
+            let report =
+                escalate_app::services::keys::rotate(&store, &keyring).await.map_err(|e| anyhow::anyhow!("{e}"))?;
             println!(
                 "{} data keys: {} rewrapped under `{}`, {} already current",
                 report.total,

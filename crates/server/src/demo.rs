@@ -1,67 +1,38 @@
-//! The embedded default's demo: a tenant, an admin whose password is reset on
-//! every start (and printed), and a contact center wired to an account in the
-//! in-process Twilio simulator.
+//! The embedded default's demo: a tenant and a contact center that the demo
+//! owns (found by their fixed slugs, so nothing a user made is ever touched),
+//! an admin whose password is kept in a file beside the database (so a
+//! restart does not sign everyone out), and the demo contact center wired to
+//! a fresh account of the in-process Twilio simulator.
 
 use anyhow::Context;
+use escalate_app::password;
+use escalate_app::services::credentials::{self, CredentialsInput};
+use escalate_app::services::{contact_centers, escalations, tenants};
 use escalate_domain::Secret;
-use escalate_domain::contact_center::ContactCenterSettings;
-use escalate_http::auth::password;
-use escalate_http::services::credentials::{self, CredentialsInput};
+use escalate_domain::contact_center::SettingsPatch;
 use escalate_store::TenantScope;
-use escalate_store::repos::ContactCenterInput;
 use twilio_sim::SimAccount;
 
 use crate::Application;
 
 pub const DEMO_SLUG: &str = "demo";
 pub const DEMO_EMAIL: &str = "admin@demo.example";
+pub const DEMO_CENTER_SLUG: &str = "demo-support";
+const PASSWORD_FILE: &str = "escalate.demo-password";
 
 pub async fn seed_and_print(app: &Application) -> anyhow::Result<()> {
     let state = app.state();
-    let store = &state.store;
-    let now = chrono::Utc::now();
-    let fresh_password = password::generate();
-    let tenant = match store.find_tenant_by_slug(DEMO_SLUG).await? {
-        Some(t) => {
-            let scope = TenantScope::new(t.id);
-            let admin = store.find_user_by_email(DEMO_EMAIL).await?.context("demo admin missing")?;
-            let hash = password::hash(fresh_password.clone()).await.map_err(|e| anyhow::anyhow!(e.detail))?;
-            store.set_user_password(scope, admin.id, &hash, None).await?;
-            t
-        }
-        None => {
-            let created = escalate_http::services::tenants::create(
-                store,
-                &state.keyring,
-                "Demo Company",
-                Some(DEMO_SLUG),
-                DEMO_EMAIL,
-            )
-            .await
-            .map_err(|e| anyhow::anyhow!(e.detail))?;
-            let scope = TenantScope::new(created.tenant.id);
-            let hash = password::hash(fresh_password.clone()).await.map_err(|e| anyhow::anyhow!(e.detail))?;
-            store.set_user_password(scope, created.admin.id, &hash, None).await?;
-            created.tenant
-        }
-    };
-    let scope = TenantScope::new(tenant.id);
-    let cc = match store.list_contact_centers(scope).await?.into_iter().next() {
+    let (scope, password) = demo_tenant(state).await?;
+    let cc = match state.store.list_contact_centers(scope).await?.into_iter().find(|c| c.slug == DEMO_CENTER_SLUG) {
         Some(cc) => cc,
-        None => {
-            let settings = ContactCenterSettings::default_for("Demo Support");
-            store
-                .create_contact_center(
-                    scope,
-                    ContactCenterInput { name: "Demo Support", slug: "support", settings: &settings },
-                    now,
-                )
-                .await?
-        }
+        None => contact_centers::create(state, scope, "Demo Support", Some(DEMO_CENTER_SLUG), SettingsPatch::default())
+            .await
+            .map_err(|e| anyhow::anyhow!("creating the demo contact center: {e}"))?,
     };
 
     // The simulator forgets everything on restart: give it a fresh account
     // and store that account's credentials for the demo contact center.
+    let mut demo_join_url = None;
     if let Some((sim, _)) = &app.simulator {
         let account = SimAccount::generate("Demo account");
         sim.add_account(account.clone());
@@ -79,37 +50,75 @@ pub async fn seed_and_print(app: &Application) -> anyhow::Result<()> {
             true,
         )
         .await
-        .map_err(|e| anyhow::anyhow!("{}", e))?;
-    }
+        .map_err(|e| anyhow::anyhow!("storing the demo credentials: {e}"))?;
 
-    // A ready escalation, so the join page can be opened straight away.
-    let demo_join_url = if app.simulator.is_some() {
-        let input = escalate_http::services::escalations::CreateInput {
+        // A ready escalation, so the join page can be opened straight away.
+        let center = contact_centers::resolve(state, scope, cc.id).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+        let input = escalations::CreateInput {
             task_sid: format!("WT{}", uuid::Uuid::new_v4().simple()),
             conversation_sid: format!("CH{}", uuid::Uuid::new_v4().simple()),
             agent_name: Some("Demo Agent".into()),
             agent: "demo-agent".into(),
             idempotency_key: None,
         };
-        let created = escalate_http::services::escalations::create(state, scope, &cc, input)
-            .await
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
-        Some(format!("{}/join/{}", state.config.public_base_url, created.escalation.code))
-    } else {
-        None
-    };
+        let created = escalations::create(state, &center, input).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+        demo_join_url = Some(state.urls().join(&created.escalation.code));
+    }
 
-    let base = &state.config.public_base_url;
+    let base = state.urls().base().to_owned();
     println!();
     println!("  Embedded demo (SQLite, in-process Twilio simulator)");
     println!("  Dashboard:       {base}/dashboard");
     println!("  API docs:        {base}/docs");
     println!("  API sign-in:     POST {base}/v1/auth/login");
-    println!("  Login:           {DEMO_EMAIL} / {}", fresh_password.expose());
+    println!("  Login:           {DEMO_EMAIL} / {}", password.expose());
     println!("  Contact center:  {} ({})", cc.name, cc.id);
     if let Some(url) = demo_join_url {
         println!("  Demo join URL:   {url}");
     }
     println!();
     Ok(())
+}
+
+/// The demo tenant, made on the first start; its admin's password is the
+/// one in [`PASSWORD_FILE`], or a new one written there.
+async fn demo_tenant(state: &escalate_http::AppState) -> anyhow::Result<(TenantScope, Secret)> {
+    let kept =
+        std::fs::read_to_string(PASSWORD_FILE).ok().map(|p| Secret::new(p.trim())).filter(|p| !p.expose().is_empty());
+    let existing = state.store.unscoped().tenant_by_slug(DEMO_SLUG).await?;
+    let (scope, admin_id, fresh) = match existing {
+        Some((_, scope)) => {
+            let (admin, _) = state.store.unscoped().user_by_email(DEMO_EMAIL).await?.context("demo admin missing")?;
+            (scope, admin.id, kept.is_none())
+        }
+        None => {
+            let created = tenants::create(state, "Demo Company", Some(DEMO_SLUG), DEMO_EMAIL)
+                .await
+                .map_err(|e| anyhow::anyhow!("creating the demo tenant: {e}"))?;
+            (created.scope, created.admin.id, true)
+        }
+    };
+    let password = match (kept, fresh) {
+        (Some(p), false) => p,
+        (kept, _) => {
+            let p = kept.unwrap_or_else(password::generate);
+            let hash = password::hash(p.clone()).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            state.store.set_user_password(scope, admin_id, &hash, None).await?;
+            write_private(PASSWORD_FILE, p.expose()).with_context(|| format!("writing {PASSWORD_FILE}"))?;
+            p
+        }
+    };
+    Ok((scope, password))
+}
+
+fn write_private(path: &str, contents: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    opts.open(path)?.write_all(contents.as_bytes())
 }

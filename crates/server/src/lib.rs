@@ -3,7 +3,6 @@
 
 pub mod cli;
 pub mod demo;
-pub mod keys;
 pub mod settings;
 pub mod startup;
 pub mod telemetry;

@@ -193,20 +193,20 @@ impl Settings {
     }
 
     fn validate(&self) -> Result<(), SettingsError> {
-        if let Some(url) = &self.public_base_url {
-            if !(url.starts_with("http://") || url.starts_with("https://")) || url.ends_with('/') {
-                return Err(invalid("PUBLIC_BASE_URL", "must start with http:// or https:// and not end with /"));
-            }
+        if let Some(url) = &self.public_base_url
+            && (!(url.starts_with("http://") || url.starts_with("https://")) || url.ends_with('/'))
+        {
+            return Err(invalid("PUBLIC_BASE_URL", "must start with http:// or https:// and not end with /"));
         }
-        if let Some(url) = &self.database_url {
-            if !(url.starts_with("postgres://") || url.starts_with("postgresql://") || url.starts_with("sqlite:")) {
-                return Err(invalid("DATABASE_URL", "must be a postgres:// or sqlite: URL"));
-            }
+        if let Some(url) = &self.database_url
+            && !(url.starts_with("postgres://") || url.starts_with("postgresql://") || url.starts_with("sqlite:"))
+        {
+            return Err(invalid("DATABASE_URL", "must be a postgres:// or sqlite: URL"));
         }
-        if let Some(url) = &self.redis_url {
-            if !(url.starts_with("redis://") || url.starts_with("rediss://")) {
-                return Err(invalid("REDIS_URL", "must be a redis:// or rediss:// URL"));
-            }
+        if let Some(url) = &self.redis_url
+            && !(url.starts_with("redis://") || url.starts_with("rediss://"))
+        {
+            return Err(invalid("REDIS_URL", "must be a redis:// or rediss:// URL"));
         }
         for (name, value) in [
             ("TWILIO_VIDEO_BASE_URL", &self.twilio_video_base_url),
@@ -214,16 +214,16 @@ impl Settings {
             ("TWILIO_IAM_BASE_URL", &self.twilio_iam_base_url),
             ("TWILIO_API_BASE_URL", &self.twilio_api_base_url),
         ] {
-            if let Some(url) = value {
-                if url::Url::parse(url).is_err() || url.ends_with('/') {
-                    return Err(invalid(name, "must be an absolute URL without a trailing /"));
-                }
+            if let Some(url) = value
+                && (url::Url::parse(url).is_err() || url.ends_with('/'))
+            {
+                return Err(invalid(name, "must be an absolute URL without a trailing /"));
             }
         }
-        if let Some(token) = &self.operator_token {
-            if token.len() < 24 {
-                return Err(invalid("OPERATOR_TOKEN", "must be at least 24 characters"));
-            }
+        if let Some(token) = &self.operator_token
+            && token.len() < 24
+        {
+            return Err(invalid("OPERATOR_TOKEN", "must be at least 24 characters"));
         }
         if self.database_max_connections == 0 {
             return Err(invalid("DATABASE_MAX_CONNECTIONS", "must be at least 1"));
@@ -234,10 +234,10 @@ impl Settings {
         if !(0.0..=1.0).contains(&self.otel_traces_sampler_arg) {
             return Err(invalid("OTEL_TRACES_SAMPLER_ARG", "must be between 0 and 1"));
         }
-        if let Some(url) = &self.otel_exporter_otlp_endpoint {
-            if url::Url::parse(url).is_err() {
-                return Err(invalid("OTEL_EXPORTER_OTLP_ENDPOINT", "must be an absolute URL"));
-            }
+        if let Some(url) = &self.otel_exporter_otlp_endpoint
+            && url::Url::parse(url).is_err()
+        {
+            return Err(invalid("OTEL_EXPORTER_OTLP_ENDPOINT", "must be an absolute URL"));
         }
         if self.session_ttl_minutes == 0 {
             return Err(invalid("SESSION_TTL_MINUTES", "must be at least 1"));

@@ -4,13 +4,11 @@
 use std::time::Duration;
 
 use anyhow::{Context, bail};
+use escalate_app::{App, AppConfig, Limits, RedisParts};
 use escalate_domain::Secret;
 use escalate_domain::vault::Keyring;
-use escalate_http::cache::Cache;
-use escalate_http::config::{HttpConfig, Limits};
-use escalate_http::events::EventBus;
-use escalate_http::rate_limit::RateLimiter;
-use escalate_http::{AppState, AppStateParts};
+use escalate_http::AppState;
+use escalate_http::config::HttpConfig;
 use escalate_store::Store;
 use escalate_twilio::{ClientOptions, Endpoints, Twilio};
 use poem::Server;
@@ -34,25 +32,12 @@ impl Application {
         store.migrate().await.context("running database migrations")?;
         let keyring = keyring(settings)?;
 
-        let (redis, redis_client) = match &settings.redis_url {
+        let redis = match &settings.redis_url {
             Some(url) => {
                 let (conn, client) = connect_redis(url).await?;
-                (Some(conn), Some(client))
+                Some(RedisParts { conn, client, key_prefix: settings.redis_key_prefix.clone() })
             }
-            None => (None, None),
-        };
-        let events = match &redis {
-            Some(conn) => {
-                EventBus::Redis { conn: conn.clone(), channel: EventBus::channel(&settings.redis_key_prefix) }
-            }
-            None => EventBus::Local,
-        };
-        let (limiter, cache) = match &redis {
-            Some(conn) => (
-                RateLimiter::redis(conn.clone(), settings.redis_key_prefix.clone()),
-                Cache::redis(conn.clone(), settings.redis_key_prefix.clone()),
-            ),
-            None => (RateLimiter::memory(), Cache::memory()),
+            None => None,
         };
 
         let simulator = if settings.uses_simulator() {
@@ -63,7 +48,7 @@ impl Application {
         } else {
             None
         };
-        let metrics = std::sync::Arc::new(escalate_http::observability::Metrics::new());
+        let metrics = std::sync::Arc::new(escalate_app::telemetry::Metrics::new());
         let twilio = Twilio::new(twilio_options(settings, simulator.as_ref().map(|(_, r)| r.base_url.as_str())))
             .with_observer(metrics.clone())
             .with_header_injector(std::sync::Arc::new(escalate_http::trace_context::inject_current));
@@ -83,41 +68,32 @@ impl Application {
             None => format!("http://{}:{}", settings.listen_addr.ip(), port),
         };
 
-        let config = HttpConfig {
-            public_base_url,
+        let app = App::new(escalate_app::Parts {
+            store,
+            keyring,
+            twilio,
+            config: AppConfig {
+                public_base_url: public_base_url.clone(),
+                session_ttl: Duration::from_secs(settings.session_ttl_minutes * 60),
+                limits: Limits::default(),
+            },
+            metrics,
+            redis,
+        });
+        let http = HttpConfig {
             operator_token: settings.operator_token.clone().map(Secret::new),
-            session_ttl: Duration::from_secs(settings.session_ttl_minutes * 60),
             max_body_bytes: settings.max_body_bytes,
             trust_proxy_headers: settings.trust_proxy_headers,
-            limits: Limits::default(),
             dashboard_dir: settings.dashboard_dir.clone(),
             cors: escalate_http::cors::CorsPolicy::new(settings.cors_allowed_origins.split(',').map(str::to_owned)),
+            cookie_secure: public_base_url.starts_with("https://"),
         };
         let pages = escalate_http::pages::Pages::load(&settings.dashboard_dir).with_context(|| {
             format!("DASHBOARD_DIR: cannot load the page templates from {}", settings.dashboard_dir.display())
         })?;
-        escalate_http::dashboard::check_templates(&settings.dashboard_dir)
+        let dashboard = escalate_http::dashboard::Templates::load(&settings.dashboard_dir)
             .map_err(|e| anyhow::anyhow!("DASHBOARD_DIR: {e}"))?;
-        let state = AppState::new(AppStateParts {
-            store,
-            keyring,
-            twilio,
-            config,
-            limiter,
-            cache,
-            join_cache: Default::default(),
-            redis,
-            pages,
-            metrics,
-            events,
-        });
-        if let Some(client) = redis_client {
-            escalate_http::events::spawn_subscriber(
-                client,
-                EventBus::channel(&settings.redis_key_prefix),
-                state.clone(),
-            );
-        }
+        let state = AppState::new(app, http, pages, std::sync::Arc::new(dashboard));
         Ok(Self { acceptor, port, state, simulator })
     }
 
@@ -137,6 +113,25 @@ impl Application {
             .run_with_graceful_shutdown(app, shutdown_signal(), Some(Duration::from_secs(20)))
             .await
     }
+}
+
+/// The application core alone, for CLI commands that change data: no
+/// listener, no simulator, no Redis (they run once, not as a replica).
+pub async fn cli_app(settings: &Settings) -> anyhow::Result<App> {
+    let store = connect_store(settings).await?;
+    store.migrate().await.context("running database migrations")?;
+    Ok(App::new(escalate_app::Parts {
+        store,
+        keyring: keyring(settings)?,
+        twilio: Twilio::new(twilio_options(settings, None)),
+        config: AppConfig {
+            public_base_url: settings.public_base_url(),
+            session_ttl: Duration::from_secs(settings.session_ttl_minutes * 60),
+            limits: Limits::default(),
+        },
+        metrics: std::sync::Arc::new(escalate_app::telemetry::Metrics::new()),
+        redis: None,
+    }))
 }
 
 async fn shutdown_signal() {

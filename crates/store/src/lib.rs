@@ -3,14 +3,19 @@
 //! Tenant isolation lives here. Every query on a tenant-owned table goes
 //! through a repository method that takes a [`TenantScope`] and filters by it;
 //! the entities themselves are private to this crate, so no other code can
-//! build an unscoped query. The few look-ups that must cross tenants (finding
-//! a session or API key by its secret, a user by email at sign-in, the
-//! operator's tenant list, key rotation) live in [`unscoped`], named as such.
+//! build an unscoped query. A `TenantScope` is made only here: by the
+//! look-ups that authenticate a caller (they return it with the record they
+//! found), and by creating a tenant. Those few look-ups that cross tenants
+//! (a session or API key by its secret, a user by email at sign-in, a Flex
+//! or Twilio caller's contact center, the operator's tenant list, key
+//! rotation) are behind one named door, [`Store::unscoped`].
 
 mod entities;
 mod error;
 pub mod repos;
-pub mod unscoped;
+mod unscoped;
+
+pub use unscoped::{NewTenant, TenantUsage, Unscoped};
 
 use std::time::Duration;
 
@@ -27,13 +32,19 @@ pub use entities::twilio_credential::Model as TwilioCredentialRecord;
 pub use entities::user::Model as UserRecord;
 pub use error::StoreError;
 
-/// Proof that the caller acts for one tenant. Build it only from an
-/// authenticated principal (session, API key, Flex token, operator choice).
+/// Proof that the caller acts for one tenant. Only this crate makes one
+/// (see the crate docs), so holding one means a look-up vouched for it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TenantScope(Uuid);
 
 impl TenantScope {
-    pub fn new(tenant_id: Uuid) -> Self {
+    pub(crate) fn new(tenant_id: Uuid) -> Self {
+        Self(tenant_id)
+    }
+
+    /// For tests that inspect a tenant's rows directly.
+    #[cfg(feature = "test-support")]
+    pub fn for_tests(tenant_id: Uuid) -> Self {
         Self(tenant_id)
     }
 
@@ -66,7 +77,14 @@ impl Store {
             .acquire_timeout(Duration::from_secs(5))
             // Statement logging would put every query (and its parameters) in the logs.
             .sqlx_logging(false);
-        let db = Database::connect(opts).await?;
+        let mut db = Database::connect(opts).await?;
+        // One span per statement, under the repository method's span: what a
+        // request costs the database can be read off its trace.
+        db.set_metric_callback(|info| {
+            let kind = info.statement.sql.split_whitespace().next().unwrap_or("").to_ascii_uppercase();
+            tracing::info_span!("db.query", db.statement.kind = %kind, db.elapsed_us = info.elapsed.as_micros() as u64, db.failed = info.failed)
+                .in_scope(|| {});
+        });
         if db.get_database_backend() == sea_orm::DatabaseBackend::Sqlite {
             // WAL lets readers proceed while one writer commits; the embedded
             // default serves pages and API calls concurrently.

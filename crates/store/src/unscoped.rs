@@ -1,6 +1,8 @@
-//! The look-ups that must cross tenants, each for one stated reason.
-//! Nothing here returns another tenant's data to a tenant-scoped caller:
-//! the callers are authentication, the platform operator and key rotation.
+//! The door to look-ups that must cross tenants, each for one stated reason:
+//! authentication (a secret or a signed caller finds its tenant), the
+//! platform operator, demo seeding and key rotation. The look-ups that find
+//! a caller's tenant return its [`TenantScope`] with the record; nothing here
+//! returns another tenant's data to a tenant-scoped caller.
 
 use chrono::{DateTime, Utc};
 use escalate_domain::vault::WrappedDataKey;
@@ -11,9 +13,13 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
+use escalate_domain::access::Role;
+use escalate_domain::escalation::Status;
+
 use crate::entities::{api_key, contact_center, escalation, session, tenant, tenant_data_key, user};
 use crate::{
-    ApiKeyRecord, ContactCenterRecord, EscalationRecord, SessionRecord, Store, StoreError, TenantRecord, UserRecord,
+    ApiKeyRecord, ContactCenterRecord, EscalationRecord, SessionRecord, Store, StoreError, TenantRecord, TenantScope,
+    UserRecord,
 };
 
 pub struct NewTenant<'a> {
@@ -36,12 +42,27 @@ pub struct TenantUsage {
 }
 
 impl Store {
+    /// Look-ups across tenants; see the module docs for who may use them.
+    pub fn unscoped(&self) -> Unscoped<'_> {
+        Unscoped(self)
+    }
+}
+
+/// See the module docs.
+pub struct Unscoped<'a>(&'a Store);
+
+impl Unscoped<'_> {
+    fn db(&self) -> &sea_orm::DatabaseConnection {
+        self.0.db()
+    }
+
     /// A tenant, its first admin and its wrapped data key, all or nothing.
+    #[tracing::instrument(name = "db", skip_all, fields(db.operation = "create_tenant"))]
     pub async fn create_tenant(
         &self,
         new: NewTenant<'_>,
         now: DateTime<Utc>,
-    ) -> Result<(TenantRecord, UserRecord), StoreError> {
+    ) -> Result<(TenantRecord, UserRecord, TenantScope), StoreError> {
         let txn = self.db().begin().await?;
         let tenant_id = new.id;
         let tenant = tenant::ActiveModel {
@@ -67,17 +88,18 @@ impl Store {
             tenant_id: Set(tenant_id),
             email: Set(new.admin_email.to_lowercase()),
             password_hash: Set(new.admin_password_hash.to_owned()),
-            role: Set("admin".into()),
+            role: Set(Role::Admin),
             created_at: Set(now),
             last_login_at: Set(None),
         }
         .insert(&txn)
         .await?;
         txn.commit().await?;
-        Ok((tenant, admin))
+        Ok((tenant, admin, TenantScope::new(tenant_id)))
     }
 
     /// The operator's view of every tenant.
+    #[tracing::instrument(name = "db", skip_all, fields(db.operation = "list_all_tenants"))]
     pub async fn list_all_tenants(&self) -> Result<Vec<TenantRecord>, StoreError> {
         Ok(tenant::Entity::find().order_by_asc(tenant::Column::CreatedAt).all(self.db()).await?)
     }
@@ -114,7 +136,7 @@ impl Store {
             .column_as(escalation::Column::Id.count(), "n")
             .column_as(escalation::Column::CreatedAt.max(), "last")
             .filter(escalation::Column::CreatedAt.gte(since))
-            .filter(escalation::Column::Status.is_in(["open", "completed"]))
+            .filter(escalation::Column::Status.is_in([Status::Open, Status::Completed]))
             .group_by(escalation::Column::TenantId)
             .into_tuple::<(Uuid, i64, Option<DateTime<Utc>>)>()
             .all(db)
@@ -137,37 +159,35 @@ impl Store {
             .collect())
     }
 
-    pub async fn find_tenant_by_slug(&self, slug: &str) -> Result<Option<TenantRecord>, StoreError> {
-        Ok(tenant::Entity::find().filter(tenant::Column::Slug.eq(slug)).one(self.db()).await?)
+    /// The tenant with this slug (demo seeding finds its own tenant so).
+    #[tracing::instrument(name = "db", skip_all, fields(db.operation = "tenant_by_slug"))]
+    pub async fn tenant_by_slug(&self, slug: &str) -> Result<Option<(TenantRecord, TenantScope)>, StoreError> {
+        let t = tenant::Entity::find().filter(tenant::Column::Slug.eq(slug)).one(self.db()).await?;
+        Ok(t.map(|t| {
+            let scope = TenantScope::new(t.id);
+            (t, scope)
+        }))
     }
 
-    /// Sign-in: emails are unique across tenants.
-    #[tracing::instrument(name = "db", skip_all, fields(db.operation = "find_user_by_email"))]
-    pub async fn find_user_by_email(&self, email: &str) -> Result<Option<UserRecord>, StoreError> {
-        Ok(user::Entity::find().filter(user::Column::Email.eq(email.to_lowercase())).one(self.db()).await?)
+    /// Sign-in: emails are unique across tenants. The caller must check the
+    /// password before acting on the scope.
+    #[tracing::instrument(name = "db", skip_all, fields(db.operation = "user_by_email"))]
+    pub async fn user_by_email(&self, email: &str) -> Result<Option<(UserRecord, TenantScope)>, StoreError> {
+        let u = user::Entity::find().filter(user::Column::Email.eq(email.to_lowercase())).one(self.db()).await?;
+        Ok(u.map(|u| {
+            let scope = TenantScope::new(u.tenant_id);
+            (u, scope)
+        }))
     }
 
-    pub async fn record_login(&self, user_id: Uuid, now: DateTime<Utc>) -> Result<(), StoreError> {
-        user::Entity::update_many()
-            .col_expr(user::Column::LastLoginAt, sea_orm::sea_query::Expr::value(now))
-            .filter(user::Column::Id.eq(user_id))
-            .exec(self.db())
-            .await?;
-        Ok(())
-    }
-
-    pub async fn create_session(&self, record: SessionRecord) -> Result<(), StoreError> {
-        session::ActiveModel::from(record).insert(self.db()).await?;
-        Ok(())
-    }
-
-    /// A live session and its user, by the hash of the cookie's token.
-    #[tracing::instrument(name = "db", skip_all, fields(db.operation = "find_session"))]
-    pub async fn find_session(
+    /// A live session and its user, by the hash of the cookie's token: the
+    /// token is the credential.
+    #[tracing::instrument(name = "db", skip_all, fields(db.operation = "session_by_token"))]
+    pub async fn session_by_token_hash(
         &self,
         token_hash: &[u8],
         now: DateTime<Utc>,
-    ) -> Result<Option<(SessionRecord, UserRecord)>, StoreError> {
+    ) -> Result<Option<(SessionRecord, UserRecord, TenantScope)>, StoreError> {
         let Some(s) = session::Entity::find()
             .filter(session::Column::TokenHash.eq(token_hash.to_vec()))
             .filter(session::Column::ExpiresAt.gt(now))
@@ -178,10 +198,15 @@ impl Store {
         };
         let user =
             user::Entity::find_by_id(s.user_id).filter(user::Column::TenantId.eq(s.tenant_id)).one(self.db()).await?;
-        Ok(user.map(|u| (s, u)))
+        Ok(user.map(|u| {
+            let scope = TenantScope::new(u.tenant_id);
+            (s, u, scope)
+        }))
     }
 
-    pub async fn delete_session(&self, token_hash: &[u8]) -> Result<(), StoreError> {
+    /// Signing out: whoever holds the token may end its session.
+    #[tracing::instrument(name = "db", skip_all, fields(db.operation = "delete_session"))]
+    pub async fn delete_session_by_token_hash(&self, token_hash: &[u8]) -> Result<(), StoreError> {
         session::Entity::delete_many()
             .filter(session::Column::TokenHash.eq(token_hash.to_vec()))
             .exec(self.db())
@@ -189,22 +214,20 @@ impl Store {
         Ok(())
     }
 
-    /// An API key by its public prefix; the caller verifies the hash.
-    #[tracing::instrument(name = "db", skip_all, fields(db.operation = "find_api_key_by_prefix"))]
-    pub async fn find_api_key_by_prefix(&self, prefix: &str) -> Result<Option<ApiKeyRecord>, StoreError> {
-        Ok(api_key::Entity::find().filter(api_key::Column::Prefix.eq(prefix)).one(self.db()).await?)
-    }
-
-    pub async fn touch_api_key(&self, id: Uuid, now: DateTime<Utc>) -> Result<(), StoreError> {
-        api_key::Entity::update_many()
-            .col_expr(api_key::Column::LastUsedAt, sea_orm::sea_query::Expr::value(now))
-            .filter(api_key::Column::Id.eq(id))
-            .exec(self.db())
-            .await?;
-        Ok(())
+    /// The live API key `token` (`esk_…`): looked up by its public prefix,
+    /// then its hash checked in constant time; a revoked key is no key.
+    #[tracing::instrument(name = "db", skip_all, fields(db.operation = "api_key_by_token"))]
+    pub async fn api_key_by_token(&self, token: &str) -> Result<Option<(ApiKeyRecord, TenantScope)>, StoreError> {
+        let Some(prefix) = escalate_domain::api_key::prefix_of(token) else { return Ok(None) };
+        let key = api_key::Entity::find().filter(api_key::Column::Prefix.eq(prefix)).one(self.db()).await?;
+        Ok(key.filter(|k| k.revoked_at.is_none() && escalate_domain::api_key::verify(token, &k.key_hash)).map(|k| {
+            let scope = TenantScope::new(k.tenant_id);
+            (k, scope)
+        }))
     }
 
     /// Key rotation: every tenant's wrapped data key.
+    #[tracing::instrument(name = "db", skip_all, fields(db.operation = "all_data_keys"))]
     pub async fn all_data_keys(&self) -> Result<Vec<(Uuid, WrappedDataKey)>, StoreError> {
         let rows = tenant_data_key::Entity::find().all(self.db()).await?;
         Ok(rows
@@ -215,6 +238,7 @@ impl Store {
 
     /// Replaces a wrapped data key only if it is still the one that was read
     /// (compare-and-swap), so two concurrent rotations cannot lose a key.
+    #[tracing::instrument(name = "db", skip_all, fields(db.operation = "replace_data_key"))]
     pub async fn replace_data_key(
         &self,
         tenant_id: Uuid,
@@ -235,23 +259,35 @@ impl Store {
         Ok(res.rows_affected == 1)
     }
 
-    /// A contact center by id alone: for callers that prove their tenant
-    /// afterwards with that contact center's Twilio account (Flex tokens,
-    /// Twilio's signed callbacks).
+    /// A contact center by id alone, with its tenant: for callers that prove
+    /// their tenant afterwards with that contact center's Twilio account
+    /// (Flex tokens, Twilio's signed callbacks).
     #[tracing::instrument(name = "db", skip_all, fields(db.operation = "contact_center_unscoped"))]
-    pub async fn contact_center_unscoped(&self, id: Uuid) -> Result<Option<ContactCenterRecord>, StoreError> {
-        Ok(contact_center::Entity::find_by_id(id).one(self.db()).await?)
+    pub async fn contact_center(&self, id: Uuid) -> Result<Option<(ContactCenterRecord, TenantScope)>, StoreError> {
+        let cc = contact_center::Entity::find_by_id(id).one(self.db()).await?;
+        Ok(cc.map(|cc| {
+            let scope = TenantScope::new(cc.tenant_id);
+            (cc, scope)
+        }))
     }
 
     /// An escalation by id alone, for the same callers as above.
     #[tracing::instrument(name = "db", skip_all, fields(db.operation = "escalation_unscoped"))]
-    pub async fn escalation_unscoped(&self, id: Uuid) -> Result<Option<EscalationRecord>, StoreError> {
-        Ok(escalation::Entity::find_by_id(id).one(self.db()).await?)
+    pub async fn escalation(&self, id: Uuid) -> Result<Option<(EscalationRecord, TenantScope)>, StoreError> {
+        let e = escalation::Entity::find_by_id(id).one(self.db()).await?;
+        Ok(e.map(|e| {
+            let scope = TenantScope::new(e.tenant_id);
+            (e, scope)
+        }))
     }
 
     /// A customer's room code: the code itself is the credential.
     #[tracing::instrument(name = "db", skip_all, fields(db.operation = "escalation_by_code"))]
-    pub async fn escalation_by_code(&self, code: &str) -> Result<Option<EscalationRecord>, StoreError> {
-        Ok(escalation::Entity::find().filter(escalation::Column::Code.eq(code)).one(self.db()).await?)
+    pub async fn escalation_by_code(&self, code: &str) -> Result<Option<(EscalationRecord, TenantScope)>, StoreError> {
+        let e = escalation::Entity::find().filter(escalation::Column::Code.eq(code)).one(self.db()).await?;
+        Ok(e.map(|e| {
+            let scope = TenantScope::new(e.tenant_id);
+            (e, scope)
+        }))
     }
 }

@@ -174,8 +174,9 @@ fn field<'a>(form: &'a [(String, String)], name: &str) -> Option<&'a str> {
 fn parse_room(form: &[(String, String)]) -> Result<NewRoom, ApiError> {
     let room_type = match field(form, "Type") {
         None => RoomType::Group,
-        Some(t) => RoomType::parse(t)
-            .ok_or_else(|| ApiError::bad_request(codes::ROOM_TYPE_INVALID, "RoomType is not valid"))?,
+        Some(t) => t
+            .parse::<RoomType>()
+            .map_err(|_| ApiError::bad_request(codes::ROOM_TYPE_INVALID, "RoomType is not valid"))?,
     };
     let unique_name = field(form, "UniqueName").filter(|n| !n.is_empty()).map(str::to_owned);
     if unique_name.as_ref().is_some_and(|n| n.chars().count() > 128) {

@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
 //! Room status callbacks: signed, numbered, repeated, held and released out
 //! of order, logged, and never blocking the API call that caused them.
 

@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
 //! The escalate-twilio client against the simulator over loopback HTTP:
 //! every call's success and error classes.
 

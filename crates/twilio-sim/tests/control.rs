@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
 //! The `/_sim/` control API over HTTP, as the standalone simulator is driven.
 
 mod common;

@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
 //! What the client logs: one span per call with operation, path, attempts
 //! and outcome, and never a credential or token.
 

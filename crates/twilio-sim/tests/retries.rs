@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
 //! Retries, backoff and time bounds under injected faults. Attempts are
 //! counted from the simulator's request log. Timing bounds follow from
 //! `common::fast_options`: timeout 500 ms, 3 retries, backoff 20 ms doubling,

@@ -6,36 +6,8 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Deserializer, Serialize};
 
-/// `Type` of a Video room.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum RoomType {
-    Go,
-    PeerToPeer,
-    Group,
-    GroupSmall,
-}
-
-impl RoomType {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Go => "go",
-            Self::PeerToPeer => "peer-to-peer",
-            Self::Group => "group",
-            Self::GroupSmall => "group-small",
-        }
-    }
-
-    pub fn parse(value: &str) -> Option<Self> {
-        Some(match value {
-            "go" => Self::Go,
-            "peer-to-peer" => Self::PeerToPeer,
-            "group" => Self::Group,
-            "group-small" => Self::GroupSmall,
-            _ => return None,
-        })
-    }
-}
+/// `Type` of a Video room: one name in our settings and in Twilio's API.
+pub use escalate_domain::contact_center::RoomType;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]

@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
 //! Parity with the official `twilio` npm package (v6.2.0): access tokens and
 //! webhook signatures computed by our code and by Node on the same inputs.
 //!

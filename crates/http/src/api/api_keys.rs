@@ -1,6 +1,5 @@
-use chrono::Utc;
-use escalate_domain::access::{Permission, Scope, format_scopes};
-use escalate_domain::api_key;
+use escalate_app::services::api_keys;
+use escalate_domain::access::{Permission, Scope};
 use poem::web::Data;
 use poem_openapi::param::Path;
 use poem_openapi::payload::Json;
@@ -8,9 +7,9 @@ use poem_openapi::{ApiResponse, Object, OpenApi};
 use uuid::Uuid;
 
 use super::Tag;
-use super::views::{ApiKeyView, ScopeDto};
+use super::views::ApiKeyView;
 use crate::auth::TenantAuth;
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use crate::state::AppState;
 
 pub struct ApiKeysApi;
@@ -19,7 +18,7 @@ pub struct ApiKeysApi;
 struct CreateApiKey {
     /// What the key is for, e.g. "Flex plugin" or "CRM sync".
     name: String,
-    scopes: Vec<ScopeDto>,
+    scopes: Vec<Scope>,
 }
 
 #[derive(Object)]
@@ -53,26 +52,17 @@ impl ApiKeysApi {
         body: Json<CreateApiKey>,
     ) -> ApiResult<CreateResponse> {
         let scope = auth.principal().require(Permission::ManageSettings)?;
-        let name = body.0.name.trim();
-        if name.is_empty() || name.chars().count() > 100 {
-            return Err(ApiError::field("name", "must be 1-100 characters"));
-        }
-        if body.0.scopes.is_empty() {
-            return Err(ApiError::field("scopes", "must name at least one scope"));
-        }
-        let mut scopes: Vec<Scope> = body.0.scopes.into_iter().map(Into::into).collect();
-        scopes.sort();
-        scopes.dedup();
-        let new = api_key::generate();
-        let record =
-            state.store.create_api_key(scope, name, &new.prefix, new.hash, &format_scopes(&scopes), Utc::now()).await?;
-        Ok(CreateResponse::Created(Json(CreatedApiKey { api_key: record.into(), key: new.key.expose().to_owned() })))
+        let created = api_keys::create(&state, scope, &body.0.name, body.0.scopes).await?;
+        Ok(CreateResponse::Created(Json(CreatedApiKey {
+            api_key: created.record.into(),
+            key: created.key.expose().to_owned(),
+        })))
     }
 
     /// Revoke an API key; it stops working at once.
     #[oai(path = "/v1/api-keys/:id", method = "delete", operation_id = "revokeApiKey")]
     async fn revoke(&self, state: Data<&AppState>, auth: TenantAuth, id: Path<Uuid>) -> ApiResult<Json<ApiKeyView>> {
         let scope = auth.principal().require(Permission::ManageSettings)?;
-        Ok(Json(state.store.revoke_api_key(scope, id.0, Utc::now()).await?.into()))
+        Ok(Json(api_keys::revoke(&state, scope, id.0).await?.into()))
     }
 }

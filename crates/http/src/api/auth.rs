@@ -9,8 +9,9 @@ use super::Tag;
 use super::views::{TenantView, UserView};
 use crate::auth::{Actor, TenantAuth, client_ip, session};
 use crate::error::{ApiError, ApiResult};
-use crate::services::{account, sessions};
 use crate::state::AppState;
+use escalate_app::ErrorCode;
+use escalate_app::services::{account, sessions};
 use poem::web::Data;
 
 pub struct AuthApi;
@@ -70,9 +71,11 @@ impl AuthApi {
     /// wrong password.
     #[oai(path = "/v1/auth/login", method = "post", operation_id = "login")]
     async fn login(&self, state: Data<&AppState>, req: &Request, body: Json<LoginRequest>) -> ApiResult<LoginResponse> {
-        let ip = client_ip(req, state.config.trust_proxy_headers);
+        let ip = client_ip(req, state.http().trust_proxy_headers);
         let signed = sessions::sign_in(&state, &body.0.email, Secret::new(body.0.password), &ip).await?;
-        let tenant = state.store.tenant(escalate_store::TenantScope::new(signed.user.tenant_id)).await?;
+        let tenant = state.store.tenant(signed.scope).await?;
+        let cookie =
+            session::cookie(signed.token.expose(), state.config.session_ttl.as_secs(), state.http().cookie_secure);
         Ok(LoginResponse::Ok(
             Json(SessionView {
                 user: signed.user.into(),
@@ -80,7 +83,7 @@ impl AuthApi {
                 csrf_token: signed.csrf_token,
                 expires_at: signed.expires_at,
             }),
-            signed.cookie,
+            cookie,
         ))
     }
 
@@ -88,12 +91,15 @@ impl AuthApi {
     #[oai(path = "/v1/auth/logout", method = "post", operation_id = "logout")]
     async fn logout(&self, state: Data<&AppState>, req: &Request, auth: TenantAuth) -> ApiResult<LogoutResponse> {
         if !matches!(auth.principal().actor, Actor::User { .. }) {
-            return Err(ApiError::bad_request("not_a_session", "API keys have no session; revoke the key instead"));
+            return Err(ApiError::bad_request(
+                ErrorCode::NotASession,
+                "API keys have no session; revoke the key instead",
+            ));
         }
         if let Some(cookie) = req.cookie().get(session::COOKIE) {
-            state.store.delete_session(&session::hash(cookie.value_str())).await?;
+            sessions::sign_out(&state, cookie.value_str()).await?;
         }
-        Ok(LogoutResponse::Done(session::clear_cookie(state.config.cookie_secure())))
+        Ok(LogoutResponse::Done(session::clear_cookie(state.http().cookie_secure)))
     }
 
     /// Who is calling, for which tenant, allowed to do what.
@@ -131,10 +137,10 @@ impl AuthApi {
     ) -> ApiResult<()> {
         let p = auth.principal();
         let Actor::User { id, session_id, .. } = p.actor else {
-            return Err(ApiError::bad_request("not_a_session", "only a signed-in user has a password"));
+            return Err(ApiError::bad_request(ErrorCode::NotASession, "only a signed-in user has a password"));
         };
         let b = body.0;
-        account::change_password(
+        Ok(account::change_password(
             &state,
             p.scope,
             id,
@@ -142,6 +148,6 @@ impl AuthApi {
             Secret::new(b.current_password),
             Secret::new(b.new_password),
         )
-        .await
+        .await?)
     }
 }

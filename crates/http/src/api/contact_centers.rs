@@ -1,52 +1,21 @@
 use chrono::{DateTime, Utc};
+use escalate_app::services::contact_centers;
 use escalate_domain::access::Permission;
-use escalate_domain::contact_center::ContactCenterSettings;
+use escalate_domain::contact_center::{RoomType, SettingsPatch as DomainPatch};
 use escalate_store::ContactCenterRecord;
-use escalate_store::repos::ContactCenterInput;
 use poem::web::Data;
 use poem_openapi::param::Path;
 use poem_openapi::payload::Json;
 use poem_openapi::types::MaybeUndefined;
-use poem_openapi::{ApiResponse, Enum, Object, OpenApi};
+use poem_openapi::{ApiResponse, Object, OpenApi};
 use uuid::Uuid;
 
 use super::Tag;
 use crate::auth::TenantAuth;
 use crate::error::ApiResult;
-use crate::services::contact_centers::validate;
-use crate::services::{conflict_on, slugify};
 use crate::state::AppState;
 
 pub struct ContactCentersApi;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
-#[oai(rename_all = "kebab-case")]
-pub enum RoomType {
-    Group,
-    GroupSmall,
-    PeerToPeer,
-    Go,
-}
-
-impl RoomType {
-    fn as_str(self) -> &'static str {
-        match self {
-            RoomType::Group => "group",
-            RoomType::GroupSmall => "group-small",
-            RoomType::PeerToPeer => "peer-to-peer",
-            RoomType::Go => "go",
-        }
-    }
-
-    fn parse(s: &str) -> Self {
-        match s {
-            "group-small" => RoomType::GroupSmall,
-            "peer-to-peer" => RoomType::PeerToPeer,
-            "go" => RoomType::Go,
-            _ => RoomType::Group,
-        }
-    }
-}
 
 /// How the customer's join page looks.
 #[derive(Object)]
@@ -159,59 +128,44 @@ enum Deleted {
     Done,
 }
 
-fn apply(s: &mut ContactCenterSettings, p: &SettingsPatch) {
-    if let Some(b) = &p.branding {
-        let t = &mut s.branding;
-        set(&mut t.display_name, &b.display_name);
-        match &b.logo_url {
-            MaybeUndefined::Value(v) => t.logo_url = Some(v.clone()),
-            MaybeUndefined::Null => t.logo_url = None,
-            MaybeUndefined::Undefined => {}
+/// The one patch type of the application, which the dashboard's form also becomes.
+impl From<SettingsPatch> for DomainPatch {
+    fn from(p: SettingsPatch) -> Self {
+        let b = p.branding.unwrap_or_default();
+        let r = p.room.unwrap_or_default();
+        let maybe = |v: MaybeUndefined<String>| match v {
+            MaybeUndefined::Value(v) => Some(Some(v)),
+            MaybeUndefined::Null => Some(None),
+            MaybeUndefined::Undefined => None,
+        };
+        DomainPatch {
+            display_name: b.display_name,
+            logo_url: maybe(b.logo_url),
+            primary_colour: b.primary_colour,
+            accent_colour: b.accent_colour,
+            headline: b.headline,
+            button_text: b.button_text,
+            locale: b.locale,
+            message_template: p.message_template,
+            code_ttl_seconds: p.code_ttl_seconds,
+            token_ttl_seconds: p.token_ttl_seconds,
+            room_type: r.room_type,
+            empty_room_timeout_minutes: r.empty_room_timeout_minutes,
+            unused_room_timeout_minutes: r.unused_room_timeout_minutes,
+            max_participants: match r.max_participants {
+                MaybeUndefined::Value(v) => Some(Some(v)),
+                MaybeUndefined::Null => Some(None),
+                MaybeUndefined::Undefined => None,
+            },
+            time_zone: p.time_zone,
         }
-        set(&mut t.primary_colour, &b.primary_colour);
-        set(&mut t.accent_colour, &b.accent_colour);
-        set(&mut t.headline, &b.headline);
-        set(&mut t.button_text, &b.button_text);
-        set(&mut t.locale, &b.locale);
-    }
-    if let Some(m) = &p.message_template {
-        s.message_template = m.clone();
-    }
-    if let Some(v) = p.code_ttl_seconds {
-        s.code_ttl_seconds = v;
-    }
-    if let Some(v) = p.token_ttl_seconds {
-        s.token_ttl_seconds = v;
-    }
-    set(&mut s.time_zone, &p.time_zone);
-    if let Some(r) = &p.room {
-        if let Some(t) = r.room_type {
-            s.room.room_type = t.as_str().to_owned();
-        }
-        if let Some(v) = r.empty_room_timeout_minutes {
-            s.room.empty_room_timeout_minutes = v;
-        }
-        if let Some(v) = r.unused_room_timeout_minutes {
-            s.room.unused_room_timeout_minutes = v;
-        }
-        match r.max_participants {
-            MaybeUndefined::Value(v) => s.room.max_participants = Some(v),
-            MaybeUndefined::Null => s.room.max_participants = None,
-            MaybeUndefined::Undefined => {}
-        }
-    }
-}
-
-fn set(target: &mut String, value: &Option<String>) {
-    if let Some(v) = value {
-        *target = v.trim().to_owned();
     }
 }
 
 fn view(state: &AppState, r: ContactCenterRecord) -> ContactCenterView {
     let s = r.settings();
     ContactCenterView {
-        status_callback_url: format!("{}/v1/webhooks/twilio/rooms/{}", state.config.public_base_url, r.id),
+        status_callback_url: state.urls().room_callback(r.id),
         id: r.id,
         name: r.name,
         slug: r.slug,
@@ -228,7 +182,7 @@ fn view(state: &AppState, r: ContactCenterRecord) -> ContactCenterView {
         code_ttl_seconds: s.code_ttl_seconds,
         token_ttl_seconds: s.token_ttl_seconds,
         room: RoomSettings {
-            room_type: RoomType::parse(&s.room.room_type),
+            room_type: s.room.room_type,
             empty_room_timeout_minutes: s.room.empty_room_timeout_minutes,
             unused_room_timeout_minutes: s.room.unused_room_timeout_minutes,
             max_participants: s.room.max_participants,
@@ -258,20 +212,7 @@ impl ContactCentersApi {
     ) -> ApiResult<CreateResponse> {
         let scope = auth.principal().require(Permission::ManageSettings)?;
         let b = body.0;
-        let name = b.name.trim().to_owned();
-        let slug = b.slug.clone().unwrap_or_else(|| slugify(&name));
-        let mut settings = ContactCenterSettings::default_for(&name);
-        apply(&mut settings, &b.settings);
-        validate(&name, &slug, &settings)?;
-        let record = state
-            .store
-            .create_contact_center(
-                scope,
-                ContactCenterInput { name: &name, slug: &slug, settings: &settings },
-                Utc::now(),
-            )
-            .await
-            .map_err(|e| conflict_on(e, "slug", "slug_taken").with_field("slug"))?;
+        let record = contact_centers::create(&state, scope, &b.name, b.slug.as_deref(), b.settings.into()).await?;
         Ok(CreateResponse::Created(Json(view(&state, record))))
     }
 
@@ -297,24 +238,10 @@ impl ContactCentersApi {
         body: Json<UpdateContactCenter>,
     ) -> ApiResult<Json<ContactCenterView>> {
         let scope = auth.principal().require(Permission::ManageSettings)?;
-        let current = state.store.contact_center(scope, cc.0).await?;
         let b = body.0;
-        let name = b.name.as_deref().map(str::trim).unwrap_or(&current.name).to_owned();
-        let slug = b.slug.clone().unwrap_or_else(|| current.slug.clone());
-        let mut settings = current.settings();
-        apply(&mut settings, &b.settings);
-        validate(&name, &slug, &settings)?;
-        let record = state
-            .store
-            .update_contact_center(
-                scope,
-                cc.0,
-                ContactCenterInput { name: &name, slug: &slug, settings: &settings },
-                Utc::now(),
-            )
-            .await
-            .map_err(|e| conflict_on(e, "slug", "slug_taken").with_field("slug"))?;
-        crate::events::broadcast(&state, crate::events::Event::ContactCenterChanged { contact_center_id: cc.0 }).await;
+        let record =
+            contact_centers::update(&state, scope, cc.0, b.name.as_deref(), b.slug.as_deref(), b.settings.into())
+                .await?;
         Ok(Json(view(&state, record)))
     }
 
@@ -322,7 +249,7 @@ impl ContactCentersApi {
     #[oai(path = "/v1/contact-centers/:cc", method = "delete", operation_id = "deleteContactCenter")]
     async fn delete(&self, state: Data<&AppState>, auth: TenantAuth, cc: Path<Uuid>) -> ApiResult<Deleted> {
         let scope = auth.principal().require(Permission::ManageSettings)?;
-        state.store.delete_contact_center(scope, cc.0).await?;
+        contact_centers::delete(&state, scope, cc.0).await?;
         Ok(Deleted::Done)
     }
 }

@@ -1,7 +1,6 @@
 use chrono::{DateTime, Utc};
 use escalate_domain::Secret;
 use escalate_domain::access::Permission;
-use escalate_store::TwilioCredentialRecord;
 use poem::web::Data;
 use poem_openapi::param::Path;
 use poem_openapi::payload::Json;
@@ -11,8 +10,8 @@ use uuid::Uuid;
 use super::Tag;
 use crate::auth::TenantAuth;
 use crate::error::ApiResult;
-use crate::services::credentials::{self, CredentialsInput};
 use crate::state::AppState;
+use escalate_app::services::credentials::{self, CredentialsInput, MaskedCredentials};
 
 pub struct CredentialsApi;
 
@@ -55,20 +54,15 @@ enum Deleted {
     Done,
 }
 
-async fn view(
-    state: &AppState,
-    scope: escalate_store::TenantScope,
-    r: TwilioCredentialRecord,
-) -> ApiResult<CredentialsView> {
-    let plain = credentials::open(state, scope, &r).await?;
-    Ok(CredentialsView {
-        account_sid: r.account_sid,
-        api_key_sid: r.api_key_sid,
-        api_key_secret: plain.api_key_secret.masked_tail(4),
-        auth_token: plain.auth_token.masked_tail(4),
-        verified_at: r.verified_at,
-        updated_at: r.updated_at,
-    })
+fn view(m: MaskedCredentials) -> CredentialsView {
+    CredentialsView {
+        account_sid: m.account_sid,
+        api_key_sid: m.api_key_sid,
+        api_key_secret: m.api_key_secret,
+        auth_token: m.auth_token,
+        verified_at: m.verified_at,
+        updated_at: m.updated_at,
+    }
 }
 
 #[OpenApi(tag = "Tag::TwilioCredentials")]
@@ -93,16 +87,14 @@ impl CredentialsApi {
             api_key_secret: Secret::new(b.api_key_secret.trim()),
             auth_token: Secret::new(b.auth_token.trim()),
         };
-        let record = credentials::put(&state, scope, cc.0, input, b.verify).await?;
-        Ok(Json(view(&state, scope, record).await?))
+        Ok(Json(view(credentials::put(&state, scope, cc.0, input, b.verify).await?)))
     }
 
     /// The SIDs and masked secrets.
     #[oai(path = "/v1/contact-centers/:cc/twilio-credentials", method = "get", operation_id = "getTwilioCredentials")]
     async fn get(&self, state: Data<&AppState>, auth: TenantAuth, cc: Path<Uuid>) -> ApiResult<Json<CredentialsView>> {
         let scope = auth.principal().require(Permission::ManageSettings)?;
-        let record = state.store.credentials(scope, cc.0).await?;
-        Ok(Json(view(&state, scope, record).await?))
+        Ok(Json(view(credentials::get(&state, scope, cc.0).await?)))
     }
 
     /// Check the stored credentials with Twilio now.
@@ -118,11 +110,7 @@ impl CredentialsApi {
         cc: Path<Uuid>,
     ) -> ApiResult<Json<CredentialsView>> {
         let scope = auth.principal().require(Permission::ManageSettings)?;
-        let creds = credentials::load(&state, scope, cc.0).await?;
-        credentials::check_with_twilio(&state, creds).await?;
-        state.store.mark_credentials_verified(scope, cc.0, Utc::now()).await?;
-        let record = state.store.credentials(scope, cc.0).await?;
-        Ok(Json(view(&state, scope, record).await?))
+        Ok(Json(view(credentials::verify(&state, scope, cc.0).await?)))
     }
 
     /// Remove the credentials.
@@ -133,7 +121,7 @@ impl CredentialsApi {
     )]
     async fn delete(&self, state: Data<&AppState>, auth: TenantAuth, cc: Path<Uuid>) -> ApiResult<Deleted> {
         let scope = auth.principal().require(Permission::ManageSettings)?;
-        state.store.delete_credentials(scope, cc.0).await?;
+        credentials::delete(&state, scope, cc.0).await?;
         Ok(Deleted::Done)
     }
 }

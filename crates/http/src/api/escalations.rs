@@ -1,22 +1,23 @@
 use chrono::{DateTime, Utc};
+use escalate_app::services::callers::{self, Caller};
+use escalate_app::services::escalations::{self, CreateInput};
+use escalate_app::services::join;
+use escalate_app::services::tokens::IssuedToken;
 use escalate_domain::access::Permission;
-use escalate_domain::escalation::AGENT_PREFIX;
+use escalate_domain::escalation::{AGENT_PREFIX, Status};
 use escalate_store::EscalationRecord;
 use escalate_store::repos::EscalationFilter;
 use poem::Request;
 use poem::web::Data;
 use poem_openapi::param::{Header, Path, Query};
 use poem_openapi::payload::Json;
-use poem_openapi::{ApiResponse, Enum, Object, OpenApi};
+use poem_openapi::{ApiResponse, Object, OpenApi};
 use uuid::Uuid;
 
 use super::Tag;
-use crate::auth::agent::{Caller, EscalationAuth};
+use crate::auth::agent::EscalationAuth;
 use crate::auth::{TenantAuth, client_ip};
 use crate::error::{ApiError, ApiResult};
-use crate::services::escalations::{self, CreateInput};
-use crate::services::join;
-use crate::services::tokens::IssuedToken;
 use crate::state::AppState;
 
 pub struct EscalationsApi;
@@ -34,21 +35,12 @@ struct CreateEscalation {
     agent_identity: Option<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
-#[oai(rename_all = "lowercase")]
-enum EscalationStatus {
-    Creating,
-    Open,
-    Completed,
-    Failed,
-}
-
 #[derive(Object)]
 #[oai(rename = "Escalation")]
 struct EscalationView {
     id: Uuid,
     contact_center_id: Uuid,
-    status: EscalationStatus,
+    status: Status,
     /// The customer's room code; with `join_url`, a bearer credential for the room.
     code: String,
     join_url: String,
@@ -108,21 +100,12 @@ enum CreateResponse {
     Replayed(Json<EscalationView>),
 }
 
-fn status(s: &str) -> EscalationStatus {
-    match s {
-        "creating" => EscalationStatus::Creating,
-        "open" => EscalationStatus::Open,
-        "completed" => EscalationStatus::Completed,
-        _ => EscalationStatus::Failed,
-    }
-}
-
 fn view(state: &AppState, e: EscalationRecord, token: Option<IssuedToken>) -> EscalationView {
     EscalationView {
-        join_url: format!("{}/join/{}", state.config.public_base_url, e.code),
+        join_url: state.urls().join(&e.code),
         id: e.id,
         contact_center_id: e.contact_center_id,
-        status: status(&e.status),
+        status: e.status,
         code: e.code,
         room_sid: e.room_sid,
         room_name: e.room_name,
@@ -165,11 +148,11 @@ impl EscalationsApi {
         #[oai(name = "Idempotency-Key")] idempotency_key: Header<Option<String>>,
         body: Json<CreateEscalation>,
     ) -> ApiResult<CreateResponse> {
-        let resolved = auth.for_contact_center(&state, cc.0).await?;
+        let (center, caller) = callers::for_contact_center(&state, auth.credential(&state).await?, cc.0).await?;
         let b = body.0;
-        let agent = match &resolved.caller {
+        let agent = match &caller {
             Caller::Flex(user) => user.identity.clone(),
-            Caller::Tenant => {
+            Caller::Tenant(_) => {
                 b.agent_identity.map(|a| a.strip_prefix(AGENT_PREFIX).map(str::to_owned).unwrap_or(a)).ok_or_else(
                     || ApiError::field("agent_identity", "is required unless you call with the agent's Flex token"),
                 )?
@@ -182,7 +165,7 @@ impl EscalationsApi {
             agent,
             idempotency_key: idempotency_key.0,
         };
-        let created = escalations::create(&state, resolved.scope, &resolved.contact_center, input).await?;
+        let created = escalations::create(&state, &center, input).await?;
         let v = view(&state, created.escalation, Some(created.agent_token));
         Ok(if created.replayed { CreateResponse::Replayed(Json(v)) } else { CreateResponse::Created(Json(v)) })
     }
@@ -194,7 +177,7 @@ impl EscalationsApi {
         state: Data<&AppState>,
         auth: TenantAuth,
         cc: Path<Uuid>,
-        status: Query<Option<EscalationStatus>>,
+        status: Query<Option<Status>>,
         /// Created at or after (RFC 3339).
         from: Query<Option<DateTime<Utc>>>,
         /// Created before (RFC 3339).
@@ -210,21 +193,7 @@ impl EscalationsApi {
         if !(1..=200).contains(&limit) {
             return Err(ApiError::field("limit", "must be between 1 and 200"));
         }
-        let filter = EscalationFilter {
-            status: status.0.map(|s| {
-                match s {
-                    EscalationStatus::Creating => "creating",
-                    EscalationStatus::Open => "open",
-                    EscalationStatus::Completed => "completed",
-                    EscalationStatus::Failed => "failed",
-                }
-                .to_owned()
-            }),
-            from: from.0,
-            to: to.0,
-            before: before.0,
-            limit,
-        };
+        let filter = EscalationFilter { status: status.0, from: from.0, to: to.0, before: before.0, limit };
         let rows = state.store.list_escalations(scope, cc.0, &filter).await?;
         let next_before = (rows.len() as u64 == limit).then(|| rows.last().map(|e| e.id)).flatten();
         Ok(Json(EscalationPage { items: rows.into_iter().map(|e| view(&state, e, None)).collect(), next_before }))
@@ -238,7 +207,8 @@ impl EscalationsApi {
         auth: EscalationAuth,
         id: Path<Uuid>,
     ) -> ApiResult<Json<EscalationView>> {
-        let (_, e) = auth.for_escalation(&state, id.0, Permission::ViewMetrics).await?;
+        let (_, e, _) =
+            callers::for_escalation(&state, auth.credential(&state).await?, id.0, Permission::ViewMetrics).await?;
         Ok(Json(view(&state, e, None)))
     }
 
@@ -276,8 +246,10 @@ impl EscalationsApi {
         auth: EscalationAuth,
         id: Path<Uuid>,
     ) -> ApiResult<Json<EscalationView>> {
-        let (resolved, e) = auth.for_escalation(&state, id.0, Permission::ManageEscalations).await?;
-        let done = escalations::complete(&state, resolved.scope, e).await?;
+        let (center, e, _) =
+            callers::for_escalation(&state, auth.credential(&state).await?, id.0, Permission::ManageEscalations)
+                .await?;
+        let done = escalations::complete(&state, &center, e).await?;
         Ok(Json(view(&state, done, None)))
     }
 
@@ -289,12 +261,14 @@ impl EscalationsApi {
         auth: EscalationAuth,
         id: Path<Uuid>,
     ) -> ApiResult<Json<VideoToken>> {
-        let (resolved, e) = auth.for_escalation(&state, id.0, Permission::ManageEscalations).await?;
-        let identity = match &resolved.caller {
+        let (center, e, caller) =
+            callers::for_escalation(&state, auth.credential(&state).await?, id.0, Permission::ManageEscalations)
+                .await?;
+        let identity = match &caller {
             Caller::Flex(user) => escalate_domain::escalation::agent_identity(&user.identity),
-            Caller::Tenant => e.agent_identity.clone(),
+            Caller::Tenant(_) => e.agent_identity.clone(),
         };
-        let token = escalations::agent_token(&state, resolved.scope, &resolved.contact_center, &e, &identity).await?;
+        let token = escalations::agent_token(&state, &center, &e, &identity).await?;
         Ok(Json(token_view(token)))
     }
 
@@ -309,7 +283,7 @@ impl EscalationsApi {
         req: &Request,
         code: Path<String>,
     ) -> ApiResult<Json<VideoToken>> {
-        let ip = client_ip(req, state.config.trust_proxy_headers);
+        let ip = client_ip(req, state.http().trust_proxy_headers);
         let token = join::customer_token(&state, &code.0, &ip).await?;
         Ok(Json(token_view(token)))
     }

@@ -12,9 +12,9 @@ use uuid::Uuid;
 use super::Tag;
 use crate::auth::TenantAuth;
 use crate::error::{ApiError, ApiResult};
-use crate::services::export;
-use crate::services::metrics as metrics_service;
 use crate::state::AppState;
+use escalate_app::services::export;
+use escalate_app::services::metrics as metrics_service;
 
 pub struct MetricsApi;
 
@@ -232,7 +232,7 @@ impl MetricsApi {
         if from >= to {
             return Err(ApiError::field("from", "must be before `to`"));
         }
-        let body = export::escalations_csv(state.store.clone(), scope, cc.0, from, to);
+        let body = Body::from_bytes_stream(export::escalations_csv(state.store.clone(), scope, cc.0, from, to));
         let filename = format!("escalations-{}-{}.csv", center.slug, from.format("%Y%m%d"));
         Ok(CsvResponse::Csv(Binary(body), format!("attachment; filename=\"{filename}\"")))
     }

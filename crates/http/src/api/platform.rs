@@ -6,8 +6,8 @@ use super::Tag;
 use super::views::{TenantView, UserView};
 use crate::auth::OperatorAuth;
 use crate::error::ApiResult;
-use crate::services::tenants;
 use crate::state::AppState;
+use escalate_app::services::tenants;
 
 pub struct PlatformApi;
 
@@ -44,7 +44,7 @@ impl PlatformApi {
         body: Json<CreateTenant>,
     ) -> ApiResult<CreateTenantResponse> {
         let b = body.0;
-        let created = tenants::create(&state.store, &state.keyring, &b.name, b.slug.as_deref(), &b.admin_email).await?;
+        let created = tenants::create(&state, &b.name, b.slug.as_deref(), &b.admin_email).await?;
         Ok(CreateTenantResponse::Created(Json(CreatedTenant {
             tenant: created.tenant.into(),
             admin: created.admin.into(),
@@ -55,6 +55,6 @@ impl PlatformApi {
     /// List every tenant.
     #[oai(path = "/v1/platform/tenants", method = "get", operation_id = "listTenants")]
     async fn list(&self, state: Data<&AppState>, _op: OperatorAuth) -> ApiResult<Json<Vec<TenantView>>> {
-        Ok(Json(state.store.list_all_tenants().await?.into_iter().map(Into::into).collect()))
+        Ok(Json(state.store.unscoped().list_all_tenants().await?.into_iter().map(Into::into).collect()))
     }
 }

@@ -1,4 +1,4 @@
-use chrono::Utc;
+use escalate_app::services::tenants;
 use escalate_domain::access::Permission;
 use poem::web::Data;
 use poem_openapi::payload::Json;
@@ -7,7 +7,7 @@ use poem_openapi::{Object, OpenApi};
 use super::Tag;
 use super::views::TenantView;
 use crate::auth::TenantAuth;
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use crate::state::AppState;
 
 pub struct TenantApi;
@@ -34,10 +34,6 @@ impl TenantApi {
         body: Json<UpdateTenant>,
     ) -> ApiResult<Json<TenantView>> {
         let scope = auth.principal().require(Permission::ManageSettings)?;
-        let name = body.0.name.trim();
-        if name.is_empty() || name.chars().count() > 200 {
-            return Err(ApiError::field("name", "must be 1-200 characters"));
-        }
-        Ok(Json(state.store.rename_tenant(scope, name, Utc::now()).await?.into()))
+        Ok(Json(tenants::rename(&state, scope, &body.0.name).await?.into()))
     }
 }

@@ -1,6 +1,5 @@
-use chrono::Utc;
+use escalate_app::services::users;
 use escalate_domain::access::{Permission, Role};
-use escalate_domain::validation::is_email;
 use poem::web::Data;
 use poem_openapi::param::Path;
 use poem_openapi::payload::Json;
@@ -8,10 +7,9 @@ use poem_openapi::{ApiResponse, Object, OpenApi};
 use uuid::Uuid;
 
 use super::Tag;
-use super::views::{RoleDto, UserView};
-use crate::auth::{TenantAuth, password};
-use crate::error::{ApiError, ApiResult};
-use crate::services::conflict_on;
+use super::views::UserView;
+use crate::auth::TenantAuth;
+use crate::error::ApiResult;
 use crate::state::AppState;
 
 pub struct UsersApi;
@@ -19,7 +17,7 @@ pub struct UsersApi;
 #[derive(Object)]
 struct InviteUser {
     email: String,
-    role: RoleDto,
+    role: Role,
 }
 
 #[derive(Object)]
@@ -31,7 +29,7 @@ struct InvitedUser {
 
 #[derive(Object)]
 struct UpdateUser {
-    role: RoleDto,
+    role: Role,
 }
 
 #[derive(ApiResponse)]
@@ -64,21 +62,10 @@ impl UsersApi {
         body: Json<InviteUser>,
     ) -> ApiResult<InviteResponse> {
         let scope = auth.principal().require(Permission::ManageSettings)?;
-        let email = body.0.email.trim().to_lowercase();
-        if !is_email(&email) {
-            return Err(ApiError::field("email", "must be an email address"));
-        }
-        let initial = password::generate();
-        let hash = password::hash(initial.clone()).await?;
-        let role = Role::from(body.0.role);
-        let user = state
-            .store
-            .create_user(scope, &email, &hash, role.as_str(), Utc::now())
-            .await
-            .map_err(|e| conflict_on(e, "email", "email_taken").with_field("email"))?;
+        let invited = users::invite(&state, scope, &body.0.email, body.0.role).await?;
         Ok(InviteResponse::Created(Json(InvitedUser {
-            user: user.into(),
-            initial_password: initial.expose().to_owned(),
+            user: invited.user.into(),
+            initial_password: invited.initial_password.expose().to_owned(),
         })))
     }
 
@@ -92,8 +79,7 @@ impl UsersApi {
         body: Json<UpdateUser>,
     ) -> ApiResult<Json<UserView>> {
         let scope = auth.principal().require(Permission::ManageSettings)?;
-        let role = Role::from(body.0.role);
-        let user = state.store.set_user_role(scope, id.0, role.as_str()).await.map_err(last_admin)?;
+        let user = users::set_role(&state, scope, id.0, body.0.role).await?;
         Ok(Json(user.into()))
     }
 
@@ -101,16 +87,7 @@ impl UsersApi {
     #[oai(path = "/v1/users/:id", method = "delete", operation_id = "deleteUser")]
     async fn delete(&self, state: Data<&AppState>, auth: TenantAuth, id: Path<Uuid>) -> ApiResult<Deleted> {
         let scope = auth.principal().require(Permission::ManageSettings)?;
-        state.store.delete_user(scope, id.0).await.map_err(last_admin)?;
+        users::remove(&state, scope, id.0).await?;
         Ok(Deleted::Done)
-    }
-}
-
-fn last_admin(err: escalate_store::StoreError) -> ApiError {
-    match err {
-        escalate_store::StoreError::Conflict(_) => {
-            ApiError::conflict("last_admin", "a tenant must keep at least one admin")
-        }
-        other => other.into(),
     }
 }

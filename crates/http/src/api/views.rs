@@ -1,46 +1,10 @@
 //! Response shapes shared by several route groups.
 
 use chrono::{DateTime, Utc};
+use escalate_domain::access::{Role, Scope};
 use escalate_store::{ApiKeyRecord, TenantRecord, UserRecord};
-use poem_openapi::{Enum, Object};
+use poem_openapi::Object;
 use uuid::Uuid;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
-#[oai(rename_all = "snake_case")]
-pub enum RoleDto {
-    Admin,
-    Viewer,
-}
-
-impl From<RoleDto> for escalate_domain::access::Role {
-    fn from(r: RoleDto) -> Self {
-        match r {
-            RoleDto::Admin => Self::Admin,
-            RoleDto::Viewer => Self::Viewer,
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
-#[oai(rename_all = "snake_case")]
-pub enum ScopeDto {
-    /// Create, read and complete escalations (the Flex plugin, integrations).
-    Escalations,
-    /// Read metrics and escalation history.
-    Metrics,
-    /// Everything a tenant admin can do.
-    Admin,
-}
-
-impl From<ScopeDto> for escalate_domain::access::Scope {
-    fn from(s: ScopeDto) -> Self {
-        match s {
-            ScopeDto::Escalations => Self::Escalations,
-            ScopeDto::Metrics => Self::Metrics,
-            ScopeDto::Admin => Self::Admin,
-        }
-    }
-}
 
 #[derive(Debug, Clone, Object)]
 #[oai(rename = "Tenant")]
@@ -62,8 +26,7 @@ impl From<TenantRecord> for TenantView {
 pub struct UserView {
     pub id: Uuid,
     pub email: String,
-    /// `admin` or `viewer`.
-    pub role: String,
+    pub role: Role,
     pub created_at: DateTime<Utc>,
     pub last_login_at: Option<DateTime<Utc>>,
 }
@@ -81,7 +44,7 @@ pub struct ApiKeyView {
     pub name: String,
     /// The public part of the key (`esk_<prefix>_…`), to tell keys apart.
     pub prefix: String,
-    pub scopes: Vec<String>,
+    pub scopes: Vec<Scope>,
     pub created_at: DateTime<Utc>,
     pub last_used_at: Option<DateTime<Utc>>,
     pub revoked_at: Option<DateTime<Utc>>,
@@ -93,7 +56,7 @@ impl From<ApiKeyRecord> for ApiKeyView {
             id: k.id,
             name: k.name,
             prefix: k.prefix,
-            scopes: k.scopes.split_whitespace().map(str::to_owned).collect(),
+            scopes: k.scopes.iter().collect(),
             created_at: k.created_at,
             last_used_at: k.last_used_at,
             revoked_at: k.revoked_at,

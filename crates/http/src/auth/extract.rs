@@ -1,17 +1,14 @@
 //! poem-openapi security schemes. They appear in the OpenAPI document and
 //! resolve the caller before a handler runs.
 
-use chrono::Utc;
-use escalate_domain::access::{Role, parse_scopes};
-use escalate_domain::api_key;
-use escalate_store::TenantScope;
+use escalate_app::services::{self, sessions};
+use escalate_app::{Actor, ErrorCode, Principal};
 use poem::Request;
 use poem::http::Method;
 use poem_openapi::SecurityScheme;
 use poem_openapi::auth::{ApiKey, Bearer};
 use subtle::ConstantTimeEq;
 
-use super::principal::{Actor, Principal};
 use super::session;
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -52,60 +49,35 @@ fn state(req: &Request) -> poem::Result<&AppState> {
 }
 
 async fn check_api_key(req: &Request, bearer: Bearer) -> poem::Result<Principal> {
-    Ok(authenticate_api_key(state(req)?, &bearer.token).await?)
+    Ok(services::api_keys::authenticate(state(req)?, &bearer.token).await.map_err(ApiError::from)?)
 }
 
-/// The principal behind a tenant API key (`esk_…`).
-pub async fn authenticate_api_key(state: &AppState, token: &str) -> Result<Principal, ApiError> {
-    let invalid = || ApiError::unauthorized("invalid or revoked API key");
-    let prefix = api_key::prefix_of(token).ok_or_else(invalid)?;
-    let key = state.store.find_api_key_by_prefix(prefix).await.map_err(ApiError::from)?.ok_or_else(invalid)?;
-    if key.revoked_at.is_some() || !api_key::verify(token, &key.key_hash) {
-        return Err(invalid());
-    }
-    let scopes = parse_scopes(&key.scopes).map_err(|e| ApiError::internal(format!("stored scopes: {e}")))?;
-    // Recording last use is a write on the request path: do it at most once a
-    // minute per key and off the request's critical path.
-    let now = Utc::now();
-    if key.last_used_at.is_none_or(|t| now - t > chrono::Duration::minutes(1)) {
-        let store = state.store.clone();
-        let id = key.id;
-        tokio::spawn(async move {
-            if let Err(err) = store.touch_api_key(id, now).await {
-                tracing::warn!(error = %err, "could not record API key use");
-            }
-        });
-    }
-    crate::trace_context::record_tenant(key.tenant_id, None);
-    Ok(Principal { scope: TenantScope::new(key.tenant_id), actor: Actor::ApiKey { id: key.id, scopes } })
-}
-
+/// The session behind the cookie; unsafe methods must repeat its CSRF token.
 async fn check_session(req: &Request, cookie: ApiKey) -> poem::Result<Principal> {
     let state = state(req)?;
-    let (session, user) = state
-        .store
-        .find_session(&session::hash(&cookie.key), Utc::now())
+    let session = sessions::find(state, &cookie.key)
         .await
         .map_err(ApiError::from)?
         .ok_or_else(|| ApiError::unauthorized("session expired or signed out"))?;
     if !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
         let sent = req.header(session::CSRF_HEADER).unwrap_or_default();
-        if !bool::from(sent.as_bytes().ct_eq(session.csrf_token.as_bytes())) {
-            return Err(ApiError::forbidden("missing or wrong X-CSRF-Token").with_code("csrf_failed").into());
+        if !bool::from(sent.as_bytes().ct_eq(session.record.csrf_token.as_bytes())) {
+            return Err(ApiError::forbidden("missing or wrong X-CSRF-Token").with_code(ErrorCode::CsrfFailed).into());
         }
     }
-    let role: Role = user.role.parse().map_err(|e| ApiError::internal(format!("stored role: {e}")))?;
-    crate::trace_context::record_tenant(user.tenant_id, None);
+    escalate_app::telemetry::record_tenant(session.scope.tenant_id(), None);
     Ok(Principal {
-        scope: TenantScope::new(user.tenant_id),
-        actor: Actor::User { id: user.id, role, session_id: session.id },
+        scope: session.scope,
+        actor: Actor::User { id: session.user.id, role: session.user.role, session_id: session.record.id },
     })
 }
 
 async fn check_operator(req: &Request, bearer: Bearer) -> poem::Result<()> {
     let state = state(req)?;
-    let Some(expected) = &state.config.operator_token else {
-        return Err(ApiError::forbidden("platform routes are disabled: no OPERATOR_TOKEN configured").into());
+    let Some(expected) = &state.http().operator_token else {
+        return Err(ApiError::forbidden("platform routes are disabled: no OPERATOR_TOKEN configured")
+            .with_code(ErrorCode::OperatorDisabled)
+            .into());
     };
     if bool::from(bearer.token.as_bytes().ct_eq(expected.expose().as_bytes())) {
         Ok(())
@@ -117,15 +89,14 @@ async fn check_operator(req: &Request, bearer: Bearer) -> poem::Result<()> {
 /// The client's address for rate limiting: the socket peer, or behind a
 /// trusted proxy the address it appended last to `X-Forwarded-For`.
 pub fn client_ip(req: &Request, trust_proxy: bool) -> String {
-    if trust_proxy {
-        if let Some(ip) = req
+    if trust_proxy
+        && let Some(ip) = req
             .header("X-Forwarded-For")
             .and_then(|v| v.rsplit(',').next())
             .map(str::trim)
             .filter(|v| v.parse::<std::net::IpAddr>().is_ok())
-        {
-            return ip.to_owned();
-        }
+    {
+        return ip.to_owned();
     }
     match req.remote_addr().as_socket_addr() {
         Some(addr) => addr.ip().to_string(),

@@ -1,15 +1,12 @@
-//! Authentication (who is calling) and authorisation (may they).
-//!
-//! Tenant callers are users with a session cookie or integrations with an API
-//! key; both become a [`Principal`] carrying the tenant scope every store call
-//! needs. The platform operator authenticates with the configured token.
+//! Who is calling: the security schemes of the API (they appear in the
+//! OpenAPI document and resolve the caller before a handler runs), session
+//! cookies and the operator's signed cookie. Deciding what a caller may do
+//! is the application core's (`escalate_app::Principal`).
 
 pub mod agent;
 mod extract;
 pub mod operator_session;
-pub mod password;
-mod principal;
 pub mod session;
 
-pub use extract::{OperatorAuth, SessionAuth, TenantAuth, authenticate_api_key, client_ip};
-pub use principal::{Actor, Principal};
+pub use escalate_app::{Actor, Principal};
+pub use extract::{OperatorAuth, SessionAuth, TenantAuth, client_ip};

@@ -1,16 +1,15 @@
 //! `/dashboard/account`: the signed-in user's own account (any role) and
 //! their password. The same rules as `PUT /v1/me/password`.
 
+use escalate_app::AppError;
+use escalate_app::password;
+use escalate_app::services::account;
 use escalate_domain::Secret;
 use minijinja::context;
 use poem::http::StatusCode;
-use poem::web::Data;
 use poem::{Request, Response, handler};
 
-use super::web::{self, Ctx, Form};
-use crate::auth::password;
-use crate::services::account;
-use crate::state::AppState;
+use super::web::{self, Ctx, Page, SignedForm};
 
 fn page(
     ctx: &Ctx,
@@ -35,31 +34,19 @@ fn page(
 }
 
 #[handler]
-pub async fn show(state: Data<&AppState>, req: &Request) -> Response {
-    let ctx = match web::signed_in(&state, req).await {
-        Ok(c) => c,
-        Err(r) => return r,
-    };
+pub async fn show(ctx: Ctx, req: &Request) -> Response {
     page(&ctx, StatusCode::OK, Default::default(), web::flash_value(req))
 }
 
 #[handler]
-pub async fn change_password(state: Data<&AppState>, req: &Request, body: bytes::Bytes) -> Response {
-    let form = Form::parse(&body);
-    let ctx = match web::signed_in(&state, req).await {
-        Ok(c) => c,
-        Err(r) => return r,
-    };
-    if let Err(r) = ctx.check_csrf(&form) {
-        return r;
-    }
+pub async fn change_password(SignedForm { ctx, form }: SignedForm) -> Page {
     let new = form.get("new_password");
     if new != form.get("confirm_password") {
         let errors = [("confirm_password".to_owned(), "Does not match the new password".to_owned())].into();
-        return page(&ctx, StatusCode::UNPROCESSABLE_ENTITY, errors, minijinja::Value::from(()));
+        return Ok(page(&ctx, StatusCode::UNPROCESSABLE_ENTITY, errors, minijinja::Value::from(())));
     }
     let changed = account::change_password(
-        &state,
+        &ctx.state,
         ctx.scope(),
         ctx.user.id,
         ctx.session.id,
@@ -68,10 +55,10 @@ pub async fn change_password(state: Data<&AppState>, req: &Request, body: bytes:
     )
     .await;
     match changed {
-        Ok(()) => web::redirect("/dashboard/account?flash=password_changed"),
-        Err(e) if !e.errors.is_empty() => {
-            page(&ctx, StatusCode::UNPROCESSABLE_ENTITY, web::field_errors(&e), minijinja::Value::from(()))
+        Ok(()) => Ok(web::redirect("/dashboard/account?flash=password_changed")),
+        Err(e @ AppError::Invalid(_)) => {
+            Ok(page(&ctx, StatusCode::UNPROCESSABLE_ENTITY, web::field_errors(&e), minijinja::Value::from(())))
         }
-        Err(e) => ctx.error_page(&e),
+        Err(e) => Err(ctx.error_page(e)),
     }
 }

@@ -2,20 +2,17 @@
 //! `/v1/api-keys` and `/v1/users` routes.
 
 use chrono::{DateTime, Utc};
-use escalate_domain::access::{Role, Scope, format_scopes};
-use escalate_domain::api_key;
-use escalate_domain::validation::is_email;
+use escalate_app::services::{api_keys, users};
+use escalate_app::{AppError, ErrorCode};
+use escalate_domain::access::{Role, Scope};
 use minijinja::{Value, context};
 use poem::http::StatusCode;
-use poem::web::{Data, Path};
-use poem::{Request, Response, handler};
+use poem::web::Path;
+use poem::{Request, handler};
 use uuid::Uuid;
 
-use super::web::{self, Ctx, Form};
-use crate::auth::password;
+use super::web::{self, Admin, AdminForm, Ctx, Page};
 use crate::error::ApiError;
-use crate::services::conflict_on;
-use crate::state::AppState;
 
 /// A timestamp as the pages show it (UTC).
 fn when(t: Option<DateTime<Utc>>) -> Option<String> {
@@ -30,11 +27,8 @@ const SCOPES: [(&str, &str); 3] = [
 
 // ---- API keys --------------------------------------------------------------------
 
-async fn keys_page(ctx: &Ctx, status: StatusCode, extra: Value) -> Response {
-    let keys = match ctx.state.store.list_api_keys(ctx.scope()).await {
-        Ok(k) => k,
-        Err(e) => return ctx.error_page(&e.into()),
-    };
+async fn keys_page(ctx: &Ctx, status: StatusCode, extra: Value) -> Page {
+    let keys = ctx.state.store.list_api_keys(ctx.scope()).await.map_err(|e| ctx.error_page(e))?;
     let rows: Vec<Value> = keys
         .iter()
         .map(|k| {
@@ -42,7 +36,7 @@ async fn keys_page(ctx: &Ctx, status: StatusCode, extra: Value) -> Response {
                 id => k.id.to_string(),
                 name => k.name.clone(),
                 prefix => format!("esk_{}_…", k.prefix),
-                scopes => k.scopes.split_whitespace().map(str::to_owned).collect::<Vec<_>>(),
+                scopes => k.scopes.iter().map(|s| s.as_str()).collect::<Vec<_>>(),
                 created_at => when(Some(k.created_at)),
                 last_used_at => when(k.last_used_at),
                 revoked_at => when(k.revoked_at),
@@ -50,165 +44,120 @@ async fn keys_page(ctx: &Ctx, status: StatusCode, extra: Value) -> Response {
         })
         .collect();
     let scopes: Vec<Value> = SCOPES.iter().map(|(n, d)| context! { name => *n, description => *d }).collect();
-    ctx.render(status, "api_keys.html", "api-keys", "API keys", context! { keys => rows, scopes => scopes, ..extra })
+    Ok(ctx.render(
+        status,
+        "api_keys.html",
+        "api-keys",
+        "API keys",
+        context! { keys => rows, scopes => scopes, ..extra },
+    ))
 }
 
 #[handler]
-pub async fn list_keys(state: Data<&AppState>, req: &Request) -> Response {
-    let ctx = match web::signed_in_admin(&state, req, None).await {
-        Ok(c) => c,
-        Err(r) => return r,
-    };
+pub async fn list_keys(Admin(ctx): Admin, req: &Request) -> Page {
     keys_page(&ctx, StatusCode::OK, context! { flash => web::flash_value(req) }).await
 }
 
 #[handler]
-pub async fn create_key(state: Data<&AppState>, req: &Request, body: bytes::Bytes) -> Response {
-    let form = Form::parse(&body);
-    let ctx = match web::signed_in_admin(&state, req, Some(&form)).await {
-        Ok(c) => c,
-        Err(r) => return r,
-    };
+pub async fn create_key(AdminForm { ctx, form }: AdminForm) -> Page {
     let name = form.get("name").trim().to_owned();
-    let mut scopes: Vec<Scope> = form.all("scopes").iter().filter_map(|s| s.parse().ok()).collect();
-    scopes.sort();
-    scopes.dedup();
-    let mut errors = std::collections::BTreeMap::new();
-    if name.is_empty() || name.chars().count() > 100 {
-        errors.insert("name", "Give the key a name of 1-100 characters.");
-    }
-    if scopes.is_empty() {
-        errors.insert("scopes", "Choose at least one scope.");
-    }
-    let checked: Vec<String> = scopes.iter().map(|s| s.as_str().to_owned()).collect();
-    if !errors.is_empty() {
-        return keys_page(
-            &ctx,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            context! { errors => errors, form_name => name, checked => checked },
-        )
-        .await;
-    }
-    let new = api_key::generate();
-    match state.store.create_api_key(ctx.scope(), &name, &new.prefix, new.hash, &format_scopes(&scopes), Utc::now()).await {
-        Ok(record) => {
+    let scopes: Vec<Scope> = form.all("scopes").iter().filter_map(|s| s.parse().ok()).collect();
+    match api_keys::create(&ctx.state, ctx.scope(), &name, scopes.clone()).await {
+        Ok(created) => {
+            let checked: Vec<&str> = created.record.scopes.iter().map(|s| s.as_str()).collect();
             keys_page(
                 &ctx,
                 StatusCode::CREATED,
-                context! { created => context! { name => record.name.clone(), key => new.key.expose().to_owned(), scopes => checked } },
+                context! { created => context! { name => created.record.name.clone(), key => created.key.expose().to_owned(), scopes => checked } },
             )
             .await
         }
-        Err(e) => ctx.error_page(&e.into()),
+        Err(AppError::Invalid(fields)) => {
+            let mut errors = std::collections::BTreeMap::new();
+            for f in fields {
+                let message = match f.field.as_str() {
+                    "scopes" => "Choose at least one scope.",
+                    _ => "Give the key a name of 1-100 characters.",
+                };
+                errors.insert(f.field, message);
+            }
+            let checked: Vec<&str> = scopes.iter().map(|s| s.as_str()).collect();
+            keys_page(
+                &ctx,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                context! { errors => errors, form_name => name, checked => checked },
+            )
+            .await
+        }
+        Err(e) => Err(ctx.error_page(e)),
     }
 }
 
 #[handler]
-pub async fn revoke_key(state: Data<&AppState>, req: &Request, Path(id): Path<String>, body: bytes::Bytes) -> Response {
-    let form = Form::parse(&body);
-    let ctx = match web::signed_in_admin(&state, req, Some(&form)).await {
-        Ok(c) => c,
-        Err(r) => return r,
-    };
-    let Ok(id) = Uuid::parse_str(&id) else { return ctx.error_page(&ApiError::not_found()) };
-    match state.store.revoke_api_key(ctx.scope(), id, Utc::now()).await {
-        Ok(_) => web::redirect("/dashboard/api-keys?flash=key_revoked"),
-        Err(e) => ctx.error_page(&e.into()),
-    }
+pub async fn revoke_key(AdminForm { ctx, .. }: AdminForm, Path(id): Path<String>) -> Page {
+    let id = Uuid::parse_str(&id).map_err(|_| ctx.error_page(ApiError::not_found()))?;
+    api_keys::revoke(&ctx.state, ctx.scope(), id).await.map_err(|e| ctx.error_page(e))?;
+    Ok(web::redirect("/dashboard/api-keys?flash=key_revoked"))
 }
 
 // ---- users -----------------------------------------------------------------------
 
-async fn users_page(ctx: &Ctx, status: StatusCode, extra: Value) -> Response {
-    let users = match ctx.state.store.list_users(ctx.scope()).await {
-        Ok(u) => u,
-        Err(e) => return ctx.error_page(&e.into()),
-    };
+async fn users_page(ctx: &Ctx, status: StatusCode, extra: Value) -> Page {
+    let users = ctx.state.store.list_users(ctx.scope()).await.map_err(|e| ctx.error_page(e))?;
     let rows: Vec<Value> = users
         .iter()
         .map(|u| {
             context! {
                 id => u.id.to_string(),
                 email => u.email.clone(),
-                role => u.role.clone(),
+                role => u.role.as_str(),
                 is_me => u.id == ctx.user.id,
                 created_at => when(Some(u.created_at)),
                 last_login_at => when(u.last_login_at),
             }
         })
         .collect();
-    ctx.render(status, "users.html", "users", "Users", context! { users => rows, ..extra })
+    Ok(ctx.render(status, "users.html", "users", "Users", context! { users => rows, ..extra }))
 }
 
 #[handler]
-pub async fn list_users(state: Data<&AppState>, req: &Request) -> Response {
-    let ctx = match web::signed_in_admin(&state, req, None).await {
-        Ok(c) => c,
-        Err(r) => return r,
-    };
+pub async fn list_users(Admin(ctx): Admin, req: &Request) -> Page {
     users_page(&ctx, StatusCode::OK, context! { flash => web::flash_value(req) }).await
 }
 
-fn parse_role(s: &str) -> Option<Role> {
-    s.parse().ok()
-}
-
 #[handler]
-pub async fn invite(state: Data<&AppState>, req: &Request, body: bytes::Bytes) -> Response {
-    let form = Form::parse(&body);
-    let ctx = match web::signed_in_admin(&state, req, Some(&form)).await {
-        Ok(c) => c,
-        Err(r) => return r,
-    };
+pub async fn invite(AdminForm { ctx, form }: AdminForm) -> Page {
     let email = form.get("email").trim().to_lowercase();
-    let role = parse_role(&form.get("role"));
-    let mut errors = std::collections::BTreeMap::new();
-    if !is_email(&email) {
-        errors.insert("email", "Enter an email address.".to_owned());
-    }
-    let Some(role) = role else {
-        errors.insert("role", "Choose admin or viewer.".to_owned());
+    let Ok(role) = form.get("role").parse::<Role>() else {
+        let errors = std::collections::BTreeMap::from([("role", "Choose admin or viewer.")]);
         return users_page(&ctx, StatusCode::UNPROCESSABLE_ENTITY, context! { errors => errors, form_email => email })
             .await;
     };
-    if !errors.is_empty() {
-        return users_page(
-            &ctx,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            context! { errors => errors, form_email => email, form_role => role.as_str() },
-        )
-        .await;
-    }
-    let initial = password::generate();
-    let hash = match password::hash(initial.clone()).await {
-        Ok(h) => h,
-        Err(e) => return ctx.error_page(&e),
+    let again = |status, message: &'static str| {
+        let errors = std::collections::BTreeMap::from([("email", message)]);
+        users_page(&ctx, status, context! { errors => errors, form_email => email.clone(), form_role => role.as_str() })
     };
-    match state.store.create_user(ctx.scope(), &email, &hash, role.as_str(), Utc::now()).await {
-        Ok(user) => {
+    match users::invite(&ctx.state, ctx.scope(), &email, role).await {
+        Ok(invited) => {
             users_page(
                 &ctx,
                 StatusCode::CREATED,
-                context! { invited => context! { email => user.email.clone(), role => user.role.clone(), password => initial.expose().to_owned() } },
+                context! { invited => context! { email => invited.user.email.clone(), role => invited.user.role.as_str(), password => invited.initial_password.expose().to_owned() } },
             )
             .await
         }
-        Err(e) => {
-            let err = conflict_on(e, "email", "email_taken");
-            if err.code == "email_taken" {
-                errors.insert("email", "A user with this email already exists.".to_owned());
-                users_page(&ctx, StatusCode::CONFLICT, context! { errors => errors, form_email => email, form_role => role.as_str() }).await
-            } else {
-                ctx.error_page(&err)
-            }
+        Err(AppError::Invalid(_)) => again(StatusCode::UNPROCESSABLE_ENTITY, "Enter an email address.").await,
+        Err(e) if e.code() == ErrorCode::EmailTaken => {
+            again(StatusCode::CONFLICT, "A user with this email already exists.").await
         }
+        Err(e) => Err(ctx.error_page(e)),
     }
 }
 
-/// The store refuses to remove or demote the last admin: say so on the users page.
-async fn last_admin_or_error(ctx: &Ctx, err: escalate_store::StoreError) -> Response {
-    match err {
-        escalate_store::StoreError::Conflict(_) => {
+/// The application refuses to remove or demote the last admin: say so on the users page.
+async fn last_admin_or_error(ctx: &Ctx, err: AppError) -> Page {
+    match err.code() {
+        ErrorCode::LastAdmin => {
             users_page(
                 ctx,
                 StatusCode::CONFLICT,
@@ -216,48 +165,29 @@ async fn last_admin_or_error(ctx: &Ctx, err: escalate_store::StoreError) -> Resp
             )
             .await
         }
-        other => ctx.error_page(&other.into()),
+        _ => Err(ctx.error_page(err)),
     }
 }
 
 #[handler]
-pub async fn set_role(state: Data<&AppState>, req: &Request, Path(id): Path<String>, body: bytes::Bytes) -> Response {
-    let form = Form::parse(&body);
-    let ctx = match web::signed_in_admin(&state, req, Some(&form)).await {
-        Ok(c) => c,
-        Err(r) => return r,
-    };
-    let Ok(id) = Uuid::parse_str(&id) else { return ctx.error_page(&ApiError::not_found()) };
-    let Some(role) = parse_role(&form.get("role")) else {
+pub async fn set_role(AdminForm { ctx, form }: AdminForm, Path(id): Path<String>) -> Page {
+    let id = Uuid::parse_str(&id).map_err(|_| ctx.error_page(ApiError::not_found()))?;
+    let Ok(role) = form.get("role").parse::<Role>() else {
         return users_page(&ctx, StatusCode::UNPROCESSABLE_ENTITY, context! { error => "Choose admin or viewer." })
             .await;
     };
-    match state.store.set_user_role(ctx.scope(), id, role.as_str()).await {
-        Ok(_) => web::redirect("/dashboard/users?flash=role_changed"),
+    match users::set_role(&ctx.state, ctx.scope(), id, role).await {
+        Ok(_) => Ok(web::redirect("/dashboard/users?flash=role_changed")),
         Err(e) => last_admin_or_error(&ctx, e).await,
     }
 }
 
 #[handler]
-pub async fn remove_user(
-    state: Data<&AppState>,
-    req: &Request,
-    Path(id): Path<String>,
-    body: bytes::Bytes,
-) -> Response {
-    let form = Form::parse(&body);
-    let ctx = match web::signed_in_admin(&state, req, Some(&form)).await {
-        Ok(c) => c,
-        Err(r) => return r,
-    };
-    let Ok(id) = Uuid::parse_str(&id) else { return ctx.error_page(&ApiError::not_found()) };
-    match state.store.delete_user(ctx.scope(), id).await {
-        Ok(()) => {
-            if id == ctx.user.id {
-                return web::redirect("/dashboard/login?flash=signed_out");
-            }
-            web::redirect("/dashboard/users?flash=user_removed")
-        }
+pub async fn remove_user(AdminForm { ctx, .. }: AdminForm, Path(id): Path<String>) -> Page {
+    let id = Uuid::parse_str(&id).map_err(|_| ctx.error_page(ApiError::not_found()))?;
+    match users::remove(&ctx.state, ctx.scope(), id).await {
+        Ok(()) if id == ctx.user.id => Ok(web::redirect("/dashboard/login?flash=signed_out")),
+        Ok(()) => Ok(web::redirect("/dashboard/users?flash=user_removed")),
         Err(e) => last_admin_or_error(&ctx, e).await,
     }
 }

@@ -5,65 +5,31 @@ use std::collections::BTreeMap;
 
 use chrono::{Duration, NaiveDate, Utc};
 use chrono_tz::Tz;
+use escalate_app::services::contact_centers;
+use escalate_app::services::credentials::{self, CredentialsInput};
+use escalate_app::{AppError, ErrorCode};
 use escalate_domain::Secret;
-use escalate_domain::contact_center::ContactCenterSettings;
+use escalate_domain::contact_center::{ContactCenterSettings, RoomType, SettingsPatch};
 use escalate_domain::metrics::{self, Bucket};
 use escalate_store::ContactCenterRecord;
-use escalate_store::repos::{ContactCenterInput, EscalationFilter, Grouping};
+use escalate_store::repos::{EscalationFilter, Grouping};
 use minijinja::{Value, context};
 use poem::http::{HeaderValue, StatusCode};
-use poem::web::{Data, Path};
+use poem::web::Path;
 use poem::{Request, Response, handler};
 use uuid::Uuid;
 
 use super::figures::{self, Range};
 use super::overview::plugin_config;
-use super::web::{self, Ctx, Form};
+use super::web::{self, Admin, AdminForm, Ctx, Page, PageError};
 use crate::error::ApiError;
 use crate::pages::{JoinBrand, JoinPageView, JoinState};
-use crate::services::contact_centers::validate;
-use crate::services::credentials::{self, CredentialsInput};
-use crate::services::{conflict_on, slugify};
-use crate::state::AppState;
 
-macro_rules! signed_in {
-    ($state:expr, $req:expr) => {
-        match web::signed_in(&$state, $req).await {
-            Ok(c) => c,
-            Err(r) => return r,
-        }
-    };
-}
-
-macro_rules! tri {
-    ($ctx:expr, $e:expr) => {
-        match $e {
-            Ok(v) => v,
-            Err(e) => return $ctx.error_page(&ApiError::from(e)),
-        }
-    };
-}
-
-fn parse_id(ctx: &Ctx, id: &str) -> Result<Uuid, Response> {
-    Uuid::parse_str(id).map_err(|_| ctx.error_page(&ApiError::not_found()))
-}
-
-async fn center(ctx: &Ctx, id: &str) -> Result<ContactCenterRecord, Response> {
-    let id = parse_id(ctx, id)?;
-    ctx.state.store.contact_center(ctx.scope(), id).await.map_err(|e| ctx.error_page(&e.into()))
-}
-
-/// An admin's request about one of the tenant's contact centers (the form's
-/// CSRF token checked first, when there is a form).
-async fn admin_center(
-    state: &AppState,
-    req: &Request,
-    form: Option<&Form>,
-    id: &str,
-) -> Result<(Ctx, ContactCenterRecord), Response> {
-    let ctx = web::signed_in_admin(state, req, form).await?;
-    let cc = center(&ctx, id).await?;
-    Ok((ctx, cc))
+/// One of the tenant's contact centers, by the id in the path; another
+/// tenant's or a malformed id is the same 404 page.
+async fn center(ctx: &Ctx, id: &str) -> Result<ContactCenterRecord, PageError> {
+    let id = Uuid::parse_str(id).map_err(|_| ctx.error_page(ApiError::not_found()))?;
+    ctx.state.store.contact_center(ctx.scope(), id).await.map_err(|e| ctx.error_page(e))
 }
 
 fn cc_value(cc: &ContactCenterRecord) -> Value {
@@ -73,58 +39,32 @@ fn cc_value(cc: &ContactCenterRecord) -> Value {
 // ---- create ----------------------------------------------------------------
 
 #[handler]
-pub async fn create(state: Data<&AppState>, req: &Request, body: bytes::Bytes) -> Response {
-    let form = Form::parse(&body);
-    let ctx = match web::signed_in_admin(&state, req, Some(&form)).await {
-        Ok(c) => c,
-        Err(r) => return r,
-    };
+pub async fn create(AdminForm { ctx, form }: AdminForm) -> Page {
     let name = form.get("name").trim().to_owned();
-    let slug = slugify(&name);
-    let settings = ContactCenterSettings::default_for(&name);
-    let err = if name.is_empty() || name.chars().count() > 100 {
-        Some(ApiError::field("name", "must be 1-100 characters"))
-    } else if let Err(e) = validate(&name, &slug, &settings) {
-        Some(e)
-    } else {
-        match state
-            .store
-            .create_contact_center(
-                ctx.scope(),
-                ContactCenterInput { name: &name, slug: &slug, settings: &settings },
-                Utc::now(),
-            )
-            .await
-        {
-            Ok(cc) => {
-                return web::redirect(&format!("/dashboard/contact-centers/{}/credentials?flash=cc_created", cc.id));
-            }
-            Err(e) => {
-                Some(conflict_on(e, "slug", "slug_taken").with_detail("a contact center with this name already exists"))
-            }
+    let message = match contact_centers::create(&ctx.state, ctx.scope(), &name, None, SettingsPatch::default()).await {
+        Ok(cc) => {
+            return Ok(web::redirect(&format!("/dashboard/contact-centers/{}/credentials?flash=cc_created", cc.id)));
         }
+        Err(e) if e.code() == ErrorCode::SlugTaken => {
+            "A contact center with this name already exists. Choose another name.".to_owned()
+        }
+        Err(e @ AppError::Invalid(_)) => {
+            format!("Name {}", e.fields().first().map(|f| f.message.clone()).unwrap_or_default())
+        }
+        Err(e) => return Err(ctx.error_page(e)),
     };
-    let err = err.unwrap_or_else(|| ApiError::internal("unreachable"));
-    let message = match err.code {
-        "slug_taken" => "A contact center with this name already exists. Choose another name.".to_owned(),
-        _ => format!("Name {}", err.errors.first().map(|e| e.message.clone()).unwrap_or(err.detail.clone())),
-    };
-    ctx.render(
+    Ok(ctx.render(
         StatusCode::UNPROCESSABLE_ENTITY,
         "new_center.html",
         "new",
         "New contact center",
         context! { name => name, error => message },
-    )
+    ))
 }
 
 #[handler]
-pub async fn new_form(state: Data<&AppState>, req: &Request) -> Response {
-    let ctx = match web::signed_in_admin(&state, req, None).await {
-        Ok(c) => c,
-        Err(r) => return r,
-    };
-    ctx.render(StatusCode::OK, "new_center.html", "new", "New contact center", context! { name => "" })
+pub async fn new_form(Admin(ctx): Admin) -> Page {
+    Ok(ctx.render(StatusCode::OK, "new_center.html", "new", "New contact center", context! { name => "" }))
 }
 
 // ---- detail (metrics) --------------------------------------------------------
@@ -133,12 +73,9 @@ pub async fn new_form(state: Data<&AppState>, req: &Request) -> Response {
 const RECENT_PAGE: u64 = 20;
 
 #[handler]
-pub async fn detail(state: Data<&AppState>, req: &Request, Path(id): Path<String>) -> Response {
-    let ctx = signed_in!(state, req);
-    let cc = match center(&ctx, &id).await {
-        Ok(c) => c,
-        Err(r) => return r,
-    };
+pub async fn detail(ctx: Ctx, req: &Request, Path(id): Path<String>) -> Page {
+    let cc = center(&ctx, &id).await?;
+    let state = &ctx.state;
     let scope = ctx.scope();
     let mut range_error = None;
     // The contact center's own zone unless the picker chose another.
@@ -171,37 +108,37 @@ pub async fn detail(state: Data<&AppState>, req: &Request, Path(id): Path<String
     let range = match Range::new(start(from_date), start(to_date + Duration::days(1)), bucket, zone) {
         Ok(r) => r,
         Err(e) => {
-            range_error = Some(e.errors.first().map(|f| capitalise(&f.message)).unwrap_or(e.detail.clone()));
+            range_error = Some(e.fields().first().map(|f| capitalise(&f.message)).unwrap_or(e.detail()));
             from_date = today - Duration::days(13);
             to_date = today;
-            tri!(ctx, Range::new(start(from_date), start(today + Duration::days(1)), bucket, zone))
+            Range::new(start(from_date), start(today + Duration::days(1)), bucket, zone)
+                .map_err(|e| ctx.error_page(e))?
         }
     };
-    let computed = tri!(ctx, figures::compute(&state, scope, Some(cc.id), &range, Grouping::Agent).await);
+    let computed =
+        figures::compute(state, scope, Some(cc.id), &range, Grouping::Agent).await.map_err(|e| ctx.error_page(e))?;
     // Recent escalations, newest first, a page at a time: `before` is the
     // last id of the previous page (ids are time-ordered).
     let before = web::query_param(req, "before").and_then(|v| Uuid::parse_str(&v).ok());
-    let mut recent = tri!(
-        ctx,
-        state
-            .store
-            .list_escalations(
-                scope,
-                cc.id,
-                &EscalationFilter {
-                    from: Some(range.from),
-                    to: Some(range.to),
-                    before,
-                    limit: RECENT_PAGE + 1,
-                    ..Default::default()
-                }
-            )
-            .await
-    );
+    let mut recent = state
+        .store
+        .list_escalations(
+            scope,
+            cc.id,
+            &EscalationFilter {
+                from: Some(range.from),
+                to: Some(range.to),
+                before,
+                limit: RECENT_PAGE + 1,
+                ..Default::default()
+            },
+        )
+        .await
+        .map_err(|e| ctx.error_page(e))?;
     let has_older = recent.len() as u64 > RECENT_PAGE;
     recent.truncate(RECENT_PAGE as usize);
     let ids: Vec<Uuid> = recent.iter().map(|e| e.id).collect();
-    let events = tri!(ctx, state.store.events_of_escalations(scope, &ids).await);
+    let events = state.store.events_of_escalations(scope, &ids).await.map_err(|e| ctx.error_page(e))?;
     let local = |t: chrono::DateTime<Utc>, fmt: &str| t.with_timezone(&zone).format(fmt).to_string();
     let escalations: Vec<Value> = recent
         .iter()
@@ -211,7 +148,7 @@ pub async fn detail(state: Data<&AppState>, req: &Request, Path(id): Path<String
                 id => e.id.to_string(),
                 created_at => local(e.created_at, "%Y-%m-%d %H:%M:%S %Z"),
                 agent => e.agent_name.clone().unwrap_or(e.agent_identity.clone()),
-                status => e.status.clone(),
+                status => e.status.as_str(),
                 joined => e.customer_joined_at.is_some(),
                 time_to_join => figures::duration(time_to_join),
                 duration => figures::duration(e.duration_seconds.map(|d| d as f64)),
@@ -241,7 +178,7 @@ pub async fn detail(state: Data<&AppState>, req: &Request, Path(id): Path<String
         newest => before.map(|_| page_query(None)),
     };
     let agents: Vec<Value> =
-        computed.grouped.iter().map(|(agent, f)| context! { agent => agent.clone(), f => f.value() }).collect();
+        computed.grouped.iter().map(|(agent, f)| context! { agent => agent.clone(), f => figures::value(f) }).collect();
     let api_query = format!(
         "from={}&to={}&bucket={}&tz={}",
         web::urlencode(&range.from.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
@@ -250,7 +187,7 @@ pub async fn detail(state: Data<&AppState>, req: &Request, Path(id): Path<String
         web::urlencode(&zone_name)
     );
     let title = format!("{}: escalations per {}", cc.name, if bucket == Bucket::Hour { "hour" } else { "day" });
-    ctx.render(
+    Ok(ctx.render(
         StatusCode::OK,
         "center.html",
         "center",
@@ -264,7 +201,7 @@ pub async fn detail(state: Data<&AppState>, req: &Request, Path(id): Path<String
             range_from => range.from.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
             range_to => range.to.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
             range_error => range_error,
-            totals => computed.totals.value(),
+            totals => figures::value(&computed.totals),
             agents => agents,
             chart => figures::chart(&computed.series, bucket, zone, &title, false),
             rows => figures::series_rows(&computed.series, bucket, zone),
@@ -274,10 +211,10 @@ pub async fn detail(state: Data<&AppState>, req: &Request, Path(id): Path<String
             zones => figures::zone_names(),
             csv_url => format!("/v1/contact-centers/{}/escalations.csv?{}", cc.id, api_query.split("&bucket").next().unwrap_or("")),
             api_url => format!("/v1/contact-centers/{}/metrics?{}", cc.id, api_query),
-            plugin_config => plugin_config(&state, cc.id),
+            plugin_config => plugin_config(state, cc.id),
             flash => web::flash_value(req),
         },
-    )
+    ))
 }
 
 fn capitalise(s: &str) -> String {
@@ -312,7 +249,7 @@ fn settings_values(name: &str, s: &ContactCenterSettings) -> BTreeMap<&'static s
         ("message_template", s.message_template.clone()),
         ("code_ttl_seconds", s.code_ttl_seconds.to_string()),
         ("token_ttl_seconds", s.token_ttl_seconds.to_string()),
-        ("room_type", s.room.room_type.clone()),
+        ("room_type", s.room.room_type.as_str().to_owned()),
         ("empty_room_timeout_minutes", s.room.empty_room_timeout_minutes.to_string()),
         ("unused_room_timeout_minutes", s.room.unused_room_timeout_minutes.to_string()),
         ("max_participants", s.room.max_participants.map(|n| n.to_string()).unwrap_or_default()),
@@ -357,8 +294,8 @@ fn settings_page(
             errors => errors,
             error_count => error_count,
             preview_url => format!("/dashboard/contact-centers/{}/preview?{}", cc.id, preview_query),
-            status_callback_url => format!("{}/v1/webhooks/twilio/rooms/{}", ctx.state.config.public_base_url, cc.id),
-            room_types => escalate_domain::contact_center::ROOM_TYPES.to_vec(),
+            status_callback_url => ctx.state.urls().room_callback(cc.id),
+            room_types => RoomType::ALL.iter().map(|t| t.as_str()).collect::<Vec<_>>(),
             zones => figures::zone_names(),
             flash => flash,
         },
@@ -374,124 +311,137 @@ fn preview_query(values: &BTreeMap<&'static str, String>) -> String {
 }
 
 #[handler]
-pub async fn settings_form(state: Data<&AppState>, req: &Request, Path(id): Path<String>) -> Response {
-    let (ctx, cc) = match admin_center(&state, req, None, &id).await {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
+pub async fn settings_form(Admin(ctx): Admin, req: &Request, Path(id): Path<String>) -> Page {
+    let cc = center(&ctx, &id).await?;
     let values = settings_values(&cc.name, &cc.settings());
-    settings_page(&ctx, StatusCode::OK, &cc, values, BTreeMap::new(), web::flash_value(req))
+    Ok(settings_page(&ctx, StatusCode::OK, &cc, values, BTreeMap::new(), web::flash_value(req)))
 }
 
 #[handler]
-pub async fn save_settings(
-    state: Data<&AppState>,
-    req: &Request,
-    Path(id): Path<String>,
-    body: bytes::Bytes,
-) -> Response {
-    let form = Form::parse(&body);
-    let (ctx, cc) = match admin_center(&state, req, Some(&form), &id).await {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
-    let mut s = cc.settings();
-    let mut values = settings_values(&cc.name, &s);
-    for key in values.clone().keys() {
+pub async fn save_settings(AdminForm { ctx, form }: AdminForm, Path(id): Path<String>) -> Page {
+    let cc = center(&ctx, &id).await?;
+    // What the page shows again if something is wrong: the stored values
+    // with the submitted ones over them.
+    let mut values = settings_values(&cc.name, &cc.settings());
+    for (key, value) in values.iter_mut() {
         if let Some(v) = form.opt(key) {
-            values.insert(key, v);
+            *value = v;
         }
     }
-    let mut errors: BTreeMap<String, String> = BTreeMap::new();
+    let submitted: SettingsForm =
+        form.to().map_err(|e| ctx.error_page(ApiError::bad_request(ErrorCode::InvalidBody, e)))?;
+    let (patch, mut errors) = submitted.patch();
     let name = values["name"].trim().to_owned();
-    {
-        let b = &mut s.branding;
-        b.display_name = values["display_name"].trim().to_owned();
-        let logo = values["logo_url"].trim();
-        b.logo_url = (!logo.is_empty()).then(|| logo.to_owned());
-        b.primary_colour = values["primary_colour"].trim().to_owned();
-        b.accent_colour = values["accent_colour"].trim().to_owned();
-        b.headline = values["headline"].trim().to_owned();
-        b.button_text = values["button_text"].trim().to_owned();
-        b.locale = values["locale"].trim().to_owned();
-    }
-    s.message_template = values["message_template"].clone();
-    s.room.room_type = values["room_type"].trim().to_owned();
-    s.time_zone = values["time_zone"].trim().to_owned();
-    let mut int = |key: &'static str| -> Option<i64> {
-        match values[key].trim().parse::<i64>() {
-            Ok(n) => Some(n),
-            Err(_) => {
-                errors.insert(key.to_owned(), "must be a whole number".into());
-                None
-            }
-        }
-    };
-    if let Some(n) = int("code_ttl_seconds") {
-        s.code_ttl_seconds = n;
-    }
-    if let Some(n) = int("token_ttl_seconds") {
-        s.token_ttl_seconds = n;
-    }
-    if let Some(n) = int("empty_room_timeout_minutes") {
-        s.room.empty_room_timeout_minutes = i32::try_from(n).unwrap_or(i32::MAX);
-    }
-    if let Some(n) = int("unused_room_timeout_minutes") {
-        s.room.unused_room_timeout_minutes = i32::try_from(n).unwrap_or(i32::MAX);
-    }
-    s.room.max_participants = if values["max_participants"].trim().is_empty() {
-        None
-    } else {
-        match values["max_participants"].trim().parse::<i32>() {
-            Ok(n) => Some(n),
-            Err(_) => {
-                errors
-                    .insert("max_participants".into(), "must be a whole number, or empty for Twilio's default".into());
-                None
-            }
-        }
-    };
-    if let Err(e) = validate(&name, &cc.slug, &s) {
-        for (k, v) in web::field_errors(&e) {
-            errors.entry(k).or_insert(v);
-        }
-        if e.errors.is_empty() {
-            errors.insert("message_template".into(), e.detail.clone());
+    // Every rule the values break, beside the fields that did not even parse.
+    let mut settings = cc.settings();
+    patch.clone().apply(&mut settings);
+    if let Err(e) = contact_centers::validate(&name, &cc.slug, &settings) {
+        for (field, message) in web::field_errors(&e) {
+            errors.entry(field).or_insert(message);
         }
     }
     if errors.is_empty() {
-        let saved = state
-            .store
-            .update_contact_center(
-                ctx.scope(),
-                cc.id,
-                ContactCenterInput { name: &name, slug: &cc.slug, settings: &s },
-                Utc::now(),
-            )
-            .await;
-        match saved {
+        match contact_centers::update(&ctx.state, ctx.scope(), cc.id, Some(&name), None, patch).await {
             Ok(_) => {
-                crate::events::broadcast(
-                    &state,
-                    crate::events::Event::ContactCenterChanged { contact_center_id: cc.id },
-                )
-                .await;
-                return web::redirect(&format!("/dashboard/contact-centers/{}/settings?flash=settings_saved", cc.id));
+                return Ok(web::redirect(&format!(
+                    "/dashboard/contact-centers/{}/settings?flash=settings_saved",
+                    cc.id
+                )));
             }
-            Err(e) => return ctx.error_page(&e.into()),
+            Err(e @ AppError::Invalid(_)) => errors = web::field_errors(&e),
+            Err(e) => return Err(ctx.error_page(e)),
         }
     }
-    settings_page(&ctx, StatusCode::UNPROCESSABLE_ENTITY, &cc, values, errors, Value::from(()))
+    Ok(settings_page(&ctx, StatusCode::UNPROCESSABLE_ENTITY, &cc, values, errors, Value::from(())))
+}
+
+/// The settings form as posted: every field as text, named as the page names them.
+#[derive(Debug, Default, serde::Deserialize)]
+struct SettingsForm {
+    display_name: Option<String>,
+    logo_url: Option<String>,
+    primary_colour: Option<String>,
+    accent_colour: Option<String>,
+    headline: Option<String>,
+    button_text: Option<String>,
+    locale: Option<String>,
+    message_template: Option<String>,
+    code_ttl_seconds: Option<String>,
+    token_ttl_seconds: Option<String>,
+    room_type: Option<String>,
+    empty_room_timeout_minutes: Option<String>,
+    unused_room_timeout_minutes: Option<String>,
+    max_participants: Option<String>,
+    time_zone: Option<String>,
+}
+
+impl SettingsForm {
+    /// The application's settings patch, and the fields that are not even
+    /// of the right kind (the patch's own rules are checked when it is applied).
+    fn patch(self) -> (SettingsPatch, BTreeMap<String, String>) {
+        let mut errors = BTreeMap::new();
+        let mut number = |field: &str, value: Option<String>| -> Option<i64> {
+            let v = value?;
+            v.trim().parse().map_err(|_| errors.insert(field.to_owned(), "Must be a whole number".to_owned())).ok()
+        };
+        let code_ttl_seconds = number("code_ttl_seconds", self.code_ttl_seconds);
+        let token_ttl_seconds = number("token_ttl_seconds", self.token_ttl_seconds);
+        let minutes = |n: i64| i32::try_from(n).unwrap_or(i32::MAX);
+        let empty_room_timeout_minutes =
+            number("empty_room_timeout_minutes", self.empty_room_timeout_minutes).map(minutes);
+        let unused_room_timeout_minutes =
+            number("unused_room_timeout_minutes", self.unused_room_timeout_minutes).map(minutes);
+        let max_participants = match self.max_participants.as_deref().map(str::trim) {
+            None => None,
+            Some("") => Some(None),
+            Some(v) => match v.parse() {
+                Ok(n) => Some(Some(n)),
+                Err(_) => {
+                    errors.insert(
+                        "max_participants".into(),
+                        "Must be a whole number, or empty for Twilio's default".into(),
+                    );
+                    None
+                }
+            },
+        };
+        let room_type = match self.room_type.as_deref().map(str::trim) {
+            None => None,
+            Some(v) => match v.parse::<RoomType>() {
+                Ok(t) => Some(t),
+                Err(_) => {
+                    let names: Vec<&str> = RoomType::ALL.iter().map(|t| t.as_str()).collect();
+                    errors.insert("room_type".into(), format!("Must be one of {}", names.join(", ")));
+                    None
+                }
+            },
+        };
+        let patch = SettingsPatch {
+            display_name: self.display_name,
+            logo_url: self.logo_url.map(Some),
+            primary_colour: self.primary_colour,
+            accent_colour: self.accent_colour,
+            headline: self.headline,
+            button_text: self.button_text,
+            locale: self.locale,
+            message_template: self.message_template,
+            code_ttl_seconds,
+            token_ttl_seconds,
+            room_type,
+            empty_room_timeout_minutes,
+            unused_room_timeout_minutes,
+            max_participants,
+            time_zone: self.time_zone,
+        };
+        (patch, errors)
+    }
 }
 
 /// The real join page, rendered with the brand from the query (the form's
 /// current values), framed by the settings page.
 #[handler]
-pub async fn preview(state: Data<&AppState>, req: &Request, Path(id): Path<String>) -> Response {
-    let (_, cc) = match admin_center(&state, req, None, &id).await {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
+pub async fn preview(Admin(ctx): Admin, req: &Request, Path(id): Path<String>) -> Page {
+    let cc = center(&ctx, &id).await?;
     let stored = cc.settings().branding;
     let q = |k: &str| web::query_param(req, k);
     let text = |k: &str, fallback: &str, max: usize| {
@@ -512,7 +462,7 @@ pub async fn preview(state: Data<&AppState>, req: &Request, Path(id): Path<Strin
         button_text: text("button_text", &stored.button_text, 40),
         locale: text("locale", &stored.locale, 5),
     };
-    let mut resp = state.pages.join_page(&JoinPageView {
+    let mut resp = ctx.state.pages().join_page(&JoinPageView {
         code: "PREVIEW".into(),
         state: JoinState::Ready,
         brand: Some(brand),
@@ -535,7 +485,7 @@ pub async fn preview(state: Data<&AppState>, req: &Request, Path(id): Path<Strin
         "Permissions-Policy",
         HeaderValue::from_static("camera=(), microphone=(), display-capture=(), geolocation=()"),
     );
-    resp
+    Ok(resp)
 }
 
 /// `html` without its `<script …></script>` elements.
@@ -566,24 +516,20 @@ async fn credentials_page(
     errors: BTreeMap<String, String>,
     banner: Option<String>,
     flash: Value,
-) -> Response {
-    let scope = ctx.scope();
-    let current = match ctx.state.store.credentials(scope, cc.id).await {
-        Ok(record) => match credentials::open(&ctx.state, scope, &record).await {
-            Ok(plain) => context! {
-                account_sid => record.account_sid.clone(),
-                api_key_sid => record.api_key_sid.clone(),
-                api_key_secret => plain.api_key_secret.masked_tail(4),
-                auth_token => plain.auth_token.masked_tail(4),
-                verified_at => record.verified_at.map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string()),
-                updated_at => record.updated_at.format("%Y-%m-%d %H:%M UTC").to_string(),
-            },
-            Err(e) => return ctx.error_page(&e),
+) -> Page {
+    let current = match credentials::get(&ctx.state, ctx.scope(), cc.id).await {
+        Ok(m) => context! {
+            account_sid => m.account_sid,
+            api_key_sid => m.api_key_sid,
+            api_key_secret => m.api_key_secret,
+            auth_token => m.auth_token,
+            verified_at => m.verified_at.map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string()),
+            updated_at => m.updated_at.format("%Y-%m-%d %H:%M UTC").to_string(),
         },
-        Err(escalate_store::StoreError::NotFound) => Value::from(()),
-        Err(e) => return ctx.error_page(&e.into()),
+        Err(AppError::NotFound { .. }) => Value::from(()),
+        Err(e) => return Err(ctx.error_page(e)),
     };
-    ctx.render(
+    Ok(ctx.render(
         status,
         "credentials.html",
         "center",
@@ -595,29 +541,26 @@ async fn credentials_page(
             form => form,
             errors => errors,
             banner => banner,
-            status_callback_url => format!("{}/v1/webhooks/twilio/rooms/{}", ctx.state.config.public_base_url, cc.id),
+            status_callback_url => ctx.state.urls().room_callback(cc.id),
             plugin_config => plugin_config(&ctx.state, cc.id),
             flash => flash,
         },
-    )
+    ))
 }
 
 #[handler]
-pub async fn credentials_form(state: Data<&AppState>, req: &Request, Path(id): Path<String>) -> Response {
-    let (ctx, cc) = match admin_center(&state, req, None, &id).await {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
+pub async fn credentials_form(Admin(ctx): Admin, req: &Request, Path(id): Path<String>) -> Page {
+    let cc = center(&ctx, &id).await?;
     credentials_page(&ctx, StatusCode::OK, &cc, Value::from(()), BTreeMap::new(), None, web::flash_value(req)).await
 }
 
 /// Errors of a credential save or check, by field, plus a banner.
-fn credential_errors(err: &ApiError) -> (BTreeMap<String, String>, String) {
+fn credential_errors(err: &AppError) -> (BTreeMap<String, String>, String) {
     let mut fields = web::field_errors(err);
-    let banner = match err.code {
-        "twilio_credentials_rejected" => {
-            let field = err.errors.first().map(|f| f.field.as_str()).unwrap_or("");
-            let hint = match field {
+    let banner = match err.code() {
+        ErrorCode::TwilioCredentialsRejected => {
+            let field = err.fields().first().map(|f| f.field.clone()).unwrap_or_default();
+            let hint = match field.as_str() {
                 "auth_token" => {
                     "Twilio rejected the Auth Token (the API key was accepted). Copy the Auth Token from the Twilio Console again."
                 }
@@ -625,84 +568,65 @@ fn credential_errors(err: &ApiError) -> (BTreeMap<String, String>, String) {
                     "Twilio rejected the API key: check the API Key SID and its secret (and that the key belongs to this Account SID)."
                 }
             };
-            fields.insert(field.to_owned(), hint.to_owned());
             if field == "api_key_secret" {
                 fields.insert("api_key_sid".into(), "Check this SID together with its secret.".into());
             }
-            format!("{} — {}", hint, err.detail)
+            fields.insert(field, hint.to_owned());
+            format!("{} — {}", hint, err.detail())
         }
-        "twilio_unavailable" => {
+        ErrorCode::TwilioUnavailable => {
             "Twilio could not be reached to check the credentials, so nothing was changed. Try again in a moment."
                 .to_owned()
         }
-        "twilio_credentials_missing" => {
+        ErrorCode::TwilioCredentialsMissing => {
             "This contact center has no Twilio credentials yet: store them below first.".to_owned()
         }
-        "validation_failed" => "Some values are not valid: see the fields below.".to_owned(),
-        _ => err.detail.clone(),
+        ErrorCode::ValidationFailed => "Some values are not valid: see the fields below.".to_owned(),
+        _ => err.detail(),
     };
     (fields, banner)
 }
 
+fn credential_status(err: &AppError) -> StatusCode {
+    if matches!(err, AppError::Upstream { .. } | AppError::Internal) {
+        StatusCode::BAD_GATEWAY
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    }
+}
+
 #[handler]
-pub async fn save_credentials(
-    state: Data<&AppState>,
-    req: &Request,
-    Path(id): Path<String>,
-    body: bytes::Bytes,
-) -> Response {
-    let form = Form::parse(&body);
-    let (ctx, cc) = match admin_center(&state, req, Some(&form), &id).await {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
+pub async fn save_credentials(AdminForm { ctx, form }: AdminForm, Path(id): Path<String>) -> Page {
+    let cc = center(&ctx, &id).await?;
     let input = CredentialsInput {
         account_sid: form.get("account_sid").trim().to_owned(),
         api_key_sid: form.get("api_key_sid").trim().to_owned(),
         api_key_secret: Secret::new(form.get("api_key_secret").trim()),
         auth_token: Secret::new(form.get("auth_token").trim()),
     };
-    match credentials::put(&state, ctx.scope(), cc.id, input, true).await {
-        Ok(_) => web::redirect(&format!("/dashboard/contact-centers/{}/credentials?flash=credentials_saved", cc.id)),
+    match credentials::put(&ctx.state, ctx.scope(), cc.id, input, true).await {
+        Ok(_) => {
+            Ok(web::redirect(&format!("/dashboard/contact-centers/{}/credentials?flash=credentials_saved", cc.id)))
+        }
         Err(err) => {
             let (fields, banner) = credential_errors(&err);
             // Only the SIDs come back into the form; secrets are never echoed.
             let values = context! { account_sid => form.get("account_sid"), api_key_sid => form.get("api_key_sid") };
-            let status =
-                if err.status.is_server_error() { StatusCode::BAD_GATEWAY } else { StatusCode::UNPROCESSABLE_ENTITY };
-            credentials_page(&ctx, status, &cc, values, fields, Some(banner), Value::from(())).await
+            credentials_page(&ctx, credential_status(&err), &cc, values, fields, Some(banner), Value::from(())).await
         }
     }
 }
 
 #[handler]
-pub async fn verify_credentials(
-    state: Data<&AppState>,
-    req: &Request,
-    Path(id): Path<String>,
-    body: bytes::Bytes,
-) -> Response {
-    let form = Form::parse(&body);
-    let (ctx, cc) = match admin_center(&state, req, Some(&form), &id).await {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
-    let scope = ctx.scope();
-    let result = async {
-        let creds = credentials::load(&state, scope, cc.id).await?;
-        credentials::check_with_twilio(&state, creds).await?;
-        state.store.mark_credentials_verified(scope, cc.id, Utc::now()).await?;
-        Ok::<_, ApiError>(())
-    }
-    .await;
-    match result {
-        Ok(()) => {
-            web::redirect(&format!("/dashboard/contact-centers/{}/credentials?flash=credentials_verified", cc.id))
+pub async fn verify_credentials(AdminForm { ctx, .. }: AdminForm, Path(id): Path<String>) -> Page {
+    let cc = center(&ctx, &id).await?;
+    match credentials::verify(&ctx.state, ctx.scope(), cc.id).await {
+        Ok(_) => {
+            Ok(web::redirect(&format!("/dashboard/contact-centers/{}/credentials?flash=credentials_verified", cc.id)))
         }
         Err(err) => {
             let (_, banner) = credential_errors(&err);
-            let status =
-                if err.status.is_server_error() { StatusCode::BAD_GATEWAY } else { StatusCode::UNPROCESSABLE_ENTITY };
+            let status = credential_status(&err);
             credentials_page(&ctx, status, &cc, Value::from(()), BTreeMap::new(), Some(banner), Value::from(())).await
         }
     }

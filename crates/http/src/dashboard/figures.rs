@@ -9,24 +9,23 @@ use chrono_tz::Tz;
 use escalate_domain::metrics::Bucket;
 use minijinja::{Value, context};
 
-pub use crate::services::metrics::{Figures, Range, compute};
+pub use escalate_app::services::metrics::{Figures, Range, compute};
 
-impl Figures {
-    pub fn value(&self) -> Value {
-        context! {
-            escalations => self.escalations,
-            customers_joined => self.customers_joined,
-            join_rate => self.join_rate,
-            join_rate_text => if self.escalations == 0 { "—".to_owned() } else { percent(self.join_rate) },
-            ttj_median => self.ttj_median,
-            ttj_median_text => duration(self.ttj_median),
-            ttj_p90 => self.ttj_p90,
-            ttj_p90_text => duration(self.ttj_p90),
-            duration_median => self.duration_median,
-            duration_median_text => duration(self.duration_median),
-            duration_p90 => self.duration_p90,
-            duration_p90_text => duration(self.duration_p90),
-        }
+/// A contact center's figures as the templates read them, with their texts.
+pub fn value(f: &Figures) -> Value {
+    context! {
+        escalations => f.escalations,
+        customers_joined => f.customers_joined,
+        join_rate => f.join_rate,
+        join_rate_text => if f.escalations == 0 { "—".to_owned() } else { percent(f.join_rate) },
+        ttj_median => f.ttj_median,
+        ttj_median_text => duration(f.ttj_median),
+        ttj_p90 => f.ttj_p90,
+        ttj_p90_text => duration(f.ttj_p90),
+        duration_median => f.duration_median,
+        duration_median_text => duration(f.duration_median),
+        duration_p90 => f.duration_p90,
+        duration_p90_text => duration(f.duration_p90),
     }
 }
 
@@ -198,7 +197,7 @@ pub fn series_rows(series: &[(DateTime<Utc>, DateTime<Utc>, Figures)], bucket: B
                 label => label(*s, bucket, zone),
                 start => s.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
                 end => e.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-                f => f.value(),
+                f => value(f),
             }
         })
         .collect()

@@ -8,9 +8,6 @@
 //! carries the session's CSRF token (`csrf_token`), checked in constant time
 //! on every POST; viewers see metrics only.
 
-// Handlers return a finished page as their error value.
-#![allow(clippy::result_large_err)]
-
 mod account;
 mod admin;
 mod centers;
@@ -19,6 +16,8 @@ mod operator;
 mod overview;
 mod sign_in;
 mod web;
+
+pub use web::{PageError, Templates};
 
 use poem::http::{StatusCode, header};
 use poem::web::{Data, Path};
@@ -53,36 +52,11 @@ pub fn routes() -> Route {
         .at("/assets/*path", get(asset))
 }
 
-/// Loads and compiles the dashboard templates of `dashboard_dir` (they are
-/// otherwise loaded on the first dashboard request); call at start-up to fail
-/// early on a missing or broken template.
-pub fn check_templates(dashboard_dir: &std::path::Path) -> Result<(), String> {
-    let t = web::templates(dashboard_dir)?;
-    for name in [
-        "layout.html",
-        "login.html",
-        "error.html",
-        "overview.html",
-        "center.html",
-        "settings.html",
-        "credentials.html",
-        "api_keys.html",
-        "users.html",
-        "new_center.html",
-        "account.html",
-        "operator_login.html",
-        "operator_tenants.html",
-    ] {
-        t.check(name)?;
-    }
-    Ok(())
-}
-
 /// Files under `{dashboard_dir}/assets/admin/`, with the join page's path
 /// checks (no `..`, no hidden files, no escapes, nothing outside the folder).
 #[handler]
 async fn asset(state: Data<&AppState>, req: &poem::Request, Path(path): Path<String>) -> Response {
-    let root = state.config.dashboard_dir.join("assets").join("admin");
+    let root = state.http().dashboard_dir.join("assets").join("admin");
     let not_found = || {
         Response::builder()
             .status(StatusCode::NOT_FOUND)

@@ -15,13 +15,13 @@ use poem::{Request, Response, handler};
 use subtle::ConstantTimeEq;
 
 use super::sign_in::{human_wait, login_csrf_ok, with_login_csrf_cookie};
-use super::web::{self, Form};
+use super::web::{self, Form, PageError};
+use crate::auth::client_ip;
 use crate::auth::operator_session::{self, OperatorSession};
-use crate::auth::{client_ip, session};
 use crate::error::ApiError;
-use crate::rate_limit::Decision;
-use crate::services::tenants;
 use crate::state::AppState;
+use escalate_app::services::{sessions, tenants};
+use escalate_app::{AppError, ErrorCode};
 
 const LOGIN_CSRF_COOKIE: &str = "escalate_operator_login_csrf";
 const LOGIN_PATH: &str = "/dashboard/operator/login";
@@ -34,12 +34,13 @@ fn disabled(state: &AppState) -> Response {
     web::plain_error(
         state,
         ApiError::forbidden("Operator pages are disabled: no OPERATOR_TOKEN is configured.")
-            .with_code("operator_disabled"),
+            .with_code(ErrorCode::OperatorDisabled),
     )
+    .response()
 }
 
 fn login_page(state: &AppState, status: StatusCode, error: Option<&str>, flash: Value) -> Response {
-    let token = session::new_token();
+    let token = sessions::new_token();
     let resp = web::render(
         state,
         status,
@@ -50,26 +51,26 @@ fn login_page(state: &AppState, status: StatusCode, error: Option<&str>, flash: 
 }
 
 /// The operator session behind the cookie, or the sign-in page.
-fn signed_in(state: &AppState, req: &Request) -> Result<OperatorSession, Response> {
-    let Some(token) = &state.config.operator_token else { return Err(disabled(state)) };
+fn signed_in(state: &AppState, req: &Request) -> Result<OperatorSession, PageError> {
+    let Some(token) = &state.http().operator_token else { return Err(disabled(state).into()) };
     match web::cookie(req, operator_session::COOKIE).and_then(|v| operator_session::verify(token, &v, Utc::now())) {
         Some(s) => Ok(s),
-        None => Err(web::redirect(LOGIN_PATH)),
+        None => Err(web::redirect(LOGIN_PATH).into()),
     }
 }
 
-fn check_csrf(state: &AppState, session: &OperatorSession, form: &Form) -> Result<(), Response> {
+fn check_csrf(state: &AppState, session: &OperatorSession, form: &Form) -> Result<(), PageError> {
     let sent = form.get("csrf_token");
     if !sent.is_empty() && bool::from(sent.as_bytes().ct_eq(session.csrf_token.as_bytes())) {
         Ok(())
     } else {
-        Err(web::csrf_failed(state))
+        Err(web::csrf_failed(state).into())
     }
 }
 
 #[handler]
 pub async fn login_form(state: Data<&AppState>, req: &Request) -> Response {
-    if state.config.operator_token.is_none() {
+    if state.http().operator_token.is_none() {
         return disabled(&state);
     }
     if signed_in(&state, req).is_ok() {
@@ -80,8 +81,8 @@ pub async fn login_form(state: Data<&AppState>, req: &Request) -> Response {
 
 #[handler]
 pub async fn login_submit(state: Data<&AppState>, req: &Request, body: bytes::Bytes) -> Response {
-    let Some(expected) = &state.config.operator_token else { return disabled(&state) };
-    let form = Form::parse(&body);
+    let Some(expected) = &state.http().operator_token else { return disabled(&state) };
+    let form = Form::parse(&body).unwrap_or_else(Form::empty);
     if !login_csrf_ok(req, &form, LOGIN_CSRF_COOKIE) {
         return login_page(
             &state,
@@ -90,16 +91,9 @@ pub async fn login_submit(state: Data<&AppState>, req: &Request, body: bytes::By
             ().into(),
         );
     }
-    let ip = client_ip(req, state.config.trust_proxy_headers);
-    if let Decision::Limited { retry_after } =
-        state.limiter.hit(&format!("operator-login:ip:{ip}"), state.config.limits.login_per_ip).await
-    {
-        tracing::warn!(client_ip = %ip, "operator sign-in rate limit hit");
-        state.metrics.rate_limited("login");
-        let msg = format!(
-            "Too many sign-in attempts. Please wait {} and try again.",
-            human_wait(retry_after.as_secs().max(1))
-        );
+    let ip = client_ip(req, state.http().trust_proxy_headers);
+    if let Err(AppError::RateLimited { retry_after_secs }) = sessions::limit_operator_sign_in(&state, &ip).await {
+        let msg = format!("Too many sign-in attempts. Please wait {} and try again.", human_wait(retry_after_secs));
         return login_page(&state, StatusCode::TOO_MANY_REQUESTS, Some(&msg), ().into());
     }
     let sent = form.get("operator_token");
@@ -109,7 +103,7 @@ pub async fn login_submit(state: Data<&AppState>, req: &Request, body: bytes::By
     }
     let (value, _) = operator_session::issue(expected, Utc::now() + Duration::hours(SESSION_HOURS));
     let mut resp = web::redirect("/dashboard/operator");
-    if let Ok(v) = operator_session::cookie(&value, SESSION_HOURS * 3600, state.config.cookie_secure()).parse() {
+    if let Ok(v) = operator_session::cookie(&value, SESSION_HOURS * 3600, state.http().cookie_secure).parse() {
         resp.headers_mut().insert(header::SET_COOKIE, v);
     }
     resp
@@ -119,22 +113,22 @@ pub async fn login_submit(state: Data<&AppState>, req: &Request, body: bytes::By
 pub async fn logout(state: Data<&AppState>, req: &Request, body: bytes::Bytes) -> Response {
     let session = match signed_in(&state, req) {
         Ok(s) => s,
-        Err(r) => return r,
+        Err(r) => return r.response(),
     };
-    if let Err(r) = check_csrf(&state, &session, &Form::parse(&body)) {
-        return r;
+    if let Err(r) = check_csrf(&state, &session, &Form::parse(&body).unwrap_or_else(Form::empty)) {
+        return r.response();
     }
     let mut resp = web::redirect(&format!("{LOGIN_PATH}?flash=signed_out"));
-    if let Ok(v) = operator_session::cookie("", 0, state.config.cookie_secure()).parse() {
+    if let Ok(v) = operator_session::cookie("", 0, state.http().cookie_secure).parse() {
         resp.headers_mut().insert(header::SET_COOKIE, v);
     }
     resp
 }
 
 async fn tenants_page(state: &AppState, session: &OperatorSession, status: StatusCode, extra: Value) -> Response {
-    let usage = match state.store.tenant_usage(Utc::now() - Duration::days(USAGE_DAYS)).await {
+    let usage = match state.store.unscoped().tenant_usage(Utc::now() - Duration::days(USAGE_DAYS)).await {
         Ok(u) => u,
-        Err(e) => return web::plain_error(state, e.into()),
+        Err(e) => return web::plain_error(state, e.into()).response(),
     };
     let rows: Vec<Value> = usage
         .iter()
@@ -171,7 +165,7 @@ async fn tenants_page(state: &AppState, session: &OperatorSession, status: Statu
 pub async fn list_tenants(state: Data<&AppState>, req: &Request) -> Response {
     let session = match signed_in(&state, req) {
         Ok(s) => s,
-        Err(r) => return r,
+        Err(r) => return r.response(),
     };
     tenants_page(&state, &session, StatusCode::OK, context! { flash => web::flash_value(req) }).await
 }
@@ -180,15 +174,15 @@ pub async fn list_tenants(state: Data<&AppState>, req: &Request) -> Response {
 pub async fn create_tenant(state: Data<&AppState>, req: &Request, body: bytes::Bytes) -> Response {
     let session = match signed_in(&state, req) {
         Ok(s) => s,
-        Err(r) => return r,
+        Err(r) => return r.response(),
     };
-    let form = Form::parse(&body);
+    let form = Form::parse(&body).unwrap_or_else(Form::empty);
     if let Err(r) = check_csrf(&state, &session, &form) {
-        return r;
+        return r.response();
     }
     let name = form.get("name");
     let email = form.get("admin_email");
-    match tenants::create(&state.store, &state.keyring, &name, None, &email).await {
+    match tenants::create(&state, &name, None, &email).await {
         // The initial password is shown once, on this answer, never in a URL.
         Ok(created) => {
             tracing::info!(tenant_id = %created.tenant.id, "tenant created from the operator dashboard");
@@ -206,11 +200,11 @@ pub async fn create_tenant(state: Data<&AppState>, req: &Request, body: bytes::B
             )
             .await
         }
-        Err(e) if !e.errors.is_empty() => {
+        Err(e) if !e.fields().is_empty() => {
             let mut errors: BTreeMap<String, String> = web::field_errors(&e);
             // The slug is made from the name; the form only has the name.
             if let Some(msg) = errors.remove("slug") {
-                let text = if e.code == "slug_taken" {
+                let text = if e.code() == ErrorCode::SlugTaken {
                     "A tenant with this name already exists.".to_owned()
                 } else {
                     format!("Gives an unusable slug: {}", msg.to_lowercase())
@@ -226,6 +220,6 @@ pub async fn create_tenant(state: Data<&AppState>, req: &Request, body: bytes::B
             )
             .await
         }
-        Err(e) => web::plain_error(&state, e),
+        Err(e) => web::plain_error(&state, e.into()).response(),
     }
 }

@@ -6,31 +6,25 @@ use escalate_domain::metrics::{self, Bucket};
 use escalate_store::repos::Grouping;
 use minijinja::context;
 use poem::http::StatusCode;
-use poem::web::Data;
-use poem::{Request, Response, handler};
+use poem::{Request, handler};
 
 use super::figures::{self, Range};
-use super::web;
+use super::web::{self, Ctx, Page};
 use crate::state::AppState;
 
 pub fn plugin_config(state: &AppState, cc: uuid::Uuid) -> String {
     format!(
         "\"videoEscalation\": {{\n  \"serviceBaseUrl\": \"{}\",\n  \"contactCenterId\": \"{}\"\n}}",
-        state.config.public_base_url, cc
+        state.urls().base(),
+        cc
     )
 }
 
 #[handler]
-pub async fn page(state: Data<&AppState>, req: &Request) -> Response {
-    let ctx = match web::signed_in(&state, req).await {
-        Ok(c) => c,
-        Err(r) => return r,
-    };
+pub async fn page(ctx: Ctx, req: &Request) -> Page {
+    let state = &ctx.state;
     let scope = ctx.scope();
-    let centers = match state.store.list_contact_centers(scope).await {
-        Ok(c) => c,
-        Err(e) => return ctx.error_page(&e.into()),
-    };
+    let centers = state.store.list_contact_centers(scope).await.map_err(|e| ctx.error_page(e))?;
     let now = Utc::now();
     let mut cards = Vec::new();
     let mut any_escalations = false;
@@ -40,29 +34,22 @@ pub async fn page(state: Data<&AppState>, req: &Request) -> Response {
         let zone = metrics::parse_zone(&cc.time_zone).unwrap_or(chrono_tz::Tz::UTC);
         let today = metrics::local_midnight(now.with_timezone(&zone).date_naive(), zone);
         let from = metrics::local_midnight(now.with_timezone(&zone).date_naive() - Duration::days(13), zone);
-        let range = match Range::new(from, now, Bucket::Day, zone) {
-            Ok(r) => r,
-            Err(e) => return ctx.error_page(&e),
-        };
-        let today_range = match Range::new(today, now.max(today + Duration::seconds(1)), Bucket::Day, zone) {
-            Ok(r) => r,
-            Err(e) => return ctx.error_page(&e),
-        };
-        let (days, today_figs) = match tokio::try_join!(
-            figures::compute(&state, scope, Some(cc.id), &range, Grouping::Total),
-            figures::compute(&state, scope, Some(cc.id), &today_range, Grouping::Total),
-        ) {
-            Ok(v) => v,
-            Err(e) => return ctx.error_page(&e),
-        };
+        let range = Range::new(from, now, Bucket::Day, zone).map_err(|e| ctx.error_page(e))?;
+        let today_range = Range::new(today, now.max(today + Duration::seconds(1)), Bucket::Day, zone)
+            .map_err(|e| ctx.error_page(e))?;
+        let (days, today_figs) = tokio::try_join!(
+            figures::compute(state, scope, Some(cc.id), &range, Grouping::Total),
+            figures::compute(state, scope, Some(cc.id), &today_range, Grouping::Total),
+        )
+        .map_err(|e| ctx.error_page(e))?;
         let has_credentials = state.store.credentials(scope, cc.id).await.is_ok();
         any_credentials |= has_credentials;
         any_escalations |= days.totals.escalations > 0;
         cards.push(context! {
             id => cc.id.to_string(),
             name => cc.name.clone(),
-            today => today_figs.totals.value(),
-            period => days.totals.value(),
+            today => figures::value(&today_figs.totals),
+            period => figures::value(&days.totals),
             chart => figures::chart(&days.series, Bucket::Day, zone, &format!("{}: escalations per day, last 14 days", cc.name), true),
             rows => figures::series_rows(&days.series, Bucket::Day, zone),
             time_zone => cc.time_zone.clone(),
@@ -78,10 +65,10 @@ pub async fn page(state: Data<&AppState>, req: &Request) -> Response {
         has_escalations => any_escalations,
         first_cc => first.map(|c| c.id.to_string()),
         first_cc_name => first.map(|c| c.name.clone()),
-        plugin_config => first.map(|c| plugin_config(&state, c.id)),
-        base_url => state.config.public_base_url.clone(),
+        plugin_config => first.map(|c| plugin_config(state, c.id)),
+        base_url => state.urls().base().to_owned(),
     };
-    ctx.render(
+    Ok(ctx.render(
         StatusCode::OK,
         "overview.html",
         "overview",
@@ -91,5 +78,5 @@ pub async fn page(state: Data<&AppState>, req: &Request) -> Response {
             setup => setup,
             flash => web::flash_value(req),
         },
-    )
+    ))
 }

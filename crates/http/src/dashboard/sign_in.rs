@@ -1,7 +1,8 @@
 //! `/dashboard/login` and `/dashboard/logout`: the same rules, rate limits,
 //! session row and cookie as `POST /v1/auth/login`.
 
-use chrono::Utc;
+use escalate_app::services::sessions;
+use escalate_app::{AppError, ErrorCode};
 use escalate_domain::Secret;
 use minijinja::context;
 use poem::http::{StatusCode, header};
@@ -9,9 +10,8 @@ use poem::web::Data;
 use poem::{Request, Response, handler};
 use subtle::ConstantTimeEq;
 
-use super::web::{self, Form};
+use super::web::{self, Form, Page, SignedForm};
 use crate::auth::{client_ip, session};
-use crate::services::sessions;
 use crate::state::AppState;
 
 /// The sign-in form has no session yet, so its CSRF token is a double-submit
@@ -26,7 +26,7 @@ fn login_page(
     error: Option<&str>,
     flash: minijinja::Value,
 ) -> Response {
-    let token = session::new_token();
+    let token = sessions::new_token();
     let resp = web::render(
         state,
         status,
@@ -46,7 +46,7 @@ pub(super) fn with_login_csrf_cookie(
 ) -> Response {
     let cookie = format!(
         "{name}={token}; Path={path}; HttpOnly; SameSite=Strict; Max-Age=3600{}",
-        if state.config.cookie_secure() { "; Secure" } else { "" }
+        if state.http().cookie_secure { "; Secure" } else { "" }
     );
     if let Ok(v) = cookie.parse() {
         resp.headers_mut().append(header::SET_COOKIE, v);
@@ -66,7 +66,7 @@ pub async fn login_form(state: Data<&AppState>, req: &Request) -> Response {
     let next = web::safe_next(&web::query_param(req, "next").unwrap_or_default());
     // Already signed in: straight to the dashboard.
     if let Some(token) = web::session_token(req)
-        && let Ok(Some(_)) = state.store.find_session(&session::hash(&token), Utc::now()).await
+        && let Ok(Some(_)) = sessions::find(&state, &token).await
     {
         return web::redirect(&next);
     }
@@ -74,43 +74,44 @@ pub async fn login_form(state: Data<&AppState>, req: &Request) -> Response {
 }
 
 #[handler]
-pub async fn login_submit(state: Data<&AppState>, req: &Request, body: bytes::Bytes) -> Response {
-    let form = Form::parse(&body);
+pub async fn login_submit(state: Data<&AppState>, req: &Request, body: bytes::Bytes) -> Page {
+    let form = Form::parse(&body).unwrap_or_else(Form::empty);
     let email = form.get("email").trim().to_lowercase();
     let pw = Secret::new(form.get("password"));
     let next = web::safe_next(&form.get("next"));
     if !login_csrf_ok(req, &form, LOGIN_CSRF_COOKIE) {
-        return login_page(
+        return Ok(login_page(
             &state,
             StatusCode::FORBIDDEN,
             &email,
             &next,
             Some("The sign-in form expired. Please sign in again."),
             ().into(),
-        );
+        ));
     }
-    let ip = client_ip(req, state.config.trust_proxy_headers);
+    let ip = client_ip(req, state.http().trust_proxy_headers);
     match sessions::sign_in(&state, &email, pw, &ip).await {
         Ok(signed) => {
             let mut resp = web::redirect(&next);
-            if let Ok(v) = signed.cookie.parse() {
+            let cookie =
+                session::cookie(signed.token.expose(), state.config.session_ttl.as_secs(), state.http().cookie_secure);
+            if let Ok(v) = cookie.parse() {
                 resp.headers_mut().insert(header::SET_COOKIE, v);
             }
-            resp
+            Ok(resp)
         }
-        Err(e) if e.code == "rate_limited" => {
-            let secs = e.retry_after_secs.unwrap_or(60);
+        Err(AppError::RateLimited { retry_after_secs: secs }) => {
             let msg = format!("Too many sign-in attempts. Please wait {} and try again.", human_wait(secs));
             let mut resp = login_page(&state, StatusCode::TOO_MANY_REQUESTS, &email, &next, Some(&msg), ().into());
             if let Ok(v) = secs.to_string().parse() {
                 resp.headers_mut().insert(header::RETRY_AFTER, v);
             }
-            resp
+            Ok(resp)
         }
-        Err(e) if e.code == "invalid_credentials" => {
-            login_page(&state, StatusCode::UNAUTHORIZED, &email, &next, Some("Wrong email or password."), ().into())
+        Err(e) if e.code() == ErrorCode::InvalidCredentials => {
+            Ok(login_page(&state, StatusCode::UNAUTHORIZED, &email, &next, Some("Wrong email or password."), ().into()))
         }
-        Err(e) => web::plain_error(&state, e),
+        Err(e) => Err(web::plain_error(&state, e.into())),
     }
 }
 
@@ -119,22 +120,14 @@ pub(super) fn human_wait(secs: u64) -> String {
 }
 
 #[handler]
-pub async fn logout(state: Data<&AppState>, req: &Request, body: bytes::Bytes) -> Response {
-    let ctx = match web::signed_in(&state, req).await {
-        Ok(c) => c,
-        Err(r) => return r,
-    };
-    if let Err(r) = ctx.check_csrf(&Form::parse(&body)) {
-        return r;
-    }
-    if let Some(token) = web::session_token(req)
-        && let Err(e) = state.store.delete_session(&session::hash(&token)).await
-    {
-        return web::plain_error(&state, e.into());
+pub async fn logout(SignedForm { ctx, .. }: SignedForm, req: &Request) -> Page {
+    let state = &ctx.state;
+    if let Some(token) = web::session_token(req) {
+        sessions::sign_out(state, &token).await.map_err(|e| web::plain_error(state, e.into()))?;
     }
     let mut resp = web::redirect("/dashboard/login?flash=signed_out");
-    if let Ok(v) = session::clear_cookie(state.config.cookie_secure()).parse() {
+    if let Ok(v) = session::clear_cookie(state.http().cookie_secure).parse() {
         resp.headers_mut().insert(header::SET_COOKIE, v);
     }
-    resp
+    Ok(resp)
 }

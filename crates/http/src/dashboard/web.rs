@@ -2,16 +2,16 @@
 //! behind the session cookie, CSRF checks on forms, flash messages, security
 //! headers, and error pages.
 
-use std::collections::{BTreeMap, HashMap};
-use std::path::{Path, PathBuf};
-use std::sync::{Arc, LazyLock, Mutex};
+use std::collections::BTreeMap;
+use std::path::Path;
 
-use chrono::Utc;
+use escalate_app::services::sessions;
+use escalate_app::{AppError, ErrorCode};
 use escalate_domain::access::{Permission, Role};
 use escalate_store::{SessionRecord, TenantRecord, TenantScope, UserRecord};
 use minijinja::{Environment, UndefinedBehavior, Value, context};
 use poem::http::{StatusCode, header};
-use poem::{Request, Response};
+use poem::{FromRequest, Request, RequestBody, Response};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
@@ -22,57 +22,64 @@ use crate::state::AppState;
 /// Assets the layout links with a content hash.
 const VERSIONED: [&str; 2] = ["admin.css", "admin.js"];
 
+/// Every page template; [`Templates::load`] fails if one is missing or broken.
+const PAGES: [&str; 13] = [
+    "layout.html",
+    "login.html",
+    "error.html",
+    "overview.html",
+    "center.html",
+    "settings.html",
+    "credentials.html",
+    "api_keys.html",
+    "users.html",
+    "new_center.html",
+    "account.html",
+    "operator_login.html",
+    "operator_tenants.html",
+];
+
+/// The dashboard's compiled templates, loaded once at start-up.
 pub struct Templates {
     env: Environment<'static>,
     pub assets: BTreeMap<&'static str, String>,
 }
 
 impl Templates {
-    /// Fails if `name` is missing or one of its `extends`/`import`s is broken.
-    pub fn check(&self, name: &str) -> Result<(), String> {
-        self.env.get_template(name).map(|_| ()).map_err(|e| format!("dashboard template {name}: {e}"))
-    }
-}
-
-static CACHE: LazyLock<Mutex<HashMap<PathBuf, Arc<Templates>>>> = LazyLock::new(|| Mutex::new(HashMap::new()));
-
-/// The compiled templates of `{dashboard_dir}/templates/admin/`, loaded once per folder.
-pub fn templates(dashboard_dir: &Path) -> Result<Arc<Templates>, String> {
-    if let Some(t) = CACHE.lock().unwrap_or_else(|e| e.into_inner()).get(dashboard_dir) {
-        return Ok(t.clone());
-    }
-    let loaded = Arc::new(load(dashboard_dir)?);
-    CACHE.lock().unwrap_or_else(|e| e.into_inner()).insert(dashboard_dir.to_path_buf(), loaded.clone());
-    Ok(loaded)
-}
-
-fn load(dashboard_dir: &Path) -> Result<Templates, String> {
-    let dir = dashboard_dir.join("templates").join("admin");
-    let entries =
-        std::fs::read_dir(&dir).map_err(|e| format!("dashboard templates: cannot read {}: {e}", dir.display()))?;
-    let mut env = Environment::new();
-    env.set_undefined_behavior(UndefinedBehavior::Chainable);
-    for entry in entries.flatten() {
-        let path = entry.path();
-        let Some(name) = path.file_name().and_then(|n| n.to_str()).map(str::to_owned) else { continue };
-        if !name.ends_with(".html") || name.starts_with('.') {
-            continue;
+    /// Compiles `{dashboard_dir}/templates/admin/*.html`; fails if a page is
+    /// missing or one of its `extends`/`import`s is broken.
+    pub fn load(dashboard_dir: &Path) -> Result<Self, String> {
+        let dir = dashboard_dir.join("templates").join("admin");
+        let entries =
+            std::fs::read_dir(&dir).map_err(|e| format!("dashboard templates: cannot read {}: {e}", dir.display()))?;
+        let mut env = Environment::new();
+        env.set_undefined_behavior(UndefinedBehavior::Chainable);
+        for entry in entries.flatten() {
+            let path = entry.path();
+            let Some(name) = path.file_name().and_then(|n| n.to_str()).map(str::to_owned) else { continue };
+            if !name.ends_with(".html") || name.starts_with('.') {
+                continue;
+            }
+            let source =
+                std::fs::read_to_string(&path).map_err(|e| format!("dashboard templates: {}: {e}", path.display()))?;
+            env.add_template_owned(name.clone(), source).map_err(|e| format!("dashboard template {name}: {e}"))?;
         }
-        let source =
-            std::fs::read_to_string(&path).map_err(|e| format!("dashboard templates: {}: {e}", path.display()))?;
-        env.add_template_owned(name.clone(), source).map_err(|e| format!("dashboard template {name}: {e}"))?;
+        let assets_dir = dashboard_dir.join("assets").join("admin");
+        let assets = VERSIONED
+            .into_iter()
+            .map(|name| {
+                let v = std::fs::read(assets_dir.join(name))
+                    .map(|b| Sha256::digest(&b).iter().take(6).map(|x| format!("{x:02x}")).collect::<String>())
+                    .unwrap_or_else(|_| "missing".into());
+                (name, format!("/dashboard/assets/{name}?v={v}"))
+            })
+            .collect();
+        let templates = Templates { env, assets };
+        for name in PAGES {
+            templates.env.get_template(name).map_err(|e| format!("dashboard template {name}: {e}"))?;
+        }
+        Ok(templates)
     }
-    let assets_dir = dashboard_dir.join("assets").join("admin");
-    let assets = VERSIONED
-        .into_iter()
-        .map(|name| {
-            let v = std::fs::read(assets_dir.join(name))
-                .map(|b| Sha256::digest(&b).iter().take(6).map(|x| format!("{x:02x}")).collect::<String>())
-                .unwrap_or_else(|_| "missing".into());
-            (name, format!("/dashboard/assets/{name}?v={v}"))
-        })
-        .collect();
-    Ok(Templates { env, assets })
 }
 
 /// The dashboard's Content-Security-Policy: nothing inline, everything from us;
@@ -98,7 +105,8 @@ pub fn redirect(to: &str) -> Response {
 
 /// Renders `name` with `ctx` (merged with the shared page values).
 pub fn render(state: &AppState, status: StatusCode, name: &str, ctx: Value) -> Response {
-    let html = templates(&state.config.dashboard_dir).and_then(|t| {
+    let t = state.dashboard();
+    let html = {
         let base = context! { assets => t.assets.clone() };
         t.env.get_template(name).and_then(|tpl| tpl.render(context! { ..ctx, ..base })).map_err(|e| {
             let mut msg = format!("dashboard template {name}: {e}");
@@ -109,7 +117,7 @@ pub fn render(state: &AppState, status: StatusCode, name: &str, ctx: Value) -> R
             }
             msg
         })
-    });
+    };
     match html {
         Ok(html) => with_headers(Response::builder().status(status))
             .header(header::CONTENT_TYPE, "text/html; charset=utf-8")
@@ -130,11 +138,12 @@ pub struct Ctx {
     pub session: SessionRecord,
     pub role: Role,
     pub tenant: TenantRecord,
+    scope: TenantScope,
 }
 
 impl Ctx {
     pub fn scope(&self) -> TenantScope {
-        TenantScope::new(self.user.tenant_id)
+        self.scope
     }
 
     pub fn is_admin(&self) -> bool {
@@ -159,38 +168,40 @@ impl Ctx {
     }
 
     /// A full page telling what went wrong (403, 404, 409, 5xx…).
-    pub fn error_page(&self, err: &ApiError) -> Response {
-        let (heading, text) = explain(err);
-        self.render(
-            err.status,
-            "error.html",
-            "",
-            heading,
-            context! { heading => heading, message => text, code => err.code },
-        )
+    pub fn error_page(&self, err: impl Into<ApiError>) -> PageError {
+        let err = err.into();
+        let (heading, text) = explain(&err);
+        let ctx = context! { heading => heading, message => text, code => err.code.as_str() };
+        PageError::from(self.render(err.status, "error.html", "", heading, ctx))
     }
 
     /// Admin-only pages: a clear 403 page for viewers.
-    pub fn require_admin(&self) -> Result<(), Response> {
+    fn require_admin(&self) -> Result<(), PageError> {
         if self.is_admin() {
             Ok(())
         } else {
-            Err(self.error_page(
-                &ApiError::forbidden("Only admins can open this page. Ask an admin of your team to change your role.")
-                    .with_code("forbidden"),
-            ))
+            Err(self.error_page(ApiError::forbidden(
+                "Only admins can open this page. Ask an admin of your team to change your role.",
+            )))
         }
     }
 
     /// Checks the form's `csrf_token` against the session's, in constant time.
-    pub fn check_csrf(&self, form: &Form) -> Result<(), Response> {
+    fn check_csrf(&self, form: &Form) -> Result<(), PageError> {
         let sent = form.get("csrf_token");
         if bool::from(sent.as_bytes().ct_eq(self.session.csrf_token.as_bytes())) && !sent.is_empty() {
             Ok(())
         } else {
-            Err(csrf_failed(&self.state))
+            Err(csrf_failed(&self.state).into())
         }
     }
+}
+
+fn bad_form(state: &AppState) -> PageError {
+    plain_error(
+        state,
+        ApiError::bad_request(ErrorCode::InvalidBody, "The form could not be read. Go back and try again."),
+    )
 }
 
 pub fn csrf_failed(state: &AppState) -> Response {
@@ -220,7 +231,7 @@ fn explain(err: &ApiError) -> (&'static str, String) {
 }
 
 /// The signed-in user behind the session cookie, or a redirect to the sign-in page.
-pub async fn signed_in(state: &AppState, req: &Request) -> Result<Ctx, Response> {
+async fn signed_in(state: &AppState, req: &Request) -> Result<Ctx, PageError> {
     let next =
         req.original_uri().path_and_query().map(|p| p.as_str().to_owned()).unwrap_or_else(|| "/dashboard".into());
     let to_login = |expired: bool| {
@@ -228,37 +239,123 @@ pub async fn signed_in(state: &AppState, req: &Request) -> Result<Ctx, Response>
         if expired {
             url.push_str("&flash=expired");
         }
-        redirect(&url)
+        PageError::from(redirect(&url))
     };
-    let Some(token) = session_token(req) else { return Err(to_login(false)) };
-    if token.is_empty() {
-        return Err(to_login(false));
-    }
-    let found = match state.store.find_session(&session::hash(&token), Utc::now()).await {
-        Ok(f) => f,
-        Err(e) => return Err(plain_error(state, ApiError::from(e))),
-    };
-    let Some((session, user)) = found else { return Err(to_login(true)) };
-    let role: Role = match user.role.parse() {
-        Ok(r) => r,
-        Err(e) => return Err(plain_error(state, ApiError::internal(format!("stored role: {e}")))),
-    };
-    let tenant = match state.store.tenant(TenantScope::new(user.tenant_id)).await {
-        Ok(t) => t,
-        Err(e) => return Err(plain_error(state, ApiError::from(e))),
-    };
-    Ok(Ctx { state: state.clone(), user, session, role, tenant })
+    let Some(token) = session_token(req).filter(|t| !t.is_empty()) else { return Err(to_login(false)) };
+    let found = sessions::find(state, &token).await.map_err(|e| plain_error(state, e.into()))?;
+    let Some(session) = found else { return Err(to_login(true)) };
+    let tenant = state.store.tenant(session.scope).await.map_err(|e| plain_error(state, e.into()))?;
+    Ok(Ctx {
+        state: state.clone(),
+        role: session.user.role,
+        user: session.user,
+        session: session.record,
+        tenant,
+        scope: session.scope,
+    })
 }
 
-/// An admin's request; with a form, its CSRF token is checked first.
-pub async fn signed_in_admin(state: &AppState, req: &Request, form: Option<&Form>) -> Result<Ctx, Response> {
-    let ctx = signed_in(state, req).await?;
-    if let Some(f) = form {
-        ctx.check_csrf(f)?;
-    }
-    ctx.require_admin()?;
-    Ok(ctx)
+fn app_state(req: &Request) -> Result<&AppState, PageError> {
+    req.data::<AppState>()
+        .ok_or_else(|| PageError::from(Response::builder().status(StatusCode::INTERNAL_SERVER_ERROR).finish()))
 }
+
+/// A signed-in dashboard user (any role), as an extractor.
+impl<'a> FromRequest<'a> for Ctx {
+    async fn from_request(req: &'a Request, _body: &mut RequestBody) -> poem::Result<Self> {
+        Ok(signed_in(app_state(req)?, req).await?)
+    }
+}
+
+/// A signed-in admin; viewers get a 403 page.
+pub struct Admin(pub Ctx);
+
+impl<'a> FromRequest<'a> for Admin {
+    async fn from_request(req: &'a Request, _body: &mut RequestBody) -> poem::Result<Self> {
+        let ctx = signed_in(app_state(req)?, req).await?;
+        ctx.require_admin()?;
+        Ok(Admin(ctx))
+    }
+}
+
+/// A form posted by a signed-in user, its CSRF token checked.
+pub struct SignedForm {
+    pub ctx: Ctx,
+    pub form: Form,
+}
+
+impl<'a> FromRequest<'a> for SignedForm {
+    async fn from_request(req: &'a Request, body: &mut RequestBody) -> poem::Result<Self> {
+        let state = app_state(req)?;
+        let ctx = signed_in(state, req).await?;
+        let form = Form::read(state, body).await?;
+        ctx.check_csrf(&form)?;
+        Ok(SignedForm { ctx, form })
+    }
+}
+
+/// A form posted by a signed-in admin, its CSRF token checked first.
+pub struct AdminForm {
+    pub ctx: Ctx,
+    pub form: Form,
+}
+
+impl<'a> FromRequest<'a> for AdminForm {
+    async fn from_request(req: &'a Request, body: &mut RequestBody) -> poem::Result<Self> {
+        let SignedForm { ctx, form } = SignedForm::from_request(req, body).await?;
+        ctx.require_admin()?;
+        Ok(AdminForm { ctx, form })
+    }
+}
+
+/// A finished page (a redirect to sign-in, a 403 or 404 page, a form shown
+/// again with its errors) returned where a handler or an extractor stops
+/// early, so both can use `?`. The outermost layer sends it as it is.
+#[derive(Debug)]
+pub struct PageError(std::sync::Mutex<Option<Box<Response>>>);
+
+impl From<Response> for PageError {
+    fn from(resp: Response) -> Self {
+        Self(std::sync::Mutex::new(Some(Box::new(resp))))
+    }
+}
+
+impl std::fmt::Display for PageError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a dashboard page")
+    }
+}
+
+impl std::error::Error for PageError {}
+
+impl poem::error::ResponseError for PageError {
+    fn status(&self) -> StatusCode {
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .as_ref()
+            .map_or(StatusCode::INTERNAL_SERVER_ERROR, |r| r.status())
+    }
+
+    fn as_response(&self) -> Response {
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take()
+            .map(|r| *r)
+            .unwrap_or_else(|| Response::builder().status(StatusCode::INTERNAL_SERVER_ERROR).body("page already sent"))
+    }
+}
+
+impl PageError {
+    /// The page itself, for handlers that answer a plain `Response`.
+    pub fn response(self) -> Response {
+        poem::error::ResponseError::as_response(&self)
+    }
+}
+
+/// What a dashboard handler answers: a page either way.
+pub type Page = Result<Response, PageError>;
 
 /// The session cookie's value.
 pub fn session_token(req: &Request) -> Option<String> {
@@ -277,22 +374,35 @@ pub fn cookie(req: &Request, wanted: &str) -> Option<String> {
         .map(|(_, value)| value.trim().to_owned())
 }
 
-pub fn plain_error(state: &AppState, err: ApiError) -> Response {
+pub fn plain_error(state: &AppState, err: ApiError) -> PageError {
     let (heading, message) = explain(&err);
-    render(
-        state,
-        err.status,
-        "error.html",
-        context! { title => heading, heading => heading, message => message, code => err.code, bare => true },
-    )
+    let ctx =
+        context! { title => heading, heading => heading, message => message, code => err.code.as_str(), bare => true };
+    render(state, err.status, "error.html", ctx).into()
 }
 
 /// A urlencoded form body.
 pub struct Form(Vec<(String, String)>);
 
 impl Form {
-    pub fn parse(body: &[u8]) -> Self {
-        Self(serde_urlencoded::from_bytes::<Vec<(String, String)>>(body).unwrap_or_default())
+    /// Reads the request's form; a body that is not a form is a 400 page, not an empty form.
+    pub async fn read(state: &AppState, body: &mut RequestBody) -> Result<Self, PageError> {
+        let bytes = body.take().map_err(|_| bad_form(state))?.into_bytes().await.map_err(|_| bad_form(state))?;
+        Self::parse(&bytes).ok_or_else(|| bad_form(state))
+    }
+
+    pub fn empty() -> Self {
+        Self(Vec::new())
+    }
+
+    pub fn parse(body: &[u8]) -> Option<Self> {
+        serde_urlencoded::from_bytes::<Vec<(String, String)>>(body).ok().map(Self)
+    }
+
+    /// The form as a typed value (absent fields `None` where the type allows).
+    pub fn to<T: serde::de::DeserializeOwned>(&self) -> Result<T, String> {
+        let encoded = serde_urlencoded::to_string(&self.0).map_err(|e| e.to_string())?;
+        serde_urlencoded::from_str(&encoded).map_err(|e| e.to_string())
     }
 
     pub fn get(&self, name: &str) -> String {
@@ -344,9 +454,9 @@ pub fn urlencode(s: &str) -> String {
 }
 
 /// Field errors by form field name (`branding.primary_colour` → `primary_colour`).
-pub fn field_errors(err: &ApiError) -> BTreeMap<String, String> {
+pub fn field_errors(err: &AppError) -> BTreeMap<String, String> {
     let mut out = BTreeMap::new();
-    for e in &err.errors {
+    for e in &err.fields() {
         let name = e.field.rsplit('.').next().unwrap_or(&e.field).to_owned();
         let mut chars = e.message.chars();
         let message = chars.next().map(|c| c.to_uppercase().chain(chars).collect::<String>()).unwrap_or_default();

@@ -9,7 +9,7 @@
 //! Wiring (the pages are cheap to clone; keep one in the app state):
 //!
 //! ```ignore
-//! let pages = Pages::load(&config.dashboard_dir)?;          // at start-up
+//! let pages = Pages::load(&http().dashboard_dir)?;          // at start-up
 //! Route::new()
 //!     .at("/join/:code", get(join_page_handler))             // pages.join_page(&view)
 //!     .nest("/assets", assets_endpoint(pages.assets_dir().to_path_buf()))

@@ -9,7 +9,7 @@ pub struct Model {
     pub name: String,
     pub prefix: String,
     pub key_hash: Vec<u8>,
-    pub scopes: String,
+    pub scopes: escalate_domain::access::Scopes,
     pub created_at: DateTimeUtc,
     pub last_used_at: Option<DateTimeUtc>,
     pub revoked_at: Option<DateTimeUtc>,

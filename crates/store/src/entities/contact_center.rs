@@ -18,7 +18,7 @@ pub struct Model {
     pub message_template: String,
     pub code_ttl_seconds: i64,
     pub token_ttl_seconds: i64,
-    pub room_type: String,
+    pub room_type: escalate_domain::contact_center::RoomType,
     pub empty_room_timeout_minutes: i32,
     pub unused_room_timeout_minutes: i32,
     pub max_participants: Option<i32>,

@@ -15,7 +15,7 @@ pub struct Model {
     pub room_sid: Option<String>,
     pub room_name: String,
     pub code: String,
-    pub status: String,
+    pub status: escalate_domain::escalation::Status,
     pub message_sid: Option<String>,
     pub created_at: DateTimeUtc,
     pub expires_at: DateTimeUtc,

@@ -8,7 +8,7 @@ pub struct Model {
     pub tenant_id: Uuid,
     pub email: String,
     pub password_hash: String,
-    pub role: String,
+    pub role: escalate_domain::access::Role,
     pub created_at: DateTimeUtc,
     pub last_login_at: Option<DateTimeUtc>,
 }

@@ -2,17 +2,20 @@ use chrono::{DateTime, Utc};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, Set};
 use uuid::Uuid;
 
+use escalate_domain::access::Scopes;
+
 use crate::entities::api_key;
 use crate::{ApiKeyRecord, Store, StoreError, TenantScope};
 
 impl Store {
+    #[tracing::instrument(name = "db", skip_all, fields(db.operation = "create_api_key"))]
     pub async fn create_api_key(
         &self,
         scope: TenantScope,
         name: &str,
         prefix: &str,
         key_hash: Vec<u8>,
-        scopes: &str,
+        scopes: Scopes,
         now: DateTime<Utc>,
     ) -> Result<ApiKeyRecord, StoreError> {
         Ok(api_key::ActiveModel {
@@ -21,7 +24,7 @@ impl Store {
             name: Set(name.to_owned()),
             prefix: Set(prefix.to_owned()),
             key_hash: Set(key_hash),
-            scopes: Set(scopes.to_owned()),
+            scopes: Set(scopes),
             created_at: Set(now),
             last_used_at: Set(None),
             revoked_at: Set(None),
@@ -30,6 +33,7 @@ impl Store {
         .await?)
     }
 
+    #[tracing::instrument(name = "db", skip_all, fields(db.operation = "list_api_keys"))]
     pub async fn list_api_keys(&self, scope: TenantScope) -> Result<Vec<ApiKeyRecord>, StoreError> {
         Ok(api_key::Entity::find()
             .filter(api_key::Column::TenantId.eq(scope.tenant_id()))
@@ -38,6 +42,7 @@ impl Store {
             .await?)
     }
 
+    #[tracing::instrument(name = "db", skip_all, fields(db.operation = "api_key"))]
     pub async fn api_key(&self, scope: TenantScope, id: Uuid) -> Result<ApiKeyRecord, StoreError> {
         api_key::Entity::find_by_id(id)
             .filter(api_key::Column::TenantId.eq(scope.tenant_id()))
@@ -46,7 +51,20 @@ impl Store {
             .ok_or(StoreError::NotFound)
     }
 
+    /// Notes when a key was last used (at most once a minute per key: the caller decides).
+    #[tracing::instrument(name = "db", skip_all, fields(db.operation = "touch_api_key"))]
+    pub async fn touch_api_key(&self, scope: TenantScope, id: Uuid, now: DateTime<Utc>) -> Result<(), StoreError> {
+        api_key::Entity::update_many()
+            .col_expr(api_key::Column::LastUsedAt, sea_orm::sea_query::Expr::value(now))
+            .filter(api_key::Column::Id.eq(id))
+            .filter(api_key::Column::TenantId.eq(scope.tenant_id()))
+            .exec(self.db())
+            .await?;
+        Ok(())
+    }
+
     /// Revoking twice keeps the first revocation time.
+    #[tracing::instrument(name = "db", skip_all, fields(db.operation = "revoke_api_key"))]
     pub async fn revoke_api_key(
         &self,
         scope: TenantScope,

@@ -13,6 +13,7 @@ pub struct ContactCenterInput<'a> {
 }
 
 impl Store {
+    #[tracing::instrument(name = "db", skip_all, fields(db.operation = "create_contact_center"))]
     pub async fn create_contact_center(
         &self,
         scope: TenantScope,
@@ -47,6 +48,7 @@ impl Store {
             .ok_or(StoreError::NotFound)
     }
 
+    #[tracing::instrument(name = "db", skip_all, fields(db.operation = "update_contact_center"))]
     pub async fn update_contact_center(
         &self,
         scope: TenantScope,
@@ -60,6 +62,7 @@ impl Store {
     }
 
     /// Deletes the contact center with its credentials and escalations.
+    #[tracing::instrument(name = "db", skip_all, fields(db.operation = "delete_contact_center"))]
     pub async fn delete_contact_center(&self, scope: TenantScope, id: Uuid) -> Result<(), StoreError> {
         let res = contact_center::Entity::delete_many()
             .filter(contact_center::Column::Id.eq(id))
@@ -84,7 +87,7 @@ fn apply(am: &mut contact_center::ActiveModel, input: &ContactCenterInput<'_>, n
     am.message_template = Set(s.message_template.clone());
     am.code_ttl_seconds = Set(s.code_ttl_seconds);
     am.token_ttl_seconds = Set(s.token_ttl_seconds);
-    am.room_type = Set(s.room.room_type.clone());
+    am.room_type = Set(s.room.room_type);
     am.empty_room_timeout_minutes = Set(s.room.empty_room_timeout_minutes);
     am.unused_room_timeout_minutes = Set(s.room.unused_room_timeout_minutes);
     am.max_participants = Set(s.room.max_participants);
@@ -109,7 +112,7 @@ impl ContactCenterRecord {
             code_ttl_seconds: self.code_ttl_seconds,
             token_ttl_seconds: self.token_ttl_seconds,
             room: RoomSettings {
-                room_type: self.room_type.clone(),
+                room_type: self.room_type,
                 empty_room_timeout_minutes: self.empty_room_timeout_minutes,
                 unused_room_timeout_minutes: self.unused_room_timeout_minutes,
                 max_participants: self.max_participants,

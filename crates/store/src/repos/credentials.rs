@@ -79,18 +79,24 @@ impl Store {
             .ok_or(StoreError::NotFound)
     }
 
-    pub async fn mark_credentials_verified(
+    /// Records the outcome of a check with Twilio: when it passed, or `None` when Twilio refused them.
+    #[tracing::instrument(name = "db", skip_all, fields(db.operation = "set_credentials_verified"))]
+    pub async fn set_credentials_verified(
         &self,
         scope: TenantScope,
         contact_center_id: Uuid,
-        now: DateTime<Utc>,
+        verified_at: Option<DateTime<Utc>>,
     ) -> Result<(), StoreError> {
-        let mut am = self.credentials(scope, contact_center_id).await?.into_active_model();
-        am.verified_at = Set(Some(now));
-        am.update(self.db()).await?;
-        Ok(())
+        let res = twilio_credential::Entity::update_many()
+            .col_expr(twilio_credential::Column::VerifiedAt, sea_orm::sea_query::Expr::value(verified_at))
+            .filter(twilio_credential::Column::ContactCenterId.eq(contact_center_id))
+            .filter(twilio_credential::Column::TenantId.eq(scope.tenant_id()))
+            .exec(self.db())
+            .await?;
+        if res.rows_affected == 0 { Err(StoreError::NotFound) } else { Ok(()) }
     }
 
+    #[tracing::instrument(name = "db", skip_all, fields(db.operation = "delete_credentials"))]
     pub async fn delete_credentials(&self, scope: TenantScope, contact_center_id: Uuid) -> Result<(), StoreError> {
         let res = twilio_credential::Entity::delete_many()
             .filter(twilio_credential::Column::ContactCenterId.eq(contact_center_id))

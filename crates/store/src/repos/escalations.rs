@@ -23,7 +23,7 @@ pub struct NewEscalation {
 
 #[derive(Debug, Default, Clone)]
 pub struct EscalationFilter {
-    pub status: Option<String>,
+    pub status: Option<Status>,
     pub from: Option<DateTime<Utc>>,
     pub to: Option<DateTime<Utc>>,
     /// Return escalations older than this id (ids are time-ordered UUIDv7).
@@ -72,7 +72,7 @@ impl Store {
             room_sid: Set(None),
             room_name: Set(new.room_name),
             code: Set(new.code),
-            status: Set(Status::Creating.as_str().into()),
+            status: Set(Status::Creating),
             message_sid: Set(None),
             created_at: Set(now),
             expires_at: Set(new.expires_at),
@@ -115,7 +115,7 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
         let res = escalation::Entity::update_many()
-            .col_expr(escalation::Column::Status, Expr::value(Status::Creating.as_str()))
+            .col_expr(escalation::Column::Status, Expr::value(Status::Creating))
             .col_expr(escalation::Column::Code, Expr::value(code))
             .col_expr(escalation::Column::ExpiresAt, Expr::value(expires_at))
             .col_expr(escalation::Column::FailureReason, Expr::value(Option::<String>::None))
@@ -123,28 +123,41 @@ impl Store {
             .col_expr(escalation::Column::UpdatedAt, Expr::value(now))
             .filter(escalation::Column::Id.eq(id))
             .filter(escalation::Column::TenantId.eq(scope.tenant_id()))
-            .filter(escalation::Column::Status.eq(Status::Failed.as_str()))
+            .filter(escalation::Column::Status.eq(Status::Failed))
             .exec(self.db())
             .await?;
         Ok(res.rows_affected == 1)
     }
 
-    /// Room and message made: the escalation is open.
+    /// Room and message made: the escalation is open. One statement, and
+    /// only from `creating`: a row another request already moved on is left alone.
     #[tracing::instrument(name = "db", skip_all, fields(db.operation = "open_escalation"))]
     pub async fn open_escalation(
         &self,
         scope: TenantScope,
-        id: Uuid,
+        mut e: EscalationRecord,
         room_sid: &str,
         message_sid: &str,
         now: DateTime<Utc>,
     ) -> Result<EscalationRecord, StoreError> {
-        let mut am = self.escalation(scope, id).await?.into_active_model();
-        am.room_sid = Set(Some(room_sid.to_owned()));
-        am.message_sid = Set(Some(message_sid.to_owned()));
-        am.status = Set(Status::Open.as_str().into());
-        am.updated_at = Set(now);
-        Ok(am.update(self.db()).await?)
+        let res = escalation::Entity::update_many()
+            .col_expr(escalation::Column::RoomSid, Expr::value(room_sid))
+            .col_expr(escalation::Column::MessageSid, Expr::value(message_sid))
+            .col_expr(escalation::Column::Status, Expr::value(Status::Open))
+            .col_expr(escalation::Column::UpdatedAt, Expr::value(now))
+            .filter(escalation::Column::Id.eq(e.id))
+            .filter(escalation::Column::TenantId.eq(scope.tenant_id()))
+            .filter(escalation::Column::Status.eq(Status::Creating))
+            .exec(self.db())
+            .await?;
+        if res.rows_affected == 0 {
+            return self.escalation(scope, e.id).await;
+        }
+        e.room_sid = Some(room_sid.to_owned());
+        e.message_sid = Some(message_sid.to_owned());
+        e.status = Status::Open;
+        e.updated_at = now;
+        Ok(e)
     }
 
     #[tracing::instrument(name = "db", skip_all, fields(db.operation = "fail_escalation"))]
@@ -160,7 +173,7 @@ impl Store {
         if let Some(sid) = room_sid {
             am.room_sid = Set(Some(sid.to_owned()));
         }
-        am.status = Set(Status::Failed.as_str().into());
+        am.status = Set(Status::Failed);
         am.failure_reason = Set(Some(reason.chars().take(500).collect()));
         am.updated_at = Set(now);
         Ok(am.update(self.db()).await?)
@@ -176,12 +189,12 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<EscalationRecord, StoreError> {
         let e = self.escalation(scope, id).await?;
-        if e.status == Status::Completed.as_str() {
+        if e.status == Status::Completed {
             return Ok(e);
         }
         let ended_at = e.ended_at.unwrap_or(now);
         let mut am = e.into_active_model();
-        am.status = Set(Status::Completed.as_str().into());
+        am.status = Set(Status::Completed);
         am.ended_at = Set(Some(ended_at));
         am.updated_at = Set(now);
         Ok(am.update(self.db()).await?)
@@ -207,7 +220,7 @@ impl Store {
             .filter(escalation::Column::TenantId.eq(scope.tenant_id()))
             .filter(escalation::Column::ContactCenterId.eq(contact_center_id));
         if let Some(s) = &f.status {
-            q = q.filter(escalation::Column::Status.eq(s.as_str()));
+            q = q.filter(escalation::Column::Status.eq(*s));
         }
         if let Some(from) = f.from {
             q = q.filter(escalation::Column::CreatedAt.gte(from));
@@ -304,7 +317,7 @@ impl Store {
         }
         if let Some(e) = target {
             let mut tl = Timeline {
-                status: Status::parse(&e.status).ok_or_else(|| StoreError::Corrupt(format!("status {}", e.status)))?,
+                status: e.status,
                 room_created_at: e.room_created_at,
                 agent_joined_at: e.agent_joined_at,
                 customer_joined_at: e.customer_joined_at,
@@ -313,7 +326,7 @@ impl Store {
             };
             tl.apply(&ev.domain);
             let mut am = e.into_active_model();
-            am.status = Set(tl.status.as_str().into());
+            am.status = Set(tl.status);
             am.room_created_at = Set(tl.room_created_at);
             am.agent_joined_at = Set(tl.agent_joined_at);
             am.customer_joined_at = Set(tl.customer_joined_at);

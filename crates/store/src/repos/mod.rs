@@ -15,3 +15,4 @@ pub use contact_centers::ContactCenterInput;
 pub use credentials::NewCredentials;
 pub use escalations::{EscalationFilter, EventOutcome, NewEscalation, NewEvent};
 pub use metrics::{Breakdown, FigureRow, Grouping, MetricsQuery};
+pub use users::NewSession;

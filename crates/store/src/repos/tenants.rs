@@ -11,6 +11,7 @@ impl Store {
         tenant::Entity::find_by_id(scope.tenant_id()).one(self.db()).await?.ok_or(StoreError::NotFound)
     }
 
+    #[tracing::instrument(name = "db", skip_all, fields(db.operation = "rename_tenant"))]
     pub async fn rename_tenant(
         &self,
         scope: TenantScope,

@@ -1,15 +1,15 @@
 use chrono::Utc;
 use escalate_domain::Secret;
 use escalate_domain::validation::{Validator, is_email, is_slug};
-use escalate_domain::vault::Keyring;
-use escalate_store::unscoped::NewTenant;
-use escalate_store::{Store, StoreError, TenantRecord, UserRecord};
+use escalate_store::{NewTenant, StoreError, TenantRecord, TenantScope, UserRecord};
 
-use crate::auth::password;
-use crate::error::ApiError;
+use crate::App;
+use crate::error::{AppError, AppResult, ErrorCode};
+use crate::password;
 
 pub struct CreatedTenant {
     pub tenant: TenantRecord,
+    pub scope: TenantScope,
     pub admin: UserRecord,
     /// Shown once to whoever created the tenant; the admin should change it.
     pub initial_password: Secret,
@@ -17,13 +17,7 @@ pub struct CreatedTenant {
 
 /// A tenant with its first admin (random initial password) and a fresh data
 /// key wrapped by the active master key.
-pub async fn create(
-    store: &Store,
-    keyring: &Keyring,
-    name: &str,
-    slug: Option<&str>,
-    admin_email: &str,
-) -> Result<CreatedTenant, ApiError> {
+pub async fn create(app: &App, name: &str, slug: Option<&str>, admin_email: &str) -> AppResult<CreatedTenant> {
     let name = name.trim();
     let slug = slug.map(str::to_owned).unwrap_or_else(|| super::slugify(name));
     let email = admin_email.trim().to_lowercase();
@@ -38,8 +32,10 @@ pub async fn create(
     // The data key is bound to the tenant id (associated data), so the id is
     // chosen here rather than by the store.
     let id = uuid::Uuid::now_v7();
-    let (_, data_key) = keyring.new_data_key(id);
-    let (tenant, admin) = store
+    let (_, data_key) = app.keyring.new_data_key(id);
+    let (tenant, admin, scope) = app
+        .store
+        .unscoped()
         .create_tenant(
             NewTenant { id, name, slug: &slug, admin_email: &email, admin_password_hash: &hash, data_key },
             Utc::now(),
@@ -47,12 +43,22 @@ pub async fn create(
         .await
         .map_err(|e| match e {
             StoreError::Conflict(detail) if detail.contains("email") => {
-                ApiError::conflict("email_taken", "a user with this email already exists").with_field("admin_email")
+                AppError::conflict(ErrorCode::EmailTaken, "a user with this email already exists")
+                    .on_field("admin_email")
             }
             StoreError::Conflict(_) => {
-                ApiError::conflict("slug_taken", "a tenant with this slug already exists").with_field("slug")
+                AppError::conflict(ErrorCode::SlugTaken, "a tenant with this slug already exists").on_field("slug")
             }
             other => other.into(),
         })?;
-    Ok(CreatedTenant { tenant, admin, initial_password })
+    Ok(CreatedTenant { tenant, scope, admin, initial_password })
+}
+
+/// Renames the caller's tenant.
+pub async fn rename(app: &App, scope: TenantScope, name: &str) -> AppResult<TenantRecord> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 200 {
+        return Err(AppError::field("name", "must be 1-200 characters"));
+    }
+    Ok(app.store.rename_tenant(scope, name, chrono::Utc::now()).await?)
 }

@@ -38,6 +38,11 @@ impl<K: Eq + Hash, V: Clone> Expiring<K, V> {
     pub fn remove(&self, key: &K) {
         self.entries.lock().unwrap_or_else(|e| e.into_inner()).remove(key);
     }
+
+    /// Keeps only the entries for which `keep` is true.
+    pub fn retain(&self, mut keep: impl FnMut(&K, &V) -> bool) {
+        self.entries.lock().unwrap_or_else(|e| e.into_inner()).retain(|k, (v, _)| keep(k, v));
+    }
 }
 
 #[cfg(test)]

@@ -1,8 +1,8 @@
-use escalate_domain::access::{Permission, Role, Scope};
+use escalate_domain::access::{Permission, Role, Scopes};
 use escalate_store::TenantScope;
 use uuid::Uuid;
 
-use crate::error::{ApiError, ApiResult};
+use crate::error::{AppError, AppResult};
 
 #[derive(Debug, Clone)]
 pub enum Actor {
@@ -14,7 +14,7 @@ pub enum Actor {
     },
     ApiKey {
         id: Uuid,
-        scopes: Vec<Scope>,
+        scopes: Scopes,
     },
 }
 
@@ -29,16 +29,16 @@ impl Principal {
     pub fn can(&self, p: Permission) -> bool {
         match &self.actor {
             Actor::User { role, .. } => role.grants(p),
-            Actor::ApiKey { scopes, .. } => scopes.iter().any(|s| s.grants(p)),
+            Actor::ApiKey { scopes, .. } => scopes.grants(p),
         }
     }
 
     /// The tenant scope, if the caller holds `p`.
-    pub fn require(&self, p: Permission) -> ApiResult<TenantScope> {
+    pub fn require(&self, p: Permission) -> AppResult<TenantScope> {
         if self.can(p) {
             Ok(self.scope)
         } else {
-            Err(ApiError::forbidden(match &self.actor {
+            Err(AppError::forbidden(match &self.actor {
                 Actor::User { .. } => "your role does not allow this",
                 Actor::ApiKey { .. } => "this API key's scopes do not allow this",
             }))

@@ -1,17 +1,23 @@
-//! Operations that span more than one store call or talk to Twilio; used by
-//! the API handlers and by the CLI alike.
+//! The application's operations, by what they act on. Every change to the
+//! service's state goes through one of these functions, which owns its side
+//! effects; the API handlers, the dashboard, the CLI and the demo seeding
+//! all call them. Reads that are a single store query may go to the store.
 
 pub mod account;
+pub mod api_keys;
+pub mod callers;
 pub mod contact_centers;
 pub mod credentials;
 pub mod escalations;
 pub mod export;
 pub mod join;
+pub mod keys;
 pub mod metrics;
+pub mod room_callbacks;
 pub mod sessions;
 pub mod tenants;
 pub mod tokens;
-pub mod webhooks;
+pub mod users;
 
 /// A slug from a display name: `"Acme Support (EU)"` → `"acme-support-eu"`.
 pub fn slugify(name: &str) -> String {
@@ -28,16 +34,6 @@ pub fn slugify(name: &str) -> String {
     }
     let slug = slug.trim_end_matches('-').to_owned();
     if slug.len() < 2 { format!("{slug}x0").trim_start_matches('-').to_owned() } else { slug }
-}
-
-/// Maps a unique-constraint conflict to the field it concerns.
-pub fn conflict_on(err: escalate_store::StoreError, field: &'static str, code: &'static str) -> crate::error::ApiError {
-    match err {
-        escalate_store::StoreError::Conflict(_) => {
-            crate::error::ApiError::conflict(code, format!("{field} is already taken"))
-        }
-        other => other.into(),
-    }
 }
 
 #[cfg(test)]

@@ -14,15 +14,16 @@ use escalate_domain::escalation::{self, Status};
 use escalate_domain::room_code::RoomCode;
 use escalate_domain::validation::{Validator, is_twilio_sid};
 use escalate_store::repos::NewEscalation;
-use escalate_store::{ContactCenterRecord, EscalationRecord, StoreError, TenantScope};
-use escalate_twilio::{AccountClient, CreateMessage, CreateRoom, Credentials, Room, RoomType, TwilioError};
+use escalate_store::{EscalationRecord, StoreError};
+use escalate_twilio::{AccountClient, CreateMessage, CreateRoom, Room, TwilioError};
 use uuid::Uuid;
 
-use super::credentials;
+use super::contact_centers::Center;
 use super::tokens::{self, IssuedToken};
-use crate::error::{ApiError, ApiResult};
+use crate::App;
+use crate::error::{AppError, AppResult, ErrorCode};
+use crate::events::Event;
 use crate::message_template::{self, MessageVars};
-use crate::state::AppState;
 
 pub struct CreateInput {
     pub task_sid: String,
@@ -47,7 +48,7 @@ const MAX_WAIT_FOR_PEER: Duration = Duration::from_secs(5);
 /// (creation itself is bounded by the Twilio client's timeouts and retries).
 const STALE_CREATING: chrono::TimeDelta = chrono::TimeDelta::minutes(2);
 
-pub fn validate(input: &CreateInput) -> ApiResult<()> {
+pub fn validate(input: &CreateInput) -> AppResult<()> {
     let mut v = Validator::new();
     v.check(
         !input.task_sid.is_empty()
@@ -74,14 +75,10 @@ pub fn validate(input: &CreateInput) -> ApiResult<()> {
     Ok(v.finish()?)
 }
 
-pub async fn create(
-    state: &AppState,
-    scope: TenantScope,
-    cc: &ContactCenterRecord,
-    input: CreateInput,
-) -> ApiResult<Created> {
+pub async fn create(app: &App, center: &Center, input: CreateInput) -> AppResult<Created> {
     validate(&input)?;
-    let creds = credentials::load(state, scope, cc.id).await?;
+    let (scope, cc) = (center.scope, &center.record);
+    let creds = center.credentials(app).await?;
     let now = Utc::now();
     let agent_identity = escalation::agent_identity(&input.agent);
 
@@ -100,63 +97,58 @@ pub async fn create(
         code: code.to_string(),
         expires_at,
     };
-    let record = match state.store.insert_escalation(scope, new, now).await {
+    let record = match app.store.insert_escalation(scope, new, now).await {
         Ok(record) => record,
         Err(StoreError::Conflict(_)) if input.idempotency_key.is_some() => {
-            return replay(state, scope, cc, &creds, &input).await;
+            return replay(app, center, &input).await;
         }
         Err(e) => return Err(e.into()),
     };
-    let escalation = make_room_and_message(state, scope, cc, &creds, record, &input).await?;
-    let agent_token = tokens::mint(&creds, &agent_identity, &escalation.room_name, cc.token_ttl_seconds, Utc::now())?;
+    let escalation = make_room_and_message(app, center, record, &input).await?;
+    let agent_token = tokens::mint(creds, &agent_identity, &escalation.room_name, cc.token_ttl_seconds, Utc::now())?;
     Ok(Created { escalation, agent_token, replayed: false })
 }
 
 /// A second request with a key already used: the same escalation, once it
 /// is made; a failed one is retried by whoever reclaims it first.
-async fn replay(
-    state: &AppState,
-    scope: TenantScope,
-    cc: &ContactCenterRecord,
-    creds: &Credentials,
-    input: &CreateInput,
-) -> ApiResult<Created> {
+async fn replay(app: &App, center: &Center, input: &CreateInput) -> AppResult<Created> {
+    let (scope, cc) = (center.scope, &center.record);
+    let creds = center.credentials(app).await?;
     let key = input.idempotency_key.as_deref().unwrap_or_default();
     let deadline = tokio::time::Instant::now() + MAX_WAIT_FOR_PEER;
     loop {
-        let existing = state
+        let existing = app
             .store
             .escalation_by_idempotency_key(scope, cc.id, key)
             .await?
-            .ok_or_else(|| ApiError::internal("idempotency key conflict without a row"))?;
+            .ok_or_else(|| AppError::internal("idempotency key conflict without a row"))?;
         if existing.task_sid != input.task_sid || existing.conversation_sid != input.conversation_sid {
-            return Err(ApiError::conflict(
-                "idempotency_key_reused",
+            return Err(AppError::conflict(
+                ErrorCode::IdempotencyKeyReused,
                 "this Idempotency-Key was used for a different task or conversation",
             ));
         }
-        match Status::parse(&existing.status) {
-            Some(Status::Open | Status::Completed) => {
+        match existing.status {
+            Status::Open | Status::Completed => {
                 let agent_identity = escalation::agent_identity(&input.agent);
                 let agent_token =
                     tokens::mint(creds, &agent_identity, &existing.room_name, cc.token_ttl_seconds, Utc::now())?;
                 return Ok(Created { escalation: existing, agent_token, replayed: true });
             }
-            Some(Status::Creating) if Utc::now() - existing.updated_at > STALE_CREATING => {
+            Status::Creating if Utc::now() - existing.updated_at > STALE_CREATING => {
                 tracing::warn!(escalation_id = %existing.id, "reclaiming an escalation abandoned mid-creation");
-                state
-                    .store
+                app.store
                     .fail_escalation(scope, existing.id, None, "abandoned mid-creation (replica stopped)", Utc::now())
                     .await?;
                 continue;
             }
-            Some(Status::Failed) => {
+            Status::Failed => {
                 let now = Utc::now();
                 let code = RoomCode::generate();
                 let expires_at = now + chrono::Duration::seconds(cc.code_ttl_seconds);
-                if state.store.reclaim_failed_escalation(scope, existing.id, code.as_str(), expires_at, now).await? {
-                    let record = state.store.escalation(scope, existing.id).await?;
-                    let escalation = make_room_and_message(state, scope, cc, creds, record, input).await?;
+                if app.store.reclaim_failed_escalation(scope, existing.id, code.as_str(), expires_at, now).await? {
+                    let record = app.store.escalation(scope, existing.id).await?;
+                    let escalation = make_room_and_message(app, center, record, input).await?;
                     let agent_token = tokens::mint(
                         creds,
                         &escalation::agent_identity(&input.agent),
@@ -167,11 +159,11 @@ async fn replay(
                     return Ok(Created { escalation, agent_token, replayed: false });
                 }
             }
-            Some(Status::Creating) | None => {}
+            Status::Creating => {}
         }
         if tokio::time::Instant::now() >= deadline {
-            return Err(ApiError::conflict(
-                "escalation_in_progress",
+            return Err(AppError::conflict(
+                ErrorCode::EscalationInProgress,
                 "an escalation with this Idempotency-Key is still being created; retry shortly",
             ));
         }
@@ -180,24 +172,23 @@ async fn replay(
 }
 
 async fn make_room_and_message(
-    state: &AppState,
-    scope: TenantScope,
-    cc: &ContactCenterRecord,
-    creds: &Credentials,
+    app: &App,
+    center: &Center,
     record: EscalationRecord,
     input: &CreateInput,
-) -> ApiResult<EscalationRecord> {
-    let client = state.twilio.account(creds.clone());
-    let room = match create_room(&client, state, cc, &record).await {
+) -> AppResult<EscalationRecord> {
+    let (scope, cc) = (center.scope, &center.record);
+    let client = app.twilio.account(center.credentials(app).await?.clone());
+    let room = match create_room(&client, app, cc, &record).await {
         Ok(room) => room,
         Err(err) => {
             let reason = format!("creating the Twilio room failed: {err}");
-            state.store.fail_escalation(scope, record.id, None, &reason, Utc::now()).await?;
+            app.store.fail_escalation(scope, record.id, None, &reason, Utc::now()).await?;
             return Err(twilio_failure(err, "could not create the video room"));
         }
     };
 
-    let join_url = format!("{}/join/{}", state.config.public_base_url, record.code);
+    let join_url = app.urls().join(&record.code);
     let body = message_template::render(
         &cc.message_template,
         &MessageVars {
@@ -207,7 +198,7 @@ async fn make_room_and_message(
             code: &record.code,
         },
     )
-    .map_err(|e| ApiError::internal(format!("message template: {e}")))?;
+    .map_err(|e| AppError::internal(format!("message template: {e}")))?;
     let message = CreateMessage {
         author: Some(input.agent.clone()),
         body,
@@ -215,8 +206,8 @@ async fn make_room_and_message(
     };
     match client.create_message(&record.conversation_sid, &message).await {
         Ok(msg) => {
-            let opened = state.store.open_escalation(scope, record.id, &room.sid, &msg.sid, Utc::now()).await?;
-            state.metrics.escalation_created();
+            let opened = app.store.open_escalation(scope, record, &room.sid, &msg.sid, Utc::now()).await?;
+            app.metrics.escalation_created();
             Ok(opened)
         }
         Err(err) => {
@@ -231,7 +222,7 @@ async fn make_room_and_message(
             if cleanup.is_err() {
                 tracing::error!(room_sid = %room.sid, "room left open after a failed message; recorded on the escalation");
             }
-            state.store.fail_escalation(scope, record.id, Some(&room.sid), &reason, Utc::now()).await?;
+            app.store.fail_escalation(scope, record.id, Some(&room.sid), &reason, Utc::now()).await?;
             Err(twilio_failure(err, "could not post the join link into the conversation"))
         }
     }
@@ -239,14 +230,14 @@ async fn make_room_and_message(
 
 async fn create_room(
     client: &AccountClient,
-    state: &AppState,
-    cc: &ContactCenterRecord,
+    app: &App,
+    cc: &escalate_store::ContactCenterRecord,
     record: &EscalationRecord,
 ) -> Result<Room, TwilioError> {
     let req = CreateRoom {
         unique_name: record.room_name.clone(),
-        room_type: RoomType::parse(&cc.room_type).unwrap_or(RoomType::Group),
-        status_callback: Some(format!("{}/v1/webhooks/twilio/rooms/{}", state.config.public_base_url, cc.id)),
+        room_type: cc.room_type,
+        status_callback: Some(app.urls().room_callback(cc.id)),
         status_callback_method: Some("POST".into()),
         max_participants: cc.max_participants.map(|n| n as u32),
         empty_room_timeout: Some(cc.empty_room_timeout_minutes as u32),
@@ -262,32 +253,32 @@ async fn create_room(
     }
 }
 
-fn twilio_failure(err: TwilioError, what: &str) -> ApiError {
+fn twilio_failure(err: TwilioError, what: &str) -> AppError {
     match err {
-        TwilioError::Api { status: 401 | 403, .. } => ApiError::bad_gateway(
-            "twilio_credentials_rejected",
+        TwilioError::Api { status: 401 | 403, .. } => AppError::upstream(
+            ErrorCode::TwilioCredentialsRejected,
             format!("{what}: Twilio rejected the contact center's credentials"),
         ),
-        TwilioError::Api { status: 400 | 404, code, message, .. } => ApiError::bad_gateway(
-            "twilio_rejected",
+        TwilioError::Api { status: 400 | 404, code, message, .. } => AppError::upstream(
+            ErrorCode::TwilioRejected,
             format!("{what}: Twilio said {message} (error {})", code.map_or("unknown".into(), |c| c.to_string())),
         ),
         TwilioError::RateLimited { .. } => {
-            ApiError::bad_gateway("twilio_rate_limited", format!("{what}: Twilio is rate limiting; retry shortly"))
+            AppError::upstream(ErrorCode::TwilioRateLimited, format!("{what}: Twilio is rate limiting; retry shortly"))
         }
-        _ => ApiError::bad_gateway("twilio_unavailable", format!("{what}: Twilio did not answer; retry shortly")),
+        _ => AppError::upstream(ErrorCode::TwilioUnavailable, format!("{what}: Twilio did not answer; retry shortly")),
     }
 }
 
 /// Ends the room (if Twilio still has it open) and the escalation; the
-/// customer's code stops working at once.
-pub async fn complete(state: &AppState, scope: TenantScope, e: EscalationRecord) -> ApiResult<EscalationRecord> {
-    if e.status == Status::Completed.as_str() {
+/// customer's code stops working at once, on every replica.
+pub async fn complete(app: &App, center: &Center, e: EscalationRecord) -> AppResult<EscalationRecord> {
+    if e.status == Status::Completed {
         return Ok(e);
     }
     if let Some(room_sid) = &e.room_sid {
-        let creds = credentials::load(state, scope, e.contact_center_id).await?;
-        match state.twilio.account(creds).complete_room(room_sid).await {
+        let creds = center.credentials(app).await?;
+        match app.twilio.account(creds.clone()).complete_room(room_sid).await {
             Ok(_) => {}
             // Already ended or gone at Twilio: nothing left to end.
             Err(TwilioError::Api { status: 404, .. }) => {}
@@ -295,22 +286,16 @@ pub async fn complete(state: &AppState, scope: TenantScope, e: EscalationRecord)
             Err(err) => return Err(twilio_failure(err, "could not end the video room")),
         }
     }
-    let done = state.store.complete_escalation(scope, e.id, Utc::now()).await?;
-    crate::events::broadcast(state, crate::events::Event::CodeClosed { code: done.code.clone() }).await;
+    let done = app.store.complete_escalation(center.scope, e.id, Utc::now()).await?;
+    app.publish(Event::CodeClosed { code: done.code.clone() }).await;
     Ok(done)
 }
 
-/// A fresh token for the agent; only while the escalation is open.
-pub async fn agent_token(
-    state: &AppState,
-    scope: TenantScope,
-    cc: &ContactCenterRecord,
-    e: &EscalationRecord,
-    agent: &str,
-) -> ApiResult<IssuedToken> {
-    if e.status != Status::Open.as_str() {
-        return Err(ApiError::conflict("escalation_not_open", format!("the escalation is {}", e.status)));
+/// A fresh token for `identity` in the escalation's room; only while it is open.
+pub async fn agent_token(app: &App, center: &Center, e: &EscalationRecord, identity: &str) -> AppResult<IssuedToken> {
+    if e.status != Status::Open {
+        return Err(AppError::conflict(ErrorCode::EscalationNotOpen, format!("the escalation is {}", e.status)));
     }
-    let creds = credentials::load(state, scope, cc.id).await?;
-    tokens::mint(&creds, agent, &e.room_name, cc.token_ttl_seconds, Utc::now())
+    let creds = center.credentials(app).await?;
+    tokens::mint(creds, identity, &e.room_name, center.record.token_ttl_seconds, Utc::now())
 }

@@ -4,32 +4,32 @@
 use argon2::{Argon2, PasswordHash, PasswordHasher, PasswordVerifier};
 use escalate_domain::Secret;
 
-use crate::error::ApiError;
+use crate::error::AppError;
 
 pub const MIN_LEN: usize = 12;
 pub const MAX_LEN: usize = 256;
 
-pub async fn hash(password: Secret) -> Result<String, ApiError> {
+pub async fn hash(password: Secret) -> Result<String, AppError> {
     tokio::task::spawn_blocking(move || {
         Argon2::default()
             .hash_password(password.expose().as_bytes())
             .map(|h: PasswordHash| h.to_string())
-            .map_err(|e| ApiError::internal(format!("argon2 hash: {e}")))
+            .map_err(|e| AppError::internal(format!("argon2 hash: {e}")))
     })
     .await
-    .map_err(ApiError::internal)?
+    .map_err(AppError::internal)?
 }
 
 /// Verifies against a stored hash; with no hash (unknown user) it still does
 /// the same work against a dummy, so timing does not reveal which emails exist.
-pub async fn verify(password: Secret, stored: Option<String>) -> Result<bool, ApiError> {
+pub async fn verify(password: Secret, stored: Option<String>) -> Result<bool, AppError> {
     tokio::task::spawn_blocking(move || {
         let stored = stored.unwrap_or_else(|| DUMMY.clone());
         let Ok(parsed) = PasswordHash::new(&stored) else { return Ok(false) };
         Ok(Argon2::default().verify_password(password.expose().as_bytes(), &parsed).is_ok())
     })
     .await
-    .map_err(ApiError::internal)?
+    .map_err(AppError::internal)?
 }
 
 static DUMMY: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
@@ -45,10 +45,10 @@ pub fn generate() -> Secret {
     Secret::new(bytes.iter().map(|b| ALPHABET[*b as usize % ALPHABET.len()] as char).collect::<String>())
 }
 
-pub fn check_strength(password: &str) -> Result<(), ApiError> {
+pub fn check_strength(password: &str) -> Result<(), AppError> {
     let n = password.chars().count();
-    if n < MIN_LEN || n > MAX_LEN {
-        return Err(ApiError::field("password", format!("must be {MIN_LEN}-{MAX_LEN} characters")));
+    if !(MIN_LEN..=MAX_LEN).contains(&n) {
+        return Err(AppError::field("password", format!("must be {MIN_LEN}-{MAX_LEN} characters")));
     }
     Ok(())
 }

@@ -9,8 +9,8 @@ use escalate_store::TenantScope;
 use escalate_store::repos::{Breakdown, FigureRow, Grouping, MetricsQuery};
 use uuid::Uuid;
 
-use crate::error::{ApiError, ApiResult};
-use crate::state::AppState;
+use crate::App;
+use crate::error::{AppError, AppResult};
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Figures {
@@ -56,8 +56,8 @@ pub struct Range {
 
 impl Range {
     /// Errors name the field at fault (`from` for the range itself).
-    pub fn new(from: DateTime<Utc>, to: DateTime<Utc>, bucket: Bucket, zone: Tz) -> ApiResult<Self> {
-        let buckets = metrics::buckets(from, to, bucket, zone).map_err(|e| ApiError::field("from", e.to_string()))?;
+    pub fn new(from: DateTime<Utc>, to: DateTime<Utc>, bucket: Bucket, zone: Tz) -> AppResult<Self> {
+        let buckets = metrics::buckets(from, to, bucket, zone).map_err(|e| AppError::field("from", e.to_string()))?;
         Ok(Self { from, to, bucket, zone, buckets })
     }
 }
@@ -71,14 +71,14 @@ pub struct Computed {
 }
 
 pub async fn compute(
-    state: &AppState,
+    app: &App,
     scope: TenantScope,
     cc: Option<Uuid>,
     range: &Range,
     by: Grouping,
-) -> ApiResult<Computed> {
+) -> AppResult<Computed> {
     let q = MetricsQuery { contact_center_id: cc, from: range.from, to: range.to, buckets: &range.buckets };
-    let Breakdown { total, grouped, buckets } = state.store.escalation_breakdown(scope, &q, by).await?;
+    let Breakdown { total, grouped, buckets } = app.store.escalation_breakdown(scope, &q, by).await?;
     Ok(Computed {
         totals: Figures::from_row(total.as_ref()),
         grouped: grouped.iter().map(|r| (r.key.clone(), Figures::from_row(Some(r)))).collect(),

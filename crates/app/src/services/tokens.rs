@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use escalate_twilio::Credentials;
 use escalate_twilio::token::{VideoTokenRequest, mint_video_token};
 
-use crate::error::{ApiError, ApiResult};
+use crate::error::{AppError, AppResult};
 
 pub struct IssuedToken {
     pub token: String,
@@ -20,7 +20,7 @@ pub fn mint(
     room_name: &str,
     ttl_seconds: i64,
     now: DateTime<Utc>,
-) -> ApiResult<IssuedToken> {
+) -> AppResult<IssuedToken> {
     mint_with(&creds.account_sid, &creds.api_key_sid, &creds.api_key_secret, identity, room_name, ttl_seconds, now)
 }
 
@@ -32,10 +32,10 @@ pub fn mint_with(
     room_name: &str,
     ttl_seconds: i64,
     now: DateTime<Utc>,
-) -> ApiResult<IssuedToken> {
+) -> AppResult<IssuedToken> {
     let ttl = std::time::Duration::from_secs(ttl_seconds.max(1) as u64);
     let req = VideoTokenRequest { account_sid, api_key_sid, identity, room: room_name, ttl, now };
-    let token = mint_video_token(&req, api_key_secret).map_err(ApiError::internal)?;
+    let token = mint_video_token(&req, api_key_secret).map_err(AppError::internal)?;
     Ok(IssuedToken {
         token,
         identity: identity.to_owned(),

@@ -1,5 +1,5 @@
 //! Events between replicas, over Redis pub/sub. Each replica keeps a little
-//! memory of the join path (see `services::join`); when something changes on
+//! memory of the join path ([`crate::join_cache`]); when something changes on
 //! one replica, the others hear of it here and drop or add entries, so a
 //! completed escalation's code stops working everywhere at once and an
 //! address blocked for guessing codes is blocked on every replica.
@@ -7,6 +7,9 @@
 //! Delivery is best effort (pub/sub keeps nothing for a replica that is
 //! reconnecting); the caches' short lifetimes bound what a missed event costs.
 //! Without Redis there is one replica and events only apply locally.
+//!
+//! This module is only the transport. What an event does to this replica's
+//! memory is [`crate::App::publish`]'s business, the one place events start.
 
 use std::time::Duration;
 
@@ -15,8 +18,6 @@ use redis::aio::ConnectionManager;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::state::AppState;
-
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Event {
@@ -24,7 +25,7 @@ pub enum Event {
     CodeClosed { code: String },
     /// An address reached the code-guessing limit.
     AddressBlocked { ip: String, for_ms: u64 },
-    /// A contact center's credentials or settings changed.
+    /// A contact center's credentials or settings changed, or it was deleted.
     ContactCenterChanged { contact_center_id: Uuid },
 }
 
@@ -37,13 +38,11 @@ impl EventBus {
     pub fn channel(prefix: &str) -> String {
         format!("{prefix}events")
     }
-}
 
-/// Applies an event here and tells the other replicas.
-pub async fn broadcast(state: &AppState, event: Event) {
-    state.join_cache.apply(&event);
-    if let EventBus::Redis { conn, channel } = &state.events {
-        let Ok(payload) = serde_json::to_string(&event) else { return };
+    /// Tells the other replicas (nothing to do without Redis).
+    pub(crate) async fn publish(&self, event: &Event) {
+        let EventBus::Redis { conn, channel } = self else { return };
+        let Ok(payload) = serde_json::to_string(event) else { return };
         let mut conn = conn.clone();
         let res: redis::RedisResult<i64> = redis::cmd("PUBLISH").arg(channel).arg(payload).query_async(&mut conn).await;
         if let Err(err) = res {
@@ -54,7 +53,7 @@ pub async fn broadcast(state: &AppState, event: Event) {
 
 /// Listens for other replicas' events for as long as the process runs,
 /// reconnecting after a pause when Redis goes away.
-pub fn spawn_subscriber(client: redis::Client, channel: String, state: AppState) {
+pub(crate) fn spawn_subscriber(client: redis::Client, channel: String, on_event: impl Fn(Event) + Send + 'static) {
     tokio::spawn(async move {
         loop {
             match client.get_async_pubsub().await {
@@ -64,7 +63,7 @@ pub fn spawn_subscriber(client: redis::Client, channel: String, state: AppState)
                         let mut messages = pubsub.into_on_message();
                         while let Some(msg) = messages.next().await {
                             match serde_json::from_slice::<Event>(msg.get_payload_bytes()) {
-                                Ok(event) => state.join_cache.apply(&event),
+                                Ok(event) => on_event(event),
                                 Err(err) => tracing::warn!(error = %err, "ignoring a malformed replica event"),
                             }
                         }

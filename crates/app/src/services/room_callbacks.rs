@@ -3,19 +3,15 @@
 
 use chrono::{DateTime, Utc};
 use escalate_domain::escalation::{RoomEvent, RoomEventKind};
-use escalate_store::TenantScope;
 use escalate_store::repos::{EventOutcome, NewEvent};
 use escalate_twilio::signature::verify_signature;
 use uuid::Uuid;
 
-use super::credentials;
-use crate::error::{ApiError, ApiResult};
-use crate::state::AppState;
+use super::contact_centers::Center;
+use crate::App;
+use crate::error::{AppError, AppResult, ErrorCode};
 
 pub struct Callback<'a> {
-    /// The URL Twilio posted to, rebuilt from PUBLIC_BASE_URL (behind a proxy
-    /// the Host header is not the one Twilio signed).
-    pub url: String,
     pub params: Vec<(String, String)>,
     pub signature: Option<&'a str>,
 }
@@ -24,28 +20,44 @@ fn param<'p>(params: &'p [(String, String)], name: &str) -> Option<&'p str> {
     params.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str()).filter(|v| !v.is_empty())
 }
 
-fn forbidden() -> ApiError {
-    ApiError::forbidden("the request is not signed by this contact center's Twilio account")
-        .with_code("invalid_signature")
+fn forbidden() -> AppError {
+    AppError::Forbidden {
+        code: ErrorCode::InvalidSignature,
+        detail: "the request is not signed by this contact center's Twilio account".into(),
+    }
 }
 
-pub async fn room_callback(state: &AppState, cc_id: Uuid, cb: Callback<'_>) -> ApiResult<EventOutcome> {
-    let cc = state.store.contact_center_unscoped(cc_id).await?.ok_or_else(ApiError::not_found)?;
-    let scope = TenantScope::new(cc.tenant_id);
-    crate::trace_context::record_tenant(cc.tenant_id, Some(cc.id));
-    let creds = credentials::load(state, scope, cc.id)
-        .await
-        .map_err(|e| if e.code == "twilio_credentials_missing" { forbidden() } else { e })?;
+/// Verifies, records and applies one callback; counted by outcome in the metrics.
+pub async fn room_callback(app: &App, cc_id: Uuid, cb: Callback<'_>) -> AppResult<EventOutcome> {
+    let outcome = record(app, cc_id, cb).await;
+    app.metrics.callback(match &outcome {
+        Ok(EventOutcome::Applied) => "applied",
+        Ok(EventOutcome::Duplicate) => "duplicate",
+        Err(_) => "rejected",
+    });
+    outcome
+}
+
+async fn record(app: &App, cc_id: Uuid, cb: Callback<'_>) -> AppResult<EventOutcome> {
+    let (cc, scope) = app.store.unscoped().contact_center(cc_id).await?.ok_or_else(AppError::not_found)?;
+    crate::telemetry::record_tenant(cc.tenant_id, Some(cc.id));
+    let center = Center::new(scope, cc);
+    let creds = center.credentials(app).await.map_err(|e| match e.code() {
+        ErrorCode::TwilioCredentialsMissing => forbidden(),
+        _ => e,
+    })?;
     let signature = cb.signature.ok_or_else(forbidden)?;
-    if !verify_signature(creds.auth_token.expose(), &cb.url, &cb.params, signature) {
-        tracing::warn!(contact_center_id = %cc.id, "room callback with a bad signature");
+    // Exactly the URL we gave Twilio (behind a proxy the Host header is not the one Twilio signed).
+    let url = app.urls().room_callback(cc_id);
+    if !verify_signature(creds.auth_token.expose(), &url, &cb.params, signature) {
+        tracing::warn!(contact_center_id = %cc_id, "room callback with a bad signature");
         return Err(forbidden());
     }
     if param(&cb.params, "AccountSid") != Some(creds.account_sid.as_str()) {
         return Err(forbidden());
     }
 
-    let missing = |name: &str| ApiError::field(name, "is required");
+    let missing = |name: &str| AppError::field(name, "is required");
     let room_sid = param(&cb.params, "RoomSid").ok_or_else(|| missing("RoomSid"))?.to_owned();
     let room_name = param(&cb.params, "RoomName").ok_or_else(|| missing("RoomName"))?.to_owned();
     let event = param(&cb.params, "StatusCallbackEvent").ok_or_else(|| missing("StatusCallbackEvent"))?.to_owned();
@@ -74,5 +86,5 @@ pub async fn room_callback(state: &AppState, cc_id: Uuid, cb: Callback<'_>) -> A
         payload,
         domain,
     };
-    Ok(state.store.record_room_event(scope, cc.id, &room_name, new, now).await?)
+    Ok(app.store.record_room_event(scope, cc_id, &room_name, new, now).await?)
 }

@@ -7,6 +7,8 @@ use chrono::Utc;
 use escalate_domain::vault::Keyring;
 use escalate_store::Store;
 
+use crate::error::{AppError, AppResult};
+
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct RotationReport {
     pub total: usize,
@@ -14,16 +16,18 @@ pub struct RotationReport {
     pub already_current: usize,
 }
 
-pub async fn rotate(store: &Store, keyring: &Keyring) -> anyhow::Result<RotationReport> {
+/// Runs from the CLI, which has a store and a keyring but no running service.
+pub async fn rotate(store: &Store, keyring: &Keyring) -> AppResult<RotationReport> {
     let mut report = RotationReport::default();
-    for (tenant_id, wrapped) in store.all_data_keys().await? {
+    let unscoped = store.unscoped();
+    for (tenant_id, wrapped) in unscoped.all_data_keys().await? {
         report.total += 1;
-        match keyring.rewrap(tenant_id, &wrapped)? {
+        match keyring.rewrap(tenant_id, &wrapped).map_err(AppError::internal)? {
             None => report.already_current += 1,
             Some(new) => {
                 // Compare-and-swap: if another rotation got there first, the
                 // row already holds a key wrapped by the active master key.
-                if store.replace_data_key(tenant_id, &wrapped, new, Utc::now()).await? {
+                if unscoped.replace_data_key(tenant_id, &wrapped, new, Utc::now()).await? {
                     report.rewrapped += 1;
                 } else {
                     report.already_current += 1;

@@ -1,4 +1,7 @@
-//! Prometheus metrics, served as text at `GET /metrics`: requests and their
+//! What the service tells its operators: Prometheus metrics (served as text
+//! at `GET /metrics`) and the tenant a request's span served.
+//!
+//! Metrics: requests and their
 //! latency by route, Twilio calls by operation and outcome, escalations
 //! created, room callbacks by outcome, rate-limit hits. Labels are bounded
 //! (route names, not paths; no ids), so series do not grow with traffic.
@@ -151,20 +154,14 @@ impl CallObserver for Metrics {
     }
 }
 
-/// The route label of a request that no API operation claimed.
-pub fn route_of(path: &str) -> &'static str {
-    match path {
-        "/healthz" => "healthz",
-        "/readyz" => "readyz",
-        "/metrics" => "metrics",
-        "/openapi.json" => "openapi",
-        p if p.starts_with("/docs") => "docs",
-        p if p.starts_with("/join/") => "join_page",
-        p if p.starts_with("/assets/") => "assets",
-        p if p.starts_with("/v1/webhooks/twilio/rooms/") => "room_callback",
-        p if p.starts_with("/dashboard") => "dashboard",
-        _ => "other",
+pub type SharedMetrics = Arc<Metrics>;
+
+/// Notes on the current (request's) span which tenant, and contact center,
+/// it served. Ids only: never secrets, tokens or room codes.
+pub fn record_tenant(tenant_id: uuid::Uuid, contact_center_id: Option<uuid::Uuid>) {
+    let span = tracing::Span::current();
+    span.record("tenant_id", tracing::field::display(tenant_id));
+    if let Some(cc) = contact_center_id {
+        span.record("contact_center_id", tracing::field::display(cc));
     }
 }
-
-pub type SharedMetrics = Arc<Metrics>;

@@ -3,7 +3,7 @@
 
 use minijinja::{Environment, UndefinedBehavior, context};
 
-use crate::error::ApiError;
+use crate::error::AppError;
 
 /// Twilio Conversations rejects longer bodies.
 pub const MAX_BODY_CHARS: usize = 1600;
@@ -31,7 +31,7 @@ pub fn render(template: &str, vars: &MessageVars<'_>) -> Result<String, minijinj
 }
 
 /// Checks a template on save by rendering it with sample values.
-pub fn validate(template: &str) -> Result<(), ApiError> {
+pub fn validate(template: &str) -> Result<(), AppError> {
     let sample_url = "https://video.example.com/join/0123456789ABC";
     let vars = MessageVars {
         join_url: sample_url,
@@ -40,12 +40,12 @@ pub fn validate(template: &str) -> Result<(), ApiError> {
         code: "0123456789ABC",
     };
     let out =
-        render(template, &vars).map_err(|e| ApiError::field("message_template", format!("does not render: {e}")))?;
+        render(template, &vars).map_err(|e| AppError::field("message_template", format!("does not render: {e}")))?;
     if !out.contains(sample_url) {
-        return Err(ApiError::field("message_template", "must include {{ join_url }}"));
+        return Err(AppError::field("message_template", "must include {{ join_url }}"));
     }
     if out.chars().count() > MAX_BODY_CHARS - 100 {
-        return Err(ApiError::field("message_template", "renders too long for a chat message"));
+        return Err(AppError::field("message_template", "renders too long for a chat message"));
     }
     Ok(())
 }
@@ -65,7 +65,7 @@ mod tests {
 
     #[test]
     fn rejects_typos_and_missing_link() {
-        assert_eq!(validate("Join: {{ joinurl }}").unwrap_err().code, "validation_failed");
+        assert_eq!(validate("Join: {{ joinurl }}").unwrap_err().code(), crate::ErrorCode::ValidationFailed);
         assert!(validate("Hello there").is_err());
         assert!(validate("Join: {{ join_url").is_err());
         validate("Please join me on video: {{ join_url }}").unwrap();

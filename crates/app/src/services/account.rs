@@ -5,10 +5,10 @@ use escalate_domain::Secret;
 use escalate_store::TenantScope;
 use uuid::Uuid;
 
-use crate::auth::password;
-use crate::error::{ApiError, ApiResult};
+use crate::App;
+use crate::error::{AppError, AppResult};
+use crate::password;
 use crate::rate_limit::Decision;
-use crate::state::AppState;
 
 /// Checks the current password, sets the new one and ends the user's other
 /// sessions (the one making the change stays signed in).
@@ -17,33 +17,32 @@ use crate::state::AppState;
 /// sign-in, so a stolen session cannot be used to guess the password.
 /// Errors name the field: `current_password` or `new_password`.
 pub async fn change_password(
-    state: &AppState,
+    app: &App,
     scope: TenantScope,
     user_id: Uuid,
     session_id: Uuid,
     current: Secret,
     new: Secret,
-) -> ApiResult<()> {
-    let user = state.store.user(scope, user_id).await?;
+) -> AppResult<()> {
+    let user = app.store.user(scope, user_id).await?;
     let limit_key = format!("login:email:{}", user.email.to_lowercase());
-    if let Decision::Limited { retry_after } = state.limiter.hit(&limit_key, state.config.limits.login_per_email).await
-    {
-        state.metrics.rate_limited("login");
-        return Err(ApiError::rate_limited(retry_after.as_secs_f64().ceil() as u64));
+    if let Decision::Limited { retry_after } = app.limiter.hit(&limit_key, app.config.limits.login_per_email).await {
+        app.metrics.rate_limited("login");
+        return Err(AppError::rate_limited(retry_after));
     }
     let same = current.expose() == new.expose();
     if !password::verify(current, Some(user.password_hash)).await? {
-        return Err(ApiError::field("current_password", "is wrong"));
+        return Err(AppError::field("current_password", "is wrong"));
     }
-    state.limiter.reset(&limit_key).await;
+    app.limiter.reset(&limit_key).await;
     password::check_strength(new.expose()).map_err(|_| {
-        ApiError::field("new_password", format!("must be {}-{} characters", password::MIN_LEN, password::MAX_LEN))
+        AppError::field("new_password", format!("must be {}-{} characters", password::MIN_LEN, password::MAX_LEN))
     })?;
     if same {
-        return Err(ApiError::field("new_password", "must differ from the current password"));
+        return Err(AppError::field("new_password", "must differ from the current password"));
     }
     let hash = password::hash(new).await?;
-    state.store.set_user_password(scope, user_id, &hash, Some(session_id)).await?;
+    app.store.set_user_password(scope, user_id, &hash, Some(session_id)).await?;
     tracing::info!(user_id = %user_id, "password changed; other sessions ended");
     Ok(())
 }

@@ -4,8 +4,7 @@
 use chrono::{DateTime, Utc};
 use escalate_store::repos::EscalationFilter;
 use escalate_store::{EscalationRecord, Store, TenantScope};
-use futures_util::stream;
-use poem::Body;
+use futures_util::{Stream, stream};
 use uuid::Uuid;
 
 const PAGE: u64 = 1000;
@@ -47,7 +46,7 @@ fn row(e: &EscalationRecord) -> [String; 14] {
     [
         e.id.to_string(),
         e.created_at.to_rfc3339(),
-        e.status.clone(),
+        e.status.to_string(),
         cell(&e.agent_identity),
         cell(e.agent_name.as_deref().unwrap_or_default()),
         e.task_sid.clone(),
@@ -73,9 +72,16 @@ fn encode(rows: impl IntoIterator<Item = [String; 14]>, header: bool) -> Result<
     w.into_inner().map_err(|e| std::io::Error::other(e.to_string()))
 }
 
-pub fn escalations_csv(store: Store, scope: TenantScope, cc: Uuid, from: DateTime<Utc>, to: DateTime<Utc>) -> Body {
+/// The CSV, as chunks of bytes; a database failure mid-way ends the stream with an error.
+pub fn escalations_csv(
+    store: Store,
+    scope: TenantScope,
+    cc: Uuid,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> impl Stream<Item = Result<Vec<u8>, std::io::Error>> + Send + 'static {
     // State: (cursor, first page?, finished?)
-    let pages = stream::unfold((None::<Uuid>, true, false), move |(before, first, done)| {
+    stream::unfold((None::<Uuid>, true, false), move |(before, first, done)| {
         let store = store.clone();
         async move {
             if done {
@@ -95,6 +101,5 @@ pub fn escalations_csv(store: Store, scope: TenantScope, cc: Uuid, from: DateTim
                 }
             }
         }
-    });
-    Body::from_bytes_stream(pages)
+    })
 }

@@ -1,0 +1,70 @@
+//! What the application core needs from the service's settings. The binary
+//! reads settings from file and environment and builds this once.
+
+use std::time::Duration;
+
+use uuid::Uuid;
+
+use crate::rate_limit::Limit;
+
+#[derive(Debug, Clone)]
+pub struct AppConfig {
+    /// Where customers and Twilio reach us, without a trailing slash: join
+    /// URLs and callback URLs are built from it, and callback signatures are
+    /// checked against it (behind a proxy the Host header is not ours).
+    pub public_base_url: String,
+    pub session_ttl: Duration,
+    pub limits: Limits,
+}
+
+impl AppConfig {
+    pub fn urls(&self) -> Urls<'_> {
+        Urls { base: &self.public_base_url }
+    }
+}
+
+/// The URLs we hand out. One function each, so what Twilio signs and what
+/// the callback check rebuilds can never drift apart.
+#[derive(Debug, Clone, Copy)]
+pub struct Urls<'a> {
+    base: &'a str,
+}
+
+impl Urls<'_> {
+    /// The customer's join link for a room code.
+    pub fn join(&self, code: &str) -> String {
+        format!("{}/join/{code}", self.base)
+    }
+
+    /// Where Twilio posts a contact center's room status callbacks.
+    pub fn room_callback(&self, contact_center_id: Uuid) -> String {
+        format!("{}{}", self.base, Self::room_callback_path(contact_center_id))
+    }
+
+    pub fn room_callback_path(contact_center_id: Uuid) -> String {
+        format!("/v1/webhooks/twilio/rooms/{contact_center_id}")
+    }
+
+    pub fn base(&self) -> &str {
+        self.base
+    }
+}
+
+/// Rate limits; each can be set in the service's settings.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    pub login_per_ip: Limit,
+    pub login_per_email: Limit,
+    /// Failed room-code look-ups (unknown or expired codes) per client address.
+    pub join_failures_per_ip: Limit,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            login_per_ip: Limit { max: 30, window: Duration::from_secs(60) },
+            login_per_email: Limit { max: 10, window: Duration::from_secs(15 * 60) },
+            join_failures_per_ip: Limit { max: 20, window: Duration::from_secs(10 * 60) },
+        }
+    }
+}

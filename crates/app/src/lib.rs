@@ -1,0 +1,180 @@
+//! The application core: every operation of the service, with the side
+//! effects it owns (events to other replicas, cache invalidation, metrics),
+//! apart from any transport. The HTTP layer, the dashboard, the CLI and the
+//! demo seeding all call in here; nothing here knows about HTTP.
+//!
+//! [`App`] holds what the operations share; the operations themselves are
+//! functions in [`services`], grouped by what they act on.
+
+pub mod cache;
+pub mod config;
+pub mod error;
+pub mod events;
+pub mod expiring;
+pub mod join_cache;
+pub mod message_template;
+pub mod password;
+pub mod principal;
+pub mod rate_limit;
+pub mod services;
+pub mod telemetry;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use escalate_domain::vault::Keyring;
+use escalate_store::Store;
+use escalate_twilio::Twilio;
+use redis::aio::ConnectionManager;
+
+pub use config::{AppConfig, Limits, Urls};
+pub use error::{AppError, AppResult, ErrorCode};
+pub use principal::{Actor, Principal};
+
+use crate::cache::Cache;
+use crate::events::{Event, EventBus};
+use crate::join_cache::JoinCache;
+use crate::rate_limit::RateLimiter;
+use crate::telemetry::Metrics;
+
+/// The shared parts of the application; cheap to clone.
+#[derive(Clone)]
+pub struct App(Arc<Inner>);
+
+pub struct Inner {
+    pub store: Store,
+    pub keyring: Keyring,
+    pub twilio: Twilio,
+    pub config: AppConfig,
+    pub metrics: Arc<Metrics>,
+    pub(crate) limiter: RateLimiter,
+    pub(crate) cache: Cache,
+    pub(crate) join_cache: JoinCache,
+    pub(crate) events: EventBus,
+    redis: Option<ConnectionManager>,
+}
+
+/// What [`App::new`] is built from.
+pub struct Parts {
+    pub store: Store,
+    pub keyring: Keyring,
+    pub twilio: Twilio,
+    pub config: AppConfig,
+    pub metrics: Arc<Metrics>,
+    /// Shared limits, caches and events; `None` keeps them in process (one replica).
+    pub redis: Option<RedisParts>,
+}
+
+pub struct RedisParts {
+    pub conn: ConnectionManager,
+    pub client: redis::Client,
+    pub key_prefix: String,
+}
+
+impl std::ops::Deref for App {
+    type Target = Inner;
+    fn deref(&self) -> &Inner {
+        &self.0
+    }
+}
+
+impl App {
+    /// Builds the application and, with Redis, starts listening for the
+    /// other replicas' events.
+    pub fn new(parts: Parts) -> Self {
+        let Parts { store, keyring, twilio, config, metrics, redis } = parts;
+        let (limiter, cache, events, conn, subscription) = match redis {
+            Some(RedisParts { conn, client, key_prefix }) => (
+                RateLimiter::redis(conn.clone(), key_prefix.clone()),
+                Cache::redis(conn.clone(), key_prefix.clone()),
+                EventBus::Redis { conn: conn.clone(), channel: EventBus::channel(&key_prefix) },
+                Some(conn),
+                Some((client, EventBus::channel(&key_prefix))),
+            ),
+            None => (RateLimiter::memory(), Cache::memory(), EventBus::Local, None, None),
+        };
+        let app = App(Arc::new(Inner {
+            store,
+            keyring,
+            twilio,
+            config,
+            metrics,
+            limiter,
+            cache,
+            join_cache: JoinCache::default(),
+            events,
+            redis: conn,
+        }));
+        if let Some((client, channel)) = subscription {
+            // A weak handle: the listener must not keep a dropped app alive.
+            let weak = Arc::downgrade(&app.0);
+            events::spawn_subscriber(client, channel, move |event| {
+                if let Some(inner) = weak.upgrade() {
+                    inner.join_cache.apply(&event);
+                }
+            });
+        }
+        app
+    }
+
+    pub fn urls(&self) -> Urls<'_> {
+        self.config.urls()
+    }
+
+    /// Applies a change to this replica's memory and tells the others. The
+    /// one place events start; only operations that own the change call it.
+    pub(crate) async fn publish(&self, event: Event) {
+        self.join_cache.apply(&event);
+        self.events.publish(&event).await;
+    }
+
+    /// Whether the database answers, and Redis (when configured).
+    pub async fn readiness(&self) -> Readiness {
+        const WAIT: Duration = Duration::from_secs(2);
+        let database = match tokio::time::timeout(WAIT, self.store.ping()).await {
+            Ok(Ok(())) => Check::Ok,
+            Ok(Err(e)) => Check::Failed(e.to_string()),
+            Err(_) => Check::Failed("timeout".into()),
+        };
+        let redis = match &self.redis {
+            None => Check::NotConfigured,
+            Some(conn) => {
+                let mut conn = conn.clone();
+                let ping = async move { redis::cmd("PING").query_async::<String>(&mut conn).await };
+                match tokio::time::timeout(WAIT, ping).await {
+                    Ok(Ok(_)) => Check::Ok,
+                    Ok(Err(e)) => Check::Failed(e.to_string()),
+                    Err(_) => Check::Failed("timeout".into()),
+                }
+            }
+        };
+        Readiness { database, redis }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Check {
+    Ok,
+    NotConfigured,
+    Failed(String),
+}
+
+impl Check {
+    pub fn describe(&self) -> String {
+        match self {
+            Check::Ok => "ok".into(),
+            Check::NotConfigured => "not configured".into(),
+            Check::Failed(why) => format!("error: {why}"),
+        }
+    }
+
+    pub fn usable(&self) -> bool {
+        !matches!(self, Check::Failed(_))
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Readiness {
+    pub database: Check,
+    pub redis: Check,
+}

@@ -1,0 +1,152 @@
+//! The customer's side: a room code in, a join page or a room token out.
+//!
+//! Unknown, malformed and expired codes give the same answer, and each such
+//! failure counts against the client's address in a counter shared by every
+//! replica (Redis). Once an address reaches the limit, the replica that saw
+//! it remembers the block locally until the window ends, so the check costs
+//! nothing on the success path; another replica blocks the address at its
+//! own next failure, since it increments the same shared counter.
+//!
+//! The token endpoint is the hot path, so it is served from memory where that
+//! is safe ([`crate::join_cache`]): open codes are cached briefly, and so is
+//! each contact center's token material; both are dropped on every replica
+//! when an escalation completes or a contact center changes. A replica that
+//! misses the event serves a completed code for at most
+//! [`CODE_TTL`](crate::join_cache::CODE_TTL); the room itself is already
+//! completed at Twilio, so a token minted in that gap cannot join it.
+
+use std::borrow::Cow;
+use std::sync::Arc;
+use std::time::Instant;
+
+use chrono::Utc;
+use escalate_domain::contact_center::Branding;
+use escalate_domain::escalation::{self, CodeState};
+use escalate_domain::room_code::RoomCode;
+use escalate_store::EscalationRecord;
+use uuid::Uuid;
+
+use super::tokens::{self, IssuedToken};
+use crate::App;
+use crate::error::{AppError, AppResult, ErrorCode};
+use crate::events::Event;
+use crate::join_cache::{CODE_TTL, CONTEXT_TTL, JoinContext};
+
+pub enum Lookup {
+    Ready(Arc<EscalationRecord>),
+    Completed(Arc<EscalationRecord>),
+    /// Unknown, malformed or expired: deliberately one case.
+    Invalid,
+}
+
+pub async fn lookup(app: &App, raw_code: &str, client_ip: &str) -> AppResult<Lookup> {
+    let block = app.join_cache.blocked.get(&client_ip.to_owned());
+    if let Some(wait) = block.map(|until| until.saturating_duration_since(Instant::now())) {
+        app.metrics.rate_limited("room_code");
+        return Err(AppError::rate_limited(wait));
+    }
+    let Ok(code) = RoomCode::parse(raw_code) else {
+        return failed(app, client_ip).await;
+    };
+    let record = match app.join_cache.codes.get(&code.to_string()) {
+        Some(e) => Some(e),
+        None => app.store.unscoped().escalation_by_code(code.as_str()).await?.map(|(e, _)| Arc::new(e)),
+    };
+    let Some(e) = record else {
+        return failed(app, client_ip).await;
+    };
+    crate::telemetry::record_tenant(e.tenant_id, Some(e.contact_center_id));
+    match escalation::code_state(e.status, e.expires_at, Utc::now()) {
+        CodeState::Ready => {
+            app.join_cache.codes.put(e.code.clone(), e.clone(), CODE_TTL);
+            Ok(Lookup::Ready(e))
+        }
+        CodeState::Completed => Ok(Lookup::Completed(e)),
+        CodeState::Expired => failed(app, client_ip).await,
+    }
+}
+
+async fn failed(app: &App, client_ip: &str) -> AppResult<Lookup> {
+    let limit = app.config.limits.join_failures_per_ip;
+    let (_, count, remaining) = app.limiter.count(&format!("join-fail:{client_ip}"), limit).await;
+    if count >= u64::from(limit.max) {
+        tracing::warn!(client_ip, count, "room code guessing limit reached");
+        app.publish(Event::AddressBlocked { ip: client_ip.to_owned(), for_ms: remaining.as_millis() as u64 }).await;
+    }
+    Ok(Lookup::Invalid)
+}
+
+pub fn invalid_code() -> AppError {
+    AppError::NotFound { detail: Cow::Borrowed("this link is not valid or has expired") }
+}
+
+pub fn completed_code() -> AppError {
+    AppError::Gone { code: ErrorCode::CodeCompleted, detail: "this video call has ended".into() }
+}
+
+/// What the join page shows for a code: the contact center's brand when the
+/// code is ready or its call has ended, nothing for any other code.
+pub enum JoinPage {
+    Ready { code: String, expires_at: chrono::DateTime<Utc>, brand: Branding },
+    Completed { brand: Branding },
+    Invalid,
+}
+
+pub async fn page(app: &App, raw_code: &str, client_ip: &str) -> AppResult<JoinPage> {
+    let (e, ready) = match lookup(app, raw_code, client_ip).await? {
+        Lookup::Ready(e) => (e, true),
+        Lookup::Completed(e) => (e, false),
+        Lookup::Invalid => return Ok(JoinPage::Invalid),
+    };
+    // The escalation's row vouches for its tenant.
+    let Some((cc, _)) = app.store.unscoped().contact_center(e.contact_center_id).await? else {
+        return Ok(JoinPage::Invalid);
+    };
+    let brand = cc.settings().branding;
+    Ok(if ready {
+        JoinPage::Ready { code: e.code.clone(), expires_at: e.expires_at, brand }
+    } else {
+        JoinPage::Completed { brand }
+    })
+}
+
+/// A token for a new customer participant, scoped to the escalation's room.
+pub async fn customer_token(app: &App, raw_code: &str, client_ip: &str) -> AppResult<IssuedToken> {
+    let e = match lookup(app, raw_code, client_ip).await? {
+        Lookup::Ready(e) => e,
+        Lookup::Completed(_) => return Err(completed_code()),
+        Lookup::Invalid => return Err(invalid_code()),
+    };
+    let ctx = context(app, e.contact_center_id).await?;
+    let now = Utc::now();
+    let ttl = escalation::customer_token_ttl_seconds(ctx.token_ttl_seconds, e.expires_at, now);
+    if ttl <= 0 {
+        return Err(invalid_code());
+    }
+    let identity = escalation::new_customer_identity();
+    tokens::mint_with(&ctx.account_sid, &ctx.api_key_sid, &ctx.api_key_secret, &identity, &e.room_name, ttl, now)
+}
+
+async fn context(app: &App, cc_id: Uuid) -> AppResult<Arc<JoinContext>> {
+    if let Some(ctx) = app.join_cache.contexts.get(&cc_id) {
+        return Ok(ctx);
+    }
+    // A contact center deleted since the code was read: the code is no more.
+    let Some((cc, scope)) = app.store.unscoped().contact_center(cc_id).await? else {
+        return Err(invalid_code());
+    };
+    let center = super::contact_centers::Center::new(scope, cc);
+    let creds = center.credentials(app).await.map_err(|e| match e.code() {
+        // Credentials deleted since: no customer token can be minted.
+        ErrorCode::TwilioCredentialsMissing => invalid_code(),
+        _ => e,
+    })?;
+    let ctx = Arc::new(JoinContext {
+        account_sid: creds.account_sid.clone(),
+        api_key_sid: creds.api_key_sid.clone(),
+        api_key_secret: creds.api_key_secret.clone(),
+        token_ttl_seconds: center.record.token_ttl_seconds,
+    });
+    app.join_cache.contexts.put(cc_id, ctx.clone(), CONTEXT_TTL);
+    Ok(ctx)
+}
