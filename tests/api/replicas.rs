@@ -232,3 +232,59 @@ async fn sigterm_finishes_in_flight_requests_then_exits() {
     // Nothing answers any more on its port.
     assert!(app.http.get(replica.url("/healthz")).send().await.is_err());
 }
+
+#[tokio::test]
+async fn deleted_credentials_stop_customer_tokens_on_every_replica_at_once() {
+    let app = spawn_app().await;
+    let r = app.ready_contact_center("Acme").await;
+    let (a, b) = tokio::join!(app.spawn_replica(), app.spawn_replica());
+    let flex = app.flex_token(&r.account, "alex");
+    let e: Value = app
+        .escalate(&r.cc, &flex, Some("k"), json!({ "task_sid": task_sid(), "conversation_sid": conversation_sid() }))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let code = e["code"].as_str().unwrap();
+    // Both replicas mint a token, so both hold the contact center's token material.
+    for base in [&a.address, &b.address] {
+        let resp = app.http.post(format!("{base}/v1/join/{code}/token")).send().await.unwrap();
+        assert_eq!(resp.status(), 200, "{base}");
+    }
+    // The admin deletes the credentials on replica A.
+    let del = app
+        .http
+        .delete(a.url(&format!("/v1/contact-centers/{}/twilio-credentials", r.cc)))
+        .bearer_auth(app.api_key(&r.tenant, &["admin"]).await)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(del.status(), 204);
+    // Well inside the 30 s the token material used to stay cached.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    for base in [&a.address, &b.address] {
+        let resp = app.http.post(format!("{base}/v1/join/{code}/token")).send().await.unwrap();
+        assert_problem(resp, 404, "not_found").await;
+    }
+}
+
+#[tokio::test]
+async fn moving_a_contact_center_to_another_account_refuses_the_old_accounts_agents() {
+    let app = spawn_app().await;
+    let r = app.ready_contact_center("Acme").await;
+    let replica = app.spawn_replica().await;
+    let old_agent = app.flex_token(&r.account, "alex");
+    let body = || json!({ "task_sid": task_sid(), "conversation_sid": conversation_sid() });
+    let post = |token: String| {
+        let (app, url, body) = (&app, replica.url(&format!("/v1/contact-centers/{}/escalations", r.cc)), body());
+        async move { app.http.post(url).bearer_auth(token).json(&body).send().await.unwrap() }
+    };
+    assert_eq!(post(old_agent.clone()).await.status(), 201, "validated and cached");
+    // The contact center moves to another Twilio account.
+    let other = app.sim_account();
+    assert_eq!(app.store_credentials(&r.tenant, &r.cc, &other).await.status(), 200);
+    let validations = app.sim.request_count(ApiOp::ValidateToken);
+    assert_problem(post(old_agent).await, 401, "invalid_flex_token").await;
+    assert_eq!(app.sim.request_count(ApiOp::ValidateToken), validations + 1, "asked the new account, not the cache");
+    assert_eq!(post(app.flex_token(&other, "blake")).await.status(), 201, "the new account's agents work");
+}

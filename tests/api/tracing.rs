@@ -1,6 +1,7 @@
 //! Traces: a server process exports spans over OTLP/HTTP to a receiver in
 //! this test; one escalation's spans arrive with the caller's trace id, the
-//! tenant and contact center, database and Twilio child spans, and no secret.
+//! tenant and contact center, database and Twilio child spans (one per SQL
+//! statement, so a request's database cost is visible), and no secret.
 
 use std::sync::{Arc, Mutex};
 
@@ -91,6 +92,13 @@ async fn an_escalations_spans_arrive_over_otlp_with_ids_and_without_secrets() {
     assert!(ops.contains(&"create_room") && ops.contains(&"create_message"), "{ops:?}");
     let db_ops: Vec<&str> = ours.iter().filter(|s| s["name"] == "db").filter_map(|s| attr(s, "db.operation")).collect();
     assert!(db_ops.contains(&"insert_escalation") && db_ops.contains(&"open_escalation"), "{db_ops:?}");
+    // A cold create (a Flex token not seen before) costs at most 7 statements:
+    // the contact center, its credentials and data key once each, the insert
+    // and the one-statement open.
+    let statements: Vec<&str> =
+        ours.iter().filter(|s| s["name"] == "db.query").filter_map(|s| attr(s, "db.statement.kind")).collect();
+    assert!((5..=7).contains(&statements.len()), "{} statements: {statements:?} in {db_ops:?}", statements.len());
+    assert_eq!(statements.iter().filter(|k| **k == "INSERT").count(), 1, "{statements:?}");
 
     // The trace went on to Twilio.
     let create_room = app.sim.requests().into_iter().find(|q| q.op == Some(ApiOp::CreateRoom)).unwrap();

@@ -1,80 +1,171 @@
-//! Every setting of the service, in one place. Each has an environment
-//! variable of the same name in upper case; a TOML file named by
-//! `CONFIG_FILE` (default `escalate.toml`, if present) may set them too, and
-//! the environment wins. Bad values fail at start with the setting's name.
+//! Every setting of the service, in one place, grouped by what it concerns.
+//! Each has an environment variable ([`KEYS`] names them all); a TOML file
+//! named by `CONFIG_FILE` (default `escalate.toml`, if present) may set the
+//! same names in lower case, and the environment wins. Bad values fail at
+//! start with the setting's name. Secrets (master keys, tokens, URLs that
+//! may carry passwords) are [`Secret`]s: printing the settings shows `***`.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::str::FromStr;
+use std::time::Duration;
 
+use escalate_domain::Secret;
 use figment::Figment;
 use figment::providers::{Env, Format, Toml};
-use serde::Deserialize;
+use figment::value::Value;
+use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
+/// Every environment variable read, and where its value lives in [`Settings`].
+pub const KEYS: &[(&str, &str)] = &[
+    ("LISTEN_ADDR", "server.listen_addr"),
+    ("PUBLIC_BASE_URL", "server.public_base_url"),
+    ("MAX_BODY_BYTES", "server.max_body_bytes"),
+    ("TRUST_PROXY_HEADERS", "server.trust_proxy_headers"),
+    ("CORS_ALLOWED_ORIGINS", "server.cors_allowed_origins"),
+    ("DASHBOARD_DIR", "server.dashboard_dir"),
+    ("SESSION_TTL_MINUTES", "server.session_ttl_minutes"),
+    ("OPERATOR_TOKEN", "server.operator_token"),
+    ("DATABASE_URL", "database.url"),
+    ("DATABASE_MAX_CONNECTIONS", "database.max_connections"),
+    ("REDIS_URL", "redis.url"),
+    ("REDIS_KEY_PREFIX", "redis.key_prefix"),
+    ("MASTER_KEYS", "keys.master_keys"),
+    ("ACTIVE_MASTER_KEY_ID", "keys.active_master_key_id"),
+    ("TWILIO_MODE", "twilio.mode"),
+    ("TWILIO_VIDEO_BASE_URL", "twilio.video_base_url"),
+    ("TWILIO_CONVERSATIONS_BASE_URL", "twilio.conversations_base_url"),
+    ("TWILIO_IAM_BASE_URL", "twilio.iam_base_url"),
+    ("TWILIO_API_BASE_URL", "twilio.api_base_url"),
+    ("TWILIO_TIMEOUT_MS", "twilio.timeout_ms"),
+    ("TWILIO_MAX_RETRIES", "twilio.max_retries"),
+    ("LOGIN_LIMIT_PER_IP", "limits.login_per_ip"),
+    ("LOGIN_LIMIT_PER_EMAIL", "limits.login_per_email"),
+    ("JOIN_FAILURE_LIMIT_PER_IP", "limits.join_failures_per_ip"),
+    ("LOG_FORMAT", "telemetry.log_format"),
+    ("LOG_LEVEL", "telemetry.log_level"),
+    ("OTEL_EXPORTER_OTLP_ENDPOINT", "telemetry.otel_exporter_otlp_endpoint"),
+    ("OTEL_SERVICE_NAME", "telemetry.otel_service_name"),
+    ("OTEL_TRACES_SAMPLER_ARG", "telemetry.otel_traces_sampler_arg"),
+];
+
+pub const DEFAULT_SQLITE_FILE: &str = "escalate.db";
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
 pub struct Settings {
+    pub server: ServerSettings,
+    pub database: DatabaseSettings,
+    pub redis: RedisSettings,
+    pub keys: KeySettings,
+    pub twilio: TwilioSettings,
+    pub limits: LimitSettings,
+    pub telemetry: TelemetrySettings,
+}
+
+/// The HTTP server and what it serves.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServerSettings {
     /// Address the HTTP server binds.
-    #[serde(default = "default_listen_addr")]
     pub listen_addr: SocketAddr,
     /// Public URL of this service (join links, Twilio webhooks); default `http://LISTEN_ADDR`.
     pub public_base_url: Option<String>,
-    /// PostgreSQL or SQLite URL; default a SQLite file `escalate.db` in the working directory.
-    pub database_url: Option<String>,
-    #[serde(default = "default_db_connections")]
-    pub database_max_connections: u32,
-    /// Redis URL; unset means in-process rate limits and caches (one replica only).
-    pub redis_url: Option<String>,
-    /// Prefix of every Redis key, so deployments (or tests) can share a server.
-    #[serde(default = "default_redis_prefix")]
-    pub redis_key_prefix: String,
-    /// `id:base64key[,id:base64key…]`: 32-byte master keys wrapping tenant data keys.
-    pub master_keys: Option<String>,
-    /// Which of MASTER_KEYS wraps new data keys; may be omitted when there is one key.
-    pub active_master_key_id: Option<String>,
-    /// Bearer token for the operator's platform routes; unset disables them.
-    pub operator_token: Option<String>,
-    /// `auto` (the in-process simulator when no DATABASE_URL and no Twilio URLs are set,
-    /// else real Twilio), `simulator`, or `real`.
-    #[serde(default)]
-    pub twilio_mode: TwilioMode,
-    pub twilio_video_base_url: Option<String>,
-    pub twilio_conversations_base_url: Option<String>,
-    pub twilio_iam_base_url: Option<String>,
-    pub twilio_api_base_url: Option<String>,
-    #[serde(default = "default_twilio_timeout_ms")]
-    pub twilio_timeout_ms: u64,
-    #[serde(default = "default_twilio_retries")]
-    pub twilio_max_retries: u32,
-    #[serde(default = "default_session_ttl_minutes")]
-    pub session_ttl_minutes: u64,
-    #[serde(default = "default_max_body_bytes")]
     pub max_body_bytes: usize,
     /// Take client addresses from X-Forwarded-For; only behind a proxy that sets it.
-    #[serde(default)]
     pub trust_proxy_headers: bool,
     /// Origins allowed to call the API from a browser, comma-separated: the
     /// Flex UI's origin. `*` allows any (bearer tokens only; never cookies).
-    #[serde(default = "default_cors_origins")]
     pub cors_allowed_origins: String,
     /// Folder holding the page templates and assets (`templates/`, `assets/`).
-    #[serde(default = "default_dashboard_dir")]
     pub dashboard_dir: PathBuf,
-    /// `pretty` or `json`.
-    #[serde(default)]
-    pub log_format: LogFormat,
-    /// OTLP/HTTP collector base URL (e.g. `http://otel-collector:4318`); unset: no trace export.
-    pub otel_exporter_otlp_endpoint: Option<String>,
-    #[serde(default = "default_service_name")]
-    pub otel_service_name: String,
-    /// Share of new traces sampled, 0.0-1.0 (a caller's decision is followed).
-    #[serde(default = "default_sampler_ratio")]
-    pub otel_traces_sampler_arg: f64,
-    /// A tracing filter, e.g. `info` or `escalate_http=debug,info`.
-    #[serde(default = "default_log_level")]
-    pub log_level: String,
+    pub session_ttl_minutes: u64,
+    /// Bearer token for the operator's platform routes; unset disables them.
+    pub operator_token: Option<Secret>,
 }
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+impl Default for ServerSettings {
+    fn default() -> Self {
+        Self {
+            listen_addr: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            public_base_url: None,
+            max_body_bytes: 64 * 1024,
+            trust_proxy_headers: false,
+            cors_allowed_origins: "https://flex.twilio.com".into(),
+            dashboard_dir: "dashboard".into(),
+            session_ttl_minutes: 12 * 60,
+            operator_token: None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DatabaseSettings {
+    /// PostgreSQL or SQLite URL; default a SQLite file `escalate.db` in the working directory.
+    pub url: Option<Secret>,
+    pub max_connections: u32,
+}
+
+impl Default for DatabaseSettings {
+    fn default() -> Self {
+        Self { url: None, max_connections: 20 }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RedisSettings {
+    /// Unset means in-process rate limits, caches and events (one replica only).
+    pub url: Option<Secret>,
+    /// Prefix of every Redis key, so deployments (or tests) can share a server.
+    pub key_prefix: String,
+}
+
+impl Default for RedisSettings {
+    fn default() -> Self {
+        Self { url: None, key_prefix: "escalate:".into() }
+    }
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct KeySettings {
+    /// `id:base64key[,id:base64key…]`: 32-byte master keys wrapping tenant data keys.
+    pub master_keys: Option<Secret>,
+    /// Which of MASTER_KEYS wraps new data keys; may be omitted when there is one key.
+    pub active_master_key_id: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TwilioSettings {
+    /// `auto` (the in-process simulator when no DATABASE_URL and no Twilio URLs are set,
+    /// else real Twilio), `simulator`, or `real`.
+    pub mode: TwilioMode,
+    pub video_base_url: Option<String>,
+    pub conversations_base_url: Option<String>,
+    pub iam_base_url: Option<String>,
+    pub api_base_url: Option<String>,
+    pub timeout_ms: u64,
+    pub max_retries: u32,
+}
+
+impl Default for TwilioSettings {
+    fn default() -> Self {
+        Self {
+            mode: TwilioMode::Auto,
+            video_base_url: None,
+            conversations_base_url: None,
+            iam_base_url: None,
+            api_base_url: None,
+            timeout_ms: 10_000,
+            max_retries: 3,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum TwilioMode {
     #[default]
@@ -83,7 +174,109 @@ pub enum TwilioMode {
     Real,
 }
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+/// Rate limits, each `<count>/<window>` such as `30/1m` (windows in s, m or h).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LimitSettings {
+    /// Sign-in attempts per client address.
+    pub login_per_ip: Rate,
+    /// Sign-in attempts per email (failed ones, and wrong current passwords).
+    pub login_per_email: Rate,
+    /// Unknown or expired room codes per client address before it is blocked.
+    pub join_failures_per_ip: Rate,
+}
+
+impl Default for LimitSettings {
+    fn default() -> Self {
+        let d = escalate_app::Limits::default();
+        Self {
+            login_per_ip: Rate(d.login_per_ip),
+            login_per_email: Rate(d.login_per_email),
+            join_failures_per_ip: Rate(d.join_failures_per_ip),
+        }
+    }
+}
+
+impl LimitSettings {
+    pub fn limits(&self) -> escalate_app::Limits {
+        escalate_app::Limits {
+            login_per_ip: self.login_per_ip.0,
+            login_per_email: self.login_per_email.0,
+            join_failures_per_ip: self.join_failures_per_ip.0,
+        }
+    }
+}
+
+/// A rate limit as written in the settings: `30/1m`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rate(pub escalate_app::rate_limit::Limit);
+
+impl FromStr for Rate {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        let bad = || format!("`{s}` is not a rate such as 30/1m (a count, a slash, a window in s, m or h)");
+        let (max, window) = s.trim().split_once('/').ok_or_else(bad)?;
+        let max: u32 = max.trim().parse().map_err(|_| bad())?;
+        let window = window.trim();
+        let (n, unit) = window.split_at(window.find(|c: char| !c.is_ascii_digit()).unwrap_or(window.len()));
+        let n: u64 = n.parse().map_err(|_| bad())?;
+        let secs = match unit {
+            "s" => n,
+            "m" => n * 60,
+            "h" => n * 3600,
+            _ => return Err(bad()),
+        };
+        if max == 0 || secs == 0 {
+            return Err(bad());
+        }
+        Ok(Rate(escalate_app::rate_limit::Limit { max, window: Duration::from_secs(secs) }))
+    }
+}
+
+impl std::fmt::Display for Rate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}s", self.0.max, self.0.window.as_secs())
+    }
+}
+
+impl<'de> Deserialize<'de> for Rate {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        String::deserialize(d)?.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+impl Serialize for Rate {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TelemetrySettings {
+    pub log_format: LogFormat,
+    /// A tracing filter, e.g. `info` or `escalate_http=debug,info`.
+    pub log_level: String,
+    /// OTLP/HTTP collector base URL (e.g. `http://otel-collector:4318`); unset: no trace export.
+    pub otel_exporter_otlp_endpoint: Option<String>,
+    pub otel_service_name: String,
+    /// Share of new traces sampled, 0.0-1.0 (a caller's decision is followed).
+    pub otel_traces_sampler_arg: f64,
+}
+
+impl Default for TelemetrySettings {
+    fn default() -> Self {
+        Self {
+            log_format: LogFormat::Pretty,
+            log_level: "info".into(),
+            otel_exporter_otlp_endpoint: None,
+            otel_service_name: "escalate".into(),
+            otel_traces_sampler_arg: 1.0,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum LogFormat {
     #[default]
@@ -91,92 +284,49 @@ pub enum LogFormat {
     Json,
 }
 
-/// The environment variables read, one per field above.
-const KEYS: &[&str] = &[
-    "LISTEN_ADDR",
-    "PUBLIC_BASE_URL",
-    "DATABASE_URL",
-    "DATABASE_MAX_CONNECTIONS",
-    "REDIS_URL",
-    "REDIS_KEY_PREFIX",
-    "MASTER_KEYS",
-    "ACTIVE_MASTER_KEY_ID",
-    "OPERATOR_TOKEN",
-    "TWILIO_MODE",
-    "TWILIO_VIDEO_BASE_URL",
-    "TWILIO_CONVERSATIONS_BASE_URL",
-    "TWILIO_IAM_BASE_URL",
-    "TWILIO_API_BASE_URL",
-    "TWILIO_TIMEOUT_MS",
-    "TWILIO_MAX_RETRIES",
-    "SESSION_TTL_MINUTES",
-    "MAX_BODY_BYTES",
-    "TRUST_PROXY_HEADERS",
-    "DASHBOARD_DIR",
-    "CORS_ALLOWED_ORIGINS",
-    "OTEL_EXPORTER_OTLP_ENDPOINT",
-    "OTEL_SERVICE_NAME",
-    "OTEL_TRACES_SAMPLER_ARG",
-    "LOG_FORMAT",
-    "LOG_LEVEL",
-];
-
-pub const DEFAULT_SQLITE_FILE: &str = "escalate.db";
-
-fn default_listen_addr() -> SocketAddr {
-    "127.0.0.1:8080".parse().expect("valid default address")
-}
-fn default_db_connections() -> u32 {
-    20
-}
-fn default_redis_prefix() -> String {
-    "escalate:".into()
-}
-fn default_twilio_timeout_ms() -> u64 {
-    10_000
-}
-fn default_twilio_retries() -> u32 {
-    3
-}
-fn default_session_ttl_minutes() -> u64 {
-    12 * 60
-}
-fn default_max_body_bytes() -> usize {
-    64 * 1024
-}
-fn default_cors_origins() -> String {
-    "https://flex.twilio.com".into()
-}
-fn default_dashboard_dir() -> PathBuf {
-    "dashboard".into()
-}
-fn default_service_name() -> String {
-    "escalate".into()
-}
-fn default_sampler_ratio() -> f64 {
-    1.0
-}
-fn default_log_level() -> String {
-    "info".into()
-}
-
 #[derive(Debug, thiserror::Error)]
 pub enum SettingsError {
-    #[error("configuration: {0}")]
-    Figment(#[from] Box<figment::Error>),
     #[error("configuration: {setting}: {message}")]
-    Invalid { setting: &'static str, message: String },
+    Invalid { setting: String, message: String },
+}
+
+fn invalid(setting: &str, message: impl Into<String>) -> SettingsError {
+    SettingsError::Invalid { setting: setting.to_owned(), message: message.into() }
+}
+
+/// The environment variable of a path in [`Settings`] (`server.listen_addr` → `LISTEN_ADDR`).
+fn env_name(path: &str) -> &str {
+    KEYS.iter().find(|(_, p)| *p == path).map_or(path, |(env, _)| env)
+}
+
+fn path_of(env: &str) -> Option<&'static str> {
+    KEYS.iter().find(|(e, _)| e.eq_ignore_ascii_case(env)).map(|(_, p)| *p)
 }
 
 impl Settings {
     /// Reads the config file (if any) and the environment.
     pub fn load() -> Result<Self, SettingsError> {
         let file = std::env::var("CONFIG_FILE").map(PathBuf::from).unwrap_or_else(|_| "escalate.toml".into());
-        Self::from_figment(Figment::new().merge(Toml::file(file)).merge(Env::raw().only(KEYS)))
+        let mut figment = Figment::new();
+        if file.exists() {
+            let flat: std::collections::BTreeMap<String, Value> = Figment::from(Toml::file(&file))
+                .extract()
+                .map_err(|e| invalid("CONFIG_FILE", format!("{}: {e}", file.display())))?;
+            for (key, value) in flat {
+                let path = path_of(&key).ok_or_else(|| invalid("CONFIG_FILE", format!("unknown setting `{key}`")))?;
+                figment = figment.merge((path, value));
+            }
+        }
+        let env = Env::raw().filter_map(|key| path_of(key.as_str()).map(Into::into));
+        Self::from_figment(figment.merge(env))
     }
 
     pub fn from_figment(figment: Figment) -> Result<Self, SettingsError> {
-        let s: Settings = figment.extract().map_err(|e| SettingsError::Figment(Box::new(e)))?;
+        let s: Settings = figment.extract().map_err(|e| {
+            let path = e.path.join(".");
+            let setting = env_name(&path).to_owned();
+            invalid(if setting.is_empty() { "configuration" } else { &setting }, e.kind.to_string())
+        })?;
         s.validate()?;
         Ok(s)
     }
@@ -186,33 +336,36 @@ impl Settings {
     pub fn with(pairs: &[(&str, &str)]) -> Result<Self, SettingsError> {
         let mut f = Figment::new();
         for (k, v) in pairs {
-            let value: figment::value::Value = v.parse().unwrap_or_else(|_| (*v).into());
-            f = f.merge((k.to_lowercase(), value));
+            let path = path_of(k).ok_or_else(|| invalid(k, "is not a setting"))?;
+            let value: Value = v.parse().unwrap_or_else(|_| (*v).into());
+            f = f.merge((path, value));
         }
         Self::from_figment(f)
     }
 
     fn validate(&self) -> Result<(), SettingsError> {
-        if let Some(url) = &self.public_base_url
-            && (!(url.starts_with("http://") || url.starts_with("https://")) || url.ends_with('/'))
+        let http_url = |u: &str| (u.starts_with("http://") || u.starts_with("https://")) && !u.ends_with('/');
+        if let Some(url) = &self.server.public_base_url
+            && !http_url(url)
         {
             return Err(invalid("PUBLIC_BASE_URL", "must start with http:// or https:// and not end with /"));
         }
-        if let Some(url) = &self.database_url
-            && !(url.starts_with("postgres://") || url.starts_with("postgresql://") || url.starts_with("sqlite:"))
+        if let Some(url) = &self.database.url
+            && !["postgres://", "postgresql://", "sqlite:"].iter().any(|p| url.expose().starts_with(p))
         {
             return Err(invalid("DATABASE_URL", "must be a postgres:// or sqlite: URL"));
         }
-        if let Some(url) = &self.redis_url
-            && !(url.starts_with("redis://") || url.starts_with("rediss://"))
+        if let Some(url) = &self.redis.url
+            && !(url.expose().starts_with("redis://") || url.expose().starts_with("rediss://"))
         {
             return Err(invalid("REDIS_URL", "must be a redis:// or rediss:// URL"));
         }
+        let t = &self.twilio;
         for (name, value) in [
-            ("TWILIO_VIDEO_BASE_URL", &self.twilio_video_base_url),
-            ("TWILIO_CONVERSATIONS_BASE_URL", &self.twilio_conversations_base_url),
-            ("TWILIO_IAM_BASE_URL", &self.twilio_iam_base_url),
-            ("TWILIO_API_BASE_URL", &self.twilio_api_base_url),
+            ("TWILIO_VIDEO_BASE_URL", &t.video_base_url),
+            ("TWILIO_CONVERSATIONS_BASE_URL", &t.conversations_base_url),
+            ("TWILIO_IAM_BASE_URL", &t.iam_base_url),
+            ("TWILIO_API_BASE_URL", &t.api_base_url),
         ] {
             if let Some(url) = value
                 && (url::Url::parse(url).is_err() || url.ends_with('/'))
@@ -220,61 +373,58 @@ impl Settings {
                 return Err(invalid(name, "must be an absolute URL without a trailing /"));
             }
         }
-        if let Some(token) = &self.operator_token
-            && token.len() < 24
+        if let Some(token) = &self.server.operator_token
+            && token.expose().len() < 24
         {
             return Err(invalid("OPERATOR_TOKEN", "must be at least 24 characters"));
         }
-        if self.database_max_connections == 0 {
+        if self.database.max_connections == 0 {
             return Err(invalid("DATABASE_MAX_CONNECTIONS", "must be at least 1"));
         }
-        if self.max_body_bytes < 1024 {
+        if self.server.max_body_bytes < 1024 {
             return Err(invalid("MAX_BODY_BYTES", "must be at least 1024"));
         }
-        if !(0.0..=1.0).contains(&self.otel_traces_sampler_arg) {
+        if !(0.0..=1.0).contains(&self.telemetry.otel_traces_sampler_arg) {
             return Err(invalid("OTEL_TRACES_SAMPLER_ARG", "must be between 0 and 1"));
         }
-        if let Some(url) = &self.otel_exporter_otlp_endpoint
+        if let Some(url) = &self.telemetry.otel_exporter_otlp_endpoint
             && url::Url::parse(url).is_err()
         {
             return Err(invalid("OTEL_EXPORTER_OTLP_ENDPOINT", "must be an absolute URL"));
         }
-        if self.session_ttl_minutes == 0 {
+        if self.server.session_ttl_minutes == 0 {
             return Err(invalid("SESSION_TTL_MINUTES", "must be at least 1"));
         }
         Ok(())
     }
 
     pub fn public_base_url(&self) -> String {
-        self.public_base_url.clone().unwrap_or_else(|| format!("http://{}", self.listen_addr))
+        self.server.public_base_url.clone().unwrap_or_else(|| format!("http://{}", self.server.listen_addr))
     }
 
-    pub fn database_url(&self) -> String {
-        self.database_url.clone().unwrap_or_else(|| format!("sqlite://{DEFAULT_SQLITE_FILE}?mode=rwc"))
+    pub fn database_url(&self) -> Secret {
+        self.database.url.clone().unwrap_or_else(|| Secret::new(format!("sqlite://{DEFAULT_SQLITE_FILE}?mode=rwc")))
     }
 
     /// True when nothing points at real infrastructure: the one-machine demo.
     pub fn is_embedded(&self) -> bool {
-        self.database_url.is_none()
+        self.database.url.is_none()
     }
 
     pub fn uses_simulator(&self) -> bool {
-        match self.twilio_mode {
+        let t = &self.twilio;
+        match t.mode {
             TwilioMode::Simulator => true,
             TwilioMode::Real => false,
             TwilioMode::Auto => {
-                self.database_url.is_none()
-                    && self.twilio_video_base_url.is_none()
-                    && self.twilio_conversations_base_url.is_none()
-                    && self.twilio_iam_base_url.is_none()
-                    && self.twilio_api_base_url.is_none()
+                self.database.url.is_none()
+                    && t.video_base_url.is_none()
+                    && t.conversations_base_url.is_none()
+                    && t.iam_base_url.is_none()
+                    && t.api_base_url.is_none()
             }
         }
     }
-}
-
-fn invalid(setting: &'static str, message: &str) -> SettingsError {
-    SettingsError::Invalid { setting, message: message.to_owned() }
 }
 
 #[cfg(test)]
@@ -284,22 +434,26 @@ mod tests {
     #[test]
     fn defaults_are_the_embedded_demo() {
         let s = Settings::with(&[]).unwrap();
-        assert_eq!(s.listen_addr.to_string(), "127.0.0.1:8080");
+        assert_eq!(s.server.listen_addr.to_string(), "127.0.0.1:8080");
         assert_eq!(s.public_base_url(), "http://127.0.0.1:8080");
-        assert!(s.database_url().starts_with("sqlite://"));
+        assert!(s.database_url().expose().starts_with("sqlite://"));
         assert!(s.is_embedded() && s.uses_simulator());
     }
 
     #[test]
     fn bad_values_name_the_setting() {
-        let err = Settings::with(&[("PUBLIC_BASE_URL", "ftp://x")]).unwrap_err().to_string();
-        assert!(err.contains("PUBLIC_BASE_URL"), "{err}");
-        let err = Settings::with(&[("LISTEN_ADDR", "nowhere")]).unwrap_err().to_string();
-        assert!(err.contains("listen_addr"), "{err}");
-        let err = Settings::with(&[("DATABASE_URL", "mysql://x")]).unwrap_err().to_string();
-        assert!(err.contains("DATABASE_URL"), "{err}");
-        let err = Settings::with(&[("OPERATOR_TOKEN", "short")]).unwrap_err().to_string();
-        assert!(err.contains("OPERATOR_TOKEN"), "{err}");
+        for (key, value) in [
+            ("PUBLIC_BASE_URL", "ftp://x"),
+            ("LISTEN_ADDR", "nowhere"),
+            ("DATABASE_URL", "mysql://x"),
+            ("OPERATOR_TOKEN", "short"),
+            ("DATABASE_MAX_CONNECTIONS", "lots"),
+            ("LOGIN_LIMIT_PER_IP", "thirty"),
+            ("JOIN_FAILURE_LIMIT_PER_IP", "5/0s"),
+        ] {
+            let err = Settings::with(&[(key, value)]).unwrap_err().to_string();
+            assert!(err.contains(key), "{key}: {err}");
+        }
     }
 
     #[test]
@@ -308,5 +462,61 @@ mod tests {
         assert!(!s.uses_simulator());
         let s = Settings::with(&[("DATABASE_URL", "postgres://localhost/x"), ("TWILIO_MODE", "simulator")]).unwrap();
         assert!(s.uses_simulator());
+    }
+
+    #[test]
+    fn rate_limits_are_settings() {
+        let s = Settings::with(&[("LOGIN_LIMIT_PER_EMAIL", "3/2m"), ("JOIN_FAILURE_LIMIT_PER_IP", "50/1h")]).unwrap();
+        let l = s.limits.limits();
+        assert_eq!((l.login_per_email.max, l.login_per_email.window), (3, Duration::from_secs(120)));
+        assert_eq!((l.join_failures_per_ip.max, l.join_failures_per_ip.window), (50, Duration::from_secs(3600)));
+        assert_eq!(l.login_per_ip, escalate_app::Limits::default().login_per_ip, "unset keeps the default");
+    }
+
+    #[test]
+    fn secrets_print_as_stars() {
+        let token = "an-operator-token-of-some-length";
+        let s = Settings::with(&[
+            ("OPERATOR_TOKEN", token),
+            ("MASTER_KEYS", "k1:c2VjcmV0LWtleS1tYXRlcmlhbA=="),
+            ("DATABASE_URL", "postgres://app:hunter2@db/x"),
+            ("REDIS_URL", "redis://:hunter3@cache"),
+        ])
+        .unwrap();
+        let printed = format!("{s:?} {}", serde_json::to_string(&s).unwrap());
+        for secret in [token, "c2VjcmV0", "hunter2", "hunter3"] {
+            assert!(!printed.contains(secret), "{secret} printed: {printed}");
+        }
+    }
+
+    /// The settings the code reads, the environment variables in [`KEYS`]
+    /// and the README's configuration table are one and the same list.
+    #[test]
+    fn documented_and_parsed_settings_are_the_same_list() {
+        let parsed: std::collections::BTreeSet<String> = {
+            let value = serde_json::to_value(Settings::default()).unwrap();
+            let mut paths = std::collections::BTreeSet::new();
+            for (group, fields) in value.as_object().unwrap() {
+                for field in fields.as_object().unwrap().keys() {
+                    paths.insert(format!("{group}.{field}"));
+                }
+            }
+            paths
+        };
+        let mapped: std::collections::BTreeSet<String> = KEYS.iter().map(|(_, p)| p.to_string()).collect();
+        assert_eq!(parsed, mapped, "every field has exactly one environment variable");
+
+        let readme = include_str!("../../../README.md");
+        let section = readme.split("## Configuration").nth(1).unwrap().split("\n## ").next().unwrap();
+        let documented: std::collections::BTreeSet<String> = section
+            .lines()
+            .filter_map(|l| l.strip_prefix("| `"))
+            .flat_map(|l| {
+                let names = l.split(" | ").next().unwrap_or_default();
+                names.split(", ").map(|n| n.trim_matches('`').to_owned()).collect::<Vec<_>>()
+            })
+            .collect();
+        let keys: std::collections::BTreeSet<String> = KEYS.iter().map(|(e, _)| e.to_string()).collect();
+        assert_eq!(documented, keys, "the README's configuration table lists every setting, and only those");
     }
 }

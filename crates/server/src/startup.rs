@@ -4,8 +4,7 @@
 use std::time::Duration;
 
 use anyhow::{Context, bail};
-use escalate_app::{App, AppConfig, Limits, RedisParts};
-use escalate_domain::Secret;
+use escalate_app::{App, AppConfig, RedisParts};
 use escalate_domain::vault::Keyring;
 use escalate_http::AppState;
 use escalate_http::config::HttpConfig;
@@ -32,10 +31,10 @@ impl Application {
         store.migrate().await.context("running database migrations")?;
         let keyring = keyring(settings)?;
 
-        let redis = match &settings.redis_url {
+        let redis = match &settings.redis.url {
             Some(url) => {
-                let (conn, client) = connect_redis(url).await?;
-                Some(RedisParts { conn, client, key_prefix: settings.redis_key_prefix.clone() })
+                let (conn, client) = connect_redis(url.expose()).await?;
+                Some(RedisParts { conn, client, key_prefix: settings.redis.key_prefix.clone() })
             }
             None => None,
         };
@@ -53,19 +52,19 @@ impl Application {
             .with_observer(metrics.clone())
             .with_header_injector(std::sync::Arc::new(escalate_http::trace_context::inject_current));
 
-        let acceptor = TcpListener::bind(settings.listen_addr.to_string())
+        let acceptor = TcpListener::bind(settings.server.listen_addr.to_string())
             .into_acceptor()
             .await
-            .with_context(|| format!("LISTEN_ADDR: cannot listen on {}", settings.listen_addr))?;
+            .with_context(|| format!("LISTEN_ADDR: cannot listen on {}", settings.server.listen_addr))?;
         let port = acceptor
             .local_addr()
             .first()
             .and_then(|a| a.as_socket_addr().map(|s| s.port()))
             .context("listener has no socket address")?;
         // With port 0 the public URL can only be known now.
-        let public_base_url = match &settings.public_base_url {
+        let public_base_url = match &settings.server.public_base_url {
             Some(url) => url.clone(),
-            None => format!("http://{}:{}", settings.listen_addr.ip(), port),
+            None => format!("http://{}:{}", settings.server.listen_addr.ip(), port),
         };
 
         let app = App::new(escalate_app::Parts {
@@ -74,24 +73,26 @@ impl Application {
             twilio,
             config: AppConfig {
                 public_base_url: public_base_url.clone(),
-                session_ttl: Duration::from_secs(settings.session_ttl_minutes * 60),
-                limits: Limits::default(),
+                session_ttl: Duration::from_secs(settings.server.session_ttl_minutes * 60),
+                limits: settings.limits.limits(),
             },
             metrics,
             redis,
         });
         let http = HttpConfig {
-            operator_token: settings.operator_token.clone().map(Secret::new),
-            max_body_bytes: settings.max_body_bytes,
-            trust_proxy_headers: settings.trust_proxy_headers,
-            dashboard_dir: settings.dashboard_dir.clone(),
-            cors: escalate_http::cors::CorsPolicy::new(settings.cors_allowed_origins.split(',').map(str::to_owned)),
+            operator_token: settings.server.operator_token.clone(),
+            max_body_bytes: settings.server.max_body_bytes,
+            trust_proxy_headers: settings.server.trust_proxy_headers,
+            dashboard_dir: settings.server.dashboard_dir.clone(),
+            cors: escalate_http::cors::CorsPolicy::new(
+                settings.server.cors_allowed_origins.split(',').map(str::to_owned),
+            ),
             cookie_secure: public_base_url.starts_with("https://"),
         };
-        let pages = escalate_http::pages::Pages::load(&settings.dashboard_dir).with_context(|| {
-            format!("DASHBOARD_DIR: cannot load the page templates from {}", settings.dashboard_dir.display())
+        let pages = escalate_http::pages::Pages::load(&settings.server.dashboard_dir).with_context(|| {
+            format!("DASHBOARD_DIR: cannot load the page templates from {}", settings.server.dashboard_dir.display())
         })?;
-        let dashboard = escalate_http::dashboard::Templates::load(&settings.dashboard_dir)
+        let dashboard = escalate_http::dashboard::Templates::load(&settings.server.dashboard_dir)
             .map_err(|e| anyhow::anyhow!("DASHBOARD_DIR: {e}"))?;
         let state = AppState::new(app, http, pages, std::sync::Arc::new(dashboard));
         Ok(Self { acceptor, port, state, simulator })
@@ -126,8 +127,8 @@ pub async fn cli_app(settings: &Settings) -> anyhow::Result<App> {
         twilio: Twilio::new(twilio_options(settings, None)),
         config: AppConfig {
             public_base_url: settings.public_base_url(),
-            session_ttl: Duration::from_secs(settings.session_ttl_minutes * 60),
-            limits: Limits::default(),
+            session_ttl: Duration::from_secs(settings.server.session_ttl_minutes * 60),
+            limits: settings.limits.limits(),
         },
         metrics: std::sync::Arc::new(escalate_app::telemetry::Metrics::new()),
         redis: None,
@@ -149,16 +150,16 @@ async fn shutdown_signal() {
 
 pub async fn connect_store(settings: &Settings) -> anyhow::Result<Store> {
     let url = settings.database_url();
-    Store::connect(&url, settings.database_max_connections)
+    Store::connect(url.expose(), settings.database.max_connections)
         .await
-        .with_context(|| format!("DATABASE_URL: cannot connect to {}", redact_url(&url)))
+        .with_context(|| format!("DATABASE_URL: cannot connect to {}", redact_url(url.expose())))
 }
 
 /// The keyring from MASTER_KEYS; the embedded default keeps a generated key
 /// in a file beside its SQLite database so restarts can read old data.
 pub fn keyring(settings: &Settings) -> anyhow::Result<Keyring> {
-    let (spec, active) = match &settings.master_keys {
-        Some(spec) => (spec.clone(), settings.active_master_key_id.clone()),
+    let (spec, active) = match &settings.keys.master_keys {
+        Some(spec) => (spec.expose().to_owned(), settings.keys.active_master_key_id.clone()),
         None if settings.is_embedded() => (local_master_key()?, None),
         None => bail!("MASTER_KEYS: required when DATABASE_URL is set (make one with `escalate keys generate`)"),
     };
@@ -227,17 +228,17 @@ fn twilio_options(settings: &Settings, simulator_url: Option<&str>) -> ClientOpt
         None => {
             let real = Endpoints::twilio();
             Endpoints {
-                video: settings.twilio_video_base_url.clone().unwrap_or(real.video),
-                conversations: settings.twilio_conversations_base_url.clone().unwrap_or(real.conversations),
-                iam: settings.twilio_iam_base_url.clone().unwrap_or(real.iam),
-                api: settings.twilio_api_base_url.clone().unwrap_or(real.api),
+                video: settings.twilio.video_base_url.clone().unwrap_or(real.video),
+                conversations: settings.twilio.conversations_base_url.clone().unwrap_or(real.conversations),
+                iam: settings.twilio.iam_base_url.clone().unwrap_or(real.iam),
+                api: settings.twilio.api_base_url.clone().unwrap_or(real.api),
             }
         }
     };
     ClientOptions {
         endpoints,
-        timeout: Duration::from_millis(settings.twilio_timeout_ms),
-        max_retries: settings.twilio_max_retries,
+        timeout: Duration::from_millis(settings.twilio.timeout_ms),
+        max_retries: settings.twilio.max_retries,
         ..ClientOptions::default()
     }
 }

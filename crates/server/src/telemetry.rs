@@ -36,17 +36,19 @@ impl Telemetry {
 
 pub fn init(settings: &Settings) -> anyhow::Result<Telemetry> {
     opentelemetry::global::set_text_map_propagator(TraceContextPropagator::new());
-    let filter = EnvFilter::try_new(&settings.log_level).unwrap_or_else(|_| EnvFilter::new("info"));
-    let logs = match settings.log_format {
+    let filter = EnvFilter::try_new(&settings.telemetry.log_level).unwrap_or_else(|_| EnvFilter::new("info"));
+    let logs = match settings.telemetry.log_format {
         LogFormat::Json => {
             tracing_subscriber::fmt::layer().json().flatten_event(true).with_writer(std::io::stderr).boxed()
         }
         LogFormat::Pretty => tracing_subscriber::fmt::layer().with_writer(std::io::stderr).boxed(),
     };
-    let provider = match &settings.otel_exporter_otlp_endpoint {
-        Some(endpoint) => {
-            Some(tracer_provider(endpoint, &settings.otel_service_name, settings.otel_traces_sampler_arg)?)
-        }
+    let provider = match &settings.telemetry.otel_exporter_otlp_endpoint {
+        Some(endpoint) => Some(tracer_provider(
+            endpoint,
+            &settings.telemetry.otel_service_name,
+            settings.telemetry.otel_traces_sampler_arg,
+        )?),
         None => None,
     };
     let traces = provider.as_ref().map(|p| tracing_opentelemetry::layer().with_tracer(p.tracer("escalate")));
