@@ -1,5 +1,10 @@
-//! Tenant isolation: every tenant-scoped route, tried by tenant B with tenant
-//! A's ids, answers 404 (never 403, never data) and changes nothing.
+//! Tenant isolation: every operation of the served OpenAPI document that
+//! takes an id, and every dashboard route that takes one, tried by tenant B
+//! with tenant A's ids, answers 404 (never 403, never data) and changes
+//! nothing. The routes come from the service itself, so a new route with an
+//! id fails this test until it is added to the table below.
+
+use std::collections::BTreeMap;
 
 use escalate_e2e::{Tenant, TestApp, assert_problem, conversation_sid, credentials_body, spawn_app, task_sid};
 use reqwest::Method;
@@ -42,6 +47,25 @@ async fn populate(app: &TestApp, tenant: &Tenant) -> Fixture {
     }
 }
 
+/// Operations whose path parameter is not a tenant's id, and why.
+const NOT_TENANT_IDS: &[(&str, &str)] =
+    &[("/v1/join/{code}/token", "the room code is the customer's credential; tested in join_page and escalations")];
+
+/// A valid body for each operation that takes one, so that a 404 comes from
+/// the tenant check and not from validation.
+fn body_for(method: &Method, template: &str, account: &twilio_sim::SimAccount) -> Option<Value> {
+    Some(match (method.as_str(), template) {
+        ("PATCH", "/v1/contact-centers/{cc}") => json!({ "name": "Pwned" }),
+        ("PUT", "/v1/contact-centers/{cc}/twilio-credentials") => credentials_body(account),
+        ("POST", "/v1/contact-centers/{cc}/twilio-credentials/verify") => json!({}),
+        ("PATCH", "/v1/users/{id}") => json!({ "role": "admin" }),
+        ("POST", "/v1/contact-centers/{cc}/escalations") => {
+            json!({ "task_sid": task_sid(), "conversation_sid": conversation_sid(), "agent_identity": "eve" })
+        }
+        _ => return None,
+    })
+}
+
 #[tokio::test]
 async fn another_tenants_ids_answer_404_on_every_route() {
     let app = spawn_app().await;
@@ -51,40 +75,90 @@ async fn another_tenants_ids_answer_404_on_every_route() {
     let _fb = populate(&app, &b).await;
     let b_key = app.api_key(&b, &["admin"]).await;
     let account = app.sim_account();
+    let ids: BTreeMap<&str, &str> =
+        [("{cc}", fa.cc.as_str()), ("{escalation}", fa.escalation.as_str())].into_iter().collect();
 
-    let routes: Vec<(Method, String, Option<Value>)> = vec![
-        (Method::GET, format!("/v1/contact-centers/{}", fa.cc), None),
-        (Method::PATCH, format!("/v1/contact-centers/{}", fa.cc), Some(json!({ "name": "Pwned" }))),
-        (Method::DELETE, format!("/v1/contact-centers/{}", fa.cc), None),
-        (Method::GET, format!("/v1/contact-centers/{}/twilio-credentials", fa.cc), None),
-        (Method::PUT, format!("/v1/contact-centers/{}/twilio-credentials", fa.cc), Some(credentials_body(&account))),
-        (Method::POST, format!("/v1/contact-centers/{}/twilio-credentials/verify", fa.cc), Some(json!({}))),
-        (Method::DELETE, format!("/v1/contact-centers/{}/twilio-credentials", fa.cc), None),
-        (Method::PATCH, format!("/v1/users/{}", fa.user), Some(json!({ "role": "admin" }))),
-        (Method::DELETE, format!("/v1/users/{}", fa.user), None),
-        (Method::DELETE, format!("/v1/api-keys/{}", fa.key), None),
-        (
-            Method::POST,
-            format!("/v1/contact-centers/{}/escalations", fa.cc),
-            Some(json!({ "task_sid": task_sid(), "conversation_sid": conversation_sid(), "agent_identity": "eve" })),
-        ),
-        (Method::GET, format!("/v1/contact-centers/{}/escalations", fa.cc), None),
-        (Method::GET, format!("/v1/escalations/{}", fa.escalation), None),
-        (Method::GET, format!("/v1/escalations/{}/events", fa.escalation), None),
-        (Method::POST, format!("/v1/escalations/{}/complete", fa.escalation), None),
-        (Method::POST, format!("/v1/escalations/{}/agent-token", fa.escalation), None),
-    ];
-    for (method, path, body) in &routes {
-        // As B's admin session…
-        let resp = b.admin.send(method.clone(), path, body.clone()).await;
-        let problem = assert_problem(resp, 404, "not_found").await;
-        assert!(!problem.to_string().contains(&a.id.to_string()), "{method} {path} leaks A's id");
-        // …and as B's admin API key.
-        let mut req = app.http.request(method.clone(), app.url(path)).bearer_auth(&b_key);
-        if let Some(b) = body {
-            req = req.json(b);
+    // Every operation with a path parameter, from the document the service serves.
+    let spec: Value = app.http.get(app.url("/openapi.json")).send().await.unwrap().json().await.unwrap();
+    let mut tried = 0;
+    for (template, item) in spec["paths"].as_object().unwrap() {
+        if !template.contains('{') || NOT_TENANT_IDS.iter().any(|(p, _)| p == template) {
+            continue;
         }
-        assert_problem(req.send().await.unwrap(), 404, "not_found").await;
+        for (method, _op) in item.as_object().unwrap() {
+            let method: Method = method.to_uppercase().parse().unwrap();
+            // `{id}` is a user, an API key or an escalation depending on the path.
+            let id = if template.starts_with("/v1/users/") {
+                fa.user.as_str()
+            } else if template.starts_with("/v1/api-keys/") {
+                fa.key.as_str()
+            } else if template.starts_with("/v1/escalations/") {
+                ids["{escalation}"]
+            } else {
+                ""
+            };
+            let path = template.replace("{cc}", ids["{cc}"]).replace("{id}", id);
+            assert!(!path.contains('{'), "{method} {template}: the isolation test does not know this parameter");
+            let body = body_for(&method, template, &account);
+            if matches!(method, Method::PATCH | Method::PUT)
+                || template.ends_with("/escalations") && method == Method::POST
+            {
+                assert!(body.is_some(), "{method} {template}: add a valid body to body_for");
+            }
+            // As B's admin session…
+            let resp = b.admin.send(method.clone(), &path, body.clone()).await;
+            let problem = assert_problem(resp, 404, "not_found").await;
+            assert!(!problem.to_string().contains(&a.id.to_string()), "{method} {path} leaks A's id");
+            // …and as B's admin API key.
+            let mut req = app.http.request(method.clone(), app.url(&path)).bearer_auth(&b_key);
+            if let Some(b) = &body {
+                req = req.json(b);
+            }
+            assert_problem(req.send().await.unwrap(), 404, "not_found").await;
+            tried += 1;
+        }
+    }
+    assert!(tried >= 18, "only {tried} operations tried: is the served document complete?");
+
+    // Every dashboard route with an id, the POST forms with B's valid CSRF token.
+    for (route, methods) in escalate_http::dashboard::route_table() {
+        if !route.contains(":id") {
+            continue;
+        }
+        let id = if route.starts_with("/users/") {
+            &fa.user
+        } else if route.starts_with("/api-keys/") {
+            &fa.key
+        } else {
+            assert!(route.starts_with("/contact-centers/"), "{route}: the isolation test does not know this route");
+            &fa.cc
+        };
+        let path = format!("/dashboard{}", route.replace(":id", id));
+        for method in methods {
+            let resp = match method {
+                "get" => b.admin.client.get(app.url(&path)).send().await.unwrap(),
+                "post" => b
+                    .admin
+                    .client
+                    .post(app.url(&path))
+                    .form(&[
+                        ("csrf_token", b.admin.csrf.as_str()),
+                        ("name", "Pwned"),
+                        ("role", "admin"),
+                        ("account_sid", &account.account_sid),
+                        ("api_key_sid", &account.api_keys[0].0),
+                        ("api_key_secret", &account.api_keys[0].1),
+                        ("auth_token", &account.auth_token),
+                    ])
+                    .send()
+                    .await
+                    .unwrap(),
+                other => panic!("{other} {route}: the isolation test does not know this method"),
+            };
+            assert_eq!(resp.status(), 404, "{method} {path}");
+            let html = resp.text().await.unwrap();
+            assert!(!html.contains("Support") && !html.contains(&a.admin_email), "{method} {path} shows A's data");
+        }
     }
 
     // A's data is untouched.
@@ -101,7 +175,7 @@ async fn another_tenants_ids_answer_404_on_every_route() {
     assert_eq!(listed["items"].as_array().unwrap().len(), 1, "B created nothing in A's contact center");
 
     // Lists show only the caller's own rows.
-    for path in ["/v1/contact-centers", "/v1/users", "/v1/api-keys"] {
+    for path in ["/v1/contact-centers", "/v1/users", "/v1/api-keys", "/v1/metrics"] {
         let text = b.admin.get(path).await.text().await.unwrap();
         assert!(
             !text.contains(&fa.cc)

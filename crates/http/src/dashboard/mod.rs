@@ -25,31 +25,46 @@ use poem::{Response, Route, get, handler, post};
 
 use crate::state::AppState;
 
-/// The `/dashboard` routes; mount with `.nest("/dashboard", dashboard::routes())`.
-pub fn routes() -> Route {
-    Route::new()
-        .at("/", get(overview::page))
-        .at("/login", get(sign_in::login_form).post(sign_in::login_submit))
-        .at("/logout", post(sign_in::logout))
-        .at("/account", get(account::show))
-        .at("/account/password", post(account::change_password))
-        .at("/contact-centers", post(centers::create))
-        .at("/contact-centers/new", get(centers::new_form))
-        .at("/contact-centers/:id", get(centers::detail))
-        .at("/contact-centers/:id/settings", get(centers::settings_form).post(centers::save_settings))
-        .at("/contact-centers/:id/preview", get(centers::preview))
-        .at("/contact-centers/:id/credentials", get(centers::credentials_form).post(centers::save_credentials))
-        .at("/contact-centers/:id/credentials/verify", post(centers::verify_credentials))
-        .at("/operator", get(operator::list_tenants))
-        .at("/operator/login", get(operator::login_form).post(operator::login_submit))
-        .at("/operator/logout", post(operator::logout))
-        .at("/operator/tenants", post(operator::create_tenant))
-        .at("/api-keys", get(admin::list_keys).post(admin::create_key))
-        .at("/api-keys/:id/revoke", post(admin::revoke_key))
-        .at("/users", get(admin::list_users).post(admin::invite))
-        .at("/users/:id/role", post(admin::set_role))
-        .at("/users/:id/remove", post(admin::remove_user))
-        .at("/assets/*path", get(asset))
+/// The dashboard's routes, written once: [`routes`] serves them and
+/// [`route_table`] lists them (the isolation test walks every route that
+/// takes an id, so a new one cannot slip past it).
+macro_rules! dashboard_routes {
+    ($($path:literal => $first:ident($handler:path) $(. $method:ident($more:path))*,)*) => {
+        /// The `/dashboard` routes; mount with `.nest("/dashboard", dashboard::routes())`.
+        pub fn routes() -> Route {
+            Route::new()$(.at($path, $first($handler)$(.$method($more))*))*
+        }
+
+        /// Every route as `(path, methods)`, paths relative to `/dashboard`.
+        pub fn route_table() -> Vec<(&'static str, Vec<&'static str>)> {
+            vec![$(($path, vec![stringify!($first) $(, stringify!($method))*]),)*]
+        }
+    };
+}
+
+dashboard_routes! {
+    "/" => get(overview::page),
+    "/login" => get(sign_in::login_form).post(sign_in::login_submit),
+    "/logout" => post(sign_in::logout),
+    "/account" => get(account::show),
+    "/account/password" => post(account::change_password),
+    "/contact-centers" => post(centers::create),
+    "/contact-centers/new" => get(centers::new_form),
+    "/contact-centers/:id" => get(centers::detail),
+    "/contact-centers/:id/settings" => get(centers::settings_form).post(centers::save_settings),
+    "/contact-centers/:id/preview" => get(centers::preview),
+    "/contact-centers/:id/credentials" => get(centers::credentials_form).post(centers::save_credentials),
+    "/contact-centers/:id/credentials/verify" => post(centers::verify_credentials),
+    "/operator" => get(operator::list_tenants),
+    "/operator/login" => get(operator::login_form).post(operator::login_submit),
+    "/operator/logout" => post(operator::logout),
+    "/operator/tenants" => post(operator::create_tenant),
+    "/api-keys" => get(admin::list_keys).post(admin::create_key),
+    "/api-keys/:id/revoke" => post(admin::revoke_key),
+    "/users" => get(admin::list_users).post(admin::invite),
+    "/users/:id/role" => post(admin::set_role),
+    "/users/:id/remove" => post(admin::remove_user),
+    "/assets/*path" => get(asset),
 }
 
 /// Files under `{dashboard_dir}/assets/admin/`, with the join page's path
