@@ -10,6 +10,7 @@ mod dashboard;
 mod errors;
 mod escalations;
 mod flex_plugin;
+mod hardening;
 mod health;
 mod isolation;
 mod join_page;

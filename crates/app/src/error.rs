@@ -75,6 +75,8 @@ error_codes! {
     /// The escalation with this Idempotency-Key is still being made; retry.
     EscalationInProgress = "escalation_in_progress",
     EscalationNotOpen = "escalation_not_open",
+    /// The contact center's message template cannot be rendered; fix it in the settings.
+    MessageTemplateInvalid = "message_template_invalid",
     /// The video call behind the code has ended.
     CodeCompleted = "code_completed",
     TwilioCredentialsMissing = "twilio_credentials_missing",

@@ -47,7 +47,7 @@ pub async fn resolve(app: &App, scope: TenantScope, id: Uuid) -> AppResult<Cente
 
 /// Checks a contact center's name, slug and settings, naming every bad
 /// field, then that the message template renders.
-pub fn validate(name: &str, slug: &str, settings: &ContactCenterSettings) -> AppResult<()> {
+pub async fn validate(name: &str, slug: &str, settings: &ContactCenterSettings) -> AppResult<()> {
     let mut errors = settings.validate().err().unwrap_or_default();
     if name.is_empty() || name.chars().count() > 100 {
         errors.insert(0, FieldError::new("name", "must be 1-100 characters"));
@@ -58,7 +58,7 @@ pub fn validate(name: &str, slug: &str, settings: &ContactCenterSettings) -> App
     if !errors.is_empty() {
         return Err(AppError::Invalid(errors));
     }
-    message_template::validate(&settings.message_template)
+    message_template::validate(&settings.message_template).await
 }
 
 /// A new contact center: defaults, then the patch. The slug defaults to one
@@ -74,7 +74,7 @@ pub async fn create(
     let slug = slug.map(str::to_owned).unwrap_or_else(|| super::slugify(name));
     let mut settings = ContactCenterSettings::default_for(name);
     patch.apply(&mut settings);
-    validate(name, &slug, &settings)?;
+    validate(name, &slug, &settings).await?;
     app.store
         .create_contact_center(scope, ContactCenterInput { name, slug: &slug, settings: &settings }, Utc::now())
         .await
@@ -95,7 +95,7 @@ pub async fn update(
     let slug = slug.unwrap_or(&current.slug).to_owned();
     let mut settings = current.settings();
     patch.apply(&mut settings);
-    validate(&name, &slug, &settings)?;
+    validate(&name, &slug, &settings).await?;
     let record = app
         .store
         .update_contact_center(

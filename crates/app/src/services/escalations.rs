@@ -23,7 +23,7 @@ use super::tokens::{self, IssuedToken};
 use crate::App;
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::events::Event;
-use crate::message_template::{self, MessageVars};
+use crate::message_template::{self, OwnedVars};
 
 pub struct CreateInput {
     pub task_sid: String,
@@ -179,6 +179,25 @@ async fn make_room_and_message(
 ) -> AppResult<EscalationRecord> {
     let (scope, cc) = (center.scope, &center.record);
     let client = app.twilio.account(center.credentials(app).await?.clone());
+    let join_url = app.urls().join(&record.code);
+    let vars = OwnedVars {
+        join_url: join_url.clone(),
+        agent_name: input.agent_name.clone().unwrap_or_else(|| input.agent.clone()),
+        expires_at: record.expires_at.format("%Y-%m-%d %H:%M UTC").to_string(),
+        code: record.code.clone(),
+    };
+    let body = match message_template::render_off_worker(cc.message_template.clone(), vars).await {
+        Ok(body) => body,
+        Err(e) => {
+            // Checked on save, so only a template saved under older rules gets here.
+            let reason = format!("the message template does not render: {e}");
+            app.store.fail_escalation(scope, record.id, None, &reason, Utc::now()).await?;
+            return Err(AppError::conflict(
+                ErrorCode::MessageTemplateInvalid,
+                format!("{reason}; correct it in the contact center's settings"),
+            ));
+        }
+    };
     let room = match create_room(&client, app, cc, &record).await {
         Ok(room) => room,
         Err(err) => {
@@ -188,17 +207,6 @@ async fn make_room_and_message(
         }
     };
 
-    let join_url = app.urls().join(&record.code);
-    let body = message_template::render(
-        &cc.message_template,
-        &MessageVars {
-            join_url: &join_url,
-            agent_name: input.agent_name.as_deref().unwrap_or(&input.agent),
-            expires_at: &record.expires_at.format("%Y-%m-%d %H:%M UTC").to_string(),
-            code: &record.code,
-        },
-    )
-    .map_err(|e| AppError::internal(format!("message template: {e}")))?;
     let message = CreateMessage {
         author: Some(input.agent.clone()),
         body,

@@ -335,7 +335,7 @@ pub async fn save_settings(AdminForm { ctx, form }: AdminForm, Path(id): Path<St
     // Every rule the values break, beside the fields that did not even parse.
     let mut settings = cc.settings();
     patch.clone().apply(&mut settings);
-    if let Err(e) = contact_centers::validate(&name, &cc.slug, &settings) {
+    if let Err(e) = contact_centers::validate(&name, &cc.slug, &settings).await {
         for (field, message) in web::field_errors(&e) {
             errors.entry(field).or_insert(message);
         }
