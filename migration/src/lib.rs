@@ -4,6 +4,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261124_000001_initial;
 mod m20261124_000002_contact_center_time_zone;
+mod m20261202_000003_callbacks_per_contact_center;
 
 pub struct Migrator;
 
@@ -13,6 +14,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261124_000001_initial::Migration),
             Box::new(m20261124_000002_contact_center_time_zone::Migration),
+            Box::new(m20261202_000003_callbacks_per_contact_center::Migration),
         ]
     }
 }

@@ -36,7 +36,8 @@ async fn a_runaway_template_is_refused_at_save_within_a_second_while_the_service
         "{{ join_url * 100000000 }}",
     ] {
         let started = Instant::now();
-        let resp = tenant.admin.patch(&format!("/v1/contact-centers/{cc}"), json!({ "message_template": template })).await;
+        let resp =
+            tenant.admin.patch(&format!("/v1/contact-centers/{cc}"), json!({ "message_template": template })).await;
         let problem = assert_problem(resp, 422, "validation_failed").await;
         assert!(started.elapsed() < Duration::from_secs(1), "{template}: {:?}", started.elapsed());
         assert_eq!(problem["errors"][0]["field"], "message_template", "{problem}");
@@ -46,4 +47,61 @@ async fn a_runaway_template_is_refused_at_save_within_a_second_while_the_service
     // Nothing was saved.
     let got: serde_json::Value = tenant.admin.get(&format!("/v1/contact-centers/{cc}")).await.json().await.unwrap();
     assert_eq!(got["message_template"], "Please join me on video: {{ join_url }}");
+}
+
+/// Callback fields for a participant joining `e`'s room.
+fn customer_joined(e: &serde_json::Value, seq: i64) -> Vec<(&'static str, String)> {
+    vec![
+        ("RoomSid", e["room_sid"].as_str().unwrap().to_owned()),
+        ("RoomName", e["room_name"].as_str().unwrap().to_owned()),
+        ("RoomStatus", "in-progress".into()),
+        ("RoomType", "group".into()),
+        ("StatusCallbackEvent", "participant-connected".into()),
+        ("SequenceNumber", seq.to_string()),
+        ("ParticipantIdentity", "customer:0123456789abcdef".into()),
+        ("ParticipantSid", format!("PA{:032x}", seq)),
+        ("Timestamp", chrono::Utc::now().to_rfc3339()),
+    ]
+}
+
+#[tokio::test]
+async fn another_tenant_cannot_silence_a_tenants_room_callbacks() {
+    let app = spawn_app().await;
+    let a = app.ready_contact_center("Alpha").await;
+    let b = app.ready_contact_center("Beta").await;
+    let flex = app.flex_token(&a.account, "alex");
+    let e: serde_json::Value = app
+        .escalate(
+            &a.cc,
+            &flex,
+            None,
+            json!({ "task_sid": escalate_e2e::task_sid(), "conversation_sid": escalate_e2e::conversation_sid() }),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    // B signs, with its own auth token, callbacks that carry A's room.
+    for seq in 1..=3 {
+        let resp = app.post_callback(&b.cc, &b.account, &customer_joined(&e, seq)).await;
+        assert_eq!(resp.status(), 204, "accepted and recorded as unmatched, so Twilio does not retry");
+    }
+    let b_key = app.api_key(&b.tenant, &["admin"]).await;
+    let b_list: serde_json::Value = app
+        .http
+        .get(app.url(&format!("/v1/contact-centers/{}/escalations", b.cc)))
+        .bearer_auth(&b_key)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(b_list["items"].as_array().unwrap().is_empty(), "nothing of B's was touched");
+    // A's real callback with the same room, sequence number and event is applied.
+    assert_eq!(app.post_callback(&a.cc, &a.account, &customer_joined(&e, 1)).await.status(), 204);
+    let got = app.wait_for_escalation(&flex, e["id"].as_str().unwrap(), |v| !v["customer_joined_at"].is_null()).await;
+    assert!(got["customer_joined_at"].is_string());
+    let metrics = app.http.get(app.url("/metrics")).send().await.unwrap().text().await.unwrap();
+    assert!(metrics.contains("outcome=\"unmatched\""), "unmatched callbacks are counted");
 }

@@ -120,8 +120,7 @@ impl std::io::Write for Bounded {
 pub fn render(template: &str, vars: &MessageVars<'_>) -> Result<String, TemplateError> {
     check_tokens(template)?;
     let tpl = ENV.template_from_str(template).map_err(|e| TemplateError::Invalid(e.to_string()))?;
-    let ctx =
-        context! { join_url => vars.join_url, agent_name => vars.agent_name, expires_at => vars.expires_at, code => vars.code };
+    let ctx = context! { join_url => vars.join_url, agent_name => vars.agent_name, expires_at => vars.expires_at, code => vars.code };
     let mut out = Bounded(Vec::new());
     match tpl.render_captured_to(ctx, &mut out) {
         Ok(_) => String::from_utf8(out.0).map_err(|e| TemplateError::Invalid(e.to_string())),
@@ -149,7 +148,12 @@ pub struct OwnedVars {
 
 impl OwnedVars {
     fn as_vars(&self) -> MessageVars<'_> {
-        MessageVars { join_url: &self.join_url, agent_name: &self.agent_name, expires_at: &self.expires_at, code: &self.code }
+        MessageVars {
+            join_url: &self.join_url,
+            agent_name: &self.agent_name,
+            expires_at: &self.expires_at,
+            code: &self.code,
+        }
     }
 }
 

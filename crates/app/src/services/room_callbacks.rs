@@ -33,6 +33,7 @@ pub async fn room_callback(app: &App, cc_id: Uuid, cb: Callback<'_>) -> AppResul
     app.metrics.callback(match &outcome {
         Ok(EventOutcome::Applied) => "applied",
         Ok(EventOutcome::Duplicate) => "duplicate",
+        Ok(EventOutcome::Unmatched) => "unmatched",
         Err(_) => "rejected",
     });
     outcome

@@ -48,6 +48,8 @@ pub enum EventOutcome {
     Applied,
     /// Seen before (Twilio repeats callbacks): nothing changed.
     Duplicate,
+    /// Not a room of one of the contact center's escalations: stored, applied to nothing.
+    Unmatched,
 }
 
 impl Store {
@@ -291,6 +293,10 @@ impl Store {
             .lock_exclusive()
             .one(&txn)
             .await?;
+        // A room name of ours whose room is another one (an earlier room of a
+        // re-created call, or a SID someone else sent) changes nothing.
+        let target = target.filter(|e| e.room_sid.as_deref().is_none_or(|sid| sid == ev.room_sid));
+        let matched = target.is_some();
         let inserted = escalation_event::ActiveModel {
             id: Set(Uuid::now_v7()),
             tenant_id: Set(scope.tenant_id()),
@@ -336,6 +342,6 @@ impl Store {
             am.update(&txn).await?;
         }
         txn.commit().await?;
-        Ok(EventOutcome::Applied)
+        Ok(if matched { EventOutcome::Applied } else { EventOutcome::Unmatched })
     }
 }
