@@ -146,14 +146,15 @@ try {
     });
   }
 
-  // 6. Errors: an unknown contact center is problem+json 404, parsed into a ProblemError.
+  // 6. Errors: an unknown contact center answers a Flex token as a refused
+  // token would (so ids cannot be probed), problem+json parsed into a ProblemError.
   try {
-    await client.createEscalation('00000000-0000-4000-8000-000000000000', body, `${key}:e2e-404`);
-    check('unknown_contact_center_is_404', false, { detail: 'expected an error' });
+    await client.createEscalation('00000000-0000-4000-8000-000000000000', body, `${key}:e2e-unknown`);
+    check('unknown_contact_center_is_refused', false, { detail: 'expected an error' });
   } catch (err) {
     check(
-      'unknown_contact_center_is_404',
-      err instanceof ProblemError && err.status === 404 && typeof err.code === 'string' && !!err.title,
+      'unknown_contact_center_is_refused',
+      err instanceof ProblemError && err.status === 401 && err.code === 'invalid_flex_token' && !!err.title,
       { problem: problem(err) },
     );
   }

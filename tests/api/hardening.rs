@@ -105,3 +105,166 @@ async fn another_tenant_cannot_silence_a_tenants_room_callbacks() {
     let metrics = app.http.get(app.url("/metrics")).send().await.unwrap().text().await.unwrap();
     assert!(metrics.contains("outcome=\"unmatched\""), "unmatched callbacks are counted");
 }
+
+fn new_chat() -> serde_json::Value {
+    json!({ "task_sid": escalate_e2e::task_sid(), "conversation_sid": escalate_e2e::conversation_sid() })
+}
+
+#[tokio::test]
+async fn junk_bearer_tokens_cannot_make_the_service_call_twilio_without_limit() {
+    let app = spawn_app().await;
+    let r = app.ready_contact_center("Acme").await;
+    let before = app.sim.request_count(twilio_sim::ApiOp::ValidateToken);
+    let mut limited = 0;
+    for i in 0..60 {
+        let resp = app.escalate(&r.cc, &format!("junk-token-{i}"), None, new_chat()).await;
+        match resp.status().as_u16() {
+            401 => {}
+            429 => limited += 1,
+            other => panic!("attempt {i}: {other}"),
+        }
+    }
+    let calls = app.sim.request_count(twilio_sim::ApiOp::ValidateToken) - before;
+    assert!(calls <= 20, "{calls} Twilio calls for 60 junk tokens");
+    assert!(limited >= 40, "the address was limited after its failures ({limited} refused)");
+}
+
+#[tokio::test]
+async fn a_refused_token_is_remembered_and_unknown_ids_look_like_refused_tokens() {
+    let app = spawn_app().await;
+    let r = app.ready_contact_center("Acme").await;
+    let before = app.sim.request_count(twilio_sim::ApiOp::ValidateToken);
+    for _ in 0..3 {
+        assert_problem(app.escalate(&r.cc, "the-same-junk-token", None, new_chat()).await, 401, "invalid_flex_token")
+            .await;
+    }
+    assert_eq!(app.sim.request_count(twilio_sim::ApiOp::ValidateToken) - before, 1, "the refusal was cached");
+    // An id that exists and one that does not answer the same.
+    let known = app.escalate(&r.cc, "the-same-junk-token", None, new_chat()).await;
+    let unknown = app.escalate(&uuid::Uuid::now_v7().to_string(), "the-same-junk-token", None, new_chat()).await;
+    assert_eq!(known.status(), unknown.status());
+    let strip = |mut v: serde_json::Value| {
+        v.as_object_mut().unwrap().remove("request_id");
+        v
+    };
+    let (k, u): (serde_json::Value, serde_json::Value) = (known.json().await.unwrap(), unknown.json().await.unwrap());
+    assert_eq!(strip(k), strip(u));
+    let e_unknown = app
+        .http
+        .get(app.url(&format!("/v1/escalations/{}", uuid::Uuid::now_v7())))
+        .bearer_auth("the-same-junk-token")
+        .send()
+        .await
+        .unwrap();
+    assert_problem(e_unknown, 401, "invalid_flex_token").await;
+    // The room name tells nothing about the escalation.
+    let flex = app.flex_token(&r.account, "alex");
+    let e: serde_json::Value = app.escalate(&r.cc, &flex, None, new_chat()).await.json().await.unwrap();
+    let id = uuid::Uuid::parse_str(e["id"].as_str().unwrap()).unwrap();
+    assert!(!e["room_name"].as_str().unwrap().contains(&id.simple().to_string()), "{e}");
+}
+
+#[tokio::test]
+async fn new_flex_tokens_are_checked_within_a_limit_per_contact_center() {
+    let app = escalate_e2e::spawn_app_with(escalate_e2e::Options {
+        extra: vec![("FLEX_CHECK_LIMIT_PER_CONTACT_CENTER".into(), "5/1m".into())],
+        ..Default::default()
+    })
+    .await;
+    let r = app.ready_contact_center("Acme").await;
+    let mut statuses = Vec::new();
+    for i in 0..8 {
+        let token = app.flex_token(&r.account, &format!("agent-{i}"));
+        statuses.push(app.escalate(&r.cc, &token, None, new_chat()).await.status().as_u16());
+    }
+    assert_eq!(statuses, [201, 201, 201, 201, 201, 429, 429, 429]);
+}
+
+#[tokio::test]
+async fn agents_reach_only_their_own_calls_and_viewers_never_see_codes() {
+    let app = spawn_app().await;
+    let r = app.ready_contact_center("Acme").await;
+    let flex_as = |identity: &str, roles: &[&str]| {
+        app.sim.mint_flex_token(
+            &r.account.account_sid,
+            twilio_sim::FlexAgent {
+                identity: identity.into(),
+                worker_sid: None,
+                roles: roles.iter().map(|r| r.to_string()).collect(),
+                ttl: Duration::from_secs(3600),
+            },
+        )
+    };
+    let alice = flex_as("alice", &["agent"]);
+    let mallory = flex_as("mallory", &["agent"]);
+    let sam = flex_as("sam", &["supervisor"]);
+    let guest = flex_as("guest", &["wfo.quality_process_manager"]);
+    let chat = new_chat();
+    let e: serde_json::Value = app.escalate(&r.cc, &alice, Some("task:1"), chat.clone()).await.json().await.unwrap();
+    let id = e["id"].as_str().unwrap();
+    let call = |method: reqwest::Method, path: String, token: &str| {
+        app.http.request(method, app.url(&path)).bearer_auth(token.to_owned()).send()
+    };
+    // Mallory, another agent: neither the code nor a token nor ending it.
+    for (method, path) in [
+        (reqwest::Method::GET, format!("/v1/escalations/{id}")),
+        (reqwest::Method::POST, format!("/v1/escalations/{id}/agent-token")),
+        (reqwest::Method::POST, format!("/v1/escalations/{id}/complete")),
+    ] {
+        assert_problem(call(method.clone(), path.clone(), &mallory).await.unwrap(), 403, "not_your_escalation").await;
+    }
+    // The same Idempotency-Key from Mallory is not a retry of Alice's request.
+    assert_problem(app.escalate(&r.cc, &mallory, Some("task:1"), chat).await, 409, "idempotency_key_reused").await;
+    // A supervisor may join (with their own identity).
+    let token: serde_json::Value = call(reqwest::Method::POST, format!("/v1/escalations/{id}/agent-token"), &sam)
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(token["identity"], "agent:sam");
+    // A Flex user with none of the roles cannot escalate.
+    assert_problem(app.escalate(&r.cc, &guest, None, new_chat()).await, 403, "forbidden").await;
+
+    // Viewers and metrics-only keys see escalations without their codes.
+    let metrics_key = app.api_key(&r.tenant, &["metrics"]).await;
+    let listed: serde_json::Value = app
+        .http
+        .get(app.url(&format!("/v1/contact-centers/{}/escalations", r.cc)))
+        .bearer_auth(&metrics_key)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let item = &listed["items"][0];
+    assert_eq!(item["id"], id);
+    assert!(item.get("code").is_none() && item.get("join_url").is_none(), "{item}");
+    let one: serde_json::Value = app
+        .http
+        .get(app.url(&format!("/v1/escalations/{id}")))
+        .bearer_auth(&metrics_key)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(one.get("code").is_none(), "{one}");
+    let text = app
+        .http
+        .get(app.url(&format!("/v1/contact-centers/{}/escalations.csv", r.cc)))
+        .bearer_auth(&metrics_key)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!text.contains(e["code"].as_str().unwrap()), "the CSV holds no code");
+    // The agent's own view has them.
+    let own: serde_json::Value =
+        call(reqwest::Method::GET, format!("/v1/escalations/{id}"), &alice).await.unwrap().json().await.unwrap();
+    assert_eq!(own["code"], e["code"]);
+}

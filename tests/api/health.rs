@@ -62,7 +62,7 @@ async fn the_flex_origin_may_call_the_api_and_read_errors() {
         .send()
         .await
         .unwrap();
-    assert_eq!(resp.status(), 404);
+    assert_eq!(resp.status(), 401, "an unknown id answers a Flex token as a refused one");
     assert_eq!(resp.headers()["access-control-allow-origin"], "https://flex.twilio.com");
     assert!(resp.headers()["access-control-expose-headers"].to_str().unwrap().contains("X-Request-Id"));
     // Other origins get nothing.

@@ -57,6 +57,11 @@ pub struct Limits {
     pub login_per_email: Limit,
     /// Failed room-code look-ups (unknown or expired codes) per client address.
     pub join_failures_per_ip: Limit,
+    /// Flex tokens Twilio turned down (and unknown ids tried with one) per client address.
+    pub flex_failures_per_ip: Limit,
+    /// Flex tokens checked with Twilio per contact center (answers are cached, so
+    /// this counts new tokens): bounds the Twilio calls anyone can cause.
+    pub flex_checks_per_contact_center: Limit,
 }
 
 impl Default for Limits {
@@ -65,6 +70,8 @@ impl Default for Limits {
             login_per_ip: Limit { max: 30, window: Duration::from_secs(60) },
             login_per_email: Limit { max: 10, window: Duration::from_secs(15 * 60) },
             join_failures_per_ip: Limit { max: 20, window: Duration::from_secs(10 * 60) },
+            flex_failures_per_ip: Limit { max: 20, window: Duration::from_secs(10 * 60) },
+            flex_checks_per_contact_center: Limit { max: 600, window: Duration::from_secs(60) },
         }
     }
 }

@@ -75,6 +75,8 @@ error_codes! {
     /// The escalation with this Idempotency-Key is still being made; retry.
     EscalationInProgress = "escalation_in_progress",
     EscalationNotOpen = "escalation_not_open",
+    /// A Flex agent asked for another agent's escalation.
+    NotYourEscalation = "not_your_escalation",
     /// The contact center's message template cannot be rendered; fix it in the settings.
     MessageTemplateInvalid = "message_template_invalid",
     /// The video call behind the code has ended.

@@ -58,6 +58,22 @@ impl RateLimiter {
         }
     }
 
+    /// Whether `key` is already over `limit`, without counting a hit.
+    pub async fn peek(&self, key: &str, limit: Limit) -> Decision {
+        match self {
+            RateLimiter::Memory(m) => m.peek(key, limit, Instant::now()),
+            RateLimiter::Redis { conn, prefix, fallback } => {
+                match redis_peek(conn.clone(), &format!("{prefix}rl:{key}"), limit).await {
+                    Ok(d) => d,
+                    Err(err) => {
+                        tracing::warn!(error = %err, "redis rate limit failed; using in-process counters");
+                        fallback.peek(key, limit, Instant::now())
+                    }
+                }
+            }
+        }
+    }
+
     /// Forgets a key's count (after a successful sign-in, say).
     pub async fn reset(&self, key: &str) {
         match self {
@@ -97,6 +113,13 @@ async fn redis_hit(
     Ok((decide(count, limit, remaining), count, remaining))
 }
 
+async fn redis_peek(mut conn: ConnectionManager, key: &str, limit: Limit) -> redis::RedisResult<Decision> {
+    let (count, ttl_ms): (Option<u64>, i64) =
+        redis::pipe().cmd("GET").arg(key).cmd("PTTL").arg(key).query_async(&mut conn).await?;
+    Ok(decide(count.unwrap_or(0) + 1, limit, Duration::from_millis(ttl_ms.max(0) as u64)))
+}
+
+/// Over the limit once the count is past `max`: the hit that makes `max + 1` is refused.
 fn decide(count: u64, limit: Limit, remaining: Duration) -> Decision {
     if count <= u64::from(limit.max) { Decision::Allowed } else { Decision::Limited { retry_after: remaining } }
 }
@@ -120,6 +143,14 @@ impl MemoryLimiter {
         entry.0 += 1;
         let remaining = entry.1 - now;
         (decide(entry.0, limit, remaining), entry.0, remaining)
+    }
+
+    fn peek(&self, key: &str, limit: Limit, now: Instant) -> Decision {
+        let windows = self.windows.lock().unwrap_or_else(|e| e.into_inner());
+        match windows.get(key) {
+            Some((count, end)) if *end > now => decide(*count + 1, limit, *end - now),
+            _ => Decision::Allowed,
+        }
     }
 
     fn reset(&self, key: &str) {

@@ -70,10 +70,14 @@ pub fn new_customer_identity() -> String {
     format!("{CUSTOMER_PREFIX}{}", bytes.iter().map(|b| format!("{b:02x}")).collect::<String>())
 }
 
-/// The Twilio room's UniqueName for an escalation: stable, so a retried
-/// create finds the same room instead of making a second one.
-pub fn room_name(escalation_id: uuid::Uuid) -> String {
-    format!("esc-{}", escalation_id.simple())
+/// A new escalation's room name (the Twilio room's UniqueName): random, so
+/// the name every participant's token carries says nothing about the
+/// escalation's id; stored with the escalation, so a retried create finds
+/// the same room instead of making a second one.
+pub fn new_room_name() -> String {
+    let mut bytes = [0u8; 16];
+    rand::fill(&mut bytes[..]);
+    format!("esc-{}", bytes.iter().map(|b| format!("{b:02x}")).collect::<String>())
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

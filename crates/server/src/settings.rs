@@ -42,6 +42,8 @@ pub const KEYS: &[(&str, &str)] = &[
     ("LOGIN_LIMIT_PER_IP", "limits.login_per_ip"),
     ("LOGIN_LIMIT_PER_EMAIL", "limits.login_per_email"),
     ("JOIN_FAILURE_LIMIT_PER_IP", "limits.join_failures_per_ip"),
+    ("FLEX_FAILURE_LIMIT_PER_IP", "limits.flex_failures_per_ip"),
+    ("FLEX_CHECK_LIMIT_PER_CONTACT_CENTER", "limits.flex_checks_per_contact_center"),
     ("LOG_FORMAT", "telemetry.log_format"),
     ("LOG_LEVEL", "telemetry.log_level"),
     ("OTEL_EXPORTER_OTLP_ENDPOINT", "telemetry.otel_exporter_otlp_endpoint"),
@@ -184,6 +186,10 @@ pub struct LimitSettings {
     pub login_per_email: Rate,
     /// Unknown or expired room codes per client address before it is blocked.
     pub join_failures_per_ip: Rate,
+    /// Flex tokens Twilio refused (or unknown ids tried with one) per client address.
+    pub flex_failures_per_ip: Rate,
+    /// New Flex tokens checked with Twilio per contact center.
+    pub flex_checks_per_contact_center: Rate,
 }
 
 impl Default for LimitSettings {
@@ -193,6 +199,8 @@ impl Default for LimitSettings {
             login_per_ip: Rate(d.login_per_ip),
             login_per_email: Rate(d.login_per_email),
             join_failures_per_ip: Rate(d.join_failures_per_ip),
+            flex_failures_per_ip: Rate(d.flex_failures_per_ip),
+            flex_checks_per_contact_center: Rate(d.flex_checks_per_contact_center),
         }
     }
 }
@@ -203,6 +211,8 @@ impl LimitSettings {
             login_per_ip: self.login_per_ip.0,
             login_per_email: self.login_per_email.0,
             join_failures_per_ip: self.join_failures_per_ip.0,
+            flex_failures_per_ip: self.flex_failures_per_ip.0,
+            flex_checks_per_contact_center: self.flex_checks_per_contact_center.0,
         }
     }
 }

@@ -14,13 +14,14 @@ use super::contact_centers::Center;
 use crate::App;
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::principal::Principal;
+use crate::rate_limit::Decision;
 
 /// What the caller presented.
 pub enum Credential<'a> {
     /// A session or API key, already authenticated.
     Tenant(Principal),
-    /// An agent's Flex token (`manager.user.token`).
-    FlexToken(&'a str),
+    /// An agent's Flex token (`manager.user.token`), from this client address.
+    FlexToken { token: &'a str, client_ip: &'a str },
 }
 
 /// A Flex user, as Twilio vouched for them.
@@ -39,6 +40,37 @@ pub enum Caller {
     Tenant(Principal),
 }
 
+/// Flex roles that may escalate a chat at all.
+const FLEX_ROLES: [&str; 3] = ["agent", "supervisor", "admin"];
+/// Flex roles that may act on any agent's escalation (join it, end it).
+const FLEX_SUPERVISOR_ROLES: [&str; 2] = ["supervisor", "admin"];
+
+impl FlexUser {
+    pub fn is_supervisor(&self) -> bool {
+        self.roles.iter().any(|r| FLEX_SUPERVISOR_ROLES.contains(&r.as_str()))
+    }
+}
+
+impl Caller {
+    /// Whether the caller may see the customer's code and join link (they
+    /// let anyone join the call as the customer): the escalation's own
+    /// agent, a Flex supervisor or admin, an admin user, a key with the
+    /// `escalations` scope. Not viewers, not metrics-only keys.
+    pub fn sees_codes(&self) -> bool {
+        match self {
+            Caller::Flex(_) => true,
+            Caller::Tenant(p) => p.can(Permission::ManageEscalations),
+        }
+    }
+}
+
+fn not_yours() -> AppError {
+    AppError::Forbidden {
+        code: ErrorCode::NotYourEscalation,
+        detail: "this escalation belongs to another agent; a Flex supervisor or admin may join it".into(),
+    }
+}
+
 /// The caller, for a contact center named in the path.
 pub async fn for_contact_center(app: &App, credential: Credential<'_>, cc_id: Uuid) -> AppResult<(Center, Caller)> {
     let resolved = match credential {
@@ -47,10 +79,15 @@ pub async fn for_contact_center(app: &App, credential: Credential<'_>, cc_id: Uu
             let center = super::contact_centers::resolve(app, scope, cc_id).await?;
             (center, Caller::Tenant(p))
         }
-        Credential::FlexToken(token) => {
-            let (cc, scope) = app.store.unscoped().contact_center(cc_id).await?.ok_or_else(AppError::not_found)?;
+        Credential::FlexToken { token, client_ip } => {
+            let Some((cc, scope)) = app.store.unscoped().contact_center(cc_id).await? else {
+                return Err(refused(app, client_ip).await);
+            };
             let center = Center::new(scope, cc);
-            let user = validate_flex_token(app, &center, token).await?;
+            let user = validate_flex_token(app, &center, token, client_ip).await?;
+            if !user.roles.iter().any(|r| FLEX_ROLES.contains(&r.as_str())) {
+                return Err(AppError::forbidden("this Flex user has none of the roles agent, supervisor or admin"));
+            }
             (center, Caller::Flex(user))
         }
     };
@@ -72,11 +109,18 @@ pub async fn for_escalation(
             let center = super::contact_centers::resolve(app, scope, e.contact_center_id).await?;
             (center, e, Caller::Tenant(p))
         }
-        Credential::FlexToken(token) => {
-            let (e, scope) = app.store.unscoped().escalation(id).await?.ok_or_else(AppError::not_found)?;
+        Credential::FlexToken { token, client_ip } => {
+            let Some((e, scope)) = app.store.unscoped().escalation(id).await? else {
+                return Err(refused(app, client_ip).await);
+            };
             let cc = app.store.contact_center(scope, e.contact_center_id).await?;
             let center = Center::new(scope, cc);
-            let user = validate_flex_token(app, &center, token).await?;
+            let user = validate_flex_token(app, &center, token, client_ip).await?;
+            // Another agent's call is theirs: its code and its room.
+            if e.agent_identity != escalate_domain::escalation::agent_identity(&user.identity) && !user.is_supervisor()
+            {
+                return Err(not_yours());
+            }
             (center, e, Caller::Flex(user))
         }
     };
@@ -84,18 +128,35 @@ pub async fn for_escalation(
     Ok(resolved)
 }
 
-fn invalid_flex_token(detail: &str) -> AppError {
-    AppError::unauthorized(ErrorCode::InvalidFlexToken, detail)
+/// The one answer to a Flex caller Twilio did not vouch for, whether the id
+/// in the path exists or not: nobody can tell ids apart by trying them.
+fn invalid_flex_token() -> AppError {
+    AppError::unauthorized(ErrorCode::InvalidFlexToken, "the Flex token is not valid for this contact center")
+}
+
+/// Counts a failed Flex caller against its address and answers as for an invalid token.
+async fn refused(app: &App, client_ip: &str) -> AppError {
+    app.limiter.hit(&format!("flex-fail:{client_ip}"), app.config.limits.flex_failures_per_ip).await;
+    invalid_flex_token()
 }
 
 /// Checks a Flex token with Twilio IAM under the contact center's account.
-/// A positive answer is cached (Redis when configured) until a minute before
-/// the token expires, so agents' calls do not each cost a Twilio round trip.
-/// The cache key holds the account: a contact center moved to another
-/// Twilio account does not keep the old account's agents.
-pub async fn validate_flex_token(app: &App, center: &Center, token: &str) -> AppResult<FlexUser> {
+///
+/// Answers are cached (Redis when configured), so agents' calls do not each
+/// cost a Twilio round trip: a positive one until a minute before the token
+/// expires, a negative one for [`NEGATIVE_TTL`]. The cache key holds the
+/// account, so a contact center moved to another Twilio account does not
+/// keep the old account's agents. Calls to Twilio are bounded: per client
+/// address by its failures, per contact center by the number of checks.
+pub async fn validate_flex_token(app: &App, center: &Center, token: &str, client_ip: &str) -> AppResult<FlexUser> {
+    let limits = &app.config.limits;
+    let fail_key = format!("flex-fail:{client_ip}");
+    if let Decision::Limited { retry_after } = app.limiter.peek(&fail_key, limits.flex_failures_per_ip).await {
+        app.metrics.rate_limited("flex_token");
+        return Err(AppError::rate_limited(retry_after));
+    }
     if token.is_empty() || token.len() > 8192 {
-        return Err(invalid_flex_token("invalid Flex token"));
+        return Err(refused(app, client_ip).await);
     }
     let creds = center.credentials(app).await?;
     let digest = Sha256::digest(token.as_bytes());
@@ -105,22 +166,43 @@ pub async fn validate_flex_token(app: &App, center: &Center, token: &str) -> App
         creds.account_sid,
         digest.iter().map(|b| format!("{b:02x}")).collect::<String>()
     );
-    if let Some(user) = app.cache.get(&key).await.and_then(|v| serde_json::from_str::<FlexUser>(&v).ok()) {
-        return Ok(user);
+    match app.cache.get(&key).await.map(|v| serde_json::from_str::<Cached>(&v)) {
+        Some(Ok(Cached::Valid(user))) => return Ok(user),
+        Some(Ok(Cached::Invalid)) => return Err(refused(app, client_ip).await),
+        _ => {}
+    }
+    let check_key = format!("flex-check:{}", center.id());
+    if let Decision::Limited { retry_after } = app.limiter.hit(&check_key, limits.flex_checks_per_contact_center).await
+    {
+        tracing::warn!(contact_center_id = %center.id(), "Flex token checks over the contact center's limit");
+        app.metrics.rate_limited("flex_token");
+        return Err(AppError::rate_limited(retry_after));
     }
     let answer = app.twilio.account(creds.clone()).validate_flex_token(token).await.map_err(|e| {
         tracing::warn!(error = %e, "Flex token validation failed");
         AppError::upstream(ErrorCode::TwilioUnavailable, "could not check the Flex token with Twilio; try again")
     })?;
     let Some(identity) = answer.identity.filter(|_| answer.valid) else {
-        return Err(invalid_flex_token("the Flex token is not valid for this contact center's Twilio account"));
+        if let Ok(json) = serde_json::to_string(&Cached::Invalid) {
+            app.cache.set(&key, &json, NEGATIVE_TTL).await;
+        }
+        return Err(refused(app, client_ip).await);
     };
     let user = FlexUser { identity, worker_sid: answer.worker_sid, roles: answer.roles, expires_at: answer.expiration };
     if let Some(exp) = user.expires_at {
         let ttl = (exp - Utc::now() - chrono::Duration::seconds(60)).to_std().unwrap_or_default();
-        if let Ok(json) = serde_json::to_string(&user) {
+        if let Ok(json) = serde_json::to_string(&Cached::Valid(user.clone())) {
             app.cache.set(&key, &json, ttl).await;
         }
     }
     Ok(user)
+}
+
+/// How long Twilio's "not valid" is remembered for a token.
+const NEGATIVE_TTL: std::time::Duration = std::time::Duration::from_secs(60);
+
+#[derive(Serialize, Deserialize)]
+enum Cached {
+    Valid(FlexUser),
+    Invalid,
 }

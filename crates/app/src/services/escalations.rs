@@ -93,7 +93,7 @@ pub async fn create(app: &App, center: &Center, input: CreateInput) -> AppResult
         conversation_sid: input.conversation_sid.clone(),
         agent_identity: agent_identity.clone(),
         agent_name: input.agent_name.clone(),
-        room_name: escalation::room_name(id),
+        room_name: escalation::new_room_name(),
         code: code.to_string(),
         expires_at,
     };
@@ -122,10 +122,14 @@ async fn replay(app: &App, center: &Center, input: &CreateInput) -> AppResult<Cr
             .escalation_by_idempotency_key(scope, cc.id, key)
             .await?
             .ok_or_else(|| AppError::internal("idempotency key conflict without a row"))?;
-        if existing.task_sid != input.task_sid || existing.conversation_sid != input.conversation_sid {
+        // The same key from another agent is not a retry: it would hand them a token for this room.
+        if existing.task_sid != input.task_sid
+            || existing.conversation_sid != input.conversation_sid
+            || existing.agent_identity != escalation::agent_identity(&input.agent)
+        {
             return Err(AppError::conflict(
                 ErrorCode::IdempotencyKeyReused,
-                "this Idempotency-Key was used for a different task or conversation",
+                "this Idempotency-Key was used for a different task, conversation or agent",
             ));
         }
         match existing.status {

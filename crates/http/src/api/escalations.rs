@@ -42,8 +42,11 @@ struct EscalationView {
     contact_center_id: Uuid,
     status: Status,
     /// The customer's room code; with `join_url`, a bearer credential for the room.
-    code: String,
-    join_url: String,
+    #[oai(skip_serializing_if_is_none)]
+    code: Option<String>,
+    /// Absent, with `code`, for callers who may not join calls (viewers, metrics-only keys).
+    #[oai(skip_serializing_if_is_none)]
+    join_url: Option<String>,
     room_sid: Option<String>,
     room_name: String,
     task_sid: String,
@@ -100,13 +103,15 @@ enum CreateResponse {
     Replayed(Json<EscalationView>),
 }
 
-fn view(state: &AppState, e: EscalationRecord, token: Option<IssuedToken>) -> EscalationView {
+/// An escalation as a caller sees it: the customer's code and link only for
+/// callers who may join the call (see `Caller::sees_codes`).
+fn view(state: &AppState, e: EscalationRecord, token: Option<IssuedToken>, codes: bool) -> EscalationView {
     EscalationView {
-        join_url: state.urls().join(&e.code),
+        join_url: codes.then(|| state.urls().join(&e.code)),
         id: e.id,
         contact_center_id: e.contact_center_id,
         status: e.status,
-        code: e.code,
+        code: codes.then_some(e.code),
         room_sid: e.room_sid,
         room_name: e.room_name,
         task_sid: e.task_sid,
@@ -144,11 +149,13 @@ impl EscalationsApi {
         &self,
         state: Data<&AppState>,
         auth: EscalationAuth,
+        req: &Request,
         cc: Path<Uuid>,
         #[oai(name = "Idempotency-Key")] idempotency_key: Header<Option<String>>,
         body: Json<CreateEscalation>,
     ) -> ApiResult<CreateResponse> {
-        let (center, caller) = callers::for_contact_center(&state, auth.credential(&state).await?, cc.0).await?;
+        let ip = client_ip(req, state.http().trust_proxy_headers);
+        let (center, caller) = callers::for_contact_center(&state, auth.credential(&state, &ip).await?, cc.0).await?;
         let b = body.0;
         let agent = match &caller {
             Caller::Flex(user) => user.identity.clone(),
@@ -166,7 +173,7 @@ impl EscalationsApi {
             idempotency_key: idempotency_key.0,
         };
         let created = escalations::create(&state, &center, input).await?;
-        let v = view(&state, created.escalation, Some(created.agent_token));
+        let v = view(&state, created.escalation, Some(created.agent_token), true);
         Ok(if created.replayed { CreateResponse::Replayed(Json(v)) } else { CreateResponse::Created(Json(v)) })
     }
 
@@ -189,6 +196,7 @@ impl EscalationsApi {
     ) -> ApiResult<Json<EscalationPage>> {
         let scope = auth.principal().require(Permission::ViewMetrics)?;
         state.store.contact_center(scope, cc.0).await?;
+        let codes = auth.principal().can(Permission::ManageEscalations);
         let limit = limit.0.unwrap_or(50);
         if !(1..=200).contains(&limit) {
             return Err(ApiError::field("limit", "must be between 1 and 200"));
@@ -196,7 +204,10 @@ impl EscalationsApi {
         let filter = EscalationFilter { status: status.0, from: from.0, to: to.0, before: before.0, limit };
         let rows = state.store.list_escalations(scope, cc.0, &filter).await?;
         let next_before = (rows.len() as u64 == limit).then(|| rows.last().map(|e| e.id)).flatten();
-        Ok(Json(EscalationPage { items: rows.into_iter().map(|e| view(&state, e, None)).collect(), next_before }))
+        Ok(Json(EscalationPage {
+            items: rows.into_iter().map(|e| view(&state, e, None, codes)).collect(),
+            next_before,
+        }))
     }
 
     /// One escalation.
@@ -205,11 +216,13 @@ impl EscalationsApi {
         &self,
         state: Data<&AppState>,
         auth: EscalationAuth,
+        req: &Request,
         id: Path<Uuid>,
     ) -> ApiResult<Json<EscalationView>> {
-        let (_, e, _) =
-            callers::for_escalation(&state, auth.credential(&state).await?, id.0, Permission::ViewMetrics).await?;
-        Ok(Json(view(&state, e, None)))
+        let ip = client_ip(req, state.http().trust_proxy_headers);
+        let (_, e, caller) =
+            callers::for_escalation(&state, auth.credential(&state, &ip).await?, id.0, Permission::ViewMetrics).await?;
+        Ok(Json(view(&state, e, None, caller.sees_codes())))
     }
 
     /// The room callbacks received for an escalation, in order.
@@ -244,13 +257,15 @@ impl EscalationsApi {
         &self,
         state: Data<&AppState>,
         auth: EscalationAuth,
+        req: &Request,
         id: Path<Uuid>,
     ) -> ApiResult<Json<EscalationView>> {
+        let ip = client_ip(req, state.http().trust_proxy_headers);
         let (center, e, _) =
-            callers::for_escalation(&state, auth.credential(&state).await?, id.0, Permission::ManageEscalations)
+            callers::for_escalation(&state, auth.credential(&state, &ip).await?, id.0, Permission::ManageEscalations)
                 .await?;
         let done = escalations::complete(&state, &center, e).await?;
-        Ok(Json(view(&state, done, None)))
+        Ok(Json(view(&state, done, None, true)))
     }
 
     /// A fresh Video token for the agent (with a Flex token: for the caller).
@@ -259,10 +274,12 @@ impl EscalationsApi {
         &self,
         state: Data<&AppState>,
         auth: EscalationAuth,
+        req: &Request,
         id: Path<Uuid>,
     ) -> ApiResult<Json<VideoToken>> {
+        let ip = client_ip(req, state.http().trust_proxy_headers);
         let (center, e, caller) =
-            callers::for_escalation(&state, auth.credential(&state).await?, id.0, Permission::ManageEscalations)
+            callers::for_escalation(&state, auth.credential(&state, &ip).await?, id.0, Permission::ManageEscalations)
                 .await?;
         let identity = match &caller {
             Caller::Flex(user) => escalate_domain::escalation::agent_identity(&user.identity),

@@ -30,13 +30,13 @@ pub use callers::{Caller, FlexUser};
 impl EscalationAuth {
     /// What the caller presented: an authenticated tenant principal, or a
     /// Flex token still to be checked with the contact center's account.
-    pub async fn credential(&self, state: &AppState) -> ApiResult<Credential<'_>> {
+    pub async fn credential<'a>(&'a self, state: &AppState, client_ip: &'a str) -> ApiResult<Credential<'a>> {
         Ok(match self {
             EscalationAuth::Session(s) => Credential::Tenant(s.0.clone()),
             EscalationAuth::Bearer(AgentBearer(b)) if api_key::prefix_of(&b.token).is_some() => {
                 Credential::Tenant(api_keys::authenticate(state, &b.token).await?)
             }
-            EscalationAuth::Bearer(AgentBearer(b)) => Credential::FlexToken(&b.token),
+            EscalationAuth::Bearer(AgentBearer(b)) => Credential::FlexToken { token: &b.token, client_ip },
         })
     }
 }
