@@ -268,3 +268,74 @@ async fn agents_reach_only_their_own_calls_and_viewers_never_see_codes() {
         call(reqwest::Method::GET, format!("/v1/escalations/{id}"), &alice).await.unwrap().json().await.unwrap();
     assert_eq!(own["code"], e["code"]);
 }
+
+/// Puts an escalation back where a replica that stopped mid-create leaves
+/// it: `creating`, without its room and message SIDs, last touched long ago.
+async fn abandon(app: &escalate_e2e::TestApp, id: &str, room_name: Option<&str>) {
+    use sea_orm::{ConnectionTrait, DbBackend, Statement};
+    let db = sea_orm::Database::connect(&app.db.url).await.unwrap();
+    let backend = db.get_database_backend();
+    let stale = chrono::Utc::now() - chrono::Duration::minutes(10);
+    let id = uuid::Uuid::parse_str(id).unwrap();
+    let mut sql =
+        "UPDATE escalations SET status = 'creating', room_sid = NULL, message_sid = NULL, updated_at = $1".to_owned();
+    let mut values: Vec<sea_orm::Value> = vec![stale.into()];
+    if let Some(name) = room_name {
+        sql.push_str(", room_name = $3");
+        values.push(id.into());
+        values.push(name.into());
+    } else {
+        values.push(id.into());
+    }
+    sql.push_str(" WHERE id = $2");
+    if backend != DbBackend::Postgres {
+        // SQLite numbers its parameters as ?NNN.
+        sql = sql.replace('$', "?");
+    }
+    db.execute_raw(Statement::from_sql_and_values(backend, sql, values)).await.unwrap();
+}
+
+#[tokio::test]
+async fn escalations_abandoned_mid_create_are_finished_or_failed_and_the_first_link_keeps_working() {
+    let app = spawn_app().await;
+    let r = app.ready_contact_center("Acme").await;
+    let flex = app.flex_token(&r.account, "alex");
+    let made = |key: &'static str| {
+        let (app, flex, cc) = (&app, flex.clone(), r.cc.clone());
+        async move {
+            let e: serde_json::Value = app.escalate(&cc, &flex, Some(key), new_chat()).await.json().await.unwrap();
+            e
+        }
+    };
+    // Room and message made, row never opened.
+    let whole = made("task:whole").await;
+    abandon(&app, whole["id"].as_str().unwrap(), None).await;
+    // Died before the room: the row names a room Twilio never made.
+    let early = made("task:early").await;
+    abandon(&app, early["id"].as_str().unwrap(), Some("esc-0000000000000000000000000000dead")).await;
+    let token = |code: String| app.http.post(app.url(&format!("/v1/join/{code}/token"))).send();
+    assert_eq!(token(whole["code"].as_str().unwrap().to_owned()).await.unwrap().status(), 404, "not open yet");
+
+    let messages_before = app.sim.messages().len();
+    let done = escalate_app::services::recovery::run_once(&app.state).await.unwrap();
+    assert_eq!((done.opened, done.failed), (1, 1));
+    assert_eq!(app.sim.messages().len(), messages_before, "the posted message was found, not posted again");
+    assert_eq!(token(whole["code"].as_str().unwrap().to_owned()).await.unwrap().status(), 200, "the first link works");
+    let got = app.wait_for_escalation(&flex, early["id"].as_str().unwrap(), |v| v["status"] == "failed").await;
+    assert!(got["failure_reason"].as_str().unwrap().contains("abandoned"));
+    // A second round finds nothing left.
+    assert_eq!(escalate_app::services::recovery::run_once(&app.state).await.unwrap().opened, 0);
+
+    // The plugin's retry with the same key finds the finished escalation: same code, no second message.
+    let retried = made("task:retry").await;
+    abandon(&app, retried["id"].as_str().unwrap(), None).await;
+    let replay = app.escalate(&r.cc, &flex, Some("task:retry"), new_chat()).await;
+    assert_eq!(replay.status(), 409, "another chat with the same key is still refused");
+    let chat = json!({ "task_sid": retried["task_sid"], "conversation_sid": retried["conversation_sid"] });
+    let again = app.escalate(&r.cc, &flex, Some("task:retry"), chat).await;
+    assert_eq!(again.status(), 200);
+    let again: serde_json::Value = again.json().await.unwrap();
+    assert_eq!((&again["id"], &again["code"], &again["status"]), (&retried["id"], &retried["code"], &json!("open")));
+    let ours = app.sim.messages().into_iter().filter(|m| m.conversation_sid == retried["conversation_sid"]).count();
+    assert_eq!(ours, 1, "one message with one link");
+}

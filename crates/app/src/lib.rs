@@ -51,7 +51,8 @@ pub struct Inner {
     pub(crate) cache: Cache,
     pub(crate) join_cache: JoinCache,
     pub(crate) events: EventBus,
-    redis: Option<ConnectionManager>,
+    /// The Redis connection and key prefix, for readiness and periodic turns.
+    redis: Option<(ConnectionManager, String)>,
 }
 
 /// What [`App::new`] is built from.
@@ -88,7 +89,7 @@ impl App {
                 RateLimiter::redis(conn.clone(), key_prefix.clone()),
                 Cache::redis(conn.clone(), key_prefix.clone()),
                 EventBus::Redis { conn: conn.clone(), channel: EventBus::channel(&key_prefix) },
-                Some(conn),
+                Some((conn, key_prefix.clone())),
                 Some((client, EventBus::channel(&key_prefix))),
             ),
             None => (RateLimiter::memory(), Cache::memory(), EventBus::Local, None, None),
@@ -117,6 +118,43 @@ impl App {
         app
     }
 
+    /// Starts what runs beside the requests: the recovery of escalations a
+    /// replica left mid-creation.
+    pub fn start_background_tasks(&self) {
+        services::recovery::spawn(self);
+    }
+
+    pub(crate) fn downgrade(&self) -> std::sync::Weak<Inner> {
+        Arc::downgrade(&self.0)
+    }
+
+    pub(crate) fn upgrade(weak: &std::sync::Weak<Inner>) -> Option<App> {
+        weak.upgrade().map(App)
+    }
+
+    /// Whether this replica takes its turn at a periodic job now: one
+    /// replica per `period` (a lock in Redis); always without Redis.
+    pub(crate) async fn take_turn(&self, job: &str, period: Duration) -> bool {
+        let Some((conn, prefix)) = &self.redis else { return true };
+        let key = format!("{prefix}turn:{job}");
+        let mut conn = conn.clone();
+        let taken: redis::RedisResult<Option<String>> = redis::cmd("SET")
+            .arg(&key)
+            .arg("1")
+            .arg("NX")
+            .arg("PX")
+            .arg(period.as_millis() as u64)
+            .query_async(&mut conn)
+            .await;
+        match taken {
+            Ok(v) => v.is_some(),
+            Err(err) => {
+                tracing::warn!(error = %err, job, "could not take a turn in Redis; running here");
+                true
+            }
+        }
+    }
+
     pub fn urls(&self) -> Urls<'_> {
         self.config.urls()
     }
@@ -138,7 +176,7 @@ impl App {
         };
         let redis = match &self.redis {
             None => Check::NotConfigured,
-            Some(conn) => {
+            Some((conn, _)) => {
                 let mut conn = conn.clone();
                 let ping = async move { redis::cmd("PING").query_async::<String>(&mut conn).await };
                 match tokio::time::timeout(WAIT, ping).await {

@@ -94,6 +94,7 @@ impl Application {
         })?;
         let dashboard = escalate_http::dashboard::Templates::load(&settings.server.dashboard_dir)
             .map_err(|e| anyhow::anyhow!("DASHBOARD_DIR: {e}"))?;
+        app.start_background_tasks();
         let state = AppState::new(app, http, pages, std::sync::Arc::new(dashboard));
         Ok(Self { acceptor, port, state, simulator })
     }

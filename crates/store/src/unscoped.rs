@@ -281,6 +281,30 @@ impl Unscoped<'_> {
         }))
     }
 
+    /// Escalations still `creating` since before `before`: left by a replica
+    /// that stopped mid-way, for the recovery task (any tenant's).
+    #[tracing::instrument(name = "db", skip_all, fields(db.operation = "stale_creating"))]
+    pub async fn stale_creating(
+        &self,
+        before: DateTime<Utc>,
+        limit: u64,
+    ) -> Result<Vec<(EscalationRecord, TenantScope)>, StoreError> {
+        let rows = escalation::Entity::find()
+            .filter(escalation::Column::Status.eq(Status::Creating))
+            .filter(escalation::Column::UpdatedAt.lt(before))
+            .order_by_asc(escalation::Column::UpdatedAt)
+            .limit(limit)
+            .all(self.db())
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|e| {
+                let scope = TenantScope::new(e.tenant_id);
+                (e, scope)
+            })
+            .collect())
+    }
+
     /// A customer's room code: the code itself is the credential.
     #[tracing::instrument(name = "db", skip_all, fields(db.operation = "escalation_by_code"))]
     pub async fn escalation_by_code(&self, code: &str) -> Result<Option<(EscalationRecord, TenantScope)>, StoreError> {

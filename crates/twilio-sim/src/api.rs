@@ -25,6 +25,7 @@ enum Route {
     FetchRoom(String),
     UpdateRoom(String),
     CreateMessage(String),
+    ListMessages(String),
     ValidateToken(String),
     FetchAccount(String),
 }
@@ -43,7 +44,12 @@ impl Route {
                 (Self::FetchRoom((*key).into()), [Method::GET, Method::POST].as_slice())
             }
             ["v1", "Rooms", key] => (Self::UpdateRoom((*key).into()), [Method::GET, Method::POST].as_slice()),
-            ["v1", "Conversations", ch, "Messages"] => (Self::CreateMessage((*ch).into()), [Method::POST].as_slice()),
+            ["v1", "Conversations", ch, "Messages"] if method == Method::GET => {
+                (Self::ListMessages((*ch).into()), [Method::GET, Method::POST].as_slice())
+            }
+            ["v1", "Conversations", ch, "Messages"] => {
+                (Self::CreateMessage((*ch).into()), [Method::GET, Method::POST].as_slice())
+            }
             ["v1", "Accounts", ac, "Tokens", "validate"] => {
                 (Self::ValidateToken((*ac).into()), [Method::POST].as_slice())
             }
@@ -64,6 +70,7 @@ impl Route {
             Self::FetchRoom(_) => ApiOp::FetchRoom,
             Self::UpdateRoom(_) => ApiOp::UpdateRoom,
             Self::CreateMessage(_) => ApiOp::CreateMessage,
+            Self::ListMessages(_) => ApiOp::ListMessages,
             Self::ValidateToken(_) => ApiOp::ValidateToken,
             Self::FetchAccount(_) => ApiOp::FetchAccount,
         }
@@ -78,6 +85,7 @@ pub(crate) async fn handle(sim: &Simulator, req: Request) -> Response {
     let credentials = basic_auth(&req);
     let traceparent = req.header("traceparent").map(str::to_owned);
     let route = Route::parse(&method, &path);
+    let query = req.uri().query().unwrap_or_default().to_owned();
     let body = req.into_body().into_bytes().await.unwrap_or_default();
 
     let account = credentials.and_then(|(user, password)| sim.state().authenticate(&user, &password));
@@ -100,7 +108,7 @@ pub(crate) async fn handle(sim: &Simulator, req: Request) -> Response {
     let (response, status) = match (route, account) {
         (Err(error), _) => (error.clone().into_response(), Some(error.status)),
         (Ok(_), None) => (ApiError::unauthenticated().into_response(), Some(401)),
-        (Ok(route), Some(account)) => serve(sim, route, &account, &body, &base_url).await,
+        (Ok(route), Some(account)) => serve(sim, route, &account, &body, &query, &base_url).await,
     };
     if let Some(record) = sim.state().requests.get_mut(log_index) {
         record.status = status;
@@ -110,7 +118,14 @@ pub(crate) async fn handle(sim: &Simulator, req: Request) -> Response {
 
 /// Apply any injected fault, then run the handler. Returns the response and
 /// the status to log (`None` for a dropped connection).
-async fn serve(sim: &Simulator, route: Route, account: &str, body: &[u8], base_url: &str) -> (Response, Option<u16>) {
+async fn serve(
+    sim: &Simulator,
+    route: Route,
+    account: &str,
+    body: &[u8],
+    query: &str,
+    base_url: &str,
+) -> (Response, Option<u16>) {
     let fault = sim.faults().take(route.op());
     if let Some(fault) = &fault {
         if fault.latency_ms > 0 {
@@ -126,6 +141,7 @@ async fn serve(sim: &Simulator, route: Route, account: &str, body: &[u8], base_u
         Route::FetchRoom(key) => fetch_room(sim, account, &key, base_url),
         Route::UpdateRoom(key) => update_room(sim, account, &key, body, base_url),
         Route::CreateMessage(ch) => create_message(sim, account, &ch, body, base_url),
+        Route::ListMessages(ch) => list_messages(sim, account, &ch, query, base_url),
         Route::ValidateToken(ac) => validate_token(sim, account, &ac, body),
         Route::FetchAccount(ac) => fetch_account(sim, account, &ac),
     };
@@ -278,6 +294,41 @@ fn create_message(sim: &Simulator, account: &str, ch: &str, body: &[u8], base_ur
     let author = field(&form, "Author").unwrap_or("system").to_owned();
     let message = sim.state().create_message(account, ch, author, text.to_owned(), attributes.to_owned());
     Ok((201, message_json(&message, base_url)))
+}
+
+/// A conversation's messages, `Order=asc` (default) or `desc`, one page of
+/// `PageSize` (default 50, at most 100), in Twilio's list shape.
+fn list_messages(sim: &Simulator, account: &str, ch: &str, query: &str, base_url: &str) -> Answer {
+    if !ids::is_sid(ch, "CH") {
+        return Err(ApiError::not_found(&format!("/Conversations/{ch}/Messages")));
+    }
+    let params: Vec<(String, String)> = serde_urlencoded::from_str(query).unwrap_or_default();
+    let param = |name: &str| params.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
+    let page_size = param("PageSize").and_then(|v| v.parse::<usize>().ok()).unwrap_or(50).clamp(1, 100);
+    let desc = param("Order") == Some("desc");
+    let state = sim.state();
+    let mut ours: Vec<&MessageView> =
+        state.messages.iter().filter(|m| m.account_sid == account && m.conversation_sid == ch).collect();
+    if desc {
+        ours.reverse();
+    }
+    let url = format!("{base_url}/v1/Conversations/{ch}/Messages");
+    let page: Vec<Value> = ours.into_iter().take(page_size).map(|m| message_json(m, base_url)).collect();
+    Ok((
+        200,
+        json!({
+            "messages": page,
+            "meta": {
+                "page": 0,
+                "page_size": page_size,
+                "first_page_url": format!("{url}?PageSize={page_size}&Page=0"),
+                "previous_page_url": null,
+                "url": format!("{url}?PageSize={page_size}&Page=0"),
+                "next_page_url": null,
+                "key": "messages",
+            },
+        }),
+    ))
 }
 
 fn validate_token(sim: &Simulator, account: &str, path_account: &str, body: &[u8]) -> Answer {

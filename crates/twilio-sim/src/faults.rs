@@ -18,6 +18,8 @@ pub enum ApiOp {
     UpdateRoom,
     /// `POST /v1/Conversations/{CH}/Messages`
     CreateMessage,
+    /// `GET /v1/Conversations/{CH}/Messages`
+    ListMessages,
     /// `POST /v1/Accounts/{AC}/Tokens/validate`
     ValidateToken,
     /// `GET /2010-04-01/Accounts/{AC}.json`

@@ -137,6 +137,11 @@ enum Auth {
     AuthToken,
 }
 
+#[derive(serde::Deserialize)]
+struct MessagePage {
+    messages: Vec<Message>,
+}
+
 enum Body {
     Empty,
     Form(Vec<(&'static str, String)>),
@@ -245,6 +250,26 @@ impl AccountClient {
             resend: Resend::OnlyIfUnprocessed,
         };
         self.execute(call).await.0
+    }
+
+    /// `GET {conversations}/v1/Conversations/{CH}/Messages?Order=desc`: the
+    /// conversation's latest messages, newest first (one page of `limit`).
+    pub async fn recent_messages(&self, conversation_sid: &str, limit: u32) -> Result<Vec<Message>, TwilioError> {
+        let mut url = endpoint(
+            &self.twilio.opts.endpoints.conversations,
+            &["v1", "Conversations", conversation_sid, "Messages"],
+        )?;
+        url.query_pairs_mut().append_pair("Order", "desc").append_pair("PageSize", &limit.min(100).to_string());
+        let call = Call {
+            op: "list_messages",
+            method: Method::GET,
+            url,
+            auth: Auth::ApiKey,
+            body: Body::Empty,
+            resend: Resend::Idempotent,
+        };
+        let page: Result<MessagePage, TwilioError> = self.execute(call).await.0;
+        page.map(|p| p.messages)
     }
 
     /// `POST {iam}/v1/Accounts/{AC}/Tokens/validate` with `{"token": ...}`,

@@ -15,7 +15,7 @@ use escalate_domain::room_code::RoomCode;
 use escalate_domain::validation::{Validator, is_twilio_sid};
 use escalate_store::repos::NewEscalation;
 use escalate_store::{EscalationRecord, StoreError};
-use escalate_twilio::{AccountClient, CreateMessage, CreateRoom, Room, TwilioError};
+use escalate_twilio::{AccountClient, CreateMessage, CreateRoom, Message, Room, TwilioError};
 use uuid::Uuid;
 
 use super::contact_centers::Center;
@@ -46,7 +46,7 @@ pub struct Created {
 const MAX_WAIT_FOR_PEER: Duration = Duration::from_secs(5);
 /// A row still `creating` after this was left by a replica that died mid-way
 /// (creation itself is bounded by the Twilio client's timeouts and retries).
-const STALE_CREATING: chrono::TimeDelta = chrono::TimeDelta::minutes(2);
+pub(crate) const STALE_CREATING: chrono::TimeDelta = chrono::TimeDelta::minutes(2);
 
 pub fn validate(input: &CreateInput) -> AppResult<()> {
     let mut v = Validator::new();
@@ -104,7 +104,7 @@ pub async fn create(app: &App, center: &Center, input: CreateInput) -> AppResult
         }
         Err(e) => return Err(e.into()),
     };
-    let escalation = make_room_and_message(app, center, record, &input).await?;
+    let escalation = make_room_and_message(app, center, record).await?;
     let agent_token = tokens::mint(creds, &agent_identity, &escalation.room_name, cc.token_ttl_seconds, Utc::now())?;
     Ok(Created { escalation, agent_token, replayed: false })
 }
@@ -140,10 +140,11 @@ async fn replay(app: &App, center: &Center, input: &CreateInput) -> AppResult<Cr
                 return Ok(Created { escalation: existing, agent_token, replayed: true });
             }
             Status::Creating if Utc::now() - existing.updated_at > STALE_CREATING => {
-                tracing::warn!(escalation_id = %existing.id, "reclaiming an escalation abandoned mid-creation");
-                app.store
-                    .fail_escalation(scope, existing.id, None, "abandoned mid-creation (replica stopped)", Utc::now())
-                    .await?;
+                // Left by a replica that stopped: finish it where its room and
+                // message exist (the customer keeps the first link), else fail it.
+                if app.store.claim_stale(scope, existing.id, existing.updated_at, Utc::now()).await? {
+                    finish_abandoned(app, center, existing).await?;
+                }
                 continue;
             }
             Status::Failed => {
@@ -152,7 +153,7 @@ async fn replay(app: &App, center: &Center, input: &CreateInput) -> AppResult<Cr
                 let expires_at = now + chrono::Duration::seconds(cc.code_ttl_seconds);
                 if app.store.reclaim_failed_escalation(scope, existing.id, code.as_str(), expires_at, now).await? {
                     let record = app.store.escalation(scope, existing.id).await?;
-                    let escalation = make_room_and_message(app, center, record, input).await?;
+                    let escalation = make_room_and_message(app, center, record).await?;
                     let agent_token = tokens::mint(
                         creds,
                         &escalation::agent_identity(&input.agent),
@@ -175,33 +176,10 @@ async fn replay(app: &App, center: &Center, input: &CreateInput) -> AppResult<Cr
     }
 }
 
-async fn make_room_and_message(
-    app: &App,
-    center: &Center,
-    record: EscalationRecord,
-    input: &CreateInput,
-) -> AppResult<EscalationRecord> {
+async fn make_room_and_message(app: &App, center: &Center, record: EscalationRecord) -> AppResult<EscalationRecord> {
     let (scope, cc) = (center.scope, &center.record);
     let client = app.twilio.account(center.credentials(app).await?.clone());
-    let join_url = app.urls().join(&record.code);
-    let vars = OwnedVars {
-        join_url: join_url.clone(),
-        agent_name: input.agent_name.clone().unwrap_or_else(|| input.agent.clone()),
-        expires_at: record.expires_at.format("%Y-%m-%d %H:%M UTC").to_string(),
-        code: record.code.clone(),
-    };
-    let body = match message_template::render_off_worker(cc.message_template.clone(), vars).await {
-        Ok(body) => body,
-        Err(e) => {
-            // Checked on save, so only a template saved under older rules gets here.
-            let reason = format!("the message template does not render: {e}");
-            app.store.fail_escalation(scope, record.id, None, &reason, Utc::now()).await?;
-            return Err(AppError::conflict(
-                ErrorCode::MessageTemplateInvalid,
-                format!("{reason}; correct it in the contact center's settings"),
-            ));
-        }
-    };
+    let message = join_message(app, center, &record).await?;
     let room = match create_room(&client, app, cc, &record).await {
         Ok(room) => room,
         Err(err) => {
@@ -211,11 +189,6 @@ async fn make_room_and_message(
         }
     };
 
-    let message = CreateMessage {
-        author: Some(input.agent.clone()),
-        body,
-        attributes: Some(serde_json::json!({ "videoUrl": join_url, "uniqueCode": record.code })),
-    };
     match client.create_message(&record.conversation_sid, &message).await {
         Ok(msg) => {
             let opened = app.store.open_escalation(scope, record, &room.sid, &msg.sid, Utc::now()).await?;
@@ -238,6 +211,87 @@ async fn make_room_and_message(
             Err(twilio_failure(err, "could not post the join link into the conversation"))
         }
     }
+}
+
+/// The chat message with the customer's link, rendered from the contact
+/// center's template; a template that does not render fails the escalation.
+async fn join_message(app: &App, center: &Center, record: &EscalationRecord) -> AppResult<CreateMessage> {
+    let join_url = app.urls().join(&record.code);
+    let agent = record.agent_identity.strip_prefix(escalation::AGENT_PREFIX).unwrap_or(&record.agent_identity);
+    let vars = OwnedVars {
+        join_url: join_url.clone(),
+        agent_name: record.agent_name.clone().unwrap_or_else(|| agent.to_owned()),
+        expires_at: record.expires_at.format("%Y-%m-%d %H:%M UTC").to_string(),
+        code: record.code.clone(),
+    };
+    let body = match message_template::render_off_worker(center.record.message_template.clone(), vars).await {
+        Ok(body) => body,
+        Err(e) => {
+            // Checked on save, so only a template saved under older rules gets here.
+            let reason = format!("the message template does not render: {e}");
+            app.store.fail_escalation(center.scope, record.id, None, &reason, Utc::now()).await?;
+            return Err(AppError::conflict(
+                ErrorCode::MessageTemplateInvalid,
+                format!("{reason}; correct it in the contact center's settings"),
+            ));
+        }
+    };
+    Ok(CreateMessage {
+        author: Some(agent.to_owned()),
+        body,
+        attributes: Some(serde_json::json!({ "videoUrl": join_url, "uniqueCode": record.code })),
+    })
+}
+
+/// The join message already posted for this escalation, if any: its
+/// attributes carry the code. For when a post's answer was lost.
+pub(crate) async fn posted_message(
+    client: &AccountClient,
+    record: &EscalationRecord,
+) -> Result<Option<Message>, TwilioError> {
+    let recent = client.recent_messages(&record.conversation_sid, 50).await?;
+    Ok(recent
+        .into_iter()
+        .find(|m| m.attributes.get("uniqueCode").and_then(|c| c.as_str()) == Some(record.code.as_str())))
+}
+
+/// Finishes, or fails, an escalation a replica left mid-creation: where the
+/// room and the customer's message exist it opens (the customer's link
+/// works); where only the room exists the message is posted now; where no
+/// room exists it fails.
+pub(crate) async fn finish_abandoned(
+    app: &App,
+    center: &Center,
+    record: EscalationRecord,
+) -> AppResult<EscalationRecord> {
+    let scope = center.scope;
+    let client = app.twilio.account(center.credentials(app).await?.clone());
+    let room = match client.fetch_room(&record.room_name).await {
+        Ok(room) if room.status == escalate_twilio::RoomStatus::InProgress => Some(room),
+        Ok(_) | Err(TwilioError::Api { status: 404, .. }) => None,
+        Err(err) => return Err(twilio_failure(err, "could not look up the video room")),
+    };
+    let Some(room) = room else {
+        tracing::warn!(escalation_id = %record.id, "abandoned mid-creation before its room was made; failed");
+        let reason = "abandoned mid-creation (replica stopped)";
+        return Ok(app.store.fail_escalation(scope, record.id, None, reason, Utc::now()).await?);
+    };
+    let found =
+        posted_message(&client, &record).await.map_err(|e| twilio_failure(e, "could not look for the join message"))?;
+    let message = match found {
+        Some(m) => m,
+        None => {
+            let message = join_message(app, center, &record).await?;
+            client
+                .create_message(&record.conversation_sid, &message)
+                .await
+                .map_err(|e| twilio_failure(e, "could not post the join link into the conversation"))?
+        }
+    };
+    tracing::info!(escalation_id = %record.id, "finished an escalation abandoned mid-creation");
+    let opened = app.store.open_escalation(scope, record, &room.sid, &message.sid, Utc::now()).await?;
+    app.metrics.escalation_created();
+    Ok(opened)
 }
 
 async fn create_room(

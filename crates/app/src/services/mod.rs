@@ -13,6 +13,7 @@ pub mod export;
 pub mod join;
 pub mod keys;
 pub mod metrics;
+pub mod recovery;
 pub mod room_callbacks;
 pub mod sessions;
 pub mod tenants;

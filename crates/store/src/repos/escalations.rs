@@ -162,6 +162,27 @@ impl Store {
         Ok(e)
     }
 
+    /// Takes a stale `creating` row for recovery: true for exactly one of
+    /// the replicas that try at once (compare-and-swap on `updated_at`).
+    #[tracing::instrument(name = "db", skip_all, fields(db.operation = "claim_stale"))]
+    pub async fn claim_stale(
+        &self,
+        scope: TenantScope,
+        id: Uuid,
+        seen_updated_at: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let res = escalation::Entity::update_many()
+            .col_expr(escalation::Column::UpdatedAt, Expr::value(now))
+            .filter(escalation::Column::Id.eq(id))
+            .filter(escalation::Column::TenantId.eq(scope.tenant_id()))
+            .filter(escalation::Column::Status.eq(Status::Creating))
+            .filter(escalation::Column::UpdatedAt.eq(seen_updated_at))
+            .exec(self.db())
+            .await?;
+        Ok(res.rows_affected == 1)
+    }
+
     #[tracing::instrument(name = "db", skip_all, fields(db.operation = "fail_escalation"))]
     pub async fn fail_escalation(
         &self,
