@@ -339,3 +339,65 @@ async fn escalations_abandoned_mid_create_are_finished_or_failed_and_the_first_l
     let ours = app.sim.messages().into_iter().filter(|m| m.conversation_sid == retried["conversation_sid"]).count();
     assert_eq!(ours, 1, "one message with one link");
 }
+
+/// A Redis server of this test's own, to stop in the middle.
+struct OwnRedis {
+    child: std::process::Child,
+    url: String,
+}
+
+impl OwnRedis {
+    fn start() -> Self {
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let child = std::process::Command::new("redis-server")
+            .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .expect("redis-server is installed (scripts/services.sh)");
+        for _ in 0..100 {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Self { child, url: format!("redis://127.0.0.1:{port}") }
+    }
+}
+
+impl Drop for OwnRedis {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[tokio::test]
+async fn a_redis_outage_degrades_readiness_instead_of_failing_it_and_limits_hold_per_replica() {
+    let mut redis = OwnRedis::start();
+    let app = escalate_e2e::spawn_app_with(escalate_e2e::Options {
+        extra: vec![("REDIS_URL".into(), redis.url.clone()), ("LOGIN_LIMIT_PER_EMAIL".into(), "3/10m".into())],
+        ..Default::default()
+    })
+    .await;
+    let ready: serde_json::Value = app.http.get(app.url("/readyz")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(ready["status"], "ready");
+    let tenant = app.create_tenant("Acme").await;
+    redis.child.kill().unwrap();
+    redis.child.wait().unwrap();
+
+    let resp = app.http.get(app.url("/readyz")).send().await.unwrap();
+    assert_eq!(resp.status(), 200, "a load balancer keeps the replica");
+    let ready: serde_json::Value = resp.json().await.unwrap();
+    assert_eq!(ready["status"], "degraded");
+    assert!(ready["redis"].as_str().unwrap().starts_with("error"), "{ready}");
+    let metrics = app.http.get(app.url("/metrics")).send().await.unwrap().text().await.unwrap();
+    assert!(metrics.lines().any(|l| l.starts_with("escalate_redis_up") && l.ends_with(" 0")), "{metrics}");
+    // The API serves, and the per-email sign-in limit holds in this replica.
+    assert_eq!(tenant.admin.get("/v1/tenant").await.status(), 200);
+    let mut statuses = Vec::new();
+    for _ in 0..5 {
+        statuses.push(app.try_login(&tenant.admin_email, "wrong password!!").await.0.status().as_u16());
+    }
+    assert_eq!(statuses, [401, 401, 401, 429, 429]);
+    assert!(escalate_e2e::captured_logs().contains("rate limits now count per replica"));
+}

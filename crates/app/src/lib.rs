@@ -186,6 +186,7 @@ impl App {
                 }
             }
         };
+        self.metrics.redis_up(redis.usable());
         Readiness { database, redis }
     }
 }
@@ -215,4 +216,17 @@ impl Check {
 pub struct Readiness {
     pub database: Check,
     pub redis: Check,
+}
+
+impl Readiness {
+    /// Serving needs the database. Without Redis the service still serves:
+    /// limits, caches and events then hold per replica (degraded), so a load
+    /// balancer must not take every replica out for it.
+    pub fn serving(&self) -> bool {
+        self.database == Check::Ok
+    }
+
+    pub fn degraded(&self) -> bool {
+        !self.redis.usable()
+    }
 }

@@ -23,13 +23,30 @@ pub enum Decision {
 }
 
 pub enum RateLimiter {
-    Redis { conn: ConnectionManager, prefix: String, fallback: MemoryLimiter },
+    Redis { conn: ConnectionManager, prefix: String, fallback: MemoryLimiter, down: std::sync::atomic::AtomicBool },
     Memory(MemoryLimiter),
+}
+
+/// Logs once when Redis stops answering and once when it is back, not per request.
+fn note_redis(down: &std::sync::atomic::AtomicBool, failed: Option<&redis::RedisError>) {
+    use std::sync::atomic::Ordering::Relaxed;
+    match failed {
+        Some(err) if !down.swap(true, Relaxed) => {
+            tracing::warn!(error = %err, "Redis does not answer: rate limits now count per replica")
+        }
+        None if down.swap(false, Relaxed) => tracing::info!("Redis answers again: rate limits are shared"),
+        _ => {}
+    }
 }
 
 impl RateLimiter {
     pub fn redis(conn: ConnectionManager, prefix: impl Into<String>) -> Self {
-        RateLimiter::Redis { conn, prefix: prefix.into(), fallback: MemoryLimiter::default() }
+        RateLimiter::Redis {
+            conn,
+            prefix: prefix.into(),
+            fallback: MemoryLimiter::default(),
+            down: std::sync::atomic::AtomicBool::new(false),
+        }
     }
 
     pub fn memory() -> Self {
@@ -46,11 +63,14 @@ impl RateLimiter {
     pub async fn count(&self, key: &str, limit: Limit) -> (Decision, u64, Duration) {
         match self {
             RateLimiter::Memory(m) => m.hit(key, limit, Instant::now()),
-            RateLimiter::Redis { conn, prefix, fallback } => {
+            RateLimiter::Redis { conn, prefix, fallback, down } => {
                 match redis_hit(conn.clone(), &format!("{prefix}rl:{key}"), limit).await {
-                    Ok(d) => d,
+                    Ok(d) => {
+                        note_redis(down, None);
+                        d
+                    }
                     Err(err) => {
-                        tracing::warn!(error = %err, "redis rate limit failed; using in-process counters");
+                        note_redis(down, Some(&err));
                         fallback.hit(key, limit, Instant::now())
                     }
                 }
@@ -62,11 +82,11 @@ impl RateLimiter {
     pub async fn peek(&self, key: &str, limit: Limit) -> Decision {
         match self {
             RateLimiter::Memory(m) => m.peek(key, limit, Instant::now()),
-            RateLimiter::Redis { conn, prefix, fallback } => {
+            RateLimiter::Redis { conn, prefix, fallback, down } => {
                 match redis_peek(conn.clone(), &format!("{prefix}rl:{key}"), limit).await {
                     Ok(d) => d,
                     Err(err) => {
-                        tracing::warn!(error = %err, "redis rate limit failed; using in-process counters");
+                        note_redis(down, Some(&err));
                         fallback.peek(key, limit, Instant::now())
                     }
                 }
@@ -78,7 +98,7 @@ impl RateLimiter {
     pub async fn reset(&self, key: &str) {
         match self {
             RateLimiter::Memory(m) => m.reset(key),
-            RateLimiter::Redis { conn, prefix, fallback } => {
+            RateLimiter::Redis { conn, prefix, fallback, .. } => {
                 fallback.reset(key);
                 let mut conn = conn.clone();
                 let res: redis::RedisResult<()> =

@@ -65,6 +65,7 @@ pub struct Metrics {
     escalations_created: Counter,
     callbacks: Family<OutcomeLabels, Counter>,
     rate_limited: Family<LimitLabels, Counter>,
+    redis_up: prometheus_client::metrics::gauge::Gauge,
 }
 
 impl Default for Metrics {
@@ -101,11 +102,18 @@ impl Metrics {
         let callbacks = Family::<OutcomeLabels, Counter>::default();
         registry.register(
             "room_callbacks",
-            "Twilio room callbacks by outcome (applied, duplicate, rejected)",
+            "Twilio room callbacks by outcome (applied, duplicate, unmatched, rejected)",
             callbacks.clone(),
         );
         let rate_limited = Family::<LimitLabels, Counter>::default();
         registry.register("rate_limited", "Requests refused by a rate limit", rate_limited.clone());
+        let redis_up = prometheus_client::metrics::gauge::Gauge::default();
+        registry.register(
+            "redis_up",
+            "1 while Redis answers (or none is configured); 0 while limits and caches run per replica",
+            redis_up.clone(),
+        );
+        redis_up.set(1);
         Self {
             registry,
             requests,
@@ -115,7 +123,13 @@ impl Metrics {
             escalations_created,
             callbacks,
             rate_limited,
+            redis_up,
         }
+    }
+
+    /// Whether Redis answered the last readiness check.
+    pub fn redis_up(&self, up: bool) {
+        self.redis_up.set(i64::from(up));
     }
 
     pub fn observe_request(&self, route: &str, method: &str, status: u16, elapsed: Duration) {

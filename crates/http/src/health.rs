@@ -13,18 +13,18 @@ pub async fn healthz() -> Json<serde_json::Value> {
     Json(json!({ "status": "ok" }))
 }
 
-/// Ready: the database answers, and Redis too when one is configured.
+/// Ready: the database answers. A Redis outage does not stop serving (limits
+/// and caches then hold per replica), so it is reported as `degraded` with
+/// 200, not as unavailable.
 #[handler]
 pub async fn readyz(state: Data<&AppState>) -> impl IntoResponse {
     let r = state.readiness().await;
-    let ready = r.database.usable() && r.database != escalate_app::Check::NotConfigured && r.redis.usable();
-    let status = if ready { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
-    Json(json!({
-        "status": if ready { "ready" } else { "unavailable" },
-        "database": r.database.describe(),
-        "redis": r.redis.describe(),
-    }))
-    .with_status(status)
+    let (status, word) = match (r.serving(), r.degraded()) {
+        (false, _) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
+        (true, true) => (StatusCode::OK, "degraded"),
+        (true, false) => (StatusCode::OK, "ready"),
+    };
+    Json(json!({ "status": word, "database": r.database.describe(), "redis": r.redis.describe() })).with_status(status)
 }
 
 /// Prometheus text exposition. Carries no secrets or tenant data, only
