@@ -1,4 +1,4 @@
-use escalate_e2e::{assert_problem, spawn_app};
+use escalate_e2e::{Options, assert_problem, spawn_app, spawn_app_with};
 use redis::AsyncCommands;
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -33,22 +33,40 @@ async fn wrong_password_and_unknown_email_look_the_same() {
 
 #[tokio::test]
 async fn sign_in_attempts_are_rate_limited_in_redis() {
-    let app = spawn_app().await;
+    let app =
+        spawn_app_with(Options { extra: vec![("TRUST_PROXY_HEADERS".into(), "true".into())], ..Default::default() })
+            .await;
     let tenant = app.create_tenant("Acme").await;
-    // Ten tries per email per window; the eleventh is refused even with the right password.
+    let login_from = |ip: &'static str, password: String| {
+        let (app, email) = (&app, tenant.admin_email.clone());
+        async move {
+            reqwest::Client::new()
+                .post(app.url("/v1/auth/login"))
+                .header("X-Forwarded-For", ip)
+                .json(&json!({ "email": email, "password": password }))
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    // Ten failures per email and address per window; then that address is
+    // refused even with the right password…
     for _ in 0..10 {
-        let (resp, _) = app.try_login(&tenant.admin_email, "wrong password!").await;
-        assert_eq!(resp.status(), 401);
+        assert_eq!(login_from("203.0.113.7", "wrong password!".into()).await.status(), 401);
     }
-    let (resp, _) = app.try_login(&tenant.admin_email, &tenant.admin_password).await;
+    let resp = login_from("203.0.113.7", tenant.admin_password.clone()).await;
     let retry_after: u64 = resp.headers()["retry-after"].to_str().unwrap().parse().unwrap();
     assert!(retry_after > 0 && retry_after <= 900);
     assert_problem(resp, 429, "rate_limited").await;
-    // The count lives in Redis (so every replica sees it), under this app's prefix.
+    // …while the user, elsewhere, is not locked out by someone else's guessing.
+    assert_eq!(login_from("198.51.100.20", tenant.admin_password.clone()).await.status(), 200);
+    // The count lives in Redis (so every replica sees it), under this app's
+    // prefix; only the failures count.
     let client = redis::Client::open(app.redis_url.as_str()).unwrap();
     let mut conn = client.get_multiplexed_async_connection().await.unwrap();
-    let count: u64 = conn.get(format!("{}rl:login:email:{}", app.redis_prefix, tenant.admin_email)).await.unwrap();
-    assert_eq!(count, 11);
+    let key = format!("{}rl:login-fail:{}:203.0.113.7", app.redis_prefix, tenant.admin_email);
+    let count: u64 = conn.get(key).await.unwrap();
+    assert_eq!(count, 10);
 }
 
 #[tokio::test]

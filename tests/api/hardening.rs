@@ -401,3 +401,42 @@ async fn a_redis_outage_degrades_readiness_instead_of_failing_it_and_limits_hold
     assert_eq!(statuses, [401, 401, 401, 429, 429]);
     assert!(escalate_e2e::captured_logs().contains("rate limits now count per replica"));
 }
+
+#[tokio::test]
+async fn nul_bytes_oversized_headers_and_codes_in_logs() {
+    let app = spawn_app().await;
+    let tenant = app.create_tenant("Acme").await;
+    // A NUL anywhere is a 422 naming the field, never a database error.
+    let resp = tenant.admin.patch("/v1/tenant", json!({ "name": "Ac\u{0}me" })).await;
+    let problem = assert_problem(resp, 422, "validation_failed").await;
+    assert_eq!(problem["errors"][0]["field"], "name");
+    let resp = tenant
+        .admin
+        .post("/v1/contact-centers", json!({ "name": "Support", "branding": { "headline": "Hi\u{0}" } }))
+        .await;
+    let problem = assert_problem(resp, 422, "validation_failed").await;
+    assert_eq!(problem["errors"][0]["field"], "branding.headline");
+    let resp = app.http.post(app.url("/v1/auth/login")).json(&json!({ "email": "a\u{0}@x.example", "password": "x" }));
+    assert_problem(resp.send().await.unwrap(), 422, "validation_failed").await;
+    let resp = app
+        .http
+        .post(app.url("/dashboard/login"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("email=a%00b&password=x")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 422);
+    // A 200 KB header is refused.
+    let resp = app.http.get(app.url("/healthz")).header("X-Padding", "x".repeat(200 * 1024)).send().await.unwrap();
+    assert_problem(resp, 431, "headers_too_large").await;
+
+    // A room code never reaches the logs, whether of the join page or of the token.
+    let r = app.ready_contact_center("Beta").await;
+    let flex = app.flex_token(&r.account, "alex");
+    let e: serde_json::Value = app.escalate(&r.cc, &flex, None, new_chat()).await.json().await.unwrap();
+    let code = e["code"].as_str().unwrap();
+    assert_eq!(app.http.get(app.url(&format!("/join/{code}"))).send().await.unwrap().status(), 200);
+    assert_eq!(app.http.post(app.url(&format!("/v1/join/{code}/token"))).send().await.unwrap().status(), 200);
+    assert!(!escalate_e2e::captured_logs().contains(code), "a room code reached the logs");
+}

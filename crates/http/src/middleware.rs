@@ -9,6 +9,8 @@ use poem::{Endpoint, IntoResponse, Request, Response};
 use tracing::Instrument;
 
 use crate::cors::CorsPolicy;
+use escalate_domain::validation::FieldError;
+
 use crate::error::{ApiError, into_problem};
 use crate::{body_errors, request_id};
 
@@ -23,13 +25,13 @@ pub struct Edge {
 pub async fn request<E: Endpoint>(ep: E, mut req: Request, edge: Edge) -> poem::Result<Response> {
     let id = request_id::from_header(req.header(request_id::HEADER));
     let method = req.method().clone();
-    // The path only: query strings can carry codes and tokens.
+    // Never on the span: paths carry room codes (`/join/{code}`). The span
+    // gets the route (an operation id or a route label) instead.
     let path = req.uri().path().to_owned();
     let span = tracing::info_span!(
         "request",
         otel.kind = "server",
         %method,
-        %path,
         request_id = %id,
         status = tracing::field::Empty,
         http.route = tracing::field::Empty,
@@ -45,10 +47,16 @@ pub async fn request<E: Endpoint>(ep: E, mut req: Request, edge: Edge) -> poem::
         if let Some(preflight) = cors.preflight(&req) {
             return preflight;
         }
+        if let Err(err) = bounded_headers(&req) {
+            return err.into_response();
+        }
         let body = match buffer_body(&mut req, max_body).await {
             Ok(body) => body,
             Err(err) => return err.into_response(),
         };
+        if let Err(err) = no_nul_bytes(&req, &body) {
+            return err.into_response();
+        }
         match ep.call(req).await {
             Ok(resp) => {
                 let resp = resp.into_response();
@@ -121,6 +129,73 @@ async fn buffer_body(req: &mut Request, max: usize) -> Result<bytes::Bytes, ApiE
     })?;
     req.set_body(bytes.clone());
     Ok(bytes)
+}
+
+/// The most header bytes (names and values) a request may carry. Browsers
+/// and Flex send a few kilobytes; more is an attack on memory.
+pub const MAX_HEADER_BYTES: usize = 16 * 1024;
+
+fn bounded_headers(req: &Request) -> Result<(), ApiError> {
+    let size: usize = req.headers().iter().map(|(k, v)| k.as_str().len() + v.len()).sum();
+    if size > MAX_HEADER_BYTES {
+        return Err(ApiError::new(
+            StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            escalate_app::ErrorCode::HeadersTooLarge,
+            "Request headers too large",
+            format!("the request's headers are larger than {MAX_HEADER_BYTES} bytes"),
+        ));
+    }
+    Ok(())
+}
+
+/// A NUL character cannot be stored (PostgreSQL refuses it in text) and has
+/// no business in any field: JSON and form bodies that carry one are refused
+/// naming the field, before anything reads them.
+fn no_nul_bytes(req: &Request, body: &[u8]) -> Result<(), ApiError> {
+    if !body.contains(&0)
+        && !body.windows(6).any(|w| w.eq_ignore_ascii_case(b"\\u0000"))
+        && !body.windows(3).any(|w| w == b"%00")
+    {
+        return Ok(());
+    }
+    let content_type = req.header("content-type").unwrap_or_default();
+    let mut fields = Vec::new();
+    if content_type.starts_with("application/json") {
+        if let Ok(value) = serde_json::from_slice::<serde_json::Value>(body) {
+            nul_fields(&value, String::new(), &mut fields);
+        }
+    } else if content_type.starts_with("application/x-www-form-urlencoded") {
+        let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(body).unwrap_or_default();
+        fields.extend(pairs.into_iter().filter(|(k, v)| k.contains('\0') || v.contains('\0')).map(|(k, _)| k));
+    }
+    if fields.is_empty() {
+        return Ok(());
+    }
+    Err(ApiError::validation(
+        fields.into_iter().map(|f| FieldError::new(f, "must not contain a NUL character")).collect(),
+    ))
+}
+
+fn nul_fields(value: &serde_json::Value, path: String, out: &mut Vec<String>) {
+    use serde_json::Value;
+    let join = |key: &str| if path.is_empty() { key.to_owned() } else { format!("{path}.{key}") };
+    match value {
+        Value::String(s) if s.contains('\0') => out.push(if path.is_empty() { "body".into() } else { path }),
+        Value::Object(map) => {
+            for (k, v) in map {
+                if k.contains('\0') {
+                    out.push(join(k));
+                }
+                nul_fields(v, join(k), out);
+            }
+        }
+        Value::Array(items) => {
+            for (i, v) in items.iter().enumerate() {
+                nul_fields(v, format!("{path}[{i}]"), out);
+            }
+        }
+        _ => {}
+    }
 }
 
 /// The route label of a request that no API operation claimed.

@@ -13,8 +13,9 @@ use crate::rate_limit::Decision;
 /// Checks the current password, sets the new one and ends the user's other
 /// sessions (the one making the change stays signed in).
 ///
-/// Wrong current passwords count against the same per-email limit as
-/// sign-in, so a stolen session cannot be used to guess the password.
+/// Wrong current passwords count against the same limit as failed
+/// sign-ins for that email from that address, so a stolen session cannot be
+/// used to guess the password.
 /// Errors name the field: `current_password` or `new_password`.
 pub async fn change_password(
     app: &App,
@@ -23,18 +24,22 @@ pub async fn change_password(
     session_id: Uuid,
     current: Secret,
     new: Secret,
+    client_ip: &str,
 ) -> AppResult<()> {
     let user = app.store.user(scope, user_id).await?;
-    let limit_key = format!("login:email:{}", user.email.to_lowercase());
-    if let Decision::Limited { retry_after } = app.limiter.hit(&limit_key, app.config.limits.login_per_email).await {
+    // The very counter of failed sign-ins for this email from this address.
+    let failures = format!("login-fail:{}:{client_ip}", user.email.to_lowercase());
+    let limit = app.config.limits.login_per_email;
+    if let Decision::Limited { retry_after } = app.limiter.peek(&failures, limit).await {
         app.metrics.rate_limited("login");
         return Err(AppError::rate_limited(retry_after));
     }
     let same = current.expose() == new.expose();
     if !password::verify(current, Some(user.password_hash)).await? {
+        app.limiter.hit(&failures, limit).await;
         return Err(AppError::field("current_password", "is wrong"));
     }
-    app.limiter.reset(&limit_key).await;
+    app.limiter.reset(&failures).await;
     password::check_strength(new.expose()).map_err(|_| {
         AppError::field("new_password", format!("must be {}-{} characters", password::MIN_LEN, password::MAX_LEN))
     })?;

@@ -48,24 +48,34 @@ fn hash(token: &str) -> Vec<u8> {
 }
 
 /// Errors: `rate_limited` (429 with Retry-After) or `invalid_credentials` (401).
+///
+/// Two limits, shared by replicas: every attempt counts per client address;
+/// only *failed* attempts count per email and address. So nobody can lock a
+/// user out from elsewhere by guessing, and a right password always gets in
+/// unless this very address has been guessing.
 pub async fn sign_in(app: &App, email: &str, password: Secret, client_ip: &str) -> AppResult<SignedIn> {
     let email = email.trim().to_lowercase();
-    for (key, limit) in [
-        (format!("login:ip:{client_ip}"), app.config.limits.login_per_ip),
-        (format!("login:email:{email}"), app.config.limits.login_per_email),
-    ] {
-        if let Decision::Limited { retry_after } = app.limiter.hit(&key, limit).await {
-            tracing::warn!(client_ip, "sign-in rate limit hit");
-            app.metrics.rate_limited("login");
-            return Err(AppError::rate_limited(retry_after));
-        }
+    let limits = &app.config.limits;
+    let failures = format!("login-fail:{email}:{client_ip}");
+    let over = match app.limiter.hit(&format!("login:ip:{client_ip}"), limits.login_per_ip).await {
+        Decision::Limited { retry_after } => Some(retry_after),
+        Decision::Allowed => match app.limiter.peek(&failures, limits.login_per_email).await {
+            Decision::Limited { retry_after } => Some(retry_after),
+            Decision::Allowed => None,
+        },
+    };
+    if let Some(retry_after) = over {
+        tracing::warn!(client_ip, "sign-in rate limit hit");
+        app.metrics.rate_limited("login");
+        return Err(AppError::rate_limited(retry_after));
     }
     let found = app.store.unscoped().user_by_email(&email).await?;
     let ok = password::verify(password, found.as_ref().map(|(u, _)| u.password_hash.clone())).await?;
     let Some((user, scope)) = found.filter(|_| ok) else {
+        app.limiter.hit(&failures, limits.login_per_email).await;
         return Err(AppError::unauthorized(ErrorCode::InvalidCredentials, "wrong email or password"));
     };
-    app.limiter.reset(&format!("login:email:{email}")).await;
+    app.limiter.reset(&failures).await;
 
     let now = Utc::now();
     let token = new_token();

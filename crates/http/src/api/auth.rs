@@ -132,6 +132,7 @@ impl AuthApi {
     async fn change_password(
         &self,
         state: Data<&AppState>,
+        req: &Request,
         auth: TenantAuth,
         body: Json<ChangePassword>,
     ) -> ApiResult<()> {
@@ -147,6 +148,7 @@ impl AuthApi {
             session_id,
             Secret::new(b.current_password),
             Secret::new(b.new_password),
+            &client_ip(req, state.http().trust_proxy_headers),
         )
         .await?)
     }

@@ -39,7 +39,7 @@ pub async fn show(ctx: Ctx, req: &Request) -> Response {
 }
 
 #[handler]
-pub async fn change_password(SignedForm { ctx, form }: SignedForm) -> Page {
+pub async fn change_password(SignedForm { ctx, form }: SignedForm, req: &Request) -> Page {
     let new = form.get("new_password");
     if new != form.get("confirm_password") {
         let errors = [("confirm_password".to_owned(), "Does not match the new password".to_owned())].into();
@@ -52,6 +52,7 @@ pub async fn change_password(SignedForm { ctx, form }: SignedForm) -> Page {
         ctx.session.id,
         Secret::new(form.get("current_password")),
         Secret::new(new),
+        &crate::auth::client_ip(req, ctx.state.http().trust_proxy_headers),
     )
     .await;
     match changed {
