@@ -440,3 +440,26 @@ async fn nul_bytes_oversized_headers_and_codes_in_logs() {
     assert_eq!(app.http.post(app.url(&format!("/v1/join/{code}/token"))).send().await.unwrap().status(), 200);
     assert!(!escalate_e2e::captured_logs().contains(code), "a room code reached the logs");
 }
+
+#[tokio::test]
+async fn answers_match_the_served_document() {
+    let app = spawn_app().await;
+    let tenant = app.create_tenant("Acme").await;
+    // A string field given a boolean or a number is refused, not read as "false".
+    for body in [json!({ "name": false }), json!({ "name": 123 })] {
+        let problem = assert_problem(tenant.admin.patch("/v1/tenant", body).await, 400, "invalid_body").await;
+        assert_eq!(problem["errors"][0]["field"], "name");
+    }
+    let got: serde_json::Value = tenant.admin.get("/v1/tenant").await.json().await.unwrap();
+    assert_eq!(got["name"], "Acme");
+    // A 405 says what is allowed.
+    let resp = app.http.put(app.url("/v1/tenant")).send().await.unwrap();
+    assert_eq!(resp.status(), 405);
+    assert_eq!(resp.headers()["allow"], "GET, PATCH");
+    // Optional fields without a value are absent (the document does not say null).
+    let cc = app.create_contact_center(&tenant, "Support").await;
+    assert!(cc["branding"].get("logo_url").is_none(), "{cc}");
+    // A problem carries `errors` only when it names fields, as the document says.
+    let problem = assert_problem(app.http.get(app.url("/v1/tenant")).send().await.unwrap(), 401, "unauthorized").await;
+    assert!(problem.get("errors").is_none());
+}

@@ -229,4 +229,31 @@ mod tests {
         // Filters that could multiply text are not there at all.
         assert!(matches!(render("{{ join_url|replace('', join_url) }}", &vars()), Err(TemplateError::Invalid(_))));
     }
+
+    proptest::proptest! {
+        /// Any text, and any mix of template syntax, renders within the
+        /// budget or is refused: never a panic, never more than the cap.
+        #[test]
+        fn any_template_stays_within_bounds(
+            parts in proptest::collection::vec(proptest::prop_oneof![
+                proptest::strategy::Just("{{ join_url }}".to_owned()),
+                proptest::strategy::Just("{{ agent_name|upper }}".to_owned()),
+                proptest::strategy::Just("{% for i in range(1000) %}".to_owned()),
+                proptest::strategy::Just("{% endfor %}".to_owned()),
+                proptest::strategy::Just("{% if code %}".to_owned()),
+                proptest::strategy::Just("{% endif %}".to_owned()),
+                proptest::strategy::Just("{{ join_url ~ join_url }}".to_owned()),
+                proptest::strategy::Just("{% set x = 1 %}".to_owned()),
+                proptest::strategy::Just("*".to_owned()),
+                proptest::arbitrary::any::<String>(),
+            ], 0..12)
+        ) {
+            let template = parts.concat();
+            let started = std::time::Instant::now();
+            if let Ok(out) = render(&template, &vars()) {
+                proptest::prop_assert!(out.len() <= MAX_OUTPUT_BYTES);
+            }
+            proptest::prop_assert!(started.elapsed() < std::time::Duration::from_secs(1));
+        }
+    }
 }

@@ -12,10 +12,48 @@ use serde_json::Value;
 use crate::error::ApiError;
 use escalate_app::ErrorCode;
 
-static SCHEMAS: LazyLock<Value> = LazyLock::new(|| {
-    let spec: Value = serde_json::from_str(&crate::openapi_json()).unwrap_or_default();
-    spec["components"]["schemas"].clone()
-});
+static SPEC: LazyLock<Value> = LazyLock::new(|| serde_json::from_str(&crate::openapi_json()).unwrap_or_default());
+static SCHEMAS: LazyLock<Value> = LazyLock::new(|| SPEC["components"]["schemas"].clone());
+
+/// The operations of a concrete path: `(method, operation)` pairs of the
+/// path template it matches (`/v1/escalations/{id}` matches any id).
+fn operations(path: &str) -> Vec<(&'static str, &'static Value)> {
+    let segments: Vec<&str> = path.trim_end_matches('/').split('/').collect();
+    let Some(paths) = SPEC["paths"].as_object() else { return Vec::new() };
+    paths
+        .iter()
+        .find(|(template, _)| {
+            let t: Vec<&str> = template.split('/').collect();
+            t.len() == segments.len()
+                && t.iter().zip(&segments).all(|(a, b)| (a.starts_with('{') && !b.is_empty()) || a == b)
+        })
+        .map(|(_, item)| item.as_object().into_iter().flatten().map(|(m, op)| (m.as_str(), op)).collect())
+        .unwrap_or_default()
+}
+
+/// The methods the API serves at `path`, for a 405's `Allow` header.
+pub fn allowed_methods(path: &str) -> Vec<String> {
+    operations(path).into_iter().map(|(m, _)| m.to_uppercase()).collect()
+}
+
+/// Checks a JSON body against its operation's schema before the handler
+/// runs, so a value of the wrong JSON type is refused rather than coerced
+/// (poem-openapi reads `false` or `123` as the string "false" or "123").
+pub fn check_request(method: &str, path: &str, body: &[u8]) -> Option<ApiError> {
+    let (_, op) = operations(path).into_iter().find(|(m, _)| m.eq_ignore_ascii_case(method))?;
+    let content = op.pointer("/requestBody/content")?.as_object()?;
+    let schema = content.iter().find(|(t, _)| t.starts_with("application/json")).map(|(_, c)| &c["schema"])?;
+    let value: Value = serde_json::from_slice(body).ok()?; // malformed JSON: poem's parse reports it
+    let mut errors = Vec::new();
+    check(&value, schema, "", &mut errors);
+    if errors.is_empty() {
+        return None;
+    }
+    let detail = errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ");
+    let mut err = ApiError::bad_request(ErrorCode::InvalidBody, detail);
+    err.errors = errors;
+    Some(err)
+}
 
 /// A precise error for a body poem-openapi rejected, or `None` when the
 /// body looks fine to the schema (the caller then reports poem's message).
@@ -151,6 +189,16 @@ mod tests {
     fn names_nested_and_enum_fields() {
         let reason = r#"x (occurred while parsing "CreateApiKey")"#;
         assert_eq!(fields(reason, r#"{"name": "k", "scopes": ["metrics", "root"]}"#), ["scopes[1]"]);
+    }
+
+    #[test]
+    fn a_string_field_is_not_given_a_boolean_or_a_number() {
+        let err = check_request("PATCH", "/v1/tenant", br#"{"name": false}"#).expect("refused");
+        assert_eq!(err.errors[0].field, "name");
+        assert!(check_request("PATCH", "/v1/tenant", br#"{"name": "Acme"}"#).is_none());
+        let err = check_request("POST", "/v1/escalations/0190f4b8-0000-7000-8000-000000000000/complete", b"{}");
+        assert!(err.is_none(), "an operation without a body schema");
+        assert_eq!(allowed_methods("/v1/tenant"), ["GET", "PATCH"]);
     }
 
     #[test]

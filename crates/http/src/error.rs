@@ -23,6 +23,7 @@ pub const PROBLEM_JSON: &str = "application/problem+json";
 
 /// The body of every error response.
 #[derive(Debug, Clone, Object, serde::Serialize, serde::Deserialize)]
+#[oai(skip_serializing_if_is_none)]
 #[oai(rename = "Problem")]
 pub struct Problem {
     /// A URI reference naming the problem type: `/problems/{code}`.
@@ -39,12 +40,13 @@ pub struct Problem {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub request_id: Option<String>,
     /// For `validation_failed`: every field that was wrong and why.
-    #[oai(skip_serializing_if_is_empty)]
+    #[oai(skip_serializing_if_is_empty, default)]
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<ProblemField>,
 }
 
 #[derive(Debug, Clone, Object, serde::Serialize, serde::Deserialize)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ProblemField {
     pub field: String,
     pub message: String,

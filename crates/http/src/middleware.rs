@@ -57,6 +57,12 @@ pub async fn request<E: Endpoint>(ep: E, mut req: Request, edge: Edge) -> poem::
         if let Err(err) = no_nul_bytes(&req, &body) {
             return err.into_response();
         }
+        if !body.is_empty()
+            && req.header("content-type").is_some_and(|t| t.starts_with("application/json"))
+            && let Some(err) = body_errors::check_request(req.method().as_str(), req.uri().path(), &body)
+        {
+            return err.into_response();
+        }
         match ep.call(req).await {
             Ok(resp) => {
                 let resp = resp.into_response();
@@ -102,6 +108,12 @@ pub async fn request<E: Endpoint>(ep: E, mut req: Request, edge: Edge) -> poem::
         resp.headers_mut().insert(request_id::HEADER, v);
     }
     resp.headers_mut().insert("X-Content-Type-Options", poem::http::HeaderValue::from_static("nosniff"));
+    if resp.status() == StatusCode::METHOD_NOT_ALLOWED
+        && !resp.headers().contains_key(poem::http::header::ALLOW)
+        && let Ok(v) = body_errors::allowed_methods(&path).join(", ").parse()
+    {
+        resp.headers_mut().insert(poem::http::header::ALLOW, v);
+    }
     cors.decorate(&mut resp, origin.as_deref());
     Ok(resp)
 }

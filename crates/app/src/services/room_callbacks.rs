@@ -58,34 +58,109 @@ async fn record(app: &App, cc_id: Uuid, cb: Callback<'_>) -> AppResult<EventOutc
         return Err(forbidden());
     }
 
-    let missing = |name: &str| AppError::field(name, "is required");
-    let room_sid = param(&cb.params, "RoomSid").ok_or_else(|| missing("RoomSid"))?.to_owned();
-    let room_name = param(&cb.params, "RoomName").ok_or_else(|| missing("RoomName"))?.to_owned();
-    let event = param(&cb.params, "StatusCallbackEvent").ok_or_else(|| missing("StatusCallbackEvent"))?.to_owned();
-    let sequence_number = param(&cb.params, "SequenceNumber").and_then(|v| v.parse::<i64>().ok()).unwrap_or(0);
     let now = Utc::now();
-    let occurred_at = param(&cb.params, "Timestamp")
+    let (room_name, new) = parse(&cb.params, now)?;
+    Ok(app.store.record_room_event(scope, cc_id, &room_name, new, now).await?)
+}
+
+/// The fields a callback must and may carry, bounded as they are stored.
+const MAX_SID: usize = 34;
+const MAX_EVENT: usize = 64;
+const MAX_IDENTITY: usize = 200;
+const MAX_ROOM_NAME: usize = 128;
+
+/// A callback's form fields as the event to record, and the room name to
+/// find its escalation by. Never panics; refuses what cannot be stored.
+pub fn parse(params: &[(String, String)], now: DateTime<Utc>) -> AppResult<(String, NewEvent)> {
+    let too_long = |name: &str, max: usize| AppError::field(name, format!("must be at most {max} characters"));
+    for (name, max) in [
+        ("RoomSid", MAX_SID),
+        ("ParticipantSid", MAX_SID),
+        ("StatusCallbackEvent", MAX_EVENT),
+        ("ParticipantIdentity", MAX_IDENTITY),
+        ("RoomName", MAX_ROOM_NAME),
+    ] {
+        if param(params, name).is_some_and(|v| v.chars().count() > max) {
+            return Err(too_long(name, max));
+        }
+    }
+    // The payload is stored as JSON, which cannot hold a NUL.
+    if let Some((name, _)) = params.iter().find(|(k, v)| k.contains('\0') || v.contains('\0')) {
+        return Err(AppError::field(name, "must not contain a NUL character"));
+    }
+    let missing = |name: &str| AppError::field(name, "is required");
+    let room_sid = param(params, "RoomSid").ok_or_else(|| missing("RoomSid"))?.to_owned();
+    let room_name = param(params, "RoomName").ok_or_else(|| missing("RoomName"))?.to_owned();
+    let event = param(params, "StatusCallbackEvent").ok_or_else(|| missing("StatusCallbackEvent"))?.to_owned();
+    let sequence_number = param(params, "SequenceNumber").and_then(|v| v.parse::<i64>().ok()).unwrap_or(0);
+    let occurred_at = param(params, "Timestamp")
         .and_then(|t| DateTime::parse_from_rfc3339(t).ok().map(|d| d.with_timezone(&Utc)))
         .unwrap_or(now);
-    let participant_identity = param(&cb.params, "ParticipantIdentity").map(str::to_owned);
+    let participant_identity = param(params, "ParticipantIdentity").map(str::to_owned);
     let payload = serde_json::Value::Object(
-        cb.params.iter().map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone()))).collect(),
+        params.iter().map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone()))).collect(),
     );
     let domain = RoomEvent {
         kind: RoomEventKind::parse(&event),
         at: occurred_at,
         participant_identity: participant_identity.clone(),
-        room_duration_seconds: param(&cb.params, "RoomDuration").and_then(|v| v.parse().ok()),
+        room_duration_seconds: param(params, "RoomDuration").and_then(|v| v.parse().ok()),
     };
     let new = NewEvent {
         room_sid,
         sequence_number,
         event,
-        participant_sid: param(&cb.params, "ParticipantSid").map(str::to_owned),
+        participant_sid: param(params, "ParticipantSid").map(str::to_owned),
         participant_identity,
         occurred_at,
         payload,
         domain,
     };
-    Ok(app.store.record_room_event(scope, cc_id, &room_name, new, now).await?)
+    Ok((room_name, new))
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn names() -> impl Strategy<Value = String> {
+        prop_oneof![
+            Just("RoomSid".to_owned()),
+            Just("RoomName".to_owned()),
+            Just("StatusCallbackEvent".to_owned()),
+            Just("SequenceNumber".to_owned()),
+            Just("Timestamp".to_owned()),
+            Just("ParticipantIdentity".to_owned()),
+            Just("ParticipantSid".to_owned()),
+            Just("RoomDuration".to_owned()),
+            any::<String>(),
+        ]
+    }
+
+    proptest! {
+        /// Whatever a form carries, parsing answers (never panics), and what
+        /// it accepts fits the columns it is stored in.
+        #[test]
+        fn any_form_parses_or_is_refused_within_bounds(
+            params in proptest::collection::vec((names(), any::<String>()), 0..12)
+        ) {
+            if let Ok((room_name, ev)) = parse(&params, Utc::now()) {
+                prop_assert!(!room_name.is_empty() && room_name.chars().count() <= MAX_ROOM_NAME);
+                prop_assert!(ev.room_sid.chars().count() <= MAX_SID && !ev.room_sid.is_empty());
+                prop_assert!(ev.event.chars().count() <= MAX_EVENT);
+                prop_assert!(ev.participant_identity.as_ref().is_none_or(|p| p.chars().count() <= MAX_IDENTITY));
+                prop_assert!(!ev.payload.to_string().contains("\\u0000"));
+            }
+        }
+
+        /// The raw body, as Twilio or anyone may send it, never panics the form reader.
+        #[test]
+        fn any_body_reads_as_a_form_or_is_refused(body in proptest::collection::vec(any::<u8>(), 0..256)) {
+            if let Ok(params) = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&body) {
+                let _ = parse(&params, Utc::now());
+            }
+        }
+    }
 }

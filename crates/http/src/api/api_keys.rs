@@ -15,6 +15,7 @@ use crate::state::AppState;
 pub struct ApiKeysApi;
 
 #[derive(Object)]
+#[oai(skip_serializing_if_is_none)]
 struct CreateApiKey {
     /// What the key is for, e.g. "Flex plugin" or "CRM sync".
     name: String,
@@ -22,6 +23,7 @@ struct CreateApiKey {
 }
 
 #[derive(Object)]
+#[oai(skip_serializing_if_is_none)]
 struct CreatedApiKey {
     api_key: ApiKeyView,
     /// The key itself, shown only in this response: store it now.

@@ -17,12 +17,14 @@ use poem::web::Data;
 pub struct AuthApi;
 
 #[derive(Object)]
+#[oai(skip_serializing_if_is_none)]
 struct LoginRequest {
     email: String,
     password: String,
 }
 
 #[derive(Object)]
+#[oai(skip_serializing_if_is_none)]
 struct SessionView {
     user: UserView,
     tenant: TenantView,
@@ -46,6 +48,7 @@ enum LogoutResponse {
 }
 
 #[derive(Object)]
+#[oai(skip_serializing_if_is_none)]
 struct Me {
     tenant: TenantView,
     /// `user` or `api_key`.
@@ -57,6 +60,7 @@ struct Me {
 }
 
 #[derive(Object)]
+#[oai(skip_serializing_if_is_none)]
 struct ChangePassword {
     current_password: String,
     new_password: String,

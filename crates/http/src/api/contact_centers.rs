@@ -19,6 +19,7 @@ pub struct ContactCentersApi;
 
 /// How the customer's join page looks.
 #[derive(Object)]
+#[oai(skip_serializing_if_is_none)]
 struct Branding {
     display_name: String,
     logo_url: Option<String>,
@@ -32,6 +33,7 @@ struct Branding {
 }
 
 #[derive(Object)]
+#[oai(skip_serializing_if_is_none)]
 struct RoomSettings {
     room_type: RoomType,
     /// Minutes an empty room stays open after everyone left (1-60).
@@ -42,6 +44,7 @@ struct RoomSettings {
 }
 
 #[derive(Object)]
+#[oai(skip_serializing_if_is_none)]
 #[oai(rename = "ContactCenter")]
 struct ContactCenterView {
     id: Uuid,
@@ -66,6 +69,7 @@ struct ContactCenterView {
 
 /// Any subset of the branding; omitted fields keep their value.
 #[derive(Object, Default)]
+#[oai(skip_serializing_if_is_none)]
 struct BrandingPatch {
     display_name: Option<String>,
     /// `null` removes the logo.
@@ -78,6 +82,7 @@ struct BrandingPatch {
 }
 
 #[derive(Object, Default)]
+#[oai(skip_serializing_if_is_none)]
 struct RoomPatch {
     room_type: Option<RoomType>,
     empty_room_timeout_minutes: Option<i32>,
@@ -88,6 +93,7 @@ struct RoomPatch {
 
 /// Settings a request may change; omitted fields keep their value (or the default).
 #[derive(Object, Default)]
+#[oai(skip_serializing_if_is_none)]
 struct SettingsPatch {
     branding: Option<BrandingPatch>,
     /// minijinja template; must use `{{ join_url }}`.
@@ -100,6 +106,7 @@ struct SettingsPatch {
 }
 
 #[derive(Object)]
+#[oai(skip_serializing_if_is_none)]
 struct CreateContactCenter {
     name: String,
     /// Defaults to one made from the name; unique within the tenant.
@@ -109,6 +116,7 @@ struct CreateContactCenter {
 }
 
 #[derive(Object)]
+#[oai(skip_serializing_if_is_none)]
 struct UpdateContactCenter {
     name: Option<String>,
     slug: Option<String>,

@@ -17,6 +17,7 @@ pub struct CredentialsApi;
 
 /// Write-only: secrets go in and never come back.
 #[derive(Object)]
+#[oai(skip_serializing_if_is_none)]
 struct PutCredentials {
     /// `AC` + 32 hex digits.
     account_sid: String,
@@ -35,6 +36,7 @@ fn default_true() -> bool {
 }
 
 #[derive(Object)]
+#[oai(skip_serializing_if_is_none)]
 #[oai(rename = "TwilioCredentials")]
 struct CredentialsView {
     account_sid: String,

@@ -23,6 +23,7 @@ use crate::state::AppState;
 pub struct EscalationsApi;
 
 #[derive(Object)]
+#[oai(skip_serializing_if_is_none)]
 struct CreateEscalation {
     /// The Flex task (`WT…`).
     task_sid: String,
@@ -36,6 +37,7 @@ struct CreateEscalation {
 }
 
 #[derive(Object)]
+#[oai(skip_serializing_if_is_none)]
 #[oai(rename = "Escalation")]
 struct EscalationView {
     id: Uuid,
@@ -69,6 +71,7 @@ struct EscalationView {
 
 /// A Twilio Video access token scoped to one room.
 #[derive(Object)]
+#[oai(skip_serializing_if_is_none)]
 struct VideoToken {
     token: String,
     room_name: String,
@@ -77,6 +80,7 @@ struct VideoToken {
 }
 
 #[derive(Object)]
+#[oai(skip_serializing_if_is_none)]
 struct EscalationPage {
     items: Vec<EscalationView>,
     /// Pass as `before` for the next (older) page; absent on the last page.
@@ -84,6 +88,7 @@ struct EscalationPage {
 }
 
 #[derive(Object)]
+#[oai(skip_serializing_if_is_none)]
 struct EscalationEvent {
     event: String,
     sequence_number: i64,

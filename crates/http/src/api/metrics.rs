@@ -26,6 +26,7 @@ enum BucketSize {
 }
 
 #[derive(Object, Clone)]
+#[oai(skip_serializing_if_is_none)]
 struct Percentiles {
     median: Option<f64>,
     p90: Option<f64>,
@@ -33,6 +34,7 @@ struct Percentiles {
 
 /// Escalations created in a period and what came of them.
 #[derive(Object, Clone)]
+#[oai(skip_serializing_if_is_none)]
 struct Figures {
     /// Escalations that reached the customer (failed attempts are not counted).
     escalations: i64,
@@ -47,12 +49,14 @@ struct Figures {
 }
 
 #[derive(Object)]
+#[oai(skip_serializing_if_is_none)]
 struct AgentFigures {
     agent_identity: String,
     figures: Figures,
 }
 
 #[derive(Object)]
+#[oai(skip_serializing_if_is_none)]
 struct BucketFigures {
     start: DateTime<Utc>,
     end: DateTime<Utc>,
@@ -60,6 +64,7 @@ struct BucketFigures {
 }
 
 #[derive(Object)]
+#[oai(skip_serializing_if_is_none)]
 struct ContactCenterFigures {
     contact_center_id: Uuid,
     name: String,
@@ -67,6 +72,7 @@ struct ContactCenterFigures {
 }
 
 #[derive(Object)]
+#[oai(skip_serializing_if_is_none)]
 struct ContactCenterMetrics {
     contact_center_id: Uuid,
     from: DateTime<Utc>,
@@ -80,6 +86,7 @@ struct ContactCenterMetrics {
 }
 
 #[derive(Object)]
+#[oai(skip_serializing_if_is_none)]
 struct TenantMetrics {
     from: DateTime<Utc>,
     to: DateTime<Utc>,

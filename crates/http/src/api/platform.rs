@@ -12,6 +12,7 @@ use escalate_app::services::tenants;
 pub struct PlatformApi;
 
 #[derive(Object)]
+#[oai(skip_serializing_if_is_none)]
 struct CreateTenant {
     name: String,
     /// Defaults to one made from the name.
@@ -20,6 +21,7 @@ struct CreateTenant {
 }
 
 #[derive(Object)]
+#[oai(skip_serializing_if_is_none)]
 struct CreatedTenant {
     tenant: TenantView,
     admin: UserView,

@@ -13,6 +13,7 @@ use crate::state::AppState;
 pub struct TenantApi;
 
 #[derive(Object)]
+#[oai(skip_serializing_if_is_none)]
 struct UpdateTenant {
     name: String,
 }

@@ -15,12 +15,14 @@ use crate::state::AppState;
 pub struct UsersApi;
 
 #[derive(Object)]
+#[oai(skip_serializing_if_is_none)]
 struct InviteUser {
     email: String,
     role: Role,
 }
 
 #[derive(Object)]
+#[oai(skip_serializing_if_is_none)]
 struct InvitedUser {
     user: UserView,
     /// The user's initial password, shown only in this response.
@@ -28,6 +30,7 @@ struct InvitedUser {
 }
 
 #[derive(Object)]
+#[oai(skip_serializing_if_is_none)]
 struct UpdateUser {
     role: Role,
 }

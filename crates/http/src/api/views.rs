@@ -7,6 +7,7 @@ use poem_openapi::Object;
 use uuid::Uuid;
 
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 #[oai(rename = "Tenant")]
 pub struct TenantView {
     pub id: Uuid,
@@ -22,6 +23,7 @@ impl From<TenantRecord> for TenantView {
 }
 
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 #[oai(rename = "User")]
 pub struct UserView {
     pub id: Uuid,
@@ -38,6 +40,7 @@ impl From<UserRecord> for UserView {
 }
 
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 #[oai(rename = "ApiKey")]
 pub struct ApiKeyView {
     pub id: Uuid,
