@@ -5,6 +5,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261124_000001_initial;
 mod m20261124_000002_contact_center_time_zone;
 mod m20261202_000003_callbacks_per_contact_center;
+mod m20261202_000004_twilio_location_and_services;
 
 pub struct Migrator;
 
@@ -15,6 +16,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000001_initial::Migration),
             Box::new(m20261124_000002_contact_center_time_zone::Migration),
             Box::new(m20261202_000003_callbacks_per_contact_center::Migration),
+            Box::new(m20261202_000004_twilio_location_and_services::Migration),
         ]
     }
 }

@@ -45,7 +45,7 @@ async fn an_agents_flex_token_creates_one_room_and_one_message() {
     assert_eq!(m.body, format!("Please join me on video: {}", e["join_url"].as_str().unwrap()));
     assert_eq!(m.author, "alex@acme.example");
     let attrs: Value = serde_json::from_str(&m.attributes).unwrap();
-    assert_eq!(attrs, json!({ "videoUrl": e["join_url"], "uniqueCode": code }));
+    assert_eq!(attrs, json!({ "hasVideo": true, "videoUrl": e["join_url"], "uniqueCode": code }));
 
     // The agent's token: that room only, that identity, signed with the tenant's secret.
     let secret = Secret::new(r.account.api_keys[0].1.clone());
@@ -244,7 +244,7 @@ async fn callbacks_repeated_and_reordered_move_the_escalation_through_its_states
     assert_eq!(released, 6);
     app.sim.flush_callbacks().await;
     let done =
-        app.wait_for_escalation(&flex, id, |v| v["status"] == "completed" && v["customer_joined_at"].is_string()).await;
+        app.wait_for_escalation(&flex, id, |v| !v["ended_at"].is_null() && v["customer_joined_at"].is_string()).await;
     assert!(done["room_created_at"].is_string());
     assert!(done["agent_joined_at"].is_string());
     assert!(done["ended_at"].is_string());
@@ -264,9 +264,16 @@ async fn callbacks_repeated_and_reordered_move_the_escalation_through_its_states
     assert_eq!(unique.len(), events.len());
     assert_eq!(events.len(), 6);
     assert_eq!(app.sim.callback_deliveries().len(), 12);
-    // The customer's code now says the call ended.
+    // The room ended; the escalation did not: the customer's code still
+    // works, and asking for a token makes the room again.
+    assert_eq!(done["status"], "open");
+    assert!(done.get("room_sid").is_none(), "{done}");
     let resp = app.http.post(app.url(&format!("/v1/join/{}/token", e["code"].as_str().unwrap()))).send().await.unwrap();
-    assert_problem(resp, 410, "code_completed").await;
+    assert_eq!(resp.status(), 200);
+    let rooms: Vec<_> =
+        app.sim.rooms().into_iter().filter(|r| r.unique_name == e["room_name"].as_str().unwrap()).collect();
+    assert_eq!(rooms.len(), 2, "the same room name, a new room");
+    assert_eq!(rooms[1].status, escalate_twilio::RoomStatus::InProgress);
 }
 
 #[tokio::test]
@@ -409,11 +416,30 @@ async fn a_twilio_failure_after_the_room_exists_leaves_no_orphan_and_a_retry_suc
     assert_eq!(open.len(), 1);
     assert_eq!(open[0].sid, e["room_sid"].as_str().unwrap());
 
-    // A room that cannot be made at all: a clear error, no room.
+    // A room that cannot be made while the link is posted: the escalation
+    // opens (the customer has the link) and the room is made when someone
+    // asks for a token.
     app.sim.set_fault(ApiOp::CreateRoom, Fault { status: Some(503), ..Default::default() });
     let resp = app.escalate(&r.cc, &flex, Some("task:y"), body(&task_sid(), &conversation_sid())).await;
-    assert_problem(resp, 502, "twilio_unavailable").await;
-    assert_eq!(app.sim.rooms().len(), 2);
+    assert_eq!(resp.status(), 201);
+    let e: Value = resp.json().await.unwrap();
+    assert_eq!(e["status"], "open");
+    assert!(e.get("room_sid").is_none(), "{e}");
+    assert_eq!(app.sim.rooms().len(), 2, "no third room yet");
+    app.sim.clear_faults();
+    let code = e["code"].as_str().unwrap();
+    let token = app.http.post(app.url(&format!("/v1/join/{code}/token"))).send().await.unwrap();
+    assert_eq!(token.status(), 200);
+    let rooms = app.sim.rooms();
+    assert_eq!(rooms.len(), 3);
+    assert_eq!(rooms[2].unique_name, e["room_name"].as_str().unwrap());
+    assert!(rooms[2].status_callback.as_deref().unwrap().ends_with(&format!("/v1/webhooks/twilio/rooms/{}", r.cc)));
+
+    // Neither the room nor the link: a clear error, and the escalation failed.
+    app.sim.set_fault(ApiOp::CreateRoom, Fault { status: Some(503), ..Default::default() });
+    app.sim.set_fault(ApiOp::CreateMessage, Fault { status: Some(400), ..Default::default() });
+    let resp = app.escalate(&r.cc, &flex, Some("task:z"), body(&task_sid(), &conversation_sid())).await;
+    assert_eq!(resp.status(), 502);
     let listed: Value = r
         .tenant
         .admin

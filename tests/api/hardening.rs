@@ -271,6 +271,8 @@ async fn agents_reach_only_their_own_calls_and_viewers_never_see_codes() {
 
 /// Puts an escalation back where a replica that stopped mid-create leaves
 /// it: `creating`, without its room and message SIDs, last touched long ago.
+/// With `room_name`, it names a room (and a conversation) Twilio never saw:
+/// the replica stopped before it made either.
 async fn abandon(app: &escalate_e2e::TestApp, id: &str, room_name: Option<&str>) {
     use sea_orm::{ConnectionTrait, DbBackend, Statement};
     let db = sea_orm::Database::connect(&app.db.url).await.unwrap();
@@ -281,9 +283,10 @@ async fn abandon(app: &escalate_e2e::TestApp, id: &str, room_name: Option<&str>)
         "UPDATE escalations SET status = 'creating', room_sid = NULL, message_sid = NULL, updated_at = $1".to_owned();
     let mut values: Vec<sea_orm::Value> = vec![stale.into()];
     if let Some(name) = room_name {
-        sql.push_str(", room_name = $3");
+        sql.push_str(", room_name = $3, conversation_sid = $4");
         values.push(id.into());
         values.push(name.into());
+        values.push(escalate_e2e::conversation_sid().into());
     } else {
         values.push(id.into());
     }

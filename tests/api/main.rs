@@ -15,6 +15,7 @@ mod health;
 mod isolation;
 mod join_page;
 mod metrics;
+mod real_twilio;
 mod replicas;
 mod tracing;
 mod users;

@@ -98,8 +98,8 @@ async fn metrics_match_hand_computed_figures() {
     // E4 sam: joined after 20 s, still in the call.
     let e4 = escalate(&app, &r, &key, "sam").await;
     event(&app, &r, &e4, 102, "participant-connected", 20, Some("customer:dd"), None).await;
-    // A failed attempt does not count.
-    app.sim.set_fault(ApiOp::CreateRoom, Fault { status: Some(500), ..Default::default() });
+    // A failed attempt does not count (the link could not be posted).
+    app.sim.set_fault(ApiOp::CreateMessage, Fault { status: Some(400), ..Default::default() });
     let resp = app
         .escalate(
             &r.cc,
@@ -271,7 +271,7 @@ async fn breakdown_equals_a_reference_computed_in_rust() {
             continue; // never opened: "creating" does not count
         }
         let room_sid = format!("RM{i:032}");
-        store.open_escalation(scope, record, &room_sid, &format!("IM{i:032}"), created).await.unwrap();
+        store.open_escalation(scope, record, Some(&room_sid), &format!("IM{i:032}"), created).await.unwrap();
         let joins = next(10) < 7;
         let ttj = joins.then(|| 1 + next(300) as i64);
         let ends = next(10) < 8;

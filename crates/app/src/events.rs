@@ -21,8 +21,9 @@ use uuid::Uuid;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Event {
-    /// An escalation completed: its room code must stop answering.
-    CodeClosed { code: String },
+    /// An escalation changed (it completed, or its room ended or was made
+    /// again): what replicas remember of its code must be read afresh.
+    CodeChanged { code: String },
     /// An address reached the code-guessing limit.
     AddressBlocked { ip: String, for_ms: u64 },
     /// A contact center's credentials or settings changed, or it was deleted.

@@ -52,7 +52,7 @@ impl JoinCache {
     /// Brings this replica's memory in line with a change (here or elsewhere).
     pub fn apply(&self, event: &Event) {
         match event {
-            Event::CodeClosed { code } => self.codes.remove(code),
+            Event::CodeChanged { code } => self.codes.remove(code),
             Event::ContactCenterChanged { contact_center_id } => {
                 self.contexts.remove(contact_center_id);
                 // Codes of the contact center may belong to escalations that

@@ -52,6 +52,16 @@ impl RoomType {
 
 crate::names::named!(RoomType, "room type");
 
+impl RoomType {
+    /// The types Twilio offers for new rooms today: its Rooms page lists
+    /// only `group`. The others still read (older settings) but are refused on save.
+    pub const OFFERED: [RoomType; 1] = [RoomType::Group];
+
+    pub fn is_offered(self) -> bool {
+        Self::OFFERED.contains(&self)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RoomSettings {
     pub room_type: RoomType,
@@ -70,6 +80,9 @@ pub struct ContactCenterSettings {
     /// The IANA zone whose days and hours the contact center reports in
     /// (a day in its metrics is a local day there).
     pub time_zone: String,
+    /// The Twilio Conversations service (`IS…`) its chats are in, when not
+    /// the account's default service; unset, it is found from the conversation.
+    pub conversations_service_sid: Option<String>,
 }
 
 impl Branding {
@@ -106,6 +119,7 @@ impl ContactCenterSettings {
             token_ttl_seconds: 3600,
             room: RoomSettings::default(),
             time_zone: "UTC".into(),
+            conversations_service_sid: None,
         }
     }
 
@@ -149,6 +163,11 @@ impl ContactCenterSettings {
             );
         let r = &self.room;
         v.check(
+            r.room_type.is_offered(),
+            "room.room_type",
+            "must be group: Twilio retired group-small, peer-to-peer and go rooms",
+        )
+        .check(
             ROOM_TIMEOUT_MINUTES.contains(&r.empty_room_timeout_minutes),
             "room.empty_room_timeout_minutes",
             "must be between 1 and 60",
@@ -162,6 +181,11 @@ impl ContactCenterSettings {
             r.max_participants.is_none_or(|n| MAX_PARTICIPANTS.contains(&n)),
             "room.max_participants",
             "must be between 2 and 50",
+        )
+        .check(
+            self.conversations_service_sid.as_deref().is_none_or(|s| crate::validation::is_twilio_sid(s, "IS")),
+            "conversations_service_sid",
+            "must be IS followed by 32 hex digits",
         )
         .check(
             self.time_zone.parse::<chrono_tz::Tz>().is_ok(),
@@ -194,6 +218,8 @@ pub struct SettingsPatch {
     /// `Some(None)` means Twilio's default.
     pub max_participants: Option<Option<i32>>,
     pub time_zone: Option<String>,
+    /// `Some(None)` goes back to finding it from the conversation.
+    pub conversations_service_sid: Option<Option<String>>,
 }
 
 impl SettingsPatch {
@@ -221,6 +247,10 @@ impl SettingsPatch {
         set(&mut r.unused_room_timeout_minutes, self.unused_room_timeout_minutes);
         set(&mut r.max_participants, self.max_participants);
         set(&mut s.time_zone, trim(self.time_zone));
+        set(
+            &mut s.conversations_service_sid,
+            self.conversations_service_sid.map(|v| v.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())),
+        );
     }
 }
 

@@ -1,5 +1,7 @@
 //! An escalation's life: created (room being made), open (code valid),
-//! completed (room ended or closed by the agent), failed (Twilio refused).
+//! completed (the agent or an integration ended it), failed (Twilio refused).
+//! Its rooms come and go within it: Twilio ends an idle room, and the next
+//! participant gets a new one under the same name.
 //!
 //! Twilio's room callbacks repeat and arrive out of order, so the timeline is
 //! a merge, not a sequence of transitions: "first joined" keeps the earliest
@@ -138,13 +140,14 @@ impl Timeline {
                 Some(Role::Customer) => self.customer_joined_at = earliest(self.customer_joined_at, e.at),
                 _ => {}
             },
+            // A room ending does not end the escalation: Twilio ends rooms
+            // left unused or empty for a few minutes, while the customer's
+            // link lives on (a room is made again when someone joins).
+            // The escalation ends when the agent ends it or its code expires.
             RoomEventKind::RoomEnded => {
                 self.ended_at = latest(self.ended_at, e.at);
                 if let Some(d) = e.room_duration_seconds {
                     self.duration_seconds = Some(self.duration_seconds.map_or(d, |c| c.max(d)));
-                }
-                if self.status != Status::Failed {
-                    self.status = Status::Completed;
                 }
             }
             RoomEventKind::ParticipantDisconnected | RoomEventKind::Other(_) => {}
@@ -230,7 +233,7 @@ mod tests {
         for e in events() {
             tl.apply(&e);
         }
-        assert_eq!(tl.status, Status::Completed);
+        assert_eq!(tl.status, Status::Open, "the room ended; the escalation lives on");
         assert_eq!(tl.room_created_at, Some(t(0)));
         assert_eq!(tl.agent_joined_at, Some(t(5)));
         assert_eq!(tl.customer_joined_at, Some(t(30)));
@@ -270,7 +273,8 @@ mod tests {
         tl.apply(&ev("participant-connected", 5, Some("agent:a"), None));
         tl.apply(&ev("room-ended", 60, None, Some(60)));
         assert_eq!(tl.customer_joined_at, None);
-        assert_eq!(tl.status, Status::Completed);
+        assert_eq!(tl.ended_at, Some(t(60)));
+        assert_eq!(tl.status, Status::Open);
     }
 
     #[test]

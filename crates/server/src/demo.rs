@@ -46,6 +46,8 @@ pub async fn seed_and_print(app: &Application) -> anyhow::Result<()> {
                 api_key_sid,
                 api_key_secret: Secret::new(api_key_secret),
                 auth_token: Secret::new(account.auth_token.clone()),
+                region: None,
+                edge: None,
             },
             true,
         )

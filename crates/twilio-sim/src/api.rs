@@ -14,6 +14,7 @@ use crate::{
     error::{ApiError, codes},
     faults::{ApiOp, RequestRecord},
     ids,
+    state::Caller,
     state::{MessageView, NewRoom, RoomView},
 };
 
@@ -22,10 +23,14 @@ const MAX_BODY_CHARS: usize = 1600;
 
 enum Route {
     CreateRoom,
+    ListRooms,
     FetchRoom(String),
     UpdateRoom(String),
-    CreateMessage(String),
-    ListMessages(String),
+    /// `(service, conversation)`: `None` is the default-service path.
+    CreateMessage(Option<String>, String),
+    ListMessages(Option<String>, String),
+    FetchConversation(Option<String>, String),
+    ListServices,
     ValidateToken(String),
     FetchAccount(String),
 }
@@ -39,17 +44,29 @@ impl Route {
             .collect();
         let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
         let (route, allowed) = match segments.as_slice() {
-            ["v1", "Rooms"] => (Self::CreateRoom, [Method::POST].as_slice()),
+            ["v1", "Rooms"] if method == Method::GET => (Self::ListRooms, [Method::GET, Method::POST].as_slice()),
+            ["v1", "Rooms"] => (Self::CreateRoom, [Method::GET, Method::POST].as_slice()),
             ["v1", "Rooms", key] if method == Method::GET => {
                 (Self::FetchRoom((*key).into()), [Method::GET, Method::POST].as_slice())
             }
             ["v1", "Rooms", key] => (Self::UpdateRoom((*key).into()), [Method::GET, Method::POST].as_slice()),
             ["v1", "Conversations", ch, "Messages"] if method == Method::GET => {
-                (Self::ListMessages((*ch).into()), [Method::GET, Method::POST].as_slice())
+                (Self::ListMessages(None, (*ch).into()), [Method::GET, Method::POST].as_slice())
             }
             ["v1", "Conversations", ch, "Messages"] => {
-                (Self::CreateMessage((*ch).into()), [Method::GET, Method::POST].as_slice())
+                (Self::CreateMessage(None, (*ch).into()), [Method::GET, Method::POST].as_slice())
             }
+            ["v1", "Services", is, "Conversations", ch, "Messages"] if method == Method::GET => {
+                (Self::ListMessages(Some((*is).into()), (*ch).into()), [Method::GET, Method::POST].as_slice())
+            }
+            ["v1", "Services", is, "Conversations", ch, "Messages"] => {
+                (Self::CreateMessage(Some((*is).into()), (*ch).into()), [Method::GET, Method::POST].as_slice())
+            }
+            ["v1", "Conversations", ch] => (Self::FetchConversation(None, (*ch).into()), [Method::GET].as_slice()),
+            ["v1", "Services", is, "Conversations", ch] => {
+                (Self::FetchConversation(Some((*is).into()), (*ch).into()), [Method::GET].as_slice())
+            }
+            ["v1", "Services"] => (Self::ListServices, [Method::GET].as_slice()),
             ["v1", "Accounts", ac, "Tokens", "validate"] => {
                 (Self::ValidateToken((*ac).into()), [Method::POST].as_slice())
             }
@@ -67,10 +84,13 @@ impl Route {
     fn op(&self) -> ApiOp {
         match self {
             Self::CreateRoom => ApiOp::CreateRoom,
+            Self::ListRooms => ApiOp::ListRooms,
             Self::FetchRoom(_) => ApiOp::FetchRoom,
             Self::UpdateRoom(_) => ApiOp::UpdateRoom,
-            Self::CreateMessage(_) => ApiOp::CreateMessage,
-            Self::ListMessages(_) => ApiOp::ListMessages,
+            Self::CreateMessage(..) => ApiOp::CreateMessage,
+            Self::ListMessages(..) => ApiOp::ListMessages,
+            Self::FetchConversation(..) => ApiOp::FetchConversation,
+            Self::ListServices => ApiOp::ListServices,
             Self::ValidateToken(_) => ApiOp::ValidateToken,
             Self::FetchAccount(_) => ApiOp::FetchAccount,
         }
@@ -86,9 +106,13 @@ pub(crate) async fn handle(sim: &Simulator, req: Request) -> Response {
     let traceparent = req.header("traceparent").map(str::to_owned);
     let route = Route::parse(&method, &path);
     let query = req.uri().query().unwrap_or_default().to_owned();
+    let region = region_of(&req);
     let body = req.into_body().into_bytes().await.unwrap_or_default();
 
-    let account = credentials.and_then(|(user, password)| sim.state().authenticate(&user, &password));
+    let caller = credentials.and_then(|(user, password)| sim.state().authenticate(&user, &password));
+    // An API key answers only in the region it was made in.
+    let caller = caller.filter(|c| c.key.as_ref().is_none_or(|k| k.region == region));
+    let account = caller.as_ref().map(|c| c.account.clone());
     // Logged on arrival, so a request whose client gave up (and whose answer
     // never happened) still counts as an attempt.
     let log_index = {
@@ -108,7 +132,7 @@ pub(crate) async fn handle(sim: &Simulator, req: Request) -> Response {
     let (response, status) = match (route, account) {
         (Err(error), _) => (error.clone().into_response(), Some(error.status)),
         (Ok(_), None) => (ApiError::unauthenticated().into_response(), Some(401)),
-        (Ok(route), Some(account)) => serve(sim, route, &account, &body, &query, &base_url).await,
+        (Ok(route), Some(_)) => serve(sim, route, caller.as_ref(), &body, &query, &base_url).await,
     };
     if let Some(record) = sim.state().requests.get_mut(log_index) {
         record.status = status;
@@ -121,11 +145,16 @@ pub(crate) async fn handle(sim: &Simulator, req: Request) -> Response {
 async fn serve(
     sim: &Simulator,
     route: Route,
-    account: &str,
+    caller: Option<&Caller>,
     body: &[u8],
     query: &str,
     base_url: &str,
 ) -> (Response, Option<u16>) {
+    let Some(caller) = caller else { return (ApiError::unauthenticated().into_response(), Some(401)) };
+    let account = caller.account.as_str();
+    if !sim.latency().is_zero() {
+        tokio::time::sleep(sim.latency()).await;
+    }
     let fault = sim.faults().take(route.op());
     if let Some(fault) = &fault {
         if fault.latency_ms > 0 {
@@ -136,15 +165,29 @@ async fn serve(
             return (error.into_response(), Some(status));
         }
     }
-    let result = match route {
-        Route::CreateRoom => create_room(sim, account, body, base_url),
-        Route::FetchRoom(key) => fetch_room(sim, account, &key, base_url),
-        Route::UpdateRoom(key) => update_room(sim, account, &key, body, base_url),
-        Route::CreateMessage(ch) => create_message(sim, account, &ch, body, base_url),
-        Route::ListMessages(ch) => list_messages(sim, account, &ch, query, base_url),
-        Route::ValidateToken(ac) => validate_token(sim, account, &ac, body),
-        Route::FetchAccount(ac) => fetch_account(sim, account, &ac),
-    };
+    let result =
+        match route {
+            Route::CreateRoom => create_room(sim, account, body, base_url),
+            Route::ListRooms => list_rooms(sim, account, query, base_url),
+            Route::FetchRoom(key) => fetch_room(sim, account, &key, base_url),
+            Route::UpdateRoom(key) => update_room(sim, account, &key, body, base_url),
+            Route::CreateMessage(is, ch) => in_service(sim, account, is.as_deref(), &ch)
+                .and_then(|_| create_message(sim, account, &ch, body, base_url)),
+            Route::ListMessages(is, ch) => in_service(sim, account, is.as_deref(), &ch)
+                .and_then(|_| list_messages(sim, account, &ch, query, base_url)),
+            Route::FetchConversation(is, ch) => in_service(sim, account, is.as_deref(), &ch)
+                .map(|is| (200, conversation_json(account, &is, &ch, base_url))),
+            Route::ListServices => Ok((200, services_json(&sim.state().services_of(account), base_url))),
+            Route::ValidateToken(ac) => validate_token(sim, account, &ac, body),
+            // Twilio's /Accounts endpoints take the auth token or a Main API key;
+            // a Standard key (the kind Twilio makes by default) is refused.
+            Route::FetchAccount(_) if caller.key.as_ref().is_some_and(|k| !k.main) => Err(ApiError::new(
+                401,
+                codes::AUTHENTICATE,
+                "Authentication Error - invalid username (a Standard API key cannot use the Accounts endpoints)",
+            )),
+            Route::FetchAccount(ac) => fetch_account(sim, account, &ac),
+        };
     if fault.is_some_and(|f| f.drop_connection) {
         return (dropped_connection(), None);
     }
@@ -268,7 +311,8 @@ fn update_room(sim: &Simulator, account: &str, key: &str, body: &[u8], base_url:
         state.complete_room(index)
     };
     sim.dispatch(events);
-    Ok((200, room_json(&room, base_url)))
+    // Twilio answers an update with 202 Accepted.
+    Ok((202, room_json(&room, base_url)))
 }
 
 /// Any well-formed `CH` SID names an existing conversation: the simulator
@@ -339,7 +383,79 @@ fn validate_token(sim: &Simulator, account: &str, path_account: &str, body: &[u8
         .ok()
         .and_then(|v| v.get("token").and_then(Value::as_str).map(str::to_owned))
         .ok_or_else(|| ApiError::bad_request(codes::INVALID_PARAMETER, "Missing required parameter token"))?;
-    Ok((200, sim.state().validate_flex_token(account, &token)))
+    let answer = sim.state().validate_flex_token(account, &token);
+    // Twilio answers a token it refuses with 401, the reason in the body
+    // (`twilio-flex-token-validator` reads the body whatever the status).
+    let status = if answer["valid"] == true { 200 } else { 401 };
+    Ok((status, answer))
+}
+
+/// A conversation addressed through `service` (`None`: the default-service
+/// path) exists there: its service, or 404 as Twilio answers.
+fn in_service(sim: &Simulator, account: &str, service: Option<&str>, ch: &str) -> Result<String, ApiError> {
+    let state = sim.state();
+    let actual = state.service_of(account, ch);
+    let asked = match service {
+        Some(is) => Some(is.to_owned()),
+        None => state.default_service(account),
+    };
+    match actual {
+        Some(a) if ids::is_sid(ch, "CH") && Some(&a) == asked.as_ref() => Ok(a),
+        _ => Err(ApiError::not_found(&format!("/Conversations/{ch}"))),
+    }
+}
+
+fn conversation_json(account: &str, service: &str, ch: &str, base_url: &str) -> Value {
+    json!({
+        "sid": ch,
+        "account_sid": account,
+        "chat_service_sid": service,
+        "state": "active",
+        "url": format!("{base_url}/v1/Services/{service}/Conversations/{ch}"),
+    })
+}
+
+fn services_json(services: &[String], base_url: &str) -> Value {
+    let url = format!("{base_url}/v1/Services");
+    json!({
+        "services": services.iter().map(|s| json!({ "sid": s, "url": format!("{url}/{s}") })).collect::<Vec<_>>(),
+        "meta": { "page": 0, "page_size": 50, "url": url, "next_page_url": null, "key": "services" },
+    })
+}
+
+/// `GET /v1/Rooms`: the account's rooms, newest first, filtered by `Status`
+/// and `UniqueName`, one page of `PageSize`.
+fn list_rooms(sim: &Simulator, account: &str, query: &str, base_url: &str) -> Answer {
+    let params: Vec<(String, String)> = serde_urlencoded::from_str(query).unwrap_or_default();
+    let param = |name: &str| params.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
+    let page_size = param("PageSize").and_then(|v| v.parse::<usize>().ok()).unwrap_or(50).clamp(1, 1000);
+    let state = sim.state();
+    let rooms: Vec<Value> = state
+        .rooms
+        .iter()
+        .rev()
+        .filter(|r| r.account_sid == account)
+        .filter(|r| param("Status").is_none_or(|s| r.status.as_str() == s))
+        .filter(|r| param("UniqueName").is_none_or(|n| r.unique_name == n))
+        .take(page_size)
+        .map(|r| room_json(r, base_url))
+        .collect();
+    let url = format!("{base_url}/v1/Rooms");
+    Ok((
+        200,
+        json!({ "rooms": rooms, "meta": { "page": 0, "page_size": page_size, "url": url, "next_page_url": null, "key": "rooms" } }),
+    ))
+}
+
+/// The region a request is for, from the regional host name Twilio's
+/// clients use (`video.dublin.ie1.twilio.com`); `us1` for any other host.
+fn region_of(req: &Request) -> String {
+    let host = req.headers().get("host").and_then(|h| h.to_str().ok()).unwrap_or_default();
+    let labels: Vec<&str> = host.split(':').next().unwrap_or_default().split('.').collect();
+    match labels.as_slice() {
+        [_, _, region, "twilio", "com"] | [_, region, "twilio", "com"] if region.len() == 3 => (*region).to_owned(),
+        _ => "us1".to_owned(),
+    }
 }
 
 fn fetch_account(sim: &Simulator, account: &str, path_account: &str) -> Answer {

@@ -15,9 +15,17 @@ pub struct SimAccount {
     pub auth_token: String,
     #[serde(default = "default_friendly_name")]
     pub friendly_name: String,
-    /// `(API key SID "SK…", API key secret)`.
+    /// `(API key SID "SK…", API key secret)`. Standard keys, as Twilio makes
+    /// them by default: they may not use the `/Accounts` endpoints.
     #[serde(default)]
     pub api_keys: Vec<(String, String)>,
+    /// SIDs among `api_keys` that are *Main* keys (may use `/Accounts`).
+    #[serde(default)]
+    pub main_keys: Vec<String>,
+    /// The Twilio region each API key was made in (`us1` when not listed):
+    /// a key answers only in its own region, as Twilio's do.
+    #[serde(default)]
+    pub key_regions: std::collections::BTreeMap<String, String>,
 }
 
 fn default_friendly_name() -> String {
@@ -43,7 +51,14 @@ impl SimAccount {
             auth_token: random_secret(),
             friendly_name: friendly_name.into(),
             api_keys: vec![(ids::sid("SK"), random_secret())],
+            main_keys: Vec::new(),
+            key_regions: Default::default(),
         }
+    }
+
+    /// The region an API key answers in.
+    pub fn key_region(&self, sid: &str) -> &str {
+        self.key_regions.get(sid).map_or("us1", String::as_str)
     }
 }
 
@@ -65,10 +80,42 @@ pub enum ConfigError {
 }
 
 /// Simulator configuration.
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct SimConfig {
     #[serde(default)]
     pub accounts: Vec<SimAccount>,
+    /// How long a "minute" of a room's `EmptyRoomTimeout` and
+    /// `UnusedRoomTimeout` lasts: Twilio's minute by default, shorter in
+    /// tests so rooms end while they watch.
+    #[serde(default = "default_room_minute", with = "millis")]
+    pub room_minute: std::time::Duration,
+    /// Added to every answer of the Twilio API, as a round trip to Twilio would be.
+    #[serde(default, with = "millis")]
+    pub latency: std::time::Duration,
+}
+
+impl Default for SimConfig {
+    fn default() -> Self {
+        Self { accounts: Vec::new(), room_minute: default_room_minute(), latency: std::time::Duration::ZERO }
+    }
+}
+
+fn default_room_minute() -> std::time::Duration {
+    std::time::Duration::from_secs(60)
+}
+
+mod millis {
+    use std::time::Duration;
+
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_u64(d.as_millis() as u64)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+        u64::deserialize(d).map(Duration::from_millis)
+    }
 }
 
 impl SimConfig {
@@ -94,9 +141,11 @@ impl SimConfig {
                 auth_token: parts[1].to_owned(),
                 friendly_name: default_friendly_name(),
                 api_keys,
+                main_keys: Vec::new(),
+                key_regions: Default::default(),
             });
         }
-        Ok(Self { accounts })
+        Ok(Self { accounts, ..Self::default() })
     }
 
     /// Load `{"accounts": [{"account_sid", "auth_token", "friendly_name"?, "api_keys"?: [["SK…", "secret"]]}]}`.

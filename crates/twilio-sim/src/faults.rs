@@ -12,6 +12,8 @@ use serde::{Deserialize, Serialize};
 pub enum ApiOp {
     /// `POST /v1/Rooms`
     CreateRoom,
+    /// `GET /v1/Rooms`
+    ListRooms,
     /// `GET /v1/Rooms/{Sid|UniqueName}`
     FetchRoom,
     /// `POST /v1/Rooms/{Sid|UniqueName}`
@@ -20,6 +22,10 @@ pub enum ApiOp {
     CreateMessage,
     /// `GET /v1/Conversations/{CH}/Messages`
     ListMessages,
+    /// `GET /v1/Conversations/{CH}` (or in a service)
+    FetchConversation,
+    /// `GET /v1/Services`
+    ListServices,
     /// `POST /v1/Accounts/{AC}/Tokens/validate`
     ValidateToken,
     /// `GET /2010-04-01/Accounts/{AC}.json`

@@ -71,6 +71,7 @@ mod faults;
 mod ids;
 mod state;
 
+use chrono::Utc;
 use std::{
     net::SocketAddr,
     sync::{Arc, Mutex, MutexGuard},
@@ -105,6 +106,8 @@ struct Shared {
     state: Mutex<State>,
     faults: Mutex<Faults>,
     callbacks: Arc<Callbacks>,
+    room_minute: std::time::Duration,
+    latency: std::time::Duration,
 }
 
 /// A simulator serving on a local port (see [`Simulator::spawn`]).
@@ -133,8 +136,21 @@ impl Simulator {
                 state: Mutex::new(state),
                 faults: Mutex::new(Faults::default()),
                 callbacks: Callbacks::new(),
+                room_minute: config.room_minute,
+                latency: config.latency,
             }),
         }
+    }
+
+    pub(crate) fn latency(&self) -> std::time::Duration {
+        self.shared.latency
+    }
+
+    /// Ends the rooms whose `UnusedRoomTimeout` or `EmptyRoomTimeout` has
+    /// passed, as Twilio does, with their `room-ended` callbacks.
+    pub fn end_timed_out_rooms(&self) {
+        let events = self.state().end_timed_out_rooms(Utc::now(), self.shared.room_minute);
+        self.dispatch(events);
     }
 
     // A panic while holding a lock leaves plain data that is still usable.
@@ -155,10 +171,23 @@ impl Simulator {
         SimEndpoint(self.clone())
     }
 
-    /// Serve on `listener` until the task is dropped or fails.
+    /// Serve on `listener` until the task is dropped or fails, ending rooms
+    /// on their timeouts meanwhile.
     pub async fn serve(self, listener: tokio::net::TcpListener) -> std::io::Result<()> {
         let acceptor = poem::listener::TcpAcceptor::from_tokio(listener)?;
-        poem::Server::new_with_acceptor(acceptor).run(self.endpoint()).await
+        let reaper = {
+            let sim = self.clone();
+            let every = (self.shared.room_minute / 10).max(std::time::Duration::from_millis(10));
+            tokio::spawn(async move {
+                loop {
+                    tokio::time::sleep(every).await;
+                    sim.end_timed_out_rooms();
+                }
+            })
+        };
+        let served = poem::Server::new_with_acceptor(acceptor).run(self.endpoint()).await;
+        reaper.abort();
+        served
     }
 
     /// Bind `addr` (e.g. `127.0.0.1:0` for a free port) and serve in a
@@ -172,6 +201,13 @@ impl Simulator {
 
     pub fn add_account(&self, account: SimAccount) {
         self.state().add_account(account);
+    }
+
+    /// Puts a conversation in a non-default Conversations service of the
+    /// account (`IS…`): posting to it through the default path then fails
+    /// with 404, as it does at Twilio.
+    pub fn add_conversation_in_service(&self, account_sid: &str, service_sid: &str, conversation_sid: &str) {
+        self.state().add_conversation(account_sid, service_sid, conversation_sid);
     }
 
     /// A Flex token for a fake agent of `account_sid`, valid for `agent.ttl`.

@@ -37,6 +37,9 @@ pub struct RoomView {
     pub participants: Vec<ParticipantView>,
     /// The next status callback's SequenceNumber (Twilio numbers per room from 0).
     pub next_sequence_number: u64,
+    /// When the last connected participant left (for `EmptyRoomTimeout`).
+    #[serde(default)]
+    pub empty_since: Option<DateTime<Utc>>,
 }
 
 impl RoomView {
@@ -93,6 +96,20 @@ pub struct MessageView {
     /// The JSON string exactly as posted (`{}` when none).
     pub attributes: String,
     pub date_created: DateTime<Utc>,
+}
+
+/// Who made a request: the account, and the API key if one was used.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Caller {
+    pub account: String,
+    pub key: Option<KeyUse>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KeyUse {
+    /// A Main key (may use `/Accounts`); Standard keys may not.
+    pub main: bool,
+    pub region: String,
 }
 
 /// A fake Flex agent to mint a Flex token for.
@@ -169,6 +186,10 @@ pub(crate) struct State {
     pub rooms: Vec<RoomView>,
     pub messages: Vec<MessageView>,
     next_message_index: HashMap<(String, String), u64>,
+    /// Non-default Conversations services per account.
+    services: HashMap<String, std::collections::BTreeSet<String>>,
+    /// Conversations registered in a non-default service.
+    conversation_services: HashMap<String, String>,
     flex_tokens: HashMap<String, FlexTokenRecord>,
     pub requests: Vec<RequestRecord>,
 }
@@ -191,19 +212,55 @@ impl State {
         self.next_message_index.clear();
         self.flex_tokens.clear();
         self.requests.clear();
+        self.services.clear();
+        self.conversation_services.clear();
     }
 
-    /// The account a pair of basic-auth credentials belongs to: Account SID +
-    /// auth token, or API key SID + secret.
-    pub fn authenticate(&self, user: &str, password: &str) -> Option<String> {
+    /// Who a pair of basic-auth credentials is: an Account SID and its auth
+    /// token, or an API key SID and secret (with its kind and region).
+    pub fn authenticate(&self, user: &str, password: &str) -> Option<Caller> {
         if user.starts_with("AC") {
             let record = self.accounts.get(user)?;
-            return (record.account.auth_token == password).then(|| user.to_owned());
+            return (record.account.auth_token == password).then(|| Caller { account: user.to_owned(), key: None });
         }
-        self.accounts
-            .values()
-            .find(|r| r.account.api_keys.iter().any(|(sid, secret)| sid == user && secret == password))
-            .map(|r| r.account.account_sid.clone())
+        self.accounts.values().find_map(|r| {
+            let a = &r.account;
+            a.api_keys.iter().any(|(sid, secret)| sid == user && secret == password).then(|| Caller {
+                account: a.account_sid.clone(),
+                key: Some(KeyUse {
+                    main: a.main_keys.iter().any(|m| m == user),
+                    region: a.key_region(user).to_owned(),
+                }),
+            })
+        })
+    }
+
+    /// Registers a conversation in a non-default Conversations service
+    /// (making the service if new): the default path no longer finds it.
+    pub fn add_conversation(&mut self, account_sid: &str, service_sid: &str, conversation_sid: &str) {
+        self.services.entry(account_sid.to_owned()).or_default().insert(service_sid.to_owned());
+        self.conversation_services.insert(conversation_sid.to_owned(), service_sid.to_owned());
+    }
+
+    /// The Conversations service a conversation is in: a registered one, or
+    /// the account's default service for any other well-formed SID.
+    pub fn service_of(&self, account_sid: &str, conversation_sid: &str) -> Option<String> {
+        match self.conversation_services.get(conversation_sid) {
+            Some(is) => Some(is.clone()),
+            None => self.accounts.get(account_sid).map(|r| r.chat_service_sid.clone()),
+        }
+    }
+
+    /// The account's services, the default first.
+    pub fn services_of(&self, account_sid: &str) -> Vec<String> {
+        let mut out: Vec<String> =
+            self.accounts.get(account_sid).map(|r| r.chat_service_sid.clone()).into_iter().collect();
+        out.extend(self.services.get(account_sid).into_iter().flatten().cloned());
+        out
+    }
+
+    pub fn default_service(&self, account_sid: &str) -> Option<String> {
+        self.accounts.get(account_sid).map(|r| r.chat_service_sid.clone())
     }
 
     pub fn account(&self, account_sid: &str) -> Option<(&SimAccount, DateTime<Utc>)> {
@@ -241,6 +298,7 @@ impl State {
             record_participants_on_connect: new.record_participants_on_connect,
             participants: Vec::new(),
             next_sequence_number: 0,
+            empty_since: None,
         };
         let token = self.auth_token(account_sid);
         let events = callbacks::room_event(&mut room, &token, "room-created", None).into_iter().collect();
@@ -294,6 +352,24 @@ impl State {
         (room.clone(), events)
     }
 
+    /// Ends every in-progress room nobody joined within `UnusedRoomTimeout`,
+    /// or that has been empty for `EmptyRoomTimeout`, counting in `minute`s.
+    pub fn end_timed_out_rooms(&mut self, now: DateTime<Utc>, minute: Duration) -> Vec<Outgoing> {
+        let minutes = |n: u32| chrono::Duration::from_std(minute * n).unwrap_or(chrono::Duration::MAX);
+        let due: Vec<usize> = (0..self.rooms.len())
+            .filter(|&i| {
+                let r = &self.rooms[i];
+                r.status == RoomStatus::InProgress
+                    && if r.participants.is_empty() {
+                        now - r.date_created >= minutes(r.unused_room_timeout)
+                    } else {
+                        r.empty_since.is_some_and(|since| now - since >= minutes(r.empty_room_timeout))
+                    }
+            })
+            .collect();
+        due.into_iter().flat_map(|i| self.complete_room(i).1).collect()
+    }
+
     /// A participant joins. An identity already in the room is disconnected
     /// first, as Twilio does with duplicate identities.
     pub fn connect_participant(
@@ -327,6 +403,7 @@ impl State {
             end_time: None,
         };
         room.participants.push(participant.clone());
+        room.empty_since = None;
         events.extend(callbacks::room_event(room, &token, "participant-connected", Some(&participant)));
         Ok((participant, events))
     }
@@ -346,6 +423,9 @@ impl State {
         participant.status = ParticipantStatus::Disconnected;
         participant.end_time = Some(Utc::now());
         let participant = participant.clone();
+        if room.connected().next().is_none() {
+            room.empty_since = participant.end_time;
+        }
         let events =
             callbacks::room_event(room, &token, "participant-disconnected", Some(&participant)).into_iter().collect();
         Ok((participant, events))
@@ -363,7 +443,7 @@ impl State {
         let next = self.next_message_index.entry(key).or_insert(0);
         let index = *next;
         *next += 1;
-        let chat_service_sid = self.accounts.get(account_sid).map(|r| r.chat_service_sid.clone()).unwrap_or_default();
+        let chat_service_sid = self.service_of(account_sid, conversation_sid).unwrap_or_default();
         let message = MessageView {
             sid: ids::sid("IM"),
             account_sid: account_sid.to_owned(),
@@ -416,7 +496,8 @@ impl State {
             "realm_user_id": record.realm_user_id,
             "identity": record.identity,
             "flex_instance_sid": flex_instance_sid,
-            "roles": record.roles,
+            // Twilio sends null for a user without roles.
+            "roles": if record.roles.is_empty() { serde_json::Value::Null } else { serde_json::json!(record.roles) },
             "worker_sid": record.worker_sid,
         })
     }

@@ -23,14 +23,58 @@ fn api_error(err: &TwilioError) -> (u16, Option<u32>) {
 }
 
 #[tokio::test]
-async fn fetch_account_with_api_key_and_with_auth_token() {
+async fn a_standard_api_key_is_refused_on_accounts_as_twilio_does_and_checks_out_on_rooms() {
     let env = env().await;
-    let account = env.client.fetch_account().await.unwrap();
+    // Twilio makes Standard keys by default; its /Accounts endpoints need the
+    // auth token or a Main key.
+    let err = env.client.fetch_account().await.unwrap_err();
+    assert_eq!(api_error(&err), (401, Some(20003)));
+    env.client.check_api_key().await.unwrap();
+    let account = env.client.fetch_account_with_auth_token().await.unwrap();
     assert_eq!(account.sid, env.account.account_sid);
     assert_eq!(account.friendly_name, "Test account");
     assert_eq!(account.status, AccountStatus::Active);
-    let again = env.client.fetch_account_with_auth_token().await.unwrap();
-    assert_eq!(again.sid, account.sid);
+    // A Main key may fetch the account.
+    let mut main = SimAccount::generate("Main key account");
+    main.main_keys = vec![main.api_keys[0].0.clone()];
+    env.sim.add_account(main.clone());
+    env.twilio.account(credentials(&main)).fetch_account().await.unwrap();
+}
+
+#[tokio::test]
+async fn an_api_key_answers_only_in_its_own_region() {
+    let env = env().await;
+    let mut dublin = SimAccount::generate("Dublin account");
+    dublin.key_regions.insert(dublin.api_keys[0].0.clone(), "ie1".into());
+    env.sim.add_account(dublin.clone());
+    let mut creds = credentials(&dublin);
+    assert_eq!(api_error(&env.twilio.account(creds.clone()).check_api_key().await.unwrap_err()), (401, Some(20003)));
+    creds.location = escalate_twilio::Location { region: Some("ie1".into()), edge: Some("dublin".into()) };
+    let client = env.twilio.account(creds);
+    client.check_api_key().await.unwrap();
+    let room = client.create_room(&CreateRoom::group("in-dublin")).await.unwrap();
+    assert_eq!(room.unique_name, "in-dublin");
+    let last = env.sim.requests().into_iter().last().unwrap();
+    assert_eq!(last.path, "/v1/Rooms");
+}
+
+#[test]
+fn a_validation_answer_with_null_roles_reads_as_no_roles() {
+    let answer: escalate_twilio::FlexTokenValidation = serde_json::from_value(json!({
+        "valid": true, "code": 0, "identity": "alex", "roles": null, "expiration": "2026-12-02T08:00:00.000Z"
+    }))
+    .unwrap();
+    assert!(answer.roles.is_empty());
+}
+
+#[test]
+fn regional_hosts_are_built_as_twilio_node_builds_them() {
+    use escalate_twilio::regional_host;
+    assert_eq!(regional_host("video.twilio.com", Some("dublin"), Some("ie1")), "video.dublin.ie1.twilio.com");
+    assert_eq!(regional_host("video.twilio.com", None, Some("au1")), "video.au1.twilio.com");
+    assert_eq!(regional_host("api.twilio.com", Some("sydney"), None), "api.sydney.us1.twilio.com");
+    assert_eq!(regional_host("conversations.twilio.com", None, None), "conversations.twilio.com");
+    assert_eq!(regional_host("video.ie1.twilio.com", Some("dublin"), None), "video.dublin.ie1.twilio.com");
 }
 
 #[tokio::test]
@@ -41,7 +85,7 @@ async fn bad_credentials_are_401_with_twilio_code_20003_and_never_echo_the_secre
     creds.auth_token = Secret::new("wrong-auth-token");
     let client = env.twilio.account(creds);
 
-    let err = client.fetch_account().await.unwrap_err();
+    let err = client.fetch_account_with_auth_token().await.unwrap_err();
     assert_eq!(api_error(&err), (401, Some(20003)));
     assert!(!err.is_retryable());
     let err = client.validate_flex_token("whatever").await.unwrap_err();
@@ -168,7 +212,7 @@ async fn messages_are_posted_with_attributes_and_increasing_index() {
         body: "Please join me on video: https://x/join/ABC 🎥".into(),
         attributes: Some(json!({"videoUrl": "https://x/join/ABC", "uniqueCode": "ABC"})),
     };
-    let first = env.client.create_message(ch, &msg).await.unwrap();
+    let first = env.client.create_message(None, ch, &msg).await.unwrap();
     assert!(is_sid(&first.sid, "IM"));
     assert_eq!(first.index, 0);
     assert_eq!(first.conversation_sid, ch);
@@ -178,13 +222,13 @@ async fn messages_are_posted_with_attributes_and_increasing_index() {
 
     let second = env
         .client
-        .create_message(ch, &CreateMessage { author: None, body: "2".into(), attributes: None })
+        .create_message(None, ch, &CreateMessage { author: None, body: "2".into(), attributes: None })
         .await
         .unwrap();
     assert_eq!(second.index, 1);
     assert_eq!(second.author.as_deref(), Some("system"));
     assert_eq!(second.attributes, json!({}));
-    let other = env.client.create_message("CH0123456789abcdef0123456789abcde0", &msg).await.unwrap();
+    let other = env.client.create_message(None, "CH0123456789abcdef0123456789abcde0", &msg).await.unwrap();
     assert_eq!(other.index, 0, "indexes count per conversation");
 
     let stored = env.sim.messages();
@@ -196,15 +240,15 @@ async fn messages_are_posted_with_attributes_and_increasing_index() {
 async fn invalid_messages_are_rejected() {
     let env = env().await;
     let ok_body = CreateMessage { author: None, body: "hi".into(), attributes: None };
-    let err = env.client.create_message("CHnot-a-sid", &ok_body).await.unwrap_err();
+    let err = env.client.create_message(None, "CHnot-a-sid", &ok_body).await.unwrap_err();
     assert_eq!(api_error(&err), (404, Some(20404)));
     let ch = "CH0123456789abcdef0123456789abcdef";
     let long = CreateMessage { author: None, body: "é".repeat(1601), attributes: None };
-    assert_eq!(env.client.create_message(ch, &long).await.unwrap_err().status(), Some(400));
+    assert_eq!(env.client.create_message(None, ch, &long).await.unwrap_err().status(), Some(400));
     let exactly = CreateMessage { author: None, body: "é".repeat(1600), attributes: None };
-    env.client.create_message(ch, &exactly).await.unwrap();
+    env.client.create_message(None, ch, &exactly).await.unwrap();
     let empty = CreateMessage { author: None, body: String::new(), attributes: None };
-    assert_eq!(env.client.create_message(ch, &empty).await.unwrap_err().status(), Some(400));
+    assert_eq!(env.client.create_message(None, ch, &empty).await.unwrap_err().status(), Some(400));
     assert_eq!(env.sim.messages().len(), 1);
 }
 

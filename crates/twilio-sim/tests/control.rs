@@ -30,7 +30,7 @@ async fn accounts_and_flex_tokens_via_the_control_api() {
             .await;
     assert_eq!(status, 201);
     let client = env.twilio.account(credentials(&account));
-    assert_eq!(client.fetch_account().await.unwrap().friendly_name, "Added over HTTP");
+    assert_eq!(client.fetch_account_with_auth_token().await.unwrap().friendly_name, "Added over HTTP");
 
     let (status, body) = call(
         reqwest::Method::POST,
@@ -92,11 +92,11 @@ async fn rooms_participants_callbacks_and_faults_via_the_control_api() {
     )
     .await;
     assert_eq!(status, 200);
-    assert_eq!(env.client.fetch_account().await.unwrap_err().status(), Some(503));
+    assert_eq!(env.client.fetch_account_with_auth_token().await.unwrap_err().status(), Some(503));
     let (status, _) = call(reqwest::Method::PUT, format!("{base}/_sim/faults/bogus"), Some(json!({}))).await;
     assert_eq!(status, 400);
     call(reqwest::Method::DELETE, format!("{base}/_sim/faults"), None).await;
-    env.client.fetch_account().await.unwrap();
+    env.client.fetch_account_with_auth_token().await.unwrap();
 
     let (_, requests) = call(reqwest::Method::GET, format!("{base}/_sim/requests"), None).await;
     let fetches = requests.as_array().unwrap().iter().filter(|r| r["op"] == "fetch_account").count();
@@ -107,7 +107,7 @@ async fn rooms_participants_callbacks_and_faults_via_the_control_api() {
     let (_, rooms) = call(reqwest::Method::GET, format!("{base}/_sim/rooms"), None).await;
     assert_eq!(rooms, json!([]));
     // Accounts survive a reset.
-    env.client.fetch_account().await.unwrap();
+    env.client.fetch_account_with_auth_token().await.unwrap();
 }
 
 #[tokio::test]
@@ -122,7 +122,7 @@ async fn twilio_paths_that_do_not_exist_are_twilio_404s() {
     // No credentials at all.
     let (status, body) = call(reqwest::Method::POST, format!("{base}/v1/Rooms"), None).await;
     assert_eq!((status, body["code"].as_u64()), (401, Some(20003)));
-    let (status, body) = call(reqwest::Method::GET, format!("{base}/v1/Rooms"), None).await;
+    let (status, body) = call(reqwest::Method::DELETE, format!("{base}/v1/Rooms"), None).await;
     assert_eq!((status, body["code"].as_u64()), (405, Some(20004)));
 }
 
@@ -150,7 +150,7 @@ async fn the_standalone_server_serves_on_a_listener() {
     let base = format!("http://{}", listener.local_addr().unwrap());
     let server = tokio::spawn(twilio_sim::Simulator::new(config).serve(listener));
     let twilio = escalate_twilio::Twilio::new(common::fast_options(&base));
-    let fetched = twilio.account(credentials(&account)).fetch_account().await.unwrap();
+    let fetched = twilio.account(credentials(&account)).fetch_account_with_auth_token().await.unwrap();
     assert_eq!(fetched.sid, account.account_sid);
     server.abort();
 }

@@ -31,7 +31,7 @@ async fn rate_limits_are_retried_after_the_retry_after_pause() {
     let env = env().await;
     env.sim.set_fault(ApiOp::FetchAccount, Fault { retry_after_secs: Some(1), ..status(429, 1) });
     let started = Instant::now();
-    env.client.fetch_account().await.unwrap();
+    env.client.fetch_account_with_auth_token().await.unwrap();
     let elapsed = started.elapsed();
     assert_eq!(env.sim.request_count(ApiOp::FetchAccount), 2);
     assert!(elapsed >= Duration::from_secs(1), "Retry-After honoured: {elapsed:?}");
@@ -39,7 +39,17 @@ async fn rate_limits_are_retried_after_the_retry_after_pause() {
 }
 
 #[tokio::test]
-async fn a_retry_after_beyond_the_longest_pause_gives_up_at_once() {
+async fn a_retry_after_longer_than_our_own_pauses_is_honoured_within_the_budget() {
+    let env = env().await;
+    env.sim.set_fault(ApiOp::FetchRoom, Fault { retry_after_secs: Some(2), ..status(429, 1) });
+    env.client.create_room(&escalate_twilio::CreateRoom::group("patient")).await.unwrap();
+    let started = Instant::now();
+    env.client.fetch_room("patient").await.unwrap();
+    assert!(started.elapsed() >= Duration::from_secs(2), "waited as Twilio asked: {:?}", started.elapsed());
+}
+
+#[tokio::test]
+async fn a_retry_after_beyond_the_calls_budget_gives_up_at_once() {
     let env = env().await;
     env.sim.set_fault(ApiOp::FetchRoom, Fault { retry_after_secs: Some(30), ..status(429, 5) });
     let started = Instant::now();
@@ -54,7 +64,7 @@ async fn a_retry_after_beyond_the_longest_pause_gives_up_at_once() {
 async fn server_errors_are_retried_until_they_pass() {
     let env = env().await;
     env.sim.set_fault(ApiOp::FetchAccount, status(500, 2));
-    env.client.fetch_account().await.unwrap();
+    env.client.fetch_account_with_auth_token().await.unwrap();
     assert_eq!(env.sim.request_count(ApiOp::FetchAccount), 3);
 
     env.sim.set_fault(ApiOp::ValidateToken, status(503, 1));
@@ -82,7 +92,7 @@ async fn timeouts_are_retried_for_idempotent_calls() {
     let env = env().await;
     env.sim.set_fault(ApiOp::FetchAccount, latency(2000, Some(1)));
     let started = Instant::now();
-    env.client.fetch_account().await.unwrap();
+    env.client.fetch_account_with_auth_token().await.unwrap();
     assert_eq!(env.sim.request_count(ApiOp::FetchAccount), 2);
     let elapsed = started.elapsed();
     assert!(elapsed >= Duration::from_millis(500) && elapsed < Duration::from_millis(1500), "{elapsed:?}");
@@ -125,7 +135,7 @@ async fn room_creation_is_retried_after_errors_and_timeouts_without_duplicates()
 async fn messages_are_not_resent_after_a_server_error() {
     let env = env().await;
     env.sim.set_fault(ApiOp::CreateMessage, status(500, 1));
-    let err = env.client.create_message(CH, &message()).await.unwrap_err();
+    let err = env.client.create_message(None, CH, &message()).await.unwrap_err();
     assert_eq!(err.status(), Some(500));
     assert_eq!(env.sim.request_count(ApiOp::CreateMessage), 1);
 }
@@ -134,7 +144,7 @@ async fn messages_are_not_resent_after_a_server_error() {
 async fn messages_are_not_resent_after_a_timeout() {
     let env = env().await;
     env.sim.set_fault(ApiOp::CreateMessage, latency(1000, Some(1)));
-    let err = env.client.create_message(CH, &message()).await.unwrap_err();
+    let err = env.client.create_message(None, CH, &message()).await.unwrap_err();
     assert_eq!(err, TwilioError::Timeout);
     assert_eq!(env.sim.request_count(ApiOp::CreateMessage), 1);
     // The server finishes the slow request after the client left: exactly one message.
@@ -146,7 +156,7 @@ async fn messages_are_not_resent_after_a_timeout() {
 async fn messages_are_not_resent_after_a_dropped_connection() {
     let env = env().await;
     env.sim.set_fault(ApiOp::CreateMessage, Fault { drop_connection: true, times: Some(1), ..Fault::default() });
-    let err = env.client.create_message(CH, &message()).await.unwrap_err();
+    let err = env.client.create_message(None, CH, &message()).await.unwrap_err();
     assert!(matches!(err, TwilioError::Transport(_)), "{err:?}");
     assert_eq!(env.sim.request_count(ApiOp::CreateMessage), 1);
     assert_eq!(env.sim.messages().len(), 1, "processed once, never duplicated");
@@ -156,7 +166,7 @@ async fn messages_are_not_resent_after_a_dropped_connection() {
 async fn messages_are_resent_after_a_rate_limit() {
     let env = env().await;
     env.sim.set_fault(ApiOp::CreateMessage, Fault { retry_after_secs: Some(0), ..status(429, 2) });
-    let msg = env.client.create_message(CH, &message()).await.unwrap();
+    let msg = env.client.create_message(None, CH, &message()).await.unwrap();
     assert_eq!(msg.index, 0);
     assert_eq!(env.sim.request_count(ApiOp::CreateMessage), 3);
     assert_eq!(env.sim.messages().len(), 1);
@@ -166,7 +176,7 @@ async fn messages_are_resent_after_a_rate_limit() {
 async fn rate_limits_that_never_end_surface_as_rate_limited() {
     let env = env().await;
     env.sim.set_fault(ApiOp::FetchAccount, status(429, 100));
-    let err = env.client.fetch_account().await.unwrap_err();
+    let err = env.client.fetch_account_with_auth_token().await.unwrap_err();
     assert_eq!(err, TwilioError::RateLimited { retry_after: None });
     assert_eq!(env.sim.request_count(ApiOp::FetchAccount), 4);
 }

@@ -8,8 +8,8 @@ use tracing::{Instrument, field};
 use url::Url;
 
 use crate::{
-    Account, ClientOptions, CreateMessage, CreateRoom, FlexTokenValidation, Message, ROOM_EXISTS_CODE, Room, Secret,
-    TwilioError,
+    Account, ClientOptions, CreateMessage, CreateRoom, FlexTokenValidation, Location, Message, ROOM_EXISTS_CODE, Room,
+    Secret, TwilioError,
     retry::{AttemptError, Backoff, Resend},
 };
 
@@ -69,20 +69,23 @@ impl CallOutcome {
     }
 }
 
-/// One tenant's Twilio credentials. `Debug` shows the SIDs only.
+/// One tenant's Twilio credentials, and where they are valid (API keys are
+/// bound to the region they were made in). `Debug` shows the SIDs only.
 #[derive(Clone, Debug)]
 pub struct Credentials {
     pub account_sid: String,
     pub api_key_sid: String,
     pub api_key_secret: Secret,
     pub auth_token: Secret,
+    pub location: Location,
 }
 
-/// Calls made on behalf of one Twilio account.
+/// Calls made on behalf of one Twilio account, in its region.
 #[derive(Clone)]
 pub struct AccountClient {
     twilio: Twilio,
     creds: Arc<Credentials>,
+    location: Location,
 }
 
 impl std::fmt::Debug for AccountClient {
@@ -125,8 +128,10 @@ impl Twilio {
         &self.opts
     }
 
+    /// Calls for an account, in the region its credentials are for.
     pub fn account(&self, creds: Credentials) -> AccountClient {
-        AccountClient { twilio: self.clone(), creds: Arc::new(creds) }
+        let location = creds.location.clone();
+        AccountClient { twilio: self.clone(), creds: Arc::new(creds), location }
     }
 }
 
@@ -142,6 +147,47 @@ struct MessagePage {
     messages: Vec<Message>,
 }
 
+#[derive(serde::Deserialize)]
+struct RoomPage {
+    rooms: Vec<Room>,
+}
+
+#[derive(serde::Deserialize)]
+struct ServicePage {
+    services: Vec<ServiceRef>,
+}
+
+#[derive(serde::Deserialize)]
+struct ServiceRef {
+    sid: String,
+}
+
+#[derive(serde::Deserialize)]
+struct ConversationRef {
+    chat_service_sid: String,
+}
+
+/// The Twilio API a call goes to.
+#[derive(Clone, Copy, Debug)]
+enum Api {
+    Video,
+    Conversations,
+    Iam,
+    Rest,
+}
+
+impl Api {
+    /// The product label of its host (`video.twilio.com`).
+    fn product(self) -> &'static str {
+        match self {
+            Api::Video => "video",
+            Api::Conversations => "conversations",
+            Api::Iam => "iam",
+            Api::Rest => "api",
+        }
+    }
+}
+
 enum Body {
     Empty,
     Form(Vec<(&'static str, String)>),
@@ -152,9 +198,31 @@ struct Call {
     op: &'static str,
     method: Method,
     url: Url,
+    /// The regional host the request is for, where `url` is not Twilio's own
+    /// (the simulator routes by it, as DNS does for real Twilio).
+    host: Option<String>,
     auth: Auth,
     body: Body,
     resend: Resend,
+    /// Read the answer's body even when the status is not 2xx (Twilio's
+    /// token validation answers a refused token with 401 and the reason).
+    body_on_error: bool,
+}
+
+impl Call {
+    fn new(op: &'static str, method: Method, (url, host): (Url, Option<String>), auth: Auth) -> Self {
+        Self { op, method, url, host, auth, body: Body::Empty, resend: Resend::Idempotent, body_on_error: false }
+    }
+
+    fn body(mut self, body: Body) -> Self {
+        self.body = body;
+        self
+    }
+
+    fn resend(mut self, resend: Resend) -> Self {
+        self.resend = resend;
+        self
+    }
 }
 
 impl AccountClient {
@@ -162,24 +230,64 @@ impl AccountClient {
         &self.creds.account_sid
     }
 
-    /// `GET {api}/2010-04-01/Accounts/{AC}.json` with the API key: proves the
-    /// account SID, API key SID and secret belong together.
-    pub async fn fetch_account(&self) -> Result<Account, TwilioError> {
-        self.fetch_account_as(Auth::ApiKey).await
+    /// The URL of `segments` on `api`, in this account's region: Twilio's
+    /// regional host for Twilio's own base URLs (as twilio-node builds it),
+    /// or the configured base (the simulator) with that host to send.
+    fn url(&self, api: Api, segments: &[&str]) -> Result<(Url, Option<String>), TwilioError> {
+        let e = &self.twilio.opts.endpoints;
+        let base = match api {
+            Api::Video => &e.video,
+            Api::Conversations => &e.conversations,
+            Api::Iam => &e.iam,
+            Api::Rest => &e.api,
+        };
+        let mut url = endpoint(base, segments)?;
+        let regional = format!("{}.twilio.com", api.product());
+        let regional = regional_host(&regional, self.location.edge.as_deref(), self.location.region.as_deref());
+        if url.host_str().is_some_and(|h| h.ends_with(".twilio.com")) {
+            url.set_host(Some(&regional)).map_err(|e| TwilioError::Transport(format!("regional host: {e}")))?;
+            Ok((url, None))
+        } else if self.location.is_default() {
+            Ok((url, None))
+        } else {
+            Ok((url, Some(regional)))
+        }
     }
 
-    /// The same fetch authenticated with the auth token, to check the token
-    /// that will verify webhook signatures.
+    /// `GET {api}/2010-04-01/Accounts/{AC}.json` with the auth token: proves
+    /// the account SID and auth token (which verifies webhook signatures)
+    /// belong together. (With a Standard API key Twilio refuses this call:
+    /// check the key with [`Self::check_api_key`].)
     pub async fn fetch_account_with_auth_token(&self) -> Result<Account, TwilioError> {
         self.fetch_account_as(Auth::AuthToken).await
     }
 
+    /// The same fetch with the API key; only a *Main* key may make it.
+    pub async fn fetch_account(&self) -> Result<Account, TwilioError> {
+        self.fetch_account_as(Auth::ApiKey).await
+    }
+
     async fn fetch_account_as(&self, auth: Auth) -> Result<Account, TwilioError> {
         let file = format!("{}.json", self.creds.account_sid);
-        let url = endpoint(&self.twilio.opts.endpoints.api, &["2010-04-01", "Accounts", &file])?;
         let call =
-            Call { op: "fetch_account", method: Method::GET, url, auth, body: Body::Empty, resend: Resend::Idempotent };
+            Call::new("fetch_account", Method::GET, self.url(Api::Rest, &["2010-04-01", "Accounts", &file])?, auth);
         self.execute(call).await.0
+    }
+
+    /// `GET {video}/v1/Rooms?PageSize=1` with the API key: the call the key
+    /// is used for (rooms), which a Standard key may make. Proves the account
+    /// SID, API key SID and secret belong together, in this region.
+    pub async fn check_api_key(&self) -> Result<(), TwilioError> {
+        self.recent_rooms(1).await.map(|_| ())
+    }
+
+    /// `GET {video}/v1/Rooms?PageSize={limit}`: the account's latest rooms.
+    pub async fn recent_rooms(&self, limit: u32) -> Result<Vec<Room>, TwilioError> {
+        let mut target = self.url(Api::Video, &["v1", "Rooms"])?;
+        target.0.query_pairs_mut().append_pair("PageSize", &limit.to_string());
+        let page: Result<RoomPage, TwilioError> =
+            self.execute(Call::new("list_rooms", Method::GET, target, Auth::ApiKey)).await.0;
+        page.map(|p| p.rooms)
     }
 
     /// `POST {video}/v1/Rooms`. Retried like an idempotent call because the
@@ -187,15 +295,8 @@ impl AccountClient {
     /// second room: when a *retry* meets 53113 our earlier attempt created the
     /// room, so it is fetched by name and returned.
     pub async fn create_room(&self, req: &CreateRoom) -> Result<Room, TwilioError> {
-        let url = endpoint(&self.twilio.opts.endpoints.video, &["v1", "Rooms"])?;
-        let call = Call {
-            op: "create_room",
-            method: Method::POST,
-            url,
-            auth: Auth::ApiKey,
-            body: Body::Form(req.form()),
-            resend: Resend::Idempotent,
-        };
+        let call = Call::new("create_room", Method::POST, self.url(Api::Video, &["v1", "Rooms"])?, Auth::ApiKey)
+            .body(Body::Form(req.form()));
         match self.execute(call).await {
             (Err(e), attempts) if attempts > 1 && e.code() == Some(ROOM_EXISTS_CODE) => {
                 tracing::info!(unique_name = %req.unique_name, "room created by an earlier attempt; fetching it");
@@ -207,88 +308,97 @@ impl AccountClient {
 
     /// `GET {video}/v1/Rooms/{sid or unique name}` (names resolve to in-progress rooms only).
     pub async fn fetch_room(&self, sid_or_unique_name: &str) -> Result<Room, TwilioError> {
-        let url = endpoint(&self.twilio.opts.endpoints.video, &["v1", "Rooms", sid_or_unique_name])?;
-        let call = Call {
-            op: "fetch_room",
-            method: Method::GET,
-            url,
-            auth: Auth::ApiKey,
-            body: Body::Empty,
-            resend: Resend::Idempotent,
-        };
-        self.execute(call).await.0
+        let target = self.url(Api::Video, &["v1", "Rooms", sid_or_unique_name])?;
+        self.execute(Call::new("fetch_room", Method::GET, target, Auth::ApiKey)).await.0
     }
 
-    /// `POST {video}/v1/Rooms/{sid or unique name}` with `Status=completed`.
+    /// `POST {video}/v1/Rooms/{sid or unique name}` with `Status=completed`
+    /// (Twilio answers 202).
     pub async fn complete_room(&self, sid_or_unique_name: &str) -> Result<Room, TwilioError> {
-        let url = endpoint(&self.twilio.opts.endpoints.video, &["v1", "Rooms", sid_or_unique_name])?;
-        let call = Call {
-            op: "complete_room",
-            method: Method::POST,
-            url,
-            auth: Auth::ApiKey,
-            body: Body::Form(vec![("Status", "completed".into())]),
-            resend: Resend::Idempotent,
-        };
+        let target = self.url(Api::Video, &["v1", "Rooms", sid_or_unique_name])?;
+        let call = Call::new("complete_room", Method::POST, target, Auth::ApiKey)
+            .body(Body::Form(vec![("Status", "completed".into())]));
         self.execute(call).await.0
     }
 
-    /// `POST {conversations}/v1/Conversations/{CH}/Messages`. Not idempotent:
-    /// resent only after a 429 or a failed connect, never after a timeout or
-    /// 5xx (the customer would see the message twice).
-    pub async fn create_message(&self, conversation_sid: &str, msg: &CreateMessage) -> Result<Message, TwilioError> {
-        let url = endpoint(
-            &self.twilio.opts.endpoints.conversations,
-            &["v1", "Conversations", conversation_sid, "Messages"],
-        )?;
-        let call = Call {
-            op: "create_message",
-            method: Method::POST,
-            url,
-            auth: Auth::ApiKey,
-            body: Body::Form(msg.form()),
-            resend: Resend::OnlyIfUnprocessed,
-        };
+    /// The messages resource of a conversation: in its Conversations
+    /// service when one is given, else on the default-service path.
+    fn messages_url(
+        &self,
+        service: Option<&str>,
+        conversation_sid: &str,
+    ) -> Result<(Url, Option<String>), TwilioError> {
+        match service {
+            Some(is) => {
+                self.url(Api::Conversations, &["v1", "Services", is, "Conversations", conversation_sid, "Messages"])
+            }
+            None => self.url(Api::Conversations, &["v1", "Conversations", conversation_sid, "Messages"]),
+        }
+    }
+
+    /// `POST {conversations}/v1/[Services/{IS}/]Conversations/{CH}/Messages`.
+    /// Not idempotent: resent only after a 429 or a failed connect, never
+    /// after a timeout or 5xx (the customer would see the message twice).
+    pub async fn create_message(
+        &self,
+        service: Option<&str>,
+        conversation_sid: &str,
+        msg: &CreateMessage,
+    ) -> Result<Message, TwilioError> {
+        let call =
+            Call::new("create_message", Method::POST, self.messages_url(service, conversation_sid)?, Auth::ApiKey)
+                .body(Body::Form(msg.form()))
+                .resend(Resend::OnlyIfUnprocessed);
         self.execute(call).await.0
     }
 
-    /// `GET {conversations}/v1/Conversations/{CH}/Messages?Order=desc`: the
-    /// conversation's latest messages, newest first (one page of `limit`).
-    pub async fn recent_messages(&self, conversation_sid: &str, limit: u32) -> Result<Vec<Message>, TwilioError> {
-        let mut url = endpoint(
-            &self.twilio.opts.endpoints.conversations,
-            &["v1", "Conversations", conversation_sid, "Messages"],
-        )?;
-        url.query_pairs_mut().append_pair("Order", "desc").append_pair("PageSize", &limit.min(100).to_string());
-        let call = Call {
-            op: "list_messages",
-            method: Method::GET,
-            url,
-            auth: Auth::ApiKey,
-            body: Body::Empty,
-            resend: Resend::Idempotent,
-        };
-        let page: Result<MessagePage, TwilioError> = self.execute(call).await.0;
+    /// The conversation's latest messages, newest first (one page of `limit`).
+    pub async fn recent_messages(
+        &self,
+        service: Option<&str>,
+        conversation_sid: &str,
+        limit: u32,
+    ) -> Result<Vec<Message>, TwilioError> {
+        let mut target = self.messages_url(service, conversation_sid)?;
+        target.0.query_pairs_mut().append_pair("Order", "desc").append_pair("PageSize", &limit.min(100).to_string());
+        let page: Result<MessagePage, TwilioError> =
+            self.execute(Call::new("list_messages", Method::GET, target, Auth::ApiKey)).await.0;
         page.map(|p| p.messages)
+    }
+
+    /// The Conversations service holding `conversation_sid`, when it is not
+    /// the default one: `GET /v1/Services`, then the conversation in each.
+    /// `None` when no service has it.
+    pub async fn find_conversation_service(&self, conversation_sid: &str) -> Result<Option<String>, TwilioError> {
+        let call =
+            Call::new("list_services", Method::GET, self.url(Api::Conversations, &["v1", "Services"])?, Auth::ApiKey);
+        let page: ServicePage = self.execute(call).await.0?;
+        for service in page.services {
+            let target =
+                self.url(Api::Conversations, &["v1", "Services", &service.sid, "Conversations", conversation_sid])?;
+            match self
+                .execute::<ConversationRef>(Call::new("fetch_conversation", Method::GET, target, Auth::ApiKey))
+                .await
+                .0
+            {
+                Ok(c) => return Ok(Some(c.chat_service_sid)),
+                Err(TwilioError::Api { status: 404, .. }) => continue,
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(None)
     }
 
     /// `POST {iam}/v1/Accounts/{AC}/Tokens/validate` with `{"token": ...}`,
     /// authenticated with the auth token as Twilio's own
-    /// `twilio-flex-token-validator` does. An invalid token is `Ok` with
-    /// `valid: false`; `Err` means we could not ask.
+    /// `twilio-flex-token-validator` does. A refused token is `Ok` with
+    /// `valid: false`, whatever the HTTP status (Twilio answers 401 with the
+    /// reason in the body, and the validator reads it); `Err` means we could not ask.
     pub async fn validate_flex_token(&self, token: &str) -> Result<FlexTokenValidation, TwilioError> {
-        let url = endpoint(
-            &self.twilio.opts.endpoints.iam,
-            &["v1", "Accounts", &self.creds.account_sid, "Tokens", "validate"],
-        )?;
-        let call = Call {
-            op: "validate_flex_token",
-            method: Method::POST,
-            url,
-            auth: Auth::AuthToken,
-            body: Body::Json(serde_json::json!({ "token": token })),
-            resend: Resend::Idempotent,
-        };
+        let target = self.url(Api::Iam, &["v1", "Accounts", &self.creds.account_sid, "Tokens", "validate"])?;
+        let mut call = Call::new("validate_flex_token", Method::POST, target, Auth::AuthToken)
+            .body(Body::Json(serde_json::json!({ "token": token })));
+        call.body_on_error = true;
         self.execute(call).await.0
     }
 
@@ -307,6 +417,7 @@ impl AccountClient {
         async {
             let opts = &self.twilio.opts;
             let backoff = Backoff { base: opts.backoff_base, max: opts.max_backoff };
+            let deadline = std::time::Instant::now() + opts.budget;
             let mut attempt = 0u32;
             let result = loop {
                 attempt += 1;
@@ -318,13 +429,14 @@ impl AccountClient {
                     break Err(failure.error);
                 }
                 let pause = match &failure.error {
-                    TwilioError::RateLimited { retry_after: Some(wait) } if *wait > opts.max_backoff => {
-                        // Twilio asked for a longer pause than we are willing to hold a request for.
-                        break Err(failure.error);
-                    }
                     TwilioError::RateLimited { retry_after: Some(wait) } => *wait,
                     _ => backoff.delay(attempt - 1),
                 };
+                // A pause (Twilio's Retry-After included) must leave time for
+                // the retry itself within the call's budget; else give up now.
+                if std::time::Instant::now() + pause + opts.timeout.min(opts.budget / 4) > deadline {
+                    break Err(failure.error);
+                }
                 tracing::warn!(attempt, error = %failure.error, pause_ms = pause.as_millis() as u64, "Twilio call failed; retrying");
                 tokio::time::sleep(pause).await;
             };
@@ -361,6 +473,9 @@ impl AccountClient {
             .request(call.method.clone(), call.url.clone())
             .basic_auth(user, Some(password.expose()))
             .header(reqwest::header::ACCEPT, "application/json");
+        if let Some(host) = &call.host {
+            request = request.header(reqwest::header::HOST, host);
+        }
         if let Some(inject) = &self.twilio.injector {
             let mut headers = reqwest::header::HeaderMap::new();
             inject(&mut headers);
@@ -377,9 +492,16 @@ impl AccountClient {
             .headers()
             .get(RETRY_AFTER)
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().parse::<u64>().ok())
-            .map(Duration::from_secs);
+            .and_then(|v| parse_retry_after(v, chrono::Utc::now()));
         let body = response.bytes().await.map_err(transport_failure)?;
+        if !status.is_success()
+            && call.body_on_error
+            && status.is_client_error()
+            && status.as_u16() != 429
+            && let Ok(value) = serde_json::from_slice(&body)
+        {
+            return Ok(value);
+        }
         if !status.is_success() {
             let error = TwilioError::from_response(status.as_u16(), retry_after, &body);
             return Err(AttemptError { error, unsent: false });
@@ -409,6 +531,44 @@ fn describe(e: reqwest::Error) -> String {
     text
 }
 
+/// `Retry-After` in either of its forms: seconds, or an HTTP date.
+fn parse_retry_after(value: &str, now: chrono::DateTime<chrono::Utc>) -> Option<Duration> {
+    let value = value.trim();
+    if let Ok(secs) = value.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let at = chrono::DateTime::parse_from_rfc2822(value).ok()?;
+    Some((at.with_timezone(&chrono::Utc) - now).to_std().unwrap_or_default())
+}
+
+/// The host of a Twilio API in a region and edge, exactly as twilio-node's
+/// `getHostname` makes it: `video.twilio.com` with edge `dublin` and region
+/// `ie1` is `video.dublin.ie1.twilio.com`; an edge alone implies `us1`.
+pub fn regional_host(hostname: &str, edge: Option<&str>, region: Option<&str>) -> String {
+    let labels: Vec<&str> = hostname.split('.').collect();
+    if labels.len() < 2 {
+        return hostname.to_owned();
+    }
+    let domain = labels[labels.len() - 2..].join(".");
+    let prefix: Vec<&str> = labels[..labels.len() - 2].to_vec();
+    let (product, mut own_edge, mut own_region) =
+        (prefix.first().copied(), prefix.get(1).copied(), prefix.get(2).copied());
+    if own_edge.is_some() && own_region.is_none() {
+        own_region = own_edge;
+        own_edge = None;
+    }
+    let Some(region) = region.or(own_region).or(edge.map(|_| "us1")) else {
+        return hostname.to_owned();
+    };
+    let edge = edge.or(own_edge);
+    [product, edge, Some(region), Some(domain.as_str())]
+        .into_iter()
+        .flatten()
+        .filter(|p| !p.is_empty())
+        .collect::<Vec<_>>()
+        .join(".")
+}
+
 /// `base` joined with `segments`, each percent-encoded as one path segment
 /// (a unique name may contain `/` or spaces).
 fn endpoint(base: &str, segments: &[&str]) -> Result<Url, TwilioError> {
@@ -425,6 +585,15 @@ mod tests {
     use super::*;
 
     #[test]
+    fn retry_after_reads_seconds_and_http_dates() {
+        let now = chrono::DateTime::parse_from_rfc3339("2026-12-02T07:00:00Z").unwrap().with_timezone(&chrono::Utc);
+        assert_eq!(parse_retry_after("30", now), Some(Duration::from_secs(30)));
+        assert_eq!(parse_retry_after("Wed, 02 Dec 2026 07:00:45 GMT", now), Some(Duration::from_secs(45)));
+        assert_eq!(parse_retry_after("Wed, 02 Dec 2026 06:59:00 GMT", now), Some(Duration::ZERO), "a date gone by");
+        assert_eq!(parse_retry_after("soon", now), None);
+    }
+
+    #[test]
     fn endpoint_encodes_each_segment_and_keeps_a_base_path() {
         let url = endpoint("http://127.0.0.1:9/prefix/", &["v1", "Rooms", "a b/c"]).unwrap();
         assert_eq!(url.as_str(), "http://127.0.0.1:9/prefix/v1/Rooms/a%20b%2Fc");
@@ -435,6 +604,7 @@ mod tests {
     #[test]
     fn debug_output_hides_secrets() {
         let creds = Credentials {
+            location: Location::default(),
             account_sid: "AC1".into(),
             api_key_sid: "SK1".into(),
             api_key_secret: Secret::new("key-secret-value"),

@@ -20,10 +20,10 @@ mod retry;
 pub mod signature;
 pub mod token;
 
-pub use client::{AccountClient, CallObserver, CallOutcome, Credentials, HeaderInjector, Twilio};
+pub use client::{AccountClient, CallObserver, CallOutcome, Credentials, HeaderInjector, Twilio, regional_host};
 pub use error::TwilioError;
 pub use escalate_domain::Secret;
-pub use options::{ClientOptions, Endpoints};
+pub use options::{ClientOptions, Endpoints, Location};
 pub use resources::{
     Account, AccountStatus, CreateMessage, CreateRoom, FlexTokenValidation, Message, Room, RoomStatus, RoomType,
 };

@@ -29,14 +29,28 @@ impl Endpoints {
     }
 }
 
+/// Where an account's data and API keys live: a Twilio region (`us1`,
+/// `ie1`, `au1`…) and an edge location (`dublin`, `sydney`…). Both unset is
+/// Twilio's default (us1 through the nearest edge).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Location {
+    pub region: Option<String>,
+    pub edge: Option<String>,
+}
+
+impl Location {
+    pub fn is_default(&self) -> bool {
+        self.region.is_none() && self.edge.is_none()
+    }
+}
+
 /// Timeouts and retry policy.
 ///
-/// The total time of one call is bounded by
-/// `(max_retries + 1) * timeout + max_retries * max_backoff`: every attempt has
-/// `timeout`, every pause is at most `max_backoff`, and a `Retry-After` longer
-/// than `max_backoff` ends the call with [`crate::TwilioError::RateLimited`]
-/// instead of waiting (the caller can surface it, and Twilio asked us not to
-/// come back sooner).
+/// One call, with its retries, takes at most `budget`: every attempt has
+/// `timeout`, a backoff pause is at most `max_backoff`, and Twilio's
+/// `Retry-After` (seconds or an HTTP date) is honoured when the retry still
+/// fits the budget; when it does not, the call ends at once with
+/// [`crate::TwilioError::RateLimited`] (the caller can surface it).
 #[derive(Clone, Debug)]
 pub struct ClientOptions {
     pub endpoints: Endpoints,
@@ -46,8 +60,10 @@ pub struct ClientOptions {
     pub max_retries: u32,
     /// First backoff ceiling; doubles per retry (full jitter below it).
     pub backoff_base: Duration,
-    /// Cap on any single pause, including a honoured `Retry-After`.
+    /// Cap on a backoff pause of our own choosing.
     pub max_backoff: Duration,
+    /// The whole call, retries and pauses included.
+    pub budget: Duration,
 }
 
 impl Default for ClientOptions {
@@ -58,6 +74,7 @@ impl Default for ClientOptions {
             max_retries: 3,
             backoff_base: Duration::from_millis(200),
             max_backoff: Duration::from_secs(5),
+            budget: Duration::from_secs(25),
         }
     }
 }

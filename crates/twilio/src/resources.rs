@@ -128,7 +128,8 @@ pub struct FlexTokenValidation {
     pub realm_user_id: Option<String>,
     #[serde(default)]
     pub worker_sid: Option<String>,
-    #[serde(default)]
+    /// Twilio sends `null` for a user without roles.
+    #[serde(default, deserialize_with = "null_as_empty")]
     pub roles: Vec<String>,
     #[serde(default)]
     pub flex_instance_sid: Option<String>,
@@ -200,4 +201,8 @@ impl CreateMessage {
         }
         form
     }
+}
+
+fn null_as_empty<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    Ok(Option::<Vec<String>>::deserialize(d)?.unwrap_or_default())
 }

@@ -357,7 +357,7 @@ async fn settings_form_changes_the_contact_center() {
         ("message_template", "Hola! Join here: {{ join_url }}"),
         ("code_ttl_seconds", "1800"),
         ("token_ttl_seconds", "900"),
-        ("room_type", "group-small"),
+        ("room_type", "group"),
         ("max_participants", "4"),
         ("empty_room_timeout_minutes", "3"),
         ("unused_room_timeout_minutes", "7"),
@@ -381,7 +381,7 @@ async fn settings_form_changes_the_contact_center() {
     assert_eq!(got["token_ttl_seconds"], 900);
     assert_eq!(
         got["room"],
-        json!({ "room_type": "group-small", "max_participants": 4, "empty_room_timeout_minutes": 3, "unused_room_timeout_minutes": 7 })
+        json!({ "room_type": "group", "max_participants": 4, "empty_room_timeout_minutes": 3, "unused_room_timeout_minutes": 7 })
     );
 
     // Invalid values: errors next to their fields, nothing saved.

@@ -8,7 +8,7 @@ use escalate_domain::Secret;
 use escalate_domain::validation::{Validator, is_twilio_sid};
 use escalate_store::repos::NewCredentials;
 use escalate_store::{ContactCenterRecord, StoreError, TenantScope, TwilioCredentialRecord};
-use escalate_twilio::{Credentials, TwilioError};
+use escalate_twilio::{Credentials, Location, TwilioError};
 use uuid::Uuid;
 
 use crate::App;
@@ -20,6 +20,20 @@ pub struct CredentialsInput {
     pub api_key_sid: String,
     pub api_key_secret: Secret,
     pub auth_token: Secret,
+    /// The Twilio region the API key was made in (`us1` when unset).
+    pub region: Option<String>,
+    /// The edge location to reach Twilio through (Twilio's choice when unset).
+    pub edge: Option<String>,
+}
+
+/// `us1`, `ie1`, `au1`…: two letters and a digit, as Twilio names regions.
+fn is_region(s: &str) -> bool {
+    s.len() == 3 && s[..2].bytes().all(|b| b.is_ascii_lowercase()) && s.as_bytes()[2].is_ascii_digit()
+}
+
+/// `dublin`, `sao-paulo`…: lowercase letters and hyphens.
+fn is_edge(s: &str) -> bool {
+    (2..=32).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_lowercase() || b == b'-')
 }
 
 /// Stored credentials as anyone may see them: SIDs, and the secrets' last
@@ -32,6 +46,8 @@ pub struct MaskedCredentials {
     /// When Twilio last accepted them; `None` if never checked or the last check failed.
     pub verified_at: Option<DateTime<Utc>>,
     pub updated_at: DateTime<Utc>,
+    pub region: Option<String>,
+    pub edge: Option<String>,
 }
 
 fn context(contact_center_id: Uuid, field: &str) -> String {
@@ -51,7 +67,13 @@ pub async fn put(
     v.check(is_twilio_sid(&input.account_sid, "AC"), "account_sid", "must be AC followed by 32 hex digits")
         .check(is_twilio_sid(&input.api_key_sid, "SK"), "api_key_sid", "must be SK followed by 32 hex digits")
         .check((16..=128).contains(&input.api_key_secret.expose().len()), "api_key_secret", "must be 16-128 characters")
-        .check((16..=128).contains(&input.auth_token.expose().len()), "auth_token", "must be 16-128 characters");
+        .check((16..=128).contains(&input.auth_token.expose().len()), "auth_token", "must be 16-128 characters")
+        .check(
+            input.region.as_deref().is_none_or(is_region),
+            "region",
+            "must be a Twilio region such as us1, ie1 or au1",
+        )
+        .check(input.edge.as_deref().is_none_or(is_edge), "edge", "must be a Twilio edge such as dublin or sydney");
     v.finish()?;
     // Fail on a foreign or missing contact center before calling Twilio.
     app.store.contact_center(scope, contact_center_id).await?;
@@ -61,6 +83,7 @@ pub async fn put(
         api_key_sid: input.api_key_sid.clone(),
         api_key_secret: input.api_key_secret.clone(),
         auth_token: input.auth_token.clone(),
+        location: Location { region: input.region.clone(), edge: input.edge.clone() },
     };
     let verified_at = if verify {
         check_with_twilio(app, creds).await?;
@@ -82,6 +105,8 @@ pub async fn put(
         ),
         auth_token_ciphertext: data_key.seal(tenant, &context(contact_center_id, "auth_token"), &input.auth_token),
         verified_at,
+        region: input.region,
+        edge: input.edge,
     };
     let record = app.store.put_credentials(scope, contact_center_id, new, Utc::now()).await?;
     app.publish(Event::ContactCenterChanged { contact_center_id }).await;
@@ -146,6 +171,7 @@ async fn open(app: &App, scope: TenantScope, record: &TwilioCredentialRecord) ->
         api_key_sid: record.api_key_sid.clone(),
         api_key_secret,
         auth_token,
+        location: Location { region: record.region.clone(), edge: record.edge.clone() },
     })
 }
 
@@ -158,15 +184,19 @@ async fn masked(app: &App, scope: TenantScope, record: &TwilioCredentialRecord) 
         auth_token: plain.auth_token.masked_tail(4),
         verified_at: record.verified_at,
         updated_at: record.updated_at,
+        region: record.region.clone(),
+        edge: record.edge.clone(),
     })
 }
 
-/// Fetches the account twice: once with the API key (used for rooms,
-/// messages and tokens) and once with the auth token (used for webhook
-/// signatures), so a typo in either is caught on save.
+/// Checks each credential with a call it is really used for: the API key
+/// (rooms, messages, tokens) by listing rooms, in the key's region, which a
+/// Standard key may do (Twilio's `/Accounts` endpoints refuse Standard keys,
+/// the kind it makes by default); the auth token (webhook signatures) by
+/// fetching the account. A typo in either is caught on save, and named.
 async fn check_with_twilio(app: &App, creds: Credentials) -> AppResult<()> {
     let client = app.twilio.account(creds);
-    client.fetch_account().await.map_err(|e| rejected(e, "api_key_secret"))?;
+    client.check_api_key().await.map_err(|e| rejected(e, "api_key_secret"))?;
     client.fetch_account_with_auth_token().await.map_err(|e| rejected(e, "auth_token"))?;
     Ok(())
 }

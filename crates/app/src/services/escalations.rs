@@ -176,26 +176,35 @@ async fn replay(app: &App, center: &Center, input: &CreateInput) -> AppResult<Cr
     }
 }
 
+/// Makes the room and posts the customer's link *at the same time* (the
+/// link and code are ours, so neither waits for the other: an escalation
+/// costs the agent one Twilio round trip).
+///
+/// - Both made: the escalation opens.
+/// - The link posted, the room not: it opens anyway; the room is made when
+///   the first participant asks for a token (the customer has the link).
+/// - The room made, the link not: the room is ended (no orphan) and the
+///   escalation fails; a retry with the same key makes both again.
 async fn make_room_and_message(app: &App, center: &Center, record: EscalationRecord) -> AppResult<EscalationRecord> {
     let (scope, cc) = (center.scope, &center.record);
     let client = app.twilio.account(center.credentials(app).await?.clone());
     let message = join_message(app, center, &record).await?;
-    let room = match create_room(&client, app, cc, &record).await {
-        Ok(room) => room,
-        Err(err) => {
-            let reason = format!("creating the Twilio room failed: {err}");
-            app.store.fail_escalation(scope, record.id, None, &reason, Utc::now()).await?;
-            return Err(twilio_failure(err, "could not create the video room"));
-        }
-    };
-
-    match client.create_message(&record.conversation_sid, &message).await {
-        Ok(msg) => {
-            let opened = app.store.open_escalation(scope, record, &room.sid, &msg.sid, Utc::now()).await?;
+    let (room, posted) =
+        tokio::join!(create_room(&client, app, cc, &record), post_message(&client, center, &record, &message));
+    match (room, posted) {
+        (room, Ok(msg)) => {
+            let room_sid = match &room {
+                Ok(room) => Some(room.sid.as_str()),
+                Err(err) => {
+                    tracing::warn!(escalation_id = %record.id, error = %err, "the link is posted but the room is not made; it is made when someone joins");
+                    None
+                }
+            };
+            let opened = app.store.open_escalation(scope, record, room_sid, &msg.sid, Utc::now()).await?;
             app.metrics.escalation_created();
             Ok(opened)
         }
-        Err(err) => {
+        (Ok(room), Err(err)) => {
             // The customer never got a link: close the room rather than leave it open.
             let cleanup = client.complete_room(&room.sid).await;
             let reason = match &cleanup {
@@ -210,6 +219,50 @@ async fn make_room_and_message(app: &App, center: &Center, record: EscalationRec
             app.store.fail_escalation(scope, record.id, Some(&room.sid), &reason, Utc::now()).await?;
             Err(twilio_failure(err, "could not post the join link into the conversation"))
         }
+        (Err(room_err), Err(err)) => {
+            let reason = format!("sending the chat message failed: {err}; creating the room failed too: {room_err}");
+            app.store.fail_escalation(scope, record.id, None, &reason, Utc::now()).await?;
+            Err(twilio_failure(err, "could not post the join link into the conversation"))
+        }
+    }
+}
+
+/// Whether a failed post may have reached Twilio anyway (its answer lost).
+fn ambiguous(err: &TwilioError) -> bool {
+    matches!(err, TwilioError::Timeout | TwilioError::Transport(_) | TwilioError::Decode(_))
+        || matches!(err, TwilioError::Api { status, .. } if *status >= 500)
+}
+
+/// Posts the customer's link into the conversation, in the conversation's
+/// Conversations service (the contact center's setting, or found when the
+/// default path does not know the conversation). When the answer is lost,
+/// looks for the message before calling the post failed: a retry must not
+/// send the customer a second link.
+async fn post_message(
+    client: &AccountClient,
+    center: &Center,
+    record: &EscalationRecord,
+    message: &CreateMessage,
+) -> Result<Message, TwilioError> {
+    let mut service = center.record.conversations_service_sid.clone();
+    let mut posted = client.create_message(service.as_deref(), &record.conversation_sid, message).await;
+    if service.is_none() && matches!(posted, Err(TwilioError::Api { status: 404, .. })) {
+        // Not in the default service: look for the service that has it.
+        if let Some(found) = client.find_conversation_service(&record.conversation_sid).await? {
+            tracing::info!(conversations_service_sid = %found, "the conversation is in a non-default Conversations service");
+            posted = client.create_message(Some(&found), &record.conversation_sid, message).await;
+            service = Some(found);
+        }
+    }
+    match posted {
+        Err(err) if ambiguous(&err) => match posted_message(client, service.as_deref(), record).await {
+            Ok(Some(found)) => {
+                tracing::info!(escalation_id = %record.id, "the post's answer was lost, but the message is there");
+                Ok(found)
+            }
+            _ => Err(err),
+        },
+        other => other,
     }
 }
 
@@ -239,7 +292,9 @@ async fn join_message(app: &App, center: &Center, record: &EscalationRecord) -> 
     Ok(CreateMessage {
         author: Some(agent.to_owned()),
         body,
-        attributes: Some(serde_json::json!({ "videoUrl": join_url, "uniqueCode": record.code })),
+        // What the Flex template's own feature puts there, so Flex-side
+        // renderers that look for a video message find ours too.
+        attributes: Some(serde_json::json!({ "hasVideo": true, "videoUrl": join_url, "uniqueCode": record.code })),
     })
 }
 
@@ -247,18 +302,19 @@ async fn join_message(app: &App, center: &Center, record: &EscalationRecord) -> 
 /// attributes carry the code. For when a post's answer was lost.
 pub(crate) async fn posted_message(
     client: &AccountClient,
+    service: Option<&str>,
     record: &EscalationRecord,
 ) -> Result<Option<Message>, TwilioError> {
-    let recent = client.recent_messages(&record.conversation_sid, 50).await?;
+    let recent = client.recent_messages(service, &record.conversation_sid, 50).await?;
     Ok(recent
         .into_iter()
         .find(|m| m.attributes.get("uniqueCode").and_then(|c| c.as_str()) == Some(record.code.as_str())))
 }
 
 /// Finishes, or fails, an escalation a replica left mid-creation: where the
-/// room and the customer's message exist it opens (the customer's link
-/// works); where only the room exists the message is posted now; where no
-/// room exists it fails.
+/// customer's message was posted it opens (the customer's first link works;
+/// a missing room is made when someone joins); where only the room exists
+/// the message is posted now; where neither exists it fails.
 pub(crate) async fn finish_abandoned(
     app: &App,
     center: &Center,
@@ -271,25 +327,27 @@ pub(crate) async fn finish_abandoned(
         Ok(_) | Err(TwilioError::Api { status: 404, .. }) => None,
         Err(err) => return Err(twilio_failure(err, "could not look up the video room")),
     };
-    let Some(room) = room else {
-        tracing::warn!(escalation_id = %record.id, "abandoned mid-creation before its room was made; failed");
-        let reason = "abandoned mid-creation (replica stopped)";
-        return Ok(app.store.fail_escalation(scope, record.id, None, reason, Utc::now()).await?);
-    };
-    let found =
-        posted_message(&client, &record).await.map_err(|e| twilio_failure(e, "could not look for the join message"))?;
-    let message = match found {
-        Some(m) => m,
-        None => {
+    let service = center.record.conversations_service_sid.as_deref();
+    let found = posted_message(&client, service, &record)
+        .await
+        .map_err(|e| twilio_failure(e, "could not look for the join message"))?;
+    let message = match (found, &room) {
+        (Some(m), _) => m,
+        (None, Some(_)) => {
             let message = join_message(app, center, &record).await?;
-            client
-                .create_message(&record.conversation_sid, &message)
+            post_message(&client, center, &record, &message)
                 .await
                 .map_err(|e| twilio_failure(e, "could not post the join link into the conversation"))?
         }
+        (None, None) => {
+            tracing::warn!(escalation_id = %record.id, "abandoned mid-creation before its room or link was made; failed");
+            let reason = "abandoned mid-creation (replica stopped)";
+            return Ok(app.store.fail_escalation(scope, record.id, None, reason, Utc::now()).await?);
+        }
     };
     tracing::info!(escalation_id = %record.id, "finished an escalation abandoned mid-creation");
-    let opened = app.store.open_escalation(scope, record, &room.sid, &message.sid, Utc::now()).await?;
+    let room_sid = room.as_ref().map(|r| r.sid.as_str());
+    let opened = app.store.open_escalation(scope, record, room_sid, &message.sid, Utc::now()).await?;
     app.metrics.escalation_created();
     Ok(opened)
 }
@@ -353,7 +411,7 @@ pub async fn complete(app: &App, center: &Center, e: EscalationRecord) -> AppRes
         }
     }
     let done = app.store.complete_escalation(center.scope, e.id, Utc::now()).await?;
-    app.publish(Event::CodeClosed { code: done.code.clone() }).await;
+    app.publish(Event::CodeChanged { code: done.code.clone() }).await;
     Ok(done)
 }
 
@@ -362,6 +420,28 @@ pub async fn agent_token(app: &App, center: &Center, e: &EscalationRecord, ident
     if e.status != Status::Open {
         return Err(AppError::conflict(ErrorCode::EscalationNotOpen, format!("the escalation is {}", e.status)));
     }
+    ensure_room(app, center, e).await?;
     let creds = center.credentials(app).await?;
     tokens::mint(creds, identity, &e.room_name, center.record.token_ttl_seconds, Utc::now())
+}
+
+/// Makes the escalation's room again when its earlier one ended (Twilio
+/// ends rooms left unused or empty for a few minutes) or was never made:
+/// the same name, so tokens already handed out join it, and our status
+/// callback on it. A token is only worth minting for a room that exists,
+/// with the callbacks that make the metrics.
+pub(crate) async fn ensure_room(app: &App, center: &Center, e: &EscalationRecord) -> AppResult<()> {
+    if e.room_sid.is_some() || e.status != Status::Open {
+        return Ok(());
+    }
+    let client = app.twilio.account(center.credentials(app).await?.clone());
+    let room = create_room(&client, app, &center.record, e)
+        .await
+        .map_err(|err| twilio_failure(err, "could not make the video room"))?;
+    if app.store.set_room(center.scope, e.id, &room.sid, Utc::now()).await? {
+        tracing::info!(escalation_id = %e.id, room_sid = %room.sid, "made the escalation's room again");
+    }
+    // Replicas drop what they remember of the code (its record names no room).
+    app.publish(Event::CodeChanged { code: e.code.clone() }).await;
+    Ok(())
 }

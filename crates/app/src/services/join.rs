@@ -117,6 +117,15 @@ pub async fn customer_token(app: &App, raw_code: &str, client_ip: &str) -> AppRe
         Lookup::Completed(_) => return Err(completed_code()),
         Lookup::Invalid => return Err(invalid_code()),
     };
+    if e.room_sid.is_none() {
+        // Its room ended (or was never made): make it again before anyone
+        // is given a token to it. Rare, so the slow path is fine.
+        let Some((cc, scope)) = app.store.unscoped().contact_center(e.contact_center_id).await? else {
+            return Err(invalid_code());
+        };
+        let center = super::contact_centers::Center::new(scope, cc);
+        super::escalations::ensure_room(app, &center, &e).await?;
+    }
     let ctx = context(app, e.contact_center_id).await?;
     let now = Utc::now();
     let ttl = escalation::customer_token_ttl_seconds(ctx.token_ttl_seconds, e.expires_at, now);

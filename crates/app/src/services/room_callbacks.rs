@@ -31,7 +31,7 @@ fn forbidden() -> AppError {
 pub async fn room_callback(app: &App, cc_id: Uuid, cb: Callback<'_>) -> AppResult<EventOutcome> {
     let outcome = record(app, cc_id, cb).await;
     app.metrics.callback(match &outcome {
-        Ok(EventOutcome::Applied) => "applied",
+        Ok(EventOutcome::Applied | EventOutcome::RoomEnded { .. }) => "applied",
         Ok(EventOutcome::Duplicate) => "duplicate",
         Ok(EventOutcome::Unmatched) => "unmatched",
         Err(_) => "rejected",
@@ -60,7 +60,13 @@ async fn record(app: &App, cc_id: Uuid, cb: Callback<'_>) -> AppResult<EventOutc
 
     let now = Utc::now();
     let (room_name, new) = parse(&cb.params, now)?;
-    Ok(app.store.record_room_event(scope, cc_id, &room_name, new, now).await?)
+    let outcome = app.store.record_room_event(scope, cc_id, &room_name, new, now).await?;
+    if let EventOutcome::RoomEnded { code } = &outcome {
+        // The next token for the code makes the room again; no replica may
+        // keep serving the record that names the ended room.
+        app.publish(crate::events::Event::CodeChanged { code: code.clone() }).await;
+    }
+    Ok(outcome)
 }
 
 /// The fields a callback must and may carry, bounded as they are stored.

@@ -61,6 +61,7 @@ struct ContactCenterView {
     /// IANA time zone the contact center reports in: its metrics' days and
     /// hours are local ones unless a request names another `tz`.
     time_zone: String,
+    conversations_service_sid: Option<String>,
     /// Where Twilio must send room status callbacks for this contact center.
     status_callback_url: String,
     created_at: DateTime<Utc>,
@@ -103,6 +104,9 @@ struct SettingsPatch {
     room: Option<RoomPatch>,
     /// IANA time zone for the contact center's metrics, e.g. `Europe/Paris`.
     time_zone: Option<String>,
+    /// The Conversations service (`IS…`) of the contact center's chats when
+    /// not the account's default one; `null`: found from each conversation.
+    conversations_service_sid: MaybeUndefined<String>,
 }
 
 #[derive(Object)]
@@ -166,6 +170,7 @@ impl From<SettingsPatch> for DomainPatch {
                 MaybeUndefined::Undefined => None,
             },
             time_zone: p.time_zone,
+            conversations_service_sid: maybe(p.conversations_service_sid),
         }
     }
 }
@@ -196,6 +201,7 @@ fn view(state: &AppState, r: ContactCenterRecord) -> ContactCenterView {
             max_participants: s.room.max_participants,
         },
         time_zone: s.time_zone,
+        conversations_service_sid: s.conversations_service_sid,
         created_at: r.created_at,
         updated_at: r.updated_at,
     }

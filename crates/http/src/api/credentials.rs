@@ -26,6 +26,10 @@ struct PutCredentials {
     api_key_secret: String,
     /// Used only to check Twilio's webhook signatures.
     auth_token: String,
+    /// The Twilio region the API key was made in (`us1`, `ie1`, `au1`…; default us1).
+    region: Option<String>,
+    /// The Twilio edge to reach it through (`dublin`, `sydney`…; default Twilio's choice).
+    edge: Option<String>,
     /// Check the credentials with Twilio before saving (default true).
     #[oai(default = "default_true")]
     verify: bool,
@@ -45,9 +49,11 @@ struct CredentialsView {
     api_key_secret: String,
     /// Masked: only the last four characters.
     auth_token: String,
-    /// When Twilio last accepted these credentials; null if never checked.
+    /// When Twilio last accepted these credentials; absent if never checked or last refused.
     verified_at: Option<DateTime<Utc>>,
     updated_at: DateTime<Utc>,
+    region: Option<String>,
+    edge: Option<String>,
 }
 
 #[derive(ApiResponse)]
@@ -64,6 +70,8 @@ fn view(m: MaskedCredentials) -> CredentialsView {
         auth_token: m.auth_token,
         verified_at: m.verified_at,
         updated_at: m.updated_at,
+        region: m.region,
+        edge: m.edge,
     }
 }
 
@@ -88,6 +96,8 @@ impl CredentialsApi {
             api_key_sid: b.api_key_sid.trim().to_owned(),
             api_key_secret: Secret::new(b.api_key_secret.trim()),
             auth_token: Secret::new(b.auth_token.trim()),
+            region: b.region.map(|r| r.trim().to_owned()).filter(|r| !r.is_empty()),
+            edge: b.edge.map(|e| e.trim().to_owned()).filter(|e| !e.is_empty()),
         };
         Ok(Json(view(credentials::put(&state, scope, cc.0, input, b.verify).await?)))
     }

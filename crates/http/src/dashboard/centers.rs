@@ -254,6 +254,7 @@ fn settings_values(name: &str, s: &ContactCenterSettings) -> BTreeMap<&'static s
         ("unused_room_timeout_minutes", s.room.unused_room_timeout_minutes.to_string()),
         ("max_participants", s.room.max_participants.map(|n| n.to_string()).unwrap_or_default()),
         ("time_zone", s.time_zone.clone()),
+        ("conversations_service_sid", s.conversations_service_sid.clone().unwrap_or_default()),
     ])
 }
 
@@ -295,7 +296,7 @@ fn settings_page(
             error_count => error_count,
             preview_url => format!("/dashboard/contact-centers/{}/preview?{}", cc.id, preview_query),
             status_callback_url => ctx.state.urls().room_callback(cc.id),
-            room_types => RoomType::ALL.iter().map(|t| t.as_str()).collect::<Vec<_>>(),
+            room_types => RoomType::OFFERED.iter().map(|t| t.as_str()).collect::<Vec<_>>(),
             zones => figures::zone_names(),
             flash => flash,
         },
@@ -373,6 +374,7 @@ struct SettingsForm {
     unused_room_timeout_minutes: Option<String>,
     max_participants: Option<String>,
     time_zone: Option<String>,
+    conversations_service_sid: Option<String>,
 }
 
 impl SettingsForm {
@@ -432,6 +434,7 @@ impl SettingsForm {
             unused_room_timeout_minutes,
             max_participants,
             time_zone: self.time_zone,
+            conversations_service_sid: self.conversations_service_sid.map(Some),
         };
         (patch, errors)
     }
@@ -525,6 +528,8 @@ async fn credentials_page(
             auth_token => m.auth_token,
             verified_at => m.verified_at.map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string()),
             updated_at => m.updated_at.format("%Y-%m-%d %H:%M UTC").to_string(),
+            region => m.region.unwrap_or_else(|| "us1".into()),
+            edge => m.edge,
         },
         Err(AppError::NotFound { .. }) => Value::from(()),
         Err(e) => return Err(ctx.error_page(e)),
@@ -603,6 +608,8 @@ pub async fn save_credentials(AdminForm { ctx, form }: AdminForm, Path(id): Path
         api_key_sid: form.get("api_key_sid").trim().to_owned(),
         api_key_secret: Secret::new(form.get("api_key_secret").trim()),
         auth_token: Secret::new(form.get("auth_token").trim()),
+        region: Some(form.get("region").trim().to_owned()).filter(|r| !r.is_empty()),
+        edge: Some(form.get("edge").trim().to_owned()).filter(|e| !e.is_empty()),
     };
     match credentials::put(&ctx.state, ctx.scope(), cc.id, input, true).await {
         Ok(_) => {
@@ -611,7 +618,12 @@ pub async fn save_credentials(AdminForm { ctx, form }: AdminForm, Path(id): Path
         Err(err) => {
             let (fields, banner) = credential_errors(&err);
             // Only the SIDs come back into the form; secrets are never echoed.
-            let values = context! { account_sid => form.get("account_sid"), api_key_sid => form.get("api_key_sid") };
+            let values = context! {
+                account_sid => form.get("account_sid"),
+                api_key_sid => form.get("api_key_sid"),
+                region => form.get("region"),
+                edge => form.get("edge"),
+            };
             credentials_page(&ctx, credential_status(&err), &cc, values, fields, Some(banner), Value::from(())).await
         }
     }

@@ -23,6 +23,7 @@ pub struct Model {
     pub unused_room_timeout_minutes: i32,
     pub max_participants: Option<i32>,
     pub time_zone: String,
+    pub conversations_service_sid: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

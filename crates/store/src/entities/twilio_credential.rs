@@ -12,6 +12,10 @@ pub struct Model {
     pub auth_token_ciphertext: Vec<u8>,
     pub verified_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
+    /// The Twilio region the API key was made in (`None`: us1).
+    pub region: Option<String>,
+    /// The Twilio edge location to reach it through (`None`: Twilio's choice).
+    pub edge: Option<String>,
     pub updated_at: DateTimeUtc,
 }
 

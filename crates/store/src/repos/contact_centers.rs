@@ -92,6 +92,7 @@ fn apply(am: &mut contact_center::ActiveModel, input: &ContactCenterInput<'_>, n
     am.unused_room_timeout_minutes = Set(s.room.unused_room_timeout_minutes);
     am.max_participants = Set(s.room.max_participants);
     am.time_zone = Set(s.time_zone.clone());
+    am.conversations_service_sid = Set(s.conversations_service_sid.clone());
     am.updated_at = Set(now);
 }
 
@@ -118,6 +119,7 @@ impl ContactCenterRecord {
                 max_participants: self.max_participants,
             },
             time_zone: self.time_zone.clone(),
+            conversations_service_sid: self.conversations_service_sid.clone(),
         }
     }
 }

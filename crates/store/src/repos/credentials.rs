@@ -12,6 +12,8 @@ pub struct NewCredentials {
     pub api_key_secret_ciphertext: Vec<u8>,
     pub auth_token_ciphertext: Vec<u8>,
     pub verified_at: Option<DateTime<Utc>>,
+    pub region: Option<String>,
+    pub edge: Option<String>,
 }
 
 impl Store {
@@ -43,6 +45,8 @@ impl Store {
                 am.api_key_secret_ciphertext = Set(new.api_key_secret_ciphertext);
                 am.auth_token_ciphertext = Set(new.auth_token_ciphertext);
                 am.verified_at = Set(new.verified_at);
+                am.region = Set(new.region);
+                am.edge = Set(new.edge);
                 am.updated_at = Set(now);
                 am.update(&txn).await?
             }
@@ -55,6 +59,8 @@ impl Store {
                     api_key_secret_ciphertext: Set(new.api_key_secret_ciphertext),
                     auth_token_ciphertext: Set(new.auth_token_ciphertext),
                     verified_at: Set(new.verified_at),
+                    region: Set(new.region),
+                    edge: Set(new.edge),
                     created_at: Set(now),
                     updated_at: Set(now),
                 }

@@ -46,6 +46,11 @@ pub struct NewEvent {
 #[derive(Debug, PartialEq, Eq)]
 pub enum EventOutcome {
     Applied,
+    /// Applied, and it ended the room the escalation's call ran in: the
+    /// escalation (code given) has no live room until one is made again.
+    RoomEnded {
+        code: String,
+    },
     /// Seen before (Twilio repeats callbacks): nothing changed.
     Duplicate,
     /// Not a room of one of the contact center's escalations: stored, applied to nothing.
@@ -138,12 +143,12 @@ impl Store {
         &self,
         scope: TenantScope,
         mut e: EscalationRecord,
-        room_sid: &str,
+        room_sid: Option<&str>,
         message_sid: &str,
         now: DateTime<Utc>,
     ) -> Result<EscalationRecord, StoreError> {
         let res = escalation::Entity::update_many()
-            .col_expr(escalation::Column::RoomSid, Expr::value(room_sid))
+            .col_expr(escalation::Column::RoomSid, Expr::value(room_sid.map(str::to_owned)))
             .col_expr(escalation::Column::MessageSid, Expr::value(message_sid))
             .col_expr(escalation::Column::Status, Expr::value(Status::Open))
             .col_expr(escalation::Column::UpdatedAt, Expr::value(now))
@@ -155,11 +160,33 @@ impl Store {
         if res.rows_affected == 0 {
             return self.escalation(scope, e.id).await;
         }
-        e.room_sid = Some(room_sid.to_owned());
+        e.room_sid = room_sid.map(str::to_owned);
         e.message_sid = Some(message_sid.to_owned());
         e.status = Status::Open;
         e.updated_at = now;
         Ok(e)
+    }
+
+    /// Records the room an open escalation's call now runs in (its earlier
+    /// room ended, or was never made). False when another request set one first.
+    #[tracing::instrument(name = "db", skip_all, fields(db.operation = "set_room"))]
+    pub async fn set_room(
+        &self,
+        scope: TenantScope,
+        id: Uuid,
+        room_sid: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let res = escalation::Entity::update_many()
+            .col_expr(escalation::Column::RoomSid, Expr::value(room_sid))
+            .col_expr(escalation::Column::UpdatedAt, Expr::value(now))
+            .filter(escalation::Column::Id.eq(id))
+            .filter(escalation::Column::TenantId.eq(scope.tenant_id()))
+            .filter(escalation::Column::Status.eq(Status::Open))
+            .filter(escalation::Column::RoomSid.is_null())
+            .exec(self.db())
+            .await?;
+        Ok(res.rows_affected == 1)
     }
 
     /// Takes a stale `creating` row for recovery: true for exactly one of
@@ -318,6 +345,8 @@ impl Store {
         // re-created call, or a SID someone else sent) changes nothing.
         let target = target.filter(|e| e.room_sid.as_deref().is_none_or(|sid| sid == ev.room_sid));
         let matched = target.is_some();
+        let mut room_ended = None;
+        let event_room_sid = ev.room_sid.clone();
         let inserted = escalation_event::ActiveModel {
             id: Set(Uuid::now_v7()),
             tenant_id: Set(scope.tenant_id()),
@@ -352,7 +381,15 @@ impl Store {
                 duration_seconds: e.duration_seconds,
             };
             tl.apply(&ev.domain);
+            let ended_room = ev.domain.kind == escalate_domain::escalation::RoomEventKind::RoomEnded
+                && e.room_sid.as_deref() == Some(event_room_sid.as_str());
+            if ended_room {
+                room_ended = Some(e.code.clone());
+            }
             let mut am = e.into_active_model();
+            if ended_room {
+                am.room_sid = Set(None);
+            }
             am.status = Set(tl.status);
             am.room_created_at = Set(tl.room_created_at);
             am.agent_joined_at = Set(tl.agent_joined_at);
@@ -363,6 +400,10 @@ impl Store {
             am.update(&txn).await?;
         }
         txn.commit().await?;
-        Ok(if matched { EventOutcome::Applied } else { EventOutcome::Unmatched })
+        Ok(match (matched, room_ended) {
+            (true, Some(code)) => EventOutcome::RoomEnded { code },
+            (true, None) => EventOutcome::Applied,
+            (false, _) => EventOutcome::Unmatched,
+        })
     }
 }

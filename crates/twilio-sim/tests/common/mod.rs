@@ -30,11 +30,13 @@ pub fn fast_options(base_url: &str) -> ClientOptions {
         max_retries: 3,
         backoff_base: Duration::from_millis(20),
         max_backoff: Duration::from_millis(1500),
+        budget: Duration::from_secs(10),
     }
 }
 
 pub fn credentials(account: &SimAccount) -> Credentials {
     Credentials {
+        location: Default::default(),
         account_sid: account.account_sid.clone(),
         api_key_sid: account.api_keys[0].0.clone(),
         api_key_secret: Secret::new(account.api_keys[0].1.clone()),
