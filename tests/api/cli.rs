@@ -76,3 +76,57 @@ fn keys_generate_prints_a_usable_master_key() {
     let keyring = escalate_domain::vault::Keyring::parse(&line, "k7").expect("a valid MASTER_KEYS entry");
     assert_eq!(keyring.active_id(), "k7");
 }
+
+#[tokio::test]
+async fn the_twilio_smoke_command_checks_an_account_end_to_end_and_cleans_up() {
+    let sim = twilio_sim::Simulator::new(twilio_sim::SimConfig::default());
+    let running = sim.clone().spawn("127.0.0.1:0").await.unwrap();
+    let account = twilio_sim::SimAccount::generate("Smoke");
+    sim.add_account(account.clone());
+    let flex = sim.mint_flex_token(&account.account_sid, twilio_sim::FlexAgent::new("alex"));
+    let conversation = escalate_e2e::conversation_sid();
+    let base = running.base_url.clone();
+    let env = vec![
+        ("TWILIO_MODE", "real".to_owned()),
+        ("TWILIO_VIDEO_BASE_URL", base.clone()),
+        ("TWILIO_CONVERSATIONS_BASE_URL", base.clone()),
+        ("TWILIO_IAM_BASE_URL", base.clone()),
+        ("TWILIO_API_BASE_URL", base.clone()),
+        ("TWILIO_ACCOUNT_SID", account.account_sid.clone()),
+        ("TWILIO_API_KEY_SID", account.api_keys[0].0.clone()),
+        ("TWILIO_API_KEY_SECRET", account.api_keys[0].1.clone()),
+        ("TWILIO_AUTH_TOKEN", account.auth_token.clone()),
+        ("TWILIO_FLEX_TOKEN", flex),
+    ];
+    let out = tokio::task::spawn_blocking(move || {
+        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        run(&["twilio-smoke", "--conversation", &conversation], &env)
+    })
+    .await
+    .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    for step in
+        ["API key accepted", "auth token accepted", "room", "message", "video token", "Flex token valid", "cleaned up"]
+    {
+        assert!(stdout.contains(step), "{step}: {stdout}");
+    }
+    // Nothing left behind.
+    assert!(sim.messages().is_empty());
+    assert!(sim.rooms().iter().all(|r| r.status == escalate_twilio::RoomStatus::Completed));
+    // A wrong secret stops at the first check and says which.
+    let out = run(
+        &["twilio-smoke", "--conversation", &escalate_e2e::conversation_sid()],
+        &[
+            ("TWILIO_MODE", "real"),
+            ("TWILIO_VIDEO_BASE_URL", &base),
+            ("TWILIO_API_BASE_URL", &base),
+            ("TWILIO_ACCOUNT_SID", &account.account_sid),
+            ("TWILIO_API_KEY_SID", &account.api_keys[0].0),
+            ("TWILIO_API_KEY_SECRET", "not-the-secret-at-all"),
+            ("TWILIO_AUTH_TOKEN", &account.auth_token),
+        ],
+    );
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("the API key"), "{}", String::from_utf8_lossy(&out.stderr));
+}

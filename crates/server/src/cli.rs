@@ -45,6 +45,29 @@ pub enum Command {
         /// A JSON file of accounts (see the simulator's docs).
         #[arg(long)]
         accounts_file: Option<std::path::PathBuf>,
+        /// Added to every Twilio API answer, as a round trip to Twilio would be.
+        #[arg(long, default_value_t = 0)]
+        latency_ms: u64,
+        /// How long a "minute" of a room's empty and unused timeouts lasts.
+        #[arg(long, default_value_t = 60_000)]
+        room_minute_ms: u64,
+    },
+    /// Check a Twilio account for real: make a room, post to a test
+    /// conversation, mint a video token (and check a Flex token if given),
+    /// then clean up. Reads TWILIO_ACCOUNT_SID, TWILIO_API_KEY_SID,
+    /// TWILIO_API_KEY_SECRET, TWILIO_AUTH_TOKEN (and TWILIO_REGION,
+    /// TWILIO_EDGE) from the environment; the API base URLs are the service's
+    /// (real Twilio unless TWILIO_*_BASE_URL say otherwise).
+    TwilioSmoke {
+        /// A conversation to post the test message into (`CH…`), e.g. one made in the Console.
+        #[arg(long)]
+        conversation: String,
+        /// Its Conversations service (`IS…`), when not the default one.
+        #[arg(long)]
+        service: Option<String>,
+        /// A Flex token to validate (an agent's `manager.user.token`).
+        #[arg(long, env = "TWILIO_FLEX_TOKEN")]
+        flex_token: Option<String>,
     },
 }
 
@@ -142,7 +165,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 None => print!("{yaml}"),
             }
         }
-        Command::TwilioSim { listen, accounts, accounts_file } => {
+        Command::TwilioSmoke { conversation, service, flex_token } => {
+            let settings = Settings::load()?;
+            let _telemetry = telemetry::init(&settings)?;
+            crate::smoke::run(&settings, &conversation, service.as_deref(), flex_token.as_deref()).await?;
+        }
+        Command::TwilioSim { listen, accounts, accounts_file, latency_ms, room_minute_ms } => {
             let settings = Settings::load()?;
             let _telemetry = telemetry::init(&settings)?;
             let mut config = match accounts_file {
@@ -154,6 +182,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                     config = config.with_account(account);
                 }
             }
+            config.latency = std::time::Duration::from_millis(latency_ms);
+            config.room_minute = std::time::Duration::from_millis(room_minute_ms.max(1));
             let listener =
                 tokio::net::TcpListener::bind(&listen).await.with_context(|| format!("--listen {listen}"))?;
             println!("Twilio simulator listening on http://{}", listener.local_addr()?);

@@ -4,6 +4,7 @@
 pub mod cli;
 pub mod demo;
 pub mod settings;
+pub mod smoke;
 pub mod startup;
 pub mod telemetry;
 

@@ -223,7 +223,7 @@ pub async fn connect_redis(url: &str) -> anyhow::Result<(ConnectionManager, redi
     Ok((conn, client))
 }
 
-fn twilio_options(settings: &Settings, simulator_url: Option<&str>) -> ClientOptions {
+pub fn twilio_options(settings: &Settings, simulator_url: Option<&str>) -> ClientOptions {
     let endpoints = match simulator_url {
         Some(url) => Endpoints::all(url),
         None => {

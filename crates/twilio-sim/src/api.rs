@@ -31,6 +31,7 @@ enum Route {
     ListMessages(Option<String>, String),
     FetchConversation(Option<String>, String),
     ListServices,
+    DeleteMessage(Option<String>, String, String),
     ValidateToken(String),
     FetchAccount(String),
 }
@@ -62,6 +63,12 @@ impl Route {
             ["v1", "Services", is, "Conversations", ch, "Messages"] => {
                 (Self::CreateMessage(Some((*is).into()), (*ch).into()), [Method::GET, Method::POST].as_slice())
             }
+            ["v1", "Conversations", ch, "Messages", im] => {
+                (Self::DeleteMessage(None, (*ch).into(), (*im).into()), [Method::DELETE].as_slice())
+            }
+            ["v1", "Services", is, "Conversations", ch, "Messages", im] => {
+                (Self::DeleteMessage(Some((*is).into()), (*ch).into(), (*im).into()), [Method::DELETE].as_slice())
+            }
             ["v1", "Conversations", ch] => (Self::FetchConversation(None, (*ch).into()), [Method::GET].as_slice()),
             ["v1", "Services", is, "Conversations", ch] => {
                 (Self::FetchConversation(Some((*is).into()), (*ch).into()), [Method::GET].as_slice())
@@ -91,6 +98,7 @@ impl Route {
             Self::ListMessages(..) => ApiOp::ListMessages,
             Self::FetchConversation(..) => ApiOp::FetchConversation,
             Self::ListServices => ApiOp::ListServices,
+            Self::DeleteMessage(..) => ApiOp::DeleteMessage,
             Self::ValidateToken(_) => ApiOp::ValidateToken,
             Self::FetchAccount(_) => ApiOp::FetchAccount,
         }
@@ -178,6 +186,16 @@ async fn serve(
             Route::FetchConversation(is, ch) => in_service(sim, account, is.as_deref(), &ch)
                 .map(|is| (200, conversation_json(account, &is, &ch, base_url))),
             Route::ListServices => Ok((200, services_json(&sim.state().services_of(account), base_url))),
+            Route::DeleteMessage(is, ch, im) => in_service(sim, account, is.as_deref(), &ch).and_then(|_| {
+                let mut state = sim.state();
+                let before = state.messages.len();
+                state.messages.retain(|m| !(m.account_sid == account && m.conversation_sid == ch && m.sid == im));
+                if state.messages.len() == before {
+                    Err(ApiError::not_found(&format!("/Conversations/{ch}/Messages/{im}")))
+                } else {
+                    Ok((204, Value::Null))
+                }
+            }),
             Route::ValidateToken(ac) => validate_token(sim, account, &ac, body),
             // Twilio's /Accounts endpoints take the auth token or a Main API key;
             // a Standard key (the kind Twilio makes by default) is refused.
@@ -192,6 +210,7 @@ async fn serve(
         return (dropped_connection(), None);
     }
     match result {
+        Ok((204, _)) => (Response::builder().status(poem::http::StatusCode::NO_CONTENT).finish(), Some(204)),
         Ok((status, json)) => {
             let response = Response::builder()
                 .status(poem::http::StatusCode::from_u16(status).unwrap_or_default())

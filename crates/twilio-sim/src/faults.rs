@@ -26,6 +26,8 @@ pub enum ApiOp {
     FetchConversation,
     /// `GET /v1/Services`
     ListServices,
+    /// `DELETE /v1/Conversations/{CH}/Messages/{IM}`
+    DeleteMessage,
     /// `POST /v1/Accounts/{AC}/Tokens/validate`
     ValidateToken,
     /// `GET /2010-04-01/Accounts/{AC}.json`

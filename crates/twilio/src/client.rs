@@ -352,6 +352,27 @@ impl AccountClient {
         self.execute(call).await.0
     }
 
+    /// `DELETE …/Conversations/{CH}/Messages/{IM}` (Twilio answers 204).
+    pub async fn delete_message(
+        &self,
+        service: Option<&str>,
+        conversation_sid: &str,
+        message_sid: &str,
+    ) -> Result<(), TwilioError> {
+        let mut target = self.messages_url(service, conversation_sid)?;
+        target
+            .0
+            .path_segments_mut()
+            .map_err(|()| TwilioError::Transport("Twilio base URL cannot have a path".into()))?
+            .push(message_sid);
+        let call = Call::new("delete_message", Method::DELETE, target, Auth::ApiKey);
+        let answer: Result<serde_json::Value, TwilioError> = self.execute(call).await.0;
+        match answer {
+            Ok(_) | Err(TwilioError::Decode(_)) => Ok(()), // 204: no body
+            Err(e) => Err(e),
+        }
+    }
+
     /// The conversation's latest messages, newest first (one page of `limit`).
     pub async fn recent_messages(
         &self,

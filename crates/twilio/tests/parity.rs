@@ -290,3 +290,22 @@ fn signatures_equal_the_official_librarys() {
     let valid: Vec<bool> = results.as_array().unwrap().iter().map(|r| r["valid"].as_bool().unwrap()).collect();
     assert_eq!(valid, SIG_CASES.iter().flat_map(|_| [true, true, false]).collect::<Vec<_>>());
 }
+
+/// Regional and edge hosts: ours equal the official package's, case by case.
+#[test]
+fn regional_hosts_match_twilio_node() {
+    let cases: Vec<(&str, Option<&str>, Option<&str>)> = vec![
+        ("video.twilio.com", Some("dublin"), Some("ie1")),
+        ("video.twilio.com", None, Some("au1")),
+        ("api.twilio.com", Some("sydney"), None),
+        ("conversations.twilio.com", None, None),
+        ("iam.twilio.com", Some("tokyo"), Some("jp1")),
+        ("video.ie1.twilio.com", Some("dublin"), None),
+        ("video.dublin.ie1.twilio.com", None, Some("au1")),
+    ];
+    let input = json!({ "cases": cases.iter().map(|(h, e, r)| json!({ "hostname": h, "edge": e, "region": r })).collect::<Vec<_>>() });
+    let theirs = node("hostname.js", &input);
+    for (i, (host, edge, region)) in cases.iter().enumerate() {
+        assert_eq!(escalate_twilio::regional_host(host, *edge, *region), theirs[i], "{host} {edge:?} {region:?}");
+    }
+}
