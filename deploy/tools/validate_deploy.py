@@ -82,10 +82,11 @@ def service_settings() -> set[str]:
     """The environment variables the service reads: the KEYS list in
     crates/server/src/settings.rs, plus the standard OTEL_* variables."""
     src = (ROOT / "crates/server/src/settings.rs").read_text()
-    m = re.search(r"const KEYS: &\[&str\] = &\[(.*?)\];", src, re.S)
+    # `KEYS` pairs each variable with its settings path: ("NAME", "section.field").
+    m = re.search(r"const KEYS: &\[[^=]*\] = &\[(.*?)\];", src, re.S)
     if not m:
         raise SystemExit("cannot find `const KEYS` in crates/server/src/settings.rs")
-    return set(re.findall(r'"([A-Z0-9_]+)"', m.group(1)))
+    return set(re.findall(r'"([A-Z][A-Z0-9_]*)"', m.group(1)))
 
 
 def known_env(name: str, keys: set[str]) -> bool:
@@ -255,11 +256,13 @@ def check_policy(label: str, values: dict, docs, keys: set[str]) -> None:
         check(ok_sec, area, f"{tag} env from the chart's Secret")
         if ok_sec:
             data = secrets[sec_names[0]].get("stringData", {})
-            check(set(data) == {"MASTER_KEYS", "OPERATOR_TOKEN", "DATABASE_URL", "REDIS_URL"}, area,
-                  f"{tag} Secret holds MASTER_KEYS, OPERATOR_TOKEN, DATABASE_URL, REDIS_URL", str(sorted(data)))
+            required = {"MASTER_KEYS", "OPERATOR_TOKEN", "DATABASE_URL", "REDIS_URL"}
+            expected = required | ({"WEBRTC_TURN_SECRET"} if (values.get("secrets") or {}).get("turnSecret") else set())
+            check(set(data) == expected, area,
+                  f"{tag} Secret holds {', '.join(sorted(expected))}", str(sorted(data)))
     if cm_names and cm_names[0] in cms:
         cm = cms[cm_names[0]]["data"]
-        secret_names = {"MASTER_KEYS", "OPERATOR_TOKEN", "DATABASE_URL", "REDIS_URL"}
+        secret_names = {"MASTER_KEYS", "OPERATOR_TOKEN", "DATABASE_URL", "REDIS_URL", "WEBRTC_TURN_SECRET"}
         check(not secret_names & set(cm), area, f"{tag} no secret in the ConfigMap")
         unknown = sorted(k for k in cm if not known_env(k, keys))
         check(not unknown, area, f"{tag} every ConfigMap key is a setting the service reads", f"unknown: {unknown}")
