@@ -43,3 +43,7 @@ elif ! answers 6379; then
   redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no
   wait_for 6379 Redis
 fi
+
+# The WebRTC tests start their own TURN server (relay-only, loopback); they
+# need Debian's coturn installed, not running.
+command -v turnserver >/dev/null || { echo "installing coturn…"; apt_install coturn; }

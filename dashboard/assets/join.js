@@ -1,7 +1,9 @@
-// The customer's join page: camera/microphone preview, the Join button (a
-// room token from POST /v1/join/{code}/token, then twilio-video), in-call
-// controls and the remote participant's video. Everything the script needs is
-// in data-* attributes of <main id="join">; no inline script (strict CSP).
+// The customer's join page (and the dashboard's test call, which is the same
+// page for the agent): camera/microphone preview, the Join button (a room
+// credential from the token URL, then rtc.js for whichever provider carries
+// the call), in-call controls and the other participant's video. Everything
+// the script needs is in data-* attributes of <main id="join">; no inline
+// script (strict CSP).
 (function () {
   'use strict';
 
@@ -16,7 +18,8 @@
     preview: $('preview-video'), previewOff: $('preview-off'), meter: $('mic-meter'),
     join: $('join-button'), rejoin: $('rejoin-button'), leave: $('leave-button'),
     status: $('status'), error: $('error'), remote: $('remote'), self: $('self'),
-    waiting: $('waiting'), waitingText: $('waiting-text'), callStatus: $('call-status')
+    waiting: $('waiting'), waitingText: $('waiting-text'), callStatus: $('call-status'),
+    remoteState: $('remote-state'), endCall: $('end-call-button')
   };
   var CONNECT_TIMEOUT_MS = 20000;
 
@@ -24,7 +27,7 @@
     stream: null,       // MediaStream of the preview (null without devices)
     micOn: true,
     camOn: true,
-    room: null,
+    call: null,
     connecting: false,
     retryTimer: null,
     meterStop: null
@@ -151,10 +154,7 @@
 
   function applyEnabled(kind, on) {
     tracks(kind).forEach(function (track) { track.enabled = on; });
-    if (state.room) {
-      var pubs = kind === 'audio' ? state.room.localParticipant.audioTracks : state.room.localParticipant.videoTracks;
-      pubs.forEach(function (pub) { if (pub.track) { if (on) pub.track.enable(); else pub.track.disable(); } });
-    }
+    if (state.call) state.call.setEnabled(kind, on);
   }
 
   function toggleMic() { state.micOn = !state.micOn; applyEnabled('audio', state.micOn); syncToggles(); }
@@ -184,12 +184,14 @@
   }
 
   function fetchToken() {
-    return fetch('/v1/join/' + encodeURIComponent(code) + '/token', {
-      method: 'POST',
-      headers: { Accept: 'application/json' },
-      credentials: 'same-origin',
-      cache: 'no-store'
-    }).then(function (resp) {
+    var url = t.tokenUrl || ('/v1/join/' + encodeURIComponent(code) + '/token');
+    var init = { method: 'POST', headers: { Accept: 'application/json' }, credentials: 'same-origin', cache: 'no-store' };
+    if (t.csrf) {
+      // The dashboard's test call: the admin's session, with its CSRF token.
+      init.headers['Content-Type'] = 'application/x-www-form-urlencoded';
+      init.body = 'csrf_token=' + encodeURIComponent(t.csrf);
+    }
+    return fetch(url, init).then(function (resp) {
       return resp.json().catch(function () { return null; }).then(function (body) {
         return { resp: resp, body: body };
       });
@@ -198,29 +200,38 @@
 
   // ---- call ----------------------------------------------------------------
 
-  function attachTrack(track, container) {
-    if (track.kind !== 'video' && track.kind !== 'audio') return;
-    var media = track.attach();
-    media.setAttribute('playsinline', '');
-    if (track.kind === 'video') {
-      container.querySelectorAll('video').forEach(function (v) { v.remove(); });
-      el.waiting.hidden = true;
+  function showRemote(identity, stream) {
+    var video = el.remote.querySelector('video[data-identity="' + identity.replace(/"/g, '') + '"]');
+    if (!video) {
+      video = document.createElement('video');
+      video.autoplay = true;
+      video.playsInline = true;
+      video.setAttribute('playsinline', '');
+      video.dataset.identity = identity;
+      el.remote.appendChild(video);
     }
-    container.appendChild(media);
+    if (video.srcObject !== stream) video.srcObject = stream;
+    var p = video.play(); if (p && p.catch) p.catch(function () {});
+    el.waiting.hidden = true;
   }
 
-  function detachTrack(track) {
-    if (!track.detach) return;
-    track.detach().forEach(function (m) { m.remove(); });
-    if (!el.remote.querySelector('video')) el.waiting.hidden = false;
-  }
-
-  function watchParticipant(participant) {
-    participant.tracks.forEach(function (pub) {
-      if (pub.isSubscribed && pub.track) attachTrack(pub.track, el.remote);
+  function removeRemote(identity) {
+    el.remote.querySelectorAll('video').forEach(function (v) {
+      if (!identity || v.dataset.identity === identity) { v.srcObject = null; v.remove(); }
     });
-    participant.on('trackSubscribed', function (track) { attachTrack(track, el.remote); });
-    participant.on('trackUnsubscribed', detachTrack);
+    setRemoteState(null);
+  }
+
+  function setRemoteState(s) {
+    if (!el.remoteState) return;
+    var audioOff = !!s && !s.audio, videoOff = !!s && !s.video;
+    el.remoteState.dataset.audio = s ? String(s.audio) : '';
+    el.remoteState.dataset.video = s ? String(s.video) : '';
+    var words = [];
+    if (audioOff) words.push(t.tRemoteMuted);
+    if (videoOff) words.push(t.tRemoteCameraOff);
+    el.remoteState.textContent = words.join(' · ');
+    el.remoteState.hidden = words.length === 0;
   }
 
   function showSelfVideo() {
@@ -235,8 +246,10 @@
     var p = v.play(); if (p && p.catch) p.catch(function () {});
   }
 
-  function onConnected(room) {
-    state.room = room;
+  function onConnected(call) {
+    state.call = call;
+    // For diagnostics and the browser tests (getStats of the peer connections).
+    window.escalateCall = call;
     setBusy(false);
     setStatus('');
     setError('');
@@ -245,39 +258,50 @@
     show(el.call);
     showSelfVideo();
     el.waitingText.textContent = t.tWaiting;
-    el.waiting.hidden = false;
+    el.waiting.hidden = call.peerCount() > 0 && !!el.remote.querySelector('video');
     el.callStatus.textContent = t.tConnected;
-    room.participants.forEach(watchParticipant);
-    room.on('participantConnected', watchParticipant);
-    room.on('participantDisconnected', function (p) {
-      p.tracks.forEach(function (pub) { if (pub.track) detachTrack(pub.track); });
-      el.remote.textContent = '';
-      el.waiting.hidden = false;
-      el.waitingText.textContent = t.tAgentLeft;
-      el.callStatus.textContent = t.tAgentLeft;
+    document.body.dataset.call = 'connected';
+    call.on('remote-stream', showRemote);
+    call.on('peer-state', function (identity, s) { setRemoteState(s); });
+    call.on('peer-left', function (identity) {
+      removeRemote(identity);
+      if (call.peerCount() === 0) {
+        el.waiting.hidden = false;
+        el.waitingText.textContent = t.tAgentLeft;
+        el.callStatus.textContent = t.tAgentLeft;
+      }
     });
-    room.once('disconnected', function (r, err) {
-      state.room = null;
-      el.remote.textContent = '';
+    call.on('status', function (s) {
+      document.body.dataset.call = s;
+      el.callStatus.textContent = s === 'reconnecting' ? t.tReconnecting : t.tConnected;
+      setStatus(s === 'reconnecting' ? t.tReconnecting : '');
+    });
+    call.on('ended', function (reason) {
+      state.call = null;
+      document.body.dataset.call = 'ended';
+      removeRemote(null);
       el.self.textContent = '';
-      // 53118: the room was completed (the agent ended the escalation).
-      if (err && err.code === 53118) show(el.ended);
+      if (reason === 'completed') { stopDevices(); show(el.ended); }
       else show(el.left);
     });
   }
 
-  function connectFailed() {
+  function connectFailed(err) {
     setBusy(false);
     setStatus('');
-    setError(t.tCouldNotConnect);
+    var reason = err && err.reason;
+    if (reason === 'completed') { stopDevices(); show(el.ended); return; }
+    setError(reason === 'unsupported' ? t.tUnsupported : reason === 'room_full' ? t.tRoomFull : t.tCouldNotConnect);
   }
 
   function join() {
-    if (state.connecting || state.room) return;
+    if (state.connecting || state.call) return;
     setError('');
     setBusy(true);
     setStatus(t.tConnecting);
-    fetchToken().then(function (r) {
+    // A quick click must not join before the camera and microphone are
+    // ready: the call would start without them.
+    Promise.resolve(state.previewing).then(fetchToken).then(function (r) {
       var resp = r.resp, body = r.body, pc = problemCode(body);
       if (resp.ok && body && body.token) return connect(body);
       setBusy(false);
@@ -285,7 +309,7 @@
       if (resp.status === 429 || pc === 'rate_limited') {
         var after = parseInt(resp.headers.get('Retry-After') || '', 10);
         rateLimited(isFinite(after) && after > 0 ? after : 30);
-      } else if (resp.status === 410 || pc === 'code_completed') {
+      } else if (resp.status === 410 || pc === 'code_completed' || pc === 'escalation_not_open') {
         stopDevices();
         show(el.ended);
       } else if (resp.status === 404 || pc === 'not_found') {
@@ -303,40 +327,9 @@
   }
 
   function connect(grant) {
-    var Video = window.Twilio && window.Twilio.Video;
-    if (!Video) { connectFailed(); return; }
-    if (Video.isSupported === false) { setBusy(false); setStatus(''); setError(t.tUnsupported); return; }
-    var localTracks = state.stream ? state.stream.getTracks().filter(function (tr) { return tr.readyState === 'live'; }) : [];
-    var pending;
-    try {
-      pending = Video.connect(grant.token, {
-        name: grant.room_name,
-        tracks: localTracks,
-        preferredVideoCodecs: 'auto',
-        networkQuality: false
-      });
-    } catch (e) {
-      connectFailed();
-      return;
-    }
-    var done = false;
-    var timer = window.setTimeout(function () {
-      if (done) return;
-      done = true;
-      if (pending && typeof pending.cancel === 'function') pending.cancel();
-      connectFailed();
-    }, CONNECT_TIMEOUT_MS);
-    pending.then(function (room) {
-      window.clearTimeout(timer);
-      if (done) { room.disconnect(); return; }
-      done = true;
-      onConnected(room);
-    }, function () {
-      window.clearTimeout(timer);
-      if (done) return;
-      done = true;
-      connectFailed();
-    });
+    if (!window.EscalateCall) { connectFailed(null); return; }
+    window.EscalateCall.connect(grant, { stream: state.stream, timeoutMs: CONNECT_TIMEOUT_MS })
+      .then(onConnected, connectFailed);
   }
 
   function stopDevices() {
@@ -347,20 +340,49 @@
   }
 
   function leave() {
-    if (state.room) state.room.disconnect();
+    if (state.call) state.call.leave();
   }
+
+  // The test call's "End call": ends the escalation; both pages hear it.
+  function endCall() {
+    el.endCall.disabled = true;
+    fetch(t.endUrl, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json' },
+      credentials: 'same-origin',
+      body: 'csrf_token=' + encodeURIComponent(t.csrf)
+    }).then(function (resp) {
+      if (!resp.ok) { el.endCall.disabled = false; setError(t.tGenericError); return; }
+      if (state.call) return;
+      stopDevices();
+      show(el.ended);
+    }).catch(function () { el.endCall.disabled = false; setError(t.tGenericError); });
+  }
+
+  // Copy buttons (the test call's customer link).
+  document.querySelectorAll('button[data-copy]').forEach(function (b) {
+    b.addEventListener('click', function () {
+      var target = document.getElementById(b.dataset.copy);
+      if (!target) return;
+      var text = target.value || target.textContent;
+      var done = function () { b.dataset.copied = 'true'; b.textContent = b.dataset.copiedText || b.textContent; };
+      if (navigator.clipboard && navigator.clipboard.writeText) navigator.clipboard.writeText(text).then(done, function () { target.select && target.select(); });
+      else if (target.select) { target.select(); done(); }
+    });
+  });
 
   el.join.addEventListener('click', join);
   el.leave.addEventListener('click', leave);
+  if (el.endCall) el.endCall.addEventListener('click', endCall);
   el.rejoin.addEventListener('click', function () {
     show(el.lobby);
     el.join.focus();
     var live = state.stream && state.stream.getTracks().some(function (tr) { return tr.readyState === 'live'; });
     if (live) join();
-    else startPreview().then(join);
+    else { state.previewing = startPreview(); state.previewing.then(join); }
   });
   window.addEventListener('pagehide', function () {
-    if (state.room) state.room.disconnect();
+    if (state.call) state.call.leave();
   });
 
   // A logo that does not load should not leave a broken image behind.
@@ -372,5 +394,5 @@
   }
 
   syncToggles();
-  startPreview();
+  state.previewing = startPreview();
 }());

@@ -51,7 +51,7 @@ fn view_for(code: &str) -> JoinPageView {
         "EXPIRED" => (JoinState::Expired, None),
         _ => (JoinState::Unknown, None),
     };
-    JoinPageView { code: code.into(), state, brand, expires_at: None }
+    JoinPageView::new(code, state, brand)
 }
 
 #[handler]
@@ -383,6 +383,9 @@ async fn the_page_works_from_the_keyboard() {
     let opts = InspectOptions {
         name: Some("join-keyboard".into()),
         steps: vec![
+            // The preview controls are enabled once the (fake) devices are up;
+            // on a busy machine that takes a moment after load.
+            Step::wait_for_selector("#lobby-cam:not([disabled])"),
             Step::press("Tab"),
             Step::evaluate(focused),
             Step::press("Tab"),

@@ -19,3 +19,4 @@ mod real_twilio;
 mod replicas;
 mod tracing;
 mod users;
+mod webrtc;

@@ -265,13 +265,15 @@ async fn breakdown_equals_a_reference_computed_in_rust() {
             room_name: room_name.clone(),
             code: format!("REF{i:010}"),
             expires_at: created + Duration::hours(1),
+            video_provider: escalate_domain::contact_center::VideoProvider::Twilio,
+            test_call: false,
         };
         let record = store.insert_escalation(scope, new, created).await.unwrap();
         if next(10) == 0 {
             continue; // never opened: "creating" does not count
         }
         let room_sid = format!("RM{i:032}");
-        store.open_escalation(scope, record, Some(&room_sid), &format!("IM{i:032}"), created).await.unwrap();
+        store.open_escalation(scope, record, Some(&room_sid), Some(&format!("IM{i:032}")), created).await.unwrap();
         let joins = next(10) < 7;
         let ttj = joins.then(|| 1 + next(300) as i64);
         let ends = next(10) < 8;
@@ -313,7 +315,7 @@ async fn breakdown_equals_a_reference_computed_in_rust() {
     // A range that cuts the seeded period on both sides, in Paris days.
     let (from, to) = (start + Duration::hours(30), start + Duration::days(8) + Duration::hours(5));
     let buckets = metrics::buckets(from, to, Bucket::Day, zone).unwrap();
-    let q = MetricsQuery { contact_center_id: Some(cc), from, to, buckets: &buckets };
+    let q = MetricsQuery { contact_center_id: Some(cc), from, to, buckets: &buckets, include_test_calls: false };
     let got = store.escalation_breakdown(scope, &q, Grouping::Agent).await.unwrap();
 
     type Row = (i64, i64, Option<f64>, Option<f64>, Option<f64>, Option<f64>);

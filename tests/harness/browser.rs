@@ -201,13 +201,45 @@ pub fn missing_prerequisites() -> Option<String> {
 /// Opens `url` in headless Chromium, does what `opts` says, and reports.
 /// Panics with a pointer to `scripts/browser.sh` if Chromium, Node or the
 /// node modules are missing, and with the script's output if it breaks.
+/// Two cores are common on CI: more than two Chromium pages at once only
+/// makes every one of them slow enough to time out.
+static BROWSERS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
+
+/// A two-page call (`tests/browser/call.mjs`): its JSON report.
+pub async fn call(opts: serde_json::Value) -> serde_json::Value {
+    if let Some(why) = missing_prerequisites() {
+        panic!("{why}");
+    }
+    // Both pages of the call, and their media, at once.
+    let _permits = BROWSERS.acquire_many(2).await.expect("semaphore open");
+    let script = tests_dir().join("browser/call.mjs");
+    let mut opts = opts;
+    opts["artifacts"] = serde_json::Value::String(tests_dir().join("artifacts").display().to_string());
+    let _ = std::fs::create_dir_all(tests_dir().join("artifacts"));
+    let run = tokio::process::Command::new("node")
+        .arg(&script)
+        .arg(opts.to_string())
+        .current_dir(tests_dir().join("browser"))
+        .kill_on_drop(true)
+        .output();
+    let out = tokio::time::timeout(Duration::from_secs(240), run)
+        .await
+        .unwrap_or_else(|_| panic!("call.mjs did not finish within 240 s"))
+        .unwrap_or_else(|e| panic!("cannot run node {}: {e} (run scripts/browser.sh)", script.display()));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let line = stdout
+        .lines()
+        .rev()
+        .find(|l| l.starts_with('{'))
+        .unwrap_or_else(|| panic!("call.mjs printed no report\nstdout: {stdout}\nstderr: {stderr}"));
+    serde_json::from_str(line).unwrap_or_else(|e| panic!("call.mjs report is not JSON ({e}): {line}\nstderr: {stderr}"))
+}
+
 pub async fn inspect(url: &str, opts: InspectOptions) -> PageReport {
     if let Some(why) = missing_prerequisites() {
         panic!("{why}");
     }
-    // Two cores are common on CI: more than two Chromiums at once only makes
-    // every one of them slow enough to time out.
-    static BROWSERS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
     let _permit = BROWSERS.acquire().await.expect("semaphore open");
     let script = tests_dir().join("browser/inspect.mjs");
     let opts_json = serde_json::to_string(&opts).expect("options serialise");

@@ -18,6 +18,7 @@ use uuid::Uuid;
 pub mod browser;
 pub mod db;
 pub mod replica;
+pub mod turn;
 
 pub use db::TestDb;
 
@@ -212,7 +213,9 @@ impl TestApp {
     }
 
     pub async fn create_contact_center(&self, tenant: &Tenant, name: &str) -> Value {
-        let resp = tenant.admin.post("/v1/contact-centers", json!({ "name": name })).await;
+        // Twilio Video: what the simulator-backed tests exercise (new contact
+        // centers otherwise default to the built-in provider).
+        let resp = tenant.admin.post("/v1/contact-centers", json!({ "name": name, "video_provider": "twilio" })).await;
         assert_eq!(resp.status(), StatusCode::CREATED, "create contact center");
         resp.json().await.unwrap()
     }
@@ -278,11 +281,13 @@ pub fn captured_logs() -> String {
 fn init_log_capture() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
-        let _ = tracing_subscriber::fmt()
-            .with_env_filter(tracing_subscriber::EnvFilter::new("trace,sqlx=info,hyper=info,h2=info,reqwest=debug"))
-            .with_writer(|| Capture)
-            .with_ansi(false)
-            .try_init();
+        // The service's own rule for frame payloads applies here too, so the
+        // tests see what an operator's trace-level logs would hold.
+        let mut filter = tracing_subscriber::EnvFilter::new("trace,sqlx=info,hyper=info,h2=info,reqwest=debug");
+        for target in escalate_http::signaling::FRAME_LOGGING_TARGETS {
+            filter = filter.add_directive(format!("{target}=info").parse().unwrap());
+        }
+        let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(|| Capture).with_ansi(false).try_init();
     });
 }
 

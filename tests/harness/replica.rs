@@ -86,8 +86,20 @@ impl TestApp {
 
     /// A replica with extra environment (e.g. the OTLP endpoint).
     pub async fn spawn_replica_with(&self, extra: &[(&str, &str)]) -> Replica {
+        self.spawn_replica_inner(extra, false).await
+    }
+
+    /// A replica that hands out its own URL (join links, signalling URLs)
+    /// instead of the deployment's: the way to put one participant of a
+    /// call on it and the other on this app.
+    pub async fn spawn_replica_with_own_url(&self, extra: &[(&str, &str)]) -> Replica {
+        self.spawn_replica_inner(extra, true).await
+    }
+
+    async fn spawn_replica_inner(&self, extra: &[(&str, &str)], own_url: bool) -> Replica {
         let bin = escalate_binary();
         let port = free_port();
+        let public = if own_url { format!("http://127.0.0.1:{port}") } else { self.address.clone() };
         let log = std::env::temp_dir().join(format!("escalate-replica-{}.log", uuid::Uuid::new_v4().simple()));
         let sim = &self.sim_server.base_url;
         let child = Command::new(bin)
@@ -96,7 +108,7 @@ impl TestApp {
             .env("PATH", std::env::var("PATH").unwrap_or_default())
             .env("LISTEN_ADDR", format!("127.0.0.1:{port}"))
             // One public URL for the whole deployment, as behind a load balancer.
-            .env("PUBLIC_BASE_URL", &self.address)
+            .env("PUBLIC_BASE_URL", &public)
             .env("DATABASE_URL", &self.db.url)
             .env("DATABASE_MAX_CONNECTIONS", "5")
             .env("REDIS_URL", &self.redis_url)

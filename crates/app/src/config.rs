@@ -15,6 +15,20 @@ pub struct AppConfig {
     pub public_base_url: String,
     pub session_ttl: Duration,
     pub limits: Limits,
+    pub webrtc: WebRtcConfig,
+}
+
+/// The built-in video provider's network settings.
+#[derive(Debug, Clone, Default)]
+pub struct WebRtcConfig {
+    /// `stun:`, `turn:` and `turns:` URLs handed to browsers.
+    pub ice_urls: Vec<String>,
+    /// The TURN server's shared secret (coturn's `static-auth-secret`).
+    pub turn_secret: Option<escalate_domain::Secret>,
+    /// How long a minted TURN password works (a call outliving it cannot
+    /// refresh its relay, so this is longer than a room credential).
+    pub turn_ttl: Duration,
+    pub ice_policy: crate::video::IcePolicy,
 }
 
 impl AppConfig {
@@ -43,6 +57,16 @@ impl Urls<'_> {
 
     pub fn room_callback_path(contact_center_id: Uuid) -> String {
         format!("/v1/webhooks/twilio/rooms/{contact_center_id}")
+    }
+
+    /// The WebSocket a built-in room's participants signal through.
+    pub fn signaling(&self, room_name: &str) -> String {
+        let ws = if let Some(rest) = self.base.strip_prefix("https://") {
+            format!("wss://{rest}")
+        } else {
+            format!("ws://{}", self.base.strip_prefix("http://").unwrap_or(self.base))
+        };
+        format!("{ws}/v1/video/rooms/{room_name}/signal")
     }
 
     pub fn base(&self) -> &str {

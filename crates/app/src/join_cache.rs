@@ -20,12 +20,18 @@ pub const CODE_TTL: Duration = Duration::from_secs(5);
 /// How long a contact center's token material is kept.
 pub const CONTEXT_TTL: Duration = Duration::from_secs(30);
 
-/// What minting a customer token needs from a contact center.
+/// What minting a participant's credential needs from a contact center.
 pub struct JoinContext {
+    pub token_ttl_seconds: i64,
+    /// The Twilio API key that signs Twilio Video tokens; `None` when the
+    /// contact center has no Twilio credentials (built-in calls need none).
+    pub twilio: Option<TwilioKey>,
+}
+
+pub struct TwilioKey {
     pub account_sid: String,
     pub api_key_sid: String,
     pub api_key_secret: Secret,
-    pub token_ttl_seconds: i64,
 }
 
 pub struct JoinCache {

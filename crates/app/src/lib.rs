@@ -18,6 +18,7 @@ pub mod principal;
 pub mod rate_limit;
 pub mod services;
 pub mod telemetry;
+pub mod video;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -51,6 +52,8 @@ pub struct Inner {
     pub(crate) cache: Cache,
     pub(crate) join_cache: JoinCache,
     pub(crate) events: EventBus,
+    /// Signalling of built-in video rooms on this replica.
+    pub video_hub: Arc<video::builtin::hub::Hub>,
     /// The Redis connection and key prefix, for readiness and periodic turns.
     redis: Option<(ConnectionManager, String)>,
 }
@@ -84,6 +87,11 @@ impl App {
     /// other replicas' events.
     pub fn new(parts: Parts) -> Self {
         let Parts { store, keyring, twilio, config, metrics, redis } = parts;
+        let hub =
+            Arc::new(video::builtin::hub::Hub::new(redis.as_ref().map(|r| (r.conn.clone(), r.key_prefix.clone()))));
+        if let Some(r) = &redis {
+            hub.spawn_relay_listener(r.client.clone());
+        }
         let (limiter, cache, events, conn, subscription) = match redis {
             Some(RedisParts { conn, client, key_prefix }) => (
                 RateLimiter::redis(conn.clone(), key_prefix.clone()),
@@ -104,6 +112,7 @@ impl App {
             cache,
             join_cache: JoinCache::default(),
             events,
+            video_hub: hub,
             redis: conn,
         }));
         if let Some((client, channel)) = subscription {

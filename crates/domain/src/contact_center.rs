@@ -62,6 +62,33 @@ impl RoomType {
     }
 }
 
+/// Who carries a contact center's video calls. Chat stays on Twilio
+/// Conversations either way; this is only the room the join link opens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "db", derive(sea_orm::DeriveValueType), sea_orm(value_type = "String"))]
+#[cfg_attr(feature = "openapi", derive(poem_openapi::Enum), oai(rename_all = "snake_case"))]
+pub enum VideoProvider {
+    /// Twilio Programmable Video rooms, in the contact center's Twilio account.
+    Twilio,
+    /// This service's own WebRTC calls: media peer to peer between the
+    /// browsers (through TURN when configured), signalling through the service.
+    Builtin,
+}
+
+impl VideoProvider {
+    pub const ALL: [VideoProvider; 2] = [VideoProvider::Twilio, VideoProvider::Builtin];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Twilio => "twilio",
+            Self::Builtin => "builtin",
+        }
+    }
+}
+
+crate::names::named!(VideoProvider, "video provider");
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RoomSettings {
     pub room_type: RoomType,
@@ -73,6 +100,8 @@ pub struct RoomSettings {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ContactCenterSettings {
     pub branding: Branding,
+    /// New escalations use it; open ones keep the provider they were made with.
+    pub video_provider: VideoProvider,
     pub message_template: String,
     pub code_ttl_seconds: i64,
     pub token_ttl_seconds: i64,
@@ -114,6 +143,9 @@ impl ContactCenterSettings {
     pub fn default_for(name: &str) -> Self {
         Self {
             branding: Branding::default_for(name),
+            // Twilio Video no longer takes new customers: a new contact center
+            // gets calls that need no video vendor; Twilio is one setting away.
+            video_provider: VideoProvider::Builtin,
             message_template: DEFAULT_MESSAGE_TEMPLATE.into(),
             code_ttl_seconds: 3600,
             token_ttl_seconds: 3600,
@@ -212,6 +244,7 @@ pub struct SettingsPatch {
     pub message_template: Option<String>,
     pub code_ttl_seconds: Option<i64>,
     pub token_ttl_seconds: Option<i64>,
+    pub video_provider: Option<VideoProvider>,
     pub room_type: Option<RoomType>,
     pub empty_room_timeout_minutes: Option<i32>,
     pub unused_room_timeout_minutes: Option<i32>,
@@ -241,6 +274,7 @@ impl SettingsPatch {
         set(&mut s.message_template, self.message_template);
         set(&mut s.code_ttl_seconds, self.code_ttl_seconds);
         set(&mut s.token_ttl_seconds, self.token_ttl_seconds);
+        set(&mut s.video_provider, self.video_provider);
         let r = &mut s.room;
         set(&mut r.room_type, self.room_type);
         set(&mut r.empty_room_timeout_minutes, self.empty_room_timeout_minutes);

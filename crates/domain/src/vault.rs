@@ -20,6 +20,8 @@ use aes_gcm::aead::{Aead, Generate, Key, KeyInit, Payload};
 use aes_gcm::{Aes256Gcm, Nonce};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
 use uuid::Uuid;
 
 use crate::Secret;
@@ -54,6 +56,29 @@ pub enum VaultError {
 #[derive(Clone)]
 struct MasterKey {
     cipher: Aes256Gcm,
+    /// HMAC-SHA256 keyed with the master key, for [`Keyring::derive`].
+    deriver: Hmac<Sha256>,
+}
+
+/// A key derived from a master key for one purpose (signing what only this
+/// service verifies). Never printed.
+#[derive(Clone)]
+pub struct DerivedKey {
+    /// The id of the master key it comes from: put it beside what it signs.
+    pub key_id: String,
+    bytes: [u8; 32],
+}
+
+impl DerivedKey {
+    pub fn expose(&self) -> &[u8; 32] {
+        &self.bytes
+    }
+}
+
+impl fmt::Debug for DerivedKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "DerivedKey({}, ***)", self.key_id)
+    }
 }
 
 /// The configured master keys and which one wraps new data keys.
@@ -107,7 +132,9 @@ impl Keyring {
                 return Err(KeyringError::BadKey(id.to_owned()));
             }
             let key = Key::<Aes256Gcm>::try_from(bytes.as_slice()).map_err(|_| KeyringError::BadKey(id.to_owned()))?;
-            if keys.insert(id.to_owned(), MasterKey { cipher: Aes256Gcm::new(&key) }).is_some() {
+            let deriver =
+                <Hmac<Sha256> as KeyInit>::new_from_slice(&bytes).map_err(|_| KeyringError::BadKey(id.to_owned()))?;
+            if keys.insert(id.to_owned(), MasterKey { cipher: Aes256Gcm::new(&key), deriver }).is_some() {
                 return Err(KeyringError::Duplicate(id.to_owned()));
             }
         }
@@ -124,6 +151,25 @@ impl Keyring {
     /// A fresh random master key, base64, for `keys generate` and the embedded default.
     pub fn generate_key() -> String {
         B64.encode(Key::<Aes256Gcm>::generate())
+    }
+
+    /// The key for `purpose` derived from master key `key_id`
+    /// (HMAC-SHA256(master, purpose)): distinct per purpose, rotated with
+    /// the master keys, and verifiable while the old master key is configured.
+    pub fn derive(&self, key_id: &str, purpose: &str) -> Option<DerivedKey> {
+        let master = self.keys.get(key_id)?;
+        let mut mac = master.deriver.clone();
+        mac.update(purpose.as_bytes());
+        Some(DerivedKey { key_id: key_id.to_owned(), bytes: mac.finalize().into_bytes().into() })
+    }
+
+    /// [`Self::derive`] from the active master key.
+    pub fn derive_active(&self, purpose: &str) -> DerivedKey {
+        match self.derive(&self.active, purpose) {
+            Some(key) => key,
+            // `parse` refuses an active id that is not among the keys.
+            None => unreachable!("the active master key is configured"),
+        }
     }
 
     pub fn active_id(&self) -> &str {
@@ -218,6 +264,22 @@ mod tests {
 
     fn ring(spec: &str, active: &str) -> Keyring {
         Keyring::parse(spec, active).unwrap()
+    }
+
+    #[test]
+    fn derived_keys_differ_per_purpose_and_master_key_and_survive_rotation() {
+        let (k1, k2) = (Keyring::generate_key(), Keyring::generate_key());
+        let old = ring(&format!("k1:{k1}"), "k1");
+        let rotated = ring(&format!("k1:{k1},k2:{k2}"), "k2");
+        let a = old.derive_active("video");
+        assert_eq!(a.key_id, "k1");
+        assert_ne!(a.expose(), old.derive_active("other").expose());
+        // After rotation new credentials use k2, and k1's still verify.
+        assert_eq!(rotated.derive_active("video").key_id, "k2");
+        assert_ne!(rotated.derive_active("video").expose(), a.expose());
+        assert_eq!(rotated.derive("k1", "video").map(|k| *k.expose()), Some(*a.expose()));
+        assert!(rotated.derive("k3", "video").is_none());
+        assert!(!format!("{a:?}").contains(&format!("{:?}", a.expose())));
     }
 
     #[test]

@@ -15,16 +15,14 @@ use crate::state::AppState;
 pub async fn join_page(state: Data<&AppState>, req: &Request, Path(code): Path<String>) -> Response {
     let ip = client_ip(req, state.http().trust_proxy_headers);
     let view = match join::page(&state, &code, &ip).await {
-        Ok(JoinPage::Ready { code, expires_at, brand }) => JoinPageView {
-            code,
-            state: JoinState::Ready,
-            brand: Some(JoinBrand::from(brand)),
+        Ok(JoinPage::Ready { code, expires_at, brand, provider }) => JoinPageView {
             expires_at: Some(expires_at),
+            ..JoinPageView::new(code, JoinState::Ready, Some(JoinBrand::from(brand))).with_provider(provider)
         },
         Ok(JoinPage::Completed { brand }) => {
-            JoinPageView { code, state: JoinState::Completed, brand: Some(JoinBrand::from(brand)), expires_at: None }
+            JoinPageView::new(code, JoinState::Completed, Some(JoinBrand::from(brand)))
         }
-        Ok(JoinPage::Invalid) => JoinPageView { code, state: JoinState::Unknown, brand: None, expires_at: None },
+        Ok(JoinPage::Invalid) => JoinPageView::new(code, JoinState::Unknown, None),
         Err(AppError::RateLimited { retry_after_secs }) => return state.pages().join_rate_limited(retry_after_secs),
         Err(e) => return poem::IntoResponse::into_response(crate::error::ApiError::from(e)),
     };

@@ -18,6 +18,7 @@ mod health;
 mod join_page;
 mod middleware;
 pub mod pages;
+pub mod signaling;
 mod webhooks;
 
 use poem::middleware::CatchPanic;
@@ -40,6 +41,7 @@ pub fn app(state: AppState) -> impl Endpoint {
         .at("/metrics", get(health::metrics))
         .at("/v1/webhooks/twilio/rooms/:cc", post(webhooks::room_status))
         .at("/join/:code", get(join_page::join_page))
+        .at("/v1/video/rooms/:room/signal", get(signaling::signal))
         .nest("/assets", pages::assets_endpoint(state.pages().assets_dir().to_path_buf()))
         .nest("/dashboard", dashboard::routes())
         .at("/openapi.json", api.spec_endpoint())

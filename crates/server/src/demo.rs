@@ -32,7 +32,6 @@ pub async fn seed_and_print(app: &Application) -> anyhow::Result<()> {
 
     // The simulator forgets everything on restart: give it a fresh account
     // and store that account's credentials for the demo contact center.
-    let mut demo_join_url = None;
     if let Some((sim, _)) = &app.simulator {
         let account = SimAccount::generate("Demo account");
         sim.add_account(account.clone());
@@ -53,31 +52,28 @@ pub async fn seed_and_print(app: &Application) -> anyhow::Result<()> {
         )
         .await
         .map_err(|e| anyhow::anyhow!("storing the demo credentials: {e}"))?;
-
-        // A ready escalation, so the join page can be opened straight away.
-        let center = contact_centers::resolve(state, scope, cc.id).await.map_err(|e| anyhow::anyhow!("{e}"))?;
-        let input = escalations::CreateInput {
-            task_sid: format!("WT{}", uuid::Uuid::new_v4().simple()),
-            conversation_sid: format!("CH{}", uuid::Uuid::new_v4().simple()),
-            agent_name: Some("Demo Agent".into()),
-            agent: "demo-agent".into(),
-            idempotency_key: None,
-        };
-        let created = escalations::create(state, &center, input).await.map_err(|e| anyhow::anyhow!("{e}"))?;
-        demo_join_url = Some(state.urls().join(&created.escalation.code));
     }
+    // A call ready to join from two tabs: the agent's side in the dashboard
+    // (the test call page), the customer's at the join link.
+    let center = contact_centers::resolve(state, scope, cc.id).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    let created = escalations::start_test_call(state, &center, DEMO_EMAIL, "Demo Agent")
+        .await
+        .map_err(|e| anyhow::anyhow!("starting the demo call: {e}"))?;
+    let demo_join_url = state.urls().join(&created.escalation.code);
+    let agent_url =
+        format!("{}/dashboard/contact-centers/{}/test-call/{}", state.urls().base(), cc.id, created.escalation.id);
 
     let base = state.urls().base().to_owned();
     println!();
-    println!("  Embedded demo (SQLite, in-process Twilio simulator)");
+    println!("  Embedded demo (SQLite, in-process Twilio simulator, built-in video)");
     println!("  Dashboard:       {base}/dashboard");
     println!("  API docs:        {base}/docs");
     println!("  API sign-in:     POST {base}/v1/auth/login");
     println!("  Login:           {DEMO_EMAIL} / {}", password.expose());
     println!("  Contact center:  {} ({})", cc.name, cc.id);
-    if let Some(url) = demo_join_url {
-        println!("  Demo join URL:   {url}");
-    }
+    println!("  Demo call ({} video), open both in two tabs:", created.escalation.video_provider);
+    println!("    agent:         {agent_url}  (signed in)");
+    println!("    customer:      {demo_join_url}");
     println!();
     Ok(())
 }

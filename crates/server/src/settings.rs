@@ -44,6 +44,10 @@ pub const KEYS: &[(&str, &str)] = &[
     ("JOIN_FAILURE_LIMIT_PER_IP", "limits.join_failures_per_ip"),
     ("FLEX_FAILURE_LIMIT_PER_IP", "limits.flex_failures_per_ip"),
     ("FLEX_CHECK_LIMIT_PER_CONTACT_CENTER", "limits.flex_checks_per_contact_center"),
+    ("WEBRTC_ICE_SERVERS", "webrtc.ice_servers"),
+    ("WEBRTC_TURN_SECRET", "webrtc.turn_secret"),
+    ("WEBRTC_TURN_TTL_MINUTES", "webrtc.turn_ttl_minutes"),
+    ("WEBRTC_ICE_TRANSPORT_POLICY", "webrtc.ice_transport_policy"),
     ("LOG_FORMAT", "telemetry.log_format"),
     ("LOG_LEVEL", "telemetry.log_level"),
     ("OTEL_EXPORTER_OTLP_ENDPOINT", "telemetry.otel_exporter_otlp_endpoint"),
@@ -62,6 +66,7 @@ pub struct Settings {
     pub keys: KeySettings,
     pub twilio: TwilioSettings,
     pub limits: LimitSettings,
+    pub webrtc: WebRtcSettings,
     pub telemetry: TelemetrySettings,
 }
 
@@ -261,6 +266,69 @@ impl Serialize for Rate {
     }
 }
 
+/// The built-in video provider's network: what browsers use to reach each other.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct WebRtcSettings {
+    /// Comma-separated `stun:`, `turn:` and `turns:` URLs for browsers in
+    /// built-in calls. Empty: none (host candidates only: one machine or one network).
+    pub ice_servers: String,
+    /// The TURN server's shared secret (coturn's `static-auth-secret`);
+    /// required with `turn:` URLs. Browsers get passwords derived from it, never it.
+    pub turn_secret: Option<Secret>,
+    /// How long a TURN password minted for a participant works.
+    pub turn_ttl_minutes: u64,
+    /// `all`, or `relay`: media only through the TURN server (no browser learns the other's address).
+    pub ice_transport_policy: String,
+}
+
+impl Default for WebRtcSettings {
+    fn default() -> Self {
+        Self {
+            ice_servers: String::new(),
+            turn_secret: None,
+            turn_ttl_minutes: 12 * 60,
+            ice_transport_policy: "all".into(),
+        }
+    }
+}
+
+impl WebRtcSettings {
+    fn urls(&self) -> Vec<String> {
+        self.ice_servers.split(',').map(str::trim).filter(|u| !u.is_empty()).map(str::to_owned).collect()
+    }
+
+    pub fn config(&self) -> escalate_app::config::WebRtcConfig {
+        escalate_app::config::WebRtcConfig {
+            ice_urls: self.urls(),
+            turn_secret: self.turn_secret.clone(),
+            turn_ttl: Duration::from_secs(self.turn_ttl_minutes * 60),
+            ice_policy: self.ice_transport_policy.parse().unwrap_or_default(),
+        }
+    }
+
+    fn validate(&self) -> Result<(), SettingsError> {
+        use escalate_app::video::builtin::ice::is_turn_url;
+        let urls = self.urls();
+        if let Some(bad) = urls.iter().find(|u| !(u.starts_with("stun:") || is_turn_url(u))) {
+            return Err(invalid("WEBRTC_ICE_SERVERS", format!("`{bad}` is not a stun:, turn: or turns: URL")));
+        }
+        let has_turn = urls.iter().any(|u| is_turn_url(u));
+        if has_turn && self.turn_secret.as_ref().is_none_or(|s| s.expose().is_empty()) {
+            return Err(invalid("WEBRTC_TURN_SECRET", "is required with turn: URLs in WEBRTC_ICE_SERVERS"));
+        }
+        let policy: escalate_app::video::IcePolicy =
+            self.ice_transport_policy.parse().map_err(|e: String| invalid("WEBRTC_ICE_TRANSPORT_POLICY", e))?;
+        if policy == escalate_app::video::IcePolicy::Relay && !has_turn {
+            return Err(invalid("WEBRTC_ICE_TRANSPORT_POLICY", "relay needs a turn: URL in WEBRTC_ICE_SERVERS"));
+        }
+        if self.turn_ttl_minutes == 0 {
+            return Err(invalid("WEBRTC_TURN_TTL_MINUTES", "must be at least 1"));
+        }
+        Ok(())
+    }
+}
+
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct TelemetrySettings {
@@ -405,7 +473,7 @@ impl Settings {
         if self.server.session_ttl_minutes == 0 {
             return Err(invalid("SESSION_TTL_MINUTES", "must be at least 1"));
         }
-        Ok(())
+        self.webrtc.validate()
     }
 
     pub fn public_base_url(&self) -> String {

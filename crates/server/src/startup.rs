@@ -75,6 +75,7 @@ impl Application {
                 public_base_url: public_base_url.clone(),
                 session_ttl: Duration::from_secs(settings.server.session_ttl_minutes * 60),
                 limits: settings.limits.limits(),
+                webrtc: settings.webrtc.config(),
             },
             metrics,
             redis,
@@ -111,8 +112,15 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let app = escalate_http::app(self.state.clone());
         let _sim = self.simulator;
+        let hub = self.state.video_hub.clone();
+        let stopping = async move {
+            shutdown_signal().await;
+            // Signalling connections last as long as calls: close them (browsers
+            // reconnect to another replica) instead of waiting out the timeout.
+            hub.shut_down();
+        };
         Server::new_with_acceptor(self.acceptor)
-            .run_with_graceful_shutdown(app, shutdown_signal(), Some(Duration::from_secs(20)))
+            .run_with_graceful_shutdown(app, stopping, Some(Duration::from_secs(20)))
             .await
     }
 }
@@ -130,6 +138,7 @@ pub async fn cli_app(settings: &Settings) -> anyhow::Result<App> {
             public_base_url: settings.public_base_url(),
             session_ttl: Duration::from_secs(settings.server.session_ttl_minutes * 60),
             limits: settings.limits.limits(),
+            webrtc: settings.webrtc.config(),
         },
         metrics: std::sync::Arc::new(escalate_app::telemetry::Metrics::new()),
         redis: None,

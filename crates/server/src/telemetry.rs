@@ -36,7 +36,10 @@ impl Telemetry {
 
 pub fn init(settings: &Settings) -> anyhow::Result<Telemetry> {
     opentelemetry::global::set_text_map_propagator(TraceContextPropagator::new());
-    let filter = EnvFilter::try_new(&settings.telemetry.log_level).unwrap_or_else(|_| EnvFilter::new("info"));
+    let mut filter = EnvFilter::try_new(&settings.telemetry.log_level).unwrap_or_else(|_| EnvFilter::new("info"));
+    for target in escalate_http::signaling::FRAME_LOGGING_TARGETS {
+        filter = filter.add_directive(format!("{target}=info").parse()?);
+    }
     let logs = match settings.telemetry.log_format {
         LogFormat::Json => {
             tracing_subscriber::fmt::layer().json().flatten_event(true).with_writer(std::io::stderr).boxed()

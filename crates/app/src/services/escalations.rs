@@ -2,10 +2,14 @@
 //!
 //! Creation is idempotent per `Idempotency-Key`: the escalation row is
 //! inserted first (status `creating`) under a unique index, so of two racing
-//! requests exactly one goes on to call Twilio and the other waits for its
-//! result. The Twilio room's UniqueName is derived from the escalation id,
-//! so a retried create finds the same room. If the chat message cannot be
-//! sent after the room exists, the room is completed: no orphan rooms.
+//! requests exactly one goes on to open the room and the other waits for its
+//! result. The room is opened through the escalation's video provider
+//! ([`crate::video`]) under the escalation's room name, so a retried create
+//! finds the same room. If the chat message cannot be sent after the room
+//! exists, the room is ended: no orphan rooms.
+//!
+//! A *test call* (from the dashboard) is an escalation with no chat: no
+//! message is posted, and the metrics leave it out unless asked.
 
 use std::time::Duration;
 
@@ -15,15 +19,16 @@ use escalate_domain::room_code::RoomCode;
 use escalate_domain::validation::{Validator, is_twilio_sid};
 use escalate_store::repos::NewEscalation;
 use escalate_store::{EscalationRecord, StoreError};
-use escalate_twilio::{AccountClient, CreateMessage, CreateRoom, Message, Room, TwilioError};
+use escalate_twilio::{AccountClient, CreateMessage, Message, TwilioError};
 use uuid::Uuid;
 
 use super::contact_centers::Center;
-use super::tokens::{self, IssuedToken};
 use crate::App;
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::events::Event;
 use crate::message_template::{self, OwnedVars};
+use crate::video::twilio::failure as twilio_failure;
+use crate::video::{self, Grant};
 
 pub struct CreateInput {
     pub task_sid: String,
@@ -36,7 +41,7 @@ pub struct CreateInput {
 
 pub struct Created {
     pub escalation: EscalationRecord,
-    pub agent_token: IssuedToken,
+    pub agent_token: Grant,
     /// True when an earlier request with the same key made it.
     pub replayed: bool,
 }
@@ -78,7 +83,8 @@ pub fn validate(input: &CreateInput) -> AppResult<()> {
 pub async fn create(app: &App, center: &Center, input: CreateInput) -> AppResult<Created> {
     validate(&input)?;
     let (scope, cc) = (center.scope, &center.record);
-    let creds = center.credentials(app).await?;
+    // The join link is posted with these, whichever provider carries the call.
+    center.credentials(app).await?;
     let now = Utc::now();
     let agent_identity = escalation::agent_identity(&input.agent);
 
@@ -96,6 +102,8 @@ pub async fn create(app: &App, center: &Center, input: CreateInput) -> AppResult
         room_name: escalation::new_room_name(),
         code: code.to_string(),
         expires_at,
+        video_provider: cc.video_provider,
+        test_call: false,
     };
     let record = match app.store.insert_escalation(scope, new, now).await {
         Ok(record) => record,
@@ -105,15 +113,46 @@ pub async fn create(app: &App, center: &Center, input: CreateInput) -> AppResult
         Err(e) => return Err(e.into()),
     };
     let escalation = make_room_and_message(app, center, record).await?;
-    let agent_token = tokens::mint(creds, &agent_identity, &escalation.room_name, cc.token_ttl_seconds, Utc::now())?;
+    let agent_token = grant(app, center, &escalation, &agent_identity).await?;
     Ok(Created { escalation, agent_token, replayed: false })
+}
+
+/// Starts a test call from the dashboard: an escalation with `agent` as its
+/// agent and no chat behind it. Its customer link is shown to the admin
+/// instead of posted, and the metrics leave it out unless asked.
+pub async fn start_test_call(app: &App, center: &Center, agent: &str, agent_name: &str) -> AppResult<Created> {
+    let (scope, cc) = (center.scope, &center.record);
+    let now = Utc::now();
+    let agent_identity = escalation::agent_identity(agent);
+    let new = NewEscalation {
+        id: Uuid::now_v7(),
+        contact_center_id: cc.id,
+        idempotency_key: None,
+        task_sid: String::new(),
+        conversation_sid: String::new(),
+        agent_identity: agent_identity.clone(),
+        agent_name: Some(agent_name.to_owned()),
+        room_name: escalation::new_room_name(),
+        code: RoomCode::generate().to_string(),
+        expires_at: now + chrono::Duration::seconds(cc.code_ttl_seconds),
+        video_provider: cc.video_provider,
+        test_call: true,
+    };
+    let record = app.store.insert_escalation(scope, new, now).await?;
+    let escalation = make_room_and_message(app, center, record).await?;
+    let agent_token = grant(app, center, &escalation, &agent_identity).await?;
+    Ok(Created { escalation, agent_token, replayed: false })
+}
+
+/// A credential for `identity` in the escalation's room, from its provider.
+async fn grant(app: &App, center: &Center, e: &EscalationRecord, identity: &str) -> AppResult<Grant> {
+    video::provider(e.video_provider).grant(app, Some(center), e, identity, center.record.token_ttl_seconds).await
 }
 
 /// A second request with a key already used: the same escalation, once it
 /// is made; a failed one is retried by whoever reclaims it first.
 async fn replay(app: &App, center: &Center, input: &CreateInput) -> AppResult<Created> {
     let (scope, cc) = (center.scope, &center.record);
-    let creds = center.credentials(app).await?;
     let key = input.idempotency_key.as_deref().unwrap_or_default();
     let deadline = tokio::time::Instant::now() + MAX_WAIT_FOR_PEER;
     loop {
@@ -134,9 +173,7 @@ async fn replay(app: &App, center: &Center, input: &CreateInput) -> AppResult<Cr
         }
         match existing.status {
             Status::Open | Status::Completed => {
-                let agent_identity = escalation::agent_identity(&input.agent);
-                let agent_token =
-                    tokens::mint(creds, &agent_identity, &existing.room_name, cc.token_ttl_seconds, Utc::now())?;
+                let agent_token = grant(app, center, &existing, &escalation::agent_identity(&input.agent)).await?;
                 return Ok(Created { escalation: existing, agent_token, replayed: true });
             }
             Status::Creating if Utc::now() - existing.updated_at > STALE_CREATING => {
@@ -154,13 +191,8 @@ async fn replay(app: &App, center: &Center, input: &CreateInput) -> AppResult<Cr
                 if app.store.reclaim_failed_escalation(scope, existing.id, code.as_str(), expires_at, now).await? {
                     let record = app.store.escalation(scope, existing.id).await?;
                     let escalation = make_room_and_message(app, center, record).await?;
-                    let agent_token = tokens::mint(
-                        creds,
-                        &escalation::agent_identity(&input.agent),
-                        &escalation.room_name,
-                        cc.token_ttl_seconds,
-                        Utc::now(),
-                    )?;
+                    let agent_token =
+                        grant(app, center, &escalation, &escalation::agent_identity(&input.agent)).await?;
                     return Ok(Created { escalation, agent_token, replayed: false });
                 }
             }
@@ -178,45 +210,56 @@ async fn replay(app: &App, center: &Center, input: &CreateInput) -> AppResult<Cr
 
 /// Makes the room and posts the customer's link *at the same time* (the
 /// link and code are ours, so neither waits for the other: an escalation
-/// costs the agent one Twilio round trip).
+/// costs the agent one round trip to the slower of the two).
 ///
 /// - Both made: the escalation opens.
 /// - The link posted, the room not: it opens anyway; the room is made when
 ///   the first participant asks for a token (the customer has the link).
 /// - The room made, the link not: the room is ended (no orphan) and the
 ///   escalation fails; a retry with the same key makes both again.
+///
+/// A test call has no chat: only its room is made.
 async fn make_room_and_message(app: &App, center: &Center, record: EscalationRecord) -> AppResult<EscalationRecord> {
-    let (scope, cc) = (center.scope, &center.record);
+    let scope = center.scope;
+    let provider = video::provider(record.video_provider);
+    if record.test_call {
+        return match provider.open_room(app, center, &record).await {
+            Ok(room_sid) => Ok(app.store.open_escalation(scope, record, Some(&room_sid), None, Utc::now()).await?),
+            Err(err) => {
+                let reason = format!("making the room failed: {err}");
+                app.store.fail_escalation(scope, record.id, None, &reason, Utc::now()).await?;
+                Err(err)
+            }
+        };
+    }
     let client = app.twilio.account(center.credentials(app).await?.clone());
     let message = join_message(app, center, &record).await?;
     let (room, posted) =
-        tokio::join!(create_room(&client, app, cc, &record), post_message(&client, center, &record, &message));
+        tokio::join!(provider.open_room(app, center, &record), post_message(&client, center, &record, &message));
     match (room, posted) {
         (room, Ok(msg)) => {
             let room_sid = match &room {
-                Ok(room) => Some(room.sid.as_str()),
+                Ok(sid) => Some(sid.as_str()),
                 Err(err) => {
                     tracing::warn!(escalation_id = %record.id, error = %err, "the link is posted but the room is not made; it is made when someone joins");
                     None
                 }
             };
-            let opened = app.store.open_escalation(scope, record, room_sid, &msg.sid, Utc::now()).await?;
+            let opened = app.store.open_escalation(scope, record, room_sid, Some(&msg.sid), Utc::now()).await?;
             app.metrics.escalation_created();
             Ok(opened)
         }
-        (Ok(room), Err(err)) => {
-            // The customer never got a link: close the room rather than leave it open.
-            let cleanup = client.complete_room(&room.sid).await;
+        (Ok(room_sid), Err(err)) => {
+            // The customer never got a link: end the room rather than leave it open.
+            let cleanup = provider.end_room(app, center, &record, &room_sid).await;
             let reason = match &cleanup {
-                Ok(_) => format!("sending the chat message failed: {err}; room completed"),
-                Err(e2) => {
-                    format!("sending the chat message failed: {err}; completing room {} also failed: {e2}", room.sid)
-                }
+                Ok(()) => format!("sending the chat message failed: {err}; room ended"),
+                Err(e2) => format!("sending the chat message failed: {err}; ending room {room_sid} also failed: {e2}"),
             };
             if cleanup.is_err() {
-                tracing::error!(room_sid = %room.sid, "room left open after a failed message; recorded on the escalation");
+                tracing::error!(room_sid = %room_sid, "room left open after a failed message; recorded on the escalation");
             }
-            app.store.fail_escalation(scope, record.id, Some(&room.sid), &reason, Utc::now()).await?;
+            app.store.fail_escalation(scope, record.id, Some(&room_sid), &reason, Utc::now()).await?;
             Err(twilio_failure(err, "could not post the join link into the conversation"))
         }
         (Err(room_err), Err(err)) => {
@@ -321,12 +364,13 @@ pub(crate) async fn finish_abandoned(
     record: EscalationRecord,
 ) -> AppResult<EscalationRecord> {
     let scope = center.scope;
+    let room = video::provider(record.video_provider).find_room(app, center, &record).await?;
+    if record.test_call {
+        // No chat to look in: a test call left mid-creation is simply failed.
+        let reason = "abandoned mid-creation (replica stopped)";
+        return Ok(app.store.fail_escalation(scope, record.id, None, reason, Utc::now()).await?);
+    }
     let client = app.twilio.account(center.credentials(app).await?.clone());
-    let room = match client.fetch_room(&record.room_name).await {
-        Ok(room) if room.status == escalate_twilio::RoomStatus::InProgress => Some(room),
-        Ok(_) | Err(TwilioError::Api { status: 404, .. }) => None,
-        Err(err) => return Err(twilio_failure(err, "could not look up the video room")),
-    };
     let service = center.record.conversations_service_sid.as_deref();
     let found = posted_message(&client, service, &record)
         .await
@@ -346,100 +390,45 @@ pub(crate) async fn finish_abandoned(
         }
     };
     tracing::info!(escalation_id = %record.id, "finished an escalation abandoned mid-creation");
-    let room_sid = room.as_ref().map(|r| r.sid.as_str());
-    let opened = app.store.open_escalation(scope, record, room_sid, &message.sid, Utc::now()).await?;
+    let opened = app.store.open_escalation(scope, record, room.as_deref(), Some(&message.sid), Utc::now()).await?;
     app.metrics.escalation_created();
     Ok(opened)
 }
 
-async fn create_room(
-    client: &AccountClient,
-    app: &App,
-    cc: &escalate_store::ContactCenterRecord,
-    record: &EscalationRecord,
-) -> Result<Room, TwilioError> {
-    let req = CreateRoom {
-        unique_name: record.room_name.clone(),
-        room_type: cc.room_type,
-        status_callback: Some(app.urls().room_callback(cc.id)),
-        status_callback_method: Some("POST".into()),
-        max_participants: cc.max_participants.map(|n| n as u32),
-        empty_room_timeout: Some(cc.empty_room_timeout_minutes as u32),
-        unused_room_timeout: Some(cc.unused_room_timeout_minutes as u32),
-        record_participants_on_connect: None,
-    };
-    match client.create_room(&req).await {
-        // A room of that name is already in progress: ours, from an earlier attempt.
-        Err(TwilioError::Api { code: Some(escalate_twilio::ROOM_EXISTS_CODE), .. }) => {
-            client.fetch_room(&record.room_name).await
-        }
-        other => other,
-    }
-}
-
-fn twilio_failure(err: TwilioError, what: &str) -> AppError {
-    match err {
-        TwilioError::Api { status: 401 | 403, .. } => AppError::upstream(
-            ErrorCode::TwilioCredentialsRejected,
-            format!("{what}: Twilio rejected the contact center's credentials"),
-        ),
-        TwilioError::Api { status: 400 | 404, code, message, .. } => AppError::upstream(
-            ErrorCode::TwilioRejected,
-            format!("{what}: Twilio said {message} (error {})", code.map_or("unknown".into(), |c| c.to_string())),
-        ),
-        TwilioError::RateLimited { .. } => {
-            AppError::upstream(ErrorCode::TwilioRateLimited, format!("{what}: Twilio is rate limiting; retry shortly"))
-        }
-        _ => AppError::upstream(ErrorCode::TwilioUnavailable, format!("{what}: Twilio did not answer; retry shortly")),
-    }
-}
-
-/// Ends the room (if Twilio still has it open) and the escalation; the
-/// customer's code stops working at once, on every replica.
+/// Ends the room (if it is still open) and the escalation; the customer's
+/// code stops working at once, on every replica.
 pub async fn complete(app: &App, center: &Center, e: EscalationRecord) -> AppResult<EscalationRecord> {
     if e.status == Status::Completed {
         return Ok(e);
     }
     if let Some(room_sid) = &e.room_sid {
-        let creds = center.credentials(app).await?;
-        match app.twilio.account(creds.clone()).complete_room(room_sid).await {
-            Ok(_) => {}
-            // Already ended or gone at Twilio: nothing left to end.
-            Err(TwilioError::Api { status: 404, .. }) => {}
-            Err(TwilioError::Api { status: 400, .. }) => {}
-            Err(err) => return Err(twilio_failure(err, "could not end the video room")),
-        }
+        video::provider(e.video_provider).end_room(app, center, &e, room_sid).await?;
     }
     let done = app.store.complete_escalation(center.scope, e.id, Utc::now()).await?;
     app.publish(Event::CodeChanged { code: done.code.clone() }).await;
     Ok(done)
 }
 
-/// A fresh token for `identity` in the escalation's room; only while it is open.
-pub async fn agent_token(app: &App, center: &Center, e: &EscalationRecord, identity: &str) -> AppResult<IssuedToken> {
+/// A fresh credential for `identity` in the escalation's room; only while it is open.
+pub async fn agent_token(app: &App, center: &Center, e: &EscalationRecord, identity: &str) -> AppResult<Grant> {
     if e.status != Status::Open {
         return Err(AppError::conflict(ErrorCode::EscalationNotOpen, format!("the escalation is {}", e.status)));
     }
     ensure_room(app, center, e).await?;
-    let creds = center.credentials(app).await?;
-    tokens::mint(creds, identity, &e.room_name, center.record.token_ttl_seconds, Utc::now())
+    grant(app, center, e, identity).await
 }
 
-/// Makes the escalation's room again when its earlier one ended (Twilio
-/// ends rooms left unused or empty for a few minutes) or was never made:
-/// the same name, so tokens already handed out join it, and our status
-/// callback on it. A token is only worth minting for a room that exists,
-/// with the callbacks that make the metrics.
+/// Makes the escalation's room again when its earlier one ended (rooms
+/// left unused or empty for a few minutes end) or was never made: the same
+/// name, so credentials already handed out join it. A credential is only
+/// worth minting for a room that exists, with the events that make the metrics.
 pub(crate) async fn ensure_room(app: &App, center: &Center, e: &EscalationRecord) -> AppResult<()> {
     if e.room_sid.is_some() || e.status != Status::Open {
         return Ok(());
     }
-    let client = app.twilio.account(center.credentials(app).await?.clone());
-    let room = create_room(&client, app, &center.record, e)
-        .await
-        .map_err(|err| twilio_failure(err, "could not make the video room"))?;
-    if app.store.set_room(center.scope, e.id, &room.sid, Utc::now()).await? {
-        tracing::info!(escalation_id = %e.id, room_sid = %room.sid, "made the escalation's room again");
+    let room_sid = video::provider(e.video_provider).open_room(app, center, e).await?;
+    if app.store.set_room(center.scope, e.id, &room_sid, Utc::now()).await? {
+        tracing::info!(escalation_id = %e.id, room_sid = %room_sid, "made the escalation's room again");
     }
     // Replicas drop what they remember of the code (its record names no room).
     app.publish(Event::CodeChanged { code: e.code.clone() }).await;

@@ -20,17 +20,17 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use chrono::Utc;
-use escalate_domain::contact_center::Branding;
+use escalate_domain::contact_center::{Branding, VideoProvider};
 use escalate_domain::escalation::{self, CodeState};
 use escalate_domain::room_code::RoomCode;
 use escalate_store::EscalationRecord;
 use uuid::Uuid;
 
-use super::tokens::{self, IssuedToken};
 use crate::App;
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::events::Event;
-use crate::join_cache::{CODE_TTL, CONTEXT_TTL, JoinContext};
+use crate::join_cache::{CODE_TTL, CONTEXT_TTL, JoinContext, TwilioKey};
+use crate::video::{self, Grant};
 
 pub enum Lookup {
     Ready(Arc<EscalationRecord>),
@@ -87,7 +87,7 @@ pub fn completed_code() -> AppError {
 /// What the join page shows for a code: the contact center's brand when the
 /// code is ready or its call has ended, nothing for any other code.
 pub enum JoinPage {
-    Ready { code: String, expires_at: chrono::DateTime<Utc>, brand: Branding },
+    Ready { code: String, expires_at: chrono::DateTime<Utc>, brand: Branding, provider: VideoProvider },
     Completed { brand: Branding },
     Invalid,
 }
@@ -104,14 +104,14 @@ pub async fn page(app: &App, raw_code: &str, client_ip: &str) -> AppResult<JoinP
     };
     let brand = cc.settings().branding;
     Ok(if ready {
-        JoinPage::Ready { code: e.code.clone(), expires_at: e.expires_at, brand }
+        JoinPage::Ready { code: e.code.clone(), expires_at: e.expires_at, brand, provider: e.video_provider }
     } else {
         JoinPage::Completed { brand }
     })
 }
 
-/// A token for a new customer participant, scoped to the escalation's room.
-pub async fn customer_token(app: &App, raw_code: &str, client_ip: &str) -> AppResult<IssuedToken> {
+/// A credential for a new customer participant, scoped to the escalation's room.
+pub async fn customer_token(app: &App, raw_code: &str, client_ip: &str) -> AppResult<Grant> {
     let e = match lookup(app, raw_code, client_ip).await? {
         Lookup::Ready(e) => e,
         Lookup::Completed(_) => return Err(completed_code()),
@@ -126,36 +126,43 @@ pub async fn customer_token(app: &App, raw_code: &str, client_ip: &str) -> AppRe
         let center = super::contact_centers::Center::new(scope, cc);
         super::escalations::ensure_room(app, &center, &e).await?;
     }
-    let ctx = context(app, e.contact_center_id).await?;
-    let now = Utc::now();
-    let ttl = escalation::customer_token_ttl_seconds(ctx.token_ttl_seconds, e.expires_at, now);
+    let ctx = context(app, e.contact_center_id).await.map_err(|err| match err.code() {
+        // A contact center deleted since the code was read: the code is no more.
+        ErrorCode::NotFound => invalid_code(),
+        _ => err,
+    })?;
+    let ttl = escalation::customer_token_ttl_seconds(ctx.token_ttl_seconds, e.expires_at, Utc::now());
     if ttl <= 0 {
         return Err(invalid_code());
     }
     let identity = escalation::new_customer_identity();
-    tokens::mint_with(&ctx.account_sid, &ctx.api_key_sid, &ctx.api_key_secret, &identity, &e.room_name, ttl, now)
+    video::provider(e.video_provider).grant(app, None, &e, &identity, ttl).await.map_err(|err| match err.code() {
+        // Credentials deleted since: no customer token can be minted.
+        ErrorCode::TwilioCredentialsMissing => invalid_code(),
+        _ => err,
+    })
 }
 
-async fn context(app: &App, cc_id: Uuid) -> AppResult<Arc<JoinContext>> {
+/// The contact center's token lifetime and Twilio signing key, from memory
+/// when fresh (dropped on every replica when the contact center changes).
+pub(crate) async fn context(app: &App, cc_id: Uuid) -> AppResult<Arc<JoinContext>> {
     if let Some(ctx) = app.join_cache.contexts.get(&cc_id) {
         return Ok(ctx);
     }
-    // A contact center deleted since the code was read: the code is no more.
     let Some((cc, scope)) = app.store.unscoped().contact_center(cc_id).await? else {
-        return Err(invalid_code());
+        return Err(AppError::not_found());
     };
     let center = super::contact_centers::Center::new(scope, cc);
-    let creds = center.credentials(app).await.map_err(|e| match e.code() {
-        // Credentials deleted since: no customer token can be minted.
-        ErrorCode::TwilioCredentialsMissing => invalid_code(),
-        _ => e,
-    })?;
-    let ctx = Arc::new(JoinContext {
-        account_sid: creds.account_sid.clone(),
-        api_key_sid: creds.api_key_sid.clone(),
-        api_key_secret: creds.api_key_secret.clone(),
-        token_ttl_seconds: center.record.token_ttl_seconds,
-    });
+    let twilio = match center.credentials(app).await {
+        Ok(creds) => Some(TwilioKey {
+            account_sid: creds.account_sid.clone(),
+            api_key_sid: creds.api_key_sid.clone(),
+            api_key_secret: creds.api_key_secret.clone(),
+        }),
+        Err(e) if e.code() == ErrorCode::TwilioCredentialsMissing => None,
+        Err(e) => return Err(e),
+    };
+    let ctx = Arc::new(JoinContext { token_ttl_seconds: center.record.token_ttl_seconds, twilio });
     app.join_cache.contexts.put(cc_id, ctx.clone(), CONTEXT_TTL);
     Ok(ctx)
 }

@@ -52,13 +52,15 @@ pub struct Range {
     /// The zone the buckets are local to.
     pub zone: Tz,
     pub buckets: Vec<(DateTime<Utc>, DateTime<Utc>)>,
+    /// Test calls from the dashboard are left out unless asked for.
+    pub include_test_calls: bool,
 }
 
 impl Range {
     /// Errors name the field at fault (`from` for the range itself).
     pub fn new(from: DateTime<Utc>, to: DateTime<Utc>, bucket: Bucket, zone: Tz) -> AppResult<Self> {
         let buckets = metrics::buckets(from, to, bucket, zone).map_err(|e| AppError::field("from", e.to_string()))?;
-        Ok(Self { from, to, bucket, zone, buckets })
+        Ok(Self { from, to, bucket, zone, buckets, include_test_calls: false })
     }
 }
 
@@ -77,7 +79,13 @@ pub async fn compute(
     range: &Range,
     by: Grouping,
 ) -> AppResult<Computed> {
-    let q = MetricsQuery { contact_center_id: cc, from: range.from, to: range.to, buckets: &range.buckets };
+    let q = MetricsQuery {
+        contact_center_id: cc,
+        from: range.from,
+        to: range.to,
+        buckets: &range.buckets,
+        include_test_calls: range.include_test_calls,
+    };
     let Breakdown { total, grouped, buckets } = app.store.escalation_breakdown(scope, &q, by).await?;
     Ok(Computed {
         totals: Figures::from_row(total.as_ref()),

@@ -1,7 +1,7 @@
 use chrono::{DateTime, Utc};
 use escalate_app::services::contact_centers;
 use escalate_domain::access::Permission;
-use escalate_domain::contact_center::{RoomType, SettingsPatch as DomainPatch};
+use escalate_domain::contact_center::{RoomType, SettingsPatch as DomainPatch, VideoProvider};
 use escalate_store::ContactCenterRecord;
 use poem::web::Data;
 use poem_openapi::param::Path;
@@ -51,12 +51,16 @@ struct ContactCenterView {
     name: String,
     slug: String,
     branding: Branding,
+    /// Who carries new escalations' calls: `builtin` (this service's WebRTC
+    /// calls) or `twilio` (Twilio Video rooms in the contact center's account).
+    video_provider: VideoProvider,
     /// minijinja template of the chat message; variables: join_url, agent_name, expires_at, code.
     message_template: String,
     /// How long a room code (the customer's link) stays valid.
     code_ttl_seconds: i64,
-    /// Lifetime of the Twilio access tokens handed out.
+    /// Lifetime of the room credentials (Twilio access tokens) handed out.
     token_ttl_seconds: i64,
+    /// Room options; `room_type` and `max_participants` apply to Twilio rooms.
     room: RoomSettings,
     /// IANA time zone the contact center reports in: its metrics' days and
     /// hours are local ones unless a request names another `tz`.
@@ -97,6 +101,9 @@ struct RoomPatch {
 #[oai(skip_serializing_if_is_none)]
 struct SettingsPatch {
     branding: Option<BrandingPatch>,
+    /// `builtin` (the default for new contact centers) or `twilio`. Open
+    /// escalations keep the provider they were made with.
+    video_provider: Option<VideoProvider>,
     /// minijinja template; must use `{{ join_url }}`.
     message_template: Option<String>,
     code_ttl_seconds: Option<i64>,
@@ -161,6 +168,7 @@ impl From<SettingsPatch> for DomainPatch {
             message_template: p.message_template,
             code_ttl_seconds: p.code_ttl_seconds,
             token_ttl_seconds: p.token_ttl_seconds,
+            video_provider: p.video_provider,
             room_type: r.room_type,
             empty_room_timeout_minutes: r.empty_room_timeout_minutes,
             unused_room_timeout_minutes: r.unused_room_timeout_minutes,
@@ -191,6 +199,7 @@ fn view(state: &AppState, r: ContactCenterRecord) -> ContactCenterView {
             button_text: s.branding.button_text,
             locale: s.branding.locale,
         },
+        video_provider: s.video_provider,
         message_template: s.message_template,
         code_ttl_seconds: s.code_ttl_seconds,
         token_ttl_seconds: s.token_ttl_seconds,

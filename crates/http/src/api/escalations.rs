@@ -2,8 +2,9 @@ use chrono::{DateTime, Utc};
 use escalate_app::services::callers::{self, Caller};
 use escalate_app::services::escalations::{self, CreateInput};
 use escalate_app::services::join;
-use escalate_app::services::tokens::IssuedToken;
+use escalate_app::video::{Grant, IcePolicy};
 use escalate_domain::access::Permission;
+use escalate_domain::contact_center::VideoProvider;
 use escalate_domain::escalation::{AGENT_PREFIX, Status};
 use escalate_store::EscalationRecord;
 use escalate_store::repos::EscalationFilter;
@@ -43,6 +44,10 @@ struct EscalationView {
     id: Uuid,
     contact_center_id: Uuid,
     status: Status,
+    /// Who carries the call (fixed when the escalation is made).
+    video_provider: VideoProvider,
+    /// Started from the dashboard's test call: no chat behind it, left out of the metrics.
+    test_call: bool,
     /// The customer's room code; with `join_url`, a bearer credential for the room.
     #[oai(skip_serializing_if_is_none)]
     code: Option<String>,
@@ -51,6 +56,7 @@ struct EscalationView {
     join_url: Option<String>,
     room_sid: Option<String>,
     room_name: String,
+    /// Empty for test calls, as is `conversation_sid`.
     task_sid: String,
     conversation_sid: String,
     agent_identity: String,
@@ -64,19 +70,45 @@ struct EscalationView {
     ended_at: Option<DateTime<Utc>>,
     duration_seconds: Option<i64>,
     failure_reason: Option<String>,
-    /// A Twilio Video token for the agent, scoped to this room (on create only).
+    /// The agent's room credential, scoped to this room (on create only);
+    /// `agent_video` has what the browser needs to use it.
     agent_token: Option<String>,
     agent_token_expires_at: Option<DateTime<Utc>>,
+    agent_video: Option<VideoToken>,
 }
 
-/// A Twilio Video access token scoped to one room.
+/// A participant's credential for one room, and how the browser uses it.
 #[derive(Object)]
 #[oai(skip_serializing_if_is_none)]
-struct VideoToken {
+pub(crate) struct VideoToken {
+    /// `twilio`: connect with twilio-video using `token` and `room_name`.
+    /// `builtin`: open `signaling_url` and send `token` in the first message.
+    provider: VideoProvider,
     token: String,
     room_name: String,
     identity: String,
     expires_at: DateTime<Utc>,
+    /// Built-in only: the room's WebSocket signalling endpoint.
+    signaling_url: Option<String>,
+    /// Built-in only: `RTCConfiguration.iceServers` (TURN passwords are short-lived and per participant).
+    ice_servers: Option<Vec<IceServer>>,
+    /// Built-in only: `RTCConfiguration.iceTransportPolicy`.
+    ice_transport_policy: Option<IceTransportPolicy>,
+}
+
+#[derive(Object)]
+#[oai(skip_serializing_if_is_none)]
+struct IceServer {
+    urls: Vec<String>,
+    username: Option<String>,
+    credential: Option<String>,
+}
+
+#[derive(poem_openapi::Enum)]
+#[oai(rename_all = "lowercase")]
+enum IceTransportPolicy {
+    All,
+    Relay,
 }
 
 #[derive(Object)]
@@ -110,12 +142,14 @@ enum CreateResponse {
 
 /// An escalation as a caller sees it: the customer's code and link only for
 /// callers who may join the call (see `Caller::sees_codes`).
-fn view(state: &AppState, e: EscalationRecord, token: Option<IssuedToken>, codes: bool) -> EscalationView {
+fn view(state: &AppState, e: EscalationRecord, token: Option<Grant>, codes: bool) -> EscalationView {
     EscalationView {
         join_url: codes.then(|| state.urls().join(&e.code)),
         id: e.id,
         contact_center_id: e.contact_center_id,
         status: e.status,
+        video_provider: e.video_provider,
+        test_call: e.test_call,
         code: codes.then_some(e.code),
         room_sid: e.room_sid,
         room_name: e.room_name,
@@ -132,12 +166,31 @@ fn view(state: &AppState, e: EscalationRecord, token: Option<IssuedToken>, codes
         duration_seconds: e.duration_seconds,
         failure_reason: e.failure_reason,
         agent_token_expires_at: token.as_ref().map(|t| t.expires_at),
-        agent_token: token.map(|t| t.token),
+        agent_token: token.as_ref().map(|t| t.token.clone()),
+        agent_video: token.map(token_view),
     }
 }
 
-fn token_view(t: IssuedToken) -> VideoToken {
-    VideoToken { token: t.token, room_name: t.room_name, identity: t.identity, expires_at: t.expires_at }
+pub(crate) fn token_view(t: Grant) -> VideoToken {
+    let builtin = t.builtin;
+    VideoToken {
+        provider: t.provider,
+        token: t.token,
+        room_name: t.room_name,
+        identity: t.identity,
+        expires_at: t.expires_at,
+        signaling_url: builtin.as_ref().map(|b| b.signaling_url.clone()),
+        ice_transport_policy: builtin.as_ref().map(|b| match b.ice_transport_policy {
+            IcePolicy::All => IceTransportPolicy::All,
+            IcePolicy::Relay => IceTransportPolicy::Relay,
+        }),
+        ice_servers: builtin.map(|b| {
+            b.ice_servers
+                .into_iter()
+                .map(|s| IceServer { urls: s.urls, username: s.username, credential: s.credential })
+                .collect()
+        }),
+    }
 }
 
 #[OpenApi(tag = "Tag::Escalations")]

@@ -122,6 +122,7 @@ fn range(
     to: Option<DateTime<Utc>>,
     bucket: Option<BucketSize>,
     tz: Option<String>,
+    include_test_calls: Option<bool>,
 ) -> ApiResult<(metrics_service::Range, BucketSize, String)> {
     let to = to.unwrap_or_else(Utc::now);
     let from = from.unwrap_or(to - chrono::Duration::days(30));
@@ -132,7 +133,9 @@ fn range(
         BucketSize::Hour => Bucket::Hour,
         BucketSize::Day => Bucket::Day,
     };
-    Ok((metrics_service::Range::new(from, to, bucket, zone)?, size, tz_name))
+    let mut range = metrics_service::Range::new(from, to, bucket, zone)?;
+    range.include_test_calls = include_test_calls.unwrap_or(false);
+    Ok((range, size, tz_name))
 }
 
 fn series(computed: &metrics_service::Computed) -> Vec<BucketFigures> {
@@ -149,7 +152,8 @@ impl MetricsApi {
     ///
     /// `from`/`to` default to the last 30 days; `bucket` is `day` (default)
     /// or `hour` (ranges up to 31 days); `tz` is an IANA zone for bucket
-    /// boundaries (default: the contact center's `time_zone`).
+    /// boundaries (default: the contact center's `time_zone`). Test calls
+    /// started from the dashboard count only with `include_test_calls=true`.
     #[oai(path = "/v1/contact-centers/:cc/metrics", method = "get", operation_id = "getContactCenterMetrics")]
     async fn contact_center(
         &self,
@@ -160,10 +164,11 @@ impl MetricsApi {
         to: Query<Option<DateTime<Utc>>>,
         bucket: Query<Option<BucketSize>>,
         tz: Query<Option<String>>,
+        include_test_calls: Query<Option<bool>>,
     ) -> ApiResult<Json<ContactCenterMetrics>> {
         let scope = auth.principal().require(Permission::ViewMetrics)?;
         let center = state.store.contact_center(scope, cc.0).await?;
-        let (range, bucket, tz) = range(from.0, to.0, bucket.0, tz.0.or(Some(center.time_zone)))?;
+        let (range, bucket, tz) = range(from.0, to.0, bucket.0, tz.0.or(Some(center.time_zone)), include_test_calls.0)?;
         let computed = metrics_service::compute(&state, scope, Some(cc.0), &range, Grouping::Agent).await?;
         Ok(Json(ContactCenterMetrics {
             contact_center_id: cc.0,
@@ -194,9 +199,10 @@ impl MetricsApi {
         to: Query<Option<DateTime<Utc>>>,
         bucket: Query<Option<BucketSize>>,
         tz: Query<Option<String>>,
+        include_test_calls: Query<Option<bool>>,
     ) -> ApiResult<Json<TenantMetrics>> {
         let scope = auth.principal().require(Permission::ViewMetrics)?;
-        let (range, bucket, tz) = range(from.0, to.0, bucket.0, tz.0)?;
+        let (range, bucket, tz) = range(from.0, to.0, bucket.0, tz.0, include_test_calls.0)?;
         let computed = metrics_service::compute(&state, scope, None, &range, Grouping::ContactCenter).await?;
         let centers = state.store.list_contact_centers(scope).await?;
         let by_contact_center = centers

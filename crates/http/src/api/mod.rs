@@ -74,3 +74,12 @@ pub fn service() -> OpenApiService<Apis, ()> {
          dashboard session cookie (unsafe methods then need `X-CSRF-Token`).",
     )
 }
+
+/// A room credential answered outside the API's routes (the dashboard's
+/// test call), in the API's own `VideoToken` shape.
+pub(crate) fn grant_response(grant: escalate_app::video::Grant) -> poem::Response {
+    use poem::IntoResponse;
+    use poem_openapi::types::ToJSON;
+    let body = escalations::token_view(grant).to_json_string();
+    poem::Response::builder().content_type("application/json").body(body).into_response()
+}

@@ -9,7 +9,7 @@ use escalate_app::services::contact_centers;
 use escalate_app::services::credentials::{self, CredentialsInput};
 use escalate_app::{AppError, ErrorCode};
 use escalate_domain::Secret;
-use escalate_domain::contact_center::{ContactCenterSettings, RoomType, SettingsPatch};
+use escalate_domain::contact_center::{ContactCenterSettings, RoomType, SettingsPatch, VideoProvider};
 use escalate_domain::metrics::{self, Bucket};
 use escalate_store::ContactCenterRecord;
 use escalate_store::repos::{EscalationFilter, Grouping};
@@ -27,12 +27,12 @@ use crate::pages::{JoinBrand, JoinPageView, JoinState};
 
 /// One of the tenant's contact centers, by the id in the path; another
 /// tenant's or a malformed id is the same 404 page.
-async fn center(ctx: &Ctx, id: &str) -> Result<ContactCenterRecord, PageError> {
+pub(super) async fn center(ctx: &Ctx, id: &str) -> Result<ContactCenterRecord, PageError> {
     let id = Uuid::parse_str(id).map_err(|_| ctx.error_page(ApiError::not_found()))?;
     ctx.state.store.contact_center(ctx.scope(), id).await.map_err(|e| ctx.error_page(e))
 }
 
-fn cc_value(cc: &ContactCenterRecord) -> Value {
+pub(super) fn cc_value(cc: &ContactCenterRecord) -> Value {
     context! { id => cc.id.to_string(), name => cc.name.clone(), slug => cc.slug.clone() }
 }
 
@@ -249,6 +249,7 @@ fn settings_values(name: &str, s: &ContactCenterSettings) -> BTreeMap<&'static s
         ("message_template", s.message_template.clone()),
         ("code_ttl_seconds", s.code_ttl_seconds.to_string()),
         ("token_ttl_seconds", s.token_ttl_seconds.to_string()),
+        ("video_provider", s.video_provider.as_str().to_owned()),
         ("room_type", s.room.room_type.as_str().to_owned()),
         ("empty_room_timeout_minutes", s.room.empty_room_timeout_minutes.to_string()),
         ("unused_room_timeout_minutes", s.room.unused_room_timeout_minutes.to_string()),
@@ -369,6 +370,7 @@ struct SettingsForm {
     message_template: Option<String>,
     code_ttl_seconds: Option<String>,
     token_ttl_seconds: Option<String>,
+    video_provider: Option<String>,
     room_type: Option<String>,
     empty_room_timeout_minutes: Option<String>,
     unused_room_timeout_minutes: Option<String>,
@@ -418,6 +420,16 @@ impl SettingsForm {
                 }
             },
         };
+        let video_provider = match self.video_provider.as_deref().map(str::trim) {
+            None => None,
+            Some(v) => match v.parse::<VideoProvider>() {
+                Ok(p) => Some(p),
+                Err(_) => {
+                    errors.insert("video_provider".into(), "Must be builtin or twilio".into());
+                    None
+                }
+            },
+        };
         let patch = SettingsPatch {
             display_name: self.display_name,
             logo_url: self.logo_url.map(Some),
@@ -429,6 +441,7 @@ impl SettingsForm {
             message_template: self.message_template,
             code_ttl_seconds,
             token_ttl_seconds,
+            video_provider,
             room_type,
             empty_room_timeout_minutes,
             unused_room_timeout_minutes,
@@ -465,12 +478,7 @@ pub async fn preview(Admin(ctx): Admin, req: &Request, Path(id): Path<String>) -
         button_text: text("button_text", &stored.button_text, 40),
         locale: text("locale", &stored.locale, 5),
     };
-    let mut resp = ctx.state.pages().join_page(&JoinPageView {
-        code: "PREVIEW".into(),
-        state: JoinState::Ready,
-        brand: Some(brand),
-        expires_at: None,
-    });
+    let mut resp = ctx.state.pages().join_page(&JoinPageView::new("PREVIEW", JoinState::Ready, Some(brand)));
     // A still picture: without its scripts the page asks for no camera and calls no token endpoint.
     let html = resp.take_body().into_string().await.unwrap_or_default();
     resp.set_body(strip_scripts(&html));

@@ -15,6 +15,7 @@ mod figures;
 mod operator;
 mod overview;
 mod sign_in;
+mod test_call;
 mod web;
 
 pub use web::{PageError, Templates};
@@ -55,6 +56,10 @@ dashboard_routes! {
     "/contact-centers/:id/preview" => get(centers::preview),
     "/contact-centers/:id/credentials" => get(centers::credentials_form).post(centers::save_credentials),
     "/contact-centers/:id/credentials/verify" => post(centers::verify_credentials),
+    "/contact-centers/:id/test-call" => get(test_call::start_form).post(test_call::start),
+    "/contact-centers/:id/test-call/:call" => get(test_call::call_page),
+    "/contact-centers/:id/test-call/:call/token" => post(test_call::token),
+    "/contact-centers/:id/test-call/:call/end" => post(test_call::end),
     "/operator" => get(operator::list_tenants),
     "/operator/login" => get(operator::login_form).post(operator::login_submit),
     "/operator/logout" => post(operator::logout),

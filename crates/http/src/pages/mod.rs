@@ -29,6 +29,7 @@ use std::sync::Arc;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use chrono::{DateTime, Utc};
+use escalate_domain::contact_center::VideoProvider;
 use minijinja::{Environment, UndefinedBehavior, context};
 use poem::Response;
 use poem::http::{StatusCode, header};
@@ -39,7 +40,7 @@ pub use assets::{AssetsEndpoint, assets_endpoint, content_type as asset_content_
 /// Templates every page needs; [`Pages::load`] fails without them.
 const REQUIRED_TEMPLATES: [&str; 1] = ["join.html"];
 /// Assets the templates link with a content hash (`?v=…`), so they can be cached for good.
-const VERSIONED_ASSETS: [&str; 3] = ["join.css", "join.js", "vendor/twilio-video.min.js"];
+const VERSIONED_ASSETS: [&str; 4] = ["join.css", "join.js", "rtc.js", "vendor/twilio-video.min.js"];
 
 /// Colours of pages without a brand (unknown and expired codes).
 const NEUTRAL_PRIMARY: &str = "#3a4a5f";
@@ -115,6 +116,32 @@ pub struct JoinPageView {
     /// `Unknown`, which render one neutral page.
     pub brand: Option<JoinBrand>,
     pub expires_at: Option<DateTime<Utc>>,
+    /// Who carries the call: the ready page loads twilio-video only for Twilio.
+    pub provider: VideoProvider,
+    /// The dashboard's test call: the same page, for the agent.
+    pub agent: Option<AgentCall>,
+}
+
+/// What the join page needs to be the agent's side of a test call.
+#[derive(Debug, Clone)]
+pub struct AgentCall {
+    pub token_url: String,
+    pub end_url: String,
+    pub csrf: String,
+    pub customer_url: String,
+    pub back_url: String,
+}
+
+impl JoinPageView {
+    /// A customer's view of a code (Twilio unless [`Self::with_provider`] says otherwise).
+    pub fn new(code: impl Into<String>, state: JoinState, brand: Option<JoinBrand>) -> Self {
+        Self { code: code.into(), state, brand, expires_at: None, provider: VideoProvider::Twilio, agent: None }
+    }
+
+    pub fn with_provider(mut self, provider: VideoProvider) -> Self {
+        self.provider = provider;
+        self
+    }
 }
 
 impl Pages {
@@ -170,17 +197,13 @@ impl Pages {
         let pages = Self { inner: Arc::new(Inner { env, assets_dir, asset_urls }) };
         // Every state must render; a template error should stop the start, not a customer.
         for state in [JoinState::Ready, JoinState::Completed, JoinState::Unknown] {
-            let view = JoinPageView { code: "CHECK".into(), state, brand: Some(sample_brand()), expires_at: None };
+            let view = JoinPageView::new("CHECK", state, Some(sample_brand()));
             pages
                 .render_join(&view, "check", None)
                 .map_err(|source| PagesError::Template { name: "join.html".into(), source })?;
         }
         pages
-            .render_join(
-                &JoinPageView { code: String::new(), state: JoinState::Unknown, brand: None, expires_at: None },
-                "",
-                Some(1),
-            )
+            .render_join(&JoinPageView::new("", JoinState::Unknown, None), "", Some(1))
             .map_err(|source| PagesError::Template { name: "join.html".into(), source })?;
         Ok(pages)
     }
@@ -227,7 +250,7 @@ impl Pages {
     /// looked up): neutral like the invalid page, 429 with `Retry-After`.
     pub fn join_rate_limited(&self, retry_after_secs: u64) -> Response {
         let secs = retry_after_secs.max(1);
-        let view = JoinPageView { code: String::new(), state: JoinState::Unknown, brand: None, expires_at: None };
+        let view = JoinPageView::new("", JoinState::Unknown, None);
         let builder = security_headers(Response::builder().status(StatusCode::TOO_MANY_REQUESTS), &csp(None, None))
             .header(header::RETRY_AFTER, secs.to_string());
         match self.render_join(&view, "", Some(secs)) {
@@ -278,6 +301,13 @@ impl Pages {
             accent => accent,
             accent_text => readable_text_on(accent),
             // Our own URLs (hex hash, fixed names): safe as they are.
+            provider => view.provider.as_str(),
+            token_url => view.agent.as_ref().map(|a| a.token_url.as_str()),
+            end_url => view.agent.as_ref().map(|a| a.end_url.as_str()),
+            csrf => view.agent.as_ref().map(|a| a.csrf.as_str()),
+            test_call => view.agent.as_ref().map(|a| context! { customer_url => a.customer_url.as_str(), back_url => a.back_url.as_str() }),
+            waiting_text => view.agent.as_ref().map(|_| "Waiting for the customer to join…"),
+            left_text => view.agent.as_ref().map(|_| "The customer has left the call."),
             assets => self.inner.asset_urls.iter().map(|(k, v)| (*k, minijinja::Value::from_safe_string(v.clone()))).collect::<BTreeMap<_, _>>(),
         };
         self.inner.env.get_template("join.html")?.render(ctx)

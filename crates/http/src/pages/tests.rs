@@ -3,6 +3,7 @@ use std::path::PathBuf;
 use poem::{Endpoint, Request, Route};
 
 use super::*;
+use escalate_domain::contact_center::VideoProvider;
 
 fn dashboard_dir() -> PathBuf {
     PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../dashboard"))
@@ -25,7 +26,7 @@ fn brand() -> JoinBrand {
 }
 
 fn view(state: JoinState, brand: Option<JoinBrand>) -> JoinPageView {
-    JoinPageView { code: "ABCD2345EFGH".into(), state, brand, expires_at: None }
+    JoinPageView::new("ABCD2345EFGH", state, brand)
 }
 
 async fn body(resp: poem::Response) -> String {
@@ -115,8 +116,12 @@ async fn brand_fields_are_html_escaped() {
     assert!(!html.contains("<img src=x"));
     assert!(!html.contains("<b>Bold</b>"));
     assert!(html.contains("&amp; Co"));
-    // The only scripts are our two files.
-    assert_eq!(html.matches("<script").count(), 2);
+    // The only scripts are our own files: the Twilio SDK, the call client, the page.
+    assert_eq!(html.matches("<script").count(), 3);
+    let builtin =
+        body(pages.join_page(&view(JoinState::Ready, Some(brand())).with_provider(VideoProvider::Builtin))).await;
+    assert_eq!(builtin.matches("<script").count(), 2, "built-in calls load no Twilio SDK");
+    assert!(!builtin.contains("twilio-video"));
 }
 
 #[tokio::test]

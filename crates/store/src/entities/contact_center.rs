@@ -24,6 +24,7 @@ pub struct Model {
     pub max_participants: Option<i32>,
     pub time_zone: String,
     pub conversations_service_sid: Option<String>,
+    pub video_provider: escalate_domain::contact_center::VideoProvider,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -26,6 +26,8 @@ pub struct Model {
     pub duration_seconds: Option<i64>,
     pub failure_reason: Option<String>,
     pub updated_at: DateTimeUtc,
+    pub video_provider: escalate_domain::contact_center::VideoProvider,
+    pub test_call: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

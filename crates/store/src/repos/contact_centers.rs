@@ -93,6 +93,7 @@ fn apply(am: &mut contact_center::ActiveModel, input: &ContactCenterInput<'_>, n
     am.max_participants = Set(s.room.max_participants);
     am.time_zone = Set(s.time_zone.clone());
     am.conversations_service_sid = Set(s.conversations_service_sid.clone());
+    am.video_provider = Set(s.video_provider);
     am.updated_at = Set(now);
 }
 
@@ -109,6 +110,7 @@ impl ContactCenterRecord {
                 button_text: self.button_text.clone(),
                 locale: self.locale.clone(),
             },
+            video_provider: self.video_provider,
             message_template: self.message_template.clone(),
             code_ttl_seconds: self.code_ttl_seconds,
             token_ttl_seconds: self.token_ttl_seconds,

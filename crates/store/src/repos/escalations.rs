@@ -1,4 +1,5 @@
 use chrono::{DateTime, Utc};
+use escalate_domain::contact_center::VideoProvider;
 use escalate_domain::escalation::{RoomEvent, Status, Timeline};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect, Set};
@@ -19,6 +20,9 @@ pub struct NewEscalation {
     pub room_name: String,
     pub code: String,
     pub expires_at: DateTime<Utc>,
+    pub video_provider: VideoProvider,
+    /// Started from the dashboard to try a setup: no chat, left out of the metrics.
+    pub test_call: bool,
 }
 
 #[derive(Debug, Default, Clone)]
@@ -90,6 +94,8 @@ impl Store {
             duration_seconds: Set(None),
             failure_reason: Set(None),
             updated_at: Set(now),
+            video_provider: Set(new.video_provider),
+            test_call: Set(new.test_call),
         }
         .insert(self.db())
         .await?)
@@ -144,12 +150,12 @@ impl Store {
         scope: TenantScope,
         mut e: EscalationRecord,
         room_sid: Option<&str>,
-        message_sid: &str,
+        message_sid: Option<&str>,
         now: DateTime<Utc>,
     ) -> Result<EscalationRecord, StoreError> {
         let res = escalation::Entity::update_many()
             .col_expr(escalation::Column::RoomSid, Expr::value(room_sid.map(str::to_owned)))
-            .col_expr(escalation::Column::MessageSid, Expr::value(message_sid))
+            .col_expr(escalation::Column::MessageSid, Expr::value(message_sid.map(str::to_owned)))
             .col_expr(escalation::Column::Status, Expr::value(Status::Open))
             .col_expr(escalation::Column::UpdatedAt, Expr::value(now))
             .filter(escalation::Column::Id.eq(e.id))
@@ -161,7 +167,7 @@ impl Store {
             return self.escalation(scope, e.id).await;
         }
         e.room_sid = room_sid.map(str::to_owned);
-        e.message_sid = Some(message_sid.to_owned());
+        e.message_sid = message_sid.map(str::to_owned);
         e.status = Status::Open;
         e.updated_at = now;
         Ok(e)

@@ -48,6 +48,14 @@ pub struct MetricsQuery<'a> {
     pub to: DateTime<Utc>,
     /// Needed for [`Grouping::Bucket`].
     pub buckets: &'a [(DateTime<Utc>, DateTime<Utc>)],
+    /// Test calls from the dashboard count only when asked for.
+    pub include_test_calls: bool,
+}
+
+impl MetricsQuery<'_> {
+    fn test_call_filter(&self) -> &'static str {
+        if self.include_test_calls { "" } else { "AND NOT e.test_call" }
+    }
 }
 
 /// A whole metrics answer: totals, the asked-for grouping, and one row per
@@ -136,6 +144,7 @@ impl Store {
             Grouping::ContactCenter => ("CAST(e.contact_center_id AS TEXT)", "(), (k), (b)", "GROUPING(k)", "k"),
             Grouping::Total | Grouping::Bucket => ("CAST(NULL AS TEXT)", "(), (b)", "1", "CAST(NULL AS TEXT)"),
         };
+        let test_calls = q.test_call_filter();
         let sql = format!(
             r"WITH e AS (
     SELECT {key} AS k,
@@ -144,7 +153,7 @@ impl Store {
            CAST(EXTRACT(EPOCH FROM (e.customer_joined_at - e.created_at)) AS DOUBLE PRECISION) AS ttj,
            CAST(EXTRACT(EPOCH FROM (e.ended_at - e.customer_joined_at)) AS DOUBLE PRECISION) AS dur
     FROM escalations e
-    WHERE e.tenant_id = $1 AND e.created_at >= $2 AND e.created_at < $3 {cc_filter}
+    WHERE e.tenant_id = $1 AND e.created_at >= $2 AND e.created_at < $3 {cc_filter} {test_calls}
       AND e.status IN ('open', 'completed')
 )
 SELECT {grouping_k} AS grouped_by_key, GROUPING(b) AS grouped_by_bucket, {k_out} AS k, b,
@@ -220,6 +229,7 @@ ORDER BY 3, b"
         };
         let ttj = seconds_between(backend, "e.customer_joined_at", "e.created_at");
         let dur = seconds_between(backend, "e.ended_at", "e.customer_joined_at");
+        let test_calls = q.test_call_filter();
         let sql = format!(
             r"WITH {bucket_cte}
 e AS (
@@ -228,7 +238,7 @@ e AS (
            CASE WHEN e.customer_joined_at IS NOT NULL THEN {ttj} END AS ttj,
            CASE WHEN e.customer_joined_at IS NOT NULL AND e.ended_at IS NOT NULL THEN {dur} END AS dur
     FROM escalations e {bucket_join}
-    WHERE e.tenant_id = $1 AND e.created_at >= $2 AND e.created_at < $3 {cc_filter}
+    WHERE e.tenant_id = $1 AND e.created_at >= $2 AND e.created_at < $3 {cc_filter} {test_calls}
       AND e.status IN ('open', 'completed')
 ),
 counts AS (SELECT k, COUNT(*) AS n, SUM(joined) AS joined FROM e GROUP BY k),

@@ -1,0 +1,250 @@
+//! The signalling protocol of built-in rooms: JSON text messages over one
+//! WebSocket per participant, and the close codes that end it.
+//!
+//! The browser sends `hello` (its credential; nothing else is read before
+//! it), then `signal` (an SDP description or ICE candidate for one peer,
+//! relayed as it is), `state` (microphone/camera on or off, for the peers'
+//! UI), `ping`, and `bye` when it leaves. The service answers `welcome`
+//! (who is already in the room), then tells of peers joining, leaving and
+//! reconnecting, relays their `signal`s and `state`s, and sends `ended`
+//! when the call is over.
+
+use serde::{Deserialize, Serialize};
+
+/// The largest message read: SDP offers of a few codecs are 5-10 KB.
+pub const MAX_MESSAGE_BYTES: usize = 32 * 1024;
+/// How long a new connection may take to send its `hello`.
+pub const HELLO_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+/// Messages per connection: a burst, then a steady rate (ICE trickles a few dozen candidates at the start).
+pub const BURST: u32 = 200;
+pub const PER_SECOND: u32 = 50;
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ClientMessage {
+    Hello {
+        token: String,
+        /// Random per page session: the same value after a dropped
+        /// connection is a reconnect (the peers keep their connection to it);
+        /// a new one is a new session of the same identity (a reload).
+        session: String,
+    },
+    Signal {
+        to: String,
+        data: serde_json::Map<String, serde_json::Value>,
+    },
+    State {
+        audio: bool,
+        video: bool,
+    },
+    Ping,
+    Bye,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Peer {
+    pub identity: String,
+    /// `agent`, `customer` or `other`.
+    pub role: &'static str,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ServerMessage<'a> {
+    Welcome {
+        identity: &'a str,
+        room_name: &'a str,
+        peers: Vec<Peer>,
+        reconnected: bool,
+    },
+    PeerJoined {
+        peer: Peer,
+    },
+    /// The peer's signalling came back after a drop: its media connection is the same one.
+    PeerReconnected {
+        identity: &'a str,
+    },
+    PeerLeft {
+        identity: &'a str,
+        reason: LeaveReason,
+    },
+    Signal {
+        from: &'a str,
+        data: &'a serde_json::Map<String, serde_json::Value>,
+    },
+    State {
+        from: &'a str,
+        audio: bool,
+        video: bool,
+    },
+    Pong,
+    Ended,
+    Error {
+        code: &'static str,
+        message: &'a str,
+    },
+}
+
+impl ServerMessage<'_> {
+    pub fn to_text(&self) -> String {
+        serde_json::to_string(self).unwrap_or_else(|_| r#"{"type":"error","code":"internal","message":""}"#.into())
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LeaveReason {
+    /// It said `bye`, or another session of the same identity replaced it.
+    Left,
+    /// Its connection dropped and did not come back in time.
+    Timeout,
+}
+
+/// Why the service closes a signalling connection: the WebSocket close
+/// code, and a stable name for logs and the browser.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Close {
+    /// The participant said `bye`.
+    Bye,
+    /// The same identity connected again: this connection is superseded.
+    Replaced,
+    /// Not JSON, not a known message, or `hello` missing or repeated.
+    BadMessage,
+    /// No credential, a forged or expired one, or an unknown escalation.
+    Unauthorized,
+    /// A credential for another room than the one in the URL.
+    WrongRoom,
+    /// No `hello` within [`HELLO_TIMEOUT`].
+    HelloTimeout,
+    /// The room already has its participants.
+    RoomFull,
+    /// The call is over (the escalation ended).
+    Ended,
+    /// A message over [`MAX_MESSAGE_BYTES`].
+    TooBig,
+    /// More messages than [`BURST`] / [`PER_SECOND`] allow, or a reader too slow to keep up.
+    Flood,
+    /// The service is shutting down; reconnect.
+    GoingAway,
+    /// Something failed on our side; reconnect.
+    Internal,
+}
+
+impl Close {
+    pub fn code(self) -> u16 {
+        match self {
+            Self::Bye => 1000,
+            Self::Replaced => 4000,
+            Self::BadMessage => 4400,
+            Self::Unauthorized => 4401,
+            Self::WrongRoom => 4403,
+            Self::HelloTimeout => 4408,
+            Self::RoomFull => 4409,
+            Self::Ended => 4410,
+            Self::TooBig => 4413,
+            Self::Flood => 4429,
+            Self::GoingAway => 1001,
+            Self::Internal => 1011,
+        }
+    }
+
+    pub fn reason(self) -> &'static str {
+        match self {
+            Self::Bye => "bye",
+            Self::Replaced => "replaced",
+            Self::BadMessage => "bad_message",
+            Self::Unauthorized => "unauthorized",
+            Self::WrongRoom => "wrong_room",
+            Self::HelloTimeout => "hello_timeout",
+            Self::RoomFull => "room_full",
+            Self::Ended => "ended",
+            Self::TooBig => "message_too_big",
+            Self::Flood => "rate_limited",
+            Self::GoingAway => "going_away",
+            Self::Internal => "internal",
+        }
+    }
+
+    pub fn from_code(code: u16) -> Option<Self> {
+        [
+            Self::Bye,
+            Self::Replaced,
+            Self::BadMessage,
+            Self::Unauthorized,
+            Self::WrongRoom,
+            Self::HelloTimeout,
+            Self::RoomFull,
+            Self::Ended,
+            Self::TooBig,
+            Self::Flood,
+            Self::GoingAway,
+            Self::Internal,
+        ]
+        .into_iter()
+        .find(|c| c.code() == code)
+    }
+}
+
+/// A token bucket per connection.
+#[derive(Debug)]
+pub struct Budget {
+    tokens: f64,
+    at: std::time::Instant,
+}
+
+impl Default for Budget {
+    fn default() -> Self {
+        Self { tokens: f64::from(BURST), at: std::time::Instant::now() }
+    }
+}
+
+impl Budget {
+    /// Takes one message's worth; false when the connection is over its rate.
+    pub fn take(&mut self) -> bool {
+        let now = std::time::Instant::now();
+        let refill = now.duration_since(self.at).as_secs_f64() * f64::from(PER_SECOND);
+        self.tokens = (self.tokens + refill).min(f64::from(BURST));
+        self.at = now;
+        if self.tokens >= 1.0 {
+            self.tokens -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_parse_strictly() {
+        let ok: ClientMessage = serde_json::from_str(r#"{"type":"state","audio":false,"video":true}"#).unwrap();
+        assert_eq!(ok, ClientMessage::State { audio: false, video: true });
+        for bad in [
+            r#"{"type":"state","audio":"no","video":true}"#,
+            r#"{"type":"signal","to":"x","data":"not an object"}"#,
+            r#"{"type":"shout"}"#,
+            "[]",
+            "",
+        ] {
+            assert!(serde_json::from_str::<ClientMessage>(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn close_codes_are_distinct_and_round_trip() {
+        let all = [Close::Replaced, Close::BadMessage, Close::Unauthorized, Close::WrongRoom, Close::HelloTimeout];
+        for c in all {
+            assert_eq!(Close::from_code(c.code()), Some(c));
+        }
+    }
+
+    #[test]
+    fn the_budget_allows_a_burst_then_refuses() {
+        let mut b = Budget::default();
+        assert!((0..BURST).all(|_| b.take()));
+        assert!(!b.take());
+    }
+}

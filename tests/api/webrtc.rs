@@ -1,0 +1,426 @@
+//! The built-in WebRTC provider: signalling over real WebSockets (admission,
+//! relay, presence, refusals), and whole calls between two headless
+//! Chromium pages with their media relayed by Debian's coturn on loopback
+//! (ICE policy `relay`), on one replica and across two.
+
+use std::time::Duration;
+
+use escalate_app::video::builtin::credential::{self, RoomRef};
+use escalate_e2e::replica::Replica;
+use escalate_e2e::turn::{self, Turn};
+use escalate_e2e::{Options, Tenant, TestApp, browser, captured_logs, spawn_app, spawn_app_with};
+use futures_util::{SinkExt, StreamExt};
+use serde_json::{Value, json};
+use tokio_tungstenite::tungstenite::Message;
+
+type Ws = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// A built-in contact center (the default for new ones) and a test call in it, started from the dashboard.
+async fn test_call(app: &TestApp, tenant: &Tenant) -> (String, Value) {
+    let resp = tenant.admin.post("/v1/contact-centers", json!({ "name": "Video desk" })).await;
+    assert_eq!(resp.status(), 201);
+    let cc: Value = resp.json().await.unwrap();
+    assert_eq!(cc["video_provider"], "builtin", "new contact centers get the built-in provider");
+    let cc_id = cc["id"].as_str().unwrap().to_owned();
+    let e = start_test_call(app, tenant, &cc_id).await;
+    (cc_id, e)
+}
+
+async fn start_test_call(app: &TestApp, tenant: &Tenant, cc_id: &str) -> Value {
+    let resp = tenant
+        .admin
+        .client
+        .post(app.url(&format!("/dashboard/contact-centers/{cc_id}/test-call")))
+        .form(&[("csrf_token", tenant.admin.csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200, "the test call page after the redirect");
+    let id = resp.url().path().rsplit('/').next().unwrap().to_owned();
+    let e: Value = tenant.admin.get(&format!("/v1/escalations/{id}")).await.json().await.unwrap();
+    assert_eq!(e["test_call"], true);
+    assert_eq!(e["video_provider"], "builtin");
+    assert_eq!(e["task_sid"], "", "no chat behind a test call");
+    e
+}
+
+async fn agent_grant(tenant: &Tenant, e: &Value) -> Value {
+    let resp =
+        tenant.admin.post(&format!("/v1/escalations/{}/agent-token", e["id"].as_str().unwrap()), json!({})).await;
+    assert_eq!(resp.status(), 200);
+    resp.json().await.unwrap()
+}
+
+async fn customer_grant(app: &TestApp, e: &Value) -> Value {
+    let resp = app.http.post(app.url(&format!("/v1/join/{}/token", e["code"].as_str().unwrap()))).send().await.unwrap();
+    assert_eq!(resp.status(), 200);
+    resp.json().await.unwrap()
+}
+
+async fn open(url: &str) -> Ws {
+    tokio_tungstenite::connect_async(url).await.expect("WebSocket upgrade").0
+}
+
+async fn send(ws: &mut Ws, v: Value) {
+    ws.send(Message::text(v.to_string())).await.unwrap();
+}
+
+/// The next JSON message, or `None` when the connection closed or nothing came within `wait`.
+async fn next(ws: &mut Ws, wait: Duration) -> Option<Value> {
+    loop {
+        match tokio::time::timeout(wait, ws.next()).await {
+            Ok(Some(Ok(Message::Text(t)))) => return Some(serde_json::from_str(&t).unwrap()),
+            Ok(Some(Ok(Message::Ping(_) | Message::Pong(_)))) => continue,
+            _ => return None,
+        }
+    }
+}
+
+/// The close code the service ends the connection with.
+async fn close_code(ws: &mut Ws) -> Option<u16> {
+    loop {
+        match tokio::time::timeout(Duration::from_secs(15), ws.next()).await {
+            Ok(Some(Ok(Message::Close(frame)))) => return frame.map(|f| u16::from(f.code)),
+            Ok(Some(Ok(_))) => continue,
+            _ => return None,
+        }
+    }
+}
+
+/// Connects with a grant's credential and answers the `welcome`.
+async fn join(grant: &Value, session: &str) -> (Ws, Value) {
+    let mut ws = open(grant["signaling_url"].as_str().unwrap()).await;
+    send(&mut ws, json!({ "type": "hello", "token": grant["token"], "session": session })).await;
+    let welcome = next(&mut ws, Duration::from_secs(5)).await.expect("a welcome");
+    assert_eq!(welcome["type"], "welcome", "{welcome}");
+    (ws, welcome)
+}
+
+#[tokio::test]
+async fn grants_carry_the_signalling_url_and_short_lived_turn_passwords() {
+    let turn = Turn::start();
+    let app = spawn_app_with(Options { extra: turn.settings(), ..Default::default() }).await;
+    let tenant = app.create_tenant("Grants").await;
+    let (_, e) = test_call(&app, &tenant).await;
+    let grant = customer_grant(&app, &e).await;
+    assert_eq!(grant["provider"], "builtin");
+    assert_eq!(grant["ice_transport_policy"], "relay");
+    let url = grant["signaling_url"].as_str().unwrap();
+    assert_eq!(url, format!("ws://127.0.0.1:{}/v1/video/rooms/{}/signal", app.port, e["room_name"].as_str().unwrap()));
+    let server = &grant["ice_servers"][0];
+    assert_eq!(server["urls"][0], format!("turn:127.0.0.1:{}?transport=udp", turn.port));
+    let user = server["username"].as_str().unwrap();
+    let expiry: i64 = user.split(':').next().unwrap().parse().unwrap();
+    let now = chrono::Utc::now().timestamp();
+    assert!(expiry > now && expiry <= now + 12 * 3600 + 5, "TURN password expiry {expiry} vs now {now}");
+    assert!(!grant.to_string().contains(&turn.secret), "the shared secret never leaves the service");
+}
+
+#[tokio::test]
+async fn signalling_relays_between_the_rooms_participants_and_records_presence() {
+    let app = spawn_app().await;
+    let tenant = app.create_tenant("Relay").await;
+    let (_, e) = test_call(&app, &tenant).await;
+    let agent = agent_grant(&tenant, &e).await;
+    let customer = customer_grant(&app, &e).await;
+
+    let (mut a, welcome_a) = join(&agent, "agent-session").await;
+    assert_eq!(welcome_a["peers"], json!([]));
+    let (mut c, welcome_c) = join(&customer, "customer-session").await;
+    assert_eq!(welcome_c["peers"][0]["identity"], agent["identity"]);
+    assert_eq!(welcome_c["peers"][0]["role"], "agent");
+    let joined = next(&mut a, Duration::from_secs(5)).await.unwrap();
+    assert_eq!(joined["type"], "peer_joined");
+    assert_eq!(joined["peer"]["identity"], customer["identity"]);
+
+    // An offer from the customer reaches the agent, named by who sent it.
+    let offer = json!({ "description": { "type": "offer", "sdp": "v=0 fake" } });
+    send(&mut c, json!({ "type": "signal", "to": agent["identity"], "data": offer })).await;
+    let got = next(&mut a, Duration::from_secs(5)).await.unwrap();
+    assert_eq!(got, json!({ "type": "signal", "from": customer["identity"], "data": offer }));
+    // To a name that is not in the room: nobody gets it.
+    send(&mut c, json!({ "type": "signal", "to": "agent:someone-else", "data": offer })).await;
+    send(&mut c, json!({ "type": "state", "audio": false, "video": true })).await;
+    let state = next(&mut a, Duration::from_secs(5)).await.unwrap();
+    assert_eq!(state, json!({ "type": "state", "from": customer["identity"], "audio": false, "video": true }));
+
+    // A dropped connection that comes back with the same session is a reconnect.
+    drop(c);
+    let (c2, welcome) = join(&customer, "customer-session").await;
+    assert_eq!(welcome["reconnected"], true);
+    let back = next(&mut a, Duration::from_secs(5)).await.unwrap();
+    assert_eq!(back["type"], "peer_reconnected", "{back}");
+
+    // Leaving says so to the others at once.
+    let mut c2 = c2;
+    send(&mut c2, json!({ "type": "bye" })).await;
+    assert_eq!(close_code(&mut c2).await, Some(1000));
+    let left = next(&mut a, Duration::from_secs(5)).await.unwrap();
+    assert_eq!(left, json!({ "type": "peer_left", "identity": customer["identity"], "reason": "left" }));
+
+    let id = e["id"].as_str().unwrap();
+    let events: Vec<Value> = wait_events(&tenant, id, |evs| {
+        evs.iter().filter(|e| e["event"] == "participant-connected").count() >= 2
+            && evs.iter().any(|e| e["event"] == "participant-reconnected")
+            && evs.iter().any(|e| e["event"] == "participant-disconnected")
+    })
+    .await;
+    assert!(events.iter().any(|e| e["event"] == "room-created"));
+    let escalation: Value = tenant.admin.get(&format!("/v1/escalations/{id}")).await.json().await.unwrap();
+    assert!(escalation["agent_joined_at"].is_string() && escalation["customer_joined_at"].is_string(), "{escalation}");
+
+    // Ending the call ends every connection in the room with 4410.
+    let done = tenant.admin.post(&format!("/v1/escalations/{id}/complete"), json!({})).await;
+    assert_eq!(done.status(), 200);
+    assert_eq!(next(&mut a, Duration::from_secs(5)).await.unwrap()["type"], "ended");
+    assert_eq!(close_code(&mut a).await, Some(4410));
+    let events = wait_events(&tenant, id, |evs| evs.iter().any(|e| e["event"] == "room-ended")).await;
+    assert!(events.iter().all(|e| e["room_sid"].as_str().unwrap().starts_with("RT")), "{events:?}");
+    // A credential of an ended call opens nothing.
+    let mut late = open(agent["signaling_url"].as_str().unwrap()).await;
+    send(&mut late, json!({ "type": "hello", "token": agent["token"], "session": "late" })).await;
+    assert_eq!(close_code(&mut late).await, Some(4410));
+}
+
+async fn wait_events(tenant: &Tenant, id: &str, done: impl Fn(&[Value]) -> bool) -> Vec<Value> {
+    let mut last = Vec::new();
+    for _ in 0..100 {
+        last = tenant.admin.get(&format!("/v1/escalations/{id}/events")).await.json().await.unwrap();
+        if done(&last) {
+            return last;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("events never arrived: {last:#?}");
+}
+
+#[tokio::test]
+async fn bad_signalling_is_refused_with_a_clear_close_code_and_never_relayed() {
+    let app = spawn_app().await;
+    let tenant = app.create_tenant("Refusals").await;
+    let (cc, e) = test_call(&app, &tenant).await;
+    let other = start_test_call(&app, &tenant, &cc).await;
+    let agent = agent_grant(&tenant, &e).await;
+    let customer = customer_grant(&app, &e).await;
+    let url = agent["signaling_url"].as_str().unwrap().to_owned();
+    let (mut a, _) = join(&agent, "a").await;
+
+    let refused = |hello: Value, url: String| async move {
+        let mut ws = open(&url).await;
+        send(&mut ws, hello).await;
+        close_code(&mut ws).await
+    };
+    // A credential for another room.
+    let other_grant = agent_grant(&tenant, &other).await;
+    assert_eq!(
+        refused(json!({ "type": "hello", "token": other_grant["token"], "session": "x" }), url.clone()).await,
+        Some(4403)
+    );
+    // Forged, and expired.
+    assert_eq!(
+        refused(json!({ "type": "hello", "token": "eyJhbGciOiJIUzI1NiJ9.e30.x", "session": "x" }), url.clone()).await,
+        Some(4401)
+    );
+    let room = RoomRef {
+        escalation_id: e["id"].as_str().unwrap().parse().unwrap(),
+        contact_center_id: cc.parse().unwrap(),
+        room_name: e["room_name"].as_str().unwrap(),
+    };
+    let expired =
+        credential::mint(&app.state.keyring, room, "agent:x", 1, chrono::Utc::now() - chrono::Duration::minutes(5))
+            .unwrap();
+    assert_eq!(
+        refused(json!({ "type": "hello", "token": expired.token, "session": "x" }), url.clone()).await,
+        Some(4401)
+    );
+    // Not a hello first, not JSON, a bad session name.
+    assert_eq!(refused(json!({ "type": "ping" }), url.clone()).await, Some(4400));
+    assert_eq!(
+        refused(json!({ "type": "hello", "token": agent["token"], "session": "a|b" }), url.clone()).await,
+        Some(4400)
+    );
+
+    // A second customer while one is in: the room is full.
+    let (mut c, _) = join(&customer, "c").await;
+    assert_eq!(next(&mut a, Duration::from_secs(5)).await.unwrap()["type"], "peer_joined");
+    let second = customer_grant(&app, &e).await;
+    assert_eq!(
+        refused(json!({ "type": "hello", "token": second["token"], "session": "c2" }), url.clone()).await,
+        Some(4409)
+    );
+
+    // Oversized, malformed and binary messages, and floods, close the sender; the agent hears none of it.
+    let (mut big, _) = join(&second_customer_slot(&app, &e, &mut c).await, "big").await;
+    let _ = next(&mut a, Duration::from_millis(500)).await; // its peer_joined
+    let huge = "x".repeat(40 * 1024);
+    send(&mut big, json!({ "type": "signal", "to": agent["identity"], "data": { "candidate": huge } })).await;
+    assert_eq!(close_code(&mut big).await, Some(4413));
+
+    for (payload, code) in [(Message::text("{not json"), 4400), (Message::binary(vec![1, 2, 3]), 4400)] {
+        let g = customer_grant(&app, &e).await;
+        let _ = next(&mut a, Duration::from_millis(700)).await; // the previous one leaving
+        let (mut ws, _) = join(&g, "m").await;
+        ws.send(payload).await.unwrap();
+        assert_eq!(close_code(&mut ws).await, Some(code));
+    }
+    let g = customer_grant(&app, &e).await;
+    let _ = next(&mut a, Duration::from_millis(700)).await;
+    let (mut flood, _) = join(&g, "flood").await;
+    for _ in 0..400 {
+        if flood.send(Message::text(json!({ "type": "ping" }).to_string())).await.is_err() {
+            break;
+        }
+    }
+    assert_eq!(close_code(&mut flood).await, Some(4429));
+    // Nothing the refused senders wrote reached the agent: only presence news.
+    while let Some(m) = next(&mut a, Duration::from_millis(700)).await {
+        assert!(["peer_joined", "peer_left"].contains(&m["type"].as_str().unwrap()), "relayed: {m}");
+    }
+    let logs = captured_logs();
+    for reason in ["wrong_room", "unauthorized", "room_full", "message_too_big", "rate_limited", "bad_message"] {
+        assert!(logs.contains(reason), "refusal `{reason}` is logged");
+    }
+    for secret in [agent["token"].as_str().unwrap(), customer["token"].as_str().unwrap(), &expired.token] {
+        let leak = logs.lines().find(|l| l.contains(secret));
+        assert!(leak.is_none(), "a call credential reached the logs: {leak:?}");
+    }
+}
+
+/// Frees the customer's place (the first customer leaves) for the next
+/// customer credential, which it answers.
+async fn second_customer_slot(app: &TestApp, e: &Value, current: &mut Ws) -> Value {
+    send(current, json!({ "type": "bye" })).await;
+    let _ = close_code(current).await;
+    customer_grant(app, e).await
+}
+
+#[tokio::test]
+async fn a_silent_connection_is_closed_after_the_hello_timeout() {
+    let app = spawn_app().await;
+    let tenant = app.create_tenant("Silent").await;
+    let (_, e) = test_call(&app, &tenant).await;
+    let grant = customer_grant(&app, &e).await;
+    let mut ws = open(grant["signaling_url"].as_str().unwrap()).await;
+    let start = std::time::Instant::now();
+    assert_eq!(close_code(&mut ws).await, Some(4408));
+    assert!(start.elapsed() >= Duration::from_secs(9), "closed after {:?}", start.elapsed());
+}
+
+/// Everything the call report must show for a call that really connected:
+/// video decoded and rising on both pages, the remote track not the page's
+/// own camera, and no ICE candidate on any address but loopback.
+fn assert_media_flowed(report: &Value, phase: &str) {
+    for who in ["agent", "customer"] {
+        let p = &report["phases"][phase][who];
+        assert!(p["after"].as_u64().unwrap() > p["before"].as_u64().unwrap(), "{phase}/{who}: {p}");
+        let stats = &p["stats"];
+        assert_ne!(
+            stats["remoteTrackLabel"], "fake_device_0",
+            "{who} plays the other page's video, not its own camera"
+        );
+        let selected = &stats["selected"];
+        assert_eq!(selected["local"]["type"], "relay", "{phase}/{who}: media goes through TURN: {selected}");
+        for c in stats["candidates"].as_array().unwrap() {
+            assert_eq!(c["address"], "127.0.0.1", "{phase}/{who}: a candidate off loopback: {c}");
+        }
+        assert!(stats["audioBytes"].as_u64().unwrap() > 0, "{who} receives audio");
+    }
+}
+
+#[tokio::test]
+async fn a_test_call_connects_two_browsers_through_turn_and_recovers_from_drops() {
+    let turn = Turn::start();
+    let app = spawn_app_with(Options { extra: turn.settings(), ..Default::default() }).await;
+    let tenant = app.create_tenant("Call").await;
+    let (cc, e) = test_call(&app, &tenant).await;
+    let id = e["id"].as_str().unwrap();
+    let report = browser::call(json!({
+        "agent_base": app.address,
+        "email": tenant.admin_email,
+        "password": tenant.admin_password,
+        "agent_url": app.url(&format!("/dashboard/contact-centers/{cc}/test-call/{id}")),
+        "customer_url": e["join_url"],
+        "phases": ["connect", "mute", "drop-signaling", "drop-turn", "end"],
+        "turn": { "pid": turn.pid(), "command": turn.command, "args": turn.args },
+    }))
+    .await;
+    if let Some(pid) = report["phases"]["drop-turn"]["turn_pid"].as_u64() {
+        turn::kill_pid(pid as u32);
+    }
+    assert_eq!(report["problems"], json!([]), "{report:#}");
+    assert_eq!(report["console_errors"], json!({ "agent": [], "customer": [] }), "{report:#}");
+    assert_media_flowed(&report, "connect");
+    assert_media_flowed(&report, "drop-turn");
+    let mute = &report["phases"]["mute"];
+    assert_eq!(mute["muted"]["audio"], "false");
+    assert_eq!(mute["cameraOff"]["video"], "false");
+    assert_eq!(report["phases"]["drop-signaling"]["seen"]["audio"], "false");
+    assert!(report["phases"]["end"]["customer_text"].as_str().unwrap().contains("ended"), "{report:#}");
+
+    let events = wait_events(&tenant, id, |evs| evs.iter().any(|e| e["event"] == "room-ended")).await;
+    let count = |name: &str| events.iter().filter(|e| e["event"] == name).count();
+    assert_eq!(count("participant-connected"), 2, "{events:#?}");
+    assert!(count("participant-reconnected") >= 1, "the dropped WebSocket came back: {events:#?}");
+    assert!(count("participant-disconnected") >= 2, "{events:#?}");
+
+    // A test call is in the metrics only when asked for.
+    let with: Value = tenant
+        .admin
+        .get(&format!("/v1/contact-centers/{cc}/metrics?include_test_calls=true"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(with["totals"]["escalations"], 1, "{with}");
+    assert_eq!(with["totals"]["customers_joined"], 1, "{with}");
+    assert!(with["totals"]["call_duration_seconds"]["median"].as_f64().unwrap() > 1.0, "{with}");
+    let without: Value = tenant.admin.get(&format!("/v1/contact-centers/{cc}/metrics")).await.json().await.unwrap();
+    assert_eq!(without["totals"]["escalations"], 0, "{without}");
+}
+
+#[tokio::test]
+async fn a_call_connects_across_two_replicas_through_redis() {
+    let turn = Turn::start();
+    let app = spawn_app_with(Options { extra: turn.settings(), ..Default::default() }).await;
+    let tenant = app.create_tenant("Replicas").await;
+    let (cc, e) = test_call(&app, &tenant).await;
+    let id = e["id"].as_str().unwrap();
+    // The customer's replica hands out its own signalling URL, so the two
+    // participants are on different replicas and only Redis joins them.
+    let extra: Vec<(String, String)> = turn.settings();
+    let env: Vec<(&str, &str)> = extra.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let replica: Replica = app.spawn_replica_with_own_url(&env).await;
+    let replica_base = replica.url("");
+    let code = e["code"].as_str().unwrap();
+
+    // Signalling alone first: a message crosses from one replica to the other.
+    let agent = agent_grant(&tenant, &e).await;
+    let customer: Value =
+        app.http.post(replica.url(&format!("/v1/join/{code}/token"))).send().await.unwrap().json().await.unwrap();
+    assert!(customer["signaling_url"].as_str().unwrap().starts_with(&replica_base.replace("http", "ws")));
+    let (mut a, _) = join(&agent, "a").await;
+    let (mut c, welcome) = join(&customer, "c").await;
+    assert_eq!(welcome["peers"][0]["identity"], agent["identity"], "presence is shared");
+    assert_eq!(next(&mut a, Duration::from_secs(5)).await.unwrap()["type"], "peer_joined");
+    send(&mut c, json!({ "type": "signal", "to": agent["identity"], "data": { "candidate": { "candidate": "x" } } }))
+        .await;
+    assert_eq!(next(&mut a, Duration::from_secs(5)).await.unwrap()["from"], customer["identity"]);
+    send(&mut c, json!({ "type": "bye" })).await;
+    send(&mut a, json!({ "type": "bye" })).await;
+    let _ = (close_code(&mut a).await, close_code(&mut c).await);
+
+    // Then the browsers: agent on the first replica, customer on the second.
+    let report = browser::call(json!({
+        "agent_base": app.address,
+        "email": tenant.admin_email,
+        "password": tenant.admin_password,
+        "agent_url": app.url(&format!("/dashboard/contact-centers/{cc}/test-call/{id}")),
+        "customer_url": replica.url(&format!("/join/{code}")),
+        "phases": ["connect", "mute", "end"],
+    }))
+    .await;
+    assert_eq!(report["problems"], json!([]), "{report:#}\nreplica log:\n{}", replica.logs());
+    assert_media_flowed(&report, "connect");
+    assert_eq!(report["phases"]["mute"]["muted"]["audio"], "false");
+    wait_events(&tenant, id, |evs| evs.iter().any(|e| e["event"] == "room-ended")).await;
+}
