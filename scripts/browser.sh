@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Makes everything the browser tests need exist on a fresh machine:
-#   - dashboard/node_modules (npm ci) and the vendored twilio-video bundle in
-#     dashboard/assets/vendor/ (the join page serves it itself, no CDN);
+#   - dashboard/node_modules (npm ci), to check that the committed twilio-video
+#     bundle in dashboard/assets/vendor/ is what the pinned package gives;
 #   - tests/browser/node_modules (npm ci: playwright-core, no browser download);
 #   - Debian's chromium at /usr/bin/chromium (apt-get).
 # Idempotent: does nothing that is already done. Never downloads a browser
@@ -25,7 +25,8 @@ npm_ci() {
 
 npm_ci "$root/dashboard"
 npm_ci "$root/tests/browser"
-(cd "$root/dashboard" && npm run --silent vendor)
+# The committed vendor bundles must be exactly what the pinned packages give.
+(cd "$root/dashboard" && npm run --silent vendor -- --check)
 
 if [ ! -x /usr/bin/chromium ]; then
   echo "installing chromium (Debian package)…"

@@ -22,7 +22,7 @@ port=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print
 base="http://127.0.0.1:$port"
 operator="operator-$(python3 -c 'import secrets;print(secrets.token_hex(16))')"
 (cd "$work" && exec env -i PATH="$PATH" HOME="$work" LISTEN_ADDR="127.0.0.1:$port" PUBLIC_BASE_URL="$base" \
-  OPERATOR_TOKEN="$operator" LOG_LEVEL=warn DASHBOARD_DIR="$root/dashboard" "$root/target/debug/escalate" serve >"$work/service.log" 2>&1) &
+  OPERATOR_TOKEN="$operator" LOG_LEVEL=warn "$root/target/debug/escalate" serve >"$work/service.log" 2>&1) &
 service=$!
 trap 'kill $service 2>/dev/null; wait $service 2>/dev/null; rm -rf "$work"' EXIT
 for _ in $(seq 1 150); do curl -fs "$base/healthz" >/dev/null 2>&1 && break; sleep 0.2; done

@@ -291,7 +291,19 @@
     setStatus('');
     var reason = err && err.reason;
     if (reason === 'completed') { stopDevices(); show(el.ended); return; }
-    setError(reason === 'unsupported' ? t.tUnsupported : reason === 'room_full' ? t.tRoomFull : t.tCouldNotConnect);
+    setError(failureText(reason));
+  }
+
+  // Says whose problem it is and what to do: the customer's own network
+  // (the browser knows it is offline), the video service (its library did
+  // not load), the browser, a full room, or a path we cannot tell apart
+  // (signalling or media could not get through).
+  function failureText(reason) {
+    if (navigator.onLine === false) return t.tOffline;
+    if (reason === 'unsupported') return t.tUnsupported;
+    if (reason === 'room_full') return t.tRoomFull;
+    if (reason === 'unavailable') return t.tServiceUnavailable;
+    return t.tCouldNotConnect;
   }
 
   function join() {
@@ -319,15 +331,15 @@
         setError(t.tGenericError);
       }
     }).catch(function () {
-      // Network failure before any answer.
+      // No answer at all: the customer offline, or this service unreachable.
       setBusy(false);
       setStatus('');
-      setError(t.tGenericError);
+      setError(navigator.onLine === false ? t.tOffline : t.tServiceUnavailable);
     });
   }
 
   function connect(grant) {
-    if (!window.EscalateCall) { connectFailed(null); return; }
+    if (!window.EscalateCall) { connectFailed({ reason: 'unavailable' }); return; }
     window.EscalateCall.connect(grant, { stream: state.stream, timeoutMs: CONNECT_TIMEOUT_MS })
       .then(onConnected, connectFailed);
   }

@@ -24,6 +24,7 @@ Checks:
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
 import os
 import re
@@ -521,17 +522,18 @@ def check_docker() -> None:
         p = ROOT / src
         check(p.exists() and not ignored(src.rstrip("/"), pats), area, f"COPY {src}: exists and is in the build context")
     must_include = ["Cargo.toml", "Cargo.lock", "crates/server/src/main.rs", "crates/server/Cargo.toml",
-                    "migration/Cargo.toml", "tests/Cargo.toml", "dashboard/templates", "dashboard/scripts/vendor.mjs"]
+                    "migration/Cargo.toml", "tests/Cargo.toml", "dashboard/templates/join.html",
+                    "dashboard/assets/join.js", "dashboard/assets/vendor/twilio-video.min.js"]
     members = re.search(r"members\s*=\s*\[(.*?)\]", (ROOT / "Cargo.toml").read_text(), re.S)
     for member in re.findall(r'"([^"]+)"', members.group(1)) if members else []:
         must_include.append(f"{member}/Cargo.toml")
     bad = [p for p in must_include if not (ROOT / p).exists() or ignored(p, pats)]
     check(not bad, area, "every workspace member and the dashboard sources are in the build context", f"missing/ignored: {bad}")
     must_exclude = ["target/release/escalate", "crates/server/target/x", "dashboard/node_modules/x",
-                    "dashboard/assets/vendor/twilio-video.min.js", "sdk-flex-plugin/package.json", ".git/HEAD",
+                    "dashboard/package.json", "sdk-flex-plugin/package.json", ".git/HEAD",
                     "deploy/.env", "escalate.db"]
     leaked = [p for p in must_exclude if not ignored(p, pats)]
-    check(not leaked, area, "target/, node_modules/, vendored assets, .git, secrets stay out of the context", f"leaked: {leaked}")
+    check(not leaked, area, "target/, node_modules/, npm tooling, .git, secrets stay out of the context", f"leaked: {leaked}")
 
     # Size of what `docker build -f deploy/Dockerfile .` would send.
     total, nfiles = 0, 0
@@ -561,9 +563,13 @@ def check_docker() -> None:
     cargo = (ROOT / "crates/server/Cargo.toml").read_text()
     check(re.search(r'^name = "escalate"', cargo, re.M) is not None and 'name = "escalate"' in cargo.split("[[bin]]")[-1],
           area, "crates/server is package `escalate` with binary `escalate`")
-    pkg = json.loads((ROOT / "dashboard/package.json").read_text())
-    check("vendor" in pkg.get("scripts", {}) and (ROOT / "dashboard/package-lock.json").exists(), area,
-          "dashboard has package-lock.json (npm ci) and a `vendor` script (npm run vendor)")
+    manifest = json.loads((ROOT / "dashboard/assets/vendor/manifest.json").read_text())
+    for name, entry in manifest.items():
+        data = (ROOT / "dashboard/assets" / name).read_bytes()
+        check(hashlib.sha256(data).hexdigest() == entry["sha256"], area,
+              f"the embedded {name} ({entry['package']} {entry['version']}) matches its recorded checksum")
+    check("DASHBOARD_DIR" not in text and "FROM node" not in text, area,
+          "the image serves the binary's embedded pages (no dashboard copy, no Node stage)")
 
 
 # ---------------------------------------------------------------- other configs

@@ -114,12 +114,13 @@ async fn serve_with_fake_sdk() -> String {
 }
 
 async fn serve_app(routes: Route) -> String {
-    let pages = Pages::load(&dashboard_dir()).expect("dashboard templates load");
+    let files = escalate_http::files::DashboardFiles::Dir(dashboard_dir());
+    let pages = Pages::load(&files).expect("dashboard templates load");
     let app = routes
         .at("/join/:code", get(join))
         .at("/v1/join/:code/token", post(token))
         .at("/limited", get(limited))
-        .nest("/assets", assets_endpoint(pages.assets_dir().to_path_buf()))
+        .nest("/assets", assets_endpoint(files))
         .data(pages);
     let acceptor = TcpListener::bind("127.0.0.1:0").into_acceptor().await.expect("bind");
     let addr: SocketAddr = *acceptor.local_addr()[0].as_socket_addr().expect("tcp address");
@@ -269,7 +270,7 @@ async fn failing_to_reach_twilio_shows_could_not_connect() {
     let base = serve().await;
     let opts = InspectOptions {
         click: Some("#join-button".into()),
-        wait_for_text: Some("could not connect".into()),
+        wait_for_text: Some("could not reach the video call".into()),
         timeout_ms: Some(40_000),
         ..shot("join-could-not-connect")
     };
@@ -285,7 +286,31 @@ async fn failing_to_reach_twilio_shows_could_not_connect() {
     assert!(report.csp_violations.is_empty(), "{report:#?}");
     assert!(report.third_party_requests.is_empty(), "{:?}", report.third_party_requests);
     let error = report.error_text.as_deref().unwrap_or_default();
-    assert!(error.starts_with("We could not connect you to the video call"), "{report:#?}");
+    assert!(error.starts_with("We could not reach the video call"), "{report:#?}");
+    assert!(error.contains("another Wi-Fi or mobile data"), "says what to try: {error}");
+    assert!(report.join_button.visible, "the customer can try again");
+}
+
+/// The video library failing to load is the service's problem, and the page
+/// says so instead of blaming the customer's connection.
+#[tokio::test]
+async fn a_missing_video_library_is_not_blamed_on_the_customer() {
+    #[handler]
+    fn gone() -> poem::http::StatusCode {
+        poem::http::StatusCode::NOT_FOUND
+    }
+    let base = serve_app(Route::new().at("/assets/vendor/twilio-video.min.js", get(gone))).await;
+    let opts = InspectOptions {
+        click: Some("#join-button".into()),
+        wait_for_text: Some("not available right now".into()),
+        timeout_ms: Some(20_000),
+        ..shot("join-service-unavailable")
+    };
+    let report = inspect(&format!("{base}/join/CONNECT2"), opts).await;
+    let error = report.error_text.as_deref().unwrap_or_default();
+    assert!(error.contains("This is not a problem with your connection"), "{report:#?}");
+    assert!(!error.contains("internet"), "{error}");
+    assert!(report.page_errors.is_empty(), "{report:#?}");
     assert!(report.join_button.visible, "the customer can try again");
 }
 
@@ -466,7 +491,7 @@ mod real_service {
             url,
             InspectOptions {
                 click: Some("#join-button".into()),
-                wait_for_text: Some("could not connect".into()),
+                wait_for_text: Some("could not reach the video call".into()),
                 timeout_ms: Some(40_000),
                 ..Default::default()
             },

@@ -7,6 +7,7 @@ mod cli;
 mod contact_centers;
 mod credentials;
 mod dashboard;
+mod embedded;
 mod errors;
 mod escalations;
 mod flex_plugin;

@@ -10,9 +10,9 @@ pub struct HttpConfig {
     pub max_body_bytes: usize,
     /// Take the client address from `X-Forwarded-For` (only behind a proxy that sets it).
     pub trust_proxy_headers: bool,
-    /// Folder with `templates/` and `assets/` for the server-rendered pages
-    /// (join page, dashboard).
-    pub dashboard_dir: std::path::PathBuf,
+    /// The server-rendered pages' `templates/` and `assets/` (join page,
+    /// dashboard): embedded in the binary, or a folder (`DASHBOARD_DIR`).
+    pub files: crate::files::DashboardFiles,
     /// Origins allowed to call the API from a browser (the Flex UI).
     pub cors: crate::cors::CorsPolicy,
     /// Cookies carry `Secure` (the public URL is https).

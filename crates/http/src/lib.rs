@@ -9,6 +9,7 @@ pub mod config;
 pub mod cors;
 pub mod dashboard;
 pub mod error;
+pub mod files;
 pub mod request_id;
 pub mod state;
 pub mod trace_context;
@@ -42,7 +43,7 @@ pub fn app(state: AppState) -> impl Endpoint {
         .at("/v1/webhooks/twilio/rooms/:cc", post(webhooks::room_status))
         .at("/join/:code", get(join_page::join_page))
         .at("/v1/video/rooms/:room/signal", get(signaling::signal))
-        .nest("/assets", pages::assets_endpoint(state.pages().assets_dir().to_path_buf()))
+        .nest("/assets", pages::assets_endpoint(state.http().files.clone()))
         .nest("/dashboard", dashboard::routes())
         .at("/openapi.json", api.spec_endpoint())
         .nest("/docs", api.swagger_ui())

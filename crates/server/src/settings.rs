@@ -84,8 +84,10 @@ pub struct ServerSettings {
     /// Origins allowed to call the API from a browser, comma-separated: the
     /// Flex UI's origin. `*` allows any (bearer tokens only; never cookies).
     pub cors_allowed_origins: String,
-    /// Folder holding the page templates and assets (`templates/`, `assets/`).
-    pub dashboard_dir: PathBuf,
+    /// A `dashboard/` folder (`templates/`, `assets/`) to serve the pages
+    /// from instead of the copy embedded in the binary: for editing
+    /// templates and scripts without a rebuild. Unset: the embedded copy.
+    pub dashboard_dir: Option<PathBuf>,
     pub session_ttl_minutes: u64,
     /// Bearer token for the operator's platform routes; unset disables them.
     pub operator_token: Option<Secret>,
@@ -99,7 +101,7 @@ impl Default for ServerSettings {
             max_body_bytes: 64 * 1024,
             trust_proxy_headers: false,
             cors_allowed_origins: "https://flex.twilio.com".into(),
-            dashboard_dir: "dashboard".into(),
+            dashboard_dir: None,
             session_ttl_minutes: 12 * 60,
             operator_token: None,
         }

@@ -80,21 +80,21 @@ impl Application {
             metrics,
             redis,
         });
+        let files = escalate_http::files::DashboardFiles::from_dir(settings.server.dashboard_dir.clone());
         let http = HttpConfig {
             operator_token: settings.server.operator_token.clone(),
             max_body_bytes: settings.server.max_body_bytes,
             trust_proxy_headers: settings.server.trust_proxy_headers,
-            dashboard_dir: settings.server.dashboard_dir.clone(),
+            files: files.clone(),
             cors: escalate_http::cors::CorsPolicy::new(
                 settings.server.cors_allowed_origins.split(',').map(str::to_owned),
             ),
             cookie_secure: public_base_url.starts_with("https://"),
         };
-        let pages = escalate_http::pages::Pages::load(&settings.server.dashboard_dir).with_context(|| {
-            format!("DASHBOARD_DIR: cannot load the page templates from {}", settings.server.dashboard_dir.display())
-        })?;
-        let dashboard = escalate_http::dashboard::Templates::load(&settings.server.dashboard_dir)
-            .map_err(|e| anyhow::anyhow!("DASHBOARD_DIR: {e}"))?;
+        let pages = escalate_http::pages::Pages::load(&files)
+            .with_context(|| format!("DASHBOARD_DIR: cannot load the page templates from {}", files.describe()))?;
+        let dashboard =
+            escalate_http::dashboard::Templates::load(&files).map_err(|e| anyhow::anyhow!("DASHBOARD_DIR: {e}"))?;
         app.start_background_tasks();
         let state = AppState::new(app, http, pages, std::sync::Arc::new(dashboard));
         Ok(Self { acceptor, port, state, simulator })

@@ -148,9 +148,11 @@ async fn create_center(b: &Browser, name: &str) -> String {
 
 #[test]
 fn every_dashboard_template_compiles() {
-    let dir = tests_dir().join("../dashboard");
+    use escalate_http::files::DashboardFiles;
+    let dir = DashboardFiles::Dir(tests_dir().join("../dashboard"));
     escalate_http::dashboard::Templates::load(&dir).map(|_| ()).expect("dashboard templates compile");
-    assert!(escalate_http::dashboard::Templates::load(&tests_dir().join("no-such-dir")).is_err());
+    escalate_http::dashboard::Templates::load(&DashboardFiles::Embedded).map(|_| ()).expect("embedded copy compiles");
+    assert!(escalate_http::dashboard::Templates::load(&DashboardFiles::Dir(tests_dir().join("no-such-dir"))).is_err());
 }
 
 #[tokio::test]

@@ -72,11 +72,10 @@ dashboard_routes! {
     "/assets/*path" => get(asset),
 }
 
-/// Files under `{dashboard_dir}/assets/admin/`, with the join page's path
-/// checks (no `..`, no hidden files, no escapes, nothing outside the folder).
+/// Files under `assets/admin/` of the [`crate::files::DashboardFiles`], with
+/// the join page's name checks.
 #[handler]
 async fn asset(state: Data<&AppState>, req: &poem::Request, Path(path): Path<String>) -> Response {
-    let root = state.http().dashboard_dir.join("assets").join("admin");
     let not_found = || {
         Response::builder()
             .status(StatusCode::NOT_FOUND)
@@ -84,8 +83,7 @@ async fn asset(state: Data<&AppState>, req: &poem::Request, Path(path): Path<Str
             .header("X-Content-Type-Options", "nosniff")
             .body("not found")
     };
-    let Some(file) = crate::pages::resolve_asset(&root, &path) else { return not_found() };
-    let Ok(bytes) = tokio::fs::read(&file).await else { return not_found() };
+    let Some(bytes) = state.http().files.asset("assets/admin", &path).await else { return not_found() };
     let versioned = req.uri().query().is_some_and(|q| q.split('&').any(|p| p.starts_with("v=")));
     Response::builder()
         .header(header::CONTENT_TYPE, crate::pages::asset_content_type(&path).unwrap_or("application/octet-stream"))

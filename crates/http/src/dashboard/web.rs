@@ -2,8 +2,8 @@
 //! behind the session cookie, CSRF checks on forms, flash messages, security
 //! headers, and error pages.
 
+use crate::files::DashboardFiles;
 use std::collections::BTreeMap;
-use std::path::Path;
 
 use escalate_app::services::sessions;
 use escalate_app::{AppError, ErrorCode};
@@ -46,34 +46,22 @@ pub struct Templates {
 }
 
 impl Templates {
-    /// Compiles `{dashboard_dir}/templates/admin/*.html`; fails if a page is
-    /// missing or one of its `extends`/`import`s is broken.
-    pub fn load(dashboard_dir: &Path) -> Result<Self, String> {
-        let dir = dashboard_dir.join("templates").join("admin");
-        let entries =
-            std::fs::read_dir(&dir).map_err(|e| format!("dashboard templates: cannot read {}: {e}", dir.display()))?;
+    /// Compiles `templates/admin/*.html`; fails if a page or a versioned
+    /// asset is missing or one of its `extends`/`import`s is broken.
+    pub fn load(files: &DashboardFiles) -> Result<Self, String> {
         let mut env = Environment::new();
         env.set_undefined_behavior(UndefinedBehavior::Chainable);
-        for entry in entries.flatten() {
-            let path = entry.path();
-            let Some(name) = path.file_name().and_then(|n| n.to_str()).map(str::to_owned) else { continue };
-            if !name.ends_with(".html") || name.starts_with('.') {
-                continue;
-            }
-            let source =
-                std::fs::read_to_string(&path).map_err(|e| format!("dashboard templates: {}: {e}", path.display()))?;
+        for (name, source) in files.templates("templates/admin").map_err(|e| format!("dashboard templates: {e}"))? {
             env.add_template_owned(name.clone(), source).map_err(|e| format!("dashboard template {name}: {e}"))?;
         }
-        let assets_dir = dashboard_dir.join("assets").join("admin");
-        let assets = VERSIONED
-            .into_iter()
-            .map(|name| {
-                let v = std::fs::read(assets_dir.join(name))
-                    .map(|b| Sha256::digest(&b).iter().take(6).map(|x| format!("{x:02x}")).collect::<String>())
-                    .unwrap_or_else(|_| "missing".into());
-                (name, format!("/dashboard/assets/{name}?v={v}"))
-            })
-            .collect();
+        let mut assets = BTreeMap::new();
+        for name in VERSIONED {
+            let bytes = files
+                .asset_blocking("assets/admin", name)
+                .ok_or_else(|| format!("dashboard asset {name} is missing from {}", files.describe()))?;
+            let v = Sha256::digest(&bytes).iter().take(6).map(|x| format!("{x:02x}")).collect::<String>();
+            assets.insert(name, format!("/dashboard/assets/{name}?v={v}"));
+        }
         let templates = Templates { env, assets };
         for name in PAGES {
             templates.env.get_template(name).map_err(|e| format!("dashboard template {name}: {e}"))?;

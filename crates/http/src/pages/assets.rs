@@ -1,10 +1,9 @@
-//! Static files of the pages, served from `{dashboard_dir}/assets/` at
-//! `/assets/*`. Only plain relative names of known file types are served:
-//! no `..`, no hidden files, no percent-escapes, nothing a symlink leads out of
-//! the folder to. Versioned URLs (`?v=<hash>`, as the templates write them)
-//! are cached for a year; others for five minutes.
+//! Static files of the pages, `assets/` of the [`DashboardFiles`], served at
+//! `/assets/*`. Only plain relative names of known file types are served
+//! (see [`crate::files::plain_name`]). Versioned URLs (`?v=<hash>`, as the
+//! templates write them) are cached for a year; others for five minutes.
 
-use std::path::{Path, PathBuf};
+use crate::files::DashboardFiles;
 
 use poem::http::{HeaderValue, Method, StatusCode, header};
 use poem::{Endpoint, Request, Response};
@@ -27,35 +26,13 @@ pub fn content_type(name: &str) -> Option<&'static str> {
     })
 }
 
-/// The file under `root` that `rel` (a URL path below `/assets/`) names, if it
-/// is a plain relative path of a servable type that stays inside `root`.
-pub fn resolve(root: &Path, rel: &str) -> Option<PathBuf> {
-    let rel = rel.trim_start_matches('/');
-    if rel.is_empty() || rel.len() > 256 {
-        return None;
-    }
-    // Asset names are plain ASCII: refusing escapes and backslashes up front
-    // means no decoding step can turn a harmless path into `..`.
-    if !rel.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'/' | b'.' | b'-' | b'_')) {
-        return None;
-    }
-    if rel.split('/').any(|seg| seg.is_empty() || seg.starts_with('.')) {
-        return None;
-    }
-    content_type(rel)?;
-    let root = root.canonicalize().ok()?;
-    let path = root.join(rel).canonicalize().ok()?;
-    (path.starts_with(&root) && path.is_file()).then_some(path)
-}
-
-/// The `/assets` endpoint; mount with `Route::nest("/assets", assets_endpoint(dir))`
-/// where `dir` is `{dashboard_dir}/assets`.
-pub fn assets_endpoint(dir: PathBuf) -> AssetsEndpoint {
-    AssetsEndpoint { dir }
+/// The `/assets` endpoint; mount with `Route::nest("/assets", assets_endpoint(files))`.
+pub fn assets_endpoint(files: DashboardFiles) -> AssetsEndpoint {
+    AssetsEndpoint { files }
 }
 
 pub struct AssetsEndpoint {
-    dir: PathBuf,
+    files: DashboardFiles,
 }
 
 fn plain(status: StatusCode, text: &'static str) -> Response {
@@ -77,10 +54,7 @@ impl Endpoint for AssetsEndpoint {
             return Ok(resp);
         }
         let rel = req.uri().path().to_owned();
-        let Some(path) = resolve(&self.dir, &rel) else {
-            return Ok(plain(StatusCode::NOT_FOUND, "not found"));
-        };
-        let Ok(bytes) = tokio::fs::read(&path).await else {
+        let Some(bytes) = self.files.asset("assets", &rel).await else {
             return Ok(plain(StatusCode::NOT_FOUND, "not found"));
         };
         let versioned = req.uri().query().is_some_and(|q| q.split('&').any(|p| p.starts_with("v=")));

@@ -1,5 +1,6 @@
 //! Server-rendered pages (the customer's join page, later the dashboard)
-//! and their static assets, from templates under `DASHBOARD_DIR`.
+//! and their static assets, from the binary's embedded `dashboard/` or the
+//! folder `DASHBOARD_DIR` names ([`DashboardFiles`]).
 //!
 //! [`Pages::load`] reads and compiles every template once at start-up (and
 //! fails then if one is missing or broken); [`Pages::join_page`] renders the
@@ -9,10 +10,10 @@
 //! Wiring (the pages are cheap to clone; keep one in the app state):
 //!
 //! ```ignore
-//! let pages = Pages::load(&http().dashboard_dir)?;          // at start-up
+//! let pages = Pages::load(&files)?;                          // at start-up
 //! Route::new()
 //!     .at("/join/:code", get(join_page_handler))             // pages.join_page(&view)
-//!     .nest("/assets", assets_endpoint(pages.assets_dir().to_path_buf()))
+//!     .nest("/assets", assets_endpoint(files.clone()))
 //! ```
 //!
 //! The page's script (`assets/join.js`) calls `POST /v1/join/{code}/token` on
@@ -23,7 +24,6 @@ mod assets;
 pub mod i18n;
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use base64::Engine;
@@ -35,7 +35,9 @@ use poem::Response;
 use poem::http::{StatusCode, header};
 use sha2::{Digest, Sha256};
 
-pub use assets::{AssetsEndpoint, assets_endpoint, content_type as asset_content_type, resolve as resolve_asset};
+pub use assets::{AssetsEndpoint, assets_endpoint, content_type as asset_content_type};
+
+use crate::files::DashboardFiles;
 
 /// Templates every page needs; [`Pages::load`] fails without them.
 const REQUIRED_TEMPLATES: [&str; 1] = ["join.html"];
@@ -47,10 +49,10 @@ const NEUTRAL_PRIMARY: &str = "#3a4a5f";
 
 #[derive(Debug, thiserror::Error)]
 pub enum PagesError {
-    #[error("page templates: cannot read {path}: {source}")]
-    Read { path: PathBuf, source: std::io::Error },
-    #[error("page templates: {name} is missing from {dir}")]
-    Missing { name: &'static str, dir: PathBuf },
+    #[error("page templates: {0}")]
+    Read(#[from] crate::files::ReadError),
+    #[error("page templates: {name} is missing from {from}")]
+    Missing { name: &'static str, from: String },
     #[error("page templates: {name} does not compile: {source}")]
     Template { name: String, source: minijinja::Error },
 }
@@ -63,14 +65,13 @@ pub struct Pages {
 
 struct Inner {
     env: Environment<'static>,
-    assets_dir: PathBuf,
     /// `/assets/<name>?v=<hash>` by asset name.
     asset_urls: BTreeMap<&'static str, String>,
 }
 
 impl std::fmt::Debug for Pages {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Pages").field("assets_dir", &self.inner.assets_dir).finish_non_exhaustive()
+        f.debug_struct("Pages").field("asset_urls", &self.inner.asset_urls).finish_non_exhaustive()
     }
 }
 
@@ -145,35 +146,23 @@ impl JoinPageView {
 }
 
 impl Pages {
-    /// Reads and compiles every `*.html` under `{dashboard_dir}/templates/`.
-    /// Fails if a required template is missing or any does not compile. A
-    /// missing vendored bundle (`scripts/browser.sh` or `npm ci` in
-    /// `dashboard/` makes it) is only logged: the page then says it cannot
-    /// connect.
-    pub fn load(dashboard_dir: &Path) -> Result<Self, PagesError> {
-        let templates_dir = dashboard_dir.join("templates");
-        let entries = std::fs::read_dir(&templates_dir)
-            .map_err(|source| PagesError::Read { path: templates_dir.clone(), source })?;
+    /// Reads and compiles every `*.html` in `templates/`. Fails if a
+    /// required template or a versioned asset is missing, or a template does
+    /// not compile: a page that references what is not there should stop the
+    /// start, not reach a customer.
+    pub fn load(files: &DashboardFiles) -> Result<Self, PagesError> {
         let mut env = Environment::new();
         env.set_undefined_behavior(UndefinedBehavior::Strict);
         // Auto-escaping follows the file name: on for .html (minijinja's default).
         let mut names = Vec::new();
-        for entry in entries {
-            let entry = entry.map_err(|source| PagesError::Read { path: templates_dir.clone(), source })?;
-            let path = entry.path();
-            let Some(name) = path.file_name().and_then(|n| n.to_str()).map(str::to_owned) else { continue };
-            if !name.ends_with(".html") || name.starts_with('.') {
-                continue;
-            }
-            let source =
-                std::fs::read_to_string(&path).map_err(|source| PagesError::Read { path: path.clone(), source })?;
+        for (name, source) in files.templates("templates")? {
             env.add_template_owned(name.clone(), source)
                 .map_err(|source| PagesError::Template { name: name.clone(), source })?;
             names.push(name);
         }
         for name in REQUIRED_TEMPLATES {
             if !names.iter().any(|n| n == name) {
-                return Err(PagesError::Missing { name, dir: templates_dir });
+                return Err(PagesError::Missing { name, from: files.describe() });
             }
         }
         // Templates with `{% extends %}`/`{% include %}` are only checked when
@@ -182,19 +171,13 @@ impl Pages {
             env.get_template(name).map_err(|source| PagesError::Template { name: name.clone(), source })?;
         }
 
-        let assets_dir = dashboard_dir.join("assets");
         let mut asset_urls = BTreeMap::new();
         for name in VERSIONED_ASSETS {
-            let version = match std::fs::read(assets_dir.join(name)) {
-                Ok(bytes) => hex8(&Sha256::digest(&bytes)),
-                Err(_) => {
-                    tracing::warn!(asset = name, dir = %assets_dir.display(), "page asset missing (run scripts/browser.sh or `npm ci` in dashboard/)");
-                    "missing".to_owned()
-                }
-            };
-            asset_urls.insert(name, format!("/assets/{name}?v={version}"));
+            let bytes =
+                files.asset_blocking("assets", name).ok_or(PagesError::Missing { name, from: files.describe() })?;
+            asset_urls.insert(name, format!("/assets/{name}?v={}", hex8(&Sha256::digest(&bytes))));
         }
-        let pages = Self { inner: Arc::new(Inner { env, assets_dir, asset_urls }) };
+        let pages = Self { inner: Arc::new(Inner { env, asset_urls }) };
         // Every state must render; a template error should stop the start, not a customer.
         for state in [JoinState::Ready, JoinState::Completed, JoinState::Unknown] {
             let view = JoinPageView::new("CHECK", state, Some(sample_brand()));
@@ -206,11 +189,6 @@ impl Pages {
             .render_join(&JoinPageView::new("", JoinState::Unknown, None), "", Some(1))
             .map_err(|source| PagesError::Template { name: "join.html".into(), source })?;
         Ok(pages)
-    }
-
-    /// `{dashboard_dir}/assets`, for [`assets_endpoint`].
-    pub fn assets_dir(&self) -> &Path {
-        &self.inner.assets_dir
     }
 
     /// The join page for `view`: status (200 ready, 410 completed, 404 for

@@ -9,8 +9,13 @@ fn dashboard_dir() -> PathBuf {
     PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../dashboard"))
 }
 
+fn dir(path: PathBuf) -> DashboardFiles {
+    DashboardFiles::Dir(path)
+}
+
+/// The pages as the binary serves them: from its embedded copy.
 fn pages() -> Pages {
-    Pages::load(&dashboard_dir()).expect("dashboard templates load")
+    Pages::load(&DashboardFiles::Embedded).expect("dashboard templates load")
 }
 
 fn brand() -> JoinBrand {
@@ -203,12 +208,17 @@ async fn logo_origin_is_allowed_only_with_a_logo() {
 fn load_fails_without_templates() {
     let dir = std::env::temp_dir().join(format!("pages-empty-{}", std::process::id()));
     std::fs::create_dir_all(dir.join("templates")).unwrap();
-    let err = Pages::load(&dir).unwrap_err();
+    let files = self::dir(dir.clone());
+    let err = Pages::load(&files).unwrap_err();
     assert!(matches!(err, PagesError::Missing { name: "join.html", .. }), "{err}");
+    // A page whose script is missing does not start either.
+    std::fs::copy(dashboard_dir().join("templates/join.html"), dir.join("templates/join.html")).unwrap();
+    let err = Pages::load(&files).unwrap_err();
+    assert!(matches!(err, PagesError::Missing { name: "join.css", .. }), "{err}");
     std::fs::write(dir.join("templates/join.html"), "{% if %}").unwrap();
-    assert!(matches!(Pages::load(&dir).unwrap_err(), PagesError::Template { .. }));
+    assert!(matches!(Pages::load(&files).unwrap_err(), PagesError::Template { .. }));
     std::fs::remove_dir_all(&dir).unwrap();
-    assert!(matches!(Pages::load(&dir).unwrap_err(), PagesError::Read { .. }));
+    assert!(matches!(Pages::load(&files).unwrap_err(), PagesError::Read { .. }));
 }
 
 #[test]
@@ -228,7 +238,7 @@ fn every_locale_has_all_wording_and_button_text_contrasts() {
 }
 
 fn assets_app() -> Route {
-    Route::new().nest("/assets", assets_endpoint(dashboard_dir().join("assets")))
+    Route::new().nest("/assets", assets_endpoint(DashboardFiles::Embedded))
 }
 
 async fn get(app: &Route, uri: &str) -> poem::Response {
@@ -279,12 +289,13 @@ async fn assets_refuse_traversal_and_unknown_files() {
         assert_eq!(resp.status(), 404, "{uri}");
         assert!(!body(resp).await.contains("<html"), "{uri}");
     }
-    // Directly, below the router's normalisation.
-    let root = dashboard_dir().join("assets");
-    assert!(resolve_asset(&root, "../templates/join.html").is_none());
-    assert!(resolve_asset(&root, "vendor/../../templates/join.html").is_none());
-    assert!(resolve_asset(&root, "/etc/passwd").is_none());
-    assert!(resolve_asset(&root, "join.js").is_some());
+    // Directly, below the router's normalisation, embedded and on disk.
+    for files in [DashboardFiles::Embedded, dir(dashboard_dir())] {
+        assert!(files.asset("assets", "../templates/join.html").await.is_none());
+        assert!(files.asset("assets", "vendor/../../templates/join.html").await.is_none());
+        assert!(files.asset("assets", "/etc/passwd").await.is_none());
+        assert!(files.asset("assets", "join.js").await.is_some());
+    }
 
     let post = app
         .call(Request::builder().method(poem::http::Method::POST).uri("/assets/join.js".parse().unwrap()).finish())

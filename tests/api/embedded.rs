@@ -1,0 +1,151 @@
+//! The embedded default as a newcomer meets it: the built binary started
+//! from an empty folder, with no configuration at all, serves the dashboard,
+//! the demo call and the join page with every asset they reference, and the
+//! vendored twilio-video bundle is byte for byte the one the repository
+//! records (version, licence and checksum in `dashboard/assets/vendor/manifest.json`).
+
+use std::collections::BTreeSet;
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use escalate_e2e::replica::escalate_binary;
+use sha2::{Digest, Sha256};
+
+struct Service {
+    child: Child,
+    base: String,
+    stdout: Vec<String>,
+    _dir: tempdir::Dir,
+}
+
+impl Drop for Service {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A scratch folder removed on drop (the binary writes its SQLite file,
+/// master key and demo password there).
+mod tempdir {
+    pub struct Dir(pub std::path::PathBuf);
+    impl Dir {
+        pub fn new() -> Self {
+            let p = std::env::temp_dir().join(format!("escalate-empty-{}", uuid::Uuid::new_v4().simple()));
+            std::fs::create_dir(&p).unwrap();
+            Dir(p)
+        }
+    }
+    impl Drop for Dir {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+}
+
+/// `escalate` with an empty environment (only PATH and HOME), its working
+/// directory a fresh empty folder; waits for the demo banner on stdout.
+fn start_from_an_empty_folder() -> Service {
+    let dir = tempdir::Dir::new();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let base = format!("http://127.0.0.1:{port}");
+    let mut child = Command::new(escalate_binary())
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("HOME", &dir.0)
+        .env("LISTEN_ADDR", format!("127.0.0.1:{port}"))
+        .env("PUBLIC_BASE_URL", &base)
+        .current_dir(&dir.0)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("escalate starts");
+    let (tx, rx) = std::sync::mpsc::channel();
+    let out = child.stdout.take().unwrap();
+    std::thread::spawn(move || {
+        for line in BufReader::new(out).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let mut stdout = Vec::new();
+    while let Ok(line) = rx.recv_timeout(Duration::from_secs(60)) {
+        let done = line.contains("customer:");
+        stdout.push(line);
+        if done {
+            break;
+        }
+    }
+    assert!(stdout.iter().any(|l| l.contains("customer:")), "no demo banner: {stdout:#?}");
+    Service { child, base, stdout, _dir: dir }
+}
+
+fn url_after<'a>(lines: &'a [String], label: &str) -> &'a str {
+    let line =
+        lines.iter().find(|l| l.trim_start().starts_with(label)).unwrap_or_else(|| panic!("{label} in {lines:#?}"));
+    line.split_whitespace().find(|w| w.starts_with("http")).expect("a URL")
+}
+
+/// Every `src="/…"` and `href="/…"` in `html`.
+fn references(html: &str) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    for attr in ["src=\"", "href=\""] {
+        for part in html.split(attr).skip(1) {
+            // minijinja escapes `/` in attributes as `&#x2f;`, which browsers decode.
+            let value = part.split('"').next().unwrap_or_default().replace("&#x2f;", "/").replace("&amp;", "&");
+            if value.starts_with('/') && !value.starts_with("//") {
+                out.insert(value);
+            }
+        }
+    }
+    out
+}
+
+#[tokio::test]
+async fn the_binary_serves_every_page_and_asset_from_an_empty_folder() {
+    let service = start_from_an_empty_folder();
+    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let customer = url_after(&service.stdout, "customer:").to_owned();
+    let mut pages = vec![format!("{}/dashboard/login", service.base), customer];
+    pages.push(format!("{}/docs", service.base));
+    let mut checked = BTreeSet::new();
+    for page in &pages {
+        let resp = http.get(page).send().await.unwrap();
+        assert_eq!(resp.status(), 200, "{page}");
+        let html = resp.text().await.unwrap();
+        let refs = references(&html);
+        assert!(!refs.is_empty() || page.ends_with("/docs"), "{page} references nothing?");
+        for r in refs {
+            let resp = http.get(format!("{}{r}", service.base)).send().await.unwrap();
+            assert_eq!(resp.status(), 200, "{page} references {r}");
+            assert!(!resp.bytes().await.unwrap().is_empty(), "{r} is empty");
+            checked.insert(r);
+        }
+    }
+    for needed in ["/assets/join.js", "/assets/rtc.js", "/assets/join.css", "/dashboard/assets/admin.css"] {
+        assert!(checked.iter().any(|r| r.starts_with(needed)), "{needed} among {checked:#?}");
+    }
+}
+
+#[tokio::test]
+async fn the_served_twilio_video_bundle_is_the_one_the_repository_records() {
+    let manifest: serde_json::Value =
+        serde_json::from_str(include_str!("../../dashboard/assets/vendor/manifest.json")).unwrap();
+    let entry = &manifest["vendor/twilio-video.min.js"];
+    assert_eq!(entry["package"], "twilio-video");
+    assert!(entry["version"].as_str().is_some_and(|v| v.starts_with("2.")), "{entry}");
+    assert_eq!(entry["license"], "BSD-3-Clause");
+    let service = start_from_an_empty_folder();
+    let http = reqwest::Client::new();
+    let resp = http.get(format!("{}/assets/vendor/twilio-video.min.js", service.base)).send().await.unwrap();
+    assert_eq!(resp.status(), 200);
+    assert_eq!(resp.headers()["content-type"], "text/javascript; charset=utf-8");
+    let served = resp.bytes().await.unwrap();
+    let sha: String = Sha256::digest(&served).iter().map(|b| format!("{b:02x}")).collect();
+    assert_eq!(sha, entry["sha256"].as_str().unwrap(), "served bytes match the recorded checksum");
+    // Its licence is served beside it, from the same embedded copy.
+    let licence = http.get(format!("{}/assets/vendor/twilio-video.LICENSE.txt", service.base)).send().await.unwrap();
+    assert_eq!(licence.status(), 200, "licence served");
+}
