@@ -16,7 +16,6 @@ struct Service {
     child: Child,
     base: String,
     stdout: Vec<String>,
-    _dir: tempdir::Dir,
 }
 
 impl Drop for Service {
@@ -45,10 +44,14 @@ mod tempdir {
 }
 
 /// `escalate` with an empty environment (only PATH and HOME), its working
-/// directory a fresh empty folder; waits for the demo banner on stdout.
-fn start_from_an_empty_folder() -> Service {
-    let dir = tempdir::Dir::new();
+/// directory `dir`; waits for the demo banner on stdout.
+fn start_in(dir: &tempdir::Dir) -> Service {
+    // A statement of its own: the probe listener must be closed before the service binds.
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    start_on(dir, port)
+}
+
+fn start_on(dir: &tempdir::Dir, port: u16) -> Service {
     let base = format!("http://127.0.0.1:{port}");
     let mut child = Command::new(escalate_binary())
         .env_clear()
@@ -58,7 +61,7 @@ fn start_from_an_empty_folder() -> Service {
         .env("PUBLIC_BASE_URL", &base)
         .current_dir(&dir.0)
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        .stderr(Stdio::from(std::fs::File::options().create(true).append(true).open(dir.0.join("stderr.log")).unwrap()))
         .spawn()
         .expect("escalate starts");
     let (tx, rx) = std::sync::mpsc::channel();
@@ -78,8 +81,17 @@ fn start_from_an_empty_folder() -> Service {
             break;
         }
     }
-    assert!(stdout.iter().any(|l| l.contains("customer:")), "no demo banner: {stdout:#?}");
-    Service { child, base, stdout, _dir: dir }
+    let log = std::fs::read_to_string(dir.0.join("stderr.log")).unwrap_or_default();
+    let tail: String = log.lines().rev().take(8).collect::<Vec<_>>().join("\n");
+    assert!(stdout.iter().any(|l| l.contains("customer:")), "no demo banner: {stdout:#?}\n{tail}");
+    Service { child, base, stdout }
+}
+
+fn login(stdout: &[String]) -> (String, String) {
+    let line = stdout.iter().find(|l| l.trim_start().starts_with("Login:")).expect("login line");
+    let rest = line.trim_start().trim_start_matches("Login:").trim();
+    let (email, password) = rest.split_once(" / ").expect("email / password");
+    (email.to_owned(), password.to_owned())
 }
 
 fn url_after<'a>(lines: &'a [String], label: &str) -> &'a str {
@@ -105,7 +117,8 @@ fn references(html: &str) -> BTreeSet<String> {
 
 #[tokio::test]
 async fn the_binary_serves_every_page_and_asset_from_an_empty_folder() {
-    let service = start_from_an_empty_folder();
+    let dir = tempdir::Dir::new();
+    let service = start_in(&dir);
     let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
     let customer = url_after(&service.stdout, "customer:").to_owned();
     let mut pages = vec![format!("{}/dashboard/login", service.base), customer];
@@ -137,7 +150,8 @@ async fn the_served_twilio_video_bundle_is_the_one_the_repository_records() {
     assert_eq!(entry["package"], "twilio-video");
     assert!(entry["version"].as_str().is_some_and(|v| v.starts_with("2.")), "{entry}");
     assert_eq!(entry["license"], "BSD-3-Clause");
-    let service = start_from_an_empty_folder();
+    let dir = tempdir::Dir::new();
+    let service = start_in(&dir);
     let http = reqwest::Client::new();
     let resp = http.get(format!("{}/assets/vendor/twilio-video.min.js", service.base)).send().await.unwrap();
     assert_eq!(resp.status(), 200);
@@ -148,4 +162,102 @@ async fn the_served_twilio_video_bundle_is_the_one_the_repository_records() {
     // Its licence is served beside it, from the same embedded copy.
     let licence = http.get(format!("{}/assets/vendor/twilio-video.LICENSE.txt", service.base)).send().await.unwrap();
     assert_eq!(licence.status(), 200, "licence served");
+}
+
+/// A contact center the user made is the user's: a restart seeds only what
+/// the demo owns (found by its slug), keeps the demo password, and the demo
+/// contact center comes with weeks of figures from its first start.
+#[tokio::test]
+async fn a_restart_leaves_the_users_data_alone_and_the_demo_has_weeks_of_figures() {
+    let dir = tempdir::Dir::new();
+    let first = start_in(&dir);
+    let (email, password) = login(&first.stdout);
+    let http = reqwest::Client::builder().cookie_store(true).build().unwrap();
+    let signed_in: serde_json::Value = http
+        .post(format!("{}/v1/auth/login", first.base))
+        .json(&serde_json::json!({ "email": email, "password": password }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let csrf = signed_in["csrf_token"].as_str().expect("csrf token").to_owned();
+    let created = http
+        .post(format!("{}/v1/contact-centers", first.base))
+        .header("X-CSRF-Token", &csrf)
+        .json(&serde_json::json!({ "name": "Acme Health EMEA", "branding": { "primary_colour": "#0b5fff" } }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), 201, "{:?}", created.text().await);
+    let mine: serde_json::Value = created.json().await.unwrap();
+    let id = mine["id"].as_str().unwrap().to_owned();
+    let before =
+        http.get(format!("{}/v1/contact-centers/{id}", first.base)).send().await.unwrap().text().await.unwrap();
+
+    // The demo contact center's figures: at least two weeks of days with escalations.
+    let centers: serde_json::Value =
+        http.get(format!("{}/v1/contact-centers", first.base)).send().await.unwrap().json().await.unwrap();
+    let demo = centers
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["slug"] == "demo-support")
+        .expect("the demo contact center")
+        .clone();
+    let from = (chrono::Utc::now() - chrono::Duration::days(30)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let to = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let range = format!("from={from}&to={to}&bucket=day");
+    let metrics: serde_json::Value = http
+        .get(format!("{}/v1/contact-centers/{}/metrics?{range}", first.base, demo["id"].as_str().unwrap()))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let totals = &metrics["totals"];
+    assert!(totals["escalations"].as_u64().unwrap() >= 100, "{totals}");
+    let joined = totals["customers_joined"].as_u64().unwrap();
+    assert!(joined > 0 && joined < totals["escalations"].as_u64().unwrap(), "some, not all, joined: {totals}");
+    let days_with_figures = metrics["series"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|b| b["figures"]["escalations"].as_u64().unwrap_or(0) > 0)
+        .count();
+    assert!(days_with_figures >= 14, "{days_with_figures} days with figures: {metrics}");
+
+    // The same address: what is derived from the public URL stays the same.
+    let port: u16 = first.base.rsplit(':').next().unwrap().parse().unwrap();
+    drop(first);
+    let second = start_on(&dir, port);
+    // A new client: the old one's pooled connections went with the old process.
+    let http = reqwest::Client::builder().cookie_store(true).build().unwrap();
+    assert_eq!(login(&second.stdout).1, password, "the demo password survives a restart");
+    let again: serde_json::Value = http
+        .post(format!("{}/v1/auth/login", second.base))
+        .json(&serde_json::json!({ "email": email, "password": password }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(again["csrf_token"].is_string(), "{again}");
+    let after =
+        http.get(format!("{}/v1/contact-centers/{id}", second.base)).send().await.unwrap().text().await.unwrap();
+    assert_eq!(before, after, "the user's contact center is untouched by the restart");
+    let creds = http.get(format!("{}/v1/contact-centers/{id}/twilio-credentials", second.base)).send().await.unwrap();
+    assert_eq!(creds.status(), 404, "no credentials were written into the user's contact center");
+    let metrics_again: serde_json::Value = http
+        .get(format!("{}/v1/contact-centers/{}/metrics?{range}", second.base, demo["id"].as_str().unwrap()))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(metrics_again["totals"]["escalations"], totals["escalations"], "history is seeded once");
 }

@@ -11,7 +11,7 @@ use escalate_http::config::HttpConfig;
 use escalate_store::Store;
 use escalate_twilio::{ClientOptions, Endpoints, Twilio};
 use poem::Server;
-use poem::listener::{Acceptor, Listener, TcpListener};
+use poem::listener::Acceptor;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use twilio_sim::{RunningSimulator, SimConfig, Simulator};
 
@@ -52,9 +52,7 @@ impl Application {
             .with_observer(metrics.clone())
             .with_header_injector(std::sync::Arc::new(escalate_http::trace_context::inject_current));
 
-        let acceptor = TcpListener::bind(settings.server.listen_addr.to_string())
-            .into_acceptor()
-            .await
+        let acceptor = listen(settings.server.listen_addr)
             .with_context(|| format!("LISTEN_ADDR: cannot listen on {}", settings.server.listen_addr))?;
         let port = acceptor
             .local_addr()
@@ -262,4 +260,15 @@ pub fn redact_url(url: &str) -> String {
         }
         _ => url.to_owned(),
     }
+}
+
+/// Binds with `SO_REUSEADDR`, so a restart (a crash, a deploy, a developer's
+/// Ctrl-C and `cargo run`) can listen again at once while the previous
+/// process's connections are still in TIME_WAIT. A port another process
+/// listens on is still refused.
+fn listen(addr: std::net::SocketAddr) -> std::io::Result<poem::listener::TcpAcceptor> {
+    let socket = if addr.is_ipv4() { tokio::net::TcpSocket::new_v4()? } else { tokio::net::TcpSocket::new_v6()? };
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    poem::listener::TcpAcceptor::from_tokio(socket.listen(1024)?)
 }

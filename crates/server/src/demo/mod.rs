@@ -2,7 +2,8 @@
 //! owns (found by their fixed slugs, so nothing a user made is ever touched),
 //! an admin whose password is kept in a file beside the database (so a
 //! restart does not sign everyone out), and the demo contact center wired to
-//! a fresh account of the in-process Twilio simulator.
+//! a fresh account of the in-process Twilio simulator. A new demo contact
+//! center gets three weeks of history ([`history`]).
 
 use anyhow::Context;
 use escalate_app::password;
@@ -15,6 +16,8 @@ use twilio_sim::SimAccount;
 
 use crate::Application;
 
+mod history;
+
 pub const DEMO_SLUG: &str = "demo";
 pub const DEMO_EMAIL: &str = "admin@demo.example";
 pub const DEMO_CENTER_SLUG: &str = "demo-support";
@@ -25,9 +28,16 @@ pub async fn seed_and_print(app: &Application) -> anyhow::Result<()> {
     let (scope, password) = demo_tenant(state).await?;
     let cc = match state.store.list_contact_centers(scope).await?.into_iter().find(|c| c.slug == DEMO_CENTER_SLUG) {
         Some(cc) => cc,
-        None => contact_centers::create(state, scope, "Demo Support", Some(DEMO_CENTER_SLUG), SettingsPatch::default())
-            .await
-            .map_err(|e| anyhow::anyhow!("creating the demo contact center: {e}"))?,
+        None => {
+            let cc =
+                contact_centers::create(state, scope, "Demo Support", Some(DEMO_CENTER_SLUG), SettingsPatch::default())
+                    .await
+                    .map_err(|e| anyhow::anyhow!("creating the demo contact center: {e}"))?;
+            // Once, with the contact center: its past is the demo's own.
+            let n = history::seed(&state.store, scope, cc.id, chrono::Utc::now()).await?;
+            tracing::info!(escalations = n, days = history::DAYS, "seeded the demo contact center's history");
+            cc
+        }
     };
 
     // The simulator forgets everything on restart: give it a fresh account
