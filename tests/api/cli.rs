@@ -17,17 +17,19 @@ fn run(args: &[&str], env: &[(&str, &str)]) -> Output {
         .expect("escalate runs")
 }
 
+const NO_SUCH_DB: &str = "postgres://postgres@127.0.0.1:5432/escalate_never_created";
+
 #[test]
 fn bad_configuration_names_the_setting() {
     for (env, setting) in [
         (vec![("DATABASE_URL", "mysql://localhost/x")], "DATABASE_URL"),
         (vec![("LISTEN_ADDR", "not-an-address")], "LISTEN_ADDR"),
         (vec![("PUBLIC_BASE_URL", "example.com")], "PUBLIC_BASE_URL"),
-        (vec![("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")], "MASTER_KEYS"),
-        (
-            vec![("MASTER_KEYS", "k1:short"), ("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")],
-            "MASTER_KEYS",
-        ),
+        // A database that does not exist: the keys are checked before any
+        // connection, so these must fail on MASTER_KEYS, and no test writes
+        // into a database it does not own.
+        (vec![("DATABASE_URL", NO_SUCH_DB)], "MASTER_KEYS"),
+        (vec![("MASTER_KEYS", "k1:short"), ("DATABASE_URL", NO_SUCH_DB)], "MASTER_KEYS"),
         (vec![("REDIS_URL", "http://nope")], "REDIS_URL"),
         (vec![("OTEL_TRACES_SAMPLER_ARG", "2")], "OTEL_TRACES_SAMPLER_ARG"),
     ] {

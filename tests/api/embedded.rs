@@ -87,6 +87,23 @@ fn start_on(dir: &tempdir::Dir, port: u16) -> Service {
     Service { child, base, stdout }
 }
 
+async fn sign_in(http: &reqwest::Client, base: &str, email: &str, password: &str) -> serde_json::Value {
+    let resp = http
+        .post(format!("{base}/v1/auth/login"))
+        .json(&serde_json::json!({ "email": email, "password": password }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200, "sign-in");
+    resp.json().await.unwrap()
+}
+
+async fn get_json(http: &reqwest::Client, url: &str) -> serde_json::Value {
+    let resp = http.get(url).send().await.unwrap();
+    assert_eq!(resp.status(), 200, "{url}");
+    resp.json().await.unwrap()
+}
+
 fn login(stdout: &[String]) -> (String, String) {
     let line = stdout.iter().find(|l| l.trim_start().starts_with("Login:")).expect("login line");
     let rest = line.trim_start().trim_start_matches("Login:").trim();
@@ -173,15 +190,7 @@ async fn a_restart_leaves_the_users_data_alone_and_the_demo_has_weeks_of_figures
     let first = start_in(&dir);
     let (email, password) = login(&first.stdout);
     let http = reqwest::Client::builder().cookie_store(true).build().unwrap();
-    let signed_in: serde_json::Value = http
-        .post(format!("{}/v1/auth/login", first.base))
-        .json(&serde_json::json!({ "email": email, "password": password }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let signed_in = sign_in(&http, &first.base, &email, &password).await;
     let csrf = signed_in["csrf_token"].as_str().expect("csrf token").to_owned();
     let created = http
         .post(format!("{}/v1/contact-centers", first.base))
@@ -197,8 +206,7 @@ async fn a_restart_leaves_the_users_data_alone_and_the_demo_has_weeks_of_figures
         http.get(format!("{}/v1/contact-centers/{id}", first.base)).send().await.unwrap().text().await.unwrap();
 
     // The demo contact center's figures: at least two weeks of days with escalations.
-    let centers: serde_json::Value =
-        http.get(format!("{}/v1/contact-centers", first.base)).send().await.unwrap().json().await.unwrap();
+    let centers = get_json(&http, &format!("{}/v1/contact-centers", first.base)).await;
     let demo = centers
         .as_array()
         .unwrap()
@@ -209,14 +217,9 @@ async fn a_restart_leaves_the_users_data_alone_and_the_demo_has_weeks_of_figures
     let from = (chrono::Utc::now() - chrono::Duration::days(30)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     let to = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     let range = format!("from={from}&to={to}&bucket=day");
-    let metrics: serde_json::Value = http
-        .get(format!("{}/v1/contact-centers/{}/metrics?{range}", first.base, demo["id"].as_str().unwrap()))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let demo_metrics =
+        |base: &str| format!("{base}/v1/contact-centers/{}/metrics?{range}", demo["id"].as_str().unwrap());
+    let metrics = get_json(&http, &demo_metrics(&first.base)).await;
     let totals = &metrics["totals"];
     assert!(totals["escalations"].as_u64().unwrap() >= 100, "{totals}");
     let joined = totals["customers_joined"].as_u64().unwrap();
@@ -236,28 +239,13 @@ async fn a_restart_leaves_the_users_data_alone_and_the_demo_has_weeks_of_figures
     // A new client: the old one's pooled connections went with the old process.
     let http = reqwest::Client::builder().cookie_store(true).build().unwrap();
     assert_eq!(login(&second.stdout).1, password, "the demo password survives a restart");
-    let again: serde_json::Value = http
-        .post(format!("{}/v1/auth/login", second.base))
-        .json(&serde_json::json!({ "email": email, "password": password }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let again = sign_in(&http, &second.base, &email, &password).await;
     assert!(again["csrf_token"].is_string(), "{again}");
     let after =
         http.get(format!("{}/v1/contact-centers/{id}", second.base)).send().await.unwrap().text().await.unwrap();
     assert_eq!(before, after, "the user's contact center is untouched by the restart");
     let creds = http.get(format!("{}/v1/contact-centers/{id}/twilio-credentials", second.base)).send().await.unwrap();
     assert_eq!(creds.status(), 404, "no credentials were written into the user's contact center");
-    let metrics_again: serde_json::Value = http
-        .get(format!("{}/v1/contact-centers/{}/metrics?{range}", second.base, demo["id"].as_str().unwrap()))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let metrics_again = get_json(&http, &demo_metrics(&second.base)).await;
     assert_eq!(metrics_again["totals"]["escalations"], totals["escalations"], "history is seeded once");
 }

@@ -27,9 +27,11 @@ pub struct Application {
 
 impl Application {
     pub async fn build(settings: &Settings) -> anyhow::Result<Self> {
+        // Settings first: a bad MASTER_KEYS must stop the start before the
+        // database is touched (no migration by a service that cannot run).
+        let keyring = keyring(settings)?;
         let store = connect_store(settings).await?;
         store.migrate().await.context("running database migrations")?;
-        let keyring = keyring(settings)?;
 
         let redis = match &settings.redis.url {
             Some(url) => {
@@ -126,11 +128,12 @@ impl Application {
 /// The application core alone, for CLI commands that change data: no
 /// listener, no simulator, no Redis (they run once, not as a replica).
 pub async fn cli_app(settings: &Settings) -> anyhow::Result<App> {
+    let keyring = keyring(settings)?;
     let store = connect_store(settings).await?;
     store.migrate().await.context("running database migrations")?;
     Ok(App::new(escalate_app::Parts {
         store,
-        keyring: keyring(settings)?,
+        keyring,
         twilio: Twilio::new(twilio_options(settings, None)),
         config: AppConfig {
             public_base_url: settings.public_base_url(),
