@@ -81,6 +81,9 @@ pub async fn seed_and_print(app: &Application) -> anyhow::Result<()> {
     println!("  API sign-in:     POST {base}/v1/auth/login");
     println!("  Login:           {DEMO_EMAIL} / {}", password.expose());
     println!("  Contact center:  {} ({})", cc.name, cc.id);
+    if let Some((_, running)) = &app.simulator {
+        println!("  Twilio simulator: {}  (controls at /_sim/, see the README)", running.base_url);
+    }
     println!("  Demo call ({} video), open both in two tabs:", created.escalation.video_provider);
     println!("    agent:         {agent_url}  (signed in)");
     println!("    customer:      {demo_join_url}");
