@@ -5,6 +5,9 @@
 //                                      flex-plugin-scripts' webpack externals)
 //   build/node/escalation.mjs          the API client and escalation logic for node
 //                                      (used by scripts/e2e.mjs)
+//   build/browser/plugin-video.js      the plugin's call layer (src/video, both providers)
+//                                      for a plain page, global `EscalatePluginVideo`
+//                                      (used by tests/browser/plugin-call.mjs)
 // Progress goes to stderr, so `npm run -s e2e` prints only the e2e JSON on stdout.
 import { build } from 'esbuild';
 import { readFileSync, rmSync, mkdirSync, statSync } from 'node:fs';
@@ -37,6 +40,7 @@ const flexGlobals = {
 const outdir = join(root, 'build');
 rmSync(outdir, { recursive: true, force: true });
 mkdirSync(join(outdir, 'node'), { recursive: true });
+mkdirSync(join(outdir, 'browser'), { recursive: true });
 
 const started = Date.now();
 await build({
@@ -75,7 +79,22 @@ await build({
   logLevel: 'warning',
 });
 
-for (const f of [`${pkg.name}.js`, 'node/escalation.mjs']) {
+await build({
+  entryPoints: [join(root, 'src', 'video-browser.ts')],
+  outfile: join(outdir, 'browser', 'plugin-video.js'),
+  bundle: true,
+  format: 'iife',
+  globalName: 'EscalatePluginVideo',
+  platform: 'browser',
+  target: ['es2019'],
+  minify: true,
+  sourcemap: true,
+  legalComments: 'linked',
+  define: { 'process.env.NODE_ENV': '"production"' },
+  logLevel: 'warning',
+});
+
+for (const f of [`${pkg.name}.js`, 'node/escalation.mjs', 'browser/plugin-video.js']) {
   const kb = (statSync(join(outdir, f)).size / 1024).toFixed(0);
   console.error(`build/${f}  ${kb} KiB`);
 }

@@ -1,6 +1,6 @@
 import type { EscalationClient } from './api/client';
 import { ProblemError } from './api/errors';
-import type { Escalation } from './api/types';
+import type { AgentToken, Escalation } from './api/types';
 import { idempotencyKeyFor } from './idempotency';
 import { conversationSidOf, mergeTaskVideoAttributes, taskVideoAttributes, type TaskLike } from './task';
 
@@ -8,6 +8,8 @@ export type EscalationPhase = 'idle' | 'creating' | 'open' | 'completing' | 'end
 export type EscalationAction = 'create' | 'complete' | 'token' | 'load';
 
 export interface AgentVideoToken {
+  /** The whole agent token answer: the provider and everything it needs to connect. */
+  grant: AgentToken;
   token: string;
   roomName: string;
   identity?: string;
@@ -168,6 +170,8 @@ export class EscalationStore {
       try {
         const t = await this.deps.client.createAgentToken(escalation.id);
         const agentToken: AgentVideoToken = {
+          // An answer without a provider (an older service) is a Twilio token.
+          grant: { ...t, provider: t.provider ?? 'twilio' },
           token: t.token,
           roomName: t.room_name,
           identity: t.identity,
@@ -255,6 +259,27 @@ export class EscalationStore {
 
 function tokenFromEscalation(escalation: Escalation): AgentVideoToken | undefined {
   if (!escalation.agent_token) return undefined;
-  const expiresAt = Date.parse(escalation.agent_token_expires_at ?? escalation.expires_at);
-  return { token: escalation.agent_token, roomName: escalation.room_name, identity: escalation.agent_identity, expiresAt };
+  const expiresAt = escalation.agent_token_expires_at ?? escalation.agent_video?.expires_at ?? escalation.expires_at;
+  let grant: AgentToken;
+  if (escalation.agent_video) {
+    grant = { ...escalation.agent_video, token: escalation.agent_token, expires_at: expiresAt };
+  } else if (escalation.video_provider === 'builtin') {
+    // Without `agent_video` there is no signalling URL: fetch a full token answer when joining.
+    return undefined;
+  } else {
+    grant = {
+      provider: 'twilio',
+      token: escalation.agent_token,
+      room_name: escalation.room_name,
+      identity: escalation.agent_identity,
+      expires_at: expiresAt,
+    };
+  }
+  return {
+    grant,
+    token: grant.token,
+    roomName: grant.room_name,
+    identity: grant.identity,
+    expiresAt: Date.parse(expiresAt),
+  };
 }

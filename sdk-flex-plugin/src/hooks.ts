@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
 import type { EscalationStore, TaskEscalationState } from './escalationStore';
-import type { SessionSnapshot, VideoSession, VideoSessions } from './video/session';
+import type { EndReason, SessionSnapshot, VideoSession, VideoSessions } from './video/session';
 
 export function useTaskEscalation(store: EscalationStore, taskSid: string | undefined): TaskEscalationState {
   const [state, setState] = useState(() => store.get(taskSid ?? ''));
@@ -28,4 +28,14 @@ export function useSessionSnapshot(session: VideoSession | undefined): SessionSn
     return session.subscribe(() => setSnap(session.state));
   }, [session]);
   return snap;
+}
+
+/** How the task's last call ended (undefined while in a call, or before the first). */
+export function useEndReason(sessions: VideoSessions, taskSid: string | undefined): EndReason | undefined {
+  const [reason, setReason] = useState(() => (taskSid ? sessions.endReason(taskSid) : undefined));
+  useEffect(() => {
+    setReason(taskSid ? sessions.endReason(taskSid) : undefined);
+    return sessions.subscribe(() => setReason(taskSid ? sessions.endReason(taskSid) : undefined));
+  }, [sessions, taskSid]);
+  return reason;
 }

@@ -1,11 +1,19 @@
 import React from 'react';
 import { act, fireEvent, render, screen, waitFor } from '@testing-library/react';
-import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import * as Video from 'twilio-video';
 import { VideoTab } from '../src/components/VideoTab';
 import { EscalationStore } from '../src/escalationStore';
 import type { PluginServices } from '../src/services';
 import { VideoSessions } from '../src/video/session';
+import {
+  FakeMediaStream,
+  FakeMediaStreamTrack,
+  FakeRTCPeerConnection,
+  FakeWebSocket,
+  fakeCameraStream,
+  installRtcFakes,
+} from './fakeMedia';
 import { FakeRoom, FakeTrack } from './fakeVideo';
 import { CC, makeEscalation, makeTask } from './helpers';
 
@@ -71,14 +79,33 @@ describe('VideoTab', () => {
 
     expect(connect).toHaveBeenCalledWith('agent-video-token', expect.objectContaining({ name: 'esc-e5a1d6b2', audio: true }));
     expect(client.createAgentToken).not.toHaveBeenCalled();
-    expect(screen.getByTestId('your camera').querySelector('video')).toBeTruthy();
+    const preview = screen.getByTestId('your camera') as HTMLVideoElement & { srcObject: FakeMediaStream };
+    expect(preview.tagName).toBe('VIDEO');
+    expect(preview.muted).toBe(true);
+    expect(preview.srcObject.getTracks()).toEqual([room.camera.mediaStreamTrack]);
     expect(screen.getByText(/Waiting for the customer/)).toBeTruthy();
 
+    let customer!: ReturnType<FakeRoom['join']>;
     act(() => {
-      room.join('customer:k3y');
+      customer = room.join('customer:k3y');
     });
-    expect(screen.getByTestId('video of customer:k3y').querySelector('video')).toBeTruthy();
-    expect(screen.getByTestId('audio of customer:k3y').querySelector('audio')).toBeTruthy();
+    const remote = screen.getByTestId('video of customer:k3y') as HTMLVideoElement & { srcObject: FakeMediaStream };
+    expect(remote.tagName).toBe('VIDEO');
+    expect(remote.muted).toBe(false);
+    const tracks = [...customer.tracks.values()].map((p) => p.track.mediaStreamTrack);
+    expect(remote.srcObject.getTracks()).toEqual(tracks);
+    // Shown as "Customer", not as the raw identity.
+    expect(screen.getByText('Customer')).toBeTruthy();
+    expect(screen.queryByText('customer:k3y')).toBeNull();
+    expect(screen.queryByText(/Customer muted/)).toBeNull();
+
+    // The customer mutes: twilio-video disables the track and the room says so.
+    act(() => {
+      const mic = [...customer.tracks.values()].find((p) => p.kind === 'audio')!.track;
+      mic.isEnabled = false;
+      room.emit('trackDisabled', mic, customer);
+    });
+    expect(screen.getByText(/Customer muted/)).toBeTruthy();
   });
 
   it('fetches a fresh token when the one at hand has expired', async () => {
@@ -176,13 +203,112 @@ describe('VideoSessions', () => {
     let resolve!: (r: unknown) => void;
     connect.mockReturnValue(new Promise((r) => (resolve = r)) as never);
     const sessions = new VideoSessions();
-    const a = sessions.join('WT1', 't', 'r');
-    const b = sessions.join('WT1', 't', 'r');
+    const grant = { provider: 'twilio' as const, token: 't', room_name: 'r', identity: 'agent:a', expires_at: '' };
+    const a = sessions.join('WT1', grant);
+    const b = sessions.join('WT1', grant);
     sessions.leave('WT1');
     resolve(room);
     expect(await a).toBe(await b);
     await waitFor(() => expect(room.disconnect).toHaveBeenCalled());
     expect(connect).toHaveBeenCalledTimes(1);
     expect(sessions.get('WT1')).toBeUndefined();
+  });
+});
+
+describe('VideoTab with the built-in provider', () => {
+  const builtinGrant = {
+    provider: 'builtin' as const,
+    token: 'builtin-credential',
+    room_name: 'esc-e5a1d6b2',
+    identity: 'agent:alice',
+    expires_at: new Date(Date.now() + 3_600_000).toISOString(),
+    signaling_url: 'wss://video.example.com/v1/video/rooms/esc-e5a1d6b2/signal',
+    ice_servers: [],
+    ice_transport_policy: 'all' as const,
+  };
+
+  async function openBuiltinTab() {
+    installRtcFakes();
+    const client = fakeClient();
+    client.createEscalation.mockResolvedValue({
+      escalation: makeEscalation({ video_provider: 'builtin', agent_token: 'builtin-credential', agent_video: builtinGrant }),
+      replayed: false,
+      status: 201,
+    });
+    client.createAgentToken.mockResolvedValue({ ...builtinGrant, token: 'fresh-credential' });
+    const store = new EscalationStore({ client, contactCenterId: CC });
+    const camera = fakeCameraStream();
+    const sessions = new VideoSessions({ getUserMedia: async () => camera });
+    const task = makeTask();
+    await store.escalate(task);
+    render(<VideoTab task={task} services={{ store, sessions }} />);
+    return { client, camera, sessions };
+  }
+
+  /** The WebSocket the tab opened once it is there, opened by the "server". */
+  async function socket(index: number) {
+    await waitFor(() => expect(FakeWebSocket.instances.length).toBeGreaterThan(index));
+    const ws = FakeWebSocket.instances[index];
+    act(() => ws.serverOpen());
+    return ws;
+  }
+
+  afterEach(() => {
+    vi.unstubAllGlobals();
+  });
+
+  it('shows the call, the customer as "Customer", their mute and camera state, reconnecting, and the end reason', async () => {
+    const { camera } = await openBuiltinTab();
+    fireEvent.click(screen.getByRole('button', { name: 'Join Video Room' }));
+    const ws = await socket(0);
+    expect(ws.sent[0]).toMatchObject({ type: 'hello', token: 'builtin-credential' });
+    act(() => ws.serverSend({ type: 'welcome', peers: [{ identity: 'customer:k3y', role: 'customer' }] }));
+    await screen.findByTestId('video-call');
+    expect(connect).not.toHaveBeenCalled();
+    expect((screen.getByTestId('your camera') as HTMLVideoElement & { srcObject: unknown }).srcObject).toBe(camera);
+
+    const pc = FakeRTCPeerConnection.instances[0];
+    const theirs = new FakeMediaStream();
+    act(() => pc.receive(new FakeMediaStreamTrack('video'), theirs));
+    const remote = screen.getByTestId('video of customer:k3y') as HTMLVideoElement & { srcObject: unknown };
+    expect(remote.srcObject).toBe(theirs);
+    expect(screen.getByText('Customer')).toBeTruthy();
+    expect(screen.queryByText(/customer:k3y/)).toBeNull();
+
+    act(() => ws.serverSend({ type: 'state', from: 'customer:k3y', audio: false, video: false }));
+    expect(screen.getByText(/Customer muted/)).toBeTruthy();
+    expect(screen.getByText(/Customer's camera is off/)).toBeTruthy();
+    act(() => ws.serverSend({ type: 'state', from: 'customer:k3y', audio: true, video: true }));
+    expect(screen.queryByText(/Customer muted/)).toBeNull();
+
+    // The agent mutes: the track is disabled and the other side is told.
+    fireEvent.click(screen.getByRole('button', { name: 'Mute' }));
+    expect(camera.getAudioTracks()[0].enabled).toBe(false);
+    expect(ws.sent.at(-1)).toEqual({ type: 'state', audio: false, video: true });
+    screen.getByRole('button', { name: 'Unmute' });
+
+    // The media path drops: reconnecting until ICE is back.
+    act(() => pc.setIce('failed'));
+    expect(screen.getByTestId('reconnecting')).toBeTruthy();
+    act(() => pc.setIce('connected'));
+    expect(screen.queryByTestId('reconnecting')).toBeNull();
+
+    // Someone ended the escalation.
+    act(() => ws.serverClose(4410));
+    await screen.findByTestId('call-ended');
+    expect(screen.getByTestId('call-ended').textContent).toMatch(/ended \(the escalation was completed\)/);
+    expect(camera.getTracks().every((t) => t.readyState === 'ended')).toBe(true);
+  });
+
+  it('retries once with a fresh token when the service closes with 4401 on the first connect', async () => {
+    const { client } = await openBuiltinTab();
+    fireEvent.click(screen.getByRole('button', { name: 'Join Video Room' }));
+    const first = await socket(0);
+    act(() => first.serverClose(4401));
+    const second = await socket(1);
+    expect(second.sent[0]).toMatchObject({ type: 'hello', token: 'fresh-credential' });
+    act(() => second.serverSend({ type: 'welcome', peers: [] }));
+    await screen.findByTestId('video-call');
+    expect(client.createAgentToken).toHaveBeenCalledTimes(1);
   });
 });

@@ -1,13 +1,17 @@
 import { EventEmitter } from 'events';
 import { vi } from 'vitest';
+import { FakeMediaStreamTrack } from './fakeMedia';
 
 export class FakeTrack {
   isEnabled = true;
   stopped = false;
+  readonly mediaStreamTrack: FakeMediaStreamTrack;
   constructor(
     readonly kind: 'audio' | 'video',
     readonly sid: string,
-  ) {}
+  ) {
+    this.mediaStreamTrack = new FakeMediaStreamTrack(kind);
+  }
   enable = vi.fn(() => {
     this.isEnabled = true;
   });

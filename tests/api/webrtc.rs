@@ -314,9 +314,9 @@ fn assert_media_flowed(report: &Value, phase: &str) {
         let p = &report["phases"][phase][who];
         assert!(p["after"].as_u64().unwrap() > p["before"].as_u64().unwrap(), "{phase}/{who}: {p}");
         let stats = &p["stats"];
-        assert_ne!(
-            stats["remoteTrackLabel"], "fake_device_0",
-            "{who} plays the other page's video, not its own camera"
+        assert!(
+            stats["remoteTrackLabel"].is_string() && stats["remoteTrackLabel"] != "fake_device_0",
+            "{who} plays the other page's video, not its own camera: {stats}"
         );
         let selected = &stats["selected"];
         assert_eq!(selected["local"]["type"], "relay", "{phase}/{who}: media goes through TURN: {selected}");
@@ -423,4 +423,59 @@ async fn a_call_connects_across_two_replicas_through_redis() {
     assert_media_flowed(&report, "connect");
     assert_eq!(report["phases"]["mute"]["muted"]["audio"], "false");
     wait_events(&tenant, id, |evs| evs.iter().any(|e| e["event"] == "room-ended")).await;
+}
+
+/// The Flex plugin's own call code, built for the browser from the same
+/// sources as the plugin (`npm run build` in sdk-flex-plugin; `scripts/test`
+/// runs it first), as the agent of a built-in escalation made with the
+/// agent's Flex token, and the join page as the customer, through TURN.
+#[tokio::test]
+async fn the_flex_plugin_joins_a_built_in_call_with_the_customer() {
+    let bundle = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../sdk-flex-plugin/build/browser/plugin-video.js")
+        .canonicalize()
+        .expect("the plugin's browser bundle: run `npm ci && npm run build` in sdk-flex-plugin (scripts/test does)");
+    let turn = Turn::start();
+    let app = spawn_app_with(Options { extra: turn.settings(), ..Default::default() }).await;
+    let r = app.ready_contact_center("Plugin").await;
+    let resp =
+        r.tenant.admin.patch(&format!("/v1/contact-centers/{}", r.cc), json!({ "video_provider": "builtin" })).await;
+    assert_eq!(resp.status(), 200);
+    let flex = app.flex_token(&r.account, "alex@acme.example");
+    let resp = app
+        .escalate(
+            &r.cc,
+            &flex,
+            Some("plugin-call"),
+            json!({ "task_sid": escalate_e2e::task_sid(), "conversation_sid": escalate_e2e::conversation_sid(), "agent_name": "Alex" }),
+        )
+        .await;
+    assert_eq!(resp.status(), 201);
+    let e: Value = resp.json().await.unwrap();
+    // What the plugin joins with: the create answer's grant, as its store keeps it.
+    let grant = e["agent_video"].clone();
+    assert_eq!(grant["provider"], "builtin", "{e}");
+    let report = browser::plugin_call(json!({
+        "service_url": app.address,
+        "grant": grant,
+        "customer_url": e["join_url"],
+        "bundle": bundle.display().to_string(),
+        "phases": ["connect", "mute", "end"],
+    }))
+    .await;
+    assert_eq!(report["problems"], json!([]), "{report:#}");
+    assert_eq!(report["console_errors"], json!({ "agent": [], "customer": [] }), "{report:#}");
+    assert_media_flowed(&report, "connect");
+    assert_eq!(report["phases"]["mute"]["muted"]["audio"], "false", "the customer sees the agent muted: {report:#}");
+    assert_eq!(report["phases"]["end"]["agent_end_reason"], "left", "{report:#}");
+
+    // Presence written as escalation events, as with the dashboard's test call.
+    let id = e["id"].as_str().unwrap();
+    let events = wait_events(&r.tenant, id, |evs| {
+        evs.iter().any(|e| e["event"] == "participant-disconnected" && e["participant_identity"] == grant["identity"])
+    })
+    .await;
+    let connected: Vec<&Value> = events.iter().filter(|e| e["event"] == "participant-connected").collect();
+    assert_eq!(connected.len(), 2, "{events:#?}");
+    assert!(connected.iter().any(|e| e["participant_identity"] == "agent:alex@acme.example"), "{events:#?}");
 }

@@ -46,6 +46,12 @@ pub struct InspectOptions {
     /// More steps after the ones above, in order.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub steps: Vec<Step>,
+    /// How many fake cameras Chromium offers (a phone's front and back: 2).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cameras: Option<u32>,
+    /// Run axe-core once more after every step (its findings are labelled `final`).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub axe: bool,
 }
 
 /// One thing to do on the page; build with the constructors.
@@ -69,6 +75,10 @@ pub struct Step {
     /// A screenshot file name in `tests/artifacts/`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub screenshot: Option<String>,
+    /// Check the page as it is now with axe-core (WCAG 2.0/2.1 A and AA),
+    /// recording what it finds under this label.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub axe: Option<String>,
 }
 
 impl Step {
@@ -93,6 +103,22 @@ impl Step {
     pub fn screenshot(file: &str) -> Self {
         Self { screenshot: Some(file.into()), ..Self::default() }
     }
+    pub fn axe(label: &str) -> Self {
+        Self { axe: Some(label.into()), ..Self::default() }
+    }
+}
+
+/// One axe-core rule a page state breaks.
+#[derive(Debug, Clone, Deserialize)]
+pub struct AxeViolation {
+    /// The label of the step (or `final`) that found it.
+    #[serde(default)]
+    pub state: Option<String>,
+    pub id: String,
+    pub impact: Option<String>,
+    pub help: String,
+    /// Selectors of the offending elements.
+    pub nodes: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, Serialize)]
@@ -159,6 +185,12 @@ pub struct PageReport {
     pub step_screenshots: Vec<String>,
     /// Results of `Step::evaluate`, in order.
     pub evaluated: Vec<serde_json::Value>,
+    /// axe-core's findings by label (one entry per checked state, empty when clean).
+    #[serde(default)]
+    pub axe: std::collections::BTreeMap<String, Vec<AxeViolation>>,
+    /// Every finding of every checked state (each also counts in `problems`).
+    #[serde(default)]
+    pub axe_violations: Vec<AxeViolation>,
     /// Navigation or step failures, and summaries of the lists above.
     pub problems: Vec<String>,
 }
@@ -181,12 +213,13 @@ fn tests_dir() -> PathBuf {
 pub fn missing_prerequisites() -> Option<String> {
     let chromium = std::env::var("CHROMIUM_PATH").unwrap_or_else(|_| "/usr/bin/chromium".into());
     let modules = tests_dir().join("browser/node_modules/playwright-core");
+    let axe = tests_dir().join("browser/node_modules/axe-core");
     let vendor = tests_dir().join("../dashboard/assets/vendor/twilio-video.min.js");
     let mut missing = Vec::new();
     if !Path::new(&chromium).exists() {
         missing.push(format!("{chromium} (Debian's chromium)"));
     }
-    if !modules.exists() {
+    if !modules.exists() || !axe.exists() {
         missing.push("tests/browser/node_modules (npm ci)".into());
     }
     if !vendor.exists() {
@@ -207,13 +240,24 @@ static BROWSERS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
 
 /// A two-page call (`tests/browser/call.mjs`): its JSON report.
 pub async fn call(opts: serde_json::Value) -> serde_json::Value {
+    two_page_script("call.mjs", opts).await
+}
+
+/// The Flex plugin's own call code (its browser bundle) as the agent, the
+/// join page as the customer (`tests/browser/plugin-call.mjs`): its JSON report.
+pub async fn plugin_call(opts: serde_json::Value) -> serde_json::Value {
+    two_page_script("plugin-call.mjs", opts).await
+}
+
+/// Runs a script of `tests/browser` that drives two pages with media, and
+/// reads the one JSON report it prints last.
+async fn two_page_script(name: &str, mut opts: serde_json::Value) -> serde_json::Value {
     if let Some(why) = missing_prerequisites() {
         panic!("{why}");
     }
     // Both pages of the call, and their media, at once.
     let _permits = BROWSERS.acquire_many(2).await.expect("semaphore open");
-    let script = tests_dir().join("browser/call.mjs");
-    let mut opts = opts;
+    let script = tests_dir().join("browser").join(name);
     opts["artifacts"] = serde_json::Value::String(tests_dir().join("artifacts").display().to_string());
     let _ = std::fs::create_dir_all(tests_dir().join("artifacts"));
     let run = tokio::process::Command::new("node")
@@ -224,7 +268,7 @@ pub async fn call(opts: serde_json::Value) -> serde_json::Value {
         .output();
     let out = tokio::time::timeout(Duration::from_secs(240), run)
         .await
-        .unwrap_or_else(|_| panic!("call.mjs did not finish within 240 s"))
+        .unwrap_or_else(|_| panic!("{name} did not finish within 240 s"))
         .unwrap_or_else(|e| panic!("cannot run node {}: {e} (run scripts/browser.sh)", script.display()));
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
@@ -232,8 +276,8 @@ pub async fn call(opts: serde_json::Value) -> serde_json::Value {
         .lines()
         .rev()
         .find(|l| l.starts_with('{'))
-        .unwrap_or_else(|| panic!("call.mjs printed no report\nstdout: {stdout}\nstderr: {stderr}"));
-    serde_json::from_str(line).unwrap_or_else(|e| panic!("call.mjs report is not JSON ({e}): {line}\nstderr: {stderr}"))
+        .unwrap_or_else(|| panic!("{name} printed no report\nstdout: {stdout}\nstderr: {stderr}"));
+    serde_json::from_str(line).unwrap_or_else(|e| panic!("{name} report is not JSON ({e}): {line}\nstderr: {stderr}"))
 }
 
 pub async fn inspect(url: &str, opts: InspectOptions) -> PageReport {

@@ -1,22 +1,32 @@
 import React, { useEffect, useRef } from 'react';
 
-export interface AttachableTrack {
-  attach(): HTMLMediaElement;
-  detach(element?: HTMLMediaElement): HTMLMediaElement | HTMLMediaElement[];
-}
-
-/** Shows a twilio-video track (video or audio) while mounted. */
-export function TrackView({ track, label }: { track: AttachableTrack; label: string }): JSX.Element {
-  const ref = useRef<HTMLDivElement>(null);
+/**
+ * Shows a MediaStream while mounted: `<video autoplay playsinline>` (its audio
+ * plays too), muted for the agent's own preview so they do not hear themselves.
+ */
+export function MediaView({ stream, label, local = false }: { stream: MediaStream; label: string; local?: boolean }): JSX.Element {
+  const ref = useRef<HTMLVideoElement>(null);
   useEffect(() => {
-    const el = track.attach();
-    el.style.width = '100%';
-    el.style.borderRadius = '4px';
-    ref.current?.appendChild(el);
+    const el = ref.current;
+    if (!el) return undefined;
+    // Not a React prop: React 17 sets `muted` during rendering, which media
+    // elements answer with an event mid-render. Set it before the stream plays.
+    el.muted = local;
+    if (local) el.setAttribute('muted', '');
+    else el.removeAttribute('muted');
+    el.srcObject = stream;
     return () => {
-      track.detach(el);
-      el.remove();
+      el.srcObject = null;
     };
-  }, [track]);
-  return <div ref={ref} aria-label={label} data-testid={label} />;
+  }, [stream, local]);
+  return (
+    <video
+      ref={ref}
+      autoPlay
+      playsInline
+      aria-label={label}
+      data-testid={label}
+      style={{ width: '100%', borderRadius: 4, background: '#000', transform: local ? 'scaleX(-1)' : undefined }}
+    />
+  );
 }

@@ -1,10 +1,10 @@
 import React, { useEffect, useRef, useState } from 'react';
-import { useSessionSnapshot, useTaskEscalation, useVideoSession } from '../hooks';
+import { useEndReason, useSessionSnapshot, useTaskEscalation, useVideoSession } from '../hooks';
 import type { PluginServices } from '../services';
 import type { TaskLike } from '../task';
-import type { SessionSnapshot, VideoSession } from '../video/session';
+import type { EndReason, SessionSnapshot } from '../video/session';
 import { Spinner } from './icons';
-import { TrackView } from './TrackView';
+import { MediaView } from './TrackView';
 
 export interface VideoTabProps {
   /** Injected by Flex (withTaskContext). */
@@ -31,6 +31,7 @@ export function VideoTab({ task, services }: VideoTabProps): JSX.Element | null 
   const state = useTaskEscalation(services.store, taskSid);
   const session = useVideoSession(services.sessions, taskSid);
   const snapshot = useSessionSnapshot(session);
+  const endReason = useEndReason(services.sessions, taskSid);
   const [joining, setJoining] = useState(false);
   const [joinError, setJoinError] = useState<string | undefined>();
 
@@ -54,10 +55,10 @@ export function VideoTab({ task, services }: VideoTabProps): JSX.Element | null 
         const token = await services.store.agentToken(taskSid);
         if (!token) return; // reported by the store
         try {
-          await services.sessions.join(taskSid, token.token, token.roomName);
+          await services.sessions.join(taskSid, token.grant);
           return;
         } catch (err) {
-          // Twilio refused the token (expired or invalid): once more with a fresh one.
+          // The provider refused the token (expired or invalid): once more with a fresh one.
           if (attempt === 1 && isTokenRejected(err)) {
             services.store.invalidateToken(taskSid);
             continue;
@@ -80,7 +81,12 @@ export function VideoTab({ task, services }: VideoTabProps): JSX.Element | null 
   if (session && snapshot?.connected) {
     return (
       <div style={box} data-testid="video-call">
-        <CallView session={session} snapshot={snapshot} />
+        {snapshot.status === 'reconnecting' ? (
+          <p role="status" data-testid="reconnecting">
+            <Spinner label="Reconnecting" /> Reconnecting…
+          </p>
+        ) : null}
+        <CallView snapshot={snapshot} />
         <div style={{ display: 'flex', gap: 8, flexWrap: 'wrap' }}>
           <button type="button" style={button} onClick={() => session.setMicEnabled(!snapshot.micEnabled)}>
             {snapshot.micEnabled ? 'Mute' : 'Unmute'}
@@ -116,6 +122,7 @@ export function VideoTab({ task, services }: VideoTabProps): JSX.Element | null 
       const escalation = state.escalation;
       return (
         <div style={box}>
+          {endReason ? <EndedNotice reason={endReason} /> : null}
           <p>The customer was sent a link to join{escalation?.join_url ? ':' : '.'}</p>
           {escalation?.join_url ? <code style={{ wordBreak: 'break-all' }}>{escalation.join_url}</code> : null}
           <div style={{ display: 'flex', gap: 8 }}>
@@ -135,6 +142,7 @@ export function VideoTab({ task, services }: VideoTabProps): JSX.Element | null 
       return (
         <div style={box}>
           <p>The video call has ended.</p>
+          {endReason && endReason !== 'completed' && endReason !== 'left' ? <EndedNotice reason={endReason} /> : null}
           <button type="button" style={button} onClick={() => void services.store.escalate(task)}>
             Start a new video call
           </button>
@@ -153,32 +161,62 @@ export function VideoTab({ task, services }: VideoTabProps): JSX.Element | null 
   }
 }
 
-/** twilio-video's access-token errors: 20101 invalid, 20103 invalid signature, 20104 expired, 20105 not yet valid. */
+/**
+ * The provider refused the token: twilio-video's access-token errors (20101
+ * invalid, 20103 invalid signature, 20104 expired, 20105 not yet valid), or
+ * the built-in signalling's close code 4401 (unauthorized) on the first connect.
+ */
 function isTokenRejected(err: unknown): boolean {
   const code = (err as { code?: unknown } | null)?.code;
-  return code === 20101 || code === 20103 || code === 20104 || code === 20105;
+  return code === 20101 || code === 20103 || code === 20104 || code === 20105 || code === 4401;
 }
 
-function CallView({ snapshot }: { session: VideoSession; snapshot: SessionSnapshot }): JSX.Element {
+/** Why the last call ended, in the agent's words. */
+export function endReasonText(reason: EndReason): string {
+  switch (reason) {
+    case 'left':
+      return 'You left the video call.';
+    case 'completed':
+      return 'The video call was ended (the escalation was completed).';
+    case 'lost':
+    case 'unreachable':
+      return 'The connection to the video call was lost.';
+    case 'expired':
+      return 'The connection to the video call was lost and your video token has expired.';
+    case 'replaced':
+      return 'You joined this video call from another window, so this one was disconnected.';
+    case 'room_full':
+      return 'The video service refused the connection: the room is full.';
+    default:
+      return `The video service refused the connection (${reason}).`;
+  }
+}
+
+function EndedNotice({ reason }: { reason: EndReason }): JSX.Element {
+  return (
+    <p data-testid="call-ended" data-reason={reason}>
+      {endReasonText(reason)}
+    </p>
+  );
+}
+
+function CallView({ snapshot }: { snapshot: SessionSnapshot }): JSX.Element {
   return (
     <div style={{ display: 'grid', gridTemplateColumns: '2fr 1fr', gap: 8 }}>
       <div>
         {snapshot.remotes.length === 0 ? <p>Waiting for the customer to join…</p> : null}
         {snapshot.remotes.map((r) => (
-          <div key={r.sid}>
-            {r.videoTracks.map((t) => (
-              <TrackView key={t.sid} track={t} label={`video of ${r.identity}`} />
-            ))}
-            {r.audioTracks.map((t) => (
-              <TrackView key={t.sid} track={t} label={`audio of ${r.identity}`} />
-            ))}
-            <small>{r.identity}</small>
+          <div key={r.identity} data-testid={`remote ${r.identity}`} data-audio={String(r.audio)} data-video={String(r.video)}>
+            {r.stream ? <MediaView stream={r.stream} label={`video of ${r.identity}`} /> : <p>Connecting to {r.name}…</p>}
+            <small>{r.name}</small>
+            {!r.audio ? <small> · {r.name} muted</small> : null}
+            {!r.video ? <small> · {r.name}&apos;s camera is off</small> : null}
           </div>
         ))}
       </div>
       <div>
-        {snapshot.localVideoTrack ? (
-          <TrackView track={snapshot.localVideoTrack} label="your camera" />
+        {snapshot.localStream && snapshot.cameraEnabled ? (
+          <MediaView stream={snapshot.localStream} label="your camera" local />
         ) : (
           <p>Your camera is off.</p>
         )}

@@ -1,64 +1,53 @@
-import * as Video from 'twilio-video';
-import type {
-  LocalAudioTrack,
-  LocalVideoTrack,
-  RemoteAudioTrack,
-  RemoteParticipant,
-  RemoteVideoTrack,
-  Room,
-} from 'twilio-video';
+import { connectBuiltin } from './builtin';
+import { Listeners, displayName, type Call, type CallStatus, type EndReason, type Provider, type Role, type VideoGrant } from './call';
+import { connectTwilio } from './twilio';
 
+export type { EndReason, VideoGrant } from './call';
+
+/** A remote participant as the UI shows it, whichever provider carries the call. */
 export interface RemoteView {
-  sid: string;
   identity: string;
-  videoTracks: RemoteVideoTrack[];
-  audioTracks: RemoteAudioTrack[];
+  /** "Customer", an agent's name, … */
+  name: string;
+  role: Role;
+  /** Their audio and video (undefined until the first track arrives). */
+  stream?: MediaStream;
+  /** Their microphone is on. */
+  audio: boolean;
+  /** Their camera is on. */
+  video: boolean;
 }
 
 export interface SessionSnapshot {
+  provider: Provider;
+  /** False once the call is over. */
   connected: boolean;
+  /** `reconnecting` while signalling or the media path is recovering. */
+  status: CallStatus;
   micEnabled: boolean;
   cameraEnabled: boolean;
-  localVideoTrack?: LocalVideoTrack;
+  /** The agent's own camera, for the preview. */
+  localStream?: MediaStream;
   remotes: RemoteView[];
-}
-
-function remoteView(p: RemoteParticipant): RemoteView {
-  const videoTracks: RemoteVideoTrack[] = [];
-  const audioTracks: RemoteAudioTrack[] = [];
-  p.tracks.forEach((pub) => {
-    const t = pub.track;
-    if (!t) return;
-    if (t.kind === 'video') videoTracks.push(t as RemoteVideoTrack);
-    else if (t.kind === 'audio') audioTracks.push(t as RemoteAudioTrack);
-  });
-  return { sid: p.sid, identity: p.identity, videoTracks, audioTracks };
+  endReason?: EndReason;
 }
 
 /** One agent's connection to one escalation's room. */
 export class VideoSession {
-  private listeners = new Set<() => void>();
+  private listeners = new Listeners();
   private snapshot: SessionSnapshot;
-  private left = false;
+  private endedWith?: EndReason;
 
   constructor(
     readonly taskSid: string,
-    readonly room: Room,
-    private readonly onLeft: (session: VideoSession) => void,
+    readonly call: Call,
+    private readonly onLeft: (session: VideoSession, reason: EndReason) => void,
   ) {
     this.snapshot = this.compute();
-    const refresh = () => this.refresh();
-    for (const event of [
-      'participantConnected',
-      'participantDisconnected',
-      'trackSubscribed',
-      'trackUnsubscribed',
-      'trackPublished',
-      'trackUnpublished',
-    ]) {
-      (room as unknown as { on(event: string, listener: () => void): unknown }).on(event, refresh);
-    }
-    room.once('disconnected', () => this.finish());
+    call.onChange(() => {
+      if (call.ended) this.finish(call.ended);
+      else this.refresh();
+    });
   }
 
   get state(): SessionSnapshot {
@@ -66,129 +55,130 @@ export class VideoSession {
   }
 
   subscribe(listener: () => void): () => void {
-    this.listeners.add(listener);
-    return () => {
-      this.listeners.delete(listener);
-    };
-  }
-
-  private localVideo(): LocalVideoTrack | undefined {
-    let track: LocalVideoTrack | undefined;
-    this.room.localParticipant.videoTracks.forEach((pub) => {
-      track = track ?? pub.track;
-    });
-    return track;
-  }
-
-  private localAudio(): LocalAudioTrack[] {
-    const tracks: LocalAudioTrack[] = [];
-    this.room.localParticipant.audioTracks.forEach((pub) => tracks.push(pub.track));
-    return tracks;
+    return this.listeners.add(listener);
   }
 
   private compute(): SessionSnapshot {
-    const audio = this.localAudio();
-    const video = this.localVideo();
-    const remotes: RemoteView[] = [];
-    this.room.participants.forEach((p) => remotes.push(remoteView(p)));
+    const call = this.call;
     return {
-      connected: !this.left,
-      micEnabled: audio.length > 0 && audio.every((t) => t.isEnabled),
-      cameraEnabled: video !== undefined && video.isEnabled,
-      localVideoTrack: video,
-      remotes,
+      provider: call.provider,
+      connected: this.endedWith === undefined,
+      status: call.status,
+      micEnabled: call.micEnabled,
+      cameraEnabled: call.cameraEnabled,
+      localStream: call.localStream,
+      remotes: call.remotes().map((r) => ({ ...r, name: displayName(r.identity, r.role) })),
+      endReason: this.endedWith,
     };
   }
 
   refresh(): void {
     this.snapshot = this.compute();
-    for (const l of [...this.listeners]) l();
+    this.listeners.emit();
   }
 
   setMicEnabled(enabled: boolean): void {
-    for (const t of this.localAudio()) {
-      if (enabled) t.enable();
-      else t.disable();
-    }
+    this.call.setMicEnabled(enabled);
     this.refresh();
   }
 
-  /** Camera off stops the camera (its light goes off); on starts a new track. */
   async setCameraEnabled(enabled: boolean): Promise<void> {
-    const current = this.localVideo();
-    if (!enabled && current) {
-      this.room.localParticipant.unpublishTrack(current);
-      current.stop();
-    } else if (enabled && !current) {
-      const track = await Video.createLocalVideoTrack({ width: 640 });
-      if (this.left) {
-        track.stop();
-        return;
-      }
-      await this.room.localParticipant.publishTrack(track);
-    }
+    await this.call.setCameraEnabled(enabled);
     this.refresh();
   }
 
   /** Disconnects and releases the camera and microphone. Safe to call twice. */
   leave(): void {
-    if (this.left) return;
-    this.room.localParticipant.tracks.forEach((pub) => {
-      const t = pub.track as { stop?: () => void } | null;
-      t?.stop?.();
-    });
-    this.room.disconnect();
-    this.finish();
+    if (this.endedWith) return;
+    this.call.leave();
+    this.finish('left');
   }
 
-  private finish(): void {
-    if (this.left) return;
-    this.left = true;
-    this.onLeft(this);
+  private finish(reason: EndReason): void {
+    if (this.endedWith) return;
+    this.endedWith = reason;
+    this.onLeft(this, reason);
     this.refresh();
   }
 }
+
+export interface VideoSessionsOptions {
+  /** The camera and microphone for built-in calls (default: navigator.mediaDevices.getUserMedia). */
+  getUserMedia?: (constraints: MediaStreamConstraints) => Promise<MediaStream>;
+  /** How long a built-in join may take before it counts as unreachable. */
+  connectTimeoutMs?: number;
+}
+
+const MEDIA: MediaStreamConstraints = { audio: true, video: { width: 640 } };
 
 /** The agent's video sessions, one per task; they outlive the Video tab being shown. */
 export class VideoSessions {
   private sessions = new Map<string, VideoSession>();
   private joining = new Map<string, Promise<VideoSession>>();
-  private listeners = new Set<() => void>();
+  private lastEnd = new Map<string, EndReason>();
+  private listeners = new Listeners();
+
+  constructor(private readonly options: VideoSessionsOptions = {}) {}
 
   get(taskSid: string): VideoSession | undefined {
     return this.sessions.get(taskSid);
   }
 
+  /** How the task's last call ended (until the next join). */
+  endReason(taskSid: string): EndReason | undefined {
+    return this.lastEnd.get(taskSid);
+  }
+
   subscribe(listener: () => void): () => void {
-    this.listeners.add(listener);
-    return () => {
-      this.listeners.delete(listener);
-    };
+    return this.listeners.add(listener);
   }
 
   private emit(): void {
-    for (const l of [...this.listeners]) l();
+    this.listeners.emit();
   }
 
-  /** Connects to the room (once per task, however often it is called). */
-  join(taskSid: string, token: string, roomName: string): Promise<VideoSession> {
+  private connect(grant: VideoGrant): Promise<Call> {
+    if (grant.provider === 'builtin') return this.connectBuiltin(grant);
+    return connectTwilio(grant);
+  }
+
+  private async connectBuiltin(grant: VideoGrant): Promise<Call> {
+    const getUserMedia =
+      this.options.getUserMedia ?? ((c: MediaStreamConstraints) => navigator.mediaDevices.getUserMedia(c));
+    const stream = await getUserMedia(MEDIA);
+    try {
+      return await connectBuiltin(grant, stream, this.options.connectTimeoutMs);
+    } catch (err) {
+      for (const t of stream.getTracks()) t.stop();
+      throw err;
+    }
+  }
+
+  /**
+   * Connects to the room of the agent token answer `grant` (once per task,
+   * however often it is called), with the provider the grant names.
+   */
+  join(taskSid: string, grant: VideoGrant): Promise<VideoSession> {
     const existing = this.sessions.get(taskSid);
     if (existing) return Promise.resolve(existing);
     const pending = this.joining.get(taskSid);
     if (pending) return pending;
     const p = (async () => {
-      const room = await Video.connect(token, {
-        name: roomName,
-        audio: true,
-        video: { width: 640 },
-        dominantSpeaker: true,
-      });
-      const session = new VideoSession(taskSid, room, (s) => {
+      const call = await this.connect(grant);
+      const session = new VideoSession(taskSid, call, (s, reason) => {
         if (this.sessions.get(s.taskSid) === s) {
           this.sessions.delete(s.taskSid);
+          this.lastEnd.set(s.taskSid, reason);
           this.emit();
         }
       });
+      if (call.ended) {
+        // Ended before anyone could listen (e.g. the room closed at once).
+        this.lastEnd.set(taskSid, call.ended);
+        this.emit();
+        return session;
+      }
+      this.lastEnd.delete(taskSid);
       this.sessions.set(taskSid, session);
       this.emit();
       return session;

@@ -1,0 +1,460 @@
+/**
+ * The built-in provider: WebRTC between the browsers, signalling through the
+ * service's WebSocket (`signaling_url` of the grant), TURN from the grant's
+ * `ice_servers`. The same protocol and behaviour as the join page's
+ * (dashboard/assets/rtc.js, BuiltinCall), in TypeScript:
+ *
+ * - first message `hello {token, session}`; the service answers
+ *   `welcome {peers}`, then `peer_joined`, `peer_reconnected`, `peer_left`,
+ *   `signal {from, data}`, `state {from, audio, video}` and `ended`;
+ * - this side sends `signal {to, data}`, `state {audio, video}`, `ping`
+ *   every 20 s and `bye` when leaving;
+ * - one RTCPeerConnection per other participant with "perfect negotiation"
+ *   (the polite side, own identity > theirs, yields on a collision); the
+ *   newcomer makes the first offer;
+ * - ICE restarts on `failed` and after 2.5 s of `disconnected`;
+ * - a closed WebSocket reconnects with backoff and the same credential until
+ *   it expires, except after the close codes in FINAL.
+ */
+import { CallError, Listeners, roleOf, type Call, type CallStatus, type EndReason, type MediaState, type RemotePeer, type Role, type VideoGrant } from './call';
+
+/** Close codes after which reconnecting cannot help. */
+export const FINAL_CLOSE_CODES: Readonly<Record<number, EndReason>> = {
+  4000: 'replaced',
+  4400: 'bad_message',
+  4401: 'unauthorized',
+  4403: 'wrong_room',
+  4409: 'room_full',
+  4410: 'completed',
+  4413: 'message_too_big',
+  4429: 'rate_limited',
+};
+export const PING_MS = 20_000;
+export const RECONNECT_MAX_MS = 8_000;
+/** A 'disconnected' ICE state often heals by itself; restart if it does not. */
+export const ICE_GRACE_MS = 2_500;
+export const CONNECT_TIMEOUT_MS = 20_000;
+
+const OPEN = 1; // WebSocket.OPEN
+
+type SignalData = { description?: RTCSessionDescriptionInit; candidate?: RTCIceCandidateInit };
+type Outgoing =
+  | { type: 'hello'; token: string; session: string }
+  | { type: 'signal'; to: string; data: SignalData }
+  | { type: 'state'; audio: boolean; video: boolean }
+  | { type: 'ping' }
+  | { type: 'bye' };
+type Incoming =
+  | { type: 'welcome'; peers?: { identity: string; role?: Role }[] }
+  | { type: 'peer_joined'; peer: { identity: string; role?: Role } }
+  | { type: 'peer_reconnected'; identity: string }
+  | { type: 'peer_left'; identity: string }
+  | { type: 'signal'; from: string; data?: SignalData }
+  | { type: 'state'; from: string; audio?: boolean; video?: boolean }
+  | { type: 'ended' }
+  | { type: string };
+
+interface Peer {
+  pc: RTCPeerConnection;
+  polite: boolean;
+  makingOffer: boolean;
+  ignoreOffer: boolean;
+  role: Role;
+  timer?: ReturnType<typeof setTimeout>;
+  stream?: MediaStream;
+}
+
+function randomId(): string {
+  const bytes = new Uint8Array(12);
+  globalThis.crypto.getRandomValues(bytes);
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+export class BuiltinCall implements Call {
+  readonly provider = 'builtin' as const;
+  readonly identity: string;
+  /** This page session's id: a reconnect with it keeps our place in the room. */
+  readonly session = randomId();
+  status: CallStatus = 'connected';
+  ended?: EndReason;
+
+  private readonly listeners = new Listeners();
+  private readonly peers = new Map<string, Peer>();
+  /** Joined, their first offer not here yet. */
+  private readonly expected = new Map<string, Role>();
+  /** Their microphone and camera, as they last said (may come before their connection). */
+  private readonly states = new Map<string, MediaState>();
+  /** Signals queued while the WebSocket is down. */
+  private outbox: Outgoing[] = [];
+  private ws: WebSocket | null = null;
+  private open = false;
+  private attempt = 0;
+  private audio: boolean;
+  private video: boolean;
+  private pinger?: ReturnType<typeof setInterval>;
+  private reconnectTimer?: ReturnType<typeof setTimeout>;
+  private onFirstWelcome?: () => void;
+  private onFirstFailure?: (err: CallError) => void;
+
+  constructor(
+    readonly grant: VideoGrant,
+    readonly localStream: MediaStream | undefined,
+  ) {
+    this.identity = grant.identity;
+    this.audio = !!localStream && localStream.getAudioTracks().some((t) => t.enabled);
+    this.video = !!localStream && localStream.getVideoTracks().some((t) => t.enabled);
+  }
+
+  get micEnabled(): boolean {
+    return this.audio;
+  }
+
+  get cameraEnabled(): boolean {
+    return this.video;
+  }
+
+  /** Resolves on the first `welcome`; rejects with a CallError when the first connection is refused or cannot be made. */
+  start(): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.onFirstWelcome = resolve;
+      this.onFirstFailure = reject;
+      this.connectSignaling();
+    });
+  }
+
+  onChange(listener: () => void): () => void {
+    return this.listeners.add(listener);
+  }
+
+  private changed(): void {
+    this.listeners.emit();
+  }
+
+  private setStatus(status: CallStatus): void {
+    if (this.ended) return;
+    this.status = status;
+    this.changed();
+  }
+
+  private connectSignaling(): void {
+    if (this.ended) return;
+    const url = this.grant.signaling_url;
+    let ws: WebSocket;
+    try {
+      if (!url) throw new Error('no signaling_url');
+      ws = new WebSocket(url);
+    } catch {
+      this.signalingLost(undefined);
+      return;
+    }
+    this.ws = ws;
+    ws.onopen = () => {
+      ws.send(JSON.stringify({ type: 'hello', token: this.grant.token, session: this.session } satisfies Outgoing));
+    };
+    ws.onmessage = (ev: MessageEvent) => {
+      if (this.ws !== ws) return;
+      let msg: Incoming;
+      try {
+        msg = JSON.parse(String(ev.data)) as Incoming;
+      } catch {
+        return;
+      }
+      this.handle(msg);
+    };
+    ws.onclose = (ev: CloseEvent) => {
+      if (this.ws !== ws) return;
+      this.open = false;
+      clearInterval(this.pinger);
+      this.signalingLost(ev);
+    };
+  }
+
+  private signalingLost(ev: { code: number } | undefined): void {
+    if (this.ended) return;
+    const code = ev ? ev.code : 0;
+    const final = FINAL_CLOSE_CODES[code];
+    if (final) {
+      this.failFirst(new CallError(final, code));
+      this.finish(final);
+      return;
+    }
+    if (this.onFirstFailure && this.attempt >= 2) {
+      // Never got in: say so instead of retrying behind a spinner.
+      this.failFirst(new CallError('unreachable', code || undefined));
+      this.finish('unreachable');
+      return;
+    }
+    if (Date.parse(this.grant.expires_at) <= Date.now()) {
+      this.finish('expired');
+      return;
+    }
+    // The media connections live on without signalling; only new
+    // negotiations wait for it to come back.
+    this.setStatus('reconnecting');
+    const wait = Math.min(RECONNECT_MAX_MS, 250 * 2 ** this.attempt++);
+    this.reconnectTimer = setTimeout(() => this.connectSignaling(), wait);
+  }
+
+  private failFirst(err: CallError): void {
+    const fail = this.onFirstFailure;
+    this.onFirstFailure = undefined;
+    this.onFirstWelcome = undefined;
+    fail?.(err);
+  }
+
+  private send(msg: Outgoing): void {
+    if (this.open && this.ws && this.ws.readyState === OPEN) this.ws.send(JSON.stringify(msg));
+    else if (msg.type === 'signal' || msg.type === 'state') this.outbox.push(msg);
+  }
+
+  private sendState(): void {
+    this.send({ type: 'state', audio: this.audio, video: this.video });
+  }
+
+  private handle(msg: Incoming): void {
+    switch (msg.type) {
+      case 'welcome': {
+        const m = msg as Extract<Incoming, { type: 'welcome' }>;
+        const peers = m.peers ?? [];
+        this.open = true;
+        this.attempt = 0;
+        clearInterval(this.pinger);
+        this.pinger = setInterval(() => this.send({ type: 'ping' }), PING_MS);
+        const queued = this.outbox;
+        this.outbox = [];
+        this.sendState();
+        for (const q of queued) this.send(q);
+        for (const p of peers) {
+          const known = this.peers.get(p.identity);
+          if (!known) this.addPeer(p.identity, p.role ?? roleOf(p.identity));
+          else if (known.pc.iceConnectionState === 'failed' || known.pc.iceConnectionState === 'disconnected') {
+            this.restart(p.identity);
+          }
+        }
+        // Peers that left while we were away.
+        for (const id of [...this.peers.keys()]) {
+          if (!peers.some((p) => p.identity === id)) this.removePeer(id);
+        }
+        this.setStatus('connected');
+        const welcome = this.onFirstWelcome;
+        this.onFirstWelcome = undefined;
+        this.onFirstFailure = undefined;
+        welcome?.();
+        break;
+      }
+      case 'peer_joined': {
+        // A new page session of that identity: start afresh with it. The
+        // newcomer makes the first offer (it knows who is here); this side
+        // makes its connection when that offer arrives, so the first
+        // negotiation never collides.
+        const { peer } = msg as Extract<Incoming, { type: 'peer_joined' }>;
+        if (this.peers.has(peer.identity)) this.removePeer(peer.identity);
+        this.expected.set(peer.identity, peer.role ?? roleOf(peer.identity));
+        this.sendState();
+        break;
+      }
+      case 'peer_reconnected': {
+        const { identity } = msg as Extract<Incoming, { type: 'peer_reconnected' }>;
+        const p = this.peers.get(identity);
+        if (p && p.pc.iceConnectionState !== 'connected' && p.pc.iceConnectionState !== 'completed') this.restart(identity);
+        this.sendState();
+        break;
+      }
+      case 'peer_left': {
+        const { identity } = msg as Extract<Incoming, { type: 'peer_left' }>;
+        this.expected.delete(identity);
+        this.states.delete(identity);
+        this.removePeer(identity);
+        this.changed();
+        break;
+      }
+      case 'signal': {
+        const m = msg as Extract<Incoming, { type: 'signal' }>;
+        this.onSignal(m.from, m.data);
+        break;
+      }
+      case 'state': {
+        const m = msg as Extract<Incoming, { type: 'state'; from: string }>;
+        this.states.set(m.from, { audio: !!m.audio, video: !!m.video });
+        this.changed();
+        break;
+      }
+      case 'ended':
+        this.finish('completed');
+        break;
+      default:
+        break;
+    }
+  }
+
+  private addPeer(identity: string, role: Role): void {
+    const pc = new RTCPeerConnection({
+      iceServers: (this.grant.ice_servers ?? []) as RTCIceServer[],
+      iceTransportPolicy: this.grant.ice_transport_policy ?? 'all',
+    });
+    // The polite peer yields when both offer at once; the rule only needs
+    // to be the same on both sides.
+    const peer: Peer = { pc, polite: this.identity > identity, makingOffer: false, ignoreOffer: false, role };
+    this.peers.set(identity, peer);
+    const stream = this.localStream;
+    const local = stream ? stream.getTracks().filter((t) => t.readyState === 'live') : [];
+    for (const t of local) pc.addTrack(t, stream!);
+    // Without a camera or microphone we still receive theirs.
+    if (!local.some((t) => t.kind === 'audio')) pc.addTransceiver('audio', { direction: 'recvonly' });
+    if (!local.some((t) => t.kind === 'video')) pc.addTransceiver('video', { direction: 'recvonly' });
+
+    pc.onnegotiationneeded = () => {
+      peer.makingOffer = true;
+      pc.setLocalDescription()
+        .then(() => {
+          if (pc.localDescription) this.send({ type: 'signal', to: identity, data: { description: pc.localDescription.toJSON() } });
+        })
+        .catch(() => undefined)
+        .then(() => {
+          peer.makingOffer = false;
+        });
+    };
+    pc.onicecandidate = (ev: RTCPeerConnectionIceEvent) => {
+      if (ev.candidate) this.send({ type: 'signal', to: identity, data: { candidate: ev.candidate.toJSON() } });
+    };
+    pc.ontrack = (ev: RTCTrackEvent) => {
+      const remote = ev.streams && ev.streams[0] ? ev.streams[0] : (peer.stream ?? new MediaStream());
+      if (!remote.getTracks().includes(ev.track)) remote.addTrack(ev.track);
+      peer.stream = remote;
+      this.changed();
+    };
+    pc.oniceconnectionstatechange = () => {
+      const state = pc.iceConnectionState;
+      clearTimeout(peer.timer);
+      if (state === 'failed') this.restart(identity);
+      else if (state === 'disconnected') peer.timer = setTimeout(() => this.restart(identity), ICE_GRACE_MS);
+      else if (state === 'connected' || state === 'completed') this.setStatus('connected');
+    };
+    this.changed();
+  }
+
+  private restart(identity: string): void {
+    const peer = this.peers.get(identity);
+    if (!peer || peer.pc.signalingState === 'closed') return;
+    this.setStatus('reconnecting');
+    // Fires negotiationneeded with an ICE-restart offer.
+    peer.pc.restartIce();
+  }
+
+  private onSignal(from: string, data: SignalData | undefined): void {
+    if (!this.peers.has(from) && data?.description?.type === 'offer') {
+      this.addPeer(from, this.expected.get(from) ?? 'other');
+    }
+    this.expected.delete(from);
+    const peer = this.peers.get(from);
+    if (!peer || !data) return;
+    const pc = peer.pc;
+    if (data.description) {
+      const desc = data.description;
+      const collision = desc.type === 'offer' && (peer.makingOffer || pc.signalingState !== 'stable');
+      peer.ignoreOffer = !peer.polite && collision;
+      if (peer.ignoreOffer) return;
+      pc.setRemoteDescription(desc)
+        .then(() => {
+          if (desc.type !== 'offer') return undefined;
+          return pc.setLocalDescription().then(() => {
+            if (pc.localDescription) this.send({ type: 'signal', to: from, data: { description: pc.localDescription.toJSON() } });
+          });
+        })
+        .catch(() => undefined);
+    } else if (data.candidate) {
+      pc.addIceCandidate(data.candidate).catch(() => {
+        /* a candidate of an ignored offer */
+      });
+    }
+  }
+
+  private removePeer(identity: string): void {
+    const peer = this.peers.get(identity);
+    if (!peer) return;
+    this.peers.delete(identity);
+    clearTimeout(peer.timer);
+    peer.pc.close();
+    this.changed();
+  }
+
+  remotes(): RemotePeer[] {
+    return [...this.peers.entries()].map(([identity, p]) => {
+      const s = this.states.get(identity) ?? { audio: true, video: true };
+      return { identity, role: p.role, stream: p.stream, audio: s.audio, video: s.video };
+    });
+  }
+
+  private setTrackEnabled(kind: 'audio' | 'video', on: boolean): void {
+    const tracks = this.localStream ? (kind === 'audio' ? this.localStream.getAudioTracks() : this.localStream.getVideoTracks()) : [];
+    for (const t of tracks) t.enabled = on;
+    const value = on && tracks.length > 0;
+    if (kind === 'audio') this.audio = value;
+    else this.video = value;
+    this.sendState();
+    this.changed();
+  }
+
+  setMicEnabled(on: boolean): void {
+    this.setTrackEnabled('audio', on);
+  }
+
+  /** Camera off disables the video track (the other side gets black frames and `state`); the camera stays open. */
+  setCameraEnabled(on: boolean): Promise<void> {
+    this.setTrackEnabled('video', on);
+    return Promise.resolve();
+  }
+
+  peerConnections(): RTCPeerConnection[] {
+    return [...this.peers.values()].map((p) => p.pc);
+  }
+
+  /** Drops the signalling connection as a network would (for tests and diagnostics). */
+  dropSignaling(): void {
+    this.ws?.close(3000, 'dropped');
+  }
+
+  leave(): void {
+    if (this.ended) return;
+    if (this.ws && this.ws.readyState === OPEN) this.ws.send(JSON.stringify({ type: 'bye' } satisfies Outgoing));
+    this.finish('left');
+  }
+
+  finish(reason: EndReason): void {
+    if (this.ended) return;
+    this.ended = reason;
+    clearInterval(this.pinger);
+    clearTimeout(this.reconnectTimer);
+    const ws = this.ws;
+    this.ws = null;
+    if (ws && ws.readyState <= OPEN) ws.close(1000, 'bye');
+    for (const id of [...this.peers.keys()]) this.removePeer(id);
+    // The plugin opened the camera and microphone for this call: release them.
+    for (const t of this.localStream?.getTracks() ?? []) t.stop();
+    this.failFirst(new CallError(reason));
+    this.changed();
+  }
+}
+
+/** Connects to a built-in room: resolves once the service has welcomed this side. */
+export async function connectBuiltin(
+  grant: VideoGrant,
+  stream: MediaStream | undefined,
+  timeoutMs = CONNECT_TIMEOUT_MS,
+): Promise<BuiltinCall> {
+  if (typeof RTCPeerConnection === 'undefined' || typeof WebSocket === 'undefined') throw new CallError('unsupported');
+  const call = new BuiltinCall(grant, stream);
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new CallError('unreachable')), timeoutMs);
+  });
+  try {
+    await Promise.race([call.start(), timeout]);
+    return call;
+  } catch (err) {
+    call.finish('unreachable');
+    throw err;
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,128 @@
+/**
+ * One video call, whichever provider carries it: `twilio` (twilio-video, see
+ * twilio.ts) or `builtin` (the browser's own WebRTC with this service's
+ * WebSocket signalling, see builtin.ts). The session and the UI only use this.
+ */
+import type { AgentToken } from '../api/types';
+
+/** The agent token answer of the API (schema `VideoToken`): which provider, and what it needs. */
+export type VideoGrant = AgentToken;
+export type Provider = VideoGrant['provider'];
+export type Role = 'agent' | 'customer' | 'other';
+export type CallStatus = 'connected' | 'reconnecting';
+
+/**
+ * Why a call ended: `left` (this side left), `completed` (someone ended the
+ * escalation), `lost` / `unreachable` / `expired` (the connection went and
+ * could not come back), or what the service refused (`replaced`, `room_full`,
+ * `unauthorized`, `wrong_room`, `rate_limited`, `bad_message`, `message_too_big`).
+ */
+export type EndReason =
+  | 'left'
+  | 'completed'
+  | 'lost'
+  | 'unreachable'
+  | 'expired'
+  | 'replaced'
+  | 'bad_message'
+  | 'unauthorized'
+  | 'wrong_room'
+  | 'room_full'
+  | 'message_too_big'
+  | 'rate_limited';
+
+/** Whether a participant's microphone and camera are on. */
+export interface MediaState {
+  audio: boolean;
+  video: boolean;
+}
+
+export interface RemotePeer extends MediaState {
+  identity: string;
+  role: Role;
+  /** Their audio and video; undefined until the first track arrives. */
+  stream?: MediaStream;
+}
+
+export interface Call {
+  readonly provider: Provider;
+  readonly status: CallStatus;
+  /** Set once the call is over. */
+  readonly ended?: EndReason;
+  readonly micEnabled: boolean;
+  readonly cameraEnabled: boolean;
+  /** The local camera, for the preview (undefined without one). */
+  readonly localStream?: MediaStream;
+  remotes(): RemotePeer[];
+  setMicEnabled(on: boolean): void;
+  setCameraEnabled(on: boolean): Promise<void>;
+  /** Called whenever anything above changes (including the end). */
+  onChange(listener: () => void): () => void;
+  /** Leaves and releases the camera and microphone. Safe to call twice. */
+  leave(): void;
+  /** The WebRTC connections (built-in only; Twilio's are internal to twilio-video). */
+  peerConnections(): RTCPeerConnection[];
+}
+
+/** A join that did not get in: `code` is the provider's (a twilio-video error code, a WebSocket close code). */
+export class CallError extends Error {
+  constructor(
+    readonly reason: EndReason | 'unsupported',
+    readonly code?: number,
+  ) {
+    super(describeFailure(reason, code));
+    this.name = 'CallError';
+  }
+}
+
+function describeFailure(reason: string, code?: number): string {
+  const suffix = code ? ` (${reason}, ${code})` : ` (${reason})`;
+  switch (reason) {
+    case 'unsupported':
+      return 'This browser cannot make video calls (no WebRTC)';
+    case 'unreachable':
+      return 'The video service could not be reached';
+    case 'room_full':
+      return 'The video room is full';
+    case 'completed':
+      return 'The video call has already ended';
+    case 'unauthorized':
+    case 'wrong_room':
+      return `The video service refused the credential${suffix}`;
+    default:
+      return `The video service refused the connection${suffix}`;
+  }
+}
+
+export function roleOf(identity: string): Role {
+  if (identity.startsWith('agent:')) return 'agent';
+  if (identity.startsWith('customer:')) return 'customer';
+  return 'other';
+}
+
+/** What the agent sees for a participant: "Customer", an agent's name, or the identity. */
+export function displayName(identity: string, role: Role = roleOf(identity)): string {
+  if (role === 'customer' || identity.startsWith('customer:')) return 'Customer';
+  if (identity.startsWith('agent:')) return identity.slice('agent:'.length) || 'Agent';
+  return identity;
+}
+
+/** A listener set whose listeners cannot break each other. */
+export class Listeners {
+  private set = new Set<() => void>();
+  add(listener: () => void): () => void {
+    this.set.add(listener);
+    return () => {
+      this.set.delete(listener);
+    };
+  }
+  emit(): void {
+    for (const l of [...this.set]) {
+      try {
+        l();
+      } catch (err) {
+        console.error('[video-escalation]', err);
+      }
+    }
+  }
+}

@@ -1,0 +1,314 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import * as Video from 'twilio-video';
+import { BuiltinCall, connectBuiltin } from '../src/video/builtin';
+import { CallError, type VideoGrant } from '../src/video/call';
+import { VideoSessions } from '../src/video/session';
+import {
+  FakeMediaStream,
+  FakeMediaStreamTrack,
+  FakeRTCPeerConnection,
+  FakeWebSocket,
+  fakeCameraStream,
+  flush,
+  installRtcFakes,
+} from './fakeMedia';
+import { FakeRoom } from './fakeVideo';
+
+vi.mock('twilio-video', () => ({ connect: vi.fn(), createLocalVideoTrack: vi.fn() }));
+
+const SIGNAL = 'wss://video.example.com/v1/video/rooms/esc-1/signal';
+
+function grant(over: Partial<VideoGrant> = {}): VideoGrant {
+  return {
+    provider: 'builtin',
+    token: 'room-credential',
+    room_name: 'esc-1',
+    identity: 'agent:alice',
+    expires_at: new Date(Date.now() + 3_600_000).toISOString(),
+    signaling_url: SIGNAL,
+    ice_servers: [{ urls: ['turn:turn.example.com:3478'], username: 'u', credential: 'p' }],
+    ice_transport_policy: 'relay',
+    ...over,
+  };
+}
+
+/** Connects, has the "server" welcome us with `peers`, and lets the first offers go out. */
+async function connected(peers: { identity: string; role: string }[] = [], g = grant()) {
+  const stream = fakeCameraStream();
+  const pending = connectBuiltin(g, stream);
+  const ws = FakeWebSocket.last;
+  ws.serverOpen();
+  ws.serverSend({ type: 'welcome', peers });
+  const call = await pending;
+  await flush();
+  return { call, ws, stream };
+}
+
+beforeEach(() => {
+  installRtcFakes();
+});
+
+afterEach(() => {
+  vi.useRealTimers();
+  vi.unstubAllGlobals();
+});
+
+describe('BuiltinCall', () => {
+  it('opens the signalling URL and sends hello with the token first', async () => {
+    const call = new BuiltinCall(grant(), fakeCameraStream());
+    const started = call.start();
+    const ws = FakeWebSocket.last;
+    expect(ws.url).toBe(SIGNAL);
+    ws.serverOpen();
+    expect(ws.sent[0]).toEqual({ type: 'hello', token: 'room-credential', session: call.session });
+    expect(call.session).toMatch(/^[0-9a-f]{24}$/);
+    ws.serverSend({ type: 'welcome', peers: [] });
+    await started;
+    // Then our microphone and camera state.
+    expect(ws.sent[1]).toEqual({ type: 'state', audio: true, video: true });
+  });
+
+  it('on welcome with a peer, offers to that peer with the grant ICE settings and relays it as a signal', async () => {
+    const { call, ws } = await connected([{ identity: 'customer:k3y', role: 'customer' }]);
+    expect(FakeRTCPeerConnection.instances).toHaveLength(1);
+    const pc = FakeRTCPeerConnection.instances[0];
+    expect(pc.config).toEqual({
+      iceServers: [{ urls: ['turn:turn.example.com:3478'], username: 'u', credential: 'p' }],
+      iceTransportPolicy: 'relay',
+    });
+    expect(pc.tracks.map((t) => t.kind).sort()).toEqual(['audio', 'video']);
+    const signals = ws.sentOf('signal');
+    expect(signals).toEqual([{ type: 'signal', to: 'customer:k3y', data: { description: { type: 'offer', sdp: 'offer-1' } } }]);
+
+    // Their answer and candidates go to the connection; their track shows up as a remote stream.
+    ws.serverSend({ type: 'signal', from: 'customer:k3y', data: { description: { type: 'answer', sdp: 'a' } } });
+    await flush();
+    expect(pc.setRemoteDescription).toHaveBeenCalledWith({ type: 'answer', sdp: 'a' });
+    ws.serverSend({ type: 'signal', from: 'customer:k3y', data: { candidate: { candidate: 'c1' } } });
+    await flush();
+    expect(pc.candidates).toEqual([{ candidate: 'c1' }]);
+    const theirs = new FakeMediaStream();
+    const track = new FakeMediaStreamTrack('video');
+    pc.receive(track, theirs);
+    expect(call.remotes()).toEqual([
+      { identity: 'customer:k3y', role: 'customer', stream: theirs, audio: true, video: true },
+    ]);
+    expect(call.peerConnections()).toEqual([pc]);
+  });
+
+  it('on peer_joined waits for their offer, then answers it', async () => {
+    const { call, ws } = await connected([]);
+    ws.serverSend({ type: 'peer_joined', peer: { identity: 'customer:k3y', role: 'customer' } });
+    await flush();
+    expect(FakeRTCPeerConnection.instances).toHaveLength(0);
+    ws.serverSend({ type: 'signal', from: 'customer:k3y', data: { description: { type: 'offer', sdp: 'their-offer' } } });
+    await flush();
+    const pc = FakeRTCPeerConnection.instances[0];
+    expect(pc.setRemoteDescription).toHaveBeenCalledWith({ type: 'offer', sdp: 'their-offer' });
+    const answers = ws.sentOf('signal').filter((m) => (m.data as { description?: { type: string } }).description?.type === 'answer');
+    expect(answers).toHaveLength(1);
+    expect(answers[0].to).toBe('customer:k3y');
+    expect(call.remotes()[0].role).toBe('customer');
+  });
+
+  it('ignores a colliding offer on the impolite side', async () => {
+    // 'agent:alice' < 'customer:k3y': the agent is impolite towards the customer.
+    const { ws } = await connected([{ identity: 'customer:k3y', role: 'customer' }]);
+    const pc = FakeRTCPeerConnection.instances[0];
+    expect(pc.signalingState).toBe('have-local-offer');
+    ws.serverSend({ type: 'signal', from: 'customer:k3y', data: { description: { type: 'offer', sdp: 'theirs' } } });
+    // A candidate of the ignored offer is dropped quietly.
+    ws.serverSend({ type: 'signal', from: 'customer:k3y', data: { candidate: { candidate: 'c' } } });
+    await flush();
+    expect(pc.setRemoteDescription).not.toHaveBeenCalled();
+    expect(pc.signalingState).toBe('have-local-offer');
+    expect(ws.sentOf('signal').filter((m) => (m.data as { description?: { type: string } }).description?.type === 'answer')).toEqual([]);
+  });
+
+  it('accepts a colliding offer on the polite side (rolls back its own and answers)', async () => {
+    // 'agent:zoe' > 'agent:alice': polite.
+    const { ws } = await connected([{ identity: 'agent:alice', role: 'agent' }], grant({ identity: 'agent:zoe' }));
+    const pc = FakeRTCPeerConnection.instances[0];
+    expect(pc.signalingState).toBe('have-local-offer');
+    ws.serverSend({ type: 'signal', from: 'agent:alice', data: { description: { type: 'offer', sdp: 'theirs' } } });
+    await flush();
+    expect(pc.setRemoteDescription).toHaveBeenCalledWith({ type: 'offer', sdp: 'theirs' });
+    const last = ws.sentOf('signal').at(-1);
+    expect(last).toEqual({ type: 'signal', to: 'agent:alice', data: { description: { type: 'answer', sdp: 'answer-2' } } });
+    expect(pc.signalingState).toBe('stable');
+  });
+
+  it('reconnects after a non-final close with the same token and session: reconnecting, then connected', async () => {
+    vi.useFakeTimers();
+    const { call, ws } = await connected([{ identity: 'customer:k3y', role: 'customer' }]);
+    const statuses: string[] = [];
+    call.onChange(() => {
+      if (statuses.at(-1) !== call.status) statuses.push(call.status);
+    });
+    ws.serverClose(1006);
+    expect(call.status).toBe('reconnecting');
+    expect(FakeWebSocket.instances).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(250);
+    expect(FakeWebSocket.instances).toHaveLength(2);
+    const again = FakeWebSocket.last;
+    expect(again.url).toBe(SIGNAL);
+    again.serverOpen();
+    expect(again.sent[0]).toEqual({ type: 'hello', token: 'room-credential', session: call.session });
+    // A state change while away is queued and sent after the welcome.
+    again.serverSend({ type: 'welcome', peers: [{ identity: 'customer:k3y', role: 'customer' }] });
+    expect(call.status).toBe('connected');
+    expect(statuses).toEqual(['reconnecting', 'connected']);
+    expect(call.ended).toBeUndefined();
+    // The media connection lived on: no new one.
+    expect(FakeRTCPeerConnection.instances).toHaveLength(1);
+  });
+
+  it('backs off and stops retrying behind a spinner when the first connection never gets in', async () => {
+    vi.useFakeTimers();
+    const pending = connectBuiltin(grant(), fakeCameraStream()).catch((e: unknown) => e);
+    FakeWebSocket.last.serverClose(1006);
+    await vi.advanceTimersByTimeAsync(250);
+    FakeWebSocket.last.serverClose(1006);
+    await vi.advanceTimersByTimeAsync(500);
+    FakeWebSocket.last.serverClose(1006);
+    const err = (await pending) as CallError;
+    expect(err).toBeInstanceOf(CallError);
+    expect(err.reason).toBe('unreachable');
+    expect(FakeWebSocket.instances).toHaveLength(3);
+  });
+
+  it.each([
+    [4410, 'completed'],
+    [4000, 'replaced'],
+    [4409, 'room_full'],
+  ])('ends the call on final close code %i with reason %s, without reconnecting', async (code, reason) => {
+    vi.useFakeTimers();
+    const { call, ws, stream } = await connected([{ identity: 'customer:k3y', role: 'customer' }]);
+    ws.serverClose(code);
+    expect(call.ended).toBe(reason);
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(FakeWebSocket.instances).toHaveLength(1);
+    expect(FakeRTCPeerConnection.instances[0].closed).toBe(true);
+    expect(call.remotes()).toEqual([]);
+    // The camera and microphone are released.
+    expect(stream.getTracks().every((t) => t.readyState === 'ended')).toBe(true);
+  });
+
+  it('ends as completed on the ended message', async () => {
+    const { call } = await connected([]);
+    FakeWebSocket.last.serverSend({ type: 'ended' });
+    expect(call.ended).toBe('completed');
+    expect(FakeWebSocket.last.closedWith).toEqual({ code: 1000, reason: 'bye' });
+  });
+
+  it('rejects the first connect with code 4401 as a CallError', async () => {
+    const pending = connectBuiltin(grant(), fakeCameraStream()).catch((e: unknown) => e);
+    FakeWebSocket.last.serverOpen();
+    FakeWebSocket.last.serverClose(4401);
+    const err = (await pending) as CallError;
+    expect(err).toBeInstanceOf(CallError);
+    expect(err.code).toBe(4401);
+    expect(err.reason).toBe('unauthorized');
+  });
+
+  it('mute disables the microphone track and sends state {audio:false}', async () => {
+    const { call, ws, stream } = await connected([]);
+    call.setMicEnabled(false);
+    expect(stream.getAudioTracks()[0].enabled).toBe(false);
+    expect(ws.sent.at(-1)).toEqual({ type: 'state', audio: false, video: true });
+    expect(call.micEnabled).toBe(false);
+    await call.setCameraEnabled(false);
+    expect(stream.getVideoTracks()[0].enabled).toBe(false);
+    expect(ws.sent.at(-1)).toEqual({ type: 'state', audio: false, video: false });
+    call.setMicEnabled(true);
+    expect(ws.sent.at(-1)).toEqual({ type: 'state', audio: true, video: false });
+  });
+
+  it('records the other side mic/camera state, and forgets a peer that left', async () => {
+    const { call, ws } = await connected([{ identity: 'customer:k3y', role: 'customer' }]);
+    ws.serverSend({ type: 'state', from: 'customer:k3y', audio: false, video: true });
+    expect(call.remotes()[0]).toMatchObject({ audio: false, video: true });
+    ws.serverSend({ type: 'peer_left', identity: 'customer:k3y' });
+    expect(call.remotes()).toEqual([]);
+    expect(FakeRTCPeerConnection.instances[0].closed).toBe(true);
+  });
+
+  it('restarts ICE on failed, and after the grace period of disconnected', async () => {
+    vi.useFakeTimers();
+    const { call } = await connected([{ identity: 'customer:k3y', role: 'customer' }]);
+    const pc = FakeRTCPeerConnection.instances[0];
+    pc.setIce('connected');
+    pc.setIce('failed');
+    expect(pc.restarts).toBe(1);
+    expect(call.status).toBe('reconnecting');
+    pc.setIce('connected');
+    expect(call.status).toBe('connected');
+    pc.setIce('disconnected');
+    await vi.advanceTimersByTimeAsync(2_000);
+    expect(pc.restarts).toBe(1);
+    await vi.advanceTimersByTimeAsync(600);
+    expect(pc.restarts).toBe(2);
+  });
+
+  it('leave sends bye, closes the socket and the connections', async () => {
+    const { call, ws } = await connected([{ identity: 'customer:k3y', role: 'customer' }]);
+    call.leave();
+    expect(ws.sent.at(-1)).toEqual({ type: 'bye' });
+    expect(ws.closedWith).toEqual({ code: 1000, reason: 'bye' });
+    expect(call.ended).toBe('left');
+    expect(FakeRTCPeerConnection.instances[0].closed).toBe(true);
+    const count = ws.sent.length;
+    call.leave();
+    expect(ws.sent).toHaveLength(count);
+  });
+
+  it('pings every 20 s', async () => {
+    vi.useFakeTimers();
+    const { ws } = await connected([]);
+    await vi.advanceTimersByTimeAsync(40_000);
+    expect(ws.sentOf('ping')).toHaveLength(2);
+  });
+});
+
+describe('VideoSessions.join picks the provider', () => {
+  it('builtin: the camera and microphone, then the signalling WebSocket', async () => {
+    const getUserMedia = vi.fn(async () => fakeCameraStream());
+    const sessions = new VideoSessions({ getUserMedia });
+    const joining = sessions.join('WT1', grant());
+    await flush();
+    expect(getUserMedia).toHaveBeenCalledWith({ audio: true, video: { width: 640 } });
+    FakeWebSocket.last.serverOpen();
+    FakeWebSocket.last.serverSend({ type: 'welcome', peers: [] });
+    const session = await joining;
+    expect(session.state.provider).toBe('builtin');
+    expect(Video.connect).not.toHaveBeenCalled();
+    expect(sessions.get('WT1')).toBe(session);
+    sessions.leave('WT1');
+    expect(sessions.get('WT1')).toBeUndefined();
+    expect(sessions.endReason('WT1')).toBe('left');
+  });
+
+  it('twilio: twilio-video with the token and the room name', async () => {
+    const room = new FakeRoom('esc-1');
+    vi.mocked(Video.connect).mockResolvedValue(room as unknown as Video.Room);
+    const getUserMedia = vi.fn();
+    const sessions = new VideoSessions({ getUserMedia });
+    const session = await sessions.join('WT1', grant({ provider: 'twilio', token: 'tw-token' }));
+    expect(Video.connect).toHaveBeenCalledWith('tw-token', expect.objectContaining({ name: 'esc-1' }));
+    expect(session.state.provider).toBe('twilio');
+    expect(FakeWebSocket.instances).toHaveLength(0);
+    expect(getUserMedia).not.toHaveBeenCalled();
+  });
+
+  it('builtin: a refused join releases the camera', async () => {
+    const stream = fakeCameraStream();
+    const sessions = new VideoSessions({ getUserMedia: async () => stream });
+    const joining = sessions.join('WT1', grant()).catch((e: unknown) => e);
+    await flush();
+    FakeWebSocket.last.serverOpen();
+    FakeWebSocket.last.serverClose(4409);
+    expect(((await joining) as CallError).reason).toBe('room_full');
+    expect(stream.getTracks().every((t) => t.readyState === 'ended')).toBe(true);
+    expect(sessions.get('WT1')).toBeUndefined();
+  });
+});
