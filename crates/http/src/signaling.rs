@@ -29,7 +29,15 @@ pub async fn signal(ws: WebSocket, state: Data<&AppState>, Path(room): Path<Stri
     let app = state.app().clone();
     // Frames beyond this are cut off by the WebSocket layer itself; those
     // between our limit and this one get the protocol's 4413.
+    // Signalling is many quiet connections with small messages: tungstenite's
+    // 128 KiB read and write buffers would be most of a participant's
+    // memory (`scripts/bench signal` reports it), so they start small and
+    // grow only for a large message; writes go out at once, and a reader
+    // that stops reading is cut off at the write bound.
     let config = WebSocketConfig::default()
+        .read_buffer_size(4 * 1024)
+        .write_buffer_size(0)
+        .max_write_buffer_size(MAX_MESSAGE_BYTES * 8)
         .max_message_size(Some(MAX_MESSAGE_BYTES * 4))
         .max_frame_size(Some(MAX_MESSAGE_BYTES * 4));
     ws.config(config).on_upgrade(move |socket| run(app, room, socket))
