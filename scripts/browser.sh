@@ -17,7 +17,8 @@ fi
 
 npm_ci() {
   local dir=$1
-  if [ ! -d "$dir/node_modules" ]; then
+  # Again when the lock file changed since the last install (a new test dependency).
+  if [ ! -d "$dir/node_modules" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
     echo "npm ci in ${dir#"$root"/}…"
     (cd "$dir" && nice -n 10 npm ci --no-audit --no-fund --ignore-scripts)
   fi

@@ -19,8 +19,9 @@
     join: $('join-button'), rejoin: $('rejoin-button'), leave: $('leave-button'),
     status: $('status'), error: $('error'), remote: $('remote'), self: $('self'),
     waiting: $('waiting'), waitingText: $('waiting-text'), callStatus: $('call-status'),
-    remoteState: $('remote-state'), endCall: $('end-call-button')
+    remoteState: $('remote-state'), endCall: $('end-call-button'), reconnecting: $('reconnecting')
   };
+  var switchButtons = document.querySelectorAll('button[data-role="switch"]');
   var CONNECT_TIMEOUT_MS = 20000;
 
   var state = {
@@ -30,7 +31,9 @@
     call: null,
     connecting: false,
     retryTimer: null,
-    meterStop: null
+    meterStop: null,
+    cameras: [],        // videoinput devices (labels once allowed)
+    switching: false
   };
 
   // ---- small helpers -------------------------------------------------------
@@ -47,6 +50,17 @@
   function setError(text) {
     el.error.textContent = text || '';
     el.error.hidden = !text;
+  }
+
+  // A state change the customer caused (Join, an answer to it): focus goes
+  // to what now says what is happening, never to a disabled button or <body>.
+  function focusOn(target) {
+    if (target && !target.hidden) target.focus();
+  }
+
+  function showError(text) {
+    setError(text);
+    focusOn(el.error);
   }
 
   function setBusy(busy) {
@@ -89,6 +103,7 @@
       startMeter(stream);
       setStatus(t.tDevicesReady);
       syncToggles();
+      refreshCameras();
     }).catch(function (err) {
       state.stream = null;
       var denied = err && (err.name === 'NotAllowedError' || err.name === 'SecurityError');
@@ -150,6 +165,7 @@
     });
     el.previewOff.hidden = hasCam && state.camOn;
     el.meter.hidden = !hasMic;
+    syncSwitch();
   }
 
   function applyEnabled(kind, on) {
@@ -160,6 +176,108 @@
   function toggleMic() { state.micOn = !state.micOn; applyEnabled('audio', state.micOn); syncToggles(); }
   function toggleCam() { state.camOn = !state.camOn; applyEnabled('video', state.camOn); syncToggles(); }
 
+  // ---- front / back camera ---------------------------------------------
+  // Phones have two cameras (or more): a "Switch camera" button appears when
+  // the browser lists more than one. Switching asks for the next camera
+  // (by device, or the other facingMode when devices are not listed),
+  // swaps it into the preview stream and into the call: the built-in
+  // provider's peer connections replace the track they send; with Twilio the
+  // new track is published in place of the old one.
+
+  function refreshCameras() {
+    var md = navigator.mediaDevices;
+    if (!md || !md.enumerateDevices) return Promise.resolve();
+    return md.enumerateDevices().then(function (list) {
+      state.cameras = list.filter(function (d) { return d.kind === 'videoinput'; });
+      syncSwitch();
+    }).catch(function () { /* no list: no switching */ });
+  }
+
+  function syncSwitch() {
+    var show = state.cameras.length > 1 && tracks('video').length > 0;
+    switchButtons.forEach(function (b) {
+      b.hidden = !show;
+      b.disabled = state.switching;
+      b.setAttribute('aria-busy', state.switching ? 'true' : 'false');
+    });
+  }
+
+  function facing(track) {
+    var s = track && track.getSettings ? track.getSettings() : {};
+    return s.facingMode === 'environment' ? 'environment' : 'user';
+  }
+
+  function nextCamera(current) {
+    var s = current.getSettings ? current.getSettings() : {};
+    var ids = state.cameras.map(function (d) { return d.deviceId; }).filter(Boolean);
+    var size = { width: { ideal: 1280 }, height: { ideal: 720 } };
+    if (ids.length > 1) {
+      var next = ids[(ids.indexOf(s.deviceId) + 1) % ids.length];
+      if (next && next !== s.deviceId) return Object.assign({ deviceId: { exact: next } }, size);
+    }
+    return Object.assign({ facingMode: { exact: facing(current) === 'user' ? 'environment' : 'user' } }, size);
+  }
+
+  function replaceInCall(old, track) {
+    var call = state.call;
+    if (!call) return Promise.resolve();
+    if (typeof call.peerConnections === 'function') {
+      var jobs = [];
+      call.peerConnections().forEach(function (pc) {
+        pc.getSenders().forEach(function (sender) {
+          if (sender.track && (sender.track === old || sender.track.kind === 'video')) jobs.push(sender.replaceTrack(track));
+        });
+      });
+      return Promise.all(jobs);
+    }
+    var lp = call.room && call.room.localParticipant;
+    if (lp && typeof lp.publishTrack === 'function' && typeof lp.unpublishTrack === 'function') {
+      var pubs = [];
+      lp.videoTracks.forEach(function (pub) { pubs.push(pub); });
+      pubs.forEach(function (pub) { if (pub.track) lp.unpublishTrack(pub.track); });
+      return Promise.resolve(lp.publishTrack(track)).then(function () { call.setEnabled('video', state.camOn); });
+    }
+    return Promise.resolve();
+  }
+
+  function switchCamera() {
+    var old = tracks('video')[0];
+    var md = navigator.mediaDevices;
+    if (!old || state.switching || !md) return;
+    var had = old.getSettings ? old.getSettings() : {};
+    var wanted = nextCamera(old);
+    state.switching = true;
+    syncSwitch();
+    // Most phones cannot open two cameras at once: the old one goes first.
+    old.stop();
+    md.getUserMedia({ video: wanted }).catch(function () {
+      // The other camera would not start: back to the one we had.
+      return md.getUserMedia({ video: had.deviceId ? { deviceId: { exact: had.deviceId } } : true });
+    }).then(function (stream) {
+      var track = stream.getVideoTracks()[0];
+      track.enabled = state.camOn;
+      state.stream.removeTrack(old);
+      state.stream.addTrack(track);
+      el.preview.srcObject = state.stream;
+      var p = el.preview.play(); if (p && p.catch) p.catch(function () {});
+      document.body.dataset.facing = facing(track);
+      return replaceInCall(old, track).then(function () {
+        if (state.call) showSelfVideo();
+      });
+    }).catch(function () {
+      setError(t.tDevicesUnavailable);
+    }).then(function () {
+      state.switching = false;
+      syncToggles();
+      refreshCameras();
+    });
+  }
+
+  switchButtons.forEach(function (b) { b.addEventListener('click', switchCamera); });
+  if (navigator.mediaDevices && navigator.mediaDevices.addEventListener) {
+    navigator.mediaDevices.addEventListener('devicechange', refreshCameras);
+  }
+
   document.querySelectorAll('button[data-role="mic"]').forEach(function (b) { b.addEventListener('click', toggleMic); });
   document.querySelectorAll('button[data-role="cam"]').forEach(function (b) { b.addEventListener('click', toggleCam); });
 
@@ -169,6 +287,7 @@
     var left = Math.max(1, Math.ceil(seconds));
     var render = function () { setError(t.tRateLimited.replace('{seconds}', String(left))); };
     render();
+    focusOn(el.error);
     el.join.disabled = true;
     window.clearInterval(state.retryTimer);
     state.retryTimer = window.setInterval(function () {
@@ -273,11 +392,14 @@
     });
     call.on('status', function (s) {
       document.body.dataset.call = s;
+      // Visible over the video for as long as it lasts, not only announced.
+      el.reconnecting.hidden = s !== 'reconnecting';
       el.callStatus.textContent = s === 'reconnecting' ? t.tReconnecting : t.tConnected;
       setStatus(s === 'reconnecting' ? t.tReconnecting : '');
     });
     call.on('ended', function (reason) {
       state.call = null;
+      el.reconnecting.hidden = true;
       document.body.dataset.call = 'ended';
       removeRemote(null);
       el.self.textContent = '';
@@ -291,7 +413,7 @@
     setStatus('');
     var reason = err && err.reason;
     if (reason === 'completed') { stopDevices(); show(el.ended); return; }
-    setError(failureText(reason));
+    showError(failureText(reason));
   }
 
   // Says whose problem it is and what to do: the customer's own network
@@ -311,6 +433,8 @@
     setError('');
     setBusy(true);
     setStatus(t.tConnecting);
+    // The Join button is disabled now: focus moves to the status line.
+    focusOn(el.status);
     // A quick click must not join before the camera and microphone are
     // ready: the call would start without them.
     Promise.resolve(state.previewing).then(fetchToken).then(function (r) {
@@ -328,13 +452,13 @@
         stopDevices();
         show(el.invalid);
       } else {
-        setError(t.tGenericError);
+        showError(t.tGenericError);
       }
     }).catch(function () {
       // No answer at all: the customer offline, or this service unreachable.
       setBusy(false);
       setStatus('');
-      setError(navigator.onLine === false ? t.tOffline : t.tServiceUnavailable);
+      showError(navigator.onLine === false ? t.tOffline : t.tServiceUnavailable);
     });
   }
 

@@ -34,11 +34,19 @@ fn brand(locale: &str) -> JoinBrand {
     }
 }
 
-/// Fixed views by code: READY…, ES…, DONE, EXPIRED; anything else is unknown.
+/// A brand whose name is longer than a phone's top bar.
+fn long_brand() -> JoinBrand {
+    JoinBrand { display_name: LONG_NAME.into(), ..brand("en") }
+}
+
+const LONG_NAME: &str = "Acme Healthcare Customer Services International";
+
+/// Fixed views by code: READY…, ES…, LONG…, DONE, EXPIRED; anything else is unknown.
 /// The code's prefix also picks the fake token endpoint's answer (below).
 fn view_for(code: &str) -> JoinPageView {
     let (state, brand) = match code {
         c if c.starts_with("ES") => (JoinState::Ready, Some(brand("es"))),
+        c if c.starts_with("LONG") => (JoinState::Ready, Some(long_brand())),
         c if c.starts_with("READY")
             || c.starts_with("GONE")
             || c.starts_with("MISSING")
@@ -438,6 +446,308 @@ async fn a_rate_limited_visitor_gets_a_neutral_page() {
     assert!(!report.join_button.present);
     assert!(report.main_text.as_deref().unwrap_or_default().contains("Please try again in 30 s."));
     assert_same_origin_only(&report, &base);
+}
+
+// ---- accessibility, focus and phones -------------------------------------
+
+/// The id (or tag) of the focused element.
+const FOCUSED: &str = "document.activeElement && (document.activeElement.id || document.activeElement.tagName)";
+
+/// The visible buttons of the view on screen, with their boxes.
+const CONTROLS: &str = "(() => { const view = document.querySelector('main > section:not([hidden])'); \
+    const boxes = [...view.querySelectorAll('button')] \
+      .filter((b) => !b.closest('[hidden]') && b.getClientRects().length > 0) \
+      .map((b) => { const r = b.getBoundingClientRect(); return { id: b.id, left: r.left, top: r.top, right: r.right, bottom: r.bottom }; }); \
+    return { view: view.id, width: window.innerWidth, height: window.innerHeight, \
+      scrollWidth: document.documentElement.scrollWidth, boxes }; })()";
+
+/// Every control of `controls` (a [`CONTROLS`] result) is on screen, and no
+/// two overlap.
+#[track_caller]
+fn assert_controls_fit(controls: &serde_json::Value, what: &str) {
+    let num = |v: &serde_json::Value| v.as_f64().unwrap_or_else(|| panic!("{what}: not a number in {controls}"));
+    let (width, height) = (num(&controls["width"]), num(&controls["height"]));
+    assert!(num(&controls["scrollWidth"]) <= width, "{what}: the page scrolls sideways: {controls}");
+    let boxes = controls["boxes"].as_array().unwrap_or_else(|| panic!("{what}: {controls}"));
+    assert!(!boxes.is_empty(), "{what}: no controls: {controls}");
+    let edges = |b: &serde_json::Value| (num(&b["left"]), num(&b["top"]), num(&b["right"]), num(&b["bottom"]));
+    for b in boxes {
+        let (l, t, r, bottom) = edges(b);
+        assert!(
+            l >= 0.0 && t >= 0.0 && r <= width && bottom <= height,
+            "{what}: {} is off-screen: {controls}",
+            b["id"]
+        );
+    }
+    for (i, a) in boxes.iter().enumerate() {
+        for b in &boxes[i + 1..] {
+            let (al, at, ar, ab) = edges(a);
+            let (bl, bt, br, bb) = edges(b);
+            let overlap = al < br - 0.5 && bl < ar - 0.5 && at < bb - 0.5 && bt < ab - 0.5;
+            assert!(!overlap, "{what}: {} and {} overlap: {controls}", a["id"], b["id"]);
+        }
+    }
+}
+
+#[track_caller]
+fn assert_no_axe_violations(report: &PageReport, states: &[&str]) {
+    for state in states {
+        assert!(report.axe.contains_key(*state), "axe-core did not check {state}: {report:#?}");
+    }
+    assert!(report.axe_violations.is_empty(), "WCAG 2.1 AA violations: {:#?}", report.axe_violations);
+}
+
+#[tokio::test]
+async fn the_lobby_and_its_errors_have_no_accessibility_violations() {
+    let base = serve().await;
+    let opts = InspectOptions {
+        name: Some("join-axe-lobby".into()),
+        steps: vec![
+            Step::wait_for_selector("#lobby-cam:not([disabled])"),
+            Step::axe("lobby"),
+            Step::click("#join-button"),
+            Step::wait_for_text("Too many attempts"),
+            Step::axe("error"),
+        ],
+        ..Default::default()
+    };
+    let report = inspect(&format!("{base}/join/READY5"), opts).await;
+    assert!(report.page_errors.is_empty(), "{report:#?}");
+    assert_no_axe_violations(&report, &["lobby", "error"]);
+
+    // The views that replace the lobby when the code is dead or completed.
+    for (code, text, state) in
+        [("MISSING2", "This link is no longer valid", "invalid"), ("GONE2", "This call has ended", "ended")]
+    {
+        let opts = InspectOptions {
+            steps: vec![Step::click("#join-button"), Step::wait_for_text(text), Step::axe(state)],
+            ..Default::default()
+        };
+        let report = inspect(&format!("{base}/join/{code}"), opts).await;
+        assert!(report.page_errors.is_empty(), "{report:#?}");
+        assert_no_axe_violations(&report, &[state]);
+    }
+}
+
+#[tokio::test]
+async fn the_call_view_has_no_accessibility_violations() {
+    let base = serve_with_fake_sdk().await;
+    let opts = InspectOptions {
+        name: Some("join-axe-call".into()),
+        cameras: Some(2),
+        steps: vec![
+            Step::click("#join-button"),
+            Step::wait_for_selector("#remote video"),
+            Step::wait_ms(300),
+            Step::axe("in-call"),
+            Step::evaluate("window.__fakeTwilio.room.emit('reconnecting')"),
+            Step::wait_for_selector("#reconnecting"),
+            Step::axe("reconnecting"),
+            Step::evaluate("window.__fakeTwilio.agentLeaves()"),
+            Step::wait_for_text("Your agent has left the call."),
+            Step::axe("agent-left"),
+            Step::click("#leave-button"),
+            Step::wait_for_text("You left the call"),
+            Step::axe("left"),
+        ],
+        ..Default::default()
+    };
+    let report = inspect(&format!("{base}/join/CALL4"), opts).await;
+    report.assert_clean();
+    assert_no_axe_violations(&report, &["in-call", "reconnecting", "agent-left", "left"]);
+}
+
+/// Focus never stays on a disabled button or falls to `<body>`: it moves
+/// to what says what happened.
+#[tokio::test]
+async fn focus_follows_each_change_of_state() {
+    let base = serve_with_fake_sdk().await;
+    // An error answer: focus on the message.
+    let opts = InspectOptions {
+        steps: vec![
+            Step::wait_for_selector("#lobby-cam:not([disabled])"),
+            Step::click("#join-button"),
+            Step::wait_for_text("Too many attempts"),
+            Step::evaluate(FOCUSED),
+        ],
+        ..Default::default()
+    };
+    let report = inspect(&format!("{base}/join/READY6"), opts).await;
+    assert_eq!(report.evaluated, [serde_json::json!("error")], "{report:#?}");
+
+    // A dead code: focus on the heading of the view that replaced the lobby.
+    let opts = InspectOptions {
+        steps: vec![
+            Step::click("#join-button"),
+            Step::wait_for_text("This link is no longer valid"),
+            Step::evaluate(FOCUSED),
+        ],
+        ..Default::default()
+    };
+    let report = inspect(&format!("{base}/join/MISSING3"), opts).await;
+    assert_eq!(report.evaluated, [serde_json::json!("invalid-title")], "{report:#?}");
+
+    // Joined: focus on the call's heading; the video regions are labelled groups.
+    let regions = "(() => { const a = (id, n) => document.getElementById(id).getAttribute(n); \
+        return { remote: [a('remote', 'role'), a('remote', 'aria-label')], self: [a('self', 'role'), a('self', 'aria-label')], \
+        labelledby: a('call', 'aria-labelledby'), heading: document.getElementById('call-title').tagName }; })()";
+    let opts = InspectOptions {
+        steps: vec![
+            Step::click("#join-button"),
+            Step::wait_for_selector("#remote video"),
+            Step::evaluate(FOCUSED),
+            Step::evaluate(regions),
+        ],
+        ..Default::default()
+    };
+    let report = inspect(&format!("{base}/join/CALL5"), opts).await;
+    report.assert_clean();
+    let [focused, regions] = &report.evaluated[..] else { panic!("{report:#?}") };
+    assert_eq!(focused.as_str(), Some("call-title"), "{report:#?}");
+    assert_eq!(regions["heading"], "H1");
+    assert_eq!(regions["labelledby"], "call-title");
+    for region in ["remote", "self"] {
+        assert_eq!(regions[region][0], "group", "{regions}");
+        assert!(regions[region][1].as_str().is_some_and(|l| !l.is_empty()), "{regions}");
+    }
+}
+
+const CAMERAS: &str = "({ preview: document.getElementById('preview-video').srcObject.getVideoTracks().map((t) => t.label), \
+    self: [...document.querySelectorAll('#self video')].map((v) => v.srcObject.getVideoTracks()[0].label), \
+    live: document.getElementById('preview-video').srcObject.getVideoTracks().every((t) => t.readyState === 'live'), \
+    shown: [...document.querySelectorAll('button[data-role=switch]')].filter((b) => !b.closest('[hidden]')).map((b) => b.id) })";
+
+#[tokio::test]
+async fn a_phone_switches_between_its_front_and_back_camera() {
+    let base = serve_with_fake_sdk().await;
+    let opts = InspectOptions {
+        viewport: Some(Viewport { width: 390, height: 844 }),
+        cameras: Some(2),
+        name: Some("join-switch-camera".into()),
+        steps: vec![
+            Step::wait_for_selector("#lobby-switch"),
+            Step::evaluate(CAMERAS),
+            Step::click("#lobby-switch"),
+            Step::wait_for_selector("#lobby-switch:not([disabled])"),
+            Step::evaluate(CAMERAS),
+            Step::click("#join-button"),
+            Step::wait_for_selector("#remote video"),
+            Step::click("#call-switch"),
+            Step::wait_for_selector("#call-switch:not([disabled])"),
+            Step::wait_ms(300),
+            Step::evaluate(CAMERAS),
+        ],
+        ..Default::default()
+    };
+    let report = inspect(&format!("{base}/join/CALL6"), opts).await;
+    report.assert_clean();
+    let [first, switched, in_call] = &report.evaluated[..] else { panic!("{report:#?}") };
+    assert_eq!(first["shown"], serde_json::json!(["lobby-switch"]), "{first}");
+    assert_ne!(first["preview"], switched["preview"], "the preview shows the other camera: {first} {switched}");
+    assert_eq!(switched["live"], true);
+    assert_eq!(in_call["shown"], serde_json::json!(["call-switch"]), "{in_call}");
+    assert_eq!(in_call["preview"], first["preview"], "back to the first camera: {in_call}");
+    assert_eq!(in_call["self"], first["preview"], "the self view follows: {in_call}");
+    assert_eq!(in_call["live"], true);
+
+    // One camera: nothing to switch to.
+    let opts = InspectOptions {
+        steps: vec![Step::wait_for_selector("#lobby-cam:not([disabled])"), Step::evaluate(CAMERAS)],
+        ..Default::default()
+    };
+    let report = inspect(&format!("{base}/join/READY7"), opts).await;
+    assert_eq!(report.evaluated[0]["shown"], serde_json::json!([]), "{report:#?}");
+}
+
+#[tokio::test]
+async fn the_call_says_reconnecting_for_as_long_as_it_reconnects() {
+    let base = serve_with_fake_sdk().await;
+    let state = "(() => { const r = document.getElementById('reconnecting'); \
+        return { shown: !r.hidden && r.getClientRects().length > 0, text: r.innerText.trim(), call: document.body.dataset.call }; })()";
+    let opts = InspectOptions {
+        viewport: Some(Viewport { width: 390, height: 844 }),
+        name: Some("join-reconnecting".into()),
+        steps: vec![
+            Step::click("#join-button"),
+            Step::wait_for_selector("#remote video"),
+            Step::evaluate(state),
+            Step::evaluate("window.__fakeTwilio.room.emit('reconnecting')"),
+            Step::wait_for_selector("#reconnecting"),
+            Step::screenshot("join-reconnecting-phone.png"),
+            Step::evaluate(state),
+            Step::evaluate("window.__fakeTwilio.room.emit('reconnected')"),
+            Step::evaluate(state),
+        ],
+        ..Default::default()
+    };
+    let report = inspect(&format!("{base}/join/CALL7"), opts).await;
+    report.assert_clean();
+    let values: Vec<&serde_json::Value> = report.evaluated.iter().filter(|v| v.is_object()).collect();
+    let [before, during, after] = &values[..] else { panic!("{report:#?}") };
+    assert_eq!(before["shown"], false, "{before}");
+    assert_eq!(during["shown"], true, "{during}");
+    assert_eq!(during["call"], "reconnecting");
+    assert!(during["text"].as_str().unwrap_or_default().contains("Reconnecting"), "{during}");
+    assert_eq!(after["shown"], false, "{after}");
+    assert_eq!(after["call"], "connected");
+}
+
+/// Screenshots for a reviewer (tests/artifacts/join-{lobby,in-call}-{desktop,phone}.png),
+/// and every control on screen, none overlapping, in both sizes.
+#[tokio::test]
+async fn every_control_is_on_screen_on_a_desktop_and_a_phone() {
+    let base = serve_with_fake_sdk().await;
+    for (label, viewport) in
+        [("desktop", Viewport { width: 1280, height: 800 }), ("phone", Viewport { width: 390, height: 844 })]
+    {
+        let opts = InspectOptions {
+            viewport: Some(viewport),
+            cameras: Some(2),
+            name: Some(format!("join-{label}")),
+            steps: vec![
+                Step::wait_for_selector("#lobby-switch"),
+                Step::screenshot(&format!("join-lobby-{label}.png")),
+                Step::evaluate(CONTROLS),
+                Step::click("#join-button"),
+                Step::wait_for_selector("#remote video"),
+                Step::wait_ms(300),
+                Step::screenshot(&format!("join-in-call-{label}.png")),
+                Step::evaluate(CONTROLS),
+                Step::axe(&format!("in-call-{label}")),
+            ],
+            ..Default::default()
+        };
+        let report = inspect(&format!("{base}/join/CALL8{label}"), opts).await;
+        report.assert_clean();
+        let [lobby, call] = &report.evaluated[..] else { panic!("{report:#?}") };
+        assert_eq!(lobby["view"], "lobby", "{lobby}");
+        assert_controls_fit(lobby, &format!("lobby, {label}"));
+        assert_eq!(call["view"], "call", "{call}");
+        assert_eq!(call["boxes"].as_array().map(Vec::len), Some(4), "mute, camera, switch, leave: {call}");
+        assert_controls_fit(call, &format!("call, {label}"));
+    }
+}
+
+#[tokio::test]
+async fn a_long_brand_name_wraps_and_keeps_its_full_name() {
+    let base = serve().await;
+    let probe = "(() => { const n = document.querySelector('.brand__name'); const m = document.querySelector('.brand__mark'); \
+        const r = n.getBoundingClientRect(); \
+        return { title: n.title, right: r.right, width: window.innerWidth, lines: Math.round(r.height / parseFloat(getComputedStyle(n).lineHeight)), \
+        mark: m.getBoundingClientRect().width, scrollWidth: document.documentElement.scrollWidth }; })()";
+    let opts = InspectOptions {
+        viewport: Some(Viewport { width: 390, height: 844 }),
+        steps: vec![Step::evaluate(probe), Step::screenshot("join-long-name-phone.png")],
+        ..Default::default()
+    };
+    let report = inspect(&format!("{base}/join/LONG1"), opts).await;
+    report.assert_clean();
+    let v = &report.evaluated[0];
+    assert_eq!(v["title"], LONG_NAME, "the full name is available: {v}");
+    assert!(v["right"].as_f64().unwrap() <= v["width"].as_f64().unwrap(), "{v}");
+    assert!(v["lines"].as_f64().unwrap() <= 2.0, "at most two lines: {v}");
+    assert_eq!(v["mark"], 36.0, "the initials keep their size: {v}");
+    assert!(v["scrollWidth"].as_f64().unwrap() <= 390.0, "{v}");
 }
 
 // ---- against the real service ------------------------------------------

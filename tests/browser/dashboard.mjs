@@ -13,9 +13,15 @@
 //   {"ask":"escalations","contact_center_id","api_key"} → {"ok":true}
 //   {"ask":"metrics","contact_center_id","from","to"}   → {"api": <GET …/metrics>}
 // The last stdout line is {"report": {problems: [...], pages: {...}, ...}}.
+// Every page visited is checked with axe-core (WCAG 2.0/2.1 A and AA rules):
+// report.axe maps each page name to its violations (any is a problem).
 // Screenshots go to tests/artifacts/dashboard-*.png (always for the main
-// pages; dashboard-failure-*.png when something went wrong).
-import { mkdtempSync, mkdirSync, rmSync, existsSync } from 'node:fs';
+// pages, at 1280×800 and, as dashboard-*-phone.png, at 390×844;
+// dashboard-failure-*.png when something went wrong).
+// Small screens: at 320 px no page scrolls sideways and the current
+// contact-center tab is on screen (report.narrow: {page: scrollWidth}).
+import { mkdtempSync, mkdirSync, rmSync, existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -37,6 +43,8 @@ try { input = JSON.parse(process.argv[2] || ''); } catch (e) { fatal(`input is n
 if (!existsSync(CHROMIUM)) fatal(`${CHROMIUM} is missing: run scripts/browser.sh`);
 let chromium;
 try { ({ chromium } = await import('playwright-core')); } catch { fatal('playwright-core is missing in tests/browser/node_modules: run scripts/browser.sh'); }
+let axeSource;
+try { axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8'); } catch { fatal('axe-core is missing in tests/browser/node_modules: run scripts/browser.sh'); }
 mkdirSync(artifacts, { recursive: true });
 
 // Answers from the Rust test, one JSON line each.
@@ -57,7 +65,7 @@ function ask(question) {
   });
 }
 
-const report = { problems: [], pages: {}, screenshots: [], metrics_checked: false, preview_checked: false };
+const report = { problems: [], pages: {}, screenshots: [], metrics_checked: false, preview_checked: false, axe: {}, narrow: {}, checks: {} };
 const problem = (msg) => report.problems.push(msg);
 const check = (ok, msg) => { if (!ok) problem(msg); return ok; };
 
@@ -82,6 +90,28 @@ async function visit(name, action) {
   await page.waitForLoadState('load');
   const violations = await page.evaluate(() => window.__cspViolations || []).catch(() => []);
   perPage().csp_violations.push(...violations);
+  await axeCheck(name);
+}
+
+/// axe-core on the page as it is now (evaluated by the harness into every
+/// frame: the page's CSP stays as it is).
+async function axeCheck(name) {
+  try {
+    for (const frame of page.frames()) {
+      try { await frame.evaluate(axeSource); } catch { /* a frame that went away */ }
+    }
+    const found = await page.evaluate(async () => {
+      const r = await window.axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] }, resultTypes: ['violations'] });
+      return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => [].concat(n.target).join(' >>> ')) }));
+    });
+    report.axe[name] = found;
+    for (const v of found) problem(`${name}: accessibility: ${v.id} (${v.impact}) at ${v.nodes.join(', ')}`);
+  } catch (e) { problem(`${name}: axe-core did not run: ${e.message}`); }
+}
+
+/// Horizontal overflow of the page (0 when nothing scrolls sideways).
+async function overflowX() {
+  return page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
 }
 
 async function text(selector) {
@@ -107,9 +137,10 @@ try {
   context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: CHROMIUM,
     headless: true,
-    viewport: { width: 1280, height: 900 },
+    viewport: { width: 1280, height: 800 },
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      '--disable-background-networking', '--disable-component-update', '--disable-sync',
+      '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream'],
     timeout: TIMEOUT,
   });
   page = context.pages()[0] ?? (await context.newPage());
@@ -180,6 +211,15 @@ try {
   await page.waitForFunction(() => (document.getElementById('join-preview').getAttribute('src') || '').includes('Start+my+video+call'));
   await frame.locator('#join-button', { hasText: 'Start my video call' }).waitFor();
   await frame.locator('#headline', { hasText: 'Ready when you are' }).waitFor();
+  // The preview frame shows the whole join page, down to its privacy line.
+  await page.waitForTimeout(300);
+  const fit = await page.evaluate(() => {
+    const f = document.getElementById('join-preview');
+    const line = f.contentDocument && f.contentDocument.querySelector('.privacy');
+    return line ? { frame: f.getBoundingClientRect().height, privacy: line.getBoundingClientRect().bottom } : null;
+  });
+  report.checks.preview_fits = !!fit && fit.privacy <= fit.frame;
+  check(report.checks.preview_fits, `the preview cuts off the privacy line: ${JSON.stringify(fit)}`);
   const after = await frame.locator('#join-button').evaluate((b) => getComputedStyle(b).backgroundColor);
   check(after === 'rgb(194, 24, 91)', `preview button colour should follow the form: before ${before}, after ${after}`);
   report.preview_checked = after === 'rgb(194, 24, 91)';
@@ -196,13 +236,22 @@ try {
 
   // 5. An API key (for the escalations below), shown once.
   await visit('api-keys', () => page.getByRole('link', { name: 'API keys' }).click());
-  await page.getByLabel('Name').fill('Flex plugin');
+  check((await text('.page-head')).includes('The Flex plugin does not need a key'), 'the API keys page says the plugin needs no key');
+  await page.getByLabel('Name').fill('CRM sync');
   await page.getByRole('checkbox', { name: /escalations/ }).check();
   await page.getByRole('checkbox', { name: /metrics/ }).check();
   await visit('api-key-created', () => page.getByRole('button', { name: 'Create key' }).click());
   const apiKey = await text('#new-key');
   check(apiKey.startsWith('esk_'), `new key shown once, got ${apiKey}`);
   await shot('api-key-created');
+  // The keys table fits its card: the Revoke buttons are not cut off.
+  const cut = await page.evaluate(() => [...document.querySelectorAll('#api-keys button')].map((b) => {
+    const wrap = b.closest('.table-wrap').getBoundingClientRect();
+    const r = b.getBoundingClientRect();
+    return r.right - wrap.right;
+  }).filter((d) => d > 0.5));
+  report.checks.revoke_visible = cut.length === 0;
+  check(cut.length === 0, `Revoke buttons cut off by ${cut.join(', ')} px at 1280 px`);
 
   // 5b. A viewer, invited with a one-time password.
   await visit('users', () => page.getByRole('link', { name: 'Users' }).click());
@@ -245,6 +294,8 @@ try {
       `agent ${a.agent_identity}: page ${esc}/${joined}, API ${a.figures.escalations}/${a.figures.customers_joined}`) && allEqual;
   }
   check(await page.locator('svg.chart[role="img"] title').count() > 0, 'chart has a title');
+  report.checks.nav_contact_centers = await page.locator('.sidenav a[aria-current="page"]').innerText().catch(() => '');
+  check(report.checks.nav_contact_centers === 'Contact centers', `the sidebar marks "Contact centers" on a contact center, got ${report.checks.nav_contact_centers}`);
   // A recent escalation opens to its timeline of room events.
   await page.locator('.escalation summary').first().click();
   check((await text('.escalation')).includes('room-ended'), 'timeline shows room events');
@@ -262,9 +313,21 @@ try {
   await page.keyboard.press('Tab');
   check(await page.evaluate(() => document.activeElement && document.activeElement.classList.contains('skip-link')), 'skip link first in tab order');
 
+  // 8b. The pages not seen yet: the account, the test call tab, a test call.
+  await visit('account', () => page.getByRole('link', { name: 'Your account' }).click());
+  await shot('account');
+  await visit('test-call', () => page.goto(`${base}/dashboard/contact-centers/${ccId}/test-call`));
+  await shot('test-call');
+  await visit('test-call-started', () => Promise.all([page.waitForURL(/\/test-call\/[0-9a-f-]{36}/), page.getByRole('button', { name: 'Start test call' }).click()]));
+  await page.locator('#join-button').waitFor();
+  await shot('test-call-started');
+  await visit('test-call-ended', () => page.getByRole('button', { name: 'End test call' }).click());
+  await page.getByText('This call has ended').waitFor();
+  await axeCheck('test-call-ended');
+
   // 9. Small screens.
   await page.setViewportSize({ width: 390, height: 844 });
-  await visit('overview-phone', () => page.reload());
+  await visit('overview-phone', () => page.goto(`${base}/dashboard`));
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   check(overflow <= 1, `no horizontal scrolling on a phone (overflow ${overflow}px)`);
   await shot('overview-phone');
@@ -272,7 +335,38 @@ try {
   const overflow2 = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   check(overflow2 <= 1, `no horizontal scrolling of the detail page on a phone (overflow ${overflow2}px)`);
   await shot('center-phone');
-  await page.setViewportSize({ width: 1280, height: 900 });
+  for (const [name, path] of [['settings', `/dashboard/contact-centers/${ccId}/settings`], ['api-keys', '/dashboard/api-keys'], ['users', '/dashboard/users']]) {
+    await visit(`${name}-phone`, () => page.goto(`${base}${path}`));
+    check(await overflowX() <= 1, `${name}: no horizontal scrolling on a phone`);
+    await shot(`${name}-phone`);
+  }
+
+  // 9b. 320 px: nothing scrolls sideways; the current tab is on screen.
+  await page.setViewportSize({ width: 320, height: 640 });
+  for (const [name, path] of [
+    ['overview', '/dashboard'],
+    ['center', `/dashboard/contact-centers/${ccId}`],
+    ['settings', `/dashboard/contact-centers/${ccId}/settings`],
+    ['credentials', `/dashboard/contact-centers/${ccId}/credentials`],
+    ['test-call', `/dashboard/contact-centers/${ccId}/test-call`],
+    ['api-keys', '/dashboard/api-keys'],
+    ['users', '/dashboard/users'],
+    ['account', '/dashboard/account'],
+  ]) {
+    await visit(`${name}-320`, () => page.goto(`${base}${path}`));
+    const width = await page.evaluate(() => document.documentElement.scrollWidth);
+    report.narrow[name] = width;
+    check(width <= 320, `${name} scrolls sideways at 320 px (scrollWidth ${width})`);
+    const tab = await page.evaluate(() => {
+      const a = document.querySelector('.tabs a[aria-current="page"]');
+      if (!a) return null;
+      const r = a.getBoundingClientRect();
+      return { left: r.left, right: r.right };
+    });
+    if (tab) check(tab.left >= 0 && tab.right <= 320, `${name}: the current tab is off-screen at 320 px (${tab.left}–${tab.right})`);
+  }
+  await shot('users-320');
+  await page.setViewportSize({ width: 1280, height: 800 });
 
   // 10. Sign out.
   await visit('signed-out', () => Promise.all([page.waitForURL(/\/dashboard\/login/), page.getByRole('button', { name: 'Sign out' }).click()]));

@@ -12,6 +12,7 @@
 //   waitMs           extra settle time after load (default 500)
 //   timeoutMs        per-step timeout (default 15000)
 //   viewport         {"width":1280,"height":800}
+//   cameras          how many fake cameras Chromium lists (default 1; 2 for a phone's front and back)
 //   screenshot       true or a file name: save a PNG into tests/artifacts/
 //                    (a screenshot is always taken when something went wrong)
 //   name             prefix of screenshot file names
@@ -19,14 +20,21 @@
 //   steps            more steps, in order, after the ones above: objects with one of
 //                    click, press, waitForText, waitForSelector, waitMs,
 //                    evaluate (a JS expression run by the test harness, not the
-//                    page's CSP; its JSON result goes to `evaluated`), screenshot
+//                    page's CSP; its JSON result goes to `evaluated`), screenshot,
+//                    axe (a label: check the page as it is now with axe-core,
+//                    WCAG 2.0/2.1 A and AA rules, into `axe[label]`)
+//   axe              true: one more axe-core check after all steps, labelled "final"
 //
 // The report: status, url, title, html_lang, console_errors, page_errors,
 // csp_violations, failed_requests, error_responses (status >= 400), third_party_requests (origins other than the
 // page's own and *.twilio.com), requests, join_button {present, visible, text,
 // background, background_hex, color}, brand_colour (the top bar's border),
-// main_text, error_text, status_text, view, screenshot, problems.
-import { mkdtempSync, mkdirSync, rmSync, existsSync } from 'node:fs';
+// main_text, error_text, status_text, view, screenshot, problems,
+// axe ({label: [violation]}) and axe_violations (every violation of every axe
+// check, each {state, id, impact, help, nodes: [CSS selectors]}); any
+// violation adds "accessibility violations" to problems.
+import { mkdtempSync, mkdirSync, rmSync, existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -53,14 +61,53 @@ try {
   fail('playwright-core is not installed in tests/browser/node_modules: run scripts/browser.sh');
 }
 
+// axe-core, read once and evaluated into each frame by the harness (not a
+// script tag: the page's CSP must not be loosened for the check).
+let axeSource = null;
+function axeCore() {
+  if (axeSource === null) {
+    try {
+      axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+    } catch (e) {
+      fail('axe-core is not installed in tests/browser/node_modules: run scripts/browser.sh (npm ci)');
+    }
+  }
+  return axeSource;
+}
+const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
+
+async function runAxe(page, label) {
+  const source = axeCore();
+  for (const frame of page.frames()) {
+    try { await frame.evaluate(source); } catch { /* a frame gone or not ours: axe skips it */ }
+  }
+  const result = await page.evaluate(async (tags) => {
+    const r = await window.axe.run(document, { runOnly: { type: 'tag', values: tags }, resultTypes: ['violations'] });
+    return r.violations.map((v) => ({
+      id: v.id,
+      impact: v.impact,
+      help: v.help,
+      nodes: v.nodes.map((n) => [].concat(n.target).join(' >>> ')),
+    }));
+  }, AXE_TAGS);
+  report.axe[label] = result;
+  for (const v of result) report.axe_violations.push({ state: label, ...v });
+}
+
 const timeout = opts.timeoutMs ?? 15000;
+// Before Chromium starts: a missing axe-core is a set-up problem, said at once.
+if (opts.axe || (opts.steps || []).some((s) => s && s.axe)) axeCore();
 const pageOrigin = new URL(url).origin;
 const extraOrigins = new Set(opts.allowOrigins || []);
 const allowedHost = (u) => {
   try {
     const parsed = new URL(u);
     if (parsed.protocol === 'data:' || parsed.protocol === 'blob:') return true;
-    if (parsed.origin === pageOrigin || extraOrigins.has(parsed.origin)) return true;
+    // The page's own WebSocket (the built-in provider's signalling) is ws(s)://
+    // on the same host: the same origin as far as third parties go.
+    const origin = parsed.protocol === 'ws:' || parsed.protocol === 'wss:'
+      ? `${parsed.protocol === 'ws:' ? 'http:' : 'https:'}//${parsed.host}` : parsed.origin;
+    if (origin === pageOrigin || extraOrigins.has(origin)) return true;
     return parsed.hostname === 'twilio.com' || parsed.hostname.endsWith('.twilio.com');
   } catch { return true; }
 };
@@ -91,6 +138,8 @@ const report = {
   screenshot: null,
   step_screenshots: [],
   evaluated: [],
+  axe: {},
+  axe_violations: [],
   problems: [],
 };
 
@@ -104,7 +153,8 @@ try {
     args: [
       '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
       '--disable-background-networking', '--disable-component-update', '--disable-sync',
-      '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream',
+      opts.cameras > 1 ? `--use-fake-device-for-media-stream=device-count=${Math.min(8, Math.floor(opts.cameras))}` : '--use-fake-device-for-media-stream',
+      '--use-fake-ui-for-media-stream',
     ],
     timeout,
   });
@@ -163,7 +213,9 @@ try {
       await page.screenshot({ path: file, fullPage: true });
       report.step_screenshots.push(file);
     }
+    if (step.axe) await runAxe(page, String(step.axe));
   }
+  if (opts.axe) await runAxe(page, typeof opts.axe === 'string' ? opts.axe : 'final');
 
   Object.assign(report, await page.evaluate(() => {
     const button = document.getElementById('join-button');
@@ -200,6 +252,7 @@ if (report.console_errors.length) report.problems.push('console errors');
 if (report.page_errors.length) report.problems.push('page errors');
 if (report.csp_violations.length) report.problems.push('CSP violations');
 if (report.third_party_requests.length) report.problems.push('third-party requests');
+if (report.axe_violations.length) report.problems.push('accessibility violations');
 
 try {
   const page = context && context.pages()[0];

@@ -4,7 +4,63 @@
 use crate::validation::{FieldError, Validator, is_hex_colour};
 
 pub const SUPPORTED_LOCALES: [&str; 2] = ["en", "es"];
-pub const DEFAULT_MESSAGE_TEMPLATE: &str = "Please join me on video: {{ join_url }}";
+pub const DEFAULT_MESSAGE_TEMPLATE: &str = EN_WORDING.message_template;
+
+/// The tenant-authored texts a contact center starts with, in one locale.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Wording {
+    pub headline: &'static str,
+    pub button_text: &'static str,
+    pub message_template: &'static str,
+}
+
+const EN_WORDING: Wording = Wording {
+    headline: "Your agent is ready to see you",
+    button_text: "Join Video Room",
+    message_template: "Please join me on video: {{ join_url }}",
+};
+
+/// The join page's own Spanish speaks to the customer as `tú`; so does this.
+const ES_WORDING: Wording = Wording {
+    headline: "Tu agente está listo para verte",
+    button_text: "Unirse a la videollamada",
+    message_template: "Únete a la videollamada: {{ join_url }}",
+};
+
+/// The default wording of a supported locale (English for any other).
+pub fn default_wording(locale: &str) -> &'static Wording {
+    match locale {
+        "es" => &ES_WORDING,
+        _ => &EN_WORDING,
+    }
+}
+
+/// Which of the tenant-authored texts.
+#[derive(Debug, Clone, Copy)]
+pub enum WordingField {
+    Headline,
+    ButtonText,
+    MessageTemplate,
+}
+
+impl WordingField {
+    fn of(self, w: &'static Wording) -> &'static str {
+        match self {
+            Self::Headline => w.headline,
+            Self::ButtonText => w.button_text,
+            Self::MessageTemplate => w.message_template,
+        }
+    }
+}
+
+/// `text` as a customer in `locale` should read it: a text left at any
+/// locale's default is that default in `locale` (so choosing Spanish does not
+/// keep English defaults on the page and in the chat), while a text the
+/// tenant wrote is theirs and stays as written.
+pub fn localised<'a>(field: WordingField, text: &'a str, locale: &str) -> &'a str {
+    let is_default = SUPPORTED_LOCALES.iter().any(|l| field.of(default_wording(l)) == text.trim());
+    if is_default { field.of(default_wording(locale)) } else { text }
+}
 
 /// Limits from Twilio (timeouts, participants) and from what makes sense for a
 /// chat escalation (a code living a week is already generous).
@@ -121,8 +177,8 @@ impl Branding {
             logo_url: None,
             primary_colour: "#1f4bd8".into(),
             accent_colour: "#0f9d58".into(),
-            headline: "Your agent is ready to see you".into(),
-            button_text: "Join Video Room".into(),
+            headline: EN_WORDING.headline.into(),
+            button_text: EN_WORDING.button_text.into(),
             locale: "en".into(),
         }
     }
@@ -285,6 +341,12 @@ impl SettingsPatch {
             &mut s.conversations_service_sid,
             self.conversations_service_sid.map(|v| v.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())),
         );
+        // Defaults follow the locale; what the tenant wrote stays.
+        let locale = s.branding.locale.clone();
+        let b = &mut s.branding;
+        b.headline = localised(WordingField::Headline, &b.headline, &locale).to_owned();
+        b.button_text = localised(WordingField::ButtonText, &b.button_text, &locale).to_owned();
+        s.message_template = localised(WordingField::MessageTemplate, &s.message_template, &locale).to_owned();
     }
 }
 
@@ -356,5 +418,31 @@ mod tests {
                 "time_zone"
             ]
         );
+    }
+
+    #[test]
+    fn defaults_follow_the_locale_and_the_tenants_own_wording_stays() {
+        let mut s = ContactCenterSettings::default_for("Acme");
+        // The dashboard sends every field: the English defaults come back with the new locale.
+        SettingsPatch {
+            locale: Some("es".into()),
+            headline: Some("Your agent is ready to see you".into()),
+            button_text: Some("Join Video Room".into()),
+            ..Default::default()
+        }
+        .apply(&mut s);
+        assert_eq!(s.branding.headline, "Tu agente está listo para verte");
+        assert_eq!(s.branding.button_text, "Unirse a la videollamada");
+        assert_eq!(s.message_template, "Únete a la videollamada: {{ join_url }}");
+        assert!(s.validate().is_ok(), "the Spanish defaults are valid settings");
+        // Back to English: the Spanish defaults were defaults too.
+        SettingsPatch { locale: Some("en".into()), ..Default::default() }.apply(&mut s);
+        assert_eq!(s.branding.headline, EN_WORDING.headline);
+        // Wording a tenant wrote is kept whatever the locale.
+        SettingsPatch { locale: Some("es".into()), button_text: Some("Ver al agente".into()), ..Default::default() }
+            .apply(&mut s);
+        SettingsPatch { locale: Some("en".into()), ..Default::default() }.apply(&mut s);
+        assert_eq!(s.branding.button_text, "Ver al agente");
+        assert_eq!(localised(WordingField::Headline, "Hola", "en"), "Hola");
     }
 }

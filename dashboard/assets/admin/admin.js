@@ -3,7 +3,8 @@
 //  - live join-page preview: the settings form's brand fields update the
 //    preview frame's URL (debounced);
 //  - confirmation before destructive forms (data-confirm);
-//  - copy buttons for secrets shown once (data-copy).
+//  - copy buttons for secrets shown once (data-copy);
+//  - the preview frame sized to the join page it shows.
 (function () {
   'use strict';
 
@@ -38,6 +39,33 @@
     });
   }
 
+  // The preview frame as tall as the join page inside it (same origin), so
+  // nothing of it (the privacy line at the bottom) is cut off. Without this
+  // script the stylesheet's height applies.
+  function fitPreview() {
+    var frame = document.getElementById('join-preview');
+    if (!frame) return;
+    function fit() {
+      var doc;
+      try { doc = frame.contentDocument; } catch (e) { return; }
+      if (!doc || !doc.body) return;
+      var height = 0;
+      Array.prototype.forEach.call(doc.body.children, function (child) {
+        if (child.tagName === 'MAIN') {
+          var cs = doc.defaultView.getComputedStyle(child);
+          height += parseFloat(cs.paddingTop) + parseFloat(cs.paddingBottom);
+          Array.prototype.forEach.call(child.children, function (c) { height += c.offsetHeight; });
+        } else {
+          height += child.offsetHeight;
+        }
+      });
+      if (height > 0) frame.style.height = Math.ceil(height) + 'px';
+    }
+    frame.addEventListener('load', fit);
+    window.addEventListener('resize', fit);
+    fit();
+  }
+
   function confirmations() {
     document.querySelectorAll('form[data-confirm]').forEach(function (form) {
       form.addEventListener('submit', function (e) {
@@ -62,6 +90,7 @@
 
   ready(function () {
     livePreview();
+    fitPreview();
     confirmations();
     copyButtons();
   });

@@ -3,7 +3,9 @@
 //! headless Chromium walk-through (`tests/browser/dashboard.mjs`).
 
 mod account;
+mod details;
 mod operator;
+mod pages;
 mod reporting;
 
 use std::path::PathBuf;
@@ -847,6 +849,36 @@ async fn browser_walk_through() {
     let problems = report["problems"].as_array().unwrap();
     assert!(problems.is_empty(), "browser walk-through problems: {report:#}\nstderr: {stderr}");
     assert_eq!(report["metrics_checked"], true, "{report:#}");
+    // axe-core (WCAG 2.0/2.1 A and AA) checked every page, and found nothing.
+    for page in [
+        "login",
+        "overview-empty",
+        "overview",
+        "center",
+        "settings",
+        "credentials",
+        "api-keys",
+        "api-key-created",
+        "users",
+        "account",
+        "test-call",
+        "test-call-started",
+        "overview-phone",
+        "center-phone",
+    ] {
+        let found =
+            report["axe"][page].as_array().unwrap_or_else(|| panic!("axe-core did not check {page}: {report:#}"));
+        assert!(found.is_empty(), "{page}: {found:#?}");
+    }
+    // 320 px: no page scrolls sideways (a current tab off-screen would be among the problems above).
+    let narrow = report["narrow"].as_object().expect("320 px widths");
+    assert_eq!(narrow.len(), 8, "{narrow:?}");
+    for (page, width) in narrow {
+        assert!(width.as_u64().is_some_and(|w| w <= 320), "{page} at 320 px: scrollWidth {width}");
+    }
+    assert_eq!(report["checks"]["preview_fits"], true, "{report:#}");
+    assert_eq!(report["checks"]["revoke_visible"], true, "{report:#}");
+    assert_eq!(report["checks"]["nav_contact_centers"], "Contact centers", "{report:#}");
     assert!(!escalate_e2e::captured_logs().contains(&account.auth_token));
 }
 

@@ -320,7 +320,12 @@ async fn join_message(app: &App, center: &Center, record: &EscalationRecord) -> 
         expires_at: record.expires_at.format("%Y-%m-%d %H:%M UTC").to_string(),
         code: record.code.clone(),
     };
-    let body = match message_template::render_off_worker(center.record.message_template.clone(), vars).await {
+    let template = escalate_domain::contact_center::localised(
+        escalate_domain::contact_center::WordingField::MessageTemplate,
+        &center.record.message_template,
+        &center.record.locale,
+    );
+    let body = match message_template::render_off_worker(template.to_owned(), vars).await {
         Ok(body) => body,
         Err(e) => {
             // Checked on save, so only a template saved under older rules gets here.

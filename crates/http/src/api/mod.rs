@@ -12,6 +12,7 @@ mod credentials;
 mod escalations;
 mod metrics;
 mod platform;
+mod root;
 mod tenant;
 mod users;
 pub mod views;
@@ -26,7 +27,7 @@ pub enum Tag {
     Tenant,
     /// People who can sign in to the dashboard.
     Users,
-    /// Keys for integrations and the Flex plugin.
+    /// Keys for integrations (the Flex plugin uses the agent's Flex token instead).
     ApiKeys,
     /// Contact centers: brand, message template, code and room settings.
     ContactCenters,
@@ -50,6 +51,7 @@ pub type Apis = (
     escalations::EscalationsApi,
     metrics::MetricsApi,
     platform::PlatformApi,
+    root::RootApi,
 );
 
 pub fn service() -> OpenApiService<Apis, ()> {
@@ -64,6 +66,7 @@ pub fn service() -> OpenApiService<Apis, ()> {
             escalations::EscalationsApi,
             metrics::MetricsApi,
             platform::PlatformApi,
+            root::RootApi,
         ),
         "Escalate API",
         env!("CARGO_PKG_VERSION"),

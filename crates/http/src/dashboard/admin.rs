@@ -20,7 +20,10 @@ fn when(t: Option<DateTime<Utc>>) -> Option<String> {
 }
 
 const SCOPES: [(&str, &str); 3] = [
-    ("escalations", "Create, read and complete escalations (the Flex plugin, integrations)."),
+    (
+        "escalations",
+        "Create, read and complete escalations from an integration (the Flex plugin uses the agent's Flex token instead).",
+    ),
     ("metrics", "Read metrics and escalation history."),
     ("admin", "Everything a tenant admin can do."),
 ];

@@ -140,6 +140,7 @@ pub async fn detail(ctx: Ctx, req: &Request, Path(id): Path<String>) -> Page {
     let ids: Vec<Uuid> = recent.iter().map(|e| e.id).collect();
     let events = state.store.events_of_escalations(scope, &ids).await.map_err(|e| ctx.error_page(e))?;
     let local = |t: chrono::DateTime<Utc>, fmt: &str| t.with_timezone(&zone).format(fmt).to_string();
+    let now = Utc::now();
     let escalations: Vec<Value> = recent
         .iter()
         .map(|e| {
@@ -147,10 +148,11 @@ pub async fn detail(ctx: Ctx, req: &Request, Path(id): Path<String>) -> Page {
             context! {
                 id => e.id.to_string(),
                 created_at => local(e.created_at, "%Y-%m-%d %H:%M:%S %Z"),
-                agent => e.agent_name.clone().unwrap_or(e.agent_identity.clone()),
-                status => e.status.as_str(),
+                agent => e.agent_name.clone().filter(|n| !n.is_empty()).unwrap_or_else(|| agent_label(&e.agent_identity)),
+                status => shown_status(e, now),
                 joined => e.customer_joined_at.is_some(),
                 time_to_join => figures::duration(time_to_join),
+                outcome => outcome(e, now, &figures::duration(time_to_join)),
                 duration => figures::duration(e.duration_seconds.map(|d| d as f64)),
                 failure => e.failure_reason.clone(),
                 events => events.iter().filter(|ev| ev.escalation_id == Some(e.id)).map(|ev| context! {
@@ -177,8 +179,22 @@ pub async fn detail(ctx: Ctx, req: &Request, Path(id): Path<String>) -> Page {
         older => if has_older { ids.last().map(|last| page_query(Some(*last))) } else { None },
         newest => before.map(|_| page_query(None)),
     };
-    let agents: Vec<Value> =
-        computed.grouped.iter().map(|(agent, f)| context! { agent => agent.clone(), f => figures::value(f) }).collect();
+    // By-agent rows read as the recent list does: the agent's name where the
+    // plugin sent one, the identity (without its `agent:` prefix) otherwise.
+    let identities: Vec<String> = computed.grouped.iter().map(|(agent, _)| agent.clone()).collect();
+    let names = state
+        .store
+        .agent_names(scope, cc.id, (range.from, range.to), &identities)
+        .await
+        .map_err(|e| ctx.error_page(e))?;
+    let agents: Vec<Value> = computed
+        .grouped
+        .iter()
+        .map(|(agent, f)| {
+            let shown = names.get(agent).cloned().unwrap_or_else(|| agent_label(agent));
+            context! { agent => shown, identity => agent.clone(), f => figures::value(f) }
+        })
+        .collect();
     let api_query = format!(
         "from={}&to={}&bucket={}&tz={}",
         web::urlencode(&range.from.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
@@ -222,6 +238,36 @@ fn capitalise(s: &str) -> String {
     match c.next() {
         Some(f) => f.to_uppercase().chain(c).collect::<String>() + ".",
         None => String::new(),
+    }
+}
+
+/// An agent as a person reads it: `alice@acme`, not `agent:alice@acme`.
+fn agent_label(identity: &str) -> String {
+    identity.strip_prefix(escalate_domain::escalation::AGENT_PREFIX).unwrap_or(identity).to_owned()
+}
+
+/// The status badge: an open escalation whose customer link has run out,
+/// with no call going on, is shown as expired (the link no longer works).
+fn shown_status(e: &escalate_store::EscalationRecord, now: chrono::DateTime<Utc>) -> &'static str {
+    let in_call = e.customer_joined_at.is_some() || e.agent_joined_at.is_some();
+    if e.status == escalate_domain::escalation::Status::Open && e.expires_at <= now && !in_call {
+        "expired"
+    } else {
+        e.status.as_str()
+    }
+}
+
+/// What became of the customer, in one phrase for the recent list.
+fn outcome(e: &escalate_store::EscalationRecord, now: chrono::DateTime<Utc>, time_to_join: &str) -> String {
+    use escalate_domain::escalation::Status;
+    match (e.status, e.customer_joined_at) {
+        (Status::Failed, _) => match e.failure_reason.as_deref() {
+            Some(reason) if !reason.is_empty() => format!("failed: {reason}"),
+            _ => "failed".into(),
+        },
+        (_, Some(_)) => format!("joined after {time_to_join}"),
+        (Status::Open | Status::Creating, None) if e.expires_at > now => "waiting for the customer".into(),
+        _ => "customer did not join".into(),
     }
 }
 
@@ -477,7 +523,8 @@ pub async fn preview(Admin(ctx): Admin, req: &Request, Path(id): Path<String>) -
         headline: text("headline", &stored.headline, 200),
         button_text: text("button_text", &stored.button_text, 40),
         locale: text("locale", &stored.locale, 5),
-    };
+    }
+    .localised();
     let mut resp = ctx.state.pages().join_page(&JoinPageView::new("PREVIEW", JoinState::Ready, Some(brand)));
     // A still picture: without its scripts the page asks for no camera and calls no token endpoint.
     let html = resp.take_body().into_string().await.unwrap_or_default();

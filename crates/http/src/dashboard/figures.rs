@@ -59,11 +59,28 @@ fn label(start: DateTime<Utc>, bucket: Bucket, zone: Tz) -> String {
     }
 }
 
-/// Every IANA zone name, `UTC` first, for the time-zone pickers (built once).
+/// An hourly axis tick: the day at midnight (`Dec 2`), the hour otherwise (`06:00`).
+fn hour_tick(local: DateTime<Tz>) -> String {
+    use chrono::Timelike;
+    if local.hour() == 0 { local.format("%b %-d").to_string() } else { local.format("%H:%M").to_string() }
+}
+
+/// The regions of the IANA database's current zone names (`Europe/Paris`);
+/// the rest are legacy aliases kept for old data (`GB-Eire`, `US/Pacific`,
+/// `Etc/GMT+5`, `Zulu`).
+const ZONE_REGIONS: &[&str] =
+    &["Africa", "America", "Antarctica", "Arctic", "Asia", "Atlantic", "Australia", "Europe", "Indian", "Pacific"];
+
+/// The zone names to offer in the time-zone pickers, `UTC` first (built
+/// once). Any IANA name, aliases included, is still accepted when typed or
+/// stored; a contact center already set to an alias keeps it in its list.
 pub fn zone_names() -> Value {
     static NAMES: LazyLock<Value> = LazyLock::new(|| {
-        let mut names: Vec<&'static str> =
-            chrono_tz::TZ_VARIANTS.iter().map(|z| z.name()).filter(|n| *n != "UTC").collect();
+        let mut names: Vec<&'static str> = chrono_tz::TZ_VARIANTS
+            .iter()
+            .map(|z| z.name())
+            .filter(|n| n.split_once('/').is_some_and(|(region, _)| ZONE_REGIONS.contains(&region)))
+            .collect();
         names.sort_unstable();
         names.insert(0, "UTC");
         Value::from(names)
@@ -97,12 +114,14 @@ pub fn chart(
     let top_value = step * 4;
     let total: i64 = series.iter().map(|(_, _, f)| f.escalations).sum();
     let joined: i64 = series.iter().map(|(_, _, f)| f.customers_joined).sum();
+    let plural = |n: i64, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
     let desc = format!(
-        "{total} escalations and {joined} customers joined over {} {}.",
-        series.len(),
+        "{} and {} joined over {}.",
+        plural(total, "escalation", "escalations"),
+        plural(joined, "customer", "customers"),
         match bucket {
-            Bucket::Day => "days",
-            Bucket::Hour => "hours",
+            Bucket::Day => plural(series.len() as i64, "day", "days"),
+            Bucket::Hour => plural(series.len() as i64, "hour", "hours"),
         }
     );
     let mut svg = format!(
@@ -140,8 +159,12 @@ pub fn chart(
         let x = left + slot * i as f64 + (slot - bar_w) / 2.0;
         let bh = plot_h * f.escalations as f64 / top_value as f64;
         let jh = plot_h * f.customers_joined as f64 / top_value as f64;
-        let tip =
-            format!("{}: {} escalations, {} joined", label(*start, bucket, zone), f.escalations, f.customers_joined);
+        let tip = format!(
+            "{}: {}, {} joined",
+            label(*start, bucket, zone),
+            plural(f.escalations, "escalation", "escalations"),
+            f.customers_joined
+        );
         svg.push_str(&format!(r#"<g class="chart__bucket"><title>{}</title>"#, esc(&tip)));
         svg.push_str(&format!(
             r#"<rect class="chart__slot" x="{:.1}" y="{top}" width="{slot:.1}" height="{plot_h}"/>"#,
@@ -169,7 +192,7 @@ pub fn chart(
                 h - 8.0,
                 esc(&match bucket {
                     Bucket::Day => start.with_timezone(&zone).format("%b %-d").to_string(),
-                    Bucket::Hour => start.with_timezone(&zone).format("%-d %Hh").to_string(),
+                    Bucket::Hour => hour_tick(start.with_timezone(&zone)),
                 })
             ));
         }

@@ -106,6 +106,18 @@ impl From<escalate_domain::contact_center::Branding> for JoinBrand {
             button_text: b.button_text,
             locale: b.locale,
         }
+        .localised()
+    }
+}
+
+impl JoinBrand {
+    /// Wording left at a default reads in the page's locale (settings saved
+    /// before defaults followed the locale still hold the English ones).
+    pub fn localised(mut self) -> Self {
+        use escalate_domain::contact_center::{WordingField, localised};
+        self.headline = localised(WordingField::Headline, &self.headline, &self.locale).to_owned();
+        self.button_text = localised(WordingField::ButtonText, &self.button_text, &self.locale).to_owned();
+        self
     }
 }
 

@@ -325,6 +325,41 @@ impl Store {
             .await?)
     }
 
+    /// The display name each of these agents gave most recently in a
+    /// contact center's escalations created in `[from, to)` (agents without
+    /// one are left out), for pages that list agents by their identity.
+    pub async fn agent_names(
+        &self,
+        scope: TenantScope,
+        contact_center_id: Uuid,
+        (from, to): (DateTime<Utc>, DateTime<Utc>),
+        identities: &[String],
+    ) -> Result<std::collections::HashMap<String, String>, StoreError> {
+        if identities.is_empty() {
+            return Ok(Default::default());
+        }
+        let rows: Vec<(String, Option<String>)> = escalation::Entity::find()
+            .select_only()
+            .column(escalation::Column::AgentIdentity)
+            .column(escalation::Column::AgentName)
+            .filter(escalation::Column::TenantId.eq(scope.tenant_id()))
+            .filter(escalation::Column::ContactCenterId.eq(contact_center_id))
+            .filter(escalation::Column::CreatedAt.gte(from))
+            .filter(escalation::Column::CreatedAt.lt(to))
+            .filter(escalation::Column::AgentIdentity.is_in(identities.iter().cloned()))
+            .filter(escalation::Column::AgentName.is_not_null())
+            // Oldest first, so the newest name of each agent is the one kept.
+            .order_by_asc(escalation::Column::Id)
+            .into_tuple()
+            .all(self.db())
+            .await?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|(identity, name)| Some((identity, name?)))
+            .filter(|(_, n)| !n.is_empty())
+            .collect())
+    }
+
     /// Records a room callback and folds it into its escalation, in one
     /// transaction: an accepted callback is never half-applied. The
     /// escalation is found by room name (ours, `esc-…`) within the contact
