@@ -27,7 +27,8 @@ async fn create_gets_defaults_and_patch_changes_only_what_is_sent() {
     let updated: Value = resp.json().await.unwrap();
     assert_eq!(updated["branding"]["primary_colour"], "#ff0000");
     assert_eq!(updated["branding"]["locale"], "es");
-    assert_eq!(updated["branding"]["button_text"], "Join Video Room");
+    // A button text left at its default follows the new locale.
+    assert_eq!(updated["branding"]["button_text"], "Unirse a la videollamada");
     assert_eq!(updated["room"]["empty_room_timeout_minutes"], 2);
     assert_eq!(updated["room"]["unused_room_timeout_minutes"], cc["room"]["unused_room_timeout_minutes"]);
     let fetched: Value = tenant.admin.get(&format!("/v1/contact-centers/{id}")).await.json().await.unwrap();
