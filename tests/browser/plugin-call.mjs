@@ -26,60 +26,11 @@
 //   agent_session   the plugin session's last snapshot (provider, status, remotes, endReason)
 //
 // A phase that times out records its error and the walk stops there.
-import { chromium } from 'playwright-core';
+import { framesRising, launch, sleep, stats, until } from './media.mjs';
 
-const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const opts = JSON.parse(process.argv[2] || '{}');
 const phases = opts.phases || ['connect', 'mute', 'end'];
 const report = { phases: {}, problems: [], console_errors: { agent: [], customer: [] }, candidates: [], agent_session: null };
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-// What the page's peer connections say (as call.mjs): video frames decoded,
-// audio bytes, and every ICE candidate with its address. Both pages expose
-// `window.escalateCall` with peerConnections() and peerCount().
-const STATS = async () => {
-  const call = window.escalateCall;
-  if (!call || !call.peerConnections) return null;
-  let frames = 0, audioBytes = 0, videoBytes = 0;
-  const candidates = [];
-  let selected = null;
-  for (const pc of call.peerConnections()) {
-    const stats = await pc.getStats();
-    const byId = new Map();
-    stats.forEach((r) => byId.set(r.id, r));
-    stats.forEach((r) => {
-      if (r.type === 'inbound-rtp' && r.kind === 'video') { frames += r.framesDecoded || 0; videoBytes += r.bytesReceived || 0; }
-      if (r.type === 'inbound-rtp' && r.kind === 'audio') audioBytes += r.bytesReceived || 0;
-      if (r.type === 'local-candidate' || r.type === 'remote-candidate') {
-        candidates.push({ side: r.type, type: r.candidateType, address: r.address || r.ip, port: r.port, relay: r.relayProtocol || null });
-      }
-      if (r.type === 'transport' && r.selectedCandidatePairId) {
-        const pair = byId.get(r.selectedCandidatePairId);
-        if (pair) {
-          const l = byId.get(pair.localCandidateId), rc = byId.get(pair.remoteCandidateId);
-          selected = { local: l && { type: l.candidateType, address: l.address || l.ip }, remote: rc && { type: rc.candidateType, address: rc.address || rc.ip } };
-        }
-      }
-    });
-  }
-  return {
-    frames, audioBytes, videoBytes, candidates, selected,
-    peers: call.peerCount(),
-    // The video the page plays as the other side's: the join page's element,
-    // or the plugin session's remote stream (never the page's own camera).
-    remoteTrackLabel: (() => {
-      const el = document.querySelector('#remote video');
-      const stream = el && el.srcObject
-        ? el.srcObject
-        : window.pluginSession && window.pluginSession.state.remotes[0] && window.pluginSession.state.remotes[0].stream;
-      const track = stream && stream.getVideoTracks()[0];
-      return track ? track.label : null;
-    })(),
-    remoteState: (() => { const s = document.getElementById('remote-state'); return s ? { audio: s.dataset.audio, video: s.dataset.video, text: s.textContent, hidden: s.hidden } : null; })(),
-    view: document.body.dataset.view || null,
-    call: document.body.dataset.call || null,
-  };
-};
 
 // The plugin session's snapshot on the agent page (streams left out).
 const SESSION = () => {
@@ -93,40 +44,7 @@ const SESSION = () => {
   };
 };
 
-async function stats(page) { return page.evaluate(STATS); }
-
-async function until(what, fn, timeoutMs = 30000, everyMs = 250) {
-  const end = Date.now() + timeoutMs;
-  let last;
-  while (Date.now() < end) {
-    last = await fn();
-    if (last && last.ok) return last.value;
-    await sleep(everyMs);
-  }
-  throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(last && last.value)}`);
-}
-
-/// Frames decoded rising on the page: two samples 700 ms apart.
-async function framesRising(page, who, timeoutMs = 30000) {
-  return until(`${who}'s remote video frames to rise`, async () => {
-    const a = await stats(page);
-    await sleep(700);
-    const b = await stats(page);
-    const ok = !!(a && b && b.frames > a.frames && b.frames > 0);
-    return { ok, value: { before: a && a.frames, after: b && b.frames, stats: b } };
-  }, timeoutMs, 100);
-}
-
-const browser = await chromium.launch({
-  executablePath: CHROMIUM,
-  headless: true,
-  args: [
-    '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update',
-    '--disable-sync', '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream',
-    // No mDNS host-name candidates: the tests read real (loopback) addresses.
-    '--disable-features=WebRtcHideLocalIpsWithMdns',
-  ],
-});
+const browser = await launch();
 try {
   const contexts = {};
   const pages = {};
