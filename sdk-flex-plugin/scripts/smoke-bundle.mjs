@@ -49,10 +49,11 @@ if (registered.length !== 1) fail(`expected one plugin registered with Twilio.Fl
 
 const flex = {
   Notifications: { registerNotification: noop, showNotification: (id) => fail(`unexpected notification ${id}`) },
-  NotificationType: { error: 'error', warning: 'warning' },
+  NotificationType: { error: 'error', warning: 'warning', success: 'success', information: 'information' },
   Actions: { addListener: (name) => listeners.push(name), invokeAction: async () => undefined },
   TaskCanvasHeader: { Content: { add: (el) => added.push(['header', el]) } },
   TaskCanvasTabs: { Content: { add: (el) => added.push(['tabs', el]) } },
+  TaskListItem: { Content: { add: (el) => added.push(['list', el]) } },
   Tab: (props) => props.children,
   withTaskContext: (C) => C,
 };
@@ -61,6 +62,7 @@ const manager = {
     ui_attributes: { videoEscalation: { serviceBaseUrl: 'https://video.example.com', contactCenterId: 'cc-1' } },
   },
   user: { token: 't', identity: 'alice' },
+  strings: {},
   store: { getState: () => ({ flex: {} }) },
 };
 
@@ -70,11 +72,12 @@ if (plugin.name !== 'VideoEscalationPlugin' || plugin.uniqueName !== pkg.name ||
 }
 await plugin.init(flex, manager);
 const where = added.map(([w]) => w).join(',');
-if (where !== 'header,tabs') fail(`expected the header button and the Video tab to be added, got [${where}]`);
+if (where !== 'header,tabs,list') fail(`expected the header button, the Video tab and the task list badge, got [${where}]`);
+if (manager.strings.VideoEscalationJoin !== 'Join Video Room') fail('the plugin strings were not registered in manager.strings');
 if (!added.every(([, el]) => el && el.$$typeof === Symbol.for('react.element'))) {
   fail('the added components are not elements of the page’s React');
 }
-if (!listeners.includes('afterWrapupTask') || !listeners.includes('afterCompleteTask')) {
+if (!['afterWrapupTask', 'afterCompleteTask', 'afterTransferTask', 'afterSelectTask'].every((l) => listeners.includes(l))) {
   fail(`task-end listeners missing: [${listeners.join(',')}]`);
 }
 console.error(`bundle smoke check: ${pkg.name}@${pkg.version} loads, registers and initialises in a Flex-like page`);

@@ -5,15 +5,32 @@
  * (public/appConfig.js, for local development) for whatever is not set there.
  */
 export interface PluginConfig {
+  /** Always true here: `enabled: false` (or no settings at all) means the plugin adds nothing. */
+  enabled: true;
   /** e.g. `https://video.example.com`; no trailing slash. */
   serviceBaseUrl: string;
   /** The contact center's id in the service. */
   contactCenterId: string;
-  /** End the escalation (room and customer code) when the task is wrapped up or completed; default true. */
+  /** End the escalation (room and customer code) when the task ends (wrap-up, completed, canceled, transferred away…); default true. */
   endVideoOnTaskEnd: boolean;
+  /**
+   * While the agent looks at another task during a call: `keep-audio` (default)
+   * keeps the customer's audio playing and the agent's microphone as it was;
+   * `mute-agent` also mutes the agent's microphone until they come back to the task.
+   */
+  whenTaskHidden: WhenTaskHidden;
 }
 
-export type ConfigResult = { ok: true; config: PluginConfig } | { ok: false; errors: string[] };
+export type WhenTaskHidden = 'keep-audio' | 'mute-agent';
+export const WHEN_TASK_HIDDEN: readonly WhenTaskHidden[] = ['keep-audio', 'mute-agent'];
+
+/**
+ * `not-configured`: no `videoEscalation` settings at all (the plugin stays out of
+ * the way); `disabled`: `enabled: false`; `invalid`: present but malformed (`errors` name the settings).
+ */
+export type ConfigResult =
+  | { ok: true; config: PluginConfig }
+  | { ok: false; reason: 'not-configured' | 'disabled' | 'invalid'; errors: string[] };
 
 export const CONFIG_KEY = 'videoEscalation';
 
@@ -41,6 +58,15 @@ export function readConfig(sources: { uiAttributes?: unknown; appConfig?: unknow
   const primary = section(sources.uiAttributes);
   const fallback = section(sources.appConfig);
   const errors: string[] = [];
+
+  if (Object.keys(primary).length === 0 && Object.keys(fallback).length === 0) {
+    return { ok: false, reason: 'not-configured', errors: [] };
+  }
+  const rawEnabled = pick('enabled', primary, fallback);
+  if (rawEnabled !== undefined && typeof rawEnabled !== 'boolean') {
+    return { ok: false, reason: 'invalid', errors: [`${CONFIG_KEY}.enabled must be true or false`] };
+  }
+  if (rawEnabled === false) return { ok: false, reason: 'disabled', errors: [] };
 
   const rawUrl = pick('serviceBaseUrl', primary, fallback);
   let serviceBaseUrl = '';
@@ -76,6 +102,20 @@ export function readConfig(sources: { uiAttributes?: unknown; appConfig?: unknow
     errors.push(`${CONFIG_KEY}.endVideoOnTaskEnd must be true or false`);
   }
 
-  if (errors.length > 0) return { ok: false, errors };
-  return { ok: true, config: { serviceBaseUrl, contactCenterId, endVideoOnTaskEnd: rawEnd !== false } };
+  const rawHidden = pick('whenTaskHidden', primary, fallback);
+  if (rawHidden !== undefined && !WHEN_TASK_HIDDEN.includes(rawHidden as WhenTaskHidden)) {
+    errors.push(`${CONFIG_KEY}.whenTaskHidden must be one of ${WHEN_TASK_HIDDEN.map((v) => `"${v}"`).join(', ')}`);
+  }
+
+  if (errors.length > 0) return { ok: false, reason: 'invalid', errors };
+  return {
+    ok: true,
+    config: {
+      enabled: true,
+      serviceBaseUrl,
+      contactCenterId,
+      endVideoOnTaskEnd: rawEnd !== false,
+      whenTaskHidden: (rawHidden as WhenTaskHidden | undefined) ?? 'keep-audio',
+    },
+  };
 }

@@ -30,6 +30,8 @@ export interface EscalationStoreDeps {
   /** The agent's display name, sent as `agent_name`. */
   agentName?: () => string | undefined;
   onError?: (error: ProblemError, action: EscalationAction, taskSid: string) => void;
+  /** The task's freshest attributes (re-read before every write, see mergeTaskVideoAttributes). */
+  latestAttributes?: (task: TaskLike) => Record<string, unknown> | undefined;
   now?: () => number;
 }
 
@@ -202,7 +204,9 @@ export class EscalationStore {
         const escalation = await this.deps.client.getEscalation(id);
         const latest = this.get(taskSid);
         if (latest.escalation?.id === id && (latest.phase === 'open' || latest.phase === 'ended')) {
-          this.set(taskSid, { ...latest, phase: phaseOf(escalation), escalation });
+          // An ended escalation stays ended: an answer read before a complete landed must not reopen it.
+          const phase = latest.phase === 'ended' ? 'ended' : phaseOf(escalation);
+          this.set(taskSid, { ...latest, phase, escalation: phase === 'ended' && latest.phase === 'ended' ? latest.escalation : escalation });
         }
         return escalation;
       } catch (err) {
@@ -244,13 +248,16 @@ export class EscalationStore {
 
   private async remember(task: TaskLike, escalation: Escalation, ended = false): Promise<void> {
     try {
-      await mergeTaskVideoAttributes(task, {
-        escalationId: escalation.id,
-        status: escalation.status,
-        roomName: escalation.room_name,
-        joinUrl: escalation.join_url,
-        ...(ended ? { ended: this.ended.get(task.taskSid) ?? 1 } : {}),
-      });
+      // Only the id and non-secret state: never the join URL (the customer's code) or a token.
+      await mergeTaskVideoAttributes(
+        task,
+        {
+          escalationId: escalation.id,
+          status: escalation.status,
+          ...(ended ? { ended: this.ended.get(task.taskSid) ?? 1 } : {}),
+        },
+        this.deps.latestAttributes,
+      );
     } catch (err) {
       console.warn('[video-escalation] could not update task attributes', err);
     }

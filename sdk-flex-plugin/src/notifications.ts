@@ -1,21 +1,27 @@
 import type { ProblemError } from './api/errors';
 import type { EscalationAction } from './escalationStore';
+import { defaultTranslate, type StringKey, type Translate } from './strings';
+import type { EndReason } from './video/call';
 
+/** Registered once in setup (src/setup.tsx); shown with `{ message }` as context. */
 export const NOTIFICATION_IDS = {
   error: 'VideoEscalation.Error',
   configMissing: 'VideoEscalation.ConfigMissing',
+  reconnecting: 'VideoEscalation.Reconnecting',
+  reconnected: 'VideoEscalation.Reconnected',
+  disconnected: 'VideoEscalation.Disconnected',
 } as const;
 
-const ACTION_TEXT: Record<EscalationAction, string> = {
-  create: 'Could not start the video call',
-  complete: 'Could not end the video call',
-  token: 'Could not join the video room',
-  load: 'Could not load the video call',
+const ACTION_TEXT: Record<EscalationAction, StringKey> = {
+  create: 'VideoEscalationErrorCreate',
+  complete: 'VideoEscalationErrorComplete',
+  token: 'VideoEscalationErrorToken',
+  load: 'VideoEscalationErrorLoad',
 };
 
 /** The text of the error notification: what failed, the problem's title and detail, the request id. */
-export function problemNotificationText(error: ProblemError, action: EscalationAction): string {
-  const parts = [`${ACTION_TEXT[action]}: ${error.title}`];
+export function problemNotificationText(error: ProblemError, action: EscalationAction, t: Translate = defaultTranslate): string {
+  const parts = [`${t(ACTION_TEXT[action])}: ${error.title}`];
   if (error.detail && error.detail !== error.title) parts.push(error.detail);
   for (const e of error.errors) parts.push(`${e.field}: ${e.message}`);
   let text = parts.join(' — ');
@@ -23,16 +29,34 @@ export function problemNotificationText(error: ProblemError, action: EscalationA
   return text;
 }
 
-export function configNotificationText(errors: string[]): string {
-  return (
-    'Video escalation is not configured: ' +
-    errors.join('; ') +
-    '. Ask your Flex admin to set ui_attributes.videoEscalation (serviceBaseUrl, contactCenterId).'
-  );
+export function configNotificationText(errors: string[], t: Translate = defaultTranslate): string {
+  return t('VideoEscalationNotConfigured', { errors: errors.join('; ') });
+}
+
+/** Why a call ended, in the agent's words. */
+export function endReasonText(reason: EndReason, t: Translate = defaultTranslate): string {
+  switch (reason) {
+    case 'left':
+      return t('VideoEscalationEndLeft');
+    case 'completed':
+      return t('VideoEscalationEndCompleted');
+    case 'lost':
+    case 'unreachable':
+      return t('VideoEscalationEndLost');
+    case 'expired':
+      return t('VideoEscalationEndExpired');
+    case 'replaced':
+      return t('VideoEscalationEndReplaced');
+    case 'room_full':
+      return t('VideoEscalationEndRoomFull');
+    default:
+      return t('VideoEscalationEndRefused', { reason });
+  }
 }
 
 /** The part of Flex's Notifications API the plugin uses. */
 export interface NotifierLike {
   registerNotification(notification: Record<string, unknown>): void;
   showNotification(id: string, context?: Record<string, unknown>): unknown;
+  dismissNotificationById?(id: string): unknown;
 }

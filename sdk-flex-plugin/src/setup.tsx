@@ -1,16 +1,15 @@
 import React from 'react';
 import type * as FlexNS from '@twilio/flex-ui';
 import { EscalationClient } from './api/client';
-import { readConfig, type PluginConfig } from './config';
+import { AgentCalls } from './calls';
+import { CONFIG_KEY, readConfig, type PluginConfig } from './config';
 import { EscalationStore } from './escalationStore';
 import { registerTaskEndListeners } from './lifecycle';
-import {
-  configNotificationText,
-  NOTIFICATION_IDS,
-  problemNotificationText,
-} from './notifications';
+import { configNotificationText, NOTIFICATION_IDS, problemNotificationText } from './notifications';
 import type { PluginServices } from './services';
-import { isChatTask, type TaskLike } from './task';
+import { makeTranslate, registerStrings } from './strings';
+import { isAssignedChatTask, isChatTask, type TaskLike } from './task';
+import { VideoBadge } from './components/VideoBadge';
 import { VideoEscalationButton } from './components/VideoEscalationButton';
 import { VideoTab } from './components/VideoTab';
 import { VideoSessions } from './video/session';
@@ -26,19 +25,19 @@ function NotificationText(props: { notificationContext?: { message?: string } })
 
 function registerNotifications(flex: Flex): void {
   const { Notifications, NotificationType } = flex;
-  Notifications.registerNotification({
-    id: NOTIFICATION_IDS.error,
-    type: NotificationType.error,
-    closeButton: true,
-    timeout: 10_000,
-    content: <NotificationText />,
-  });
-  Notifications.registerNotification({
-    id: NOTIFICATION_IDS.configMissing,
-    type: NotificationType.warning,
-    closeButton: true,
-    content: <NotificationText />,
-  });
+  const register = (id: string, type: unknown, timeout?: number) =>
+    Notifications.registerNotification({
+      id,
+      type: type as FlexNS.NotificationType,
+      closeButton: true,
+      ...(timeout !== undefined ? { timeout } : {}),
+      content: <NotificationText />,
+    });
+  register(NOTIFICATION_IDS.error, NotificationType.error, 10_000);
+  register(NOTIFICATION_IDS.configMissing, NotificationType.warning);
+  register(NOTIFICATION_IDS.reconnecting, NotificationType.warning, 0);
+  register(NOTIFICATION_IDS.reconnected, NotificationType.success, 5_000);
+  register(NOTIFICATION_IDS.disconnected, NotificationType.error, 0);
 }
 
 function uiAttributesOf(manager: FlexNS.Manager): unknown {
@@ -58,22 +57,70 @@ function agentName(manager: FlexNS.Manager): string | undefined {
   return typeof name === 'string' && name ? name.slice(0, 200) : undefined;
 }
 
+/** The agent's tasks as Flex's store holds them (a Map keyed by reservation sid). */
+function workerTasks(manager: FlexNS.Manager): TaskLike[] {
+  try {
+    const tasks = (manager.store.getState() as any)?.flex?.worker?.tasks;
+    if (!tasks) return [];
+    return typeof tasks.values === 'function' ? [...tasks.values()] : Object.values(tasks);
+  } catch {
+    return [];
+  }
+}
+
+/** The freshest attributes Flex holds for the task (re-read before writing ours). */
+function latestAttributes(manager: FlexNS.Manager, task: TaskLike): Record<string, unknown> | undefined {
+  const fresh = workerTasks(manager).find((t) => t?.taskSid === task.taskSid);
+  const attrs = fresh?.attributes;
+  return attrs && typeof attrs === 'object' ? attrs : undefined;
+}
+
+/** The task of a SelectTask payload (`{ sid }` is the reservation sid, `{ task }` when Flex has it). */
+function selectedTaskSid(manager: FlexNS.Manager, payload: any): string | undefined {
+  const fromTask = payload?.task?.taskSid;
+  if (typeof fromTask === 'string') return fromTask;
+  const sid = payload?.sid;
+  if (typeof sid !== 'string') return undefined;
+  if (sid.startsWith('WT')) return sid;
+  return workerTasks(manager).find((t) => t?.sid === sid)?.taskSid;
+}
+
+let loggedOnce = false;
+
 /**
- * Everything the plugin does at start-up. Returns the services (for tests),
- * or undefined when the configuration is missing (a notification says so).
+ * Everything the plugin does at start-up. Returns the services (for tests), or
+ * undefined when the plugin stays out: not configured at all or `enabled: false`
+ * (one info line in the console), or configured wrongly (a warning notification
+ * naming the setting).
  */
 export function setupPlugin(flex: Flex, manager: FlexNS.Manager): PluginServices | undefined {
-  registerNotifications(flex);
-
   const result = readConfig({ uiAttributes: uiAttributesOf(manager), appConfig: appConfigOf(manager) });
   if (!result.ok) {
-    console.warn('[video-escalation] not configured:', result.errors.join('; '));
+    if (result.reason !== 'invalid') {
+      if (!loggedOnce) {
+        loggedOnce = true;
+        console.info(
+          result.reason === 'disabled'
+            ? `[video-escalation] ${CONFIG_KEY}.enabled is false: the plugin adds nothing`
+            : `[video-escalation] not configured (no ${CONFIG_KEY} in the Flex UI attributes): the plugin adds nothing`,
+        );
+      }
+      return undefined;
+    }
+    registerStrings(manager as unknown as { strings?: unknown });
+    registerNotifications(flex);
+    const t = makeTranslate(() => (manager as unknown as { strings?: Record<string, unknown> }).strings);
+    console.warn('[video-escalation] configuration is wrong:', result.errors.join('; '));
     flex.Notifications.showNotification(NOTIFICATION_IDS.configMissing, {
-      message: configNotificationText(result.errors),
+      message: configNotificationText(result.errors, t),
     });
     return undefined;
   }
   const config: PluginConfig = result.config;
+
+  registerStrings(manager as unknown as { strings?: unknown });
+  registerNotifications(flex);
+  const t = makeTranslate(() => (manager as unknown as { strings?: Record<string, unknown> }).strings);
 
   const client = new EscalationClient({
     baseUrl: config.serviceBaseUrl,
@@ -83,9 +130,10 @@ export function setupPlugin(flex: Flex, manager: FlexNS.Manager): PluginServices
     client,
     contactCenterId: config.contactCenterId,
     agentName: () => agentName(manager),
+    latestAttributes: (task) => latestAttributes(manager, task),
     onError: (error, action) => {
       flex.Notifications.showNotification(NOTIFICATION_IDS.error, {
-        message: problemNotificationText(error, action),
+        message: problemNotificationText(error, action, t),
         title: error.title,
         detail: error.detail,
         code: error.code,
@@ -93,9 +141,19 @@ export function setupPlugin(flex: Flex, manager: FlexNS.Manager): PluginServices
     },
   });
   const sessions = new VideoSessions();
+  const calls = new AgentCalls({
+    store,
+    sessions,
+    t,
+    whenTaskHidden: config.whenTaskHidden,
+    notify: (id, message) => flex.Notifications.showNotification(id, { message }),
+    dismiss: (id) => (flex.Notifications as { dismissNotificationById?: (id: string) => unknown }).dismissNotificationById?.(id),
+  });
   const services: PluginServices = {
     store,
     sessions,
+    calls,
+    t,
     onEscalated: () => {
       // Show the Video tab (best effort: the tab state's name is Flex's, not documented).
       Promise.resolve(
@@ -107,28 +165,44 @@ export function setupPlugin(flex: Flex, manager: FlexNS.Manager): PluginServices
     },
   };
 
-  const chatOnly = (props: { task?: unknown }) => isChatTask(props.task as TaskLike | undefined);
+  // Only for a chat task the agent holds: not reserved or pending, not wrapping, not email.
+  const assignedChat = (props: { task?: unknown }) => isAssignedChatTask(props.task as TaskLike | undefined);
+  const chat = (props: { task?: unknown }) => isChatTask(props.task as TaskLike | undefined);
 
   flex.TaskCanvasHeader.Content.add(<VideoEscalationButton key="video-escalation-button" services={services} />, {
     sortOrder: -1,
-    if: chatOnly,
+    if: assignedChat,
   });
 
   const TabContent = flex.withTaskContext(VideoTab as React.ComponentType<any>);
   flex.TaskCanvasTabs.Content.add(
-    <flex.Tab key="video-escalation-tab" uniqueName={VIDEO_TAB_NAME} label="Video">
+    <flex.Tab key="video-escalation-tab" uniqueName={VIDEO_TAB_NAME} label={t('VideoEscalationTabLabel')}>
       <TabContent services={services} />
     </flex.Tab>,
-    { if: chatOnly },
+    { if: assignedChat },
   );
 
+  // "On video" on the task list item of the task whose call is live (renders nothing otherwise).
+  flex.TaskListItem.Content.add(<VideoBadge key="video-escalation-badge" services={services} />, { if: chat });
+
   registerTaskEndListeners(flex.Actions, (manager as unknown as { events?: any }).events, ({ taskSid, task }) => {
+    calls.taskEnded(taskSid);
     sessions.leave(taskSid);
     if (!config.endVideoOnTaskEnd) return;
     const state = store.get(taskSid);
     if (state.phase === 'open' && task) void store.complete(task as TaskLike, { quiet: true });
   });
 
-  window.addEventListener('beforeunload', () => sessions.leaveAll());
+  flex.Actions.addListener('afterSelectTask', (payload: unknown) => calls.taskSelected(selectedTaskSid(manager, payload)));
+
+  window.addEventListener('beforeunload', () => {
+    calls.dispose();
+    sessions.leaveAll();
+  });
   return services;
+}
+
+/** For tests: the "not configured" console line is written once per page. */
+export function resetSetupLogForTests(): void {
+  loggedOnce = false;
 }

@@ -6,7 +6,7 @@ import { VideoEscalationButton } from '../src/components/VideoEscalationButton';
 import { EscalationStore } from '../src/escalationStore';
 import type { PluginServices } from '../src/services';
 import { VideoSessions } from '../src/video/session';
-import { CC, deferred, jsonResponse, makeEscalation, makeTask, problemResponse } from './helpers';
+import { CC, deferred, jsonResponse, makeEscalation, makeServices, makeTask, problemResponse } from './helpers';
 
 function setup(fetchImpl: ReturnType<typeof vi.fn>) {
   const onError = vi.fn();
@@ -17,7 +17,7 @@ function setup(fetchImpl: ReturnType<typeof vi.fn>) {
     backoffMs: () => 0,
   });
   const store = new EscalationStore({ client, contactCenterId: CC, onError });
-  const services: PluginServices = { store, sessions: new VideoSessions(), onEscalated: vi.fn() };
+  const services: PluginServices = makeServices(store, new VideoSessions(), { onEscalated: vi.fn() });
   const task = makeTask();
   render(<VideoEscalationButton task={task} services={services} />);
   return { onError, services, task, button: screen.getByRole('button', { name: 'Switch to video' }) };

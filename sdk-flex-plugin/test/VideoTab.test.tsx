@@ -15,7 +15,7 @@ import {
   installRtcFakes,
 } from './fakeMedia';
 import { FakeRoom, FakeTrack } from './fakeVideo';
-import { CC, makeEscalation, makeTask } from './helpers';
+import { CC, makeEscalation, makeServices, makeTask } from './helpers';
 
 vi.mock('twilio-video', () => ({ connect: vi.fn(), createLocalVideoTrack: vi.fn() }));
 
@@ -45,7 +45,7 @@ async function openTab(escalationOverrides = {}) {
   });
   const store = new EscalationStore({ client, contactCenterId: CC });
   const sessions = new VideoSessions();
-  const services: PluginServices = { store, sessions };
+  const services: PluginServices = makeServices(store, sessions);
   const task = makeTask();
   await store.escalate(task);
   const room = new FakeRoom('esc-e5a1d6b2');
@@ -64,7 +64,7 @@ describe('VideoTab', () => {
     const client = fakeClient();
     const store = new EscalationStore({ client, contactCenterId: CC });
     const task = makeTask();
-    render(<VideoTab task={task} services={{ store, sessions: new VideoSessions() }} />);
+    render(<VideoTab task={task} services={makeServices(store)} />);
     expect(screen.getByText(/No video call yet/)).toBeTruthy();
     fireEvent.click(screen.getByRole('button', { name: 'Switch to video' }));
     expect(client.createEscalation).toHaveBeenCalledTimes(1);
@@ -91,7 +91,8 @@ describe('VideoTab', () => {
     });
     const remote = screen.getByTestId('video of customer:k3y') as HTMLVideoElement & { srcObject: FakeMediaStream };
     expect(remote.tagName).toBe('VIDEO');
-    expect(remote.muted).toBe(false);
+    // The video element is muted: the customer's audio plays from the session's audio sink.
+    expect(remote.muted).toBe(true);
     const tracks = [...customer.tracks.values()].map((p) => p.track.mediaStreamTrack);
     expect(remote.srcObject.getTracks()).toEqual(tracks);
     // Shown as "Customer", not as the raw identity.
@@ -191,7 +192,7 @@ describe('VideoTab', () => {
     await screen.findByTestId('video-call');
     const { unmount } = render(<div />);
     unmount();
-    render(<VideoTab task={task} services={{ store, sessions }} />);
+    render(<VideoTab task={task} services={makeServices(store, sessions)} />);
     expect(screen.getAllByTestId('video-call').length).toBeGreaterThan(0);
     expect(connect).toHaveBeenCalledTimes(1);
   });
@@ -241,7 +242,7 @@ describe('VideoTab with the built-in provider', () => {
     const sessions = new VideoSessions({ getUserMedia: async () => camera });
     const task = makeTask();
     await store.escalate(task);
-    render(<VideoTab task={task} services={{ store, sessions }} />);
+    render(<VideoTab task={task} services={makeServices(store, sessions)} />);
     return { client, camera, sessions };
   }
 

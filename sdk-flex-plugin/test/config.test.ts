@@ -9,7 +9,13 @@ describe('readConfig', () => {
     const r = readConfig(ui({ serviceBaseUrl: 'https://video.example.com/', contactCenterId: CC }));
     expect(r).toEqual({
       ok: true,
-      config: { serviceBaseUrl: 'https://video.example.com', contactCenterId: CC, endVideoOnTaskEnd: true },
+      config: {
+        enabled: true,
+        serviceBaseUrl: 'https://video.example.com',
+        contactCenterId: CC,
+        endVideoOnTaskEnd: true,
+        whenTaskHidden: 'keep-audio',
+      },
     });
   });
 
@@ -26,9 +32,36 @@ describe('readConfig', () => {
     expect(r).toMatchObject({ ok: true, config: { serviceBaseUrl: 'http://localhost:8080', contactCenterId: CC } });
   });
 
-  it('names every missing setting', () => {
-    expect(readConfig({})).toEqual({
+  it('tells "not configured" (no settings at all) from "disabled" and from malformed', () => {
+    expect(readConfig({})).toEqual({ ok: false, reason: 'not-configured', errors: [] });
+    expect(readConfig({ uiAttributes: { other: 1 }, appConfig: { videoEscalation: {} } })).toMatchObject({ reason: 'not-configured' });
+    expect(readConfig(ui({ enabled: false, serviceBaseUrl: 'https://v.example.com' }))).toEqual({
       ok: false,
+      reason: 'disabled',
+      errors: [],
+    });
+    expect(readConfig(ui({ enabled: 'no' }))).toMatchObject({ ok: false, reason: 'invalid' });
+    expect(readConfig(ui({ enabled: true, serviceBaseUrl: 'https://v.example.com', contactCenterId: CC }))).toMatchObject({
+      ok: true,
+      config: { enabled: true },
+    });
+  });
+
+  it('reads whenTaskHidden (default keep-audio) and rejects other values', () => {
+    const base = { serviceBaseUrl: 'https://v.example.com', contactCenterId: CC };
+    expect(readConfig(ui({ ...base, whenTaskHidden: 'mute-agent' }))).toMatchObject({ ok: true, config: { whenTaskHidden: 'mute-agent' } });
+    expect(readConfig(ui(base))).toMatchObject({ ok: true, config: { whenTaskHidden: 'keep-audio' } });
+    expect(readConfig(ui({ ...base, whenTaskHidden: 'hold' }))).toEqual({
+      ok: false,
+      reason: 'invalid',
+      errors: ['videoEscalation.whenTaskHidden must be one of "keep-audio", "mute-agent"'],
+    });
+  });
+
+  it('names every missing setting of a present configuration', () => {
+    expect(readConfig(ui({ endVideoOnTaskEnd: true }))).toEqual({
+      ok: false,
+      reason: 'invalid',
       errors: ['videoEscalation.serviceBaseUrl is missing', 'videoEscalation.contactCenterId is missing'],
     });
     expect(readConfig(ui({ serviceBaseUrl: '  ', contactCenterId: '' })).ok).toBe(false);

@@ -51,13 +51,13 @@ describe('EscalationStore.escalate', () => {
     expect(task.setAttributes).toHaveBeenCalledWith({
       conversationSid: 'CH0123456789abcdef0123456789abcdef',
       from: 'customer',
-      videoEscalation: {
-        escalationId: makeEscalation().id,
-        status: 'open',
-        roomName: 'esc-e5a1d6b2',
-        joinUrl: 'https://video.example.com/join/ABCD2345EFGH',
-      },
+      videoEscalation: { escalationId: makeEscalation().id, status: 'open' },
     });
+    // Never the join URL (it carries the customer's code) nor a token.
+    const written = JSON.stringify(task.setAttributes.mock.calls);
+    expect(written).not.toContain('join');
+    expect(written).not.toContain('ABCD2345EFGH');
+    expect(written).not.toContain('agent-video-token');
   });
 
   it('sends one request for concurrent calls (double click)', async () => {

@@ -1,6 +1,10 @@
 import { vi } from 'vitest';
 import type { Escalation } from '../src/api/types';
 import type { TaskLike } from '../src/task';
+import { AgentCalls } from '../src/calls';
+import type { EscalationStore } from '../src/escalationStore';
+import type { PluginServices } from '../src/services';
+import { VideoSessions } from '../src/video/session';
 
 export const CC = '3f1c2a4e-8d7b-4c6a-9e5f-0a1b2c3d4e5f';
 
@@ -30,7 +34,8 @@ export function makeTask(over: Partial<TaskLike> & { attributes?: Record<string,
   const task = {
     taskSid: 'WT0123456789abcdef0123456789abcdef',
     taskChannelUniqueName: 'chat',
-    status: 'assigned',
+    status: 'accepted',
+    taskStatus: 'assigned',
     attributes: { conversationSid: 'CH0123456789abcdef0123456789abcdef', from: 'customer' } as Record<string, unknown>,
     ...over,
   } as TaskLike & { setAttributes: ReturnType<typeof vi.fn> };
@@ -67,4 +72,13 @@ export function deferred<T>() {
     reject = rej;
   });
   return { promise, resolve, reject };
+}
+
+/** The services the components take, around a store and sessions. */
+export function makeServices(
+  store: EscalationStore,
+  sessions: VideoSessions = new VideoSessions(),
+  extra: Partial<PluginServices> & { calls?: AgentCalls } = {},
+): PluginServices {
+  return { store, sessions, calls: extra.calls ?? new AgentCalls({ store, sessions, t: extra.t }), ...extra };
 }

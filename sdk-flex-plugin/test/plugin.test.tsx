@@ -3,7 +3,7 @@ import { act, fireEvent, render, screen, waitFor } from '@testing-library/react'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import * as Flex from '@twilio/flex-ui';
 import VideoEscalationPlugin from '../src/VideoEscalationPlugin';
-import { setupPlugin, VIDEO_TAB_NAME } from '../src/setup';
+import { resetSetupLogForTests, setupPlugin, VIDEO_TAB_NAME } from '../src/setup';
 import { NOTIFICATION_IDS } from '../src/notifications';
 import { CC, jsonResponse, makeEscalation, makeTask, problemResponse } from './helpers';
 
@@ -13,7 +13,7 @@ vi.mock('@twilio/flex-ui', async () => {
   const actionListeners: Record<string, Array<(p: unknown) => void>> = {};
   return {
     __actionListeners: actionListeners,
-    Notifications: { registerNotification: vi.fn(), showNotification: vi.fn() },
+    Notifications: { registerNotification: vi.fn(), showNotification: vi.fn(), dismissNotificationById: vi.fn() },
     NotificationType: { error: 'error', warning: 'warning', info: 'info', success: 'success' },
     Actions: {
       addListener: vi.fn((name: string, fn: (p: unknown) => void) => {
@@ -23,6 +23,7 @@ vi.mock('@twilio/flex-ui', async () => {
     },
     TaskCanvasHeader: { Content: { add: vi.fn() } },
     TaskCanvasTabs: { Content: { add: vi.fn() } },
+    TaskListItem: { Content: { add: vi.fn() } },
     Tab: (props: { children?: React.ReactNode }) => ReactMod.createElement('div', { 'data-tab': 'video' }, props.children),
     withTaskContext: (C: React.ComponentType) => C,
   };
@@ -36,13 +37,18 @@ const mocked = {
   show: vi.mocked(Flex.Notifications.showNotification),
   headerAdd: vi.mocked(Flex.TaskCanvasHeader.Content.add),
   tabsAdd: vi.mocked(Flex.TaskCanvasTabs.Content.add),
+  listItemAdd: vi.mocked(Flex.TaskListItem.Content.add),
 };
 
-function manager(videoEscalation: unknown = { serviceBaseUrl: 'https://video.example.com', contactCenterId: CC }) {
+function manager(
+  videoEscalation: unknown = { serviceBaseUrl: 'https://video.example.com', contactCenterId: CC },
+  strings: Record<string, string> = {},
+) {
   const eventListeners: Record<string, Array<(t: unknown) => void>> = {};
   return {
     eventListeners,
-    serviceConfiguration: { ui_attributes: { videoEscalation } },
+    strings,
+    serviceConfiguration: { ui_attributes: videoEscalation === null ? {} : { videoEscalation } },
     user: { token: 'flex-token-abc', identity: 'alice' },
     workerClient: { attributes: { full_name: 'Alice Agent' } },
     store: { getState: () => ({ flex: {} }) },
@@ -60,6 +66,7 @@ beforeEach(() => {
   vi.stubGlobal('fetch', fetchMock);
   for (const k of Object.keys(flex.__actionListeners)) delete flex.__actionListeners[k];
   for (const m of Object.values(mocked)) m.mockClear();
+  vi.mocked(Flex.Actions.addListener).mockClear();
 });
 afterEach(() => {
   vi.unstubAllGlobals();
@@ -92,27 +99,84 @@ describe('VideoEscalationPlugin', () => {
 });
 
 describe('setupPlugin', () => {
-  it('adds the header button and the Video tab for chat tasks only', () => {
+  it('adds the header button and the Video tab for assigned chat tasks only', () => {
     setupPlugin(Flex, manager());
     const [, headerOpts] = mocked.headerAdd.mock.calls[0] as [unknown, { if: (p: unknown) => boolean }];
     const [tab, tabOpts] = mocked.tabsAdd.mock.calls[0] as [React.ReactElement, { if: (p: unknown) => boolean }];
-    expect(headerOpts.if({ task: makeTask() })).toBe(true);
-    expect(headerOpts.if({ task: makeTask({ taskChannelUniqueName: 'voice', attributes: {} }) })).toBe(false);
-    expect(tabOpts.if({ task: makeTask({ taskChannelUniqueName: 'sms', attributes: { conversationSid: 'CH9' } }) })).toBe(true);
+    for (const opts of [headerOpts, tabOpts]) {
+      expect(opts.if({ task: makeTask() })).toBe(true);
+      expect(opts.if({ task: makeTask({ taskChannelUniqueName: 'sms', attributes: { conversationSid: 'CH9' } }) })).toBe(true);
+      expect(opts.if({ task: makeTask({ taskChannelUniqueName: 'voice', attributes: {} }) })).toBe(false);
+      // An email task carries a conversationSid too: not a chat.
+      expect(opts.if({ task: makeTask({ taskChannelUniqueName: 'email', attributes: { conversationSid: 'CH9' } }) })).toBe(false);
+      // Not yet (or no longer) the agent's.
+      expect(opts.if({ task: makeTask({ status: 'pending', taskStatus: 'reserved' }) })).toBe(false);
+      expect(opts.if({ task: makeTask({ status: 'wrapping', taskStatus: 'wrapping' }) })).toBe(false);
+      expect(opts.if({ task: makeTask({ status: 'completed', taskStatus: 'completed' }) })).toBe(false);
+      expect(opts.if({ task: makeTask({ status: 'accepted', taskStatus: 'wrapping' }) })).toBe(false);
+      expect(opts.if({ task: undefined })).toBe(false);
+    }
     expect(tab.props).toMatchObject({ uniqueName: VIDEO_TAB_NAME, label: 'Video' });
     expect(mocked.register.mock.calls.map(([n]) => (n as { id: string }).id)).toEqual([
       NOTIFICATION_IDS.error,
       NOTIFICATION_IDS.configMissing,
+      NOTIFICATION_IDS.reconnecting,
+      NOTIFICATION_IDS.reconnected,
+      NOTIFICATION_IDS.disconnected,
     ]);
   });
 
-  it('shows a notification and adds nothing when not configured', () => {
+  it('shows a warning notification and adds nothing when the configuration is malformed', () => {
     vi.spyOn(console, 'warn').mockImplementation(() => undefined);
     expect(setupPlugin(Flex, manager({ serviceBaseUrl: 'https://video.example.com' }))).toBeUndefined();
     expect(mocked.headerAdd).not.toHaveBeenCalled();
     expect(mocked.show).toHaveBeenCalledWith(NOTIFICATION_IDS.configMissing, {
       message: expect.stringContaining('videoEscalation.contactCenterId is missing'),
     });
+  });
+
+  it('adds nothing, shows no notification and logs once at info level when not configured at all', () => {
+    resetSetupLogForTests();
+    const info = vi.spyOn(console, 'info').mockImplementation(() => undefined);
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    expect(setupPlugin(Flex, manager(null))).toBeUndefined();
+    expect(setupPlugin(Flex, manager(null))).toBeUndefined();
+    for (const m of Object.values(mocked)) expect(m).not.toHaveBeenCalled();
+    expect(Flex.Actions.addListener).not.toHaveBeenCalled();
+    expect(info).toHaveBeenCalledTimes(1);
+    expect(String(info.mock.calls[0][0])).toMatch(/not configured/);
+    expect(warn).not.toHaveBeenCalled();
+  });
+
+  it('adds nothing and shows no notification when enabled is false', () => {
+    resetSetupLogForTests();
+    const info = vi.spyOn(console, 'info').mockImplementation(() => undefined);
+    expect(
+      setupPlugin(Flex, manager({ enabled: false, serviceBaseUrl: 'https://video.example.com', contactCenterId: CC })),
+    ).toBeUndefined();
+    expect(mocked.headerAdd).not.toHaveBeenCalled();
+    expect(mocked.show).not.toHaveBeenCalled();
+    expect(String(info.mock.calls[0][0])).toMatch(/enabled is false/);
+  });
+
+  it('registers its strings in manager.strings once, keeps the tenant’s, and the components read them from there', async () => {
+    const m = manager(undefined, { VideoEscalationSwitchToVideo: 'Passer en vidéo' });
+    setupPlugin(Flex, m);
+    const strings = (m as unknown as { strings: Record<string, string> }).strings;
+    expect(strings.VideoEscalationSwitchToVideo).toBe('Passer en vidéo');
+    expect(strings.VideoEscalationJoin).toBe('Join Video Room');
+    expect(strings.VideoEscalationOnVideo).toBe('On video');
+
+    const [element] = mocked.headerAdd.mock.calls[0] as [React.ReactElement, unknown];
+    render(React.cloneElement(element, { task: makeTask() }));
+    expect(screen.getByRole('button', { name: 'Passer en vidéo' })).toBeTruthy();
+
+    // Changed later (e.g. a localisation loaded after): read at render time.
+    strings.VideoEscalationTabLabel = 'Vidéo';
+    strings.VideoEscalationNoCallYet = 'Pas encore d’appel vidéo.';
+    const [tab] = mocked.tabsAdd.mock.calls[0] as [React.ReactElement];
+    render(React.cloneElement(tab.props.children as React.ReactElement, { task: makeTask() }));
+    expect(screen.getByText('Pas encore d’appel vidéo.')).toBeTruthy();
   });
 
   it('escalates with the agent’s Flex token and name, then opens the Video tab', async () => {
@@ -201,5 +265,96 @@ describe('setupPlugin', () => {
     for (const fn of flex.__actionListeners.afterWrapupTask) fn({ task });
     expect(leave).toHaveBeenCalledWith(task.taskSid);
     expect(fetchMock).toHaveBeenCalledTimes(1);
+  });
+
+  const endings: Array<[string, 'action' | 'event', (task: ReturnType<typeof makeTask>) => unknown]> = [
+    ['afterWrapupTask', 'action', (task) => ({ task, sid: task.sid })],
+    ['afterCompleteTask', 'action', (task) => ({ task })],
+    ['afterTransferTask', 'action', (task) => ({ task, targetSid: 'WKother', options: { mode: 'COLD' } })],
+    ['taskWrapup', 'event', (task) => task],
+    ['taskCompleted', 'event', (task) => task],
+    ['taskCanceled', 'event', (task) => task],
+    ['taskRejected', 'event', (task) => task],
+    ['taskRescinded', 'event', (task) => task],
+    ['taskTimeout', 'event', (task) => task],
+    ['taskUpdated', 'event', (task) => ({ ...task, status: 'wrapping', taskStatus: 'wrapping' })],
+  ];
+  for (const [name, kind, payload] of endings) {
+    it(`ends the escalation and leaves the call on ${name}`, async () => {
+      const m = manager();
+      const services = setupPlugin(Flex, m)!;
+      fetchMock.mockResolvedValueOnce(jsonResponse(201, makeEscalation()));
+      const task = makeTask();
+      await services.store.escalate(task);
+      const leave = vi.spyOn(services.sessions, 'leave');
+      const ended = vi.spyOn(services.calls, 'taskEnded');
+      fetchMock.mockResolvedValueOnce(jsonResponse(200, makeEscalation({ status: 'completed' })));
+      const listeners = kind === 'action' ? flex.__actionListeners[name] : m.eventListeners[name];
+      expect(listeners, name).toBeDefined();
+      await act(async () => {
+        for (const fn of listeners) fn(payload(task));
+      });
+      expect(leave).toHaveBeenCalledWith(task.taskSid);
+      expect(ended).toHaveBeenCalledWith(task.taskSid);
+      await waitFor(() => expect(services.store.get(task.taskSid).phase).toBe('ended'));
+      expect(fetchMock.mock.calls[1][0]).toBe(`https://video.example.com/v1/escalations/${makeEscalation().id}/complete`);
+    });
+  }
+
+  it('does not end anything on a warm transfer or on a taskUpdated of a task still assigned', async () => {
+    const m = manager();
+    const services = setupPlugin(Flex, m)!;
+    fetchMock.mockResolvedValueOnce(jsonResponse(201, makeEscalation()));
+    const task = makeTask();
+    await services.store.escalate(task);
+    const leave = vi.spyOn(services.sessions, 'leave');
+    for (const fn of flex.__actionListeners.afterTransferTask) fn({ task, targetSid: 'WK2', options: { mode: 'WARM' } });
+    for (const fn of m.eventListeners.taskUpdated) fn(task);
+    expect(leave).not.toHaveBeenCalled();
+    expect(fetchMock).toHaveBeenCalledTimes(1);
+    expect(services.store.get(task.taskSid).phase).toBe('open');
+  });
+
+  it('adds the "on video" badge to the task list items of chat tasks', () => {
+    const services = setupPlugin(Flex, manager())!;
+    const [badge, opts] = mocked.listItemAdd.mock.calls[0] as [React.ReactElement, { if: (p: unknown) => boolean }];
+    expect(badge.props.services).toBe(services);
+    expect(opts.if({ task: makeTask() })).toBe(true);
+    expect(opts.if({ task: makeTask({ taskChannelUniqueName: 'email', attributes: { conversationSid: 'CH9' } }) })).toBe(false);
+    // Nothing shown without a live call.
+    const { container } = render(React.cloneElement(badge, { task: makeTask() }));
+    expect(container.textContent).toBe('');
+  });
+
+  it('passes the selected task to the calls (SelectTask), by task or by reservation sid', () => {
+    const m = manager();
+    const task = makeTask({ sid: 'WR1' });
+    (m as unknown as { store: unknown }).store = {
+      getState: () => ({ flex: { worker: { tasks: new Map([['WR1', task]]) } } }),
+    };
+    const services = setupPlugin(Flex, m)!;
+    const selected = vi.spyOn(services.calls, 'taskSelected');
+    for (const fn of flex.__actionListeners.afterSelectTask) fn({ task });
+    for (const fn of flex.__actionListeners.afterSelectTask) fn({ sid: 'WR1' });
+    expect(selected.mock.calls).toEqual([[task.taskSid], [task.taskSid]]);
+  });
+
+  it('re-reads the task’s attributes from Flex before writing, and writes no join URL or token', async () => {
+    const m = manager();
+    const stale = makeTask({ sid: 'WR1' });
+    // Flex's store already has newer attributes (e.g. another plugin wrote one meanwhile).
+    const fresh = { ...stale, attributes: { ...stale.attributes, survey: 'opt-in', videoEscalation: { joinUrl: 'https://old/join/X' } } };
+    (m as unknown as { store: unknown }).store = {
+      getState: () => ({ flex: { worker: { tasks: new Map([['WR1', fresh]]) } } }),
+    };
+    const services = setupPlugin(Flex, m)!;
+    fetchMock.mockResolvedValueOnce(jsonResponse(201, makeEscalation()));
+    await services.store.escalate(stale);
+    expect(stale.setAttributes).toHaveBeenCalledTimes(1);
+    const written = stale.setAttributes.mock.calls[0][0] as Record<string, unknown>;
+    expect(written.survey).toBe('opt-in');
+    expect(written.videoEscalation).toEqual({ escalationId: makeEscalation().id, status: 'open' });
+    const text = JSON.stringify(written);
+    for (const secret of ['join', 'ABCD2345EFGH', 'agent-video-token', 'flex-token-abc']) expect(text).not.toContain(secret);
   });
 });

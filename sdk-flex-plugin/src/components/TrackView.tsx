@@ -1,8 +1,10 @@
 import React, { useEffect, useRef } from 'react';
 
 /**
- * Shows a MediaStream while mounted: `<video autoplay playsinline>` (its audio
- * plays too), muted for the agent's own preview so they do not hear themselves.
+ * Shows a MediaStream while mounted: `<video autoplay playsinline muted>`.
+ * Always muted: the remote audio plays from the session's audio sink, outside
+ * the Video tab (so it goes on when Flex unmounts the tab), and the agent's
+ * own preview must not play their microphone back to them.
  */
 export function MediaView({ stream, label, local = false }: { stream: MediaStream; label: string; local?: boolean }): JSX.Element {
   const ref = useRef<HTMLVideoElement>(null);
@@ -11,9 +13,8 @@ export function MediaView({ stream, label, local = false }: { stream: MediaStrea
     if (!el) return undefined;
     // Not a React prop: React 17 sets `muted` during rendering, which media
     // elements answer with an event mid-render. Set it before the stream plays.
-    el.muted = local;
-    if (local) el.setAttribute('muted', '');
-    else el.removeAttribute('muted');
+    el.muted = true;
+    el.setAttribute('muted', '');
     el.srcObject = stream;
     return () => {
       el.srcObject = null;

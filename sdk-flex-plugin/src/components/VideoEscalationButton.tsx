@@ -1,6 +1,7 @@
 import React, { useEffect } from 'react';
 import { useTaskEscalation } from '../hooks';
 import type { PluginServices } from '../services';
+import { defaultTranslate } from '../strings';
 import type { TaskLike } from '../task';
 import { Spinner, VideoIcon } from './icons';
 
@@ -33,16 +34,17 @@ export function VideoEscalationButton({ task, services }: VideoEscalationButtonP
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [taskSid, services]);
   if (!task) return null;
+  const t = services.t ?? defaultTranslate;
 
   const busy = state.phase === 'creating' || state.phase === 'completing';
   const open = state.phase === 'open';
   const title = busy
-    ? 'Starting video…'
+    ? t('VideoEscalationStarting')
     : open
-      ? 'Video call started: open the Video tab'
+      ? t('VideoEscalationStartedOpenTab')
       : state.phase === 'error'
-        ? 'Switch to video (last try failed, click to retry)'
-        : 'Switch to video';
+        ? t('VideoEscalationRetry')
+        : t('VideoEscalationSwitchToVideo');
 
   const onClick = async () => {
     if (busy) return;
@@ -53,7 +55,7 @@ export function VideoEscalationButton({ task, services }: VideoEscalationButtonP
   return (
     <button
       type="button"
-      aria-label="Switch to video"
+      aria-label={t('VideoEscalationSwitchToVideo')}
       title={title}
       disabled={busy}
       aria-busy={busy}
@@ -62,7 +64,7 @@ export function VideoEscalationButton({ task, services }: VideoEscalationButtonP
       style={{ ...style, cursor: busy ? 'progress' : 'pointer', opacity: busy ? 0.6 : 1 }}
       onClick={onClick}
     >
-      {busy ? <Spinner label="Starting video" /> : <VideoIcon />}
+      {busy ? <Spinner label={t('VideoEscalationStarting')} /> : <VideoIcon />}
     </button>
   );
 }

@@ -1,10 +1,14 @@
 import React, { useEffect, useRef, useState } from 'react';
 import { useEndReason, useSessionSnapshot, useTaskEscalation, useVideoSession } from '../hooks';
+import { endReasonText } from '../notifications';
 import type { PluginServices } from '../services';
+import { defaultTranslate, type Translate } from '../strings';
 import type { TaskLike } from '../task';
-import type { EndReason, SessionSnapshot } from '../video/session';
+import { OtherCallLiveError, type EndReason, type SessionSnapshot } from '../video/session';
 import { Spinner } from './icons';
 import { MediaView } from './TrackView';
+
+export { endReasonText };
 
 export interface VideoTabProps {
   /** Injected by Flex (withTaskContext). */
@@ -25,15 +29,29 @@ const button: React.CSSProperties = {
 const primary: React.CSSProperties = { ...button, background: '#0263e0', borderColor: '#0263e0', color: '#fff' };
 const danger: React.CSSProperties = { ...button, background: '#d61f1f', borderColor: '#d61f1f', color: '#fff' };
 
+function useRejoin(services: PluginServices, taskSid: string | undefined) {
+  const read = () => (taskSid ? services.calls.rejoinAttempt(taskSid) : undefined);
+  const [rejoin, setRejoin] = useState(read);
+  useEffect(() => {
+    setRejoin(read());
+    return services.calls.subscribe(() => setRejoin(read()));
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [services, taskSid]);
+  return rejoin;
+}
+
 /** The "Video" tab of a chat task: Join Video Room, the call, and its controls. */
 export function VideoTab({ task, services }: VideoTabProps): JSX.Element | null {
   const taskSid = task?.taskSid;
+  const t = services.t ?? defaultTranslate;
   const state = useTaskEscalation(services.store, taskSid);
   const session = useVideoSession(services.sessions, taskSid);
   const snapshot = useSessionSnapshot(session);
   const endReason = useEndReason(services.sessions, taskSid);
+  const rejoin = useRejoin(services, taskSid);
   const [joining, setJoining] = useState(false);
   const [joinError, setJoinError] = useState<string | undefined>();
+  const [otherCall, setOtherCall] = useState<string | undefined>();
 
   // The room went away under the agent (ended elsewhere, timed out): re-read the escalation.
   const wasConnected = useRef(false);
@@ -47,27 +65,15 @@ export function VideoTab({ task, services }: VideoTabProps): JSX.Element | null 
 
   if (!task || !taskSid) return null;
 
-  const join = async () => {
+  const join = async (replaceOther = false) => {
     setJoining(true);
     setJoinError(undefined);
+    setOtherCall(undefined);
     try {
-      for (let attempt = 1; ; attempt++) {
-        const token = await services.store.agentToken(taskSid);
-        if (!token) return; // reported by the store
-        try {
-          await services.sessions.join(taskSid, token.grant);
-          return;
-        } catch (err) {
-          // The provider refused the token (expired or invalid): once more with a fresh one.
-          if (attempt === 1 && isTokenRejected(err)) {
-            services.store.invalidateToken(taskSid);
-            continue;
-          }
-          throw err;
-        }
-      }
+      await services.calls.join(taskSid, { replaceOther });
     } catch (err) {
-      setJoinError(err instanceof Error ? err.message : String(err));
+      if (err instanceof OtherCallLiveError) setOtherCall(err.otherTaskSid);
+      else setJoinError(err instanceof Error ? err.message : String(err));
     } finally {
       setJoining(false);
     }
@@ -83,26 +89,26 @@ export function VideoTab({ task, services }: VideoTabProps): JSX.Element | null 
       <div style={box} data-testid="video-call">
         {snapshot.status === 'reconnecting' ? (
           <p role="status" data-testid="reconnecting">
-            <Spinner label="Reconnecting" /> Reconnecting…
+            <Spinner label={t('VideoEscalationReconnecting')} /> {t('VideoEscalationReconnecting')}
           </p>
         ) : null}
-        <CallView snapshot={snapshot} />
+        <CallView snapshot={snapshot} t={t} />
         <div style={{ display: 'flex', gap: 8, flexWrap: 'wrap' }}>
           <button type="button" style={button} onClick={() => session.setMicEnabled(!snapshot.micEnabled)}>
-            {snapshot.micEnabled ? 'Mute' : 'Unmute'}
+            {snapshot.micEnabled ? t('VideoEscalationMute') : t('VideoEscalationUnmute')}
           </button>
           <button
             type="button"
             style={button}
             onClick={() => void session.setCameraEnabled(!snapshot.cameraEnabled).catch((e) => setJoinError(String(e)))}
           >
-            {snapshot.cameraEnabled ? 'Turn camera off' : 'Turn camera on'}
+            {snapshot.cameraEnabled ? t('VideoEscalationCameraOff') : t('VideoEscalationCameraOn')}
           </button>
           <button type="button" style={button} onClick={() => services.sessions.leave(taskSid)}>
-            Leave
+            {t('VideoEscalationLeave')}
           </button>
           <button type="button" style={danger} onClick={() => void endVideo()} disabled={state.phase === 'completing'}>
-            End video
+            {t('VideoEscalationEndVideo')}
           </button>
         </div>
         {joinError ? <p role="alert">{joinError}</p> : null}
@@ -114,7 +120,7 @@ export function VideoTab({ task, services }: VideoTabProps): JSX.Element | null 
     case 'creating':
       return (
         <div style={box}>
-          <Spinner label="Creating the video room" /> <p>Creating the video room…</p>
+          <Spinner label={t('VideoEscalationCreatingRoom')} /> <p>{t('VideoEscalationCreatingRoom')}</p>
         </div>
       );
     case 'open':
@@ -122,18 +128,32 @@ export function VideoTab({ task, services }: VideoTabProps): JSX.Element | null 
       const escalation = state.escalation;
       return (
         <div style={box}>
-          {endReason ? <EndedNotice reason={endReason} /> : null}
-          <p>The customer was sent a link to join{escalation?.join_url ? ':' : '.'}</p>
+          {rejoin ? (
+            <p role="status" data-testid="rejoining">
+              <Spinner label={t('VideoEscalationReconnecting')} /> {t('VideoEscalationRejoining', rejoin)}
+            </p>
+          ) : endReason ? (
+            <EndedNotice reason={endReason} t={t} />
+          ) : null}
+          <p>{escalation?.join_url ? t('VideoEscalationLinkSentTo') : t('VideoEscalationLinkSent')}</p>
           {escalation?.join_url ? <code style={{ wordBreak: 'break-all' }}>{escalation.join_url}</code> : null}
           <div style={{ display: 'flex', gap: 8 }}>
             <button type="button" style={primary} onClick={() => void join()} disabled={joining} aria-busy={joining}>
-              {joining ? 'Joining…' : 'Join Video Room'}
+              {joining ? t('VideoEscalationJoining') : t('VideoEscalationJoin')}
             </button>
             <button type="button" style={danger} onClick={() => void endVideo()} disabled={state.phase === 'completing'}>
-              End video
+              {t('VideoEscalationEndVideo')}
             </button>
           </div>
-          {joinError ? <p role="alert">Could not join the video room: {joinError}</p> : null}
+          {otherCall ? (
+            <div role="alert" data-testid="other-call" data-other-task={otherCall}>
+              <p>{t('VideoEscalationOtherCallLive')}</p>
+              <button type="button" style={button} onClick={() => void join(true)} disabled={joining}>
+                {t('VideoEscalationLeaveOtherAndJoin')}
+              </button>
+            </div>
+          ) : null}
+          {joinError ? <p role="alert">{t('VideoEscalationJoinFailed', { error: joinError })}</p> : null}
           {state.error ? <p role="alert">{state.error.message}</p> : null}
         </div>
       );
@@ -141,19 +161,19 @@ export function VideoTab({ task, services }: VideoTabProps): JSX.Element | null 
     case 'ended':
       return (
         <div style={box}>
-          <p>The video call has ended.</p>
-          {endReason && endReason !== 'completed' && endReason !== 'left' ? <EndedNotice reason={endReason} /> : null}
+          <p>{t('VideoEscalationEnded')}</p>
+          {endReason && endReason !== 'completed' && endReason !== 'left' ? <EndedNotice reason={endReason} t={t} /> : null}
           <button type="button" style={button} onClick={() => void services.store.escalate(task)}>
-            Start a new video call
+            {t('VideoEscalationStartNew')}
           </button>
         </div>
       );
     default:
       return (
         <div style={box}>
-          <p>No video call yet. Switch this chat to video to send the customer a join link.</p>
+          <p>{t('VideoEscalationNoCallYet')}</p>
           <button type="button" style={primary} onClick={() => void services.store.escalate(task)}>
-            Switch to video
+            {t('VideoEscalationSwitchToVideo')}
           </button>
           {state.error ? <p role="alert">{state.error.message}</p> : null}
         </div>
@@ -161,66 +181,42 @@ export function VideoTab({ task, services }: VideoTabProps): JSX.Element | null 
   }
 }
 
-/**
- * The provider refused the token: twilio-video's access-token errors (20101
- * invalid, 20103 invalid signature, 20104 expired, 20105 not yet valid), or
- * the built-in signalling's close code 4401 (unauthorized) on the first connect.
- */
-function isTokenRejected(err: unknown): boolean {
-  const code = (err as { code?: unknown } | null)?.code;
-  return code === 20101 || code === 20103 || code === 20104 || code === 20105 || code === 4401;
-}
-
-/** Why the last call ended, in the agent's words. */
-export function endReasonText(reason: EndReason): string {
-  switch (reason) {
-    case 'left':
-      return 'You left the video call.';
-    case 'completed':
-      return 'The video call was ended (the escalation was completed).';
-    case 'lost':
-    case 'unreachable':
-      return 'The connection to the video call was lost.';
-    case 'expired':
-      return 'The connection to the video call was lost and your video token has expired.';
-    case 'replaced':
-      return 'You joined this video call from another window, so this one was disconnected.';
-    case 'room_full':
-      return 'The video service refused the connection: the room is full.';
-    default:
-      return `The video service refused the connection (${reason}).`;
-  }
-}
-
-function EndedNotice({ reason }: { reason: EndReason }): JSX.Element {
+function EndedNotice({ reason, t }: { reason: EndReason; t: Translate }): JSX.Element {
   return (
     <p data-testid="call-ended" data-reason={reason}>
-      {endReasonText(reason)}
+      {endReasonText(reason, t)}
     </p>
   );
 }
 
-function CallView({ snapshot }: { snapshot: SessionSnapshot }): JSX.Element {
+function CallView({ snapshot, t }: { snapshot: SessionSnapshot; t: Translate }): JSX.Element {
   return (
     <div style={{ display: 'grid', gridTemplateColumns: '2fr 1fr', gap: 8 }}>
       <div>
-        {snapshot.remotes.length === 0 ? <p>Waiting for the customer to join…</p> : null}
-        {snapshot.remotes.map((r) => (
-          <div key={r.identity} data-testid={`remote ${r.identity}`} data-audio={String(r.audio)} data-video={String(r.video)}>
-            {r.stream ? <MediaView stream={r.stream} label={`video of ${r.identity}`} /> : <p>Connecting to {r.name}…</p>}
-            <small>{r.name}</small>
-            {!r.audio ? <small> · {r.name} muted</small> : null}
-            {!r.video ? <small> · {r.name}&apos;s camera is off</small> : null}
-          </div>
-        ))}
+        {snapshot.remotes.length === 0 ? <p>{t('VideoEscalationWaitingForCustomer')}</p> : null}
+        {snapshot.remotes.map((r) => {
+          const name = r.role === 'customer' ? t('VideoEscalationCustomer') : r.name;
+          return (
+            <div key={r.identity} data-testid={`remote ${r.identity}`} data-audio={String(r.audio)} data-video={String(r.video)}>
+              {r.stream ? (
+                <MediaView stream={r.stream} label={`video of ${r.identity}`} />
+              ) : (
+                <p>{t('VideoEscalationConnectingTo', { name })}</p>
+              )}
+              <small>{name}</small>
+              {!r.audio ? <small> · {t('VideoEscalationParticipantMuted', { name })}</small> : null}
+              {!r.video ? <small> · {t('VideoEscalationParticipantCameraOff', { name })}</small> : null}
+            </div>
+          );
+        })}
       </div>
       <div>
         {snapshot.localStream && snapshot.cameraEnabled ? (
           <MediaView stream={snapshot.localStream} label="your camera" local />
         ) : (
-          <p>Your camera is off.</p>
+          <p>{t('VideoEscalationYourCameraOff')}</p>
         )}
-        <small>You{snapshot.micEnabled ? '' : ' (muted)'}</small>
+        <small>{snapshot.micEnabled ? t('VideoEscalationYou') : t('VideoEscalationYouMuted')}</small>
       </div>
     </div>
   );

@@ -1,6 +1,7 @@
 import { connectBuiltin } from './builtin';
 import { Listeners, displayName, type Call, type CallStatus, type EndReason, type Provider, type Role, type VideoGrant } from './call';
 import { connectTwilio } from './twilio';
+import { AudioSink } from './audioSink';
 
 export type { EndReason, VideoGrant } from './call';
 
@@ -32,18 +33,39 @@ export interface SessionSnapshot {
   endReason?: EndReason;
 }
 
+/**
+ * Joining a task's room while the agent's call on another task is live (or
+ * still joining): one live call per agent.
+ */
+export class OtherCallLiveError extends Error {
+  constructor(
+    readonly taskSid: string,
+    readonly otherTaskSid: string,
+  ) {
+    super('You are already on a video call on another task');
+    this.name = 'OtherCallLiveError';
+  }
+}
+
 /** One agent's connection to one escalation's room. */
 export class VideoSession {
   private listeners = new Listeners();
   private snapshot: SessionSnapshot;
   private endedWith?: EndReason;
+  /** The customer's audio, played outside the Video tab (undefined without a document). */
+  readonly audio?: AudioSink;
 
   constructor(
     readonly taskSid: string,
     readonly call: Call,
     private readonly onLeft: (session: VideoSession, reason: EndReason) => void,
+    options: { audioSink?: boolean } = {},
   ) {
+    if (options.audioSink !== false && typeof document !== 'undefined' && document.body) {
+      this.audio = new AudioSink(taskSid);
+    }
     this.snapshot = this.compute();
+    this.audio?.update(this.snapshot.remotes.map((r) => r.stream));
     call.onChange(() => {
       if (call.ended) this.finish(call.ended);
       else this.refresh();
@@ -74,6 +96,8 @@ export class VideoSession {
 
   refresh(): void {
     this.snapshot = this.compute();
+    if (this.endedWith) this.audio?.remove();
+    else this.audio?.update(this.snapshot.remotes.map((r) => r.stream));
     this.listeners.emit();
   }
 
@@ -107,6 +131,8 @@ export interface VideoSessionsOptions {
   getUserMedia?: (constraints: MediaStreamConstraints) => Promise<MediaStream>;
   /** How long a built-in join may take before it counts as unreachable. */
   connectTimeoutMs?: number;
+  /** Play the remote audio from a hidden element outside the Video tab (default true in a browser). */
+  audioSink?: boolean;
 }
 
 const MEDIA: MediaStreamConstraints = { audio: true, video: { width: 640 } };
@@ -154,26 +180,49 @@ export class VideoSessions {
     }
   }
 
+  /** The live sessions. */
+  all(): VideoSession[] {
+    return [...this.sessions.values()];
+  }
+
+  /** The task whose call is live or joining, if any (one per agent). */
+  liveTaskSid(): string | undefined {
+    return [...this.sessions.keys(), ...this.joining.keys()][0];
+  }
+
   /**
    * Connects to the room of the agent token answer `grant` (once per task,
-   * however often it is called), with the provider the grant names.
+   * however often it is called), with the provider the grant names. Rejects
+   * with OtherCallLiveError while another task's call is live or joining,
+   * unless `replaceOther` (then that call is left first).
    */
-  join(taskSid: string, grant: VideoGrant): Promise<VideoSession> {
+  join(taskSid: string, grant: VideoGrant, opts: { replaceOther?: boolean } = {}): Promise<VideoSession> {
     const existing = this.sessions.get(taskSid);
     if (existing) return Promise.resolve(existing);
     const pending = this.joining.get(taskSid);
     if (pending) return pending;
+    const others = [...new Set([...this.sessions.keys(), ...this.joining.keys()])].filter((sid) => sid !== taskSid);
+    if (others.length > 0) {
+      if (!opts.replaceOther) return Promise.reject(new OtherCallLiveError(taskSid, others[0]));
+      for (const other of others) this.leave(other);
+    }
     const p = (async () => {
       const call = await this.connect(grant);
-      const session = new VideoSession(taskSid, call, (s, reason) => {
-        if (this.sessions.get(s.taskSid) === s) {
-          this.sessions.delete(s.taskSid);
-          this.lastEnd.set(s.taskSid, reason);
-          this.emit();
-        }
-      });
+      const session = new VideoSession(
+        taskSid,
+        call,
+        (s, reason) => {
+          if (this.sessions.get(s.taskSid) === s) {
+            this.sessions.delete(s.taskSid);
+            this.lastEnd.set(s.taskSid, reason);
+            this.emit();
+          }
+        },
+        { audioSink: this.options.audioSink },
+      );
       if (call.ended) {
         // Ended before anyone could listen (e.g. the room closed at once).
+        session.audio?.remove();
         this.lastEnd.set(taskSid, call.ended);
         this.emit();
         return session;
