@@ -4,6 +4,7 @@
 mod api_keys;
 mod auth;
 mod cli;
+mod compression;
 mod contact_centers;
 mod credentials;
 mod dashboard;

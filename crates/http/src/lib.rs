@@ -5,6 +5,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod compress;
 pub mod config;
 pub mod cors;
 pub mod dashboard;
@@ -41,10 +42,10 @@ pub fn app(state: AppState) -> impl Endpoint {
         .at("/readyz", get(health::readyz))
         .at("/metrics", get(health::metrics))
         .at("/v1/webhooks/twilio/rooms/:cc", post(webhooks::room_status))
-        .at("/join/:code", get(join_page::join_page))
+        .at("/join/:code", get(join_page::join_page).around(compress::pages))
         .at("/v1/video/rooms/:room/signal", get(signaling::signal))
         .nest("/assets", pages::assets_endpoint(state.http().files.clone()))
-        .nest("/dashboard", dashboard::routes())
+        .nest("/dashboard", dashboard::routes().around(compress::pages))
         .at("/openapi.json", api.spec_endpoint())
         .nest("/docs", api.swagger_ui())
         .nest("/", api)

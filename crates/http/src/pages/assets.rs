@@ -3,6 +3,7 @@
 //! (see [`crate::files::plain_name`]). Versioned URLs (`?v=<hash>`, as the
 //! templates write them) are cached for a year; others for five minutes.
 
+use crate::compress::{self, Precompressed};
 use crate::files::DashboardFiles;
 
 use poem::http::{HeaderValue, Method, StatusCode, header};
@@ -28,11 +29,13 @@ pub fn content_type(name: &str) -> Option<&'static str> {
 
 /// The `/assets` endpoint; mount with `Route::nest("/assets", assets_endpoint(files))`.
 pub fn assets_endpoint(files: DashboardFiles) -> AssetsEndpoint {
-    AssetsEndpoint { files }
+    AssetsEndpoint { files, compressed: Precompressed::default() }
 }
 
 pub struct AssetsEndpoint {
     files: DashboardFiles,
+    /// Brotli and gzip copies, made once per file.
+    compressed: Precompressed,
 }
 
 fn plain(status: StatusCode, text: &'static str) -> Response {
@@ -60,11 +63,18 @@ impl Endpoint for AssetsEndpoint {
         let versioned = req.uri().query().is_some_and(|q| q.split('&').any(|p| p.starts_with("v=")));
         let cache = if versioned { "public, max-age=31536000, immutable" } else { "public, max-age=300" };
         let ctype = content_type(&rel).unwrap_or("application/octet-stream");
-        Ok(Response::builder()
+        let fresh = matches!(self.files, DashboardFiles::Dir(_));
+        let (body, encoding) = compress::asset(&self.compressed, &req, &rel, bytes, ctype, fresh).await;
+        let mut resp = Response::builder()
             .header(header::CONTENT_TYPE, ctype)
             .header(header::CACHE_CONTROL, cache)
             .header("X-Content-Type-Options", "nosniff")
             .header("Cross-Origin-Resource-Policy", "same-origin")
-            .body(bytes))
+            .body(body);
+        compress::vary(&mut resp);
+        if let Some(encoding) = encoding {
+            compress::mark(&mut resp, encoding);
+        }
+        Ok(resp)
     }
 }
