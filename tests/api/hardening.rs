@@ -321,7 +321,11 @@ async fn escalations_abandoned_mid_create_are_finished_or_failed_and_the_first_l
 
     let messages_before = app.sim.messages().len();
     let done = escalate_app::services::recovery::run_once(&app.state).await.unwrap();
-    assert_eq!((done.opened, done.failed), (1, 1));
+    // The replica's own recovery task (every 30 s) may be mid-round when this
+    // one starts on a loaded machine; each row is claimed by one of the two,
+    // so what counts is where the rows end up.
+    assert!(done.opened <= 1 && done.failed <= 1, "{done:?}");
+    app.wait_for_escalation(&flex, whole["id"].as_str().unwrap(), |v| v["status"] == "open").await;
     assert_eq!(app.sim.messages().len(), messages_before, "the posted message was found, not posted again");
     assert_eq!(token(whole["code"].as_str().unwrap().to_owned()).await.unwrap().status(), 200, "the first link works");
     let got = app.wait_for_escalation(&flex, early["id"].as_str().unwrap(), |v| v["status"] == "failed").await;
