@@ -11,7 +11,7 @@
 // Each phase records what it saw; a phase that times out records its error
 // and the walk stops there (later phases would only repeat the failure).
 import { spawn } from 'node:child_process';
-import { framesRising, launch, sleep, stats, until } from './media.mjs';
+import { framesRising, launch, sleep, stats, twoPages, until } from './media.mjs';
 
 const opts = JSON.parse(process.argv[2] || '{}');
 const phases = opts.phases || ['connect', 'mute', 'end'];
@@ -20,18 +20,7 @@ const report = { phases: {}, problems: [], console_errors: { agent: [], customer
 const browser = await launch();
 let restartedTurn = null;
 try {
-  const contexts = {};
-  const pages = {};
-  for (const who of ['agent', 'customer']) {
-    contexts[who] = await browser.newContext({ permissions: ['camera', 'microphone'], viewport: { width: 1100, height: 760 } });
-    const page = await contexts[who].newPage();
-    page.setDefaultTimeout(20000);
-    page.on('console', (m) => {
-      if (m.type() === 'error' && !/^Failed to load resource/.test(m.text())) report.console_errors[who].push(m.text());
-    });
-    page.on('pageerror', (e) => report.console_errors[who].push(String(e && e.stack || e)));
-    pages[who] = page;
-  }
+  const pages = await twoPages(browser, report.console_errors);
   const { agent, customer } = pages;
 
   for (const phase of phases) {

@@ -93,3 +93,25 @@ export async function framesRising(page, who, timeoutMs = 30000) {
     return { ok, value: { before: a && a.frames, after: b && b.frames, stats: b } };
   }, timeoutMs, 100);
 }
+
+/// The agent's and the customer's pages, each in its own context with the
+/// camera and microphone allowed, their console errors collected into
+/// `consoleErrors.agent` / `.customer`. `contextOptions(who)` adds options.
+export async function twoPages(browser, consoleErrors, contextOptions = () => ({})) {
+  const pages = {};
+  for (const who of ['agent', 'customer']) {
+    const context = await browser.newContext({
+      permissions: ['camera', 'microphone'],
+      viewport: { width: 1100, height: 760 },
+      ...contextOptions(who),
+    });
+    const page = await context.newPage();
+    page.setDefaultTimeout(20000);
+    page.on('console', (m) => {
+      if (m.type() === 'error' && !/^Failed to load resource/.test(m.text())) consoleErrors[who].push(m.text());
+    });
+    page.on('pageerror', (e) => consoleErrors[who].push(String((e && e.stack) || e)));
+    pages[who] = page;
+  }
+  return pages;
+}

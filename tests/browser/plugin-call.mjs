@@ -26,7 +26,7 @@
 //   agent_session   the plugin session's last snapshot (provider, status, remotes, endReason)
 //
 // A phase that times out records its error and the walk stops there.
-import { framesRising, launch, sleep, stats, until } from './media.mjs';
+import { framesRising, launch, sleep, stats, twoPages, until } from './media.mjs';
 
 const opts = JSON.parse(process.argv[2] || '{}');
 const phases = opts.phases || ['connect', 'mute', 'end'];
@@ -46,23 +46,10 @@ const SESSION = () => {
 
 const browser = await launch();
 try {
-  const contexts = {};
-  const pages = {};
-  for (const who of ['agent', 'customer']) {
-    contexts[who] = await browser.newContext({
-      permissions: ['camera', 'microphone'],
-      viewport: { width: 1100, height: 760 },
-      // The agent page is the service's /healthz with the plugin bundle added.
-      bypassCSP: who === 'agent',
-    });
-    const page = await contexts[who].newPage();
-    page.setDefaultTimeout(20000);
-    page.on('console', (m) => {
-      if (m.type() === 'error' && !/^Failed to load resource/.test(m.text())) report.console_errors[who].push(m.text());
-    });
-    page.on('pageerror', (e) => report.console_errors[who].push(String((e && e.stack) || e)));
-    pages[who] = page;
-  }
+  const pages = await twoPages(browser, report.console_errors, (who) => ({
+    // The agent page is the service's /healthz with the plugin bundle added.
+    bypassCSP: who === 'agent',
+  }));
   const { agent, customer } = pages;
 
   for (const phase of phases) {
