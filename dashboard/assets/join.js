@@ -11,7 +11,10 @@
   if (!root) return;
 
   var t = root.dataset;
-  var code = t.code;
+  // A customer's page is the same for every code of a brand (prepared once
+  // and cached), so the code comes from the address; the agent's test call
+  // names it.
+  var code = t.code || decodeURIComponent(location.pathname.split('/').filter(Boolean).pop() || '');
   var $ = function (id) { return document.getElementById(id); };
   var el = {
     lobby: $('lobby'), call: $('call'), left: $('left'), invalid: $('invalid'), ended: $('ended'),

@@ -72,3 +72,53 @@ async fn the_join_page_and_its_assets_are_compressed_for_browsers_that_ask() {
         assert_eq!(get(&app, asset, Some("br")).await.1, br, "{asset}");
     }
 }
+
+/// A customer's page is prepared once per look: every code of a contact
+/// center gets the same bytes (the page reads its code from its address),
+/// the brand's one inline style is allowed by its hash rather than a nonce,
+/// and a brand change is a new page at once.
+#[tokio::test]
+async fn every_code_of_a_brand_gets_the_same_prepared_page_and_a_new_brand_a_new_one() {
+    use base64::Engine;
+    use sha2::Digest;
+    let app = spawn_app().await;
+    let r = app.ready_contact_center("Prepared").await;
+    let flex = app.flex_token(&r.account, "alex");
+    let mut codes = Vec::new();
+    for _ in 0..2 {
+        let e: serde_json::Value = app
+            .escalate(&r.cc, &flex, None, json!({ "task_sid": task_sid(), "conversation_sid": conversation_sid() }))
+            .await
+            .json()
+            .await
+            .unwrap();
+        codes.push(e["code"].as_str().unwrap().to_owned());
+    }
+    let (h1, a) = get(&app, &format!("/join/{}", codes[0]), Some("br")).await;
+    let (h2, b) = get(&app, &format!("/join/{}", codes[1]), Some("br")).await;
+    assert_eq!(a, b, "one page for every code of the brand");
+    assert_eq!(h1["content-security-policy"], h2["content-security-policy"]);
+    let html = String::from_utf8(brotli_decode(&a)).unwrap();
+    assert!(!html.contains(&codes[0]) && !html.contains("nonce"), "nothing per code or per response");
+    let (_, plain) = get(&app, &format!("/join/{}", codes[0]), None).await;
+    assert_eq!(plain, html.as_bytes(), "brotli gives back the plain page");
+    let (_, gz) = get(&app, &format!("/join/{}", codes[0]), Some("gzip")).await;
+    assert_eq!(gzip_decode(&gz), plain);
+
+    // The CSP allows exactly the inline style on the page, by its hash.
+    let style = html.split("<style>").nth(1).and_then(|s| s.split("</style>").next()).expect("the brand's style");
+    let hash = base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(style.as_bytes()));
+    let csp = h1["content-security-policy"].to_str().unwrap();
+    assert!(csp.contains(&format!("style-src 'self' 'sha256-{hash}'")), "{csp}");
+
+    let resp = r
+        .tenant
+        .admin
+        .patch(&format!("/v1/contact-centers/{}", r.cc), json!({ "branding": { "primary_colour": "#c2185b" } }))
+        .await;
+    assert_eq!(resp.status(), 200);
+    let (h3, c) = get(&app, &format!("/join/{}", codes[1]), None).await;
+    let html = String::from_utf8(c).unwrap();
+    assert!(html.contains("--brand:#c2185b"), "the new brand at once");
+    assert_ne!(h3["content-security-policy"], h1["content-security-policy"], "a new style, a new hash");
+}

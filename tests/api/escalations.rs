@@ -491,3 +491,72 @@ async fn escalations_are_listed_newest_first_with_paging() {
     assert_eq!(got, ids[3..]);
     assert!(page2["next_before"].is_null());
 }
+
+/// Callbacks are written many to a transaction under load: a burst of every
+/// room's events at once, each sent twice, still stores each event once,
+/// counts each repeat, and leaves every escalation's timeline whole.
+#[tokio::test]
+async fn a_burst_of_callbacks_for_many_rooms_is_stored_once_each_and_accounted_for() {
+    let app = spawn_app().await;
+    let r = app.ready_contact_center("Acme").await;
+    let flex = app.flex_token(&r.account, "alex");
+    // The simulator's own callbacks are held back: this test sends them.
+    app.sim.set_callback_mode(CallbackMode { repeat: 1, hold: true });
+    let mut rooms = Vec::new();
+    for _ in 0..8 {
+        let e: Value =
+            app.escalate(&r.cc, &flex, None, body(&task_sid(), &conversation_sid())).await.json().await.unwrap();
+        rooms.push(e);
+    }
+    let counter = |text: &str, outcome: &str| -> u64 {
+        let needle = format!("escalate_room_callbacks_total{{outcome=\"{outcome}\"}} ");
+        text.lines().find_map(|l| l.strip_prefix(&needle)).map_or(0, |v| v.trim().parse().unwrap())
+    };
+    let before = app.http.get(app.url("/metrics")).send().await.unwrap().text().await.unwrap();
+    let mut sends = Vec::new();
+    for e in &rooms {
+        let (sid, name) = (e["room_sid"].as_str().unwrap().to_owned(), e["room_name"].as_str().unwrap().to_owned());
+        let events = [
+            ("room-created", None),
+            ("participant-connected", Some("agent:alex")),
+            ("participant-connected", Some("customer:0123456789abcdef")),
+            ("participant-disconnected", Some("customer:0123456789abcdef")),
+            ("participant-disconnected", Some("agent:alex")),
+            ("room-ended", None),
+        ];
+        for (seq, (event, who)) in events.into_iter().enumerate() {
+            let mut form = vec![
+                ("RoomSid", sid.clone()),
+                ("RoomName", name.clone()),
+                ("StatusCallbackEvent", event.to_owned()),
+                ("SequenceNumber", seq.to_string()),
+                ("Timestamp", (chrono::Utc::now() + chrono::Duration::seconds(seq as i64 * 10)).to_rfc3339()),
+            ];
+            if let Some(who) = who {
+                form.push(("ParticipantIdentity", who.to_owned()));
+            }
+            if event == "room-ended" {
+                form.push(("RoomDuration", "50".to_owned()));
+            }
+            sends.push(form.clone());
+            sends.push(form);
+        }
+    }
+    let answers =
+        futures_util::future::join_all(sends.iter().map(|form| app.post_callback(&r.cc, &r.account, form))).await;
+    for a in &answers {
+        assert_eq!(a.status(), 204);
+    }
+    let after = app.http.get(app.url("/metrics")).send().await.unwrap().text().await.unwrap();
+    assert_eq!(counter(&after, "applied") - counter(&before, "applied"), 48);
+    assert_eq!(counter(&after, "duplicate") - counter(&before, "duplicate"), 48);
+    for e in &rooms {
+        let id = e["id"].as_str().unwrap();
+        let events: Vec<Value> =
+            r.tenant.admin.get(&format!("/v1/escalations/{id}/events")).await.json().await.unwrap();
+        assert_eq!(events.len(), 6, "{id}");
+        let done: Value = r.tenant.admin.get(&format!("/v1/escalations/{id}")).await.json().await.unwrap();
+        assert!(done["customer_joined_at"].is_string() && done["ended_at"].is_string(), "{done}");
+        assert!(done.get("room_sid").is_none(), "the room ended: {done}");
+    }
+}

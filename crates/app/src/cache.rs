@@ -8,8 +8,8 @@ use redis::aio::ConnectionManager;
 
 use crate::expiring::Expiring;
 
-/// Entries of the in-process cache; past it, expired entries are dropped first.
-const MEMORY_ENTRIES: usize = 50_000;
+/// Entries of the in-process cache; past it, the least useful are evicted.
+const MEMORY_ENTRIES: u64 = 50_000;
 
 pub enum Cache {
     Redis { conn: ConnectionManager, prefix: String },

@@ -52,22 +52,31 @@ impl EventBus {
     }
 }
 
+/// What the subscriber hears: an event, or that it started or stopped
+/// listening (between the two, events may have been missed).
+pub(crate) enum Heard {
+    Event(Event),
+    Listening(bool),
+}
+
 /// Listens for other replicas' events for as long as the process runs,
 /// reconnecting after a pause when Redis goes away.
-pub(crate) fn spawn_subscriber(client: redis::Client, channel: String, on_event: impl Fn(Event) + Send + 'static) {
+pub(crate) fn spawn_subscriber(client: redis::Client, channel: String, on_event: impl Fn(Heard) + Send + 'static) {
     tokio::spawn(async move {
         loop {
             match client.get_async_pubsub().await {
                 Ok(mut pubsub) => match pubsub.subscribe(&channel).await {
                     Ok(()) => {
                         tracing::debug!(%channel, "listening for replica events");
+                        on_event(Heard::Listening(true));
                         let mut messages = pubsub.into_on_message();
                         while let Some(msg) = messages.next().await {
                             match serde_json::from_slice::<Event>(msg.get_payload_bytes()) {
-                                Ok(event) => on_event(event),
+                                Ok(event) => on_event(Heard::Event(event)),
                                 Err(err) => tracing::warn!(error = %err, "ignoring a malformed replica event"),
                             }
                         }
+                        on_event(Heard::Listening(false));
                         tracing::warn!("replica event subscription ended; reconnecting");
                     }
                     Err(err) => tracing::warn!(error = %err, "could not subscribe to replica events"),

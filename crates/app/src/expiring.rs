@@ -1,47 +1,79 @@
-//! A map whose entries vanish after their own time to live, bounded so a
-//! flood of distinct keys cannot grow it without end: when full, expired
-//! entries go first, and if all are live the map starts over (every user of
-//! it can recompute what it holds).
+//! A concurrent map whose entries vanish after their own time to live,
+//! bounded so a flood of distinct keys cannot grow it without end. A thin
+//! shape over `moka` (sharded, lock-free reads, TinyLFU admission and
+//! eviction when full), which replaced a map behind one mutex that scanned
+//! every entry, and cleared itself, when it filled up.
 
-use std::collections::HashMap;
 use std::hash::Hash;
-use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use moka::Expiry;
+use moka::sync::Cache;
+
 pub struct Expiring<K, V> {
-    entries: Mutex<HashMap<K, (V, Instant)>>,
-    max_entries: usize,
+    entries: Cache<K, (V, Duration)>,
 }
 
-impl<K: Eq + Hash, V: Clone> Expiring<K, V> {
-    pub fn new(max_entries: usize) -> Self {
-        Self { entries: Mutex::new(HashMap::new()), max_entries }
+/// Each entry carries its own time to live, counted from when it was put.
+struct OwnTtl;
+
+impl<K, V> Expiry<K, (V, Duration)> for OwnTtl {
+    fn expire_after_create(&self, _: &K, value: &(V, Duration), _: Instant) -> Option<Duration> {
+        Some(value.1)
+    }
+
+    fn expire_after_update(&self, _: &K, value: &(V, Duration), _: Instant, _: Option<Duration>) -> Option<Duration> {
+        Some(value.1)
+    }
+}
+
+impl<K, V> Expiring<K, V>
+where
+    K: Eq + Hash + Send + Sync + 'static,
+    V: Clone + Send + Sync + 'static,
+{
+    pub fn new(max_entries: u64) -> Self {
+        Self {
+            entries: Cache::builder()
+                .max_capacity(max_entries)
+                .expire_after(OwnTtl)
+                .support_invalidation_closures()
+                .build(),
+        }
     }
 
     pub fn get(&self, key: &K) -> Option<V> {
-        let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
-        entries.get(key).filter(|(_, until)| *until > Instant::now()).map(|(v, _)| v.clone())
+        self.entries.get(key).map(|(v, _)| v)
     }
 
     pub fn put(&self, key: K, value: V, ttl: Duration) {
-        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
-        let now = Instant::now();
-        if entries.len() >= self.max_entries {
-            entries.retain(|_, (_, until)| *until > now);
-            if entries.len() >= self.max_entries {
-                entries.clear();
-            }
+        if !ttl.is_zero() {
+            self.entries.insert(key, (value, ttl));
         }
-        entries.insert(key, (value, now + ttl));
     }
 
     pub fn remove(&self, key: &K) {
-        self.entries.lock().unwrap_or_else(|e| e.into_inner()).remove(key);
+        self.entries.invalidate(key);
     }
 
-    /// Keeps only the entries for which `keep` is true.
-    pub fn retain(&self, mut keep: impl FnMut(&K, &V) -> bool) {
-        self.entries.lock().unwrap_or_else(|e| e.into_inner()).retain(|k, (v, _)| keep(k, v));
+    /// Drops every entry for which `drop` is true (at once for readers).
+    pub fn remove_if(&self, drop: impl Fn(&K, &V) -> bool + Send + Sync + 'static) {
+        // Only fails when the cache was built without closures, which `new` enables.
+        let _ = self.entries.invalidate_entries_if(move |k, (v, _)| drop(k, v));
+    }
+
+    pub fn clear(&self) {
+        self.entries.invalidate_all();
+    }
+
+    /// Entries held now (after pending evictions are applied): for tests and gauges.
+    pub fn len(&self) -> u64 {
+        self.entries.run_pending_tasks();
+        self.entries.entry_count()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
     }
 }
 
@@ -50,17 +82,33 @@ mod tests {
     use super::*;
 
     #[test]
-    fn entries_expire_and_the_map_stays_bounded() {
-        let m = Expiring::new(2);
+    fn entries_expire_on_their_own_time_and_can_be_dropped() {
+        let m = Expiring::new(100);
         m.put("a", 1, Duration::from_secs(60));
-        m.put("gone", 0, Duration::ZERO);
-        assert_eq!(m.get(&"a"), Some(1));
-        assert_eq!(m.get(&"gone"), None);
-        m.put("b", 2, Duration::from_secs(60)); // full: the expired entry makes room
-        assert_eq!((m.get(&"a"), m.get(&"b")), (Some(1), Some(2)));
-        m.put("c", 3, Duration::from_secs(60)); // full of live entries: starts over
-        assert_eq!((m.get(&"a"), m.get(&"c")), (None, Some(3)));
-        m.remove(&"c");
+        m.put("soon", 2, Duration::from_millis(30));
+        m.put("never", 0, Duration::ZERO);
+        assert_eq!((m.get(&"a"), m.get(&"soon"), m.get(&"never")), (Some(1), Some(2), None));
+        std::thread::sleep(Duration::from_millis(60));
+        assert_eq!((m.get(&"a"), m.get(&"soon")), (Some(1), None));
+        m.put("b", 2, Duration::from_secs(60));
+        m.remove_if(|_, v| *v == 2);
+        assert_eq!((m.get(&"a"), m.get(&"b")), (Some(1), None));
+        m.remove(&"a");
+        assert_eq!(m.get(&"a"), None);
+        m.put("c", 3, Duration::from_secs(60));
+        m.clear();
         assert_eq!(m.get(&"c"), None);
+    }
+
+    #[test]
+    fn a_flood_of_keys_stays_within_the_bound() {
+        let m = Expiring::new(1_000);
+        for i in 0..20_000u32 {
+            m.put(i, i, Duration::from_secs(60));
+        }
+        assert!(m.len() <= 1_000, "{} entries", m.len());
+        // Still a working cache: what was just put (and asked for) is there.
+        m.put(7, 7, Duration::from_secs(60));
+        assert_eq!(m.get(&7), Some(7));
     }
 }

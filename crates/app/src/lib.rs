@@ -9,6 +9,7 @@
 pub mod cache;
 pub mod config;
 pub mod error;
+mod event_writer;
 pub mod events;
 pub mod expiring;
 pub mod join_cache;
@@ -33,7 +34,7 @@ pub use error::{AppError, AppResult, ErrorCode};
 pub use principal::{Actor, Principal};
 
 use crate::cache::Cache;
-use crate::events::{Event, EventBus};
+use crate::events::{Event, EventBus, Heard};
 use crate::join_cache::JoinCache;
 use crate::rate_limit::RateLimiter;
 use crate::telemetry::Metrics;
@@ -56,6 +57,8 @@ pub struct Inner {
     pub video_hub: Arc<video::builtin::hub::Hub>,
     /// The Redis connection and key prefix, for readiness and periodic turns.
     redis: Option<(ConnectionManager, String)>,
+    /// Writes room callbacks in batches; started on first use (in the runtime).
+    event_writer: std::sync::OnceLock<event_writer::EventWriter>,
 }
 
 /// What [`App::new`] is built from.
@@ -110,17 +113,22 @@ impl App {
             metrics,
             limiter,
             cache,
-            join_cache: JoinCache::default(),
+            // Without an event transport this is the one replica: it hears every change.
+            join_cache: JoinCache::new(subscription.is_none()),
             events,
             video_hub: hub,
             redis: conn,
+            event_writer: std::sync::OnceLock::new(),
         }));
         if let Some((client, channel)) = subscription {
             // A weak handle: the listener must not keep a dropped app alive.
             let weak = Arc::downgrade(&app.0);
-            events::spawn_subscriber(client, channel, move |event| {
+            events::spawn_subscriber(client, channel, move |heard| {
                 if let Some(inner) = weak.upgrade() {
-                    inner.join_cache.apply(&event);
+                    match heard {
+                        Heard::Event(event) => inner.join_cache.apply(&event),
+                        Heard::Listening(up) => inner.join_cache.hearing(up),
+                    }
                 }
             });
         }
@@ -162,6 +170,10 @@ impl App {
                 true
             }
         }
+    }
+
+    pub(crate) fn event_writer(&self) -> &event_writer::EventWriter {
+        self.event_writer.get_or_init(|| event_writer::EventWriter::start(&self.store))
     }
 
     pub fn urls(&self) -> Urls<'_> {

@@ -126,7 +126,9 @@ pub async fn pages<E: Endpoint>(ep: E, req: Request) -> poem::Result<Response> {
     let encoding = negotiate(req.header(header::ACCEPT_ENCODING));
     let mut resp = ep.call(req).await?.into_response();
     let text = resp.content_type().is_some_and(compressible);
-    if !text || resp.headers().contains_key(header::CONTENT_ENCODING) {
+    // A page prepared already compressed (or negotiated by its handler) says so.
+    let negotiated = resp.headers().get_all(header::VARY).iter().any(|v| v == "Accept-Encoding");
+    if !text || negotiated || resp.headers().contains_key(header::CONTENT_ENCODING) {
         return Ok(resp);
     }
     vary(&mut resp);

@@ -1,6 +1,7 @@
 //! `GET /join/{code}`: the customer's branded page. The look-up is the same
 //! as the token endpoint's (and counts failures the same way); unknown and
-//! expired codes render the same neutral page.
+//! expired codes render the same neutral page. Every code of one brand gets
+//! the same bytes, prepared once ([`crate::pages::Pages::customer_join_page`]).
 
 use escalate_app::AppError;
 use escalate_app::services::join::{self, JoinPage};
@@ -15,16 +16,13 @@ use crate::state::AppState;
 pub async fn join_page(state: Data<&AppState>, req: &Request, Path(code): Path<String>) -> Response {
     let ip = client_ip(req, state.http().trust_proxy_headers);
     let view = match join::page(&state, &code, &ip).await {
-        Ok(JoinPage::Ready { code, expires_at, brand, provider }) => JoinPageView {
-            expires_at: Some(expires_at),
-            ..JoinPageView::new(code, JoinState::Ready, Some(JoinBrand::from(brand))).with_provider(provider)
-        },
-        Ok(JoinPage::Completed { brand }) => {
-            JoinPageView::new(code, JoinState::Completed, Some(JoinBrand::from(brand)))
+        Ok(JoinPage::Ready { brand, provider, .. }) => {
+            JoinPageView::new("", JoinState::Ready, Some(JoinBrand::from(brand))).with_provider(provider)
         }
-        Ok(JoinPage::Invalid) => JoinPageView::new(code, JoinState::Unknown, None),
+        Ok(JoinPage::Completed { brand }) => JoinPageView::new("", JoinState::Completed, Some(JoinBrand::from(brand))),
+        Ok(JoinPage::Invalid) => JoinPageView::new("", JoinState::Unknown, None),
         Err(AppError::RateLimited { retry_after_secs }) => return state.pages().join_rate_limited(retry_after_secs),
         Err(e) => return poem::IntoResponse::into_response(crate::error::ApiError::from(e)),
     };
-    state.pages().join_page(&view)
+    state.pages().customer_join_page(view, req.header(poem::http::header::ACCEPT_ENCODING)).await
 }

@@ -8,12 +8,13 @@
 //! own next failure, since it increments the same shared counter.
 //!
 //! The token endpoint is the hot path, so it is served from memory where that
-//! is safe ([`crate::join_cache`]): open codes are cached briefly, and so is
-//! each contact center's token material; both are dropped on every replica
-//! when an escalation completes or a contact center changes. A replica that
-//! misses the event serves a completed code for at most
+//! is safe ([`crate::join_cache`]): open codes are kept, and so is each
+//! contact center's brand and token material; both are dropped on every
+//! replica when an escalation completes or a contact center changes, and
+//! not used at all while a replica might miss such a change. The one case it
+//! cannot see (an event connection that died silently) is bounded by
 //! [`CODE_TTL`](crate::join_cache::CODE_TTL); the room itself is already
-//! completed at Twilio, so a token minted in that gap cannot join it.
+//! completed, so a token minted in that gap cannot join it.
 
 use std::borrow::Cow;
 use std::sync::Arc;
@@ -29,7 +30,7 @@ use uuid::Uuid;
 use crate::App;
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::events::Event;
-use crate::join_cache::{CODE_TTL, CONTEXT_TTL, JoinContext, TwilioKey};
+use crate::join_cache::{JoinContext, TwilioKey};
 use crate::video::{self, Grant};
 
 pub enum Lookup {
@@ -40,7 +41,7 @@ pub enum Lookup {
 }
 
 pub async fn lookup(app: &App, raw_code: &str, client_ip: &str) -> AppResult<Lookup> {
-    let block = app.join_cache.blocked.get(&client_ip.to_owned());
+    let block = app.join_cache.blocked_until(client_ip);
     if let Some(wait) = block.map(|until| until.saturating_duration_since(Instant::now())) {
         app.metrics.rate_limited("room_code");
         return Err(AppError::rate_limited(wait));
@@ -48,7 +49,7 @@ pub async fn lookup(app: &App, raw_code: &str, client_ip: &str) -> AppResult<Loo
     let Ok(code) = RoomCode::parse(raw_code) else {
         return failed(app, client_ip).await;
     };
-    let record = match app.join_cache.codes.get(&code.to_string()) {
+    let record = match app.join_cache.code(code.as_str()) {
         Some(e) => Some(e),
         None => app.store.unscoped().escalation_by_code(code.as_str()).await?.map(|(e, _)| Arc::new(e)),
     };
@@ -58,7 +59,7 @@ pub async fn lookup(app: &App, raw_code: &str, client_ip: &str) -> AppResult<Loo
     crate::telemetry::record_tenant(e.tenant_id, Some(e.contact_center_id));
     match escalation::code_state(e.status, e.expires_at, Utc::now()) {
         CodeState::Ready => {
-            app.join_cache.codes.put(e.code.clone(), e.clone(), CODE_TTL);
+            app.join_cache.put_code(e.clone());
             Ok(Lookup::Ready(e))
         }
         CodeState::Completed => Ok(Lookup::Completed(e)),
@@ -99,10 +100,12 @@ pub async fn page(app: &App, raw_code: &str, client_ip: &str) -> AppResult<JoinP
         Lookup::Invalid => return Ok(JoinPage::Invalid),
     };
     // The escalation's row vouches for its tenant.
-    let Some((cc, _)) = app.store.unscoped().contact_center(e.contact_center_id).await? else {
-        return Ok(JoinPage::Invalid);
+    let brand = match context(app, e.contact_center_id).await {
+        Ok(ctx) => ctx.brand.clone(),
+        // A contact center deleted since the code was read: the code is no more.
+        Err(err) if err.code() == ErrorCode::NotFound => return Ok(JoinPage::Invalid),
+        Err(err) => return Err(err),
     };
-    let brand = cc.settings().branding;
     Ok(if ready {
         JoinPage::Ready { code: e.code.clone(), expires_at: e.expires_at, brand, provider: e.video_provider }
     } else {
@@ -143,10 +146,10 @@ pub async fn customer_token(app: &App, raw_code: &str, client_ip: &str) -> AppRe
     })
 }
 
-/// The contact center's token lifetime and Twilio signing key, from memory
-/// when fresh (dropped on every replica when the contact center changes).
+/// The contact center's brand, token lifetime and Twilio signing key, from
+/// memory when fresh (dropped on every replica when the contact center changes).
 pub(crate) async fn context(app: &App, cc_id: Uuid) -> AppResult<Arc<JoinContext>> {
-    if let Some(ctx) = app.join_cache.contexts.get(&cc_id) {
+    if let Some(ctx) = app.join_cache.context(cc_id) {
         return Ok(ctx);
     }
     let Some((cc, scope)) = app.store.unscoped().contact_center(cc_id).await? else {
@@ -158,11 +161,17 @@ pub(crate) async fn context(app: &App, cc_id: Uuid) -> AppResult<Arc<JoinContext
             account_sid: creds.account_sid.clone(),
             api_key_sid: creds.api_key_sid.clone(),
             api_key_secret: creds.api_key_secret.clone(),
+            auth_token: creds.auth_token.clone(),
         }),
         Err(e) if e.code() == ErrorCode::TwilioCredentialsMissing => None,
         Err(e) => return Err(e),
     };
-    let ctx = Arc::new(JoinContext { token_ttl_seconds: center.record.token_ttl_seconds, twilio });
-    app.join_cache.contexts.put(cc_id, ctx.clone(), CONTEXT_TTL);
+    let ctx = Arc::new(JoinContext {
+        scope: center.scope,
+        brand: center.record.settings().branding,
+        token_ttl_seconds: center.record.token_ttl_seconds,
+        twilio,
+    });
+    app.join_cache.put_context(cc_id, ctx.clone());
     Ok(ctx)
 }

@@ -3,11 +3,10 @@
 
 use chrono::{DateTime, Utc};
 use escalate_domain::escalation::{RoomEvent, RoomEventKind};
-use escalate_store::repos::{EventOutcome, NewEvent};
+use escalate_store::repos::{EventOutcome, NewEvent, RoomCallback};
 use escalate_twilio::signature::verify_signature;
 use uuid::Uuid;
 
-use super::contact_centers::Center;
 use crate::App;
 use crate::error::{AppError, AppResult, ErrorCode};
 
@@ -40,13 +39,10 @@ pub async fn room_callback(app: &App, cc_id: Uuid, cb: Callback<'_>) -> AppResul
 }
 
 async fn record(app: &App, cc_id: Uuid, cb: Callback<'_>) -> AppResult<EventOutcome> {
-    let (cc, scope) = app.store.unscoped().contact_center(cc_id).await?.ok_or_else(AppError::not_found)?;
-    crate::telemetry::record_tenant(cc.tenant_id, Some(cc.id));
-    let center = Center::new(scope, cc);
-    let creds = center.credentials(app).await.map_err(|e| match e.code() {
-        ErrorCode::TwilioCredentialsMissing => forbidden(),
-        _ => e,
-    })?;
+    // The contact center's auth token, from memory while fresh (the join path's).
+    let ctx = super::join::context(app, cc_id).await?;
+    crate::telemetry::record_tenant(ctx.scope.tenant_id(), Some(cc_id));
+    let creds = ctx.twilio.as_ref().ok_or_else(forbidden)?;
     let signature = cb.signature.ok_or_else(forbidden)?;
     // Exactly the URL we gave Twilio (behind a proxy the Host header is not the one Twilio signed).
     let url = app.urls().room_callback(cc_id);
@@ -58,9 +54,11 @@ async fn record(app: &App, cc_id: Uuid, cb: Callback<'_>) -> AppResult<EventOutc
         return Err(forbidden());
     }
 
-    let now = Utc::now();
-    let (room_name, new) = parse(&cb.params, now)?;
-    let outcome = app.store.record_room_event(scope, cc_id, &room_name, new, now).await?;
+    let (room_name, event) = parse(&cb.params, Utc::now())?;
+    let outcome = app
+        .event_writer()
+        .record(RoomCallback { scope: ctx.scope, contact_center_id: cc_id, room_name, event })
+        .await?;
     if let EventOutcome::RoomEnded { code } = &outcome {
         // The next token for the code makes the room again; no replica may
         // keep serving the record that names the ended room.

@@ -85,7 +85,6 @@ pub async fn call_page(Admin(ctx): Admin, Path((id, call)): Path<(String, String
     let base = format!("/dashboard/contact-centers/{}/test-call/{}", cc.id, e.id);
     let view = if e.status == Status::Open {
         JoinPageView {
-            expires_at: Some(e.expires_at),
             agent: Some(AgentCall {
                 token_url: format!("{base}/token"),
                 end_url: format!("{base}/end"),

@@ -22,13 +22,13 @@
 
 mod assets;
 pub mod i18n;
+mod prepared;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use chrono::{DateTime, Utc};
 use escalate_domain::contact_center::VideoProvider;
 use minijinja::{Environment, UndefinedBehavior, context};
 use poem::Response;
@@ -67,6 +67,8 @@ struct Inner {
     env: Environment<'static>,
     /// `/assets/<name>?v=<hash>` by asset name.
     asset_urls: BTreeMap<&'static str, String>,
+    /// Customers' join pages, rendered and compressed once per look.
+    prepared: prepared::PreparedPages,
 }
 
 impl std::fmt::Debug for Pages {
@@ -75,7 +77,7 @@ impl std::fmt::Debug for Pages {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum JoinState {
     Ready,
     Expired,
@@ -84,7 +86,7 @@ pub enum JoinState {
 }
 
 /// The contact center's brand as stored (colours already validated).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct JoinBrand {
     pub display_name: String,
     pub logo_url: Option<String>,
@@ -128,7 +130,6 @@ pub struct JoinPageView {
     /// The brand for `Ready` and `Completed`; ignored for `Expired` and
     /// `Unknown`, which render one neutral page.
     pub brand: Option<JoinBrand>,
-    pub expires_at: Option<DateTime<Utc>>,
     /// Who carries the call: the ready page loads twilio-video only for Twilio.
     pub provider: VideoProvider,
     /// The dashboard's test call: the same page, for the agent.
@@ -148,7 +149,7 @@ pub struct AgentCall {
 impl JoinPageView {
     /// A customer's view of a code (Twilio unless [`Self::with_provider`] says otherwise).
     pub fn new(code: impl Into<String>, state: JoinState, brand: Option<JoinBrand>) -> Self {
-        Self { code: code.into(), state, brand, expires_at: None, provider: VideoProvider::Twilio, agent: None }
+        Self { code: code.into(), state, brand, provider: VideoProvider::Twilio, agent: None }
     }
 
     pub fn with_provider(mut self, provider: VideoProvider) -> Self {
@@ -189,7 +190,7 @@ impl Pages {
                 files.asset_blocking("assets", name).ok_or(PagesError::Missing { name, from: files.describe() })?;
             asset_urls.insert(name, format!("/assets/{name}?v={}", hex8(&Sha256::digest(&bytes))));
         }
-        let pages = Self { inner: Arc::new(Inner { env, asset_urls }) };
+        let pages = Self { inner: Arc::new(Inner { env, asset_urls, prepared: prepared::PreparedPages::new() }) };
         // Every state must render; a template error should stop the start, not a customer.
         for state in [JoinState::Ready, JoinState::Completed, JoinState::Unknown] {
             let view = JoinPageView::new("CHECK", state, Some(sample_brand()));
@@ -276,10 +277,10 @@ impl Pages {
             lang => t.lang,
             t => t.to_map(),
             branded => page.branded,
-            nonce => page.branded.then_some(nonce),
-            // Only the ready page needs the code (for the token call).
-            code => (page.state == JoinState::Ready).then_some(view.code.as_str()),
-            expires_at => view.expires_at.filter(|_| page.state == JoinState::Ready).map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
+            nonce => (page.branded && !nonce.is_empty()).then_some(nonce),
+            // Only the ready page needs the code (for the token call); a
+            // customer's prepared page has none and reads it from its address.
+            code => (page.state == JoinState::Ready && !view.code.is_empty()).then_some(view.code.as_str()),
             display_name => brand.map(|b| b.display_name.as_str()),
             initials => brand.map(|b| initials(&b.display_name)),
             logo_url => page.logo_origin.as_ref().and(brand.and_then(|b| b.logo_url.as_deref())),
@@ -428,8 +429,14 @@ fn sample_brand() -> JoinBrand {
 /// plus the one nonced `<style>` with the brand colours, images from us and
 /// the logo's origin, network only to us and Twilio.
 pub fn csp(style_nonce: Option<&str>, logo_origin: Option<&str>) -> String {
-    let style = match style_nonce {
-        Some(n) => format!("style-src 'self' 'nonce-{n}'"),
+    csp_allowing(style_nonce.map(|n| format!("'nonce-{n}'")).as_deref(), logo_origin)
+}
+
+/// The same policy with the brand's `<style>` allowed by `style_source`
+/// (a `'nonce-…'` or a `'sha256-…'`).
+fn csp_allowing(style_source: Option<&str>, logo_origin: Option<&str>) -> String {
+    let style = match style_source {
+        Some(s) => format!("style-src 'self' {s}"),
         None => "style-src 'self'".to_owned(),
     };
     let img = match logo_origin {

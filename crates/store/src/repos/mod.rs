@@ -13,6 +13,6 @@ mod users;
 
 pub use contact_centers::ContactCenterInput;
 pub use credentials::NewCredentials;
-pub use escalations::{EscalationFilter, EventOutcome, NewEscalation, NewEvent};
+pub use escalations::{EscalationFilter, EventOutcome, NewEscalation, NewEvent, RoomCallback};
 pub use metrics::{Breakdown, FigureRow, Grouping, MetricsQuery};
 pub use users::NewSession;
