@@ -470,3 +470,41 @@ async fn answers_match_the_served_document() {
     let problem = assert_problem(app.http.get(app.url("/v1/tenant")).send().await.unwrap(), 401, "unauthorized").await;
     assert!(problem.get("errors").is_none());
 }
+
+/// A replica serves open codes from memory only while it hears the other
+/// replicas. Its subscription going silent (Redis stopped with the
+/// connection left open) is noticed within seconds, and from then on a
+/// change it never heard of (here: made straight in the database) holds at
+/// once; it stays so after Redis is back, since what was kept is dropped.
+#[tokio::test]
+async fn a_replica_that_stops_hearing_events_stops_trusting_its_memory_of_codes() {
+    use sea_orm::ConnectionTrait;
+    let mut redis = OwnRedis::start();
+    let app = escalate_e2e::spawn_app_with(escalate_e2e::Options {
+        extra: vec![("REDIS_URL".into(), redis.url.clone())],
+        ..Default::default()
+    })
+    .await;
+    let r = app.ready_contact_center("Acme").await;
+    let flex = app.flex_token(&r.account, "alex");
+    let e: serde_json::Value = app.escalate(&r.cc, &flex, None, new_chat()).await.json().await.unwrap();
+    let code = e["code"].as_str().unwrap().to_owned();
+    let token = || app.http.post(app.url(&format!("/v1/join/{code}/token"))).send();
+    // The subscription is up within milliseconds of the start; give it that.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(token().await.unwrap().status(), 200);
+    let db = sea_orm::Database::connect(&app.db.url).await.unwrap();
+    db.execute_unprepared(&format!("UPDATE escalations SET status = 'completed' WHERE code = '{code}'")).await.unwrap();
+    assert_eq!(token().await.unwrap().status(), 200, "remembered: no event said otherwise");
+
+    let pid = redis.child.id().to_string();
+    let signal = |sig: &str| std::process::Command::new("kill").args([sig, &pid]).status().unwrap();
+    assert!(signal("-STOP").success());
+    tokio::time::sleep(escalate_app::events::SILENCE + Duration::from_secs(2)).await;
+    let resp = token().await.unwrap();
+    assert!(signal("-CONT").success());
+    assert_problem(resp, 410, "code_completed").await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_problem(token().await.unwrap(), 410, "code_completed").await;
+    let _ = redis.child.kill();
+}

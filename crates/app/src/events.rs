@@ -28,7 +28,19 @@ pub enum Event {
     AddressBlocked { ip: String, for_ms: u64 },
     /// A contact center's credentials or settings changed, or it was deleted.
     ContactCenterChanged { contact_center_id: Uuid },
+    /// Each replica's sign of life on the channel, so a subscriber that
+    /// hears nothing at all knows its connection is gone (see [`SILENCE`]).
+    Heartbeat,
 }
+
+/// How often each replica says it is there.
+const HEARTBEAT: Duration = Duration::from_secs(2);
+/// Hearing nothing for this long, not even its own heartbeat, a replica
+/// takes its subscription for dead: a connection can die without closing.
+pub const SILENCE: Duration = Duration::from_secs(6);
+/// How long a publish that could not reach Redis keeps being retried: as
+/// long as another replica may remember what it invalidates.
+const REPUBLISH_FOR: Duration = crate::join_cache::CODE_TTL;
 
 pub enum EventBus {
     Local,
@@ -40,16 +52,31 @@ impl EventBus {
         format!("{prefix}events")
     }
 
-    /// Tells the other replicas (nothing to do without Redis).
+    /// Tells the other replicas (nothing to do without Redis). One that
+    /// cannot reach Redis now is retried in the background: the others may
+    /// still be listening, and remembering what this event invalidates.
     pub(crate) async fn publish(&self, event: &Event) {
         let EventBus::Redis { conn, channel } = self else { return };
         let Ok(payload) = serde_json::to_string(event) else { return };
-        let mut conn = conn.clone();
-        let res: redis::RedisResult<i64> = redis::cmd("PUBLISH").arg(channel).arg(payload).query_async(&mut conn).await;
-        if let Err(err) = res {
-            tracing::warn!(error = %err, ?event, "could not publish an event to other replicas");
+        if let Err(err) = publish_once(conn, channel, &payload).await {
+            tracing::warn!(error = %err, ?event, "could not publish an event to other replicas; retrying");
+            let (conn, channel) = (conn.clone(), channel.clone());
+            tokio::spawn(async move {
+                let until = tokio::time::Instant::now() + REPUBLISH_FOR;
+                while tokio::time::Instant::now() < until {
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                    if publish_once(&conn, &channel, &payload).await.is_ok() {
+                        return;
+                    }
+                }
+                tracing::error!("an event never reached the other replicas; their memory expires on its own");
+            });
         }
     }
+}
+
+async fn publish_once(conn: &ConnectionManager, channel: &str, payload: &str) -> redis::RedisResult<i64> {
+    redis::cmd("PUBLISH").arg(channel).arg(payload).query_async(&mut conn.clone()).await
 }
 
 /// What the subscriber hears: an event, or that it started or stopped
@@ -61,7 +88,12 @@ pub(crate) enum Heard {
 
 /// Listens for other replicas' events for as long as the process runs,
 /// reconnecting after a pause when Redis goes away.
-pub(crate) fn spawn_subscriber(client: redis::Client, channel: String, on_event: impl Fn(Heard) + Send + 'static) {
+pub(crate) fn spawn_subscriber(
+    client: redis::Client,
+    conn: ConnectionManager,
+    channel: String,
+    on_event: impl Fn(Heard) + Send + 'static,
+) {
     tokio::spawn(async move {
         loop {
             match client.get_async_pubsub().await {
@@ -70,14 +102,38 @@ pub(crate) fn spawn_subscriber(client: redis::Client, channel: String, on_event:
                         tracing::debug!(%channel, "listening for replica events");
                         on_event(Heard::Listening(true));
                         let mut messages = pubsub.into_on_message();
-                        while let Some(msg) = messages.next().await {
-                            match serde_json::from_slice::<Event>(msg.get_payload_bytes()) {
-                                Ok(event) => on_event(Heard::Event(event)),
-                                Err(err) => tracing::warn!(error = %err, "ignoring a malformed replica event"),
+                        let mut beat = tokio::time::interval(HEARTBEAT);
+                        let heartbeat = serde_json::to_string(&Event::Heartbeat).unwrap_or_default();
+                        let mut heard_at = tokio::time::Instant::now();
+                        loop {
+                            tokio::select! {
+                                msg = messages.next() => {
+                                    let Some(msg) = msg else {
+                                        tracing::warn!("replica event subscription ended; reconnecting");
+                                        break;
+                                    };
+                                    heard_at = tokio::time::Instant::now();
+                                    match serde_json::from_slice::<Event>(msg.get_payload_bytes()) {
+                                        Ok(Event::Heartbeat) => {}
+                                        Ok(event) => on_event(Heard::Event(event)),
+                                        Err(err) => tracing::warn!(error = %err, "ignoring a malformed replica event"),
+                                    }
+                                }
+                                _ = beat.tick() => {
+                                    // Off this loop (a stalled Redis must not stall the
+                                    // silence check); failing shows as silence below.
+                                    let (conn, channel, beat) = (conn.clone(), channel.clone(), heartbeat.clone());
+                                    tokio::spawn(async move {
+                                        let _ = tokio::time::timeout(SILENCE, publish_once(&conn, &channel, &beat)).await;
+                                    });
+                                }
+                                _ = tokio::time::sleep_until(heard_at + SILENCE) => {
+                                    tracing::warn!("no replica events for {SILENCE:?}, not even our own; reconnecting");
+                                    break;
+                                }
                             }
                         }
                         on_event(Heard::Listening(false));
-                        tracing::warn!("replica event subscription ended; reconnecting");
                     }
                     Err(err) => tracing::warn!(error = %err, "could not subscribe to replica events"),
                 },

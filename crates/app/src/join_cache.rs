@@ -7,9 +7,12 @@
 //! hears every change: with Redis, while its event subscription is up. When
 //! the subscription drops, the memory is cleared and bypassed until it is
 //! back (a change made meanwhile on another replica would not be heard of),
-//! so a completed code stops working here as soon as the event arrives. The
-//! time to live bounds the one case that cannot be seen: a connection that
-//! died without closing, until the subscriber notices.
+//! so a completed code stops working here as soon as the event arrives. A
+//! connection that dies without closing is noticed within
+//! [`SILENCE`](crate::events::SILENCE) (every replica hears its own
+//! heartbeat), and an event that could not be published is retried. The
+//! time to live bounds only what is left: a replica that cannot reach Redis
+//! while the others can.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -24,11 +27,11 @@ use crate::events::Event;
 use crate::expiring::Expiring;
 
 /// The longest an open code is served from memory. Changes are heard of at
-/// once (see the module's note); this bounds only an event connection that
-/// died silently. Long enough that thousands of distinct codes, each asked
-/// for every few seconds, are served from memory: a look-up in the database
-/// is about ten times the cost of the rest of a token.
-pub const CODE_TTL: Duration = Duration::from_secs(60);
+/// once (see the module's note); this bounds only a replica cut off from
+/// Redis while the others are not. Long enough that 100,000 open codes cost
+/// a few hundred look-ups a second to keep: a look-up in the database costs
+/// about ten times the rest of a token.
+pub const CODE_TTL: Duration = Duration::from_secs(300);
 /// How long a contact center's token material and brand are kept.
 pub const CONTEXT_TTL: Duration = Duration::from_secs(60);
 
@@ -136,6 +139,7 @@ impl JoinCache {
                 let d = Duration::from_millis(*for_ms);
                 self.blocked.put(ip.clone(), Instant::now() + d, d);
             }
+            Event::Heartbeat => {}
         }
     }
 }

@@ -100,8 +100,8 @@ impl App {
                 RateLimiter::redis(conn.clone(), key_prefix.clone()),
                 Cache::redis(conn.clone(), key_prefix.clone()),
                 EventBus::Redis { conn: conn.clone(), channel: EventBus::channel(&key_prefix) },
-                Some((conn, key_prefix.clone())),
-                Some((client, EventBus::channel(&key_prefix))),
+                Some((conn.clone(), key_prefix.clone())),
+                Some((client, conn, EventBus::channel(&key_prefix))),
             ),
             None => (RateLimiter::memory(), Cache::memory(), EventBus::Local, None, None),
         };
@@ -120,10 +120,10 @@ impl App {
             redis: conn,
             event_writer: std::sync::OnceLock::new(),
         }));
-        if let Some((client, channel)) = subscription {
+        if let Some((client, conn, channel)) = subscription {
             // A weak handle: the listener must not keep a dropped app alive.
             let weak = Arc::downgrade(&app.0);
-            events::spawn_subscriber(client, channel, move |heard| {
+            events::spawn_subscriber(client, conn, channel, move |heard| {
                 if let Some(inner) = weak.upgrade() {
                     match heard {
                         Heard::Event(event) => inner.join_cache.apply(&event),

@@ -49,9 +49,9 @@ pub async fn lookup(app: &App, raw_code: &str, client_ip: &str) -> AppResult<Loo
     let Ok(code) = RoomCode::parse(raw_code) else {
         return failed(app, client_ip).await;
     };
-    let record = match app.join_cache.code(code.as_str()) {
-        Some(e) => Some(e),
-        None => app.store.unscoped().escalation_by_code(code.as_str()).await?.map(|(e, _)| Arc::new(e)),
+    let (record, remembered) = match app.join_cache.code(code.as_str()) {
+        Some(e) => (Some(e), true),
+        None => (app.store.unscoped().escalation_by_code(code.as_str()).await?.map(|(e, _)| Arc::new(e)), false),
     };
     let Some(e) = record else {
         return failed(app, client_ip).await;
@@ -59,7 +59,10 @@ pub async fn lookup(app: &App, raw_code: &str, client_ip: &str) -> AppResult<Loo
     crate::telemetry::record_tenant(e.tenant_id, Some(e.contact_center_id));
     match escalation::code_state(e.status, e.expires_at, Utc::now()) {
         CodeState::Ready => {
-            app.join_cache.put_code(e.clone());
+            // Kept from when it was read (not renewed by use): the time to live bounds its age.
+            if !remembered {
+                app.join_cache.put_code(e.clone());
+            }
             Ok(Lookup::Ready(e))
         }
         CodeState::Completed => Ok(Lookup::Completed(e)),
