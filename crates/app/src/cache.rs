@@ -43,7 +43,7 @@ impl Cache {
                     }
                 }
             }
-            Cache::Memory(map) => map.get(&key.to_owned()),
+            Cache::Memory(map) => map.get(key),
         }
     }
 

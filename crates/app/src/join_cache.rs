@@ -100,7 +100,7 @@ impl JoinCache {
     }
 
     pub(crate) fn code(&self, code: &str) -> Option<Arc<EscalationRecord>> {
-        self.trusted().then(|| self.codes.get(&code.to_owned())).flatten()
+        self.trusted().then(|| self.codes.get(code)).flatten()
     }
 
     pub(crate) fn put_code(&self, record: Arc<EscalationRecord>) {
@@ -121,7 +121,7 @@ impl JoinCache {
 
     /// Until when `ip` is blocked for guessing codes, if it is.
     pub(crate) fn blocked_until(&self, ip: &str) -> Option<Instant> {
-        self.blocked.get(&ip.to_owned()).filter(|until| *until > Instant::now())
+        self.blocked.get(ip).filter(|until| *until > Instant::now())
     }
 
     /// Brings this replica's memory in line with a change (here or elsewhere).

@@ -401,6 +401,16 @@ impl Store {
         callbacks: Vec<RoomCallback>,
         now: DateTime<Utc>,
     ) -> Result<Vec<EventOutcome>, StoreError> {
+        if callbacks.len() > 1 {
+            let txn = self.begin_write().await?;
+            if let Some(outcomes) = self.record_set(&txn, &callbacks, now).await? {
+                txn.commit().await?;
+                return Ok(outcomes);
+            }
+            // Another writer stored one of these events meanwhile (one of
+            // an unknown room: no row lock orders those): one at a time.
+            txn.rollback().await?;
+        }
         let txn = self.begin_write().await?;
         let mut outcomes = Vec::with_capacity(callbacks.len());
         for cb in callbacks {
@@ -408,6 +418,141 @@ impl Store {
         }
         txn.commit().await?;
         Ok(outcomes)
+    }
+
+    /// A batch as a few statements whatever its size: the escalations it
+    /// names read and locked at once, the events already stored read at
+    /// once, the timelines folded in memory in arrival order, then one
+    /// insert and one update (PostgreSQL; one update per escalation on
+    /// SQLite). `None` when the insert found an event stored since it looked.
+    async fn record_set(
+        &self,
+        txn: &sea_orm::DatabaseTransaction,
+        callbacks: &[RoomCallback],
+        now: DateTime<Utc>,
+    ) -> Result<Option<Vec<EventOutcome>>, StoreError> {
+        use std::collections::{HashMap, HashSet};
+        let ccs: HashSet<Uuid> = callbacks.iter().map(|c| c.contact_center_id).collect();
+        let names: HashSet<&str> = callbacks.iter().map(|c| c.room_name.as_str()).collect();
+        let sids: HashSet<&str> = callbacks.iter().map(|c| c.event.room_sid.as_str()).collect();
+        // Locked in one order (by id) by every batch, so batches never deadlock.
+        let rows = escalation::Entity::find()
+            .filter(escalation::Column::ContactCenterId.is_in(ccs.iter().copied()))
+            .filter(escalation::Column::RoomName.is_in(names.iter().copied()))
+            .order_by_asc(escalation::Column::Id)
+            .lock_exclusive()
+            .all(txn)
+            .await?;
+        let mut escalations: Vec<(escalation::Model, bool)> = Vec::with_capacity(rows.len());
+        let mut by_room: HashMap<(Uuid, Uuid, String), usize> = HashMap::new();
+        for row in rows {
+            by_room.entry((row.tenant_id, row.contact_center_id, row.room_name.clone())).or_insert(escalations.len());
+            escalations.push((row, false));
+        }
+        let stored: Vec<(Uuid, String, i64, String)> = escalation_event::Entity::find()
+            .select_only()
+            .column(escalation_event::Column::ContactCenterId)
+            .column(escalation_event::Column::RoomSid)
+            .column(escalation_event::Column::SequenceNumber)
+            .column(escalation_event::Column::Event)
+            .filter(escalation_event::Column::ContactCenterId.is_in(ccs.iter().copied()))
+            .filter(escalation_event::Column::RoomSid.is_in(sids.iter().copied()))
+            .into_tuple()
+            .all(txn)
+            .await?;
+        let mut seen: HashSet<(Uuid, String, i64, String)> = stored.into_iter().collect();
+
+        let mut outcomes = Vec::with_capacity(callbacks.len());
+        let mut inserts = Vec::with_capacity(callbacks.len());
+        for RoomCallback { scope, contact_center_id, room_name, event: ev } in callbacks {
+            let key = (*contact_center_id, ev.room_sid.clone(), ev.sequence_number, ev.event.clone());
+            if !seen.insert(key) {
+                outcomes.push(EventOutcome::Duplicate);
+                continue;
+            }
+            let target = by_room
+                .get(&(scope.tenant_id(), *contact_center_id, room_name.clone()))
+                .copied()
+                .filter(|&i| escalations[i].0.room_sid.as_deref().is_none_or(|sid| sid == ev.room_sid));
+            inserts.push(escalation_event::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                tenant_id: Set(scope.tenant_id()),
+                contact_center_id: Set(*contact_center_id),
+                escalation_id: Set(target.map(|i| escalations[i].0.id)),
+                room_sid: Set(ev.room_sid.clone()),
+                sequence_number: Set(ev.sequence_number),
+                event: Set(ev.event.clone()),
+                participant_sid: Set(ev.participant_sid.clone()),
+                participant_identity: Set(ev.participant_identity.clone()),
+                occurred_at: Set(ev.occurred_at),
+                received_at: Set(now),
+                payload: Set(ev.payload.clone()),
+            });
+            let Some(i) = target else {
+                outcomes.push(EventOutcome::Unmatched);
+                continue;
+            };
+            let (e, changed) = &mut escalations[i];
+            let mut tl = Timeline {
+                status: e.status,
+                room_created_at: e.room_created_at,
+                agent_joined_at: e.agent_joined_at,
+                customer_joined_at: e.customer_joined_at,
+                ended_at: e.ended_at,
+                duration_seconds: e.duration_seconds,
+            };
+            tl.apply(&ev.domain);
+            let ended_room = ev.domain.kind == escalate_domain::escalation::RoomEventKind::RoomEnded
+                && e.room_sid.as_deref() == Some(ev.room_sid.as_str());
+            if ended_room {
+                e.room_sid = None;
+            }
+            (e.status, e.room_created_at, e.agent_joined_at) = (tl.status, tl.room_created_at, tl.agent_joined_at);
+            (e.customer_joined_at, e.ended_at, e.duration_seconds) =
+                (tl.customer_joined_at, tl.ended_at, tl.duration_seconds);
+            e.updated_at = now;
+            *changed = true;
+            outcomes.push(if ended_room {
+                EventOutcome::RoomEnded { code: e.code.clone() }
+            } else {
+                EventOutcome::Applied
+            });
+        }
+
+        let expected = inserts.len() as u64;
+        if expected > 0 {
+            let inserted = escalation_event::Entity::insert_many(inserts)
+                .on_conflict(
+                    sea_orm::sea_query::OnConflict::columns([
+                        escalation_event::Column::ContactCenterId,
+                        escalation_event::Column::RoomSid,
+                        escalation_event::Column::SequenceNumber,
+                        escalation_event::Column::Event,
+                    ])
+                    .do_nothing()
+                    .to_owned(),
+                )
+                .exec_without_returning(txn)
+                .await?;
+            if inserted != expected {
+                return Ok(None);
+            }
+        }
+        let changed: Vec<escalation::Model> = escalations.into_iter().filter(|(_, c)| *c).map(|(e, _)| e).collect();
+        if self.is_sqlite() {
+            for e in changed {
+                let id = e.id;
+                let mut am = escalation::ActiveModel { id: sea_orm::ActiveValue::Unchanged(id), ..Default::default() };
+                (am.room_sid, am.status, am.updated_at) = (Set(e.room_sid), Set(e.status), Set(e.updated_at));
+                (am.room_created_at, am.agent_joined_at) = (Set(e.room_created_at), Set(e.agent_joined_at));
+                (am.customer_joined_at, am.ended_at) = (Set(e.customer_joined_at), Set(e.ended_at));
+                am.duration_seconds = Set(e.duration_seconds);
+                am.update(txn).await?;
+            }
+        } else if !changed.is_empty() {
+            update_timelines(txn, &changed).await?;
+        }
+        Ok(Some(outcomes))
     }
 
     async fn record_in(
@@ -494,4 +639,39 @@ impl Store {
             (false, _) => EventOutcome::Unmatched,
         })
     }
+}
+
+/// Writes the timelines of many escalations in one statement (PostgreSQL).
+async fn update_timelines(txn: &sea_orm::DatabaseTransaction, rows: &[escalation::Model]) -> Result<(), StoreError> {
+    use sea_orm::{ConnectionTrait, Statement, Value};
+    let mut values: Vec<Value> = Vec::with_capacity(rows.len() * 9);
+    let mut tuples = Vec::with_capacity(rows.len());
+    for (n, e) in rows.iter().enumerate() {
+        let p = |k: usize| format!("${}", n * 9 + k);
+        tuples.push(format!(
+            "({}::uuid, {}::text, {}::text, {}::timestamptz, {}::timestamptz, {}::timestamptz, {}::timestamptz, {}::bigint, {}::timestamptz)",
+            p(1), p(2), p(3), p(4), p(5), p(6), p(7), p(8), p(9)
+        ));
+        values.extend([
+            Value::from(e.id),
+            Value::from(e.room_sid.clone()),
+            Value::from(e.status.as_str().to_owned()),
+            Value::from(e.room_created_at),
+            Value::from(e.agent_joined_at),
+            Value::from(e.customer_joined_at),
+            Value::from(e.ended_at),
+            Value::from(e.duration_seconds),
+            Value::from(e.updated_at),
+        ]);
+    }
+    let sql = format!(
+        "UPDATE escalations AS e SET room_sid = v.room_sid, status = v.status, room_created_at = v.room_created_at, \
+         agent_joined_at = v.agent_joined_at, customer_joined_at = v.customer_joined_at, ended_at = v.ended_at, \
+         duration_seconds = v.duration_seconds, updated_at = v.updated_at \
+         FROM (VALUES {}) AS v(id, room_sid, status, room_created_at, agent_joined_at, customer_joined_at, ended_at, \
+         duration_seconds, updated_at) WHERE e.id = v.id",
+        tuples.join(", ")
+    );
+    txn.execute_raw(Statement::from_sql_and_values(sea_orm::DatabaseBackend::Postgres, sql, values)).await?;
+    Ok(())
 }
