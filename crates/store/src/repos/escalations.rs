@@ -57,7 +57,7 @@ pub struct NewEvent {
     pub domain: RoomEvent,
 }
 
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum EventOutcome {
     Applied,
     /// Applied, and it ended the room the escalation's call ran in: the
@@ -403,13 +403,9 @@ impl Store {
     ) -> Result<Vec<EventOutcome>, StoreError> {
         if callbacks.len() > 1 {
             let txn = self.begin_write().await?;
-            if let Some(outcomes) = self.record_set(&txn, &callbacks, now).await? {
-                txn.commit().await?;
-                return Ok(outcomes);
-            }
-            // Another writer stored one of these events meanwhile (one of
-            // an unknown room: no row lock orders those): one at a time.
-            txn.rollback().await?;
+            let outcomes = self.record_set(&txn, &callbacks, now).await?;
+            txn.commit().await?;
+            return Ok(outcomes);
         }
         let txn = self.begin_write().await?;
         let mut outcomes = Vec::with_capacity(callbacks.len());
@@ -421,20 +417,19 @@ impl Store {
     }
 
     /// A batch as a few statements whatever its size: the escalations it
-    /// names read and locked at once, the events already stored read at
-    /// once, the timelines folded in memory in arrival order, then one
-    /// insert and one update (PostgreSQL; one update per escalation on
-    /// SQLite). `None` when the insert found an event stored since it looked.
+    /// names read and locked at once, the new events inserted at once (the
+    /// unique index skips what is stored already and the insert names what
+    /// was new), the timelines folded in memory in arrival order, then one
+    /// update (PostgreSQL; one update per escalation on SQLite).
     async fn record_set(
         &self,
         txn: &sea_orm::DatabaseTransaction,
         callbacks: &[RoomCallback],
         now: DateTime<Utc>,
-    ) -> Result<Option<Vec<EventOutcome>>, StoreError> {
+    ) -> Result<Vec<EventOutcome>, StoreError> {
         use std::collections::{HashMap, HashSet};
         let ccs: HashSet<Uuid> = callbacks.iter().map(|c| c.contact_center_id).collect();
         let names: HashSet<&str> = callbacks.iter().map(|c| c.room_name.as_str()).collect();
-        let sids: HashSet<&str> = callbacks.iter().map(|c| c.event.room_sid.as_str()).collect();
         // Locked in one order (by id) by every batch, so batches never deadlock.
         let rows = escalation::Entity::find()
             .filter(escalation::Column::ContactCenterId.is_in(ccs.iter().copied()))
@@ -449,31 +444,31 @@ impl Store {
             by_room.entry((row.tenant_id, row.contact_center_id, row.room_name.clone())).or_insert(escalations.len());
             escalations.push((row, false));
         }
-        let stored: Vec<(Uuid, String, i64, String)> = escalation_event::Entity::find()
-            .select_only()
-            .column(escalation_event::Column::ContactCenterId)
-            .column(escalation_event::Column::RoomSid)
-            .column(escalation_event::Column::SequenceNumber)
-            .column(escalation_event::Column::Event)
-            .filter(escalation_event::Column::ContactCenterId.is_in(ccs.iter().copied()))
-            .filter(escalation_event::Column::RoomSid.is_in(sids.iter().copied()))
-            .into_tuple()
-            .all(txn)
-            .await?;
-        let mut seen: HashSet<(Uuid, String, i64, String)> = stored.into_iter().collect();
+        // Repeats within the batch; repeats of what is stored already are
+        // found by the insert below (the unique index), without a look-up.
+        let mut seen: HashSet<(Uuid, String, i64, String)> = HashSet::new();
 
-        let mut outcomes = Vec::with_capacity(callbacks.len());
+        // Which escalation each new event belongs to, in arrival order (a
+        // room that ends stops matching its SID, as it would one at a time).
+        let mut room_sids: Vec<Option<String>> = escalations.iter().map(|(e, _)| e.room_sid.clone()).collect();
+        let mut planned = Vec::with_capacity(callbacks.len());
         let mut inserts = Vec::with_capacity(callbacks.len());
-        for RoomCallback { scope, contact_center_id, room_name, event: ev } in callbacks {
+        for (n, RoomCallback { scope, contact_center_id, room_name, event: ev }) in callbacks.iter().enumerate() {
             let key = (*contact_center_id, ev.room_sid.clone(), ev.sequence_number, ev.event.clone());
             if !seen.insert(key) {
-                outcomes.push(EventOutcome::Duplicate);
                 continue;
             }
             let target = by_room
                 .get(&(scope.tenant_id(), *contact_center_id, room_name.clone()))
                 .copied()
-                .filter(|&i| escalations[i].0.room_sid.as_deref().is_none_or(|sid| sid == ev.room_sid));
+                .filter(|&i| room_sids[i].as_deref().is_none_or(|sid| sid == ev.room_sid));
+            if let Some(i) = target
+                && ev.domain.kind == escalate_domain::escalation::RoomEventKind::RoomEnded
+                && room_sids[i].as_deref() == Some(ev.room_sid.as_str())
+            {
+                room_sids[i] = None;
+            }
+            planned.push((n, target));
             inserts.push(escalation_event::ActiveModel {
                 id: Set(Uuid::now_v7()),
                 tenant_id: Set(scope.tenant_id()),
@@ -488,8 +483,22 @@ impl Store {
                 received_at: Set(now),
                 payload: Set(ev.payload.clone()),
             });
+        }
+        let inserted = insert_new_events(txn, inserts).await?;
+
+        // Fold what was stored into the timelines; the rest were repeats.
+        let mut outcomes = vec![EventOutcome::Duplicate; callbacks.len()];
+        for (n, target) in planned {
+            let ev = &callbacks[n].event;
+            let key = (callbacks[n].contact_center_id, ev.room_sid.clone(), ev.sequence_number, ev.event.clone());
+            if !inserted.contains(&key) {
+                // Stored before this batch. Its target was planned as if it
+                // were new, which only a repeated room end could change, and
+                // that one had already cleared the room's SID.
+                continue;
+            }
             let Some(i) = target else {
-                outcomes.push(EventOutcome::Unmatched);
+                outcomes[n] = EventOutcome::Unmatched;
                 continue;
             };
             let (e, changed) = &mut escalations[i];
@@ -512,32 +521,10 @@ impl Store {
                 (tl.customer_joined_at, tl.ended_at, tl.duration_seconds);
             e.updated_at = now;
             *changed = true;
-            outcomes.push(if ended_room {
-                EventOutcome::RoomEnded { code: e.code.clone() }
-            } else {
-                EventOutcome::Applied
-            });
+            outcomes[n] =
+                if ended_room { EventOutcome::RoomEnded { code: e.code.clone() } } else { EventOutcome::Applied };
         }
 
-        let expected = inserts.len() as u64;
-        if expected > 0 {
-            let inserted = escalation_event::Entity::insert_many(inserts)
-                .on_conflict(
-                    sea_orm::sea_query::OnConflict::columns([
-                        escalation_event::Column::ContactCenterId,
-                        escalation_event::Column::RoomSid,
-                        escalation_event::Column::SequenceNumber,
-                        escalation_event::Column::Event,
-                    ])
-                    .do_nothing()
-                    .to_owned(),
-                )
-                .exec_without_returning(txn)
-                .await?;
-            if inserted != expected {
-                return Ok(None);
-            }
-        }
         let changed: Vec<escalation::Model> = escalations.into_iter().filter(|(_, c)| *c).map(|(e, _)| e).collect();
         if self.is_sqlite() {
             for e in changed {
@@ -552,7 +539,7 @@ impl Store {
         } else if !changed.is_empty() {
             update_timelines(txn, &changed).await?;
         }
-        Ok(Some(outcomes))
+        Ok(outcomes)
     }
 
     async fn record_in(
@@ -674,4 +661,38 @@ async fn update_timelines(txn: &sea_orm::DatabaseTransaction, rows: &[escalation
     );
     txn.execute_raw(Statement::from_sql_and_values(sea_orm::DatabaseBackend::Postgres, sql, values)).await?;
     Ok(())
+}
+
+/// Inserts events, skipping those already stored; the keys of the ones
+/// that were new (contact center, room SID, sequence number, event).
+async fn insert_new_events(
+    txn: &sea_orm::DatabaseTransaction,
+    events: Vec<escalation_event::ActiveModel>,
+) -> Result<std::collections::HashSet<(Uuid, String, i64, String)>, StoreError> {
+    use sea_orm::sea_query::{OnConflict, Query};
+    use sea_orm::{ConnectionTrait, QueryTrait};
+    if events.is_empty() {
+        return Ok(Default::default());
+    }
+    let key = [
+        escalation_event::Column::ContactCenterId,
+        escalation_event::Column::RoomSid,
+        escalation_event::Column::SequenceNumber,
+        escalation_event::Column::Event,
+    ];
+    let mut insert = escalation_event::Entity::insert_many(events)
+        .on_conflict(OnConflict::columns(key).do_nothing().to_owned())
+        .into_query();
+    insert.returning(Query::returning().columns(key));
+    let stmt = txn.get_database_backend().build(&insert);
+    let mut new = std::collections::HashSet::new();
+    for row in txn.query_all_raw(stmt).await? {
+        new.insert((
+            row.try_get("", "contact_center_id")?,
+            row.try_get("", "room_sid")?,
+            row.try_get("", "sequence_number")?,
+            row.try_get("", "event")?,
+        ));
+    }
+    Ok(new)
 }
