@@ -64,7 +64,7 @@ async fn write(store: Store, mut queue: mpsc::Receiver<(RoomCallback, Answer)>) 
     while queue.recv_many(&mut batch, MAX_BATCH).await > 0 {
         let (callbacks, answers): (Vec<_>, Vec<_>) = batch.drain(..).unzip();
         let single = callbacks.len() == 1;
-        match store.record_room_events(callbacks.clone(), Utc::now()).await {
+        match store.record_room_events(&callbacks, Utc::now()).await {
             Ok(outcomes) => {
                 for (answer, outcome) in answers.into_iter().zip(outcomes) {
                     let _ = answer.send(Ok(outcome));
@@ -77,8 +77,8 @@ async fn write(store: Store, mut queue: mpsc::Receiver<(RoomCallback, Answer)>) 
             }
             Err(err) => {
                 tracing::warn!(error = %err, batch = callbacks.len(), "a batch of room callbacks failed; one by one");
-                for (cb, answer) in callbacks.into_iter().zip(answers) {
-                    let outcome = store.record_room_events(vec![cb], Utc::now()).await;
+                for (cb, answer) in callbacks.iter().zip(answers) {
+                    let outcome = store.record_room_events(std::slice::from_ref(cb), Utc::now()).await;
                     let _ = answer.send(outcome.map(|mut o| o.pop().unwrap_or(EventOutcome::Duplicate)));
                 }
             }

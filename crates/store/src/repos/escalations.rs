@@ -382,12 +382,8 @@ impl Store {
         ev: NewEvent,
         now: DateTime<Utc>,
     ) -> Result<EventOutcome, StoreError> {
-        let mut outcomes = self
-            .record_room_events(
-                vec![RoomCallback { scope, contact_center_id, room_name: room_name.to_owned(), event: ev }],
-                now,
-            )
-            .await?;
+        let cb = RoomCallback { scope, contact_center_id, room_name: room_name.to_owned(), event: ev };
+        let mut outcomes = self.record_room_events(std::slice::from_ref(&cb), now).await?;
         Ok(outcomes.pop().unwrap_or(EventOutcome::Duplicate))
     }
 
@@ -398,20 +394,11 @@ impl Store {
     #[tracing::instrument(name = "db", skip_all, fields(db.operation = "record_room_events", db.batch = callbacks.len()))]
     pub async fn record_room_events(
         &self,
-        callbacks: Vec<RoomCallback>,
+        callbacks: &[RoomCallback],
         now: DateTime<Utc>,
     ) -> Result<Vec<EventOutcome>, StoreError> {
-        if callbacks.len() > 1 {
-            let txn = self.begin_write().await?;
-            let outcomes = self.record_set(&txn, &callbacks, now).await?;
-            txn.commit().await?;
-            return Ok(outcomes);
-        }
         let txn = self.begin_write().await?;
-        let mut outcomes = Vec::with_capacity(callbacks.len());
-        for cb in callbacks {
-            outcomes.push(Self::record_in(&txn, cb, now).await?);
-        }
+        let outcomes = self.record_set(&txn, callbacks, now).await?;
         txn.commit().await?;
         Ok(outcomes)
     }
@@ -540,91 +527,6 @@ impl Store {
             update_timelines(txn, &changed).await?;
         }
         Ok(outcomes)
-    }
-
-    async fn record_in(
-        txn: &sea_orm::DatabaseTransaction,
-        RoomCallback { scope, contact_center_id, room_name, event: ev }: RoomCallback,
-        now: DateTime<Utc>,
-    ) -> Result<EventOutcome, StoreError> {
-        // Row lock (PostgreSQL) so two callbacks for one room merge instead of racing.
-        let target = escalation::Entity::find()
-            .filter(escalation::Column::TenantId.eq(scope.tenant_id()))
-            .filter(escalation::Column::ContactCenterId.eq(contact_center_id))
-            .filter(escalation::Column::RoomName.eq(room_name))
-            .lock_exclusive()
-            .one(txn)
-            .await?;
-        // A room name of ours whose room is another one (an earlier room of a
-        // re-created call, or a SID someone else sent) changes nothing.
-        let target = target.filter(|e| e.room_sid.as_deref().is_none_or(|sid| sid == ev.room_sid));
-        let matched = target.is_some();
-        let mut room_ended = None;
-        let event_room_sid = ev.room_sid.clone();
-        // A repeat (same contact center, room, sequence number and event) is
-        // skipped by the unique index without failing the transaction.
-        let inserted = escalation_event::Entity::insert(escalation_event::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            tenant_id: Set(scope.tenant_id()),
-            contact_center_id: Set(contact_center_id),
-            escalation_id: Set(target.as_ref().map(|e| e.id)),
-            room_sid: Set(ev.room_sid),
-            sequence_number: Set(ev.sequence_number),
-            event: Set(ev.event),
-            participant_sid: Set(ev.participant_sid),
-            participant_identity: Set(ev.participant_identity),
-            occurred_at: Set(ev.occurred_at),
-            received_at: Set(now),
-            payload: Set(ev.payload),
-        })
-        .on_conflict(
-            sea_orm::sea_query::OnConflict::columns([
-                escalation_event::Column::ContactCenterId,
-                escalation_event::Column::RoomSid,
-                escalation_event::Column::SequenceNumber,
-                escalation_event::Column::Event,
-            ])
-            .do_nothing()
-            .to_owned(),
-        )
-        .exec_without_returning(txn)
-        .await?;
-        if inserted == 0 {
-            return Ok(EventOutcome::Duplicate);
-        }
-        if let Some(e) = target {
-            let mut tl = Timeline {
-                status: e.status,
-                room_created_at: e.room_created_at,
-                agent_joined_at: e.agent_joined_at,
-                customer_joined_at: e.customer_joined_at,
-                ended_at: e.ended_at,
-                duration_seconds: e.duration_seconds,
-            };
-            tl.apply(&ev.domain);
-            let ended_room = ev.domain.kind == escalate_domain::escalation::RoomEventKind::RoomEnded
-                && e.room_sid.as_deref() == Some(event_room_sid.as_str());
-            if ended_room {
-                room_ended = Some(e.code.clone());
-            }
-            let mut am = e.into_active_model();
-            if ended_room {
-                am.room_sid = Set(None);
-            }
-            am.status = Set(tl.status);
-            am.room_created_at = Set(tl.room_created_at);
-            am.agent_joined_at = Set(tl.agent_joined_at);
-            am.customer_joined_at = Set(tl.customer_joined_at);
-            am.ended_at = Set(tl.ended_at);
-            am.duration_seconds = Set(tl.duration_seconds);
-            am.updated_at = Set(now);
-            am.update(txn).await?;
-        }
-        Ok(match (matched, room_ended) {
-            (true, Some(code)) => EventOutcome::RoomEnded { code },
-            (true, None) => EventOutcome::Applied,
-            (false, _) => EventOutcome::Unmatched,
-        })
     }
 }
 
