@@ -28,10 +28,8 @@ async fn get(app: &escalate_e2e::TestApp, path: &str, accept: Option<&str>) -> (
     (headers, resp.bytes().await.unwrap().to_vec())
 }
 
-#[tokio::test]
-async fn the_join_page_and_its_assets_are_compressed_for_browsers_that_ask() {
-    let app = spawn_app().await;
-    let r = app.ready_contact_center("Squeeze").await;
+/// A new escalation's room code, made by an agent of `r`'s contact center.
+async fn new_code(app: &escalate_e2e::TestApp, r: &escalate_e2e::Ready) -> String {
     let flex = app.flex_token(&r.account, "alex");
     let e: serde_json::Value = app
         .escalate(&r.cc, &flex, None, json!({ "task_sid": task_sid(), "conversation_sid": conversation_sid() }))
@@ -39,7 +37,14 @@ async fn the_join_page_and_its_assets_are_compressed_for_browsers_that_ask() {
         .json()
         .await
         .unwrap();
-    let page = format!("/join/{}", e["code"].as_str().unwrap());
+    e["code"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn the_join_page_and_its_assets_are_compressed_for_browsers_that_ask() {
+    let app = spawn_app().await;
+    let r = app.ready_contact_center("Squeeze").await;
+    let page = format!("/join/{}", new_code(&app, &r).await);
 
     let (plain_headers, plain) = get(&app, &page, None).await;
     assert!(plain_headers.get("content-encoding").is_none());
@@ -83,17 +88,7 @@ async fn every_code_of_a_brand_gets_the_same_prepared_page_and_a_new_brand_a_new
     use sha2::Digest;
     let app = spawn_app().await;
     let r = app.ready_contact_center("Prepared").await;
-    let flex = app.flex_token(&r.account, "alex");
-    let mut codes = Vec::new();
-    for _ in 0..2 {
-        let e: serde_json::Value = app
-            .escalate(&r.cc, &flex, None, json!({ "task_sid": task_sid(), "conversation_sid": conversation_sid() }))
-            .await
-            .json()
-            .await
-            .unwrap();
-        codes.push(e["code"].as_str().unwrap().to_owned());
-    }
+    let codes = [new_code(&app, &r).await, new_code(&app, &r).await];
     let (h1, a) = get(&app, &format!("/join/{}", codes[0]), Some("br")).await;
     let (h2, b) = get(&app, &format!("/join/{}", codes[1]), Some("br")).await;
     assert_eq!(a, b, "one page for every code of the brand");
