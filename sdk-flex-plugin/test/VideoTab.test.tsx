@@ -7,6 +7,7 @@ import { EscalationStore } from '../src/escalationStore';
 import type { PluginServices } from '../src/services';
 import { VideoSessions } from '../src/video/session';
 import {
+  FakeMediaDevices,
   FakeMediaStream,
   FakeMediaStreamTrack,
   FakeRTCPeerConnection,
@@ -36,7 +37,7 @@ function fakeClient() {
   };
 }
 
-async function openTab(escalationOverrides = {}) {
+async function openTab(escalationOverrides = {}, media?: FakeMediaDevices) {
   const client = fakeClient();
   client.createEscalation.mockResolvedValue({
     escalation: makeEscalation(escalationOverrides),
@@ -44,7 +45,7 @@ async function openTab(escalationOverrides = {}) {
     status: 201,
   });
   const store = new EscalationStore({ client, contactCenterId: CC });
-  const sessions = new VideoSessions();
+  const sessions = new VideoSessions({ media });
   const services: PluginServices = makeServices(store, sessions);
   const task = makeTask();
   await store.escalate(task);
@@ -228,7 +229,7 @@ describe('VideoTab with the built-in provider', () => {
     ice_transport_policy: 'all' as const,
   };
 
-  async function openBuiltinTab() {
+  async function openBuiltinTab(media = new FakeMediaDevices()) {
     installRtcFakes();
     const client = fakeClient();
     client.createEscalation.mockResolvedValue({
@@ -239,11 +240,12 @@ describe('VideoTab with the built-in provider', () => {
     client.createAgentToken.mockResolvedValue({ ...builtinGrant, token: 'fresh-credential' });
     const store = new EscalationStore({ client, contactCenterId: CC });
     const camera = fakeCameraStream();
-    const sessions = new VideoSessions({ getUserMedia: async () => camera });
+    media.getUserMedia.mockResolvedValueOnce(camera);
+    const sessions = new VideoSessions({ media });
     const task = makeTask();
     await store.escalate(task);
     render(<VideoTab task={task} services={makeServices(store, sessions)} />);
-    return { client, camera, sessions };
+    return { client, camera, sessions, media };
   }
 
   /** The WebSocket the tab opened once it is there, opened by the "server". */
@@ -311,5 +313,138 @@ describe('VideoTab with the built-in provider', () => {
     act(() => second.serverSend({ type: 'welcome', peers: [] }));
     await screen.findByTestId('video-call');
     expect(client.createAgentToken).toHaveBeenCalledTimes(1);
+  });
+});
+
+describe('VideoTab devices and screen share', () => {
+  afterEach(() => {
+    vi.unstubAllGlobals();
+  });
+
+  async function joinTwilio() {
+    const media = new FakeMediaDevices();
+    const opened = await openTab({}, media);
+    fireEvent.click(screen.getByRole('button', { name: 'Join Video Room' }));
+    await screen.findByTestId('video-call');
+    await screen.findByLabelText('Camera');
+    return { ...opened, media };
+  }
+
+  it('offers labelled camera and microphone pickers and switches the published track (Twilio)', async () => {
+    const { room } = await joinTwilio();
+    const camera = screen.getByLabelText('Camera') as HTMLSelectElement;
+    const mic = screen.getByLabelText('Microphone') as HTMLSelectElement;
+    expect(camera.tagName).toBe('SELECT');
+    expect([...camera.options].map((o) => o.textContent)).toEqual(['Built-in camera', 'USB camera']);
+    expect([...mic.options].map((o) => o.textContent)).toEqual(['Built-in microphone', 'Headset']);
+    expect(camera.value).toBe('cam-1');
+
+    fireEvent.change(camera, { target: { value: 'cam-2' } });
+    await waitFor(() => expect((screen.getByLabelText('Camera') as HTMLSelectElement).value).toBe('cam-2'));
+    expect(room.camera.restart).toHaveBeenCalledWith({ width: 640, deviceId: { exact: 'cam-2' } });
+
+    fireEvent.change(mic, { target: { value: 'mic-2' } });
+    await waitFor(() => expect((screen.getByLabelText('Microphone') as HTMLSelectElement).value).toBe('mic-2'));
+    expect(room.mic.restart).toHaveBeenCalledWith({ deviceId: { exact: 'mic-2' } });
+  });
+
+  it('lists a camera plugged in during the call, and names devices without a label', async () => {
+    const { media } = await joinTwilio();
+    act(() => media.plug({ kind: 'videoinput', deviceId: 'cam-3', label: '' }));
+    await waitFor(() => expect((screen.getByLabelText('Camera') as HTMLSelectElement).options).toHaveLength(3));
+    expect((screen.getByLabelText('Camera') as HTMLSelectElement).options[2].textContent).toBe('Camera 3');
+  });
+
+  it('shares the screen and stops, with a plain (not aria-pressed) button; the browser can end it too (Twilio)', async () => {
+    const { room, media } = await joinTwilio();
+    const share = screen.getByRole('button', { name: 'Share screen' });
+    expect(share.hasAttribute('aria-pressed')).toBe(false);
+    fireEvent.click(share);
+    const stop = await screen.findByRole('button', { name: 'Stop sharing' });
+    expect(stop.hasAttribute('aria-pressed')).toBe(false);
+    expect(room.localParticipant.publishTrack).toHaveBeenCalledWith(media.screens[0], { name: 'screen' });
+    expect(screen.getByText('You are sharing your screen.')).toBeTruthy();
+
+    fireEvent.click(stop);
+    await screen.findByRole('button', { name: 'Share screen' });
+    expect(screen.queryByText('You are sharing your screen.')).toBeNull();
+
+    fireEvent.click(screen.getByRole('button', { name: 'Share screen' }));
+    await screen.findByRole('button', { name: 'Stop sharing' });
+    act(() => media.screens[1].endByBrowser());
+    await screen.findByRole('button', { name: 'Share screen' });
+    expect(room.localParticipant.videoTracks.size).toBe(1);
+  });
+
+  it('says why sharing did not start', async () => {
+    const { media } = await joinTwilio();
+    media.getDisplayMedia.mockRejectedValueOnce(Object.assign(new Error('Permission denied'), { name: 'NotAllowedError' }));
+    fireEvent.click(screen.getByRole('button', { name: 'Share screen' }));
+    expect((await screen.findByRole('alert')).textContent).toBe('Could not share your screen: Permission denied');
+    screen.getByRole('button', { name: 'Share screen' });
+  });
+
+  it("shows the customer's screen when they share one (a Twilio track named 'screen')", async () => {
+    const { room } = await joinTwilio();
+    let customer!: ReturnType<FakeRoom['join']>;
+    act(() => {
+      customer = room.join('customer:k3y');
+    });
+    const shared = new FakeTrack('video', 'MTscreen', 'screen');
+    act(() => room.subscribe(customer, shared));
+    const view = screen.getByTestId('screen of customer:k3y') as HTMLVideoElement & { srcObject: FakeMediaStream };
+    expect(view.getAttribute('aria-label')).toBe("Customer's screen");
+    expect(view.srcObject.getTracks()).toEqual([shared.mediaStreamTrack]);
+    expect(screen.getByText('Customer is sharing their screen')).toBeTruthy();
+    // Their camera stays in its own view.
+    const camera = screen.getByTestId('video of customer:k3y') as HTMLVideoElement & { srcObject: FakeMediaStream };
+    expect(camera.srcObject.getTracks()).not.toContain(shared.mediaStreamTrack);
+
+    act(() => room.unsubscribe(customer, shared));
+    expect(screen.queryByTestId('screen of customer:k3y')).toBeNull();
+  });
+
+  it('switches devices and shares the screen on the same senders (built-in)', async () => {
+    installRtcFakes();
+    const media = new FakeMediaDevices();
+    const client = fakeClient();
+    const grant = {
+      provider: 'builtin' as const,
+      token: 'builtin-credential',
+      room_name: 'esc-e5a1d6b2',
+      identity: 'agent:alice',
+      expires_at: new Date(Date.now() + 3_600_000).toISOString(),
+      signaling_url: 'wss://video.example.com/v1/video/rooms/esc-e5a1d6b2/signal',
+      ice_servers: [],
+      ice_transport_policy: 'all' as const,
+    };
+    client.createEscalation.mockResolvedValue({
+      escalation: makeEscalation({ video_provider: 'builtin', agent_token: 'builtin-credential', agent_video: grant }),
+      replayed: false,
+      status: 201,
+    });
+    const store = new EscalationStore({ client, contactCenterId: CC });
+    const task = makeTask();
+    await store.escalate(task);
+    render(<VideoTab task={task} services={makeServices(store, new VideoSessions({ media }))} />);
+    fireEvent.click(screen.getByRole('button', { name: 'Join Video Room' }));
+    await waitFor(() => expect(FakeWebSocket.instances).toHaveLength(1));
+    const ws = FakeWebSocket.last;
+    act(() => ws.serverOpen());
+    act(() => ws.serverSend({ type: 'welcome', peers: [{ identity: 'customer:k3y', role: 'customer' }] }));
+    await screen.findByLabelText('Camera');
+    const pc = FakeRTCPeerConnection.instances[0];
+    const sender = pc.senders.find((s) => s.track?.kind === 'video')!;
+
+    fireEvent.change(screen.getByLabelText('Camera'), { target: { value: 'cam-2' } });
+    await waitFor(() => expect((sender.track as FakeMediaStreamTrack).deviceId).toBe('cam-2'));
+    const camera = sender.track;
+
+    fireEvent.click(screen.getByRole('button', { name: 'Share screen' }));
+    await screen.findByRole('button', { name: 'Stop sharing' });
+    expect(sender.track).toBe(media.screens[0]);
+    fireEvent.click(screen.getByRole('button', { name: 'Stop sharing' }));
+    await screen.findByRole('button', { name: 'Share screen' });
+    expect(sender.track).toBe(camera);
   });
 });

@@ -4,6 +4,7 @@ import { BuiltinCall, connectBuiltin } from '../src/video/builtin';
 import { CallError, type VideoGrant } from '../src/video/call';
 import { VideoSessions } from '../src/video/session';
 import {
+  FakeMediaDevices,
   FakeMediaStream,
   FakeMediaStreamTrack,
   FakeRTCPeerConnection,
@@ -272,11 +273,11 @@ describe('BuiltinCall', () => {
 
 describe('VideoSessions.join picks the provider', () => {
   it('builtin: the camera and microphone, then the signalling WebSocket', async () => {
-    const getUserMedia = vi.fn(async () => fakeCameraStream());
-    const sessions = new VideoSessions({ getUserMedia });
+    const media = new FakeMediaDevices();
+    const sessions = new VideoSessions({ media });
     const joining = sessions.join('WT1', grant());
     await flush();
-    expect(getUserMedia).toHaveBeenCalledWith({ audio: true, video: { width: 640 } });
+    expect(media.getUserMedia).toHaveBeenCalledWith({ audio: true, video: { width: 640 } });
     FakeWebSocket.last.serverOpen();
     FakeWebSocket.last.serverSend({ type: 'welcome', peers: [] });
     const session = await joining;
@@ -291,18 +292,20 @@ describe('VideoSessions.join picks the provider', () => {
   it('twilio: twilio-video with the token and the room name', async () => {
     const room = new FakeRoom('esc-1');
     vi.mocked(Video.connect).mockResolvedValue(room as unknown as Video.Room);
-    const getUserMedia = vi.fn();
-    const sessions = new VideoSessions({ getUserMedia });
+    const media = new FakeMediaDevices();
+    const sessions = new VideoSessions({ media });
     const session = await sessions.join('WT1', grant({ provider: 'twilio', token: 'tw-token' }));
     expect(Video.connect).toHaveBeenCalledWith('tw-token', expect.objectContaining({ name: 'esc-1' }));
     expect(session.state.provider).toBe('twilio');
     expect(FakeWebSocket.instances).toHaveLength(0);
-    expect(getUserMedia).not.toHaveBeenCalled();
+    expect(media.getUserMedia).not.toHaveBeenCalled();
   });
 
   it('builtin: a refused join releases the camera', async () => {
     const stream = fakeCameraStream();
-    const sessions = new VideoSessions({ getUserMedia: async () => stream });
+    const media = new FakeMediaDevices();
+    media.getUserMedia.mockResolvedValue(stream);
+    const sessions = new VideoSessions({ media });
     const joining = sessions.join('WT1', grant()).catch((e: unknown) => e);
     await flush();
     FakeWebSocket.last.serverOpen();

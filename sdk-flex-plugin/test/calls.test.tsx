@@ -8,7 +8,7 @@ import { VideoBadge } from '../src/components/VideoBadge';
 import { EscalationStore } from '../src/escalationStore';
 import { NOTIFICATION_IDS } from '../src/notifications';
 import { VideoSessions } from '../src/video/session';
-import { FakeWebSocket, fakeCameraStream, flush, installRtcFakes } from './fakeMedia';
+import { FakeMediaDevices, FakeWebSocket, flush, installRtcFakes } from './fakeMedia';
 import { FakeRoom } from './fakeVideo';
 import { CC, makeEscalation, makeServices, makeTask } from './helpers';
 
@@ -310,7 +310,7 @@ describe('connection states and automatic rejoin', () => {
         .mockResolvedValue(grant('fresh-credential', new Date(Date.now() + 3_600_000).toISOString())),
     });
     const store = new EscalationStore({ client, contactCenterId: CC });
-    const sessions = new VideoSessions({ getUserMedia: async () => fakeCameraStream() });
+    const sessions = new VideoSessions({ media: new FakeMediaDevices() });
     const notify = vi.fn();
     const calls = new AgentCalls({ store, sessions, notify, maxRejoinAttempts: 3 });
     const task = makeTask({ taskSid: TASK_A });

@@ -1,9 +1,11 @@
 /**
  * Browser media and network fakes for jsdom (which has none): MediaStream,
- * MediaStreamTrack, WebSocket (driven by the test as the "server") and
+ * MediaStreamTrack, navigator.mediaDevices (cameras, microphones, screen
+ * capture), WebSocket (driven by the test as the "server") and
  * RTCPeerConnection (a signalling-state machine with fake SDP).
  */
 import { vi } from 'vitest';
+import type { MediaAccess } from '../src/video/media';
 
 let nextId = 0;
 
@@ -11,13 +13,33 @@ export class FakeMediaStreamTrack {
   readonly id = `track-${++nextId}`;
   enabled = true;
   readyState: 'live' | 'ended' = 'live';
+  private ended = new Set<() => void>();
   constructor(
     readonly kind: 'audio' | 'video',
     readonly label = `fake ${kind}`,
+    readonly deviceId = kind === 'audio' ? 'mic-1' : 'cam-1',
   ) {}
+  getSettings() {
+    return { deviceId: this.deviceId };
+  }
+  /** As in browsers, stop() does not fire `ended`. */
   stop = vi.fn(() => {
     this.readyState = 'ended';
   });
+  addEventListener(type: string, listener: () => void) {
+    if (type === 'ended') this.ended.add(listener);
+  }
+  removeEventListener(type: string, listener: () => void) {
+    if (type === 'ended') this.ended.delete(listener);
+  }
+  /** The browser ends the track itself (e.g. its own "Stop sharing" bar): `ended` fires. */
+  endByBrowser() {
+    this.readyState = 'ended';
+    for (const l of [...this.ended]) l();
+  }
+  listenerCount() {
+    return this.ended.size;
+  }
 }
 
 export class FakeMediaStream {
@@ -40,6 +62,53 @@ export class FakeMediaStream {
   }
   removeTrack(t: FakeMediaStreamTrack) {
     this.tracks = this.tracks.filter((x) => x !== t);
+  }
+}
+
+/** The devices FakeMediaDevices has unless told otherwise. */
+export const FAKE_DEVICES: ReadonlyArray<{ kind: 'audioinput' | 'videoinput'; deviceId: string; label: string }> = [
+  { kind: 'audioinput', deviceId: 'mic-1', label: 'Built-in microphone' },
+  { kind: 'audioinput', deviceId: 'mic-2', label: 'Headset' },
+  { kind: 'videoinput', deviceId: 'cam-1', label: 'Built-in camera' },
+  { kind: 'videoinput', deviceId: 'cam-2', label: 'USB camera' },
+];
+
+function exactDevice(c: boolean | MediaTrackConstraints | undefined): string | undefined {
+  const id = typeof c === 'object' ? c.deviceId : undefined;
+  return typeof id === 'object' && !Array.isArray(id) ? (id.exact as string) : (id as string | undefined);
+}
+
+/** navigator.mediaDevices: the devices of FAKE_DEVICES, tracks opened on them, and a screen to share. */
+export class FakeMediaDevices implements MediaAccess {
+  devices = FAKE_DEVICES.map((d) => ({ ...d, groupId: '', toJSON: () => d }));
+  /** The screen tracks getDisplayMedia gave, in order. */
+  screens: FakeMediaStreamTrack[] = [];
+  private changeListeners = new Set<() => void>();
+  getUserMedia = vi.fn(async (c: MediaStreamConstraints) => {
+    const tracks: FakeMediaStreamTrack[] = [];
+    if (c.audio) tracks.push(new FakeMediaStreamTrack('audio', 'fake audio', exactDevice(c.audio) ?? 'mic-1'));
+    if (c.video) tracks.push(new FakeMediaStreamTrack('video', 'fake video', exactDevice(c.video) ?? 'cam-1'));
+    return new FakeMediaStream(tracks) as unknown as MediaStream;
+  });
+  getDisplayMedia = vi.fn(async (_options?: DisplayMediaStreamOptions) => {
+    const screen = new FakeMediaStreamTrack('video', 'screen:1:0', 'screen');
+    this.screens.push(screen);
+    return new FakeMediaStream([screen]) as unknown as MediaStream;
+  });
+  enumerateDevices = vi.fn(async () => this.devices as unknown as MediaDeviceInfo[]);
+  canShareScreen() {
+    return true;
+  }
+  onDeviceChange(listener: () => void) {
+    this.changeListeners.add(listener);
+    return () => {
+      this.changeListeners.delete(listener);
+    };
+  }
+  /** A device is plugged in: `devicechange` fires. */
+  plug(device: { kind: 'audioinput' | 'videoinput'; deviceId: string; label: string }) {
+    this.devices.push({ ...device, groupId: '', toJSON: () => device });
+    for (const l of [...this.changeListeners]) l();
   }
 }
 
@@ -107,7 +176,9 @@ export class FakeRTCPeerConnection {
   iceConnectionState: RTCIceConnectionState = 'new';
   localDescription: (FakeDescription & { toJSON(): FakeDescription }) | null = null;
   remoteDescription: FakeDescription | null = null;
+  /** Every track given to addTrack, in order. */
   tracks: FakeMediaStreamTrack[] = [];
+  senders: FakeRtpSender[] = [];
   transceivers: Array<{ kind: string; direction: string }> = [];
   candidates: unknown[] = [];
   restarts = 0;
@@ -139,7 +210,10 @@ export class FakeRTCPeerConnection {
   }
   addTrack(track: FakeMediaStreamTrack) {
     this.tracks.push(track);
+    const sender = new FakeRtpSender(track);
+    this.senders.push(sender);
     this.needNegotiation();
+    return sender;
   }
   addTransceiver(kind: string, init: { direction: string }) {
     this.transceivers.push({ kind, direction: init.direction });
@@ -165,7 +239,11 @@ export class FakeRTCPeerConnection {
     this.signalingState = 'closed';
   }
   getSenders() {
-    return this.tracks.map((track) => ({ track }));
+    return [...this.senders];
+  }
+  /** What goes out now: each sender's track. */
+  sending() {
+    return this.senders.map((s) => s.track);
   }
   // ---- test helpers ----
   /** A remote track arrives in `stream`. */
@@ -177,6 +255,14 @@ export class FakeRTCPeerConnection {
     this.iceConnectionState = state;
     this.oniceconnectionstatechange?.();
   }
+}
+
+/** replaceTrack swaps what goes out without a negotiation, as in browsers. */
+export class FakeRtpSender {
+  constructor(public track: FakeMediaStreamTrack | null) {}
+  replaceTrack = vi.fn(async (track: FakeMediaStreamTrack | null) => {
+    this.track = track;
+  });
 }
 
 /** Installs the WebSocket and RTCPeerConnection fakes as globals (undo with vi.unstubAllGlobals). */

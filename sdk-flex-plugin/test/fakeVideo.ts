@@ -5,21 +5,32 @@ import { FakeMediaStreamTrack } from './fakeMedia';
 export class FakeTrack {
   isEnabled = true;
   stopped = false;
-  readonly mediaStreamTrack: FakeMediaStreamTrack;
+  mediaStreamTrack: FakeMediaStreamTrack;
   constructor(
     readonly kind: 'audio' | 'video',
     readonly sid: string,
+    /** twilio-video names a track by its id unless told a name (e.g. `screen`). */
+    readonly name: string = sid,
+    mediaStreamTrack?: FakeMediaStreamTrack,
   ) {
-    this.mediaStreamTrack = new FakeMediaStreamTrack(kind);
+    this.mediaStreamTrack = mediaStreamTrack ?? new FakeMediaStreamTrack(kind);
   }
+  /** twilio-video's restart: a new MediaStreamTrack on the constrained device, same publication. */
+  restart = vi.fn(async (c: MediaTrackConstraints = {}) => {
+    const id = typeof c.deviceId === 'object' && !Array.isArray(c.deviceId) ? String(c.deviceId.exact) : undefined;
+    this.mediaStreamTrack.stop();
+    this.mediaStreamTrack = new FakeMediaStreamTrack(this.kind, `fake ${this.kind}`, id);
+  });
   enable = vi.fn(() => {
     this.isEnabled = true;
   });
   disable = vi.fn(() => {
     this.isEnabled = false;
   });
+  /** As twilio-video's: stops the MediaStreamTrack too. */
   stop = vi.fn(() => {
     this.stopped = true;
+    this.mediaStreamTrack.stop();
   });
   attach = vi.fn(() => document.createElement(this.kind === 'video' ? 'video' : 'audio'));
   detach = vi.fn(() => []);
@@ -51,9 +62,11 @@ export class FakeLocalParticipant {
   private add(t: FakeTrack) {
     (t.kind === 'audio' ? this.audioTracks : this.videoTracks).set(t.sid, pub(t));
   }
-  publishTrack = vi.fn(async (t: FakeTrack) => {
-    this.add(t);
-    return pub(t);
+  /** Takes a LocalTrack, or a MediaStreamTrack (wrapped, as twilio-video does, under `options.name`). */
+  publishTrack = vi.fn(async (t: FakeTrack | FakeMediaStreamTrack, options: { name?: string } = {}) => {
+    const track = t instanceof FakeTrack ? t : new FakeTrack(t.kind, `MT${t.id}`, options.name, t);
+    this.add(track);
+    return pub(track);
   });
   unpublishTrack = vi.fn((t: FakeTrack) => {
     this.audioTracks.delete(t.sid);
@@ -84,5 +97,14 @@ export class FakeRoom extends EventEmitter {
     this.participants.set(p.sid, p);
     this.emit('participantConnected', p);
     return p;
+  }
+  /** A remote participant's new track arrives (e.g. their screen, named `screen`). */
+  subscribe(p: FakeParticipant, track: FakeTrack) {
+    p.tracks.set(track.sid, pub(track));
+    this.emit('trackSubscribed', track, p);
+  }
+  unsubscribe(p: FakeParticipant, track: FakeTrack) {
+    p.tracks.delete(track.sid);
+    this.emit('trackUnsubscribed', track, p);
   }
 }

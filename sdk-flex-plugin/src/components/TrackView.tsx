@@ -6,7 +6,18 @@ import React, { useEffect, useRef } from 'react';
  * the Video tab (so it goes on when Flex unmounts the tab), and the agent's
  * own preview must not play their microphone back to them.
  */
-export function MediaView({ stream, label, local = false }: { stream: MediaStream; label: string; local?: boolean }): JSX.Element {
+export function MediaView({
+  stream,
+  label,
+  testId,
+  local = false,
+}: {
+  stream: MediaStream;
+  /** What a screen reader says (a Flex string). */
+  label: string;
+  testId: string;
+  local?: boolean;
+}): JSX.Element {
   const ref = useRef<HTMLVideoElement>(null);
   useEffect(() => {
     const el = ref.current;
@@ -26,7 +37,7 @@ export function MediaView({ stream, label, local = false }: { stream: MediaStrea
       autoPlay
       playsInline
       aria-label={label}
-      data-testid={label}
+      data-testid={testId}
       style={{ width: '100%', borderRadius: 4, background: '#000', transform: local ? 'scaleX(-1)' : undefined }}
     />
   );

@@ -4,9 +4,10 @@ import { endReasonText } from '../notifications';
 import type { PluginServices } from '../services';
 import { defaultTranslate, type Translate } from '../strings';
 import type { TaskLike } from '../task';
-import { OtherCallLiveError, type EndReason, type SessionSnapshot } from '../video/session';
+import { OtherCallLiveError, type EndReason } from '../video/session';
+import { CallPanel } from './CallPanel';
 import { Spinner } from './icons';
-import { MediaView } from './TrackView';
+import { box, button, danger, primary } from './styles';
 
 export { endReasonText };
 
@@ -15,19 +16,6 @@ export interface VideoTabProps {
   task?: TaskLike;
   services: PluginServices;
 }
-
-const box: React.CSSProperties = { padding: 16, display: 'flex', flexDirection: 'column', gap: 12 };
-const button: React.CSSProperties = {
-  padding: '8px 16px',
-  borderRadius: 4,
-  border: '1px solid currentColor',
-  background: 'transparent',
-  color: 'inherit',
-  cursor: 'pointer',
-  font: 'inherit',
-};
-const primary: React.CSSProperties = { ...button, background: '#0263e0', borderColor: '#0263e0', color: '#fff' };
-const danger: React.CSSProperties = { ...button, background: '#d61f1f', borderColor: '#d61f1f', color: '#fff' };
 
 function useRejoin(services: PluginServices, taskSid: string | undefined) {
   const read = () => (taskSid ? services.calls.rejoinAttempt(taskSid) : undefined);
@@ -86,33 +74,16 @@ export function VideoTab({ task, services }: VideoTabProps): JSX.Element | null 
 
   if (session && snapshot?.connected) {
     return (
-      <div style={box} data-testid="video-call">
-        {snapshot.status === 'reconnecting' ? (
-          <p role="status" data-testid="reconnecting">
-            <Spinner label={t('VideoEscalationReconnecting')} /> {t('VideoEscalationReconnecting')}
-          </p>
-        ) : null}
-        <CallView snapshot={snapshot} t={t} />
-        <div style={{ display: 'flex', gap: 8, flexWrap: 'wrap' }}>
-          <button type="button" style={button} onClick={() => session.setMicEnabled(!snapshot.micEnabled)}>
-            {snapshot.micEnabled ? t('VideoEscalationMute') : t('VideoEscalationUnmute')}
-          </button>
-          <button
-            type="button"
-            style={button}
-            onClick={() => void session.setCameraEnabled(!snapshot.cameraEnabled).catch((e) => setJoinError(String(e)))}
-          >
-            {snapshot.cameraEnabled ? t('VideoEscalationCameraOff') : t('VideoEscalationCameraOn')}
-          </button>
-          <button type="button" style={button} onClick={() => services.sessions.leave(taskSid)}>
-            {t('VideoEscalationLeave')}
-          </button>
-          <button type="button" style={danger} onClick={() => void endVideo()} disabled={state.phase === 'completing'}>
-            {t('VideoEscalationEndVideo')}
-          </button>
-        </div>
-        {joinError ? <p role="alert">{joinError}</p> : null}
-      </div>
+      <CallPanel
+        taskSid={taskSid}
+        session={session}
+        snapshot={snapshot}
+        media={services.sessions.media}
+        t={t}
+        onLeave={() => services.sessions.leave(taskSid)}
+        onEndVideo={() => void endVideo()}
+        endDisabled={state.phase === 'completing'}
+      />
     );
   }
 
@@ -186,38 +157,5 @@ function EndedNotice({ reason, t }: { reason: EndReason; t: Translate }): JSX.El
     <p data-testid="call-ended" data-reason={reason}>
       {endReasonText(reason, t)}
     </p>
-  );
-}
-
-function CallView({ snapshot, t }: { snapshot: SessionSnapshot; t: Translate }): JSX.Element {
-  return (
-    <div style={{ display: 'grid', gridTemplateColumns: '2fr 1fr', gap: 8 }}>
-      <div>
-        {snapshot.remotes.length === 0 ? <p>{t('VideoEscalationWaitingForCustomer')}</p> : null}
-        {snapshot.remotes.map((r) => {
-          const name = r.role === 'customer' ? t('VideoEscalationCustomer') : r.name;
-          return (
-            <div key={r.identity} data-testid={`remote ${r.identity}`} data-audio={String(r.audio)} data-video={String(r.video)}>
-              {r.stream ? (
-                <MediaView stream={r.stream} label={`video of ${r.identity}`} />
-              ) : (
-                <p>{t('VideoEscalationConnectingTo', { name })}</p>
-              )}
-              <small>{name}</small>
-              {!r.audio ? <small> · {t('VideoEscalationParticipantMuted', { name })}</small> : null}
-              {!r.video ? <small> · {t('VideoEscalationParticipantCameraOff', { name })}</small> : null}
-            </div>
-          );
-        })}
-      </div>
-      <div>
-        {snapshot.localStream && snapshot.cameraEnabled ? (
-          <MediaView stream={snapshot.localStream} label="your camera" local />
-        ) : (
-          <p>{t('VideoEscalationYourCameraOff')}</p>
-        )}
-        <small>{snapshot.micEnabled ? t('VideoEscalationYou') : t('VideoEscalationYouMuted')}</small>
-      </div>
-    </div>
   );
 }

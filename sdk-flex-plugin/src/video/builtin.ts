@@ -14,9 +14,13 @@
  *   newcomer makes the first offer;
  * - ICE restarts on `failed` and after 2.5 s of `disconnected`;
  * - a closed WebSocket reconnects with backoff and the same credential until
- *   it expires, except after the close codes in FINAL.
+ *   it expires, except after the close codes in FINAL;
+ * - another microphone or camera, and a shared screen, go out on the same
+ *   senders (RTCRtpSender.replaceTrack): no renegotiation, and the other side
+ *   simply sees the screen as this side's video.
  */
 import { CallError, Listeners, roleOf, type Call, type CallStatus, type EndReason, type MediaState, type RemotePeer, type Role, type VideoGrant } from './call';
+import { browserMedia, deviceConstraints, deviceIdOf, onTrackEnded, SCREEN, type DeviceKind, type DeviceSelection, type MediaAccess } from './media';
 
 /** Close codes after which reconnecting cannot help. */
 export const FINAL_CLOSE_CODES: Readonly<Record<number, EndReason>> = {
@@ -62,6 +66,15 @@ interface Peer {
   role: Role;
   timer?: ReturnType<typeof setTimeout>;
   stream?: MediaStream;
+  /** What this side sends them, per kind (none for a kind it had no track of). */
+  senders: Partial<Record<'audio' | 'video', RTCRtpSender>>;
+}
+
+export interface BuiltinOptions {
+  /** How long the first connection may take before it counts as unreachable. */
+  timeoutMs?: number;
+  /** Device switches and screen capture (default: the browser's). */
+  media?: MediaAccess;
 }
 
 function randomId(): string {
@@ -95,10 +108,13 @@ export class BuiltinCall implements Call {
   private reconnectTimer?: ReturnType<typeof setTimeout>;
   private onFirstWelcome?: () => void;
   private onFirstFailure?: (err: CallError) => void;
+  /** The shared screen, sent in the camera's place while it lasts. */
+  private screen?: { track: MediaStreamTrack; unwatch: () => void };
 
   constructor(
     readonly grant: VideoGrant,
     readonly localStream: MediaStream | undefined,
+    private readonly media: MediaAccess = browserMedia(),
   ) {
     this.identity = grant.identity;
     this.audio = !!localStream && localStream.getAudioTracks().some((t) => t.enabled);
@@ -207,8 +223,9 @@ export class BuiltinCall implements Call {
     else if (msg.type === 'signal' || msg.type === 'state') this.outbox.push(msg);
   }
 
+  /** `video` is "a picture is going out": the customer's page would say "camera off" over a shared screen. */
   private sendState(): void {
-    this.send({ type: 'state', audio: this.audio, video: this.video });
+    this.send({ type: 'state', audio: this.audio, video: this.video || this.screen !== undefined });
   }
 
   private handle(msg: Incoming): void {
@@ -294,11 +311,15 @@ export class BuiltinCall implements Call {
     });
     // The polite peer yields when both offer at once; the rule only needs
     // to be the same on both sides.
-    const peer: Peer = { pc, polite: this.identity > identity, makingOffer: false, ignoreOffer: false, role };
+    const peer: Peer = { pc, polite: this.identity > identity, makingOffer: false, ignoreOffer: false, role, senders: {} };
     this.peers.set(identity, peer);
     const stream = this.localStream;
     const local = stream ? stream.getTracks().filter((t) => t.readyState === 'live') : [];
-    for (const t of local) pc.addTrack(t, stream!);
+    for (const t of local) {
+      // Someone joining during a screen share gets the screen in the camera's place.
+      const track = t.kind === 'video' && this.screen ? this.screen.track : t;
+      peer.senders[t.kind as 'audio' | 'video'] = pc.addTrack(track, stream!);
+    }
     // Without a camera or microphone we still receive theirs.
     if (!local.some((t) => t.kind === 'audio')) pc.addTransceiver('audio', { direction: 'recvonly' });
     if (!local.some((t) => t.kind === 'video')) pc.addTransceiver('video', { direction: 'recvonly' });
@@ -405,6 +426,79 @@ export class BuiltinCall implements Call {
     return Promise.resolve();
   }
 
+  get devices(): DeviceSelection {
+    return {
+      audioinput: deviceIdOf(this.localStream?.getAudioTracks()[0]),
+      videoinput: deviceIdOf(this.localStream?.getVideoTracks()[0]),
+    };
+  }
+
+  /** Sends `track` to every peer in place of what went out for its kind (adds it where nothing did). */
+  private async sendTrack(kind: 'audio' | 'video', track: MediaStreamTrack | null): Promise<void> {
+    const stream = this.localStream ?? (track ? new MediaStream([track]) : undefined);
+    await Promise.all(
+      [...this.peers.values()].map(async (peer) => {
+        const sender = peer.senders[kind];
+        if (sender) await sender.replaceTrack(track);
+        // Joined without a track of this kind: the addition renegotiates (perfect negotiation handles it).
+        else if (track && stream) peer.senders[kind] = peer.pc.addTrack(track, stream);
+      }),
+    );
+  }
+
+  /** Opens the new device, sends it in place of the old one (on or off as that was), then closes the old one. */
+  async setDevice(kind: DeviceKind, deviceId: string): Promise<void> {
+    const stream = this.localStream;
+    if (!stream) throw new Error('This call has no camera or microphone to switch');
+    const audio = kind === 'audioinput';
+    const [fresh] = (await this.media.getUserMedia(deviceConstraints(kind, deviceId))).getTracks();
+    if (!fresh) throw new Error('The browser gave no track for that device');
+    if (this.ended) {
+      fresh.stop();
+      return;
+    }
+    const [old] = audio ? stream.getAudioTracks() : stream.getVideoTracks();
+    fresh.enabled = audio ? this.audio : this.video;
+    if (old) stream.removeTrack(old);
+    stream.addTrack(fresh);
+    // During a screen share the camera's senders carry the screen: the new camera goes out when it ends.
+    if (audio || !this.screen) await this.sendTrack(audio ? 'audio' : 'video', fresh);
+    old?.stop();
+    this.changed();
+  }
+
+  get screenSharing(): boolean {
+    return this.screen !== undefined;
+  }
+
+  async startScreenShare(): Promise<void> {
+    if (this.screen) return;
+    const [track] = (await this.media.getDisplayMedia(SCREEN)).getVideoTracks();
+    if (!track) throw new Error('The browser gave no screen to share');
+    if (this.ended || this.screen) {
+      track.stop();
+      return;
+    }
+    this.screen = { track, unwatch: onTrackEnded(track, () => void this.stopScreenShare()) };
+    await this.sendTrack('video', track);
+    this.sendState();
+    this.changed();
+  }
+
+  /** Puts the camera back on the senders (as it is now: on, off, or another device since). */
+  async stopScreenShare(): Promise<void> {
+    const screen = this.screen;
+    if (!screen) return;
+    this.screen = undefined;
+    screen.unwatch();
+    screen.track.stop();
+    if (!this.ended) {
+      await this.sendTrack('video', this.localStream?.getVideoTracks()[0] ?? null);
+      this.sendState();
+    }
+    this.changed();
+  }
+
   peerConnections(): RTCPeerConnection[] {
     return [...this.peers.values()].map((p) => p.pc);
   }
@@ -429,8 +523,11 @@ export class BuiltinCall implements Call {
     this.ws = null;
     if (ws && ws.readyState <= OPEN) ws.close(1000, 'bye');
     for (const id of [...this.peers.keys()]) this.removePeer(id);
-    // The plugin opened the camera and microphone for this call: release them.
+    // The plugin opened the camera, microphone and screen for this call: release them.
     for (const t of this.localStream?.getTracks() ?? []) t.stop();
+    this.screen?.unwatch();
+    this.screen?.track.stop();
+    this.screen = undefined;
     this.failFirst(new CallError(reason));
     this.changed();
   }
@@ -440,10 +537,10 @@ export class BuiltinCall implements Call {
 export async function connectBuiltin(
   grant: VideoGrant,
   stream: MediaStream | undefined,
-  timeoutMs = CONNECT_TIMEOUT_MS,
+  { timeoutMs = CONNECT_TIMEOUT_MS, media }: BuiltinOptions = {},
 ): Promise<BuiltinCall> {
   if (typeof RTCPeerConnection === 'undefined' || typeof WebSocket === 'undefined') throw new CallError('unsupported');
-  const call = new BuiltinCall(grant, stream);
+  const call = new BuiltinCall(grant, stream, media);
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new CallError('unreachable')), timeoutMs);

@@ -4,6 +4,7 @@
  * WebSocket signalling, see builtin.ts). The session and the UI only use this.
  */
 import type { AgentToken } from '../api/types';
+import type { DeviceKind, DeviceSelection } from './media';
 
 /** The agent token answer of the API (schema `VideoToken`): which provider, and what it needs. */
 export type VideoGrant = AgentToken;
@@ -42,6 +43,12 @@ export interface RemotePeer extends MediaState {
   role: Role;
   /** Their audio and video; undefined until the first track arrives. */
   stream?: MediaStream;
+  /**
+   * Their shared screen when it comes as a track of its own (Twilio: a video
+   * track named `screen`). On the built-in provider a shared screen replaces
+   * the camera in `stream`, so it is never set there.
+   */
+  screen?: MediaStream;
 }
 
 export interface Call {
@@ -56,6 +63,16 @@ export interface Call {
   remotes(): RemotePeer[];
   setMicEnabled(on: boolean): void;
   setCameraEnabled(on: boolean): Promise<void>;
+  /** The microphone and camera in use. */
+  readonly devices: DeviceSelection;
+  /** Moves the microphone or the camera to another device, keeping it on or off (a camera that is off opens there when turned on). */
+  setDevice(kind: DeviceKind, deviceId: string): Promise<void>;
+  /** The agent's screen is being sent. */
+  readonly screenSharing: boolean;
+  /** Asks the browser for a screen (getDisplayMedia) and sends it; rejects when the agent cancels or the browser refuses. */
+  startScreenShare(): Promise<void>;
+  /** Stops sending the screen; also run when the browser ends the share itself. */
+  stopScreenShare(): Promise<void>;
   /** Called whenever anything above changes (including the end). */
   onChange(listener: () => void): () => void;
   /** Leaves and releases the camera and microphone. Safe to call twice. */

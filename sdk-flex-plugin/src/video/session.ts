@@ -2,6 +2,7 @@ import { connectBuiltin } from './builtin';
 import { Listeners, displayName, type Call, type CallStatus, type EndReason, type Provider, type Role, type VideoGrant } from './call';
 import { connectTwilio } from './twilio';
 import { AudioSink } from './audioSink';
+import { browserMedia, CAMERA, type DeviceKind, type DeviceSelection, type MediaAccess } from './media';
 
 export type { EndReason, VideoGrant } from './call';
 
@@ -13,6 +14,8 @@ export interface RemoteView {
   role: Role;
   /** Their audio and video (undefined until the first track arrives). */
   stream?: MediaStream;
+  /** Their shared screen, when it comes as a track of its own (see RemotePeer.screen). */
+  screen?: MediaStream;
   /** Their microphone is on. */
   audio: boolean;
   /** Their camera is on. */
@@ -29,6 +32,10 @@ export interface SessionSnapshot {
   cameraEnabled: boolean;
   /** The agent's own camera, for the preview. */
   localStream?: MediaStream;
+  /** The microphone and camera in use. */
+  devices: DeviceSelection;
+  /** The agent is sharing their screen. */
+  screenSharing: boolean;
   remotes: RemoteView[];
   endReason?: EndReason;
 }
@@ -89,6 +96,8 @@ export class VideoSession {
       micEnabled: call.micEnabled,
       cameraEnabled: call.cameraEnabled,
       localStream: call.localStream,
+      devices: call.devices,
+      screenSharing: call.screenSharing,
       remotes: call.remotes().map((r) => ({ ...r, name: displayName(r.identity, r.role) })),
       endReason: this.endedWith,
     };
@@ -111,6 +120,21 @@ export class VideoSession {
     this.refresh();
   }
 
+  async setDevice(kind: DeviceKind, deviceId: string): Promise<void> {
+    await this.call.setDevice(kind, deviceId);
+    this.refresh();
+  }
+
+  async startScreenShare(): Promise<void> {
+    await this.call.startScreenShare();
+    this.refresh();
+  }
+
+  async stopScreenShare(): Promise<void> {
+    await this.call.stopScreenShare();
+    this.refresh();
+  }
+
   /** Disconnects and releases the camera and microphone. Safe to call twice. */
   leave(): void {
     if (this.endedWith) return;
@@ -127,15 +151,15 @@ export class VideoSession {
 }
 
 export interface VideoSessionsOptions {
-  /** The camera and microphone for built-in calls (default: navigator.mediaDevices.getUserMedia). */
-  getUserMedia?: (constraints: MediaStreamConstraints) => Promise<MediaStream>;
+  /** Cameras, microphones and screen capture (default: navigator.mediaDevices). */
+  media?: MediaAccess;
   /** How long a built-in join may take before it counts as unreachable. */
   connectTimeoutMs?: number;
   /** Play the remote audio from a hidden element outside the Video tab (default true in a browser). */
   audioSink?: boolean;
 }
 
-const MEDIA: MediaStreamConstraints = { audio: true, video: { width: 640 } };
+const MEDIA: MediaStreamConstraints = { audio: true, video: CAMERA };
 
 /** The agent's video sessions, one per task; they outlive the Video tab being shown. */
 export class VideoSessions {
@@ -143,8 +167,12 @@ export class VideoSessions {
   private joining = new Map<string, Promise<VideoSession>>();
   private lastEnd = new Map<string, EndReason>();
   private listeners = new Listeners();
+  /** What the calls and the device pickers use. */
+  readonly media: MediaAccess;
 
-  constructor(private readonly options: VideoSessionsOptions = {}) {}
+  constructor(private readonly options: VideoSessionsOptions = {}) {
+    this.media = options.media ?? browserMedia();
+  }
 
   get(taskSid: string): VideoSession | undefined {
     return this.sessions.get(taskSid);
@@ -165,15 +193,13 @@ export class VideoSessions {
 
   private connect(grant: VideoGrant): Promise<Call> {
     if (grant.provider === 'builtin') return this.connectBuiltin(grant);
-    return connectTwilio(grant);
+    return connectTwilio(grant, this.media);
   }
 
   private async connectBuiltin(grant: VideoGrant): Promise<Call> {
-    const getUserMedia =
-      this.options.getUserMedia ?? ((c: MediaStreamConstraints) => navigator.mediaDevices.getUserMedia(c));
-    const stream = await getUserMedia(MEDIA);
+    const stream = await this.media.getUserMedia(MEDIA);
     try {
-      return await connectBuiltin(grant, stream, this.options.connectTimeoutMs);
+      return await connectBuiltin(grant, stream, { timeoutMs: this.options.connectTimeoutMs, media: this.media });
     } catch (err) {
       for (const t of stream.getTracks()) t.stop();
       throw err;

@@ -2,6 +2,17 @@
 import * as Video from 'twilio-video';
 import type { LocalAudioTrack, LocalVideoTrack, RemoteParticipant, Room } from 'twilio-video';
 import { Listeners, roleOf, type Call, type CallStatus, type EndReason, type RemotePeer, type VideoGrant } from './call';
+import {
+  browserMedia,
+  CAMERA,
+  deviceIdOf,
+  onTrackEnded,
+  SCREEN,
+  SCREEN_TRACK_NAME,
+  type DeviceKind,
+  type DeviceSelection,
+  type MediaAccess,
+} from './media';
 
 /** Room events after which what the agent sees may have changed. */
 const ROOM_EVENTS = [
@@ -15,10 +26,27 @@ const ROOM_EVENTS = [
   'trackDisabled',
 ];
 
-type WithMediaTrack = { kind: string; isEnabled?: boolean; mediaStreamTrack?: MediaStreamTrack };
+type WithMediaTrack = { kind: string; name?: string; isEnabled?: boolean; mediaStreamTrack?: MediaStreamTrack };
 
 function canMakeStreams(): boolean {
   return typeof MediaStream !== 'undefined';
+}
+
+/** Keeps one MediaStream per key holding exactly `tracks` (a `<video>` keeps playing the same object). */
+function syncStream(cache: Map<string, MediaStream>, key: string, tracks: MediaStreamTrack[]): MediaStream | undefined {
+  if (!canMakeStreams() || tracks.length === 0) {
+    cache.delete(key);
+    return undefined;
+  }
+  const stream = cache.get(key) ?? new MediaStream();
+  cache.set(key, stream);
+  for (const t of stream.getTracks()) if (!tracks.includes(t)) stream.removeTrack(t);
+  for (const t of tracks) if (!stream.getTracks().includes(t)) stream.addTrack(t);
+  return stream;
+}
+
+function isScreen(t: WithMediaTrack): boolean {
+  return t.kind === 'video' && t.name === SCREEN_TRACK_NAME;
 }
 
 export class TwilioCall implements Call {
@@ -27,10 +55,18 @@ export class TwilioCall implements Call {
   ended?: EndReason;
   private readonly listeners = new Listeners();
   private readonly streams = new Map<string, MediaStream>();
+  private readonly screens = new Map<string, MediaStream>();
   private leaving = false;
   private preview?: { track: MediaStreamTrack; stream: MediaStream };
+  /** The devices the agent picked, and the camera last used: a camera turned back on opens there. */
+  private readonly picked: DeviceSelection = {};
+  /** The agent's shared screen: its own published track, beside the camera. */
+  private screen?: { track: LocalVideoTrack; unwatch: () => void };
 
-  constructor(readonly room: Room) {
+  constructor(
+    readonly room: Room,
+    private readonly media: MediaAccess = browserMedia(),
+  ) {
     const changed = () => this.changed();
     const on = (room as unknown as { on(event: string, listener: (...args: unknown[]) => void): unknown }).on.bind(room);
     for (const event of ROOM_EVENTS) on(event, changed);
@@ -56,10 +92,11 @@ export class TwilioCall implements Call {
     this.listeners.emit();
   }
 
+  /** The camera (the screen share is a video track too, but not the camera). */
   private localVideo(): LocalVideoTrack | undefined {
     let track: LocalVideoTrack | undefined;
     this.room.localParticipant.videoTracks.forEach((pub) => {
-      track = track ?? pub.track;
+      if (pub.track !== this.screen?.track) track = track ?? pub.track;
     });
     return track;
   }
@@ -92,22 +129,25 @@ export class TwilioCall implements Call {
     p.tracks.forEach((pub) => {
       if (pub.track) tracks.push(pub.track as unknown as WithMediaTrack);
     });
-    const on = (kind: string) => tracks.some((t) => t.kind === kind && t.isEnabled !== false);
-    let stream: MediaStream | undefined;
-    const media = tracks.map((t) => t.mediaStreamTrack).filter((t): t is MediaStreamTrack => !!t);
-    if (canMakeStreams() && media.length > 0) {
-      stream = this.streams.get(p.sid) ?? new MediaStream();
-      this.streams.set(p.sid, stream);
-      for (const t of stream.getTracks()) if (!media.includes(t)) stream.removeTrack(t);
-      for (const t of media) if (!stream.getTracks().includes(t)) stream.addTrack(t);
-    }
-    return { identity: p.identity, role: roleOf(p.identity), stream, audio: on('audio'), video: on('video') };
+    const camera = tracks.filter((t) => !isScreen(t));
+    const on = (kind: string) => camera.some((t) => t.kind === kind && t.isEnabled !== false);
+    const media = (list: WithMediaTrack[]) => list.map((t) => t.mediaStreamTrack).filter((t): t is MediaStreamTrack => !!t);
+    return {
+      identity: p.identity,
+      role: roleOf(p.identity),
+      stream: syncStream(this.streams, p.sid, media(camera)),
+      screen: syncStream(this.screens, p.sid, media(tracks.filter(isScreen))),
+      audio: on('audio'),
+      video: on('video'),
+    };
   }
 
   remotes(): RemotePeer[] {
     const out: RemotePeer[] = [];
     this.room.participants.forEach((p) => out.push(this.remote(p)));
-    for (const sid of [...this.streams.keys()]) if (!this.room.participants.has(sid)) this.streams.delete(sid);
+    for (const cache of [this.streams, this.screens]) {
+      for (const sid of [...cache.keys()]) if (!this.room.participants.has(sid)) cache.delete(sid);
+    }
     return out;
   }
 
@@ -119,20 +159,73 @@ export class TwilioCall implements Call {
     this.changed();
   }
 
-  /** Camera off stops the camera (its light goes off); on starts a new track. */
+  /** Camera off stops the camera (its light goes off); on starts a new track, on the picked device. */
   async setCameraEnabled(on: boolean): Promise<void> {
     const current = this.localVideo();
     if (!on && current) {
+      this.picked.videoinput ??= deviceIdOf((current as WithMediaTrack).mediaStreamTrack);
       this.room.localParticipant.unpublishTrack(current);
       current.stop();
     } else if (on && !current) {
-      const track = await Video.createLocalVideoTrack({ width: 640 });
+      const deviceId = this.picked.videoinput;
+      const track = await Video.createLocalVideoTrack({ ...CAMERA, ...(deviceId ? { deviceId: { exact: deviceId } } : {}) });
       if (this.ended) {
         track.stop();
         return;
       }
       await this.room.localParticipant.publishTrack(track);
     }
+    this.changed();
+  }
+
+  get devices(): DeviceSelection {
+    const camera = (this.localVideo() as WithMediaTrack | undefined)?.mediaStreamTrack;
+    const mic = (this.localAudio()[0] as WithMediaTrack | undefined)?.mediaStreamTrack;
+    return { audioinput: deviceIdOf(mic) ?? this.picked.audioinput, videoinput: deviceIdOf(camera) ?? this.picked.videoinput };
+  }
+
+  /**
+   * restart() reopens the published track on the new device: the same
+   * publication, so no renegotiation, and twilio-video keeps it enabled or
+   * disabled as it was.
+   */
+  async setDevice(kind: DeviceKind, deviceId: string): Promise<void> {
+    this.picked[kind] = deviceId;
+    const exact = { deviceId: { exact: deviceId } };
+    if (kind === 'audioinput') {
+      for (const t of this.localAudio()) await t.restart(exact);
+    } else {
+      await this.localVideo()?.restart({ ...CAMERA, ...exact });
+    }
+    this.changed();
+  }
+
+  get screenSharing(): boolean {
+    return this.screen !== undefined;
+  }
+
+  /** The screen goes out as a second video track named `screen`; the camera stays as it is. */
+  async startScreenShare(): Promise<void> {
+    if (this.screen) return;
+    const [media] = (await this.media.getDisplayMedia(SCREEN)).getVideoTracks();
+    if (!media) throw new Error('The browser gave no screen to share');
+    if (this.ended || this.screen) {
+      media.stop();
+      return;
+    }
+    const pub = await this.room.localParticipant.publishTrack(media, { name: SCREEN_TRACK_NAME });
+    const track = pub.track as LocalVideoTrack;
+    this.screen = { track, unwatch: onTrackEnded(media, () => void this.stopScreenShare()) };
+    this.changed();
+  }
+
+  async stopScreenShare(): Promise<void> {
+    const screen = this.screen;
+    if (!screen) return;
+    this.screen = undefined;
+    screen.unwatch();
+    if (!this.ended) this.room.localParticipant.unpublishTrack(screen.track);
+    screen.track.stop();
     this.changed();
   }
 
@@ -154,17 +247,24 @@ export class TwilioCall implements Call {
   private finish(reason: EndReason): void {
     if (this.ended) return;
     this.ended = reason;
+    // A room that went away leaves the screen capture open (and the browser's sharing bar up).
+    this.screen?.unwatch();
+    this.screen?.track.stop();
+    this.screen = undefined;
     this.changed();
   }
 }
 
 /** Connects to the grant's Twilio room with the camera and microphone. */
-export async function connectTwilio(grant: Pick<VideoGrant, 'token' | 'room_name'>): Promise<TwilioCall> {
+export async function connectTwilio(
+  grant: Pick<VideoGrant, 'token' | 'room_name'>,
+  media: MediaAccess = browserMedia(),
+): Promise<TwilioCall> {
   const room = await Video.connect(grant.token, {
     name: grant.room_name,
     audio: true,
-    video: { width: 640 },
+    video: CAMERA,
     dominantSpeaker: true,
   });
-  return new TwilioCall(room);
+  return new TwilioCall(room, media);
 }
