@@ -438,8 +438,8 @@ def check_compose(keys: set[str]) -> None:
     ov = interpolate(yaml.safe_load(overlay.read_text()), env_example, missing)
     ov_env = ov["services"]["app"]["environment"]
     check(all(known_env(k, keys) for k in ov_env) and all(v == "http://twilio-sim:4010" for k, v in ov_env.items() if k.endswith("_BASE_URL"))
-          and len([k for k in ov_env if k.endswith("_BASE_URL")]) == 4, area,
-          "twilio-sim overlay points all four Twilio base URLs at the simulator")
+          and len([k for k in ov_env if k.endswith("_BASE_URL")]) == 5, area,
+          "twilio-sim overlay points all five Twilio base URLs at the simulator")
 
     # The same with `docker compose config` when a compose plugin is installed.
     if shutil.which("docker") and subprocess.run(["docker", "compose", "version"], capture_output=True).returncode == 0:
@@ -530,7 +530,7 @@ def check_docker() -> None:
     bad = [p for p in must_include if not (ROOT / p).exists() or ignored(p, pats)]
     check(not bad, area, "every workspace member and the dashboard sources are in the build context", f"missing/ignored: {bad}")
     must_exclude = ["target/release/escalate", "crates/server/target/x", "dashboard/node_modules/x",
-                    "dashboard/package.json", "sdk-flex-plugin/package.json", ".git/HEAD",
+                    "dashboard/package.json", "sdk-flex-plugin/node_modules/x", "sdk-flex-plugin/build/x", ".git/HEAD",
                     "deploy/.env", "escalate.db"]
     leaked = [p for p in must_exclude if not ignored(p, pats)]
     check(not leaked, area, "target/, node_modules/, npm tooling, .git, secrets stay out of the context", f"leaked: {leaked}")
@@ -568,8 +568,11 @@ def check_docker() -> None:
         data = (ROOT / "dashboard/assets" / name).read_bytes()
         check(hashlib.sha256(data).hexdigest() == entry["sha256"], area,
               f"the embedded {name} ({entry['package']} {entry['version']}) matches its recorded checksum")
-    check("DASHBOARD_DIR" not in text and "FROM node" not in text, area,
-          "the image serves the binary's embedded pages (no dashboard copy, no Node stage)")
+    check("DASHBOARD_DIR" not in text, area, "the image serves the binary's embedded pages (no dashboard copy)")
+    node_stages = re.findall(r"^FROM node\S* AS (\S+)", text, re.M)
+    check(node_stages == ["plugin"] and "npm ci" in text and "COPY --from=plugin /src/sdk-flex-plugin/build/" in text
+          and "FLEX_PLUGIN_DIR=/usr/share/escalate/flex-plugin" in text and not ignored("sdk-flex-plugin/package.json", pats),
+          area, "the one Node stage builds the Flex plugin (npm ci) and the image hosts it at FLEX_PLUGIN_DIR")
 
 
 # ---------------------------------------------------------------- other configs

@@ -8,9 +8,11 @@
 //   build/browser/plugin-video.js      the plugin's call layer (src/video, both providers)
 //                                      for a plain page, global `EscalatePluginVideo`
 //                                      (used by tests/browser/plugin-call.mjs)
+//   build/manifest.json                the bundle's name and version, read by the service,
+//                                      which hosts the bundle for "Install in Flex"
 // Progress goes to stderr, so `npm run -s e2e` prints only the e2e JSON on stdout.
 import { build } from 'esbuild';
-import { readFileSync, rmSync, mkdirSync, statSync } from 'node:fs';
+import { readFileSync, rmSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -93,6 +95,11 @@ await build({
   define: { 'process.env.NODE_ENV': '"production"' },
   logLevel: 'warning',
 });
+
+writeFileSync(
+  join(outdir, 'manifest.json'),
+  `${JSON.stringify({ name: pkg.name, version: pkg.version, bundle: `${pkg.name}.js`, sourcemap: `${pkg.name}.js.map` }, null, 2)}\n`,
+);
 
 for (const f of [`${pkg.name}.js`, 'node/escalation.mjs', 'browser/plugin-video.js']) {
   const kb = (statSync(join(outdir, f)).size / 1024).toFixed(0);

@@ -11,6 +11,7 @@ mod dashboard;
 mod embedded;
 mod errors;
 mod escalations;
+mod flex_install;
 mod flex_plugin;
 mod hardening;
 mod health;

@@ -120,6 +120,7 @@ impl TestApp {
             .env("TWILIO_CONVERSATIONS_BASE_URL", sim)
             .env("TWILIO_IAM_BASE_URL", sim)
             .env("TWILIO_API_BASE_URL", sim)
+            .env("TWILIO_FLEX_BASE_URL", sim)
             .env("TWILIO_TIMEOUT_MS", "2000")
             .env("TWILIO_MAX_RETRIES", "1")
             .env("DASHBOARD_DIR", concat!(env!("CARGO_MANIFEST_DIR"), "/../dashboard"))

@@ -16,6 +16,9 @@ pub struct AppConfig {
     pub session_ttl: Duration,
     pub limits: Limits,
     pub webrtc: WebRtcConfig,
+    /// The Flex plugin bundle this service hosts ("Install in Flex"); `None`
+    /// when its build folder was not found at start.
+    pub flex_plugin: Option<std::sync::Arc<crate::flex_plugin::FlexPluginBundle>>,
 }
 
 /// The built-in video provider's network settings.

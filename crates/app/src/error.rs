@@ -82,6 +82,8 @@ error_codes! {
     /// The video call behind the code has ended.
     CodeCompleted = "code_completed",
     TwilioCredentialsMissing = "twilio_credentials_missing",
+    /// This service has no Flex plugin bundle to install (its build folder was not found at start).
+    FlexPluginNotBuilt = "flex_plugin_not_built",
     /// Twilio refused the contact center's credentials.
     TwilioCredentialsRejected = "twilio_credentials_rejected",
     /// Twilio refused the request itself.

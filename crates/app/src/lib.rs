@@ -12,6 +12,7 @@ pub mod error;
 mod event_writer;
 pub mod events;
 pub mod expiring;
+pub mod flex_plugin;
 pub mod join_cache;
 pub mod message_template;
 pub mod password;

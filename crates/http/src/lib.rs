@@ -16,6 +16,7 @@ pub mod state;
 pub mod trace_context;
 
 mod body_errors;
+mod flex_plugin;
 mod health;
 mod join_page;
 mod middleware;
@@ -45,6 +46,7 @@ pub fn app(state: AppState) -> impl Endpoint {
         .at("/join/:code", get(join_page::join_page).around(compress::pages))
         .at("/v1/video/rooms/:room/signal", get(signaling::signal))
         .nest("/assets", pages::assets_endpoint(state.http().files.clone()))
+        .at("/flex-plugin/:digest/:file", flex_plugin::bundle)
         .nest("/dashboard", dashboard::routes().around(compress::pages))
         .at("/openapi.json", api.spec_endpoint())
         .nest("/docs", api.swagger_ui())

@@ -1,4 +1,4 @@
-//! Command line: `escalate [serve]`, `migrate`, `tenant …`, `keys …`,
+//! Command line: `escalate [serve]`, `migrate`, `tenant …`, `keys …`, `flex …`,
 //! `openapi`, `twilio-sim`.
 
 use anyhow::Context;
@@ -29,6 +29,12 @@ pub enum Command {
     /// Manage master keys.
     #[command(subcommand)]
     Keys(KeysCommand),
+    /// The video plugin in a contact center's Flex, with its stored Twilio
+    /// credentials: the same as the dashboard's "Install in Flex". Talks to
+    /// Twilio's Flex APIs (TWILIO_FLEX_BASE_URL); the plugin URL it registers
+    /// is under PUBLIC_BASE_URL, so run it with the service's settings.
+    #[command(subcommand)]
+    Flex(FlexCommand),
     /// Print the OpenAPI document (YAML).
     Openapi {
         /// Write to this file instead of standard output.
@@ -90,6 +96,25 @@ pub enum TenantCommand {
     },
     /// List tenants.
     List,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum FlexCommand {
+    /// Register the hosted bundle, release it beside the other plugins, set `ui_attributes.videoEscalation`.
+    Install {
+        #[arg(long)]
+        contact_center: uuid::Uuid,
+    },
+    /// Release the other plugins without it and remove its settings.
+    Uninstall {
+        #[arg(long)]
+        contact_center: uuid::Uuid,
+    },
+    /// Show what the contact center's Flex holds of the plugin.
+    Status {
+        #[arg(long)]
+        contact_center: uuid::Uuid,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -158,6 +183,37 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 report.rewrapped,
                 keyring.active_id(),
                 report.already_current
+            );
+        }
+        Command::Flex(command) => {
+            let settings = Settings::load()?;
+            let _telemetry = telemetry::init(&settings)?;
+            let app = startup::cli_app(&settings).await?;
+            let id = match &command {
+                FlexCommand::Install { contact_center }
+                | FlexCommand::Uninstall { contact_center }
+                | FlexCommand::Status { contact_center } => *contact_center,
+            };
+            let (_, scope) =
+                app.store.unscoped().contact_center(id).await?.with_context(|| format!("no contact center {id}"))?;
+            use escalate_app::services::flex_install;
+            let result = match command {
+                FlexCommand::Install { .. } => flex_install::install(&app, scope, id).await,
+                FlexCommand::Uninstall { .. } => flex_install::uninstall(&app, scope, id).await,
+                FlexCommand::Status { .. } => flex_install::status(&app, scope, id).await,
+            };
+            let s = result.map_err(|e| anyhow::anyhow!("{} ({})", e, e.code()))?;
+            println!("installed: {}", s.installed);
+            if let (Some(version), Some(url)) = (&s.version, &s.plugin_url) {
+                println!(
+                    "version: {version} from {url}{}",
+                    if s.current { "" } else { " (not this service's current build)" }
+                );
+            }
+            println!("configured: {}", s.configured);
+            println!(
+                "other plugins: {}",
+                if s.other_plugins.is_empty() { "none".into() } else { s.other_plugins.join(", ") }
             );
         }
         Command::Keys(KeysCommand::Generate { id }) => {

@@ -24,6 +24,7 @@ pub const KEYS: &[(&str, &str)] = &[
     ("TRUST_PROXY_HEADERS", "server.trust_proxy_headers"),
     ("CORS_ALLOWED_ORIGINS", "server.cors_allowed_origins"),
     ("DASHBOARD_DIR", "server.dashboard_dir"),
+    ("FLEX_PLUGIN_DIR", "server.flex_plugin_dir"),
     ("SESSION_TTL_MINUTES", "server.session_ttl_minutes"),
     ("OPERATOR_TOKEN", "server.operator_token"),
     ("DATABASE_URL", "database.url"),
@@ -37,6 +38,7 @@ pub const KEYS: &[(&str, &str)] = &[
     ("TWILIO_CONVERSATIONS_BASE_URL", "twilio.conversations_base_url"),
     ("TWILIO_IAM_BASE_URL", "twilio.iam_base_url"),
     ("TWILIO_API_BASE_URL", "twilio.api_base_url"),
+    ("TWILIO_FLEX_BASE_URL", "twilio.flex_base_url"),
     ("TWILIO_TIMEOUT_MS", "twilio.timeout_ms"),
     ("TWILIO_MAX_RETRIES", "twilio.max_retries"),
     ("LOGIN_LIMIT_PER_IP", "limits.login_per_ip"),
@@ -88,6 +90,11 @@ pub struct ServerSettings {
     /// from instead of the copy embedded in the binary: for editing
     /// templates and scripts without a rebuild. Unset: the embedded copy.
     pub dashboard_dir: Option<PathBuf>,
+    /// The Flex plugin's build folder (`plugin-video-escalation.js` and
+    /// `manifest.json`, made by `npm run build` in `sdk-flex-plugin/`), which
+    /// the service hosts for "Install in Flex". Unset: that folder of the
+    /// source tree this binary was built from, if it is there.
+    pub flex_plugin_dir: Option<PathBuf>,
     pub session_ttl_minutes: u64,
     /// Bearer token for the operator's platform routes; unset disables them.
     pub operator_token: Option<Secret>,
@@ -102,6 +109,7 @@ impl Default for ServerSettings {
             trust_proxy_headers: false,
             cors_allowed_origins: "https://flex.twilio.com".into(),
             dashboard_dir: None,
+            flex_plugin_dir: None,
             session_ttl_minutes: 12 * 60,
             operator_token: None,
         }
@@ -156,6 +164,7 @@ pub struct TwilioSettings {
     pub conversations_base_url: Option<String>,
     pub iam_base_url: Option<String>,
     pub api_base_url: Option<String>,
+    pub flex_base_url: Option<String>,
     pub timeout_ms: u64,
     pub max_retries: u32,
 }
@@ -168,6 +177,7 @@ impl Default for TwilioSettings {
             conversations_base_url: None,
             iam_base_url: None,
             api_base_url: None,
+            flex_base_url: None,
             timeout_ms: 10_000,
             max_retries: 3,
         }
@@ -446,6 +456,7 @@ impl Settings {
             ("TWILIO_CONVERSATIONS_BASE_URL", &t.conversations_base_url),
             ("TWILIO_IAM_BASE_URL", &t.iam_base_url),
             ("TWILIO_API_BASE_URL", &t.api_base_url),
+            ("TWILIO_FLEX_BASE_URL", &t.flex_base_url),
         ] {
             if let Some(url) = value
                 && (url::Url::parse(url).is_err() || url.ends_with('/'))
@@ -502,6 +513,7 @@ impl Settings {
                     && t.conversations_base_url.is_none()
                     && t.iam_base_url.is_none()
                     && t.api_base_url.is_none()
+                    && t.flex_base_url.is_none()
             }
         }
     }

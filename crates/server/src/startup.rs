@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use anyhow::{Context, bail};
+use escalate_app::flex_plugin::FlexPluginBundle;
 use escalate_app::{App, AppConfig, RedisParts};
 use escalate_domain::vault::Keyring;
 use escalate_http::AppState;
@@ -76,6 +77,7 @@ impl Application {
                 session_ttl: Duration::from_secs(settings.server.session_ttl_minutes * 60),
                 limits: settings.limits.limits(),
                 webrtc: settings.webrtc.config(),
+                flex_plugin: flex_plugin(settings)?,
             },
             metrics,
             redis,
@@ -140,10 +142,33 @@ pub async fn cli_app(settings: &Settings) -> anyhow::Result<App> {
             session_ttl: Duration::from_secs(settings.server.session_ttl_minutes * 60),
             limits: settings.limits.limits(),
             webrtc: settings.webrtc.config(),
+            flex_plugin: flex_plugin(settings)?,
         },
         metrics: std::sync::Arc::new(escalate_app::telemetry::Metrics::new()),
         redis: None,
     }))
+}
+
+/// The Flex plugin bundle to host: from `FLEX_PLUGIN_DIR` (which must hold
+/// one), else from the plugin's build folder in the source tree this binary
+/// was built from, if it was built there; else none ("Install in Flex" then
+/// says how to provide it).
+pub fn flex_plugin(settings: &Settings) -> anyhow::Result<Option<std::sync::Arc<FlexPluginBundle>>> {
+    let bundle = match &settings.server.flex_plugin_dir {
+        Some(dir) => FlexPluginBundle::load(dir).map_err(|e| anyhow::anyhow!("FLEX_PLUGIN_DIR: {e}"))?,
+        None => {
+            let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../sdk-flex-plugin/build");
+            match FlexPluginBundle::load(&dir) {
+                Ok(bundle) => bundle,
+                Err(e) => {
+                    tracing::info!(reason = %e, "no Flex plugin bundle to host (set FLEX_PLUGIN_DIR)");
+                    return Ok(None);
+                }
+            }
+        }
+    };
+    tracing::info!(version = %bundle.version, path = %bundle.path(), "hosting the Flex plugin bundle");
+    Ok(Some(std::sync::Arc::new(bundle)))
 }
 
 async fn shutdown_signal() {
@@ -243,6 +268,7 @@ pub fn twilio_options(settings: &Settings, simulator_url: Option<&str>) -> Clien
                 conversations: settings.twilio.conversations_base_url.clone().unwrap_or(real.conversations),
                 iam: settings.twilio.iam_base_url.clone().unwrap_or(real.iam),
                 api: settings.twilio.api_base_url.clone().unwrap_or(real.api),
+                flex: settings.twilio.flex_base_url.clone().unwrap_or(real.flex),
             }
         }
     };

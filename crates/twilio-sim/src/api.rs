@@ -1,5 +1,6 @@
 //! The Twilio-shaped REST API: routing, basic auth, fault injection and the
-//! handlers for rooms, messages, Flex token validation and accounts.
+//! handlers for rooms, messages, Flex token validation and accounts (the
+//! Flex Plugins and Configuration APIs are in `flex`).
 
 use std::time::Duration;
 
@@ -34,6 +35,7 @@ enum Route {
     DeleteMessage(Option<String>, String, String),
     ValidateToken(String),
     FetchAccount(String),
+    Flex(crate::flex::Route),
 }
 
 impl Route {
@@ -77,6 +79,13 @@ impl Route {
             ["v1", "Accounts", ac, "Tokens", "validate"] => {
                 (Self::ValidateToken((*ac).into()), [Method::POST].as_slice())
             }
+            ["v1", rest @ ..] if crate::flex::Route::parse(method, rest).is_some() => {
+                let (route, allowed) = crate::flex::Route::parse(method, rest).expect("checked");
+                if !allowed.contains(&method.as_str()) {
+                    return Err(ApiError::new(405, codes::METHOD_NOT_ALLOWED, "Method not allowed"));
+                }
+                return Ok(Self::Flex(route));
+            }
             ["2010-04-01", "Accounts", file] if file.ends_with(".json") => {
                 (Self::FetchAccount(file.trim_end_matches(".json").into()), [Method::GET].as_slice())
             }
@@ -101,6 +110,7 @@ impl Route {
             Self::DeleteMessage(..) => ApiOp::DeleteMessage,
             Self::ValidateToken(_) => ApiOp::ValidateToken,
             Self::FetchAccount(_) => ApiOp::FetchAccount,
+            Self::Flex(route) => route.op(),
         }
     }
 }
@@ -205,6 +215,7 @@ async fn serve(
                 "Authentication Error - invalid username (a Standard API key cannot use the Accounts endpoints)",
             )),
             Route::FetchAccount(ac) => fetch_account(sim, account, &ac),
+            Route::Flex(route) => crate::flex::serve(sim, route, account, body, base_url),
         };
     if fault.is_some_and(|f| f.drop_connection) {
         return (dropped_connection(), None);
@@ -241,11 +252,11 @@ fn dropped_connection() -> Response {
 
 type Answer = Result<(u16, Value), ApiError>;
 
-fn parse_form(body: &[u8]) -> Result<Vec<(String, String)>, ApiError> {
+pub(crate) fn parse_form(body: &[u8]) -> Result<Vec<(String, String)>, ApiError> {
     serde_urlencoded::from_bytes(body).map_err(|_| ApiError::bad_request(codes::INVALID_PARAMETER, "Invalid form body"))
 }
 
-fn field<'a>(form: &'a [(String, String)], name: &str) -> Option<&'a str> {
+pub(crate) fn field<'a>(form: &'a [(String, String)], name: &str) -> Option<&'a str> {
     form.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
 }
 
@@ -501,7 +512,7 @@ fn fetch_account(sim: &Simulator, account: &str, path_account: &str) -> Answer {
     ))
 }
 
-fn iso(t: DateTime<Utc>) -> String {
+pub(crate) fn iso(t: DateTime<Utc>) -> String {
     t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
 }
 

@@ -98,6 +98,15 @@ async fn route(sim: &Simulator, method: &Method, segments: &[&str], body: &[u8])
             sim.clear_faults();
             ok(json!({}))
         }
+        ("GET", ["flex", account]) => ok(sim.state().flex.active(account)),
+        ("PUT", ["flex", account, "ui-attributes"]) => {
+            let ui: Value = parse(body)?;
+            if !ui.is_object() {
+                return Err(SimError::Invalid("ui_attributes must be a JSON object".into()));
+            }
+            sim.state().flex.set_ui_attributes(account, ui);
+            ok(sim.state().flex.active(account))
+        }
         ("POST", ["reset"]) => {
             sim.reset();
             ok(json!({}))

@@ -19,6 +19,7 @@ pub(crate) mod codes {
     pub const AUTHENTICATE: u32 = 20003;
     pub const INVALID_PARAMETER: u32 = 20001;
     pub const NOT_FOUND: u32 = 20404;
+    pub const CONFLICT: u32 = 20409;
     pub const METHOD_NOT_ALLOWED: u32 = 20004;
     pub const TOO_MANY_REQUESTS: u32 = 20429;
     pub const INTERNAL_ERROR: u32 = 20500;

@@ -32,6 +32,38 @@ pub enum ApiOp {
     ValidateToken,
     /// `GET /2010-04-01/Accounts/{AC}.json`
     FetchAccount,
+    /// `GET /v1/PluginService/Plugins`
+    ListFlexPlugins,
+    /// `POST /v1/PluginService/Plugins`
+    CreateFlexPlugin,
+    /// `GET /v1/PluginService/Plugins/{FP|UniqueName}`
+    FetchFlexPlugin,
+    /// `POST /v1/PluginService/Plugins/{FP}/Archive`
+    ArchiveFlexPlugin,
+    /// `GET /v1/PluginService/Plugins/{FP}/Versions`
+    ListFlexPluginVersions,
+    /// `POST /v1/PluginService/Plugins/{FP}/Versions`
+    CreateFlexPluginVersion,
+    /// `GET /v1/PluginService/Plugins/{FP}/Versions/{FV}`
+    FetchFlexPluginVersion,
+    /// `GET /v1/PluginService/Configurations`
+    ListFlexPluginConfigurations,
+    /// `POST /v1/PluginService/Configurations`
+    CreateFlexPluginConfiguration,
+    /// `GET /v1/PluginService/Configurations/{FJ}`
+    FetchFlexPluginConfiguration,
+    /// `GET /v1/PluginService/Configurations/{FJ}/Plugins`
+    ListFlexConfiguredPlugins,
+    /// `GET /v1/PluginService/Releases`
+    ListFlexReleases,
+    /// `POST /v1/PluginService/Releases`
+    CreateFlexRelease,
+    /// `GET /v1/PluginService/Releases/{FK|Active}`
+    FetchFlexRelease,
+    /// `GET /v1/Configuration`
+    FetchFlexConfiguration,
+    /// `POST /v1/Configuration`
+    UpdateFlexConfiguration,
 }
 
 impl ApiOp {

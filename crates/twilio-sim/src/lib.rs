@@ -10,6 +10,8 @@
 //! | Conversations | `POST /v1/Conversations/{CH…}/Messages` |
 //! | IAM | `POST /v1/Accounts/{AC…}/Tokens/validate` (JSON `{"token"}`) |
 //! | REST 2010 | `GET /2010-04-01/Accounts/{AC…}.json` |
+//! | Flex Plugins | `GET`/`POST /v1/PluginService/Plugins`, `…/Plugins/{FP or UniqueName}`, `…/Versions`, `/v1/PluginService/Configurations` (`Plugins` = JSON `{"plugin_version"}` each), `…/Configurations/{FJ}/Plugins`, `/v1/PluginService/Releases`, `…/Releases/Active` |
+//! | Flex Configuration | `GET /v1/Configuration`, `POST /v1/Configuration` (JSON `{"account_sid","ui_attributes"}`; replaces `ui_attributes` whole) |
 //!
 //! Requests authenticate with HTTP basic auth, `AccountSid:AuthToken` or
 //! `ApiKeySid:ApiKeySecret` of a configured account; otherwise 401 with
@@ -44,6 +46,8 @@
 //! | `POST /_sim/callbacks/flush` | wait until queued callbacks are delivered |
 //! | `PUT /_sim/faults/{op}` `{"latency_ms","status","retry_after_secs","drop_connection","times"}` | inject a fault; `op` is `create_room`, `fetch_room`, `update_room`, `create_message`, `validate_token`, `fetch_account` |
 //! | `DELETE /_sim/faults` | clear faults |
+//! | `GET /_sim/flex/{AC}` | the plugins the active release loads, `ui_attributes`, the number of releases |
+//! | `PUT /_sim/flex/{AC}/ui-attributes` `{…}` | set an instance's `ui_attributes` (as an admin left them) |
 //! | `POST /_sim/reset` | forget rooms, messages, tokens, logs, faults, held callbacks (accounts stay) |
 //!
 //! `{room}` is a room SID or unique name (any account).
@@ -68,6 +72,7 @@ mod config;
 mod control;
 mod error;
 mod faults;
+mod flex;
 mod ids;
 mod state;
 

@@ -192,6 +192,8 @@ pub(crate) struct State {
     conversation_services: HashMap<String, String>,
     flex_tokens: HashMap<String, FlexTokenRecord>,
     pub requests: Vec<RequestRecord>,
+    /// Flex plugins, versions, configurations, releases and `ui_attributes`.
+    pub flex: crate::flex::FlexState,
 }
 
 impl State {
@@ -214,6 +216,7 @@ impl State {
         self.requests.clear();
         self.services.clear();
         self.conversation_services.clear();
+        self.flex = Default::default();
     }
 
     /// Who a pair of basic-auth credentials is: an Account SID and its auth

@@ -7,6 +7,8 @@ use serde::de::DeserializeOwned;
 use tracing::{Instrument, field};
 use url::Url;
 
+mod flex;
+
 use crate::{
     Account, ClientOptions, CreateMessage, CreateRoom, FlexTokenValidation, Location, Message, ROOM_EXISTS_CODE, Room,
     Secret, TwilioError,
@@ -174,6 +176,7 @@ enum Api {
     Conversations,
     Iam,
     Rest,
+    Flex,
 }
 
 impl Api {
@@ -184,6 +187,7 @@ impl Api {
             Api::Conversations => "conversations",
             Api::Iam => "iam",
             Api::Rest => "api",
+            Api::Flex => "flex-api",
         }
     }
 }
@@ -240,6 +244,7 @@ impl AccountClient {
             Api::Conversations => &e.conversations,
             Api::Iam => &e.iam,
             Api::Rest => &e.api,
+            Api::Flex => &e.flex,
         };
         let mut url = endpoint(base, segments)?;
         let regional = format!("{}.twilio.com", api.product());

@@ -3,7 +3,8 @@
 //! * [`Twilio`] owns one HTTP connection pool shared by every tenant;
 //!   [`Twilio::account`] binds it to one tenant's [`Credentials`] and gives an
 //!   [`AccountClient`] with the handful of calls the service makes (rooms,
-//!   conversation messages, Flex token validation, account fetch).
+//!   conversation messages, Flex token validation, account fetch, the Flex
+//!   Plugins and Configuration APIs).
 //! * [`token`] mints and verifies Twilio access tokens (offline, HS256).
 //! * [`signature`] computes and checks `X-Twilio-Signature`.
 //!
@@ -25,7 +26,8 @@ pub use error::TwilioError;
 pub use escalate_domain::Secret;
 pub use options::{ClientOptions, Endpoints, Location};
 pub use resources::{
-    Account, AccountStatus, CreateMessage, CreateRoom, FlexTokenValidation, Message, Room, RoomStatus, RoomType,
+    Account, AccountStatus, ConfiguredPlugin, CreateMessage, CreateRoom, FlexConfiguration, FlexPlugin,
+    FlexPluginVersion, FlexTokenValidation, Message, PluginConfiguration, PluginRelease, Room, RoomStatus, RoomType,
 };
 
 /// Twilio's error code for "a room with this UniqueName is already in progress".

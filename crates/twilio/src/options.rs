@@ -9,6 +9,7 @@ pub struct Endpoints {
     pub conversations: String,
     pub iam: String,
     pub api: String,
+    pub flex: String,
 }
 
 impl Endpoints {
@@ -19,13 +20,14 @@ impl Endpoints {
             conversations: "https://conversations.twilio.com".into(),
             iam: "https://iam.twilio.com".into(),
             api: "https://api.twilio.com".into(),
+            flex: "https://flex-api.twilio.com".into(),
         }
     }
 
     /// Every API at one base URL, e.g. the simulator (`http://127.0.0.1:4010`).
     pub fn all(base: &str) -> Self {
         let base = base.trim_end_matches('/').to_owned();
-        Self { video: base.clone(), conversations: base.clone(), iam: base.clone(), api: base }
+        Self { video: base.clone(), conversations: base.clone(), iam: base.clone(), api: base.clone(), flex: base }
     }
 }
 
@@ -86,7 +88,7 @@ mod tests {
     #[test]
     fn all_points_every_api_at_one_base_without_a_trailing_slash() {
         let e = Endpoints::all("http://127.0.0.1:4010/");
-        assert_eq!([&e.video, &e.conversations, &e.iam, &e.api], ["http://127.0.0.1:4010"; 4]);
+        assert_eq!([&e.video, &e.conversations, &e.iam, &e.api, &e.flex], ["http://127.0.0.1:4010"; 5]);
         assert_eq!(Endpoints::twilio().iam, "https://iam.twilio.com");
         let defaults = ClientOptions::default();
         assert_eq!((defaults.timeout, defaults.max_retries), (Duration::from_secs(10), 3));

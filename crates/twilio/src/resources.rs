@@ -206,3 +206,60 @@ impl CreateMessage {
 fn null_as_empty<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
     Ok(Option::<Vec<String>>::deserialize(d)?.unwrap_or_default())
 }
+
+/// A Flex plugin (`flex.v1.plugin`, `FP…`): a name under which versions are registered.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FlexPlugin {
+    pub sid: String,
+    pub unique_name: String,
+    #[serde(default)]
+    pub friendly_name: Option<String>,
+    #[serde(default)]
+    pub archived: bool,
+}
+
+/// One version of a Flex plugin (`flex.v1.plugin.plugin_versions`, `FV…`): the bundle's URL.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FlexPluginVersion {
+    pub sid: String,
+    pub plugin_sid: String,
+    pub version: String,
+    pub plugin_url: String,
+    #[serde(default)]
+    pub private: bool,
+    #[serde(default)]
+    pub archived: bool,
+}
+
+/// A set of plugin versions (`flex.v1.plugin_configuration`, `FJ…`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PluginConfiguration {
+    pub sid: String,
+    pub name: String,
+}
+
+/// A plugin version in a configuration (`flex.v1.plugin_configuration.configured_plugin`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ConfiguredPlugin {
+    pub plugin_sid: String,
+    pub plugin_version_sid: String,
+    pub unique_name: String,
+    pub version: String,
+    pub plugin_url: String,
+}
+
+/// The release that makes a configuration live (`flex.v1.plugin_release`, `FK…`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PluginRelease {
+    pub sid: String,
+    pub configuration_sid: String,
+}
+
+/// A Flex instance's configuration (`flex.v1.configuration`); only what the service changes.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FlexConfiguration {
+    pub account_sid: String,
+    /// The instance's free-form UI settings, where plugins read theirs.
+    #[serde(default)]
+    pub ui_attributes: Option<serde_json::Value>,
+}

@@ -10,6 +10,7 @@ pub mod contact_centers;
 pub mod credentials;
 pub mod escalations;
 pub mod export;
+pub mod flex_install;
 pub mod join;
 pub mod keys;
 pub mod metrics;

@@ -10,6 +10,7 @@ mod auth;
 mod contact_centers;
 mod credentials;
 mod escalations;
+mod flex;
 mod metrics;
 mod platform;
 mod root;
@@ -33,6 +34,8 @@ pub enum Tag {
     ContactCenters,
     /// A contact center's Twilio credentials (write-only secrets).
     TwilioCredentials,
+    /// The video plugin in a contact center's Flex: install, status, uninstall.
+    Flex,
     /// Chat-to-video escalations: create, follow, complete; tokens for agent and customer.
     Escalations,
     /// Escalation metrics per contact center and for the tenant; CSV export.
@@ -48,6 +51,7 @@ pub type Apis = (
     api_keys::ApiKeysApi,
     contact_centers::ContactCentersApi,
     credentials::CredentialsApi,
+    flex::FlexApi,
     escalations::EscalationsApi,
     metrics::MetricsApi,
     platform::PlatformApi,
@@ -63,6 +67,7 @@ pub fn service() -> OpenApiService<Apis, ()> {
             api_keys::ApiKeysApi,
             contact_centers::ContactCentersApi,
             credentials::CredentialsApi,
+            flex::FlexApi,
             escalations::EscalationsApi,
             metrics::MetricsApi,
             platform::PlatformApi,

@@ -7,6 +7,7 @@ use chrono::{Duration, NaiveDate, Utc};
 use chrono_tz::Tz;
 use escalate_app::services::contact_centers;
 use escalate_app::services::credentials::{self, CredentialsInput};
+use escalate_app::services::flex_install;
 use escalate_app::{AppError, ErrorCode};
 use escalate_domain::Secret;
 use escalate_domain::contact_center::{ContactCenterSettings, RoomType, SettingsPatch, VideoProvider};
@@ -603,6 +604,7 @@ async fn credentials_page(
             banner => banner,
             status_callback_url => ctx.state.urls().room_callback(cc.id),
             plugin_config => plugin_config(&ctx.state, cc.id),
+            flex_bundle => ctx.state.config.flex_plugin.as_ref().map(|b| b.version.clone()),
             flash => flash,
         },
     ))
@@ -696,5 +698,44 @@ pub async fn verify_credentials(AdminForm { ctx, .. }: AdminForm, Path(id): Path
             let status = credential_status(&err);
             credentials_page(&ctx, status, &cc, Value::from(()), BTreeMap::new(), Some(banner), Value::from(())).await
         }
+    }
+}
+
+// ---- Install in Flex -------------------------------------------------------------
+
+/// The credentials page again with why a Flex change did not happen.
+async fn flex_failed(ctx: &Ctx, cc: &ContactCenterRecord, err: AppError) -> Page {
+    let banner = match err.code() {
+        ErrorCode::TwilioCredentialsMissing => {
+            "This contact center has no Twilio credentials yet: store them below first.".to_owned()
+        }
+        ErrorCode::TwilioCredentialsRejected => {
+            "Twilio rejected the stored credentials for the Flex APIs: check them (Verify with Twilio), or use an API key allowed to manage Flex.".to_owned()
+        }
+        ErrorCode::TwilioUnavailable | ErrorCode::TwilioRateLimited => format!(
+            "Twilio did not answer, so Flex may be partly changed; run it again (it continues where it stopped). {}",
+            err.detail()
+        ),
+        _ => err.detail(),
+    };
+    let status = credential_status(&err);
+    credentials_page(ctx, status, cc, Value::from(()), BTreeMap::new(), Some(banner), Value::from(())).await
+}
+
+#[handler]
+pub async fn install_in_flex(AdminForm { ctx, .. }: AdminForm, Path(id): Path<String>) -> Page {
+    let cc = center(&ctx, &id).await?;
+    match flex_install::install(&ctx.state, ctx.scope(), cc.id).await {
+        Ok(_) => Ok(web::redirect(&format!("/dashboard/contact-centers/{}/credentials?flash=flex_installed", cc.id))),
+        Err(err) => flex_failed(&ctx, &cc, err).await,
+    }
+}
+
+#[handler]
+pub async fn uninstall_from_flex(AdminForm { ctx, .. }: AdminForm, Path(id): Path<String>) -> Page {
+    let cc = center(&ctx, &id).await?;
+    match flex_install::uninstall(&ctx.state, ctx.scope(), cc.id).await {
+        Ok(_) => Ok(web::redirect(&format!("/dashboard/contact-centers/{}/credentials?flash=flex_uninstalled", cc.id))),
+        Err(err) => flex_failed(&ctx, &cc, err).await,
     }
 }

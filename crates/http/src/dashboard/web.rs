@@ -416,6 +416,14 @@ pub fn flash(key: &str) -> Option<(&'static str, &'static str)> {
         "settings_saved" => ("success", "Settings saved. New join links use them right away."),
         "credentials_saved" => ("success", "Twilio accepted the credentials; they are stored encrypted."),
         "credentials_verified" => ("success", "Twilio accepted the stored credentials."),
+        "flex_installed" => (
+            "success",
+            "Installed in Flex: the plugin is released beside your other plugins and configured for this contact center. Agents get it on their next Flex reload.",
+        ),
+        "flex_uninstalled" => (
+            "success",
+            "Removed from Flex: the plugin is no longer released and its settings are gone. Your other plugins are unchanged.",
+        ),
         "key_revoked" => ("success", "API key revoked. It stopped working immediately."),
         "role_changed" => ("success", "Role changed."),
         "user_removed" => ("success", "User removed. Their sessions ended."),

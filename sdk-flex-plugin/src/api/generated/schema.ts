@@ -247,6 +247,35 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/contact-centers/{cc}/flex-installation": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Whether the video plugin is installed in the contact center's Flex. */
+        get: operations["getFlexInstallation"];
+        /**
+         * Install the video plugin in the contact center's Flex ("Install in Flex").
+         * @description Registers the bundle this service hosts as a plugin version, releases
+         *     it together with the plugins already active, and sets
+         *     `ui_attributes.videoEscalation` (other keys are kept). Needs no build;
+         *     agents get it on their next Flex reload. Repeating it changes nothing.
+         */
+        put: operations["installInFlex"];
+        post?: never;
+        /**
+         * Take the video plugin out of the contact center's Flex.
+         * @description Releases the active plugins without it and removes its
+         *     `ui_attributes` settings. Nothing to remove is not an error.
+         */
+        delete: operations["uninstallFromFlex"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/contact-centers/{cc}/escalations": {
         parameters: {
             query?: never;
@@ -639,7 +668,7 @@ export interface components {
          * @description A stable error code; new codes may be added.
          * @enum {string}
          */
-        ErrorCode: "validation_failed" | "not_found" | "unauthorized" | "forbidden" | "conflict" | "rate_limited" | "internal" | "bad_request" | "invalid_body" | "malformed_json" | "unreadable_body" | "invalid_parameter" | "unsupported_media_type" | "payload_too_large" | "headers_too_large" | "method_not_allowed" | "http_error" | "csrf_failed" | "invalid_credentials" | "invalid_flex_token" | "invalid_signature" | "not_a_session" | "operator_disabled" | "slug_taken" | "email_taken" | "last_admin" | "idempotency_key_reused" | "escalation_in_progress" | "escalation_not_open" | "not_your_escalation" | "message_template_invalid" | "code_completed" | "twilio_credentials_missing" | "twilio_credentials_rejected" | "twilio_rejected" | "twilio_rate_limited" | "twilio_unavailable";
+        ErrorCode: "validation_failed" | "not_found" | "unauthorized" | "forbidden" | "conflict" | "rate_limited" | "internal" | "bad_request" | "invalid_body" | "malformed_json" | "unreadable_body" | "invalid_parameter" | "unsupported_media_type" | "payload_too_large" | "headers_too_large" | "method_not_allowed" | "http_error" | "csrf_failed" | "invalid_credentials" | "invalid_flex_token" | "invalid_signature" | "not_a_session" | "operator_disabled" | "slug_taken" | "email_taken" | "last_admin" | "idempotency_key_reused" | "escalation_in_progress" | "escalation_not_open" | "not_your_escalation" | "message_template_invalid" | "code_completed" | "twilio_credentials_missing" | "flex_plugin_not_built" | "twilio_credentials_rejected" | "twilio_rejected" | "twilio_rate_limited" | "twilio_unavailable";
         /** Escalation */
         Escalation: {
             /** Format: uuid */
@@ -739,6 +768,28 @@ export interface components {
             time_to_join_seconds: components["schemas"]["Percentiles"] & unknown;
             /** @description Seconds from the customer's first connection to the room's end. */
             call_duration_seconds: components["schemas"]["Percentiles"] & unknown;
+        };
+        /**
+         * FlexInstallationView
+         * @description What the contact center's Flex instance holds of the video plugin, read
+         *     from Twilio's Flex Plugins and Configuration APIs with the contact
+         *     center's credentials.
+         */
+        FlexInstallationView: {
+            /** @description The plugin is in the active release: agents get it on their next Flex reload. */
+            installed: boolean;
+            /** @description The plugin version the release loads (`0.1.0`). */
+            version?: string;
+            /** @description Where Flex loads it from. */
+            plugin_url?: string;
+            /** @description That is the bundle this service hosts now (false: an older build, or one hosted elsewhere). */
+            current: boolean;
+            /** @description The active release (`FK…`). */
+            release_sid?: string;
+            /** @description The other plugins in the release, kept as they were (unique names). */
+            other_plugins: string[];
+            /** @description `ui_attributes.videoEscalation` is enabled and points at this service and contact center. */
+            configured: boolean;
         };
         /** IceServer */
         IceServer: {
@@ -1650,6 +1701,96 @@ export interface operations {
                 };
                 content: {
                     "application/json; charset=utf-8": components["schemas"]["TwilioCredentials"];
+                };
+            };
+            /** @description An error, as application/problem+json */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getFlexInstallation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                cc: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["FlexInstallationView"];
+                };
+            };
+            /** @description An error, as application/problem+json */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    installInFlex: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                cc: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["FlexInstallationView"];
+                };
+            };
+            /** @description An error, as application/problem+json */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    uninstallFromFlex: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                cc: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["FlexInstallationView"];
                 };
             };
             /** @description An error, as application/problem+json */
