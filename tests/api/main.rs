@@ -2,6 +2,7 @@
 //! End-to-end API tests: each test spawns the real service (see the harness).
 
 mod api_keys;
+mod audit;
 mod auth;
 mod cli;
 mod compression;

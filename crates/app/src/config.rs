@@ -14,6 +14,8 @@ pub struct AppConfig {
     /// checked against it (behind a proxy the Host header is not ours).
     pub public_base_url: String,
     pub session_ttl: Duration,
+    /// Audit log entries older than this are purged.
+    pub audit_retention: Duration,
     pub limits: Limits,
     pub webrtc: WebRtcConfig,
     /// The Flex plugin bundle this service hosts ("Install in Flex"); `None`

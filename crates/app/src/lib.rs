@@ -140,6 +140,7 @@ impl App {
     /// replica left mid-creation.
     pub fn start_background_tasks(&self) {
         services::recovery::spawn(self);
+        services::audit::spawn_purge(self);
     }
 
     pub(crate) fn downgrade(&self) -> std::sync::Weak<Inner> {

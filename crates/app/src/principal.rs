@@ -16,6 +16,8 @@ pub enum Actor {
         id: Uuid,
         scopes: Scopes,
     },
+    /// The platform operator, acting for a tenant from the CLI.
+    Operator,
 }
 
 /// An authenticated tenant caller.
@@ -23,13 +25,22 @@ pub enum Actor {
 pub struct Principal {
     pub scope: TenantScope,
     pub actor: Actor,
+    /// Where the request came from (the audit log's "from where"); `None`
+    /// for the CLI.
+    pub client_ip: Option<String>,
 }
 
 impl Principal {
+    /// The platform operator acting for one tenant (CLI commands).
+    pub fn operator(scope: TenantScope) -> Self {
+        Self { scope, actor: Actor::Operator, client_ip: None }
+    }
+
     pub fn can(&self, p: Permission) -> bool {
         match &self.actor {
             Actor::User { role, .. } => role.grants(p),
             Actor::ApiKey { scopes, .. } => scopes.grants(p),
+            Actor::Operator => true,
         }
     }
 
@@ -41,6 +52,7 @@ impl Principal {
             Err(AppError::forbidden(match &self.actor {
                 Actor::User { .. } => "your role does not allow this",
                 Actor::ApiKey { .. } => "this API key's scopes do not allow this",
+                Actor::Operator => "not allowed",
             }))
         }
     }

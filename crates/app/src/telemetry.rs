@@ -65,6 +65,7 @@ pub struct Metrics {
     escalations_created: Counter,
     callbacks: Family<OutcomeLabels, Counter>,
     rate_limited: Family<LimitLabels, Counter>,
+    audit_write_failures: Counter,
     redis_up: prometheus_client::metrics::gauge::Gauge,
 }
 
@@ -107,6 +108,12 @@ impl Metrics {
         );
         let rate_limited = Family::<LimitLabels, Counter>::default();
         registry.register("rate_limited", "Requests refused by a rate limit", rate_limited.clone());
+        let audit_write_failures = Counter::default();
+        registry.register(
+            "audit_write_failures",
+            "Audit log entries that could not be written (the action itself happened)",
+            audit_write_failures.clone(),
+        );
         let redis_up = prometheus_client::metrics::gauge::Gauge::default();
         registry.register(
             "redis_up",
@@ -123,6 +130,7 @@ impl Metrics {
             escalations_created,
             callbacks,
             rate_limited,
+            audit_write_failures,
             redis_up,
         }
     }
@@ -149,6 +157,10 @@ impl Metrics {
 
     pub fn rate_limited(&self, limit: &str) {
         self.rate_limited.get_or_create(&LimitLabels { limit: limit.into() }).inc();
+    }
+
+    pub fn audit_write_failed(&self) {
+        self.audit_write_failures.inc();
     }
 
     /// The Prometheus text exposition.

@@ -3,6 +3,7 @@
 
 pub mod access;
 pub mod api_key;
+pub mod audit;
 pub mod contact_center;
 pub mod escalation;
 pub mod metrics;

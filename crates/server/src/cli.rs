@@ -3,6 +3,7 @@
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
+use escalate_app::Principal;
 use escalate_domain::vault::Keyring;
 
 use crate::settings::Settings;
@@ -198,8 +199,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 app.store.unscoped().contact_center(id).await?.with_context(|| format!("no contact center {id}"))?;
             use escalate_app::services::flex_install;
             let result = match command {
-                FlexCommand::Install { .. } => flex_install::install(&app, scope, id).await,
-                FlexCommand::Uninstall { .. } => flex_install::uninstall(&app, scope, id).await,
+                FlexCommand::Install { .. } => flex_install::install(&app, &Principal::operator(scope), id).await,
+                FlexCommand::Uninstall { .. } => flex_install::uninstall(&app, &Principal::operator(scope), id).await,
                 FlexCommand::Status { .. } => flex_install::status(&app, scope, id).await,
             };
             let s = result.map_err(|e| anyhow::anyhow!("{} ({})", e, e.code()))?;

@@ -26,6 +26,7 @@ pub const KEYS: &[(&str, &str)] = &[
     ("DASHBOARD_DIR", "server.dashboard_dir"),
     ("FLEX_PLUGIN_DIR", "server.flex_plugin_dir"),
     ("SESSION_TTL_MINUTES", "server.session_ttl_minutes"),
+    ("AUDIT_RETENTION_DAYS", "server.audit_retention_days"),
     ("OPERATOR_TOKEN", "server.operator_token"),
     ("DATABASE_URL", "database.url"),
     ("DATABASE_MAX_CONNECTIONS", "database.max_connections"),
@@ -96,6 +97,8 @@ pub struct ServerSettings {
     /// source tree this binary was built from, if it is there.
     pub flex_plugin_dir: Option<PathBuf>,
     pub session_ttl_minutes: u64,
+    /// How long audit log entries are kept, in days (then purged).
+    pub audit_retention_days: u32,
     /// Bearer token for the operator's platform routes; unset disables them.
     pub operator_token: Option<Secret>,
 }
@@ -111,6 +114,7 @@ impl Default for ServerSettings {
             dashboard_dir: None,
             flex_plugin_dir: None,
             session_ttl_minutes: 12 * 60,
+            audit_retention_days: 365,
             operator_token: None,
         }
     }
@@ -485,6 +489,9 @@ impl Settings {
         }
         if self.server.session_ttl_minutes == 0 {
             return Err(invalid("SESSION_TTL_MINUTES", "must be at least 1"));
+        }
+        if !(1..=3650).contains(&self.server.audit_retention_days) {
+            return Err(invalid("AUDIT_RETENTION_DAYS", "must be between 1 and 3650"));
         }
         self.webrtc.validate()
     }

@@ -72,13 +72,7 @@ impl Application {
             store,
             keyring,
             twilio,
-            config: AppConfig {
-                public_base_url: public_base_url.clone(),
-                session_ttl: Duration::from_secs(settings.server.session_ttl_minutes * 60),
-                limits: settings.limits.limits(),
-                webrtc: settings.webrtc.config(),
-                flex_plugin: flex_plugin(settings)?,
-            },
+            config: app_config(settings, public_base_url.clone())?,
             metrics,
             redis,
         });
@@ -137,16 +131,22 @@ pub async fn cli_app(settings: &Settings) -> anyhow::Result<App> {
         store,
         keyring,
         twilio: Twilio::new(twilio_options(settings, None)),
-        config: AppConfig {
-            public_base_url: settings.public_base_url(),
-            session_ttl: Duration::from_secs(settings.server.session_ttl_minutes * 60),
-            limits: settings.limits.limits(),
-            webrtc: settings.webrtc.config(),
-            flex_plugin: flex_plugin(settings)?,
-        },
+        config: app_config(settings, settings.public_base_url())?,
         metrics: std::sync::Arc::new(escalate_app::telemetry::Metrics::new()),
         redis: None,
     }))
+}
+
+/// What the application core is told of the settings.
+fn app_config(settings: &Settings, public_base_url: String) -> anyhow::Result<AppConfig> {
+    Ok(AppConfig {
+        public_base_url,
+        session_ttl: Duration::from_secs(settings.server.session_ttl_minutes * 60),
+        audit_retention: Duration::from_secs(u64::from(settings.server.audit_retention_days) * 24 * 3600),
+        limits: settings.limits.limits(),
+        webrtc: settings.webrtc.config(),
+        flex_plugin: flex_plugin(settings)?,
+    })
 }
 
 /// The Flex plugin bundle to host: from `FLEX_PLUGIN_DIR` (which must hold

@@ -23,6 +23,7 @@ use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection};
 use uuid::Uuid;
 
 pub use entities::api_key::Model as ApiKeyRecord;
+pub use entities::audit_event::Model as AuditEventRecord;
 pub use entities::contact_center::Model as ContactCenterRecord;
 pub use entities::escalation::Model as EscalationRecord;
 pub use entities::escalation_event::Model as EscalationEventRecord;

@@ -16,7 +16,7 @@ use uuid::Uuid;
 use escalate_domain::access::Role;
 use escalate_domain::escalation::Status;
 
-use crate::entities::{api_key, contact_center, escalation, session, tenant, tenant_data_key, user};
+use crate::entities::{api_key, audit_event, contact_center, escalation, session, tenant, tenant_data_key, user};
 use crate::{
     ApiKeyRecord, ContactCenterRecord, EscalationRecord, SessionRecord, Store, StoreError, TenantRecord, TenantScope,
     UserRecord,
@@ -224,6 +224,17 @@ impl Unscoped<'_> {
             let scope = TenantScope::new(k.tenant_id);
             (k, scope)
         }))
+    }
+
+    /// Retention: deletes every tenant's audit entries older than `before`
+    /// (one retention period for the deployment, from configuration).
+    #[tracing::instrument(name = "db", skip_all, fields(db.operation = "purge_audit"))]
+    pub async fn purge_audit_before(&self, before: DateTime<Utc>) -> Result<u64, StoreError> {
+        let res = audit_event::Entity::delete_many()
+            .filter(audit_event::Column::OccurredAt.lt(before))
+            .exec(self.db())
+            .await?;
+        Ok(res.rows_affected)
     }
 
     /// Key rotation: every tenant's wrapped data key.

@@ -35,7 +35,7 @@ pub async fn change_password(
         return Err(AppError::rate_limited(retry_after));
     }
     let same = current.expose() == new.expose();
-    if !password::verify(current, Some(user.password_hash)).await? {
+    if !password::verify(current, Some(user.password_hash.clone())).await? {
         app.limiter.hit(&failures, limit).await;
         return Err(AppError::field("current_password", "is wrong"));
     }
@@ -48,6 +48,7 @@ pub async fn change_password(
     }
     let hash = password::hash(new).await?;
     app.store.set_user_password(scope, user_id, &hash, Some(session_id)).await?;
+    super::audit::record_user(app, scope, &user, client_ip, escalate_domain::audit::AuditAction::PasswordChanged).await;
     tracing::info!(user_id = %user_id, "password changed; other sessions ended");
     Ok(())
 }

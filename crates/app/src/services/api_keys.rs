@@ -5,12 +5,15 @@ use chrono::Utc;
 use escalate_domain::Secret;
 use escalate_domain::access::{Scope, Scopes};
 use escalate_domain::api_key;
-use escalate_store::{ApiKeyRecord, TenantScope};
+use escalate_store::ApiKeyRecord;
 use uuid::Uuid;
 
 use crate::App;
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::principal::{Actor, Principal};
+use crate::services::audit::{self, Target};
+use escalate_domain::audit::AuditAction;
+use serde_json::json;
 
 pub struct CreatedKey {
     pub record: ApiKeyRecord,
@@ -18,7 +21,7 @@ pub struct CreatedKey {
     pub key: Secret,
 }
 
-pub async fn create(app: &App, scope: TenantScope, name: &str, scopes: Vec<Scope>) -> AppResult<CreatedKey> {
+pub async fn create(app: &App, by: &Principal, name: &str, scopes: Vec<Scope>) -> AppResult<CreatedKey> {
     let name = name.trim();
     let scopes = Scopes::new(scopes);
     let mut errors = Vec::new();
@@ -32,13 +35,22 @@ pub async fn create(app: &App, scope: TenantScope, name: &str, scopes: Vec<Scope
         return Err(AppError::Invalid(errors));
     }
     let new = api_key::generate();
-    let record = app.store.create_api_key(scope, name, &new.prefix, new.hash, scopes, Utc::now()).await?;
+    let record = app.store.create_api_key(by.scope, name, &new.prefix, new.hash, scopes, Utc::now()).await?;
+    let scope_names: Vec<&str> = record.scopes.iter().map(|s| s.as_str()).collect();
+    let changes = json!({ "name": record.name, "prefix": record.prefix, "scopes": scope_names });
+    audit::record(app, by, AuditAction::ApiKeyCreated, Some(Target::new("api_key", record.id)), changes).await;
     Ok(CreatedKey { record, key: new.key })
 }
 
 /// Revoking twice keeps the first revocation time.
-pub async fn revoke(app: &App, scope: TenantScope, id: Uuid) -> AppResult<ApiKeyRecord> {
-    Ok(app.store.revoke_api_key(scope, id, Utc::now()).await?)
+pub async fn revoke(app: &App, by: &Principal, id: Uuid) -> AppResult<ApiKeyRecord> {
+    let before = app.store.api_key(by.scope, id).await?;
+    let record = app.store.revoke_api_key(by.scope, id, Utc::now()).await?;
+    if before.revoked_at.is_none() {
+        let changes = json!({ "name": record.name, "prefix": record.prefix });
+        audit::record(app, by, AuditAction::ApiKeyRevoked, Some(Target::new("api_key", id)), changes).await;
+    }
+    Ok(record)
 }
 
 /// The principal behind a tenant API key (`esk_…`).
@@ -59,5 +71,5 @@ pub async fn authenticate(app: &App, token: &str) -> AppResult<Principal> {
         });
     }
     crate::telemetry::record_tenant(key.tenant_id, None);
-    Ok(Principal { scope, actor: Actor::ApiKey { id: key.id, scopes: key.scopes } })
+    Ok(Principal { scope, actor: Actor::ApiKey { id: key.id, scopes: key.scopes }, client_ip: None })
 }

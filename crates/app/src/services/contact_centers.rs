@@ -16,6 +16,9 @@ use crate::App;
 use crate::error::{AppError, AppResult, ErrorCode, conflict_on};
 use crate::events::Event;
 use crate::message_template;
+use crate::principal::Principal;
+use crate::services::audit::{self, Target};
+use escalate_domain::audit::AuditAction;
 
 /// A contact center resolved once for a request, with its credentials
 /// opened at most once (and only if the request needs them).
@@ -65,7 +68,7 @@ pub async fn validate(name: &str, slug: &str, settings: &ContactCenterSettings) 
 /// made from the name.
 pub async fn create(
     app: &App,
-    scope: TenantScope,
+    by: &Principal,
     name: &str,
     slug: Option<&str>,
     patch: SettingsPatch,
@@ -75,21 +78,39 @@ pub async fn create(
     let mut settings = ContactCenterSettings::default_for(name);
     patch.apply(&mut settings);
     validate(name, &slug, &settings).await?;
-    app.store
-        .create_contact_center(scope, ContactCenterInput { name, slug: &slug, settings: &settings }, Utc::now())
+    let record = app
+        .store
+        .create_contact_center(by.scope, ContactCenterInput { name, slug: &slug, settings: &settings }, Utc::now())
         .await
-        .map_err(|e| conflict_on(e, "slug", ErrorCode::SlugTaken))
+        .map_err(|e| conflict_on(e, "slug", ErrorCode::SlugTaken))?;
+    let changes = audit_fields(&record);
+    audit::record(app, by, AuditAction::ContactCenterCreated, Some(Target::new("contact_center", record.id)), changes)
+        .await;
+    Ok(record)
+}
+
+/// A contact center's settings as the audit log compares them: every
+/// column but its ids and timestamps (none of them is a secret).
+fn audit_fields(record: &ContactCenterRecord) -> serde_json::Value {
+    let mut v = serde_json::to_value(record).unwrap_or_default();
+    if let Some(o) = v.as_object_mut() {
+        for k in ["id", "tenant_id", "created_at", "updated_at"] {
+            o.remove(k);
+        }
+    }
+    v
 }
 
 /// Changes what the patch names; the rest keeps its value.
 pub async fn update(
     app: &App,
-    scope: TenantScope,
+    by: &Principal,
     id: Uuid,
     name: Option<&str>,
     slug: Option<&str>,
     patch: SettingsPatch,
 ) -> AppResult<ContactCenterRecord> {
+    let scope = by.scope;
     let current = app.store.contact_center(scope, id).await?;
     let name = name.map(str::trim).unwrap_or(&current.name).to_owned();
     let slug = slug.unwrap_or(&current.slug).to_owned();
@@ -107,13 +128,21 @@ pub async fn update(
         .await
         .map_err(|e| conflict_on(e, "slug", ErrorCode::SlugTaken))?;
     app.publish(Event::ContactCenterChanged { contact_center_id: id }).await;
+    let changes = escalate_domain::audit::changes(&audit_fields(&current), &audit_fields(&record));
+    if changes.as_object().is_some_and(|c| !c.is_empty()) {
+        audit::record(app, by, AuditAction::ContactCenterUpdated, Some(Target::new("contact_center", id)), changes)
+            .await;
+    }
     Ok(record)
 }
 
 /// Deletes the contact center with its credentials and escalation history;
 /// its open codes stop working on every replica.
-pub async fn delete(app: &App, scope: TenantScope, id: Uuid) -> AppResult<()> {
-    app.store.delete_contact_center(scope, id).await?;
+pub async fn delete(app: &App, by: &Principal, id: Uuid) -> AppResult<()> {
+    let before = app.store.contact_center(by.scope, id).await?;
+    app.store.delete_contact_center(by.scope, id).await?;
     app.publish(Event::ContactCenterChanged { contact_center_id: id }).await;
+    let changes = serde_json::json!({ "name": before.name, "slug": before.slug });
+    audit::record(app, by, AuditAction::ContactCenterDeleted, Some(Target::new("contact_center", id)), changes).await;
     Ok(())
 }

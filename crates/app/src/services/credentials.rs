@@ -14,6 +14,10 @@ use uuid::Uuid;
 use crate::App;
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::events::Event;
+use crate::principal::Principal;
+use crate::services::audit::{self, Target};
+use escalate_domain::audit::AuditAction;
+use serde_json::json;
 
 pub struct CredentialsInput {
     pub account_sid: String,
@@ -58,11 +62,12 @@ fn context(contact_center_id: Uuid, field: &str) -> String {
 /// is written when verification fails.
 pub async fn put(
     app: &App,
-    scope: TenantScope,
+    by: &Principal,
     contact_center_id: Uuid,
     input: CredentialsInput,
     verify: bool,
 ) -> AppResult<MaskedCredentials> {
+    let scope = by.scope;
     let mut v = Validator::new();
     v.check(is_twilio_sid(&input.account_sid, "AC"), "account_sid", "must be AC followed by 32 hex digits")
         .check(is_twilio_sid(&input.api_key_sid, "SK"), "api_key_sid", "must be SK followed by 32 hex digits")
@@ -77,6 +82,7 @@ pub async fn put(
     v.finish()?;
     // Fail on a foreign or missing contact center before calling Twilio.
     app.store.contact_center(scope, contact_center_id).await?;
+    let before = app.store.credentials(scope, contact_center_id).await.ok();
 
     let creds = Credentials {
         account_sid: input.account_sid.clone(),
@@ -110,7 +116,28 @@ pub async fn put(
     };
     let record = app.store.put_credentials(scope, contact_center_id, new, Utc::now()).await?;
     app.publish(Event::ContactCenterChanged { contact_center_id }).await;
+    let mut changes = audit_changes(before.as_ref().map(public_fields), public_fields(&record));
+    // That the secrets were replaced is worth knowing; what they are is not recorded.
+    changes["secrets"] = json!("replaced");
+    changes["verified"] = json!(verify);
+    audit::record(
+        app,
+        by,
+        AuditAction::CredentialsSet,
+        Some(Target::new("contact_center", contact_center_id)),
+        changes,
+    )
+    .await;
     masked(app, scope, &record).await
+}
+
+/// The credentials' fields that are not secret, as the audit log shows them.
+fn public_fields(r: &TwilioCredentialRecord) -> serde_json::Value {
+    json!({ "account_sid": r.account_sid, "api_key_sid": r.api_key_sid, "region": r.region, "edge": r.edge })
+}
+
+fn audit_changes(before: Option<serde_json::Value>, after: serde_json::Value) -> serde_json::Value {
+    escalate_domain::audit::changes(&before.unwrap_or(serde_json::Value::Null), &after)
 }
 
 /// The stored credentials, masked.
@@ -121,7 +148,8 @@ pub async fn get(app: &App, scope: TenantScope, contact_center_id: Uuid) -> AppR
 
 /// Checks the stored credentials with Twilio now. A rejection clears
 /// "verified", so no page keeps calling refused credentials verified.
-pub async fn verify(app: &App, scope: TenantScope, contact_center_id: Uuid) -> AppResult<MaskedCredentials> {
+pub async fn verify(app: &App, by: &Principal, contact_center_id: Uuid) -> AppResult<MaskedCredentials> {
+    let scope = by.scope;
     let cc = app.store.contact_center(scope, contact_center_id).await?;
     let creds = load(app, scope, &cc).await?;
     let checked = check_with_twilio(app, creds).await;
@@ -132,15 +160,27 @@ pub async fn verify(app: &App, scope: TenantScope, contact_center_id: Uuid) -> A
         Err(e) => return Err(e.clone()),
     };
     app.store.set_credentials_verified(scope, contact_center_id, verified_at).await?;
+    let changes = json!({ "result": if checked.is_ok() { "accepted" } else { "rejected" } });
+    audit::record(
+        app,
+        by,
+        AuditAction::CredentialsVerified,
+        Some(Target::new("contact_center", contact_center_id)),
+        changes,
+    )
+    .await;
     checked?;
     get(app, scope, contact_center_id).await
 }
 
 /// Removes the credentials; customer tokens for the contact center stop
 /// being minted on every replica at once.
-pub async fn delete(app: &App, scope: TenantScope, contact_center_id: Uuid) -> AppResult<()> {
-    app.store.delete_credentials(scope, contact_center_id).await?;
+pub async fn delete(app: &App, by: &Principal, contact_center_id: Uuid) -> AppResult<()> {
+    let before = app.store.credentials(by.scope, contact_center_id).await?;
+    app.store.delete_credentials(by.scope, contact_center_id).await?;
     app.publish(Event::ContactCenterChanged { contact_center_id }).await;
+    let target = Some(Target::new("contact_center", contact_center_id));
+    audit::record(app, by, AuditAction::CredentialsDeleted, target, public_fields(&before)).await;
     Ok(())
 }
 

@@ -27,7 +27,7 @@ const HEADER: [&str; 14] = [
 ];
 
 /// Spreadsheets run cells that start with these as formulas.
-fn cell(s: &str) -> String {
+pub(crate) fn cell(s: &str) -> String {
     if s.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{s}") } else { s.to_owned() }
 }
 

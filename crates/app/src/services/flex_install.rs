@@ -22,7 +22,10 @@ use super::contact_centers;
 use crate::App;
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::flex_plugin::FlexPluginBundle;
+use crate::principal::Principal;
+use crate::services::audit;
 use crate::video::twilio::failure;
+use escalate_domain::audit::AuditAction;
 
 /// The key of the plugin's settings in Flex's `ui_attributes`.
 pub const UI_ATTRIBUTES_KEY: &str = "videoEscalation";
@@ -70,7 +73,8 @@ async fn client(app: &App, scope: TenantScope, contact_center_id: Uuid) -> AppRe
 /// Registers the hosted bundle with the contact center's Flex, releases it
 /// beside the plugins already there, and sets its settings. Running it again
 /// changes nothing that is already so (a new build is a new version).
-pub async fn install(app: &App, scope: TenantScope, contact_center_id: Uuid) -> AppResult<FlexInstallation> {
+pub async fn install(app: &App, by: &Principal, contact_center_id: Uuid) -> AppResult<FlexInstallation> {
+    let scope = by.scope;
     let bundle = bundle(app)?;
     let client = client(app, scope, contact_center_id).await?;
     let base = app.config.public_base_url.clone();
@@ -96,12 +100,22 @@ pub async fn install(app: &App, scope: TenantScope, contact_center_id: Uuid) -> 
     .await
     .map_err(|e| failure(e, "setting the plugin's Flex settings"))?;
     tracing::info!(%contact_center_id, version = %version.version, released = !already, "Flex plugin installed");
+    let changes = json!({ "version": version.version, "plugin_version_sid": version.sid, "released": !already });
+    audit::record(
+        app,
+        by,
+        AuditAction::FlexInstalled,
+        Some(audit::Target::new("contact_center", contact_center_id)),
+        changes,
+    )
+    .await;
     status(app, scope, contact_center_id).await
 }
 
 /// Takes the plugin out of the active release (the others stay) and removes
 /// its settings. Nothing to do is not an error.
-pub async fn uninstall(app: &App, scope: TenantScope, contact_center_id: Uuid) -> AppResult<FlexInstallation> {
+pub async fn uninstall(app: &App, by: &Principal, contact_center_id: Uuid) -> AppResult<FlexInstallation> {
+    let scope = by.scope;
     let name = app.config.flex_plugin.as_deref().map_or(DEFAULT_NAME, |b| b.name.as_str());
     let client = client(app, scope, contact_center_id).await?;
     let active = active_plugins(&client).await.map_err(|e| failure(e, "reading Flex's active plugins"))?;
@@ -114,6 +128,8 @@ pub async fn uninstall(app: &App, scope: TenantScope, contact_center_id: Uuid) -
     }
     remove_settings(&client).await.map_err(|e| failure(e, "removing the plugin's Flex settings"))?;
     tracing::info!(%contact_center_id, "Flex plugin uninstalled");
+    let target = Some(audit::Target::new("contact_center", contact_center_id));
+    audit::record(app, by, AuditAction::FlexUninstalled, target, json!({ "plugin": name })).await;
     status(app, scope, contact_center_id).await
 }
 

@@ -5,6 +5,7 @@
 
 pub mod account;
 pub mod api_keys;
+pub mod audit;
 pub mod callers;
 pub mod contact_centers;
 pub mod credentials;

@@ -19,6 +19,8 @@ use crate::App;
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::password;
 use crate::rate_limit::Decision;
+use crate::services::audit;
+use escalate_domain::audit::AuditAction;
 
 pub struct SignedIn {
     pub user: UserRecord,
@@ -71,8 +73,11 @@ pub async fn sign_in(app: &App, email: &str, password: Secret, client_ip: &str) 
     }
     let found = app.store.unscoped().user_by_email(&email).await?;
     let ok = password::verify(password, found.as_ref().map(|(u, _)| u.password_hash.clone())).await?;
-    let Some((user, scope)) = found.filter(|_| ok) else {
+    let Some((user, scope)) = found.as_ref().filter(|_| ok).cloned() else {
         app.limiter.hit(&failures, limits.login_per_email).await;
+        if let Some((user, scope)) = &found {
+            audit::record_user(app, *scope, user, client_ip, AuditAction::SignInFailed).await;
+        }
         return Err(AppError::unauthorized(ErrorCode::InvalidCredentials, "wrong email or password"));
     };
     app.limiter.reset(&failures).await;
@@ -94,6 +99,7 @@ pub async fn sign_in(app: &App, email: &str, password: Secret, client_ip: &str) 
             },
         )
         .await?;
+    audit::record_user(app, scope, &user, client_ip, AuditAction::SignIn).await;
     Ok(SignedIn { user, scope, token: Secret::new(token), csrf_token, expires_at })
 }
 

@@ -55,10 +55,17 @@ pub async fn create(app: &App, name: &str, slug: Option<&str>, admin_email: &str
 }
 
 /// Renames the caller's tenant.
-pub async fn rename(app: &App, scope: TenantScope, name: &str) -> AppResult<TenantRecord> {
+pub async fn rename(app: &App, by: &crate::Principal, name: &str) -> AppResult<TenantRecord> {
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 200 {
         return Err(AppError::field("name", "must be 1-200 characters"));
     }
-    Ok(app.store.rename_tenant(scope, name, chrono::Utc::now()).await?)
+    let before = app.store.tenant(by.scope).await?;
+    let tenant = app.store.rename_tenant(by.scope, name, chrono::Utc::now()).await?;
+    if before.name != tenant.name {
+        let changes = serde_json::json!({ "name": { "from": before.name, "to": tenant.name } });
+        let target = Some(super::audit::Target::new("tenant", tenant.id));
+        super::audit::record(app, by, escalate_domain::audit::AuditAction::TenantRenamed, target, changes).await;
+    }
+    Ok(tenant)
 }

@@ -5,13 +5,17 @@
 use chrono::Utc;
 use escalate_domain::Secret;
 use escalate_domain::access::Role;
+use escalate_domain::audit::AuditAction;
 use escalate_domain::validation::is_email;
-use escalate_store::{StoreError, TenantScope, UserRecord};
+use escalate_store::{StoreError, UserRecord};
+use serde_json::json;
 use uuid::Uuid;
 
 use crate::App;
 use crate::error::{AppError, AppResult, ErrorCode, conflict_on};
 use crate::password;
+use crate::principal::Principal;
+use crate::services::audit::{self, Target};
 
 pub struct Invited {
     pub user: UserRecord,
@@ -19,7 +23,7 @@ pub struct Invited {
     pub initial_password: Secret,
 }
 
-pub async fn invite(app: &App, scope: TenantScope, email: &str, role: Role) -> AppResult<Invited> {
+pub async fn invite(app: &App, by: &Principal, email: &str, role: Role) -> AppResult<Invited> {
     let email = email.trim().to_lowercase();
     if !is_email(&email) {
         return Err(AppError::field("email", "must be an email address"));
@@ -28,19 +32,32 @@ pub async fn invite(app: &App, scope: TenantScope, email: &str, role: Role) -> A
     let hash = password::hash(initial_password.clone()).await?;
     let user = app
         .store
-        .create_user(scope, &email, &hash, role, Utc::now())
+        .create_user(by.scope, &email, &hash, role, Utc::now())
         .await
         .map_err(|e| conflict_on(e, "email", ErrorCode::EmailTaken))?;
+    let changes = json!({ "email": user.email, "role": user.role.as_str() });
+    audit::record(app, by, AuditAction::UserInvited, Some(Target::new("user", user.id)), changes).await;
     Ok(Invited { user, initial_password })
 }
 
-pub async fn set_role(app: &App, scope: TenantScope, id: Uuid, role: Role) -> AppResult<UserRecord> {
-    app.store.set_user_role(scope, id, role).await.map_err(last_admin)
+pub async fn set_role(app: &App, by: &Principal, id: Uuid, role: Role) -> AppResult<UserRecord> {
+    let before = app.store.user(by.scope, id).await?;
+    let user = app.store.set_user_role(by.scope, id, role).await.map_err(last_admin)?;
+    if before.role != user.role {
+        let changes =
+            json!({ "email": user.email, "role": { "from": before.role.as_str(), "to": user.role.as_str() } });
+        audit::record(app, by, AuditAction::UserRoleChanged, Some(Target::new("user", id)), changes).await;
+    }
+    Ok(user)
 }
 
 /// Removes the user; their sessions end with them.
-pub async fn remove(app: &App, scope: TenantScope, id: Uuid) -> AppResult<()> {
-    app.store.delete_user(scope, id).await.map_err(last_admin)
+pub async fn remove(app: &App, by: &Principal, id: Uuid) -> AppResult<()> {
+    let before = app.store.user(by.scope, id).await?;
+    app.store.delete_user(by.scope, id).await.map_err(last_admin)?;
+    let changes = json!({ "email": before.email, "role": before.role.as_str() });
+    audit::record(app, by, AuditAction::UserRemoved, Some(Target::new("user", id)), changes).await;
+    Ok(())
 }
 
 fn last_admin(err: StoreError) -> AppError {

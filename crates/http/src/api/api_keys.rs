@@ -53,8 +53,8 @@ impl ApiKeysApi {
         auth: TenantAuth,
         body: Json<CreateApiKey>,
     ) -> ApiResult<CreateResponse> {
-        let scope = auth.principal().require(Permission::ManageSettings)?;
-        let created = api_keys::create(&state, scope, &body.0.name, body.0.scopes).await?;
+        auth.principal().require(Permission::ManageSettings)?;
+        let created = api_keys::create(&state, auth.principal(), &body.0.name, body.0.scopes).await?;
         Ok(CreateResponse::Created(Json(CreatedApiKey {
             api_key: created.record.into(),
             key: created.key.expose().to_owned(),
@@ -64,7 +64,7 @@ impl ApiKeysApi {
     /// Revoke an API key; it stops working at once.
     #[oai(path = "/v1/api-keys/:id", method = "delete", operation_id = "revokeApiKey")]
     async fn revoke(&self, state: Data<&AppState>, auth: TenantAuth, id: Path<Uuid>) -> ApiResult<Json<ApiKeyView>> {
-        let scope = auth.principal().require(Permission::ManageSettings)?;
-        Ok(Json(api_keys::revoke(&state, scope, id.0).await?.into()))
+        auth.principal().require(Permission::ManageSettings)?;
+        Ok(Json(api_keys::revoke(&state, auth.principal(), id.0).await?.into()))
     }
 }

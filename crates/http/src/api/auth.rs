@@ -124,6 +124,7 @@ impl AuthApi {
         let (kind, user, api_key_id) = match &p.actor {
             Actor::User { id, .. } => ("user", Some(state.store.user(p.scope, *id).await?.into()), None),
             Actor::ApiKey { id, .. } => ("api_key", None, Some(*id)),
+            Actor::Operator => ("operator", None, None),
         };
         Ok(Json(Me { tenant: tenant.into(), kind: kind.into(), user, api_key_id, permissions }))
     }

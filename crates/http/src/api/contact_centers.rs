@@ -233,9 +233,10 @@ impl ContactCentersApi {
         auth: TenantAuth,
         body: Json<CreateContactCenter>,
     ) -> ApiResult<CreateResponse> {
-        let scope = auth.principal().require(Permission::ManageSettings)?;
+        auth.principal().require(Permission::ManageSettings)?;
         let b = body.0;
-        let record = contact_centers::create(&state, scope, &b.name, b.slug.as_deref(), b.settings.into()).await?;
+        let record =
+            contact_centers::create(&state, auth.principal(), &b.name, b.slug.as_deref(), b.settings.into()).await?;
         Ok(CreateResponse::Created(Json(view(&state, record))))
     }
 
@@ -260,19 +261,25 @@ impl ContactCentersApi {
         cc: Path<Uuid>,
         body: Json<UpdateContactCenter>,
     ) -> ApiResult<Json<ContactCenterView>> {
-        let scope = auth.principal().require(Permission::ManageSettings)?;
+        auth.principal().require(Permission::ManageSettings)?;
         let b = body.0;
-        let record =
-            contact_centers::update(&state, scope, cc.0, b.name.as_deref(), b.slug.as_deref(), b.settings.into())
-                .await?;
+        let record = contact_centers::update(
+            &state,
+            auth.principal(),
+            cc.0,
+            b.name.as_deref(),
+            b.slug.as_deref(),
+            b.settings.into(),
+        )
+        .await?;
         Ok(Json(view(&state, record)))
     }
 
     /// Delete a contact center with its credentials and escalation history.
     #[oai(path = "/v1/contact-centers/:cc", method = "delete", operation_id = "deleteContactCenter")]
     async fn delete(&self, state: Data<&AppState>, auth: TenantAuth, cc: Path<Uuid>) -> ApiResult<Deleted> {
-        let scope = auth.principal().require(Permission::ManageSettings)?;
-        contact_centers::delete(&state, scope, cc.0).await?;
+        auth.principal().require(Permission::ManageSettings)?;
+        contact_centers::delete(&state, auth.principal(), cc.0).await?;
         Ok(Deleted::Done)
     }
 }

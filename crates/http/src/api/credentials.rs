@@ -89,7 +89,7 @@ impl CredentialsApi {
         cc: Path<Uuid>,
         body: Json<PutCredentials>,
     ) -> ApiResult<Json<CredentialsView>> {
-        let scope = auth.principal().require(Permission::ManageSettings)?;
+        auth.principal().require(Permission::ManageSettings)?;
         let b = body.0;
         let input = CredentialsInput {
             account_sid: b.account_sid.trim().to_owned(),
@@ -99,7 +99,7 @@ impl CredentialsApi {
             region: b.region.map(|r| r.trim().to_owned()).filter(|r| !r.is_empty()),
             edge: b.edge.map(|e| e.trim().to_owned()).filter(|e| !e.is_empty()),
         };
-        Ok(Json(view(credentials::put(&state, scope, cc.0, input, b.verify).await?)))
+        Ok(Json(view(credentials::put(&state, auth.principal(), cc.0, input, b.verify).await?)))
     }
 
     /// The SIDs and masked secrets.
@@ -121,8 +121,8 @@ impl CredentialsApi {
         auth: TenantAuth,
         cc: Path<Uuid>,
     ) -> ApiResult<Json<CredentialsView>> {
-        let scope = auth.principal().require(Permission::ManageSettings)?;
-        Ok(Json(view(credentials::verify(&state, scope, cc.0).await?)))
+        auth.principal().require(Permission::ManageSettings)?;
+        Ok(Json(view(credentials::verify(&state, auth.principal(), cc.0).await?)))
     }
 
     /// Remove the credentials.
@@ -132,8 +132,8 @@ impl CredentialsApi {
         operation_id = "deleteTwilioCredentials"
     )]
     async fn delete(&self, state: Data<&AppState>, auth: TenantAuth, cc: Path<Uuid>) -> ApiResult<Deleted> {
-        let scope = auth.principal().require(Permission::ManageSettings)?;
-        credentials::delete(&state, scope, cc.0).await?;
+        auth.principal().require(Permission::ManageSettings)?;
+        credentials::delete(&state, auth.principal(), cc.0).await?;
         Ok(Deleted::Done)
     }
 }

@@ -74,8 +74,8 @@ impl FlexApi {
         auth: TenantAuth,
         cc: Path<Uuid>,
     ) -> ApiResult<Json<FlexInstallationView>> {
-        let scope = auth.principal().require(Permission::ManageSettings)?;
-        Ok(Json(view(flex_install::install(&state, scope, cc.0).await?)))
+        auth.principal().require(Permission::ManageSettings)?;
+        Ok(Json(view(flex_install::install(&state, auth.principal(), cc.0).await?)))
     }
 
     /// Take the video plugin out of the contact center's Flex.
@@ -89,7 +89,7 @@ impl FlexApi {
         auth: TenantAuth,
         cc: Path<Uuid>,
     ) -> ApiResult<Json<FlexInstallationView>> {
-        let scope = auth.principal().require(Permission::ManageSettings)?;
-        Ok(Json(view(flex_install::uninstall(&state, scope, cc.0).await?)))
+        auth.principal().require(Permission::ManageSettings)?;
+        Ok(Json(view(flex_install::uninstall(&state, auth.principal(), cc.0).await?)))
     }
 }

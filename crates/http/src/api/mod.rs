@@ -6,6 +6,7 @@
 #![allow(clippy::too_many_arguments)]
 
 mod api_keys;
+mod audit;
 mod auth;
 mod contact_centers;
 mod credentials;
@@ -40,6 +41,8 @@ pub enum Tag {
     Escalations,
     /// Escalation metrics per contact center and for the tenant; CSV export.
     Metrics,
+    /// Who changed what: the tenant's audit log, and its CSV export.
+    Audit,
     /// Operator routes: tenants.
     Platform,
 }
@@ -54,6 +57,7 @@ pub type Apis = (
     flex::FlexApi,
     escalations::EscalationsApi,
     metrics::MetricsApi,
+    audit::AuditApi,
     platform::PlatformApi,
     root::RootApi,
 );
@@ -70,6 +74,7 @@ pub fn service() -> OpenApiService<Apis, ()> {
             flex::FlexApi,
             escalations::EscalationsApi,
             metrics::MetricsApi,
+            audit::AuditApi,
             platform::PlatformApi,
             root::RootApi,
         ),

@@ -34,7 +34,7 @@ impl TenantApi {
         auth: TenantAuth,
         body: Json<UpdateTenant>,
     ) -> ApiResult<Json<TenantView>> {
-        let scope = auth.principal().require(Permission::ManageSettings)?;
-        Ok(Json(tenants::rename(&state, scope, &body.0.name).await?.into()))
+        auth.principal().require(Permission::ManageSettings)?;
+        Ok(Json(tenants::rename(&state, auth.principal(), &body.0.name).await?.into()))
     }
 }

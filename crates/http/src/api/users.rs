@@ -64,8 +64,8 @@ impl UsersApi {
         auth: TenantAuth,
         body: Json<InviteUser>,
     ) -> ApiResult<InviteResponse> {
-        let scope = auth.principal().require(Permission::ManageSettings)?;
-        let invited = users::invite(&state, scope, &body.0.email, body.0.role).await?;
+        auth.principal().require(Permission::ManageSettings)?;
+        let invited = users::invite(&state, auth.principal(), &body.0.email, body.0.role).await?;
         Ok(InviteResponse::Created(Json(InvitedUser {
             user: invited.user.into(),
             initial_password: invited.initial_password.expose().to_owned(),
@@ -81,16 +81,16 @@ impl UsersApi {
         id: Path<Uuid>,
         body: Json<UpdateUser>,
     ) -> ApiResult<Json<UserView>> {
-        let scope = auth.principal().require(Permission::ManageSettings)?;
-        let user = users::set_role(&state, scope, id.0, body.0.role).await?;
+        auth.principal().require(Permission::ManageSettings)?;
+        let user = users::set_role(&state, auth.principal(), id.0, body.0.role).await?;
         Ok(Json(user.into()))
     }
 
     /// Remove a user. The last admin cannot be removed.
     #[oai(path = "/v1/users/:id", method = "delete", operation_id = "deleteUser")]
     async fn delete(&self, state: Data<&AppState>, auth: TenantAuth, id: Path<Uuid>) -> ApiResult<Deleted> {
-        let scope = auth.principal().require(Permission::ManageSettings)?;
-        users::remove(&state, scope, id.0).await?;
+        auth.principal().require(Permission::ManageSettings)?;
+        users::remove(&state, auth.principal(), id.0).await?;
         Ok(Deleted::Done)
     }
 }

@@ -49,7 +49,10 @@ fn state(req: &Request) -> poem::Result<&AppState> {
 }
 
 async fn check_api_key(req: &Request, bearer: Bearer) -> poem::Result<Principal> {
-    Ok(services::api_keys::authenticate(state(req)?, &bearer.token).await.map_err(ApiError::from)?)
+    let state = state(req)?;
+    let mut principal = services::api_keys::authenticate(state, &bearer.token).await.map_err(ApiError::from)?;
+    principal.client_ip = Some(client_ip(req, state.http().trust_proxy_headers));
+    Ok(principal)
 }
 
 /// The session behind the cookie; unsafe methods must repeat its CSRF token.
@@ -69,6 +72,7 @@ async fn check_session(req: &Request, cookie: ApiKey) -> poem::Result<Principal>
     Ok(Principal {
         scope: session.scope,
         actor: Actor::User { id: session.user.id, role: session.user.role, session_id: session.record.id },
+        client_ip: Some(client_ip(req, state.http().trust_proxy_headers)),
     })
 }
 

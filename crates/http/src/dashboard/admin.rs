@@ -65,7 +65,7 @@ pub async fn list_keys(Admin(ctx): Admin, req: &Request) -> Page {
 pub async fn create_key(AdminForm { ctx, form }: AdminForm) -> Page {
     let name = form.get("name").trim().to_owned();
     let scopes: Vec<Scope> = form.all("scopes").iter().filter_map(|s| s.parse().ok()).collect();
-    match api_keys::create(&ctx.state, ctx.scope(), &name, scopes.clone()).await {
+    match api_keys::create(&ctx.state, &ctx.principal(), &name, scopes.clone()).await {
         Ok(created) => {
             let checked: Vec<&str> = created.record.scopes.iter().map(|s| s.as_str()).collect();
             keys_page(
@@ -99,7 +99,7 @@ pub async fn create_key(AdminForm { ctx, form }: AdminForm) -> Page {
 #[handler]
 pub async fn revoke_key(AdminForm { ctx, .. }: AdminForm, Path(id): Path<String>) -> Page {
     let id = Uuid::parse_str(&id).map_err(|_| ctx.error_page(ApiError::not_found()))?;
-    api_keys::revoke(&ctx.state, ctx.scope(), id).await.map_err(|e| ctx.error_page(e))?;
+    api_keys::revoke(&ctx.state, &ctx.principal(), id).await.map_err(|e| ctx.error_page(e))?;
     Ok(web::redirect("/dashboard/api-keys?flash=key_revoked"))
 }
 
@@ -140,7 +140,7 @@ pub async fn invite(AdminForm { ctx, form }: AdminForm) -> Page {
         let errors = std::collections::BTreeMap::from([("email", message)]);
         users_page(&ctx, status, context! { errors => errors, form_email => email.clone(), form_role => role.as_str() })
     };
-    match users::invite(&ctx.state, ctx.scope(), &email, role).await {
+    match users::invite(&ctx.state, &ctx.principal(), &email, role).await {
         Ok(invited) => {
             users_page(
                 &ctx,
@@ -179,7 +179,7 @@ pub async fn set_role(AdminForm { ctx, form }: AdminForm, Path(id): Path<String>
         return users_page(&ctx, StatusCode::UNPROCESSABLE_ENTITY, context! { error => "Choose admin or viewer." })
             .await;
     };
-    match users::set_role(&ctx.state, ctx.scope(), id, role).await {
+    match users::set_role(&ctx.state, &ctx.principal(), id, role).await {
         Ok(_) => Ok(web::redirect("/dashboard/users?flash=role_changed")),
         Err(e) => last_admin_or_error(&ctx, e).await,
     }
@@ -188,7 +188,7 @@ pub async fn set_role(AdminForm { ctx, form }: AdminForm, Path(id): Path<String>
 #[handler]
 pub async fn remove_user(AdminForm { ctx, .. }: AdminForm, Path(id): Path<String>) -> Page {
     let id = Uuid::parse_str(&id).map_err(|_| ctx.error_page(ApiError::not_found()))?;
-    match users::remove(&ctx.state, ctx.scope(), id).await {
+    match users::remove(&ctx.state, &ctx.principal(), id).await {
         Ok(()) if id == ctx.user.id => Ok(web::redirect("/dashboard/login?flash=signed_out")),
         Ok(()) => Ok(web::redirect("/dashboard/users?flash=user_removed")),
         Err(e) => last_admin_or_error(&ctx, e).await,

@@ -42,7 +42,9 @@ pub(super) fn cc_value(cc: &ContactCenterRecord) -> Value {
 #[handler]
 pub async fn create(AdminForm { ctx, form }: AdminForm) -> Page {
     let name = form.get("name").trim().to_owned();
-    let message = match contact_centers::create(&ctx.state, ctx.scope(), &name, None, SettingsPatch::default()).await {
+    let message = match contact_centers::create(&ctx.state, &ctx.principal(), &name, None, SettingsPatch::default())
+        .await
+    {
         Ok(cc) => {
             return Ok(web::redirect(&format!("/dashboard/contact-centers/{}/credentials?flash=cc_created", cc.id)));
         }
@@ -390,7 +392,7 @@ pub async fn save_settings(AdminForm { ctx, form }: AdminForm, Path(id): Path<St
         }
     }
     if errors.is_empty() {
-        match contact_centers::update(&ctx.state, ctx.scope(), cc.id, Some(&name), None, patch).await {
+        match contact_centers::update(&ctx.state, &ctx.principal(), cc.id, Some(&name), None, patch).await {
             Ok(_) => {
                 return Ok(web::redirect(&format!(
                     "/dashboard/contact-centers/{}/settings?flash=settings_saved",
@@ -668,7 +670,7 @@ pub async fn save_credentials(AdminForm { ctx, form }: AdminForm, Path(id): Path
         region: Some(form.get("region").trim().to_owned()).filter(|r| !r.is_empty()),
         edge: Some(form.get("edge").trim().to_owned()).filter(|e| !e.is_empty()),
     };
-    match credentials::put(&ctx.state, ctx.scope(), cc.id, input, true).await {
+    match credentials::put(&ctx.state, &ctx.principal(), cc.id, input, true).await {
         Ok(_) => {
             Ok(web::redirect(&format!("/dashboard/contact-centers/{}/credentials?flash=credentials_saved", cc.id)))
         }
@@ -689,7 +691,7 @@ pub async fn save_credentials(AdminForm { ctx, form }: AdminForm, Path(id): Path
 #[handler]
 pub async fn verify_credentials(AdminForm { ctx, .. }: AdminForm, Path(id): Path<String>) -> Page {
     let cc = center(&ctx, &id).await?;
-    match credentials::verify(&ctx.state, ctx.scope(), cc.id).await {
+    match credentials::verify(&ctx.state, &ctx.principal(), cc.id).await {
         Ok(_) => {
             Ok(web::redirect(&format!("/dashboard/contact-centers/{}/credentials?flash=credentials_verified", cc.id)))
         }
@@ -725,7 +727,7 @@ async fn flex_failed(ctx: &Ctx, cc: &ContactCenterRecord, err: AppError) -> Page
 #[handler]
 pub async fn install_in_flex(AdminForm { ctx, .. }: AdminForm, Path(id): Path<String>) -> Page {
     let cc = center(&ctx, &id).await?;
-    match flex_install::install(&ctx.state, ctx.scope(), cc.id).await {
+    match flex_install::install(&ctx.state, &ctx.principal(), cc.id).await {
         Ok(_) => Ok(web::redirect(&format!("/dashboard/contact-centers/{}/credentials?flash=flex_installed", cc.id))),
         Err(err) => flex_failed(&ctx, &cc, err).await,
     }
@@ -734,7 +736,7 @@ pub async fn install_in_flex(AdminForm { ctx, .. }: AdminForm, Path(id): Path<St
 #[handler]
 pub async fn uninstall_from_flex(AdminForm { ctx, .. }: AdminForm, Path(id): Path<String>) -> Page {
     let cc = center(&ctx, &id).await?;
-    match flex_install::uninstall(&ctx.state, ctx.scope(), cc.id).await {
+    match flex_install::uninstall(&ctx.state, &ctx.principal(), cc.id).await {
         Ok(_) => Ok(web::redirect(&format!("/dashboard/contact-centers/{}/credentials?flash=flex_uninstalled", cc.id))),
         Err(err) => flex_failed(&ctx, &cc, err).await,
     }

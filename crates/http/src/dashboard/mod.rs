@@ -10,6 +10,7 @@
 
 mod account;
 mod admin;
+mod audit;
 mod centers;
 mod figures;
 mod operator;
@@ -71,6 +72,7 @@ dashboard_routes! {
     "/users" => get(admin::list_users).post(admin::invite),
     "/users/:id/role" => post(admin::set_role),
     "/users/:id/remove" => post(admin::remove_user),
+    "/audit" => get(audit::page),
     "/assets/*path" => get(asset),
 }
 

@@ -6,7 +6,7 @@ use crate::files::DashboardFiles;
 use std::collections::BTreeMap;
 
 use escalate_app::services::sessions;
-use escalate_app::{AppError, ErrorCode};
+use escalate_app::{Actor, AppError, ErrorCode, Principal};
 use escalate_domain::access::{Permission, Role};
 use escalate_store::{SessionRecord, TenantRecord, TenantScope, UserRecord};
 use minijinja::{Environment, UndefinedBehavior, Value, context};
@@ -23,7 +23,7 @@ use crate::state::AppState;
 const VERSIONED: [&str; 2] = ["admin.css", "admin.js"];
 
 /// Every page template; [`Templates::load`] fails if one is missing or broken.
-const PAGES: [&str; 13] = [
+const PAGES: [&str; 14] = [
     "layout.html",
     "login.html",
     "error.html",
@@ -33,6 +33,7 @@ const PAGES: [&str; 13] = [
     "credentials.html",
     "api_keys.html",
     "users.html",
+    "audit.html",
     "new_center.html",
     "account.html",
     "operator_login.html",
@@ -127,11 +128,21 @@ pub struct Ctx {
     pub role: Role,
     pub tenant: TenantRecord,
     scope: TenantScope,
+    client_ip: String,
 }
 
 impl Ctx {
     pub fn scope(&self) -> TenantScope {
         self.scope
+    }
+
+    /// The signed-in user as the application core knows a caller.
+    pub fn principal(&self) -> Principal {
+        Principal {
+            scope: self.scope,
+            actor: Actor::User { id: self.user.id, role: self.role, session_id: self.session.id },
+            client_ip: Some(self.client_ip.clone()),
+        }
     }
 
     pub fn is_admin(&self) -> bool {
@@ -240,6 +251,7 @@ async fn signed_in(state: &AppState, req: &Request) -> Result<Ctx, PageError> {
         session: session.record,
         tenant,
         scope: session.scope,
+        client_ip: crate::auth::client_ip(req, state.http().trust_proxy_headers),
     })
 }
 

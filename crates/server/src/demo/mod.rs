@@ -6,6 +6,7 @@
 //! center gets three weeks of history ([`history`]).
 
 use anyhow::Context;
+use escalate_app::Principal;
 use escalate_app::password;
 use escalate_app::services::credentials::{self, CredentialsInput};
 use escalate_app::services::{contact_centers, escalations, tenants};
@@ -29,10 +30,15 @@ pub async fn seed_and_print(app: &Application) -> anyhow::Result<()> {
     let cc = match state.store.list_contact_centers(scope).await?.into_iter().find(|c| c.slug == DEMO_CENTER_SLUG) {
         Some(cc) => cc,
         None => {
-            let cc =
-                contact_centers::create(state, scope, "Demo Support", Some(DEMO_CENTER_SLUG), SettingsPatch::default())
-                    .await
-                    .map_err(|e| anyhow::anyhow!("creating the demo contact center: {e}"))?;
+            let cc = contact_centers::create(
+                state,
+                &Principal::operator(scope),
+                "Demo Support",
+                Some(DEMO_CENTER_SLUG),
+                SettingsPatch::default(),
+            )
+            .await
+            .map_err(|e| anyhow::anyhow!("creating the demo contact center: {e}"))?;
             // Once, with the contact center: its past is the demo's own.
             let n = history::seed(&state.store, scope, cc.id, chrono::Utc::now()).await?;
             tracing::info!(escalations = n, days = history::DAYS, "seeded the demo contact center's history");
@@ -48,7 +54,7 @@ pub async fn seed_and_print(app: &Application) -> anyhow::Result<()> {
         let (api_key_sid, api_key_secret) = account.api_keys[0].clone();
         credentials::put(
             state,
-            scope,
+            &Principal::operator(scope),
             cc.id,
             CredentialsInput {
                 account_sid: account.account_sid.clone(),

@@ -1,6 +1,7 @@
 use sea_orm::entity::prelude::*;
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+// Serialize: the audit log records what a change changed, field by field.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "contact_centers")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]

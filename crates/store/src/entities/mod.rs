@@ -3,6 +3,7 @@
 //! tenant-scoped repositories.
 
 pub mod api_key;
+pub mod audit_event;
 pub mod contact_center;
 pub mod escalation;
 pub mod escalation_event;

@@ -4,6 +4,7 @@
 //! [`TenantScope`]: crate::TenantScope
 
 mod api_keys;
+mod audit;
 mod contact_centers;
 mod credentials;
 mod escalations;
@@ -11,6 +12,7 @@ mod metrics;
 mod tenants;
 mod users;
 
+pub use audit::{AuditFilter, NewAuditEvent};
 pub use contact_centers::ContactCenterInput;
 pub use credentials::NewCredentials;
 pub use escalations::{EscalationFilter, EventOutcome, NewEscalation, NewEvent, RoomCallback};

@@ -451,6 +451,44 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/audit-log": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The tenant's audit log, newest first: sign-ins (and failed ones),
+         *     changes to contact centers, credentials, users, API keys and the Flex
+         *     installation; who, when, from where and what changed. Admins only.
+         */
+        get: operations["listAuditLog"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/audit-log.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The audit log as CSV, streamed, with the same filters (all of it by default). */
+        get: operations["exportAuditLogCsv"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/platform/tenants": {
         parameters: {
             query?: never;
@@ -473,6 +511,11 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /**
+         * @description Who acted: a dashboard user, an API key, or the platform operator's CLI.
+         * @enum {string}
+         */
+        ActorKind: "user" | "api_key" | "operator";
         /** AgentFigures */
         AgentFigures: {
             agent_identity: string;
@@ -492,6 +535,47 @@ export interface components {
             last_used_at?: string;
             /** Format: date-time */
             revoked_at?: string;
+        };
+        /**
+         * @description Something a person or a key did to a tenant's settings or access.
+         * @enum {string}
+         */
+        AuditAction: "sign_in" | "sign_in_failed" | "password.changed" | "tenant.renamed" | "contact_center.created" | "contact_center.updated" | "contact_center.deleted" | "credentials.set" | "credentials.verified" | "credentials.deleted" | "api_key.created" | "api_key.revoked" | "user.invited" | "user.role_changed" | "user.removed" | "flex.installed" | "flex.uninstalled";
+        /**
+         * AuditEntry
+         * @description One admin action. `changes` holds what changed, field by field
+         *     (`{"field": {"from": …, "to": …}}`) or the facts of the action; secrets
+         *     are never recorded.
+         */
+        AuditEntry: {
+            /** Format: uuid */
+            id: string;
+            /** Format: date-time */
+            occurred_at: string;
+            action: components["schemas"]["AuditAction"];
+            actor_kind: components["schemas"]["ActorKind"];
+            /**
+             * Format: uuid
+             * @description The user's or API key's id (none for the platform operator).
+             */
+            actor_id?: string;
+            /** @description The user's email or the key's name and prefix, as they were at the time. */
+            actor: string;
+            /** @description The client address the request came from. */
+            client_ip?: string;
+            /** @description What the action was on: `contact_center`, `user`, `api_key`, `tenant`. */
+            target_kind?: string;
+            target_id?: string;
+            changes: unknown;
+        };
+        /** AuditPage */
+        AuditPage: {
+            items: components["schemas"]["AuditEntry"][];
+            /**
+             * Format: uuid
+             * @description Pass as `before` for the next (older) page; absent on the last page.
+             */
+            next_before?: string;
         };
         /**
          * Branding
@@ -2125,6 +2209,82 @@ export interface operations {
         requestBody?: never;
         responses: {
             /** @description One row per escalation, newest first. */
+            200: {
+                headers: {
+                    "CONTENT-DISPOSITION": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv; charset=utf-8": string;
+                };
+            };
+            /** @description An error, as application/problem+json */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listAuditLog: {
+        parameters: {
+            query?: {
+                /** @description Only this action. */
+                action?: components["schemas"]["AuditAction"];
+                /** @description Only what this user or API key did. */
+                actor_id?: string;
+                /** @description At or after (RFC 3339). */
+                from?: string;
+                /** @description Before (RFC 3339). */
+                to?: string;
+                /** @description The `next_before` of the previous page. */
+                before?: string;
+                /** @description 1-200, default 50. */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["AuditPage"];
+                };
+            };
+            /** @description An error, as application/problem+json */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    exportAuditLogCsv: {
+        parameters: {
+            query?: {
+                action?: components["schemas"]["AuditAction"];
+                actor_id?: string;
+                from?: string;
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One row per entry, newest first. */
             200: {
                 headers: {
                     "CONTENT-DISPOSITION": string;

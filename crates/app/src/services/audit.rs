@@ -1,0 +1,216 @@
+//! The audit log: who changed a tenant's settings or access, when, from
+//! where, and what changed (never a secret). Each audited operation records
+//! its entry here after its change is stored; the log is read newest first,
+//! filtered, exported as CSV, and purged after the configured retention.
+
+use chrono::{DateTime, Utc};
+use escalate_domain::audit::{ActorKind, AuditAction};
+use escalate_store::repos::{AuditFilter, NewAuditEvent};
+use escalate_store::{AuditEventRecord, Store, TenantScope, UserRecord};
+use futures_util::{Stream, stream};
+use serde_json::Value;
+use uuid::Uuid;
+
+use crate::error::AppResult;
+use crate::principal::{Actor, Principal};
+use crate::{App, AppError};
+
+/// What an entry is about: a kind (`contact_center`, `user`, `api_key`…) and its id.
+#[derive(Debug, Clone)]
+pub struct Target {
+    pub kind: &'static str,
+    pub id: String,
+}
+
+impl Target {
+    pub fn new(kind: &'static str, id: impl ToString) -> Self {
+        Self { kind, id: id.to_string() }
+    }
+}
+
+/// Records what `by` did. The change it describes is already stored, so a
+/// failure to write the entry is logged and counted, not returned: the
+/// caller's operation did happen and must not be reported as failed.
+pub async fn record(app: &App, by: &Principal, action: AuditAction, target: Option<Target>, changes: Value) {
+    let (kind, id, label) = actor(app, by).await;
+    write(app, by.scope, action, (kind, id, label), by.client_ip.clone(), target, changes).await;
+}
+
+/// What a user did before (or without) a principal: a sign-in, a failed
+/// one for a known user (an unknown email belongs to no tenant, so it has
+/// no tenant's log to go in), a password change.
+pub async fn record_user(app: &App, scope: TenantScope, user: &UserRecord, client_ip: &str, action: AuditAction) {
+    let actor = (ActorKind::User, Some(user.id), user.email.clone());
+    write(app, scope, action, actor, Some(client_ip.to_owned()), None, Value::Object(Default::default())).await;
+}
+
+async fn write(
+    app: &App,
+    scope: TenantScope,
+    action: AuditAction,
+    (kind, id, label): (ActorKind, Option<Uuid>, String),
+    client_ip: Option<String>,
+    target: Option<Target>,
+    changes: Value,
+) {
+    let entry = NewAuditEvent {
+        occurred_at: Utc::now(),
+        action: action.as_str(),
+        actor_kind: kind.as_str(),
+        actor_id: id,
+        actor_label: label,
+        client_ip,
+        target_kind: target.as_ref().map(|t| t.kind),
+        target_id: target.map(|t| t.id),
+        changes,
+    };
+    if let Err(err) = app.store.record_audit(scope, entry).await {
+        tracing::error!(error = %err, action = action.as_str(), "could not write an audit log entry");
+        app.metrics.audit_write_failed();
+    }
+}
+
+/// Who the principal is, in words that outlive them: a user's email, a
+/// key's name and prefix (a removed user's entries still say who it was).
+async fn actor(app: &App, by: &Principal) -> (ActorKind, Option<Uuid>, String) {
+    match &by.actor {
+        Actor::User { id, .. } => {
+            let label = app.store.user(by.scope, *id).await.map(|u| u.email).unwrap_or_else(|_| id.to_string());
+            (ActorKind::User, Some(*id), label)
+        }
+        Actor::ApiKey { id, .. } => {
+            let label = app
+                .store
+                .api_key(by.scope, *id)
+                .await
+                .map(|k| format!("{} ({}…)", k.name, k.prefix))
+                .unwrap_or_else(|_| id.to_string());
+            (ActorKind::ApiKey, Some(*id), label)
+        }
+        Actor::Operator => (ActorKind::Operator, None, "platform operator".to_owned()),
+    }
+}
+
+/// A page of the log, newest first.
+pub struct AuditQuery {
+    pub action: Option<AuditAction>,
+    pub actor_id: Option<Uuid>,
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
+    pub before: Option<Uuid>,
+    pub limit: u64,
+}
+
+impl AuditQuery {
+    fn filter(&self) -> AuditFilter {
+        AuditFilter {
+            action: self.action.map(AuditAction::as_str),
+            actor_id: self.actor_id,
+            from: self.from,
+            to: self.to,
+            before: self.before,
+            limit: self.limit,
+        }
+    }
+}
+
+pub async fn list(app: &App, scope: TenantScope, q: &AuditQuery) -> AppResult<Vec<AuditEventRecord>> {
+    if let (Some(from), Some(to)) = (q.from, q.to)
+        && from >= to
+    {
+        return Err(AppError::field("to", "must be after from"));
+    }
+    Ok(app.store.list_audit(scope, &q.filter()).await?)
+}
+
+const HEADER: [&str; 9] =
+    ["id", "occurred_at", "action", "actor_kind", "actor_id", "actor", "client_ip", "target", "changes"];
+
+fn row(e: &AuditEventRecord) -> [String; 9] {
+    use super::export::cell;
+    [
+        e.id.to_string(),
+        e.occurred_at.to_rfc3339(),
+        e.action.clone(),
+        e.actor_kind.clone(),
+        e.actor_id.map(|i| i.to_string()).unwrap_or_default(),
+        cell(&e.actor_label),
+        e.client_ip.clone().unwrap_or_default(),
+        match (&e.target_kind, &e.target_id) {
+            (Some(k), Some(i)) => format!("{k}:{i}"),
+            _ => String::new(),
+        },
+        cell(&e.changes.to_string()),
+    ]
+}
+
+fn encode(rows: &[AuditEventRecord], header: bool) -> Result<Vec<u8>, std::io::Error> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    if header {
+        w.write_record(HEADER).map_err(std::io::Error::other)?;
+    }
+    for r in rows {
+        w.write_record(row(r)).map_err(std::io::Error::other)?;
+    }
+    w.into_inner().map_err(|e| std::io::Error::other(e.to_string()))
+}
+
+/// The whole filtered log as CSV, streamed a page at a time.
+pub fn csv(
+    store: Store,
+    scope: TenantScope,
+    mut q: AuditQuery,
+) -> impl Stream<Item = Result<Vec<u8>, std::io::Error>> + Send + 'static {
+    const PAGE: u64 = 1000;
+    q.limit = PAGE;
+    stream::unfold((q, true, false), move |(mut q, first, done)| {
+        let store = store.clone();
+        async move {
+            if done {
+                return None;
+            }
+            match store.list_audit(scope, &q.filter()).await {
+                Ok(rows) => {
+                    let finished = (rows.len() as u64) < PAGE;
+                    q.before = rows.last().map(|e| e.id);
+                    let chunk = encode(&rows, first);
+                    Some((chunk, (q, false, finished)))
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, "audit CSV export failed mid-stream");
+                    Some((Err(std::io::Error::other("database error")), (q, false, true)))
+                }
+            }
+        }
+    })
+}
+
+/// How often a replica purges entries past the retention period.
+const PURGE_INTERVAL: std::time::Duration = std::time::Duration::from_secs(3600);
+
+/// Deletes entries older than the retention period; the number deleted.
+pub async fn purge(app: &App, now: DateTime<Utc>) -> AppResult<u64> {
+    let keep = chrono::Duration::from_std(app.config.audit_retention).map_err(AppError::internal)?;
+    Ok(app.store.unscoped().purge_audit_before(now - keep).await?)
+}
+
+/// Purges once an hour, on one replica at a time.
+pub fn spawn_purge(app: &App) {
+    let weak = app.downgrade();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(PURGE_INTERVAL);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            let Some(app) = App::upgrade(&weak) else { return };
+            if !app.take_turn("audit-purge", PURGE_INTERVAL).await {
+                continue;
+            }
+            match purge(&app, Utc::now()).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(deleted = n, "purged audit log entries past retention"),
+                Err(e) => tracing::warn!(error = %e, "audit log purge failed"),
+            }
+        }
+    });
+}
