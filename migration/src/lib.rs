@@ -8,6 +8,7 @@ mod m20261202_000003_callbacks_per_contact_center;
 mod m20261202_000004_twilio_location_and_services;
 mod m20261202_000005_video_providers;
 mod m20261206_000006_audit_log;
+mod m20261206_000007_webhooks;
 
 pub struct Migrator;
 
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000004_twilio_location_and_services::Migration),
             Box::new(m20261202_000005_video_providers::Migration),
             Box::new(m20261206_000006_audit_log::Migration),
+            Box::new(m20261206_000007_webhooks::Migration),
         ]
     }
 }

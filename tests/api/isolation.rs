@@ -6,7 +6,9 @@
 
 use std::collections::BTreeMap;
 
-use escalate_e2e::{Tenant, TestApp, assert_problem, conversation_sid, credentials_body, spawn_app, task_sid};
+use escalate_e2e::{
+    Options, Tenant, TestApp, assert_problem, conversation_sid, credentials_body, spawn_app_with, task_sid,
+};
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -15,6 +17,8 @@ struct Fixture {
     user: String,
     key: String,
     escalation: String,
+    endpoint: String,
+    delivery: String,
 }
 
 async fn populate(app: &TestApp, tenant: &Tenant) -> Fixture {
@@ -28,6 +32,15 @@ async fn populate(app: &TestApp, tenant: &Tenant) -> Fixture {
         .await
         .unwrap();
     app.api_key(tenant, &["metrics"]).await;
+    // Nothing listens there: its deliveries wait in the outbox.
+    let endpoint: Value = tenant
+        .admin
+        .post("/v1/webhook-endpoints", json!({ "url": "http://127.0.0.1:9/hook", "events": ["escalation.created"] }))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let endpoint = endpoint["endpoint"]["id"].as_str().expect("endpoint created").to_owned();
     let keys: Vec<Value> = tenant.admin.get("/v1/api-keys").await.json().await.unwrap();
     let e: Value = tenant
         .admin
@@ -39,11 +52,15 @@ async fn populate(app: &TestApp, tenant: &Tenant) -> Fixture {
         .json()
         .await
         .unwrap();
+    let log: Value =
+        tenant.admin.get(&format!("/v1/webhook-endpoints/{endpoint}/deliveries")).await.json().await.unwrap();
     Fixture {
         cc,
         user: user["user"]["id"].as_str().unwrap().to_owned(),
         key: keys[0]["id"].as_str().unwrap().to_owned(),
         escalation: e["id"].as_str().expect("escalation created").to_owned(),
+        delivery: log["items"][0]["id"].as_i64().expect("a delivery queued").to_string(),
+        endpoint,
     }
 }
 
@@ -59,6 +76,7 @@ fn body_for(method: &Method, template: &str, account: &twilio_sim::SimAccount) -
         ("PUT", "/v1/contact-centers/{cc}/twilio-credentials") => credentials_body(account),
         ("POST", "/v1/contact-centers/{cc}/twilio-credentials/verify") => json!({}),
         ("PATCH", "/v1/users/{id}") => json!({ "role": "admin" }),
+        ("PATCH", "/v1/webhook-endpoints/{id}") => json!({ "description": "Pwned", "enabled": false }),
         ("POST", "/v1/contact-centers/{cc}/escalations") => {
             json!({ "task_sid": task_sid(), "conversation_sid": conversation_sid(), "agent_identity": "eve" })
         }
@@ -68,7 +86,9 @@ fn body_for(method: &Method, template: &str, account: &twilio_sim::SimAccount) -
 
 #[tokio::test]
 async fn another_tenants_ids_answer_404_on_every_route() {
-    let app = spawn_app().await;
+    let app =
+        spawn_app_with(Options { extra: vec![("WEBHOOK_ALLOW_LOOPBACK".into(), "true".into())], ..Options::default() })
+            .await;
     let a = app.create_tenant("Alpha").await;
     let b = app.create_tenant("Beta").await;
     let fa = populate(&app, &a).await;
@@ -94,6 +114,10 @@ async fn another_tenants_ids_answer_404_on_every_route() {
                 fa.key.as_str()
             } else if template.starts_with("/v1/escalations/") {
                 ids["{escalation}"]
+            } else if template.starts_with("/v1/webhook-endpoints/") {
+                fa.endpoint.as_str()
+            } else if template.starts_with("/v1/webhook-deliveries/") {
+                fa.delivery.as_str()
             } else {
                 ""
             };
@@ -128,11 +152,13 @@ async fn another_tenants_ids_answer_404_on_every_route() {
             &fa.user
         } else if route.starts_with("/api-keys/") {
             &fa.key
+        } else if route.starts_with("/webhooks/") {
+            &fa.endpoint
         } else {
             assert!(route.starts_with("/contact-centers/"), "{route}: the isolation test does not know this route");
             &fa.cc
         };
-        let path = format!("/dashboard{}", route.replace(":id", id));
+        let path = format!("/dashboard{}", route.replace(":id", id).replace(":delivery", &fa.delivery));
         for method in methods {
             let resp = match method {
                 "get" => b.admin.client.get(app.url(&path)).send().await.unwrap(),
@@ -168,18 +194,27 @@ async fn another_tenants_ids_answer_404_on_every_route() {
     assert!(users.iter().any(|u| u["id"] == fa.user.as_str() && u["role"] == "viewer"));
     let keys: Vec<Value> = a.admin.get("/v1/api-keys").await.json().await.unwrap();
     assert!(keys.iter().all(|k| k["revoked_at"].is_null()));
+    let ep: Value = a.admin.get(&format!("/v1/webhook-endpoints/{}", fa.endpoint)).await.json().await.unwrap();
+    assert_eq!((ep["enabled"].as_bool(), ep["description"].as_str()), (Some(true), Some("")));
     let e: Value = a.admin.get(&format!("/v1/escalations/{}", fa.escalation)).await.json().await.unwrap();
     assert_eq!(e["status"], "open");
     let listed: Value = a.admin.get(&format!("/v1/contact-centers/{}/escalations", fa.cc)).await.json().await.unwrap();
     assert_eq!(listed["items"].as_array().unwrap().len(), 1, "B created nothing in A's contact center");
 
     // Lists show only the caller's own rows.
-    for path in
-        ["/v1/contact-centers", "/v1/users", "/v1/api-keys", "/v1/metrics", "/v1/audit-log", "/v1/audit-log.csv"]
-    {
+    for path in [
+        "/v1/contact-centers",
+        "/v1/users",
+        "/v1/api-keys",
+        "/v1/metrics",
+        "/v1/audit-log",
+        "/v1/audit-log.csv",
+        "/v1/webhook-endpoints",
+    ] {
         let text = b.admin.get(path).await.text().await.unwrap();
         assert!(
             !text.contains(&fa.cc)
+                && !text.contains(&fa.endpoint)
                 && !text.contains(&fa.user)
                 && !text.contains(&fa.key)
                 && !text.contains(&a.admin_email),

@@ -23,4 +23,5 @@ mod real_twilio;
 mod replicas;
 mod tracing;
 mod users;
+mod webhooks;
 mod webrtc;

@@ -18,9 +18,34 @@ pub struct AppConfig {
     pub audit_retention: Duration,
     pub limits: Limits,
     pub webrtc: WebRtcConfig,
+    pub webhooks: WebhookConfig,
     /// The Flex plugin bundle this service hosts ("Install in Flex"); `None`
     /// when its build folder was not found at start.
     pub flex_plugin: Option<std::sync::Arc<crate::flex_plugin::FlexPluginBundle>>,
+}
+
+/// How event webhooks are delivered.
+#[derive(Debug, Clone)]
+pub struct WebhookConfig {
+    /// One attempt's bound: connect, send, and the receiver's answer.
+    pub timeout: Duration,
+    /// The first retry's wait; later ones grow (see `escalate_domain::webhook::backoff`).
+    pub retry_base: Duration,
+    /// Retries stop this long after a delivery was queued; it is then failed.
+    pub retry_for: Duration,
+    /// `http://` and loopback endpoints (tests on one machine).
+    pub allow_loopback: bool,
+}
+
+impl Default for WebhookConfig {
+    fn default() -> Self {
+        Self {
+            timeout: Duration::from_secs(10),
+            retry_base: Duration::from_secs(5),
+            retry_for: Duration::from_secs(24 * 3600),
+            allow_loopback: false,
+        }
+    }
 }
 
 /// The built-in video provider's network settings.

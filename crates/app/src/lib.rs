@@ -21,6 +21,7 @@ pub mod rate_limit;
 pub mod services;
 pub mod telemetry;
 pub mod video;
+pub mod webhook_dispatch;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -60,6 +61,8 @@ pub struct Inner {
     redis: Option<(ConnectionManager, String)>,
     /// Writes room callbacks in batches; started on first use (in the runtime).
     event_writer: std::sync::OnceLock<event_writer::EventWriter>,
+    /// Sends this replica's share of the webhook outbox.
+    pub(crate) webhook_dispatch: webhook_dispatch::Dispatcher,
 }
 
 /// What [`App::new`] is built from.
@@ -106,6 +109,7 @@ impl App {
             ),
             None => (RateLimiter::memory(), Cache::memory(), EventBus::Local, None, None),
         };
+        let webhook_dispatch = webhook_dispatch::Dispatcher::new(&config.webhooks);
         let app = App(Arc::new(Inner {
             store,
             keyring,
@@ -120,6 +124,7 @@ impl App {
             video_hub: hub,
             redis: conn,
             event_writer: std::sync::OnceLock::new(),
+            webhook_dispatch,
         }));
         if let Some((client, conn, channel)) = subscription {
             // A weak handle: the listener must not keep a dropped app alive.
@@ -141,6 +146,12 @@ impl App {
     pub fn start_background_tasks(&self) {
         services::recovery::spawn(self);
         services::audit::spawn_purge(self);
+        webhook_dispatch::spawn(self);
+    }
+
+    /// New deliveries may be due: the dispatcher looks now.
+    pub fn webhooks_wake(&self) {
+        self.webhook_dispatch.wake();
     }
 
     pub(crate) fn downgrade(&self) -> std::sync::Weak<Inner> {

@@ -66,6 +66,7 @@ pub struct Metrics {
     callbacks: Family<OutcomeLabels, Counter>,
     rate_limited: Family<LimitLabels, Counter>,
     audit_write_failures: Counter,
+    webhook_attempts: Family<OutcomeLabels, Counter>,
     redis_up: prometheus_client::metrics::gauge::Gauge,
 }
 
@@ -114,6 +115,12 @@ impl Metrics {
             "Audit log entries that could not be written (the action itself happened)",
             audit_write_failures.clone(),
         );
+        let webhook_attempts = Family::<OutcomeLabels, Counter>::default();
+        registry.register(
+            "webhook_attempts",
+            "Webhook delivery attempts by outcome (delivered, retry, failed)",
+            webhook_attempts.clone(),
+        );
         let redis_up = prometheus_client::metrics::gauge::Gauge::default();
         registry.register(
             "redis_up",
@@ -131,6 +138,7 @@ impl Metrics {
             callbacks,
             rate_limited,
             audit_write_failures,
+            webhook_attempts,
             redis_up,
         }
     }
@@ -157,6 +165,10 @@ impl Metrics {
 
     pub fn rate_limited(&self, limit: &str) {
         self.rate_limited.get_or_create(&LimitLabels { limit: limit.into() }).inc();
+    }
+
+    pub fn webhook_attempt(&self, outcome: &str) {
+        self.webhook_attempts.get_or_create(&OutcomeLabels { outcome: outcome.into() }).inc();
     }
 
     pub fn audit_write_failed(&self) {

@@ -40,10 +40,20 @@ pub enum AuditAction {
     FlexInstalled,
     #[cfg_attr(feature = "openapi", oai(rename = "flex.uninstalled"))]
     FlexUninstalled,
+    #[cfg_attr(feature = "openapi", oai(rename = "webhook_endpoint.created"))]
+    WebhookEndpointCreated,
+    #[cfg_attr(feature = "openapi", oai(rename = "webhook_endpoint.updated"))]
+    WebhookEndpointUpdated,
+    #[cfg_attr(feature = "openapi", oai(rename = "webhook_endpoint.deleted"))]
+    WebhookEndpointDeleted,
+    #[cfg_attr(feature = "openapi", oai(rename = "webhook_endpoint.secret_rotated"))]
+    WebhookSecretRotated,
+    #[cfg_attr(feature = "openapi", oai(rename = "webhook_delivery.replayed"))]
+    WebhookDeliveryReplayed,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 17] = [
+    pub const ALL: [AuditAction; 22] = [
         AuditAction::SignIn,
         AuditAction::SignInFailed,
         AuditAction::PasswordChanged,
@@ -61,6 +71,11 @@ impl AuditAction {
         AuditAction::UserRemoved,
         AuditAction::FlexInstalled,
         AuditAction::FlexUninstalled,
+        AuditAction::WebhookEndpointCreated,
+        AuditAction::WebhookEndpointUpdated,
+        AuditAction::WebhookEndpointDeleted,
+        AuditAction::WebhookSecretRotated,
+        AuditAction::WebhookDeliveryReplayed,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -82,6 +97,11 @@ impl AuditAction {
             AuditAction::UserRemoved => "user.removed",
             AuditAction::FlexInstalled => "flex.installed",
             AuditAction::FlexUninstalled => "flex.uninstalled",
+            AuditAction::WebhookEndpointCreated => "webhook_endpoint.created",
+            AuditAction::WebhookEndpointUpdated => "webhook_endpoint.updated",
+            AuditAction::WebhookEndpointDeleted => "webhook_endpoint.deleted",
+            AuditAction::WebhookSecretRotated => "webhook_endpoint.secret_rotated",
+            AuditAction::WebhookDeliveryReplayed => "webhook_delivery.replayed",
         }
     }
 
@@ -105,6 +125,11 @@ impl AuditAction {
             AuditAction::UserRemoved => "Removed a user",
             AuditAction::FlexInstalled => "Installed the plugin in Flex",
             AuditAction::FlexUninstalled => "Took the plugin out of Flex",
+            AuditAction::WebhookEndpointCreated => "Added a webhook endpoint",
+            AuditAction::WebhookEndpointUpdated => "Changed a webhook endpoint",
+            AuditAction::WebhookEndpointDeleted => "Deleted a webhook endpoint",
+            AuditAction::WebhookSecretRotated => "Rotated a webhook signing secret",
+            AuditAction::WebhookDeliveryReplayed => "Replayed a webhook delivery",
         }
     }
 }

@@ -12,5 +12,6 @@ pub mod room_code;
 pub mod secret;
 pub mod validation;
 pub mod vault;
+pub mod webhook;
 
 pub use secret::Secret;

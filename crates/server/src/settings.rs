@@ -47,6 +47,10 @@ pub const KEYS: &[(&str, &str)] = &[
     ("JOIN_FAILURE_LIMIT_PER_IP", "limits.join_failures_per_ip"),
     ("FLEX_FAILURE_LIMIT_PER_IP", "limits.flex_failures_per_ip"),
     ("FLEX_CHECK_LIMIT_PER_CONTACT_CENTER", "limits.flex_checks_per_contact_center"),
+    ("WEBHOOK_TIMEOUT_MS", "webhooks.timeout_ms"),
+    ("WEBHOOK_RETRY_BASE_MS", "webhooks.retry_base_ms"),
+    ("WEBHOOK_RETRY_FOR_SECONDS", "webhooks.retry_for_seconds"),
+    ("WEBHOOK_ALLOW_LOOPBACK", "webhooks.allow_loopback"),
     ("WEBRTC_ICE_SERVERS", "webrtc.ice_servers"),
     ("WEBRTC_TURN_SECRET", "webrtc.turn_secret"),
     ("WEBRTC_TURN_TTL_MINUTES", "webrtc.turn_ttl_minutes"),
@@ -70,6 +74,7 @@ pub struct Settings {
     pub twilio: TwilioSettings,
     pub limits: LimitSettings,
     pub webrtc: WebRtcSettings,
+    pub webhooks: WebhookSettings,
     pub telemetry: TelemetrySettings,
 }
 
@@ -279,6 +284,51 @@ impl<'de> Deserialize<'de> for Rate {
 impl Serialize for Rate {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.collect_str(self)
+    }
+}
+
+/// Deliveries of event webhooks to integrators' endpoints.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct WebhookSettings {
+    /// How long one delivery attempt may take (connect, send, answer).
+    pub timeout_ms: u64,
+    /// The wait after the first failed attempt; each later wait is four times longer (at most 6 h).
+    pub retry_base_ms: u64,
+    /// How long a delivery is retried before it is marked failed.
+    pub retry_for_seconds: u64,
+    /// Allow `http://` endpoints on loopback addresses. For tests on one
+    /// machine only: production endpoints must be https and public.
+    pub allow_loopback: bool,
+}
+
+impl Default for WebhookSettings {
+    fn default() -> Self {
+        Self { timeout_ms: 10_000, retry_base_ms: 5_000, retry_for_seconds: 24 * 3600, allow_loopback: false }
+    }
+}
+
+impl WebhookSettings {
+    pub fn config(&self) -> escalate_app::config::WebhookConfig {
+        escalate_app::config::WebhookConfig {
+            timeout: Duration::from_millis(self.timeout_ms),
+            retry_base: Duration::from_millis(self.retry_base_ms),
+            retry_for: Duration::from_secs(self.retry_for_seconds),
+            allow_loopback: self.allow_loopback,
+        }
+    }
+
+    fn validate(&self) -> Result<(), SettingsError> {
+        if !(100..=60_000).contains(&self.timeout_ms) {
+            return Err(invalid("WEBHOOK_TIMEOUT_MS", "must be between 100 and 60000"));
+        }
+        if !(10..=3_600_000).contains(&self.retry_base_ms) {
+            return Err(invalid("WEBHOOK_RETRY_BASE_MS", "must be between 10 and 3600000"));
+        }
+        if !(1..=7 * 24 * 3600).contains(&self.retry_for_seconds) {
+            return Err(invalid("WEBHOOK_RETRY_FOR_SECONDS", "must be between 1 and 604800 (a week)"));
+        }
+        Ok(())
     }
 }
 
@@ -493,6 +543,7 @@ impl Settings {
         if !(1..=3650).contains(&self.server.audit_retention_days) {
             return Err(invalid("AUDIT_RETENTION_DAYS", "must be between 1 and 3650"));
         }
+        self.webhooks.validate()?;
         self.webrtc.validate()
     }
 

@@ -145,6 +145,7 @@ fn app_config(settings: &Settings, public_base_url: String) -> anyhow::Result<Ap
         audit_retention: Duration::from_secs(u64::from(settings.server.audit_retention_days) * 24 * 3600),
         limits: settings.limits.limits(),
         webrtc: settings.webrtc.config(),
+        webhooks: settings.webhooks.config(),
         flex_plugin: flex_plugin(settings)?,
     })
 }

@@ -31,6 +31,8 @@ pub use entities::session::Model as SessionRecord;
 pub use entities::tenant::Model as TenantRecord;
 pub use entities::twilio_credential::Model as TwilioCredentialRecord;
 pub use entities::user::Model as UserRecord;
+pub use entities::webhook_delivery::Model as WebhookDeliveryRecord;
+pub use entities::webhook_endpoint::Model as WebhookEndpointRecord;
 pub use error::StoreError;
 
 /// Proof that the caller acts for one tenant. Only this crate makes one

@@ -52,7 +52,7 @@ impl Store {
 pub struct Unscoped<'a>(&'a Store);
 
 impl Unscoped<'_> {
-    fn db(&self) -> &sea_orm::DatabaseConnection {
+    pub(crate) fn db(&self) -> &sea_orm::DatabaseConnection {
         self.0.db()
     }
 

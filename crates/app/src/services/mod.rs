@@ -21,6 +21,7 @@ pub mod sessions;
 pub mod tenants;
 pub mod tokens;
 pub mod users;
+pub mod webhooks;
 
 /// A slug from a display name: `"Acme Support (EU)"` → `"acme-support-eu"`.
 pub fn slugify(name: &str) -> String {

@@ -18,6 +18,7 @@ mod root;
 mod tenant;
 mod users;
 pub mod views;
+mod webhooks;
 
 use poem_openapi::{OpenApiService, Tags};
 
@@ -41,6 +42,8 @@ pub enum Tag {
     Escalations,
     /// Escalation metrics per contact center and for the tenant; CSV export.
     Metrics,
+    /// Signed event webhooks for integrations: endpoints, secrets, the delivery log and replay.
+    Webhooks,
     /// Who changed what: the tenant's audit log, and its CSV export.
     Audit,
     /// Operator routes: tenants.
@@ -57,6 +60,7 @@ pub type Apis = (
     flex::FlexApi,
     escalations::EscalationsApi,
     metrics::MetricsApi,
+    webhooks::WebhooksApi,
     audit::AuditApi,
     platform::PlatformApi,
     root::RootApi,
@@ -74,6 +78,7 @@ pub fn service() -> OpenApiService<Apis, ()> {
             flex::FlexApi,
             escalations::EscalationsApi,
             metrics::MetricsApi,
+            webhooks::WebhooksApi,
             audit::AuditApi,
             platform::PlatformApi,
             root::RootApi,

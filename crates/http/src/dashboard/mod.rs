@@ -18,6 +18,7 @@ mod overview;
 mod sign_in;
 mod test_call;
 mod web;
+mod webhooks;
 
 pub use web::{PageError, Templates};
 
@@ -73,6 +74,12 @@ dashboard_routes! {
     "/users/:id/role" => post(admin::set_role),
     "/users/:id/remove" => post(admin::remove_user),
     "/audit" => get(audit::page),
+    "/webhooks" => get(webhooks::list).post(webhooks::create),
+    "/webhooks/:id" => get(webhooks::detail),
+    "/webhooks/:id/toggle" => post(webhooks::toggle),
+    "/webhooks/:id/rotate" => post(webhooks::rotate),
+    "/webhooks/:id/delete" => post(webhooks::delete),
+    "/webhooks/:id/deliveries/:delivery/replay" => post(webhooks::replay),
     "/assets/*path" => get(asset),
 }
 

@@ -23,7 +23,7 @@ use crate::state::AppState;
 const VERSIONED: [&str; 2] = ["admin.css", "admin.js"];
 
 /// Every page template; [`Templates::load`] fails if one is missing or broken.
-const PAGES: [&str; 14] = [
+const PAGES: [&str; 16] = [
     "layout.html",
     "login.html",
     "error.html",
@@ -34,6 +34,8 @@ const PAGES: [&str; 14] = [
     "api_keys.html",
     "users.html",
     "audit.html",
+    "webhooks.html",
+    "webhook.html",
     "new_center.html",
     "account.html",
     "operator_login.html",
@@ -440,6 +442,10 @@ pub fn flash(key: &str) -> Option<(&'static str, &'static str)> {
         "role_changed" => ("success", "Role changed."),
         "user_removed" => ("success", "User removed. Their sessions ended."),
         "password_changed" => ("success", "Password changed. You were signed out everywhere else."),
+        "endpoint_deleted" => ("success", "Endpoint deleted. Nothing more is sent to it."),
+        "endpoint_paused" => ("success", "Endpoint paused: events are not queued for it until you resume it."),
+        "endpoint_resumed" => ("success", "Endpoint resumed."),
+        "delivery_replayed" => ("success", "Delivery queued again: it is sent within a second or so."),
         _ => return None,
     })
 }

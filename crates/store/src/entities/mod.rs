@@ -12,3 +12,5 @@ pub mod tenant;
 pub mod tenant_data_key;
 pub mod twilio_credential;
 pub mod user;
+pub mod webhook_delivery;
+pub mod webhook_endpoint;

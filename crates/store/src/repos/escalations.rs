@@ -6,7 +6,9 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, Query
 use uuid::Uuid;
 
 use crate::entities::{escalation, escalation_event};
+use crate::repos::webhooks::{WebhookEvent, enqueue};
 use crate::{EscalationRecord, Store, StoreError, TenantScope};
+use escalate_domain::webhook::EventType;
 
 /// What a new escalation starts with, before Twilio is called.
 pub struct NewEscalation {
@@ -163,6 +165,7 @@ impl Store {
         message_sid: Option<&str>,
         now: DateTime<Utc>,
     ) -> Result<EscalationRecord, StoreError> {
+        let txn = self.begin_write().await?;
         let res = escalation::Entity::update_many()
             .col_expr(escalation::Column::RoomSid, Expr::value(room_sid.map(str::to_owned)))
             .col_expr(escalation::Column::MessageSid, Expr::value(message_sid.map(str::to_owned)))
@@ -171,15 +174,18 @@ impl Store {
             .filter(escalation::Column::Id.eq(e.id))
             .filter(escalation::Column::TenantId.eq(scope.tenant_id()))
             .filter(escalation::Column::Status.eq(Status::Creating))
-            .exec(self.db())
+            .exec(&txn)
             .await?;
         if res.rows_affected == 0 {
+            drop(txn);
             return self.escalation(scope, e.id).await;
         }
         e.room_sid = room_sid.map(str::to_owned);
         e.message_sid = message_sid.map(str::to_owned);
         e.status = Status::Open;
         e.updated_at = now;
+        enqueue(&txn, &events_of(&e, &[(EventType::EscalationCreated, now)]), now).await?;
+        txn.commit().await?;
         Ok(e)
     }
 
@@ -235,14 +241,22 @@ impl Store {
         reason: &str,
         now: DateTime<Utc>,
     ) -> Result<EscalationRecord, StoreError> {
-        let mut am = self.escalation(scope, id).await?.into_active_model();
+        let txn = self.begin_write().await?;
+        let current = locked(&txn, scope, id).await?;
+        let was = current.status;
+        let mut am = current.into_active_model();
         if let Some(sid) = room_sid {
             am.room_sid = Set(Some(sid.to_owned()));
         }
         am.status = Set(Status::Failed);
         am.failure_reason = Set(Some(reason.chars().take(500).collect()));
         am.updated_at = Set(now);
-        Ok(am.update(self.db()).await?)
+        let e = am.update(&txn).await?;
+        if was != Status::Failed {
+            enqueue(&txn, &events_of(&e, &[(EventType::EscalationFailed, now)]), now).await?;
+        }
+        txn.commit().await?;
+        Ok(e)
     }
 
     /// Marks an escalation completed (the agent or an integration ended it).
@@ -254,7 +268,8 @@ impl Store {
         id: Uuid,
         now: DateTime<Utc>,
     ) -> Result<EscalationRecord, StoreError> {
-        let e = self.escalation(scope, id).await?;
+        let txn = self.begin_write().await?;
+        let e = locked(&txn, scope, id).await?;
         if e.status == Status::Completed {
             return Ok(e);
         }
@@ -263,7 +278,10 @@ impl Store {
         am.status = Set(Status::Completed);
         am.ended_at = Set(Some(ended_at));
         am.updated_at = Set(now);
-        Ok(am.update(self.db()).await?)
+        let e = am.update(&txn).await?;
+        enqueue(&txn, &events_of(&e, &[(EventType::EscalationEnded, now)]), now).await?;
+        txn.commit().await?;
+        Ok(e)
     }
 
     #[tracing::instrument(name = "db", skip_all, fields(db.operation = "escalation"))]
@@ -425,6 +443,9 @@ impl Store {
             .lock_exclusive()
             .all(txn)
             .await?;
+        // Who had joined before this batch: a first join is an event for webhooks.
+        let joined_before: HashMap<Uuid, (bool, bool)> =
+            rows.iter().map(|e| (e.id, (e.agent_joined_at.is_some(), e.customer_joined_at.is_some()))).collect();
         let mut escalations: Vec<(escalation::Model, bool)> = Vec::with_capacity(rows.len());
         let mut by_room: HashMap<(Uuid, Uuid, String), usize> = HashMap::new();
         for row in rows {
@@ -513,6 +534,20 @@ impl Store {
         }
 
         let changed: Vec<escalation::Model> = escalations.into_iter().filter(|(_, c)| *c).map(|(e, _)| e).collect();
+        let mut joins = Vec::new();
+        for e in &changed {
+            let (agent, customer) = joined_before.get(&e.id).copied().unwrap_or_default();
+            let mut firsts = Vec::new();
+            if let (false, Some(at)) = (agent, e.agent_joined_at) {
+                firsts.push((EventType::AgentJoined, at));
+            }
+            if let (false, Some(at)) = (customer, e.customer_joined_at) {
+                firsts.push((EventType::CustomerJoined, at));
+            }
+            firsts.sort_by_key(|(_, at)| *at);
+            joins.extend(events_of(e, &firsts));
+        }
+        enqueue(txn, &joins, now).await?;
         if self.is_sqlite() {
             for e in changed {
                 let id = e.id;
@@ -597,4 +632,55 @@ async fn insert_new_events(
         ));
     }
     Ok(new)
+}
+
+/// The escalation, read and locked for the rest of the transaction.
+async fn locked(
+    txn: &sea_orm::DatabaseTransaction,
+    scope: TenantScope,
+    id: Uuid,
+) -> Result<escalation::Model, StoreError> {
+    escalation::Entity::find_by_id(id)
+        .filter(escalation::Column::TenantId.eq(scope.tenant_id()))
+        .lock_exclusive()
+        .one(txn)
+        .await?
+        .ok_or(StoreError::NotFound)
+}
+
+/// Webhook events about an escalation: what happened, when, and the
+/// escalation as it now is. Never its room code or join link (the
+/// customer's credential). Test calls from the dashboard report nothing.
+fn events_of(e: &escalation::Model, what: &[(EventType, DateTime<Utc>)]) -> Vec<WebhookEvent> {
+    if e.test_call {
+        return Vec::new();
+    }
+    what.iter()
+        .map(|(event, at)| WebhookEvent {
+            tenant_id: e.tenant_id,
+            contact_center_id: e.contact_center_id,
+            escalation_id: Some(e.id),
+            event_type: event.as_str(),
+            payload: serde_json::json!({
+                "type": event.as_str(),
+                "timestamp": at.to_rfc3339(),
+                "data": {
+                    "escalation_id": e.id,
+                    "contact_center_id": e.contact_center_id,
+                    "status": e.status.as_str(),
+                    "task_sid": e.task_sid,
+                    "conversation_sid": e.conversation_sid,
+                    "agent_identity": e.agent_identity,
+                    "agent_name": e.agent_name,
+                    "video_provider": e.video_provider,
+                    "room_name": e.room_name,
+                    "created_at": e.created_at.to_rfc3339(),
+                    "agent_joined_at": e.agent_joined_at.map(|t| t.to_rfc3339()),
+                    "customer_joined_at": e.customer_joined_at.map(|t| t.to_rfc3339()),
+                    "ended_at": e.ended_at.map(|t| t.to_rfc3339()),
+                    "failure_reason": e.failure_reason,
+                },
+            }),
+        })
+        .collect()
 }

@@ -11,6 +11,7 @@ mod escalations;
 mod metrics;
 mod tenants;
 mod users;
+pub mod webhooks;
 
 pub use audit::{AuditFilter, NewAuditEvent};
 pub use contact_centers::ContactCenterInput;
@@ -18,3 +19,4 @@ pub use credentials::NewCredentials;
 pub use escalations::{EscalationFilter, EventOutcome, NewEscalation, NewEvent, RoomCallback};
 pub use metrics::{Breakdown, FigureRow, Grouping, MetricsQuery};
 pub use users::NewSession;
+pub use webhooks::{AttemptOutcome, DeliveryFilter, NewWebhookEndpoint, WebhookEndpointPatch, WebhookEvent};

@@ -451,6 +451,107 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/webhook-endpoints": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The tenant's webhook endpoints. */
+        get: operations["listWebhookEndpoints"];
+        put?: never;
+        /**
+         * Register an endpoint for signed event webhooks.
+         * @description Events: `escalation.created`, `agent.joined`, `customer.joined`,
+         *     `escalation.ended`, `escalation.failed`, `rating.received`. Each
+         *     delivery is a JSON `POST` with `webhook-id`, `webhook-timestamp` and
+         *     `webhook-signature` (Standard Webhooks: `v1,` + base64
+         *     HMAC-SHA256 over `id.timestamp.body` with the secret's bytes); any
+         *     2xx answer within the timeout acknowledges it, anything else is
+         *     retried with growing waits for a day. The URL must be https and
+         *     resolve to public addresses. The secret is in this response only.
+         */
+        post: operations["createWebhookEndpoint"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhook-endpoints/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One webhook endpoint. */
+        get: operations["getWebhookEndpoint"];
+        put?: never;
+        post?: never;
+        /** Delete an endpoint with its delivery log; nothing more is sent to it. */
+        delete: operations["deleteWebhookEndpoint"];
+        options?: never;
+        head?: never;
+        /** Change an endpoint's URL, events, description, or pause it. */
+        patch: operations["updateWebhookEndpoint"];
+        trace?: never;
+    };
+    "/v1/webhook-endpoints/{id}/rotate-secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A new signing secret, shown once; the previous one keeps signing for 24 hours. */
+        post: operations["rotateWebhookSecret"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhook-endpoints/{id}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * An endpoint's deliveries, newest first: status, attempts, the last
+         *     answer or error, and the body.
+         */
+        get: operations["listWebhookDeliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhook-deliveries/{id}/replay": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send a delivery again now (same `webhook-id`, a fresh day of retries), whatever became of it. */
+        post: operations["replayWebhookDelivery"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/audit-log": {
         parameters: {
             query?: never;
@@ -540,7 +641,7 @@ export interface components {
          * @description Something a person or a key did to a tenant's settings or access.
          * @enum {string}
          */
-        AuditAction: "sign_in" | "sign_in_failed" | "password.changed" | "tenant.renamed" | "contact_center.created" | "contact_center.updated" | "contact_center.deleted" | "credentials.set" | "credentials.verified" | "credentials.deleted" | "api_key.created" | "api_key.revoked" | "user.invited" | "user.role_changed" | "user.removed" | "flex.installed" | "flex.uninstalled";
+        AuditAction: "sign_in" | "sign_in_failed" | "password.changed" | "tenant.renamed" | "contact_center.created" | "contact_center.updated" | "contact_center.deleted" | "credentials.set" | "credentials.verified" | "credentials.deleted" | "api_key.created" | "api_key.revoked" | "user.invited" | "user.role_changed" | "user.removed" | "flex.installed" | "flex.uninstalled" | "webhook_endpoint.created" | "webhook_endpoint.updated" | "webhook_endpoint.deleted" | "webhook_endpoint.secret_rotated" | "webhook_delivery.replayed";
         /**
          * AuditEntry
          * @description One admin action. `changes` holds what changed, field by field
@@ -735,6 +836,15 @@ export interface components {
             slug?: string;
             admin_email: string;
         };
+        /** CreateWebhookEndpoint */
+        CreateWebhookEndpoint: {
+            /** @description `https://…` on a public address. */
+            url: string;
+            events: components["schemas"]["EventType"][];
+            /** Format: uuid */
+            contact_center_id?: string;
+            description?: string;
+        };
         /** CreatedApiKey */
         CreatedApiKey: {
             api_key: components["schemas"]["ApiKey"];
@@ -748,6 +858,14 @@ export interface components {
             /** @description The admin's initial password, shown only in this response. */
             initial_password: string;
         };
+        /** CreatedWebhookEndpoint */
+        CreatedWebhookEndpoint: {
+            endpoint: components["schemas"]["WebhookEndpointView"];
+            /** @description `whsec_…`: verify `webhook-signature` with it (Standard Webhooks). Shown only in this response. */
+            secret: string;
+        };
+        /** @enum {string} */
+        DeliveryStatus: "pending" | "delivered" | "failed";
         /**
          * @description A stable error code; new codes may be added.
          * @enum {string}
@@ -828,6 +946,11 @@ export interface components {
          * @enum {string}
          */
         EscalationStatus: "creating" | "open" | "completed" | "failed";
+        /**
+         * @description What happened to an escalation (or its customer's rating).
+         * @enum {string}
+         */
+        EventType: "escalation.created" | "agent.joined" | "customer.joined" | "escalation.ended" | "escalation.failed" | "rating.received";
         /**
          * Figures
          * @description Escalations created in a period and what came of them.
@@ -1001,6 +1124,16 @@ export interface components {
          * @enum {string}
          */
         RoomType: "group" | "group-small" | "peer-to-peer" | "go";
+        /** RotatedWebhookSecret */
+        RotatedWebhookSecret: {
+            /** @description The new `whsec_…` secret, shown only in this response. */
+            secret: string;
+            /**
+             * Format: date-time
+             * @description Until then each delivery carries a signature with the previous secret too.
+             */
+            previous_secret_expires_at: string;
+        };
         /** @enum {string} */
         Scope: "escalations" | "metrics" | "admin";
         /** SessionView */
@@ -1084,6 +1217,14 @@ export interface components {
         UpdateUser: {
             role: components["schemas"]["Role"];
         };
+        /** UpdateWebhookEndpoint */
+        UpdateWebhookEndpoint: {
+            url?: string;
+            events?: components["schemas"]["EventType"][];
+            description?: string;
+            /** @description `false` pauses deliveries: events while paused are not queued for it. */
+            enabled?: boolean;
+        };
         /** User */
         User: {
             /** Format: uuid */
@@ -1122,6 +1263,76 @@ export interface components {
             ice_servers?: components["schemas"]["IceServer"][];
             /** @description Built-in only: `RTCConfiguration.iceTransportPolicy`. */
             ice_transport_policy?: components["schemas"]["IceTransportPolicy"] & unknown;
+        };
+        /** WebhookDeliveryPage */
+        WebhookDeliveryPage: {
+            items: components["schemas"]["WebhookDeliveryView"][];
+            /**
+             * Format: int64
+             * @description Pass as `before` for the next (older) page; absent on the last page.
+             */
+            next_before?: number;
+        };
+        /**
+         * WebhookDeliveryView
+         * @description One event sent (or to be sent) to one endpoint, with its last attempt.
+         */
+        WebhookDeliveryView: {
+            /** Format: int64 */
+            id: number;
+            /** @description `webhook-id`: the same on every attempt and replay. */
+            message_id: string;
+            /** Format: uuid */
+            endpoint_id: string;
+            event_type: string;
+            /** Format: uuid */
+            escalation_id?: string;
+            status: string;
+            /** Format: int32 */
+            attempts: number;
+            /** Format: date-time */
+            next_attempt_at?: string;
+            /** Format: date-time */
+            last_attempt_at?: string;
+            /**
+             * Format: int32
+             * @description The receiver's HTTP status on the last attempt, if it answered.
+             */
+            last_status_code?: number;
+            /** @description What went wrong on the last attempt. */
+            last_error?: string;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            delivered_at?: string;
+            /** @description The body as sent. */
+            payload: unknown;
+        };
+        /**
+         * WebhookEndpointView
+         * @description An endpoint that receives signed event webhooks (secret never shown again).
+         */
+        WebhookEndpointView: {
+            /** Format: uuid */
+            id: string;
+            url: string;
+            events: components["schemas"]["EventType"][];
+            /**
+             * Format: uuid
+             * @description Only this contact center's events; absent: every contact center of the tenant.
+             */
+            contact_center_id?: string;
+            description: string;
+            enabled: boolean;
+            /**
+             * Format: date-time
+             * @description After a rotation, the previous secret signs too until then.
+             */
+            previous_secret_expires_at?: string;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
         };
     };
     responses: never;
@@ -2216,6 +2427,255 @@ export interface operations {
                 };
                 content: {
                     "text/csv; charset=utf-8": string;
+                };
+            };
+            /** @description An error, as application/problem+json */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listWebhookEndpoints: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["WebhookEndpointView"][];
+                };
+            };
+            /** @description An error, as application/problem+json */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createWebhookEndpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json; charset=utf-8": components["schemas"]["CreateWebhookEndpoint"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["CreatedWebhookEndpoint"];
+                };
+            };
+            /** @description An error, as application/problem+json */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getWebhookEndpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["WebhookEndpointView"];
+                };
+            };
+            /** @description An error, as application/problem+json */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteWebhookEndpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description An error, as application/problem+json */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    updateWebhookEndpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json; charset=utf-8": components["schemas"]["UpdateWebhookEndpoint"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["WebhookEndpointView"];
+                };
+            };
+            /** @description An error, as application/problem+json */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    rotateWebhookSecret: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["RotatedWebhookSecret"];
+                };
+            };
+            /** @description An error, as application/problem+json */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listWebhookDeliveries: {
+        parameters: {
+            query?: {
+                status?: components["schemas"]["DeliveryStatus"];
+                /** @description The `next_before` of the previous page. */
+                before?: number;
+                /** @description 1-200, default 50. */
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["WebhookDeliveryPage"];
+                };
+            };
+            /** @description An error, as application/problem+json */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    replayWebhookDelivery: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Queued again; it is sent within a second or so. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["WebhookDeliveryView"];
                 };
             };
             /** @description An error, as application/problem+json */

@@ -1,0 +1,231 @@
+//! Event webhooks for integrators: the event names a tenant subscribes to,
+//! the Standard Webhooks signature (`webhook-id`, `webhook-timestamp`,
+//! `webhook-signature: v1,<base64 HMAC-SHA256>`), endpoint secrets
+//! (`whsec_<base64>`), the retry schedule, and which addresses an endpoint
+//! may point at.
+
+use std::net::IpAddr;
+use std::time::Duration;
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as B64;
+use hmac::{Hmac, KeyInit, Mac};
+use sha2::Sha256;
+
+use crate::Secret;
+
+/// What happened to an escalation (or its customer's rating).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[cfg_attr(feature = "openapi", derive(poem_openapi::Enum))]
+pub enum EventType {
+    /// The room is made and the join link posted into the chat.
+    #[cfg_attr(feature = "openapi", oai(rename = "escalation.created"))]
+    EscalationCreated,
+    /// The agent connected to the call for the first time.
+    #[cfg_attr(feature = "openapi", oai(rename = "agent.joined"))]
+    AgentJoined,
+    /// The customer connected to the call for the first time.
+    #[cfg_attr(feature = "openapi", oai(rename = "customer.joined"))]
+    CustomerJoined,
+    /// The agent or an integration ended the escalation.
+    #[cfg_attr(feature = "openapi", oai(rename = "escalation.ended"))]
+    EscalationEnded,
+    /// The room or the chat message could not be made.
+    #[cfg_attr(feature = "openapi", oai(rename = "escalation.failed"))]
+    EscalationFailed,
+    /// The customer rated the call.
+    #[cfg_attr(feature = "openapi", oai(rename = "rating.received"))]
+    RatingReceived,
+}
+
+impl EventType {
+    pub const ALL: [EventType; 6] = [
+        EventType::EscalationCreated,
+        EventType::AgentJoined,
+        EventType::CustomerJoined,
+        EventType::EscalationEnded,
+        EventType::EscalationFailed,
+        EventType::RatingReceived,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventType::EscalationCreated => "escalation.created",
+            EventType::AgentJoined => "agent.joined",
+            EventType::CustomerJoined => "customer.joined",
+            EventType::EscalationEnded => "escalation.ended",
+            EventType::EscalationFailed => "escalation.failed",
+            EventType::RatingReceived => "rating.received",
+        }
+    }
+}
+
+crate::names::named!(EventType, "event type");
+
+/// The events an endpoint subscribes to, stored as one column:
+/// `,escalation.created,agent.joined,` (commas around each name so a
+/// look-up for one name never matches part of another).
+pub fn encode_events(events: &[EventType]) -> String {
+    let mut names: Vec<&str> = events.iter().map(|e| e.as_str()).collect();
+    names.sort_unstable();
+    names.dedup();
+    format!(",{},", names.join(","))
+}
+
+pub fn decode_events(stored: &str) -> Vec<EventType> {
+    stored.split(',').filter_map(|n| n.parse().ok()).collect()
+}
+
+pub fn subscribes(stored: &str, event: &str) -> bool {
+    stored.contains(&format!(",{event},"))
+}
+
+/// An endpoint's signing secret, as Standard Webhooks writes it:
+/// `whsec_` and 32 random bytes in base64.
+pub fn generate_secret() -> Secret {
+    let mut bytes = [0u8; 32];
+    rand::fill(&mut bytes[..]);
+    Secret::new(format!("whsec_{}", B64.encode(bytes)))
+}
+
+/// The key bytes behind a `whsec_…` secret.
+fn key_bytes(secret: &Secret) -> Option<Vec<u8>> {
+    B64.decode(secret.expose().strip_prefix("whsec_")?).ok()
+}
+
+/// `v1,<base64 HMAC-SHA256(key, "{id}.{timestamp}.{body}")>`.
+pub fn sign(secret: &Secret, msg_id: &str, timestamp: i64, body: &[u8]) -> Option<String> {
+    let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(&key_bytes(secret)?).ok()?;
+    mac.update(msg_id.as_bytes());
+    mac.update(b".");
+    mac.update(timestamp.to_string().as_bytes());
+    mac.update(b".");
+    mac.update(body);
+    Some(format!("v1,{}", B64.encode(mac.finalize().into_bytes())))
+}
+
+/// The `webhook-signature` header: one signature per live secret, space
+/// separated (during a rotation receivers holding either secret verify).
+pub fn signature_header(secrets: &[&Secret], msg_id: &str, timestamp: i64, body: &[u8]) -> String {
+    secrets.iter().filter_map(|s| sign(s, msg_id, timestamp, body)).collect::<Vec<_>>().join(" ")
+}
+
+/// How long after the `attempt`-th failure (1-based) to try again:
+/// `base`·4^(attempt−1), at most six hours. With the default 5 s base:
+/// 5 s, 20 s, 80 s, 5 min, 21 min, 85 min, 5.7 h, 6 h … for a day.
+pub fn backoff(base: Duration, attempt: u32) -> Duration {
+    let factor = 4u32.saturating_pow(attempt.saturating_sub(1).min(12));
+    base.saturating_mul(factor).min(Duration::from_secs(6 * 3600))
+}
+
+/// Whether an endpoint may be delivered to at `ip`. Only public unicast
+/// addresses: never loopback, private (RFC 1918, unique-local), link-local
+/// (which includes cloud metadata at 169.254.169.254), carrier-grade NAT,
+/// unspecified, multicast, broadcast or documentation ranges, nor IPv4
+/// written inside IPv6. `allow_loopback` is for tests on one machine.
+pub fn is_deliverable(ip: IpAddr, allow_loopback: bool) -> bool {
+    if ip.is_loopback() {
+        return allow_loopback;
+    }
+    match ip {
+        IpAddr::V4(v4) => {
+            let [a, b, c, _] = v4.octets();
+            !(v4.is_private()
+                || v4.is_link_local()
+                || v4.is_unspecified()
+                || v4.is_multicast()
+                || v4.is_broadcast()
+                || v4.is_documentation()
+                || a == 0
+                || (a == 100 && (64..128).contains(&b)) // carrier-grade NAT
+                || (a == 192 && b == 0 && c == 0) // IETF protocol assignments
+                || (a == 198 && (b == 18 || b == 19)) // benchmarking
+                || a >= 240) // reserved
+        }
+        IpAddr::V6(v6) => {
+            if let Some(v4) = v6.to_ipv4_mapped() {
+                return is_deliverable(IpAddr::V4(v4), allow_loopback);
+            }
+            let first = v6.segments()[0];
+            !(v6.is_unspecified()
+                || v6.is_multicast()
+                || (first & 0xfe00) == 0xfc00 // unique local
+                || (first & 0xffc0) == 0xfe80 // link-local
+                || first == 0x2001 && v6.segments()[1] == 0x0db8 // documentation
+                || first == 0x0064 // NAT64 and local-use translation
+                || v6.segments()[..6].iter().all(|s| *s == 0)) // IPv4-compatible
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn event_names_round_trip_and_match_whole_names_only() {
+        for e in EventType::ALL {
+            assert_eq!(e.as_str().parse::<EventType>().unwrap(), e);
+        }
+        let stored = encode_events(&[EventType::AgentJoined, EventType::EscalationEnded, EventType::AgentJoined]);
+        assert_eq!(stored, ",agent.joined,escalation.ended,");
+        assert!(subscribes(&stored, "agent.joined"));
+        assert!(!subscribes(&stored, "joined") && !subscribes(&stored, "escalation.created"));
+        assert_eq!(decode_events(&stored), [EventType::AgentJoined, EventType::EscalationEnded]);
+    }
+
+    #[test]
+    fn signatures_follow_the_standard_webhooks_example() {
+        // The example in the Standard Webhooks specification.
+        let secret = Secret::new("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw".to_owned());
+        let body = br#"{"test": 2432232314}"#;
+        assert_eq!(
+            sign(&secret, "msg_p5jXN8AQM9LWM0D4loKWxJek", 1614265330, body).unwrap(),
+            "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="
+        );
+        let other = generate_secret();
+        let header = signature_header(&[&secret, &other], "msg_p5jXN8AQM9LWM0D4loKWxJek", 1614265330, body);
+        assert_eq!(header.split(' ').count(), 2);
+        assert!(sign(&Secret::new("not-a-secret".to_owned()), "m", 1, b"").is_none());
+    }
+
+    #[test]
+    fn backoff_grows_to_a_ceiling() {
+        let base = Duration::from_secs(5);
+        assert_eq!(backoff(base, 1), Duration::from_secs(5));
+        assert_eq!(backoff(base, 2), Duration::from_secs(20));
+        assert_eq!(backoff(base, 4), Duration::from_secs(320));
+        assert_eq!(backoff(base, 40), Duration::from_secs(6 * 3600));
+    }
+
+    #[test]
+    fn only_public_addresses_are_deliverable() {
+        let no = [
+            "127.0.0.1",
+            "10.1.2.3",
+            "172.16.0.1",
+            "192.168.1.1",
+            "169.254.169.254",
+            "100.64.0.1",
+            "0.0.0.0",
+            "224.0.0.1",
+            "255.255.255.255",
+            "::1",
+            "::",
+            "fc00::1",
+            "fe80::1",
+            "::ffff:10.0.0.1",
+            "::ffff:127.0.0.1",
+            "2001:db8::1",
+        ];
+        for ip in no {
+            assert!(!is_deliverable(ip.parse().unwrap(), false), "{ip}");
+        }
+        for ip in ["93.184.216.34", "8.8.8.8", "2606:4700::1111"] {
+            assert!(is_deliverable(ip.parse().unwrap(), false), "{ip}");
+        }
+        assert!(is_deliverable("127.0.0.1".parse().unwrap(), true));
+        assert!(is_deliverable("::1".parse().unwrap(), true));
+        assert!(!is_deliverable("10.0.0.1".parse().unwrap(), true), "loopback only, not every private range");
+    }
+}
