@@ -1,7 +1,10 @@
 #!/usr/bin/env node
 // Loads the built plugin bundle into a browser-like page (jsdom) the way Flex
 // does — React, ReactDOM and Twilio.Flex as page globals — and checks that it
-// registers a FlexPlugin whose init adds the header button and the Video tab.
+// registers a FlexPlugin whose init adds the header button, the Video tab, the
+// task list badge and the supervisor's Video tab, that its header button is the
+// page's Flex IconButton (Flex's components are taken from Twilio.Flex, not
+// bundled), and that no Twilio Paste package is in the bundle.
 // Run by `npm run build` after bundling; exits 1 when the bundle is broken.
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -40,6 +43,11 @@ const bundle = readFileSync(join(root, 'build', `${pkg.name}.js`), 'utf8');
 if (bundle.includes('__SECRET_INTERNALS_DO_NOT_USE_OR_YOU_WILL_BE_FIRED')) {
   fail('React is bundled: it must come from the Flex page (window.React)');
 }
+const map = JSON.parse(readFileSync(join(root, 'build', `${pkg.name}.js.map`), 'utf8'));
+const bundled = (name) => map.sources.some((src) => src.includes(`node_modules/${name}/`));
+for (const name of ['@twilio-paste', '@twilio/flex-ui', '@emotion/react', '@material-ui/core']) {
+  if (bundled(name)) fail(`${name} is bundled: Flex's components and theme must come from the Flex page (Twilio.Flex)`);
+}
 try {
   w.eval(bundle);
 } catch (err) {
@@ -47,6 +55,8 @@ try {
 }
 if (registered.length !== 1) fail(`expected one plugin registered with Twilio.Flex.Plugins.init, got ${registered.length}`);
 
+const React = w.React;
+const themedWith = [];
 const flex = {
   Notifications: { registerNotification: noop, showNotification: (id) => fail(`unexpected notification ${id}`) },
   NotificationType: { error: 'error', warning: 'warning', success: 'success', information: 'information' },
@@ -54,8 +64,16 @@ const flex = {
   TaskCanvasHeader: { Content: { add: (el) => added.push(['header', el]) } },
   TaskCanvasTabs: { Content: { add: (el) => added.push(['tabs', el]) } },
   TaskListItem: { Content: { add: (el) => added.push(['list', el]) } },
+  Supervisor: { TaskCanvasTabs: { Content: { add: (el) => added.push(['supervisor', el]) } } },
   Tab: (props) => props.children,
   withTaskContext: (C) => C,
+  withTheme: (C) => {
+    themedWith.push(C);
+    return (props) => React.createElement(C, { ...props, theme: { tokens: {} } });
+  },
+  Button: ({ variant, ...props }) => React.createElement('button', { ...props, 'data-page-flex': 'Button' }),
+  IconButton: ({ icon, variant, ...props }) =>
+    React.createElement('button', { ...props, 'data-page-flex': 'IconButton', 'data-icon': typeof icon === 'string' ? icon : '' }),
 };
 const manager = {
   serviceConfiguration: {
@@ -72,12 +90,28 @@ if (plugin.name !== 'VideoEscalationPlugin' || plugin.uniqueName !== pkg.name ||
 }
 await plugin.init(flex, manager);
 const where = added.map(([w]) => w).join(',');
-if (where !== 'header,tabs,list') fail(`expected the header button, the Video tab and the task list badge, got [${where}]`);
+if (where !== 'header,tabs,list,supervisor') {
+  fail(`expected the header button, the Video tab, the task list badge and the supervisor's Video tab, got [${where}]`);
+}
+if (themedWith.length !== 4) fail(`expected 4 components wrapped in Flex's withTheme, got ${themedWith.length}`);
 if (manager.strings.VideoEscalationJoin !== 'Join Video Room') fail('the plugin strings were not registered in manager.strings');
 if (!added.every(([, el]) => el && el.$$typeof === Symbol.for('react.element'))) {
   fail('the added components are not elements of the page’s React');
 }
 if (!['afterWrapupTask', 'afterCompleteTask', 'afterTransferTask', 'afterSelectTask'].every((l) => listeners.includes(l))) {
   fail(`task-end listeners missing: [${listeners.join(',')}]`);
+}
+const { renderToStaticMarkup } = require('react-dom/server');
+const task = {
+  taskSid: 'WT0123456789abcdef0123456789abcdef',
+  taskChannelUniqueName: 'chat',
+  status: 'accepted',
+  taskStatus: 'assigned',
+  attributes: { conversationSid: 'CH0123456789abcdef0123456789abcdef' },
+  setAttributes: async () => undefined,
+};
+const header = renderToStaticMarkup(React.cloneElement(added[0][1], { task }));
+if (!header.includes('data-page-flex="IconButton"') || !header.includes('data-icon="Video"') || header.includes('aria-pressed')) {
+  fail(`the header button is not the page's Flex IconButton with the Video icon (or is a toggle): ${header.slice(0, 300)}`);
 }
 console.error(`bundle smoke check: ${pkg.name}@${pkg.version} loads, registers and initialises in a Flex-like page`);

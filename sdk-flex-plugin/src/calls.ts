@@ -1,9 +1,11 @@
 /**
- * The agent's calls across tasks: joining (with a fresh token when the
- * provider refuses the one at hand), one live call per agent, the connection
+ * The user's calls across tasks: joining (with a fresh token when the
+ * provider refuses the one at hand), one live call per user, the connection
  * states as Flex notifications, rejoining automatically after a lost
  * connection while the escalation is open, and `whenTaskHidden` when the agent
- * selects another task. Provider-neutral: it only sees VideoSessions.
+ * selects another task. The same for a supervisor joining or monitoring an
+ * agent's task from Flex's Teams view (`as: 'supervisor' | 'monitor'`).
+ * Provider-neutral: it only sees VideoSessions.
  */
 import type { WhenTaskHidden } from './config';
 import type { EscalationStore } from './escalationStore';
@@ -20,6 +22,20 @@ export const MAX_REJOIN_ATTEMPTS = 4;
 /** 1 s, 2 s, 4 s, 8 s, … at most 15 s. */
 export function defaultRejoinDelayMs(attempt: number): number {
   return Math.min(1000 * 2 ** (attempt - 1), 15_000);
+}
+
+/**
+ * How the user joins a task's call: `agent` (their own chat task), `supervisor`
+ * (another agent's task, camera and microphone on) or `monitor` (another
+ * agent's task, receive-only: no camera or microphone is opened).
+ */
+export type JoinAs = 'agent' | 'supervisor' | 'monitor';
+
+export interface JoinCallOptions {
+  /** Leave the call live on another task first. */
+  replaceOther?: boolean;
+  /** Default `agent`. */
+  as?: JoinAs;
 }
 
 export interface AgentCallsDeps {
@@ -58,6 +74,8 @@ export class AgentCalls {
   private readonly endedTasks = new Set<string>();
   /** Sessions whose microphone the plugin muted (mute-agent) and turns back on. */
   private readonly autoMuted = new Set<string>();
+  /** How each task's call was joined, for its rejoins. */
+  private readonly joinedAs = new Map<string, JoinAs>();
   private readonly listeners = new Listeners();
   private selected?: string;
   private readonly t: Translate;
@@ -88,13 +106,21 @@ export class AgentCalls {
    * another task's call is live (unless `replaceOther`), or with the provider's
    * error; resolves undefined when no token could be had (the store reported it).
    */
-  async join(taskSid: string, opts: { replaceOther?: boolean } = {}): Promise<VideoSession | undefined> {
+  async join(taskSid: string, opts: JoinCallOptions = {}): Promise<VideoSession | undefined> {
     this.cancelRejoin(taskSid);
     this.endedTasks.delete(taskSid);
+    // A join already live or under way for the task is the one returned (see VideoSessions.join).
+    if (!this.deps.sessions.get(taskSid)) this.joinedAs.set(taskSid, opts.as ?? 'agent');
     return this.connect(taskSid, opts);
   }
 
+  /** How the task's call was (last) joined. */
+  joinedAsFor(taskSid: string): JoinAs | undefined {
+    return this.joinedAs.get(taskSid);
+  }
+
   private async connect(taskSid: string, opts: { replaceOther?: boolean }): Promise<VideoSession | undefined> {
+    const receiveOnly = this.joinedAs.get(taskSid) === 'monitor';
     for (let attempt = 1; ; attempt++) {
       // Refused before a token is fetched: nothing to ask the service for.
       const live = this.deps.sessions.liveTaskSid();
@@ -102,7 +128,7 @@ export class AgentCalls {
       const token = await this.deps.store.agentToken(taskSid);
       if (!token) return undefined;
       try {
-        return await this.deps.sessions.join(taskSid, token.grant, opts);
+        return await this.deps.sessions.join(taskSid, token.grant, { replaceOther: opts.replaceOther, receiveOnly });
       } catch (err) {
         if (attempt === 1 && isTokenRejected(err)) {
           this.deps.store.invalidateToken(taskSid);
@@ -134,6 +160,8 @@ export class AgentCalls {
 
   private applyHidden(session: VideoSession): void {
     if (this.deps.whenTaskHidden !== 'mute-agent' || this.selected === undefined) return;
+    // Only the agent's own chat tasks: a supervisor's call on another agent's task is not one of theirs.
+    if ((this.joinedAs.get(session.taskSid) ?? 'agent') !== 'agent') return;
     const sid = session.taskSid;
     if (sid !== this.selected) {
       if (session.state.connected && session.state.micEnabled) {

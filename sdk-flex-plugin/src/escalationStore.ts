@@ -5,7 +5,8 @@ import { idempotencyKeyFor } from './idempotency';
 import { conversationSidOf, mergeTaskVideoAttributes, taskVideoAttributes, type TaskLike } from './task';
 
 export type EscalationPhase = 'idle' | 'creating' | 'open' | 'completing' | 'ended' | 'error';
-export type EscalationAction = 'create' | 'complete' | 'token' | 'load';
+/** What failed: `supervise` is loading or joining another agent's task's call (Teams view). */
+export type EscalationAction = 'create' | 'complete' | 'token' | 'load' | 'supervise';
 
 export interface AgentVideoToken {
   /** The whole agent token answer: the provider and everything it needs to connect. */
@@ -66,6 +67,8 @@ export class EscalationStore {
   private readonly listeners = new Set<() => void>();
   /** Escalations ended per task in this session (task attributes may lag behind). */
   private readonly ended = new Map<string, number>();
+  /** Other agents' tasks a supervisor looks at (Teams view): read, joined, never written. */
+  private readonly supervised = new Set<string>();
   private readonly now: () => number;
 
   constructor(private readonly deps: EscalationStoreDeps) {
@@ -99,7 +102,8 @@ export class EscalationStore {
   private fail(taskSid: string, action: EscalationAction, err: unknown, keep: Partial<TaskEscalationState>): undefined {
     const error = toProblem(err);
     this.set(taskSid, { ...keep, phase: keep.phase ?? 'error', error });
-    this.deps.onError?.(error, action, taskSid);
+    const reported = this.supervised.has(taskSid) && (action === 'token' || action === 'load') ? 'supervise' : action;
+    this.deps.onError?.(error, reported, taskSid);
     return undefined;
   }
 
@@ -160,6 +164,38 @@ export class EscalationStore {
     });
   }
 
+  /**
+   * For a supervisor looking at another agent's task in Flex's Teams view:
+   * reads the escalation named in the task's attributes (`videoEscalation.escalationId`),
+   * again when the task names another one since. Failures are reported
+   * (action `supervise`, e.g. a 403 for a user who is not a Flex supervisor or
+   * admin) and leave the `error` phase. The task's attributes are never written.
+   */
+  supervise(task: TaskLike): Promise<Escalation | undefined> {
+    const taskSid = task.taskSid;
+    this.supervised.add(taskSid);
+    const id = taskVideoAttributes(task).escalationId;
+    if (!id) return Promise.resolve(undefined);
+    const current = this.get(taskSid);
+    if (current.escalation?.id === id && current.phase !== 'error' && current.phase !== 'idle') {
+      return Promise.resolve(current.escalation);
+    }
+    return this.once(`supervise:${taskSid}:${id}`, async () => {
+      try {
+        const escalation = await this.deps.client.getEscalation(id);
+        this.set(taskSid, { phase: phaseOf(escalation), escalation });
+        return escalation;
+      } catch (err) {
+        return this.fail(taskSid, 'load', err, {});
+      }
+    });
+  }
+
+  /** Whether the task is another agent's, looked at by a supervisor (see supervise). */
+  isSupervised(taskSid: string): boolean {
+    return this.supervised.has(taskSid);
+  }
+
   /** A Video token for the task's room: the one at hand unless it expires soon, else a fresh one. */
   agentToken(taskSid: string): Promise<AgentVideoToken | undefined> {
     const state = this.get(taskSid);
@@ -184,7 +220,10 @@ export class EscalationStore {
         return agentToken;
       } catch (err) {
         const latest = this.get(taskSid);
-        return this.fail(taskSid, 'token', err, { ...latest, phase: latest.phase });
+        const failed = this.fail(taskSid, 'token', err, { ...latest, phase: latest.phase });
+        // Ended meanwhile (409 escalation_not_open): read it again, so the tab says so.
+        if (err instanceof ProblemError && err.code === 'escalation_not_open') void this.refresh(taskSid);
+        return failed;
       }
     });
   }

@@ -10,6 +10,8 @@ export const NOTIFICATION_IDS = {
   reconnecting: 'VideoEscalation.Reconnecting',
   reconnected: 'VideoEscalation.Reconnected',
   disconnected: 'VideoEscalation.Disconnected',
+  /** Information, e.g. "open the Video tab" when the plugin could not show it itself. */
+  info: 'VideoEscalation.Info',
 } as const;
 
 const ACTION_TEXT: Record<EscalationAction, StringKey> = {
@@ -17,10 +19,20 @@ const ACTION_TEXT: Record<EscalationAction, StringKey> = {
   complete: 'VideoEscalationErrorComplete',
   token: 'VideoEscalationErrorToken',
   load: 'VideoEscalationErrorLoad',
+  supervise: 'VideoEscalationErrorSupervise',
 };
 
-/** The text of the error notification: what failed, the problem's title and detail, the request id. */
+/**
+ * The text of the error notification: what failed, the problem's title and
+ * detail, the request id. A supervisor's join refused with 403 (the service
+ * lets only Flex supervisors and admins join another agent's call) says so
+ * in the agent's words instead of the service's.
+ */
 export function problemNotificationText(error: ProblemError, action: EscalationAction, t: Translate = defaultTranslate): string {
+  if (action === 'supervise' && error.status === 403) {
+    const text = `${t(ACTION_TEXT[action])}: ${t('VideoEscalationErrorNotSupervisor')}`;
+    return error.requestId ? `${text} (request ${error.requestId})` : text;
+  }
   const parts = [`${t(ACTION_TEXT[action])}: ${error.title}`];
   if (error.detail && error.detail !== error.title) parts.push(error.detail);
   for (const e of error.errors) parts.push(`${e.field}: ${e.message}`);

@@ -1,4 +1,5 @@
 import type { AgentCalls } from './calls';
+import type { FlexUi } from './components/ui';
 import type { EscalationStore } from './escalationStore';
 import type { Translate } from './strings';
 import type { VideoSessions } from './video/session';
@@ -13,4 +14,6 @@ export interface PluginServices {
   t?: Translate;
   /** After the header button created (or found) the task's escalation: e.g. show the Video tab. */
   onEscalated?: (taskSid: string) => void;
+  /** Flex's Button and IconButton (from the Flex global); plain buttons without them. */
+  ui?: FlexUi;
 }

@@ -5,16 +5,21 @@ import { AgentCalls } from './calls';
 import { CONFIG_KEY, readConfig, type PluginConfig } from './config';
 import { EscalationStore } from './escalationStore';
 import { registerTaskEndListeners } from './lifecycle';
+import { selectAgentTaskTab } from './flexInternals';
 import { configNotificationText, NOTIFICATION_IDS, problemNotificationText } from './notifications';
 import type { PluginServices } from './services';
 import { makeTranslate, registerStrings } from './strings';
 import { isAssignedChatTask, isChatTask, type TaskLike } from './task';
+import { SupervisorVideoTab } from './components/SupervisorVideoTab';
+import { flexUiOf } from './components/ui';
 import { VideoBadge } from './components/VideoBadge';
 import { VideoEscalationButton } from './components/VideoEscalationButton';
 import { VideoTab } from './components/VideoTab';
 import { VideoSessions } from './video/session';
 
 export const VIDEO_TAB_NAME = 'video-escalation';
+/** The Video tab of the supervisor's task canvas (Teams view). */
+export const SUPERVISOR_VIDEO_TAB_NAME = 'video-escalation-supervisor';
 
 type Flex = typeof FlexNS;
 
@@ -38,6 +43,26 @@ function registerNotifications(flex: Flex): void {
   register(NOTIFICATION_IDS.reconnecting, NotificationType.warning, 0);
   register(NOTIFICATION_IDS.reconnected, NotificationType.success, 5_000);
   register(NOTIFICATION_IDS.disconnected, NotificationType.error, 0);
+  register(NOTIFICATION_IDS.info, NotificationType.information ?? 'information', 8_000);
+}
+
+/**
+ * Flex's `withTheme` (emotion's, from Flex's own bundle, so it reads the
+ * theme Flex provides): the plugin's components get `theme` and take their
+ * colours from `theme.tokens`. Without it (a page without Flex), unchanged.
+ */
+function themed<P>(flex: Flex, component: React.ComponentType<P>): React.ComponentType<P> {
+  const withTheme = (flex as unknown as { withTheme?: (c: React.ComponentType<P>) => React.ComponentType<P> }).withTheme;
+  return typeof withTheme === 'function' ? withTheme(component) : component;
+}
+
+/** The Supervisor namespace's task canvas tabs (Teams view), where this Flex has them. */
+function supervisorTaskTabs(flex: Flex): { add: (el: React.ReactElement, opts?: Record<string, unknown>) => unknown } | undefined {
+  const content = (flex as unknown as { Supervisor?: { TaskCanvasTabs?: { Content?: { add?: unknown } } } }).Supervisor?.TaskCanvasTabs
+    ?.Content;
+  return content && typeof content.add === 'function'
+    ? (content as { add: (el: React.ReactElement, opts?: Record<string, unknown>) => unknown })
+    : undefined;
 }
 
 function uiAttributesOf(manager: FlexNS.Manager): unknown {
@@ -154,14 +179,16 @@ export function setupPlugin(flex: Flex, manager: FlexNS.Manager): PluginServices
     sessions,
     calls,
     t,
+    ui: flexUiOf(flex),
     onEscalated: () => {
-      // Show the Video tab (best effort: the tab state's name is Flex's, not documented).
-      Promise.resolve(
-        flex.Actions.invokeAction('SetComponentState', {
-          name: 'AgentTaskCanvasTabs',
-          state: { selectedTabName: VIDEO_TAB_NAME },
-        }),
-      ).catch(() => undefined);
+      // Show the Video tab: Flex has no public API for it (see flexInternals.ts);
+      // when that did not work, say where the call is.
+      void selectAgentTaskTab(
+        { invokeAction: (name, payload) => flex.Actions.invokeAction(name, payload), getState: () => manager.store.getState() },
+        VIDEO_TAB_NAME,
+      ).then((shown) => {
+        if (!shown) flex.Notifications.showNotification(NOTIFICATION_IDS.info, { message: t('VideoEscalationStartedOpenTab') });
+      });
     },
   };
 
@@ -169,12 +196,13 @@ export function setupPlugin(flex: Flex, manager: FlexNS.Manager): PluginServices
   const assignedChat = (props: { task?: unknown }) => isAssignedChatTask(props.task as TaskLike | undefined);
   const chat = (props: { task?: unknown }) => isChatTask(props.task as TaskLike | undefined);
 
-  flex.TaskCanvasHeader.Content.add(<VideoEscalationButton key="video-escalation-button" services={services} />, {
+  const HeaderButton = themed(flex, VideoEscalationButton);
+  flex.TaskCanvasHeader.Content.add(<HeaderButton key="video-escalation-button" services={services} />, {
     sortOrder: -1,
     if: assignedChat,
   });
 
-  const TabContent = flex.withTaskContext(VideoTab as React.ComponentType<any>);
+  const TabContent = flex.withTaskContext(themed(flex, VideoTab) as React.ComponentType<any>);
   flex.TaskCanvasTabs.Content.add(
     <flex.Tab key="video-escalation-tab" uniqueName={VIDEO_TAB_NAME} label={t('VideoEscalationTabLabel')}>
       <TabContent services={services} />
@@ -183,7 +211,22 @@ export function setupPlugin(flex: Flex, manager: FlexNS.Manager): PluginServices
   );
 
   // "On video" on the task list item of the task whose call is live (renders nothing otherwise).
-  flex.TaskListItem.Content.add(<VideoBadge key="video-escalation-badge" services={services} />, { if: chat });
+  const Badge = themed(flex, VideoBadge);
+  flex.TaskListItem.Content.add(<Badge key="video-escalation-badge" services={services} />, { if: chat });
+
+  // Supervisors: a Video tab on an agent's chat task in the Teams view (Flex.Supervisor.TaskCanvasTabs).
+  const supervisorTabs = supervisorTaskTabs(flex);
+  if (supervisorTabs) {
+    const SupervisorContent = flex.withTaskContext(themed(flex, SupervisorVideoTab) as React.ComponentType<any>);
+    supervisorTabs.add(
+      <flex.Tab key="video-escalation-supervisor-tab" uniqueName={SUPERVISOR_VIDEO_TAB_NAME} label={t('VideoEscalationTabLabel')}>
+        <SupervisorContent services={services} />
+      </flex.Tab>,
+      { if: chat },
+    );
+  } else {
+    console.info('[video-escalation] this Flex has no Supervisor.TaskCanvasTabs: no Video tab in the Teams view');
+  }
 
   registerTaskEndListeners(flex.Actions, (manager as unknown as { events?: any }).events, ({ taskSid, task }) => {
     calls.taskEnded(taskSid);

@@ -44,6 +44,7 @@ export const DEFAULT_STRINGS = {
   VideoEscalationYouMuted: 'You (muted)',
   VideoEscalationYourCameraLabel: 'Your camera',
   VideoEscalationVideoOf: "{{name}}'s video",
+  VideoEscalationMonitoring: 'You are monitoring this call: your camera and microphone are off.',
   // Devices and screen share
   VideoEscalationMicrophone: 'Microphone',
   VideoEscalationCamera: 'Camera',
@@ -56,6 +57,15 @@ export const DEFAULT_STRINGS = {
   VideoEscalationYouAreSharing: 'You are sharing your screen.',
   VideoEscalationScreenOf: "{{name}}'s screen",
   VideoEscalationSharingScreen: '{{name}} is sharing their screen',
+  // Supervisor: the Video tab of an agent's task in the Teams view
+  VideoEscalationSupervisorNoCall: 'There is no video call on this task.',
+  VideoEscalationSupervisorLoading: "Loading this task's video call…",
+  VideoEscalationSupervisorEnded: "This task's video call has ended.",
+  VideoEscalationSupervisorLive: 'This task has a live video call.',
+  VideoEscalationSupervisorJoin: 'Join video',
+  VideoEscalationSupervisorMonitor: 'Monitor video',
+  VideoEscalationSupervisorHint: 'Join video turns your camera and microphone on. Monitor video lets you see and hear the call without them.',
+  VideoEscalationTryAgain: 'Try again',
   // Why a call ended
   VideoEscalationEndLeft: 'You left the video call.',
   VideoEscalationEndCompleted: 'The video call was ended (the escalation was completed).',
@@ -75,6 +85,8 @@ export const DEFAULT_STRINGS = {
   VideoEscalationErrorComplete: 'Could not end the video call',
   VideoEscalationErrorToken: 'Could not join the video room',
   VideoEscalationErrorLoad: 'Could not load the video call',
+  VideoEscalationErrorSupervise: "Could not open this task's video call",
+  VideoEscalationErrorNotSupervisor: "only Flex supervisors and admins can join another agent's video call.",
   VideoEscalationNotConfigured:
     'Video escalation is not configured: {{errors}}. Ask your Flex admin to set ui_attributes.videoEscalation (serviceBaseUrl, contactCenterId).',
 } as const;

@@ -7,14 +7,14 @@
  *   session.state; session.setMicEnabled(false); session.call.peerConnections(); session.leave();
  */
 import type { VideoGrant } from './video/call';
-import { VideoSession, VideoSessions } from './video/session';
+import { VideoSession, VideoSessions, type JoinOptions } from './video/session';
 
 export { VideoSession, VideoSessions };
 
 /** The sessions `join` uses (one page, one task id). */
 export const sessions = new VideoSessions();
 
-/** Joins the grant's room as the plugin does for a task. */
-export function join(grant: VideoGrant, taskSid = 'browser'): Promise<VideoSession> {
-  return sessions.join(taskSid, grant);
+/** Joins the grant's room as the plugin does for a task (`{ receiveOnly: true }`: as a monitoring supervisor). */
+export function join(grant: VideoGrant, taskSid = 'browser', opts: JoinOptions = {}): Promise<VideoSession> {
+  return sessions.join(taskSid, grant, opts);
 }

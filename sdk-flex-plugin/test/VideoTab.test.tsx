@@ -5,6 +5,7 @@ import * as Video from 'twilio-video';
 import { VideoTab } from '../src/components/VideoTab';
 import { EscalationStore } from '../src/escalationStore';
 import type { PluginServices } from '../src/services';
+import { makeTranslate } from '../src/strings';
 import { VideoSessions } from '../src/video/session';
 import {
   FakeMediaDevices,
@@ -402,6 +403,50 @@ describe('VideoTab devices and screen share', () => {
 
     act(() => room.unsubscribe(customer, shared));
     expect(screen.queryByTestId('screen of customer:k3y')).toBeNull();
+  });
+
+  it("shows the customer's screen beside their camera under a Flex string, and removes it when they unpublish it", async () => {
+    const media = new FakeMediaDevices();
+    const client = fakeClient();
+    const store = new EscalationStore({ client, contactCenterId: CC });
+    const sessions = new VideoSessions({ media });
+    const strings: Record<string, string> = { VideoEscalationCustomer: 'Client', VideoEscalationScreenOf: 'Écran de {{name}}' };
+    const t = makeTranslate(() => strings);
+    const task = makeTask();
+    await store.escalate(task);
+    const room = new FakeRoom('esc-e5a1d6b2');
+    connect.mockResolvedValue(room as unknown as Video.Room);
+    render(<VideoTab task={task} services={makeServices(store, sessions, { t })} />);
+    fireEvent.click(screen.getByRole('button', { name: 'Join Video Room' }));
+    await screen.findByTestId('video-call');
+
+    let customer!: ReturnType<FakeRoom['join']>;
+    act(() => {
+      customer = room.join('customer:0a1b2c3d4e5f6071');
+    });
+    // Their name is the Flex string, never the identity.
+    expect(screen.getByTestId('name of customer:0a1b2c3d4e5f6071').textContent).toBe('Client');
+    expect(screen.queryByText(/customer:0a1b/)).toBeNull();
+
+    const shared = new FakeTrack('video', 'MTscreen', 'screen');
+    act(() => room.subscribe(customer, shared));
+    const view = screen.getByTestId('screen of customer:0a1b2c3d4e5f6071') as HTMLVideoElement & { srcObject: FakeMediaStream };
+    expect(view.getAttribute('aria-label')).toBe('Écran de Client');
+    expect(view.srcObject.getTracks()).toEqual([shared.mediaStreamTrack]);
+    // Beside the camera, which keeps its own view.
+    const camera = screen.getByTestId('video of customer:0a1b2c3d4e5f6071') as HTMLVideoElement & { srcObject: FakeMediaStream };
+    expect(camera.srcObject.getTracks()).not.toContain(shared.mediaStreamTrack);
+    expect(view.parentElement!.parentElement).toBe(camera.parentElement!.parentElement);
+    expect((view.parentElement!.parentElement as HTMLElement).style.display).toBe('grid');
+
+    // Unpublished (twilio-video drops the publication and says trackUnpublished).
+    act(() => {
+      customer.tracks.delete(shared.sid);
+      room.emit('trackUnpublished', { trackSid: shared.sid, kind: 'video', trackName: 'screen' }, customer);
+    });
+    expect(screen.queryByTestId('screen of customer:0a1b2c3d4e5f6071')).toBeNull();
+    expect(screen.getByTestId('video of customer:0a1b2c3d4e5f6071')).toBeTruthy();
+    sessions.leaveAll();
   });
 
   it('switches devices and shares the screen on the same senders (built-in)', async () => {

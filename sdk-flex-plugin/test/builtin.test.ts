@@ -112,6 +112,52 @@ describe('BuiltinCall', () => {
     expect(call.remotes()[0].role).toBe('customer');
   });
 
+  it('takes the role from the identity for an offer from someone not announced (a customer is the customer)', async () => {
+    const { call, ws } = await connected([]);
+    ws.serverSend({ type: 'signal', from: 'customer:0a1b2c3d4e5f6071', data: { description: { type: 'offer', sdp: 'their-offer' } } });
+    await flush();
+    expect(call.remotes()[0]).toMatchObject({ identity: 'customer:0a1b2c3d4e5f6071', role: 'customer' });
+  });
+
+  it('receive-only (monitoring): no tracks of its own, recvonly connections, answers offers, says audio and video off', async () => {
+    expect(() => new BuiltinCall(grant(), fakeCameraStream(), undefined, true)).toThrow(/no local stream/);
+    const pending = connectBuiltin(grant({ identity: 'agent:sam' }), undefined, { receiveOnly: true });
+    const ws = FakeWebSocket.last;
+    ws.serverOpen();
+    ws.serverSend({ type: 'welcome', peers: [] });
+    const call = await pending;
+    expect(call.receiveOnly).toBe(true);
+    expect(call.micEnabled).toBe(false);
+    expect(call.cameraEnabled).toBe(false);
+    expect(ws.sentOf('state')).toEqual([{ type: 'state', audio: false, video: false }]);
+
+    // The customer comes in later and offers.
+    ws.serverSend({ type: 'peer_joined', peer: { identity: 'customer:k3y', role: 'customer' } });
+    ws.serverSend({ type: 'signal', from: 'customer:k3y', data: { description: { type: 'offer', sdp: 'their-offer' } } });
+    await flush();
+    const pc = FakeRTCPeerConnection.instances[0];
+    expect(pc.tracks).toEqual([]);
+    expect(pc.transceivers).toEqual([
+      { kind: 'audio', direction: 'recvonly' },
+      { kind: 'video', direction: 'recvonly' },
+    ]);
+    const answers = ws.sentOf('signal').filter((m) => (m.data as { description?: { type: string } }).description?.type === 'answer');
+    expect(answers).toHaveLength(1);
+
+    // Their camera arrives; a screen they share would replace it on the same track (replaceTrack): no second view.
+    const theirs = new FakeMediaStream();
+    pc.receive(new FakeMediaStreamTrack('video'), theirs);
+    expect(call.remotes()).toEqual([{ identity: 'customer:k3y', role: 'customer', stream: theirs, audio: true, video: true }]);
+
+    // Turning the microphone "on" changes nothing; the camera, devices and screen are refused.
+    call.setMicEnabled(true);
+    expect(call.micEnabled).toBe(false);
+    await expect(call.setCameraEnabled(true)).rejects.toThrow(/Monitoring/);
+    await expect(call.setDevice('videoinput', 'cam-2')).rejects.toThrow(/Monitoring/);
+    await expect(call.startScreenShare()).rejects.toThrow(/Monitoring/);
+    call.leave();
+  });
+
   it('ignores a colliding offer on the impolite side', async () => {
     // 'agent:alice' < 'customer:k3y': the agent is impolite towards the customer.
     const { ws } = await connected([{ identity: 'customer:k3y', role: 'customer' }]);

@@ -201,3 +201,49 @@ describe('EscalationStore tokens, loading and completing', () => {
     expect(onError).toHaveBeenCalledWith(expect.objectContaining({ code: 'not_found' }), 'complete', task.taskSid);
   });
 });
+
+describe('EscalationStore.supervise (a supervisor on another agent’s task)', () => {
+  const supervised = (escalationId?: string) =>
+    makeTask({
+      taskSid: 'WTsupervised',
+      attributes: { conversationSid: 'CH1', ...(escalationId ? { videoEscalation: { escalationId, status: 'open' } } : {}) },
+    });
+
+  it('reads the escalation the task names, again when it names another, and never writes the task', async () => {
+    const client = fakeClient();
+    client.getEscalation.mockImplementation(async (id: string) => makeEscalation({ id }));
+    const store = new EscalationStore({ client, contactCenterId: CC });
+    const first = supervised('esc-1');
+    expect(await store.supervise(supervised())).toBeUndefined();
+    expect(client.getEscalation).not.toHaveBeenCalled();
+    await store.supervise(first);
+    await store.supervise(first);
+    expect(client.getEscalation).toHaveBeenCalledTimes(1);
+    expect(store.get('WTsupervised')).toMatchObject({ phase: 'open', escalation: { id: 'esc-1' } });
+    await store.supervise(supervised('esc-2'));
+    expect(store.get('WTsupervised').escalation?.id).toBe('esc-2');
+    expect(store.isSupervised('WTsupervised')).toBe(true);
+    expect(first.setAttributes).not.toHaveBeenCalled();
+  });
+
+  it('reports its failures as the supervisor’s (action supervise), token ones too, and re-reads an escalation that ended meanwhile', async () => {
+    const client = fakeClient();
+    const onError = vi.fn();
+    const store = new EscalationStore({ client, contactCenterId: CC, onError });
+    client.getEscalation.mockResolvedValueOnce(makeEscalation({ id: 'esc-1' }));
+    await store.supervise(supervised('esc-1'));
+    client.createAgentToken.mockRejectedValueOnce(problem({ status: 409, title: 'Conflict', code: 'escalation_not_open' }));
+    client.getEscalation.mockResolvedValueOnce(makeEscalation({ id: 'esc-1', status: 'completed' }));
+    expect(await store.agentToken('WTsupervised')).toBeUndefined();
+    expect(onError.mock.calls[0][1]).toBe('supervise');
+    await vi.waitFor(() => expect(store.get('WTsupervised').phase).toBe('ended'));
+
+    // An agent's own task keeps its own action names.
+    client.createAgentToken.mockRejectedValueOnce(problem());
+    client.createEscalation.mockResolvedValue({ escalation: makeEscalation({ agent_token: undefined }), replayed: false, status: 201 });
+    const own = makeTask();
+    await store.escalate(own);
+    await store.agentToken(own.taskSid);
+    expect(onError.mock.calls.at(-1)?.[1]).toBe('token');
+  });
+});

@@ -3,41 +3,30 @@ import { act, fireEvent, render, screen, waitFor } from '@testing-library/react'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import * as Flex from '@twilio/flex-ui';
 import VideoEscalationPlugin from '../src/VideoEscalationPlugin';
-import { resetSetupLogForTests, setupPlugin, VIDEO_TAB_NAME } from '../src/setup';
+import * as Video from 'twilio-video';
+import { resetSetupLogForTests, setupPlugin, SUPERVISOR_VIDEO_TAB_NAME, VIDEO_TAB_NAME } from '../src/setup';
+import { SupervisorVideoTab } from '../src/components/SupervisorVideoTab';
+import { VideoBadge } from '../src/components/VideoBadge';
+import { VideoEscalationButton } from '../src/components/VideoEscalationButton';
+import { VideoTab } from '../src/components/VideoTab';
+import { FakeRoom } from './fakeVideo';
 import { NOTIFICATION_IDS } from '../src/notifications';
 import { CC, jsonResponse, makeEscalation, makeTask, problemResponse } from './helpers';
+import { DARK_THEME, type FlexDoubleExtras } from './flexDouble';
 
-// Flex at its boundary: what the plugin calls on the Flex global.
-vi.mock('@twilio/flex-ui', async () => {
-  const ReactMod = await import('react');
-  const actionListeners: Record<string, Array<(p: unknown) => void>> = {};
-  return {
-    __actionListeners: actionListeners,
-    Notifications: { registerNotification: vi.fn(), showNotification: vi.fn(), dismissNotificationById: vi.fn() },
-    NotificationType: { error: 'error', warning: 'warning', info: 'info', success: 'success' },
-    Actions: {
-      addListener: vi.fn((name: string, fn: (p: unknown) => void) => {
-        (actionListeners[name] ??= []).push(fn);
-      }),
-      invokeAction: vi.fn(() => Promise.resolve()),
-    },
-    TaskCanvasHeader: { Content: { add: vi.fn() } },
-    TaskCanvasTabs: { Content: { add: vi.fn() } },
-    TaskListItem: { Content: { add: vi.fn() } },
-    Tab: (props: { children?: React.ReactNode }) => ReactMod.createElement('div', { 'data-tab': 'video' }, props.children),
-    withTaskContext: (C: React.ComponentType) => C,
-  };
-});
+// Flex at its boundary: what the plugin calls on the Flex global (test/flexDouble.ts).
+vi.mock('@twilio/flex-ui', async () => (await import('./flexDouble')).createFlexDouble());
 
 vi.mock('twilio-video', () => ({ connect: vi.fn(), createLocalVideoTrack: vi.fn() }));
 
-const flex = Flex as unknown as typeof Flex & { __actionListeners: Record<string, Array<(p: unknown) => void>> };
+const flex = Flex as unknown as typeof Flex & FlexDoubleExtras;
 const mocked = {
   register: vi.mocked(Flex.Notifications.registerNotification),
   show: vi.mocked(Flex.Notifications.showNotification),
   headerAdd: vi.mocked(Flex.TaskCanvasHeader.Content.add),
   tabsAdd: vi.mocked(Flex.TaskCanvasTabs.Content.add),
   listItemAdd: vi.mocked(Flex.TaskListItem.Content.add),
+  supervisorTabsAdd: vi.mocked(Flex.Supervisor.TaskCanvasTabs.Content.add),
 };
 
 function manager(
@@ -67,6 +56,9 @@ beforeEach(() => {
   for (const k of Object.keys(flex.__actionListeners)) delete flex.__actionListeners[k];
   for (const m of Object.values(mocked)) m.mockClear();
   vi.mocked(Flex.Actions.addListener).mockClear();
+  vi.mocked(Flex.Actions.invokeAction).mockReset().mockImplementation(() => Promise.resolve());
+  flex.__theme.current = undefined;
+  vi.mocked(Video.connect).mockReset();
 });
 afterEach(() => {
   vi.unstubAllGlobals();
@@ -123,6 +115,7 @@ describe('setupPlugin', () => {
       NOTIFICATION_IDS.reconnecting,
       NOTIFICATION_IDS.reconnected,
       NOTIFICATION_IDS.disconnected,
+      NOTIFICATION_IDS.info,
     ]);
   });
 
@@ -356,5 +349,163 @@ describe('setupPlugin', () => {
     expect(written.videoEscalation).toEqual({ escalationId: makeEscalation().id, status: 'open' });
     const text = JSON.stringify(written);
     for (const secret of ['join', 'ABCD2345EFGH', 'agent-video-token', 'flex-token-abc']) expect(text).not.toContain(secret);
+  });
+});
+
+describe('Flex-native look', () => {
+  it('uses Flex’s own IconButton and Button from the Flex global (nothing bundled), and the header button is not a toggle', () => {
+    setupPlugin(Flex, manager());
+    const { button } = renderHeaderButton();
+    expect(button.getAttribute('data-flex')).toBe('IconButton');
+    expect(button.getAttribute('data-icon')).toBe('Video');
+    expect(button.getAttribute('title')).toBe('Switch to video');
+    expect(button.hasAttribute('aria-pressed')).toBe(false);
+
+    const [tab] = mocked.tabsAdd.mock.calls[0] as [React.ReactElement];
+    render(React.cloneElement(tab.props.children as React.ReactElement, { task: makeTask() }));
+    const start = screen.getAllByRole('button', { name: 'Switch to video' }).find((b) => b.getAttribute('data-flex') === 'Button')!;
+    expect(start.getAttribute('data-flex-variant')).toBe('primary');
+    expect(start.getAttribute('style')).toBeNull();
+  });
+
+  it('wraps every component in Flex’s withTheme and colours them from the theme’s tokens, with fallbacks without one', async () => {
+    const services = setupPlugin(Flex, manager())!;
+    const wrapped = vi.mocked(flex.withTheme).mock.calls.map(([c]) => c);
+    for (const c of [VideoEscalationButton, VideoTab, VideoBadge, SupervisorVideoTab]) expect(wrapped).toContain(c);
+
+    // A live call, so the "On video" badge shows.
+    vi.mocked(Video.connect).mockResolvedValue(new FakeRoom('esc-e5a1d6b2') as unknown as Video.Room);
+    fetchMock.mockResolvedValueOnce(jsonResponse(201, makeEscalation()));
+    const task = makeTask();
+    await services.store.escalate(task);
+    await act(async () => {
+      await services.calls.join(task.taskSid);
+    });
+    const [badge] = mocked.listItemAdd.mock.calls[0] as [React.ReactElement];
+
+    flex.__theme.current = DARK_THEME;
+    const dark = render(React.cloneElement(badge, { task }));
+    const darkStyle = (dark.getByTestId('video-badge') as HTMLElement).style;
+    expect(darkStyle.background).toBe('rgb(1, 2, 3)');
+    expect(darkStyle.color).toBe('rgb(7, 8, 9)');
+    dark.unmount();
+
+    // No theme provider: emotion's withTheme gives {}; Paste's default values stand in.
+    flex.__theme.current = undefined;
+    const plain = render(React.cloneElement(badge, { task }));
+    const plainStyle = (plain.getByTestId('video-badge') as HTMLElement).style;
+    expect(plainStyle.background).toBe('rgb(2, 99, 224)');
+    expect(plainStyle.color).toBe('rgb(255, 255, 255)');
+    services.sessions.leaveAll();
+  });
+});
+
+describe('showing the Video tab (internal Flex names, isolated in flexInternals.ts)', () => {
+  function managerWithViewState() {
+    const m = manager();
+    const view = { componentViewStates: {} as Record<string, unknown> };
+    (m as unknown as { store: unknown }).store = { getState: () => ({ flex: { view } }) };
+    return { m, view };
+  }
+
+  async function escalateFromHeader() {
+    fetchMock.mockResolvedValue(jsonResponse(201, makeEscalation()));
+    const { button } = renderHeaderButton();
+    fireEvent.click(button);
+    await waitFor(() => expect(button.getAttribute('data-phase')).toBe('open'));
+    await act(async () => undefined);
+  }
+
+  const infoShown = () => mocked.show.mock.calls.filter(([id]) => id === NOTIFICATION_IDS.info);
+
+  it('selects the tab with SetComponentState and, when Flex’s state shows it selected, says nothing more', async () => {
+    const { m, view } = managerWithViewState();
+    vi.mocked(Flex.Actions.invokeAction).mockImplementation((async (name: string, payload: { name: string; state: unknown }) => {
+      if (name === 'SetComponentState') view.componentViewStates[payload.name] = payload.state;
+    }) as never);
+    setupPlugin(Flex, m);
+    await escalateFromHeader();
+    expect(view.componentViewStates.AgentTaskCanvasTabs).toEqual({ selectedTabName: VIDEO_TAB_NAME });
+    expect(infoShown()).toEqual([]);
+  });
+
+  it('falls back to a notification naming the tab when the action fails', async () => {
+    const { m } = managerWithViewState();
+    vi.mocked(Flex.Actions.invokeAction).mockRejectedValue(new Error('no such action: SetComponentState'));
+    setupPlugin(Flex, m);
+    await escalateFromHeader();
+    await waitFor(() => expect(infoShown()).toEqual([[NOTIFICATION_IDS.info, { message: 'Video call started: open the Video tab' }]]));
+  });
+
+  it('falls back to the notification when the action changes nothing (Flex renamed its tab state)', async () => {
+    const { m, view } = managerWithViewState();
+    setupPlugin(Flex, m);
+    await escalateFromHeader();
+    expect(Flex.Actions.invokeAction).toHaveBeenCalledWith('SetComponentState', expect.anything());
+    expect(view.componentViewStates).toEqual({});
+    await waitFor(() => expect(infoShown()).toHaveLength(1));
+  });
+});
+
+describe('supervisors in the Teams view', () => {
+  const supervised = (attrs: Record<string, unknown> = {}, over: Record<string, unknown> = {}) =>
+    makeTask({
+      taskSid: 'WTsupervised0000000000000000000000',
+      status: undefined,
+      attributes: { conversationSid: 'CH0123456789abcdef0123456789abcdef', ...attrs },
+      ...over,
+    });
+
+  it('adds a Video tab to Flex.Supervisor.TaskCanvasTabs for chat tasks', () => {
+    setupPlugin(Flex, manager());
+    expect(mocked.supervisorTabsAdd).toHaveBeenCalledTimes(1);
+    const [tab, opts] = mocked.supervisorTabsAdd.mock.calls[0] as [React.ReactElement, { if: (p: unknown) => boolean }];
+    expect(tab.props).toMatchObject({ uniqueName: SUPERVISOR_VIDEO_TAB_NAME, label: 'Video' });
+    expect(opts.if({ task: supervised() })).toBe(true);
+    expect(opts.if({ task: supervised({}, { taskChannelUniqueName: 'voice', attributes: {} }) })).toBe(false);
+    expect(opts.if({ task: supervised({}, { taskChannelUniqueName: 'email' }) })).toBe(false);
+
+    render(React.cloneElement(tab.props.children as React.ReactElement, { task: supervised() }));
+    expect(screen.getByText('There is no video call on this task.')).toBeTruthy();
+    expect(fetchMock).not.toHaveBeenCalled();
+  });
+
+  it('shows a clear Flex notification when the service refuses the user (403)', async () => {
+    setupPlugin(Flex, manager());
+    const id = makeEscalation().id;
+    fetchMock.mockImplementation(async (url: string) =>
+      url.endsWith('/agent-token')
+        ? problemResponse(403, {
+            title: 'Forbidden',
+            detail: 'this escalation belongs to another agent; a Flex supervisor or admin may join it',
+            code: 'not_your_escalation',
+            request_id: 'req-9',
+          })
+        : jsonResponse(200, makeEscalation({ agent_identity: 'agent:bob' })),
+    );
+    const [tab] = mocked.supervisorTabsAdd.mock.calls[0] as [React.ReactElement];
+    render(React.cloneElement(tab.props.children as React.ReactElement, { task: supervised({ videoEscalation: { escalationId: id, status: 'open' } }) }));
+    fireEvent.click(await screen.findByRole('button', { name: 'Monitor video' }));
+    await waitFor(() => expect(mocked.show).toHaveBeenCalled());
+    expect(mocked.show).toHaveBeenCalledWith(
+      NOTIFICATION_IDS.error,
+      expect.objectContaining({
+        message: "Could not open this task's video call: only Flex supervisors and admins can join another agent's video call. (request req-9)",
+      }),
+    );
+    expect(fetchMock.mock.calls.map(([u]) => u)).toEqual([
+      `https://video.example.com/v1/escalations/${id}`,
+      `https://video.example.com/v1/escalations/${id}/agent-token`,
+    ]);
+    expect(Video.connect).not.toHaveBeenCalled();
+  });
+
+  it('adds no supervisor tab, and fails nothing, on a Flex without the Supervisor namespace', () => {
+    const info = vi.spyOn(console, 'info').mockImplementation(() => undefined);
+    const services = setupPlugin({ ...Flex, Supervisor: undefined } as unknown as typeof Flex, manager());
+    expect(services).toBeDefined();
+    expect(mocked.supervisorTabsAdd).not.toHaveBeenCalled();
+    expect(mocked.headerAdd).toHaveBeenCalledTimes(1);
+    expect(String(info.mock.calls.at(-1)?.[0])).toMatch(/Supervisor\.TaskCanvasTabs/);
   });
 });

@@ -1,11 +1,12 @@
 import React, { useState } from 'react';
 import type { Translate } from '../strings';
 import type { DeviceKind, MediaAccess } from '../video/media';
-import type { SessionSnapshot, VideoSession } from '../video/session';
+import type { RemoteView, SessionSnapshot, VideoSession } from '../video/session';
 import { DevicePickers } from './DevicePickers';
 import { Spinner } from './icons';
-import { box, button, danger, row } from './styles';
+import { box, row } from './theme';
 import { MediaView } from './TrackView';
+import { ActionButton, useUi } from './ui';
 
 export interface CallPanelProps {
   taskSid: string;
@@ -14,17 +15,46 @@ export interface CallPanelProps {
   media: MediaAccess;
   t: Translate;
   onLeave: () => void;
-  onEndVideo: () => void;
-  endDisabled: boolean;
+  /** Ends the escalation; without it (a supervisor's view) there is no End video button. */
+  onEndVideo?: () => void;
+  endDisabled?: boolean;
+  /** A better name for a participant than their identity (e.g. the escalation's agent name). */
+  nameOf?: (remote: RemoteView) => string | undefined;
 }
 
 const message = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
+/**
+ * What the call view shows for a participant: the Flex string for "Customer"
+ * (the service's customer identities are `customer:` and random digits, and
+ * neither the token nor the escalation carries a customer name), the name the
+ * caller knows, an agent's Flex identity without the `agent:` prefix, or the
+ * identity.
+ */
+export function participantName(r: Pick<RemoteView, 'identity' | 'role'>, t: Translate, known?: string): string {
+  if (r.role === 'customer' || r.identity.startsWith('customer:')) return t('VideoEscalationCustomer');
+  if (known) return known;
+  if (r.identity.startsWith('agent:')) return r.identity.slice('agent:'.length) || r.identity;
+  return r.identity;
+}
+
 /** The call in the Video tab: the videos, the device pickers and the controls. */
-export function CallPanel({ taskSid, session, snapshot, media, t, onLeave, onEndVideo, endDisabled }: CallPanelProps): JSX.Element {
+export function CallPanel({
+  taskSid,
+  session,
+  snapshot,
+  media,
+  t,
+  onLeave,
+  onEndVideo,
+  endDisabled,
+  nameOf,
+}: CallPanelProps): JSX.Element {
+  const { palette } = useUi();
   const [error, setError] = useState<string | undefined>();
   const [switching, setSwitching] = useState(false);
   const [shareBusy, setShareBusy] = useState(false);
+  const receiveOnly = snapshot.receiveOnly;
 
   const pickDevice = (kind: DeviceKind, deviceId: string) => {
     setSwitching(true);
@@ -44,84 +74,109 @@ export function CallPanel({ taskSid, session, snapshot, media, t, onLeave, onEnd
   };
 
   return (
-    <div style={box} data-testid="video-call">
+    <div style={{ ...box, color: palette.text }} data-testid="video-call" data-receive-only={String(receiveOnly)}>
       {snapshot.status === 'reconnecting' ? (
         <p role="status" data-testid="reconnecting">
           <Spinner label={t('VideoEscalationReconnecting')} /> {t('VideoEscalationReconnecting')}
         </p>
       ) : null}
-      <CallView snapshot={snapshot} t={t} />
-      <DevicePickers
-        media={media}
-        selected={snapshot.devices}
-        onPick={pickDevice}
-        idPrefix={`video-escalation-${taskSid}`}
-        disabled={switching}
-        t={t}
-      />
+      <CallView snapshot={snapshot} t={t} nameOf={nameOf} />
+      {receiveOnly ? (
+        <p role="status" data-testid="monitoring">
+          {t('VideoEscalationMonitoring')}
+        </p>
+      ) : (
+        <DevicePickers
+          media={media}
+          selected={snapshot.devices}
+          onPick={pickDevice}
+          idPrefix={`video-escalation-${taskSid}`}
+          disabled={switching}
+          t={t}
+        />
+      )}
       <div style={row}>
-        <button type="button" style={button} onClick={() => session.setMicEnabled(!snapshot.micEnabled)}>
-          {snapshot.micEnabled ? t('VideoEscalationMute') : t('VideoEscalationUnmute')}
-        </button>
-        <button
-          type="button"
-          style={button}
-          onClick={() => void session.setCameraEnabled(!snapshot.cameraEnabled).catch((e) => setError(String(e)))}
-        >
-          {snapshot.cameraEnabled ? t('VideoEscalationCameraOff') : t('VideoEscalationCameraOn')}
-        </button>
-        {/* Not aria-pressed: the label says what a press does, as the mute and camera buttons do. */}
-        {media.canShareScreen() ? (
-          <button type="button" style={button} onClick={toggleShare} disabled={shareBusy}>
-            {snapshot.screenSharing ? t('VideoEscalationStopSharing') : t('VideoEscalationShareScreen')}
-          </button>
+        {/*
+          Plain buttons, not toggles (no aria-pressed): each label says what a
+          press does ("Mute" / "Unmute", "Turn camera off" / "Turn camera on").
+          A monitoring call has no camera or microphone to switch.
+        */}
+        {receiveOnly ? null : (
+          <>
+            <ActionButton onClick={() => session.setMicEnabled(!snapshot.micEnabled)}>
+              {snapshot.micEnabled ? t('VideoEscalationMute') : t('VideoEscalationUnmute')}
+            </ActionButton>
+            <ActionButton onClick={() => void session.setCameraEnabled(!snapshot.cameraEnabled).catch((e) => setError(message(e)))}>
+              {snapshot.cameraEnabled ? t('VideoEscalationCameraOff') : t('VideoEscalationCameraOn')}
+            </ActionButton>
+            {media.canShareScreen() ? (
+              <ActionButton onClick={toggleShare} disabled={shareBusy}>
+                {snapshot.screenSharing ? t('VideoEscalationStopSharing') : t('VideoEscalationShareScreen')}
+              </ActionButton>
+            ) : null}
+          </>
+        )}
+        <ActionButton onClick={onLeave}>{t('VideoEscalationLeave')}</ActionButton>
+        {onEndVideo ? (
+          <ActionButton variant="destructive" onClick={onEndVideo} disabled={endDisabled}>
+            {t('VideoEscalationEndVideo')}
+          </ActionButton>
         ) : null}
-        <button type="button" style={button} onClick={onLeave}>
-          {t('VideoEscalationLeave')}
-        </button>
-        <button type="button" style={danger} onClick={onEndVideo} disabled={endDisabled}>
-          {t('VideoEscalationEndVideo')}
-        </button>
       </div>
-      {error ? <p role="alert">{error}</p> : null}
+      {error ? (
+        <p role="alert" style={{ color: palette.error }}>
+          {error}
+        </p>
+      ) : null}
     </div>
   );
 }
 
-function CallView({ snapshot, t }: { snapshot: SessionSnapshot; t: Translate }): JSX.Element {
+function CallView({ snapshot, t, nameOf }: { snapshot: SessionSnapshot; t: Translate; nameOf?: (r: RemoteView) => string | undefined }): JSX.Element {
+  const { palette } = useUi();
+  const weak: React.CSSProperties = { color: palette.textWeak };
   return (
     <div style={{ display: 'grid', gridTemplateColumns: '2fr 1fr', gap: 8 }}>
-      <div>
+      <div style={{ display: 'flex', flexDirection: 'column', gap: 8 }}>
         {snapshot.remotes.length === 0 ? <p>{t('VideoEscalationWaitingForCustomer')}</p> : null}
         {snapshot.remotes.map((r) => {
-          const name = r.role === 'customer' ? t('VideoEscalationCustomer') : r.name;
+          const name = participantName(r, t, nameOf?.(r));
           return (
             <div key={r.identity} data-testid={`remote ${r.identity}`} data-audio={String(r.audio)} data-video={String(r.video)}>
-              {r.screen ? (
-                <>
-                  <MediaView stream={r.screen} label={t('VideoEscalationScreenOf', { name })} testId={`screen of ${r.identity}`} />
-                  <small>{t('VideoEscalationSharingScreen', { name })}</small>
-                </>
-              ) : null}
-              {r.stream ? (
-                <MediaView stream={r.stream} label={t('VideoEscalationVideoOf', { name })} testId={`video of ${r.identity}`} />
-              ) : (
-                <p>{t('VideoEscalationConnectingTo', { name })}</p>
-              )}
-              <small>{name}</small>
-              {!r.audio ? <small> · {t('VideoEscalationParticipantMuted', { name })}</small> : null}
-              {!r.video ? <small> · {t('VideoEscalationParticipantCameraOff', { name })}</small> : null}
+              {/* Their shared screen (a track of its own) beside their camera, the screen the larger. */}
+              <div style={r.screen ? { display: 'grid', gridTemplateColumns: '3fr 1fr', gap: 8, alignItems: 'start' } : undefined}>
+                {r.screen ? (
+                  <div>
+                    <MediaView stream={r.screen} label={t('VideoEscalationScreenOf', { name })} testId={`screen of ${r.identity}`} />
+                    <small style={weak}>{t('VideoEscalationSharingScreen', { name })}</small>
+                  </div>
+                ) : null}
+                <div>
+                  {r.stream ? (
+                    <MediaView stream={r.stream} label={t('VideoEscalationVideoOf', { name })} testId={`video of ${r.identity}`} />
+                  ) : (
+                    <p>{t('VideoEscalationConnectingTo', { name })}</p>
+                  )}
+                  <small style={weak} data-testid={`name of ${r.identity}`}>
+                    {name}
+                  </small>
+                  {!r.audio ? <small style={weak}> · {t('VideoEscalationParticipantMuted', { name })}</small> : null}
+                  {!r.video ? <small style={weak}> · {t('VideoEscalationParticipantCameraOff', { name })}</small> : null}
+                </div>
+              </div>
             </div>
           );
         })}
       </div>
       <div>
-        {snapshot.localStream && snapshot.cameraEnabled ? (
+        {snapshot.receiveOnly ? null : snapshot.localStream && snapshot.cameraEnabled ? (
           <MediaView stream={snapshot.localStream} label={t('VideoEscalationYourCameraLabel')} testId="your camera" local />
         ) : (
           <p>{t('VideoEscalationYourCameraOff')}</p>
         )}
-        <small>{snapshot.micEnabled ? t('VideoEscalationYou') : t('VideoEscalationYouMuted')}</small>
+        {snapshot.receiveOnly ? null : (
+          <small style={weak}>{snapshot.micEnabled ? t('VideoEscalationYou') : t('VideoEscalationYouMuted')}</small>
+        )}
         {snapshot.screenSharing ? <p role="status">{t('VideoEscalationYouAreSharing')}</p> : null}
       </div>
     </div>

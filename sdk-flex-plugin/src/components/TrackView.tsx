@@ -1,4 +1,6 @@
 import React, { useEffect, useRef } from 'react';
+import { VIDEO_BACKGROUND } from './theme';
+import { useUi } from './ui';
 
 /**
  * Shows a MediaStream while mounted: `<video autoplay playsinline muted>`.
@@ -18,6 +20,7 @@ export function MediaView({
   testId: string;
   local?: boolean;
 }): JSX.Element {
+  const { palette } = useUi();
   const ref = useRef<HTMLVideoElement>(null);
   useEffect(() => {
     const el = ref.current;
@@ -38,7 +41,7 @@ export function MediaView({
       playsInline
       aria-label={label}
       data-testid={testId}
-      style={{ width: '100%', borderRadius: 4, background: '#000', transform: local ? 'scaleX(-1)' : undefined }}
+      style={{ width: '100%', borderRadius: palette.radius, background: VIDEO_BACKGROUND, transform: local ? 'scaleX(-1)' : undefined }}
     />
   );
 }

@@ -7,7 +7,8 @@ import type { TaskLike } from '../task';
 import { OtherCallLiveError, type EndReason } from '../video/session';
 import { CallPanel } from './CallPanel';
 import { Spinner } from './icons';
-import { box, button, danger, primary } from './styles';
+import { box, type ThemeLike } from './theme';
+import { ActionButton, UiScope, useUi } from './ui';
 
 export { endReasonText };
 
@@ -15,9 +16,11 @@ export interface VideoTabProps {
   /** Injected by Flex (withTaskContext). */
   task?: TaskLike;
   services: PluginServices;
+  /** Flex's theme (withTheme). */
+  theme?: ThemeLike;
 }
 
-function useRejoin(services: PluginServices, taskSid: string | undefined) {
+export function useRejoin(services: PluginServices, taskSid: string | undefined) {
   const read = () => (taskSid ? services.calls.rejoinAttempt(taskSid) : undefined);
   const [rejoin, setRejoin] = useState(read);
   useEffect(() => {
@@ -29,8 +32,18 @@ function useRejoin(services: PluginServices, taskSid: string | undefined) {
 }
 
 /** The "Video" tab of a chat task: Join Video Room, the call, and its controls. */
-export function VideoTab({ task, services }: VideoTabProps): JSX.Element | null {
-  const taskSid = task?.taskSid;
+export function VideoTab({ task, services, theme }: VideoTabProps): JSX.Element | null {
+  if (!task || !task.taskSid) return null;
+  return (
+    <UiScope ui={services.ui} theme={theme}>
+      <AgentVideoTab task={task} services={services} />
+    </UiScope>
+  );
+}
+
+function AgentVideoTab({ task, services }: { task: TaskLike; services: PluginServices }): JSX.Element {
+  const { palette } = useUi();
+  const taskSid = task.taskSid;
   const t = services.t ?? defaultTranslate;
   const state = useTaskEscalation(services.store, taskSid);
   const session = useVideoSession(services.sessions, taskSid);
@@ -51,14 +64,14 @@ export function VideoTab({ task, services }: VideoTabProps): JSX.Element | null 
     }
   }, [session, services, taskSid]);
 
-  if (!task || !taskSid) return null;
+  const alert: React.CSSProperties = { color: palette.error };
 
   const join = async (replaceOther = false) => {
     setJoining(true);
     setJoinError(undefined);
     setOtherCall(undefined);
     try {
-      await services.calls.join(taskSid, { replaceOther });
+      await services.calls.join(taskSid, { replaceOther, as: 'agent' });
     } catch (err) {
       if (err instanceof OtherCallLiveError) setOtherCall(err.otherTaskSid);
       else setJoinError(err instanceof Error ? err.message : String(err));
@@ -109,23 +122,31 @@ export function VideoTab({ task, services }: VideoTabProps): JSX.Element | null 
           <p>{escalation?.join_url ? t('VideoEscalationLinkSentTo') : t('VideoEscalationLinkSent')}</p>
           {escalation?.join_url ? <code style={{ wordBreak: 'break-all' }}>{escalation.join_url}</code> : null}
           <div style={{ display: 'flex', gap: 8 }}>
-            <button type="button" style={primary} onClick={() => void join()} disabled={joining} aria-busy={joining}>
+            <ActionButton variant="primary" onClick={() => void join()} disabled={joining} busy={joining}>
               {joining ? t('VideoEscalationJoining') : t('VideoEscalationJoin')}
-            </button>
-            <button type="button" style={danger} onClick={() => void endVideo()} disabled={state.phase === 'completing'}>
+            </ActionButton>
+            <ActionButton variant="destructive" onClick={() => void endVideo()} disabled={state.phase === 'completing'}>
               {t('VideoEscalationEndVideo')}
-            </button>
+            </ActionButton>
           </div>
           {otherCall ? (
             <div role="alert" data-testid="other-call" data-other-task={otherCall}>
               <p>{t('VideoEscalationOtherCallLive')}</p>
-              <button type="button" style={button} onClick={() => void join(true)} disabled={joining}>
+              <ActionButton onClick={() => void join(true)} disabled={joining}>
                 {t('VideoEscalationLeaveOtherAndJoin')}
-              </button>
+              </ActionButton>
             </div>
           ) : null}
-          {joinError ? <p role="alert">{t('VideoEscalationJoinFailed', { error: joinError })}</p> : null}
-          {state.error ? <p role="alert">{state.error.message}</p> : null}
+          {joinError ? (
+            <p role="alert" style={alert}>
+              {t('VideoEscalationJoinFailed', { error: joinError })}
+            </p>
+          ) : null}
+          {state.error ? (
+            <p role="alert" style={alert}>
+              {state.error.message}
+            </p>
+          ) : null}
         </div>
       );
     }
@@ -134,25 +155,27 @@ export function VideoTab({ task, services }: VideoTabProps): JSX.Element | null 
         <div style={box}>
           <p>{t('VideoEscalationEnded')}</p>
           {endReason && endReason !== 'completed' && endReason !== 'left' ? <EndedNotice reason={endReason} t={t} /> : null}
-          <button type="button" style={button} onClick={() => void services.store.escalate(task)}>
-            {t('VideoEscalationStartNew')}
-          </button>
+          <ActionButton onClick={() => void services.store.escalate(task)}>{t('VideoEscalationStartNew')}</ActionButton>
         </div>
       );
     default:
       return (
         <div style={box}>
           <p>{t('VideoEscalationNoCallYet')}</p>
-          <button type="button" style={primary} onClick={() => void services.store.escalate(task)}>
+          <ActionButton variant="primary" onClick={() => void services.store.escalate(task)}>
             {t('VideoEscalationSwitchToVideo')}
-          </button>
-          {state.error ? <p role="alert">{state.error.message}</p> : null}
+          </ActionButton>
+          {state.error ? (
+            <p role="alert" style={alert}>
+              {state.error.message}
+            </p>
+          ) : null}
         </div>
       );
   }
 }
 
-function EndedNotice({ reason, t }: { reason: EndReason; t: Translate }): JSX.Element {
+export function EndedNotice({ reason, t }: { reason: EndReason; t: Translate }): JSX.Element {
   return (
     <p data-testid="call-ended" data-reason={reason}>
       {endReasonText(reason, t)}

@@ -17,9 +17,17 @@
  *   it expires, except after the close codes in FINAL;
  * - another microphone or camera, and a shared screen, go out on the same
  *   senders (RTCRtpSender.replaceTrack): no renegotiation, and the other side
- *   simply sees the screen as this side's video.
+ *   simply sees the screen as this side's video;
+ * - receive-only (a supervisor monitoring): no local stream at all, so every
+ *   connection only has `recvonly` transceivers, and `state` says audio and
+ *   video off.
+ *
+ * A screen the other side shares arrives the same way: their sender swaps its
+ * camera track for the screen (replaceTrack), so on this side it is the same
+ * remote video track of the same transceiver with other frames; `ontrack`
+ * does not fire again and `RemotePeer.screen` is never set here.
  */
-import { CallError, Listeners, roleOf, type Call, type CallStatus, type EndReason, type MediaState, type RemotePeer, type Role, type VideoGrant } from './call';
+import { CallError, Listeners, ReceiveOnlyError, roleOf, type Call, type CallStatus, type EndReason, type MediaState, type RemotePeer, type Role, type VideoGrant } from './call';
 import { browserMedia, deviceConstraints, deviceIdOf, onTrackEnded, SCREEN, type DeviceKind, type DeviceSelection, type MediaAccess } from './media';
 
 /** Close codes after which reconnecting cannot help. */
@@ -75,6 +83,8 @@ export interface BuiltinOptions {
   timeoutMs?: number;
   /** Device switches and screen capture (default: the browser's). */
   media?: MediaAccess;
+  /** Join without sending anything (monitoring): pass no stream with it. */
+  receiveOnly?: boolean;
 }
 
 function randomId(): string {
@@ -115,7 +125,10 @@ export class BuiltinCall implements Call {
     readonly grant: VideoGrant,
     readonly localStream: MediaStream | undefined,
     private readonly media: MediaAccess = browserMedia(),
+    /** Sends nothing: no stream, and the camera, devices and screen share are refused. */
+    readonly receiveOnly = false,
   ) {
+    if (receiveOnly && localStream) throw new Error('A receive-only call takes no local stream');
     this.identity = grant.identity;
     this.audio = !!localStream && localStream.getAudioTracks().some((t) => t.enabled);
     this.video = !!localStream && localStream.getVideoTracks().some((t) => t.enabled);
@@ -364,7 +377,7 @@ export class BuiltinCall implements Call {
 
   private onSignal(from: string, data: SignalData | undefined): void {
     if (!this.peers.has(from) && data?.description?.type === 'offer') {
-      this.addPeer(from, this.expected.get(from) ?? 'other');
+      this.addPeer(from, this.expected.get(from) ?? roleOf(from));
     }
     this.expected.delete(from);
     const peer = this.peers.get(from);
@@ -422,6 +435,7 @@ export class BuiltinCall implements Call {
 
   /** Camera off disables the video track (the other side gets black frames and `state`); the camera stays open. */
   setCameraEnabled(on: boolean): Promise<void> {
+    if (on && this.receiveOnly) return Promise.reject(new ReceiveOnlyError('camera'));
     this.setTrackEnabled('video', on);
     return Promise.resolve();
   }
@@ -448,6 +462,7 @@ export class BuiltinCall implements Call {
 
   /** Opens the new device, sends it in place of the old one (on or off as that was), then closes the old one. */
   async setDevice(kind: DeviceKind, deviceId: string): Promise<void> {
+    if (this.receiveOnly) throw new ReceiveOnlyError(kind === 'audioinput' ? 'microphone' : 'camera');
     const stream = this.localStream;
     if (!stream) throw new Error('This call has no camera or microphone to switch');
     const audio = kind === 'audioinput';
@@ -472,6 +487,7 @@ export class BuiltinCall implements Call {
   }
 
   async startScreenShare(): Promise<void> {
+    if (this.receiveOnly) throw new ReceiveOnlyError('screen');
     if (this.screen) return;
     const [track] = (await this.media.getDisplayMedia(SCREEN)).getVideoTracks();
     if (!track) throw new Error('The browser gave no screen to share');
@@ -537,10 +553,10 @@ export class BuiltinCall implements Call {
 export async function connectBuiltin(
   grant: VideoGrant,
   stream: MediaStream | undefined,
-  { timeoutMs = CONNECT_TIMEOUT_MS, media }: BuiltinOptions = {},
+  { timeoutMs = CONNECT_TIMEOUT_MS, media, receiveOnly = false }: BuiltinOptions = {},
 ): Promise<BuiltinCall> {
   if (typeof RTCPeerConnection === 'undefined' || typeof WebSocket === 'undefined') throw new CallError('unsupported');
-  const call = new BuiltinCall(grant, stream, media);
+  const call = new BuiltinCall(grant, stream, media, receiveOnly);
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new CallError('unreachable')), timeoutMs);

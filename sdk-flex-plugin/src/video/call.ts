@@ -53,6 +53,12 @@ export interface RemotePeer extends MediaState {
 
 export interface Call {
   readonly provider: Provider;
+  /**
+   * Joined to watch and listen only (a supervisor monitoring): no camera or
+   * microphone was opened, nothing is sent, and turning the camera on,
+   * switching devices or sharing a screen are refused.
+   */
+  readonly receiveOnly: boolean;
   readonly status: CallStatus;
   /** Set once the call is over. */
   readonly ended?: EndReason;
@@ -82,6 +88,14 @@ export interface Call {
 }
 
 /** A join that did not get in: `code` is the provider's (a twilio-video error code, a WebSocket close code). */
+/** Refused on a receive-only (monitoring) call: it opens no camera, microphone or screen. */
+export class ReceiveOnlyError extends Error {
+  constructor(what: string) {
+    super(`Monitoring: this call sends nothing (${what})`);
+    this.name = 'ReceiveOnlyError';
+  }
+}
+
 export class CallError extends Error {
   constructor(
     readonly reason: EndReason | 'unsupported',
@@ -117,7 +131,12 @@ export function roleOf(identity: string): Role {
   return 'other';
 }
 
-/** What the agent sees for a participant: "Customer", an agent's name, or the identity. */
+/**
+ * A participant's name for logs and the snapshot: "Customer", an agent's
+ * name, or the identity. Not localised: the call view shows the Flex string
+ * `VideoEscalationCustomer` for a customer (see participantName in
+ * components/CallPanel.tsx).
+ */
 export function displayName(identity: string, role: Role = roleOf(identity)): string {
   if (role === 'customer' || identity.startsWith('customer:')) return 'Customer';
   if (identity.startsWith('agent:')) return identity.slice('agent:'.length) || 'Agent';

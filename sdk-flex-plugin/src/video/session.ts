@@ -24,6 +24,8 @@ export interface RemoteView {
 
 export interface SessionSnapshot {
   provider: Provider;
+  /** Watching and listening only (monitoring): no camera, microphone or screen of ours. */
+  receiveOnly: boolean;
   /** False once the call is over. */
   connected: boolean;
   /** `reconnecting` while signalling or the media path is recovering. */
@@ -91,6 +93,7 @@ export class VideoSession {
     const call = this.call;
     return {
       provider: call.provider,
+      receiveOnly: call.receiveOnly,
       connected: this.endedWith === undefined,
       status: call.status,
       micEnabled: call.micEnabled,
@@ -161,6 +164,16 @@ export interface VideoSessionsOptions {
 
 const MEDIA: MediaStreamConstraints = { audio: true, video: CAMERA };
 
+export interface JoinOptions {
+  /** Leave the call live on another task first (one live call per user). */
+  replaceOther?: boolean;
+  /**
+   * Watch and listen only: open no camera or microphone at all (built-in: no
+   * getUserMedia and `recvonly` connections; Twilio: no tracks published).
+   */
+  receiveOnly?: boolean;
+}
+
 /** The agent's video sessions, one per task; they outlive the Video tab being shown. */
 export class VideoSessions {
   private sessions = new Map<string, VideoSession>();
@@ -191,12 +204,15 @@ export class VideoSessions {
     this.listeners.emit();
   }
 
-  private connect(grant: VideoGrant): Promise<Call> {
-    if (grant.provider === 'builtin') return this.connectBuiltin(grant);
-    return connectTwilio(grant, this.media);
+  private connect(grant: VideoGrant, receiveOnly: boolean): Promise<Call> {
+    if (grant.provider === 'builtin') return this.connectBuiltin(grant, receiveOnly);
+    return connectTwilio(grant, this.media, { receiveOnly });
   }
 
-  private async connectBuiltin(grant: VideoGrant): Promise<Call> {
+  private async connectBuiltin(grant: VideoGrant, receiveOnly: boolean): Promise<Call> {
+    if (receiveOnly) {
+      return connectBuiltin(grant, undefined, { timeoutMs: this.options.connectTimeoutMs, media: this.media, receiveOnly });
+    }
     const stream = await this.media.getUserMedia(MEDIA);
     try {
       return await connectBuiltin(grant, stream, { timeoutMs: this.options.connectTimeoutMs, media: this.media });
@@ -220,9 +236,10 @@ export class VideoSessions {
    * Connects to the room of the agent token answer `grant` (once per task,
    * however often it is called), with the provider the grant names. Rejects
    * with OtherCallLiveError while another task's call is live or joining,
-   * unless `replaceOther` (then that call is left first).
+   * unless `replaceOther` (then that call is left first). `receiveOnly`
+   * joins without camera or microphone (see JoinOptions).
    */
-  join(taskSid: string, grant: VideoGrant, opts: { replaceOther?: boolean } = {}): Promise<VideoSession> {
+  join(taskSid: string, grant: VideoGrant, opts: JoinOptions = {}): Promise<VideoSession> {
     const existing = this.sessions.get(taskSid);
     if (existing) return Promise.resolve(existing);
     const pending = this.joining.get(taskSid);
@@ -233,7 +250,7 @@ export class VideoSessions {
       for (const other of others) this.leave(other);
     }
     const p = (async () => {
-      const call = await this.connect(grant);
+      const call = await this.connect(grant, opts.receiveOnly === true);
       const session = new VideoSession(
         taskSid,
         call,

@@ -1,7 +1,7 @@
 /** The `twilio` provider: a Twilio Video room through twilio-video. */
 import * as Video from 'twilio-video';
 import type { LocalAudioTrack, LocalVideoTrack, RemoteParticipant, Room } from 'twilio-video';
-import { Listeners, roleOf, type Call, type CallStatus, type EndReason, type RemotePeer, type VideoGrant } from './call';
+import { Listeners, ReceiveOnlyError, roleOf, type Call, type CallStatus, type EndReason, type RemotePeer, type VideoGrant } from './call';
 import {
   browserMedia,
   CAMERA,
@@ -66,6 +66,8 @@ export class TwilioCall implements Call {
   constructor(
     readonly room: Room,
     private readonly media: MediaAccess = browserMedia(),
+    /** Joined with no tracks (monitoring): see connectTwilio's `receiveOnly`. */
+    readonly receiveOnly = false,
   ) {
     const changed = () => this.changed();
     const on = (room as unknown as { on(event: string, listener: (...args: unknown[]) => void): unknown }).on.bind(room);
@@ -152,6 +154,7 @@ export class TwilioCall implements Call {
   }
 
   setMicEnabled(on: boolean): void {
+    // A receive-only call has no microphone track: nothing to turn on or off.
     for (const t of this.localAudio()) {
       if (on) t.enable();
       else t.disable();
@@ -161,6 +164,7 @@ export class TwilioCall implements Call {
 
   /** Camera off stops the camera (its light goes off); on starts a new track, on the picked device. */
   async setCameraEnabled(on: boolean): Promise<void> {
+    if (on && this.receiveOnly) throw new ReceiveOnlyError('camera');
     const current = this.localVideo();
     if (!on && current) {
       this.picked.videoinput ??= deviceIdOf((current as WithMediaTrack).mediaStreamTrack);
@@ -190,6 +194,7 @@ export class TwilioCall implements Call {
    * disabled as it was.
    */
   async setDevice(kind: DeviceKind, deviceId: string): Promise<void> {
+    if (this.receiveOnly) throw new ReceiveOnlyError(kind === 'audioinput' ? 'microphone' : 'camera');
     this.picked[kind] = deviceId;
     const exact = { deviceId: { exact: deviceId } };
     if (kind === 'audioinput') {
@@ -206,6 +211,7 @@ export class TwilioCall implements Call {
 
   /** The screen goes out as a second video track named `screen`; the camera stays as it is. */
   async startScreenShare(): Promise<void> {
+    if (this.receiveOnly) throw new ReceiveOnlyError('screen');
     if (this.screen) return;
     const [media] = (await this.media.getDisplayMedia(SCREEN)).getVideoTracks();
     if (!media) throw new Error('The browser gave no screen to share');
@@ -255,16 +261,22 @@ export class TwilioCall implements Call {
   }
 }
 
-/** Connects to the grant's Twilio room with the camera and microphone. */
+/**
+ * Connects to the grant's Twilio room with the camera and microphone, or,
+ * `receiveOnly`, with no tracks at all: twilio-video then asks the browser
+ * for nothing (no getUserMedia) and publishes nothing, and the call only
+ * subscribes to the others' tracks.
+ */
 export async function connectTwilio(
   grant: Pick<VideoGrant, 'token' | 'room_name'>,
   media: MediaAccess = browserMedia(),
+  { receiveOnly = false }: { receiveOnly?: boolean } = {},
 ): Promise<TwilioCall> {
-  const room = await Video.connect(grant.token, {
-    name: grant.room_name,
-    audio: true,
-    video: CAMERA,
-    dominantSpeaker: true,
-  });
-  return new TwilioCall(room, media);
+  const room = await Video.connect(
+    grant.token,
+    receiveOnly
+      ? { name: grant.room_name, audio: false, video: false, tracks: [], dominantSpeaker: true }
+      : { name: grant.room_name, audio: true, video: CAMERA, dominantSpeaker: true },
+  );
+  return new TwilioCall(room, media, receiveOnly);
 }
