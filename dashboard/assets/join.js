@@ -22,7 +22,8 @@
     join: $('join-button'), rejoin: $('rejoin-button'), leave: $('leave-button'),
     status: $('status'), error: $('error'), remote: $('remote'), self: $('self'),
     waiting: $('waiting'), waitingText: $('waiting-text'), callStatus: $('call-status'),
-    remoteState: $('remote-state'), endCall: $('end-call-button'), reconnecting: $('reconnecting')
+    remoteState: $('remote-state'), endCall: $('end-call-button'), reconnecting: $('reconnecting'),
+    rating: $('rating'), ratingDone: $('rating-done'), ratingError: $('rating-error'), ratingSkip: $('rating-skip')
   };
   var switchButtons = document.querySelectorAll('button[data-role="switch"]');
   var CONNECT_TIMEOUT_MS = 20000;
@@ -36,13 +37,16 @@
     retryTimer: null,
     meterStop: null,
     cameras: [],        // videoinput devices (labels once allowed)
-    switching: false
+    switching: false,
+    joined: false,      // was in the call: the rating form may be offered
+    rated: false        // rated or skipped: not offered again
   };
 
   // ---- small helpers -------------------------------------------------------
 
   function show(section) {
     [el.lobby, el.call, el.left, el.invalid, el.ended].forEach(function (s) { s.hidden = s !== section; });
+    offerRating(section === el.left || section === el.ended);
     document.body.dataset.view = section.id;
     var title = section.querySelector('h1[tabindex]');
     if (title) title.focus();
@@ -370,6 +374,7 @@
 
   function onConnected(call) {
     state.call = call;
+    state.joined = true;
     // For diagnostics and the browser tests (getStats of the peer connections).
     window.escalateCall = call;
     setBusy(false);
@@ -496,6 +501,75 @@
       stopDevices();
       show(el.ended);
     }).catch(function () { el.endCall.disabled = false; setError(t.tGenericError); });
+  }
+
+  // ---- rating --------------------------------------------------------------
+
+  // After the call (left, or ended by the agent): 1-5 stars and a comment,
+  // once, skippable. Only on the customer's page, and only if they joined.
+  function offerRating(after) {
+    if (!el.rating) return;
+    el.rating.hidden = !(after && state.joined && !state.rated);
+  }
+
+  function ratingFinished(text) {
+    state.rated = true;
+    el.rating.hidden = true;
+    if (text) {
+      el.ratingDone.textContent = text;
+      el.ratingDone.hidden = false;
+      el.ratingDone.focus();
+    }
+  }
+
+  function sendRating(ev) {
+    ev.preventDefault();
+    var chosen = el.rating.querySelector('input[name="stars"]:checked');
+    el.ratingError.hidden = true;
+    if (!chosen) {
+      el.ratingError.textContent = t.tRatingChoose;
+      el.ratingError.hidden = false;
+      return;
+    }
+    var send = $('rating-send');
+    send.disabled = true;
+    var comment = $('rating-comment').value.trim();
+    var body = { stars: parseInt(chosen.value, 10) };
+    if (comment) body.comment = comment;
+    fetch('/v1/join/' + encodeURIComponent(code) + '/rating', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+      credentials: 'same-origin',
+      cache: 'no-store',
+      body: JSON.stringify(body)
+    }).then(function (resp) {
+      return resp.json().catch(function () { return null; }).then(function (b) {
+        var pc = problemCode(b);
+        if (resp.ok) return ratingFinished(t.tRatingThanks);
+        if (pc === 'already_rated') return ratingFinished(t.tRatingAlready);
+        if (pc === 'not_rateable' || resp.status === 404) return ratingFinished('');
+        send.disabled = false;
+        var after = parseInt(resp.headers.get('Retry-After') || '', 10);
+        el.ratingError.textContent = resp.status === 429
+          ? t.tRateLimited.replace('{seconds}', String(isFinite(after) && after > 0 ? after : 30))
+          : t.tGenericError;
+        el.ratingError.hidden = false;
+      });
+    }).catch(function () {
+      send.disabled = false;
+      el.ratingError.textContent = navigator.onLine === false ? t.tOffline : t.tServiceUnavailable;
+      el.ratingError.hidden = false;
+    });
+  }
+
+  if (el.rating) {
+    el.rating.addEventListener('submit', sendRating);
+    el.rating.addEventListener('change', function (ev) {
+      if (ev.target.name !== 'stars') return;
+      ev.target.closest('fieldset').dataset.value = ev.target.value;
+      el.ratingError.hidden = true;
+    });
+    el.ratingSkip.addEventListener('click', function () { ratingFinished(''); });
   }
 
   // Copy buttons (the test call's customer link).

@@ -9,6 +9,7 @@ mod m20261202_000004_twilio_location_and_services;
 mod m20261202_000005_video_providers;
 mod m20261206_000006_audit_log;
 mod m20261206_000007_webhooks;
+mod m20261206_000008_ratings;
 
 pub struct Migrator;
 
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000005_video_providers::Migration),
             Box::new(m20261206_000006_audit_log::Migration),
             Box::new(m20261206_000007_webhooks::Migration),
+            Box::new(m20261206_000008_ratings::Migration),
         ]
     }
 }

@@ -65,8 +65,10 @@ async fn populate(app: &TestApp, tenant: &Tenant) -> Fixture {
 }
 
 /// Operations whose path parameter is not a tenant's id, and why.
-const NOT_TENANT_IDS: &[(&str, &str)] =
-    &[("/v1/join/{code}/token", "the room code is the customer's credential; tested in join_page and escalations")];
+const NOT_TENANT_IDS: &[(&str, &str)] = &[
+    ("/v1/join/{code}/token", "the room code is the customer's credential; tested in join_page and escalations"),
+    ("/v1/join/{code}/rating", "the room code is the customer's credential; tested in rating"),
+];
 
 /// A valid body for each operation that takes one, so that a 404 comes from
 /// the tenant check and not from validation.

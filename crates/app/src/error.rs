@@ -81,6 +81,10 @@ error_codes! {
     MessageTemplateInvalid = "message_template_invalid",
     /// The video call behind the code has ended.
     CodeCompleted = "code_completed",
+    /// The customer rated this call already (one rating per escalation).
+    AlreadyRated = "already_rated",
+    /// The customer has not been in the call yet: there is nothing to rate.
+    NotRateable = "not_rateable",
     TwilioCredentialsMissing = "twilio_credentials_missing",
     /// This service has no Flex plugin bundle to install (its build folder was not found at start).
     FlexPluginNotBuilt = "flex_plugin_not_built",

@@ -175,6 +175,9 @@ mod tests {
             updated_at: now,
             video_provider: escalate_domain::contact_center::VideoProvider::Builtin,
             test_call: false,
+            rating: None,
+            rating_comment: None,
+            rated_at: None,
         })
     }
 

@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 const PAGE: u64 = 1000;
 
-const HEADER: [&str; 14] = [
+const HEADER: [&str; 16] = [
     "id",
     "created_at",
     "status",
@@ -24,6 +24,8 @@ const HEADER: [&str; 14] = [
     "ended_at",
     "call_duration_seconds",
     "room_duration_seconds",
+    "rating",
+    "rating_comment",
 ];
 
 /// Spreadsheets run cells that start with these as formulas.
@@ -42,7 +44,7 @@ fn secs(later: Option<DateTime<Utc>>, earlier: Option<DateTime<Utc>>) -> String 
     }
 }
 
-fn row(e: &EscalationRecord) -> [String; 14] {
+fn row(e: &EscalationRecord) -> [String; 16] {
     [
         e.id.to_string(),
         e.created_at.to_rfc3339(),
@@ -58,10 +60,12 @@ fn row(e: &EscalationRecord) -> [String; 14] {
         ts(e.ended_at),
         secs(e.ended_at.filter(|_| e.customer_joined_at.is_some()), e.customer_joined_at),
         e.duration_seconds.map(|d| d.to_string()).unwrap_or_default(),
+        e.rating.map(|r| r.to_string()).unwrap_or_default(),
+        cell(e.rating_comment.as_deref().unwrap_or_default()),
     ]
 }
 
-fn encode(rows: impl IntoIterator<Item = [String; 14]>, header: bool) -> Result<Vec<u8>, std::io::Error> {
+fn encode(rows: impl IntoIterator<Item = [String; 16]>, header: bool) -> Result<Vec<u8>, std::io::Error> {
     let mut w = csv::Writer::from_writer(Vec::new());
     if header {
         w.write_record(HEADER).map_err(std::io::Error::other)?;

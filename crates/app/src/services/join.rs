@@ -149,6 +149,58 @@ pub async fn customer_token(app: &App, raw_code: &str, client_ip: &str) -> AppRe
     })
 }
 
+/// What a customer may say of a call: 1–5 stars, a comment of at most 1,000 characters.
+pub struct RatingInput {
+    pub stars: i32,
+    pub comment: Option<String>,
+}
+
+/// Ratings tried per client address in ten minutes (each code rates once;
+/// this bounds what one address can try with many codes).
+const RATINGS_PER_IP: crate::rate_limit::Limit =
+    crate::rate_limit::Limit { max: 20, window: std::time::Duration::from_secs(600) };
+
+/// The customer rates the call behind their code: while the link lives
+/// (ready, or its call ended), once they have been in the call, once.
+pub async fn rate(app: &App, raw_code: &str, client_ip: &str, input: RatingInput) -> AppResult<EscalationRecord> {
+    let mut errors = Vec::new();
+    if !(1..=5).contains(&input.stars) {
+        errors.push(escalate_domain::validation::FieldError::new("stars", "must be a whole number from 1 to 5"));
+    }
+    let comment = input.comment.map(|c| c.trim().to_owned()).filter(|c| !c.is_empty());
+    if comment.as_ref().is_some_and(|c| c.chars().count() > 1000 || c.chars().any(|ch| ch.is_control() && ch != '\n')) {
+        errors.push(escalate_domain::validation::FieldError::new("comment", "must be at most 1000 characters of text"));
+    }
+    if !errors.is_empty() {
+        return Err(AppError::Invalid(errors));
+    }
+    if let crate::rate_limit::Decision::Limited { retry_after } =
+        app.limiter.hit(&format!("rating:ip:{client_ip}"), RATINGS_PER_IP).await
+    {
+        app.metrics.rate_limited("rating");
+        return Err(AppError::rate_limited(retry_after));
+    }
+    let e = match lookup(app, raw_code, client_ip).await? {
+        Lookup::Ready(e) | Lookup::Completed(e) => e,
+        Lookup::Invalid => return Err(invalid_code()),
+    };
+    // The escalation's row vouches for its tenant.
+    let Some((_, scope)) = app.store.unscoped().escalation(e.id).await? else { return Err(invalid_code()) };
+    match app.store.rate_escalation(scope, e.id, input.stars, comment, Utc::now()).await? {
+        escalate_store::repos::RateOutcome::Rated(e) => {
+            let e = *e;
+            app.webhooks_wake();
+            Ok(e)
+        }
+        escalate_store::repos::RateOutcome::AlreadyRated => {
+            Err(AppError::conflict(ErrorCode::AlreadyRated, "this call has been rated already"))
+        }
+        escalate_store::repos::RateOutcome::NotJoined => {
+            Err(AppError::conflict(ErrorCode::NotRateable, "the call can be rated once you have joined it"))
+        }
+    }
+}
+
 /// The contact center's brand, token lifetime and Twilio signing key, from
 /// memory when fresh (dropped on every replica when the contact center changes).
 pub(crate) async fn context(app: &App, cc_id: Uuid) -> AppResult<Arc<JoinContext>> {

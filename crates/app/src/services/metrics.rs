@@ -22,6 +22,11 @@ pub struct Figures {
     pub ttj_p90: Option<f64>,
     pub duration_median: Option<f64>,
     pub duration_p90: Option<f64>,
+    /// Customers' ratings: how many, their average (3 decimals), and how
+    /// many gave 1, 2, 3, 4 and 5 stars.
+    pub ratings: i64,
+    pub rating_average: Option<f64>,
+    pub rating_distribution: [i64; 5],
 }
 
 fn round(v: Option<f64>) -> Option<f64> {
@@ -40,6 +45,9 @@ impl Figures {
                 ttj_p90: round(r.time_to_join_p90),
                 duration_median: round(r.call_duration_p50),
                 duration_p90: round(r.call_duration_p90),
+                ratings: r.ratings,
+                rating_average: round((r.ratings > 0).then(|| r.rating_sum as f64 / r.ratings as f64)),
+                rating_distribution: [r.rated_1, r.rated_2, r.rated_3, r.rated_4, r.rated_5],
             },
         }
     }

@@ -70,11 +70,40 @@ struct EscalationView {
     ended_at: Option<DateTime<Utc>>,
     duration_seconds: Option<i64>,
     failure_reason: Option<String>,
+    /// The customer's rating of the call (1–5 stars), once they gave one.
+    rating: Option<i32>,
+    rating_comment: Option<String>,
+    rated_at: Option<DateTime<Utc>>,
     /// The agent's room credential, scoped to this room (on create only);
     /// `agent_video` has what the browser needs to use it.
     agent_token: Option<String>,
     agent_token_expires_at: Option<DateTime<Utc>>,
     agent_video: Option<VideoToken>,
+}
+
+/// A customer's rating of their call.
+#[derive(Object)]
+#[oai(skip_serializing_if_is_none)]
+struct RatingRequest {
+    /// 1 to 5.
+    stars: i32,
+    /// Optional, at most 1,000 characters.
+    comment: Option<String>,
+}
+
+#[derive(Object)]
+#[oai(skip_serializing_if_is_none)]
+struct RatingView {
+    stars: i32,
+    comment: Option<String>,
+    rated_at: DateTime<Utc>,
+}
+
+#[derive(ApiResponse)]
+enum RateResponse {
+    /// Thank you: the rating is stored.
+    #[oai(status = 201)]
+    Rated(Json<RatingView>),
 }
 
 /// A participant's credential for one room, and how the browser uses it.
@@ -165,6 +194,9 @@ fn view(state: &AppState, e: EscalationRecord, token: Option<Grant>, codes: bool
         ended_at: e.ended_at,
         duration_seconds: e.duration_seconds,
         failure_reason: e.failure_reason,
+        rating: e.rating,
+        rating_comment: e.rating_comment,
+        rated_at: e.rated_at,
         agent_token_expires_at: token.as_ref().map(|t| t.expires_at),
         agent_token: token.as_ref().map(|t| t.token.clone()),
         agent_video: token.map(token_view),
@@ -345,6 +377,30 @@ impl EscalationsApi {
         };
         let token = escalations::agent_token(&state, &center, &e, &identity).await?;
         Ok(Json(token_view(token)))
+    }
+
+    /// The customer rates the call: 1–5 stars and an optional comment.
+    ///
+    /// Once per escalation (`already_rated`, 409), after the customer was in
+    /// the call (`not_rateable`, 409), while the link lives (the call may
+    /// have ended; unknown and expired codes answer 404 as for the token).
+    /// Rate-limited per client address. Sends `rating.received` webhooks.
+    #[oai(path = "/v1/join/:code/rating", method = "post", operation_id = "rateCall")]
+    async fn rate(
+        &self,
+        state: Data<&AppState>,
+        req: &Request,
+        code: Path<String>,
+        body: Json<RatingRequest>,
+    ) -> ApiResult<RateResponse> {
+        let ip = client_ip(req, state.http().trust_proxy_headers);
+        let b = body.0;
+        let e = join::rate(&state, &code.0, &ip, join::RatingInput { stars: b.stars, comment: b.comment }).await?;
+        Ok(RateResponse::Rated(Json(RatingView {
+            stars: e.rating.unwrap_or(b.stars),
+            comment: e.rating_comment,
+            rated_at: e.rated_at.unwrap_or_else(Utc::now),
+        })))
     }
 
     /// The customer's token: trade a room code for a token to that room only.

@@ -46,6 +46,20 @@ struct Figures {
     time_to_join_seconds: Percentiles,
     /// Seconds from the customer's first connection to the room's end.
     call_duration_seconds: Percentiles,
+    /// What customers said of their calls afterwards.
+    rating: RatingFigures,
+}
+
+/// Customers' ratings (1–5 stars) of the escalations in the period.
+#[derive(Object, Clone)]
+#[oai(skip_serializing_if_is_none)]
+struct RatingFigures {
+    /// How many customers rated their call.
+    count: i64,
+    /// Their average, to 3 decimals; absent without ratings.
+    average: Option<f64>,
+    /// How many gave 1, 2, 3, 4 and 5 stars, in that order.
+    distribution: Vec<i64>,
 }
 
 #[derive(Object)]
@@ -112,6 +126,11 @@ impl From<&metrics_service::Figures> for Figures {
             join_rate: f.join_rate,
             time_to_join_seconds: Percentiles { median: f.ttj_median, p90: f.ttj_p90 },
             call_duration_seconds: Percentiles { median: f.duration_median, p90: f.duration_p90 },
+            rating: RatingFigures {
+                count: f.ratings,
+                average: f.rating_average,
+                distribution: f.rating_distribution.to_vec(),
+            },
         }
     }
 }

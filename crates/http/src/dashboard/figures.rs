@@ -26,6 +26,18 @@ pub fn value(f: &Figures) -> Value {
         duration_median_text => duration(f.duration_median),
         duration_p90 => f.duration_p90,
         duration_p90_text => duration(f.duration_p90),
+        ratings => f.ratings,
+        rating_average => f.rating_average,
+        rating_text => rating(f),
+        rating_distribution => f.rating_distribution.to_vec(),
+    }
+}
+
+/// `4.3 ★ (12)`: the average and how many rated; `—` without ratings.
+pub fn rating(f: &Figures) -> String {
+    match f.rating_average {
+        Some(avg) if f.ratings > 0 => format!("{avg:.1} ★ ({})", f.ratings),
+        _ => "—".into(),
     }
 }
 

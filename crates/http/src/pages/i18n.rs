@@ -66,6 +66,14 @@ strings! {
     completed_body,
     privacy_note,
     secure_call,
+    rating_title,
+    rating_star,
+    rating_comment_label,
+    rating_send,
+    rating_skip,
+    rating_choose,
+    rating_thanks,
+    rating_already,
 }
 
 pub const EN: Strings = Strings {
@@ -112,6 +120,14 @@ pub const EN: Strings = Strings {
     completed_body: "Thank you for joining. You can close this page now.",
     privacy_note: "Your camera and microphone are only used during this call.",
     secure_call: "Secure video call",
+    rating_title: "How was your video call?",
+    rating_star: "{n} of 5 stars",
+    rating_comment_label: "Anything else you want to tell us? (optional)",
+    rating_send: "Send rating",
+    rating_skip: "Skip",
+    rating_choose: "Choose from 1 to 5 stars, or skip.",
+    rating_thanks: "Thank you for your feedback.",
+    rating_already: "You have rated this call already. Thank you.",
 };
 
 pub const ES: Strings = Strings {
@@ -158,6 +174,14 @@ pub const ES: Strings = Strings {
     completed_body: "Gracias por unirte. Ya puedes cerrar esta página.",
     privacy_note: "Tu cámara y tu micrófono solo se usan durante esta llamada.",
     secure_call: "Videollamada segura",
+    rating_title: "¿Qué tal fue tu videollamada?",
+    rating_star: "{n} de 5 estrellas",
+    rating_comment_label: "¿Algo más que quieras contarnos? (opcional)",
+    rating_send: "Enviar valoración",
+    rating_skip: "Omitir",
+    rating_choose: "Elige de 1 a 5 estrellas, u omite la valoración.",
+    rating_thanks: "Gracias por tu opinión.",
+    rating_already: "Ya has valorado esta llamada. Gracias.",
 };
 
 /// The strings of `locale`; unsupported locales (validated elsewhere) get English.

@@ -135,5 +135,11 @@ async fn one(
         store.record_room_event(scope, contact_center_id, &room_name, new, at).await?;
     }
     store.complete_escalation(scope, id, end + Duration::seconds(1)).await?;
+    // Most customers who were in the call rate it, mostly well.
+    if joins && spread.chance(60) {
+        let stars = [5, 5, 5, 4, 4, 4, 3, 2, 5, 1][spread.range(0, 10) as usize];
+        let comment = (stars <= 2).then(|| "The video kept freezing (demo)".to_owned());
+        store.rate_escalation(scope, id, stars, comment, end + Duration::seconds(30)).await?;
+    }
     Ok(())
 }

@@ -28,6 +28,10 @@ pub struct Model {
     pub updated_at: DateTimeUtc,
     pub video_provider: escalate_domain::contact_center::VideoProvider,
     pub test_call: bool,
+    /// The customer's stars (1–5), at most one rating per escalation.
+    pub rating: Option<i32>,
+    pub rating_comment: Option<String>,
+    pub rated_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -73,6 +73,16 @@ pub enum EventOutcome {
     Unmatched,
 }
 
+/// What became of a customer's rating.
+#[derive(Debug)]
+pub enum RateOutcome {
+    Rated(Box<EscalationRecord>),
+    /// The escalation has its rating already.
+    AlreadyRated,
+    /// The customer never joined the call: nothing to rate.
+    NotJoined,
+}
+
 impl Store {
     /// Inserts the escalation in `creating` state. A duplicate idempotency key
     /// for the contact center answers `Conflict`.
@@ -108,6 +118,9 @@ impl Store {
             updated_at: Set(now),
             video_provider: Set(new.video_provider),
             test_call: Set(new.test_call),
+            rating: Set(None),
+            rating_comment: Set(None),
+            rated_at: Set(None),
         }
         .insert(self.db())
         .await?)
@@ -257,6 +270,36 @@ impl Store {
         }
         txn.commit().await?;
         Ok(e)
+    }
+
+    /// Stores the customer's rating and queues `rating.received`, in one
+    /// transaction. One rating per escalation, and only after the customer
+    /// was in the call.
+    #[tracing::instrument(name = "db", skip_all, fields(db.operation = "rate_escalation"))]
+    pub async fn rate_escalation(
+        &self,
+        scope: TenantScope,
+        id: Uuid,
+        stars: i32,
+        comment: Option<String>,
+        now: DateTime<Utc>,
+    ) -> Result<RateOutcome, StoreError> {
+        let txn = self.begin_write().await?;
+        let e = locked(&txn, scope, id).await?;
+        if e.rated_at.is_some() {
+            return Ok(RateOutcome::AlreadyRated);
+        }
+        if e.customer_joined_at.is_none() {
+            return Ok(RateOutcome::NotJoined);
+        }
+        let mut am = e.into_active_model();
+        am.rating = Set(Some(stars));
+        am.rating_comment = Set(comment);
+        am.rated_at = Set(Some(now));
+        let e = am.update(&txn).await?;
+        enqueue(&txn, &events_of(&e, &[(EventType::RatingReceived, now)]), now).await?;
+        txn.commit().await?;
+        Ok(RateOutcome::Rated(Box::new(e)))
     }
 
     /// Marks an escalation completed (the agent or an integration ended it).
@@ -679,6 +722,9 @@ fn events_of(e: &escalation::Model, what: &[(EventType, DateTime<Utc>)]) -> Vec<
                     "customer_joined_at": e.customer_joined_at.map(|t| t.to_rfc3339()),
                     "ended_at": e.ended_at.map(|t| t.to_rfc3339()),
                     "failure_reason": e.failure_reason,
+                    "rating": e.rating,
+                    "rating_comment": e.rating_comment,
+                    "rated_at": e.rated_at.map(|t| t.to_rfc3339()),
                 },
             }),
         })

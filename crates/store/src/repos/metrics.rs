@@ -39,6 +39,14 @@ pub struct FigureRow {
     pub time_to_join_p90: Option<f64>,
     pub call_duration_p50: Option<f64>,
     pub call_duration_p90: Option<f64>,
+    /// Customers' ratings: how many, their sum, and how many gave each number of stars.
+    pub ratings: i64,
+    pub rating_sum: i64,
+    pub rated_1: i64,
+    pub rated_2: i64,
+    pub rated_3: i64,
+    pub rated_4: i64,
+    pub rated_5: i64,
 }
 
 pub struct MetricsQuery<'a> {
@@ -80,6 +88,13 @@ struct GroupingSetRow {
     time_to_join_p90: Option<f64>,
     call_duration_p50: Option<f64>,
     call_duration_p90: Option<f64>,
+    ratings: i64,
+    rating_sum: i64,
+    rated_1: i64,
+    rated_2: i64,
+    rated_3: i64,
+    rated_4: i64,
+    rated_5: i64,
 }
 
 fn seconds_between(backend: DatabaseBackend, later: &str, earlier: &str) -> String {
@@ -151,7 +166,8 @@ impl Store {
            width_bucket(e.created_at, (SELECT CAST(${bounds_param} AS timestamptz[]))) AS b,
            e.customer_joined_at IS NOT NULL AS joined,
            CAST(EXTRACT(EPOCH FROM (e.customer_joined_at - e.created_at)) AS DOUBLE PRECISION) AS ttj,
-           CAST(EXTRACT(EPOCH FROM (e.ended_at - e.customer_joined_at)) AS DOUBLE PRECISION) AS dur
+           CAST(EXTRACT(EPOCH FROM (e.ended_at - e.customer_joined_at)) AS DOUBLE PRECISION) AS dur,
+           e.rating AS rating
     FROM escalations e
     WHERE e.tenant_id = $1 AND e.created_at >= $2 AND e.created_at < $3 {cc_filter} {test_calls}
       AND e.status IN ('open', 'completed')
@@ -162,7 +178,14 @@ SELECT {grouping_k} AS grouped_by_key, GROUPING(b) AS grouped_by_bucket, {k_out}
        percentile_disc(0.5) WITHIN GROUP (ORDER BY ttj) AS time_to_join_p50,
        percentile_disc(0.9) WITHIN GROUP (ORDER BY ttj) AS time_to_join_p90,
        percentile_disc(0.5) WITHIN GROUP (ORDER BY dur) AS call_duration_p50,
-       percentile_disc(0.9) WITHIN GROUP (ORDER BY dur) AS call_duration_p90
+       percentile_disc(0.9) WITHIN GROUP (ORDER BY dur) AS call_duration_p90,
+       COUNT(rating) AS ratings,
+       CAST(COALESCE(SUM(rating), 0) AS BIGINT) AS rating_sum,
+       COUNT(*) FILTER (WHERE rating = 1) AS rated_1,
+       COUNT(*) FILTER (WHERE rating = 2) AS rated_2,
+       COUNT(*) FILTER (WHERE rating = 3) AS rated_3,
+       COUNT(*) FILTER (WHERE rating = 4) AS rated_4,
+       COUNT(*) FILTER (WHERE rating = 5) AS rated_5
 FROM e
 GROUP BY GROUPING SETS ({sets})
 ORDER BY 3, b"
@@ -179,6 +202,13 @@ ORDER BY 3, b"
                 time_to_join_p90: r.time_to_join_p90,
                 call_duration_p50: r.call_duration_p50,
                 call_duration_p90: r.call_duration_p90,
+                ratings: r.ratings,
+                rating_sum: r.rating_sum,
+                rated_1: r.rated_1,
+                rated_2: r.rated_2,
+                rated_3: r.rated_3,
+                rated_4: r.rated_4,
+                rated_5: r.rated_5,
             };
             match (r.grouped_by_key, r.grouped_by_bucket) {
                 // Grouped by the key only (the bucket is rolled up), and vice versa.
@@ -236,12 +266,19 @@ e AS (
     SELECT {key} AS k,
            CASE WHEN e.customer_joined_at IS NOT NULL THEN 1 ELSE 0 END AS joined,
            CASE WHEN e.customer_joined_at IS NOT NULL THEN {ttj} END AS ttj,
-           CASE WHEN e.customer_joined_at IS NOT NULL AND e.ended_at IS NOT NULL THEN {dur} END AS dur
+           CASE WHEN e.customer_joined_at IS NOT NULL AND e.ended_at IS NOT NULL THEN {dur} END AS dur,
+           e.rating AS rating
     FROM escalations e {bucket_join}
     WHERE e.tenant_id = $1 AND e.created_at >= $2 AND e.created_at < $3 {cc_filter} {test_calls}
       AND e.status IN ('open', 'completed')
 ),
-counts AS (SELECT k, COUNT(*) AS n, SUM(joined) AS joined FROM e GROUP BY k),
+counts AS (
+    SELECT k, COUNT(*) AS n, SUM(joined) AS joined, COUNT(rating) AS ratings, COALESCE(SUM(rating), 0) AS rating_sum,
+           SUM(CASE WHEN rating = 1 THEN 1 ELSE 0 END) AS r1, SUM(CASE WHEN rating = 2 THEN 1 ELSE 0 END) AS r2,
+           SUM(CASE WHEN rating = 3 THEN 1 ELSE 0 END) AS r3, SUM(CASE WHEN rating = 4 THEN 1 ELSE 0 END) AS r4,
+           SUM(CASE WHEN rating = 5 THEN 1 ELSE 0 END) AS r5
+    FROM e GROUP BY k
+),
 ttj_ranked AS (
     SELECT k, ttj AS x, ROW_NUMBER() OVER (PARTITION BY k ORDER BY ttj) AS rn, COUNT(*) OVER (PARTITION BY k) AS cnt
     FROM e WHERE ttj IS NOT NULL
@@ -264,7 +301,14 @@ SELECT c.k AS key,
        CAST(t.p50 AS DOUBLE PRECISION) AS time_to_join_p50,
        CAST(t.p90 AS DOUBLE PRECISION) AS time_to_join_p90,
        CAST(d.p50 AS DOUBLE PRECISION) AS call_duration_p50,
-       CAST(d.p90 AS DOUBLE PRECISION) AS call_duration_p90
+       CAST(d.p90 AS DOUBLE PRECISION) AS call_duration_p90,
+       CAST(c.ratings AS BIGINT) AS ratings,
+       CAST(c.rating_sum AS BIGINT) AS rating_sum,
+       CAST(c.r1 AS BIGINT) AS rated_1,
+       CAST(c.r2 AS BIGINT) AS rated_2,
+       CAST(c.r3 AS BIGINT) AS rated_3,
+       CAST(c.r4 AS BIGINT) AS rated_4,
+       CAST(c.r5 AS BIGINT) AS rated_5
 FROM counts c LEFT JOIN ttj_p t ON t.k = c.k LEFT JOIN dur_p d ON d.k = c.k
 ORDER BY c.k"
         );

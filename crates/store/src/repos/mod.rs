@@ -16,7 +16,7 @@ pub mod webhooks;
 pub use audit::{AuditFilter, NewAuditEvent};
 pub use contact_centers::ContactCenterInput;
 pub use credentials::NewCredentials;
-pub use escalations::{EscalationFilter, EventOutcome, NewEscalation, NewEvent, RoomCallback};
+pub use escalations::{EscalationFilter, EventOutcome, NewEscalation, NewEvent, RateOutcome, RoomCallback};
 pub use metrics::{Breakdown, FigureRow, Grouping, MetricsQuery};
 pub use users::NewSession;
 pub use webhooks::{AttemptOutcome, DeliveryFilter, NewWebhookEndpoint, WebhookEndpointPatch, WebhookEvent};

@@ -369,6 +369,29 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/join/{code}/rating": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * The customer rates the call: 1–5 stars and an optional comment.
+         * @description Once per escalation (`already_rated`, 409), after the customer was in
+         *     the call (`not_rateable`, 409), while the link lives (the call may
+         *     have ended; unknown and expired codes answer 404 as for the token).
+         *     Rate-limited per client address. Sends `rating.received` webhooks.
+         */
+        post: operations["rateCall"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/join/{code}/token": {
         parameters: {
             query?: never;
@@ -870,7 +893,7 @@ export interface components {
          * @description A stable error code; new codes may be added.
          * @enum {string}
          */
-        ErrorCode: "validation_failed" | "not_found" | "unauthorized" | "forbidden" | "conflict" | "rate_limited" | "internal" | "bad_request" | "invalid_body" | "malformed_json" | "unreadable_body" | "invalid_parameter" | "unsupported_media_type" | "payload_too_large" | "headers_too_large" | "method_not_allowed" | "http_error" | "csrf_failed" | "invalid_credentials" | "invalid_flex_token" | "invalid_signature" | "not_a_session" | "operator_disabled" | "slug_taken" | "email_taken" | "last_admin" | "idempotency_key_reused" | "escalation_in_progress" | "escalation_not_open" | "not_your_escalation" | "message_template_invalid" | "code_completed" | "twilio_credentials_missing" | "flex_plugin_not_built" | "twilio_credentials_rejected" | "twilio_rejected" | "twilio_rate_limited" | "twilio_unavailable";
+        ErrorCode: "validation_failed" | "not_found" | "unauthorized" | "forbidden" | "conflict" | "rate_limited" | "internal" | "bad_request" | "invalid_body" | "malformed_json" | "unreadable_body" | "invalid_parameter" | "unsupported_media_type" | "payload_too_large" | "headers_too_large" | "method_not_allowed" | "http_error" | "csrf_failed" | "invalid_credentials" | "invalid_flex_token" | "invalid_signature" | "not_a_session" | "operator_disabled" | "slug_taken" | "email_taken" | "last_admin" | "idempotency_key_reused" | "escalation_in_progress" | "escalation_not_open" | "not_your_escalation" | "message_template_invalid" | "code_completed" | "already_rated" | "not_rateable" | "twilio_credentials_missing" | "flex_plugin_not_built" | "twilio_credentials_rejected" | "twilio_rejected" | "twilio_rate_limited" | "twilio_unavailable";
         /** Escalation */
         Escalation: {
             /** Format: uuid */
@@ -911,6 +934,14 @@ export interface components {
             /** Format: int64 */
             duration_seconds?: number;
             failure_reason?: string;
+            /**
+             * Format: int32
+             * @description The customer's rating of the call (1–5 stars), once they gave one.
+             */
+            rating?: number;
+            rating_comment?: string;
+            /** Format: date-time */
+            rated_at?: string;
             /**
              * @description The agent's room credential, scoped to this room (on create only);
              *     `agent_video` has what the browser needs to use it.
@@ -975,6 +1006,8 @@ export interface components {
             time_to_join_seconds: components["schemas"]["Percentiles"] & unknown;
             /** @description Seconds from the customer's first connection to the room's end. */
             call_duration_seconds: components["schemas"]["Percentiles"] & unknown;
+            /** @description What customers said of their calls afterwards. */
+            rating: components["schemas"]["RatingFigures"] & unknown;
         };
         /**
          * FlexInstallationView
@@ -1087,6 +1120,45 @@ export interface components {
              * @default true
              */
             verify: boolean;
+        };
+        /**
+         * RatingFigures
+         * @description Customers' ratings (1–5 stars) of the escalations in the period.
+         */
+        RatingFigures: {
+            /**
+             * Format: int64
+             * @description How many customers rated their call.
+             */
+            count: number;
+            /**
+             * Format: double
+             * @description Their average, to 3 decimals; absent without ratings.
+             */
+            average?: number;
+            /** @description How many gave 1, 2, 3, 4 and 5 stars, in that order. */
+            distribution: number[];
+        };
+        /**
+         * RatingRequest
+         * @description A customer's rating of their call.
+         */
+        RatingRequest: {
+            /**
+             * Format: int32
+             * @description 1 to 5.
+             */
+            stars: number;
+            /** @description Optional, at most 1,000 characters. */
+            comment?: string;
+        };
+        /** RatingView */
+        RatingView: {
+            /** Format: int32 */
+            stars: number;
+            comment?: string;
+            /** Format: date-time */
+            rated_at: string;
         };
         /** @enum {string} */
         Role: "admin" | "viewer";
@@ -2292,6 +2364,41 @@ export interface operations {
                 };
                 content: {
                     "application/json; charset=utf-8": components["schemas"]["VideoToken"];
+                };
+            };
+            /** @description An error, as application/problem+json */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    rateCall: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json; charset=utf-8": components["schemas"]["RatingRequest"];
+            };
+        };
+        responses: {
+            /** @description Thank you: the rating is stored. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["RatingView"];
                 };
             };
             /** @description An error, as application/problem+json */
