@@ -1,6 +1,7 @@
 //! The Twilio-shaped REST API: routing, basic auth, fault injection and the
 //! handlers for rooms, messages, Flex token validation and accounts (the
-//! Flex Plugins and Configuration APIs are in `flex`).
+//! Flex Plugins and Configuration APIs are in `flex`, recordings and
+//! compositions in `recordings`).
 
 use std::time::Duration;
 
@@ -36,6 +37,8 @@ enum Route {
     ValidateToken(String),
     FetchAccount(String),
     Flex(crate::flex::Route),
+    /// Recordings and compositions.
+    Video(crate::recordings::Route),
 }
 
 impl Route {
@@ -79,6 +82,13 @@ impl Route {
             ["v1", "Accounts", ac, "Tokens", "validate"] => {
                 (Self::ValidateToken((*ac).into()), [Method::POST].as_slice())
             }
+            ["v1", rest @ ..] if crate::recordings::Route::parse(method, rest).is_some() => {
+                let (route, allowed) = crate::recordings::Route::parse(method, rest).expect("checked");
+                if !allowed.contains(&method.as_str()) {
+                    return Err(ApiError::new(405, codes::METHOD_NOT_ALLOWED, "Method not allowed"));
+                }
+                return Ok(Self::Video(route));
+            }
             ["v1", rest @ ..] if crate::flex::Route::parse(method, rest).is_some() => {
                 let (route, allowed) = crate::flex::Route::parse(method, rest).expect("checked");
                 if !allowed.contains(&method.as_str()) {
@@ -111,6 +121,7 @@ impl Route {
             Self::ValidateToken(_) => ApiOp::ValidateToken,
             Self::FetchAccount(_) => ApiOp::FetchAccount,
             Self::Flex(route) => route.op(),
+            Self::Video(route) => route.op(),
         }
     }
 }
@@ -120,6 +131,7 @@ pub(crate) async fn handle(sim: &Simulator, req: Request) -> Response {
     let method = req.method().clone();
     let path = req.uri().path().to_owned();
     let base_url = base_url(&req);
+    let media_base = media_base(&req, &base_url);
     let credentials = basic_auth(&req);
     let traceparent = req.header("traceparent").map(str::to_owned);
     let route = Route::parse(&method, &path);
@@ -127,6 +139,8 @@ pub(crate) async fn handle(sim: &Simulator, req: Request) -> Response {
     let region = region_of(&req);
     let body = req.into_body().into_bytes().await.unwrap_or_default();
 
+    // Compositions whose time has come complete before anyone looks.
+    sim.advance_compositions();
     let caller = credentials.and_then(|(user, password)| sim.state().authenticate(&user, &password));
     // An API key answers only in the region it was made in.
     let caller = caller.filter(|c| c.key.as_ref().is_none_or(|k| k.region == region));
@@ -150,7 +164,10 @@ pub(crate) async fn handle(sim: &Simulator, req: Request) -> Response {
     let (response, status) = match (route, account) {
         (Err(error), _) => (error.clone().into_response(), Some(error.status)),
         (Ok(_), None) => (ApiError::unauthenticated().into_response(), Some(401)),
-        (Ok(route), Some(_)) => serve(sim, route, caller.as_ref(), &body, &query, &base_url).await,
+        (Ok(route), Some(_)) => {
+            let bases = crate::recordings::Bases { api: &base_url, media: &media_base };
+            serve(sim, route, caller.as_ref(), &body, &query, &bases).await
+        }
     };
     if let Some(record) = sim.state().requests.get_mut(log_index) {
         record.status = status;
@@ -166,8 +183,9 @@ async fn serve(
     caller: Option<&Caller>,
     body: &[u8],
     query: &str,
-    base_url: &str,
+    bases: &crate::recordings::Bases<'_>,
 ) -> (Response, Option<u16>) {
+    let base_url = bases.api;
     let Some(caller) = caller else { return (ApiError::unauthenticated().into_response(), Some(401)) };
     let account = caller.account.as_str();
     if !sim.latency().is_zero() {
@@ -216,6 +234,7 @@ async fn serve(
             )),
             Route::FetchAccount(ac) => fetch_account(sim, account, &ac),
             Route::Flex(route) => crate::flex::serve(sim, route, account, body, base_url),
+            Route::Video(route) => crate::recordings::serve(sim, route, account, body, query, bases),
         };
     if fault.is_some_and(|f| f.drop_connection) {
         return (dropped_connection(), None);
@@ -223,11 +242,17 @@ async fn serve(
     match result {
         Ok((204, _)) => (Response::builder().status(poem::http::StatusCode::NO_CONTENT).finish(), Some(204)),
         Ok((status, json)) => {
-            let response = Response::builder()
+            let mut builder = Response::builder()
                 .status(poem::http::StatusCode::from_u16(status).unwrap_or_default())
-                .content_type("application/json")
-                .body(json.to_string());
-            (response, Some(status))
+                .content_type("application/json");
+            // A media redirect: the URL in `Location` and, as Twilio's
+            // examples read it, in the body's `redirect_to`.
+            if status == 302
+                && let Some(location) = json.get("redirect_to").and_then(Value::as_str)
+            {
+                builder = builder.header("Location", location);
+            }
+            (builder.body(json.to_string()), Some(status))
         }
         Err(error) => {
             let status = error.status;
@@ -582,6 +607,18 @@ fn message_json(message: &MessageView, base_url: &str) -> Value {
 fn base_url(req: &Request) -> String {
     let host = req.headers().get("host").and_then(|h| h.to_str().ok()).unwrap_or("localhost");
     format!("http://{host}")
+}
+
+/// Where a client can fetch media from the simulator: the API's base URL,
+/// unless the request named a regional `*.twilio.com` host (which routes
+/// API keys by region but does not resolve); then the address it came in on.
+fn media_base(req: &Request, base_url: &str) -> String {
+    let host = req.headers().get("host").and_then(|h| h.to_str().ok()).unwrap_or_default();
+    let host = host.split(':').next().unwrap_or_default();
+    match req.local_addr().as_socket_addr() {
+        Some(addr) if host.ends_with(".twilio.com") => format!("http://{addr}"),
+        _ => base_url.to_owned(),
+    }
 }
 
 /// `Authorization: Basic base64(user:password)`.

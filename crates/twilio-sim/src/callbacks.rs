@@ -15,6 +15,7 @@ use tokio::sync::{Notify, mpsc};
 
 use crate::{
     ids,
+    recordings::CompositionView,
     state::{ParticipantView, RoomView},
 };
 
@@ -39,6 +40,18 @@ pub(crate) fn room_event(
     auth_token: &str,
     event: &str,
     participant: Option<&ParticipantView>,
+) -> Option<Outgoing> {
+    room_event_with(room, auth_token, event, participant, Vec::new())
+}
+
+/// [`room_event`] with `extra` parameters after the common ones (a
+/// recording's `RecordingSid`, `SourceSid`, …).
+pub(crate) fn room_event_with(
+    room: &mut RoomView,
+    auth_token: &str,
+    event: &str,
+    participant: Option<&ParticipantView>,
+    extra: Vec<(&'static str, String)>,
 ) -> Option<Outgoing> {
     let url = room.status_callback.clone()?;
     let sequence_number = room.next_sequence_number;
@@ -65,6 +78,7 @@ pub(crate) fn room_event(
     if event == "room-ended" {
         params.push(("RoomDuration", room.duration_secs(now).to_string()));
     }
+    params.extend(extra);
     Some(Outgoing {
         url,
         method: room.status_callback_method.clone(),
@@ -74,6 +88,36 @@ pub(crate) fn room_event(
         event: event.to_owned(),
         room_sid: room.sid.clone(),
         sequence_number,
+    })
+}
+
+/// The callback for `event` of a composition, to the composition's own
+/// `StatusCallback` (`None` without one). Composition callbacks carry no
+/// `SequenceNumber`; their log entries show 0.
+pub(crate) fn composition_event(
+    composition: &CompositionView,
+    auth_token: &str,
+    event: &str,
+    extra: Vec<(&'static str, String)>,
+) -> Option<Outgoing> {
+    let url = composition.status_callback.clone()?;
+    let mut params = vec![
+        ("AccountSid", composition.account_sid.clone()),
+        ("CompositionSid", composition.sid.clone()),
+        ("RoomSid", composition.room_sid.clone()),
+        ("StatusCallbackEvent", event.to_owned()),
+        ("Timestamp", Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true)),
+    ];
+    params.extend(extra);
+    Some(Outgoing {
+        url,
+        method: composition.status_callback_method.clone(),
+        auth_token: Secret::new(auth_token),
+        params: params.into_iter().map(|(k, v)| (k.to_owned(), v)).collect(),
+        idempotency_token: ids::sid("ID")[2..].to_owned(),
+        event: event.to_owned(),
+        room_sid: composition.room_sid.clone(),
+        sequence_number: 0,
     })
 }
 

@@ -92,12 +92,26 @@ pub struct SimConfig {
     /// Added to every answer of the Twilio API, as a round trip to Twilio would be.
     #[serde(default, with = "millis")]
     pub latency: std::time::Duration,
+    /// How long a composition is `processing` once its room has ended,
+    /// before it is `completed` (one second by default; zero completes it
+    /// as the room ends).
+    #[serde(default = "default_composition_delay", with = "millis")]
+    pub composition_delay: std::time::Duration,
 }
 
 impl Default for SimConfig {
     fn default() -> Self {
-        Self { accounts: Vec::new(), room_minute: default_room_minute(), latency: std::time::Duration::ZERO }
+        Self {
+            accounts: Vec::new(),
+            room_minute: default_room_minute(),
+            latency: std::time::Duration::ZERO,
+            composition_delay: default_composition_delay(),
+        }
     }
+}
+
+fn default_composition_delay() -> std::time::Duration {
+    std::time::Duration::from_secs(1)
 }
 
 fn default_room_minute() -> std::time::Duration {

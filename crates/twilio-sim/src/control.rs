@@ -37,11 +37,13 @@ type Answer = Result<(StatusCode, Value), SimError>;
 pub(crate) async fn handle(sim: &Simulator, req: Request) -> Response {
     let method = req.method().clone();
     let path = req.uri().path().trim_start_matches("/_sim").trim_matches('/').to_owned();
+    let query: Vec<(String, String)> =
+        serde_urlencoded::from_str(req.uri().query().unwrap_or_default()).unwrap_or_default();
     let body = req.into_body().into_bytes().await.unwrap_or_default();
     let segments: Vec<String> =
         path.split('/').map(|s| percent_encoding::percent_decode_str(s).decode_utf8_lossy().into_owned()).collect();
     let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
-    let answer = route(sim, &method, &segments, &body).await;
+    let answer = route(sim, &method, &segments, &query, &body).await;
     let (status, value) = match answer {
         Ok(ok) => ok,
         Err(error) => (error.status(), json!({ "error": error.to_string() })),
@@ -49,8 +51,10 @@ pub(crate) async fn handle(sim: &Simulator, req: Request) -> Response {
     Response::builder().status(status).content_type("application/json").body(value.to_string())
 }
 
-async fn route(sim: &Simulator, method: &Method, segments: &[&str], body: &[u8]) -> Answer {
+async fn route(sim: &Simulator, method: &Method, segments: &[&str], query: &[(String, String)], body: &[u8]) -> Answer {
     let ok = |value: Value| Ok((StatusCode::OK, value));
+    // `?account_sid=` and `?room_sid=` narrow the recording and composition lists.
+    let wanted = |name: &str, value: &str| query.iter().filter(|(k, _)| k == name).all(|(_, v)| v == value);
     match (method.as_str(), segments) {
         ("POST", ["accounts"]) => {
             let account: SimAccount = parse(body)?;
@@ -75,6 +79,20 @@ async fn route(sim: &Simulator, method: &Method, segments: &[&str], body: &[u8])
             ok(to_json(sim.disconnect_participant(room, identity)?))
         }
         ("POST", ["rooms", room, "complete"]) => ok(to_json(sim.complete_room(room)?)),
+        ("GET", ["recordings"]) => ok(to_json(
+            sim.recordings()
+                .into_iter()
+                .filter(|r| wanted("account_sid", &r.account_sid) && wanted("room_sid", &r.room_sid))
+                .collect::<Vec<_>>(),
+        )),
+        ("GET", ["compositions"]) => ok(to_json(
+            sim.compositions()
+                .into_iter()
+                .filter(|c| wanted("account_sid", &c.account_sid) && wanted("room_sid", &c.room_sid))
+                .collect::<Vec<_>>(),
+        )),
+        ("POST", ["compositions", cj, "complete"]) => ok(to_json(sim.complete_composition(cj)?)),
+        ("POST", ["compositions", cj, "fail"]) => ok(to_json(sim.fail_composition(cj)?)),
         ("GET", ["callbacks", "mode"]) => ok(to_json(sim.callback_mode())),
         ("PUT", ["callbacks", "mode"]) => {
             sim.set_callback_mode(parse(body)?);

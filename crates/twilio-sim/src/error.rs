@@ -14,7 +14,8 @@ pub(crate) struct ApiError {
 
 // Twilio error codes the simulator answers with. 20003/20404/20429/53113 are
 // the ones the client relies on; the room validation codes follow Twilio's
-// 531xx list; 20001 stands in for Twilio's many per-field parameter codes.
+// 531xx list, 53628 its composition error for deleted recordings; 20001
+// stands in for Twilio's many per-field parameter codes.
 pub(crate) mod codes {
     pub const AUTHENTICATE: u32 = 20003;
     pub const INVALID_PARAMETER: u32 = 20001;
@@ -31,6 +32,8 @@ pub(crate) mod codes {
     pub const STATUS_CALLBACK_INVALID: u32 = 53111;
     pub const ROOM_STATUS_INVALID: u32 = 53112;
     pub const ROOM_EXISTS: u32 = 53113;
+    pub const ROOM_NOT_FOUND: u32 = 53106;
+    pub const ROOM_RECORDINGS_DELETED: u32 = 53628;
 }
 
 impl ApiError {
@@ -93,6 +96,8 @@ pub enum SimError {
     RoomFull(String),
     #[error("unknown account {0}")]
     UnknownAccount(String),
+    #[error("no composition {0}")]
+    UnknownComposition(String),
     #[error("invalid request: {0}")]
     Invalid(String),
 }
@@ -100,7 +105,10 @@ pub enum SimError {
 impl SimError {
     pub(crate) fn status(&self) -> StatusCode {
         match self {
-            Self::UnknownRoom(_) | Self::UnknownParticipant { .. } | Self::UnknownAccount(_) => StatusCode::NOT_FOUND,
+            Self::UnknownRoom(_)
+            | Self::UnknownParticipant { .. }
+            | Self::UnknownAccount(_)
+            | Self::UnknownComposition(_) => StatusCode::NOT_FOUND,
             Self::RoomNotInProgress(_) | Self::RoomFull(_) => StatusCode::CONFLICT,
             Self::Invalid(_) => StatusCode::BAD_REQUEST,
         }

@@ -64,6 +64,28 @@ pub enum ApiOp {
     FetchFlexConfiguration,
     /// `POST /v1/Configuration`
     UpdateFlexConfiguration,
+    /// `GET /v1/Recordings`
+    ListRecordings,
+    /// `GET /v1/Recordings/{RT}`
+    FetchRecording,
+    /// `DELETE /v1/Recordings/{RT}`
+    DeleteRecording,
+    /// `GET /v1/Recordings/{RT}/Media`
+    FetchRecordingMedia,
+    /// `GET /v1/Rooms/{RM}/Recordings`
+    ListRoomRecordings,
+    /// `GET /v1/Rooms/{RM}/Recordings/{RT}`
+    FetchRoomRecording,
+    /// `POST /v1/Compositions`
+    CreateComposition,
+    /// `GET /v1/Compositions`
+    ListCompositions,
+    /// `GET /v1/Compositions/{CJ}`
+    FetchComposition,
+    /// `DELETE /v1/Compositions/{CJ}`
+    DeleteComposition,
+    /// `GET /v1/Compositions/{CJ}/Media`
+    FetchCompositionMedia,
 }
 
 impl ApiOp {
@@ -167,6 +189,8 @@ mod tests {
     #[test]
     fn ops_parse_from_their_snake_case_names() {
         assert_eq!(ApiOp::parse("create_message"), Some(ApiOp::CreateMessage));
+        assert_eq!(ApiOp::parse("create_composition"), Some(ApiOp::CreateComposition));
+        assert_eq!(ApiOp::parse("fetch_composition_media"), Some(ApiOp::FetchCompositionMedia));
         assert_eq!(ApiOp::parse("nope"), None);
     }
 }

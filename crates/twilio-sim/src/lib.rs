@@ -6,7 +6,9 @@
 //!
 //! | Twilio API | path |
 //! |---|---|
-//! | Video | `POST /v1/Rooms`, `GET /v1/Rooms/{Sid or UniqueName}`, `POST /v1/Rooms/{Sid or UniqueName}` (`Status=completed`) |
+//! | Video | `POST /v1/Rooms` (with `RecordParticipantsOnConnect`), `GET /v1/Rooms/{Sid or UniqueName}`, `POST /v1/Rooms/{Sid or UniqueName}` (`Status=completed`) |
+//! | Video recordings | `GET /v1/Recordings` (`GroupingSid`, `Status`, `SourceSid`, `MediaType`), `GET`/`DELETE /v1/Recordings/{RT…}`, `GET /v1/Recordings/{RT…}/Media?Ttl=`, `GET /v1/Rooms/{RM…}/Recordings`, `GET /v1/Rooms/{RM…}/Recordings/{RT…}` |
+//! | Video compositions | `POST /v1/Compositions` (`RoomSid`, `AudioSources`, `VideoLayout`, `Format`, `Resolution`, `Trim`, `StatusCallback`), `GET /v1/Compositions` (`RoomSid`, `Status`), `GET`/`DELETE /v1/Compositions/{CJ…}`, `GET /v1/Compositions/{CJ…}/Media?Ttl=` |
 //! | Conversations | `POST /v1/Conversations/{CH…}/Messages` |
 //! | IAM | `POST /v1/Accounts/{AC…}/Tokens/validate` (JSON `{"token"}`) |
 //! | REST 2010 | `GET /2010-04-01/Accounts/{AC…}.json` |
@@ -23,13 +25,33 @@
 //! code 20101 (unknown), 20103 (minted for another account) or 20104 (expired).
 //!
 //! Status callbacks (`room-created`, `participant-connected`,
-//! `participant-disconnected`, `room-ended`) go to a room's `StatusCallback`
+//! `participant-disconnected`, `recording-started`, `recording-completed`,
+//! `room-ended`) go to a room's `StatusCallback`
 //! as Twilio sends them: form fields, `X-Twilio-Signature` over the full URL
 //! with the account's auth token, `I-Twilio-Idempotency-Token`, and a
 //! per-room increasing `SequenceNumber`. A background task delivers them in
 //! order, so the API request that caused them never waits for the receiver.
 //! Participants only exist through the control API (there is no media).
-//! Not simulated: empty/unused room timeouts ending rooms, recordings, tracks.
+//! Not simulated: tracks and their callbacks, recording rules, composition
+//! hooks and settings.
+//!
+//! Recordings and compositions: in a group room created with
+//! `RecordParticipantsOnConnect=true`, each participant who connects is
+//! recorded as one audio (`mka`, `OPUS`) and one video (`mkv`, `VP8`)
+//! track: `processing` while connected, `completed` once they leave or the
+//! room ends, with `recording-started` / `recording-completed` room
+//! callbacks. A composition answers `enqueued`, becomes `processing` when
+//! its room has ended and `completed` after [`SimConfig::composition_delay`]
+//! (one second by default), calling its own `StatusCallback` with
+//! `composition-enqueued`, `-started`, `-available` (or `-failed`). A room
+//! without recordings cannot be composed (400); one whose recordings were
+//! all deleted neither (400, 53628). A deleted recording or composition
+//! keeps its metadata with `status: deleted` (Twilio keeps it too); its
+//! media is gone and deleting it again is 404 / 20404. `…/Media?Ttl=`
+//! answers 302 with `Location` and `{"redirect_to"}`: a signed
+//! `/_sim/media/…?Expires=…&Signature=…` URL on the simulator that serves a
+//! small fake file (`video/mp4`, `video/webm`, Matroska) until it expires
+//! (403) or the media is deleted (404).
 //!
 //! # Control API (`/_sim/…`, JSON, no auth)
 //!
@@ -41,14 +63,16 @@
 //! | `POST /_sim/rooms/{room}/participants` `{"identity"}` | connect a participant |
 //! | `POST /_sim/rooms/{room}/participants/{identity}/disconnect` | disconnect one |
 //! | `POST /_sim/rooms/{room}/complete` | end the room |
+//! | `GET /_sim/recordings`, `/_sim/compositions` (`?account_sid=`, `?room_sid=`) | inspect recordings, compositions (with their status now) |
+//! | `POST /_sim/compositions/{CJ}/complete`, `…/fail` | complete (or fail) an enqueued or processing composition now, whether or not its room has ended |
 //! | `GET`/`PUT /_sim/callbacks/mode` `{"repeat": n, "hold": bool}` | send each callback n times; hold new ones |
 //! | `POST /_sim/callbacks/release` `{"order": "fifo"\|"reverse"\|"shuffle"}` | deliver held callbacks now, `{"released": n}` |
 //! | `POST /_sim/callbacks/flush` | wait until queued callbacks are delivered |
-//! | `PUT /_sim/faults/{op}` `{"latency_ms","status","retry_after_secs","drop_connection","times"}` | inject a fault; `op` is `create_room`, `fetch_room`, `update_room`, `create_message`, `validate_token`, `fetch_account` |
+//! | `PUT /_sim/faults/{op}` `{"latency_ms","status","retry_after_secs","drop_connection","times"}` | inject a fault; `op` is an [`ApiOp`] in snake case, e.g. `create_room`, `fetch_room`, `update_room`, `create_message`, `validate_token`, `fetch_account`, `list_room_recordings`, `delete_recording`, `create_composition`, `fetch_composition`, `fetch_composition_media`, `delete_composition` |
 //! | `DELETE /_sim/faults` | clear faults |
 //! | `GET /_sim/flex/{AC}` | the plugins the active release loads, `ui_attributes`, the number of releases |
 //! | `PUT /_sim/flex/{AC}/ui-attributes` `{…}` | set an instance's `ui_attributes` (as an admin left them) |
-//! | `POST /_sim/reset` | forget rooms, messages, tokens, logs, faults, held callbacks (accounts stay) |
+//! | `POST /_sim/reset` | forget rooms, messages, recordings, compositions, tokens, logs, faults, held callbacks (accounts stay) |
 //!
 //! `{room}` is a room SID or unique name (any account).
 //!
@@ -74,6 +98,7 @@ mod error;
 mod faults;
 mod flex;
 mod ids;
+mod recordings;
 mod state;
 
 use chrono::Utc;
@@ -87,6 +112,7 @@ pub use config::{ConfigError, SimAccount, SimConfig};
 pub use error::SimError;
 pub use faults::{ApiOp, Fault, RequestRecord};
 use poem::{Endpoint, Request, Response};
+pub use recordings::{CompositionStatus, CompositionView, RecordingStatus, RecordingView, TrackKind};
 pub use state::{FlexAgent, MessageView, ParticipantStatus, ParticipantView, RoomView};
 
 use crate::{
@@ -113,6 +139,8 @@ struct Shared {
     callbacks: Arc<Callbacks>,
     room_minute: std::time::Duration,
     latency: std::time::Duration,
+    /// Signs the media URLs the `/Media` sub-resources redirect to.
+    media_key: String,
 }
 
 /// A simulator serving on a local port (see [`Simulator::spawn`]).
@@ -136,6 +164,7 @@ impl Simulator {
         for account in config.accounts {
             state.add_account(account);
         }
+        state.set_composition_delay(config.composition_delay);
         Self {
             shared: Arc::new(Shared {
                 state: Mutex::new(state),
@@ -143,12 +172,17 @@ impl Simulator {
                 callbacks: Callbacks::new(),
                 room_minute: config.room_minute,
                 latency: config.latency,
+                media_key: ids::sid("MK"),
             }),
         }
     }
 
     pub(crate) fn latency(&self) -> std::time::Duration {
         self.shared.latency
+    }
+
+    pub(crate) fn media_key(&self) -> &str {
+        &self.shared.media_key
     }
 
     /// Ends the rooms whose `UnusedRoomTimeout` or `EmptyRoomTimeout` has
@@ -177,16 +211,19 @@ impl Simulator {
     }
 
     /// Serve on `listener` until the task is dropped or fails, ending rooms
-    /// on their timeouts meanwhile.
+    /// on their timeouts and completing compositions meanwhile.
     pub async fn serve(self, listener: tokio::net::TcpListener) -> std::io::Result<()> {
         let acceptor = poem::listener::TcpAcceptor::from_tokio(listener)?;
         let reaper = {
             let sim = self.clone();
-            let every = (self.shared.room_minute / 10).max(std::time::Duration::from_millis(10));
+            let every = (self.shared.room_minute / 10)
+                .min(std::time::Duration::from_millis(100))
+                .max(std::time::Duration::from_millis(10));
             tokio::spawn(async move {
                 loop {
                     tokio::time::sleep(every).await;
                     sim.end_timed_out_rooms();
+                    sim.advance_compositions();
                 }
             })
         };
@@ -226,6 +263,44 @@ impl Simulator {
 
     pub fn messages(&self) -> Vec<MessageView> {
         self.state().messages.clone()
+    }
+
+    /// Every track recording, in creation order (deleted ones with `status: deleted`).
+    pub fn recordings(&self) -> Vec<RecordingView> {
+        self.state().recordings.clone()
+    }
+
+    /// Every composition, in creation order, as of now.
+    pub fn compositions(&self) -> Vec<CompositionView> {
+        self.advance_compositions();
+        self.state().compositions.clone()
+    }
+
+    /// Moves compositions whose room has ended on to `processing`, and
+    /// those whose processing time is over to `completed`, with their
+    /// callbacks. The serving task does this every few milliseconds, and
+    /// every API request first.
+    pub fn advance_compositions(&self) {
+        let events = self.state().advance_compositions(Utc::now());
+        self.dispatch(events);
+    }
+
+    /// Completes an enqueued or processing composition now, whether or not
+    /// its room has ended (its media then lasts as long as the room so far).
+    pub fn complete_composition(&self, sid: &str) -> Result<CompositionView, SimError> {
+        self.force_composition(sid, CompositionStatus::Completed)
+    }
+
+    /// Fails an enqueued or processing composition now (`composition-failed`).
+    pub fn fail_composition(&self, sid: &str) -> Result<CompositionView, SimError> {
+        self.force_composition(sid, CompositionStatus::Failed)
+    }
+
+    fn force_composition(&self, sid: &str, status: CompositionStatus) -> Result<CompositionView, SimError> {
+        let (view, events) =
+            self.state().force_composition(sid, status).ok_or_else(|| SimError::UnknownComposition(sid.to_owned()))?;
+        self.dispatch(events);
+        Ok(view)
     }
 
     /// Every Twilio API request received, in order (count attempts with it).
@@ -306,8 +381,8 @@ impl Simulator {
         self.faults().clear();
     }
 
-    /// Forget rooms, messages, Flex tokens, logs, faults and held callbacks;
-    /// keep accounts.
+    /// Forget rooms, messages, recordings, compositions, Flex tokens, logs,
+    /// faults and held callbacks; keep accounts.
     pub fn reset(&self) {
         self.state().reset();
         self.clear_faults();
@@ -322,7 +397,9 @@ impl Endpoint for SimEndpoint {
 
     async fn call(&self, req: Request) -> poem::Result<Response> {
         let path = req.uri().path();
-        Ok(if path == "/_sim" || path.starts_with("/_sim/") {
+        Ok(if path.starts_with("/_sim/media/") {
+            recordings::serve_media(&self.0, req).await
+        } else if path == "/_sim" || path.starts_with("/_sim/") {
             control::handle(&self.0, req).await
         } else {
             api::handle(&self.0, req).await

@@ -13,7 +13,7 @@ use crate::{
     callbacks::{self, Outgoing},
     error::{ApiError, SimError, codes},
     faults::RequestRecord,
-    ids,
+    ids, recordings,
 };
 
 /// A room as the simulator holds it (inspection view; the API renders
@@ -194,6 +194,12 @@ pub(crate) struct State {
     pub requests: Vec<RequestRecord>,
     /// Flex plugins, versions, configurations, releases and `ui_attributes`.
     pub flex: crate::flex::FlexState,
+    /// Track recordings of rooms that record, in creation order.
+    pub recordings: Vec<crate::recordings::RecordingView>,
+    /// Compositions, in creation order.
+    pub compositions: Vec<crate::recordings::CompositionView>,
+    /// How long a composition processes once its room has ended.
+    pub composition_delay: Duration,
 }
 
 impl State {
@@ -207,7 +213,8 @@ impl State {
         self.accounts.insert(record.account.account_sid.clone(), record);
     }
 
-    /// Forget rooms, messages, tokens and the request log; keep accounts.
+    /// Forget rooms, messages, tokens, recordings, compositions and the
+    /// request log; keep accounts.
     pub fn reset(&mut self) {
         self.rooms.clear();
         self.messages.clear();
@@ -217,6 +224,8 @@ impl State {
         self.services.clear();
         self.conversation_services.clear();
         self.flex = Default::default();
+        self.recordings.clear();
+        self.compositions.clear();
     }
 
     /// Who a pair of basic-auth credentials is: an Account SID and its auth
@@ -270,7 +279,7 @@ impl State {
         self.accounts.get(account_sid).map(|r| (&r.account, r.date_created))
     }
 
-    fn auth_token(&self, account_sid: &str) -> String {
+    pub(crate) fn auth_token(&self, account_sid: &str) -> String {
         self.accounts.get(account_sid).map(|r| r.account.auth_token.clone()).unwrap_or_default()
     }
 
@@ -347,12 +356,16 @@ impl State {
             participant.end_time = Some(now);
             let participant = participant.clone();
             events.extend(callbacks::room_event(room, &token, "participant-disconnected", Some(&participant)));
+            events.extend(recordings::stop_recordings(&mut self.recordings, room, &token, &participant, now));
         }
         room.status = RoomStatus::Completed;
         room.end_time = Some(now);
         room.date_updated = now;
         events.extend(callbacks::room_event(room, &token, "room-ended", None));
-        (room.clone(), events)
+        let view = room.clone();
+        self.room_ended_for_compositions(&view.sid, now);
+        events.extend(self.advance_compositions(now));
+        (view, events)
     }
 
     /// Ends every in-progress room nobody joined within `UnusedRoomTimeout`,
@@ -394,6 +407,7 @@ impl State {
             existing.end_time = Some(now);
             let existing = existing.clone();
             events.extend(callbacks::room_event(room, &token, "participant-disconnected", Some(&existing)));
+            events.extend(recordings::stop_recordings(&mut self.recordings, room, &token, &existing, now));
         }
         if room.connected().count() >= room.max_participants as usize {
             return Err(SimError::RoomFull(room.sid.clone()));
@@ -408,6 +422,7 @@ impl State {
         room.participants.push(participant.clone());
         room.empty_since = None;
         events.extend(callbacks::room_event(room, &token, "participant-connected", Some(&participant)));
+        events.extend(recordings::start_recordings(&mut self.recordings, room, &token, &participant));
         Ok((participant, events))
     }
 
@@ -423,14 +438,16 @@ impl State {
         else {
             return Err(SimError::UnknownParticipant { room: room.sid.clone(), identity: identity.to_owned() });
         };
+        let now = Utc::now();
         participant.status = ParticipantStatus::Disconnected;
-        participant.end_time = Some(Utc::now());
+        participant.end_time = Some(now);
         let participant = participant.clone();
         if room.connected().next().is_none() {
             room.empty_since = participant.end_time;
         }
-        let events =
+        let mut events: Vec<Outgoing> =
             callbacks::room_event(room, &token, "participant-disconnected", Some(&participant)).into_iter().collect();
+        events.extend(recordings::stop_recordings(&mut self.recordings, room, &token, &participant, now));
         Ok((participant, events))
     }
 

@@ -8,6 +8,7 @@ use tracing::{Instrument, field};
 use url::Url;
 
 mod flex;
+mod video;
 
 use crate::{
     Account, ClientOptions, CreateMessage, CreateRoom, FlexTokenValidation, Location, Message, ROOM_EXISTS_CODE, Room,
@@ -19,6 +20,9 @@ use crate::{
 #[derive(Clone)]
 pub struct Twilio {
     http: reqwest::Client,
+    /// The same, but a redirect is the answer rather than followed (media
+    /// URLs: Twilio redirects to a time-limited link the caller wants).
+    http_no_redirect: reqwest::Client,
     opts: Arc<ClientOptions>,
     observer: Option<Arc<dyn CallObserver>>,
     injector: Option<Arc<HeaderInjector>>,
@@ -104,14 +108,17 @@ impl std::fmt::Debug for Twilio {
 
 impl Twilio {
     pub fn new(opts: ClientOptions) -> Self {
-        let http = reqwest::Client::builder()
-            .timeout(opts.timeout)
-            .connect_timeout(opts.timeout)
-            .user_agent(concat!("escalate-twilio/", env!("CARGO_PKG_VERSION")))
-            .build()
-            // Only a broken TLS backend makes this fail; nothing here depends on input.
-            .expect("static reqwest client configuration");
-        Self { http, opts: Arc::new(opts), observer: None, injector: None }
+        let builder = || {
+            reqwest::Client::builder()
+                .timeout(opts.timeout)
+                .connect_timeout(opts.timeout)
+                .user_agent(concat!("escalate-twilio/", env!("CARGO_PKG_VERSION")))
+        };
+        // Only a broken TLS backend makes this fail; nothing here depends on input.
+        let http = builder().build().expect("static reqwest client configuration");
+        let http_no_redirect =
+            builder().redirect(reqwest::redirect::Policy::none()).build().expect("static reqwest client configuration");
+        Self { http, http_no_redirect, opts: Arc::new(opts), observer: None, injector: None }
     }
 
     /// Adds headers to every request, e.g. to propagate the trace context.
@@ -211,11 +218,23 @@ struct Call {
     /// Read the answer's body even when the status is not 2xx (Twilio's
     /// token validation answers a refused token with 401 and the reason).
     body_on_error: bool,
+    /// A 3xx answer is the result, `{"redirect_to": Location}`, not followed.
+    redirect: bool,
 }
 
 impl Call {
     fn new(op: &'static str, method: Method, (url, host): (Url, Option<String>), auth: Auth) -> Self {
-        Self { op, method, url, host, auth, body: Body::Empty, resend: Resend::Idempotent, body_on_error: false }
+        Self {
+            op,
+            method,
+            url,
+            host,
+            auth,
+            body: Body::Empty,
+            resend: Resend::Idempotent,
+            body_on_error: false,
+            redirect: false,
+        }
     }
 
     fn body(mut self, body: Body) -> Self {
@@ -493,9 +512,8 @@ impl AccountClient {
             Auth::ApiKey => (&self.creds.api_key_sid, &self.creds.api_key_secret),
             Auth::AuthToken => (&self.creds.account_sid, &self.creds.auth_token),
         };
-        let mut request = self
-            .twilio
-            .http
+        let http = if call.redirect { &self.twilio.http_no_redirect } else { &self.twilio.http };
+        let mut request = http
             .request(call.method.clone(), call.url.clone())
             .basic_auth(user, Some(password.expose()))
             .header(reqwest::header::ACCEPT, "application/json");
@@ -514,6 +532,9 @@ impl AccountClient {
         };
         let response = request.send().await.map_err(transport_failure)?;
         let status = response.status();
+        if call.redirect && status.is_redirection() {
+            return redirect_answer(&call.url, response).await;
+        }
         let retry_after = response
             .headers()
             .get(RETRY_AFTER)
@@ -535,6 +556,26 @@ impl AccountClient {
         serde_json::from_slice(&body)
             .map_err(|e| AttemptError { error: TwilioError::Decode(e.to_string()), unsent: false })
     }
+}
+
+/// A redirect as `{"redirect_to": url}`: its `Location` (made absolute),
+/// else the `redirect_to` of its body (where Twilio's examples read it).
+async fn redirect_answer<T: DeserializeOwned>(from: &Url, response: reqwest::Response) -> Result<T, AttemptError> {
+    let location = response
+        .headers()
+        .get(reqwest::header::LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| from.join(v).ok())
+        .map(String::from);
+    let body = response.bytes().await.map_err(transport_failure)?;
+    let from_body = || {
+        serde_json::from_slice::<serde_json::Value>(&body)
+            .ok()
+            .and_then(|v| v.get("redirect_to").and_then(serde_json::Value::as_str).map(str::to_owned))
+    };
+    let decode = |message: String| AttemptError { error: TwilioError::Decode(message), unsent: false };
+    let target = location.or_else(from_body).ok_or_else(|| decode("a redirect without a Location".into()))?;
+    serde_json::from_value(serde_json::json!({ "redirect_to": target })).map_err(|e| decode(e.to_string()))
 }
 
 fn transport_failure(e: reqwest::Error) -> AttemptError {

@@ -3,8 +3,8 @@
 //! * [`Twilio`] owns one HTTP connection pool shared by every tenant;
 //!   [`Twilio::account`] binds it to one tenant's [`Credentials`] and gives an
 //!   [`AccountClient`] with the handful of calls the service makes (rooms,
-//!   conversation messages, Flex token validation, account fetch, the Flex
-//!   Plugins and Configuration APIs).
+//!   their recordings and compositions, conversation messages, Flex token
+//!   validation, account fetch, the Flex Plugins and Configuration APIs).
 //! * [`token`] mints and verifies Twilio access tokens (offline, HS256).
 //! * [`signature`] computes and checks `X-Twilio-Signature`.
 //!
@@ -26,8 +26,9 @@ pub use error::TwilioError;
 pub use escalate_domain::Secret;
 pub use options::{ClientOptions, Endpoints, Location};
 pub use resources::{
-    Account, AccountStatus, ConfiguredPlugin, CreateMessage, CreateRoom, FlexConfiguration, FlexPlugin,
-    FlexPluginVersion, FlexTokenValidation, Message, PluginConfiguration, PluginRelease, Room, RoomStatus, RoomType,
+    Account, AccountStatus, Composition, CompositionFormat, CompositionStatus, ConfiguredPlugin, CreateMessage,
+    CreateRoom, FlexConfiguration, FlexPlugin, FlexPluginVersion, FlexTokenValidation, GroupingSids, Message,
+    PluginConfiguration, PluginRelease, Recording, RecordingStatus, RecordingType, Room, RoomStatus, RoomType,
 };
 
 /// Twilio's error code for "a room with this UniqueName is already in progress".

@@ -263,3 +263,226 @@ pub struct FlexConfiguration {
     #[serde(default)]
     pub ui_attributes: Option<serde_json::Value>,
 }
+
+/// A track recording's status (`recording_enum_status`). `Deleted`: the
+/// media is gone, the metadata stays.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RecordingStatus {
+    Processing,
+    Completed,
+    Deleted,
+    Failed,
+    /// A status this client does not know yet.
+    #[serde(other)]
+    Unknown,
+}
+
+/// A recording's media type (`recording_enum_type`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RecordingType {
+    Audio,
+    Video,
+    Data,
+    #[serde(other)]
+    Unknown,
+}
+
+/// The SIDs a recording belongs to (`grouping_sids`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GroupingSids {
+    #[serde(default)]
+    pub room_sid: Option<String>,
+    #[serde(default)]
+    pub participant_sid: Option<String>,
+}
+
+/// One recorded track (`video.v1.recording`, or `video.v1.room.room_recording`
+/// which adds `room_sid`), `RT…`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Recording {
+    pub sid: String,
+    #[serde(default)]
+    pub account_sid: Option<String>,
+    pub status: RecordingStatus,
+    pub date_created: DateTime<Utc>,
+    #[serde(rename = "type")]
+    pub kind: RecordingType,
+    /// Seconds (0 while recording).
+    #[serde(default)]
+    pub duration: Option<u64>,
+    /// Bytes (0 while recording).
+    #[serde(default)]
+    pub size: Option<u64>,
+    /// `mka` (audio) or `mkv` (video).
+    #[serde(default)]
+    pub container_format: Option<String>,
+    /// `OPUS`, `PCMU`, `VP8` or `H264` (Twilio's examples also show lowercase).
+    #[serde(default)]
+    pub codec: Option<String>,
+    /// The recorded track (`MT…`).
+    #[serde(default)]
+    pub source_sid: Option<String>,
+    #[serde(default)]
+    pub track_name: Option<String>,
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub grouping_sids: GroupingSids,
+    /// Present when read through `/v1/Rooms/{RM}/Recordings`.
+    #[serde(default)]
+    pub room_sid: Option<String>,
+    #[serde(default)]
+    pub url: Option<String>,
+}
+
+/// A composition's status (`composition_enum_status`): `Enqueued` first,
+/// `Processing` once its room has ended, then `Completed` (media
+/// available) or `Failed`; `Deleted` keeps the metadata, not the media.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CompositionStatus {
+    Enqueued,
+    Processing,
+    Completed,
+    Deleted,
+    Failed,
+    #[serde(other)]
+    Unknown,
+}
+
+/// The container of a composition's media (`composition_enum_format`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CompositionFormat {
+    Mp4,
+    Webm,
+}
+
+impl CompositionFormat {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Mp4 => "mp4",
+            Self::Webm => "webm",
+        }
+    }
+}
+
+/// One playable file made from a room's recordings (`video.v1.composition`), `CJ…`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Composition {
+    pub sid: String,
+    #[serde(default)]
+    pub account_sid: Option<String>,
+    pub room_sid: String,
+    pub status: CompositionStatus,
+    #[serde(default)]
+    pub format: Option<CompositionFormat>,
+    pub date_created: DateTime<Utc>,
+    #[serde(default)]
+    pub date_completed: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub date_deleted: Option<DateTime<Utc>>,
+    /// Seconds of media (0 until completed).
+    #[serde(default)]
+    pub duration: Option<u64>,
+    /// Bytes of media (0 until completed).
+    #[serde(default)]
+    pub size: Option<u64>,
+    /// `{width}x{height}`.
+    #[serde(default)]
+    pub resolution: Option<String>,
+    #[serde(default)]
+    pub status_callback: Option<String>,
+    #[serde(default)]
+    pub url: Option<String>,
+}
+
+fn null_as_default<'de, D: Deserializer<'de>, T: Default + Deserialize<'de>>(d: D) -> Result<T, D::Error> {
+    Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // The examples of twilio-oai's twilio_video_v1 (FetchRecording,
+    // FetchRoomRecording, CreateComposition, FetchComposition), trimmed.
+    #[test]
+    fn recordings_read_as_twilio_oai_describes_them() {
+        let recording: Recording = serde_json::from_value(serde_json::json!({
+            "account_sid": "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+            "status": "completed",
+            "date_created": "2015-07-30T20:00:00Z",
+            "sid": "RTaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+            "source_sid": "MTaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+            "size": 23,
+            "type": "audio",
+            "duration": 10,
+            "container_format": "mka",
+            "codec": "opus",
+            "track_name": "A name",
+            "offset": 10,
+            "status_callback": "https://mycallbackurl.com",
+            "status_callback_method": "POST",
+            "grouping_sids": {
+                "room_sid": "RMaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+                "participant_sid": "PAaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+            },
+            "media_external_location": null,
+            "url": "https://video.twilio.com/v1/Recordings/RTaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+            "links": { "media": "https://video.twilio.com/v1/Recordings/RTaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa/Media" }
+        }))
+        .unwrap();
+        assert_eq!(recording.status, RecordingStatus::Completed);
+        assert_eq!(recording.kind, RecordingType::Audio);
+        assert_eq!((recording.duration, recording.size), (Some(10), Some(23)));
+        assert_eq!(recording.grouping_sids.room_sid.as_deref(), Some("RMaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"));
+
+        let in_room: Recording = serde_json::from_value(serde_json::json!({
+            "status": "processing", "date_created": "2015-07-30T20:00:00Z",
+            "sid": "RTaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "type": "video", "grouping_sids": null,
+            "room_sid": "RMaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "duration": null, "size": 0
+        }))
+        .unwrap();
+        assert_eq!(in_room.grouping_sids, GroupingSids::default());
+        assert_eq!(in_room.room_sid.as_deref(), Some("RMaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"));
+        let later: Recording = serde_json::from_value(serde_json::json!({
+            "status": "archived", "date_created": "2015-07-30T20:00:00Z", "sid": "RT1", "type": "hologram"
+        }))
+        .unwrap();
+        assert_eq!((later.status, later.kind), (RecordingStatus::Unknown, RecordingType::Unknown));
+    }
+
+    #[test]
+    fn compositions_read_as_twilio_oai_describes_them() {
+        let composition: Composition = serde_json::from_value(serde_json::json!({
+            "account_sid": "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+            "status": "completed",
+            "date_created": "2015-07-30T20:00:00Z",
+            "date_completed": "2015-07-30T20:01:33Z",
+            "date_deleted": null,
+            "sid": "CJaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+            "room_sid": "RMaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+            "audio_sources": ["PAaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "user*"],
+            "audio_sources_excluded": [],
+            "video_layout": { "grid": { "video_sources": ["*"] } },
+            "resolution": "1280x720",
+            "format": "webm",
+            "bitrate": 64,
+            "size": 4,
+            "duration": 6,
+            "trim": true,
+            "media_external_location": null,
+            "url": "https://video.twilio.com/v1/Compositions/CJaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+            "status_callback": "https://mycallbackurl.com",
+            "status_callback_method": "POST",
+            "links": { "media": "https://video.twilio.com/v1/Compositions/CJaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa/Media" }
+        }))
+        .unwrap();
+        assert_eq!(composition.status, CompositionStatus::Completed);
+        assert_eq!(composition.format, Some(CompositionFormat::Webm));
+        assert_eq!((composition.duration, composition.size), (Some(6), Some(4)));
+        assert!(composition.date_completed.is_some() && composition.date_deleted.is_none());
+        assert_eq!(CompositionFormat::Mp4.as_str(), "mp4");
+    }
+}

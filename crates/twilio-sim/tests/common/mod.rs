@@ -45,8 +45,13 @@ pub fn credentials(account: &SimAccount) -> Credentials {
 }
 
 pub async fn env() -> Env {
+    env_with(SimConfig::default()).await
+}
+
+/// [`env`] with a simulator configured as `config` (plus the test account).
+pub async fn env_with(config: SimConfig) -> Env {
     let account = SimAccount::generate("Test account");
-    let sim = Simulator::new(SimConfig::default().with_account(account.clone()));
+    let sim = Simulator::new(config.with_account(account.clone()));
     let running = sim.clone().spawn("127.0.0.1:0").await.expect("simulator binds a loopback port");
     let twilio = Twilio::new(fast_options(&running.base_url));
     let client = twilio.account(credentials(&account));
