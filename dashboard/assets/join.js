@@ -311,6 +311,8 @@
 
   function fetchToken() {
     var url = t.tokenUrl || ('/v1/join/' + encodeURIComponent(code) + '/token');
+    // A recorded call: the customer ticked the consent box (checked before this).
+    if (t.recording === 'true') url += '?recording_consent=true';
     var init = { method: 'POST', headers: { Accept: 'application/json' }, credentials: 'same-origin', cache: 'no-store' };
     if (t.csrf) {
       // The dashboard's test call: the admin's session, with its CSRF token.
@@ -438,6 +440,12 @@
 
   function join() {
     if (state.connecting || state.call) return;
+    var consent = $('recording-consent');
+    if (consent && !consent.checked) {
+      showError(t.tRecordingConsentNeeded);
+      consent.focus();
+      return;
+    }
     setError('');
     setBusy(true);
     setStatus(t.tConnecting);
@@ -453,6 +461,8 @@
       if (resp.status === 429 || pc === 'rate_limited') {
         var after = parseInt(resp.headers.get('Retry-After') || '', 10);
         rateLimited(isFinite(after) && after > 0 ? after : 30);
+      } else if (pc === 'recording_consent_required') {
+        showError(t.tRecordingConsentNeeded);
       } else if (resp.status === 410 || pc === 'code_completed' || pc === 'escalation_not_open') {
         stopDevices();
         show(el.ended);
@@ -585,6 +595,8 @@
   });
 
   el.join.addEventListener('click', join);
+  var consentBox = $('recording-consent');
+  if (consentBox) consentBox.addEventListener('change', function () { if (consentBox.checked) setError(''); });
   el.leave.addEventListener('click', leave);
   if (el.endCall) el.endCall.addEventListener('click', endCall);
   el.rejoin.addEventListener('click', function () {

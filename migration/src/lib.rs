@@ -10,6 +10,7 @@ mod m20261202_000005_video_providers;
 mod m20261206_000006_audit_log;
 mod m20261206_000007_webhooks;
 mod m20261206_000008_ratings;
+mod m20261206_000009_recording;
 
 pub struct Migrator;
 
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000006_audit_log::Migration),
             Box::new(m20261206_000007_webhooks::Migration),
             Box::new(m20261206_000008_ratings::Migration),
+            Box::new(m20261206_000009_recording::Migration),
         ]
     }
 }

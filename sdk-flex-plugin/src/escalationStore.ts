@@ -16,6 +16,8 @@ export interface AgentVideoToken {
   identity?: string;
   /** ms since the epoch */
   expiresAt: number;
+  /** The room records its participants (the token answer's `recording`; false when an older service leaves it out). */
+  recording: boolean;
 }
 
 export interface TaskEscalationState {
@@ -23,6 +25,12 @@ export interface TaskEscalationState {
   escalation?: Escalation;
   error?: ProblemError;
   agentToken?: AgentVideoToken;
+  /**
+   * The last token answer's `recording` for this escalation: kept when the
+   * token is dropped for a fresh one (a rejoin), so the call view goes on
+   * saying the call is recorded while it connects again.
+   */
+  recording?: boolean;
 }
 
 export interface EscalationStoreDeps {
@@ -135,7 +143,8 @@ export class EscalationStore {
           { task_sid: taskSid, conversation_sid: conversationSid, ...(agentName ? { agent_name: agentName } : {}) },
           idempotencyKeyFor(task, this.ended.get(taskSid)),
         );
-        this.set(taskSid, { phase: phaseOf(escalation), escalation, agentToken: tokenFromEscalation(escalation) });
+        const agentToken = tokenFromEscalation(escalation);
+        this.set(taskSid, { phase: phaseOf(escalation), escalation, agentToken, recording: agentToken?.recording });
         await this.remember(task, escalation);
         return escalation;
       } catch (err) {
@@ -207,16 +216,18 @@ export class EscalationStore {
     return this.once(`token:${taskSid}`, async () => {
       try {
         const t = await this.deps.client.createAgentToken(escalation.id);
+        // An answer without a provider (an older service) is a Twilio token, one without `recording` not recorded.
+        const grant: AgentToken = { ...t, provider: t.provider ?? 'twilio', recording: t.recording === true };
         const agentToken: AgentVideoToken = {
-          // An answer without a provider (an older service) is a Twilio token.
-          grant: { ...t, provider: t.provider ?? 'twilio' },
+          grant,
           token: t.token,
           roomName: t.room_name,
           identity: t.identity,
           expiresAt: Date.parse(t.expires_at),
+          recording: grant.recording,
         };
         const latest = this.get(taskSid);
-        this.set(taskSid, { ...latest, agentToken, error: undefined });
+        this.set(taskSid, { ...latest, agentToken, recording: agentToken.recording, error: undefined });
         return agentToken;
       } catch (err) {
         const latest = this.get(taskSid);
@@ -308,7 +319,12 @@ function tokenFromEscalation(escalation: Escalation): AgentVideoToken | undefine
   const expiresAt = escalation.agent_token_expires_at ?? escalation.agent_video?.expires_at ?? escalation.expires_at;
   let grant: AgentToken;
   if (escalation.agent_video) {
-    grant = { ...escalation.agent_video, token: escalation.agent_token, expires_at: expiresAt };
+    grant = {
+      ...escalation.agent_video,
+      token: escalation.agent_token,
+      expires_at: expiresAt,
+      recording: escalation.agent_video.recording === true,
+    };
   } else if (escalation.video_provider === 'builtin') {
     // Without `agent_video` there is no signalling URL: fetch a full token answer when joining.
     return undefined;
@@ -319,6 +335,8 @@ function tokenFromEscalation(escalation: Escalation): AgentVideoToken | undefine
       room_name: escalation.room_name,
       identity: escalation.agent_identity,
       expires_at: expiresAt,
+      // Without `agent_video` (an older service) nothing says the room records.
+      recording: false,
     };
   }
   return {
@@ -327,5 +345,6 @@ function tokenFromEscalation(escalation: Escalation): AgentVideoToken | undefine
     roomName: grant.room_name,
     identity: grant.identity,
     expiresAt: Date.parse(expiresAt),
+    recording: grant.recording,
   };
 }

@@ -45,6 +45,8 @@ export const DEFAULT_STRINGS = {
   VideoEscalationYourCameraLabel: 'Your camera',
   VideoEscalationVideoOf: "{{name}}'s video",
   VideoEscalationMonitoring: 'You are monitoring this call: your camera and microphone are off.',
+  VideoEscalationRecording: 'Recording',
+  VideoEscalationRecordingLabel: 'This call is recorded',
   // Devices and screen share
   VideoEscalationMicrophone: 'Microphone',
   VideoEscalationCamera: 'Camera',

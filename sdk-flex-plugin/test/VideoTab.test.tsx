@@ -206,7 +206,7 @@ describe('VideoSessions', () => {
     let resolve!: (r: unknown) => void;
     connect.mockReturnValue(new Promise((r) => (resolve = r)) as never);
     const sessions = new VideoSessions();
-    const grant = { provider: 'twilio' as const, token: 't', room_name: 'r', identity: 'agent:a', expires_at: '' };
+    const grant = { provider: 'twilio' as const, token: 't', room_name: 'r', identity: 'agent:a', expires_at: '', recording: false };
     const a = sessions.join('WT1', grant);
     const b = sessions.join('WT1', grant);
     sessions.leave('WT1');
@@ -228,6 +228,7 @@ describe('VideoTab with the built-in provider', () => {
     signaling_url: 'wss://video.example.com/v1/video/rooms/esc-e5a1d6b2/signal',
     ice_servers: [],
     ice_transport_policy: 'all' as const,
+    recording: false,
   };
 
   async function openBuiltinTab(media = new FakeMediaDevices()) {
@@ -462,6 +463,7 @@ describe('VideoTab devices and screen share', () => {
       signaling_url: 'wss://video.example.com/v1/video/rooms/esc-e5a1d6b2/signal',
       ice_servers: [],
       ice_transport_policy: 'all' as const,
+      recording: false,
     };
     client.createEscalation.mockResolvedValue({
       escalation: makeEscalation({ video_provider: 'builtin', agent_token: 'builtin-credential', agent_video: grant }),

@@ -29,6 +29,7 @@ function grant(over: Partial<VideoGrant> = {}): VideoGrant {
     signaling_url: SIGNAL,
     ice_servers: [{ urls: ['turn:turn.example.com:3478'], username: 'u', credential: 'p' }],
     ice_transport_policy: 'relay',
+    recording: false,
     ...over,
   };
 }

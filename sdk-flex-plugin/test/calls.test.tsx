@@ -34,6 +34,7 @@ function fakeClient(over: Record<string, unknown> = {}) {
       room_name: `room-${id}`,
       identity: 'agent:alice',
       expires_at: new Date(Date.now() + 3_600_000).toISOString(),
+      recording: false,
     })),
     ...over,
   };
@@ -103,7 +104,7 @@ describe('one live call per agent', () => {
   it('refuses at the sessions level too (a join still under way counts)', async () => {
     const sessions = new VideoSessions();
     connect.mockReturnValue(new Promise(() => undefined) as never);
-    const grant = { provider: 'twilio' as const, token: 't', room_name: 'r', identity: 'agent:a', expires_at: '' };
+    const grant = { provider: 'twilio' as const, token: 't', room_name: 'r', identity: 'agent:a', expires_at: '', recording: false };
     void sessions.join(TASK_A, grant);
     await expect(sessions.join(TASK_B, grant)).rejects.toMatchObject({ name: 'OtherCallLiveError', otherTaskSid: TASK_A });
   });

@@ -130,6 +130,7 @@ const grant: VideoGrant = {
   signaling_url: 'wss://video.example.com/v1/video/rooms/esc-1/signal',
   ice_servers: [],
   ice_transport_policy: 'all',
+  recording: false,
 };
 
 /** A built-in call with the customer in it, its connection negotiated. */

@@ -37,6 +37,7 @@ function supervisorToken(over: Partial<VideoGrant> = {}): VideoGrant {
     room_name: 'esc-supervised',
     identity: 'agent:sam',
     expires_at: new Date(Date.now() + 3_600_000).toISOString(),
+    recording: false,
     ...over,
   };
 }

@@ -143,7 +143,7 @@ describe('VideoBadge', () => {
     const sessions = new VideoSessions();
     const task = makeTask();
     vi.mocked(Video.connect).mockResolvedValue(new FakeRoom('r') as unknown as Video.Room);
-    await sessions.join(task.taskSid, { provider: 'twilio', token: 't', room_name: 'r', identity: 'agent:alice', expires_at: '' });
+    await sessions.join(task.taskSid, { provider: 'twilio', token: 't', room_name: 'r', identity: 'agent:alice', expires_at: '', recording: false });
     const services = makeServices(store, sessions);
     const themed = render(<VideoBadge task={task} services={services} theme={DARK_THEME} />);
     expect(themed.getByTestId('video-badge').style.background).toBe('rgb(1, 2, 3)');

@@ -21,6 +21,7 @@ mod join_page;
 mod metrics;
 mod rating;
 mod real_twilio;
+mod recording;
 mod replicas;
 mod tracing;
 mod users;

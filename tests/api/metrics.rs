@@ -267,6 +267,7 @@ async fn breakdown_equals_a_reference_computed_in_rust() {
             expires_at: created + Duration::hours(1),
             video_provider: escalate_domain::contact_center::VideoProvider::Twilio,
             test_call: false,
+            recorded: false,
         };
         let record = store.insert_escalation(scope, new, created).await.unwrap();
         if next(10) == 0 {

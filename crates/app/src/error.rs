@@ -85,6 +85,8 @@ error_codes! {
     AlreadyRated = "already_rated",
     /// The customer has not been in the call yet: there is nothing to rate.
     NotRateable = "not_rateable",
+    /// The call is recorded: the customer must agree to it before joining.
+    RecordingConsentRequired = "recording_consent_required",
     TwilioCredentialsMissing = "twilio_credentials_missing",
     /// This service has no Flex plugin bundle to install (its build folder was not found at start).
     FlexPluginNotBuilt = "flex_plugin_not_built",

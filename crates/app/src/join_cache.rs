@@ -178,6 +178,9 @@ mod tests {
             rating: None,
             rating_comment: None,
             rated_at: None,
+            recorded: false,
+            recording_consent_at: None,
+            recordings_deleted_at: None,
         })
     }
 

@@ -146,6 +146,7 @@ impl App {
     pub fn start_background_tasks(&self) {
         services::recovery::spawn(self);
         services::audit::spawn_purge(self);
+        services::recordings::spawn_purge(self);
         webhook_dispatch::spawn(self);
     }
 

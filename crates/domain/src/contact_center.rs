@@ -168,7 +168,24 @@ pub struct ContactCenterSettings {
     /// The Twilio Conversations service (`IS…`) its chats are in, when not
     /// the account's default service; unset, it is found from the conversation.
     pub conversations_service_sid: Option<String>,
+    pub recording: RecordingSettings,
 }
+
+/// Recording calls (Twilio Video only): the customer is told and must agree
+/// before joining; recordings are deleted after the retention period.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RecordingSettings {
+    pub enabled: bool,
+    pub retention_days: i32,
+}
+
+impl Default for RecordingSettings {
+    fn default() -> Self {
+        Self { enabled: false, retention_days: 30 }
+    }
+}
+
+pub const RECORDING_RETENTION_DAYS: std::ops::RangeInclusive<i32> = 1..=365;
 
 impl Branding {
     pub fn default_for(name: &str) -> Self {
@@ -208,6 +225,7 @@ impl ContactCenterSettings {
             room: RoomSettings::default(),
             time_zone: "UTC".into(),
             conversations_service_sid: None,
+            recording: RecordingSettings::default(),
         }
     }
 
@@ -279,6 +297,16 @@ impl ContactCenterSettings {
             self.time_zone.parse::<chrono_tz::Tz>().is_ok(),
             "time_zone",
             "must be an IANA time zone such as Europe/Paris or America/New_York",
+        )
+        .check(
+            !self.recording.enabled || self.video_provider == VideoProvider::Twilio,
+            "recording.enabled",
+            "calls can be recorded with the twilio video provider only (built-in calls are peer to peer)",
+        )
+        .check(
+            RECORDING_RETENTION_DAYS.contains(&self.recording.retention_days),
+            "recording.retention_days",
+            "must be between 1 and 365",
         );
         v.finish()
     }
@@ -309,6 +337,8 @@ pub struct SettingsPatch {
     pub time_zone: Option<String>,
     /// `Some(None)` goes back to finding it from the conversation.
     pub conversations_service_sid: Option<Option<String>>,
+    pub recording_enabled: Option<bool>,
+    pub recording_retention_days: Option<i32>,
 }
 
 impl SettingsPatch {
@@ -337,6 +367,8 @@ impl SettingsPatch {
         set(&mut r.unused_room_timeout_minutes, self.unused_room_timeout_minutes);
         set(&mut r.max_participants, self.max_participants);
         set(&mut s.time_zone, trim(self.time_zone));
+        set(&mut s.recording.enabled, self.recording_enabled);
+        set(&mut s.recording.retention_days, self.recording_retention_days);
         set(
             &mut s.conversations_service_sid,
             self.conversations_service_sid.map(|v| v.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())),

@@ -16,8 +16,10 @@ use crate::state::AppState;
 pub async fn join_page(state: Data<&AppState>, req: &Request, Path(code): Path<String>) -> Response {
     let ip = client_ip(req, state.http().trust_proxy_headers);
     let view = match join::page(&state, &code, &ip).await {
-        Ok(JoinPage::Ready { brand, provider, .. }) => {
-            JoinPageView::new("", JoinState::Ready, Some(JoinBrand::from(brand))).with_provider(provider)
+        Ok(JoinPage::Ready { brand, provider, recording, .. }) => {
+            JoinPageView::new("", JoinState::Ready, Some(JoinBrand::from(brand)))
+                .with_provider(provider)
+                .with_recording(recording)
         }
         Ok(JoinPage::Completed { brand }) => JoinPageView::new("", JoinState::Completed, Some(JoinBrand::from(brand))),
         Ok(JoinPage::Invalid) => JoinPageView::new("", JoinState::Unknown, None),

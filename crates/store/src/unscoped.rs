@@ -237,6 +237,38 @@ impl Unscoped<'_> {
         Ok(res.rows_affected)
     }
 
+    /// Recorded escalations whose recordings are not deleted yet and are at
+    /// least a day old (the shortest retention), oldest first, each with its
+    /// tenant and its contact center's retention in days.
+    #[tracing::instrument(name = "db", skip_all, fields(db.operation = "recordings_due"))]
+    pub async fn recordings_due(
+        &self,
+        now: DateTime<Utc>,
+        limit: u64,
+    ) -> Result<Vec<(EscalationRecord, TenantScope, i32)>, StoreError> {
+        let rows = escalation::Entity::find()
+            .filter(escalation::Column::Recorded.eq(true))
+            .filter(escalation::Column::RecordingsDeletedAt.is_null())
+            .filter(escalation::Column::CreatedAt.lt(now - chrono::Duration::days(1)))
+            .order_by_asc(escalation::Column::CreatedAt)
+            .limit(limit)
+            .all(self.db())
+            .await?;
+        let mut ccs: Vec<Uuid> = rows.iter().map(|e| e.contact_center_id).collect();
+        ccs.sort_unstable();
+        ccs.dedup();
+        let centers =
+            contact_center::Entity::find().filter(contact_center::Column::Id.is_in(ccs)).all(self.db()).await?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|e| {
+                let days = centers.iter().find(|c| c.id == e.contact_center_id)?.recording_retention_days;
+                let scope = TenantScope::new(e.tenant_id);
+                Some((e, scope, days))
+            })
+            .collect())
+    }
+
     /// Key rotation: every tenant's wrapped data key.
     #[tracing::instrument(name = "db", skip_all, fields(db.operation = "all_data_keys"))]
     pub async fn all_data_keys(&self) -> Result<Vec<(Uuid, WrappedDataKey)>, StoreError> {

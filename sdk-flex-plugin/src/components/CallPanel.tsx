@@ -4,7 +4,7 @@ import type { DeviceKind, MediaAccess } from '../video/media';
 import type { RemoteView, SessionSnapshot, VideoSession } from '../video/session';
 import { DevicePickers } from './DevicePickers';
 import { Spinner } from './icons';
-import { box, row } from './theme';
+import { box, recordingDotStyle, recordingStyle, row } from './theme';
 import { MediaView } from './TrackView';
 import { ActionButton, useUi } from './ui';
 
@@ -36,6 +36,22 @@ export function participantName(r: Pick<RemoteView, 'identity' | 'role'>, t: Tra
   if (known) return known;
   if (r.identity.startsWith('agent:')) return r.identity.slice('agent:'.length) || r.identity;
   return r.identity;
+}
+
+/**
+ * "Recording", beside a red dot: the room records its participants (the
+ * token's `recording`). Shown while such a call is live or connecting; its
+ * accessible name says it in full ("This call is recorded").
+ */
+export function RecordingIndicator({ t }: { t: Translate }): JSX.Element {
+  const { palette } = useUi();
+  const label = t('VideoEscalationRecordingLabel');
+  return (
+    <p role="status" aria-label={label} title={label} data-testid="recording" style={recordingStyle(palette)}>
+      <span aria-hidden="true" data-testid="recording-dot" style={recordingDotStyle(palette)} />
+      <span>{t('VideoEscalationRecording')}</span>
+    </p>
+  );
 }
 
 /** The call in the Video tab: the videos, the device pickers and the controls. */
@@ -74,7 +90,13 @@ export function CallPanel({
   };
 
   return (
-    <div style={{ ...box, color: palette.text }} data-testid="video-call" data-receive-only={String(receiveOnly)}>
+    <div
+      style={{ ...box, color: palette.text }}
+      data-testid="video-call"
+      data-receive-only={String(receiveOnly)}
+      data-recording={String(snapshot.recording)}
+    >
+      {snapshot.recording ? <RecordingIndicator t={t} /> : null}
       {snapshot.status === 'reconnecting' ? (
         <p role="status" data-testid="reconnecting">
           <Spinner label={t('VideoEscalationReconnecting')} /> {t('VideoEscalationReconnecting')}

@@ -6,7 +6,7 @@ import type { PluginServices } from '../services';
 import { defaultTranslate } from '../strings';
 import { taskVideoAttributes, type TaskLike } from '../task';
 import { OtherCallLiveError, type RemoteView } from '../video/session';
-import { CallPanel } from './CallPanel';
+import { CallPanel, RecordingIndicator } from './CallPanel';
 import { Spinner } from './icons';
 import { box, row, type ThemeLike } from './theme';
 import { ActionButton, UiScope, useUi } from './ui';
@@ -148,6 +148,8 @@ function SupervisorPanel({ task, services }: { task: TaskLike; services: PluginS
 
   return body(
     <>
+      {/* Connecting (again) to a recorded room: say so before the call is live. */}
+      {state.recording && (joining !== undefined || rejoin) ? <RecordingIndicator t={t} /> : null}
       {rejoin ? (
         <p role="status" data-testid="rejoining">
           <Spinner label={t('VideoEscalationReconnecting')} /> {t('VideoEscalationRejoining', rejoin)}

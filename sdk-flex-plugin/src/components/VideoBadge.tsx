@@ -4,7 +4,7 @@ import type { PluginServices } from '../services';
 import { defaultTranslate } from '../strings';
 import type { TaskLike } from '../task';
 import { VideoIcon } from './icons';
-import { badgeStyle, paletteOf, type ThemeLike } from './theme';
+import { badgeStyle, paletteOf, recordingDotStyle, type ThemeLike } from './theme';
 
 export interface VideoBadgeProps {
   /** Injected by Flex into TaskListItem (and TaskCanvasHeader) children. */
@@ -20,12 +20,29 @@ export function VideoBadge({ task, services, theme }: VideoBadgeProps): JSX.Elem
   const snapshot = useSessionSnapshot(session);
   if (!task || !session || !snapshot?.connected) return null;
   const t = services.t ?? defaultTranslate;
+  const palette = paletteOf(theme);
   return (
-    <span style={badgeStyle(paletteOf(theme))} data-testid="video-badge" role="status" data-status={snapshot.status}>
+    <span
+      style={badgeStyle(palette)}
+      data-testid="video-badge"
+      role="status"
+      data-status={snapshot.status}
+      data-recording={String(snapshot.recording)}
+    >
       <span style={{ display: 'inline-flex', transform: 'scale(0.7)' }}>
         <VideoIcon />
       </span>
       {t('VideoEscalationOnVideo')}
+      {/* A recorded call: a small red dot, named for screen readers. */}
+      {snapshot.recording ? (
+        <span
+          role="img"
+          aria-label={t('VideoEscalationRecordingLabel')}
+          title={t('VideoEscalationRecordingLabel')}
+          data-testid="video-badge-recording"
+          style={recordingDotStyle(palette, 7, palette.onPrimary)}
+        />
+      ) : null}
     </span>
   );
 }

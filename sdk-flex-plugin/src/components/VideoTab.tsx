@@ -5,7 +5,7 @@ import type { PluginServices } from '../services';
 import { defaultTranslate, type Translate } from '../strings';
 import type { TaskLike } from '../task';
 import { OtherCallLiveError, type EndReason } from '../video/session';
-import { CallPanel } from './CallPanel';
+import { CallPanel, RecordingIndicator } from './CallPanel';
 import { Spinner } from './icons';
 import { box, type ThemeLike } from './theme';
 import { ActionButton, UiScope, useUi } from './ui';
@@ -112,6 +112,8 @@ function AgentVideoTab({ task, services }: { task: TaskLike; services: PluginSer
       const escalation = state.escalation;
       return (
         <div style={box}>
+          {/* Connecting (again) to a recorded room: say so before the call is live. */}
+          {state.recording && (joining || rejoin) ? <RecordingIndicator t={t} /> : null}
           {rejoin ? (
             <p role="status" data-testid="rejoining">
               <Spinner label={t('VideoEscalationReconnecting')} /> {t('VideoEscalationRejoining', rejoin)}

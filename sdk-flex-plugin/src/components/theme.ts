@@ -111,6 +111,32 @@ export function buttonStyle(palette: Palette, variant: ButtonVariant): React.CSS
   return base;
 }
 
+/**
+ * The "Recording" indicator of the call view: the text in the body colour
+ * beside a red dot (see recordingDotStyle).
+ */
+export function recordingStyle(palette: Palette): React.CSSProperties {
+  return { display: 'inline-flex', alignItems: 'center', gap: 6, margin: 0, color: palette.text, fontWeight: 600 };
+}
+
+/**
+ * The red dot that says a call is recorded: the theme's destructive colour
+ * (Paste `colorBackgroundDestructive`, red in the light and the dark theme),
+ * `size` pixels across. `ring` draws a thin ring around it, for a dot on a
+ * coloured surface (the "On video" badge: `palette.onPrimary`).
+ */
+export function recordingDotStyle(palette: Palette, size = 10, ring?: string): React.CSSProperties {
+  return {
+    display: 'inline-block',
+    flex: 'none',
+    width: size,
+    height: size,
+    borderRadius: '50%',
+    background: palette.destructive,
+    ...(ring ? { boxShadow: `0 0 0 1px ${ring}` } : {}),
+  };
+}
+
 /** The "On video" badge. */
 export function badgeStyle(palette: Palette): React.CSSProperties {
   return {

@@ -39,6 +39,8 @@ export interface SessionSnapshot {
   /** The agent is sharing their screen. */
   screenSharing: boolean;
   remotes: RemoteView[];
+  /** The room records its participants (the `recording` of the token the call was joined with). */
+  recording: boolean;
   endReason?: EndReason;
 }
 
@@ -63,13 +65,16 @@ export class VideoSession {
   private endedWith?: EndReason;
   /** The customer's audio, played outside the Video tab (undefined without a document). */
   readonly audio?: AudioSink;
+  /** The room records its participants (from the token the call was joined with). */
+  readonly recording: boolean;
 
   constructor(
     readonly taskSid: string,
     readonly call: Call,
     private readonly onLeft: (session: VideoSession, reason: EndReason) => void,
-    options: { audioSink?: boolean } = {},
+    options: { audioSink?: boolean; recording?: boolean } = {},
   ) {
+    this.recording = options.recording === true;
     if (options.audioSink !== false && typeof document !== 'undefined' && document.body) {
       this.audio = new AudioSink(taskSid);
     }
@@ -102,6 +107,7 @@ export class VideoSession {
       devices: call.devices,
       screenSharing: call.screenSharing,
       remotes: call.remotes().map((r) => ({ ...r, name: displayName(r.identity, r.role) })),
+      recording: this.recording,
       endReason: this.endedWith,
     };
   }
@@ -261,7 +267,7 @@ export class VideoSessions {
             this.emit();
           }
         },
-        { audioSink: this.options.audioSink },
+        { audioSink: this.options.audioSink, recording: grant.recording === true },
       );
       if (call.ended) {
         // Ended before anyone could listen (e.g. the room closed at once).

@@ -104,6 +104,8 @@ pub async fn create(app: &App, center: &Center, input: CreateInput) -> AppResult
         expires_at,
         video_provider: cc.video_provider,
         test_call: false,
+        // Only Twilio rooms record; the setting is checked to say so when saved.
+        recorded: cc.record_calls && cc.video_provider == escalate_domain::contact_center::VideoProvider::Twilio,
     };
     let record = match app.store.insert_escalation(scope, new, now).await {
         Ok(record) => record,
@@ -137,6 +139,8 @@ pub async fn start_test_call(app: &App, center: &Center, agent: &str, agent_name
         expires_at: now + chrono::Duration::seconds(cc.code_ttl_seconds),
         video_provider: cc.video_provider,
         test_call: true,
+        // A test call tries the setup; nobody consents to recording it.
+        recorded: false,
     };
     let record = app.store.insert_escalation(scope, new, now).await?;
     let escalation = make_room_and_message(app, center, record).await?;

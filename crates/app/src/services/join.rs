@@ -91,8 +91,17 @@ pub fn completed_code() -> AppError {
 /// What the join page shows for a code: the contact center's brand when the
 /// code is ready or its call has ended, nothing for any other code.
 pub enum JoinPage {
-    Ready { code: String, expires_at: chrono::DateTime<Utc>, brand: Branding, provider: VideoProvider },
-    Completed { brand: Branding },
+    Ready {
+        code: String,
+        expires_at: chrono::DateTime<Utc>,
+        brand: Branding,
+        provider: VideoProvider,
+        /// The call is recorded: the customer must agree before joining.
+        recording: bool,
+    },
+    Completed {
+        brand: Branding,
+    },
     Invalid,
 }
 
@@ -110,19 +119,38 @@ pub async fn page(app: &App, raw_code: &str, client_ip: &str) -> AppResult<JoinP
         Err(err) => return Err(err),
     };
     Ok(if ready {
-        JoinPage::Ready { code: e.code.clone(), expires_at: e.expires_at, brand, provider: e.video_provider }
+        JoinPage::Ready {
+            code: e.code.clone(),
+            expires_at: e.expires_at,
+            brand,
+            provider: e.video_provider,
+            recording: e.recorded,
+        }
     } else {
         JoinPage::Completed { brand }
     })
 }
 
-/// A credential for a new customer participant, scoped to the escalation's room.
-pub async fn customer_token(app: &App, raw_code: &str, client_ip: &str) -> AppResult<Grant> {
+/// A credential for a new customer participant, scoped to the escalation's
+/// room. A recorded call needs the customer's consent (`recording_consent`),
+/// which is kept on the escalation (the first time it is given).
+pub async fn customer_token(app: &App, raw_code: &str, client_ip: &str, recording_consent: bool) -> AppResult<Grant> {
     let e = match lookup(app, raw_code, client_ip).await? {
         Lookup::Ready(e) => e,
         Lookup::Completed(_) => return Err(completed_code()),
         Lookup::Invalid => return Err(invalid_code()),
     };
+    if e.recorded {
+        if !recording_consent {
+            return Err(AppError::conflict(
+                ErrorCode::RecordingConsentRequired,
+                "this call is recorded: agree to the recording to join (recording_consent=true)",
+            ));
+        }
+        if let Some((_, scope)) = app.store.unscoped().escalation(e.id).await? {
+            app.store.note_recording_consent(scope, e.id, Utc::now()).await?;
+        }
+    }
     if e.room_sid.is_none() {
         // Its room ended (or was never made): make it again before anyone
         // is given a token to it. Rare, so the slow path is fine.

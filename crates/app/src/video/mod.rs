@@ -39,6 +39,8 @@ pub struct Grant {
     pub expires_at: DateTime<Utc>,
     /// Built-in only: where to signal and how to reach the other browser.
     pub builtin: Option<BuiltinGrant>,
+    /// The room records its participants (the agent's view shows it).
+    pub recording: bool,
 }
 
 #[derive(Debug, Clone)]

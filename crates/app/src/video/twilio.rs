@@ -81,6 +81,7 @@ impl Provider for TwilioVideo {
             room_name: t.room_name,
             expires_at: t.expires_at,
             builtin: None,
+            recording: e.recorded,
         })
     }
 }
@@ -103,7 +104,8 @@ async fn create_room(
         max_participants: cc.max_participants.map(|n| n as u32),
         empty_room_timeout: Some(cc.empty_room_timeout_minutes as u32),
         unused_room_timeout: Some(cc.unused_room_timeout_minutes as u32),
-        record_participants_on_connect: None,
+        // Only with the customer told and asked on the join page (see join::customer_token).
+        record_participants_on_connect: e.recorded.then_some(true),
     };
     match client.create_room(&req).await {
         Err(TwilioError::Api { code: Some(escalate_twilio::ROOM_EXISTS_CODE), .. }) => {

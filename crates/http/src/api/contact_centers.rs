@@ -66,10 +66,30 @@ struct ContactCenterView {
     /// hours are local ones unless a request names another `tz`.
     time_zone: String,
     conversations_service_sid: Option<String>,
+    recording: Recording,
     /// Where Twilio must send room status callbacks for this contact center.
     status_callback_url: String,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
+}
+
+/// Recording calls (Twilio Video only). The customer's join page says so and
+/// asks for consent before joining; the agent sees a recording indicator;
+/// recordings are deleted `retention_days` after the call.
+#[derive(Object)]
+#[oai(skip_serializing_if_is_none)]
+struct Recording {
+    enabled: bool,
+    /// 1-365.
+    retention_days: i32,
+}
+
+#[derive(Object, Default)]
+#[oai(skip_serializing_if_is_none)]
+struct RecordingPatch {
+    /// Needs `video_provider: twilio`.
+    enabled: Option<bool>,
+    retention_days: Option<i32>,
 }
 
 /// Any subset of the branding; omitted fields keep their value.
@@ -114,6 +134,7 @@ struct SettingsPatch {
     /// The Conversations service (`IS…`) of the contact center's chats when
     /// not the account's default one; `null`: found from each conversation.
     conversations_service_sid: MaybeUndefined<String>,
+    recording: Option<RecordingPatch>,
 }
 
 #[derive(Object)]
@@ -152,6 +173,7 @@ impl From<SettingsPatch> for DomainPatch {
     fn from(p: SettingsPatch) -> Self {
         let b = p.branding.unwrap_or_default();
         let r = p.room.unwrap_or_default();
+        let rec = p.recording.unwrap_or_default();
         let maybe = |v: MaybeUndefined<String>| match v {
             MaybeUndefined::Value(v) => Some(Some(v)),
             MaybeUndefined::Null => Some(None),
@@ -179,6 +201,8 @@ impl From<SettingsPatch> for DomainPatch {
             },
             time_zone: p.time_zone,
             conversations_service_sid: maybe(p.conversations_service_sid),
+            recording_enabled: rec.enabled,
+            recording_retention_days: rec.retention_days,
         }
     }
 }
@@ -211,6 +235,7 @@ fn view(state: &AppState, r: ContactCenterRecord) -> ContactCenterView {
         },
         time_zone: s.time_zone,
         conversations_service_sid: s.conversations_service_sid,
+        recording: Recording { enabled: s.recording.enabled, retention_days: s.recording.retention_days },
         created_at: r.created_at,
         updated_at: r.updated_at,
     }

@@ -2,6 +2,7 @@ use chrono::{DateTime, Utc};
 use escalate_app::services::callers::{self, Caller};
 use escalate_app::services::escalations::{self, CreateInput};
 use escalate_app::services::join;
+use escalate_app::services::recordings;
 use escalate_app::video::{Grant, IcePolicy};
 use escalate_domain::access::Permission;
 use escalate_domain::contact_center::VideoProvider;
@@ -74,11 +75,64 @@ struct EscalationView {
     rating: Option<i32>,
     rating_comment: Option<String>,
     rated_at: Option<DateTime<Utc>>,
+    /// Its rooms record participants (see `/v1/escalations/{id}/recordings`).
+    recorded: bool,
+    /// When the customer agreed to the recording.
+    recording_consent_at: Option<DateTime<Utc>>,
     /// The agent's room credential, scoped to this room (on create only);
     /// `agent_video` has what the browser needs to use it.
     agent_token: Option<String>,
     agent_token_expires_at: Option<DateTime<Utc>>,
     agent_video: Option<VideoToken>,
+}
+
+/// What Twilio holds of a recorded escalation.
+#[derive(Object)]
+#[oai(skip_serializing_if_is_none)]
+struct RecordingsView {
+    /// Made while its contact center recorded calls.
+    recorded: bool,
+    /// When the customer agreed to the recording.
+    consent_at: Option<DateTime<Utc>>,
+    /// When its recordings were deleted (retention period over).
+    deleted_at: Option<DateTime<Utc>>,
+    rooms: Vec<RoomRecordingsView>,
+}
+
+#[derive(Object)]
+#[oai(skip_serializing_if_is_none)]
+struct RoomRecordingsView {
+    room_sid: String,
+    /// One audio and one video recording per participant.
+    tracks: Vec<TrackRecordingView>,
+    /// The room as one playable file.
+    composition: Option<CompositionView>,
+}
+
+#[derive(Object)]
+#[oai(skip_serializing_if_is_none)]
+struct TrackRecordingView {
+    sid: String,
+    /// `audio` or `video`.
+    kind: String,
+    /// `processing`, `completed`, `failed`.
+    status: String,
+    duration_seconds: Option<u64>,
+    size_bytes: Option<u64>,
+    participant_sid: Option<String>,
+}
+
+#[derive(Object)]
+#[oai(skip_serializing_if_is_none)]
+struct CompositionView {
+    sid: String,
+    /// `enqueued`, `processing`, `completed`, `failed`.
+    status: String,
+    duration_seconds: Option<u64>,
+    size_bytes: Option<u64>,
+    /// The MP4, for a few minutes (ask again for a fresh link).
+    media_url: Option<String>,
+    media_url_expires_at: Option<DateTime<Utc>>,
 }
 
 /// A customer's rating of their call.
@@ -123,6 +177,8 @@ pub(crate) struct VideoToken {
     ice_servers: Option<Vec<IceServer>>,
     /// Built-in only: `RTCConfiguration.iceTransportPolicy`.
     ice_transport_policy: Option<IceTransportPolicy>,
+    /// The room records its participants: show that the call is recorded.
+    recording: bool,
 }
 
 #[derive(Object)]
@@ -197,6 +253,8 @@ fn view(state: &AppState, e: EscalationRecord, token: Option<Grant>, codes: bool
         rating: e.rating,
         rating_comment: e.rating_comment,
         rated_at: e.rated_at,
+        recorded: e.recorded,
+        recording_consent_at: e.recording_consent_at,
         agent_token_expires_at: token.as_ref().map(|t| t.expires_at),
         agent_token: token.as_ref().map(|t| t.token.clone()),
         agent_video: token.map(token_view),
@@ -206,6 +264,7 @@ fn view(state: &AppState, e: EscalationRecord, token: Option<Grant>, codes: bool
 pub(crate) fn token_view(t: Grant) -> VideoToken {
     let builtin = t.builtin;
     VideoToken {
+        recording: t.recording,
         provider: t.provider,
         token: t.token,
         room_name: t.room_name,
@@ -315,6 +374,56 @@ impl EscalationsApi {
         Ok(Json(view(&state, e, None, caller.sees_codes())))
     }
 
+    /// A recorded escalation's recordings (admins): per room, Twilio's
+    /// track recordings and the room composed into one file, with a link to
+    /// it that works for 10 minutes once Twilio has made it. The first look
+    /// after a room ended asks Twilio to compose it (`status: enqueued`; look
+    /// again shortly). After the contact center's retention period the
+    /// recordings are deleted and `deleted_at` says when.
+    #[oai(path = "/v1/escalations/:id/recordings", method = "get", operation_id = "listEscalationRecordings")]
+    async fn recordings(
+        &self,
+        state: Data<&AppState>,
+        auth: TenantAuth,
+        id: Path<Uuid>,
+    ) -> ApiResult<Json<RecordingsView>> {
+        let scope = auth.principal().require(Permission::ManageSettings)?;
+        let r = recordings::list(&state, scope, id.0).await?;
+        let name = |v: serde_json::Value| v.as_str().unwrap_or_default().to_owned();
+        Ok(Json(RecordingsView {
+            recorded: r.recorded,
+            consent_at: r.consent_at,
+            deleted_at: r.deleted_at,
+            rooms: r
+                .rooms
+                .into_iter()
+                .map(|room| RoomRecordingsView {
+                    room_sid: room.room_sid,
+                    tracks: room
+                        .recordings
+                        .into_iter()
+                        .map(|t| TrackRecordingView {
+                            sid: t.sid,
+                            kind: name(serde_json::json!(t.kind)),
+                            status: name(serde_json::json!(t.status)),
+                            duration_seconds: t.duration,
+                            size_bytes: t.size,
+                            participant_sid: t.grouping_sids.participant_sid,
+                        })
+                        .collect(),
+                    composition: room.composition.map(|c| CompositionView {
+                        sid: c.sid,
+                        status: name(serde_json::json!(c.status)),
+                        duration_seconds: c.duration,
+                        size_bytes: c.size,
+                        media_url_expires_at: room.media_url.as_ref().map(|_| r.media_url_expires_at),
+                        media_url: room.media_url,
+                    }),
+                })
+                .collect(),
+        }))
+    }
+
     /// The room callbacks received for an escalation, in order.
     #[oai(path = "/v1/escalations/:id/events", method = "get", operation_id = "listEscalationEvents")]
     async fn events(
@@ -413,9 +522,12 @@ impl EscalationsApi {
         state: Data<&AppState>,
         req: &Request,
         code: Path<String>,
+        /// `true` once the customer agreed to the call being recorded; a
+        /// recorded call refuses a token without it (`recording_consent_required`, 409).
+        recording_consent: Query<Option<bool>>,
     ) -> ApiResult<Json<VideoToken>> {
         let ip = client_ip(req, state.http().trust_proxy_headers);
-        let token = join::customer_token(&state, &code.0, &ip).await?;
+        let token = join::customer_token(&state, &code.0, &ip, recording_consent.0.unwrap_or(false)).await?;
         Ok(Json(token_view(token)))
     }
 }

@@ -305,6 +305,8 @@ fn settings_values(name: &str, s: &ContactCenterSettings) -> BTreeMap<&'static s
         ("max_participants", s.room.max_participants.map(|n| n.to_string()).unwrap_or_default()),
         ("time_zone", s.time_zone.clone()),
         ("conversations_service_sid", s.conversations_service_sid.clone().unwrap_or_default()),
+        ("record_calls", s.recording.enabled.to_string()),
+        ("recording_retention_days", s.recording.retention_days.to_string()),
     ])
 }
 
@@ -426,6 +428,10 @@ struct SettingsForm {
     max_participants: Option<String>,
     time_zone: Option<String>,
     conversations_service_sid: Option<String>,
+    /// A checkbox: absent when unchecked, so the form also sends `recording_form`.
+    record_calls: Option<String>,
+    recording_form: Option<String>,
+    recording_retention_days: Option<String>,
 }
 
 impl SettingsForm {
@@ -439,6 +445,9 @@ impl SettingsForm {
         };
         let code_ttl_seconds = number("code_ttl_seconds", self.code_ttl_seconds);
         let token_ttl_seconds = number("token_ttl_seconds", self.token_ttl_seconds);
+        let recording_retention_days =
+            number("recording_retention_days", self.recording_retention_days).map(|n| i32::try_from(n).unwrap_or(0));
+        let recording_enabled = self.recording_form.is_some().then(|| self.record_calls.as_deref() == Some("true"));
         let minutes = |n: i64| i32::try_from(n).unwrap_or(i32::MAX);
         let empty_room_timeout_minutes =
             number("empty_room_timeout_minutes", self.empty_room_timeout_minutes).map(minutes);
@@ -497,6 +506,8 @@ impl SettingsForm {
             max_participants,
             time_zone: self.time_zone,
             conversations_service_sid: self.conversations_service_sid.map(Some),
+            recording_enabled,
+            recording_retention_days,
         };
         (patch, errors)
     }

@@ -74,6 +74,10 @@ strings! {
     rating_choose,
     rating_thanks,
     rating_already,
+    recording_notice,
+    recording_consent,
+    recording_consent_needed,
+    recording_on,
 }
 
 pub const EN: Strings = Strings {
@@ -128,6 +132,10 @@ pub const EN: Strings = Strings {
     rating_choose: "Choose from 1 to 5 stars, or skip.",
     rating_thanks: "Thank you for your feedback.",
     rating_already: "You have rated this call already. Thank you.",
+    recording_notice: "This video call will be recorded, audio and video, and kept for a limited time.",
+    recording_consent: "I agree to this call being recorded",
+    recording_consent_needed: "To join, first agree to the call being recorded.",
+    recording_on: "Recording",
 };
 
 pub const ES: Strings = Strings {
@@ -182,6 +190,10 @@ pub const ES: Strings = Strings {
     rating_choose: "Elige de 1 a 5 estrellas, u omite la valoración.",
     rating_thanks: "Gracias por tu opinión.",
     rating_already: "Ya has valorado esta llamada. Gracias.",
+    recording_notice: "Esta videollamada se grabará, con audio y vídeo, y se conservará durante un tiempo limitado.",
+    recording_consent: "Acepto que se grabe esta llamada",
+    recording_consent_needed: "Para unirte, acepta primero que se grabe la llamada.",
+    recording_on: "Grabando",
 };
 
 /// The strings of `locale`; unsupported locales (validated elsewhere) get English.

@@ -134,6 +134,8 @@ pub struct JoinPageView {
     pub provider: VideoProvider,
     /// The dashboard's test call: the same page, for the agent.
     pub agent: Option<AgentCall>,
+    /// The call is recorded: the customer is told and must agree before joining.
+    pub recording: bool,
 }
 
 /// What the join page needs to be the agent's side of a test call.
@@ -149,7 +151,12 @@ pub struct AgentCall {
 impl JoinPageView {
     /// A customer's view of a code (Twilio unless [`Self::with_provider`] says otherwise).
     pub fn new(code: impl Into<String>, state: JoinState, brand: Option<JoinBrand>) -> Self {
-        Self { code: code.into(), state, brand, provider: VideoProvider::Twilio, agent: None }
+        Self { code: code.into(), state, brand, provider: VideoProvider::Twilio, agent: None, recording: false }
+    }
+
+    pub fn with_recording(mut self, recording: bool) -> Self {
+        self.recording = recording;
+        self
     }
 
     pub fn with_provider(mut self, provider: VideoProvider) -> Self {
@@ -293,6 +300,7 @@ impl Pages {
             accent_text => readable_text_on(accent),
             // Our own URLs (hex hash, fixed names): safe as they are.
             provider => view.provider.as_str(),
+            recording => view.recording && page.state == JoinState::Ready,
             token_url => view.agent.as_ref().map(|a| a.token_url.as_str()),
             end_url => view.agent.as_ref().map(|a| a.end_url.as_str()),
             csrf => view.agent.as_ref().map(|a| a.csrf.as_str()),

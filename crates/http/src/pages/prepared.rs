@@ -35,6 +35,8 @@ use crate::compress::{self, Effort, Encoding};
 struct Look {
     state: JoinState,
     provider: VideoProvider,
+    /// The call is recorded: the page asks for consent before joining.
+    recording: bool,
     brand: Option<JoinBrand>,
 }
 
@@ -82,6 +84,7 @@ impl Pages {
             state: page.state,
             // The neutral page is one page whatever was asked.
             provider: if page.branded { view.provider } else { VideoProvider::Twilio },
+            recording: page.branded && page.state == JoinState::Ready && view.recording,
             brand: view.brand.filter(|_| page.branded),
         };
         let pages = self.clone();
@@ -122,7 +125,9 @@ impl Pages {
 
     /// Renders, hashes and compresses one look (blocking: tens of milliseconds).
     fn prepare(&self, look: &Look) -> Result<PreparedPage, minijinja::Error> {
-        let view = JoinPageView::new("", look.state, look.brand.clone()).with_provider(look.provider);
+        let view = JoinPageView::new("", look.state, look.brand.clone())
+            .with_provider(look.provider)
+            .with_recording(look.recording);
         let page = effective(&view);
         let html = self.render_join(&view, "", None)?;
         let style_hash = page.branded.then(|| inline_style(&html).map(style_source)).flatten();

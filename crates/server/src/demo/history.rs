@@ -96,6 +96,7 @@ async fn one(
         expires_at: created + Duration::hours(1),
         video_provider: VideoProvider::Builtin,
         test_call: false,
+        recorded: false,
     };
     let record = store.insert_escalation(scope, new, created).await?;
     if spread.chance(3) {

@@ -26,6 +26,9 @@ pub struct Model {
     pub time_zone: String,
     pub conversations_service_sid: Option<String>,
     pub video_provider: escalate_domain::contact_center::VideoProvider,
+    /// Record calls (Twilio Video), with the customer's consent.
+    pub record_calls: bool,
+    pub recording_retention_days: i32,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

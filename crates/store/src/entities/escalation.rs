@@ -32,6 +32,12 @@ pub struct Model {
     pub rating: Option<i32>,
     pub rating_comment: Option<String>,
     pub rated_at: Option<DateTimeUtc>,
+    /// Its rooms record participants (the contact center recorded calls when it was made).
+    pub recorded: bool,
+    /// When the customer agreed to the recording (the join page asks first).
+    pub recording_consent_at: Option<DateTimeUtc>,
+    /// When its recordings were deleted at the end of the retention period.
+    pub recordings_deleted_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

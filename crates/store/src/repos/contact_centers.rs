@@ -94,6 +94,8 @@ fn apply(am: &mut contact_center::ActiveModel, input: &ContactCenterInput<'_>, n
     am.time_zone = Set(s.time_zone.clone());
     am.conversations_service_sid = Set(s.conversations_service_sid.clone());
     am.video_provider = Set(s.video_provider);
+    am.record_calls = Set(s.recording.enabled);
+    am.recording_retention_days = Set(s.recording.retention_days);
     am.updated_at = Set(now);
 }
 
@@ -122,6 +124,10 @@ impl ContactCenterRecord {
             },
             time_zone: self.time_zone.clone(),
             conversations_service_sid: self.conversations_service_sid.clone(),
+            recording: escalate_domain::contact_center::RecordingSettings {
+                enabled: self.record_calls,
+                retention_days: self.recording_retention_days,
+            },
         }
     }
 }

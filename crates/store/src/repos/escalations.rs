@@ -25,6 +25,8 @@ pub struct NewEscalation {
     pub video_provider: VideoProvider,
     /// Started from the dashboard to try a setup: no chat, left out of the metrics.
     pub test_call: bool,
+    /// Its rooms record participants (with the customer's consent).
+    pub recorded: bool,
 }
 
 #[derive(Debug, Default, Clone)]
@@ -121,6 +123,9 @@ impl Store {
             rating: Set(None),
             rating_comment: Set(None),
             rated_at: Set(None),
+            recorded: Set(new.recorded),
+            recording_consent_at: Set(None),
+            recordings_deleted_at: Set(None),
         }
         .insert(self.db())
         .await?)
@@ -270,6 +275,41 @@ impl Store {
         }
         txn.commit().await?;
         Ok(e)
+    }
+
+    /// Notes that the escalation's recordings were deleted from Twilio.
+    #[tracing::instrument(name = "db", skip_all, fields(db.operation = "mark_recordings_deleted"))]
+    pub async fn mark_recordings_deleted(
+        &self,
+        scope: TenantScope,
+        id: Uuid,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        escalation::Entity::update_many()
+            .col_expr(escalation::Column::RecordingsDeletedAt, Expr::value(now))
+            .filter(escalation::Column::Id.eq(id))
+            .filter(escalation::Column::TenantId.eq(scope.tenant_id()))
+            .exec(self.db())
+            .await?;
+        Ok(())
+    }
+
+    /// Keeps when the customer first agreed to the call being recorded.
+    #[tracing::instrument(name = "db", skip_all, fields(db.operation = "note_recording_consent"))]
+    pub async fn note_recording_consent(
+        &self,
+        scope: TenantScope,
+        id: Uuid,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        escalation::Entity::update_many()
+            .col_expr(escalation::Column::RecordingConsentAt, Expr::value(now))
+            .filter(escalation::Column::Id.eq(id))
+            .filter(escalation::Column::TenantId.eq(scope.tenant_id()))
+            .filter(escalation::Column::RecordingConsentAt.is_null())
+            .exec(self.db())
+            .await?;
+        Ok(())
     }
 
     /// Stores the customer's rating and queues `rating.received`, in one

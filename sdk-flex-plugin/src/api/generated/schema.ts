@@ -318,6 +318,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/escalations/{id}/recordings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A recorded escalation's recordings (admins): per room, Twilio's
+         *     track recordings and the room composed into one file, with a link to
+         *     it that works for 10 minutes once Twilio has made it. The first look
+         *     after a room ended asks Twilio to compose it (`status: enqueued`; look
+         *     again shortly). After the contact center's retention period the
+         *     recordings are deleted and `deleted_at` says when.
+         */
+        get: operations["listEscalationRecordings"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/escalations/{id}/events": {
         parameters: {
             query?: never;
@@ -745,6 +769,20 @@ export interface components {
             current_password: string;
             new_password: string;
         };
+        /** CompositionView */
+        CompositionView: {
+            sid: string;
+            /** @description `enqueued`, `processing`, `completed`, `failed`. */
+            status: string;
+            /** Format: uint64 */
+            duration_seconds?: number;
+            /** Format: uint64 */
+            size_bytes?: number;
+            /** @description The MP4, for a few minutes (ask again for a fresh link). */
+            media_url?: string;
+            /** Format: date-time */
+            media_url_expires_at?: string;
+        };
         /** ContactCenter */
         ContactCenter: {
             /** Format: uuid */
@@ -777,6 +815,7 @@ export interface components {
              */
             time_zone: string;
             conversations_service_sid?: string;
+            recording: components["schemas"]["Recording"];
             /** @description Where Twilio must send room status callbacks for this contact center. */
             status_callback_url: string;
             /** Format: date-time */
@@ -837,6 +876,7 @@ export interface components {
              *     not the account's default one; `null`: found from each conversation.
              */
             conversations_service_sid?: string;
+            recording?: components["schemas"]["RecordingPatch"];
         };
         /** CreateEscalation */
         CreateEscalation: {
@@ -893,7 +933,7 @@ export interface components {
          * @description A stable error code; new codes may be added.
          * @enum {string}
          */
-        ErrorCode: "validation_failed" | "not_found" | "unauthorized" | "forbidden" | "conflict" | "rate_limited" | "internal" | "bad_request" | "invalid_body" | "malformed_json" | "unreadable_body" | "invalid_parameter" | "unsupported_media_type" | "payload_too_large" | "headers_too_large" | "method_not_allowed" | "http_error" | "csrf_failed" | "invalid_credentials" | "invalid_flex_token" | "invalid_signature" | "not_a_session" | "operator_disabled" | "slug_taken" | "email_taken" | "last_admin" | "idempotency_key_reused" | "escalation_in_progress" | "escalation_not_open" | "not_your_escalation" | "message_template_invalid" | "code_completed" | "already_rated" | "not_rateable" | "twilio_credentials_missing" | "flex_plugin_not_built" | "twilio_credentials_rejected" | "twilio_rejected" | "twilio_rate_limited" | "twilio_unavailable";
+        ErrorCode: "validation_failed" | "not_found" | "unauthorized" | "forbidden" | "conflict" | "rate_limited" | "internal" | "bad_request" | "invalid_body" | "malformed_json" | "unreadable_body" | "invalid_parameter" | "unsupported_media_type" | "payload_too_large" | "headers_too_large" | "method_not_allowed" | "http_error" | "csrf_failed" | "invalid_credentials" | "invalid_flex_token" | "invalid_signature" | "not_a_session" | "operator_disabled" | "slug_taken" | "email_taken" | "last_admin" | "idempotency_key_reused" | "escalation_in_progress" | "escalation_not_open" | "not_your_escalation" | "message_template_invalid" | "code_completed" | "already_rated" | "not_rateable" | "recording_consent_required" | "twilio_credentials_missing" | "flex_plugin_not_built" | "twilio_credentials_rejected" | "twilio_rejected" | "twilio_rate_limited" | "twilio_unavailable";
         /** Escalation */
         Escalation: {
             /** Format: uuid */
@@ -942,6 +982,13 @@ export interface components {
             rating_comment?: string;
             /** Format: date-time */
             rated_at?: string;
+            /** @description Its rooms record participants (see `/v1/escalations/{id}/recordings`). */
+            recorded: boolean;
+            /**
+             * Format: date-time
+             * @description When the customer agreed to the recording.
+             */
+            recording_consent_at?: string;
             /**
              * @description The agent's room credential, scoped to this room (on create only);
              *     `agent_video` has what the browser needs to use it.
@@ -1160,6 +1207,46 @@ export interface components {
             /** Format: date-time */
             rated_at: string;
         };
+        /**
+         * Recording
+         * @description Recording calls (Twilio Video only). The customer's join page says so and
+         *     asks for consent before joining; the agent sees a recording indicator;
+         *     recordings are deleted `retention_days` after the call.
+         */
+        Recording: {
+            enabled: boolean;
+            /**
+             * Format: int32
+             * @description 1-365.
+             */
+            retention_days: number;
+        };
+        /** RecordingPatch */
+        RecordingPatch: {
+            /** @description Needs `video_provider: twilio`. */
+            enabled?: boolean;
+            /** Format: int32 */
+            retention_days?: number;
+        };
+        /**
+         * RecordingsView
+         * @description What Twilio holds of a recorded escalation.
+         */
+        RecordingsView: {
+            /** @description Made while its contact center recorded calls. */
+            recorded: boolean;
+            /**
+             * Format: date-time
+             * @description When the customer agreed to the recording.
+             */
+            consent_at?: string;
+            /**
+             * Format: date-time
+             * @description When its recordings were deleted (retention period over).
+             */
+            deleted_at?: string;
+            rooms: components["schemas"]["RoomRecordingsView"][];
+        };
         /** @enum {string} */
         Role: "admin" | "viewer";
         /** RoomPatch */
@@ -1174,6 +1261,14 @@ export interface components {
              * @description `null` means Twilio's default.
              */
             max_participants?: number;
+        };
+        /** RoomRecordingsView */
+        RoomRecordingsView: {
+            room_sid: string;
+            /** @description One audio and one video recording per participant. */
+            tracks: components["schemas"]["TrackRecordingView"][];
+            /** @description The room as one playable file. */
+            composition?: components["schemas"]["CompositionView"] & unknown;
         };
         /** RoomSettings */
         RoomSettings: {
@@ -1238,6 +1333,19 @@ export interface components {
             by_contact_center: components["schemas"]["ContactCenterFigures"][];
             series: components["schemas"]["BucketFigures"][];
         };
+        /** TrackRecordingView */
+        TrackRecordingView: {
+            sid: string;
+            /** @description `audio` or `video`. */
+            kind: string;
+            /** @description `processing`, `completed`, `failed`. */
+            status: string;
+            /** Format: uint64 */
+            duration_seconds?: number;
+            /** Format: uint64 */
+            size_bytes?: number;
+            participant_sid?: string;
+        };
         /** TwilioCredentials */
         TwilioCredentials: {
             account_sid: string;
@@ -1280,6 +1388,7 @@ export interface components {
              *     not the account's default one; `null`: found from each conversation.
              */
             conversations_service_sid?: string;
+            recording?: components["schemas"]["RecordingPatch"];
         };
         /** UpdateTenant */
         UpdateTenant: {
@@ -1335,6 +1444,8 @@ export interface components {
             ice_servers?: components["schemas"]["IceServer"][];
             /** @description Built-in only: `RTCConfiguration.iceTransportPolicy`. */
             ice_transport_policy?: components["schemas"]["IceTransportPolicy"] & unknown;
+            /** @description The room records its participants: show that the call is recorded. */
+            recording: boolean;
         };
         /** WebhookDeliveryPage */
         WebhookDeliveryPage: {
@@ -2287,6 +2398,36 @@ export interface operations {
             };
         };
     };
+    listEscalationRecordings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["RecordingsView"];
+                };
+            };
+            /** @description An error, as application/problem+json */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     listEscalationEvents: {
         parameters: {
             query?: never;
@@ -2414,7 +2555,13 @@ export interface operations {
     };
     createCustomerToken: {
         parameters: {
-            query?: never;
+            query?: {
+                /**
+                 * @description `true` once the customer agreed to the call being recorded; a
+                 *     recorded call refuses a token without it (`recording_consent_required`, 409).
+                 */
+                recording_consent?: boolean;
+            };
             header?: never;
             path: {
                 code: string;

@@ -98,6 +98,8 @@ impl Provider for Builtin {
                 ice_servers: ice::servers(cfg, now),
                 ice_transport_policy: cfg.ice_policy,
             }),
+            // Peer-to-peer media never passes through us: nothing records it.
+            recording: false,
         })
     }
 }
