@@ -23,7 +23,8 @@
     status: $('status'), error: $('error'), remote: $('remote'), self: $('self'),
     waiting: $('waiting'), waitingText: $('waiting-text'), callStatus: $('call-status'),
     remoteState: $('remote-state'), endCall: $('end-call-button'), reconnecting: $('reconnecting'),
-    rating: $('rating'), ratingDone: $('rating-done'), ratingError: $('rating-error'), ratingSkip: $('rating-skip')
+    rating: $('rating'), ratingDone: $('rating-done'), ratingError: $('rating-error'), ratingSkip: $('rating-skip'),
+    share: $('call-share')
   };
   var switchButtons = document.querySelectorAll('button[data-role="switch"]');
   var CONNECT_TIMEOUT_MS = 20000;
@@ -39,7 +40,8 @@
     cameras: [],        // videoinput devices (labels once allowed)
     switching: false,
     joined: false,      // was in the call: the rating form may be offered
-    rated: false        // rated or skipped: not offered again
+    rated: false,       // rated or skipped: not offered again
+    screen: null        // the shared screen's track, while sharing
   };
 
   // ---- small helpers -------------------------------------------------------
@@ -247,6 +249,72 @@
     return Promise.resolve();
   }
 
+  // ---- screen share ----------------------------------------------------------
+
+  // The customer shows their screen to the agent. Built-in calls send it in
+  // place of the camera (the camera comes back when sharing stops); Twilio
+  // calls publish it as a second video track named "screen", which the
+  // agent's Video tab shows as the customer's screen. Phones have no
+  // getDisplayMedia: the button stays hidden there.
+  function canShare() {
+    return !!(navigator.mediaDevices && navigator.mediaDevices.getDisplayMedia);
+  }
+
+  function syncShare() {
+    if (!el.share) return;
+    var sharing = !!state.screen;
+    el.share.dataset.sharing = String(sharing);
+    el.share.querySelector('[data-when="idle"]').hidden = sharing;
+    el.share.querySelector('[data-when="sharing"]').hidden = !sharing;
+  }
+
+  function startSharing() {
+    var call = state.call;
+    if (!call || state.screen) return;
+    navigator.mediaDevices.getDisplayMedia({ video: true, audio: false }).then(function (stream) {
+      var track = stream.getVideoTracks()[0];
+      if (!track || !state.call) { stream.getTracks().forEach(function (tr) { tr.stop(); }); return; }
+      state.screen = track;
+      // The browser's own "Stop sharing" ends it too.
+      track.addEventListener('ended', stopSharing);
+      var lp = call.room && call.room.localParticipant;
+      var sent = typeof call.peerConnections === 'function'
+        ? replaceInCall(tracks('video')[0], track)
+        : Promise.resolve(lp && lp.publishTrack(track, { name: 'screen' }));
+      return sent.then(function () {
+        syncShare();
+        el.callStatus.textContent = t.tSharingScreen;
+      });
+    }).catch(function (err) {
+      // Cancelling the browser's picker is a choice, not a failure.
+      if (err && err.name === 'NotAllowedError') return;
+      state.screen = null;
+      syncShare();
+      setStatus(t.tScreenShareFailed);
+    });
+  }
+
+  function stopSharing() {
+    var track = state.screen;
+    if (!track) return;
+    state.screen = null;
+    track.removeEventListener('ended', stopSharing);
+    track.stop();
+    syncShare();
+    var call = state.call;
+    if (!call) return;
+    if (typeof call.peerConnections === 'function') {
+      var camera = tracks('video')[0];
+      if (camera) replaceInCall(track, camera);
+    } else if (call.room && call.room.localParticipant) {
+      call.room.localParticipant.unpublishTrack(track);
+    }
+  }
+
+  if (el.share) {
+    el.share.addEventListener('click', function () { if (state.screen) stopSharing(); else startSharing(); });
+  }
+
   function switchCamera() {
     var old = tracks('video')[0];
     var md = navigator.mediaDevices;
@@ -386,6 +454,7 @@
     applyEnabled('video', state.camOn);
     show(el.call);
     showSelfVideo();
+    if (el.share) el.share.hidden = !canShare();
     el.waitingText.textContent = t.tWaiting;
     el.waiting.hidden = call.peerCount() > 0 && !!el.remote.querySelector('video');
     el.callStatus.textContent = t.tConnected;
@@ -409,6 +478,7 @@
     });
     call.on('ended', function (reason) {
       state.call = null;
+      stopSharing();
       el.reconnecting.hidden = true;
       document.body.dataset.call = 'ended';
       removeRemote(null);

@@ -723,7 +723,8 @@ async fn every_control_is_on_screen_on_a_desktop_and_a_phone() {
         assert_eq!(lobby["view"], "lobby", "{lobby}");
         assert_controls_fit(lobby, &format!("lobby, {label}"));
         assert_eq!(call["view"], "call", "{call}");
-        assert_eq!(call["boxes"].as_array().map(Vec::len), Some(4), "mute, camera, switch, leave: {call}");
+        // Chromium offers screen capture at both sizes (a real phone does not: the button hides there).
+        assert_eq!(call["boxes"].as_array().map(Vec::len), Some(5), "mute, camera, switch, share, leave: {call}");
         assert_controls_fit(call, &format!("call, {label}"));
     }
 }
@@ -867,4 +868,63 @@ mod real_service {
         let report = inspect(&app.url("/join/0000000000000"), InspectOptions::default()).await;
         assert!(!report.join_button.visible);
     }
+}
+
+/// The browser's screen picker cannot be driven headless: the page gets a
+/// canvas stream instead, as `getDisplayMedia` would give it.
+const STUB_SCREEN_PICKER: &str = "(() => { window.__pickerCalls = 0; \
+    navigator.mediaDevices.getDisplayMedia = () => { window.__pickerCalls += 1; \
+      const c = document.createElement('canvas'); c.width = 320; c.height = 180; \
+      c.getContext('2d').fillRect(0, 0, 320, 180); \
+      window.__screen = c.captureStream(5).getVideoTracks()[0]; \
+      return Promise.resolve(new MediaStream([window.__screen])); }; return true; })()";
+
+const SHARE_STATE: &str = "({ events: window.__fakeTwilio.events, \
+    sharing: document.getElementById('call-share').dataset.sharing, \
+    label: [...document.querySelectorAll('#call-share .round__label')].filter(l => !l.hidden).map(l => l.textContent).join(''), \
+    status: document.getElementById('call-status').textContent, \
+    screenLive: !!window.__screen && window.__screen.readyState === 'live' })";
+
+#[tokio::test]
+async fn the_customer_shares_their_screen_and_stops_from_the_page_or_the_browser() {
+    let base = serve_with_fake_sdk().await;
+    let opts = InspectOptions {
+        name: Some("join-share".into()),
+        steps: vec![
+            Step::evaluate(STUB_SCREEN_PICKER),
+            Step::click("#join-button"),
+            Step::wait_for_selector("#remote video"),
+            Step::wait_for_selector("#call-share"),
+            Step::click("#call-share"),
+            Step::wait_for_selector("#call-share[data-sharing=true]"),
+            Step::evaluate(SHARE_STATE),
+            Step::axe("sharing"),
+            Step::click("#call-share"),
+            Step::wait_for_selector("#call-share[data-sharing=false]"),
+            Step::evaluate(SHARE_STATE),
+            // Started again, then ended with the browser's own "Stop sharing".
+            Step::click("#call-share"),
+            Step::wait_for_selector("#call-share[data-sharing=true]"),
+            Step::evaluate("window.__screen.stop(); window.__screen.dispatchEvent(new Event('ended')); true"),
+            Step::wait_for_selector("#call-share[data-sharing=false]"),
+            Step::evaluate(SHARE_STATE),
+        ],
+        ..Default::default()
+    };
+    let report = inspect(&format!("{base}/join/CALL3"), opts).await;
+    assert!(report.page_errors.is_empty(), "{report:#?}");
+    assert!(report.axe_violations.is_empty(), "{:#?}", report.axe_violations);
+    let values: Vec<&serde_json::Value> = report.evaluated.iter().filter(|v| v.is_object()).collect();
+    let [sharing, stopped, ended_by_browser] = &values[..] else { panic!("{report:#?}") };
+    let events = |v: &serde_json::Value| -> Vec<String> {
+        v["events"].as_array().unwrap().iter().map(|e| e.as_str().unwrap().to_owned()).collect()
+    };
+    assert!(events(sharing).contains(&"local:publish:screen".to_owned()), "published as `screen`: {sharing}");
+    assert_eq!(sharing["label"], "Stop sharing");
+    assert_eq!(sharing["status"], "You are sharing your screen.");
+    assert!(events(stopped).contains(&"local:unpublish:screen".to_owned()), "{stopped}");
+    assert_eq!((stopped["label"].as_str(), stopped["screenLive"].as_bool()), (Some("Share screen"), Some(false)));
+    let unpublished = events(ended_by_browser).iter().filter(|e| *e == "local:unpublish:screen").count();
+    assert_eq!(unpublished, 2, "the browser's Stop sharing unpublishes too");
+    assert_eq!(ended_by_browser["sharing"], "false");
 }

@@ -71,7 +71,23 @@
     agent.identity = 'agent:alex';
     agent.tracks = new Map([['MTremote', { isSubscribed: true, track: wrap(agentVideo(), 'remote') }]]);
     room.name = options && options.name;
-    room.localParticipant = { identity: 'customer:test', audioTracks: audio, videoTracks: video };
+    room.localParticipant = {
+      identity: 'customer:test',
+      audioTracks: audio,
+      videoTracks: video,
+      // As twilio-video: a MediaStreamTrack and its options (the name the other side sees).
+      publishTrack: function (mst, opts) {
+        var name = (opts && opts.name) || mst.kind;
+        fake.events.push('local:publish:' + name);
+        video.set('MT' + name, { trackSid: 'MT' + name, trackName: name, track: wrap(mst, 'local') });
+        return Promise.resolve(video.get('MT' + name));
+      },
+      unpublishTrack: function (mst) {
+        video.forEach(function (pub, sid) {
+          if (pub.track.mediaStreamTrack === mst) { fake.events.push('local:unpublish:' + (pub.trackName || mst.kind)); video.delete(sid); }
+        });
+      }
+    };
     room.participants = new Map([['PAagent', agent]]);
     room.disconnect = function () {
       fake.events.push('disconnect');

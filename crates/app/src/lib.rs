@@ -163,6 +163,33 @@ impl App {
         weak.upgrade().map(App)
     }
 
+    /// Runs `round` every `period` for as long as the app lives, on one
+    /// replica at a time (see [`Self::take_turn`]); `round` says what it did,
+    /// for the log, or why it failed.
+    pub(crate) fn spawn_periodic<F, Fut>(&self, job: &'static str, period: Duration, round: F)
+    where
+        F: Fn(App) -> Fut + Send + 'static,
+        Fut: std::future::Future<Output = AppResult<Option<String>>> + Send,
+    {
+        let weak = self.downgrade();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(period);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tick.tick().await;
+                let Some(app) = App::upgrade(&weak) else { return };
+                if !app.take_turn(job, period).await {
+                    continue;
+                }
+                match round(app).await {
+                    Ok(Some(done)) => tracing::info!(job, "{done}"),
+                    Ok(None) => {}
+                    Err(e) => tracing::warn!(job, error = %e, "periodic job failed; next round"),
+                }
+            }
+        });
+    }
+
     /// Whether this replica takes its turn at a periodic job now: one
     /// replica per `period` (a lock in Redis); always without Redis.
     pub(crate) async fn take_turn(&self, job: &str, period: Duration) -> bool {

@@ -196,21 +196,8 @@ pub async fn purge(app: &App, now: DateTime<Utc>) -> AppResult<u64> {
 
 /// Purges once an hour, on one replica at a time.
 pub fn spawn_purge(app: &App) {
-    let weak = app.downgrade();
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(PURGE_INTERVAL);
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            tick.tick().await;
-            let Some(app) = App::upgrade(&weak) else { return };
-            if !app.take_turn("audit-purge", PURGE_INTERVAL).await {
-                continue;
-            }
-            match purge(&app, Utc::now()).await {
-                Ok(0) => {}
-                Ok(n) => tracing::info!(deleted = n, "purged audit log entries past retention"),
-                Err(e) => tracing::warn!(error = %e, "audit log purge failed"),
-            }
-        }
+    app.spawn_periodic("audit-purge", PURGE_INTERVAL, |app| async move {
+        let n = purge(&app, Utc::now()).await?;
+        Ok((n > 0).then(|| format!("purged {n} audit log entries past retention")))
     });
 }

@@ -415,6 +415,8 @@ pub async fn complete(app: &App, center: &Center, e: EscalationRecord) -> AppRes
     }
     let done = app.store.complete_escalation(center.scope, e.id, Utc::now()).await?;
     app.publish(Event::CodeChanged { code: done.code.clone() }).await;
+    // `escalation.ended` is in the outbox: send it now rather than at the next poll.
+    app.webhooks_wake();
     Ok(done)
 }
 

@@ -161,21 +161,8 @@ async fn delete_all(app: &App, scope: TenantScope, id: Uuid, cc: Uuid, current: 
 
 /// Purges once an hour, on one replica at a time.
 pub fn spawn_purge(app: &App) {
-    let weak = app.downgrade();
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(PURGE_INTERVAL);
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            tick.tick().await;
-            let Some(app) = App::upgrade(&weak) else { return };
-            if !app.take_turn("recording-purge", PURGE_INTERVAL).await {
-                continue;
-            }
-            match purge(&app, Utc::now()).await {
-                Ok(0) => {}
-                Ok(n) => tracing::info!(escalations = n, "deleted recordings past retention"),
-                Err(e) => tracing::warn!(error = %e, "recording purge failed"),
-            }
-        }
+    app.spawn_periodic("recording-purge", PURGE_INTERVAL, |app| async move {
+        let n = purge(&app, Utc::now()).await?;
+        Ok((n > 0).then(|| format!("deleted the recordings of {n} escalations past retention")))
     });
 }

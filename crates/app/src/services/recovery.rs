@@ -46,23 +46,9 @@ pub async fn run_once(app: &App) -> AppResult<Recovered> {
 
 /// Runs [`run_once`] every [`INTERVAL`] for as long as the app lives.
 pub fn spawn(app: &App) {
-    let weak = app.downgrade();
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(INTERVAL);
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            tick.tick().await;
-            let Some(app) = App::upgrade(&weak) else { return };
-            if !app.take_turn("recovery", INTERVAL).await {
-                continue;
-            }
-            match run_once(&app).await {
-                Ok(r) if r != Recovered::default() => {
-                    tracing::info!(opened = r.opened, failed = r.failed, "recovered abandoned escalations")
-                }
-                Ok(_) => {}
-                Err(e) => tracing::warn!(error = %e, "escalation recovery round failed"),
-            }
-        }
+    app.spawn_periodic("recovery", INTERVAL, |app| async move {
+        let r = run_once(&app).await?;
+        Ok((r != Recovered::default())
+            .then(|| format!("recovered abandoned escalations: {} opened, {} failed", r.opened, r.failed)))
     });
 }

@@ -78,6 +78,10 @@ strings! {
     recording_consent,
     recording_consent_needed,
     recording_on,
+    share_screen,
+    stop_sharing,
+    sharing_screen,
+    screen_share_failed,
 }
 
 pub const EN: Strings = Strings {
@@ -136,6 +140,10 @@ pub const EN: Strings = Strings {
     recording_consent: "I agree to this call being recorded",
     recording_consent_needed: "To join, first agree to the call being recorded.",
     recording_on: "Recording",
+    share_screen: "Share screen",
+    stop_sharing: "Stop sharing",
+    sharing_screen: "You are sharing your screen.",
+    screen_share_failed: "Your screen could not be shared. You can keep talking on camera.",
 };
 
 pub const ES: Strings = Strings {
@@ -194,6 +202,10 @@ pub const ES: Strings = Strings {
     recording_consent: "Acepto que se grabe esta llamada",
     recording_consent_needed: "Para unirte, acepta primero que se grabe la llamada.",
     recording_on: "Grabando",
+    share_screen: "Compartir pantalla",
+    stop_sharing: "Dejar de compartir",
+    sharing_screen: "Estás compartiendo tu pantalla.",
+    screen_share_failed: "No se ha podido compartir tu pantalla. Puedes seguir hablando con la cámara.",
 };
 
 /// The strings of `locale`; unsupported locales (validated elsewhere) get English.
