@@ -44,9 +44,11 @@ pub enum Command {
     },
     /// Run the Twilio simulator standalone. Besides Twilio's own routes it
     /// answers a control API under /_sim/ (JSON, no authentication): GET
-    /// rooms, messages, requests, callbacks; POST accounts, flex-tokens,
-    /// rooms/{room}/participants, rooms/{room}/participants/{identity}/disconnect,
-    /// rooms/{room}/complete, callbacks/release, callbacks/flush, reset; PUT
+    /// rooms, messages, requests, callbacks, recordings, compositions; POST
+    /// accounts, flex-tokens, rooms/{room}/participants,
+    /// rooms/{room}/participants/{identity}/disconnect, rooms/{room}/complete,
+    /// compositions/{CJ}/complete, compositions/{CJ}/fail, callbacks/release,
+    /// callbacks/flush, reset; PUT
     /// callbacks/mode, faults/{op}; DELETE faults. See the README.
     TwilioSim {
         #[arg(long, default_value = "127.0.0.1:4010")]
