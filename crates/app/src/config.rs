@@ -37,17 +37,6 @@ pub struct WebhookConfig {
     pub allow_loopback: bool,
 }
 
-impl Default for WebhookConfig {
-    fn default() -> Self {
-        Self {
-            timeout: Duration::from_secs(10),
-            retry_base: Duration::from_secs(5),
-            retry_for: Duration::from_secs(24 * 3600),
-            allow_loopback: false,
-        }
-    }
-}
-
 /// The built-in video provider's network settings.
 #[derive(Debug, Clone, Default)]
 pub struct WebRtcConfig {

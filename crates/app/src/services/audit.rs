@@ -102,6 +102,14 @@ pub struct AuditQuery {
 }
 
 impl AuditQuery {
+    /// A range must run forwards; the list and the CSV answer the same.
+    fn check(&self) -> AppResult<()> {
+        match (self.from, self.to) {
+            (Some(from), Some(to)) if from >= to => Err(AppError::field("to", "must be after from")),
+            _ => Ok(()),
+        }
+    }
+
     fn filter(&self) -> AuditFilter {
         AuditFilter {
             action: self.action.map(AuditAction::as_str),
@@ -115,11 +123,7 @@ impl AuditQuery {
 }
 
 pub async fn list(app: &App, scope: TenantScope, q: &AuditQuery) -> AppResult<Vec<AuditEventRecord>> {
-    if let (Some(from), Some(to)) = (q.from, q.to)
-        && from >= to
-    {
-        return Err(AppError::field("to", "must be after from"));
-    }
+    q.check()?;
     Ok(app.store.list_audit(scope, &q.filter()).await?)
 }
 
@@ -160,10 +164,11 @@ pub fn csv(
     store: Store,
     scope: TenantScope,
     mut q: AuditQuery,
-) -> impl Stream<Item = Result<Vec<u8>, std::io::Error>> + Send + 'static {
+) -> AppResult<impl Stream<Item = Result<Vec<u8>, std::io::Error>> + Send + 'static> {
     const PAGE: u64 = 1000;
+    q.check()?;
     q.limit = PAGE;
-    stream::unfold((q, true, false), move |(mut q, first, done)| {
+    Ok(stream::unfold((q, true, false), move |(mut q, first, done)| {
         let store = store.clone();
         async move {
             if done {
@@ -182,7 +187,7 @@ pub fn csv(
                 }
             }
         }
-    })
+    }))
 }
 
 /// How often a replica purges entries past the retention period.

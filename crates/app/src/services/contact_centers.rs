@@ -64,6 +64,13 @@ pub async fn validate(name: &str, slug: &str, settings: &ContactCenterSettings) 
     message_template::validate(&settings.message_template).await
 }
 
+/// A Twilio client with the contact center's credentials (for calls outside
+/// an escalation: Flex installation, recordings).
+pub async fn twilio_client(app: &App, scope: TenantScope, id: Uuid) -> AppResult<escalate_twilio::AccountClient> {
+    let center = resolve(app, scope, id).await?;
+    Ok(app.twilio.account(center.credentials(app).await?.clone()))
+}
+
 /// A new contact center: defaults, then the patch. The slug defaults to one
 /// made from the name.
 pub async fn create(

@@ -98,8 +98,7 @@ pub async fn put(
         None
     };
 
-    let data_key =
-        app.keyring.unwrap(scope.tenant_id(), &app.store.data_key(scope).await?).map_err(AppError::internal)?;
+    let data_key = super::keys::data_key(app, scope).await?;
     let tenant = scope.tenant_id();
     let new = NewCredentials {
         account_sid: input.account_sid,
@@ -197,8 +196,7 @@ pub(crate) async fn load(app: &App, scope: TenantScope, cc: &ContactCenterRecord
 }
 
 async fn open(app: &App, scope: TenantScope, record: &TwilioCredentialRecord) -> AppResult<Credentials> {
-    let data_key =
-        app.keyring.unwrap(scope.tenant_id(), &app.store.data_key(scope).await?).map_err(AppError::internal)?;
+    let data_key = super::keys::data_key(app, scope).await?;
     let tenant = scope.tenant_id();
     let cc = record.contact_center_id;
     let api_key_secret = data_key

@@ -65,18 +65,13 @@ fn bundle(app: &App) -> AppResult<&FlexPluginBundle> {
     })
 }
 
-async fn client(app: &App, scope: TenantScope, contact_center_id: Uuid) -> AppResult<AccountClient> {
-    let center = contact_centers::resolve(app, scope, contact_center_id).await?;
-    Ok(app.twilio.account(center.credentials(app).await?.clone()))
-}
-
 /// Registers the hosted bundle with the contact center's Flex, releases it
 /// beside the plugins already there, and sets its settings. Running it again
 /// changes nothing that is already so (a new build is a new version).
 pub async fn install(app: &App, by: &Principal, contact_center_id: Uuid) -> AppResult<FlexInstallation> {
     let scope = by.scope;
     let bundle = bundle(app)?;
-    let client = client(app, scope, contact_center_id).await?;
+    let client = contact_centers::twilio_client(app, scope, contact_center_id).await?;
     let base = app.config.public_base_url.clone();
     let target =
         Target { bundle, plugin_url: format!("{base}{}", bundle.path()), service_base_url: base, contact_center_id };
@@ -117,7 +112,7 @@ pub async fn install(app: &App, by: &Principal, contact_center_id: Uuid) -> AppR
 pub async fn uninstall(app: &App, by: &Principal, contact_center_id: Uuid) -> AppResult<FlexInstallation> {
     let scope = by.scope;
     let name = app.config.flex_plugin.as_deref().map_or(DEFAULT_NAME, |b| b.name.as_str());
-    let client = client(app, scope, contact_center_id).await?;
+    let client = contact_centers::twilio_client(app, scope, contact_center_id).await?;
     let active = active_plugins(&client).await.map_err(|e| failure(e, "reading Flex's active plugins"))?;
     if active.iter().any(|p| p.unique_name == name) {
         let rest: Vec<String> =
@@ -141,7 +136,7 @@ pub async fn status(app: &App, scope: TenantScope, contact_center_id: Uuid) -> A
     let hosted = app.config.flex_plugin.as_deref();
     let name = hosted.map_or(DEFAULT_NAME, |b| b.name.as_str());
     let ours_url = hosted.map(|b| format!("{}{}", app.config.public_base_url, b.path()));
-    let client = client(app, scope, contact_center_id).await?;
+    let client = contact_centers::twilio_client(app, scope, contact_center_id).await?;
     let read = async {
         let release = client.active_flex_release().await?;
         let plugins = match &release {

@@ -140,6 +140,7 @@ pub async fn customer_token(app: &App, raw_code: &str, client_ip: &str, recordin
         Lookup::Completed(_) => return Err(completed_code()),
         Lookup::Invalid => return Err(invalid_code()),
     };
+    let ctx = center_context(app, &e).await?;
     if e.recorded {
         if !recording_consent {
             return Err(AppError::conflict(
@@ -147,9 +148,7 @@ pub async fn customer_token(app: &App, raw_code: &str, client_ip: &str, recordin
                 "this call is recorded: agree to the recording to join (recording_consent=true)",
             ));
         }
-        if let Some((_, scope)) = app.store.unscoped().escalation(e.id).await? {
-            app.store.note_recording_consent(scope, e.id, Utc::now()).await?;
-        }
+        app.store.note_recording_consent(ctx.scope, e.id, Utc::now()).await?;
     }
     if e.room_sid.is_none() {
         // Its room ended (or was never made): make it again before anyone
@@ -160,11 +159,6 @@ pub async fn customer_token(app: &App, raw_code: &str, client_ip: &str, recordin
         let center = super::contact_centers::Center::new(scope, cc);
         super::escalations::ensure_room(app, &center, &e).await?;
     }
-    let ctx = context(app, e.contact_center_id).await.map_err(|err| match err.code() {
-        // A contact center deleted since the code was read: the code is no more.
-        ErrorCode::NotFound => invalid_code(),
-        _ => err,
-    })?;
     let ttl = escalation::customer_token_ttl_seconds(ctx.token_ttl_seconds, e.expires_at, Utc::now());
     if ttl <= 0 {
         return Err(invalid_code());
@@ -212,8 +206,7 @@ pub async fn rate(app: &App, raw_code: &str, client_ip: &str, input: RatingInput
         Lookup::Ready(e) | Lookup::Completed(e) => e,
         Lookup::Invalid => return Err(invalid_code()),
     };
-    // The escalation's row vouches for its tenant.
-    let Some((_, scope)) = app.store.unscoped().escalation(e.id).await? else { return Err(invalid_code()) };
+    let scope = center_context(app, &e).await?.scope;
     match app.store.rate_escalation(scope, e.id, input.stars, comment, Utc::now()).await? {
         escalate_store::repos::RateOutcome::Rated(e) => {
             let e = *e;
@@ -227,6 +220,16 @@ pub async fn rate(app: &App, raw_code: &str, client_ip: &str, input: RatingInput
             Err(AppError::conflict(ErrorCode::NotRateable, "the call can be rated once you have joined it"))
         }
     }
+}
+
+/// The context of the escalation's contact center (its tenant scope: the
+/// escalation's row vouches for it). A contact center deleted since the
+/// code was read means the code is no more.
+async fn center_context(app: &App, e: &EscalationRecord) -> AppResult<Arc<JoinContext>> {
+    context(app, e.contact_center_id).await.map_err(|err| match err.code() {
+        ErrorCode::NotFound => invalid_code(),
+        _ => err,
+    })
 }
 
 /// The contact center's brand, token lifetime and Twilio signing key, from

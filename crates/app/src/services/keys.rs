@@ -4,10 +4,18 @@
 //! have both keys configured read either form.
 
 use chrono::Utc;
-use escalate_domain::vault::Keyring;
-use escalate_store::Store;
+use escalate_domain::vault::{DataKey, Keyring};
+use escalate_store::{Store, TenantScope};
 
+use crate::App;
 use crate::error::{AppError, AppResult};
+
+/// The tenant's data key, unwrapped with the master key that wrapped it:
+/// what seals and opens the tenant's secrets (Twilio credentials, webhook
+/// signing secrets).
+pub(crate) async fn data_key(app: &App, scope: TenantScope) -> AppResult<DataKey> {
+    app.keyring.unwrap(scope.tenant_id(), &app.store.data_key(scope).await?).map_err(AppError::internal)
+}
 
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct RotationReport {

@@ -8,7 +8,7 @@
 
 use chrono::{DateTime, Utc};
 use escalate_store::TenantScope;
-use escalate_twilio::{AccountClient, Composition, CompositionFormat, CompositionStatus, Recording, RecordingStatus};
+use escalate_twilio::{Composition, CompositionFormat, CompositionStatus, Recording, RecordingStatus};
 use uuid::Uuid;
 
 use super::contact_centers;
@@ -34,11 +34,6 @@ pub struct EscalationRecordings {
     pub deleted_at: Option<DateTime<Utc>>,
     pub rooms: Vec<RoomRecordings>,
     pub media_url_expires_at: DateTime<Utc>,
-}
-
-async fn client(app: &App, scope: TenantScope, contact_center_id: Uuid) -> AppResult<AccountClient> {
-    let center = contact_centers::resolve(app, scope, contact_center_id).await?;
-    Ok(app.twilio.account(center.credentials(app).await?.clone()))
 }
 
 /// The rooms an escalation's call ran in (a room Twilio ended is made again
@@ -75,7 +70,7 @@ pub async fn list(app: &App, scope: TenantScope, escalation_id: Uuid) -> AppResu
     if !e.recorded || e.recordings_deleted_at.is_some() {
         return Ok(out);
     }
-    let client = client(app, scope, e.contact_center_id).await?;
+    let client = contact_centers::twilio_client(app, scope, e.contact_center_id).await?;
     for room_sid in room_sids(app, scope, e.id, e.room_sid.as_deref()).await? {
         let recordings: Vec<Recording> = client
             .list_room_recordings(&room_sid)
@@ -143,7 +138,7 @@ pub async fn purge(app: &App, now: DateTime<Utc>) -> AppResult<usize> {
 async fn delete_all(app: &App, scope: TenantScope, id: Uuid, cc: Uuid, current: Option<&str>) -> AppResult<()> {
     // Without credentials nothing here can reach the recordings: the error
     // leaves the escalation for a later round (and shows in the logs).
-    let client = client(app, scope, cc).await?;
+    let client = contact_centers::twilio_client(app, scope, cc).await?;
     for room in room_sids(app, scope, id, current).await? {
         for c in client.list_compositions(&room).await.map_err(|e| failure(e, "listing compositions"))? {
             if c.status != CompositionStatus::Deleted {

@@ -110,8 +110,7 @@ fn invalid(errors: Vec<FieldError>) -> AppResult<()> {
 }
 
 async fn seal(app: &App, scope: TenantScope, endpoint_id: Uuid, secret: &Secret) -> AppResult<Vec<u8>> {
-    let data_key =
-        app.keyring.unwrap(scope.tenant_id(), &app.store.data_key(scope).await?).map_err(AppError::internal)?;
+    let data_key = super::keys::data_key(app, scope).await?;
     Ok(data_key.seal(scope.tenant_id(), &secret_context(endpoint_id, "secret"), secret))
 }
 
@@ -123,8 +122,7 @@ pub async fn signing_secrets(
     endpoint: &WebhookEndpointRecord,
     now: DateTime<Utc>,
 ) -> AppResult<Vec<Secret>> {
-    let data_key =
-        app.keyring.unwrap(scope.tenant_id(), &app.store.data_key(scope).await?).map_err(AppError::internal)?;
+    let data_key = super::keys::data_key(app, scope).await?;
     let context = secret_context(endpoint.id, "secret");
     let mut secrets =
         vec![data_key.open(scope.tenant_id(), &context, &endpoint.secret_ciphertext).map_err(AppError::internal)?];

@@ -261,12 +261,6 @@ impl Store {
         am.delivered_at = Set(None);
         Ok(am.update(self.db()).await?)
     }
-
-    /// Writes deliveries for events that are not part of an escalation's
-    /// own change (a rating, say), in a transaction of their own.
-    pub async fn enqueue_webhooks(&self, events: &[WebhookEvent], now: DateTime<Utc>) -> Result<(), StoreError> {
-        enqueue(self.db(), events, now).await
-    }
 }
 
 /// How one attempt ended.
