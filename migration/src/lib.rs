@@ -11,6 +11,7 @@ mod m20261206_000006_audit_log;
 mod m20261206_000007_webhooks;
 mod m20261206_000008_ratings;
 mod m20261206_000009_recording;
+mod m20261207_000010_user_email_per_tenant;
 
 pub struct Migrator;
 
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000007_webhooks::Migration),
             Box::new(m20261206_000008_ratings::Migration),
             Box::new(m20261206_000009_recording::Migration),
+            Box::new(m20261207_000010_user_email_per_tenant::Migration),
         ]
     }
 }

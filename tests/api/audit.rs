@@ -122,8 +122,13 @@ async fn every_admin_action_is_recorded_with_who_when_from_where_and_never_a_sec
     let by_admin = |e: &Value| e["actor_kind"] == "user" && e["actor"] == t.admin_email.as_str();
     assert!(find(&entries, "sign_in").iter().all(|e| by_admin(e) && e["actor_id"] == admin_id.as_str()));
     assert!(!find(&entries, "sign_in").is_empty());
+    // Anyone can try a known email: the failure is marked as nobody's
+    // doing, never as the user's, and names whom it was about.
     let failed = one(&entries, "sign_in_failed");
-    assert!(by_admin(failed));
+    assert_eq!(failed["actor_kind"], "anonymous", "{failed}");
+    assert!(failed["actor_id"].is_null());
+    assert_eq!((failed["target_kind"].as_str(), failed["target_id"].as_str()), (Some("user"), Some(&*admin_id)));
+    assert_eq!(failed["changes"]["email"], t.admin_email.as_str());
     assert_eq!(failed["client_ip"], "127.0.0.1");
 
     let renamed = one(&entries, "tenant.renamed");

@@ -49,8 +49,10 @@ async fn sign_in_attempts_are_rate_limited_in_redis() {
                 .unwrap()
         }
     };
-    // Ten failures per email and address per window; then that address is
-    // refused even with the right password…
+    // The user has signed in before from home.
+    assert_eq!(login_from("198.51.100.20", tenant.admin_password.clone()).await.status(), 200);
+    // Ten failures per email per window, whatever the address; then the
+    // guessing address is refused even with the right password…
     for _ in 0..10 {
         assert_eq!(login_from("203.0.113.7", "wrong password!".into()).await.status(), 401);
     }
@@ -58,7 +60,9 @@ async fn sign_in_attempts_are_rate_limited_in_redis() {
     let retry_after: u64 = resp.headers()["retry-after"].to_str().unwrap().parse().unwrap();
     assert!(retry_after > 0 && retry_after <= 900);
     assert_problem(resp, 429, "rate_limited").await;
-    // …while the user, elsewhere, is not locked out by someone else's guessing.
+    // …and so is any new address, while the user, from where they signed in
+    // before, is not locked out by someone else's guessing.
+    assert_problem(login_from("192.0.2.99", tenant.admin_password.clone()).await, 429, "rate_limited").await;
     assert_eq!(login_from("198.51.100.20", tenant.admin_password.clone()).await.status(), 200);
     // The count lives in Redis (so every replica sees it), under this app's
     // prefix; only the failures count.
@@ -67,6 +71,8 @@ async fn sign_in_attempts_are_rate_limited_in_redis() {
     let key = format!("{}rl:login-fail:{}:203.0.113.7", app.redis_prefix, tenant.admin_email);
     let count: u64 = conn.get(key).await.unwrap();
     assert_eq!(count, 10);
+    let across: u64 = conn.get(format!("{}rl:login-fail:{}", app.redis_prefix, tenant.admin_email)).await.unwrap();
+    assert_eq!(across, 10);
 }
 
 #[tokio::test]

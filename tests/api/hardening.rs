@@ -134,14 +134,14 @@ async fn a_refused_token_is_remembered_and_unknown_ids_look_like_refused_tokens(
     let app = spawn_app().await;
     let r = app.ready_contact_center("Acme").await;
     let before = app.sim.request_count(twilio_sim::ApiOp::ValidateToken);
+    let forged = app.forged_flex_token(&r.account, 1);
     for _ in 0..3 {
-        assert_problem(app.escalate(&r.cc, "the-same-junk-token", None, new_chat()).await, 401, "invalid_flex_token")
-            .await;
+        assert_problem(app.escalate(&r.cc, &forged, None, new_chat()).await, 401, "invalid_flex_token").await;
     }
     assert_eq!(app.sim.request_count(twilio_sim::ApiOp::ValidateToken) - before, 1, "the refusal was cached");
     // An id that exists and one that does not answer the same.
-    let known = app.escalate(&r.cc, "the-same-junk-token", None, new_chat()).await;
-    let unknown = app.escalate(&uuid::Uuid::now_v7().to_string(), "the-same-junk-token", None, new_chat()).await;
+    let known = app.escalate(&r.cc, &forged, None, new_chat()).await;
+    let unknown = app.escalate(&uuid::Uuid::now_v7().to_string(), &forged, None, new_chat()).await;
     assert_eq!(known.status(), unknown.status());
     let strip = |mut v: serde_json::Value| {
         v.as_object_mut().unwrap().remove("request_id");
@@ -152,7 +152,7 @@ async fn a_refused_token_is_remembered_and_unknown_ids_look_like_refused_tokens(
     let e_unknown = app
         .http
         .get(app.url(&format!("/v1/escalations/{}", uuid::Uuid::now_v7())))
-        .bearer_auth("the-same-junk-token")
+        .bearer_auth(&forged)
         .send()
         .await
         .unwrap();
@@ -162,6 +162,86 @@ async fn a_refused_token_is_remembered_and_unknown_ids_look_like_refused_tokens(
     let e: serde_json::Value = app.escalate(&r.cc, &flex, None, new_chat()).await.json().await.unwrap();
     let id = uuid::Uuid::parse_str(e["id"].as_str().unwrap()).unwrap();
     assert!(!e["room_name"].as_str().unwrap().contains(&id.simple().to_string()), "{e}");
+}
+
+/// A client address, as a proxy that the service trusts reports it.
+async fn escalate_from(app: &escalate_e2e::TestApp, cc: &str, bearer: &str, ip: &str) -> reqwest::Response {
+    app.http
+        .post(app.url(&format!("/v1/contact-centers/{cc}/escalations")))
+        .bearer_auth(bearer)
+        .header("X-Forwarded-For", ip)
+        .json(&new_chat())
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn junk_flex_tokens_from_many_addresses_cost_no_twilio_call_and_lock_no_agent_out() {
+    let app = escalate_e2e::spawn_app_with(escalate_e2e::Options {
+        extra: vec![("TRUST_PROXY_HEADERS".into(), "true".into())],
+        ..Default::default()
+    })
+    .await;
+    let r = app.ready_contact_center("Acme").await;
+    let other = app.sim_account();
+    let before = app.sim.request_count(twilio_sim::ApiOp::ValidateToken);
+    // 31 addresses × 20 bearers that cannot be this account's live Flex
+    // tokens: junk, another account's real token, an expired one.
+    let expired = app.forged_flex_token_expiring(&r.account, 7, -3600);
+    let foreign = app.flex_token(&other, "elsewhere");
+    for a in 0..31 {
+        for i in 0..20 {
+            let bearer = match i % 4 {
+                0 => format!("junk-{a}-{i}"),
+                1 => foreign.clone(),
+                2 => expired.clone(),
+                _ => format!("eyJhbGciOiJIUzI1NiJ9.e30.{a}{i}"),
+            };
+            let status = escalate_from(&app, &r.cc, &bearer, &format!("198.51.100.{a}")).await.status();
+            assert!(status == 401 || status == 429, "{status}");
+        }
+    }
+    assert_eq!(app.sim.request_count(twilio_sim::ApiOp::ValidateToken) - before, 0, "no Twilio call for junk");
+    // A real agent's new token, from an address never seen before.
+    let agent = app.flex_token(&r.account, "alex");
+    assert_eq!(escalate_from(&app, &r.cc, &agent, "203.0.113.7").await.status(), 201);
+}
+
+#[tokio::test]
+async fn a_flood_of_plausible_tokens_leaves_agents_addresses_their_half_of_the_budget() {
+    let app = escalate_e2e::spawn_app_with(escalate_e2e::Options {
+        extra: vec![
+            ("TRUST_PROXY_HEADERS".into(), "true".into()),
+            ("FLEX_CHECK_LIMIT_PER_CONTACT_CENTER".into(), "40/1m".into()),
+        ],
+        ..Default::default()
+    })
+    .await;
+    let r = app.ready_contact_center("Acme").await;
+    // An agent has worked from this address before.
+    let first = app.flex_token(&r.account, "alex");
+    assert_eq!(escalate_from(&app, &r.cc, &first, "203.0.113.7").await.status(), 201);
+    let before = app.sim.request_count(twilio_sim::ApiOp::ValidateToken);
+    // Forged tokens with the right account, 10 addresses × 10.
+    let mut n = 0;
+    for a in 0..10 {
+        for _ in 0..10 {
+            n += 1;
+            let status = escalate_from(&app, &r.cc, &app.forged_flex_token(&r.account, n), &format!("198.51.100.{a}"))
+                .await
+                .status();
+            assert!(status == 401 || status == 429, "{status}");
+        }
+    }
+    let spent = app.sim.request_count(twilio_sim::ApiOp::ValidateToken) - before;
+    // The agent's first check came from a new address too: 1 + 19 = half of 40.
+    assert_eq!(spent, 19, "new addresses spend at most half of the 40 checks");
+    // The agent's next new token from their usual address is checked; and
+    // the token already checked keeps working from anywhere.
+    let next = app.flex_token(&r.account, "alex");
+    assert_eq!(escalate_from(&app, &r.cc, &next, "203.0.113.7").await.status(), 201);
+    assert_eq!(escalate_from(&app, &r.cc, &first, "192.0.2.1").await.status(), 201);
 }
 
 #[tokio::test]
@@ -379,6 +459,62 @@ impl Drop for OwnRedis {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+fn signal(child: &std::process::Child, sig: &str) {
+    let ok = std::process::Command::new("kill").args([sig, &child.id().to_string()]).status().unwrap().success();
+    assert!(ok, "kill {sig}");
+}
+
+#[tokio::test]
+async fn a_redis_that_hangs_costs_requests_milliseconds_not_seconds() {
+    let redis = OwnRedis::start();
+    let app = escalate_e2e::spawn_app_with(escalate_e2e::Options {
+        extra: vec![("REDIS_URL".into(), redis.url.clone())],
+        ..Default::default()
+    })
+    .await;
+    let r = app.ready_contact_center("Acme").await;
+    let ready: serde_json::Value = app.http.get(app.url("/readyz")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(ready["status"], "ready");
+
+    // Stopped, not dead: connections stay open and nothing answers.
+    signal(&redis.child, "-STOP");
+    let timed = |label: &'static str, started: std::time::Instant, status: u16| {
+        let took = started.elapsed();
+        assert!(took < Duration::from_millis(1000), "{label} took {took:?} with Redis hung");
+        assert!(status < 500, "{label}: {status}");
+    };
+    for round in 0..2 {
+        let t = std::time::Instant::now();
+        let resp = app.http.post(app.url("/v1/join/ABCDEFGHJKMNPQ/token")).send().await.unwrap();
+        timed(if round == 0 { "a wrong code" } else { "a wrong code, again" }, t, resp.status().as_u16());
+
+        let t = std::time::Instant::now();
+        let (resp, _) = app.try_login(&r.tenant.admin_email, "not the password!!").await;
+        timed("a wrong password", t, resp.status().as_u16());
+
+        let t = std::time::Instant::now();
+        let token = app.flex_token(&r.account, &format!("alex-{round}"));
+        let resp = app.escalate(&r.cc, &token, None, new_chat()).await;
+        timed("an escalation with a new Flex token", t, resp.status().as_u16());
+        assert_eq!(resp.status(), 201);
+    }
+    let ready: serde_json::Value = app.http.get(app.url("/readyz")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(ready["status"], "degraded", "{ready}");
+
+    // Resumed: within a few seconds Redis is used again.
+    signal(&redis.child, "-CONT");
+    let mut status = String::new();
+    for _ in 0..50 {
+        let ready: serde_json::Value = app.http.get(app.url("/readyz")).send().await.unwrap().json().await.unwrap();
+        status = ready["status"].as_str().unwrap().to_owned();
+        if status == "ready" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert_eq!(status, "ready");
 }
 
 #[tokio::test]

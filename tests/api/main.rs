@@ -19,6 +19,7 @@ mod health;
 mod isolation;
 mod join_page;
 mod metrics;
+mod outside_probe;
 mod rating;
 mod real_twilio;
 mod recording;

@@ -96,6 +96,15 @@ async fn recorded_calls_need_consent_are_composed_linked_and_deleted_after_reten
         admin.post("/v1/users", json!({ "email": "v@example.com", "role": "viewer" })).await.json().await.unwrap();
     let viewer = app.login("v@example.com", invited["initial_password"].as_str().unwrap()).await;
     assert_problem(viewer.get(&path).await, 403, "forbidden").await;
+    // Handing out the link is audited, and so is the viewer's refusal.
+    let accessed: Value = admin.get("/v1/audit-log?action=recording.accessed").await.json().await.unwrap();
+    let accessed = accessed["items"].as_array().unwrap();
+    assert!(!accessed.is_empty() && accessed.iter().all(|e| e["target_id"] == id && e["actor_kind"] == "user"));
+    assert_eq!(accessed[0]["changes"]["rooms"], json!([room]));
+    let denied: Value = admin.get("/v1/audit-log?action=access.denied").await.json().await.unwrap();
+    let denied = &denied["items"][0];
+    assert_eq!(denied["actor"], "v@example.com");
+    assert_eq!(denied["changes"], json!({ "what": "GET listEscalationRecordings", "why": "forbidden" }));
 
     // Within the retention period nothing is deleted; after it, everything.
     let purge = |days: i64| {

@@ -43,13 +43,35 @@ async fn the_last_admin_cannot_be_demoted_or_removed() {
 }
 
 #[tokio::test]
-async fn emails_are_unique_across_tenants() {
+async fn an_email_is_unique_within_its_tenant_and_inviting_reveals_nothing_of_other_tenants() {
     let app = spawn_app().await;
     let a = app.create_tenant("A").await;
     let b = app.create_tenant("B").await;
+    // The same person may be a user of two tenants: B cannot tell that A has them.
     let resp = b.admin.post("/v1/users", json!({ "email": a.admin_email, "role": "viewer" })).await;
-    let body = assert_problem(resp, 409, "email_taken").await;
+    assert_eq!(resp.status(), 201, "an email of another tenant is invited like any other");
+    let invited: Value = resp.json().await.unwrap();
+    let fresh = b.admin.post("/v1/users", json!({ "email": "new@example.com", "role": "viewer" })).await;
+    assert_eq!(fresh.status(), 201);
+    let fresh: Value = fresh.json().await.unwrap();
+    let keys = |v: &Value| v.as_object().unwrap().keys().cloned().collect::<Vec<_>>();
+    assert_eq!(keys(&invited), keys(&fresh), "the same answer");
+    // Within a tenant the email is taken.
+    let body = assert_problem(
+        b.admin.post("/v1/users", json!({ "email": a.admin_email.to_uppercase(), "role": "viewer" })).await,
+        409,
+        "email_taken",
+    )
+    .await;
     assert_eq!(body["errors"][0]["field"], "email");
+    // Each password signs in to its own tenant.
+    let in_a = app.login(&a.admin_email, &a.admin_password).await;
+    let me: Value = in_a.get("/v1/me").await.json().await.unwrap();
+    assert_eq!(me["tenant"]["id"], a.id.to_string());
+    let in_b = app.login(&a.admin_email, invited["initial_password"].as_str().unwrap()).await;
+    let me: Value = in_b.get("/v1/me").await.json().await.unwrap();
+    assert_eq!(me["tenant"]["id"], b.id.to_string());
+    assert_eq!(me["user"]["role"], "viewer");
     assert_problem(
         b.admin.post("/v1/users", json!({ "email": "not-an-email", "role": "viewer" })).await,
         422,

@@ -323,6 +323,27 @@ impl TestApp {
         )
     }
 
+    /// A bearer shaped like a live Flex token of `account` (a JWT with the
+    /// account as its subject) that Twilio never issued: the service cannot
+    /// tell it from a real one without asking Twilio.
+    pub fn forged_flex_token(&self, account: &SimAccount, n: u32) -> String {
+        self.forged_flex_token_expiring(account, n, 3600)
+    }
+
+    /// As [`Self::forged_flex_token`], expiring `in_seconds` from now (negative: expired).
+    pub fn forged_flex_token_expiring(&self, account: &SimAccount, n: u32, in_seconds: i64) -> String {
+        use base64::Engine;
+        let b64 = |v: Value| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string());
+        let exp = chrono::Utc::now().timestamp() + in_seconds;
+        format!(
+            "{}.{}.{}",
+            b64(json!({"alg": "HS256", "typ": "JWT", "cty": "twilio-fpa;v=1"})),
+            b64(json!({"jti": format!("SK{n:032x}-1"), "grants": {"identity": format!("forged-{n}")},
+                "iat": exp - 3600, "exp": exp, "iss": format!("SK{n:032x}"), "sub": account.account_sid})),
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode([n as u8; 32]),
+        )
+    }
+
     /// `POST /v1/contact-centers/{cc}/escalations` as the Flex plugin sends it.
     pub async fn escalate(&self, cc: &str, bearer: &str, key: Option<&str>, body: Value) -> Response {
         let mut req =

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use redis::aio::ConnectionManager;
+use crate::redis_conn::SharedRedis;
 
 use crate::expiring::Expiring;
 
@@ -12,12 +12,12 @@ use crate::expiring::Expiring;
 const MEMORY_ENTRIES: u64 = 50_000;
 
 pub enum Cache {
-    Redis { conn: ConnectionManager, prefix: String },
+    Redis { conn: SharedRedis, prefix: String },
     Memory(Expiring<String, String>),
 }
 
 impl Cache {
-    pub fn redis(conn: ConnectionManager, prefix: impl Into<String>) -> Self {
+    pub fn redis(conn: SharedRedis, prefix: impl Into<String>) -> Self {
         Cache::Redis { conn, prefix: prefix.into() }
     }
 

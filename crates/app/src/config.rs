@@ -35,6 +35,16 @@ pub struct WebhookConfig {
     pub retry_for: Duration,
     /// `http://` and loopback endpoints (tests on one machine).
     pub allow_loopback: bool,
+    /// The ports an endpoint may name (a URL on port 22 or 6379 is not a webhook receiver).
+    pub allowed_ports: Vec<u16>,
+}
+
+impl WebhookConfig {
+    /// Whether an endpoint may use `port`: an allowed one, or any port on
+    /// loopback when loopback endpoints are allowed (a test's receiver).
+    pub fn port_allowed(&self, port: u16, loopback: bool) -> bool {
+        self.allowed_ports.contains(&port) || (loopback && self.allow_loopback)
+    }
 }
 
 /// The built-in video provider's network settings.

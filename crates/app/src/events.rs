@@ -13,8 +13,8 @@
 
 use std::time::Duration;
 
+use crate::redis_conn::SharedRedis;
 use futures_util::StreamExt;
-use redis::aio::ConnectionManager;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -44,7 +44,7 @@ const REPUBLISH_FOR: Duration = crate::join_cache::CODE_TTL;
 
 pub enum EventBus {
     Local,
-    Redis { conn: ConnectionManager, channel: String },
+    Redis { conn: SharedRedis, channel: String },
 }
 
 impl EventBus {
@@ -75,7 +75,7 @@ impl EventBus {
     }
 }
 
-async fn publish_once(conn: &ConnectionManager, channel: &str, payload: &str) -> redis::RedisResult<i64> {
+async fn publish_once(conn: &SharedRedis, channel: &str, payload: &str) -> redis::RedisResult<i64> {
     redis::cmd("PUBLISH").arg(channel).arg(payload).query_async(&mut conn.clone()).await
 }
 
@@ -90,7 +90,7 @@ pub(crate) enum Heard {
 /// reconnecting after a pause when Redis goes away.
 pub(crate) fn spawn_subscriber(
     client: redis::Client,
-    conn: ConnectionManager,
+    conn: SharedRedis,
     channel: String,
     on_event: impl Fn(Heard) + Send + 'static,
 ) {

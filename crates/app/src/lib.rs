@@ -18,6 +18,7 @@ pub mod message_template;
 pub mod password;
 pub mod principal;
 pub mod rate_limit;
+pub mod redis_conn;
 pub mod services;
 pub mod telemetry;
 pub mod video;
@@ -30,6 +31,7 @@ use escalate_domain::vault::Keyring;
 use escalate_store::Store;
 use escalate_twilio::Twilio;
 use redis::aio::ConnectionManager;
+use redis_conn::SharedRedis;
 
 pub use config::{AppConfig, Limits, Urls};
 pub use error::{AppError, AppResult, ErrorCode};
@@ -58,12 +60,16 @@ pub struct Inner {
     /// Signalling of built-in video rooms on this replica.
     pub video_hub: Arc<video::builtin::hub::Hub>,
     /// The Redis connection and key prefix, for readiness and periodic turns.
-    redis: Option<(ConnectionManager, String)>,
+    redis: Option<(SharedRedis, String)>,
     /// Writes room callbacks in batches; started on first use (in the runtime).
     event_writer: std::sync::OnceLock<event_writer::EventWriter>,
     /// Sends this replica's share of the webhook outbox.
     pub(crate) webhook_dispatch: webhook_dispatch::Dispatcher,
 }
+
+/// After a Redis command goes unanswered, how long commands fail at once
+/// (falling back to this replica's memory) before one probes again.
+const REDIS_COOLDOWN: Duration = Duration::from_secs(1);
 
 /// What [`App::new`] is built from.
 pub struct Parts {
@@ -78,6 +84,9 @@ pub struct Parts {
 
 pub struct RedisParts {
     pub conn: ConnectionManager,
+    /// How long one command may go unanswered before this replica stops
+    /// waiting for Redis for a moment (see [`redis_conn`]).
+    pub command_timeout: Duration,
     pub client: redis::Client,
     pub key_prefix: String,
 }
@@ -94,13 +103,16 @@ impl App {
     /// other replicas' events.
     pub fn new(parts: Parts) -> Self {
         let Parts { store, keyring, twilio, config, metrics, redis } = parts;
-        let hub =
-            Arc::new(video::builtin::hub::Hub::new(redis.as_ref().map(|r| (r.conn.clone(), r.key_prefix.clone()))));
-        if let Some(r) = &redis {
-            hub.spawn_relay_listener(r.client.clone());
+        let redis =
+            redis.map(|r| (SharedRedis::new(r.conn, r.command_timeout, REDIS_COOLDOWN), r.client, r.key_prefix));
+        let hub = Arc::new(video::builtin::hub::Hub::new(
+            redis.as_ref().map(|(conn, _, prefix)| (conn.clone(), prefix.clone())),
+        ));
+        if let Some((_, client, _)) = &redis {
+            hub.spawn_relay_listener(client.clone());
         }
         let (limiter, cache, events, conn, subscription) = match redis {
-            Some(RedisParts { conn, client, key_prefix }) => (
+            Some((conn, client, key_prefix)) => (
                 RateLimiter::redis(conn.clone(), key_prefix.clone()),
                 Cache::redis(conn.clone(), key_prefix.clone()),
                 EventBus::Redis { conn: conn.clone(), channel: EventBus::channel(&key_prefix) },

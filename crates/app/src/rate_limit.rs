@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use redis::aio::ConnectionManager;
+use crate::redis_conn::SharedRedis;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limit {
@@ -23,7 +23,7 @@ pub enum Decision {
 }
 
 pub enum RateLimiter {
-    Redis { conn: ConnectionManager, prefix: String, fallback: MemoryLimiter, down: std::sync::atomic::AtomicBool },
+    Redis { conn: SharedRedis, prefix: String, fallback: MemoryLimiter, down: std::sync::atomic::AtomicBool },
     Memory(MemoryLimiter),
 }
 
@@ -40,7 +40,7 @@ fn note_redis(down: &std::sync::atomic::AtomicBool, failed: Option<&redis::Redis
 }
 
 impl RateLimiter {
-    pub fn redis(conn: ConnectionManager, prefix: impl Into<String>) -> Self {
+    pub fn redis(conn: SharedRedis, prefix: impl Into<String>) -> Self {
         RateLimiter::Redis {
             conn,
             prefix: prefix.into(),
@@ -121,11 +121,7 @@ if ttl < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]); ttl = tonumber(ARGV[1])
 return {n, ttl}
 ";
 
-async fn redis_hit(
-    mut conn: ConnectionManager,
-    key: &str,
-    limit: Limit,
-) -> redis::RedisResult<(Decision, u64, Duration)> {
+async fn redis_hit(mut conn: SharedRedis, key: &str, limit: Limit) -> redis::RedisResult<(Decision, u64, Duration)> {
     static SCRIPT: std::sync::LazyLock<redis::Script> = std::sync::LazyLock::new(|| redis::Script::new(HIT_SCRIPT));
     let (count, ttl_ms): (u64, i64) =
         SCRIPT.key(key).arg(limit.window.as_millis() as u64).invoke_async(&mut conn).await?;
@@ -133,7 +129,7 @@ async fn redis_hit(
     Ok((decide(count, limit, remaining), count, remaining))
 }
 
-async fn redis_peek(mut conn: ConnectionManager, key: &str, limit: Limit) -> redis::RedisResult<Decision> {
+async fn redis_peek(mut conn: SharedRedis, key: &str, limit: Limit) -> redis::RedisResult<Decision> {
     let (count, ttl_ms): (Option<u64>, i64) =
         redis::pipe().cmd("GET").arg(key).cmd("PTTL").arg(key).query_async(&mut conn).await?;
     Ok(decide(count.unwrap_or(0) + 1, limit, Duration::from_millis(ttl_ms.max(0) as u64)))

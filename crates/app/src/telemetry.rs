@@ -66,6 +66,7 @@ pub struct Metrics {
     callbacks: Family<OutcomeLabels, Counter>,
     rate_limited: Family<LimitLabels, Counter>,
     audit_write_failures: Counter,
+    audit_entries_suppressed: Counter,
     webhook_attempts: Family<OutcomeLabels, Counter>,
     redis_up: prometheus_client::metrics::gauge::Gauge,
 }
@@ -115,6 +116,12 @@ impl Metrics {
             "Audit log entries that could not be written (the action itself happened)",
             audit_write_failures.clone(),
         );
+        let audit_entries_suppressed = Counter::default();
+        registry.register(
+            "audit_entries_suppressed",
+            "Refusals left out of the audit log because their source was over its bound",
+            audit_entries_suppressed.clone(),
+        );
         let webhook_attempts = Family::<OutcomeLabels, Counter>::default();
         registry.register(
             "webhook_attempts",
@@ -138,6 +145,7 @@ impl Metrics {
             callbacks,
             rate_limited,
             audit_write_failures,
+            audit_entries_suppressed,
             webhook_attempts,
             redis_up,
         }
@@ -173,6 +181,11 @@ impl Metrics {
 
     pub fn audit_write_failed(&self) {
         self.audit_write_failures.inc();
+    }
+
+    /// A refusal not written to the audit log because its source was over its bound.
+    pub fn audit_entry_suppressed(&self) {
+        self.audit_entries_suppressed.inc();
     }
 
     /// The Prometheus text exposition.

@@ -158,8 +158,11 @@ async fn send(
         Some(url::Host::Ipv6(ip)) => Some(std::net::IpAddr::from(ip)),
         _ => None,
     };
+    let loopback = literal.is_some_and(|ip| ip.is_loopback())
+        || url.host_str().is_some_and(|h| h.eq_ignore_ascii_case("localhost"));
     if literal.is_some_and(|ip| !webhook::is_deliverable(ip, cfg.allow_loopback))
         || (url.scheme() != "https" && !cfg.allow_loopback)
+        || !cfg.port_allowed(url.port_or_known_default().unwrap_or(0), loopback)
     {
         return Err((None, "the endpoint is not a public https URL".to_owned()));
     }

@@ -50,10 +50,18 @@ pub enum AuditAction {
     WebhookSecretRotated,
     #[cfg_attr(feature = "openapi", oai(rename = "webhook_delivery.replayed"))]
     WebhookDeliveryReplayed,
+    #[cfg_attr(feature = "openapi", oai(rename = "access.denied"))]
+    AccessDenied,
+    #[cfg_attr(feature = "openapi", oai(rename = "flex_token.refused"))]
+    FlexTokenRefused,
+    #[cfg_attr(feature = "openapi", oai(rename = "sign_in.limited"))]
+    SignInLimited,
+    #[cfg_attr(feature = "openapi", oai(rename = "recording.accessed"))]
+    RecordingAccessed,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 22] = [
+    pub const ALL: [AuditAction; 26] = [
         AuditAction::SignIn,
         AuditAction::SignInFailed,
         AuditAction::PasswordChanged,
@@ -76,6 +84,10 @@ impl AuditAction {
         AuditAction::WebhookEndpointDeleted,
         AuditAction::WebhookSecretRotated,
         AuditAction::WebhookDeliveryReplayed,
+        AuditAction::AccessDenied,
+        AuditAction::FlexTokenRefused,
+        AuditAction::SignInLimited,
+        AuditAction::RecordingAccessed,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -102,6 +114,10 @@ impl AuditAction {
             AuditAction::WebhookEndpointDeleted => "webhook_endpoint.deleted",
             AuditAction::WebhookSecretRotated => "webhook_endpoint.secret_rotated",
             AuditAction::WebhookDeliveryReplayed => "webhook_delivery.replayed",
+            AuditAction::AccessDenied => "access.denied",
+            AuditAction::FlexTokenRefused => "flex_token.refused",
+            AuditAction::SignInLimited => "sign_in.limited",
+            AuditAction::RecordingAccessed => "recording.accessed",
         }
     }
 
@@ -130,6 +146,10 @@ impl AuditAction {
             AuditAction::WebhookEndpointDeleted => "Deleted a webhook endpoint",
             AuditAction::WebhookSecretRotated => "Rotated a webhook signing secret",
             AuditAction::WebhookDeliveryReplayed => "Replayed a webhook delivery",
+            AuditAction::AccessDenied => "Was refused an action",
+            AuditAction::FlexTokenRefused => "Presented a Flex token that was refused",
+            AuditAction::SignInLimited => "Sign-ins paused after repeated failures",
+            AuditAction::RecordingAccessed => "Opened call recordings",
         }
     }
 }
@@ -143,16 +163,25 @@ pub enum ActorKind {
     User,
     ApiKey,
     Operator,
+    /// A Flex user, as Twilio vouched for them (label: their Flex identity).
+    FlexAgent,
+    /// Nobody authenticated: a failed sign-in, a refused Flex token. Such
+    /// entries say only what was tried and from where, and are bounded per
+    /// tenant so a stranger cannot fill a tenant's log.
+    Anonymous,
 }
 
 impl ActorKind {
-    pub const ALL: [ActorKind; 3] = [ActorKind::User, ActorKind::ApiKey, ActorKind::Operator];
+    pub const ALL: [ActorKind; 5] =
+        [ActorKind::User, ActorKind::ApiKey, ActorKind::Operator, ActorKind::FlexAgent, ActorKind::Anonymous];
 
     pub fn as_str(self) -> &'static str {
         match self {
             ActorKind::User => "user",
             ActorKind::ApiKey => "api_key",
             ActorKind::Operator => "operator",
+            ActorKind::FlexAgent => "flex_agent",
+            ActorKind::Anonymous => "anonymous",
         }
     }
 }

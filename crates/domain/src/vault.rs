@@ -73,6 +73,20 @@ impl DerivedKey {
     pub fn expose(&self) -> &[u8; 32] {
         &self.bytes
     }
+
+    /// Encrypts `plaintext` (AES-256-GCM, random nonce) bound to `aad`.
+    pub fn seal(&self, aad: &[u8], plaintext: &[u8]) -> Vec<u8> {
+        seal(&self.cipher(), aad, plaintext)
+    }
+
+    /// Opens what [`Self::seal`] made with the same `aad`.
+    pub fn open(&self, aad: &[u8], blob: &[u8]) -> Result<Vec<u8>, VaultError> {
+        open(&self.cipher(), aad, blob)
+    }
+
+    fn cipher(&self) -> Aes256Gcm {
+        Aes256Gcm::new(&self.bytes.into())
+    }
 }
 
 impl fmt::Debug for DerivedKey {

@@ -118,44 +118,88 @@ pub fn backoff(base: Duration, attempt: u32) -> Duration {
     base.saturating_mul(factor).min(Duration::from_secs(6 * 3600))
 }
 
-/// Whether an endpoint may be delivered to at `ip`. Only public unicast
-/// addresses: never loopback, private (RFC 1918, unique-local), link-local
-/// (which includes cloud metadata at 169.254.169.254), carrier-grade NAT,
-/// unspecified, multicast, broadcast or documentation ranges, nor IPv4
-/// written inside IPv6. `allow_loopback` is for tests on one machine.
+/// Whether an endpoint may be delivered to at `ip`: only addresses the IANA
+/// IPv4 and IPv6 special-purpose registries leave globally reachable. Never
+/// loopback, private (RFC 1918, unique-local), link-local (which includes
+/// cloud metadata at 169.254.169.254), site-local, carrier-grade NAT,
+/// unspecified, multicast, broadcast, documentation, benchmarking, discard,
+/// the deprecated 6to4 relay anycast, or reserved ranges. IPv6 forms that
+/// carry an IPv4 address (IPv4-mapped, IPv4-translated, NAT64, 6to4, Teredo)
+/// are judged by the IPv4 addresses they embed, since that is where a
+/// packet ends up. `allow_loopback` is for tests on one machine.
 pub fn is_deliverable(ip: IpAddr, allow_loopback: bool) -> bool {
     if ip.is_loopback() {
         return allow_loopback;
     }
     match ip {
-        IpAddr::V4(v4) => {
-            let [a, b, c, _] = v4.octets();
-            !(v4.is_private()
-                || v4.is_link_local()
-                || v4.is_unspecified()
-                || v4.is_multicast()
-                || v4.is_broadcast()
-                || v4.is_documentation()
-                || a == 0
-                || (a == 100 && (64..128).contains(&b)) // carrier-grade NAT
-                || (a == 192 && b == 0 && c == 0) // IETF protocol assignments
-                || (a == 198 && (b == 18 || b == 19)) // benchmarking
-                || a >= 240) // reserved
-        }
-        IpAddr::V6(v6) => {
-            if let Some(v4) = v6.to_ipv4_mapped() {
-                return is_deliverable(IpAddr::V4(v4), allow_loopback);
-            }
-            let first = v6.segments()[0];
-            !(v6.is_unspecified()
-                || v6.is_multicast()
-                || (first & 0xfe00) == 0xfc00 // unique local
-                || (first & 0xffc0) == 0xfe80 // link-local
-                || first == 0x2001 && v6.segments()[1] == 0x0db8 // documentation
-                || first == 0x0064 // NAT64 and local-use translation
-                || v6.segments()[..6].iter().all(|s| *s == 0)) // IPv4-compatible
-        }
+        IpAddr::V4(v4) => is_global_v4(v4),
+        IpAddr::V6(v6) => match embedded_v4(v6) {
+            Embedded::One(v4) => is_deliverable(IpAddr::V4(v4), allow_loopback),
+            // Teredo: the server's address, and the client's (stored inverted).
+            Embedded::Two(server, client) => is_global_v4(server) && is_global_v4(client),
+            Embedded::None => is_global_v6(v6),
+        },
     }
+}
+
+fn is_global_v4(v4: std::net::Ipv4Addr) -> bool {
+    let [a, b, c, _] = v4.octets();
+    !(v4.is_private()
+        || v4.is_loopback()
+        || v4.is_link_local()
+        || v4.is_unspecified()
+        || v4.is_multicast()
+        || v4.is_broadcast()
+        || v4.is_documentation()
+        || a == 0 // "this network"
+        || (a == 100 && (64..128).contains(&b)) // carrier-grade NAT, 100.64.0.0/10
+        || (a == 192 && b == 0 && c == 0) // IETF protocol assignments, 192.0.0.0/24
+        || (a == 192 && b == 88 && c == 99) // deprecated 6to4 relay anycast, 192.88.99.0/24
+        || (a == 198 && (b == 18 || b == 19)) // benchmarking, 198.18.0.0/15
+        || a >= 240) // reserved, 240.0.0.0/4
+}
+
+enum Embedded {
+    None,
+    One(std::net::Ipv4Addr),
+    Two(std::net::Ipv4Addr, std::net::Ipv4Addr),
+}
+
+/// The IPv4 address(es) an IPv6 address stands for, where it is one of the
+/// forms that carry one.
+fn embedded_v4(v6: std::net::Ipv6Addr) -> Embedded {
+    let s = v6.segments();
+    let o = v6.octets();
+    let tail = std::net::Ipv4Addr::new(o[12], o[13], o[14], o[15]);
+    match s {
+        // IPv4-mapped ::ffff:a.b.c.d, and IPv4-compatible ::a.b.c.d (deprecated).
+        [0, 0, 0, 0, 0, 0xffff, ..] | [0, 0, 0, 0, 0, 0, ..] => Embedded::One(tail),
+        // IPv4-translated ::ffff:0:a.b.c.d (RFC 2765).
+        [0, 0, 0, 0, 0xffff, 0, ..] => Embedded::One(tail),
+        // NAT64 well-known prefix 64:ff9b::/96.
+        [0x64, 0xff9b, 0, 0, 0, 0, ..] => Embedded::One(tail),
+        // 6to4, 2002:a.b.c.d::/48.
+        [0x2002, ..] => Embedded::One(std::net::Ipv4Addr::new(o[2], o[3], o[4], o[5])),
+        // Teredo, 2001:0:<server>::<client xor ffffffff>.
+        [0x2001, 0, ..] => Embedded::Two(
+            std::net::Ipv4Addr::new(o[4], o[5], o[6], o[7]),
+            std::net::Ipv4Addr::new(!o[12], !o[13], !o[14], !o[15]),
+        ),
+        _ => Embedded::None,
+    }
+}
+
+fn is_global_v6(v6: std::net::Ipv6Addr) -> bool {
+    let s = v6.segments();
+    // Only global unicast (2000::/3) is routed on the internet; everything
+    // outside it (unspecified, discard-only 100::/64, local-use NAT64
+    // 64:ff9b:1::/48, unique-local, link-local, site-local, multicast, …) is not.
+    if s[0] & 0xe000 != 0x2000 {
+        return false;
+    }
+    // IETF protocol assignments 2001::/23, documentation 2001:db8::/32 and 3fff::/20.
+    let ietf_or_documentation = s[0] == 0x2001 && (s[1] < 0x0200 || s[1] == 0x0db8);
+    !(ietf_or_documentation || (s[0] & 0xfff0) == 0x3ff0)
 }
 
 #[cfg(test)]
@@ -217,11 +261,39 @@ mod tests {
             "::ffff:10.0.0.1",
             "::ffff:127.0.0.1",
             "2001:db8::1",
+            // Forms an outside probe found accepted: 6to4, Teredo, IPv4-translated, site-local, discard-only.
+            "2002:7f00:1::",
+            "2002:a00:1::1",
+            "2001:0:4136:e378:8000:63bf:80ff:fffe", // Teredo, client 127.0.0.1
+            "2001::1",
+            "::ffff:0:7f00:1",
+            "::ffff:0:a00:1",
+            "fec0::1",
+            "100::1",
+            "64:ff9b::7f00:1",
+            "64:ff9b:1::1",
+            "192.88.99.1",
+            "192.0.0.9",
+            "198.18.0.1",
+            "240.0.0.1",
+            "3fff::1",
+            "2001:2::1",
+            "ff02::1",
+            "::7f00:1",
         ];
         for ip in no {
             assert!(!is_deliverable(ip.parse().unwrap(), false), "{ip}");
         }
-        for ip in ["93.184.216.34", "8.8.8.8", "2606:4700::1111"] {
+        // Public IPv4 written inside IPv6 stays public.
+        for ip in [
+            "93.184.216.34",
+            "8.8.8.8",
+            "2606:4700::1111",
+            "::ffff:8.8.8.8",
+            "2002:808:808::1",
+            "64:ff9b::808:808",
+            "2001:0:808:808::f7f7:f7f7", // Teredo, server and client 8.8.8.8
+        ] {
             assert!(is_deliverable(ip.parse().unwrap(), false), "{ip}");
         }
         assert!(is_deliverable("127.0.0.1".parse().unwrap(), true));

@@ -281,6 +281,8 @@ impl poem::error::ResponseError for ApiError {
     fn as_response(&self) -> Response {
         let body = serde_json::to_vec(&self.problem()).unwrap_or_default();
         let mut resp = Response::builder().status(self.status).content_type(PROBLEM_JSON).body(body);
+        // For the edge: the code of a refusal goes into its audit entry.
+        resp.extensions_mut().insert(self.code);
         if let Some(secs) = self.retry_after_secs {
             resp.headers_mut().insert("Retry-After", secs.into());
         }

@@ -16,6 +16,7 @@ pub mod state;
 pub mod trace_context;
 
 mod body_errors;
+mod docs;
 mod flex_plugin;
 mod health;
 mod join_page;
@@ -34,6 +35,7 @@ pub use state::AppState;
 pub fn app(state: AppState) -> impl Endpoint {
     let api = api::service();
     let edge = middleware::Edge {
+        app: state.app().clone(),
         max_body: state.http().max_body_bytes,
         cors: state.http().cors.clone(),
         metrics: state.metrics.clone(),
@@ -49,7 +51,7 @@ pub fn app(state: AppState) -> impl Endpoint {
         .at("/flex-plugin/:digest/:file", flex_plugin::bundle)
         .nest("/dashboard", dashboard::routes().around(compress::pages))
         .at("/openapi.json", api.spec_endpoint())
-        .nest("/docs", api.swagger_ui())
+        .nest("/docs", docs::endpoint(&api))
         .nest("/", api)
         // A bug must cost one request a 500 problem, never the connection.
         .with(CatchPanic::new().with_handler(|_| error::ApiError::internal("a handler panicked").into_response()))

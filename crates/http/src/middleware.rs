@@ -17,6 +17,8 @@ use crate::{body_errors, request_id};
 /// What the outermost layer needs; it runs before the app state is attached.
 #[derive(Clone)]
 pub struct Edge {
+    /// For the audit entries of refusals.
+    pub app: escalate_app::App,
     pub max_body: usize,
     pub cors: CorsPolicy,
     pub metrics: escalate_app::telemetry::SharedMetrics,
@@ -40,7 +42,9 @@ pub async fn request<E: Endpoint>(ep: E, mut req: Request, edge: Edge) -> poem::
     );
     crate::trace_context::continue_trace(&span, req.headers());
     let started = Instant::now();
-    let Edge { max_body, cors, metrics } = edge;
+    let Edge { app, max_body, cors, metrics } = edge;
+    let asker = crate::auth::asker::Asker::default();
+    req.extensions_mut().insert(asker.clone());
     let mut route: &'static str = route_of(&path);
     let origin = req.header("Origin").map(str::to_owned);
     let mut resp = request_id::scope(id.clone(), async {
@@ -73,8 +77,14 @@ pub async fn request<E: Endpoint>(ep: E, mut req: Request, edge: Edge) -> poem::
             }
             Err(err) => {
                 // A dashboard page that stopped early is already the answer.
-                if err.is::<crate::dashboard::PageError>() {
-                    return err.into_response();
+                if let Some(page) = err.downcast_ref::<crate::dashboard::PageError>() {
+                    // poem gives the answer the error's extensions: keep the page's code.
+                    let code = page.code();
+                    let mut resp = err.into_response();
+                    if let Some(code) = code {
+                        resp.extensions_mut().insert(code);
+                    }
+                    return resp;
                 }
                 if let Some(op) = err.data::<poem_openapi::OperationId>() {
                     route = op.0;
@@ -91,6 +101,14 @@ pub async fn request<E: Endpoint>(ep: E, mut req: Request, edge: Edge) -> poem::
     .instrument(span.clone())
     .await;
     let status = resp.status().as_u16();
+    if status == 403
+        && let Some(by) = asker.take()
+    {
+        let why = resp.extensions().get::<escalate_app::ErrorCode>().map_or("forbidden", |c| c.as_str());
+        // An API operation by its id; a dashboard page by its path (no codes in those).
+        let what = if route == "dashboard" { format!("{method} {path}") } else { format!("{method} {route}") };
+        escalate_app::services::audit::record_denied(&app, &by, &what, why).instrument(span.clone()).await;
+    }
     span.record("status", status);
     span.record("http.route", route);
     // The route is only known now; name the exported span after it.

@@ -24,9 +24,12 @@ async fn handle(state: &AppState, req: &Request, cc: &str, body: Body) -> Result
     let bytes = body.into_vec().await.map_err(|e| ApiError::bad_request(ErrorCode::UnreadableBody, e.to_string()))?;
     let params: Vec<(String, String)> = serde_urlencoded::from_bytes(&bytes)
         .map_err(|e| ApiError::bad_request(ErrorCode::InvalidBody, format!("not a form body: {e}")))?;
-    let outcome =
-        room_callbacks::room_callback(state, cc_id, Callback { params, signature: req.header("X-Twilio-Signature") })
-            .await?;
+    let outcome = room_callbacks::room_callback(
+        state,
+        cc_id,
+        Callback { params, signature: req.header("X-Twilio-Signature"), query: req.uri().query() },
+    )
+    .await?;
     tracing::debug!(?outcome, "room callback");
     Ok(())
 }

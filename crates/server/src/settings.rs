@@ -32,6 +32,7 @@ pub const KEYS: &[(&str, &str)] = &[
     ("DATABASE_MAX_CONNECTIONS", "database.max_connections"),
     ("REDIS_URL", "redis.url"),
     ("REDIS_KEY_PREFIX", "redis.key_prefix"),
+    ("REDIS_TIMEOUT_MS", "redis.timeout_ms"),
     ("MASTER_KEYS", "keys.master_keys"),
     ("ACTIVE_MASTER_KEY_ID", "keys.active_master_key_id"),
     ("TWILIO_MODE", "twilio.mode"),
@@ -51,6 +52,7 @@ pub const KEYS: &[(&str, &str)] = &[
     ("WEBHOOK_RETRY_BASE_MS", "webhooks.retry_base_ms"),
     ("WEBHOOK_RETRY_FOR_SECONDS", "webhooks.retry_for_seconds"),
     ("WEBHOOK_ALLOW_LOOPBACK", "webhooks.allow_loopback"),
+    ("WEBHOOK_ALLOWED_PORTS", "webhooks.allowed_ports"),
     ("WEBRTC_ICE_SERVERS", "webrtc.ice_servers"),
     ("WEBRTC_TURN_SECRET", "webrtc.turn_secret"),
     ("WEBRTC_TURN_TTL_MINUTES", "webrtc.turn_ttl_minutes"),
@@ -146,11 +148,14 @@ pub struct RedisSettings {
     pub url: Option<Secret>,
     /// Prefix of every Redis key, so deployments (or tests) can share a server.
     pub key_prefix: String,
+    /// How long one Redis command may take before the replica stops
+    /// waiting and uses its in-process fallback for a second.
+    pub timeout_ms: u64,
 }
 
 impl Default for RedisSettings {
     fn default() -> Self {
-        Self { url: None, key_prefix: "escalate:".into() }
+        Self { url: None, key_prefix: "escalate:".into(), timeout_ms: 250 }
     }
 }
 
@@ -300,11 +305,19 @@ pub struct WebhookSettings {
     /// Allow `http://` endpoints on loopback addresses. For tests on one
     /// machine only: production endpoints must be https and public.
     pub allow_loopback: bool,
+    /// Comma-separated ports an endpoint may name (default `443,8443`).
+    pub allowed_ports: String,
 }
 
 impl Default for WebhookSettings {
     fn default() -> Self {
-        Self { timeout_ms: 10_000, retry_base_ms: 5_000, retry_for_seconds: 24 * 3600, allow_loopback: false }
+        Self {
+            timeout_ms: 10_000,
+            retry_base_ms: 5_000,
+            retry_for_seconds: 24 * 3600,
+            allow_loopback: false,
+            allowed_ports: "443,8443".into(),
+        }
     }
 }
 
@@ -315,10 +328,18 @@ impl WebhookSettings {
             retry_base: Duration::from_millis(self.retry_base_ms),
             retry_for: Duration::from_secs(self.retry_for_seconds),
             allow_loopback: self.allow_loopback,
+            allowed_ports: self.ports().unwrap_or_default(),
         }
     }
 
+    fn ports(&self) -> Option<Vec<u16>> {
+        self.allowed_ports.split(',').map(str::trim).filter(|p| !p.is_empty()).map(|p| p.parse().ok()).collect()
+    }
+
     fn validate(&self) -> Result<(), SettingsError> {
+        if self.ports().is_none_or(|p| p.is_empty() || p.contains(&0)) {
+            return Err(invalid("WEBHOOK_ALLOWED_PORTS", "must be a comma-separated list of ports, such as 443,8443"));
+        }
         if !(100..=60_000).contains(&self.timeout_ms) {
             return Err(invalid("WEBHOOK_TIMEOUT_MS", "must be between 100 and 60000"));
         }
@@ -503,6 +524,9 @@ impl Settings {
             && !(url.expose().starts_with("redis://") || url.expose().starts_with("rediss://"))
         {
             return Err(invalid("REDIS_URL", "must be a redis:// or rediss:// URL"));
+        }
+        if !(10..=10_000).contains(&self.redis.timeout_ms) {
+            return Err(invalid("REDIS_TIMEOUT_MS", "must be between 10 and 10000"));
         }
         let t = &self.twilio;
         for (name, value) in [

@@ -37,7 +37,12 @@ impl Application {
         let redis = match &settings.redis.url {
             Some(url) => {
                 let (conn, client) = connect_redis(url.expose()).await?;
-                Some(RedisParts { conn, client, key_prefix: settings.redis.key_prefix.clone() })
+                Some(RedisParts {
+                    conn,
+                    client,
+                    key_prefix: settings.redis.key_prefix.clone(),
+                    command_timeout: Duration::from_millis(settings.redis.timeout_ms),
+                })
             }
             None => None,
         };

@@ -41,6 +41,9 @@ pub struct TenantUsage {
     pub last_escalation_at: Option<DateTime<Utc>>,
 }
 
+/// The most tenants one email's sign-in looks at (each costs a password hash check).
+const MAX_ACCOUNTS_PER_EMAIL: u64 = 5;
+
 impl Store {
     /// Look-ups across tenants; see the module docs for who may use them.
     pub fn unscoped(&self) -> Unscoped<'_> {
@@ -169,15 +172,25 @@ impl Unscoped<'_> {
         }))
     }
 
-    /// Sign-in: emails are unique across tenants. The caller must check the
-    /// password before acting on the scope.
-    #[tracing::instrument(name = "db", skip_all, fields(db.operation = "user_by_email"))]
-    pub async fn user_by_email(&self, email: &str) -> Result<Option<(UserRecord, TenantScope)>, StoreError> {
-        let u = user::Entity::find().filter(user::Column::Email.eq(email.to_lowercase())).one(self.db()).await?;
-        Ok(u.map(|u| {
-            let scope = TenantScope::new(u.tenant_id);
-            (u, scope)
-        }))
+    /// Sign-in: the users with this email, one per tenant at most (an email
+    /// is unique within its tenant), most recently signed-in first. The
+    /// caller must check the password before acting on a scope.
+    #[tracing::instrument(name = "db", skip_all, fields(db.operation = "users_by_email"))]
+    pub async fn users_by_email(&self, email: &str) -> Result<Vec<(UserRecord, TenantScope)>, StoreError> {
+        let users = user::Entity::find()
+            .filter(user::Column::Email.eq(email.to_lowercase()))
+            .order_by_desc(user::Column::LastLoginAt)
+            .order_by_asc(user::Column::CreatedAt)
+            .limit(MAX_ACCOUNTS_PER_EMAIL)
+            .all(self.db())
+            .await?;
+        Ok(users
+            .into_iter()
+            .map(|u| {
+                let scope = TenantScope::new(u.tenant_id);
+                (u, scope)
+            })
+            .collect())
     }
 
     /// A live session and its user, by the hash of the cookie's token: the

@@ -163,8 +163,98 @@ pub fn verify_video_token(token: &str, api_key_secret: &Secret) -> Result<Access
     Ok(data.claims)
 }
 
+/// Why a bearer cannot be a Twilio access token of an account, found
+/// without asking Twilio.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum Implausible {
+    #[error("not a JWT")]
+    NotAJwt,
+    #[error("not a Twilio access token")]
+    NotTwilio,
+    #[error("issued for another account")]
+    OtherAccount,
+    #[error("expired")]
+    Expired,
+}
+
+/// How far an `exp` may lie in the past and still be worth asking Twilio
+/// about (clocks differ a little).
+const EXPIRY_SKEW_SECONDS: i64 = 30;
+
+#[derive(Deserialize)]
+struct PeekedHeader {
+    alg: String,
+}
+
+#[derive(Deserialize)]
+struct PeekedClaims {
+    sub: String,
+    iss: String,
+    exp: i64,
+}
+
+/// Whether `token` could be a Twilio access token (a Flex user's token is
+/// one) of `account_sid` that is still live at `now`: its header and claims
+/// are read, its signature is not checked (only Twilio holds that key).
+/// What fails here cannot pass Twilio's own check, so it need not cost a
+/// call to Twilio.
+pub fn plausible_for_account(token: &str, account_sid: &str, now: DateTime<Utc>) -> Result<(), Implausible> {
+    let mut parts = token.split('.');
+    let (Some(header), Some(claims), Some(signature), None) = (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return Err(Implausible::NotAJwt);
+    };
+    if header.is_empty() || claims.is_empty() {
+        return Err(Implausible::NotAJwt);
+    }
+    let decode = |part: &str| BASE64_URL_SAFE_NO_PAD.decode(part).map_err(|_| Implausible::NotAJwt);
+    if signature.is_empty() || decode(signature)?.len() != 32 {
+        // HS256 signatures are 32 bytes.
+        return Err(Implausible::NotTwilio);
+    }
+    let header: PeekedHeader = serde_json::from_slice(&decode(header)?).map_err(|_| Implausible::NotAJwt)?;
+    let claims: PeekedClaims = serde_json::from_slice(&decode(claims)?).map_err(|_| Implausible::NotTwilio)?;
+    if header.alg != "HS256" || !claims.iss.starts_with("SK") && !claims.iss.starts_with("AC") {
+        return Err(Implausible::NotTwilio);
+    }
+    if claims.sub != account_sid {
+        return Err(Implausible::OtherAccount);
+    }
+    if claims.exp < now.timestamp() - EXPIRY_SKEW_SECONDS {
+        return Err(Implausible::Expired);
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn only_live_access_tokens_of_the_account_are_plausible() {
+        let secret = Secret::new("s".repeat(32));
+        let now = Utc::now();
+        let req = VideoTokenRequest {
+            account_sid: "AC0123456789abcdef0123456789abcdef",
+            api_key_sid: "SK0123456789abcdef0123456789abcdef",
+            identity: "alex",
+            room: "r",
+            ttl: Duration::from_secs(600),
+            now,
+        };
+        let token = mint_video_token(&req, &secret).unwrap();
+        assert_eq!(plausible_for_account(&token, req.account_sid, now), Ok(()));
+        assert_eq!(
+            plausible_for_account(&token, "ACffffffffffffffffffffffffffffffff", now),
+            Err(Implausible::OtherAccount)
+        );
+        let later = now + chrono::Duration::seconds(3600);
+        assert_eq!(plausible_for_account(&token, req.account_sid, later), Err(Implausible::Expired));
+        for junk in ["junk-1", "a.b.c", "", "..", "x.y.z.w"] {
+            assert_eq!(plausible_for_account(junk, req.account_sid, now), Err(Implausible::NotAJwt), "{junk}");
+        }
+        let unsigned = format!("{}.", token.rsplit_once('.').unwrap().0);
+        assert_eq!(plausible_for_account(&unsigned, req.account_sid, now), Err(Implausible::NotTwilio));
+    }
+
     use jsonwebtoken::Header;
 
     use super::*;

@@ -209,6 +209,19 @@ async fn sign_in_form_sets_the_session_cookie() {
     let b2 = Browser::new(&app);
     let resp = b2.login_to(&tenant.admin_email, &tenant.admin_password, "//evil.example/x").await;
     assert_eq!(location(&resp), "/dashboard");
+    // So is one that is not a clean path of ours: CR/LF (which would break
+    // the Location header), spaces, look-alike prefixes, backslashes.
+    for next in
+        ["/dashboard\r\nX: y", "/dashboard\nSet-Cookie: a=b", "/dashboard x", "/dashboardevil", "/dashboard/\\evil"]
+    {
+        let b3 = Browser::new(&app);
+        let resp = b3.login_to(&tenant.admin_email, &tenant.admin_password, next).await;
+        assert_eq!(resp.status(), StatusCode::SEE_OTHER, "{next:?}");
+        assert_eq!(location(&resp), "/dashboard", "{next:?}");
+        assert!(resp.headers().get("x").is_none());
+    }
+    let resp = Browser::new(&app).login_to(&tenant.admin_email, &tenant.admin_password, "/dashboard/audit?x=1").await;
+    assert_eq!(location(&resp), "/dashboard/audit?x=1", "a clean path of ours is kept");
 
     // The overview of a new tenant says what to do next.
     let html = b.html("/dashboard").await;

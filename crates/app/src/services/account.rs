@@ -27,8 +27,10 @@ pub async fn change_password(
     client_ip: &str,
 ) -> AppResult<()> {
     let user = app.store.user(scope, user_id).await?;
-    // The very counter of failed sign-ins for this email from this address.
-    let failures = format!("login-fail:{}:{client_ip}", user.email.to_lowercase());
+    // The very counters of failed sign-ins for this email. The caller is
+    // signed in from here, so this address's own count is the one that
+    // stops them (as for a known address while the email is paused).
+    let (_, failures) = super::sessions::failure_keys(&user.email, client_ip);
     let limit = app.config.limits.login_per_email;
     if let Decision::Limited { retry_after } = app.limiter.peek(&failures, limit).await {
         app.metrics.rate_limited("login");
@@ -36,7 +38,7 @@ pub async fn change_password(
     }
     let same = current.expose() == new.expose();
     if !password::verify(current, Some(user.password_hash.clone())).await? {
-        app.limiter.hit(&failures, limit).await;
+        super::sessions::count_failed_password(app, &user.email, client_ip).await;
         return Err(AppError::field("current_password", "is wrong"));
     }
     app.limiter.reset(&failures).await;

@@ -36,12 +36,72 @@ pub async fn record(app: &App, by: &Principal, action: AuditAction, target: Opti
     write(app, by.scope, action, (kind, id, label), by.client_ip.clone(), target, changes).await;
 }
 
-/// What a user did before (or without) a principal: a sign-in, a failed
-/// one for a known user (an unknown email belongs to no tenant, so it has
-/// no tenant's log to go in), a password change.
+/// What a user did before (or without) a principal: a sign-in, a password change.
 pub async fn record_user(app: &App, scope: TenantScope, user: &UserRecord, client_ip: &str, action: AuditAction) {
     let actor = (ActorKind::User, Some(user.id), user.email.clone());
     write(app, scope, action, actor, Some(client_ip.to_owned()), None, Value::Object(Default::default())).await;
+}
+
+/// How many entries one source may add per window for refusals (each
+/// signed-in actor, and all anonymous callers of a tenant together): a
+/// flood leaves a trace without filling the log.
+const REFUSALS_PER_WINDOW: crate::rate_limit::Limit =
+    crate::rate_limit::Limit { max: 20, window: std::time::Duration::from_secs(10 * 60) };
+
+/// Whether another refusal entry from `source` fits in its bound.
+async fn within_bound(app: &App, scope: TenantScope, action: AuditAction, source: &str) -> bool {
+    let key = format!("audit-refusals:{}:{}:{source}", scope.tenant_id(), action.as_str());
+    let fits = matches!(app.limiter.hit(&key, REFUSALS_PER_WINDOW).await, crate::rate_limit::Decision::Allowed);
+    if !fits {
+        app.metrics.audit_entry_suppressed();
+    }
+    fits
+}
+
+/// A signed-in caller (user or key) was refused `what` (`METHOD route`)
+/// because of `why` (the error code): bounded per actor.
+pub async fn record_denied(app: &App, by: &Principal, what: &str, why: &str) {
+    let source = match &by.actor {
+        Actor::User { id, .. } | Actor::ApiKey { id, .. } => id.to_string(),
+        Actor::Operator => "operator".to_owned(),
+    };
+    if within_bound(app, by.scope, AuditAction::AccessDenied, &source).await {
+        record(app, by, AuditAction::AccessDenied, None, serde_json::json!({ "what": what, "why": why })).await;
+    }
+}
+
+/// A Flex agent Twilio vouched for was refused `what` because of `why`.
+pub async fn record_flex_denied(
+    app: &App,
+    scope: TenantScope,
+    identity: &str,
+    client_ip: &str,
+    target: Target,
+    why: &str,
+) {
+    if within_bound(app, scope, AuditAction::AccessDenied, &format!("flex:{identity}")).await {
+        let actor = (ActorKind::FlexAgent, None, identity.to_owned());
+        let changes = serde_json::json!({ "why": why });
+        write(app, scope, AuditAction::AccessDenied, actor, Some(client_ip.to_owned()), Some(target), changes).await;
+    }
+}
+
+/// Something nobody authenticated tried against this tenant (a failed
+/// sign-in for one of its users, a refused Flex token for one of its
+/// contact centers): marked `anonymous`, never attributed to the user it
+/// names, and bounded per tenant and action whatever the addresses.
+pub async fn record_anonymous(
+    app: &App,
+    scope: TenantScope,
+    action: AuditAction,
+    client_ip: &str,
+    target: Target,
+    changes: Value,
+) {
+    if within_bound(app, scope, action, "anonymous").await {
+        let actor = (ActorKind::Anonymous, None, format!("unauthenticated caller at {client_ip}"));
+        write(app, scope, action, actor, Some(client_ip.to_owned()), Some(target), changes).await;
+    }
 }
 
 async fn write(

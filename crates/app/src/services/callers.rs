@@ -15,6 +15,8 @@ use crate::App;
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::principal::Principal;
 use crate::rate_limit::Decision;
+use crate::services::audit::Target;
+use escalate_domain::audit::AuditAction;
 
 /// What the caller presented.
 pub enum Credential<'a> {
@@ -86,7 +88,9 @@ pub async fn for_contact_center(app: &App, credential: Credential<'_>, cc_id: Uu
             let center = Center::new(scope, cc);
             let user = validate_flex_token(app, &center, token, client_ip).await?;
             if !user.roles.iter().any(|r| FLEX_ROLES.contains(&r.as_str())) {
-                return Err(AppError::forbidden("this Flex user has none of the roles agent, supervisor or admin"));
+                let err = AppError::forbidden("this Flex user has none of the roles agent, supervisor or admin");
+                let target = Target::new("contact_center", center.id());
+                return Err(denied(app, &center, &user, client_ip, target, err).await);
             }
             (center, Caller::Flex(user))
         }
@@ -119,7 +123,7 @@ pub async fn for_escalation(
             // Another agent's call is theirs: its code and its room.
             if e.agent_identity != escalate_domain::escalation::agent_identity(&user.identity) && !user.is_supervisor()
             {
-                return Err(not_yours());
+                return Err(denied(app, &center, &user, client_ip, Target::new("escalation", e.id), not_yours()).await);
             }
             (center, e, Caller::Flex(user))
         }
@@ -140,14 +144,45 @@ async fn refused(app: &App, client_ip: &str) -> AppError {
     invalid_flex_token()
 }
 
+/// As [`refused`], for a contact center that exists: its tenant's audit
+/// log notes the refusal (bounded, anonymous).
+async fn refused_at(app: &App, center: &Center, client_ip: &str, why: &str) -> AppError {
+    let target = super::audit::Target::new("contact_center", center.id());
+    let details = serde_json::json!({ "why": why });
+    super::audit::record_anonymous(app, center.scope, AuditAction::FlexTokenRefused, client_ip, target, details).await;
+    refused(app, client_ip).await
+}
+
+/// A Flex user Twilio vouched for, refused what they asked: audited, then answered.
+async fn denied(
+    app: &App,
+    center: &Center,
+    user: &FlexUser,
+    client_ip: &str,
+    target: Target,
+    err: AppError,
+) -> AppError {
+    super::audit::record_flex_denied(app, center.scope, &user.identity, client_ip, target, err.code().as_str()).await;
+    err
+}
+
 /// Checks a Flex token with Twilio IAM under the contact center's account.
 ///
 /// Answers are cached (Redis when configured), so agents' calls do not each
 /// cost a Twilio round trip: a positive one until a minute before the token
 /// expires, a negative one for [`NEGATIVE_TTL`]. The cache key holds the
 /// account, so a contact center moved to another Twilio account does not
-/// keep the old account's agents. Calls to Twilio are bounded: per client
-/// address by its failures, per contact center by the number of checks.
+/// keep the old account's agents.
+///
+/// Calls to Twilio are bounded so that nobody outside can spend them:
+/// - a bearer that cannot be a live access token of the contact center's
+///   account (not a JWT, another account, expired) is refused here, costing
+///   neither a Twilio call nor the contact center's budget;
+/// - each client address is limited by its failures;
+/// - the contact center's budget of checks per minute is shared, but
+///   addresses that had no valid Flex token of this contact center in the
+///   last day may spend only half of it: a flood of plausible tokens from
+///   new addresses leaves the agents' own addresses the other half.
 pub async fn validate_flex_token(app: &App, center: &Center, token: &str, client_ip: &str) -> AppResult<FlexUser> {
     let limits = &app.config.limits;
     let fail_key = format!("flex-fail:{client_ip}");
@@ -156,9 +191,13 @@ pub async fn validate_flex_token(app: &App, center: &Center, token: &str, client
         return Err(AppError::rate_limited(retry_after));
     }
     if token.is_empty() || token.len() > 8192 {
-        return Err(refused(app, client_ip).await);
+        return Err(refused_at(app, center, client_ip, "not a Flex token").await);
     }
     let creds = center.credentials(app).await?;
+    if let Err(why) = escalate_twilio::token::plausible_for_account(token, &creds.account_sid, Utc::now()) {
+        tracing::debug!(contact_center_id = %center.id(), %why, "Flex token refused without asking Twilio");
+        return Err(refused_at(app, center, client_ip, &why.to_string()).await);
+    }
     let digest = Sha256::digest(token.as_bytes());
     let key = format!(
         "flex:{}:{}:{}",
@@ -168,12 +207,23 @@ pub async fn validate_flex_token(app: &App, center: &Center, token: &str, client
     );
     match app.cache.get(&key).await.map(|v| serde_json::from_str::<Cached>(&v)) {
         Some(Ok(Cached::Valid(user))) => return Ok(user),
-        Some(Ok(Cached::Invalid)) => return Err(refused(app, client_ip).await),
+        Some(Ok(Cached::Invalid)) => return Err(refused_at(app, center, client_ip, "refused by Twilio").await),
         _ => {}
     }
+    let known_key = format!("flex-agent-ip:{}:{client_ip}", center.id());
+    let budget = limits.flex_checks_per_contact_center;
+    if app.cache.get(&known_key).await.is_none() {
+        let newcomers = crate::rate_limit::Limit { max: (budget.max / 2).max(1), ..budget };
+        if let Decision::Limited { retry_after } =
+            app.limiter.hit(&format!("flex-check-new:{}", center.id()), newcomers).await
+        {
+            tracing::warn!(contact_center_id = %center.id(), "Flex token checks from new addresses over their half of the budget");
+            app.metrics.rate_limited("flex_token");
+            return Err(AppError::rate_limited(retry_after));
+        }
+    }
     let check_key = format!("flex-check:{}", center.id());
-    if let Decision::Limited { retry_after } = app.limiter.hit(&check_key, limits.flex_checks_per_contact_center).await
-    {
+    if let Decision::Limited { retry_after } = app.limiter.hit(&check_key, budget).await {
         tracing::warn!(contact_center_id = %center.id(), "Flex token checks over the contact center's limit");
         app.metrics.rate_limited("flex_token");
         return Err(AppError::rate_limited(retry_after));
@@ -186,8 +236,9 @@ pub async fn validate_flex_token(app: &App, center: &Center, token: &str, client
         if let Ok(json) = serde_json::to_string(&Cached::Invalid) {
             app.cache.set(&key, &json, NEGATIVE_TTL).await;
         }
-        return Err(refused(app, client_ip).await);
+        return Err(refused_at(app, center, client_ip, "refused by Twilio").await);
     };
+    app.cache.set(&known_key, "1", KNOWN_ADDRESS_TTL).await;
     let user = FlexUser { identity, worker_sid: answer.worker_sid, roles: answer.roles, expires_at: answer.expiration };
     if let Some(exp) = user.expires_at {
         let ttl = (exp - Utc::now() - chrono::Duration::seconds(60)).to_std().unwrap_or_default();
@@ -197,6 +248,9 @@ pub async fn validate_flex_token(app: &App, center: &Center, token: &str, client
     }
     Ok(user)
 }
+
+/// How long an address that presented a valid Flex token counts as an agent's.
+const KNOWN_ADDRESS_TTL: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
 
 /// How long Twilio's "not valid" is remembered for a token.
 const NEGATIVE_TTL: std::time::Duration = std::time::Duration::from_secs(60);

@@ -11,9 +11,14 @@ use escalate_store::TenantScope;
 use escalate_twilio::{Composition, CompositionFormat, CompositionStatus, Recording, RecordingStatus};
 use uuid::Uuid;
 
+use escalate_domain::access::Permission;
+use escalate_domain::audit::AuditAction;
+
+use super::audit::{self, Target};
 use super::contact_centers;
 use crate::App;
 use crate::error::AppResult;
+use crate::principal::Principal;
 use crate::video::twilio::failure;
 
 /// How long a media link handed to an admin works.
@@ -55,9 +60,23 @@ fn live(c: &Composition) -> bool {
     !matches!(c.status, CompositionStatus::Deleted | CompositionStatus::Failed)
 }
 
-/// The escalation's recordings. A room that has ended and has recordings
-/// but no composition gets one now (Twilio makes it in the background).
-pub async fn list(app: &App, scope: TenantScope, escalation_id: Uuid) -> AppResult<EscalationRecordings> {
+/// The escalation's recordings, for an admin. A room that has ended and has
+/// recordings but no composition gets one now (Twilio makes it in the
+/// background). Handing out a link to a customer's recorded call is
+/// audited (`recording.accessed`, naming the rooms whose link was given).
+pub async fn list(app: &App, by: &Principal, escalation_id: Uuid) -> AppResult<EscalationRecordings> {
+    let scope = by.require(Permission::ManageSettings)?;
+    let out = gather(app, scope, escalation_id).await?;
+    let linked: Vec<&str> = out.rooms.iter().filter(|r| r.media_url.is_some()).map(|r| r.room_sid.as_str()).collect();
+    if !linked.is_empty() {
+        let changes = serde_json::json!({ "rooms": linked });
+        audit::record(app, by, AuditAction::RecordingAccessed, Some(Target::new("escalation", escalation_id)), changes)
+            .await;
+    }
+    Ok(out)
+}
+
+async fn gather(app: &App, scope: TenantScope, escalation_id: Uuid) -> AppResult<EscalationRecordings> {
     let e = app.store.escalation(scope, escalation_id).await?;
     let now = Utc::now();
     let mut out = EscalationRecordings {

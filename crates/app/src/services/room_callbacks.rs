@@ -13,6 +13,9 @@ use crate::error::{AppError, AppResult, ErrorCode};
 pub struct Callback<'a> {
     pub params: Vec<(String, String)>,
     pub signature: Option<&'a str>,
+    /// The query string of the URL that was called, if any: Twilio signs the
+    /// full URL, so a query added on the way must fail the check.
+    pub query: Option<&'a str>,
 }
 
 fn param<'p>(params: &'p [(String, String)], name: &str) -> Option<&'p str> {
@@ -44,8 +47,14 @@ async fn record(app: &App, cc_id: Uuid, cb: Callback<'_>) -> AppResult<EventOutc
     crate::telemetry::record_tenant(ctx.scope.tenant_id(), Some(cc_id));
     let creds = ctx.twilio.as_ref().ok_or_else(forbidden)?;
     let signature = cb.signature.ok_or_else(forbidden)?;
-    // Exactly the URL we gave Twilio (behind a proxy the Host header is not the one Twilio signed).
-    let url = app.urls().room_callback(cc_id);
+    // Exactly the URL that was called, as Twilio signs it: the one we gave
+    // Twilio (behind a proxy the Host header is not the one Twilio signed),
+    // with the query the request came with.
+    let mut url = app.urls().room_callback(cc_id);
+    if let Some(query) = cb.query.filter(|q| !q.is_empty()) {
+        url.push('?');
+        url.push_str(query);
+    }
     if !verify_signature(creds.auth_token.expose(), &url, &cb.params, signature) {
         tracing::warn!(contact_center_id = %cc_id, "room callback with a bad signature");
         return Err(forbidden());

@@ -12,6 +12,7 @@ use chrono::{DateTime, Utc};
 use escalate_domain::Secret;
 use escalate_store::repos::NewSession;
 use escalate_store::{SessionRecord, TenantScope, UserRecord};
+use serde_json::json;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
@@ -19,8 +20,11 @@ use crate::App;
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::password;
 use crate::rate_limit::Decision;
-use crate::services::audit;
+use crate::services::audit::{self, Target};
 use escalate_domain::audit::AuditAction;
+
+/// How long an address a user signed in from stays theirs for the sign-in limits.
+const KNOWN_ADDRESS_TTL: std::time::Duration = std::time::Duration::from_secs(30 * 24 * 3600);
 
 pub struct SignedIn {
     pub user: UserRecord,
@@ -51,19 +55,29 @@ fn hash(token: &str) -> Vec<u8> {
 
 /// Errors: `rate_limited` (429 with Retry-After) or `invalid_credentials` (401).
 ///
-/// Two limits, shared by replicas: every attempt counts per client address;
-/// only *failed* attempts count per email and address. So nobody can lock a
-/// user out from elsewhere by guessing, and a right password always gets in
-/// unless this very address has been guessing.
+/// Limits, shared by replicas:
+/// - every attempt counts per client address;
+/// - failed attempts count per email, whatever the address: after
+///   `login_per_email` failures in its window, that email's sign-ins pause
+///   until the window ends (at most the window, never longer), and the
+///   tenant's audit log gets one `sign_in.limited` notice;
+/// - while paused, an address this user signed in from before (within
+///   [`KNOWN_ADDRESS_TTL`]) is still let through, limited by its own
+///   failures: a stranger guessing from elsewhere cannot lock the user out.
 pub async fn sign_in(app: &App, email: &str, password: Secret, client_ip: &str) -> AppResult<SignedIn> {
     let email = email.trim().to_lowercase();
     let limits = &app.config.limits;
-    let failures = format!("login-fail:{email}:{client_ip}");
+    let (email_failures, address_failures) = failure_keys(&email, client_ip);
+    let known_address = format!("login-known:{email}:{client_ip}");
     let over = match app.limiter.hit(&format!("login:ip:{client_ip}"), limits.login_per_ip).await {
         Decision::Limited { retry_after } => Some(retry_after),
-        Decision::Allowed => match app.limiter.peek(&failures, limits.login_per_email).await {
-            Decision::Limited { retry_after } => Some(retry_after),
+        Decision::Allowed => match app.limiter.peek(&email_failures, limits.login_per_email).await {
             Decision::Allowed => None,
+            Decision::Limited { retry_after } if app.cache.get(&known_address).await.is_none() => Some(retry_after),
+            Decision::Limited { .. } => match app.limiter.peek(&address_failures, limits.login_per_email).await {
+                Decision::Limited { retry_after } => Some(retry_after),
+                Decision::Allowed => None,
+            },
         },
     };
     if let Some(retry_after) = over {
@@ -71,16 +85,36 @@ pub async fn sign_in(app: &App, email: &str, password: Secret, client_ip: &str) 
         app.metrics.rate_limited("login");
         return Err(AppError::rate_limited(retry_after));
     }
-    let found = app.store.unscoped().user_by_email(&email).await?;
-    let ok = password::verify(password, found.as_ref().map(|(u, _)| u.password_hash.clone())).await?;
-    let Some((user, scope)) = found.as_ref().filter(|_| ok).cloned() else {
-        app.limiter.hit(&failures, limits.login_per_email).await;
-        if let Some((user, scope)) = &found {
-            audit::record_user(app, *scope, user, client_ip, AuditAction::SignInFailed).await;
+    // An email may belong to users of several tenants: the one whose
+    // password this is signs in (the most recently used first). An unknown
+    // email costs one hash check too, so timing tells nothing.
+    let candidates = app.store.unscoped().users_by_email(&email).await?;
+    let mut signed_in = None;
+    for (user, scope) in &candidates {
+        if password::verify(password.clone(), Some(user.password_hash.clone())).await? {
+            signed_in = Some((user.clone(), *scope));
+            break;
+        }
+    }
+    if candidates.is_empty() {
+        password::verify(password, None).await?;
+    }
+    let Some((user, scope)) = signed_in else {
+        let count = count_failed_password(app, &email, client_ip).await;
+        for (user, scope) in &candidates {
+            let target = Target::new("user", user.id);
+            let details = json!({ "email": user.email });
+            audit::record_anonymous(app, *scope, AuditAction::SignInFailed, client_ip, target.clone(), details.clone())
+                .await;
+            if count == u64::from(limits.login_per_email.max) {
+                // The failure that paused this email's sign-ins: said once per window.
+                audit::record_anonymous(app, *scope, AuditAction::SignInLimited, client_ip, target, details).await;
+            }
         }
         return Err(AppError::unauthorized(ErrorCode::InvalidCredentials, "wrong email or password"));
     };
-    app.limiter.reset(&failures).await;
+    app.limiter.reset(&address_failures).await;
+    app.cache.set(&known_address, "1", KNOWN_ADDRESS_TTL).await;
 
     let now = Utc::now();
     let token = new_token();
@@ -101,6 +135,23 @@ pub async fn sign_in(app: &App, email: &str, password: Secret, client_ip: &str) 
         .await?;
     audit::record_user(app, scope, &user, client_ip, AuditAction::SignIn).await;
     Ok(SignedIn { user, scope, token: Secret::new(token), csrf_token, expires_at })
+}
+
+/// The counters of wrong passwords for `email`: across every address, and
+/// from `client_ip`. Changing the password with a wrong current one counts
+/// against the same budget as signing in.
+pub(crate) fn failure_keys(email: &str, client_ip: &str) -> (String, String) {
+    let email = email.to_lowercase();
+    (format!("login-fail:{email}"), format!("login-fail:{email}:{client_ip}"))
+}
+
+/// Counts a wrong password for `email` from `client_ip`; how many failures
+/// the email has had across addresses in this window.
+pub(crate) async fn count_failed_password(app: &App, email: &str, client_ip: &str) -> u64 {
+    let limit = app.config.limits.login_per_email;
+    let (email_failures, address_failures) = failure_keys(email, client_ip);
+    app.limiter.hit(&address_failures, limit).await;
+    app.limiter.count(&email_failures, limit).await.1
 }
 
 /// The live session behind a cookie's token, if any.

@@ -16,6 +16,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use crate::App;
+use crate::config::WebhookConfig;
 use crate::error::{AppError, AppResult};
 use crate::principal::Principal;
 use crate::services::audit::{self, Target};
@@ -49,10 +50,11 @@ fn secret_context(endpoint_id: Uuid, which: &str) -> String {
 }
 
 /// Checks an endpoint URL: https (http only to loopback when allowed), no
-/// credentials in it, and a host whose every address is public. The
+/// credentials in it, an allowed port, and a host whose every address is public. The
 /// dispatcher checks the addresses again when it connects, since DNS
 /// answers change.
-pub async fn check_url(raw: &str, allow_loopback: bool) -> Result<url::Url, FieldError> {
+pub async fn check_url(raw: &str, config: &WebhookConfig) -> Result<url::Url, FieldError> {
+    let allow_loopback = config.allow_loopback;
     let bad = |m: &str| FieldError::new("url", m);
     if raw.len() > 2000 {
         return Err(bad("must be at most 2000 characters"));
@@ -83,10 +85,22 @@ pub async fn check_url(raw: &str, allow_loopback: bool) -> Result<url::Url, Fiel
             "resolves to {ip}, a private, loopback or link-local address; endpoints must be reachable on the internet"
         )));
     }
+    let loopback = addrs.iter().all(|ip| ip.is_loopback());
     match url.scheme() {
         "https" => {}
-        "http" if allow_loopback && addrs.iter().all(|ip| ip.is_loopback()) => {}
+        "http" if allow_loopback && loopback => {}
+        "http" => {
+            return Err(bad(
+                "must be an https:// URL (http:// is accepted only for loopback receivers when the service runs with WEBHOOK_ALLOW_LOOPBACK, for local tests)",
+            ));
+        }
         _ => return Err(bad("must be an https:// URL")),
+    }
+    if !config.port_allowed(port, loopback) {
+        return Err(bad(&format!(
+            "port {port} is not allowed; endpoints may use ports {}",
+            config.allowed_ports.iter().map(u16::to_string).collect::<Vec<_>>().join(", ")
+        )));
     }
     Ok(url)
 }
@@ -147,7 +161,7 @@ fn audit_fields(e: &WebhookEndpointRecord) -> serde_json::Value {
 
 pub async fn create(app: &App, by: &Principal, input: EndpointInput) -> AppResult<CreatedEndpoint> {
     let mut errors = Vec::new();
-    let url = check_url(&input.url, app.config.webhooks.allow_loopback).await.map_err(|e| errors.push(e)).ok();
+    let url = check_url(&input.url, &app.config.webhooks).await.map_err(|e| errors.push(e)).ok();
     let events = check_events(&input.events).map_err(|e| errors.push(e)).ok();
     let description = check_description(input.description).map_err(|e| errors.push(e)).ok().flatten();
     invalid(errors)?;
@@ -178,11 +192,7 @@ pub async fn update(app: &App, by: &Principal, id: Uuid, change: EndpointChange)
     let mut errors = Vec::new();
     let mut patch = WebhookEndpointPatch { enabled: change.enabled, ..Default::default() };
     if let Some(url) = change.url {
-        patch.url = check_url(&url, app.config.webhooks.allow_loopback)
-            .await
-            .map(|u| u.to_string())
-            .map_err(|e| errors.push(e))
-            .ok();
+        patch.url = check_url(&url, &app.config.webhooks).await.map(|u| u.to_string()).map_err(|e| errors.push(e)).ok();
     }
     if let Some(events) = change.events {
         patch.events = check_events(&events).map_err(|e| errors.push(e)).ok();
@@ -250,9 +260,20 @@ pub async fn replay(app: &App, by: &Principal, id: i64) -> AppResult<WebhookDeli
 #[cfg(test)]
 mod tests {
     use super::check_url;
+    use crate::config::WebhookConfig;
+
+    fn config(allow_loopback: bool) -> WebhookConfig {
+        WebhookConfig {
+            timeout: std::time::Duration::from_secs(1),
+            retry_base: std::time::Duration::from_secs(1),
+            retry_for: std::time::Duration::from_secs(1),
+            allow_loopback,
+            allowed_ports: vec![443, 8443],
+        }
+    }
 
     #[tokio::test]
-    async fn endpoint_urls_must_be_https_and_public() {
+    async fn endpoint_urls_must_be_https_public_and_on_an_allowed_port() {
         for (url, allow) in [
             ("http://93.184.216.34/hook", false),
             ("https://127.0.0.1/hook", false),
@@ -264,11 +285,20 @@ mod tests {
             ("http://10.0.0.5/hook", true),
             ("ftp://93.184.216.34/hook", false),
             ("not a url", false),
+            ("https://[2002:7f00:1::]/hook", false),
+            ("https://[::ffff:0:7f00:1]/hook", false),
+            ("https://[fec0::1]/hook", false),
+            ("https://[100::1]/hook", false),
+            ("https://192.88.99.1/hook", false),
+            ("https://93.184.216.34:22/hook", false),
+            ("https://93.184.216.34:6379/hook", false),
+            ("https://93.184.216.34:6379/hook", true),
         ] {
-            assert!(check_url(url, allow).await.is_err(), "{url} (loopback allowed: {allow})");
+            assert!(check_url(url, &config(allow)).await.is_err(), "{url} (loopback allowed: {allow})");
         }
-        assert!(check_url("https://93.184.216.34/hook?x=1", false).await.is_ok());
-        assert!(check_url("http://127.0.0.1:9/hook", true).await.is_ok());
-        assert!(check_url("http://localhost:9/hook", true).await.is_ok());
+        assert!(check_url("https://93.184.216.34/hook?x=1", &config(false)).await.is_ok());
+        assert!(check_url("https://93.184.216.34:8443/hook", &config(false)).await.is_ok());
+        assert!(check_url("http://127.0.0.1:9/hook", &config(true)).await.is_ok());
+        assert!(check_url("http://localhost:9/hook", &config(true)).await.is_ok());
     }
 }

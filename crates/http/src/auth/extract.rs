@@ -52,6 +52,7 @@ async fn check_api_key(req: &Request, bearer: Bearer) -> poem::Result<Principal>
     let state = state(req)?;
     let mut principal = services::api_keys::authenticate(state, &bearer.token).await.map_err(ApiError::from)?;
     principal.client_ip = Some(client_ip(req, state.http().trust_proxy_headers));
+    super::asker::Asker::note(req, &principal);
     Ok(principal)
 }
 
@@ -62,18 +63,21 @@ async fn check_session(req: &Request, cookie: ApiKey) -> poem::Result<Principal>
         .await
         .map_err(ApiError::from)?
         .ok_or_else(|| ApiError::unauthorized("session expired or signed out"))?;
+    escalate_app::telemetry::record_tenant(session.scope.tenant_id(), None);
+    let principal = Principal {
+        scope: session.scope,
+        actor: Actor::User { id: session.user.id, role: session.user.role, session_id: session.record.id },
+        client_ip: Some(client_ip(req, state.http().trust_proxy_headers)),
+    };
+    // Noted before the CSRF check, so a forged request is audited too.
+    super::asker::Asker::note(req, &principal);
     if !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
         let sent = req.header(session::CSRF_HEADER).unwrap_or_default();
         if !bool::from(sent.as_bytes().ct_eq(session.record.csrf_token.as_bytes())) {
             return Err(ApiError::forbidden("missing or wrong X-CSRF-Token").with_code(ErrorCode::CsrfFailed).into());
         }
     }
-    escalate_app::telemetry::record_tenant(session.scope.tenant_id(), None);
-    Ok(Principal {
-        scope: session.scope,
-        actor: Actor::User { id: session.user.id, role: session.user.role, session_id: session.record.id },
-        client_ip: Some(client_ip(req, state.http().trust_proxy_headers)),
-    })
+    Ok(principal)
 }
 
 async fn check_operator(req: &Request, bearer: Bearer) -> poem::Result<()> {

@@ -4,6 +4,7 @@
 //! is the application core's (`escalate_app::Principal`).
 
 pub mod agent;
+pub mod asker;
 mod extract;
 pub mod operator_session;
 pub mod session;

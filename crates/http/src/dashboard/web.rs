@@ -173,7 +173,9 @@ impl Ctx {
         let err = err.into();
         let (heading, text) = explain(&err);
         let ctx = context! { heading => heading, message => text, code => err.code.as_str() };
-        PageError::from(self.render(err.status, "error.html", "", heading, ctx))
+        let mut resp = self.render(err.status, "error.html", "", heading, ctx);
+        resp.extensions_mut().insert(err.code);
+        PageError::from(resp)
     }
 
     /// Admin-only pages: a clear 403 page for viewers.
@@ -206,7 +208,7 @@ fn bad_form(state: &AppState) -> PageError {
 }
 
 pub fn csrf_failed(state: &AppState) -> Response {
-    render(
+    let mut resp = render(
         state,
         StatusCode::FORBIDDEN,
         "error.html",
@@ -217,7 +219,9 @@ pub fn csrf_failed(state: &AppState) -> Response {
             code => "csrf_failed",
             bare => true,
         },
-    )
+    );
+    resp.extensions_mut().insert(ErrorCode::CsrfFailed);
+    resp
 }
 
 fn explain(err: &ApiError) -> (&'static str, String) {
@@ -246,7 +250,7 @@ async fn signed_in(state: &AppState, req: &Request) -> Result<Ctx, PageError> {
     let found = sessions::find(state, &token).await.map_err(|e| plain_error(state, e.into()))?;
     let Some(session) = found else { return Err(to_login(true)) };
     let tenant = state.store.tenant(session.scope).await.map_err(|e| plain_error(state, e.into()))?;
-    Ok(Ctx {
+    let ctx = Ctx {
         state: state.clone(),
         role: session.user.role,
         user: session.user,
@@ -254,7 +258,9 @@ async fn signed_in(state: &AppState, req: &Request) -> Result<Ctx, PageError> {
         tenant,
         scope: session.scope,
         client_ip: crate::auth::client_ip(req, state.http().trust_proxy_headers),
-    })
+    };
+    crate::auth::asker::Asker::note(req, &ctx.principal());
+    Ok(ctx)
 }
 
 fn app_state(req: &Request) -> Result<&AppState, PageError> {
@@ -350,6 +356,11 @@ impl poem::error::ResponseError for PageError {
 }
 
 impl PageError {
+    /// The error code the page reports, if it reports one (for the audit of refusals).
+    pub fn code(&self) -> Option<ErrorCode> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).as_ref().and_then(|r| r.extensions().get().copied())
+    }
+
     /// The page itself, for handlers that answer a plain `Response`.
     pub fn response(self) -> Response {
         poem::error::ResponseError::as_response(&self)
@@ -479,13 +490,14 @@ pub fn field_errors(err: &AppError) -> BTreeMap<String, String> {
     out
 }
 
-/// A "next" URL after sign-in: only our own dashboard paths.
+/// A "next" URL after sign-in: only a clean path of our own dashboard.
+/// Anything else (another site, a scheme-relative `//host`, a backslash,
+/// control characters such as CR/LF that would break the `Location`
+/// header, spaces or non-ASCII) is ignored for `/dashboard`.
 pub fn safe_next(next: &str) -> String {
-    if next.starts_with("/dashboard")
-        && !next.starts_with("//")
-        && !next.contains('\\')
-        && !next.starts_with("/dashboard/login")
-    {
+    let ours = next == "/dashboard" || next.strip_prefix("/dashboard").is_some_and(|r| r.starts_with(['/', '?', '#']));
+    let clean = next.len() <= 2000 && next.bytes().all(|b| b.is_ascii_graphic() && b != b'\\');
+    if ours && clean && !next.starts_with("//") && !next.starts_with("/dashboard/login") {
         next.to_owned()
     } else {
         "/dashboard".to_owned()

@@ -105,7 +105,14 @@ async fn demo_tenant(state: &escalate_http::AppState) -> anyhow::Result<(TenantS
     let existing = state.store.unscoped().tenant_by_slug(DEMO_SLUG).await?;
     let (scope, admin_id, fresh) = match existing {
         Some((_, scope)) => {
-            let (admin, _) = state.store.unscoped().user_by_email(DEMO_EMAIL).await?.context("demo admin missing")?;
+            let (admin, _) = state
+                .store
+                .unscoped()
+                .users_by_email(DEMO_EMAIL)
+                .await?
+                .into_iter()
+                .find(|(_, s)| *s == scope)
+                .context("demo admin missing")?;
             (scope, admin.id, kept.is_none())
         }
         None => {

@@ -663,7 +663,7 @@ export interface components {
          * @description Who acted: a dashboard user, an API key, or the platform operator's CLI.
          * @enum {string}
          */
-        ActorKind: "user" | "api_key" | "operator";
+        ActorKind: "user" | "api_key" | "operator" | "flex_agent" | "anonymous";
         /** AgentFigures */
         AgentFigures: {
             agent_identity: string;
@@ -688,7 +688,7 @@ export interface components {
          * @description Something a person or a key did to a tenant's settings or access.
          * @enum {string}
          */
-        AuditAction: "sign_in" | "sign_in_failed" | "password.changed" | "tenant.renamed" | "contact_center.created" | "contact_center.updated" | "contact_center.deleted" | "credentials.set" | "credentials.verified" | "credentials.deleted" | "api_key.created" | "api_key.revoked" | "user.invited" | "user.role_changed" | "user.removed" | "flex.installed" | "flex.uninstalled" | "webhook_endpoint.created" | "webhook_endpoint.updated" | "webhook_endpoint.deleted" | "webhook_endpoint.secret_rotated" | "webhook_delivery.replayed";
+        AuditAction: "sign_in" | "sign_in_failed" | "password.changed" | "tenant.renamed" | "contact_center.created" | "contact_center.updated" | "contact_center.deleted" | "credentials.set" | "credentials.verified" | "credentials.deleted" | "api_key.created" | "api_key.revoked" | "user.invited" | "user.role_changed" | "user.removed" | "flex.installed" | "flex.uninstalled" | "webhook_endpoint.created" | "webhook_endpoint.updated" | "webhook_endpoint.deleted" | "webhook_endpoint.secret_rotated" | "webhook_delivery.replayed" | "access.denied" | "flex_token.refused" | "sign_in.limited" | "recording.accessed";
         /**
          * AuditEntry
          * @description One admin action. `changes` holds what changed, field by field

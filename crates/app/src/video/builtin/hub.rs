@@ -14,8 +14,8 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use crate::redis_conn::SharedRedis;
 use futures_util::StreamExt;
-use redis::aio::ConnectionManager;
 use serde::{Deserialize, Serialize};
 use tokio::sync::{mpsc, watch};
 
@@ -48,12 +48,12 @@ pub struct Hub {
     next_conn: AtomicU64,
     local: Mutex<HashMap<u64, mpsc::Sender<Outbound>>>,
     pub(crate) presence: Presence,
-    relay: Option<(ConnectionManager, String)>,
+    relay: Option<(SharedRedis, String)>,
     shutdown: watch::Sender<bool>,
 }
 
 impl Hub {
-    pub fn new(redis: Option<(ConnectionManager, String)>) -> Self {
+    pub fn new(redis: Option<(SharedRedis, String)>) -> Self {
         let replica = uuid::Uuid::new_v4().simple().to_string();
         let presence = match &redis {
             Some((conn, prefix)) => Presence::Redis { conn: conn.clone(), prefix: prefix.clone() },

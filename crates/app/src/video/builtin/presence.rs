@@ -10,8 +10,8 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
+use crate::redis_conn::SharedRedis;
 use escalate_domain::escalation::{Role, role_of};
-use redis::aio::ConnectionManager;
 
 /// At most this many participants: the agent, the customer, and a supervisor.
 pub const MAX_PARTICIPANTS: usize = 3;
@@ -97,7 +97,7 @@ fn admit(members: &HashMap<String, Entry>, identity: &str) -> Option<Vec<String>
 
 pub enum Presence {
     Local(Mutex<HashMap<String, HashMap<String, Entry>>>),
-    Redis { conn: ConnectionManager, prefix: String },
+    Redis { conn: SharedRedis, prefix: String },
 }
 
 /// The same rule as [`admit`], in one step in Redis. ARGV: identity, entry,
