@@ -4,7 +4,9 @@
 // registers a FlexPlugin whose init adds the header button, the Video tab, the
 // task list badge and the supervisor's Video tab, that its header button is the
 // page's Flex IconButton (Flex's components are taken from Twilio.Flex, not
-// bundled), and that no Twilio Paste package is in the bundle.
+// bundled), that it asks the page's Flex TaskHelper which tasks are chats, that
+// the Video tab (an element label) is not on a task without a video call, and
+// that no Twilio Paste package is in the bundle.
 // Run by `npm run build` after bundling; exits 1 when the bundle is broken.
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -57,12 +59,18 @@ if (registered.length !== 1) fail(`expected one plugin registered with Twilio.Fl
 
 const React = w.React;
 const themedWith = [];
+const askedTaskHelper = [];
 const flex = {
   Notifications: { registerNotification: noop, showNotification: (id) => fail(`unexpected notification ${id}`) },
   NotificationType: { error: 'error', warning: 'warning', success: 'success', information: 'information' },
   Actions: { addListener: (name) => listeners.push(name), invokeAction: async () => undefined },
-  TaskCanvasHeader: { Content: { add: (el) => added.push(['header', el]) } },
-  TaskCanvasTabs: { Content: { add: (el) => added.push(['tabs', el]) } },
+  TaskCanvasHeader: { Content: { add: (el, opts) => added.push(['header', el, opts]) } },
+  TaskCanvasTabs: { Content: { add: (el, opts) => added.push(['tabs', el, opts]) } },
+  TaskHelper: {
+    isChatBasedTask: (task) => askedTaskHelper.push('isChatBasedTask') > 0 && !!task.attributes.conversationSid,
+    isEmailTask: () => false,
+    getTaskConversationSid: (task) => askedTaskHelper.push('getTaskConversationSid') > 0 && task.attributes.conversationSid,
+  },
   TaskListItem: { Content: { add: (el) => added.push(['list', el]) } },
   Supervisor: { TaskCanvasTabs: { Content: { add: (el) => added.push(['supervisor', el]) } } },
   Tab: (props) => props.children,
@@ -111,6 +119,15 @@ const task = {
   setAttributes: async () => undefined,
 };
 const header = renderToStaticMarkup(React.cloneElement(added[0][1], { task }));
+// Chat tasks as the page's Flex tells them (TaskHelper), and the Video tab only once the task has a call.
+if (!added[0][2]?.if({ task }) || !askedTaskHelper.includes('isChatBasedTask') || !askedTaskHelper.includes('getTaskConversationSid')) {
+  fail(`the header button does not ask Flex's TaskHelper which tasks are chats: [${askedTaskHelper.join(',')}]`);
+}
+if (added[1][2]?.if({ task }) !== false) fail('the Video tab shows on a chat task with no video call');
+const tabLabel = added[1][1].props.label;
+if (!tabLabel || tabLabel.$$typeof !== Symbol.for('react.element') || !renderToStaticMarkup(tabLabel).includes('Video')) {
+  fail('the Video tab label is not an element rendering the VideoEscalationTabLabel string');
+}
 if (!header.includes('data-page-flex="IconButton"') || !header.includes('data-icon="Video"') || header.includes('aria-pressed')) {
   fail(`the header button is not the page's Flex IconButton with the Video icon (or is a toggle): ${header.slice(0, 300)}`);
 }

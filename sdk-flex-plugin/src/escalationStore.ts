@@ -2,7 +2,7 @@ import type { EscalationClient } from './api/client';
 import { ProblemError } from './api/errors';
 import type { AgentToken, Escalation } from './api/types';
 import { idempotencyKeyFor } from './idempotency';
-import { conversationSidOf, mergeTaskVideoAttributes, taskVideoAttributes, type TaskLike } from './task';
+import { conversationSidOf, mergeTaskVideoAttributes, taskVideoAttributes, type TaskHelperLike, type TaskLike } from './task';
 
 export type EscalationPhase = 'idle' | 'creating' | 'open' | 'completing' | 'ended' | 'error';
 /** What failed: `supervise` is loading or joining another agent's task's call (Teams view). */
@@ -39,7 +39,9 @@ export interface EscalationStoreDeps {
   /** The agent's display name, sent as `agent_name`. */
   agentName?: () => string | undefined;
   onError?: (error: ProblemError, action: EscalationAction, taskSid: string) => void;
-  /** The task's freshest attributes (re-read before every write, see mergeTaskVideoAttributes). */
+  /** Flex's TaskHelper (`flex.TaskHelper`): finds the task's Conversation (`getTaskConversationSid`). */
+  taskHelper?: TaskHelperLike;
+  /** The task's freshest attributes in Flex's store (used where TaskRouter cannot be asked, see mergeTaskVideoAttributes). */
   latestAttributes?: (task: TaskLike) => Record<string, unknown> | undefined;
   now?: () => number;
 }
@@ -121,7 +123,7 @@ export class EscalationStore {
     const current = this.get(taskSid);
     if (current.phase === 'open' && current.escalation) return Promise.resolve(current.escalation);
     return this.once(`create:${taskSid}`, async () => {
-      const conversationSid = conversationSidOf(task);
+      const conversationSid = conversationSidOf(task, this.deps.taskHelper);
       if (!conversationSid) {
         return this.fail(
           taskSid,

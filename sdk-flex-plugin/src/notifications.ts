@@ -1,6 +1,6 @@
 import type { ProblemError } from './api/errors';
 import type { EscalationAction } from './escalationStore';
-import { defaultTranslate, type StringKey, type Translate } from './strings';
+import { defaultTranslate, type StringKey, type StringVars, type Translate } from './strings';
 import type { EndReason } from './video/call';
 
 /** Registered once in setup (src/setup.tsx); shown with `{ message }` as context. */
@@ -45,25 +45,31 @@ export function configNotificationText(errors: string[], t: Translate = defaultT
   return t('VideoEscalationNotConfigured', { errors: errors.join('; ') });
 }
 
-/** Why a call ended, in the agent's words. */
-export function endReasonText(reason: EndReason, t: Translate = defaultTranslate): string {
+/** Why a call ended, as one of the plugin's strings and its variables. */
+export function endReasonString(reason: EndReason): { key: StringKey; vars?: StringVars } {
   switch (reason) {
     case 'left':
-      return t('VideoEscalationEndLeft');
+      return { key: 'VideoEscalationEndLeft' };
     case 'completed':
-      return t('VideoEscalationEndCompleted');
+      return { key: 'VideoEscalationEndCompleted' };
     case 'lost':
     case 'unreachable':
-      return t('VideoEscalationEndLost');
+      return { key: 'VideoEscalationEndLost' };
     case 'expired':
-      return t('VideoEscalationEndExpired');
+      return { key: 'VideoEscalationEndExpired' };
     case 'replaced':
-      return t('VideoEscalationEndReplaced');
+      return { key: 'VideoEscalationEndReplaced' };
     case 'room_full':
-      return t('VideoEscalationEndRoomFull');
+      return { key: 'VideoEscalationEndRoomFull' };
     default:
-      return t('VideoEscalationEndRefused', { reason });
+      return { key: 'VideoEscalationEndRefused', vars: { reason } };
   }
+}
+
+/** Why a call ended, in the agent's words. */
+export function endReasonText(reason: EndReason, t: Translate = defaultTranslate): string {
+  const { key, vars } = endReasonString(reason);
+  return t(key, vars);
 }
 
 /** The part of Flex's Notifications API the plugin uses. */

@@ -8,10 +8,10 @@ import { registerTaskEndListeners } from './lifecycle';
 import { selectAgentTaskTab } from './flexInternals';
 import { configNotificationText, NOTIFICATION_IDS, problemNotificationText } from './notifications';
 import type { PluginServices } from './services';
-import { makeTranslate, registerStrings } from './strings';
-import { isAssignedChatTask, isChatTask, type TaskLike } from './task';
+import { makeTranslate, registerStrings, type FlexTemplates, type Translate } from './strings';
+import { isAssignedChatTask, isChatTask, taskVideoAttributes, type TaskHelperLike, type TaskLike } from './task';
 import { SupervisorVideoTab } from './components/SupervisorVideoTab';
-import { flexUiOf } from './components/ui';
+import { FlexString, flexUiOf, type FlexUi } from './components/ui';
 import { VideoBadge } from './components/VideoBadge';
 import { VideoEscalationButton } from './components/VideoEscalationButton';
 import { VideoTab } from './components/VideoTab';
@@ -30,14 +30,20 @@ function NotificationText(props: { notificationContext?: { message?: string } })
 
 function registerNotifications(flex: Flex): void {
   const { Notifications, NotificationType } = flex;
-  const register = (id: string, type: unknown, timeout?: number) =>
-    Notifications.registerNotification({
-      id,
-      type: type as FlexNS.NotificationType,
-      closeButton: true,
-      ...(timeout !== undefined ? { timeout } : {}),
-      content: <NotificationText />,
-    });
+  const register = (id: string, type: unknown, timeout?: number) => {
+    try {
+      Notifications.registerNotification({
+        id,
+        type: type as FlexNS.NotificationType,
+        closeButton: true,
+        ...(timeout !== undefined ? { timeout } : {}),
+        content: <NotificationText />,
+      });
+    } catch (err) {
+      // Flex throws "Notification already registered" for an id it has (the plugin set up twice): keep that one.
+      console.warn(`[video-escalation] notification ${id} not registered:`, err instanceof Error ? err.message : err);
+    }
+  };
   register(NOTIFICATION_IDS.error, NotificationType.error, 10_000);
   register(NOTIFICATION_IDS.configMissing, NotificationType.warning);
   register(NOTIFICATION_IDS.reconnecting, NotificationType.warning, 0);
@@ -63,6 +69,26 @@ function supervisorTaskTabs(flex: Flex): { add: (el: React.ReactElement, opts?: 
   return content && typeof content.add === 'function'
     ? (content as { add: (el: React.ReactElement, opts?: Record<string, unknown>) => unknown })
     : undefined;
+}
+
+/** Flex's TaskHelper (chat-based tasks, their Conversation), where this Flex has it. */
+function taskHelperOf(flex: Flex): TaskHelperLike | undefined {
+  let helper: TaskHelperLike | undefined;
+  try {
+    helper = (flex as unknown as { TaskHelper?: TaskHelperLike }).TaskHelper;
+  } catch {
+    // A module namespace without the name (a test's partial Flex) throws; the page's Flex does not.
+    helper = undefined;
+  }
+  return helper && (typeof helper === 'function' || typeof helper === 'object') ? helper : undefined;
+}
+
+/** The plugin's strings through Flex's templates (read at every call), else `manager.strings`. */
+function translateFor(flex: Flex, manager: FlexNS.Manager): Translate {
+  return makeTranslate(
+    () => (manager as unknown as { strings?: Record<string, unknown> }).strings,
+    () => (flex as unknown as { templates?: FlexTemplates }).templates,
+  );
 }
 
 function uiAttributesOf(manager: FlexNS.Manager): unknown {
@@ -112,40 +138,46 @@ function selectedTaskSid(manager: FlexNS.Manager, payload: any): string | undefi
 
 let loggedOnce = false;
 
+/** One console line per page for the plugin staying out (it is set up once per page; tests reset it). */
+function logOnce(level: 'info' | 'warn', line: string): void {
+  if (loggedOnce) return;
+  loggedOnce = true;
+  console[level](line);
+}
+
 /**
  * Everything the plugin does at start-up. Returns the services (for tests), or
- * undefined when the plugin stays out: not configured at all or `enabled: false`
- * (one info line in the console), or configured wrongly (a warning notification
- * naming the setting).
+ * undefined when the plugin stays out: `enabled: false` (one info line in the
+ * console), or not configured at all or configured wrongly (a Flex warning
+ * notification saying what to set, and one warning line in the console).
  */
 export function setupPlugin(flex: Flex, manager: FlexNS.Manager): PluginServices | undefined {
   const result = readConfig({ uiAttributes: uiAttributesOf(manager), appConfig: appConfigOf(manager) });
+  if (!result.ok && result.reason === 'disabled') {
+    // Turned off on purpose: nothing to tell anyone.
+    logOnce('info', `[video-escalation] ${CONFIG_KEY}.enabled is false: the plugin adds nothing`);
+    return undefined;
+  }
+
+  registerStrings(manager as unknown as { strings?: unknown });
+  registerNotifications(flex);
+  const t = translateFor(flex, manager);
+
   if (!result.ok) {
-    if (result.reason !== 'invalid') {
-      if (!loggedOnce) {
-        loggedOnce = true;
-        console.info(
-          result.reason === 'disabled'
-            ? `[video-escalation] ${CONFIG_KEY}.enabled is false: the plugin adds nothing`
-            : `[video-escalation] not configured (no ${CONFIG_KEY} in the Flex UI attributes): the plugin adds nothing`,
-        );
-      }
-      return undefined;
-    }
-    registerStrings(manager as unknown as { strings?: unknown });
-    registerNotifications(flex);
-    const t = makeTranslate(() => (manager as unknown as { strings?: Record<string, unknown> }).strings);
-    console.warn('[video-escalation] configuration is wrong:', result.errors.join('; '));
+    // Installed but not (or wrongly) configured: say what to set, in Flex and (once) in the console.
+    const errors =
+      result.reason === 'not-configured'
+        ? [`ui_attributes.${CONFIG_KEY} is not set (no serviceBaseUrl or contactCenterId)`]
+        : result.errors;
+    logOnce('warn', `[video-escalation] not configured, the plugin adds nothing: ${errors.join('; ')}`);
     flex.Notifications.showNotification(NOTIFICATION_IDS.configMissing, {
-      message: configNotificationText(result.errors, t),
+      message: configNotificationText(errors, t),
     });
     return undefined;
   }
   const config: PluginConfig = result.config;
-
-  registerStrings(manager as unknown as { strings?: unknown });
-  registerNotifications(flex);
-  const t = makeTranslate(() => (manager as unknown as { strings?: Record<string, unknown> }).strings);
+  const taskHelper = taskHelperOf(flex);
+  const ui: FlexUi = flexUiOf(flex);
 
   const client = new EscalationClient({
     baseUrl: config.serviceBaseUrl,
@@ -155,6 +187,7 @@ export function setupPlugin(flex: Flex, manager: FlexNS.Manager): PluginServices
     client,
     contactCenterId: config.contactCenterId,
     agentName: () => agentName(manager),
+    taskHelper,
     latestAttributes: (task) => latestAttributes(manager, task),
     onError: (error, action) => {
       flex.Notifications.showNotification(NOTIFICATION_IDS.error, {
@@ -179,7 +212,7 @@ export function setupPlugin(flex: Flex, manager: FlexNS.Manager): PluginServices
     sessions,
     calls,
     t,
-    ui: flexUiOf(flex),
+    ui,
     onEscalated: () => {
       // Show the Video tab: Flex has no public API for it (see flexInternals.ts);
       // when that did not work, say where the call is.
@@ -192,9 +225,23 @@ export function setupPlugin(flex: Flex, manager: FlexNS.Manager): PluginServices
     },
   };
 
-  // Only for a chat task the agent holds: not reserved or pending, not wrapping, not email.
-  const assignedChat = (props: { task?: unknown }) => isAssignedChatTask(props.task as TaskLike | undefined);
-  const chat = (props: { task?: unknown }) => isChatTask(props.task as TaskLike | undefined);
+  // Chat tasks as Flex tells them (TaskHelper.isChatBasedTask, so a tenant's own chat channels count), not email.
+  const chat = (props: { task?: unknown }) => isChatTask(props.task as TaskLike | undefined, taskHelper);
+  // The header button: on a chat task the agent holds (not reserved or pending, not wrapping).
+  const assignedChat = (props: { task?: unknown }) => isAssignedChatTask(props.task as TaskLike | undefined, taskHelper);
+  // The Video tab: only once the task has a video call (the agent clicked the video icon), as long as
+  // the task names it. Flex evaluates `if` each time it renders the task canvas: the task's
+  // attributes are in Flex's store, so recording the escalation in them (done right after creating
+  // it, see EscalationStore) re-renders the canvas with the tab, as does selecting the tab after
+  // escalating (onEscalated); the store's own state answers at once for a call Flex has not seen
+  // recorded yet.
+  const withVideoCall = (props: { task?: unknown }) => {
+    const task = props.task as TaskLike | undefined;
+    if (!assignedChat(props) || !task) return false;
+    const state = store.get(task.taskSid);
+    if (state.escalation !== undefined || state.phase === 'creating') return true;
+    return typeof taskVideoAttributes(task).escalationId === 'string';
+  };
 
   const HeaderButton = themed(flex, VideoEscalationButton);
   flex.TaskCanvasHeader.Content.add(<HeaderButton key="video-escalation-button" services={services} />, {
@@ -202,12 +249,15 @@ export function setupPlugin(flex: Flex, manager: FlexNS.Manager): PluginServices
     if: assignedChat,
   });
 
+  // The tab's label: Flex's Template of VideoEscalationTabLabel, read from Flex's templates when the tab
+  // header renders, not at start-up (a string set by a plugin loaded later shows).
+  const tabLabel = <FlexString ui={ui} t={t} k="VideoEscalationTabLabel" />;
   const TabContent = flex.withTaskContext(themed(flex, VideoTab) as React.ComponentType<any>);
   flex.TaskCanvasTabs.Content.add(
-    <flex.Tab key="video-escalation-tab" uniqueName={VIDEO_TAB_NAME} label={t('VideoEscalationTabLabel')}>
+    <flex.Tab key="video-escalation-tab" uniqueName={VIDEO_TAB_NAME} label={tabLabel}>
       <TabContent services={services} />
     </flex.Tab>,
-    { if: assignedChat },
+    { if: withVideoCall },
   );
 
   // "On video" on the task list item of the task whose call is live (renders nothing otherwise).
@@ -219,7 +269,7 @@ export function setupPlugin(flex: Flex, manager: FlexNS.Manager): PluginServices
   if (supervisorTabs) {
     const SupervisorContent = flex.withTaskContext(themed(flex, SupervisorVideoTab) as React.ComponentType<any>);
     supervisorTabs.add(
-      <flex.Tab key="video-escalation-supervisor-tab" uniqueName={SUPERVISOR_VIDEO_TAB_NAME} label={t('VideoEscalationTabLabel')}>
+      <flex.Tab key="video-escalation-supervisor-tab" uniqueName={SUPERVISOR_VIDEO_TAB_NAME} label={tabLabel}>
         <SupervisorContent services={services} />
       </flex.Tab>,
       { if: chat },
@@ -245,7 +295,7 @@ export function setupPlugin(flex: Flex, manager: FlexNS.Manager): PluginServices
   return services;
 }
 
-/** For tests: the "not configured" console line is written once per page. */
+/** For tests: the "not configured" / "disabled" console line is written once per page. */
 export function resetSetupLogForTests(): void {
   loggedOnce = false;
 }

@@ -1,10 +1,18 @@
 /**
  * Every agent-facing text of the plugin, as Flex strings: registered once in
  * `manager.strings` at start-up with these English defaults (a key already
- * set, e.g. by a localisation plugin loaded earlier, is kept), and read back
- * from `manager.strings` whenever shown, so a tenant localises or rewords them
- * as any other Flex string (`manager.strings.VideoEscalationJoin = "…"`).
- * `{{name}}` placeholders are filled in by the plugin.
+ * set, e.g. by a Flex admin's localisation loaded earlier, is kept), and shown
+ * through Flex's own templates: Flex compiles every `manager.strings` entry
+ * into `templates[key]` (Handlebars, so `{{name}}` is a template variable
+ * and its value is HTML-escaped), and the plugin renders them with Flex's
+ * `Template` component (`<Template source={templates[key]} name="…" />`, see
+ * `components/ui.tsx`) or, where a plain string is needed (attributes, a
+ * notification's message), calls `templates[key](context)`, at render time,
+ * never at start-up. A tenant localises or rewords them as any other Flex
+ * string (`manager.strings = { ...manager.strings, VideoEscalationJoin: "…" }`).
+ * Without Flex's templates (tests, the node build, or before Flex compiled
+ * them) the plugin reads `manager.strings` (else the default) and fills the
+ * `{{name}}` placeholders itself.
  */
 export const DEFAULT_STRINGS = {
   // Header button and task list badge
@@ -90,13 +98,15 @@ export const DEFAULT_STRINGS = {
   VideoEscalationErrorSupervise: "Could not open this task's video call",
   VideoEscalationErrorNotSupervisor: "only Flex supervisors and admins can join another agent's video call.",
   VideoEscalationNotConfigured:
-    'Video escalation is not configured: {{errors}}. Ask your Flex admin to set ui_attributes.videoEscalation (serviceBaseUrl, contactCenterId).',
+    'Video escalation is not configured: {{errors}}. Ask your Flex admin to set ui_attributes.videoEscalation (serviceBaseUrl, contactCenterId) in the Flex configuration, or to use Install in Flex in the Escalate dashboard.',
 } as const;
 
 export type StringKey = keyof typeof DEFAULT_STRINGS;
 export type StringVars = Record<string, string | number>;
-/** Looks a string up (the tenant's, else the default) and fills in its `{{placeholders}}`. */
+/** Looks a string up (Flex's compiled template of the tenant's string, else the default) and fills in its variables: plain text. */
 export type Translate = (key: StringKey, vars?: StringVars) => string;
+/** Flex's `templates`: the compiled template of every `manager.strings` key (a Handlebars function of the context). */
+export type FlexTemplates = Record<string, ((context?: Record<string, unknown>) => string) | undefined>;
 
 export function formatString(template: string, vars: StringVars = {}): string {
   return template.replace(/\{\{\s*([A-Za-z0-9_]+)\s*\}\}/g, (whole, name: string) =>
@@ -104,9 +114,59 @@ export function formatString(template: string, vars: StringVars = {}): string {
   );
 }
 
-/** A Translate that reads `getStrings()` (e.g. `() => manager.strings`) at every call. */
-export function makeTranslate(getStrings: () => Record<string, unknown> | undefined): Translate {
+const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: '\u00a0' };
+
+/**
+ * The text of a template's HTML output (Handlebars escapes `&<>"'\`=` in
+ * values; a tenant's string may hold markup): what Flex's Template shows,
+ * as a plain string for an attribute or a notification's message.
+ */
+export function htmlToText(html: string): string {
+  if (!/[<&]/.test(html)) return html;
+  if (typeof DOMParser !== 'undefined') {
+    // An inert document: nothing in it runs or loads.
+    return new DOMParser().parseFromString(html, 'text/html').documentElement.textContent ?? '';
+  }
+  return html
+    .replace(/<[^>]*>/g, '')
+    .replace(/&(#x[0-9a-f]+|#[0-9]+|[a-z]+);/gi, (whole, e: string) => {
+      if (e[0] === '#') {
+        const code = e[1] === 'x' || e[1] === 'X' ? parseInt(e.slice(2), 16) : parseInt(e.slice(1), 10);
+        return Number.isFinite(code) ? String.fromCodePoint(code) : whole;
+      }
+      return ENTITIES[e.toLowerCase()] ?? whole;
+    });
+}
+
+/** Flex's compiled template for `key`, read now (Flex replaces it when `manager.strings` is set again). */
+export function flexTemplateOf(getTemplates: (() => FlexTemplates | undefined) | undefined, key: string) {
+  try {
+    const source = getTemplates?.()?.[key];
+    return typeof source === 'function' ? source : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A Translate that, at every call, takes Flex's compiled template of the key
+ * (`getTemplates`, e.g. `() => flex.templates`) and evaluates it with `vars`;
+ * where Flex has none for the key, the string from `getStrings()` (e.g.
+ * `() => manager.strings`), else the default, with its placeholders filled in.
+ */
+export function makeTranslate(
+  getStrings: () => Record<string, unknown> | undefined,
+  getTemplates?: () => FlexTemplates | undefined,
+): Translate {
   return (key, vars) => {
+    const compiled = flexTemplateOf(getTemplates, key);
+    if (compiled) {
+      try {
+        return htmlToText(compiled({ ...(vars ?? {}) }));
+      } catch {
+        // A tenant's template that does not evaluate: the plugin's own reading below.
+      }
+    }
     let value: unknown;
     try {
       value = getStrings()?.[key];
@@ -120,9 +180,21 @@ export function makeTranslate(getStrings: () => Record<string, unknown> | undefi
 /** The English defaults, for code running without a Flex manager (tests, the node build). */
 export const defaultTranslate: Translate = makeTranslate(() => undefined);
 
-/** Adds the plugin's strings to `manager.strings`, keeping any already set. Call once, at start-up. */
+/**
+ * Adds the plugin's strings to `manager.strings`, keeping any already set (a
+ * Flex admin's or a localisation plugin's override wins). Assigns
+ * `manager.strings` as a whole: Flex's setter is what compiles the strings
+ * into its templates once Flex is initialised (before, Flex compiles them
+ * all when it initialises). Call once, at start-up.
+ */
 export function registerStrings(manager: { strings?: unknown }): void {
-  const current = (manager.strings ?? {}) as Record<string, unknown>;
+  let current: Record<string, unknown>;
+  try {
+    current = (manager.strings ?? {}) as Record<string, unknown>;
+  } catch {
+    // Flex's getter throws "Strings not set" before it has any.
+    current = {};
+  }
   const missing = (Object.keys(DEFAULT_STRINGS) as StringKey[]).filter((k) => typeof current[k] !== 'string');
   if (missing.length === 0) return;
   const added: Record<string, string> = {};

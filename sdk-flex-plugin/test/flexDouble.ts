@@ -6,7 +6,10 @@
  * they render a `<button>` marked `data-flex`, pass the other props through,
  * and, as Flex's do (checked against @twilio/flex-ui 2.17.1), mark a disabled
  * button `aria-disabled` rather than `disabled`. `withTheme` gives the component `__theme.current`, or `{}`
- * as emotion's withTheme does without a theme provider.
+ * as emotion's withTheme does without a theme provider. `TaskHelper` answers as Flex 2.17.1's
+ * (its `BaseTaskHelper`): a task is chat-based when its attributes name a Conversation
+ * (`conversationSid` or `channelSid`), an email task when its `channelType` is `email`, and its
+ * Conversation SID is `conversationSid`, else `channelSid`, trimmed (`''` without one).
  */
 import React from 'react';
 import { vi } from 'vitest';
@@ -37,8 +40,19 @@ export function createFlexDouble() {
       },
       typeof icon === 'string' ? null : icon,
     );
+  const conversationSid = (task: { attributes?: Record<string, unknown> }) => {
+    const a = task?.attributes ?? {};
+    const v = (typeof a.conversationSid === 'string' && a.conversationSid) || (typeof a.channelSid === 'string' && a.channelSid) || '';
+    return v.trim();
+  };
+  const TaskHelper = {
+    isChatBasedTask: vi.fn((task: { attributes?: Record<string, unknown> }) => !!task?.attributes?.channelSid || !!task?.attributes?.conversationSid),
+    isEmailTask: vi.fn((task: { channelType?: string }) => task?.channelType === 'email'),
+    getTaskConversationSid: vi.fn(conversationSid),
+  };
   return {
     __actionListeners: actionListeners,
+    TaskHelper,
     __theme: theme,
     Notifications: { registerNotification: vi.fn(), showNotification: vi.fn(), dismissNotificationById: vi.fn() },
     NotificationType: { error: 'error', warning: 'warning', information: 'information', success: 'success' },

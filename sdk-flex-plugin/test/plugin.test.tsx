@@ -11,7 +11,7 @@ import { VideoEscalationButton } from '../src/components/VideoEscalationButton';
 import { VideoTab } from '../src/components/VideoTab';
 import { FakeRoom } from './fakeVideo';
 import { NOTIFICATION_IDS } from '../src/notifications';
-import { CC, jsonResponse, makeEscalation, makeTask, problemResponse } from './helpers';
+import { CC, deferred, jsonResponse, makeEscalation, makeTask, problemResponse } from './helpers';
 import { DARK_THEME, type FlexDoubleExtras } from './flexDouble';
 
 // Flex at its boundary: what the plugin calls on the Flex global (test/flexDouble.ts).
@@ -95,20 +95,31 @@ describe('setupPlugin', () => {
     setupPlugin(Flex, manager());
     const [, headerOpts] = mocked.headerAdd.mock.calls[0] as [unknown, { if: (p: unknown) => boolean }];
     const [tab, tabOpts] = mocked.tabsAdd.mock.calls[0] as [React.ReactElement, { if: (p: unknown) => boolean }];
-    for (const opts of [headerOpts, tabOpts]) {
-      expect(opts.if({ task: makeTask() })).toBe(true);
-      expect(opts.if({ task: makeTask({ taskChannelUniqueName: 'sms', attributes: { conversationSid: 'CH9' } }) })).toBe(true);
-      expect(opts.if({ task: makeTask({ taskChannelUniqueName: 'voice', attributes: {} }) })).toBe(false);
+    // The Video tab also needs a video call on the task (see "the Video tab shows once the task has a video call").
+    const withCall = (attributes: Record<string, unknown> = makeTask().attributes) => ({
+      ...attributes,
+      videoEscalation: { escalationId: makeEscalation().id, status: 'open' },
+    });
+    const cases: Array<[{ if: (p: unknown) => boolean }, (a?: Record<string, unknown>) => Record<string, unknown>]> = [
+      [headerOpts, (a = makeTask().attributes) => a],
+      [tabOpts, withCall],
+    ];
+    for (const [opts, attrs] of cases) {
+      expect(opts.if({ task: makeTask({ attributes: attrs() }) })).toBe(true);
+      expect(opts.if({ task: makeTask({ taskChannelUniqueName: 'sms', attributes: attrs({ conversationSid: 'CH9' }) }) })).toBe(true);
+      expect(opts.if({ task: makeTask({ taskChannelUniqueName: 'voice', attributes: attrs({}) }) })).toBe(false);
       // An email task carries a conversationSid too: not a chat.
-      expect(opts.if({ task: makeTask({ taskChannelUniqueName: 'email', attributes: { conversationSid: 'CH9' } }) })).toBe(false);
+      expect(opts.if({ task: makeTask({ taskChannelUniqueName: 'email', attributes: attrs({ conversationSid: 'CH9' }) }) })).toBe(false);
       // Not yet (or no longer) the agent's.
-      expect(opts.if({ task: makeTask({ status: 'pending', taskStatus: 'reserved' }) })).toBe(false);
-      expect(opts.if({ task: makeTask({ status: 'wrapping', taskStatus: 'wrapping' }) })).toBe(false);
-      expect(opts.if({ task: makeTask({ status: 'completed', taskStatus: 'completed' }) })).toBe(false);
-      expect(opts.if({ task: makeTask({ status: 'accepted', taskStatus: 'wrapping' }) })).toBe(false);
+      expect(opts.if({ task: makeTask({ status: 'pending', taskStatus: 'reserved', attributes: attrs() }) })).toBe(false);
+      expect(opts.if({ task: makeTask({ status: 'wrapping', taskStatus: 'wrapping', attributes: attrs() }) })).toBe(false);
+      expect(opts.if({ task: makeTask({ status: 'completed', taskStatus: 'completed', attributes: attrs() }) })).toBe(false);
+      expect(opts.if({ task: makeTask({ status: 'accepted', taskStatus: 'wrapping', attributes: attrs() }) })).toBe(false);
       expect(opts.if({ task: undefined })).toBe(false);
     }
-    expect(tab.props).toMatchObject({ uniqueName: VIDEO_TAB_NAME, label: 'Video' });
+    expect(tab.props).toMatchObject({ uniqueName: VIDEO_TAB_NAME });
+    render(tab.props.label as React.ReactElement);
+    expect(screen.getByText('Video')).toBeTruthy();
     expect(mocked.register.mock.calls.map(([n]) => (n as { id: string }).id)).toEqual([
       NOTIFICATION_IDS.error,
       NOTIFICATION_IDS.configMissing,
@@ -117,6 +128,83 @@ describe('setupPlugin', () => {
       NOTIFICATION_IDS.disconnected,
       NOTIFICATION_IDS.info,
     ]);
+  });
+
+  it('finds chat tasks with Flex’s TaskHelper.isChatBasedTask, so a custom chat channel gets the video icon', () => {
+    setupPlugin(Flex, manager());
+    const [, headerOpts] = mocked.headerAdd.mock.calls[0] as [unknown, { if: (p: unknown) => boolean }];
+    const [, badgeOpts] = mocked.listItemAdd.mock.calls[0] as [unknown, { if: (p: unknown) => boolean }];
+    const custom = makeTask({ taskChannelUniqueName: 'acme-webchat', attributes: { conversationSid: 'CH7' } });
+    expect(headerOpts.if({ task: custom })).toBe(true);
+    expect(badgeOpts.if({ task: custom })).toBe(true);
+    expect(Flex.TaskHelper.isChatBasedTask).toHaveBeenCalledWith(custom);
+    // Flex says no: no icon, whatever the channel's name.
+    vi.mocked(Flex.TaskHelper.isChatBasedTask).mockReturnValueOnce(false);
+    expect(headerOpts.if({ task: makeTask({ taskChannelUniqueName: 'chat' }) })).toBe(false);
+  });
+
+  it('falls back to Flex’s base rule (the task names a Conversation) on a Flex object without TaskHelper', () => {
+    setupPlugin({ ...Flex, TaskHelper: undefined } as unknown as typeof Flex, manager());
+    const [, headerOpts] = mocked.headerAdd.mock.calls[0] as [unknown, { if: (p: unknown) => boolean }];
+    expect(headerOpts.if({ task: makeTask({ taskChannelUniqueName: 'acme-webchat', attributes: { channelSid: 'CH8' } }) })).toBe(true);
+    expect(headerOpts.if({ task: makeTask({ taskChannelUniqueName: 'voice', attributes: { call_sid: 'CA1' } }) })).toBe(false);
+    expect(headerOpts.if({ task: makeTask({ taskChannelUniqueName: 'email', attributes: { conversationSid: 'CH9' } }) })).toBe(false);
+  });
+
+  it('sends the Conversation Flex’s TaskHelper.getTaskConversationSid names, with no CH prefix required', async () => {
+    const getTaskConversationSid = vi.fn(() => 'CHfromFlexHelper');
+    const withHelper = { ...Flex, TaskHelper: { ...Flex.TaskHelper, getTaskConversationSid } } as unknown as typeof Flex;
+    const services = setupPlugin(withHelper, manager())!;
+    fetchMock.mockResolvedValueOnce(jsonResponse(201, makeEscalation()));
+    const task = makeTask({ attributes: { conversationSid: 'CHnotThisOne' } });
+    await services.store.escalate(task);
+    expect(getTaskConversationSid).toHaveBeenCalledWith(task);
+    expect(JSON.parse(fetchMock.mock.calls[0][1].body).conversation_sid).toBe('CHfromFlexHelper');
+
+    // A Conversation SID Flex gives without the CH prefix is passed on (the service checks it).
+    getTaskConversationSid.mockReturnValue('  ISconversation1  ');
+    fetchMock.mockResolvedValueOnce(jsonResponse(201, makeEscalation({ id: 'e5a1d6b2-0000-4000-8000-000000000002' })));
+    await services.store.escalate(makeTask({ taskSid: 'WT2' }));
+    expect(JSON.parse(fetchMock.mock.calls[1][1].body).conversation_sid).toBe('ISconversation1');
+  });
+
+  it('the Video tab shows once the task has a video call: after the video icon, or when the task names one', async () => {
+    const services = setupPlugin(Flex, manager())!;
+    const [, tabOpts] = mocked.tabsAdd.mock.calls[0] as [React.ReactElement, { if: (p: unknown) => boolean }];
+    const task = makeTask();
+    // A chat with no call: no Video tab (the header's video icon is how a call starts).
+    expect(tabOpts.if({ task })).toBe(false);
+
+    const d = deferred<Response>();
+    fetchMock.mockReturnValueOnce(d.promise);
+    const { button } = renderHeaderButton(task);
+    fireEvent.click(button);
+    // Creating: the tab is there for the call being made.
+    await waitFor(() => expect(services.store.get(task.taskSid).phase).toBe('creating'));
+    expect(tabOpts.if({ task })).toBe(true);
+    await act(async () => {
+      d.resolve(jsonResponse(201, makeEscalation()));
+    });
+    await waitFor(() => expect(button.getAttribute('data-phase')).toBe('open'));
+    expect(tabOpts.if({ task })).toBe(true);
+    // The call is recorded in the task's attributes: the change Flex sees (its store re-renders the
+    // task canvas, evaluating `if` again), and what a reloaded page finds.
+    expect(task.setAttributes).toHaveBeenCalledWith(expect.objectContaining({ videoEscalation: expect.objectContaining({ escalationId: makeEscalation().id }) }));
+    setupPlugin(Flex, manager());
+    const [, reloadedOpts] = mocked.tabsAdd.mock.calls[1] as [React.ReactElement, { if: (p: unknown) => boolean }];
+    expect(reloadedOpts.if({ task: makeTask({ attributes: task.attributes }) })).toBe(true);
+    expect(reloadedOpts.if({ task: makeTask() })).toBe(false);
+  });
+
+  it('shows no Video tab after a failed start (no call on the task)', async () => {
+    vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    const services = setupPlugin(Flex, manager())!;
+    const [, tabOpts] = mocked.tabsAdd.mock.calls[0] as [React.ReactElement, { if: (p: unknown) => boolean }];
+    fetchMock.mockResolvedValueOnce(problemResponse(403, { title: 'Forbidden', code: 'forbidden' }));
+    const task = makeTask();
+    await services.store.escalate(task);
+    expect(services.store.get(task.taskSid).phase).toBe('error');
+    expect(tabOpts.if({ task })).toBe(false);
   });
 
   it('shows a warning notification and adds nothing when the configuration is malformed', () => {
@@ -128,17 +216,27 @@ describe('setupPlugin', () => {
     });
   });
 
-  it('adds nothing, shows no notification and logs once at info level when not configured at all', () => {
+  it('adds nothing, tells the Flex admin what to configure in a notification, and logs it once, when not configured at all', () => {
     resetSetupLogForTests();
     const info = vi.spyOn(console, 'info').mockImplementation(() => undefined);
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    const m = manager(null);
+    expect(setupPlugin(Flex, m)).toBeUndefined();
     expect(setupPlugin(Flex, manager(null))).toBeUndefined();
-    expect(setupPlugin(Flex, manager(null))).toBeUndefined();
-    for (const m of Object.values(mocked)) expect(m).not.toHaveBeenCalled();
+    // Nothing of the plugin's in Flex.
+    for (const add of [mocked.headerAdd, mocked.tabsAdd, mocked.listItemAdd, mocked.supervisorTabsAdd]) expect(add).not.toHaveBeenCalled();
     expect(Flex.Actions.addListener).not.toHaveBeenCalled();
-    expect(info).toHaveBeenCalledTimes(1);
-    expect(String(info.mock.calls[0][0])).toMatch(/not configured/);
-    expect(warn).not.toHaveBeenCalled();
+    // A warning notification, registered with Flex, saying what to set.
+    const registered = mocked.register.mock.calls.map(([n]) => n as { id: string; type: string });
+    expect(registered.find((n) => n.id === NOTIFICATION_IDS.configMissing)?.type).toBe('warning');
+    expect(mocked.show).toHaveBeenCalledWith(NOTIFICATION_IDS.configMissing, {
+      message: expect.stringMatching(/not configured: ui_attributes\.videoEscalation is not set.*serviceBaseUrl, contactCenterId/),
+    });
+    expect((m as unknown as { strings: Record<string, string> }).strings.VideoEscalationNotConfigured).toBeDefined();
+    // One console line for the page, however often Flex sets plugins up.
+    expect(warn).toHaveBeenCalledTimes(1);
+    expect(String(warn.mock.calls[0][0])).toMatch(/not configured.*ui_attributes\.videoEscalation/);
+    expect(info).not.toHaveBeenCalled();
   });
 
   it('adds nothing and shows no notification when enabled is false', () => {
@@ -263,7 +361,6 @@ describe('setupPlugin', () => {
   const endings: Array<[string, 'action' | 'event', (task: ReturnType<typeof makeTask>) => unknown]> = [
     ['afterWrapupTask', 'action', (task) => ({ task, sid: task.sid })],
     ['afterCompleteTask', 'action', (task) => ({ task })],
-    ['afterTransferTask', 'action', (task) => ({ task, targetSid: 'WKother', options: { mode: 'COLD' } })],
     ['taskWrapup', 'event', (task) => task],
     ['taskCompleted', 'event', (task) => task],
     ['taskCanceled', 'event', (task) => task],
@@ -293,6 +390,35 @@ describe('setupPlugin', () => {
       expect(fetchMock.mock.calls[1][0]).toBe(`https://video.example.com/v1/escalations/${makeEscalation().id}/complete`);
     });
   }
+
+  it('keeps the call through a transfer until this agent’s reservation is really handed off', async () => {
+    const m = manager();
+    const services = setupPlugin(Flex, m)!;
+    fetchMock.mockResolvedValueOnce(jsonResponse(201, makeEscalation()));
+    const task = makeTask();
+    await services.store.escalate(task);
+    const leave = vi.spyOn(services.sessions, 'leave');
+    const ended = vi.spyOn(services.calls, 'taskEnded');
+
+    // TransferTask resolved: the transfer is asked for, the other agent has not taken the chat.
+    for (const fn of flex.__actionListeners.afterTransferTask) fn({ task, targetSid: 'WKother', options: { mode: 'COLD' } });
+    // Still this agent's meanwhile (and a declined transfer leaves it so).
+    for (const fn of m.eventListeners.taskUpdated) fn({ ...task, status: 'accepted', taskStatus: 'reserved' });
+    expect(leave).not.toHaveBeenCalled();
+    expect(ended).not.toHaveBeenCalled();
+    expect(fetchMock).toHaveBeenCalledTimes(1);
+    expect(services.store.get(task.taskSid).phase).toBe('open');
+
+    // The other agent accepted: Flex wraps this agent's reservation up.
+    fetchMock.mockResolvedValueOnce(jsonResponse(200, makeEscalation({ status: 'completed' })));
+    await act(async () => {
+      for (const fn of m.eventListeners.taskWrapup) fn({ ...task, status: 'wrapping' });
+    });
+    expect(leave).toHaveBeenCalledWith(task.taskSid);
+    expect(ended).toHaveBeenCalledWith(task.taskSid);
+    await waitFor(() => expect(services.store.get(task.taskSid).phase).toBe('ended'));
+    expect(fetchMock.mock.calls[1][0]).toBe(`https://video.example.com/v1/escalations/${makeEscalation().id}/complete`);
+  });
 
   it('does not end anything on a warm transfer or on a taskUpdated of a task still assigned', async () => {
     const m = manager();
@@ -460,7 +586,9 @@ describe('supervisors in the Teams view', () => {
     setupPlugin(Flex, manager());
     expect(mocked.supervisorTabsAdd).toHaveBeenCalledTimes(1);
     const [tab, opts] = mocked.supervisorTabsAdd.mock.calls[0] as [React.ReactElement, { if: (p: unknown) => boolean }];
-    expect(tab.props).toMatchObject({ uniqueName: SUPERVISOR_VIDEO_TAB_NAME, label: 'Video' });
+    expect(tab.props).toMatchObject({ uniqueName: SUPERVISOR_VIDEO_TAB_NAME });
+    render(tab.props.label as React.ReactElement);
+    expect(screen.getByText('Video')).toBeTruthy();
     expect(opts.if({ task: supervised() })).toBe(true);
     expect(opts.if({ task: supervised({}, { taskChannelUniqueName: 'voice', attributes: {} }) })).toBe(false);
     expect(opts.if({ task: supervised({}, { taskChannelUniqueName: 'email' }) })).toBe(false);

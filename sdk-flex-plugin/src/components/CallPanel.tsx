@@ -6,7 +6,7 @@ import { DevicePickers } from './DevicePickers';
 import { Spinner } from './icons';
 import { box, recordingDotStyle, recordingStyle, row } from './theme';
 import { MediaView } from './TrackView';
-import { ActionButton, useUi } from './ui';
+import { ActionButton, Str, useUi } from './ui';
 
 export interface CallPanelProps {
   taskSid: string;
@@ -49,7 +49,9 @@ export function RecordingIndicator({ t }: { t: Translate }): JSX.Element {
   return (
     <p role="status" aria-label={label} title={label} data-testid="recording" style={recordingStyle(palette)}>
       <span aria-hidden="true" data-testid="recording-dot" style={recordingDotStyle(palette)} />
-      <span>{t('VideoEscalationRecording')}</span>
+      <span>
+        <Str k="VideoEscalationRecording" />
+      </span>
     </p>
   );
 }
@@ -99,13 +101,13 @@ export function CallPanel({
       {snapshot.recording ? <RecordingIndicator t={t} /> : null}
       {snapshot.status === 'reconnecting' ? (
         <p role="status" data-testid="reconnecting">
-          <Spinner label={t('VideoEscalationReconnecting')} /> {t('VideoEscalationReconnecting')}
+          <Spinner label={t('VideoEscalationReconnecting')} /> <Str k="VideoEscalationReconnecting" />
         </p>
       ) : null}
       <CallView snapshot={snapshot} t={t} nameOf={nameOf} />
       {receiveOnly ? (
         <p role="status" data-testid="monitoring">
-          {t('VideoEscalationMonitoring')}
+          <Str k="VideoEscalationMonitoring" />
         </p>
       ) : (
         <DevicePickers
@@ -126,22 +128,24 @@ export function CallPanel({
         {receiveOnly ? null : (
           <>
             <ActionButton onClick={() => session.setMicEnabled(!snapshot.micEnabled)}>
-              {snapshot.micEnabled ? t('VideoEscalationMute') : t('VideoEscalationUnmute')}
+              {snapshot.micEnabled ? <Str k="VideoEscalationMute" /> : <Str k="VideoEscalationUnmute" />}
             </ActionButton>
             <ActionButton onClick={() => void session.setCameraEnabled(!snapshot.cameraEnabled).catch((e) => setError(message(e)))}>
-              {snapshot.cameraEnabled ? t('VideoEscalationCameraOff') : t('VideoEscalationCameraOn')}
+              {snapshot.cameraEnabled ? <Str k="VideoEscalationCameraOff" /> : <Str k="VideoEscalationCameraOn" />}
             </ActionButton>
             {media.canShareScreen() ? (
               <ActionButton onClick={toggleShare} disabled={shareBusy}>
-                {snapshot.screenSharing ? t('VideoEscalationStopSharing') : t('VideoEscalationShareScreen')}
+                {snapshot.screenSharing ? <Str k="VideoEscalationStopSharing" /> : <Str k="VideoEscalationShareScreen" />}
               </ActionButton>
             ) : null}
           </>
         )}
-        <ActionButton onClick={onLeave}>{t('VideoEscalationLeave')}</ActionButton>
+        <ActionButton onClick={onLeave}>
+          <Str k="VideoEscalationLeave" />
+        </ActionButton>
         {onEndVideo ? (
           <ActionButton variant="destructive" onClick={onEndVideo} disabled={endDisabled}>
-            {t('VideoEscalationEndVideo')}
+            <Str k="VideoEscalationEndVideo" />
           </ActionButton>
         ) : null}
       </div>
@@ -160,7 +164,9 @@ function CallView({ snapshot, t, nameOf }: { snapshot: SessionSnapshot; t: Trans
   return (
     <div style={{ display: 'grid', gridTemplateColumns: '2fr 1fr', gap: 8 }}>
       <div style={{ display: 'flex', flexDirection: 'column', gap: 8 }}>
-        {snapshot.remotes.length === 0 ? <p>{t('VideoEscalationWaitingForCustomer')}</p> : null}
+        {snapshot.remotes.length === 0 ? <p>
+            <Str k="VideoEscalationWaitingForCustomer" />
+          </p> : null}
         {snapshot.remotes.map((r) => {
           const name = participantName(r, t, nameOf?.(r));
           return (
@@ -170,20 +176,34 @@ function CallView({ snapshot, t, nameOf }: { snapshot: SessionSnapshot; t: Trans
                 {r.screen ? (
                   <div>
                     <MediaView stream={r.screen} label={t('VideoEscalationScreenOf', { name })} testId={`screen of ${r.identity}`} />
-                    <small style={weak}>{t('VideoEscalationSharingScreen', { name })}</small>
+                    <small style={weak}>
+                      <Str k="VideoEscalationSharingScreen" vars={{ name }} />
+                    </small>
                   </div>
                 ) : null}
                 <div>
                   {r.stream ? (
                     <MediaView stream={r.stream} label={t('VideoEscalationVideoOf', { name })} testId={`video of ${r.identity}`} />
                   ) : (
-                    <p>{t('VideoEscalationConnectingTo', { name })}</p>
+                    <p>
+                      <Str k="VideoEscalationConnectingTo" vars={{ name }} />
+                    </p>
                   )}
                   <small style={weak} data-testid={`name of ${r.identity}`}>
                     {name}
                   </small>
-                  {!r.audio ? <small style={weak}> · {t('VideoEscalationParticipantMuted', { name })}</small> : null}
-                  {!r.video ? <small style={weak}> · {t('VideoEscalationParticipantCameraOff', { name })}</small> : null}
+                  {!r.audio ? (
+                    <small style={weak}>
+                      {' · '}
+                      <Str k="VideoEscalationParticipantMuted" vars={{ name }} />
+                    </small>
+                  ) : null}
+                  {!r.video ? (
+                    <small style={weak}>
+                      {' · '}
+                      <Str k="VideoEscalationParticipantCameraOff" vars={{ name }} />
+                    </small>
+                  ) : null}
                 </div>
               </div>
             </div>
@@ -194,12 +214,18 @@ function CallView({ snapshot, t, nameOf }: { snapshot: SessionSnapshot; t: Trans
         {snapshot.receiveOnly ? null : snapshot.localStream && snapshot.cameraEnabled ? (
           <MediaView stream={snapshot.localStream} label={t('VideoEscalationYourCameraLabel')} testId="your camera" local />
         ) : (
-          <p>{t('VideoEscalationYourCameraOff')}</p>
+          <p>
+            <Str k="VideoEscalationYourCameraOff" />
+          </p>
         )}
         {snapshot.receiveOnly ? null : (
-          <small style={weak}>{snapshot.micEnabled ? t('VideoEscalationYou') : t('VideoEscalationYouMuted')}</small>
+          <small style={weak}>{snapshot.micEnabled ? <Str k="VideoEscalationYou" /> : <Str k="VideoEscalationYouMuted" />}</small>
         )}
-        {snapshot.screenSharing ? <p role="status">{t('VideoEscalationYouAreSharing')}</p> : null}
+        {snapshot.screenSharing ? (
+          <p role="status">
+            <Str k="VideoEscalationYouAreSharing" />
+          </p>
+        ) : null}
       </div>
     </div>
   );

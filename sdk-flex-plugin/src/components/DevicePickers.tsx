@@ -1,6 +1,7 @@
 import React, { useEffect, useState } from 'react';
 import type { Translate } from '../strings';
 import { listInputDevices, type DeviceKind, type DeviceSelection, type InputDevice, type MediaAccess } from '../video/media';
+import { Str } from './ui';
 
 /** The cameras and microphones, read again when one is plugged in or out. */
 export function useInputDevices(media: MediaAccess): InputDevice[] {
@@ -53,7 +54,9 @@ export function DevicePickers({ media, selected, onPick, idPrefix, disabled, t }
         const value = list.some((d) => d.deviceId === selected[kind]) ? selected[kind]! : '';
         return (
           <div key={kind} style={{ display: 'flex', flexDirection: 'column', gap: 4 }}>
-            <label htmlFor={id}>{t(label)}</label>
+            <label htmlFor={id}>
+              <Str k={label} />
+            </label>
             <select id={id} value={value} disabled={disabled} onChange={(e) => onPick(kind, e.target.value)}>
               {value === '' ? (
                 <option value="" disabled>

@@ -9,7 +9,7 @@ import { OtherCallLiveError, type RemoteView } from '../video/session';
 import { CallPanel, RecordingIndicator } from './CallPanel';
 import { Spinner } from './icons';
 import { box, row, type ThemeLike } from './theme';
-import { ActionButton, UiScope, useUi } from './ui';
+import { ActionButton, Str, UiScope, useUi } from './ui';
 import { EndedNotice, useRejoin } from './VideoTab';
 
 export interface SupervisorVideoTabProps {
@@ -32,7 +32,7 @@ export interface SupervisorVideoTabProps {
 export function SupervisorVideoTab({ task, services, theme }: SupervisorVideoTabProps): JSX.Element | null {
   if (!task || !task.taskSid) return null;
   return (
-    <UiScope ui={services.ui} theme={theme}>
+    <UiScope ui={services.ui} theme={theme} t={services.t}>
       <SupervisorPanel task={task} services={services} />
     </UiScope>
   );
@@ -115,7 +115,12 @@ function SupervisorPanel({ task, services }: { task: TaskLike; services: PluginS
     </div>
   );
 
-  if (!escalationId) return body(<p>{t('VideoEscalationSupervisorNoCall')}</p>);
+  if (!escalationId)
+    return body(
+      <p>
+        <Str k="VideoEscalationSupervisorNoCall" />
+      </p>,
+    );
 
   if (!escalation) {
     if (state.phase === 'error' && state.error) {
@@ -125,14 +130,16 @@ function SupervisorPanel({ task, services }: { task: TaskLike; services: PluginS
             {problemNotificationText(state.error, 'supervise', t)}
           </p>
           <div style={row}>
-            <ActionButton onClick={() => void services.store.supervise(task)}>{t('VideoEscalationTryAgain')}</ActionButton>
+            <ActionButton onClick={() => void services.store.supervise(task)}>
+              <Str k="VideoEscalationTryAgain" />
+            </ActionButton>
           </div>
         </>,
       );
     }
     return body(
       <p>
-        <Spinner label={t('VideoEscalationSupervisorLoading')} /> {t('VideoEscalationSupervisorLoading')}
+        <Spinner label={t('VideoEscalationSupervisorLoading')} /> <Str k="VideoEscalationSupervisorLoading" />
       </p>,
     );
   }
@@ -140,7 +147,9 @@ function SupervisorPanel({ task, services }: { task: TaskLike; services: PluginS
   if (state.phase === 'ended') {
     return body(
       <>
-        <p>{t('VideoEscalationSupervisorEnded')}</p>
+        <p>
+          <Str k="VideoEscalationSupervisorEnded" />
+        </p>
         {endReason && endReason !== 'completed' && endReason !== 'left' ? <EndedNotice reason={endReason} t={t} /> : null}
       </>,
     );
@@ -152,32 +161,38 @@ function SupervisorPanel({ task, services }: { task: TaskLike; services: PluginS
       {state.recording && (joining !== undefined || rejoin) ? <RecordingIndicator t={t} /> : null}
       {rejoin ? (
         <p role="status" data-testid="rejoining">
-          <Spinner label={t('VideoEscalationReconnecting')} /> {t('VideoEscalationRejoining', rejoin)}
+          <Spinner label={t('VideoEscalationReconnecting')} /> <Str k="VideoEscalationRejoining" vars={rejoin} />
         </p>
       ) : endReason ? (
         <EndedNotice reason={endReason} t={t} />
       ) : null}
-      <p>{t('VideoEscalationSupervisorLive')}</p>
+      <p>
+        <Str k="VideoEscalationSupervisorLive" />
+      </p>
       <div style={row}>
         <ActionButton variant="primary" onClick={() => void join('supervisor')} disabled={joining !== undefined} busy={joining === 'supervisor'}>
-          {joining === 'supervisor' ? t('VideoEscalationJoining') : t('VideoEscalationSupervisorJoin')}
+          {joining === 'supervisor' ? <Str k="VideoEscalationJoining" /> : <Str k="VideoEscalationSupervisorJoin" />}
         </ActionButton>
         <ActionButton onClick={() => void join('monitor')} disabled={joining !== undefined} busy={joining === 'monitor'}>
-          {joining === 'monitor' ? t('VideoEscalationJoining') : t('VideoEscalationSupervisorMonitor')}
+          {joining === 'monitor' ? <Str k="VideoEscalationJoining" /> : <Str k="VideoEscalationSupervisorMonitor" />}
         </ActionButton>
       </div>
-      <small style={{ color: palette.textWeak }}>{t('VideoEscalationSupervisorHint')}</small>
+      <small style={{ color: palette.textWeak }}>
+        <Str k="VideoEscalationSupervisorHint" />
+      </small>
       {otherCall ? (
         <div role="alert" data-testid="other-call" data-other-task={otherCall.taskSid}>
-          <p>{t('VideoEscalationOtherCallLive')}</p>
+          <p>
+            <Str k="VideoEscalationOtherCallLive" />
+          </p>
           <ActionButton onClick={() => void join(otherCall.as, true)} disabled={joining !== undefined}>
-            {t('VideoEscalationLeaveOtherAndJoin')}
+            <Str k="VideoEscalationLeaveOtherAndJoin" />
           </ActionButton>
         </div>
       ) : null}
       {joinError ? (
         <p role="alert" style={alert}>
-          {t('VideoEscalationJoinFailed', { error: joinError })}
+          <Str k="VideoEscalationJoinFailed" vars={{ error: joinError }} />
         </p>
       ) : null}
       {state.error ? (

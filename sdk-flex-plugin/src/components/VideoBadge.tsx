@@ -5,6 +5,7 @@ import { defaultTranslate } from '../strings';
 import type { TaskLike } from '../task';
 import { VideoIcon } from './icons';
 import { badgeStyle, paletteOf, recordingDotStyle, type ThemeLike } from './theme';
+import { FlexString } from './ui';
 
 export interface VideoBadgeProps {
   /** Injected by Flex into TaskListItem (and TaskCanvasHeader) children. */
@@ -32,7 +33,7 @@ export function VideoBadge({ task, services, theme }: VideoBadgeProps): JSX.Elem
       <span style={{ display: 'inline-flex', transform: 'scale(0.7)' }}>
         <VideoIcon />
       </span>
-      {t('VideoEscalationOnVideo')}
+      <FlexString ui={services.ui} t={t} k="VideoEscalationOnVideo" />
       {/* A recorded call: a small red dot, named for screen readers. */}
       {snapshot.recording ? (
         <span

@@ -39,7 +39,7 @@ const fallbackStyle: React.CSSProperties = {
 export function VideoEscalationButton({ task, services, theme }: VideoEscalationButtonProps): JSX.Element | null {
   if (!task) return null;
   return (
-    <UiScope ui={services.ui} theme={theme}>
+    <UiScope ui={services.ui} theme={theme} t={services.t}>
       <HeaderButton task={task} services={services} />
     </UiScope>
   );

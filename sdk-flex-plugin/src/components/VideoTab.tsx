@@ -1,6 +1,6 @@
 import React, { useEffect, useRef, useState } from 'react';
 import { useEndReason, useSessionSnapshot, useTaskEscalation, useVideoSession } from '../hooks';
-import { endReasonText } from '../notifications';
+import { endReasonString, endReasonText } from '../notifications';
 import type { PluginServices } from '../services';
 import { defaultTranslate, type Translate } from '../strings';
 import type { TaskLike } from '../task';
@@ -8,7 +8,7 @@ import { OtherCallLiveError, type EndReason } from '../video/session';
 import { CallPanel, RecordingIndicator } from './CallPanel';
 import { Spinner } from './icons';
 import { box, type ThemeLike } from './theme';
-import { ActionButton, UiScope, useUi } from './ui';
+import { ActionButton, Str, UiScope, useUi } from './ui';
 
 export { endReasonText };
 
@@ -35,7 +35,7 @@ export function useRejoin(services: PluginServices, taskSid: string | undefined)
 export function VideoTab({ task, services, theme }: VideoTabProps): JSX.Element | null {
   if (!task || !task.taskSid) return null;
   return (
-    <UiScope ui={services.ui} theme={theme}>
+    <UiScope ui={services.ui} theme={theme} t={services.t}>
       <AgentVideoTab task={task} services={services} />
     </UiScope>
   );
@@ -104,7 +104,10 @@ function AgentVideoTab({ task, services }: { task: TaskLike; services: PluginSer
     case 'creating':
       return (
         <div style={box}>
-          <Spinner label={t('VideoEscalationCreatingRoom')} /> <p>{t('VideoEscalationCreatingRoom')}</p>
+          <Spinner label={t('VideoEscalationCreatingRoom')} />{' '}
+          <p>
+            <Str k="VideoEscalationCreatingRoom" />
+          </p>
         </div>
       );
     case 'open':
@@ -116,32 +119,34 @@ function AgentVideoTab({ task, services }: { task: TaskLike; services: PluginSer
           {state.recording && (joining || rejoin) ? <RecordingIndicator t={t} /> : null}
           {rejoin ? (
             <p role="status" data-testid="rejoining">
-              <Spinner label={t('VideoEscalationReconnecting')} /> {t('VideoEscalationRejoining', rejoin)}
+              <Spinner label={t('VideoEscalationReconnecting')} /> <Str k="VideoEscalationRejoining" vars={rejoin} />
             </p>
           ) : endReason ? (
             <EndedNotice reason={endReason} t={t} />
           ) : null}
-          <p>{escalation?.join_url ? t('VideoEscalationLinkSentTo') : t('VideoEscalationLinkSent')}</p>
+          <p>{escalation?.join_url ? <Str k="VideoEscalationLinkSentTo" /> : <Str k="VideoEscalationLinkSent" />}</p>
           {escalation?.join_url ? <code style={{ wordBreak: 'break-all' }}>{escalation.join_url}</code> : null}
           <div style={{ display: 'flex', gap: 8 }}>
             <ActionButton variant="primary" onClick={() => void join()} disabled={joining} busy={joining}>
-              {joining ? t('VideoEscalationJoining') : t('VideoEscalationJoin')}
+              {joining ? <Str k="VideoEscalationJoining" /> : <Str k="VideoEscalationJoin" />}
             </ActionButton>
             <ActionButton variant="destructive" onClick={() => void endVideo()} disabled={state.phase === 'completing'}>
-              {t('VideoEscalationEndVideo')}
+              <Str k="VideoEscalationEndVideo" />
             </ActionButton>
           </div>
           {otherCall ? (
             <div role="alert" data-testid="other-call" data-other-task={otherCall}>
-              <p>{t('VideoEscalationOtherCallLive')}</p>
+              <p>
+                <Str k="VideoEscalationOtherCallLive" />
+              </p>
               <ActionButton onClick={() => void join(true)} disabled={joining}>
-                {t('VideoEscalationLeaveOtherAndJoin')}
+                <Str k="VideoEscalationLeaveOtherAndJoin" />
               </ActionButton>
             </div>
           ) : null}
           {joinError ? (
             <p role="alert" style={alert}>
-              {t('VideoEscalationJoinFailed', { error: joinError })}
+              <Str k="VideoEscalationJoinFailed" vars={{ error: joinError }} />
             </p>
           ) : null}
           {state.error ? (
@@ -155,17 +160,23 @@ function AgentVideoTab({ task, services }: { task: TaskLike; services: PluginSer
     case 'ended':
       return (
         <div style={box}>
-          <p>{t('VideoEscalationEnded')}</p>
+          <p>
+            <Str k="VideoEscalationEnded" />
+          </p>
           {endReason && endReason !== 'completed' && endReason !== 'left' ? <EndedNotice reason={endReason} t={t} /> : null}
-          <ActionButton onClick={() => void services.store.escalate(task)}>{t('VideoEscalationStartNew')}</ActionButton>
+          <ActionButton onClick={() => void services.store.escalate(task)}>
+            <Str k="VideoEscalationStartNew" />
+          </ActionButton>
         </div>
       );
     default:
       return (
         <div style={box}>
-          <p>{t('VideoEscalationNoCallYet')}</p>
+          <p>
+            <Str k="VideoEscalationNoCallYet" />
+          </p>
           <ActionButton variant="primary" onClick={() => void services.store.escalate(task)}>
-            {t('VideoEscalationSwitchToVideo')}
+            <Str k="VideoEscalationSwitchToVideo" />
           </ActionButton>
           {state.error ? (
             <p role="alert" style={alert}>
@@ -177,10 +188,12 @@ function AgentVideoTab({ task, services }: { task: TaskLike; services: PluginSer
   }
 }
 
-export function EndedNotice({ reason, t }: { reason: EndReason; t: Translate }): JSX.Element {
+/** Why the call ended (`t` is kept for callers; the text is Flex's template, see Str). */
+export function EndedNotice({ reason }: { reason: EndReason; t?: Translate }): JSX.Element {
+  const { key, vars } = endReasonString(reason);
   return (
     <p data-testid="call-ended" data-reason={reason}>
-      {endReasonText(reason, t)}
+      <Str k={key} vars={vars} />
     </p>
   );
 }
