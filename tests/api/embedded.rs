@@ -249,3 +249,56 @@ async fn a_restart_leaves_the_users_data_alone_and_the_demo_has_weeks_of_figures
     let metrics_again = get_json(&http, &demo_metrics(&second.base)).await;
     assert_eq!(metrics_again["totals"]["escalations"], totals["escalations"], "history is seeded once");
 }
+
+/// The value after `label` on its banner line.
+fn banner_value<'a>(lines: &'a [String], label: &str) -> &'a str {
+    let line =
+        lines.iter().find(|l| l.trim_start().starts_with(label)).unwrap_or_else(|| panic!("{label} in {lines:#?}"));
+    line.trim_start().trim_start_matches(label).trim()
+}
+
+#[tokio::test]
+async fn the_banner_and_the_simulator_hand_out_credentials_that_work() {
+    let dir = tempdir::Dir::new();
+    let service = start_in(&dir);
+    let http = reqwest::Client::builder().cookie_store(true).build().unwrap();
+    let (email, password) = login(&service.stdout);
+    let me = sign_in(&http, &service.base, &email, &password).await;
+    let csrf = me["csrf_token"].as_str().unwrap().to_owned();
+    let sim = url_after(&service.stdout, "Twilio simulator:").to_owned();
+    let banner = serde_json::json!({
+        "account_sid": banner_value(&service.stdout, "Account SID:"),
+        "api_key_sid": banner_value(&service.stdout, "API Key SID:"),
+        "api_key_secret": banner_value(&service.stdout, "API Key Secret:"),
+        "auth_token": banner_value(&service.stdout, "Auth Token:"),
+    });
+    // An empty request makes another ready account, in the same shape.
+    let made = http.post(format!("{sim}/_sim/accounts")).send().await.unwrap();
+    assert_eq!(made.status(), 201);
+    let made: serde_json::Value = made.json().await.unwrap();
+    for (i, creds) in [banner, made].into_iter().enumerate() {
+        let body = serde_json::json!({
+            "account_sid": creds["account_sid"], "api_key_sid": creds["api_key_sid"],
+            "api_key_secret": creds["api_key_secret"], "auth_token": creds["auth_token"],
+        });
+        assert!(body.as_object().unwrap().values().all(|v| v.as_str().is_some_and(|s| s.len() >= 32)), "{body}");
+        let cc: serde_json::Value = http
+            .post(format!("{}/v1/contact-centers", service.base))
+            .header("X-CSRF-Token", &csrf)
+            .json(&serde_json::json!({ "name": format!("Sales {i}") }))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let resp = http
+            .put(format!("{}/v1/contact-centers/{}/twilio-credentials", service.base, cc["id"].as_str().unwrap()))
+            .header("X-CSRF-Token", &csrf)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 200, "credentials {i} verify with the simulator: {}", resp.text().await.unwrap());
+    }
+}

@@ -101,7 +101,7 @@ fn token(Path(code): Path<String>) -> Response {
 
 #[handler]
 fn limited(Data(pages): Data<&Pages>) -> Response {
-    pages.join_rate_limited(30)
+    pages.join_rate_limited(30, None)
 }
 
 /// The fake twilio-video SDK of `tests/browser/fake-twilio-video.js`.

@@ -12,6 +12,7 @@ mod dashboard;
 mod embedded;
 mod errors;
 mod escalations;
+mod first_use;
 mod flex_install;
 mod flex_plugin;
 mod hardening;

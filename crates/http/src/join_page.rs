@@ -5,6 +5,7 @@
 
 use escalate_app::AppError;
 use escalate_app::services::join::{self, JoinPage};
+use poem::http::header;
 use poem::web::{Data, Path};
 use poem::{Request, Response, handler};
 
@@ -23,8 +24,19 @@ pub async fn join_page(state: Data<&AppState>, req: &Request, Path(code): Path<S
         }
         Ok(JoinPage::Completed { brand }) => JoinPageView::new("", JoinState::Completed, Some(JoinBrand::from(brand))),
         Ok(JoinPage::Invalid) => JoinPageView::new("", JoinState::Unknown, None),
-        Err(AppError::RateLimited { retry_after_secs }) => return state.pages().join_rate_limited(retry_after_secs),
+        Err(AppError::RateLimited { retry_after_secs }) => {
+            return state.pages().join_rate_limited(retry_after_secs, req.header(header::ACCEPT_LANGUAGE));
+        }
         Err(e) => return poem::IntoResponse::into_response(crate::error::ApiError::from(e)),
     };
-    state.pages().customer_join_page(view, req.header(poem::http::header::ACCEPT_ENCODING)).await
+    let view = view.for_visitor(req.header(header::ACCEPT_LANGUAGE));
+    state.pages().customer_join_page(view, req.header(header::ACCEPT_ENCODING)).await
+}
+
+/// `/join/` without a code (a link cut short): the neutral page for a link
+/// that does not work, in the visitor's language, never an API error.
+#[handler]
+pub async fn join_without_code(state: Data<&AppState>, req: &Request) -> Response {
+    let view = JoinPageView::new("", JoinState::Unknown, None).for_visitor(req.header(header::ACCEPT_LANGUAGE));
+    state.pages().customer_join_page(view, req.header(header::ACCEPT_ENCODING)).await
 }

@@ -57,10 +57,22 @@ async fn route(sim: &Simulator, method: &Method, segments: &[&str], query: &[(St
     let wanted = |name: &str, value: &str| query.iter().filter(|(k, _)| k == name).all(|(_, v)| v == value);
     match (method.as_str(), segments) {
         ("POST", ["accounts"]) => {
-            let account: SimAccount = parse(body)?;
-            let sid = account.account_sid.clone();
+            // An empty body (or `{}`) makes a ready account with fresh SIDs;
+            // a body names one. Either way the answer has what a
+            // credentials form asks for.
+            let blank = body.iter().all(u8::is_ascii_whitespace)
+                || serde_json::from_slice::<Value>(body).ok() == Some(json!({}));
+            let account = if blank { SimAccount::generate("Simulator account") } else { parse(body)? };
+            let (api_key_sid, api_key_secret) = account.api_keys.first().cloned().unzip();
+            let answer = json!({
+                "account_sid": account.account_sid,
+                "auth_token": account.auth_token,
+                "api_key_sid": api_key_sid,
+                "api_key_secret": api_key_secret,
+                "friendly_name": account.friendly_name,
+            });
             sim.add_account(account);
-            Ok((StatusCode::CREATED, json!({ "account_sid": sid })))
+            Ok((StatusCode::CREATED, answer))
         }
         ("POST", ["flex-tokens"]) => {
             let req: FlexTokenRequest = parse(body)?;

@@ -57,7 +57,7 @@
 //!
 //! | request | effect |
 //! |---|---|
-//! | `POST /_sim/accounts` `{"account_sid","auth_token","friendly_name"?,"api_keys"?:[["SK…","secret"]]}` | add an account |
+//! | `POST /_sim/accounts` (empty body: a fresh account) or `{"account_sid","auth_token","friendly_name"?,"api_keys"?:[["SK…","secret"]]}` | add an account; answers its SIDs, auth token and first API key |
 //! | `POST /_sim/flex-tokens` `{"account_sid","identity","worker_sid"?,"roles"?,"ttl"?: secs}` | `{"token"}` for a fake agent |
 //! | `GET /_sim/rooms`, `/_sim/messages`, `/_sim/requests`, `/_sim/callbacks` | inspect rooms (with participants), messages, API requests answered, callback deliveries |
 //! | `POST /_sim/rooms/{room}/participants` `{"identity"}` | connect a participant |

@@ -208,10 +208,51 @@ pub const ES: Strings = Strings {
     screen_share_failed: "No se ha podido compartir tu pantalla. Puedes seguir hablando con la cámara.",
 };
 
+/// The page language a visitor's browser asks for (`Accept-Language`), of
+/// those there are strings for: the supported tag with the highest weight
+/// (`es-MX;q=0.9` counts as `es`), else English.
+pub fn negotiate(accept_language: Option<&str>) -> &'static str {
+    let mut best: Option<(&'static str, f32)> = None;
+    for item in accept_language.unwrap_or_default().split(',').take(20) {
+        let mut parts = item.split(';');
+        let tag = parts.next().unwrap_or_default().trim();
+        let q = parts
+            .find_map(|p| p.trim().strip_prefix("q="))
+            .map_or(Some(1.0), |q| q.trim().parse::<f32>().ok())
+            .unwrap_or(0.0);
+        let primary = tag.split(['-', '_']).next().unwrap_or_default();
+        let supported = ["en", "es"].into_iter().find(|l| primary.eq_ignore_ascii_case(l));
+        if let Some(lang) = supported
+            && q > 0.0
+            && best.is_none_or(|(_, b)| q > b)
+        {
+            best = Some((lang, q));
+        }
+    }
+    best.map_or("en", |(lang, _)| lang)
+}
+
 /// The strings of `locale`; unsupported locales (validated elsewhere) get English.
 pub fn strings(locale: &str) -> &'static Strings {
     match locale {
         "es" => &ES,
         _ => &EN,
+    }
+}
+
+#[cfg(test)]
+mod negotiation_tests {
+    use super::negotiate;
+
+    #[test]
+    fn the_best_supported_language_wins() {
+        assert_eq!(negotiate(Some("es-ES,es;q=0.9,en;q=0.8")), "es");
+        assert_eq!(negotiate(Some("fr-FR,fr;q=0.9,es;q=0.5,en;q=0.4")), "es");
+        assert_eq!(negotiate(Some("de, en;q=0.2")), "en");
+        assert_eq!(negotiate(Some("es;q=0, en")), "en");
+        assert_eq!(negotiate(Some("ES-mx")), "es");
+        assert_eq!(negotiate(Some("fr")), "en");
+        assert_eq!(negotiate(Some("es;q=abc")), "en");
+        assert_eq!(negotiate(None), "en");
     }
 }

@@ -136,6 +136,9 @@ pub struct JoinPageView {
     pub agent: Option<AgentCall>,
     /// The call is recorded: the customer is told and must agree before joining.
     pub recording: bool,
+    /// The language of an unbranded page (an unknown or expired link, the
+    /// limit page): the visitor's browser's, since no brand says otherwise.
+    pub visitor_locale: &'static str,
 }
 
 /// What the join page needs to be the agent's side of a test call.
@@ -151,7 +154,21 @@ pub struct AgentCall {
 impl JoinPageView {
     /// A customer's view of a code (Twilio unless [`Self::with_provider`] says otherwise).
     pub fn new(code: impl Into<String>, state: JoinState, brand: Option<JoinBrand>) -> Self {
-        Self { code: code.into(), state, brand, provider: VideoProvider::Twilio, agent: None, recording: false }
+        Self {
+            code: code.into(),
+            state,
+            brand,
+            provider: VideoProvider::Twilio,
+            agent: None,
+            recording: false,
+            visitor_locale: "en",
+        }
+    }
+
+    /// The language for the page if it has no brand, from `Accept-Language`.
+    pub fn for_visitor(mut self, accept_language: Option<&str>) -> Self {
+        self.visitor_locale = i18n::negotiate(accept_language);
+        self
     }
 
     pub fn with_recording(mut self, recording: bool) -> Self {
@@ -246,11 +263,12 @@ impl Pages {
 
     /// The page for a client over the failed look-up limit (the code was not
     /// looked up): neutral like the invalid page, 429 with `Retry-After`.
-    pub fn join_rate_limited(&self, retry_after_secs: u64) -> Response {
+    pub fn join_rate_limited(&self, retry_after_secs: u64, accept_language: Option<&str>) -> Response {
         let secs = retry_after_secs.max(1);
-        let view = JoinPageView::new("", JoinState::Unknown, None);
+        let view = JoinPageView::new("", JoinState::Unknown, None).for_visitor(accept_language);
         let builder = security_headers(Response::builder().status(StatusCode::TOO_MANY_REQUESTS), &csp(None, None))
-            .header(header::RETRY_AFTER, secs.to_string());
+            .header(header::RETRY_AFTER, secs.to_string())
+            .header(header::VARY, "Accept-Language");
         match self.render_join(&view, "", Some(secs)) {
             Ok(html) => builder.header(header::CONTENT_TYPE, "text/html; charset=utf-8").body(html),
             Err(err) => {
@@ -337,7 +355,7 @@ fn effective(view: &JoinPageView) -> Effective {
         _ => Effective {
             state: JoinState::Unknown,
             branded: false,
-            locale: "en".into(),
+            locale: view.visitor_locale.into(),
             primary: NEUTRAL_PRIMARY.into(),
             accent: NEUTRAL_PRIMARY.into(),
             logo_origin: None,

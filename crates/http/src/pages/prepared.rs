@@ -38,6 +38,8 @@ struct Look {
     /// The call is recorded: the page asks for consent before joining.
     recording: bool,
     brand: Option<JoinBrand>,
+    /// The language of the unbranded page (a brand has its own).
+    visitor_locale: &'static str,
 }
 
 /// One look's page, ready to send.
@@ -85,8 +87,10 @@ impl Pages {
             // The neutral page is one page whatever was asked.
             provider: if page.branded { view.provider } else { VideoProvider::Twilio },
             recording: page.branded && page.state == JoinState::Ready && view.recording,
+            visitor_locale: if page.branded { "" } else { view.visitor_locale },
             brand: view.brand.filter(|_| page.branded),
         };
+        let unbranded = !page.branded;
         let pages = self.clone();
         let prepared = self
             .inner
@@ -117,6 +121,10 @@ impl Pages {
             .header(header::CONTENT_TYPE, "text/html; charset=utf-8")
             .body(body);
         compress::vary(&mut resp);
+        if unbranded {
+            // Its language followed the browser's.
+            resp.headers_mut().append(header::VARY, poem::http::HeaderValue::from_static("Accept-Language"));
+        }
         if let Some(encoding) = encoding {
             compress::mark(&mut resp, encoding);
         }
@@ -125,9 +133,12 @@ impl Pages {
 
     /// Renders, hashes and compresses one look (blocking: tens of milliseconds).
     fn prepare(&self, look: &Look) -> Result<PreparedPage, minijinja::Error> {
-        let view = JoinPageView::new("", look.state, look.brand.clone())
+        let mut view = JoinPageView::new("", look.state, look.brand.clone())
             .with_provider(look.provider)
             .with_recording(look.recording);
+        if !look.visitor_locale.is_empty() {
+            view.visitor_locale = look.visitor_locale;
+        }
         let page = effective(&view);
         let html = self.render_join(&view, "", None)?;
         let style_hash = page.branded.then(|| inline_style(&html).map(style_source)).flatten();

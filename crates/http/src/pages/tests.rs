@@ -307,7 +307,7 @@ async fn assets_refuse_traversal_and_unknown_files() {
 #[tokio::test]
 async fn rate_limited_page_is_neutral_with_retry_after() {
     let pages = pages();
-    let resp = pages.join_rate_limited(42);
+    let resp = pages.join_rate_limited(42, None);
     assert_eq!(resp.status(), 429);
     assert_eq!(header(&resp, "retry-after"), "42");
     assert_eq!(header(&resp, "cache-control"), "no-store");
@@ -315,5 +315,5 @@ async fn rate_limited_page_is_neutral_with_retry_after() {
     let html = body(resp).await;
     assert!(html.contains("Too many attempts. Please try again in 42 s."));
     assert!(!html.contains("<script"));
-    assert_eq!(pages.join_rate_limited(0).headers().get("retry-after").unwrap(), "1");
+    assert_eq!(pages.join_rate_limited(0, None).headers().get("retry-after").unwrap(), "1");
 }

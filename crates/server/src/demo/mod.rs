@@ -87,8 +87,19 @@ pub async fn seed_and_print(app: &Application) -> anyhow::Result<()> {
     println!("  API sign-in:     POST {base}/v1/auth/login");
     println!("  Login:           {DEMO_EMAIL} / {}", password.expose());
     println!("  Contact center:  {} ({})", cc.name, cc.id);
-    if let Some((_, running)) = &app.simulator {
+    if let Some((sim, running)) = &app.simulator {
         println!("  Twilio simulator: {}  (controls at /_sim/, see the README)", running.base_url);
+        // A spare account to paste into a new contact center's credentials
+        // form (the demo contact center has its own): simulator values, not secrets.
+        let spare = SimAccount::generate("Spare account");
+        sim.add_account(spare.clone());
+        let (key_sid, key_secret) = &spare.api_keys[0];
+        println!("  Simulator credentials for a new contact center (paste into its Twilio credentials):");
+        println!("    Account SID:    {}", spare.account_sid);
+        println!("    API Key SID:    {key_sid}");
+        println!("    API Key Secret: {key_secret}");
+        println!("    Auth Token:     {}", spare.auth_token);
+        println!("    (more: POST {}/_sim/accounts with an empty body)", running.base_url);
     }
     println!("  Demo call ({} video), open both in two tabs:", created.escalation.video_provider);
     println!("    agent:         {agent_url}  (signed in)");
