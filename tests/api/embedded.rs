@@ -302,3 +302,39 @@ async fn the_banner_and_the_simulator_hand_out_credentials_that_work() {
         assert_eq!(resp.status(), 200, "credentials {i} verify with the simulator: {}", resp.text().await.unwrap());
     }
 }
+
+#[tokio::test]
+async fn twilio_video_on_the_simulator_is_refused_with_the_reason_not_blamed_on_the_network() {
+    let dir = tempdir::Dir::new();
+    let service = start_in(&dir);
+    let http = reqwest::Client::builder().cookie_store(true).build().unwrap();
+    let (email, password) = login(&service.stdout);
+    let me = sign_in(&http, &service.base, &email, &password).await;
+    let csrf = me["csrf_token"].as_str().unwrap().to_owned();
+    let cc =
+        banner_value(&service.stdout, "Contact center:").rsplit_once('(').unwrap().1.trim_end_matches(')').to_owned();
+    let resp = http
+        .patch(format!("{}/v1/contact-centers/{cc}", service.base))
+        .header("X-CSRF-Token", &csrf)
+        .json(&serde_json::json!({ "video_provider": "twilio" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    let page = http.get(format!("{}/dashboard/contact-centers/{cc}/test-call", service.base)).send().await.unwrap();
+    let html = page.text().await.unwrap();
+    assert!(html.contains("data-testid=\"video-unavailable\""), "{html}");
+    assert!(html.contains("Twilio simulator") && html.contains("not your network"), "{html}");
+    assert!(html.contains("id=\"start-test-call\" disabled"), "{html}");
+    // Asked anyway, the service refuses to start a call that could carry no video.
+    let at = html.find("name=\"csrf_token\" value=\"").unwrap() + "name=\"csrf_token\" value=\"".len();
+    let form_csrf = &html[at..at + html[at..].find('"').unwrap()];
+    let resp = http
+        .post(format!("{}/dashboard/contact-centers/{cc}/test-call", service.base))
+        .form(&[("csrf_token", form_csrf)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 409);
+    assert!(resp.text().await.unwrap().contains("built-in video provider"));
+}

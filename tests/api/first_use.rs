@@ -38,3 +38,78 @@ async fn a_link_that_does_not_work_answers_in_the_visitors_language() {
     assert_eq!(last.0, 429);
     assert!(last.2.contains("<html lang=\"es\""), "{}", last.2);
 }
+
+/// The value of the first `csrf_token` hidden field of a dashboard page.
+fn csrf_field(html: &str) -> String {
+    let at =
+        html.find("name=\"csrf_token\" value=\"").expect("a csrf_token field") + "name=\"csrf_token\" value=\"".len();
+    html[at..at + html[at..].find('"').unwrap()].to_owned()
+}
+
+#[tokio::test]
+async fn a_contact_centers_pages_say_exactly_what_needs_twilio_credentials() {
+    let app = spawn_app().await;
+    let t = app.create_tenant("Acme").await;
+    let cc: serde_json::Value =
+        t.admin.post("/v1/contact-centers", serde_json::json!({ "name": "Help" })).await.json().await.unwrap();
+    let id = cc["id"].as_str().unwrap();
+    assert_eq!(cc["video_provider"], "builtin", "new contact centers have built-in video");
+    let page = t.admin.get(&format!("/dashboard/contact-centers/{id}/credentials")).await.text().await.unwrap();
+    assert!(!page.contains("Calls cannot start"), "{page}");
+    assert!(page.contains("Escalations from Flex need them") && page.contains("test call</a> does not"), "{page}");
+    // Its test call starts without credentials.
+    let form = t.admin.get(&format!("/dashboard/contact-centers/{id}/test-call")).await.text().await.unwrap();
+    assert!(!form.contains("disabled>Start test call") && !form.contains("video-unavailable"), "{form}");
+    let resp = t
+        .admin
+        .client
+        .post(app.url(&format!("/dashboard/contact-centers/{id}/test-call")))
+        .form(&[("csrf_token", csrf_field(&form))])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200, "followed to the call");
+    // With Twilio Video, everything needs them, the test call too.
+    let resp =
+        t.admin.patch(&format!("/v1/contact-centers/{id}"), serde_json::json!({ "video_provider": "twilio" })).await;
+    assert_eq!(resp.status(), 200);
+    let page = t.admin.get(&format!("/dashboard/contact-centers/{id}/credentials")).await.text().await.unwrap();
+    assert!(page.contains("Every call needs them") && page.contains("The test call needs them too"), "{page}");
+}
+
+#[tokio::test]
+async fn the_agents_side_of_a_test_call_speaks_the_contact_centers_language() {
+    let app = spawn_app().await;
+    let t = app.create_tenant("Acme").await;
+    let cc: serde_json::Value = t
+        .admin
+        .post("/v1/contact-centers", serde_json::json!({ "name": "Ayuda", "branding": { "locale": "es" } }))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let id = cc["id"].as_str().unwrap();
+    let form = t.admin.get(&format!("/dashboard/contact-centers/{id}/test-call")).await.text().await.unwrap();
+    let call = t
+        .admin
+        .client
+        .post(app.url(&format!("/dashboard/contact-centers/{id}/test-call")))
+        .form(&[("csrf_token", csrf_field(&form))])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(call.status(), 200);
+    let html = call.text().await.unwrap();
+    for spanish in [
+        "Llamada de prueba",
+        "Eres el agente",
+        "Finalizar la llamada de prueba",
+        "Esperando a que el cliente se una…",
+        "El cliente ha salido de la llamada.",
+    ] {
+        assert!(html.contains(spanish), "{spanish} in {html}");
+    }
+    for english in ["Waiting for the customer", "End test call", "you are the agent", "Back to the contact center"] {
+        assert!(!html.contains(english), "{english} in {html}");
+    }
+}

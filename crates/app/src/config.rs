@@ -22,6 +22,9 @@ pub struct AppConfig {
     /// The Flex plugin bundle this service hosts ("Install in Flex"); `None`
     /// when its build folder was not found at start.
     pub flex_plugin: Option<std::sync::Arc<crate::flex_plugin::FlexPluginBundle>>,
+    /// Whether Twilio Video rooms carry media from here: false when Twilio
+    /// is the simulator, which answers Twilio's API but has no media server.
+    pub twilio_video_media: bool,
 }
 
 /// How event webhooks are delivered.

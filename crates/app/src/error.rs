@@ -88,6 +88,9 @@ error_codes! {
     /// The call is recorded: the customer must agree to it before joining.
     RecordingConsentRequired = "recording_consent_required",
     TwilioCredentialsMissing = "twilio_credentials_missing",
+    /// The contact center's video provider cannot carry a call from this
+    /// service (Twilio Video while Twilio is the simulator).
+    VideoUnavailableHere = "video_unavailable_here",
     /// This service has no Flex plugin bundle to install (its build folder was not found at start).
     FlexPluginNotBuilt = "flex_plugin_not_built",
     /// Twilio refused the contact center's credentials.

@@ -152,6 +152,7 @@ fn app_config(settings: &Settings, public_base_url: String) -> anyhow::Result<Ap
         webrtc: settings.webrtc.config(),
         webhooks: settings.webhooks.config(),
         flex_plugin: flex_plugin(settings)?,
+        twilio_video_media: !settings.uses_simulator(),
     })
 }
 

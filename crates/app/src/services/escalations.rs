@@ -14,6 +14,7 @@
 use std::time::Duration;
 
 use chrono::Utc;
+use escalate_domain::contact_center::VideoProvider;
 use escalate_domain::escalation::{self, Status};
 use escalate_domain::room_code::RoomCode;
 use escalate_domain::validation::{Validator, is_twilio_sid};
@@ -122,8 +123,22 @@ pub async fn create(app: &App, center: &Center, input: CreateInput) -> AppResult
 /// Starts a test call from the dashboard: an escalation with `agent` as its
 /// agent and no chat behind it. Its customer link is shown to the admin
 /// instead of posted, and the metrics leave it out unless asked.
+/// Why a call with `provider` cannot carry video from this service, in
+/// words that say whose matter it is; `None` when it can.
+pub fn video_unavailable_here(app: &App, provider: VideoProvider) -> Option<&'static str> {
+    (provider == VideoProvider::Twilio && !app.config.twilio_video_media).then_some(
+        "This service runs with the Twilio simulator, which answers Twilio's API but has no media server: \
+         a Twilio Video call cannot carry video here. This is the service's setup, not your network: \
+         switch the contact center to the built-in video provider to try a real call on this machine, \
+         or run the service with real Twilio credentials.",
+    )
+}
+
 pub async fn start_test_call(app: &App, center: &Center, agent: &str, agent_name: &str) -> AppResult<Created> {
     let (scope, cc) = (center.scope, &center.record);
+    if let Some(why) = video_unavailable_here(app, cc.video_provider) {
+        return Err(AppError::conflict(ErrorCode::VideoUnavailableHere, why));
+    }
     let now = Utc::now();
     let agent_identity = escalation::agent_identity(agent);
     let new = NewEscalation {

@@ -611,6 +611,7 @@ async fn credentials_page(
         context! {
             cc => cc_value(cc),
             tab => "credentials",
+            builtin => cc.video_provider == escalate_domain::contact_center::VideoProvider::Builtin,
             current => current,
             form => form,
             errors => errors,

@@ -33,6 +33,7 @@ fn page(ctx: &Ctx, status: StatusCode, cc: &ContactCenterRecord, needs_credentia
         context! {
             cc => cc_value(cc), tab => "test-call", provider_label => provider_label,
             needs_credentials => needs_credentials, error => error,
+            unavailable => escalations::video_unavailable_here(&ctx.state, cc.video_provider),
         },
     ))
 }

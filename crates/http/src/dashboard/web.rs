@@ -437,7 +437,10 @@ pub fn flash(key: &str) -> Option<(&'static str, &'static str)> {
     Some(match key {
         "expired" => ("info", "Your session has expired. Please sign in again."),
         "signed_out" => ("success", "You are signed out."),
-        "cc_created" => ("success", "Contact center created. Add its Twilio credentials next."),
+        "cc_created" => (
+            "success",
+            "Contact center created, with built-in video: its test call works now. Escalations from Flex need its Twilio credentials: add them next.",
+        ),
         "settings_saved" => ("success", "Settings saved. New join links use them right away."),
         "credentials_saved" => ("success", "Twilio accepted the credentials; they are stored encrypted."),
         "credentials_verified" => ("success", "Twilio accepted the stored credentials."),

@@ -323,8 +323,8 @@ impl Pages {
             end_url => view.agent.as_ref().map(|a| a.end_url.as_str()),
             csrf => view.agent.as_ref().map(|a| a.csrf.as_str()),
             test_call => view.agent.as_ref().map(|a| context! { customer_url => a.customer_url.as_str(), back_url => a.back_url.as_str() }),
-            waiting_text => view.agent.as_ref().map(|_| "Waiting for the customer to join…"),
-            left_text => view.agent.as_ref().map(|_| "The customer has left the call."),
+            waiting_text => view.agent.as_ref().map(|_| t.waiting_for_customer),
+            left_text => view.agent.as_ref().map(|_| t.customer_left),
             assets => self.inner.asset_urls.iter().map(|(k, v)| (*k, minijinja::Value::from_safe_string(v.clone()))).collect::<BTreeMap<_, _>>(),
         };
         self.inner.env.get_template("join.html")?.render(ctx)
