@@ -7,6 +7,7 @@ mod details;
 mod operator;
 mod pages;
 mod reporting;
+mod trips;
 
 use std::path::PathBuf;
 use std::time::Duration;

@@ -22,6 +22,8 @@ mod webhooks;
 
 use poem_openapi::{OpenApiService, Tags};
 
+pub mod document;
+
 #[derive(Tags)]
 pub enum Tag {
     /// Sign in and out of the dashboard; who am I.

@@ -10,7 +10,9 @@ use escalate_app::services::credentials::{self, CredentialsInput};
 use escalate_app::services::flex_install;
 use escalate_app::{AppError, ErrorCode};
 use escalate_domain::Secret;
-use escalate_domain::contact_center::{ContactCenterSettings, RoomType, SettingsPatch, VideoProvider};
+use escalate_domain::contact_center::{
+    ContactCenterSettings, RoomType, SUPPORTED_LOCALES, SettingsPatch, VideoProvider, default_wording,
+};
 use escalate_domain::metrics::{self, Bucket};
 use escalate_store::ContactCenterRecord;
 use escalate_store::repos::{EscalationFilter, Grouping};
@@ -334,6 +336,7 @@ fn settings_page(
         accent_colour => full_hex(values.get("accent_colour").map(String::as_str).unwrap_or("")),
     };
     let error_count = errors.len();
+    let builtin = values.get("video_provider").map(String::as_str) == Some("builtin");
     ctx.render(
         status,
         "settings.html",
@@ -350,6 +353,13 @@ fn settings_page(
             status_callback_url => ctx.state.urls().room_callback(cc.id),
             room_types => RoomType::OFFERED.iter().map(|t| t.as_str()).collect::<Vec<_>>(),
             zones => figures::zone_names(),
+            // Each language's default wording: switching the language moves
+            // fields still at a default to the new one before saving.
+            wording => SUPPORTED_LOCALES.iter().map(|l| {
+                let w = default_wording(l);
+                (*l, context! { headline => w.headline, button_text => w.button_text, message_template => w.message_template })
+            }).collect::<BTreeMap<_, _>>(),
+            builtin => builtin,
             flash => flash,
         },
     )
