@@ -4,6 +4,7 @@
 
 mod account;
 mod details;
+mod first_use;
 mod operator;
 mod pages;
 mod reporting;

@@ -151,6 +151,43 @@ async fn actor(app: &App, by: &Principal) -> (ActorKind, Option<Uuid>, String) {
     }
 }
 
+/// What each entry acted on, in words a person reads: a contact center by
+/// its name, a user by their email, a key by its name (as they are now; for
+/// one since deleted, as the entry recorded it), anything else by kind and id.
+pub async fn target_labels(app: &App, scope: TenantScope, rows: &[AuditEventRecord]) -> AppResult<Vec<Option<String>>> {
+    use std::collections::HashMap;
+    let kinds = |k: &str| rows.iter().any(|e| e.target_kind.as_deref() == Some(k));
+    let mut names: HashMap<(&str, String), String> = HashMap::new();
+    if kinds("contact_center") {
+        for cc in app.store.list_contact_centers(scope).await? {
+            names.insert(("contact_center", cc.id.to_string()), cc.name);
+        }
+    }
+    if kinds("user") {
+        for u in app.store.list_users(scope).await? {
+            names.insert(("user", u.id.to_string()), u.email);
+        }
+    }
+    if kinds("api_key") {
+        for k in app.store.list_api_keys(scope).await? {
+            names.insert(("api_key", k.id.to_string()), format!("{} ({}…)", k.name, k.prefix));
+        }
+    }
+    Ok(rows
+        .iter()
+        .map(|e| {
+            let (kind, id) = (e.target_kind.as_deref()?, e.target_id.as_deref()?);
+            let recorded = ["name", "email"].iter().find_map(|f| e.changes.get(*f).and_then(Value::as_str));
+            let noun = kind.replace('_', " ");
+            Some(match (names.get(&(kind, id.to_owned())), recorded) {
+                (Some(name), _) => format!("{noun} {name}"),
+                (None, Some(name)) if kind != "escalation" => format!("{noun} {name} (deleted)"),
+                _ => format!("{noun} {}", id.get(..8).unwrap_or(id)),
+            })
+        })
+        .collect())
+}
+
 /// A page of the log, newest first.
 pub struct AuditQuery {
     pub action: Option<AuditAction>,

@@ -33,6 +33,9 @@ pub struct SignedIn {
     pub token: Secret,
     pub csrf_token: String,
     pub expires_at: DateTime<Utc>,
+    /// The user's first sign-in: their password is the initial one someone
+    /// else was shown, so the dashboard asks them to choose their own.
+    pub first_sign_in: bool,
 }
 
 /// A live session and who it belongs to.
@@ -134,7 +137,8 @@ pub async fn sign_in(app: &App, email: &str, password: Secret, client_ip: &str) 
         )
         .await?;
     audit::record_user(app, scope, &user, client_ip, AuditAction::SignIn).await;
-    Ok(SignedIn { user, scope, token: Secret::new(token), csrf_token, expires_at })
+    let first_sign_in = user.last_login_at.is_none();
+    Ok(SignedIn { user, scope, token: Secret::new(token), csrf_token, expires_at, first_sign_in })
 }
 
 /// The counters of wrong passwords for `email`: across every address, and

@@ -80,6 +80,12 @@ pub async fn check_url(raw: &str, config: &WebhookConfig) -> Result<url::Url, Fi
     if addrs.is_empty() {
         return Err(bad("its host does not resolve"));
     }
+    if !allow_loopback && addrs.iter().all(|ip| ip.is_loopback()) {
+        return Err(bad(
+            "points at this machine (a loopback address): production endpoints must be public https:// URLs; \
+             for a test receiver on the same machine, run the service with WEBHOOK_ALLOW_LOOPBACK=true",
+        ));
+    }
     if let Some(ip) = addrs.iter().find(|ip| !webhook::is_deliverable(**ip, allow_loopback)) {
         return Err(bad(&format!(
             "resolves to {ip}, a private, loopback or link-local address; endpoints must be reachable on the internet"

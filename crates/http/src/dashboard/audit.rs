@@ -30,9 +30,11 @@ pub async fn page(Admin(ctx): Admin, Query(f): Query<Filters>) -> Page {
     let q = AuditQuery { action, actor_id: None, from: None, to: None, before, limit: PAGE };
     let rows = audit::list(&ctx.state, ctx.scope(), &q).await.map_err(|e| ctx.error_page(e))?;
     let next = (rows.len() as u64 == PAGE).then(|| rows.last().map(|e| e.id.to_string())).flatten();
+    let targets = audit::target_labels(&ctx.state, ctx.scope(), &rows).await.map_err(|e| ctx.error_page(e))?;
     let entries: Vec<Value> = rows
         .iter()
-        .map(|e| {
+        .zip(targets)
+        .map(|(e, target)| {
             let action: Option<AuditAction> = e.action.parse().ok();
             context! {
                 id => e.id.to_string(),
@@ -43,10 +45,8 @@ pub async fn page(Admin(ctx): Admin, Query(f): Query<Filters>) -> Page {
                 actor => e.actor_label.clone(),
                 actor_kind => e.actor_kind.clone(),
                 client_ip => e.client_ip.clone(),
-                target => match (&e.target_kind, &e.target_id) {
-                    (Some(k), Some(i)) => Some(format!("{k} {i}")),
-                    _ => None,
-                },
+                target => target,
+                target_id => e.target_id.clone(),
                 changes => summarize(&e.changes),
                 failed => e.action == AuditAction::SignInFailed.as_str(),
             }

@@ -110,10 +110,18 @@ pub async fn detail(ctx: Ctx, req: &Request, Path(id): Path<String>) -> Page {
         _ => Bucket::Day,
     };
     let start = |d: NaiveDate| metrics::local_midnight(d, zone);
+    if to_date < from_date && range_error.is_none() {
+        // In the form's own words: its fields are "From" and "To (inclusive)".
+        range_error = Some(format!(
+            "“From” ({}) is after “To” ({}): pick a From date on or before the To date.",
+            from_date.format("%-d %b %Y"),
+            to_date.format("%-d %b %Y")
+        ));
+    }
     let range = match Range::new(start(from_date), start(to_date + Duration::days(1)), bucket, zone) {
         Ok(r) => r,
         Err(e) => {
-            range_error = Some(e.fields().first().map(|f| capitalise(&f.message)).unwrap_or(e.detail()));
+            range_error.get_or_insert_with(|| e.fields().first().map(|f| capitalise(&f.message)).unwrap_or(e.detail()));
             from_date = today - Duration::days(13);
             to_date = today;
             Range::new(start(from_date), start(today + Duration::days(1)), bucket, zone)
@@ -723,6 +731,24 @@ pub async fn verify_credentials(AdminForm { ctx, .. }: AdminForm, Path(id): Path
             credentials_page(&ctx, status, &cc, Value::from(()), BTreeMap::new(), Some(banner), Value::from(())).await
         }
     }
+}
+
+#[handler]
+pub async fn delete_credentials(AdminForm { ctx, .. }: AdminForm, Path(id): Path<String>) -> Page {
+    let cc = center(&ctx, &id).await?;
+    credentials::delete(&ctx.state, &ctx.principal(), cc.id).await.map_err(|e| ctx.error_page(e))?;
+    Ok(web::redirect(&format!("/dashboard/contact-centers/{}/credentials?flash=credentials_deleted", cc.id)))
+}
+
+// ---- delete ----------------------------------------------------------------------
+
+/// Deletes the contact center with its escalations and credentials (the
+/// API's `DELETE /v1/contact-centers/{id}`), after the page's confirmation.
+#[handler]
+pub async fn delete_center(AdminForm { ctx, .. }: AdminForm, Path(id): Path<String>) -> Page {
+    let cc = center(&ctx, &id).await?;
+    contact_centers::delete(&ctx.state, &ctx.principal(), cc.id).await.map_err(|e| ctx.error_page(e))?;
+    Ok(web::redirect("/dashboard?flash=cc_deleted"))
 }
 
 // ---- Install in Flex -------------------------------------------------------------

@@ -58,6 +58,8 @@ dashboard_routes! {
     "/contact-centers/:id/preview" => get(centers::preview),
     "/contact-centers/:id/credentials" => get(centers::credentials_form).post(centers::save_credentials),
     "/contact-centers/:id/credentials/verify" => post(centers::verify_credentials),
+    "/contact-centers/:id/credentials/delete" => post(centers::delete_credentials),
+    "/contact-centers/:id/delete" => post(centers::delete_center),
     "/contact-centers/:id/flex/install" => post(centers::install_in_flex),
     "/contact-centers/:id/flex/uninstall" => post(centers::uninstall_from_flex),
     "/contact-centers/:id/test-call" => get(test_call::start_form).post(test_call::start),

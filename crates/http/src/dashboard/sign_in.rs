@@ -92,7 +92,9 @@ pub async fn login_submit(state: Data<&AppState>, req: &Request, body: bytes::By
     let ip = client_ip(req, state.http().trust_proxy_headers);
     match sessions::sign_in(&state, &email, pw, &ip).await {
         Ok(signed) => {
-            let mut resp = web::redirect(&next);
+            // A first sign-in uses a password someone else was shown: choose one first.
+            let to = if signed.first_sign_in { "/dashboard/account?flash=choose_password" } else { next.as_str() };
+            let mut resp = web::redirect(to);
             let cookie =
                 session::cookie(signed.token.expose(), state.config.session_ttl.as_secs(), state.http().cookie_secure);
             if let Ok(v) = cookie.parse() {

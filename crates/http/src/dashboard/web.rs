@@ -444,6 +444,10 @@ pub fn flash(key: &str) -> Option<(&'static str, &'static str)> {
         "settings_saved" => ("success", "Settings saved. New join links use them right away."),
         "credentials_saved" => ("success", "Twilio accepted the credentials; they are stored encrypted."),
         "credentials_verified" => ("success", "Twilio accepted the stored credentials."),
+        "credentials_deleted" => {
+            ("success", "Twilio credentials deleted. Escalations from Flex stop until new ones are stored.")
+        }
+        "cc_deleted" => ("success", "Contact center deleted, with its escalations and credentials."),
         "flex_installed" => (
             "success",
             "Installed in Flex: the plugin is released beside your other plugins and configured for this contact center. Agents get it on their next Flex reload.",
@@ -456,6 +460,10 @@ pub fn flash(key: &str) -> Option<(&'static str, &'static str)> {
         "role_changed" => ("success", "Role changed."),
         "user_removed" => ("success", "User removed. Their sessions ended."),
         "password_changed" => ("success", "Password changed. You were signed out everywhere else."),
+        "choose_password" => (
+            "info",
+            "Welcome! You signed in with a password someone else gave you: choose your own below, so only you know it.",
+        ),
         "endpoint_deleted" => ("success", "Endpoint deleted. Nothing more is sent to it."),
         "endpoint_paused" => ("success", "Endpoint paused: events are not queued for it until you resume it."),
         "endpoint_resumed" => ("success", "Endpoint resumed."),
