@@ -179,7 +179,8 @@
 
   function applyEnabled(kind, on) {
     tracks(kind).forEach(function (track) { track.enabled = on; });
-    if (state.call) state.call.setEnabled(kind, on);
+    // What the other side gets: nothing without a device, whatever the toggle says.
+    if (state.call) state.call.setEnabled(kind, on && tracks(kind).length > 0);
   }
 
   function toggleMic() { state.micOn = !state.micOn; applyEnabled('audio', state.micOn); syncToggles(); }
@@ -456,10 +457,13 @@
     showSelfVideo();
     if (el.share) el.share.hidden = !canShare();
     el.waitingText.textContent = t.tWaiting;
-    el.waiting.hidden = call.peerCount() > 0 && !!el.remote.querySelector('video');
+    // Someone who joined without a camera or microphone sends no media:
+    // they are here all the same (their state says camera off, no sound).
+    el.waiting.hidden = call.peerCount() > 0;
     el.callStatus.textContent = t.tConnected;
     document.body.dataset.call = 'connected';
     call.on('remote-stream', showRemote);
+    call.on('peer-joined', function () { el.waiting.hidden = true; });
     call.on('peer-state', function (identity, s) { setRemoteState(s); });
     call.on('peer-left', function (identity) {
       removeRemote(identity);

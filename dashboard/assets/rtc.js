@@ -56,8 +56,11 @@
     this.open = false;
     this.done = false;
     this.attempt = 0;
-    this.audio = true;
-    this.video = true;
+    // What the other side is told it gets: nothing of a kind without a
+    // track of it (a camera or microphone denied or missing).
+    var live = function (t) { return t.readyState === 'live'; };
+    this.audio = !!stream && stream.getAudioTracks().some(live);
+    this.video = !!stream && stream.getVideoTracks().some(live);
   }
   BuiltinCall.prototype = Object.create(Emitter.prototype);
 

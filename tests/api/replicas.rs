@@ -58,11 +58,15 @@ async fn code_guessing_limits_count_across_replicas() {
         let resp = app.http.post(format!("{base}/v1/join/ZZZZZZZZZZZZ{}/token", i % 10)).send().await.unwrap();
         assert_eq!(resp.status(), 404, "attempt {i}");
     }
-    // Now the right code is refused on both replicas (the block is shared).
+    // Now another wrong code is refused on both replicas (the block is
+    // shared), while the right code still gets its token on both: the
+    // limit is on failures, never on a code that exists.
     tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     for base in [&a.address, &b.address] {
-        let resp = app.http.post(format!("{base}/v1/join/{code}/token")).send().await.unwrap();
+        let resp = app.http.post(format!("{base}/v1/join/ZZZZZZZZZZZZZ/token")).send().await.unwrap();
         assert_problem(resp, 429, "rate_limited").await;
+        let resp = app.http.post(format!("{base}/v1/join/{code}/token")).send().await.unwrap();
+        assert_eq!(resp.status(), 200, "{base}");
     }
 }
 
@@ -107,7 +111,7 @@ async fn a_callback_delivered_to_either_replica_is_applied_once_and_completion_i
         assert_eq!(resp.status(), 204);
     }
     let id = e["id"].as_str().unwrap();
-    let events: Vec<Value> = r.tenant.admin.get(&format!("/v1/escalations/{id}/events")).await.json().await.unwrap();
+    let events: Vec<Value> = escalate_e2e::events_of(&r.tenant, id).await;
     assert_eq!(events.iter().filter(|e| e["sequence_number"] == 41).count(), 1);
 
     // The agent ends the call through replica A; replica B stops issuing tokens at once.

@@ -185,7 +185,7 @@ async fn signalling_relays_between_the_rooms_participants_and_records_presence()
 async fn wait_events(tenant: &Tenant, id: &str, done: impl Fn(&[Value]) -> bool) -> Vec<Value> {
     let mut last = Vec::new();
     for _ in 0..100 {
-        last = tenant.admin.get(&format!("/v1/escalations/{id}/events")).await.json().await.unwrap();
+        last = escalate_e2e::events_of(tenant, id).await;
         if done(&last) {
             return last;
         }
@@ -478,4 +478,143 @@ async fn the_flex_plugin_joins_a_built_in_call_with_the_customer() {
     let connected: Vec<&Value> = events.iter().filter(|e| e["event"] == "participant-connected").collect();
     assert_eq!(connected.len(), 2, "{events:#?}");
     assert!(connected.iter().any(|e| e["participant_identity"] == "agent:alex@acme.example"), "{events:#?}");
+}
+
+/// A customer who blocks the camera and microphone still joins, and the
+/// agent sees them present (camera off, no sound) within seconds, not
+/// "waiting for the customer" forever.
+#[tokio::test]
+async fn a_customer_who_blocks_camera_and_microphone_is_visible_to_the_agent() {
+    let turn = Turn::start();
+    let app = spawn_app_with(Options { extra: turn.settings(), ..Default::default() }).await;
+    let tenant = app.create_tenant("NoDevices").await;
+    let (cc, e) = test_call(&app, &tenant).await;
+    let id = e["id"].as_str().unwrap();
+    let report = browser::call(json!({
+        "agent_base": app.address,
+        "email": tenant.admin_email,
+        "password": tenant.admin_password,
+        "agent_url": app.url(&format!("/dashboard/contact-centers/{cc}/test-call/{id}")),
+        "customer_url": e["join_url"],
+        "phases": ["connect-no-devices", "end"],
+    }))
+    .await;
+    assert_eq!(report["problems"], json!([]), "{report:#}");
+    let phase = &report["phases"]["connect-no-devices"];
+    assert!(phase["agent_saw_after_ms"].as_u64().unwrap() <= 5000, "{phase}");
+    assert_eq!(phase["seen"]["video"], "false", "{phase}");
+    // And the customer sees the agent.
+    assert!(phase["customer"]["after"].as_u64().unwrap() > 0, "{phase}");
+}
+
+/// One customer link reconnecting without end (300 page loads, each a new
+/// session) writes a bounded number of event rows, and its first join is
+/// among them.
+#[tokio::test]
+async fn reconnects_of_one_credential_write_a_bounded_number_of_event_rows() {
+    let app = spawn_app().await;
+    let tenant = app.create_tenant("Reloads").await;
+    let (_, e) = test_call(&app, &tenant).await;
+    let id = e["id"].as_str().unwrap();
+    let customer = customer_grant(&app, &e).await;
+    for i in 0..300 {
+        let (mut ws, _) = join(&customer, &format!("page-{i}")).await;
+        send(&mut ws, json!({ "type": "bye" })).await;
+        let _ = close_code(&mut ws).await;
+    }
+    // Let the last writes land, then count.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let events: Vec<Value> = escalate_e2e::events_of(&tenant, id).await;
+    let theirs: Vec<&Value> = events.iter().filter(|e| e["participant_identity"] == customer["identity"]).collect();
+    assert!(theirs.len() <= 20, "{} rows for one credential", theirs.len());
+    assert!(theirs.iter().any(|e| e["event"] == "participant-connected"), "the first join is kept");
+    let escalation: Value = tenant.admin.get(&format!("/v1/escalations/{id}")).await.json().await.unwrap();
+    assert!(escalation["customer_joined_at"].is_string());
+}
+
+/// Agent on one replica, customer on another; the customer's replica is
+/// killed (SIGKILL: no goodbye). A reloaded page (a new credential) is let
+/// back in within seconds, not refused as "room full" for hours, and the
+/// dead replica's customer is recorded as having left, once.
+#[tokio::test]
+async fn a_reload_after_a_replica_crash_rejoins_within_seconds() {
+    let app = spawn_app().await;
+    let tenant = app.create_tenant("Crash").await;
+    let (_, e) = test_call(&app, &tenant).await;
+    let id = e["id"].as_str().unwrap();
+    let code = e["code"].as_str().unwrap();
+    let mut replica: Replica = app.spawn_replica_with_own_url(&[]).await;
+    let agent = agent_grant(&tenant, &e).await;
+    let (_agent_ws, _) = join(&agent, "agent-page").await;
+    let first: Value =
+        app.http.post(replica.url(&format!("/v1/join/{code}/token"))).send().await.unwrap().json().await.unwrap();
+    let (_first_ws, _) = join(&first, "first-page").await;
+    wait_events(&tenant, id, |evs| {
+        evs.iter().any(|e| e["event"] == "participant-connected" && e["participant_identity"] == first["identity"])
+    })
+    .await;
+    replica.kill();
+
+    let crashed = std::time::Instant::now();
+    let mut refusals = 0;
+    let welcome = loop {
+        assert!(crashed.elapsed() < Duration::from_secs(15), "still refused after 15 s ({refusals} refusals)");
+        let again = customer_grant(&app, &e).await;
+        let mut ws = open(again["signaling_url"].as_str().unwrap()).await;
+        send(&mut ws, json!({ "type": "hello", "token": again["token"], "session": "reloaded-page" })).await;
+        match next(&mut ws, Duration::from_secs(5)).await {
+            Some(msg) if msg["type"] == "welcome" => break msg,
+            _ => {
+                refusals += 1;
+                tokio::time::sleep(Duration::from_millis(500)).await;
+            }
+        }
+    };
+    assert!(welcome["peers"].as_array().unwrap().iter().any(|p| p["identity"] == agent["identity"]), "{welcome}");
+    let events = wait_events(&tenant, id, |evs| {
+        evs.iter().any(|e| e["event"] == "participant-disconnected" && e["participant_identity"] == first["identity"])
+    })
+    .await;
+    let left = events
+        .iter()
+        .filter(|e| e["event"] == "participant-disconnected" && e["participant_identity"] == first["identity"])
+        .count();
+    assert_eq!(left, 1, "{events:#?}");
+}
+
+/// The agent completes a built-in call after both left: the room's
+/// empty-room timer, still running, must not move the call's end when it
+/// fires a minute later, nor add a second room-ended.
+#[tokio::test]
+async fn a_completed_built_in_call_keeps_its_end_when_the_empty_room_timer_fires() {
+    let app = spawn_app().await;
+    let tenant = app.create_tenant("Timers").await;
+    let (cc, e) = test_call(&app, &tenant).await;
+    let resp = tenant
+        .admin
+        .patch(&format!("/v1/contact-centers/{cc}"), json!({ "room": { "empty_room_timeout_minutes": 1 } }))
+        .await;
+    assert_eq!(resp.status(), 200);
+    let id = e["id"].as_str().unwrap();
+    let agent = agent_grant(&tenant, &e).await;
+    let customer = customer_grant(&app, &e).await;
+    let (mut a, _) = join(&agent, "a").await;
+    let (mut c, _) = join(&customer, "c").await;
+    for ws in [&mut c, &mut a] {
+        send(ws, json!({ "type": "bye" })).await;
+        let _ = close_code(ws).await;
+    }
+    // Both left: the timer runs. The agent ends the call now.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let done = tenant.admin.post(&format!("/v1/escalations/{id}/complete"), json!({})).await;
+    assert!(done.status().is_success());
+    let ended: Value = tenant.admin.get(&format!("/v1/escalations/{id}")).await.json().await.unwrap();
+    let ended_at = ended["ended_at"].clone();
+    assert!(ended_at.is_string(), "{ended}");
+    // A minute (the timeout) and a little more later.
+    tokio::time::sleep(Duration::from_secs(65)).await;
+    let later: Value = tenant.admin.get(&format!("/v1/escalations/{id}")).await.json().await.unwrap();
+    assert_eq!(later["ended_at"], ended_at, "{later}");
+    let events = escalate_e2e::events_of(&tenant, id).await;
+    assert_eq!(events.iter().filter(|e| e["event"] == "room-ended").count(), 1, "{events:#?}");
 }

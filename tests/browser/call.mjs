@@ -5,7 +5,8 @@
 //   node call.mjs '<json options>'
 //
 // options: { agent_base, email, password, agent_url, customer_url,
-//            phases: ["connect", "mute", "drop-signaling", "drop-turn", "end"],
+//            phases: ["connect", "mute", "drop-signaling", "drop-turn", "end"]
+//                    or ["connect-no-devices", "end"] (the customer blocks camera and microphone),
 //            turn: { pid, command, args } }   // for drop-turn: kill and restart TURN
 //
 // Each phase records what it saw; a phase that times out records its error
@@ -22,6 +23,12 @@ let restartedTurn = null;
 try {
   const pages = await twoPages(browser, report.console_errors);
   const { agent, customer } = pages;
+  if (phases.includes('connect-no-devices')) {
+    // The customer says no to the camera and microphone prompt.
+    await customer.context().addInitScript(() => {
+      navigator.mediaDevices.getUserMedia = () => Promise.reject(new DOMException('Permission denied', 'NotAllowedError'));
+    });
+  }
 
   for (const phase of phases) {
     const t0 = Date.now();
@@ -40,6 +47,31 @@ try {
         const a = await framesRising(agent, 'agent');
         const c = await framesRising(customer, 'customer');
         report.phases.connect = { agent: a, customer: c, ms: Date.now() - t0 };
+      } else if (phase === 'connect-no-devices') {
+        await agent.goto(`${opts.agent_base}/dashboard/login`);
+        await agent.fill('input[name=email]', opts.email);
+        await agent.fill('input[name=password]', opts.password);
+        await Promise.all([agent.waitForNavigation(), agent.click('button[type=submit]')]);
+        await agent.goto(opts.agent_url);
+        await agent.click('#join-button');
+        await agent.waitForSelector('body[data-view=call]');
+        await customer.goto(opts.customer_url);
+        await customer.click('#join-button');
+        await customer.waitForSelector('body[data-view=call]');
+        const joined = Date.now();
+        const seen = await until('the agent to see the customer present, camera off and no microphone', async () => {
+          const v = await agent.evaluate(() => {
+            const state = document.getElementById('remote-state');
+            return {
+              waiting: !document.getElementById('waiting').hidden,
+              audio: state && state.dataset.audio, video: state && state.dataset.video,
+              text: state && !state.hidden ? state.textContent : '',
+            };
+          });
+          return { ok: !v.waiting && v.audio === 'false' && v.video === 'false', value: v };
+        }, 5000, 100);
+        const c = await framesRising(customer, 'customer');
+        report.phases['connect-no-devices'] = { seen, agent_saw_after_ms: Date.now() - joined, customer: c, ms: Date.now() - t0 };
       } else if (phase === 'mute') {
         await agent.click('#call-mic');
         const muted = await until('the customer to see the agent muted', async () => {

@@ -396,3 +396,22 @@ impl TestApp {
         self.http.post(url).header("X-Twilio-Signature", sig).form(&pairs).send().await.unwrap()
     }
 }
+
+/// Every room event of an escalation, following the pages of
+/// `GET /v1/escalations/{id}/events`.
+pub async fn events_of(tenant: &Tenant, id: &str) -> Vec<Value> {
+    let mut all = Vec::new();
+    let mut after: Option<String> = None;
+    loop {
+        let path = match &after {
+            Some(c) => format!("/v1/escalations/{id}/events?limit=500&after={c}"),
+            None => format!("/v1/escalations/{id}/events?limit=500"),
+        };
+        let page: Value = tenant.admin.get(&path).await.json().await.unwrap();
+        all.extend(page["items"].as_array().cloned().unwrap_or_default());
+        match page["next_after"].as_str() {
+            Some(c) => after = Some(c.to_owned()),
+            None => return all,
+        }
+    }
+}

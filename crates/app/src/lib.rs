@@ -109,6 +109,7 @@ impl App {
             redis.as_ref().map(|(conn, _, prefix)| (conn.clone(), prefix.clone())),
         ));
         if let Some((_, client, _)) = &redis {
+            hub.spawn_heartbeat();
             hub.spawn_relay_listener(client.clone());
         }
         let (limiter, cache, events, conn, subscription) = match redis {

@@ -144,7 +144,12 @@ impl Timeline {
             // link lives on (a room is made again when someone joins).
             // The escalation ends when the agent ends it or its code expires.
             RoomEventKind::RoomEnded => {
-                self.ended_at = latest(self.ended_at, e.at);
+                // A completed escalation's end is fixed: a room that ends
+                // after it (an empty-room timer, a late callback) does not
+                // move it, whichever replica or timer comes second.
+                if !(self.status == Status::Completed && self.ended_at.is_some()) {
+                    self.ended_at = latest(self.ended_at, e.at);
+                }
                 if let Some(d) = e.room_duration_seconds {
                     self.duration_seconds = Some(self.duration_seconds.map_or(d, |c| c.max(d)));
                 }
@@ -238,6 +243,18 @@ mod tests {
         assert_eq!(tl.customer_joined_at, Some(t(30)));
         assert_eq!(tl.ended_at, Some(t(300)));
         assert_eq!(tl.duration_seconds, Some(300));
+    }
+
+    #[test]
+    fn a_completed_escalation_keeps_its_end_when_a_room_ends_later() {
+        let mut tl = open();
+        tl.apply(&ev("room-created", 0, None, None));
+        tl.apply(&ev("room-ended", 60, None, None));
+        // The agent completed it at 60; an empty-room timer fires five minutes on.
+        tl.status = Status::Completed;
+        tl.apply(&ev("room-ended", 360, None, None));
+        assert_eq!(tl.ended_at, Some(t(60)));
+        assert_eq!(tl.duration_seconds, Some(60));
     }
 
     #[test]

@@ -3,9 +3,10 @@
 //! Unknown, malformed and expired codes give the same answer, and each such
 //! failure counts against the client's address in a counter shared by every
 //! replica (Redis). Once an address reaches the limit, the replica that saw
-//! it remembers the block locally until the window ends, so the check costs
-//! nothing on the success path; another replica blocks the address at its
-//! own next failure, since it increments the same shared counter.
+//! it remembers the block locally until the window ends, and that address's
+//! failures are refused at once; another replica blocks the address at its
+//! own next failure, since it increments the same shared counter. A code
+//! that exists is answered whatever its address's failures (see [`lookup`]).
 //!
 //! The token endpoint is the hot path, so it is served from memory where that
 //! is safe ([`crate::join_cache`]): open codes are kept, and so is each
@@ -40,12 +41,13 @@ pub enum Lookup {
     Invalid,
 }
 
+/// The escalation behind a code. A code that exists always gets its answer,
+/// even from an address over the failure limit: carrier-grade NAT and
+/// offices put thousands of customers behind one address, and a guesser
+/// gains nothing from the limit's absence on codes it cannot guess (65
+/// random bits). Only failures are limited, and a limited address's failures
+/// are answered `rate_limited` without counting further.
 pub async fn lookup(app: &App, raw_code: &str, client_ip: &str) -> AppResult<Lookup> {
-    let block = app.join_cache.blocked_until(client_ip);
-    if let Some(wait) = block.map(|until| until.saturating_duration_since(Instant::now())) {
-        app.metrics.rate_limited("room_code");
-        return Err(AppError::rate_limited(wait));
-    }
     let Ok(code) = RoomCode::parse(raw_code) else {
         return failed(app, client_ip).await;
     };
@@ -70,7 +72,14 @@ pub async fn lookup(app: &App, raw_code: &str, client_ip: &str) -> AppResult<Loo
     }
 }
 
+/// A code that does not work: refused as `rate_limited` once the address is
+/// over its limit, else counted and answered as invalid.
 async fn failed(app: &App, client_ip: &str) -> AppResult<Lookup> {
+    let block = app.join_cache.blocked_until(client_ip);
+    if let Some(wait) = block.map(|until| until.saturating_duration_since(Instant::now())) {
+        app.metrics.rate_limited("room_code");
+        return Err(AppError::rate_limited(wait));
+    }
     let limit = app.config.limits.join_failures_per_ip;
     let (_, count, remaining) = app.limiter.count(&format!("join-fail:{client_ip}"), limit).await;
     if count >= u64::from(limit.max) {

@@ -206,6 +206,24 @@ struct EscalationPage {
 
 #[derive(Object)]
 #[oai(skip_serializing_if_is_none)]
+struct EventPage {
+    items: Vec<EscalationEvent>,
+    /// Pass as `after` for the next page; absent on the last page.
+    next_after: Option<String>,
+}
+
+fn default_event_limit() -> u64 {
+    100
+}
+
+/// `<occurred_at in µs>.<sequence number>` of the last event of a page.
+fn parse_event_cursor(cursor: &str) -> Option<(DateTime<Utc>, i64)> {
+    let (micros, seq) = cursor.split_once('.')?;
+    Some((DateTime::from_timestamp_micros(micros.parse().ok()?)?, seq.parse().ok()?))
+}
+
+#[derive(Object)]
+#[oai(skip_serializing_if_is_none)]
 struct EscalationEvent {
     event: String,
     sequence_number: i64,
@@ -423,30 +441,46 @@ impl EscalationsApi {
         }))
     }
 
-    /// The room callbacks received for an escalation, in order.
+    /// The room events of an escalation (Twilio's callbacks, or the built-in
+    /// provider's joins and leaves), in the order they happened, a page at a
+    /// time: pass `next_after` of a page as `after` for the next.
     #[oai(path = "/v1/escalations/:id/events", method = "get", operation_id = "listEscalationEvents")]
     async fn events(
         &self,
         state: Data<&AppState>,
         auth: TenantAuth,
         id: Path<Uuid>,
-    ) -> ApiResult<Json<Vec<EscalationEvent>>> {
+        /// Events after this cursor (a page's `next_after`).
+        #[oai(validator(max_length = 40, pattern = r"^[0-9]{1,20}\.-?[0-9]{1,20}$"))]
+        after: Query<Option<String>>,
+        /// How many events per page (1–500).
+        #[oai(default = "default_event_limit", validator(minimum(value = "1"), maximum(value = "500")))]
+        limit: Query<u64>,
+    ) -> ApiResult<Json<EventPage>> {
         let scope = auth.principal().require(Permission::ViewMetrics)?;
         state.store.escalation(scope, id.0).await?;
-        let events = state.store.escalation_events(scope, id.0).await?;
-        Ok(Json(
-            events
-                .into_iter()
-                .map(|e| EscalationEvent {
-                    event: e.event,
-                    sequence_number: e.sequence_number,
-                    occurred_at: e.occurred_at,
-                    received_at: e.received_at,
-                    participant_identity: e.participant_identity,
-                    room_sid: e.room_sid,
-                })
-                .collect(),
-        ))
+        let after = match after.0.as_deref() {
+            None => None,
+            Some(c) => {
+                Some(parse_event_cursor(c).ok_or_else(|| ApiError::field("after", "is not a cursor of this list"))?)
+            }
+        };
+        let events = state.store.escalation_events_page(scope, id.0, after, limit.0).await?;
+        let next_after = (events.len() as u64 == limit.0)
+            .then(|| events.last().map(|e| format!("{}.{}", e.occurred_at.timestamp_micros(), e.sequence_number)))
+            .flatten();
+        let items = events
+            .into_iter()
+            .map(|e| EscalationEvent {
+                event: e.event,
+                sequence_number: e.sequence_number,
+                occurred_at: e.occurred_at,
+                received_at: e.received_at,
+                participant_identity: e.participant_identity,
+                room_sid: e.room_sid,
+            })
+            .collect();
+        Ok(Json(EventPage { items, next_after }))
     }
 
     /// End the video call: completes the room and expires the customer's code.

@@ -407,11 +407,35 @@ impl Store {
         scope: TenantScope,
         escalation_id: Uuid,
     ) -> Result<Vec<crate::EscalationEventRecord>, StoreError> {
-        Ok(escalation_event::Entity::find()
+        self.escalation_events_page(scope, escalation_id, None, u64::MAX).await
+    }
+
+    /// At most `limit` of an escalation's events, in order, after the event
+    /// at `after` (its occurrence time and sequence number), if given.
+    #[tracing::instrument(name = "db", skip_all, fields(db.operation = "escalation_events_page"))]
+    pub async fn escalation_events_page(
+        &self,
+        scope: TenantScope,
+        escalation_id: Uuid,
+        after: Option<(DateTime<Utc>, i64)>,
+        limit: u64,
+    ) -> Result<Vec<crate::EscalationEventRecord>, StoreError> {
+        use sea_orm::Condition;
+        let mut q = escalation_event::Entity::find()
             .filter(escalation_event::Column::TenantId.eq(scope.tenant_id()))
-            .filter(escalation_event::Column::EscalationId.eq(escalation_id))
-            .order_by_asc(escalation_event::Column::OccurredAt)
+            .filter(escalation_event::Column::EscalationId.eq(escalation_id));
+        if let Some((at, seq)) = after {
+            q = q.filter(
+                Condition::any().add(escalation_event::Column::OccurredAt.gt(at)).add(
+                    Condition::all()
+                        .add(escalation_event::Column::OccurredAt.eq(at))
+                        .add(escalation_event::Column::SequenceNumber.gt(seq)),
+                ),
+            );
+        }
+        Ok(q.order_by_asc(escalation_event::Column::OccurredAt)
             .order_by_asc(escalation_event::Column::SequenceNumber)
+            .limit(limit)
             .all(self.db())
             .await?)
     }

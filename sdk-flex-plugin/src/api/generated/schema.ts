@@ -349,7 +349,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The room callbacks received for an escalation, in order. */
+        /**
+         * The room events of an escalation (Twilio's callbacks, or the built-in
+         *     provider's joins and leaves), in the order they happened, a page at a
+         *     time: pass `next_after` of a page as `after` for the next.
+         */
         get: operations["listEscalationEvents"];
         put?: never;
         post?: never;
@@ -1024,6 +1028,12 @@ export interface components {
          * @enum {string}
          */
         EscalationStatus: "creating" | "open" | "completed" | "failed";
+        /** EventPage */
+        EventPage: {
+            items: components["schemas"]["EscalationEvent"][];
+            /** @description Pass as `after` for the next page; absent on the last page. */
+            next_after?: string;
+        };
         /**
          * @description What happened to an escalation (or its customer's rating).
          * @enum {string}
@@ -2430,7 +2440,12 @@ export interface operations {
     };
     listEscalationEvents: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Events after this cursor (a page's `next_after`). */
+                after?: string;
+                /** @description How many events per page (1–500). */
+                limit?: number;
+            };
             header?: never;
             path: {
                 id: string;
@@ -2444,7 +2459,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json; charset=utf-8": components["schemas"]["EscalationEvent"][];
+                    "application/json; charset=utf-8": components["schemas"]["EventPage"];
                 };
             };
             /** @description An error, as application/problem+json */

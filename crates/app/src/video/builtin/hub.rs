@@ -73,6 +73,26 @@ impl Hub {
         format!("{prefix}rtc:replica:{replica}")
     }
 
+    /// With Redis: keeps this replica's heartbeat alive, so that its
+    /// participants' places outlive it by seconds only if it dies (see
+    /// [`Presence::heartbeat`]).
+    pub(crate) fn spawn_heartbeat(self: &std::sync::Arc<Self>) {
+        if self.relay.is_none() {
+            return;
+        }
+        let weak = std::sync::Arc::downgrade(self);
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(super::presence::HEARTBEAT_EVERY);
+            loop {
+                tick.tick().await;
+                let Some(hub) = weak.upgrade() else { return };
+                if let Err(err) = hub.presence.heartbeat(&hub.replica).await {
+                    tracing::warn!(error = %err, "could not renew this replica's signalling heartbeat");
+                }
+            }
+        });
+    }
+
     /// With Redis: delivers what other replicas relay to this one's connections.
     pub(crate) fn spawn_relay_listener(self: &std::sync::Arc<Self>, client: redis::Client) {
         let Some((_, prefix)) = &self.relay else { return };

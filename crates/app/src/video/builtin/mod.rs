@@ -39,6 +39,7 @@ impl Provider for Builtin {
         let target = RoomTarget {
             scope: center.scope,
             contact_center_id: center.id(),
+            escalation_id: e.id,
             room_name: e.room_name.clone(),
             room_sid: room_sid.clone(),
         };
@@ -62,6 +63,7 @@ impl Provider for Builtin {
         let target = RoomTarget {
             scope: center.scope,
             contact_center_id: center.id(),
+            escalation_id: e.id,
             room_name: e.room_name.clone(),
             room_sid: room_sid.to_owned(),
         };

@@ -101,11 +101,22 @@ pub enum Presence {
 }
 
 /// The same rule as [`admit`], in one step in Redis. ARGV: identity, entry,
-/// class, max participants, max customers, TTL.
+/// class, max participants, max customers, TTL, the prefix of replicas'
+/// heartbeat keys. Entries of replicas whose heartbeat has lapsed (a replica
+/// that crashed) are removed first and answered among the evicted, so their
+/// places are free and their leaving is recorded once, by this join.
 const JOIN: &str = r"
 local prev = redis.call('HGET', KEYS[1], ARGV[1])
 local evicted = {}
 if not prev then
+  local entries = redis.call('HGETALL', KEYS[1])
+  for i = 1, #entries, 2 do
+    local replica = string.match(entries[i + 1], '^([^|]*)|')
+    if replica and redis.call('EXISTS', ARGV[7] .. replica) == 0 then
+      redis.call('HDEL', KEYS[1], entries[i])
+      table.insert(evicted, entries[i])
+    end
+  end
   local all = redis.call('HGETALL', KEYS[1])
   local live, live_customers = 0, 0
   local away_customers, away_staff = {}, {}
@@ -167,9 +178,36 @@ redis.call('DEL', KEYS[1])
 return all
 ";
 
+/// How long a replica's heartbeat lasts, and how often it is renewed: a
+/// replica that dies loses its participants' places within seconds.
+pub const HEARTBEAT_TTL_MS: u64 = 6_000;
+pub const HEARTBEAT_EVERY: std::time::Duration = std::time::Duration::from_secs(2);
+
 impl Presence {
     fn key(prefix: &str, room: &str) -> String {
         format!("{prefix}rtc:room:{room}")
+    }
+
+    /// The prefix of replicas' heartbeat keys (the replica id follows).
+    fn alive_prefix(prefix: &str) -> String {
+        format!("{prefix}rtc:alive:")
+    }
+
+    /// Says `replica` is alive for [`HEARTBEAT_TTL_MS`] (with Redis; alone,
+    /// there is nobody to tell).
+    pub async fn heartbeat(&self, replica: &str) -> redis::RedisResult<()> {
+        match self {
+            Presence::Local(_) => Ok(()),
+            Presence::Redis { conn, prefix } => {
+                redis::cmd("SET")
+                    .arg(format!("{}{replica}", Self::alive_prefix(prefix)))
+                    .arg(1)
+                    .arg("PX")
+                    .arg(HEARTBEAT_TTL_MS)
+                    .query_async(&mut conn.clone())
+                    .await
+            }
+        }
     }
 
     /// Adds (or replaces) `identity`'s entry, unless the room is full.
@@ -193,6 +231,7 @@ impl Presence {
                     .arg(MAX_PARTICIPANTS)
                     .arg(MAX_CUSTOMERS)
                     .arg(ROOM_TTL_MS)
+                    .arg(Self::alive_prefix(prefix))
                     .invoke_async(&mut conn.clone())
                     .await?;
                 let text = |v: &redis::Value| redis::from_redis_value::<String>(v.clone()).unwrap_or_default();

@@ -27,11 +27,17 @@ use crate::services::escalations;
 /// How long a dropped connection keeps its place before it counts as left.
 pub const RECONNECT_GRACE: Duration = Duration::from_secs(15);
 
+/// Joins and leaves written per participant and room (see `Session::record`):
+/// about five reconnects' worth, over a day.
+const EVENTS_PER_PARTICIPANT: crate::rate_limit::Limit =
+    crate::rate_limit::Limit { max: 10, window: Duration::from_secs(24 * 3600) };
+
 /// Where the session's events go.
 #[derive(Debug, Clone)]
 pub(crate) struct RoomTarget {
     pub scope: TenantScope,
     pub contact_center_id: Uuid,
+    pub escalation_id: Uuid,
     pub room_name: String,
     pub room_sid: String,
 }
@@ -125,8 +131,13 @@ pub async fn open(
         e = app.store.escalation(center.scope, e.id).await.map_err(|_| Close::Internal)?;
     }
     let Some(room_sid) = e.room_sid.clone() else { return Err(Close::Internal) };
-    let target =
-        RoomTarget { scope: center.scope, contact_center_id: e.contact_center_id, room_name: e.room_name, room_sid };
+    let target = RoomTarget {
+        scope: center.scope,
+        contact_center_id: e.contact_center_id,
+        escalation_id: e.id,
+        room_name: e.room_name,
+        room_sid,
+    };
 
     let hub = &app.video_hub;
     let (mut entry, rx) = hub.register();
@@ -287,12 +298,23 @@ impl Session {
     }
 
     /// Records a presence event for this participant (off the signalling path).
+    /// Records a join or leave of this participant. One credential can
+    /// reconnect without end (a reload, a flaky network, a script): only the
+    /// first [`EVENTS_PER_PARTICIPANT`] of its joins and leaves in a room are
+    /// written, so its first join (what the metrics read) is always there
+    /// and the escalation's timeline stays bounded. The count is shared by
+    /// every replica.
     fn record(&self, event: &'static str) {
         let app = self.app.clone();
         let target = self.target.clone();
         let identity = self.identity.clone();
         let participant_sid = self.participant_sid.clone();
         tokio::spawn(async move {
+            let key = format!("room-events:{}:{identity}", target.room_name);
+            if let crate::rate_limit::Decision::Limited { .. } = app.limiter.hit(&key, EVENTS_PER_PARTICIPANT).await {
+                app.metrics.rate_limited("room_events");
+                return;
+            }
             record_event(&app, &target, event, Some((&identity, &participant_sid))).await;
         });
     }
@@ -378,6 +400,12 @@ fn schedule_empty_room_end(app: &App, target: RoomTarget) {
         };
         tokio::time::sleep(Duration::from_secs(60 * minutes.max(1) as u64)).await;
         let Some(app) = App::upgrade(&weak) else { return };
+        // An escalation completed meanwhile ended its room then: its end is
+        // written once, not again when this timer wakes.
+        match app.store.escalation(target.scope, target.escalation_id).await {
+            Ok(e) if e.status == Status::Open => {}
+            _ => return,
+        }
         if app.video_hub.presence.members(&target.room_name).await.is_ok_and(|m| m.is_empty()) {
             record_event(&app, &target, "room-ended", None).await;
         }
