@@ -250,6 +250,14 @@ async fn a_restart_leaves_the_users_data_alone_and_the_demo_has_weeks_of_figures
     assert_eq!(metrics_again["totals"]["escalations"], totals["escalations"], "history is seeded once");
 }
 
+/// A client signed in as the demo admin of the banner, with its CSRF token.
+async fn signed_in_client(service: &Service) -> (reqwest::Client, String) {
+    let http = reqwest::Client::builder().cookie_store(true).build().unwrap();
+    let (email, password) = login(&service.stdout);
+    let me = sign_in(&http, &service.base, &email, &password).await;
+    (http, me["csrf_token"].as_str().unwrap().to_owned())
+}
+
 /// The value after `label` on its banner line.
 fn banner_value<'a>(lines: &'a [String], label: &str) -> &'a str {
     let line =
@@ -261,10 +269,7 @@ fn banner_value<'a>(lines: &'a [String], label: &str) -> &'a str {
 async fn the_banner_and_the_simulator_hand_out_credentials_that_work() {
     let dir = tempdir::Dir::new();
     let service = start_in(&dir);
-    let http = reqwest::Client::builder().cookie_store(true).build().unwrap();
-    let (email, password) = login(&service.stdout);
-    let me = sign_in(&http, &service.base, &email, &password).await;
-    let csrf = me["csrf_token"].as_str().unwrap().to_owned();
+    let (http, csrf) = signed_in_client(&service).await;
     let sim = url_after(&service.stdout, "Twilio simulator:").to_owned();
     let banner = serde_json::json!({
         "account_sid": banner_value(&service.stdout, "Account SID:"),
@@ -307,10 +312,7 @@ async fn the_banner_and_the_simulator_hand_out_credentials_that_work() {
 async fn twilio_video_on_the_simulator_is_refused_with_the_reason_not_blamed_on_the_network() {
     let dir = tempdir::Dir::new();
     let service = start_in(&dir);
-    let http = reqwest::Client::builder().cookie_store(true).build().unwrap();
-    let (email, password) = login(&service.stdout);
-    let me = sign_in(&http, &service.base, &email, &password).await;
-    let csrf = me["csrf_token"].as_str().unwrap().to_owned();
+    let (http, csrf) = signed_in_client(&service).await;
     let cc =
         banner_value(&service.stdout, "Contact center:").rsplit_once('(').unwrap().1.trim_end_matches(')').to_owned();
     let resp = http

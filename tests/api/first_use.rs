@@ -60,15 +60,7 @@ async fn a_contact_centers_pages_say_exactly_what_needs_twilio_credentials() {
     // Its test call starts without credentials.
     let form = t.admin.get(&format!("/dashboard/contact-centers/{id}/test-call")).await.text().await.unwrap();
     assert!(!form.contains("disabled>Start test call") && !form.contains("video-unavailable"), "{form}");
-    let resp = t
-        .admin
-        .client
-        .post(app.url(&format!("/dashboard/contact-centers/{id}/test-call")))
-        .form(&[("csrf_token", csrf_field(&form))])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), 200, "followed to the call");
+    assert_eq!(start_test_call(&app, &t, id).await.status(), 200, "followed to the call");
     // With Twilio Video, everything needs them, the test call too.
     let resp =
         t.admin.patch(&format!("/v1/contact-centers/{id}"), serde_json::json!({ "video_provider": "twilio" })).await;
@@ -89,15 +81,7 @@ async fn the_agents_side_of_a_test_call_speaks_the_contact_centers_language() {
         .await
         .unwrap();
     let id = cc["id"].as_str().unwrap();
-    let form = t.admin.get(&format!("/dashboard/contact-centers/{id}/test-call")).await.text().await.unwrap();
-    let call = t
-        .admin
-        .client
-        .post(app.url(&format!("/dashboard/contact-centers/{id}/test-call")))
-        .form(&[("csrf_token", csrf_field(&form))])
-        .send()
-        .await
-        .unwrap();
+    let call = start_test_call(&app, &t, id).await;
     assert_eq!(call.status(), 200);
     let html = call.text().await.unwrap();
     for spanish in [
@@ -112,4 +96,17 @@ async fn the_agents_side_of_a_test_call_speaks_the_contact_centers_language() {
     for english in ["Waiting for the customer", "End test call", "you are the agent", "Back to the contact center"] {
         assert!(!html.contains(english), "{english} in {html}");
     }
+}
+
+/// Starts a test call of contact center `id` from its dashboard page, as an
+/// admin would (the answer is the call's page, redirects followed).
+async fn start_test_call(app: &escalate_e2e::TestApp, t: &escalate_e2e::Tenant, id: &str) -> reqwest::Response {
+    let form = t.admin.get(&format!("/dashboard/contact-centers/{id}/test-call")).await.text().await.unwrap();
+    t.admin
+        .client
+        .post(app.url(&format!("/dashboard/contact-centers/{id}/test-call")))
+        .form(&[("csrf_token", csrf_field(&form))])
+        .send()
+        .await
+        .unwrap()
 }

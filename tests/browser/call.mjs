@@ -30,34 +30,30 @@ try {
     });
   }
 
+  // The agent signs in and joins the test call, then the customer joins.
+  async function bothJoin() {
+    await agent.goto(`${opts.agent_base}/dashboard/login`);
+    await agent.fill('input[name=email]', opts.email);
+    await agent.fill('input[name=password]', opts.password);
+    await Promise.all([agent.waitForNavigation(), agent.click('button[type=submit]')]);
+    await agent.goto(opts.agent_url);
+    await agent.click('#join-button');
+    await agent.waitForSelector('body[data-view=call]');
+    await customer.goto(opts.customer_url);
+    await customer.click('#join-button');
+    await customer.waitForSelector('body[data-view=call]');
+  }
+
   for (const phase of phases) {
     const t0 = Date.now();
     try {
       if (phase === 'connect') {
-        await agent.goto(`${opts.agent_base}/dashboard/login`);
-        await agent.fill('input[name=email]', opts.email);
-        await agent.fill('input[name=password]', opts.password);
-        await Promise.all([agent.waitForNavigation(), agent.click('button[type=submit]')]);
-        await agent.goto(opts.agent_url);
-        await agent.click('#join-button');
-        await agent.waitForSelector('body[data-view=call]');
-        await customer.goto(opts.customer_url);
-        await customer.click('#join-button');
-        await customer.waitForSelector('body[data-view=call]');
+        await bothJoin();
         const a = await framesRising(agent, 'agent');
         const c = await framesRising(customer, 'customer');
         report.phases.connect = { agent: a, customer: c, ms: Date.now() - t0 };
       } else if (phase === 'connect-no-devices') {
-        await agent.goto(`${opts.agent_base}/dashboard/login`);
-        await agent.fill('input[name=email]', opts.email);
-        await agent.fill('input[name=password]', opts.password);
-        await Promise.all([agent.waitForNavigation(), agent.click('button[type=submit]')]);
-        await agent.goto(opts.agent_url);
-        await agent.click('#join-button');
-        await agent.waitForSelector('body[data-view=call]');
-        await customer.goto(opts.customer_url);
-        await customer.click('#join-button');
-        await customer.waitForSelector('body[data-view=call]');
+        await bothJoin();
         const joined = Date.now();
         const seen = await until('the agent to see the customer present, camera off and no microphone', async () => {
           const v = await agent.evaluate(() => {
