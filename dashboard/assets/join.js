@@ -537,6 +537,9 @@
         rateLimited(isFinite(after) && after > 0 ? after : 30);
       } else if (pc === 'recording_consent_required') {
         showError(t.tRecordingConsentNeeded);
+      } else if (pc === 'video_unavailable_here') {
+        // The service cannot carry this call (its setup), not the customer's network.
+        showError(t.tServiceUnavailable);
       } else if (resp.status === 410 || pc === 'code_completed' || pc === 'escalation_not_open') {
         stopDevices();
         show(el.ended);

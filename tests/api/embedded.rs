@@ -339,4 +339,34 @@ async fn twilio_video_on_the_simulator_is_refused_with_the_reason_not_blamed_on_
         .unwrap();
     assert_eq!(resp.status(), 409);
     assert!(resp.text().await.unwrap().contains("built-in video provider"));
+    // A customer's link of a Twilio escalation says the same, with its own code.
+    let key: serde_json::Value = http
+        .post(format!("{}/v1/api-keys", service.base))
+        .header("X-CSRF-Token", &csrf)
+        .json(&serde_json::json!({ "name": "crm", "scopes": ["escalations"] }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let e: serde_json::Value = reqwest::Client::new()
+        .post(format!("{}/v1/contact-centers/{cc}/escalations", service.base))
+        .bearer_auth(key["key"].as_str().unwrap())
+        .json(&serde_json::json!({
+            "task_sid": format!("WT{}", "a".repeat(32)),
+            "conversation_sid": format!("CH{}", "b".repeat(32)),
+            "agent_identity": "alex",
+        }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let code = e["code"].as_str().unwrap_or_else(|| panic!("{e}"));
+    let resp = http.post(format!("{}/v1/join/{code}/token", service.base)).send().await.unwrap();
+    assert_eq!(resp.status(), 409);
+    let problem: serde_json::Value = resp.json().await.unwrap();
+    assert_eq!(problem["code"], "video_unavailable_here", "{problem}");
 }

@@ -149,6 +149,9 @@ pub async fn customer_token(app: &App, raw_code: &str, client_ip: &str, recordin
         Lookup::Completed(_) => return Err(completed_code()),
         Lookup::Invalid => return Err(invalid_code()),
     };
+    if let Some(why) = super::escalations::video_unavailable_here(app, e.video_provider) {
+        return Err(AppError::conflict(ErrorCode::VideoUnavailableHere, why));
+    }
     let ctx = center_context(app, &e).await?;
     if e.recorded {
         if !recording_consent {

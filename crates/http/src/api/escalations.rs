@@ -216,10 +216,11 @@ fn default_event_limit() -> u64 {
     100
 }
 
-/// `<occurred_at in µs>.<sequence number>` of the last event of a page.
+/// `<occurred_at in ns>.<sequence number>` of the last event of a page: the
+/// time to the nanosecond, as SQLite keeps it (PostgreSQL keeps µs).
 fn parse_event_cursor(cursor: &str) -> Option<(DateTime<Utc>, i64)> {
-    let (micros, seq) = cursor.split_once('.')?;
-    Some((DateTime::from_timestamp_micros(micros.parse().ok()?)?, seq.parse().ok()?))
+    let (nanos, seq) = cursor.split_once('.')?;
+    Some((DateTime::from_timestamp_nanos(nanos.parse().ok()?), seq.parse().ok()?))
 }
 
 #[derive(Object)]
@@ -465,9 +466,13 @@ impl EscalationsApi {
                 Some(parse_event_cursor(c).ok_or_else(|| ApiError::field("after", "is not a cursor of this list"))?)
             }
         };
-        let events = state.store.escalation_events_page(scope, id.0, after, limit.0).await?;
+        let events = state.store.escalation_events_page(scope, id.0, after, Some(limit.0)).await?;
         let next_after = (events.len() as u64 == limit.0)
-            .then(|| events.last().map(|e| format!("{}.{}", e.occurred_at.timestamp_micros(), e.sequence_number)))
+            .then(|| {
+                events
+                    .last()
+                    .and_then(|e| Some(format!("{}.{}", e.occurred_at.timestamp_nanos_opt()?, e.sequence_number)))
+            })
             .flatten();
         let items = events
             .into_iter()

@@ -407,18 +407,18 @@ impl Store {
         scope: TenantScope,
         escalation_id: Uuid,
     ) -> Result<Vec<crate::EscalationEventRecord>, StoreError> {
-        self.escalation_events_page(scope, escalation_id, None, u64::MAX).await
+        self.escalation_events_page(scope, escalation_id, None, None).await
     }
 
-    /// At most `limit` of an escalation's events, in order, after the event
-    /// at `after` (its occurrence time and sequence number), if given.
+    /// An escalation's events in order (at most `limit` of them, when given),
+    /// after the event at `after` (its occurrence time and sequence number).
     #[tracing::instrument(name = "db", skip_all, fields(db.operation = "escalation_events_page"))]
     pub async fn escalation_events_page(
         &self,
         scope: TenantScope,
         escalation_id: Uuid,
         after: Option<(DateTime<Utc>, i64)>,
-        limit: u64,
+        limit: Option<u64>,
     ) -> Result<Vec<crate::EscalationEventRecord>, StoreError> {
         use sea_orm::Condition;
         let mut q = escalation_event::Entity::find()
