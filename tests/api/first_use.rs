@@ -57,6 +57,8 @@ async fn a_contact_centers_pages_say_exactly_what_needs_twilio_credentials() {
     let page = t.admin.get(&format!("/dashboard/contact-centers/{id}/credentials")).await.text().await.unwrap();
     assert!(!page.contains("Calls cannot start"), "{page}");
     assert!(page.contains("Escalations from Flex need them") && page.contains("test call</a> does not"), "{page}");
+    let overview = t.admin.get("/dashboard").await.text().await.unwrap();
+    assert!(overview.contains("a test call with built-in video works without them"), "{overview}");
     // Its test call starts without credentials.
     let form = t.admin.get(&format!("/dashboard/contact-centers/{id}/test-call")).await.text().await.unwrap();
     assert!(!form.contains("disabled>Start test call") && !form.contains("video-unavailable"), "{form}");
