@@ -285,12 +285,10 @@ async fn breakdown_equals_a_reference_computed_in_rust() {
             NewEvent {
                 room_sid: room_sid.clone(),
                 sequence_number: seq,
-                event: format!("{kind:?}"),
                 participant_sid: who.map(|_| format!("PA{i:030}{seq:02}")),
-                participant_identity: who.map(str::to_owned),
-                occurred_at: at,
                 payload: json!({}),
                 domain: RoomEvent {
+                    provider: escalate_domain::contact_center::VideoProvider::Twilio,
                     kind,
                     at,
                     participant_identity: who.map(str::to_owned),

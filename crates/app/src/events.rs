@@ -38,9 +38,11 @@ const HEARTBEAT: Duration = Duration::from_secs(2);
 /// Hearing nothing for this long, not even its own heartbeat, a replica
 /// takes its subscription for dead: a connection can die without closing.
 pub const SILENCE: Duration = Duration::from_secs(6);
-/// How long a publish that could not reach Redis keeps being retried: as
-/// long as another replica may remember what it invalidates.
-const REPUBLISH_FOR: Duration = crate::join_cache::CODE_TTL;
+/// The longest a replica may keep something an event invalidates (the join
+/// cache's entries live this long); a publish that could not reach Redis is
+/// retried for as long, so no replica keeps a stale entry.
+pub const CACHED_AT_MOST: Duration = Duration::from_secs(300);
+const REPUBLISH_FOR: Duration = CACHED_AT_MOST;
 
 pub enum EventBus {
     Local,

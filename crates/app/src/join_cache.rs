@@ -31,7 +31,7 @@ use crate::expiring::Expiring;
 /// Redis while the others are not. Long enough that 100,000 open codes cost
 /// a few hundred look-ups a second to keep: a look-up in the database costs
 /// about ten times the rest of a token.
-pub const CODE_TTL: Duration = Duration::from_secs(300);
+pub const CODE_TTL: Duration = crate::events::CACHED_AT_MOST;
 /// How long a contact center's token material and brand are kept.
 pub const CONTEXT_TTL: Duration = Duration::from_secs(60);
 

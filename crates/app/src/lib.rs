@@ -7,6 +7,7 @@
 //! functions in [`services`], grouped by what they act on.
 
 pub mod cache;
+pub mod center;
 pub mod config;
 pub mod error;
 mod event_writer;
@@ -19,6 +20,7 @@ pub mod password;
 pub mod principal;
 pub mod rate_limit;
 pub mod redis_conn;
+pub mod room_events;
 pub mod services;
 pub mod telemetry;
 pub mod video;

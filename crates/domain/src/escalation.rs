@@ -10,6 +10,8 @@
 
 use chrono::{DateTime, Utc};
 
+use crate::contact_center::VideoProvider;
+
 /// Where an escalation is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "db", derive(sea_orm::DeriveValueType), sea_orm(value_type = "String"))]
@@ -81,34 +83,67 @@ pub fn new_room_name() -> String {
     format!("esc-{}", bytes.iter().map(|b| format!("{b:02x}")).collect::<String>())
 }
 
+/// What happened in a room, whichever provider carries it. The names are
+/// the ones the events are stored and listed under.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RoomEventKind {
     RoomCreated,
     RoomEnded,
+    /// A participant joined (or rejoined after leaving).
     ParticipantConnected,
     ParticipantDisconnected,
-    /// Track and recording events: stored, no effect on the timeline.
+    /// A participant's dropped connection came back within its grace period.
+    ParticipantReconnected,
+    /// A provider's event with no effect on the timeline (tracks,
+    /// recordings), kept under the provider's own name.
     Other(String),
 }
 
 impl RoomEventKind {
-    pub fn parse(s: &str) -> Self {
+    /// The kind of a stored event name (Twilio's status callback names are
+    /// the stored names of the four kinds the timeline reads).
+    pub fn from_name(s: &str) -> Self {
         match s {
             "room-created" => Self::RoomCreated,
             "room-ended" => Self::RoomEnded,
             "participant-connected" => Self::ParticipantConnected,
             "participant-disconnected" => Self::ParticipantDisconnected,
+            "participant-reconnected" => Self::ParticipantReconnected,
             other => Self::Other(other.to_owned()),
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::RoomCreated => "room-created",
+            Self::RoomEnded => "room-ended",
+            Self::ParticipantConnected => "participant-connected",
+            Self::ParticipantDisconnected => "participant-disconnected",
+            Self::ParticipantReconnected => "participant-reconnected",
+            Self::Other(name) => name,
         }
     }
 }
 
+/// One thing that happened in an escalation's room, as every provider
+/// reports it: Twilio's status callbacks, the built-in signalling, and a
+/// later provider's webhooks are each turned into this by their adapter,
+/// and one path records it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RoomEvent {
+    pub provider: VideoProvider,
     pub kind: RoomEventKind,
     pub at: DateTime<Utc>,
     pub participant_identity: Option<String>,
+    /// The room's length as the provider measured it, when it says.
     pub room_duration_seconds: Option<i64>,
+}
+
+impl RoomEvent {
+    /// The participant's role, from the identity this service gave them.
+    pub fn role(&self) -> Option<Role> {
+        self.participant_identity.as_deref().map(role_of)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -134,7 +169,7 @@ impl Timeline {
     pub fn apply(&mut self, e: &RoomEvent) {
         match &e.kind {
             RoomEventKind::RoomCreated => self.room_created_at = earliest(self.room_created_at, e.at),
-            RoomEventKind::ParticipantConnected => match e.participant_identity.as_deref().map(role_of) {
+            RoomEventKind::ParticipantConnected => match e.role() {
                 Some(Role::Agent) => self.agent_joined_at = earliest(self.agent_joined_at, e.at),
                 Some(Role::Customer) => self.customer_joined_at = earliest(self.customer_joined_at, e.at),
                 _ => {}
@@ -154,7 +189,9 @@ impl Timeline {
                     self.duration_seconds = Some(self.duration_seconds.map_or(d, |c| c.max(d)));
                 }
             }
-            RoomEventKind::ParticipantDisconnected | RoomEventKind::Other(_) => {}
+            RoomEventKind::ParticipantDisconnected
+            | RoomEventKind::ParticipantReconnected
+            | RoomEventKind::Other(_) => {}
         }
         // Without Twilio's RoomDuration, the room's own span is the best figure.
         if self.duration_seconds.is_none()
@@ -201,7 +238,8 @@ mod tests {
 
     fn ev(kind: &str, at: i64, who: Option<&str>, dur: Option<i64>) -> RoomEvent {
         RoomEvent {
-            kind: RoomEventKind::parse(kind),
+            provider: VideoProvider::Twilio,
+            kind: RoomEventKind::from_name(kind),
             at: t(at),
             participant_identity: who.map(str::to_owned),
             room_duration_seconds: dur,

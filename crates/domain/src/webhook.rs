@@ -60,6 +60,45 @@ impl EventType {
     }
 }
 
+/// The body every endpoint receives for an escalation's event: what
+/// happened, when, and the escalation as it now is. Never its room code or
+/// join link (the customer's credential). Defined once here; the store only
+/// keeps it in the outbox.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct EscalationNotice {
+    #[serde(rename = "type")]
+    pub event_type: &'static str,
+    pub timestamp: String,
+    pub data: EscalationNoticeData,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct EscalationNoticeData {
+    pub escalation_id: uuid::Uuid,
+    pub contact_center_id: uuid::Uuid,
+    pub status: &'static str,
+    pub task_sid: String,
+    pub conversation_sid: String,
+    pub agent_identity: String,
+    pub agent_name: Option<String>,
+    pub video_provider: crate::contact_center::VideoProvider,
+    pub room_name: String,
+    pub created_at: String,
+    pub agent_joined_at: Option<String>,
+    pub customer_joined_at: Option<String>,
+    pub ended_at: Option<String>,
+    pub failure_reason: Option<String>,
+    pub rating: Option<i32>,
+    pub rating_comment: Option<String>,
+    pub rated_at: Option<String>,
+}
+
+impl EscalationNotice {
+    pub fn new(event: EventType, at: chrono::DateTime<chrono::Utc>, data: EscalationNoticeData) -> Self {
+        Self { event_type: event.as_str(), timestamp: at.to_rfc3339(), data }
+    }
+}
+
 crate::names::named!(EventType, "event type");
 
 /// The events an endpoint subscribes to, stored as one column:

@@ -12,8 +12,6 @@ use std::path::{Path, PathBuf};
 
 use bytes::Bytes;
 
-use crate::pages::asset_content_type;
-
 /// `dashboard/templates/**.html` and `dashboard/assets/**` as they were when
 /// the binary was built (debug builds too: `debug-embed`, so tests see what
 /// a release serves).
@@ -136,8 +134,26 @@ pub fn plain_name(rel: &str) -> Option<&str> {
     if rel.split('/').any(|seg| seg.is_empty() || seg.starts_with('.')) {
         return None;
     }
-    asset_content_type(rel)?;
+    content_type(rel)?;
     Some(rel)
+}
+
+/// Content type by extension; anything else is not served.
+pub fn content_type(name: &str) -> Option<&'static str> {
+    let ext = name.rsplit_once('.')?.1.to_ascii_lowercase();
+    Some(match ext.as_str() {
+        "js" | "mjs" => "text/javascript; charset=utf-8",
+        "css" => "text/css; charset=utf-8",
+        "json" | "map" => "application/json",
+        "svg" => "image/svg+xml",
+        "png" => "image/png",
+        "jpg" | "jpeg" => "image/jpeg",
+        "webp" => "image/webp",
+        "ico" => "image/x-icon",
+        "woff2" => "font/woff2",
+        "txt" => "text/plain; charset=utf-8",
+        _ => return None,
+    })
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use escalate_app::App;
 
 use crate::config::HttpConfig;
-use crate::dashboard::Templates;
+use crate::dashboard::templates::Templates;
 use crate::pages::Pages;
 
 #[derive(Clone)]

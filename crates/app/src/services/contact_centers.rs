@@ -7,41 +7,16 @@ use escalate_domain::contact_center::{ContactCenterSettings, SettingsPatch};
 use escalate_domain::validation::{FieldError, is_slug};
 use escalate_store::repos::ContactCenterInput;
 use escalate_store::{ContactCenterRecord, TenantScope};
-use escalate_twilio::Credentials;
-use tokio::sync::OnceCell;
 use uuid::Uuid;
 
-use super::credentials;
 use crate::App;
+pub use crate::center::Center;
 use crate::error::{AppError, AppResult, ErrorCode, conflict_on};
 use crate::events::Event;
 use crate::message_template;
 use crate::principal::Principal;
 use crate::services::audit::{self, Target};
 use escalate_domain::audit::AuditAction;
-
-/// A contact center resolved once for a request, with its credentials
-/// opened at most once (and only if the request needs them).
-pub struct Center {
-    pub scope: TenantScope,
-    pub record: ContactCenterRecord,
-    credentials: OnceCell<Credentials>,
-}
-
-impl Center {
-    pub fn new(scope: TenantScope, record: ContactCenterRecord) -> Self {
-        Self { scope, record, credentials: OnceCell::new() }
-    }
-
-    pub fn id(&self) -> Uuid {
-        self.record.id
-    }
-
-    /// The contact center's Twilio credentials (`twilio_credentials_missing` without them).
-    pub async fn credentials(&self, app: &App) -> AppResult<&Credentials> {
-        self.credentials.get_or_try_init(|| credentials::load(app, self.scope, &self.record)).await
-    }
-}
 
 /// One of the caller's contact centers.
 pub async fn resolve(app: &App, scope: TenantScope, id: Uuid) -> AppResult<Center> {

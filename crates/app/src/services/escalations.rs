@@ -165,7 +165,9 @@ pub async fn start_test_call(app: &App, center: &Center, agent: &str, agent_name
 
 /// A credential for `identity` in the escalation's room, from its provider.
 async fn grant(app: &App, center: &Center, e: &EscalationRecord, identity: &str) -> AppResult<Grant> {
-    video::provider(e.video_provider).grant(app, Some(center), e, identity, center.record.token_ttl_seconds).await
+    video::provider(e.video_provider)
+        .grant(app, video::CenterRef::Open(center), e, identity, center.record.token_ttl_seconds)
+        .await
 }
 
 /// A second request with a key already used: the same escalation, once it
@@ -440,23 +442,6 @@ pub async fn agent_token(app: &App, center: &Center, e: &EscalationRecord, ident
     if e.status != Status::Open {
         return Err(AppError::conflict(ErrorCode::EscalationNotOpen, format!("the escalation is {}", e.status)));
     }
-    ensure_room(app, center, e).await?;
+    video::ensure_room(app, center, e).await?;
     grant(app, center, e, identity).await
-}
-
-/// Makes the escalation's room again when its earlier one ended (rooms
-/// left unused or empty for a few minutes end) or was never made: the same
-/// name, so credentials already handed out join it. A credential is only
-/// worth minting for a room that exists, with the events that make the metrics.
-pub(crate) async fn ensure_room(app: &App, center: &Center, e: &EscalationRecord) -> AppResult<()> {
-    if e.room_sid.is_some() || e.status != Status::Open {
-        return Ok(());
-    }
-    let room_sid = video::provider(e.video_provider).open_room(app, center, e).await?;
-    if app.store.set_room(center.scope, e.id, &room_sid, Utc::now()).await? {
-        tracing::info!(escalation_id = %e.id, room_sid = %room_sid, "made the escalation's room again");
-    }
-    // Replicas drop what they remember of the code (its record names no room).
-    app.publish(Event::CodeChanged { code: e.code.clone() }).await;
-    Ok(())
 }

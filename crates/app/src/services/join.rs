@@ -169,18 +169,20 @@ pub async fn customer_token(app: &App, raw_code: &str, client_ip: &str, recordin
             return Err(invalid_code());
         };
         let center = super::contact_centers::Center::new(scope, cc);
-        super::escalations::ensure_room(app, &center, &e).await?;
+        video::ensure_room(app, &center, &e).await?;
     }
     let ttl = escalation::customer_token_ttl_seconds(ctx.token_ttl_seconds, e.expires_at, Utc::now());
     if ttl <= 0 {
         return Err(invalid_code());
     }
     let identity = escalation::new_customer_identity();
-    video::provider(e.video_provider).grant(app, None, &e, &identity, ttl).await.map_err(|err| match err.code() {
-        // Credentials deleted since: no customer token can be minted.
-        ErrorCode::TwilioCredentialsMissing => invalid_code(),
-        _ => err,
-    })
+    video::provider(e.video_provider).grant(app, video::CenterRef::Cached(&ctx), &e, &identity, ttl).await.map_err(
+        |err| match err.code() {
+            // Credentials deleted since: no customer token can be minted.
+            ErrorCode::TwilioCredentialsMissing => invalid_code(),
+            _ => err,
+        },
+    )
 }
 
 /// What a customer may say of a call: 1–5 stars, a comment of at most 1,000 characters.

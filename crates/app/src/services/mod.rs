@@ -20,7 +20,6 @@ pub mod recovery;
 pub mod room_callbacks;
 pub mod sessions;
 pub mod tenants;
-pub mod tokens;
 pub mod users;
 pub mod webhooks;
 

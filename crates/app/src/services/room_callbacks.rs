@@ -2,13 +2,15 @@
 //! auth token, deduplicated, and folded into the escalation's timeline.
 
 use chrono::{DateTime, Utc};
+use escalate_domain::contact_center::VideoProvider;
 use escalate_domain::escalation::{RoomEvent, RoomEventKind};
-use escalate_store::repos::{EventOutcome, NewEvent, RoomCallback};
+use escalate_store::repos::EventOutcome;
 use escalate_twilio::signature::verify_signature;
 use uuid::Uuid;
 
 use crate::App;
 use crate::error::{AppError, AppResult, ErrorCode};
+use crate::room_events::{self, Reported, RoomTarget};
 
 pub struct Callback<'a> {
     pub params: Vec<(String, String)>,
@@ -29,19 +31,19 @@ fn forbidden() -> AppError {
     }
 }
 
-/// Verifies, records and applies one callback; counted by outcome in the metrics.
+/// Verifies one callback and records it on the room-event path; counted by
+/// outcome in the metrics.
 pub async fn room_callback(app: &App, cc_id: Uuid, cb: Callback<'_>) -> AppResult<EventOutcome> {
-    let outcome = record(app, cc_id, cb).await;
-    app.metrics.callback(match &outcome {
-        Ok(EventOutcome::Applied | EventOutcome::RoomEnded { .. }) => "applied",
-        Ok(EventOutcome::Duplicate) => "duplicate",
-        Ok(EventOutcome::Unmatched) => "unmatched",
-        Err(_) => "rejected",
-    });
-    outcome
+    match verified(app, cc_id, cb).await {
+        Ok((target, reported)) => room_events::record(app, target, reported).await,
+        Err(err) => {
+            app.metrics.callback("rejected");
+            Err(err)
+        }
+    }
 }
 
-async fn record(app: &App, cc_id: Uuid, cb: Callback<'_>) -> AppResult<EventOutcome> {
+async fn verified(app: &App, cc_id: Uuid, cb: Callback<'_>) -> AppResult<(RoomTarget, Reported)> {
     // The contact center's auth token, from memory while fresh (the join path's).
     let ctx = super::join::context(app, cc_id).await?;
     crate::telemetry::record_tenant(ctx.scope.tenant_id(), Some(cc_id));
@@ -63,17 +65,8 @@ async fn record(app: &App, cc_id: Uuid, cb: Callback<'_>) -> AppResult<EventOutc
         return Err(forbidden());
     }
 
-    let (room_name, event) = parse(&cb.params, Utc::now())?;
-    let outcome = app
-        .event_writer()
-        .record(RoomCallback { scope: ctx.scope, contact_center_id: cc_id, room_name, event })
-        .await?;
-    if let EventOutcome::RoomEnded { code } = &outcome {
-        // The next token for the code makes the room again; no replica may
-        // keep serving the record that names the ended room.
-        app.publish(crate::events::Event::CodeChanged { code: code.clone() }).await;
-    }
-    Ok(outcome)
+    let (room_name, reported) = parse(&cb.params, Utc::now())?;
+    Ok((RoomTarget { scope: ctx.scope, contact_center_id: cc_id, room_name }, reported))
 }
 
 /// The fields a callback must and may carry, bounded as they are stored.
@@ -84,7 +77,7 @@ const MAX_ROOM_NAME: usize = 128;
 
 /// A callback's form fields as the event to record, and the room name to
 /// find its escalation by. Never panics; refuses what cannot be stored.
-pub fn parse(params: &[(String, String)], now: DateTime<Utc>) -> AppResult<(String, NewEvent)> {
+pub fn parse(params: &[(String, String)], now: DateTime<Utc>) -> AppResult<(String, Reported)> {
     let too_long = |name: &str, max: usize| AppError::field(name, format!("must be at most {max} characters"));
     for (name, max) in [
         ("RoomSid", MAX_SID),
@@ -113,21 +106,19 @@ pub fn parse(params: &[(String, String)], now: DateTime<Utc>) -> AppResult<(Stri
     let payload = serde_json::Value::Object(
         params.iter().map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone()))).collect(),
     );
-    let domain = RoomEvent {
-        kind: RoomEventKind::parse(&event),
+    let event = RoomEvent {
+        provider: VideoProvider::Twilio,
+        kind: RoomEventKind::from_name(&event),
         at: occurred_at,
-        participant_identity: participant_identity.clone(),
+        participant_identity,
         room_duration_seconds: param(params, "RoomDuration").and_then(|v| v.parse().ok()),
     };
-    let new = NewEvent {
+    let new = Reported {
         room_sid,
         sequence_number,
-        event,
         participant_sid: param(params, "ParticipantSid").map(str::to_owned),
-        participant_identity,
-        occurred_at,
-        payload,
-        domain,
+        event,
+        raw: payload,
     };
     Ok((room_name, new))
 }
@@ -162,9 +153,9 @@ mod tests {
             if let Ok((room_name, ev)) = parse(&params, Utc::now()) {
                 prop_assert!(!room_name.is_empty() && room_name.chars().count() <= MAX_ROOM_NAME);
                 prop_assert!(ev.room_sid.chars().count() <= MAX_SID && !ev.room_sid.is_empty());
-                prop_assert!(ev.event.chars().count() <= MAX_EVENT);
-                prop_assert!(ev.participant_identity.as_ref().is_none_or(|p| p.chars().count() <= MAX_IDENTITY));
-                prop_assert!(!ev.payload.to_string().contains("\\u0000"));
+                prop_assert!(ev.event.kind.as_str().chars().count() <= MAX_EVENT);
+                prop_assert!(ev.event.participant_identity.as_ref().is_none_or(|p| p.chars().count() <= MAX_IDENTITY));
+                prop_assert!(!ev.raw.to_string().contains("\\u0000"));
             }
         }
 

@@ -3,7 +3,7 @@ use escalate_app::services::callers::{self, Caller};
 use escalate_app::services::escalations::{self, CreateInput};
 use escalate_app::services::join;
 use escalate_app::services::recordings;
-use escalate_app::video::{Grant, IcePolicy};
+use escalate_app::video::{Grant, IcePolicy, ProviderGrant};
 use escalate_domain::access::Permission;
 use escalate_domain::contact_center::VideoProvider;
 use escalate_domain::escalation::{AGENT_PREFIX, Status};
@@ -281,10 +281,14 @@ fn view(state: &AppState, e: EscalationRecord, token: Option<Grant>, codes: bool
 }
 
 pub(crate) fn token_view(t: Grant) -> VideoToken {
-    let builtin = t.builtin;
+    let provider = t.provider();
+    let builtin = match t.detail {
+        ProviderGrant::Builtin(b) => Some(b),
+        ProviderGrant::Twilio => None,
+    };
     VideoToken {
         recording: t.recording,
-        provider: t.provider,
+        provider,
         token: t.token,
         room_name: t.room_name,
         identity: t.identity,

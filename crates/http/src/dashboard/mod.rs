@@ -16,11 +16,13 @@ mod figures;
 mod operator;
 mod overview;
 mod sign_in;
+pub mod templates;
 mod test_call;
 mod web;
 mod webhooks;
 
-pub use web::{PageError, Templates};
+pub use templates::Templates;
+pub use web::PageError;
 
 use poem::http::{StatusCode, header};
 use poem::web::{Data, Path};
@@ -99,7 +101,7 @@ async fn asset(state: Data<&AppState>, req: &poem::Request, Path(path): Path<Str
     let Some(bytes) = state.http().files.asset("assets/admin", &path).await else { return not_found() };
     let versioned = req.uri().query().is_some_and(|q| q.split('&').any(|p| p.starts_with("v=")));
     Response::builder()
-        .header(header::CONTENT_TYPE, crate::pages::asset_content_type(&path).unwrap_or("application/octet-stream"))
+        .header(header::CONTENT_TYPE, crate::files::content_type(&path).unwrap_or("application/octet-stream"))
         .header(header::CACHE_CONTROL, if versioned { "public, max-age=31536000, immutable" } else { "no-cache" })
         .header("X-Content-Type-Options", "nosniff")
         .header("Cross-Origin-Resource-Policy", "same-origin")

@@ -4,28 +4,10 @@
 //! templates write them) are cached for a year; others for five minutes.
 
 use crate::compress::{self, Precompressed};
-use crate::files::DashboardFiles;
+use crate::files::{DashboardFiles, content_type};
 
 use poem::http::{HeaderValue, Method, StatusCode, header};
 use poem::{Endpoint, Request, Response};
-
-/// Content type by extension; anything else is not served.
-pub fn content_type(name: &str) -> Option<&'static str> {
-    let ext = name.rsplit_once('.')?.1.to_ascii_lowercase();
-    Some(match ext.as_str() {
-        "js" | "mjs" => "text/javascript; charset=utf-8",
-        "css" => "text/css; charset=utf-8",
-        "json" | "map" => "application/json",
-        "svg" => "image/svg+xml",
-        "png" => "image/png",
-        "jpg" | "jpeg" => "image/jpeg",
-        "webp" => "image/webp",
-        "ico" => "image/x-icon",
-        "woff2" => "font/woff2",
-        "txt" => "text/plain; charset=utf-8",
-        _ => return None,
-    })
-}
 
 /// The `/assets` endpoint; mount with `Route::nest("/assets", assets_endpoint(files))`.
 pub fn assets_endpoint(files: DashboardFiles) -> AssetsEndpoint {

@@ -35,7 +35,7 @@ use poem::Response;
 use poem::http::{StatusCode, header};
 use sha2::{Digest, Sha256};
 
-pub use assets::{AssetsEndpoint, assets_endpoint, content_type as asset_content_type};
+pub use assets::{AssetsEndpoint, assets_endpoint};
 
 use crate::files::DashboardFiles;
 

@@ -121,17 +121,20 @@ async fn one(
     events.push(("room-ended", end + Duration::seconds(1), None));
     let duration = (end - created).num_seconds() + 1;
     for (sequence, (event, at, who)) in events.into_iter().enumerate() {
-        let kind = RoomEventKind::parse(event);
+        let kind = RoomEventKind::from_name(event);
         let room_duration_seconds = (kind == RoomEventKind::RoomEnded).then_some(duration);
         let new = NewEvent {
             room_sid: room_sid.clone(),
             sequence_number: sequence as i64,
-            event: event.to_owned(),
             participant_sid: None,
-            participant_identity: who.clone(),
-            occurred_at: at,
-            payload: serde_json::json!({ "Provider": "builtin", "StatusCallbackEvent": event, "Demo": true }),
-            domain: RoomEvent { kind, at, participant_identity: who, room_duration_seconds },
+            payload: serde_json::json!({ "room_sid": room_sid, "event": event, "demo": true }),
+            domain: RoomEvent {
+                provider: VideoProvider::Builtin,
+                kind,
+                at,
+                participant_identity: who,
+                room_duration_seconds,
+            },
         };
         store.record_room_event(scope, contact_center_id, &room_name, new, at).await?;
     }

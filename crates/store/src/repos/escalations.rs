@@ -9,6 +9,7 @@ use crate::entities::{escalation, escalation_event};
 use crate::repos::webhooks::{WebhookEvent, enqueue};
 use crate::{EscalationRecord, Store, StoreError, TenantScope};
 use escalate_domain::webhook::EventType;
+use escalate_domain::webhook::{EscalationNotice, EscalationNoticeData};
 
 /// What a new escalation starts with, before Twilio is called.
 pub struct NewEscalation {
@@ -53,10 +54,9 @@ pub struct RoomCallback {
 pub struct NewEvent {
     pub room_sid: String,
     pub sequence_number: i64,
-    pub event: String,
+    /// The provider's id of the participant, when it has one.
     pub participant_sid: Option<String>,
-    pub participant_identity: Option<String>,
-    pub occurred_at: DateTime<Utc>,
+    /// What the provider sent, kept for inspection.
     pub payload: serde_json::Value,
     pub domain: RoomEvent,
 }
@@ -569,7 +569,7 @@ impl Store {
         let mut planned = Vec::with_capacity(callbacks.len());
         let mut inserts = Vec::with_capacity(callbacks.len());
         for (n, RoomCallback { scope, contact_center_id, room_name, event: ev }) in callbacks.iter().enumerate() {
-            let key = (*contact_center_id, ev.room_sid.clone(), ev.sequence_number, ev.event.clone());
+            let key = (*contact_center_id, ev.room_sid.clone(), ev.sequence_number, ev.domain.kind.as_str().to_owned());
             if !seen.insert(key) {
                 continue;
             }
@@ -591,10 +591,10 @@ impl Store {
                 escalation_id: Set(target.map(|i| escalations[i].0.id)),
                 room_sid: Set(ev.room_sid.clone()),
                 sequence_number: Set(ev.sequence_number),
-                event: Set(ev.event.clone()),
+                event: Set(ev.domain.kind.as_str().to_owned()),
                 participant_sid: Set(ev.participant_sid.clone()),
-                participant_identity: Set(ev.participant_identity.clone()),
-                occurred_at: Set(ev.occurred_at),
+                participant_identity: Set(ev.domain.participant_identity.clone()),
+                occurred_at: Set(ev.domain.at),
                 received_at: Set(now),
                 payload: Set(ev.payload.clone()),
             });
@@ -605,7 +605,12 @@ impl Store {
         let mut outcomes = vec![EventOutcome::Duplicate; callbacks.len()];
         for (n, target) in planned {
             let ev = &callbacks[n].event;
-            let key = (callbacks[n].contact_center_id, ev.room_sid.clone(), ev.sequence_number, ev.event.clone());
+            let key = (
+                callbacks[n].contact_center_id,
+                ev.room_sid.clone(),
+                ev.sequence_number,
+                ev.domain.kind.as_str().to_owned(),
+            );
             if !inserted.contains(&key) {
                 // Stored before this batch. Its target was planned as if it
                 // were new, which only a repeated room end could change, and
@@ -755,9 +760,8 @@ async fn locked(
         .ok_or(StoreError::NotFound)
 }
 
-/// Webhook events about an escalation: what happened, when, and the
-/// escalation as it now is. Never its room code or join link (the
-/// customer's credential). Test calls from the dashboard report nothing.
+/// Webhook events about an escalation (see [`EscalationNotice`]). Test
+/// calls from the dashboard report nothing.
 fn events_of(e: &escalation::Model, what: &[(EventType, DateTime<Utc>)]) -> Vec<WebhookEvent> {
     if e.test_call {
         return Vec::new();
@@ -768,29 +772,29 @@ fn events_of(e: &escalation::Model, what: &[(EventType, DateTime<Utc>)]) -> Vec<
             contact_center_id: e.contact_center_id,
             escalation_id: Some(e.id),
             event_type: event.as_str(),
-            payload: serde_json::json!({
-                "type": event.as_str(),
-                "timestamp": at.to_rfc3339(),
-                "data": {
-                    "escalation_id": e.id,
-                    "contact_center_id": e.contact_center_id,
-                    "status": e.status.as_str(),
-                    "task_sid": e.task_sid,
-                    "conversation_sid": e.conversation_sid,
-                    "agent_identity": e.agent_identity,
-                    "agent_name": e.agent_name,
-                    "video_provider": e.video_provider,
-                    "room_name": e.room_name,
-                    "created_at": e.created_at.to_rfc3339(),
-                    "agent_joined_at": e.agent_joined_at.map(|t| t.to_rfc3339()),
-                    "customer_joined_at": e.customer_joined_at.map(|t| t.to_rfc3339()),
-                    "ended_at": e.ended_at.map(|t| t.to_rfc3339()),
-                    "failure_reason": e.failure_reason,
-                    "rating": e.rating,
-                    "rating_comment": e.rating_comment,
-                    "rated_at": e.rated_at.map(|t| t.to_rfc3339()),
+            notice: EscalationNotice::new(
+                *event,
+                *at,
+                EscalationNoticeData {
+                    escalation_id: e.id,
+                    contact_center_id: e.contact_center_id,
+                    status: e.status.as_str(),
+                    task_sid: e.task_sid.clone(),
+                    conversation_sid: e.conversation_sid.clone(),
+                    agent_identity: e.agent_identity.clone(),
+                    agent_name: e.agent_name.clone(),
+                    video_provider: e.video_provider,
+                    room_name: e.room_name.clone(),
+                    created_at: e.created_at.to_rfc3339(),
+                    agent_joined_at: e.agent_joined_at.map(|t| t.to_rfc3339()),
+                    customer_joined_at: e.customer_joined_at.map(|t| t.to_rfc3339()),
+                    ended_at: e.ended_at.map(|t| t.to_rfc3339()),
+                    failure_reason: e.failure_reason.clone(),
+                    rating: e.rating,
+                    rating_comment: e.rating_comment.clone(),
+                    rated_at: e.rated_at.map(|t| t.to_rfc3339()),
                 },
-            }),
+            ),
         })
         .collect()
 }

@@ -8,7 +8,6 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect,
     Set,
 };
-use serde_json::Value;
 use uuid::Uuid;
 
 use crate::entities::{webhook_delivery, webhook_endpoint};
@@ -41,7 +40,7 @@ pub struct WebhookEvent {
     pub escalation_id: Option<Uuid>,
     pub event_type: &'static str,
     /// The whole body each endpoint receives.
-    pub payload: Value,
+    pub notice: escalate_domain::webhook::EscalationNotice,
 }
 
 pub const PENDING: &str = "pending";
@@ -80,6 +79,7 @@ pub(crate) async fn enqueue(
     }
     let mut rows = Vec::new();
     for ev in events {
+        let payload = serde_json::to_value(&ev.notice).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         for ep in endpoints.iter().filter(|ep| {
             ep.tenant_id == ev.tenant_id
                 && ep.contact_center_id.is_none_or(|cc| cc == ev.contact_center_id)
@@ -91,7 +91,7 @@ pub(crate) async fn enqueue(
                 endpoint_id: Set(ep.id),
                 event_type: Set(ev.event_type.to_owned()),
                 escalation_id: Set(ev.escalation_id),
-                payload: Set(ev.payload.clone()),
+                payload: Set(payload.clone()),
                 status: Set(PENDING.to_owned()),
                 attempts: Set(0),
                 next_attempt_at: Set(now),

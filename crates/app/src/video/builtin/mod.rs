@@ -18,17 +18,17 @@ pub mod protocol;
 pub mod session;
 
 use chrono::Utc;
-use escalate_domain::contact_center::VideoProvider;
+use escalate_domain::escalation::RoomEventKind;
 use escalate_store::EscalationRecord;
 use uuid::Uuid;
 
 use self::hub::Outbound;
 use self::protocol::{Close, ServerMessage};
 use self::session::{RoomTarget, record_event};
-use super::{BuiltinGrant, Grant, Provider};
+use super::{BuiltinGrant, CenterRef, Grant, Provider, ProviderGrant};
 use crate::App;
+use crate::center::Center;
 use crate::error::{AppError, AppResult};
-use crate::services::contact_centers::Center;
 
 pub struct Builtin;
 
@@ -43,7 +43,7 @@ impl Provider for Builtin {
             room_name: e.room_name.clone(),
             room_sid: room_sid.clone(),
         };
-        record_event(app, &target, "room-created", None).await;
+        record_event(app, &target, RoomEventKind::RoomCreated, None).await;
         Ok(room_sid)
     }
 
@@ -71,16 +71,16 @@ impl Provider for Builtin {
         for (identity, entry) in &members {
             hub.deliver(entry, Outbound::Text(ended.clone())).await;
             hub.deliver(entry, Outbound::Close(Close::Ended)).await;
-            record_event(app, &target, "participant-disconnected", Some((identity, ""))).await;
+            record_event(app, &target, RoomEventKind::ParticipantDisconnected, Some((identity, ""))).await;
         }
-        record_event(app, &target, "room-ended", None).await;
+        record_event(app, &target, RoomEventKind::RoomEnded, None).await;
         Ok(())
     }
 
     async fn grant(
         &self,
         app: &App,
-        _center: Option<&Center>,
+        _center: CenterRef<'_>,
         e: &EscalationRecord,
         identity: &str,
         ttl_seconds: i64,
@@ -90,18 +90,17 @@ impl Provider for Builtin {
             .map_err(|err| AppError::internal(format!("could not sign a room credential: {err}")))?;
         let cfg = &app.config.webrtc;
         Ok(Grant {
-            provider: VideoProvider::Builtin,
             token: minted.token,
             identity: identity.to_owned(),
             room_name: e.room_name.clone(),
             expires_at: minted.expires_at,
-            builtin: Some(BuiltinGrant {
+            // Peer-to-peer media never passes through us: nothing records it.
+            recording: false,
+            detail: ProviderGrant::Builtin(BuiltinGrant {
                 signaling_url: app.urls().signaling(&e.room_name),
                 ice_servers: ice::servers(cfg, now),
                 ice_transport_policy: cfg.ice_policy,
             }),
-            // Peer-to-peer media never passes through us: nothing records it.
-            recording: false,
         })
     }
 }

@@ -11,7 +11,7 @@ use chrono::Utc;
 use escalate_domain::contact_center::VideoProvider;
 use escalate_domain::escalation::{Role, RoomEvent, RoomEventKind, Status, role_of};
 use escalate_store::TenantScope;
-use escalate_store::repos::{EventOutcome, NewEvent};
+use escalate_store::repos::EventOutcome;
 use tokio::sync::mpsc;
 use uuid::Uuid;
 
@@ -20,9 +20,8 @@ use super::hub::Outbound;
 use super::presence::{Entry, Joined};
 use super::protocol::{Budget, ClientMessage, Close, LeaveReason, MAX_MESSAGE_BYTES, Peer, ServerMessage};
 use crate::App;
-use crate::events::Event;
-use crate::services::contact_centers::Center;
-use crate::services::escalations;
+use crate::center::Center;
+use crate::room_events::{self, Reported};
 
 /// How long a dropped connection keeps its place before it counts as left.
 pub const RECONNECT_GRACE: Duration = Duration::from_secs(15);
@@ -124,7 +123,7 @@ pub async fn open(
     }
     if e.room_sid.is_none() {
         // The room ended while empty: this join starts it again.
-        if let Err(err) = escalations::ensure_room(app, &center, &e).await {
+        if let Err(err) = super::super::ensure_room(app, &center, &e).await {
             tracing::error!(error = %err, "could not start the built-in room again");
             return Err(Close::Internal);
         }
@@ -170,9 +169,9 @@ pub async fn open(
         // Away past saving: a newcomer took the place.
         s.broadcast(ServerMessage::PeerLeft { identity: gone, reason: LeaveReason::Timeout }).await;
         let (app, target, identity) = (app.clone(), s.target.clone(), gone.clone());
-        tokio::spawn(
-            async move { record_event(&app, &target, "participant-disconnected", Some((&identity, ""))).await },
-        );
+        tokio::spawn(async move {
+            record_event(&app, &target, RoomEventKind::ParticipantDisconnected, Some((&identity, ""))).await
+        });
     }
     let reconnected = previous.as_ref().is_some_and(|p| p.session == s.entry.session);
     if let Some(prev) = previous.filter(|p| p.conn != s.entry.conn || p.replica != s.entry.replica) {
@@ -181,15 +180,15 @@ pub async fn open(
         if !reconnected {
             // A new page session (a reload): the peers drop the old media connection.
             s.broadcast(ServerMessage::PeerLeft { identity: &s.identity, reason: LeaveReason::Left }).await;
-            s.record("participant-disconnected");
+            s.record(RoomEventKind::ParticipantDisconnected);
         }
     }
     if reconnected {
         s.broadcast(ServerMessage::PeerReconnected { identity: &s.identity }).await;
-        s.record("participant-reconnected");
+        s.record(RoomEventKind::ParticipantReconnected);
     } else {
         s.broadcast(ServerMessage::PeerJoined { peer: peer(&s.identity) }).await;
-        s.record("participant-connected");
+        s.record(RoomEventKind::ParticipantConnected);
     }
     let peers = match hub.presence.members(&s.target.room_name).await {
         Ok(m) => m.into_iter().filter(|(i, _)| *i != s.identity).map(|(i, _)| peer(&i)).collect(),
@@ -275,7 +274,7 @@ impl Session {
         match hub.presence.leave_if(&self.target.room_name, &self.identity, &self.entry).await {
             Ok(Some(remaining)) => {
                 self.broadcast(ServerMessage::PeerLeft { identity: &self.identity, reason }).await;
-                self.record("participant-disconnected");
+                self.record(RoomEventKind::ParticipantDisconnected);
                 if remaining == 0 {
                     schedule_empty_room_end(&self.app, self.target.clone());
                 }
@@ -304,7 +303,7 @@ impl Session {
     /// written, so its first join (what the metrics read) is always there
     /// and the escalation's timeline stays bounded. The count is shared by
     /// every replica.
-    fn record(&self, event: &'static str) {
+    fn record(&self, event: RoomEventKind) {
         let app = self.app.clone();
         let target = self.target.clone();
         let identity = self.identity.clone();
@@ -334,51 +333,38 @@ fn next_sequence() -> i64 {
     }
 }
 
-/// Writes one room event into the escalation's timeline, as a Twilio callback would.
+/// Reports one room event on the room-event path ([`crate::room_events`]).
 pub(crate) async fn record_event(
     app: &App,
     target: &RoomTarget,
-    event: &str,
+    kind: RoomEventKind,
     participant: Option<(&str, &str)>,
 ) -> Option<EventOutcome> {
-    let now = Utc::now();
     let identity = participant.map(|(i, _)| i.to_owned());
-    let payload = serde_json::json!({
-        "Provider": "builtin",
-        "RoomSid": target.room_sid,
-        "RoomName": target.room_name,
-        "StatusCallbackEvent": event,
-        "ParticipantIdentity": identity,
-    });
-    let new = NewEvent {
+    let raw =
+        serde_json::json!({ "room_sid": target.room_sid, "event": kind.as_str(), "participant_identity": identity });
+    let reported = Reported {
         room_sid: target.room_sid.clone(),
         sequence_number: next_sequence(),
-        event: event.to_owned(),
         participant_sid: participant.map(|(_, sid)| sid).filter(|sid| !sid.is_empty()).map(str::to_owned),
-        participant_identity: identity.clone(),
-        occurred_at: now,
-        payload,
-        domain: RoomEvent {
-            kind: RoomEventKind::parse(event),
-            at: now,
+        event: RoomEvent {
+            provider: VideoProvider::Builtin,
+            kind,
+            at: Utc::now(),
             participant_identity: identity,
             room_duration_seconds: None,
         },
+        raw,
     };
-    match app.store.record_room_event(target.scope, target.contact_center_id, &target.room_name, new, now).await {
-        Ok(outcome) => {
-            app.metrics.callback(match &outcome {
-                EventOutcome::Applied | EventOutcome::RoomEnded { .. } => "applied",
-                EventOutcome::Duplicate => "duplicate",
-                EventOutcome::Unmatched => "unmatched",
-            });
-            if let EventOutcome::RoomEnded { code } = &outcome {
-                app.publish(Event::CodeChanged { code: code.clone() }).await;
-            }
-            Some(outcome)
-        }
+    let room = room_events::RoomTarget {
+        scope: target.scope,
+        contact_center_id: target.contact_center_id,
+        room_name: target.room_name.clone(),
+    };
+    match room_events::record(app, room, reported).await {
+        Ok(outcome) => Some(outcome),
         Err(err) => {
-            tracing::error!(error = %err, event, "could not record a built-in room event");
+            tracing::error!(error = %err, "could not record a built-in room event");
             None
         }
     }
@@ -407,7 +393,7 @@ fn schedule_empty_room_end(app: &App, target: RoomTarget) {
             _ => return,
         }
         if app.video_hub.presence.members(&target.room_name).await.is_ok_and(|m| m.is_empty()) {
-            record_event(&app, &target, "room-ended", None).await;
+            record_event(&app, &target, RoomEventKind::RoomEnded, None).await;
         }
     });
 }

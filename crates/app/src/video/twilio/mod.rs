@@ -3,15 +3,15 @@
 //! arrive as Twilio's status callbacks.
 
 use chrono::Utc;
-use escalate_domain::contact_center::VideoProvider;
 use escalate_store::EscalationRecord;
 use escalate_twilio::{AccountClient, CreateRoom, Room, RoomStatus, TwilioError};
 
-use super::{Grant, Provider};
+pub mod token;
+
+use super::{CenterRef, Grant, Provider, ProviderGrant};
 use crate::App;
+use crate::center::Center;
 use crate::error::{AppError, AppResult, ErrorCode};
-use crate::services::contact_centers::Center;
-use crate::services::{join, tokens};
 
 pub struct TwilioVideo;
 
@@ -46,24 +46,23 @@ impl Provider for TwilioVideo {
     async fn grant(
         &self,
         app: &App,
-        center: Option<&Center>,
+        center: CenterRef<'_>,
         e: &EscalationRecord,
         identity: &str,
         ttl_seconds: i64,
     ) -> AppResult<Grant> {
         let t = match center {
-            Some(center) => {
-                tokens::mint(center.credentials(app).await?, identity, &e.room_name, ttl_seconds, Utc::now())?
+            CenterRef::Open(center) => {
+                token::mint(center.credentials(app).await?, identity, &e.room_name, ttl_seconds, Utc::now())?
             }
-            None => {
-                let ctx = join::context(app, e.contact_center_id).await?;
+            CenterRef::Cached(ctx) => {
                 let key = ctx.twilio.as_ref().ok_or_else(|| {
                     AppError::conflict(
                         ErrorCode::TwilioCredentialsMissing,
                         "the contact center has no Twilio credentials",
                     )
                 })?;
-                tokens::mint_with(
+                token::mint_with(
                     &key.account_sid,
                     &key.api_key_sid,
                     &key.api_key_secret,
@@ -75,13 +74,12 @@ impl Provider for TwilioVideo {
             }
         };
         Ok(Grant {
-            provider: VideoProvider::Twilio,
             token: t.token,
             identity: t.identity,
             room_name: t.room_name,
             expires_at: t.expires_at,
-            builtin: None,
             recording: e.recorded,
+            detail: ProviderGrant::Twilio,
         })
     }
 }
@@ -104,7 +102,7 @@ async fn create_room(
         max_participants: cc.max_participants.map(|n| n as u32),
         empty_room_timeout: Some(cc.empty_room_timeout_minutes as u32),
         unused_room_timeout: Some(cc.unused_room_timeout_minutes as u32),
-        // Only with the customer told and asked on the join page (see join::customer_token).
+        // Only with the customer told and asked on the join page.
         record_participants_on_connect: e.recorded.then_some(true),
     };
     match client.create_room(&req).await {
