@@ -463,6 +463,7 @@
     el.callStatus.textContent = t.tConnected;
     document.body.dataset.call = 'connected';
     call.on('remote-stream', showRemote);
+    call.on('quality', reportQuality);
     call.on('peer-joined', function () { el.waiting.hidden = true; });
     call.on('peer-state', function (identity, s) { setRemoteState(s); });
     call.on('peer-left', function (identity) {
@@ -555,6 +556,17 @@
       setStatus('');
       showError(navigator.onLine === false ? t.tOffline : t.tServiceUnavailable);
     });
+  }
+
+  // How the call goes, for the contact center: a built-in call sends its
+  // samples over its own socket; the customer's page posts a Twilio call's.
+  function reportQuality(sample) {
+    if (t.provider !== 'twilio' || t.tokenUrl || !code) return;
+    fetch('/v1/join/' + encodeURIComponent(code) + '/quality', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify(sample)
+    }).catch(function () { /* best effort: never disturbs the call */ });
   }
 
   function connect(grant) {

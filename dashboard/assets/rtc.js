@@ -7,6 +7,7 @@
 //   call.on('peer-state', fn(identity, { audio, video }))   // their mic / camera
 //   call.on('status', fn('connected' | 'reconnecting'))
 //   call.on('ended', fn(reason))  // 'completed' | 'left' | 'replaced' | 'lost' | a close reason
+//   call.on('quality', fn(sample))  // every few seconds: how the call goes (see `summarize`)
 //   call.setEnabled('audio' | 'video', on); call.leave(); call.peerCount()
 //
 // `grant` is the token answer of the API. Twilio grants use twilio-video
@@ -41,6 +42,104 @@
   // A 'disconnected' ICE state often heals by itself; restart if it does not.
   var ICE_GRACE_MS = 2500;
 
+  // ---- call quality ----------------------------------------------------------
+  // Every QUALITY_MS each side summarises its statistics into a sample the
+  // service keeps (built-in calls send it over their signalling socket; the
+  // page posts a Twilio call's). The round trip is the media path's (RTCP)
+  // or the selected candidate pair's, whichever is longer; loss, bitrate
+  // and freezes are of what this side receives, since the previous sample.
+  var QUALITY_MS = 5000;
+
+  function round1(x) { return Math.round(x * 10) / 10; }
+
+  function summarize(reports, prev) {
+    var rtt = -1, relayed = false, received = 0, lost = 0, bytes = 0, width, height, freezes;
+    reports.forEach(function (report) {
+      var byId = {}, pair = null, transport = null;
+      report.forEach(function (s) { byId[s.id] = s; if (s.type === 'transport' && s.selectedCandidatePairId) transport = s; });
+      if (transport) pair = byId[transport.selectedCandidatePairId] || null;
+      report.forEach(function (s) {
+        if (!pair && s.type === 'candidate-pair' && s.nominated && s.state === 'succeeded') pair = s;
+        if (s.type === 'remote-inbound-rtp' && typeof s.roundTripTime === 'number') rtt = Math.max(rtt, s.roundTripTime * 1000);
+        if (s.type === 'inbound-rtp') {
+          received += s.packetsReceived || 0;
+          lost += Math.max(0, s.packetsLost || 0);
+          bytes += s.bytesReceived || 0;
+          if (s.kind === 'video') {
+            if (s.frameWidth) { width = s.frameWidth; height = s.frameHeight; }
+            if (typeof s.freezeCount === 'number') freezes = (freezes || 0) + s.freezeCount;
+          }
+        }
+      });
+      if (pair) {
+        if (typeof pair.currentRoundTripTime === 'number') rtt = Math.max(rtt, pair.currentRoundTripTime * 1000);
+        var local = byId[pair.localCandidateId];
+        if (local && local.candidateType === 'relay') relayed = true;
+      }
+    });
+    var now = Date.now();
+    var totals = { at: now, received: received, lost: lost, bytes: bytes };
+    if (rtt < 0) return { sample: null, totals: totals };
+    var p = prev || { at: now, received: 0, lost: 0, bytes: 0 };
+    var dr = Math.max(0, received - p.received), dl = Math.max(0, lost - p.lost);
+    var ms = Math.max(1, now - p.at);
+    var sample = {
+      round_trip_ms: round1(Math.min(rtt, 60000)),
+      packet_loss_percent: round1(dr + dl > 0 ? Math.min(100, 100 * dl / (dr + dl)) : 0),
+      relayed: relayed
+    };
+    if (prev) sample.bitrate_kbps = round1(Math.max(0, bytes - p.bytes) * 8 / ms);
+    if (width) { sample.width = width; sample.height = height; }
+    if (freezes !== undefined) sample.freezes = freezes;
+    return { sample: sample, totals: totals };
+  }
+
+  // twilio-video's own statistics (`room.getStats()`), summarised the same way.
+  function summarizeTwilio(reports, prev) {
+    var rtt = -1, relayed = false, received = 0, lost = 0, bytes = 0, width, height;
+    reports.forEach(function (r) {
+      (r.localAudioTrackStats || []).concat(r.localVideoTrackStats || []).forEach(function (t) {
+        if (typeof t.roundTripTime === 'number') rtt = Math.max(rtt, t.roundTripTime);
+      });
+      (r.remoteAudioTrackStats || []).concat(r.remoteVideoTrackStats || []).forEach(function (t) {
+        received += t.packetsReceived || 0;
+        lost += Math.max(0, t.packetsLost || 0);
+        bytes += t.bytesReceived || 0;
+        if (t.dimensions && t.dimensions.width) { width = t.dimensions.width; height = t.dimensions.height; }
+      });
+      var pair = r.activeIceCandidatePair;
+      if (pair) {
+        if (typeof pair.currentRoundTripTime === 'number') rtt = Math.max(rtt, pair.currentRoundTripTime * 1000);
+        if (pair.localCandidate && pair.localCandidate.candidateType === 'relay') relayed = true;
+      }
+    });
+    var fake = [[
+      { id: 'p', type: 'candidate-pair', nominated: true, state: 'succeeded', currentRoundTripTime: rtt < 0 ? undefined : rtt / 1000, localCandidateId: 'l' },
+      { id: 'l', type: 'local-candidate', candidateType: relayed ? 'relay' : 'host' },
+      { id: 'i', type: 'inbound-rtp', kind: 'video', packetsReceived: received, packetsLost: lost, bytesReceived: bytes, frameWidth: width, frameHeight: height }
+    ]];
+    return summarize(fake, prev);
+  }
+
+  // Calls `collect()` (a promise of statistics reports) every QUALITY_MS and
+  // emits each sample on `call` as 'quality'.
+  function watchQuality(call, collect, summarizer) {
+    var prev = null;
+    var timer = window.setInterval(function () {
+      if (call.done) { window.clearInterval(timer); return; }
+      collect().then(function (reports) {
+        if (call.done || !reports.length) return;
+        var out = (summarizer || summarize)(reports, prev);
+        prev = out.totals;
+        if (out.sample) {
+          out.sample.reconnects = call.reconnects || 0;
+          call.emit('quality', out.sample);
+        }
+      }).catch(function () { /* statistics are best effort */ });
+    }, QUALITY_MS);
+    return timer;
+  }
+
   // ---- built-in provider ---------------------------------------------------
 
   function BuiltinCall(grant, stream) {
@@ -56,6 +155,7 @@
     this.open = false;
     this.done = false;
     this.attempt = 0;
+    this.reconnects = 0;
     // What the other side is told it gets: nothing of a kind without a
     // track of it (a camera or microphone denied or missing).
     var live = function (t) { return t.readyState === 'live'; };
@@ -66,6 +166,10 @@
 
   BuiltinCall.prototype.start = function () {
     var self = this;
+    self.on('quality', function (sample) { if (self.open) self.send({ type: 'quality', sample: sample }); });
+    self.qualityTimer = watchQuality(self, function () {
+      return Promise.all(self.peerConnections().map(function (pc) { return pc.getStats(); }));
+    });
     return new Promise(function (resolve, reject) {
       self.onFirstWelcome = resolve;
       self.onFirstFailure = reject;
@@ -116,6 +220,7 @@
     // The media connections live on without signalling; only new
     // negotiations wait for it to come back.
     self.emit('status', 'reconnecting');
+    self.reconnects++;
     var wait = Math.min(RECONNECT_MAX_MS, 250 * Math.pow(2, self.attempt++));
     window.setTimeout(function () { self.connectSignaling(); }, wait);
   };
@@ -227,6 +332,7 @@
     var peer = this.peers[identity];
     if (!peer || peer.pc.signalingState === 'closed') return;
     this.emit('status', 'reconnecting');
+    this.reconnects++;
     // Fires negotiationneeded with an ICE-restart offer.
     peer.pc.restartIce();
   };
@@ -290,6 +396,7 @@
     if (this.done) return;
     this.done = true;
     window.clearInterval(this.pinger);
+    window.clearInterval(this.qualityTimer);
     var ws = this.ws;
     this.ws = null;
     if (ws && ws.readyState <= 1) ws.close(1000, 'bye');
@@ -331,7 +438,9 @@
       delete self.present[p.identity];
       self.emit('peer-left', p.identity, roleOf(p.identity));
     });
-    room.on('reconnecting', function () { self.emit('status', 'reconnecting'); });
+    self.reconnects = 0;
+    room.on('reconnecting', function () { self.reconnects++; self.emit('status', 'reconnecting'); });
+    self.qualityTimer = watchQuality(self, function () { return room.getStats(); }, summarizeTwilio);
     room.on('reconnected', function () { self.emit('status', 'connected'); });
     room.once('disconnected', function (r, err) {
       // 53118: the room was completed (the agent ended the escalation).
@@ -361,6 +470,7 @@
   TwilioCall.prototype.finish = function (reason) {
     if (this.done) return;
     this.done = true;
+    window.clearInterval(this.qualityTimer);
     this.emit('ended', reason);
   };
 
@@ -408,5 +518,5 @@
     return connectTwilio(grant, opts.stream || null, timeoutMs);
   }
 
-  window.EscalateCall = { connect: connect };
+  window.EscalateCall = { connect: connect, summarize: summarize };
 }());

@@ -12,6 +12,7 @@ mod m20261206_000007_webhooks;
 mod m20261206_000008_ratings;
 mod m20261206_000009_recording;
 mod m20261207_000010_user_email_per_tenant;
+mod m20261207_000011_call_quality;
 
 pub struct Migrator;
 
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000008_ratings::Migration),
             Box::new(m20261206_000009_recording::Migration),
             Box::new(m20261207_000010_user_email_per_tenant::Migration),
+            Box::new(m20261207_000011_call_quality::Migration),
         ]
     }
 }

@@ -120,7 +120,10 @@ export class AgentCalls {
   }
 
   private async connect(taskSid: string, opts: { replaceOther?: boolean }): Promise<VideoSession | undefined> {
-    const receiveOnly = this.joinedAs.get(taskSid) === 'monitor';
+    const as = this.joinedAs.get(taskSid) ?? 'agent';
+    const receiveOnly = as === 'monitor';
+    // The service takes every `agent:` identity's samples as the agent's side: a supervisor's call reports none.
+    const reportQuality = as === 'agent';
     for (let attempt = 1; ; attempt++) {
       // Refused before a token is fetched: nothing to ask the service for.
       const live = this.deps.sessions.liveTaskSid();
@@ -128,7 +131,7 @@ export class AgentCalls {
       const token = await this.deps.store.agentToken(taskSid);
       if (!token) return undefined;
       try {
-        return await this.deps.sessions.join(taskSid, token.grant, { replaceOther: opts.replaceOther, receiveOnly });
+        return await this.deps.sessions.join(taskSid, token.grant, { replaceOther: opts.replaceOther, receiveOnly, reportQuality });
       } catch (err) {
         if (attempt === 1 && isTokenRejected(err)) {
           this.deps.store.invalidateToken(taskSid);

@@ -1,6 +1,6 @@
 import type { EscalationClient } from './api/client';
 import { ProblemError } from './api/errors';
-import type { AgentToken, Escalation } from './api/types';
+import type { AgentToken, Escalation, QualitySample } from './api/types';
 import { idempotencyKeyFor } from './idempotency';
 import { conversationSidOf, mergeTaskVideoAttributes, taskVideoAttributes, type TaskHelperLike, type TaskLike } from './task';
 
@@ -34,7 +34,10 @@ export interface TaskEscalationState {
 }
 
 export interface EscalationStoreDeps {
-  client: Pick<EscalationClient, 'createEscalation' | 'getEscalation' | 'completeEscalation' | 'createAgentToken'>;
+  client: Pick<
+    EscalationClient,
+    'createEscalation' | 'getEscalation' | 'completeEscalation' | 'createAgentToken' | 'reportAgentCallQuality'
+  >;
   contactCenterId: string;
   /** The agent's display name, sent as `agent_name`. */
   agentName?: () => string | undefined;
@@ -245,6 +248,22 @@ export class EscalationStore {
   invalidateToken(taskSid: string): void {
     const state = this.get(taskSid);
     if (state.agentToken) this.set(taskSid, { ...state, agentToken: undefined });
+  }
+
+  /**
+   * Posts one quality sample of the agent's (Twilio) call on the task, see
+   * video/quality.ts. Never fails and shows nothing: a sample lost to the
+   * network, the rate limit (429) or a call over for a while (409) only
+   * leaves a gap in the figures, and must not disturb the call.
+   */
+  async reportQuality(taskSid: string, sample: QualitySample): Promise<void> {
+    const id = this.get(taskSid).escalation?.id;
+    if (!id) return;
+    try {
+      await this.deps.client.reportAgentCallQuality(id, sample);
+    } catch {
+      // See above: the next sample comes a few seconds later.
+    }
   }
 
   /** Re-reads the escalation (e.g. after the room closed under the agent). */

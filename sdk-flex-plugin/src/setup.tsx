@@ -198,7 +198,8 @@ export function setupPlugin(flex: Flex, manager: FlexNS.Manager): PluginServices
       });
     },
   });
-  const sessions = new VideoSessions();
+  // A Twilio call's quality samples go to the API (built-in calls send theirs over their signalling).
+  const sessions = new VideoSessions({ postQuality: (taskSid, sample) => store.reportQuality(taskSid, sample) });
   const calls = new AgentCalls({
     store,
     sessions,

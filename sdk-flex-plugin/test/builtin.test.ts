@@ -318,6 +318,114 @@ describe('BuiltinCall', () => {
   });
 });
 
+describe('BuiltinCall quality samples', () => {
+  /** A connection whose selected pair goes through a TURN relay, receiving audio and video. */
+  function stats(pc: FakeRTCPeerConnection, received: { packets: number; lost: number; bytes: number }) {
+    pc.stats = [
+      { id: 'T1', type: 'transport', selectedCandidatePairId: 'CP1' },
+      { id: 'CP1', type: 'candidate-pair', nominated: true, state: 'succeeded', localCandidateId: 'L1', currentRoundTripTime: 0.042 },
+      { id: 'L1', type: 'local-candidate', candidateType: 'relay' },
+      { id: 'RI1', type: 'remote-inbound-rtp', kind: 'audio', roundTripTime: 0.0612 },
+      { id: 'IA', type: 'inbound-rtp', kind: 'audio', packetsReceived: 100, packetsLost: 0, bytesReceived: 10_000 },
+      {
+        id: 'IV',
+        type: 'inbound-rtp',
+        kind: 'video',
+        packetsReceived: received.packets,
+        packetsLost: received.lost,
+        bytesReceived: received.bytes,
+        frameWidth: 640,
+        frameHeight: 360,
+        freezeCount: 0,
+      },
+    ];
+  }
+
+  it('sends a `quality` sample over its socket every 5 s while connected to someone, and none after leaving', async () => {
+    vi.useFakeTimers();
+    const { call, ws } = await connected([{ identity: 'customer:k3y', role: 'customer' }]);
+    const pc = FakeRTCPeerConnection.instances[0];
+    stats(pc, { packets: 900, lost: 0, bytes: 490_000 });
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(ws.sentOf('quality')).toEqual([
+      {
+        type: 'quality',
+        sample: { round_trip_ms: 61.2, packet_loss_percent: 0, relayed: true, width: 640, height: 360, freezes: 0, reconnects: 0 },
+      },
+    ]);
+
+    // 50 video packets received since and 50 lost (no audio came); 500 000 bytes in 5 s.
+    stats(pc, { packets: 950, lost: 50, bytes: 990_000 });
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(ws.sentOf('quality').at(-1)).toEqual({
+      type: 'quality',
+      sample: {
+        round_trip_ms: 61.2,
+        packet_loss_percent: 50,
+        relayed: true,
+        bitrate_kbps: 800,
+        width: 640,
+        height: 360,
+        freezes: 0,
+        reconnects: 0,
+      },
+    });
+
+    call.leave();
+    const calls = pc.getStats.mock.calls.length;
+    await vi.advanceTimersByTimeAsync(20_000);
+    expect(pc.getStats).toHaveBeenCalledTimes(calls);
+    expect(ws.sentOf('quality')).toHaveLength(2);
+  });
+
+  it('measures nothing without a peer or while the socket is down, and counts the times the connection came back', async () => {
+    vi.useFakeTimers();
+    const { call, ws } = await connected([]);
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(ws.sentOf('quality')).toEqual([]);
+
+    // The customer comes in; their media needs an ICE restart, which works.
+    ws.serverSend({ type: 'signal', from: 'customer:k3y', data: { description: { type: 'offer', sdp: 'their-offer' } } });
+    await flush();
+    const pc = FakeRTCPeerConnection.instances[0];
+    stats(pc, { packets: 100, lost: 0, bytes: 1_000 });
+    pc.setIce('connected');
+    pc.setIce('failed');
+    pc.setIce('connected');
+
+    // Signalling drops just before the 15 s round: nothing is measured (or queued) until it is back.
+    await vi.advanceTimersByTimeAsync(4_900);
+    ws.serverClose(1006);
+    await vi.advanceTimersByTimeAsync(250);
+    expect(pc.getStats).not.toHaveBeenCalled();
+    const again = FakeWebSocket.last;
+    expect(again).not.toBe(ws);
+    again.serverOpen();
+    again.serverSend({ type: 'welcome', peers: [{ identity: 'customer:k3y', role: 'customer' }] });
+    await vi.advanceTimersByTimeAsync(4_850);
+    expect(pc.getStats).toHaveBeenCalledTimes(1);
+    expect(ws.sentOf('quality')).toEqual([]);
+    // Back twice: the media after the ICE restart, then the signalling.
+    expect(again.sentOf('quality')).toEqual([{ type: 'quality', sample: expect.objectContaining({ reconnects: 2 }) }]);
+    call.leave();
+  });
+
+  it('sends none from a call joined with reportQuality false (a supervisor’s)', async () => {
+    vi.useFakeTimers();
+    const pending = connectBuiltin(grant({ identity: 'agent:sam' }), fakeCameraStream(), { reportQuality: false });
+    const ws = FakeWebSocket.last;
+    ws.serverOpen();
+    ws.serverSend({ type: 'welcome', peers: [{ identity: 'customer:k3y', role: 'customer' }] });
+    const call = await pending;
+    const pc = FakeRTCPeerConnection.instances[0];
+    stats(pc, { packets: 100, lost: 0, bytes: 1_000 });
+    await vi.advanceTimersByTimeAsync(20_000);
+    expect(pc.getStats).not.toHaveBeenCalled();
+    expect(ws.sentOf('quality')).toEqual([]);
+    call.leave();
+  });
+});
+
 describe('VideoSessions.join picks the provider', () => {
   it('builtin: the camera and microphone, then the signalling WebSocket', async () => {
     const media = new FakeMediaDevices();

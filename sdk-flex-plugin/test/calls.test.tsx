@@ -2,6 +2,7 @@ import React from 'react';
 import { act, fireEvent, render, screen } from '@testing-library/react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import * as Video from 'twilio-video';
+import { ProblemError } from '../src/api/errors';
 import { AgentCalls } from '../src/calls';
 import { VideoTab } from '../src/components/VideoTab';
 import { VideoBadge } from '../src/components/VideoBadge';
@@ -28,6 +29,7 @@ function fakeClient(over: Record<string, unknown> = {}) {
     })),
     getEscalation: vi.fn(async (id: string) => makeEscalation({ id })),
     completeEscalation: vi.fn(async (id: string) => makeEscalation({ id, status: 'completed' })),
+    reportAgentCallQuality: vi.fn(async () => undefined),
     createAgentToken: vi.fn(async (id: string) => ({
       provider: 'twilio' as const,
       token: `fresh-token-${++n}`,
@@ -355,5 +357,70 @@ describe('connection states and automatic rejoin', () => {
     await flush();
     await vi.waitFor(() => expect(messages(notify).at(-1)).toEqual([NOTIFICATION_IDS.reconnected, 'Video call: reconnected.']));
     expect(sessions.get(TASK_A)?.state.connected).toBe(true);
+  });
+});
+
+describe('call quality (Twilio): samples posted with the API client', () => {
+  /** twilio-video's statistics of a call going well: 35 ms to Twilio's media server, no loss. */
+  const STATS = [
+    {
+      localAudioTrackStats: [{ roundTripTime: 35 }],
+      localVideoTrackStats: [],
+      remoteAudioTrackStats: [{ packetsReceived: 250, packetsLost: 0, bytesReceived: 20_000 }],
+      remoteVideoTrackStats: [],
+      activeIceCandidatePair: { currentRoundTripTime: 0.02, localCandidate: { candidateType: 'host' } },
+    },
+  ];
+
+  async function qualityWorld() {
+    const client = fakeClient();
+    const store = new EscalationStore({ client, contactCenterId: CC });
+    // As setup.tsx wires them: a Twilio call's samples go through the store to the client.
+    const sessions = new VideoSessions({ postQuality: (taskSid, sample) => store.reportQuality(taskSid, sample) });
+    const calls = new AgentCalls({ store, sessions });
+    await store.escalate(makeTask({ taskSid: TASK_A }));
+    const room = new FakeRoom('room-A');
+    room.stats = STATS;
+    connect.mockResolvedValue(room as unknown as Video.Room);
+    return { client, sessions, calls, room };
+  }
+
+  it('the agent’s call posts a sample for the task’s escalation every 5 s; refusals change nothing; leaving stops it', async () => {
+    vi.useFakeTimers();
+    const w = await qualityWorld();
+    await w.calls.join(TASK_A);
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(w.client.reportAgentCallQuality).toHaveBeenCalledTimes(1);
+    expect(w.client.reportAgentCallQuality).toHaveBeenCalledWith(`esc-${TASK_A}`, {
+      round_trip_ms: 35,
+      packet_loss_percent: 0,
+      relayed: false,
+      reconnects: 0,
+    });
+
+    // The room dropped and came back; the service refuses the next sample (rate limited): the call goes on.
+    w.room.emit('reconnecting', new Error('network'));
+    w.room.emit('reconnected');
+    w.client.reportAgentCallQuality.mockRejectedValue(new ProblemError({ title: 'Too many requests', status: 429, code: 'rate_limited' }));
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(w.client.reportAgentCallQuality).toHaveBeenLastCalledWith(
+      `esc-${TASK_A}`,
+      expect.objectContaining({ reconnects: 1, bitrate_kbps: 0 }),
+    );
+    expect(w.sessions.get(TASK_A)?.state.connected).toBe(true);
+
+    w.sessions.leave(TASK_A);
+    await vi.advanceTimersByTimeAsync(20_000);
+    expect(w.client.reportAgentCallQuality).toHaveBeenCalledTimes(2);
+  });
+
+  it.each(['supervisor', 'monitor'] as const)('a %s’s call on the task reports nothing (it is not the agent’s side)', async (as) => {
+    vi.useFakeTimers();
+    const w = await qualityWorld();
+    await w.calls.join(TASK_A, { as });
+    await vi.advanceTimersByTimeAsync(20_000);
+    expect(w.room.getStats).not.toHaveBeenCalled();
+    expect(w.client.reportAgentCallQuality).not.toHaveBeenCalled();
+    w.sessions.leave(TASK_A);
   });
 });

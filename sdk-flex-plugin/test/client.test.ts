@@ -178,3 +178,27 @@ describe('other operations', () => {
     expect(token.room_name).toBe('r');
   });
 });
+
+describe('reportAgentCallQuality', () => {
+  const sample = { round_trip_ms: 48.2, packet_loss_percent: 0.4, relayed: false, bitrate_kbps: 812.5, reconnects: 0 };
+
+  it('POSTs the sample to …/quality with the Flex token and takes the 204 (no body)', async () => {
+    const fetchImpl = vi.fn().mockResolvedValue(new Response(null, { status: 204 }));
+    await expect(client(fetchImpl).reportAgentCallQuality('e1', sample)).resolves.toBeUndefined();
+    const [url, init] = fetchImpl.mock.calls[0];
+    expect(`${init.method} ${url}`).toBe('POST https://video.example.com/v1/escalations/e1/quality');
+    expect(init.headers).toMatchObject({ Authorization: 'Bearer flex-token-123', 'Content-Type': 'application/json' });
+    expect(JSON.parse(init.body)).toEqual(sample);
+  });
+
+  it('never retries (the next sample comes a few seconds later; a 429 would only spend more of the limit)', async () => {
+    for (const answer of [
+      problemResponse(429, { title: 'Too many requests', code: 'rate_limited' }),
+      problemResponse(503, { title: 'Unavailable', code: 'unavailable' }),
+    ]) {
+      const fetchImpl = vi.fn().mockResolvedValue(answer);
+      await expect(client(fetchImpl).reportAgentCallQuality('e1', sample)).rejects.toBeInstanceOf(ProblemError);
+      expect(fetchImpl).toHaveBeenCalledTimes(1);
+    }
+  });
+});

@@ -9,6 +9,7 @@ function fakeClient() {
     createEscalation: vi.fn(),
     getEscalation: vi.fn(),
     completeEscalation: vi.fn(),
+    reportAgentCallQuality: vi.fn(async () => undefined),
     createAgentToken: vi.fn(),
   };
 }

@@ -183,6 +183,9 @@ export class FakeRTCPeerConnection {
   candidates: unknown[] = [];
   restarts = 0;
   closed = false;
+  /** What getStats() reports (an RTCStatsReport is a map of these by id); none until a test sets some. */
+  stats: Array<{ id: string; type: string; [field: string]: unknown }> = [];
+  getStats = vi.fn(async () => new Map(this.stats.map((s) => [s.id, s])) as unknown as RTCStatsReport);
   onnegotiationneeded: (() => void) | null = null;
   onicecandidate: Handler<{ candidate: { toJSON(): unknown } | null }> = null;
   ontrack: Handler<{ track: FakeMediaStreamTrack; streams: FakeMediaStream[] }> = null;

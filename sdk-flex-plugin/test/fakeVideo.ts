@@ -88,6 +88,9 @@ export class FakeRoom extends EventEmitter {
   disconnect = vi.fn(() => {
     this.emit('disconnected', this);
   });
+  /** twilio-video's statistics (StatsReport per peer connection); none until a test sets some. */
+  stats: unknown[] = [];
+  getStats = vi.fn(async () => this.stats);
   /** A remote participant joins with a camera and a microphone. */
   join(identity: string): FakeParticipant {
     const p = new FakeParticipant(`PA${identity}`, identity, [

@@ -526,6 +526,45 @@ describe('Flex-native look', () => {
   });
 });
 
+describe('call quality', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('posts a Twilio call’s quality samples to the service for the task’s escalation, with the agent’s Flex token', async () => {
+    vi.useFakeTimers();
+    const services = setupPlugin(Flex, manager())!;
+    const room = new FakeRoom('esc-e5a1d6b2');
+    room.stats = [
+      {
+        localAudioTrackStats: [{ roundTripTime: 52 }],
+        remoteAudioTrackStats: [{ packetsReceived: 200, packetsLost: 0, bytesReceived: 16_000 }],
+      },
+    ];
+    vi.mocked(Video.connect).mockResolvedValue(room as unknown as Video.Room);
+    fetchMock.mockResolvedValueOnce(jsonResponse(201, makeEscalation()));
+    const task = makeTask();
+    await services.store.escalate(task);
+    await services.calls.join(task.taskSid);
+
+    fetchMock.mockResolvedValue(new Response(null, { status: 204 }));
+    await vi.advanceTimersByTimeAsync(5_000);
+    const posts = fetchMock.mock.calls.filter(([url]) => String(url).endsWith('/quality'));
+    expect(posts).toHaveLength(1);
+    const [url, init] = posts[0];
+    expect(`${init.method} ${url}`).toBe(`POST https://video.example.com/v1/escalations/${makeEscalation().id}/quality`);
+    expect(init.headers.Authorization).toBe('Bearer flex-token-abc');
+    expect(JSON.parse(init.body)).toEqual({ round_trip_ms: 52, packet_loss_percent: 0, relayed: false, reconnects: 0 });
+
+    // The service refusing samples (the call ended a while ago) shows nothing to the agent.
+    fetchMock.mockResolvedValue(problemResponse(409, { title: 'Conflict', code: 'escalation_not_open' }));
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(fetchMock.mock.calls.filter(([u]) => String(u).endsWith('/quality'))).toHaveLength(2);
+    expect(mocked.show).not.toHaveBeenCalledWith(NOTIFICATION_IDS.error, expect.anything());
+    services.sessions.leaveAll();
+  });
+});
+
 describe('showing the Video tab (internal Flex names, isolated in flexInternals.ts)', () => {
   function managerWithViewState() {
     const m = manager();

@@ -60,6 +60,7 @@ function fakeClient(agentVideo: AgentToken | undefined, fresh: AgentToken = twil
     }),
     getEscalation: vi.fn().mockResolvedValue(makeEscalation()),
     completeEscalation: vi.fn().mockResolvedValue(makeEscalation({ status: 'completed' })),
+    reportAgentCallQuality: vi.fn(async () => undefined),
     createAgentToken: vi.fn().mockResolvedValue(fresh),
   };
 }
@@ -232,6 +233,7 @@ describe('the recording indicator elsewhere', () => {
       createEscalation: vi.fn(),
       getEscalation: vi.fn(async (id: string) => makeEscalation({ id, room_name: 'esc-supervised' })),
       completeEscalation: vi.fn(),
+      reportAgentCallQuality: vi.fn(async () => undefined),
       createAgentToken: vi.fn(async () => ({ ...twilioVideo(true, 'supervisor-video-token'), identity: 'agent:sam' })),
     };
     const store = new EscalationStore({ client, contactCenterId: CC });

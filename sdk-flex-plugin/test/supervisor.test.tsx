@@ -49,6 +49,7 @@ function fakeClient() {
       makeEscalation({ id, room_name: 'esc-supervised', agent_identity: 'agent:alice', agent_name: 'Alice Agent' }),
     ),
     completeEscalation: vi.fn(),
+    reportAgentCallQuality: vi.fn(async () => undefined),
     createAgentToken: vi.fn(async () => supervisorToken()),
   };
 }

@@ -20,6 +20,7 @@ function fakeClient() {
     createEscalation: vi.fn().mockResolvedValue({ escalation: makeEscalation(), replayed: false, status: 201 }),
     getEscalation: vi.fn().mockResolvedValue(makeEscalation()),
     completeEscalation: vi.fn().mockResolvedValue(makeEscalation({ status: 'completed' })),
+    reportAgentCallQuality: vi.fn(async () => undefined),
     createAgentToken: vi.fn(),
   };
 }

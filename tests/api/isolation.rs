@@ -68,6 +68,7 @@ async fn populate(app: &TestApp, tenant: &Tenant) -> Fixture {
 const NOT_TENANT_IDS: &[(&str, &str)] = &[
     ("/v1/join/{code}/token", "the room code is the customer's credential; tested in join_page and escalations"),
     ("/v1/join/{code}/rating", "the room code is the customer's credential; tested in rating"),
+    ("/v1/join/{code}/quality", "the room code is the customer's credential; tested in call_quality"),
 ];
 
 /// A valid body for each operation that takes one, so that a 404 comes from
@@ -81,6 +82,9 @@ fn body_for(method: &Method, template: &str, account: &twilio_sim::SimAccount) -
         ("PATCH", "/v1/webhook-endpoints/{id}") => json!({ "description": "Pwned", "enabled": false }),
         ("POST", "/v1/contact-centers/{cc}/escalations") => {
             json!({ "task_sid": task_sid(), "conversation_sid": conversation_sid(), "agent_identity": "eve" })
+        }
+        ("POST", "/v1/escalations/{id}/quality") => {
+            json!({ "round_trip_ms": 20.0, "packet_loss_percent": 0.0, "relayed": false })
         }
         _ => return None,
     })

@@ -4,6 +4,7 @@
 mod api_keys;
 mod audit;
 mod auth;
+mod call_quality;
 mod cli;
 mod compression;
 mod contact_centers;

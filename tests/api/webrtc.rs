@@ -16,7 +16,7 @@ use tokio_tungstenite::tungstenite::Message;
 type Ws = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 /// A built-in contact center (the default for new ones) and a test call in it, started from the dashboard.
-async fn test_call(app: &TestApp, tenant: &Tenant) -> (String, Value) {
+pub(crate) async fn test_call(app: &TestApp, tenant: &Tenant) -> (String, Value) {
     let resp = tenant.admin.post("/v1/contact-centers", json!({ "name": "Video desk" })).await;
     assert_eq!(resp.status(), 201);
     let cc: Value = resp.json().await.unwrap();
@@ -26,7 +26,7 @@ async fn test_call(app: &TestApp, tenant: &Tenant) -> (String, Value) {
     (cc_id, e)
 }
 
-async fn start_test_call(app: &TestApp, tenant: &Tenant, cc_id: &str) -> Value {
+pub(crate) async fn start_test_call(app: &TestApp, tenant: &Tenant, cc_id: &str) -> Value {
     let resp = tenant
         .admin
         .client

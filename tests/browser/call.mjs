@@ -6,8 +6,10 @@
 //
 // options: { agent_base, email, password, agent_url, customer_url,
 //            phases: ["connect", "mute", "drop-signaling", "drop-turn", "end"]
-//                    or ["connect-no-devices", "end"] (the customer blocks camera and microphone),
-//            turn: { pid, command, args } }   // for drop-turn: kill and restart TURN
+//                    or ["connect-no-devices", "end"] (the customer blocks camera and microphone)
+//                    or ["connect", "hold", "end"] (a call that runs on, measured by both pages),
+//            turn: { pid, command, args },    // for drop-turn: kill and restart TURN
+//            hold_ms }                         // "hold": how long the call runs on (default 15 s)
 //
 // Each phase records what it saw; a phase that times out records its error
 // and the walk stops there (later phases would only repeat the failure).
@@ -118,6 +120,12 @@ try {
         const a = await framesRising(agent, 'agent after the TURN restart', 45000);
         const c = await framesRising(customer, 'customer after the TURN restart', 45000);
         report.phases['drop-turn'] = { agent: a, customer: c, turn_pid: restartedTurn.pid, ms: Date.now() - t0 };
+      } else if (phase === 'hold') {
+        // The call runs on while both pages measure it.
+        await sleep(opts.hold_ms || 15000);
+        const a = await framesRising(agent, 'agent');
+        const c = await framesRising(customer, 'customer');
+        report.phases.hold = { agent: a, customer: c, ms: Date.now() - t0 };
       } else if (phase === 'end') {
         await agent.click('#end-call-button');
         await agent.waitForSelector('body[data-view=ended]');

@@ -47,7 +47,7 @@ export const STATS = async () => {
         const pair = byId.get(r.selectedCandidatePairId);
         if (pair) {
           const l = byId.get(pair.localCandidateId), rc = byId.get(pair.remoteCandidateId);
-          selected = { local: l && { type: l.candidateType, address: l.address || l.ip }, remote: rc && { type: rc.candidateType, address: rc.address || rc.ip } };
+          selected = { local: l && { type: l.candidateType, address: l.address || l.ip, relay: l.relayProtocol || null }, remote: rc && { type: rc.candidateType, address: rc.address || rc.ip } };
         }
       }
     });

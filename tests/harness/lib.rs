@@ -17,6 +17,7 @@ use uuid::Uuid;
 
 pub mod browser;
 pub mod db;
+pub mod impair;
 pub mod receiver;
 pub mod replica;
 pub mod turn;

@@ -90,6 +90,25 @@ impl Turn {
     }
 }
 
+impl Turn {
+    /// As [`settings`](Self::settings), with browsers reaching TURN through
+    /// an impaired path (see [`crate::impair`]).
+    pub fn impaired_settings(&self, how: crate::impair::Impairment) -> Vec<(String, String)> {
+        let port = crate::impair::start(([127, 0, 0, 1], self.port).into(), how);
+        let mut s = self.settings();
+        s[0].1 = format!("turn:127.0.0.1:{port}?transport=udp");
+        s
+    }
+
+    /// As [`settings`](Self::settings), with browsers reaching TURN over TCP
+    /// only: what a network that refuses UDP leaves them.
+    pub fn tcp_settings(&self) -> Vec<(String, String)> {
+        let mut s = self.settings();
+        s[0].1 = format!("turn:127.0.0.1:{}?transport=tcp", self.port);
+        s
+    }
+}
+
 impl Drop for Turn {
     fn drop(&mut self) {
         if let Some(mut child) = self.child.take() {

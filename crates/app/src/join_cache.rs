@@ -181,6 +181,7 @@ mod tests {
             recorded: false,
             recording_consent_at: None,
             recordings_deleted_at: None,
+            quality_poor: None,
         })
     }
 

@@ -7,6 +7,7 @@
 //! functions in [`services`], grouped by what they act on.
 
 pub mod cache;
+pub mod call_quality;
 pub mod center;
 pub mod config;
 pub mod error;

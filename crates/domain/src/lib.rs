@@ -8,6 +8,7 @@ pub mod contact_center;
 pub mod escalation;
 pub mod metrics;
 pub mod names;
+pub mod quality;
 pub mod room_code;
 pub mod secret;
 pub mod validation;

@@ -1,6 +1,6 @@
 import { networkProblem, problemFromResponse, ProblemError } from './errors';
 import { ROUTES, type OperationId } from './routes';
-import type { AgentToken, CreateEscalationRequest, Escalation, PathParamsOf, SuccessOf } from './types';
+import type { AgentToken, CreateEscalationRequest, Escalation, PathParamsOf, QualitySample, SuccessOf } from './types';
 
 export interface EscalationClientOptions {
   /** The service's base URL, e.g. `https://video.example.com` (no trailing `/v1`). */
@@ -83,6 +83,15 @@ export class EscalationClient {
     return (await this.request('createAgentToken', { path: { id }, retry: true })).data;
   }
 
+  /**
+   * `POST /v1/escalations/{id}/quality`: one sample of the agent's Twilio call
+   * (204). Never retried: the next sample comes a few seconds later, and a
+   * retry after a 429 would only spend more of the limit.
+   */
+  async reportAgentCallQuality(id: string, sample: QualitySample): Promise<void> {
+    await this.request('reportAgentCallQuality', { path: { id }, body: sample, retry: false });
+  }
+
   url(op: OperationId, pathParams: Record<string, string>): string {
     const path = ROUTES[op].path.replace(/\{(\w+)\}/g, (_, name: string) => {
       const value = pathParams[name];
@@ -153,6 +162,8 @@ export class EscalationClient {
       clearTimeout(timer);
     }
     if (!res.ok) throw await problemFromResponse(res);
+    // No Content: the operations answering it have no body to give.
+    if (res.status === 204) return { data: undefined as SuccessOf<K>, status: res.status };
     const text = await res.text();
     try {
       return { data: JSON.parse(text) as SuccessOf<K>, status: res.status };

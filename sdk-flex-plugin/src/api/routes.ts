@@ -7,6 +7,7 @@ export const ROUTES = {
   getEscalation: { method: 'get', path: '/v1/escalations/{id}' },
   completeEscalation: { method: 'post', path: '/v1/escalations/{id}/complete' },
   createAgentToken: { method: 'post', path: '/v1/escalations/{id}/agent-token' },
+  reportAgentCallQuality: { method: 'post', path: '/v1/escalations/{id}/quality' },
 } as const;
 
 export type OperationId = keyof typeof ROUTES;
@@ -36,4 +37,5 @@ export const ROUTES_MATCH_OPENAPI: { [K in OperationId]: RouteMatchesSpec<K> } =
   getEscalation: true,
   completeEscalation: true,
   createAgentToken: true,
+  reportAgentCallQuality: true,
 };

@@ -27,3 +27,5 @@ export type Escalation = SuccessOf<'createEscalation'>;
 export type EscalationStatus = Escalation['status'];
 export type AgentToken = SuccessOf<'createAgentToken'>;
 export type CreateEscalationRequest = RequestBodyOf<'createEscalation'>;
+/** One summary of the call's WebRTC statistics (see src/video/quality.ts). */
+export type QualitySample = RequestBodyOf<'reportAgentCallQuality'>;

@@ -8,7 +8,8 @@
  *   `welcome {peers}`, then `peer_joined`, `peer_reconnected`, `peer_left`,
  *   `signal {from, data}`, `state {from, audio, video}` and `ended`;
  * - this side sends `signal {to, data}`, `state {audio, video}`, `ping`
- *   every 20 s and `bye` when leaving;
+ *   every 20 s, `quality {sample}` every 5 s (see quality.ts; not from a
+ *   call made with `reportQuality` false) and `bye` when leaving;
  * - one RTCPeerConnection per other participant with "perfect negotiation"
  *   (the polite side, own identity > theirs, yields on a collision); the
  *   newcomer makes the first offer;
@@ -29,6 +30,8 @@
  */
 import { CallError, Listeners, ReceiveOnlyError, roleOf, type Call, type CallStatus, type EndReason, type MediaState, type RemotePeer, type Role, type VideoGrant } from './call';
 import { browserMedia, deviceConstraints, deviceIdOf, onTrackEnded, SCREEN, type DeviceKind, type DeviceSelection, type MediaAccess } from './media';
+import { QualityMonitor, summarizeRtcStats } from './quality';
+import type { QualitySample } from '../api/types';
 
 /** Close codes after which reconnecting cannot help. */
 export const FINAL_CLOSE_CODES: Readonly<Record<number, EndReason>> = {
@@ -54,6 +57,7 @@ type Outgoing =
   | { type: 'hello'; token: string; session: string }
   | { type: 'signal'; to: string; data: SignalData }
   | { type: 'state'; audio: boolean; video: boolean }
+  | { type: 'quality'; sample: QualitySample }
   | { type: 'ping' }
   | { type: 'bye' };
 type Incoming =
@@ -76,6 +80,8 @@ interface Peer {
   stream?: MediaStream;
   /** What this side sends them, per kind (none for a kind it had no track of). */
   senders: Partial<Record<'audio' | 'video', RTCRtpSender>>;
+  /** An ICE restart is under way: its success counts as the connection coming back. */
+  restarting?: boolean;
 }
 
 export interface BuiltinOptions {
@@ -85,6 +91,8 @@ export interface BuiltinOptions {
   media?: MediaAccess;
   /** Join without sending anything (monitoring): pass no stream with it. */
   receiveOnly?: boolean;
+  /** Send the call's quality samples to the service (default true; false when they are not this side's, e.g. a supervisor's). */
+  reportQuality?: boolean;
 }
 
 function randomId(): string {
@@ -120,6 +128,16 @@ export class BuiltinCall implements Call {
   private onFirstFailure?: (err: CallError) => void;
   /** The shared screen, sent in the camera's place while it lasts. */
   private screen?: { track: MediaStreamTrack; unwatch: () => void };
+  /** Welcomed at least once: a later welcome is the signalling coming back. */
+  private welcomed = false;
+  /** Times the connection came back (signalling reconnected, or media after an ICE restart), for the quality samples. */
+  private reconnects = 0;
+  private readonly quality = new QualityMonitor<RTCStatsReport[]>({
+    collect: () => this.collectStats(),
+    summarize: summarizeRtcStats,
+    send: (sample) => this.send({ type: 'quality', sample }),
+    reconnects: () => this.reconnects,
+  });
 
   constructor(
     readonly grant: VideoGrant,
@@ -127,6 +145,8 @@ export class BuiltinCall implements Call {
     private readonly media: MediaAccess = browserMedia(),
     /** Sends nothing: no stream, and the camera, devices and screen share are refused. */
     readonly receiveOnly = false,
+    /** Sends quality samples over the signalling socket (see BuiltinOptions.reportQuality). */
+    private readonly reportQuality = true,
   ) {
     if (receiveOnly && localStream) throw new Error('A receive-only call takes no local stream');
     this.identity = grant.identity;
@@ -148,6 +168,7 @@ export class BuiltinCall implements Call {
       this.onFirstWelcome = resolve;
       this.onFirstFailure = reject;
       this.connectSignaling();
+      if (this.reportQuality) this.quality.start();
     });
   }
 
@@ -231,6 +252,16 @@ export class BuiltinCall implements Call {
     fail?.(err);
   }
 
+  /**
+   * Every connection's statistics, while a sample can go out at once: on
+   * the open socket (samples are never queued, the next one is as good) and
+   * with someone to measure the call with.
+   */
+  private collectStats(): Promise<RTCStatsReport[]> | undefined {
+    if (!this.open || !this.ws || this.ws.readyState !== OPEN || this.peers.size === 0) return undefined;
+    return Promise.all([...this.peers.values()].map((p) => p.pc.getStats()));
+  }
+
   private send(msg: Outgoing): void {
     if (this.open && this.ws && this.ws.readyState === OPEN) this.ws.send(JSON.stringify(msg));
     else if (msg.type === 'signal' || msg.type === 'state') this.outbox.push(msg);
@@ -248,6 +279,8 @@ export class BuiltinCall implements Call {
         const peers = m.peers ?? [];
         this.open = true;
         this.attempt = 0;
+        if (this.welcomed) this.reconnects++;
+        this.welcomed = true;
         clearInterval(this.pinger);
         this.pinger = setInterval(() => this.send({ type: 'ping' }), PING_MS);
         const queued = this.outbox;
@@ -362,7 +395,13 @@ export class BuiltinCall implements Call {
       clearTimeout(peer.timer);
       if (state === 'failed') this.restart(identity);
       else if (state === 'disconnected') peer.timer = setTimeout(() => this.restart(identity), ICE_GRACE_MS);
-      else if (state === 'connected' || state === 'completed') this.setStatus('connected');
+      else if (state === 'connected' || state === 'completed') {
+        if (peer.restarting) {
+          peer.restarting = false;
+          this.reconnects++;
+        }
+        this.setStatus('connected');
+      }
     };
     this.changed();
   }
@@ -371,6 +410,7 @@ export class BuiltinCall implements Call {
     const peer = this.peers.get(identity);
     if (!peer || peer.pc.signalingState === 'closed') return;
     this.setStatus('reconnecting');
+    peer.restarting = true;
     // Fires negotiationneeded with an ICE-restart offer.
     peer.pc.restartIce();
   }
@@ -535,6 +575,7 @@ export class BuiltinCall implements Call {
     this.ended = reason;
     clearInterval(this.pinger);
     clearTimeout(this.reconnectTimer);
+    this.quality.stop();
     const ws = this.ws;
     this.ws = null;
     if (ws && ws.readyState <= OPEN) ws.close(1000, 'bye');
@@ -553,10 +594,10 @@ export class BuiltinCall implements Call {
 export async function connectBuiltin(
   grant: VideoGrant,
   stream: MediaStream | undefined,
-  { timeoutMs = CONNECT_TIMEOUT_MS, media, receiveOnly = false }: BuiltinOptions = {},
+  { timeoutMs = CONNECT_TIMEOUT_MS, media, receiveOnly = false, reportQuality = true }: BuiltinOptions = {},
 ): Promise<BuiltinCall> {
   if (typeof RTCPeerConnection === 'undefined' || typeof WebSocket === 'undefined') throw new CallError('unsupported');
-  const call = new BuiltinCall(grant, stream, media, receiveOnly);
+  const call = new BuiltinCall(grant, stream, media, receiveOnly, reportQuality);
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new CallError('unreachable')), timeoutMs);

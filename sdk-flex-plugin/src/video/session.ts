@@ -3,6 +3,7 @@ import { Listeners, displayName, type Call, type CallStatus, type EndReason, typ
 import { connectTwilio } from './twilio';
 import { AudioSink } from './audioSink';
 import { browserMedia, CAMERA, type DeviceKind, type DeviceSelection, type MediaAccess } from './media';
+import type { QualitySample } from '../api/types';
 
 export type { EndReason, VideoGrant } from './call';
 
@@ -166,6 +167,12 @@ export interface VideoSessionsOptions {
   connectTimeoutMs?: number;
   /** Play the remote audio from a hidden element outside the Video tab (default true in a browser). */
   audioSink?: boolean;
+  /**
+   * Where a Twilio call's quality samples go (the API's
+   * reportAgentCallQuality for the task's escalation); without it Twilio
+   * calls report none. Built-in calls send theirs over their signalling.
+   */
+  postQuality?: (taskSid: string, sample: QualitySample) => Promise<unknown> | void;
 }
 
 const MEDIA: MediaStreamConstraints = { audio: true, video: CAMERA };
@@ -178,6 +185,12 @@ export interface JoinOptions {
    * getUserMedia and `recvonly` connections; Twilio: no tracks published).
    */
   receiveOnly?: boolean;
+  /**
+   * Report the call's quality to the service (default true). The service
+   * counts a call's samples as the agent's side: false for anyone else's
+   * call on the task (a supervisor's).
+   */
+  reportQuality?: boolean;
 }
 
 /** The agent's video sessions, one per task; they outlive the Video tab being shown. */
@@ -210,18 +223,21 @@ export class VideoSessions {
     this.listeners.emit();
   }
 
-  private connect(grant: VideoGrant, receiveOnly: boolean): Promise<Call> {
-    if (grant.provider === 'builtin') return this.connectBuiltin(grant, receiveOnly);
-    return connectTwilio(grant, this.media, { receiveOnly });
+  private connect(taskSid: string, grant: VideoGrant, receiveOnly: boolean, reportQuality: boolean): Promise<Call> {
+    if (grant.provider === 'builtin') return this.connectBuiltin(grant, receiveOnly, reportQuality);
+    const post = this.options.postQuality;
+    return connectTwilio(grant, this.media, {
+      receiveOnly,
+      reportQuality: reportQuality && post ? (sample) => post(taskSid, sample) : undefined,
+    });
   }
 
-  private async connectBuiltin(grant: VideoGrant, receiveOnly: boolean): Promise<Call> {
-    if (receiveOnly) {
-      return connectBuiltin(grant, undefined, { timeoutMs: this.options.connectTimeoutMs, media: this.media, receiveOnly });
-    }
+  private async connectBuiltin(grant: VideoGrant, receiveOnly: boolean, reportQuality: boolean): Promise<Call> {
+    const options = { timeoutMs: this.options.connectTimeoutMs, media: this.media, reportQuality };
+    if (receiveOnly) return connectBuiltin(grant, undefined, { ...options, receiveOnly });
     const stream = await this.media.getUserMedia(MEDIA);
     try {
-      return await connectBuiltin(grant, stream, { timeoutMs: this.options.connectTimeoutMs, media: this.media });
+      return await connectBuiltin(grant, stream, options);
     } catch (err) {
       for (const t of stream.getTracks()) t.stop();
       throw err;
@@ -256,7 +272,7 @@ export class VideoSessions {
       for (const other of others) this.leave(other);
     }
     const p = (async () => {
-      const call = await this.connect(grant, opts.receiveOnly === true);
+      const call = await this.connect(taskSid, grant, opts.receiveOnly === true, opts.reportQuality !== false);
       const session = new VideoSession(
         taskSid,
         call,

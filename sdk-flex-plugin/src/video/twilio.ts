@@ -1,5 +1,6 @@
 /** The `twilio` provider: a Twilio Video room through twilio-video. */
 import * as Video from 'twilio-video';
+import type { QualitySample } from '../api/types';
 import type { LocalAudioTrack, LocalVideoTrack, RemoteParticipant, Room } from 'twilio-video';
 import { Listeners, ReceiveOnlyError, roleOf, type Call, type CallStatus, type EndReason, type RemotePeer, type VideoGrant } from './call';
 import {
@@ -13,6 +14,10 @@ import {
   type DeviceSelection,
   type MediaAccess,
 } from './media';
+import { QualityMonitor, summarizeTwilioStats, type TwilioStatsLike } from './quality';
+
+/** Takes a Twilio call's quality samples (posts them to the service); what it rejects with is ignored. */
+export type QualityReporter = (sample: QualitySample) => Promise<unknown> | void;
 
 /** Room events after which what the agent sees may have changed. */
 const ROOM_EVENTS = [
@@ -62,12 +67,17 @@ export class TwilioCall implements Call {
   private readonly picked: DeviceSelection = {};
   /** The agent's shared screen: its own published track, beside the camera. */
   private screen?: { track: LocalVideoTrack; unwatch: () => void };
+  /** Times the room came back (`reconnected`), for the quality samples. */
+  private reconnects = 0;
+  private readonly quality?: QualityMonitor<TwilioStatsLike[]>;
 
   constructor(
     readonly room: Room,
     private readonly media: MediaAccess = browserMedia(),
     /** Joined with no tracks (monitoring): see connectTwilio's `receiveOnly`. */
     readonly receiveOnly = false,
+    /** Where the call's quality samples go every 5 s (none without it). */
+    reportQuality?: QualityReporter,
   ) {
     const changed = () => this.changed();
     const on = (room as unknown as { on(event: string, listener: (...args: unknown[]) => void): unknown }).on.bind(room);
@@ -77,6 +87,7 @@ export class TwilioCall implements Call {
       this.changed();
     });
     on('reconnected', () => {
+      this.reconnects++;
       this.status = 'connected';
       this.changed();
     });
@@ -84,6 +95,16 @@ export class TwilioCall implements Call {
       // 53118: the room was completed (the escalation was ended).
       this.finish(err?.code === 53118 ? 'completed' : this.leaving ? 'left' : 'lost');
     });
+    if (reportQuality) {
+      // twilio-video's own statistics: its connections are internal to it.
+      this.quality = new QualityMonitor<TwilioStatsLike[]>({
+        collect: () => this.room.getStats(),
+        summarize: summarizeTwilioStats,
+        send: reportQuality,
+        reconnects: () => this.reconnects,
+      });
+      this.quality.start();
+    }
   }
 
   onChange(listener: () => void): () => void {
@@ -253,6 +274,7 @@ export class TwilioCall implements Call {
   private finish(reason: EndReason): void {
     if (this.ended) return;
     this.ended = reason;
+    this.quality?.stop();
     // A room that went away leaves the screen capture open (and the browser's sharing bar up).
     this.screen?.unwatch();
     this.screen?.track.stop();
@@ -265,12 +287,13 @@ export class TwilioCall implements Call {
  * Connects to the grant's Twilio room with the camera and microphone, or,
  * `receiveOnly`, with no tracks at all: twilio-video then asks the browser
  * for nothing (no getUserMedia) and publishes nothing, and the call only
- * subscribes to the others' tracks.
+ * subscribes to the others' tracks. With `reportQuality`, the call's
+ * quality samples go there while it lasts.
  */
 export async function connectTwilio(
   grant: Pick<VideoGrant, 'token' | 'room_name'>,
   media: MediaAccess = browserMedia(),
-  { receiveOnly = false }: { receiveOnly?: boolean } = {},
+  { receiveOnly = false, reportQuality }: { receiveOnly?: boolean; reportQuality?: QualityReporter } = {},
 ): Promise<TwilioCall> {
   const room = await Video.connect(
     grant.token,
@@ -278,5 +301,5 @@ export async function connectTwilio(
       ? { name: grant.room_name, audio: false, video: false, tracks: [], dominantSpeaker: true }
       : { name: grant.room_name, audio: true, video: CAMERA, dominantSpeaker: true },
   );
-  return new TwilioCall(room, media, receiveOnly);
+  return new TwilioCall(room, media, receiveOnly, reportQuality);
 }

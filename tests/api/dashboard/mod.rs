@@ -20,13 +20,13 @@ use serde_json::{Value, json};
 use twilio_sim::SimAccount;
 
 /// A browser-like client: cookie jar, no automatic redirects.
-struct Browser {
+pub(crate) struct Browser {
     client: Client,
     base: String,
 }
 
 impl Browser {
-    fn new(app: &TestApp) -> Self {
+    pub(crate) fn new(app: &TestApp) -> Self {
         Self {
             client: Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap(),
             base: app.address.clone(),
@@ -37,7 +37,7 @@ impl Browser {
         self.client.get(format!("{}{path}", self.base)).send().await.unwrap()
     }
 
-    async fn html(&self, path: &str) -> String {
+    pub(crate) async fn html(&self, path: &str) -> String {
         let resp = self.get(path).await;
         assert_eq!(resp.status(), StatusCode::OK, "GET {path}");
         unescape(&resp.text().await.unwrap())
@@ -56,7 +56,7 @@ impl Browser {
     }
 
     /// Opens the sign-in form (for its token) and submits it.
-    async fn login(&self, email: &str, password: &str) -> Response {
+    pub(crate) async fn login(&self, email: &str, password: &str) -> Response {
         self.login_to(email, password, "/dashboard").await
     }
 

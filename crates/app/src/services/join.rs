@@ -236,6 +236,22 @@ pub async fn rate(app: &App, raw_code: &str, client_ip: &str, input: RatingInput
     }
 }
 
+/// The customer's browser reports its side of the call's quality (Twilio
+/// calls; built-in calls report over their signalling socket).
+pub async fn report_quality(
+    app: &App,
+    raw_code: &str,
+    client_ip: &str,
+    sample: escalate_domain::quality::Sample,
+) -> AppResult<()> {
+    let e = match lookup(app, raw_code, client_ip).await? {
+        Lookup::Ready(e) | Lookup::Completed(e) => e,
+        Lookup::Invalid => return Err(invalid_code()),
+    };
+    let scope = center_context(app, &e).await?.scope;
+    crate::call_quality::record(app, scope, &e, escalate_domain::quality::Side::Customer, sample).await
+}
+
 /// The context of the escalation's contact center (its tenant scope: the
 /// escalation's row vouches for it). A contact center deleted since the
 /// code was read means the code is no more.

@@ -27,6 +27,10 @@ pub struct Figures {
     pub ratings: i64,
     pub rating_average: Option<f64>,
     pub rating_distribution: [i64; 5],
+    /// Calls whose quality either browser measured, and the share of them
+    /// that were poor (3 decimals; see `escalate_domain::quality`).
+    pub quality_measured: i64,
+    pub poor_quality_share: Option<f64>,
 }
 
 fn round(v: Option<f64>) -> Option<f64> {
@@ -48,6 +52,10 @@ impl Figures {
                 ratings: r.ratings,
                 rating_average: round((r.ratings > 0).then(|| r.rating_sum as f64 / r.ratings as f64)),
                 rating_distribution: [r.rated_1, r.rated_2, r.rated_3, r.rated_4, r.rated_5],
+                quality_measured: r.quality_measured,
+                poor_quality_share: round(
+                    (r.quality_measured > 0).then(|| r.quality_poor as f64 / r.quality_measured as f64),
+                ),
             },
         }
     }

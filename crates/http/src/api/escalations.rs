@@ -1,4 +1,5 @@
 use chrono::{DateTime, Utc};
+use escalate_app::call_quality;
 use escalate_app::services::callers::{self, Caller};
 use escalate_app::services::escalations::{self, CreateInput};
 use escalate_app::services::join;
@@ -7,6 +8,7 @@ use escalate_app::video::{Grant, IcePolicy, ProviderGrant};
 use escalate_domain::access::Permission;
 use escalate_domain::contact_center::VideoProvider;
 use escalate_domain::escalation::{AGENT_PREFIX, Status};
+use escalate_domain::quality::CallQuality;
 use escalate_store::EscalationRecord;
 use escalate_store::repos::EscalationFilter;
 use poem::Request;
@@ -84,6 +86,8 @@ struct EscalationView {
     agent_token: Option<String>,
     agent_token_expires_at: Option<DateTime<Utc>>,
     agent_video: Option<VideoToken>,
+    /// How the call went, as both browsers measured it.
+    quality: super::quality::CallQualityView,
 }
 
 /// What Twilio holds of a recorded escalation.
@@ -246,7 +250,13 @@ enum CreateResponse {
 
 /// An escalation as a caller sees it: the customer's code and link only for
 /// callers who may join the call (see `Caller::sees_codes`).
-fn view(state: &AppState, e: EscalationRecord, token: Option<Grant>, codes: bool) -> EscalationView {
+fn view(
+    state: &AppState,
+    e: EscalationRecord,
+    token: Option<Grant>,
+    codes: bool,
+    quality: CallQuality,
+) -> EscalationView {
     EscalationView {
         join_url: codes.then(|| state.urls().join(&e.code)),
         id: e.id,
@@ -277,6 +287,7 @@ fn view(state: &AppState, e: EscalationRecord, token: Option<Grant>, codes: bool
         agent_token_expires_at: token.as_ref().map(|t| t.expires_at),
         agent_token: token.as_ref().map(|t| t.token.clone()),
         agent_video: token.map(token_view),
+        quality: super::quality::view(quality),
     }
 }
 
@@ -345,7 +356,7 @@ impl EscalationsApi {
             idempotency_key: idempotency_key.0,
         };
         let created = escalations::create(&state, &center, input).await?;
-        let v = view(&state, created.escalation, Some(created.agent_token), true);
+        let v = view(&state, created.escalation, Some(created.agent_token), true, CallQuality::default());
         Ok(if created.replayed { CreateResponse::Replayed(Json(v)) } else { CreateResponse::Created(Json(v)) })
     }
 
@@ -376,8 +387,16 @@ impl EscalationsApi {
         let filter = EscalationFilter { status: status.0, from: from.0, to: to.0, before: before.0, limit };
         let rows = state.store.list_escalations(scope, cc.0, &filter).await?;
         let next_before = (rows.len() as u64 == limit).then(|| rows.last().map(|e| e.id)).flatten();
+        let ids: Vec<Uuid> = rows.iter().map(|e| e.id).collect();
+        let mut quality = call_quality::of_many(&state, scope, &ids).await?;
         Ok(Json(EscalationPage {
-            items: rows.into_iter().map(|e| view(&state, e, None, codes)).collect(),
+            items: rows
+                .into_iter()
+                .map(|e| {
+                    let q = quality.remove(&e.id).unwrap_or_default();
+                    view(&state, e, None, codes, q)
+                })
+                .collect(),
             next_before,
         }))
     }
@@ -392,9 +411,10 @@ impl EscalationsApi {
         id: Path<Uuid>,
     ) -> ApiResult<Json<EscalationView>> {
         let ip = client_ip(req, state.http().trust_proxy_headers);
-        let (_, e, caller) =
+        let (center, e, caller) =
             callers::for_escalation(&state, auth.credential(&state, &ip).await?, id.0, Permission::ViewMetrics).await?;
-        Ok(Json(view(&state, e, None, caller.sees_codes())))
+        let quality = call_quality::of(&state, center.scope, e.id).await?;
+        Ok(Json(view(&state, e, None, caller.sees_codes(), quality)))
     }
 
     /// A recorded escalation's recordings (admins): per room, Twilio's
@@ -506,7 +526,8 @@ impl EscalationsApi {
             callers::for_escalation(&state, auth.credential(&state, &ip).await?, id.0, Permission::ManageEscalations)
                 .await?;
         let done = escalations::complete(&state, &center, e).await?;
-        Ok(Json(view(&state, done, None, true)))
+        let quality = call_quality::of(&state, center.scope, done.id).await?;
+        Ok(Json(view(&state, done, None, true, quality)))
     }
 
     /// A fresh Video token for the agent (with a Flex token: for the caller).

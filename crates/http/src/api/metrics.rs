@@ -48,6 +48,19 @@ struct Figures {
     call_duration_seconds: Percentiles,
     /// What customers said of their calls afterwards.
     rating: RatingFigures,
+    /// How the calls went, as both browsers measured them.
+    quality: QualityFigures,
+}
+
+/// Call quality of the escalations in the period.
+#[derive(Object, Clone)]
+struct QualityFigures {
+    /// Calls whose quality either side's browser measured.
+    measured: i64,
+    /// Of those, the share that were poor: either side's median round trip
+    /// at least 300 ms or its median packet loss at least 3 %. Null when none
+    /// was measured.
+    poor_share: Option<f64>,
 }
 
 /// Customers' ratings (1–5 stars) of the escalations in the period.
@@ -131,6 +144,7 @@ impl From<&metrics_service::Figures> for Figures {
                 average: f.rating_average,
                 distribution: f.rating_distribution.to_vec(),
             },
+            quality: QualityFigures { measured: f.quality_measured, poor_share: f.poor_quality_share },
         }
     }
 }

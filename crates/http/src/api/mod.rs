@@ -14,6 +14,7 @@ mod escalations;
 mod flex;
 mod metrics;
 mod platform;
+mod quality;
 mod root;
 mod tenant;
 mod users;
@@ -61,6 +62,7 @@ pub type Apis = (
     credentials::CredentialsApi,
     flex::FlexApi,
     escalations::EscalationsApi,
+    quality::QualityApi,
     metrics::MetricsApi,
     webhooks::WebhooksApi,
     audit::AuditApi,
@@ -79,6 +81,7 @@ pub fn service() -> OpenApiService<Apis, ()> {
             credentials::CredentialsApi,
             flex::FlexApi,
             escalations::EscalationsApi,
+            quality::QualityApi,
             metrics::MetricsApi,
             webhooks::WebhooksApi,
             audit::AuditApi,

@@ -30,6 +30,12 @@ pub fn value(f: &Figures) -> Value {
         rating_average => f.rating_average,
         rating_text => rating(f),
         rating_distribution => f.rating_distribution.to_vec(),
+        quality_measured => f.quality_measured,
+        poor_quality_share => f.poor_quality_share,
+        poor_quality_text => match f.poor_quality_share {
+            Some(share) => format!("{} of {}", percent(share), f.quality_measured),
+            None => "—".to_owned(),
+        },
     }
 }
 

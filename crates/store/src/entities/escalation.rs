@@ -38,6 +38,8 @@ pub struct Model {
     pub recording_consent_at: Option<DateTimeUtc>,
     /// When its recordings were deleted at the end of the retention period.
     pub recordings_deleted_at: Option<DateTimeUtc>,
+    /// Either side measured the call as poor (`None`: neither measured it).
+    pub quality_poor: Option<bool>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -4,6 +4,7 @@
 
 pub mod api_key;
 pub mod audit_event;
+pub mod call_quality;
 pub mod contact_center;
 pub mod escalation;
 pub mod escalation_event;

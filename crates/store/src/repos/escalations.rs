@@ -126,6 +126,7 @@ impl Store {
             recorded: Set(new.recorded),
             recording_consent_at: Set(None),
             recordings_deleted_at: Set(None),
+            quality_poor: Set(None),
         }
         .insert(self.db())
         .await?)

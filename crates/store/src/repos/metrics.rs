@@ -47,6 +47,9 @@ pub struct FigureRow {
     pub rated_3: i64,
     pub rated_4: i64,
     pub rated_5: i64,
+    /// Calls either side measured, and those that were poor.
+    pub quality_measured: i64,
+    pub quality_poor: i64,
 }
 
 pub struct MetricsQuery<'a> {
@@ -95,6 +98,8 @@ struct GroupingSetRow {
     rated_3: i64,
     rated_4: i64,
     rated_5: i64,
+    quality_measured: i64,
+    quality_poor: i64,
 }
 
 fn seconds_between(backend: DatabaseBackend, later: &str, earlier: &str) -> String {
@@ -167,7 +172,8 @@ impl Store {
            e.customer_joined_at IS NOT NULL AS joined,
            CAST(EXTRACT(EPOCH FROM (e.customer_joined_at - e.created_at)) AS DOUBLE PRECISION) AS ttj,
            CAST(EXTRACT(EPOCH FROM (e.ended_at - e.customer_joined_at)) AS DOUBLE PRECISION) AS dur,
-           e.rating AS rating
+           e.rating AS rating,
+           e.quality_poor AS quality_poor
     FROM escalations e
     WHERE e.tenant_id = $1 AND e.created_at >= $2 AND e.created_at < $3 {cc_filter} {test_calls}
       AND e.status IN ('open', 'completed')
@@ -185,7 +191,9 @@ SELECT {grouping_k} AS grouped_by_key, GROUPING(b) AS grouped_by_bucket, {k_out}
        COUNT(*) FILTER (WHERE rating = 2) AS rated_2,
        COUNT(*) FILTER (WHERE rating = 3) AS rated_3,
        COUNT(*) FILTER (WHERE rating = 4) AS rated_4,
-       COUNT(*) FILTER (WHERE rating = 5) AS rated_5
+       COUNT(*) FILTER (WHERE rating = 5) AS rated_5,
+       COUNT(quality_poor) AS quality_measured,
+       COUNT(*) FILTER (WHERE quality_poor) AS quality_poor
 FROM e
 GROUP BY GROUPING SETS ({sets})
 ORDER BY 3, b"
@@ -209,6 +217,8 @@ ORDER BY 3, b"
                 rated_3: r.rated_3,
                 rated_4: r.rated_4,
                 rated_5: r.rated_5,
+                quality_measured: r.quality_measured,
+                quality_poor: r.quality_poor,
             };
             match (r.grouped_by_key, r.grouped_by_bucket) {
                 // Grouped by the key only (the bucket is rolled up), and vice versa.
@@ -267,7 +277,8 @@ e AS (
            CASE WHEN e.customer_joined_at IS NOT NULL THEN 1 ELSE 0 END AS joined,
            CASE WHEN e.customer_joined_at IS NOT NULL THEN {ttj} END AS ttj,
            CASE WHEN e.customer_joined_at IS NOT NULL AND e.ended_at IS NOT NULL THEN {dur} END AS dur,
-           e.rating AS rating
+           e.rating AS rating,
+           e.quality_poor AS quality_poor
     FROM escalations e {bucket_join}
     WHERE e.tenant_id = $1 AND e.created_at >= $2 AND e.created_at < $3 {cc_filter} {test_calls}
       AND e.status IN ('open', 'completed')
@@ -276,7 +287,8 @@ counts AS (
     SELECT k, COUNT(*) AS n, SUM(joined) AS joined, COUNT(rating) AS ratings, COALESCE(SUM(rating), 0) AS rating_sum,
            SUM(CASE WHEN rating = 1 THEN 1 ELSE 0 END) AS r1, SUM(CASE WHEN rating = 2 THEN 1 ELSE 0 END) AS r2,
            SUM(CASE WHEN rating = 3 THEN 1 ELSE 0 END) AS r3, SUM(CASE WHEN rating = 4 THEN 1 ELSE 0 END) AS r4,
-           SUM(CASE WHEN rating = 5 THEN 1 ELSE 0 END) AS r5
+           SUM(CASE WHEN rating = 5 THEN 1 ELSE 0 END) AS r5,
+           COUNT(quality_poor) AS qm, SUM(CASE WHEN quality_poor THEN 1 ELSE 0 END) AS qp
     FROM e GROUP BY k
 ),
 ttj_ranked AS (
@@ -308,7 +320,9 @@ SELECT c.k AS key,
        CAST(c.r2 AS BIGINT) AS rated_2,
        CAST(c.r3 AS BIGINT) AS rated_3,
        CAST(c.r4 AS BIGINT) AS rated_4,
-       CAST(c.r5 AS BIGINT) AS rated_5
+       CAST(c.r5 AS BIGINT) AS rated_5,
+       CAST(c.qm AS BIGINT) AS quality_measured,
+       CAST(c.qp AS BIGINT) AS quality_poor
 FROM counts c LEFT JOIN ttj_p t ON t.k = c.k LEFT JOIN dur_p d ON d.k = c.k
 ORDER BY c.k"
         );

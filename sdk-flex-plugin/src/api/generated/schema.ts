@@ -441,6 +441,48 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/escalations/{id}/quality": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * The agent's browser reports its call's statistics (Twilio calls;
+         *     built-in calls report over their signalling socket). Every few
+         *     seconds while the call runs, and up to two minutes after it ended;
+         *     30 a minute at most (429 past that).
+         */
+        post: operations["reportAgentCallQuality"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/join/{code}/quality": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * The customer's browser reports its call's statistics (Twilio calls),
+         *     with the room code as for the token; limits as for the agent's.
+         */
+        post: operations["reportCustomerCallQuality"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/contact-centers/{cc}/metrics": {
         parameters: {
             query?: never;
@@ -768,6 +810,19 @@ export interface components {
         };
         /** @enum {string} */
         BucketSize: "hour" | "day";
+        /**
+         * CallQuality
+         * @description How the call went, per side; a side is null until its browser sent a summary.
+         */
+        CallQuality: {
+            agent?: components["schemas"]["SideQuality"];
+            customer?: components["schemas"]["SideQuality"];
+            /**
+             * @description Either side's call was poor: a median round trip of at least 300 ms
+             *     or a median packet loss of at least 3 %. Null until a side measured.
+             */
+            poor?: boolean;
+        };
         /** ChangePassword */
         ChangePassword: {
             current_password: string;
@@ -1001,6 +1056,8 @@ export interface components {
             /** Format: date-time */
             agent_token_expires_at?: string;
             agent_video?: components["schemas"]["VideoToken"];
+            /** @description How the call went, as both browsers measured it. */
+            quality: components["schemas"]["CallQuality"] & unknown;
         };
         /** EscalationEvent */
         EscalationEvent: {
@@ -1065,6 +1122,8 @@ export interface components {
             call_duration_seconds: components["schemas"]["Percentiles"] & unknown;
             /** @description What customers said of their calls afterwards. */
             rating: components["schemas"]["RatingFigures"] & unknown;
+            /** @description How the calls went, as both browsers measured them. */
+            quality: components["schemas"]["QualityFigures"] & unknown;
         };
         /**
          * FlexInstallationView
@@ -1177,6 +1236,67 @@ export interface components {
              * @default true
              */
             verify: boolean;
+        };
+        /**
+         * QualityFigures
+         * @description Call quality of the escalations in the period.
+         */
+        QualityFigures: {
+            /**
+             * Format: int64
+             * @description Calls whose quality either side's browser measured.
+             */
+            measured: number;
+            /**
+             * Format: double
+             * @description Of those, the share that were poor: either side's median round trip
+             *     at least 300 ms or its median packet loss at least 3 %. Null when none
+             *     was measured.
+             */
+            poor_share?: number;
+        };
+        /**
+         * QualitySample
+         * @description A summary of one browser's WebRTC statistics (`RTCPeerConnection.getStats`).
+         */
+        QualitySample: {
+            /**
+             * Format: double
+             * @description The selected candidate pair's current round trip, in milliseconds.
+             */
+            round_trip_ms: number;
+            /**
+             * Format: double
+             * @description Packets lost of those expected since the previous sample, in percent.
+             */
+            packet_loss_percent: number;
+            /** @description Media goes through a TURN relay. */
+            relayed: boolean;
+            /**
+             * Format: double
+             * @description Bitrate received since the previous sample, in kbit/s.
+             */
+            bitrate_kbps?: number;
+            /**
+             * Format: uint32
+             * @description The received video's width, in pixels.
+             */
+            width?: number;
+            /**
+             * Format: uint32
+             * @description The received video's height, in pixels.
+             */
+            height?: number;
+            /**
+             * Format: uint32
+             * @description The received video's freezes so far.
+             */
+            freezes?: number;
+            /**
+             * Format: uint32
+             * @description Times this side's connection came back so far.
+             */
+            reconnects?: number;
         };
         /**
          * RatingFigures
@@ -1321,6 +1441,53 @@ export interface components {
             csrf_token: string;
             /** Format: date-time */
             expires_at: string;
+        };
+        /**
+         * SideQuality
+         * @description One side's figures: medians over the call, and call-long counters.
+         */
+        SideQuality: {
+            /**
+             * Format: double
+             * @description Median round trip, in milliseconds.
+             */
+            round_trip_ms: number;
+            /**
+             * Format: double
+             * @description Median packet loss of what this side received, in percent.
+             */
+            packet_loss_percent: number;
+            /** @description Media went through a TURN relay at some point. */
+            relayed: boolean;
+            /**
+             * Format: uint32
+             * @description How many summaries the side sent.
+             */
+            samples: number;
+            /**
+             * Format: double
+             * @description Median bitrate received, in kbit/s.
+             */
+            bitrate_kbps?: number;
+            /**
+             * Format: uint32
+             * @description The last size of the video received.
+             */
+            width?: number;
+            /** Format: uint32 */
+            height?: number;
+            /**
+             * Format: uint32
+             * @description Freezes of the video received.
+             */
+            freezes: number;
+            /**
+             * Format: uint32
+             * @description Times the side's connection came back.
+             */
+            reconnects: number;
+            /** @description This side's median round trip or loss was past the limits above. */
+            poor: boolean;
         };
         /** Tenant */
         Tenant: {
@@ -2592,6 +2759,72 @@ export interface operations {
                 content: {
                     "application/json; charset=utf-8": components["schemas"]["VideoToken"];
                 };
+            };
+            /** @description An error, as application/problem+json */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    reportAgentCallQuality: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json; charset=utf-8": components["schemas"]["QualitySample"];
+            };
+        };
+        responses: {
+            /** @description Kept. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description An error, as application/problem+json */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    reportCustomerCallQuality: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json; charset=utf-8": components["schemas"]["QualitySample"];
+            };
+        };
+        responses: {
+            /** @description Kept. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description An error, as application/problem+json */
             default: {

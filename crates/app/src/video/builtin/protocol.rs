@@ -4,7 +4,8 @@
 //! The browser sends `hello` (its credential; nothing else is read before
 //! it), then `signal` (an SDP description or ICE candidate for one peer,
 //! relayed as it is), `state` (microphone/camera on or off, for the peers'
-//! UI), `ping`, and `bye` when it leaves. The service answers `welcome`
+//! UI), `quality` (its statistics' summary, kept as the call's quality),
+//! `ping`, and `bye` when it leaves. The service answers `welcome`
 //! (who is already in the room), then tells of peers joining, leaving and
 //! reconnecting, relays their `signal`s and `state`s, and sends `ended`
 //! when the call is over.
@@ -36,6 +37,13 @@ pub enum ClientMessage {
     State {
         audio: bool,
         video: bool,
+    },
+    /// A summary of the browser's WebRTC statistics
+    /// ([`Sample`](escalate_domain::quality::Sample)), every few seconds.
+    /// Read apart from the message: a sample the service cannot use is
+    /// dropped, never a reason to close the call.
+    Quality {
+        sample: serde_json::Value,
     },
     Ping,
     Bye,

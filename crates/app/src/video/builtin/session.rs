@@ -10,6 +10,7 @@ use std::time::Duration;
 use chrono::Utc;
 use escalate_domain::contact_center::VideoProvider;
 use escalate_domain::escalation::{Role, RoomEvent, RoomEventKind, Status, role_of};
+use escalate_domain::quality::Sample;
 use escalate_store::TenantScope;
 use escalate_store::repos::EventOutcome;
 use tokio::sync::mpsc;
@@ -20,6 +21,7 @@ use super::hub::Outbound;
 use super::presence::{Entry, Joined};
 use super::protocol::{Budget, ClientMessage, Close, LeaveReason, MAX_MESSAGE_BYTES, Peer, ServerMessage};
 use crate::App;
+use crate::call_quality;
 use crate::center::Center;
 use crate::room_events::{self, Reported};
 
@@ -231,6 +233,7 @@ impl Session {
             ClientMessage::State { audio, video } => {
                 self.broadcast(ServerMessage::State { from: &self.identity, audio, video }).await;
             }
+            ClientMessage::Quality { sample } => self.report_quality(sample),
             ClientMessage::Ping => {
                 self.app.video_hub.deliver(&self.entry, Outbound::Text(ServerMessage::Pong.to_text())).await;
             }
@@ -240,6 +243,27 @@ impl Session {
             }
         }
         Ok(())
+    }
+
+    /// Keeps a quality sample of this participant's side of the call, off
+    /// the message loop: a slow database never delays signalling.
+    fn report_quality(&self, sample: serde_json::Value) {
+        let Some(side) = call_quality::side_of(&self.identity) else { return };
+        let Ok(sample) = serde_json::from_value::<Sample>(sample) else {
+            tracing::debug!("dropped a quality sample that is not one");
+            return;
+        };
+        let app = self.app.clone();
+        let target = self.target.clone();
+        tokio::spawn(async move {
+            let e = match app.store.escalation(target.scope, target.escalation_id).await {
+                Ok(e) => e,
+                Err(err) => return tracing::debug!(error = %err, "no escalation for a quality sample"),
+            };
+            if let Err(err) = call_quality::record(&app, target.scope, &e, side, sample).await {
+                tracing::debug!(error = %err, "dropped a quality sample");
+            }
+        });
     }
 
     /// The connection ended without `bye`, or the service closed it: the
