@@ -109,3 +109,25 @@ async fn the_body_limit_follows_configuration() {
     let resp = tenant.admin.post("/v1/contact-centers", json!({ "name": "Support" })).await;
     assert_eq!(resp.status(), 201);
 }
+
+/// A parameter poem cannot read is named, with what it must be, in the
+/// problem's `errors` as a body field would be.
+#[tokio::test]
+async fn bad_path_and_query_values_name_the_parameter_and_its_format() {
+    let app = spawn_app().await;
+    let tenant = app.create_tenant("Acme").await;
+    let id = "00000000-0000-0000-0000-000000000000";
+    for (path, field, words) in [
+        ("/v1/escalations/not-a-uuid".to_owned(), "id", "a UUID"),
+        ("/v1/contact-centers/nope/escalations".to_owned(), "cc", "a UUID"),
+        (format!("/v1/escalations/{id}/events?limit=abc"), "limit", "a whole number"),
+        (format!("/v1/escalations/{id}/events?limit=9999"), "limit", "at most 500"),
+        ("/v1/audit-log?from=yesterday".to_owned(), "from", "an RFC 3339 date-time"),
+        ("/v1/metrics?include_test_calls=maybe".to_owned(), "include_test_calls", "true or false"),
+    ] {
+        let problem = assert_problem(tenant.admin.get(&path).await, 400, "invalid_parameter").await;
+        assert_eq!(problem["errors"][0]["field"], field, "{path}: {problem}");
+        let detail = problem["detail"].as_str().unwrap();
+        assert!(detail.contains(&format!("`{field}`")) && detail.contains(words), "{path}: {detail}");
+    }
+}

@@ -31,6 +31,18 @@ fn operations(path: &str) -> Vec<(&'static str, &'static Value)> {
         .unwrap_or_default()
 }
 
+/// The name of the `index`-th parameter in the path template `path` matches.
+pub fn path_parameter(path: &str, index: usize) -> Option<String> {
+    let segments: Vec<&str> = path.trim_end_matches('/').split('/').collect();
+    let paths = SPEC["paths"].as_object()?;
+    let template = paths.keys().find(|template| {
+        let t: Vec<&str> = template.split('/').collect();
+        t.len() == segments.len()
+            && t.iter().zip(&segments).all(|(a, b)| (a.starts_with('{') && !b.is_empty()) || a == b)
+    })?;
+    template.split('/').filter_map(|s| s.strip_prefix('{')?.strip_suffix('}')).nth(index).map(str::to_owned)
+}
+
 /// The methods the API serves at `path`, for a 405's `Allow` header.
 pub fn allowed_methods(path: &str) -> Vec<String> {
     operations(path).into_iter().map(|(m, _)| m.to_uppercase()).collect()

@@ -318,6 +318,45 @@ impl ApiResponse for ApiError {
 
 pub type ApiResult<T> = Result<T, ApiError>;
 
+/// A query or path parameter poem-openapi could not read: its name and what
+/// it must be, in words (poem-openapi says `failed to parse "string_uuid"`).
+pub(crate) fn parameter_error(name: &str, reason: &str) -> ApiError {
+    let expected = expected_format(reason);
+    let mut err = ApiError::bad_request(ErrorCode::InvalidParameter, format!("parameter `{name}` must be {expected}"));
+    err.errors = vec![FieldError::new(name, format!("must be {expected}"))];
+    err
+}
+
+fn expected_format(reason: &str) -> String {
+    let bound = |key: &str| {
+        let at = reason.find(&format!("{key}("))? + key.len() + 1;
+        reason[at..].split([',', ')']).next().map(str::to_owned)
+    };
+    if reason.contains("verification failed") {
+        return match (bound("minimum"), bound("maximum"), bound("max_length")) {
+            (Some(lo), Some(hi), _) => format!("from {lo} to {hi}"),
+            (Some(lo), None, _) => format!("at least {lo}"),
+            (None, Some(hi), _) => format!("at most {hi}"),
+            (_, _, Some(max)) => format!("at most {max} characters"),
+            _ => "in the documented format".into(),
+        };
+    }
+    let kinds: [(&str, &str); 8] = [
+        ("string_uuid", "a UUID"),
+        ("string_date-time", "an RFC 3339 date-time such as 2026-01-31T09:00:00Z"),
+        ("integer(uint", "a whole number of at least 0"),
+        ("integer(int", "a whole number"),
+        ("number(", "a number"),
+        ("boolean", "true or false"),
+        ("\"string\"", "a string"),
+        ("required", "given (it is required)"),
+    ];
+    kinds
+        .iter()
+        .find(|(key, _)| reason.contains(key))
+        .map_or_else(|| format!("valid ({reason})"), |(_, words)| (*words).to_owned())
+}
+
 /// Renders any error from poem or poem-openapi as a problem.
 pub fn into_problem(err: poem::Error) -> ApiError {
     if let Some(api) = err.downcast_ref::<ApiError>() {
@@ -329,15 +368,11 @@ pub fn into_problem(err: poem::Error) -> ApiError {
     if err.is::<oe::ParseRequestPayloadError>() || err.is::<poem::error::ParseJsonError>() {
         return ApiError::bad_request(ErrorCode::InvalidBody, message);
     }
-    if err.is::<oe::ParseParamError>() {
-        return ApiError::bad_request(ErrorCode::InvalidParameter, message);
+    if let Some(e) = err.downcast_ref::<oe::ParseParamError>() {
+        return parameter_error(e.name, &e.reason);
     }
-    if let Some(path_err) = err.downcast_ref::<oe::ParsePathError>() {
-        // poem-openapi names path parameters `param0`…; the reason is what helps.
-        return ApiError::bad_request(
-            ErrorCode::InvalidParameter,
-            format!("a path parameter is malformed: {}", path_err.reason),
-        );
+    if let Some(e) = err.downcast_ref::<oe::ParsePathError>() {
+        return parameter_error(e.name, &e.reason);
     }
     if err.is::<oe::ContentTypeError>() {
         return ApiError::new(

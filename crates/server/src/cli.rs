@@ -42,6 +42,13 @@ pub enum Command {
         #[arg(long)]
         output: Option<std::path::PathBuf>,
     },
+    /// Write the browsers' copies of the signalling protocol (close codes,
+    /// limits, message types) into the plugin and rtc.js, from the repository root.
+    SignalingTypes {
+        /// Only check that the committed copies are current.
+        #[arg(long)]
+        check: bool,
+    },
     /// Run the Twilio simulator standalone. Besides Twilio's own routes it
     /// answers a control API under /_sim/ (JSON, no authentication): GET
     /// rooms, messages, requests, callbacks, recordings, compositions; POST
@@ -227,6 +234,24 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             match output {
                 Some(path) => std::fs::write(&path, yaml).with_context(|| format!("writing {}", path.display()))?,
                 None => print!("{yaml}"),
+            }
+        }
+        Command::SignalingTypes { check } => {
+            use escalate_app::video::builtin::typescript as generated;
+            let js_now = std::fs::read_to_string(generated::JS_PATH)
+                .with_context(|| format!("reading {}", generated::JS_PATH))?;
+            let js =
+                generated::splice(&js_now).with_context(|| format!("{} has no generated block", generated::JS_PATH))?;
+            let ts = generated::typescript();
+            if check {
+                let ts_now = std::fs::read_to_string(generated::TS_PATH).unwrap_or_default();
+                anyhow::ensure!(ts_now == ts && js_now == js, "stale: run `escalate signaling-types`");
+            } else {
+                if let Some(dir) = std::path::Path::new(generated::TS_PATH).parent() {
+                    std::fs::create_dir_all(dir)?;
+                }
+                std::fs::write(generated::TS_PATH, ts)?;
+                std::fs::write(generated::JS_PATH, js)?;
             }
         }
         Command::TwilioSmoke { conversation, service, flex_token } => {

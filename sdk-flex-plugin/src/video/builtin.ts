@@ -1,8 +1,10 @@
 /**
  * The built-in provider: WebRTC between the browsers, signalling through the
  * service's WebSocket (`signaling_url` of the grant), TURN from the grant's
- * `ice_servers`. The same protocol and behaviour as the join page's
- * (dashboard/assets/rtc.js, BuiltinCall), in TypeScript:
+ * `ice_servers`. The protocol's message shapes and close codes are not
+ * written here: they come from ./generated/signaling.ts, generated from their
+ * one definition on the Rust side (crates/app/src/video/builtin/protocol.rs),
+ * which the join page (dashboard/assets/rtc.js) follows too. In short:
  *
  * - first message `hello {token, session}`; the service answers
  *   `welcome {peers}`, then `peer_joined`, `peer_reconnected`, `peer_left`,
@@ -15,7 +17,7 @@
  *   newcomer makes the first offer;
  * - ICE restarts on `failed` and after 2.5 s of `disconnected`;
  * - a closed WebSocket reconnects with backoff and the same credential until
- *   it expires, except after the close codes in FINAL;
+ *   it expires, except after the final close codes (FINAL_CLOSES);
  * - another microphone or camera, and a shared screen, go out on the same
  *   senders (RTCRtpSender.replaceTrack): no renegotiation, and the other side
  *   simply sees the screen as this side's video;
@@ -31,19 +33,32 @@
 import { CallError, Listeners, ReceiveOnlyError, roleOf, type Call, type CallStatus, type EndReason, type MediaState, type RemotePeer, type Role, type VideoGrant } from './call';
 import { browserMedia, deviceConstraints, deviceIdOf, onTrackEnded, SCREEN, type DeviceKind, type DeviceSelection, type MediaAccess } from './media';
 import { QualityMonitor, summarizeRtcStats } from './quality';
-import type { QualitySample } from '../api/types';
+import { CLOSE, FINAL_CLOSES, type ClientMessage, type CloseReason, type Peer, type ServerMessage, type SignalData } from './generated/signaling';
 
-/** Close codes after which reconnecting cannot help. */
-export const FINAL_CLOSE_CODES: Readonly<Record<number, EndReason>> = {
-  4000: 'replaced',
-  4400: 'bad_message',
-  4401: 'unauthorized',
-  4403: 'wrong_room',
-  4409: 'room_full',
-  4410: 'completed',
-  4413: 'message_too_big',
-  4429: 'rate_limited',
-};
+/** The close reasons after which the socket reconnects; every other one is final. */
+const RETRYABLE_CLOSES = ['bye', 'hello_timeout', 'going_away', 'internal'] as const satisfies readonly CloseReason[];
+type FinalCloseReason = Exclude<CloseReason, (typeof RETRYABLE_CLOSES)[number]>;
+
+function isFinalClose(reason: CloseReason): reason is FinalCloseReason {
+  return !(RETRYABLE_CLOSES as readonly CloseReason[]).includes(reason);
+}
+
+/**
+ * How a call ends after a final close: as the close's reason, except `ended`
+ * (someone ended the escalation), which a call calls `completed`. Typed
+ * against the generated reasons: a new final one that EndReason lacks fails
+ * to compile here.
+ */
+export function endReasonOfClose(reason: FinalCloseReason): EndReason {
+  return reason === 'ended' ? 'completed' : reason;
+}
+
+/** Close codes after which reconnecting cannot help, and how the call ends: the generated FINAL_CLOSES as EndReasons. */
+export const FINAL_CLOSE_CODES: Readonly<Record<number, EndReason>> = Object.freeze(
+  Object.fromEntries(
+    Object.entries(FINAL_CLOSES).flatMap(([code, reason]) => (isFinalClose(reason) ? [[Number(code), endReasonOfClose(reason)]] : [])),
+  ),
+);
 export const PING_MS = 20_000;
 export const RECONNECT_MAX_MS = 8_000;
 /** A 'disconnected' ICE state often heals by itself; restart if it does not. */
@@ -52,25 +67,25 @@ export const CONNECT_TIMEOUT_MS = 20_000;
 
 const OPEN = 1; // WebSocket.OPEN
 
-type SignalData = { description?: RTCSessionDescriptionInit; candidate?: RTCIceCandidateInit };
-type Outgoing =
-  | { type: 'hello'; token: string; session: string }
-  | { type: 'signal'; to: string; data: SignalData }
-  | { type: 'state'; audio: boolean; video: boolean }
-  | { type: 'quality'; sample: QualitySample }
-  | { type: 'ping' }
-  | { type: 'bye' };
-type Incoming =
-  | { type: 'welcome'; peers?: { identity: string; role?: Role }[] }
-  | { type: 'peer_joined'; peer: { identity: string; role?: Role } }
-  | { type: 'peer_reconnected'; identity: string }
-  | { type: 'peer_left'; identity: string }
-  | { type: 'signal'; from: string; data?: SignalData }
-  | { type: 'state'; from: string; audio?: boolean; video?: boolean }
-  | { type: 'ended' }
-  | { type: string };
+/**
+ * A received message as far as it was checked: an object with a string
+ * `type`. Its fields are as ServerMessage says when the service sent it, but
+ * it is read defensively all the same (a missing field does no harm) and an
+ * unknown `type` is ignored.
+ */
+function parseServerMessage(data: unknown): ServerMessage | undefined {
+  let msg: unknown;
+  try {
+    msg = JSON.parse(String(data));
+  } catch {
+    return undefined;
+  }
+  if (typeof msg !== 'object' || msg === null || typeof (msg as { type?: unknown }).type !== 'string') return undefined;
+  return msg as ServerMessage;
+}
 
-interface Peer {
+/** Our connection with another participant. */
+interface PeerLink {
   pc: RTCPeerConnection;
   polite: boolean;
   makingOffer: boolean;
@@ -110,13 +125,13 @@ export class BuiltinCall implements Call {
   ended?: EndReason;
 
   private readonly listeners = new Listeners();
-  private readonly peers = new Map<string, Peer>();
+  private readonly peers = new Map<string, PeerLink>();
   /** Joined, their first offer not here yet. */
   private readonly expected = new Map<string, Role>();
   /** Their microphone and camera, as they last said (may come before their connection). */
   private readonly states = new Map<string, MediaState>();
   /** Signals queued while the WebSocket is down. */
-  private outbox: Outgoing[] = [];
+  private outbox: ClientMessage[] = [];
   private ws: WebSocket | null = null;
   private open = false;
   private attempt = 0;
@@ -199,17 +214,12 @@ export class BuiltinCall implements Call {
     }
     this.ws = ws;
     ws.onopen = () => {
-      ws.send(JSON.stringify({ type: 'hello', token: this.grant.token, session: this.session } satisfies Outgoing));
+      ws.send(JSON.stringify({ type: 'hello', token: this.grant.token, session: this.session } satisfies ClientMessage));
     };
     ws.onmessage = (ev: MessageEvent) => {
       if (this.ws !== ws) return;
-      let msg: Incoming;
-      try {
-        msg = JSON.parse(String(ev.data)) as Incoming;
-      } catch {
-        return;
-      }
-      this.handle(msg);
+      const msg = parseServerMessage(ev.data);
+      if (msg) this.handle(msg);
     };
     ws.onclose = (ev: CloseEvent) => {
       if (this.ws !== ws) return;
@@ -262,7 +272,7 @@ export class BuiltinCall implements Call {
     return Promise.all([...this.peers.values()].map((p) => p.pc.getStats()));
   }
 
-  private send(msg: Outgoing): void {
+  private send(msg: ClientMessage): void {
     if (this.open && this.ws && this.ws.readyState === OPEN) this.ws.send(JSON.stringify(msg));
     else if (msg.type === 'signal' || msg.type === 'state') this.outbox.push(msg);
   }
@@ -272,11 +282,10 @@ export class BuiltinCall implements Call {
     this.send({ type: 'state', audio: this.audio, video: this.video || this.screen !== undefined });
   }
 
-  private handle(msg: Incoming): void {
+  private handle(msg: ServerMessage): void {
     switch (msg.type) {
       case 'welcome': {
-        const m = msg as Extract<Incoming, { type: 'welcome' }>;
-        const peers = m.peers ?? [];
+        const peers: Peer[] = Array.isArray(msg.peers) ? msg.peers : [];
         this.open = true;
         this.attempt = 0;
         if (this.welcomed) this.reconnects++;
@@ -310,35 +319,33 @@ export class BuiltinCall implements Call {
         // newcomer makes the first offer (it knows who is here); this side
         // makes its connection when that offer arrives, so the first
         // negotiation never collides.
-        const { peer } = msg as Extract<Incoming, { type: 'peer_joined' }>;
+        const { peer } = msg;
+        if (!peer) break;
         if (this.peers.has(peer.identity)) this.removePeer(peer.identity);
         this.expected.set(peer.identity, peer.role ?? roleOf(peer.identity));
         this.sendState();
         break;
       }
       case 'peer_reconnected': {
-        const { identity } = msg as Extract<Incoming, { type: 'peer_reconnected' }>;
+        const { identity } = msg;
         const p = this.peers.get(identity);
         if (p && p.pc.iceConnectionState !== 'connected' && p.pc.iceConnectionState !== 'completed') this.restart(identity);
         this.sendState();
         break;
       }
       case 'peer_left': {
-        const { identity } = msg as Extract<Incoming, { type: 'peer_left' }>;
+        const { identity } = msg;
         this.expected.delete(identity);
         this.states.delete(identity);
         this.removePeer(identity);
         this.changed();
         break;
       }
-      case 'signal': {
-        const m = msg as Extract<Incoming, { type: 'signal' }>;
-        this.onSignal(m.from, m.data);
+      case 'signal':
+        this.onSignal(msg.from, msg.data);
         break;
-      }
       case 'state': {
-        const m = msg as Extract<Incoming, { type: 'state'; from: string }>;
-        this.states.set(m.from, { audio: !!m.audio, video: !!m.video });
+        this.states.set(msg.from, { audio: !!msg.audio, video: !!msg.video });
         this.changed();
         break;
       }
@@ -346,6 +353,8 @@ export class BuiltinCall implements Call {
         this.finish('completed');
         break;
       default:
+        // `pong`, `error` (the close that follows says what it was) and any
+        // type this version does not know.
         break;
     }
   }
@@ -357,7 +366,7 @@ export class BuiltinCall implements Call {
     });
     // The polite peer yields when both offer at once; the rule only needs
     // to be the same on both sides.
-    const peer: Peer = { pc, polite: this.identity > identity, makingOffer: false, ignoreOffer: false, role, senders: {} };
+    const peer: PeerLink = { pc, polite: this.identity > identity, makingOffer: false, ignoreOffer: false, role, senders: {} };
     this.peers.set(identity, peer);
     const stream = this.localStream;
     const local = stream ? stream.getTracks().filter((t) => t.readyState === 'live') : [];
@@ -566,7 +575,7 @@ export class BuiltinCall implements Call {
 
   leave(): void {
     if (this.ended) return;
-    if (this.ws && this.ws.readyState === OPEN) this.ws.send(JSON.stringify({ type: 'bye' } satisfies Outgoing));
+    if (this.ws && this.ws.readyState === OPEN) this.ws.send(JSON.stringify({ type: 'bye' } satisfies ClientMessage));
     this.finish('left');
   }
 
@@ -578,7 +587,7 @@ export class BuiltinCall implements Call {
     this.quality.stop();
     const ws = this.ws;
     this.ws = null;
-    if (ws && ws.readyState <= OPEN) ws.close(1000, 'bye');
+    if (ws && ws.readyState <= OPEN) ws.close(CLOSE.bye, 'bye');
     for (const id of [...this.peers.keys()]) this.removePeer(id);
     // The plugin opened the camera, microphone and screen for this call: release them.
     for (const t of this.localStream?.getTracks() ?? []) t.stop();

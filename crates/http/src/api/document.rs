@@ -51,6 +51,7 @@ fn build() -> Value {
     if let Some(Value::String(description)) = doc.get_mut("info").and_then(|i| i.get_mut("description")) {
         description.push_str(QUICK_START);
     }
+    super::constraints::apply(&mut doc);
     doc
 }
 

@@ -8,6 +8,7 @@
 mod api_keys;
 mod audit;
 mod auth;
+mod constraints;
 mod contact_centers;
 mod credentials;
 mod escalations;

@@ -35,7 +35,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Sign out: ends the session behind the cookie. */
+        /**
+         * Sign out: ends the session behind the cookie.
+         * @description **Also refused (422 or 400):** Only for a signed-in dashboard session (an API key has none).
+         */
         post: operations["logout"];
         delete?: never;
         options?: never;
@@ -72,6 +75,8 @@ export interface paths {
          * Change the signed-in user's password.
          * @description Ends the user's other sessions; the one making the change stays
          *     signed in. Wrong current passwords count against the sign-in limit.
+         *
+         *     **Also refused (422 or 400):** Only for a signed-in dashboard session (not an API key), with the right current password.
          */
         put: operations["changePassword"];
         post?: never;
@@ -109,7 +114,10 @@ export interface paths {
         /** Users of the tenant. */
         get: operations["listUsers"];
         put?: never;
-        /** Add a user with a role; answers with a one-time initial password. */
+        /**
+         * Add a user with a role; answers with a one-time initial password.
+         * @description **Also refused (422 or 400):** An email already invited in the tenant answers 409.
+         */
         post: operations["inviteUser"];
         delete?: never;
         options?: never;
@@ -180,7 +188,10 @@ export interface paths {
         /** The tenant's contact centers. */
         get: operations["listContactCenters"];
         put?: never;
-        /** Create a contact center; omitted settings get sensible defaults. */
+        /**
+         * Create a contact center; omitted settings get sensible defaults.
+         * @description **Also refused (422 or 400):** `message_template` must be a valid template that uses `{{ join_url }}`; `time_zone` must be an IANA time zone; `recording` needs the `twilio` provider; `logo_url` must parse as a URL; `room.room_type` must be `group` (Twilio retired the others; 422 names the field).
+         */
         post: operations["createContactCenter"];
         delete?: never;
         options?: never;
@@ -203,7 +214,10 @@ export interface paths {
         delete: operations["deleteContactCenter"];
         options?: never;
         head?: never;
-        /** Change some settings; omitted fields keep their value. */
+        /**
+         * Change some settings; omitted fields keep their value.
+         * @description **Also refused (422 or 400):** `message_template` must be a valid template that uses `{{ join_url }}`; `time_zone` must be an IANA time zone; `recording` needs the `twilio` provider; `logo_url` must parse as a URL; `room.room_type` must be `group` (Twilio retired the others; 422 names the field).
+         */
         patch: operations["updateContactCenter"];
         trace?: never;
     };
@@ -220,6 +234,8 @@ export interface paths {
          * Store (or replace) the contact center's Twilio credentials.
          * @description They are checked with Twilio first unless `verify` is false; on
          *     rejection nothing is stored (422 `twilio_credentials_rejected`).
+         *
+         *     **Also refused (422 or 400):** With `verify` (the default), Twilio must accept the credentials.
          */
         put: operations["putTwilioCredentials"];
         post?: never;
@@ -496,6 +512,8 @@ export interface paths {
          *     or `hour` (ranges up to 31 days); `tz` is an IANA zone for bucket
          *     boundaries (default: the contact center's `time_zone`). Test calls
          *     started from the dashboard count only with `include_test_calls=true`.
+         *
+         *     **Also refused (422 or 400):** `from` must be before `to`, within 366 days; `tz` must be an IANA time zone.
          */
         get: operations["getContactCenterMetrics"];
         put?: never;
@@ -517,6 +535,8 @@ export interface paths {
          * The tenant's roll-up across contact centers.
          * @description The same parameters as a contact center's metrics; `tz` defaults to
          *     UTC, since the contact centers may report in different zones.
+         *
+         *     **Also refused (422 or 400):** `from` must be before `to`, within 366 days; `tz` must be an IANA time zone.
          */
         get: operations["getTenantMetrics"];
         put?: never;
@@ -534,7 +554,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Escalations of a contact center as CSV, streamed (default: last 30 days). */
+        /**
+         * Escalations of a contact center as CSV, streamed (default: last 30 days).
+         * @description **Also refused (422 or 400):** `from` must be before `to`.
+         */
         get: operations["exportEscalationsCsv"];
         put?: never;
         post?: never;
@@ -564,6 +587,8 @@ export interface paths {
          *     2xx answer within the timeout acknowledges it, anything else is
          *     retried with growing waits for a day. The URL must be https and
          *     resolve to public addresses. The secret is in this response only.
+         *
+         *     **Also refused (422 or 400):** `url` must resolve to a public address (no loopback, private or reserved ranges) on an allowed port.
          */
         post: operations["createWebhookEndpoint"];
         delete?: never;
@@ -587,7 +612,10 @@ export interface paths {
         delete: operations["deleteWebhookEndpoint"];
         options?: never;
         head?: never;
-        /** Change an endpoint's URL, events, description, or pause it. */
+        /**
+         * Change an endpoint's URL, events, description, or pause it.
+         * @description **Also refused (422 or 400):** `url` must resolve to a public address (no loopback, private or reserved ranges) on an allowed port.
+         */
         patch: operations["updateWebhookEndpoint"];
         trace?: never;
     };
@@ -656,6 +684,7 @@ export interface paths {
          * The tenant's audit log, newest first: sign-ins (and failed ones),
          *     changes to contact centers, credentials, users, API keys and the Flex
          *     installation; who, when, from where and what changed. Admins only.
+         * @description **Also refused (422 or 400):** `from` must be before `to`.
          */
         get: operations["listAuditLog"];
         put?: never;
@@ -673,7 +702,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The audit log as CSV, streamed, with the same filters (all of it by default). */
+        /**
+         * The audit log as CSV, streamed, with the same filters (all of it by default).
+         * @description **Also refused (422 or 400):** `from` must be before `to`.
+         */
         get: operations["exportAuditLogCsv"];
         put?: never;
         post?: never;
@@ -798,7 +830,8 @@ export interface components {
             accent_colour?: string;
             headline?: string;
             button_text?: string;
-            locale?: string;
+            /** @enum {string} */
+            locale?: "en" | "es";
         };
         /** BucketFigures */
         BucketFigures: {
@@ -815,13 +848,13 @@ export interface components {
          * @description How the call went, per side; a side is null until its browser sent a summary.
          */
         CallQuality: {
-            agent?: components["schemas"]["SideQuality"];
-            customer?: components["schemas"]["SideQuality"];
+            agent?: components["schemas"]["SideQuality"] | null;
+            customer?: components["schemas"]["SideQuality"] | null;
             /**
              * @description Either side's call was poor: a median round trip of at least 300 ms
              *     or a median packet loss of at least 3 %. Null until a side measured.
              */
-            poor?: boolean;
+            poor?: boolean | null;
         };
         /** ChangePassword */
         ChangePassword: {
@@ -956,11 +989,15 @@ export interface components {
             name: string;
             /** @description Defaults to one made from the name. */
             slug?: string;
+            /** Format: email */
             admin_email: string;
         };
         /** CreateWebhookEndpoint */
         CreateWebhookEndpoint: {
-            /** @description `https://…` on a public address. */
+            /**
+             * Format: uri
+             * @description `https://…` on a public address.
+             */
             url: string;
             events: components["schemas"]["EventType"][];
             /** Format: uuid */
@@ -1157,6 +1194,7 @@ export interface components {
         IceTransportPolicy: "all" | "relay";
         /** InviteUser */
         InviteUser: {
+            /** Format: email */
             email: string;
             role: components["schemas"]["Role"];
         };
@@ -1253,7 +1291,7 @@ export interface components {
              *     at least 300 ms or its median packet loss at least 3 %. Null when none
              *     was measured.
              */
-            poor_share?: number;
+            poor_share?: number | null;
         };
         /**
          * QualitySample
@@ -1577,6 +1615,7 @@ export interface components {
         };
         /** UpdateWebhookEndpoint */
         UpdateWebhookEndpoint: {
+            /** Format: uri */
             url?: string;
             events?: components["schemas"]["EventType"][];
             description?: string;

@@ -16,6 +16,7 @@ pub mod ice;
 pub mod presence;
 pub mod protocol;
 pub mod session;
+pub mod typescript;
 
 use chrono::Utc;
 use escalate_domain::escalation::RoomEventKind;

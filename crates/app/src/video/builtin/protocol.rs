@@ -174,24 +174,67 @@ impl Close {
     }
 
     pub fn from_code(code: u16) -> Option<Self> {
-        [
-            Self::Bye,
-            Self::Replaced,
-            Self::BadMessage,
-            Self::Unauthorized,
-            Self::WrongRoom,
-            Self::HelloTimeout,
-            Self::RoomFull,
-            Self::Ended,
-            Self::TooBig,
-            Self::Flood,
-            Self::GoingAway,
-            Self::Internal,
-        ]
-        .into_iter()
-        .find(|c| c.code() == code)
+        Self::ALL.into_iter().find(|c| c.code() == code)
+    }
+
+    pub const ALL: [Close; 12] = [
+        Self::Bye,
+        Self::Replaced,
+        Self::BadMessage,
+        Self::Unauthorized,
+        Self::WrongRoom,
+        Self::HelloTimeout,
+        Self::RoomFull,
+        Self::Ended,
+        Self::TooBig,
+        Self::Flood,
+        Self::GoingAway,
+        Self::Internal,
+    ];
+
+    /// Reconnecting with the same credential cannot help after this close:
+    /// the client stops and says why. After the others it reconnects.
+    pub fn is_final(self) -> bool {
+        match self {
+            Self::Replaced
+            | Self::BadMessage
+            | Self::Unauthorized
+            | Self::WrongRoom
+            | Self::RoomFull
+            | Self::Ended
+            | Self::TooBig
+            | Self::Flood => true,
+            Self::Bye | Self::HelloTimeout | Self::GoingAway | Self::Internal => false,
+        }
     }
 }
+
+/// The messages' wire shapes as the browsers see them: `(type, fields)`,
+/// each field `(name, TypeScript type)`, for the generated TypeScript
+/// (`escalate signaling-types`). The tests below hold this table to the
+/// serde types above, so the two cannot drift.
+pub type Shape = (&'static str, &'static [(&'static str, &'static str)]);
+
+pub const CLIENT_MESSAGES: &[Shape] = &[
+    ("hello", &[("token", "string"), ("session", "string")]),
+    ("signal", &[("to", "string"), ("data", "SignalData")]),
+    ("state", &[("audio", "boolean"), ("video", "boolean")]),
+    ("quality", &[("sample", "QualitySample")]),
+    ("ping", &[]),
+    ("bye", &[]),
+];
+
+pub const SERVER_MESSAGES: &[Shape] = &[
+    ("welcome", &[("identity", "string"), ("room_name", "string"), ("peers", "Peer[]"), ("reconnected", "boolean")]),
+    ("peer_joined", &[("peer", "Peer")]),
+    ("peer_reconnected", &[("identity", "string")]),
+    ("peer_left", &[("identity", "string"), ("reason", "LeaveReason")]),
+    ("signal", &[("from", "string"), ("data", "SignalData")]),
+    ("state", &[("from", "string"), ("audio", "boolean"), ("video", "boolean")]),
+    ("pong", &[]),
+    ("ended", &[]),
+    ("error", &[("code", "string"), ("message", "string")]),
+];
 
 /// A token bucket per connection.
 #[derive(Debug)]
@@ -243,9 +286,74 @@ mod tests {
 
     #[test]
     fn close_codes_are_distinct_and_round_trip() {
-        let all = [Close::Replaced, Close::BadMessage, Close::Unauthorized, Close::WrongRoom, Close::HelloTimeout];
-        for c in all {
+        for c in Close::ALL {
             assert_eq!(Close::from_code(c.code()), Some(c));
+        }
+        let mut codes: Vec<u16> = Close::ALL.iter().map(|c| c.code()).collect();
+        codes.dedup();
+        assert_eq!(codes.len(), Close::ALL.len());
+    }
+
+    /// A value of a field's TypeScript type, for the checks below.
+    fn example(ts: &str) -> serde_json::Value {
+        match ts {
+            "string" => json!("x"),
+            "boolean" => json!(true),
+            "SignalData" => json!({ "candidate": null }),
+            "QualitySample" => json!({ "round_trip_ms": 1.0, "packet_loss_percent": 0.0, "relayed": false }),
+            other => panic!("no example for {other}"),
+        }
+    }
+
+    use serde_json::json;
+
+    /// Every client message of the table parses with exactly its fields:
+    /// none missing, none the service does not read.
+    #[test]
+    fn the_client_table_is_what_the_service_reads() {
+        for (kind, fields) in CLIENT_MESSAGES {
+            let mut msg = serde_json::Map::new();
+            msg.insert("type".into(), json!(kind));
+            for (name, ts) in *fields {
+                msg.insert((*name).into(), example(ts));
+            }
+            assert!(serde_json::from_value::<ClientMessage>(msg.clone().into()).is_ok(), "{kind}: {msg:?}");
+            for (name, _) in *fields {
+                let mut less = msg.clone();
+                less.remove(*name);
+                assert!(serde_json::from_value::<ClientMessage>(less.into()).is_err(), "{kind} needs {name}");
+            }
+        }
+        let unknown = json!({ "type": "shout" });
+        assert!(serde_json::from_value::<ClientMessage>(unknown).is_err());
+    }
+
+    /// Every message the service sends has exactly the table's fields.
+    #[test]
+    fn the_server_table_is_what_the_service_sends() {
+        let data = serde_json::Map::new();
+        let peer = Peer { identity: "agent:a".into(), role: "agent" };
+        let sent = [
+            ServerMessage::Welcome { identity: "a", room_name: "r", peers: vec![peer.clone()], reconnected: false },
+            ServerMessage::PeerJoined { peer },
+            ServerMessage::PeerReconnected { identity: "a" },
+            ServerMessage::PeerLeft { identity: "a", reason: LeaveReason::Left },
+            ServerMessage::Signal { from: "a", data: &data },
+            ServerMessage::State { from: "a", audio: true, video: false },
+            ServerMessage::Pong,
+            ServerMessage::Ended,
+            ServerMessage::Error { code: "c", message: "m" },
+        ];
+        assert_eq!(sent.len(), SERVER_MESSAGES.len());
+        for (msg, (kind, fields)) in sent.iter().zip(SERVER_MESSAGES) {
+            let v: serde_json::Value = serde_json::from_str(&msg.to_text()).unwrap();
+            assert_eq!(v["type"], *kind);
+            let mut keys: Vec<&str> =
+                v.as_object().unwrap().keys().map(String::as_str).filter(|k| *k != "type").collect();
+            let mut want: Vec<&str> = fields.iter().map(|(n, _)| *n).collect();
+            keys.sort_unstable();
+            want.sort_unstable();
+            assert_eq!(keys, want, "{kind}");
         }
     }
 
