@@ -80,6 +80,12 @@ async fn samples_from_both_sides_make_the_calls_quality_and_the_metrics_poor_sha
     let html = b.html(&format!("/dashboard/contact-centers/{}", r.cc)).await;
     assert!(html.contains("data-metric=\"poor_quality_share\" data-value=\"0.5\""), "{html}");
     assert!(html.contains("50% of 2"), "{html}");
+    // Each call's figures, per side, in its line of the recent escalations.
+    let at = html.find(&format!("data-escalation=\"{id}\"")).expect("the call's line");
+    let line = &html[at..at + html[at..].find("</li>").unwrap()];
+    assert!(line.contains("data-testid=\"poor-quality\""), "{line}");
+    assert!(line.contains("round trip 450 ms · loss 6.0 %") && line.contains("2 samples"), "{line}");
+    assert!(line.contains("round trip 60 ms · loss 0.5 %") && line.contains("video 640×480"), "{line}");
 }
 
 #[tokio::test]

@@ -20,6 +20,7 @@ pub mod message_template;
 pub mod password;
 pub mod principal;
 pub mod rate_limit;
+pub mod records;
 pub mod redis_conn;
 pub mod room_events;
 pub mod services;

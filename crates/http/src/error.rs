@@ -261,12 +261,6 @@ impl From<AppError> for ApiError {
     }
 }
 
-impl From<escalate_store::StoreError> for ApiError {
-    fn from(err: escalate_store::StoreError) -> Self {
-        AppError::from(err).into()
-    }
-}
-
 impl From<Vec<FieldError>> for ApiError {
     fn from(errors: Vec<FieldError>) -> Self {
         ApiError::validation(errors)

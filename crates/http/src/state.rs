@@ -22,7 +22,7 @@ pub struct Inner {
     pub dashboard: Arc<Templates>,
 }
 
-/// Handlers reach the application core's parts (`state.store`, `state.config`) directly.
+/// Handlers reach the application core through `AppState` (it derefs to `App`): its operations and reads, never its store.
 impl std::ops::Deref for AppState {
     type Target = App;
     fn deref(&self) -> &App {

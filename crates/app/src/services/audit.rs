@@ -6,7 +6,7 @@
 use chrono::{DateTime, Utc};
 use escalate_domain::audit::{ActorKind, AuditAction};
 use escalate_store::repos::{AuditFilter, NewAuditEvent};
-use escalate_store::{AuditEventRecord, Store, TenantScope, UserRecord};
+use escalate_store::{AuditEventRecord, TenantScope, UserRecord};
 use futures_util::{Stream, stream};
 use serde_json::Value;
 use uuid::Uuid;
@@ -258,13 +258,14 @@ fn encode(rows: &[AuditEventRecord], header: bool) -> Result<Vec<u8>, std::io::E
 
 /// The whole filtered log as CSV, streamed a page at a time.
 pub fn csv(
-    store: Store,
+    app: &App,
     scope: TenantScope,
     mut q: AuditQuery,
 ) -> AppResult<impl Stream<Item = Result<Vec<u8>, std::io::Error>> + Send + 'static> {
     const PAGE: u64 = 1000;
     q.check()?;
     q.limit = PAGE;
+    let store = app.store.clone();
     Ok(stream::unfold((q, true, false), move |(mut q, first, done)| {
         let store = store.clone();
         async move {

@@ -3,7 +3,9 @@
 
 use chrono::{DateTime, Utc};
 use escalate_store::repos::EscalationFilter;
-use escalate_store::{EscalationRecord, Store, TenantScope};
+use escalate_store::{EscalationRecord, TenantScope};
+
+use crate::App;
 use futures_util::{Stream, stream};
 use uuid::Uuid;
 
@@ -78,13 +80,14 @@ fn encode(rows: impl IntoIterator<Item = [String; 16]>, header: bool) -> Result<
 
 /// The CSV, as chunks of bytes; a database failure mid-way ends the stream with an error.
 pub fn escalations_csv(
-    store: Store,
+    app: &App,
     scope: TenantScope,
     cc: Uuid,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
 ) -> impl Stream<Item = Result<Vec<u8>, std::io::Error>> + Send + 'static {
     // State: (cursor, first page?, finished?)
+    let store = app.store.clone();
     stream::unfold((None::<Uuid>, true, false), move |(before, first, done)| {
         let store = store.clone();
         async move {

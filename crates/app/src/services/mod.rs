@@ -15,6 +15,7 @@ pub mod flex_install;
 pub mod join;
 pub mod keys;
 pub mod metrics;
+pub mod reads;
 pub mod recordings;
 pub mod recovery;
 pub mod room_callbacks;

@@ -1,4 +1,5 @@
 use escalate_app::services::api_keys;
+use escalate_app::services::reads;
 use escalate_domain::access::{Permission, Scope};
 use poem::web::Data;
 use poem_openapi::param::Path;
@@ -42,7 +43,7 @@ impl ApiKeysApi {
     #[oai(path = "/v1/api-keys", method = "get", operation_id = "listApiKeys")]
     async fn list(&self, state: Data<&AppState>, auth: TenantAuth) -> ApiResult<Json<Vec<ApiKeyView>>> {
         let scope = auth.principal().require(Permission::ManageSettings)?;
-        Ok(Json(state.store.list_api_keys(scope).await?.into_iter().map(Into::into).collect()))
+        Ok(Json(reads::api_keys(&state, scope).await?.into_iter().map(Into::into).collect()))
     }
 
     /// Create an API key with scopes; the key is in this response only.

@@ -1,7 +1,7 @@
 use chrono::{DateTime, Utc};
+use escalate_app::records::AuditEventRecord;
 use escalate_domain::access::Permission;
 use escalate_domain::audit::{ActorKind, AuditAction};
-use escalate_store::AuditEventRecord;
 use poem::Body;
 use poem::web::Data;
 use poem_openapi::param::Query;
@@ -118,7 +118,7 @@ impl AuditApi {
     ) -> ApiResult<AuditCsv> {
         let scope = auth.principal().require(Permission::ManageSettings)?;
         let q = AuditQuery { action: action.0, actor_id: actor_id.0, from: from.0, to: to.0, before: None, limit: 0 };
-        let body = Body::from_bytes_stream(audit::csv(state.store.clone(), scope, q)?);
+        let body = Body::from_bytes_stream(audit::csv(&state, scope, q)?);
         let filename = format!("audit-log-{}.csv", Utc::now().format("%Y%m%d"));
         Ok(AuditCsv::Csv(Binary(body), format!("attachment; filename=\"{filename}\"")))
     }

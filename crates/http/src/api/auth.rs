@@ -11,7 +11,7 @@ use crate::auth::{Actor, TenantAuth, client_ip, session};
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use escalate_app::ErrorCode;
-use escalate_app::services::{account, sessions};
+use escalate_app::services::{account, reads, sessions};
 use poem::web::Data;
 
 pub struct AuthApi;
@@ -77,7 +77,7 @@ impl AuthApi {
     async fn login(&self, state: Data<&AppState>, req: &Request, body: Json<LoginRequest>) -> ApiResult<LoginResponse> {
         let ip = client_ip(req, state.http().trust_proxy_headers);
         let signed = sessions::sign_in(&state, &body.0.email, Secret::new(body.0.password), &ip).await?;
-        let tenant = state.store.tenant(signed.scope).await?;
+        let tenant = reads::tenant(&state, signed.scope).await?;
         let cookie =
             session::cookie(signed.token.expose(), state.config.session_ttl.as_secs(), state.http().cookie_secure);
         Ok(LoginResponse::Ok(
@@ -111,7 +111,7 @@ impl AuthApi {
     async fn me(&self, state: Data<&AppState>, auth: TenantAuth) -> ApiResult<Json<Me>> {
         use escalate_domain::access::Permission::*;
         let p = auth.principal();
-        let tenant = state.store.tenant(p.scope).await?;
+        let tenant = reads::tenant(&state, p.scope).await?;
         let permissions = [
             (ViewMetrics, "view_metrics"),
             (ManageEscalations, "manage_escalations"),
@@ -122,7 +122,7 @@ impl AuthApi {
         .map(|(_, name)| name.to_owned())
         .collect();
         let (kind, user, api_key_id) = match &p.actor {
-            Actor::User { id, .. } => ("user", Some(state.store.user(p.scope, *id).await?.into()), None),
+            Actor::User { id, .. } => ("user", Some(reads::user(&state, p.scope, *id).await?.into()), None),
             Actor::ApiKey { id, .. } => ("api_key", None, Some(*id)),
             Actor::Operator => ("operator", None, None),
         };

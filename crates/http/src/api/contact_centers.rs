@@ -1,8 +1,9 @@
 use chrono::{DateTime, Utc};
+use escalate_app::records::ContactCenterRecord;
 use escalate_app::services::contact_centers;
+use escalate_app::services::reads;
 use escalate_domain::access::Permission;
 use escalate_domain::contact_center::{RoomType, SettingsPatch as DomainPatch, VideoProvider};
-use escalate_store::ContactCenterRecord;
 use poem::web::Data;
 use poem_openapi::param::Path;
 use poem_openapi::payload::Json;
@@ -247,7 +248,7 @@ impl ContactCentersApi {
     #[oai(path = "/v1/contact-centers", method = "get", operation_id = "listContactCenters")]
     async fn list(&self, state: Data<&AppState>, auth: TenantAuth) -> ApiResult<Json<Vec<ContactCenterView>>> {
         let scope = auth.principal().any();
-        Ok(Json(state.store.list_contact_centers(scope).await?.into_iter().map(|r| view(&state, r)).collect()))
+        Ok(Json(reads::contact_centers(&state, scope).await?.into_iter().map(|r| view(&state, r)).collect()))
     }
 
     /// Create a contact center; omitted settings get sensible defaults.
@@ -274,7 +275,7 @@ impl ContactCentersApi {
         cc: Path<Uuid>,
     ) -> ApiResult<Json<ContactCenterView>> {
         let scope = auth.principal().any();
-        Ok(Json(view(&state, state.store.contact_center(scope, cc.0).await?)))
+        Ok(Json(view(&state, reads::contact_center(&state, scope, cc.0).await?)))
     }
 
     /// Change some settings; omitted fields keep their value.

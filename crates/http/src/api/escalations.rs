@@ -1,16 +1,17 @@
 use chrono::{DateTime, Utc};
 use escalate_app::call_quality;
+use escalate_app::records::EscalationFilter;
+use escalate_app::records::EscalationRecord;
 use escalate_app::services::callers::{self, Caller};
 use escalate_app::services::escalations::{self, CreateInput};
 use escalate_app::services::join;
+use escalate_app::services::reads;
 use escalate_app::services::recordings;
 use escalate_app::video::{Grant, IcePolicy, ProviderGrant};
 use escalate_domain::access::Permission;
 use escalate_domain::contact_center::VideoProvider;
 use escalate_domain::escalation::{AGENT_PREFIX, Status};
 use escalate_domain::quality::CallQuality;
-use escalate_store::EscalationRecord;
-use escalate_store::repos::EscalationFilter;
 use poem::Request;
 use poem::web::Data;
 use poem_openapi::param::{Header, Path, Query};
@@ -378,14 +379,14 @@ impl EscalationsApi {
         limit: Query<Option<u64>>,
     ) -> ApiResult<Json<EscalationPage>> {
         let scope = auth.principal().require(Permission::ViewMetrics)?;
-        state.store.contact_center(scope, cc.0).await?;
+        reads::contact_center(&state, scope, cc.0).await?;
         let codes = auth.principal().can(Permission::ManageEscalations);
         let limit = limit.0.unwrap_or(50);
         if !(1..=200).contains(&limit) {
             return Err(ApiError::field("limit", "must be between 1 and 200"));
         }
         let filter = EscalationFilter { status: status.0, from: from.0, to: to.0, before: before.0, limit };
-        let rows = state.store.list_escalations(scope, cc.0, &filter).await?;
+        let rows = reads::escalations(&state, scope, cc.0, &filter).await?;
         let next_before = (rows.len() as u64 == limit).then(|| rows.last().map(|e| e.id)).flatten();
         let ids: Vec<Uuid> = rows.iter().map(|e| e.id).collect();
         let mut quality = call_quality::of_many(&state, scope, &ids).await?;
@@ -483,14 +484,14 @@ impl EscalationsApi {
         limit: Query<u64>,
     ) -> ApiResult<Json<EventPage>> {
         let scope = auth.principal().require(Permission::ViewMetrics)?;
-        state.store.escalation(scope, id.0).await?;
+        reads::escalation(&state, scope, id.0).await?;
         let after = match after.0.as_deref() {
             None => None,
             Some(c) => {
                 Some(parse_event_cursor(c).ok_or_else(|| ApiError::field("after", "is not a cursor of this list"))?)
             }
         };
-        let events = state.store.escalation_events_page(scope, id.0, after, Some(limit.0)).await?;
+        let events = reads::escalation_events(&state, scope, id.0, after, limit.0).await?;
         let next_after = (events.len() as u64 == limit.0)
             .then(|| {
                 events

@@ -1,7 +1,8 @@
 use chrono::{DateTime, Utc};
+use escalate_app::records::Grouping;
+use escalate_app::services::reads;
 use escalate_domain::access::Permission;
 use escalate_domain::metrics::{self, Bucket};
-use escalate_store::repos::Grouping;
 use poem::Body;
 use poem::web::Data;
 use poem_openapi::param::{Path, Query};
@@ -200,7 +201,7 @@ impl MetricsApi {
         include_test_calls: Query<Option<bool>>,
     ) -> ApiResult<Json<ContactCenterMetrics>> {
         let scope = auth.principal().require(Permission::ViewMetrics)?;
-        let center = state.store.contact_center(scope, cc.0).await?;
+        let center = reads::contact_center(&state, scope, cc.0).await?;
         let (range, bucket, tz) = range(from.0, to.0, bucket.0, tz.0.or(Some(center.time_zone)), include_test_calls.0)?;
         let computed = metrics_service::compute(&state, scope, Some(cc.0), &range, Grouping::Agent).await?;
         Ok(Json(ContactCenterMetrics {
@@ -237,7 +238,7 @@ impl MetricsApi {
         let scope = auth.principal().require(Permission::ViewMetrics)?;
         let (range, bucket, tz) = range(from.0, to.0, bucket.0, tz.0, include_test_calls.0)?;
         let computed = metrics_service::compute(&state, scope, None, &range, Grouping::ContactCenter).await?;
-        let centers = state.store.list_contact_centers(scope).await?;
+        let centers = reads::contact_centers(&state, scope).await?;
         let by_contact_center = centers
             .into_iter()
             .map(|c| {
@@ -272,13 +273,13 @@ impl MetricsApi {
         to: Query<Option<DateTime<Utc>>>,
     ) -> ApiResult<CsvResponse> {
         let scope = auth.principal().require(Permission::ViewMetrics)?;
-        let center = state.store.contact_center(scope, cc.0).await?;
+        let center = reads::contact_center(&state, scope, cc.0).await?;
         let to = to.0.unwrap_or_else(Utc::now);
         let from = from.0.unwrap_or(to - chrono::Duration::days(30));
         if from >= to {
             return Err(ApiError::field("from", "must be before `to`"));
         }
-        let body = Body::from_bytes_stream(export::escalations_csv(state.store.clone(), scope, cc.0, from, to));
+        let body = Body::from_bytes_stream(export::escalations_csv(&state, scope, cc.0, from, to));
         let filename = format!("escalations-{}-{}.csv", center.slug, from.format("%Y%m%d"));
         Ok(CsvResponse::Csv(Binary(body), format!("attachment; filename=\"{filename}\"")))
     }

@@ -1,3 +1,4 @@
+use escalate_app::services::reads;
 use poem::web::Data;
 use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, Object, OpenApi};
@@ -57,6 +58,6 @@ impl PlatformApi {
     /// List every tenant.
     #[oai(path = "/v1/platform/tenants", method = "get", operation_id = "listTenants")]
     async fn list(&self, state: Data<&AppState>, _op: OperatorAuth) -> ApiResult<Json<Vec<TenantView>>> {
-        Ok(Json(state.store.unscoped().list_all_tenants().await?.into_iter().map(Into::into).collect()))
+        Ok(Json(reads::all_tenants(&state).await?.into_iter().map(Into::into).collect()))
     }
 }

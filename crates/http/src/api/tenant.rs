@@ -1,3 +1,4 @@
+use escalate_app::services::reads;
 use escalate_app::services::tenants;
 use escalate_domain::access::Permission;
 use poem::web::Data;
@@ -23,7 +24,7 @@ impl TenantApi {
     /// The caller's tenant.
     #[oai(path = "/v1/tenant", method = "get", operation_id = "getTenant")]
     async fn get(&self, state: Data<&AppState>, auth: TenantAuth) -> ApiResult<Json<TenantView>> {
-        Ok(Json(state.store.tenant(auth.principal().any()).await?.into()))
+        Ok(Json(reads::tenant(&state, auth.principal().any()).await?.into()))
     }
 
     /// Rename the tenant.

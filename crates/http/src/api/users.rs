@@ -1,3 +1,4 @@
+use escalate_app::services::reads;
 use escalate_app::services::users;
 use escalate_domain::access::{Permission, Role};
 use poem::web::Data;
@@ -53,7 +54,7 @@ impl UsersApi {
     #[oai(path = "/v1/users", method = "get", operation_id = "listUsers")]
     async fn list(&self, state: Data<&AppState>, auth: TenantAuth) -> ApiResult<Json<Vec<UserView>>> {
         let scope = auth.principal().require(Permission::ManageSettings)?;
-        Ok(Json(state.store.list_users(scope).await?.into_iter().map(Into::into).collect()))
+        Ok(Json(reads::users(&state, scope).await?.into_iter().map(Into::into).collect()))
     }
 
     /// Add a user with a role; answers with a one-time initial password.

@@ -1,8 +1,8 @@
 //! Response shapes shared by several route groups.
 
 use chrono::{DateTime, Utc};
+use escalate_app::records::{ApiKeyRecord, TenantRecord, UserRecord};
 use escalate_domain::access::{Role, Scope};
-use escalate_store::{ApiKeyRecord, TenantRecord, UserRecord};
 use poem_openapi::Object;
 use uuid::Uuid;
 

@@ -1,9 +1,10 @@
 use chrono::{DateTime, Utc};
+use escalate_app::records::DeliveryFilter;
+use escalate_app::records::{WebhookDeliveryRecord, WebhookEndpointRecord};
+use escalate_app::services::reads;
 use escalate_app::services::webhooks::{self, EndpointChange, EndpointInput};
 use escalate_domain::access::Permission;
 use escalate_domain::webhook::{EventType, decode_events};
-use escalate_store::repos::DeliveryFilter;
-use escalate_store::{WebhookDeliveryRecord, WebhookEndpointRecord};
 use poem::web::Data;
 use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
@@ -96,9 +97,9 @@ enum DeliveryStatus {
 impl DeliveryStatus {
     fn as_str(self) -> &'static str {
         match self {
-            DeliveryStatus::Pending => escalate_store::repos::webhooks::PENDING,
-            DeliveryStatus::Delivered => escalate_store::repos::webhooks::DELIVERED,
-            DeliveryStatus::Failed => escalate_store::repos::webhooks::FAILED,
+            DeliveryStatus::Pending => escalate_app::records::PENDING,
+            DeliveryStatus::Delivered => escalate_app::records::DELIVERED,
+            DeliveryStatus::Failed => escalate_app::records::FAILED,
         }
     }
 }
@@ -128,7 +129,7 @@ struct WebhookDeliveryView {
 }
 
 fn delivery(d: WebhookDeliveryRecord) -> WebhookDeliveryView {
-    let pending = d.status == escalate_store::repos::webhooks::PENDING;
+    let pending = d.status == escalate_app::records::PENDING;
     WebhookDeliveryView {
         id: d.id,
         message_id: d.message_id,
@@ -180,7 +181,7 @@ impl WebhooksApi {
     #[oai(path = "/v1/webhook-endpoints", method = "get", operation_id = "listWebhookEndpoints")]
     async fn list(&self, state: Data<&AppState>, auth: TenantAuth) -> ApiResult<Json<Vec<WebhookEndpointView>>> {
         let scope = auth.principal().require(Permission::ManageSettings)?;
-        Ok(Json(state.store.list_webhook_endpoints(scope).await?.into_iter().map(view).collect()))
+        Ok(Json(reads::webhook_endpoints(&state, scope).await?.into_iter().map(view).collect()))
     }
 
     /// Register an endpoint for signed event webhooks.
@@ -224,7 +225,7 @@ impl WebhooksApi {
         id: Path<Uuid>,
     ) -> ApiResult<Json<WebhookEndpointView>> {
         let scope = auth.principal().require(Permission::ManageSettings)?;
-        Ok(Json(view(state.store.webhook_endpoint(scope, id.0).await?)))
+        Ok(Json(view(reads::webhook_endpoint(&state, scope, id.0).await?)))
     }
 
     /// Change an endpoint's URL, events, description, or pause it.

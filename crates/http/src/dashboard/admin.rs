@@ -2,7 +2,7 @@
 //! `/v1/api-keys` and `/v1/users` routes.
 
 use chrono::{DateTime, Utc};
-use escalate_app::services::{api_keys, users};
+use escalate_app::services::{api_keys, reads, users};
 use escalate_app::{AppError, ErrorCode};
 use escalate_domain::access::{Role, Scope};
 use minijinja::{Value, context};
@@ -31,7 +31,7 @@ const SCOPES: [(&str, &str); 3] = [
 // ---- API keys --------------------------------------------------------------------
 
 async fn keys_page(ctx: &Ctx, status: StatusCode, extra: Value) -> Page {
-    let keys = ctx.state.store.list_api_keys(ctx.scope()).await.map_err(|e| ctx.error_page(e))?;
+    let keys = reads::api_keys(&ctx.state, ctx.scope()).await.map_err(|e| ctx.error_page(e))?;
     let rows: Vec<Value> = keys
         .iter()
         .map(|k| {
@@ -106,7 +106,7 @@ pub async fn revoke_key(AdminForm { ctx, .. }: AdminForm, Path(id): Path<String>
 // ---- users -----------------------------------------------------------------------
 
 async fn users_page(ctx: &Ctx, status: StatusCode, extra: Value) -> Page {
-    let users = ctx.state.store.list_users(ctx.scope()).await.map_err(|e| ctx.error_page(e))?;
+    let users = reads::users(&ctx.state, ctx.scope()).await.map_err(|e| ctx.error_page(e))?;
     let rows: Vec<Value> = users
         .iter()
         .map(|u| {

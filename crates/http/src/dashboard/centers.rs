@@ -1,10 +1,14 @@
 //! Contact center pages: metrics with a date range, settings (branding,
 //! message, codes, rooms) with a live join-page preview, Twilio credentials.
 
+use escalate_app::call_quality;
+use escalate_app::services::reads;
 use std::collections::BTreeMap;
 
 use chrono::{Duration, NaiveDate, Utc};
 use chrono_tz::Tz;
+use escalate_app::records::ContactCenterRecord;
+use escalate_app::records::{EscalationFilter, Grouping};
 use escalate_app::services::contact_centers;
 use escalate_app::services::credentials::{self, CredentialsInput};
 use escalate_app::services::flex_install;
@@ -14,8 +18,6 @@ use escalate_domain::contact_center::{
     ContactCenterSettings, RoomType, SUPPORTED_LOCALES, SettingsPatch, VideoProvider, default_wording,
 };
 use escalate_domain::metrics::{self, Bucket};
-use escalate_store::ContactCenterRecord;
-use escalate_store::repos::{EscalationFilter, Grouping};
 use minijinja::{Value, context};
 use poem::http::{HeaderValue, StatusCode};
 use poem::web::Path;
@@ -32,7 +34,7 @@ use crate::pages::{JoinBrand, JoinPageView, JoinState};
 /// tenant's or a malformed id is the same 404 page.
 pub(super) async fn center(ctx: &Ctx, id: &str) -> Result<ContactCenterRecord, PageError> {
     let id = Uuid::parse_str(id).map_err(|_| ctx.error_page(ApiError::not_found()))?;
-    ctx.state.store.contact_center(ctx.scope(), id).await.map_err(|e| ctx.error_page(e))
+    reads::contact_center(&ctx.state, ctx.scope(), id).await.map_err(|e| ctx.error_page(e))
 }
 
 pub(super) fn cc_value(cc: &ContactCenterRecord) -> Value {
@@ -133,25 +135,25 @@ pub async fn detail(ctx: Ctx, req: &Request, Path(id): Path<String>) -> Page {
     // Recent escalations, newest first, a page at a time: `before` is the
     // last id of the previous page (ids are time-ordered).
     let before = web::query_param(req, "before").and_then(|v| Uuid::parse_str(&v).ok());
-    let mut recent = state
-        .store
-        .list_escalations(
-            scope,
-            cc.id,
-            &EscalationFilter {
-                from: Some(range.from),
-                to: Some(range.to),
-                before,
-                limit: RECENT_PAGE + 1,
-                ..Default::default()
-            },
-        )
-        .await
-        .map_err(|e| ctx.error_page(e))?;
+    let mut recent = reads::escalations(
+        state,
+        scope,
+        cc.id,
+        &EscalationFilter {
+            from: Some(range.from),
+            to: Some(range.to),
+            before,
+            limit: RECENT_PAGE + 1,
+            ..Default::default()
+        },
+    )
+    .await
+    .map_err(|e| ctx.error_page(e))?;
     let has_older = recent.len() as u64 > RECENT_PAGE;
     recent.truncate(RECENT_PAGE as usize);
     let ids: Vec<Uuid> = recent.iter().map(|e| e.id).collect();
-    let events = state.store.events_of_escalations(scope, &ids).await.map_err(|e| ctx.error_page(e))?;
+    let events = reads::events_of(state, scope, &ids).await.map_err(|e| ctx.error_page(e))?;
+    let mut quality = call_quality::of_many(state, scope, &ids).await.map_err(|e| ctx.error_page(e))?;
     let local = |t: chrono::DateTime<Utc>, fmt: &str| t.with_timezone(&zone).format(fmt).to_string();
     let now = Utc::now();
     let escalations: Vec<Value> = recent
@@ -168,6 +170,9 @@ pub async fn detail(ctx: Ctx, req: &Request, Path(id): Path<String>) -> Page {
                 outcome => outcome(e, now, &figures::duration(time_to_join)),
                 duration => figures::duration(e.duration_seconds.map(|d| d as f64)),
                 failure => e.failure_reason.clone(),
+                rating => e.rating,
+                rating_comment => e.rating_comment.clone(),
+                quality => quality_value(quality.remove(&e.id).unwrap_or_default()),
                 events => events.iter().filter(|ev| ev.escalation_id == Some(e.id)).map(|ev| context! {
                     at => local(ev.occurred_at, "%H:%M:%S"),
                     offset => format_offset((ev.occurred_at - e.created_at).num_seconds()),
@@ -195,9 +200,7 @@ pub async fn detail(ctx: Ctx, req: &Request, Path(id): Path<String>) -> Page {
     // By-agent rows read as the recent list does: the agent's name where the
     // plugin sent one, the identity (without its `agent:` prefix) otherwise.
     let identities: Vec<String> = computed.grouped.iter().map(|(agent, _)| agent.clone()).collect();
-    let names = state
-        .store
-        .agent_names(scope, cc.id, (range.from, range.to), &identities)
+    let names = reads::agent_names(state, scope, cc.id, (range.from, range.to), &identities)
         .await
         .map_err(|e| ctx.error_page(e))?;
     let agents: Vec<Value> = computed
@@ -261,7 +264,33 @@ fn agent_label(identity: &str) -> String {
 
 /// The status badge: an open escalation whose customer link has run out,
 /// with no call going on, is shown as expired (the link no longer works).
-fn shown_status(e: &escalate_store::EscalationRecord, now: chrono::DateTime<Utc>) -> &'static str {
+/// A call's quality as the page shows it: per side, its medians in words.
+fn quality_value(q: escalate_domain::quality::CallQuality) -> Value {
+    let side = |s: Option<escalate_domain::quality::Summary>| {
+        s.map(|s| {
+            let video = match (s.width, s.height) {
+                (Some(w), Some(h)) => format!(" · video {w}×{h}"),
+                _ => String::new(),
+            };
+            let kbps = s.bitrate_kbps.map(|b| format!(" · {b:.0} kbit/s")).unwrap_or_default();
+            context! {
+                poor => s.poor,
+                text => format!(
+                    "round trip {:.0} ms · loss {:.1} %{kbps}{video}{}{} · {} samples",
+                    s.round_trip_ms,
+                    s.packet_loss_percent,
+                    if s.relayed { " · relayed" } else { "" },
+                    if s.freezes > 0 { format!(" · {} freezes", s.freezes) } else { String::new() },
+                    s.samples,
+                ),
+            }
+        })
+    };
+    let poor = q.poor();
+    context! { measured => poor.is_some(), poor => poor.unwrap_or(false), agent => side(q.agent), customer => side(q.customer) }
+}
+
+fn shown_status(e: &escalate_app::records::EscalationRecord, now: chrono::DateTime<Utc>) -> &'static str {
     let in_call = e.customer_joined_at.is_some() || e.agent_joined_at.is_some();
     if e.status == escalate_domain::escalation::Status::Open && e.expires_at <= now && !in_call {
         "expired"
@@ -271,7 +300,7 @@ fn shown_status(e: &escalate_store::EscalationRecord, now: chrono::DateTime<Utc>
 }
 
 /// What became of the customer, in one phrase for the recent list.
-fn outcome(e: &escalate_store::EscalationRecord, now: chrono::DateTime<Utc>, time_to_join: &str) -> String {
+fn outcome(e: &escalate_app::records::EscalationRecord, now: chrono::DateTime<Utc>, time_to_join: &str) -> String {
     use escalate_domain::escalation::Status;
     match (e.status, e.customer_joined_at) {
         (Status::Failed, _) => match e.failure_reason.as_deref() {

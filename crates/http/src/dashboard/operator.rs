@@ -20,7 +20,7 @@ use crate::auth::client_ip;
 use crate::auth::operator_session::{self, OperatorSession};
 use crate::error::ApiError;
 use crate::state::AppState;
-use escalate_app::services::{sessions, tenants};
+use escalate_app::services::{reads, sessions, tenants};
 use escalate_app::{AppError, ErrorCode};
 
 const LOGIN_CSRF_COOKIE: &str = "escalate_operator_login_csrf";
@@ -126,7 +126,7 @@ pub async fn logout(state: Data<&AppState>, req: &Request, body: bytes::Bytes) -
 }
 
 async fn tenants_page(state: &AppState, session: &OperatorSession, status: StatusCode, extra: Value) -> Response {
-    let usage = match state.store.unscoped().tenant_usage(Utc::now() - Duration::days(USAGE_DAYS)).await {
+    let usage = match reads::tenant_usage(state, Utc::now() - Duration::days(USAGE_DAYS)).await {
         Ok(u) => u,
         Err(e) => return web::plain_error(state, e.into()).response(),
     };

@@ -2,8 +2,9 @@
 //! what to do next for a tenant that is not set up yet.
 
 use chrono::{Duration, Utc};
+use escalate_app::records::Grouping;
+use escalate_app::services::reads;
 use escalate_domain::metrics::{self, Bucket};
-use escalate_store::repos::Grouping;
 use minijinja::context;
 use poem::http::StatusCode;
 use poem::{Request, handler};
@@ -24,7 +25,7 @@ pub fn plugin_config(state: &AppState, cc: uuid::Uuid) -> String {
 pub async fn page(ctx: Ctx, req: &Request) -> Page {
     let state = &ctx.state;
     let scope = ctx.scope();
-    let centers = state.store.list_contact_centers(scope).await.map_err(|e| ctx.error_page(e))?;
+    let centers = reads::contact_centers(state, scope).await.map_err(|e| ctx.error_page(e))?;
     let now = Utc::now();
     let mut cards = Vec::new();
     let mut any_escalations = false;
@@ -42,7 +43,7 @@ pub async fn page(ctx: Ctx, req: &Request) -> Page {
             figures::compute(state, scope, Some(cc.id), &today_range, Grouping::Total),
         )
         .map_err(|e| ctx.error_page(e))?;
-        let has_credentials = state.store.credentials(scope, cc.id).await.is_ok();
+        let has_credentials = reads::has_credentials(state, scope, cc.id).await;
         any_credentials |= has_credentials;
         any_escalations |= days.totals.escalations > 0;
         cards.push(context! {

@@ -4,11 +4,12 @@
 //! provider, so a Twilio setup can be checked before the Flex plugin is
 //! rolled out. Test calls are marked and left out of the metrics.
 
+use escalate_app::records::{ContactCenterRecord, EscalationRecord};
 use escalate_app::services::contact_centers::Center;
 use escalate_app::services::escalations;
+use escalate_app::services::reads;
 use escalate_domain::contact_center::VideoProvider;
 use escalate_domain::escalation::Status;
-use escalate_store::{ContactCenterRecord, EscalationRecord};
 use minijinja::context;
 use poem::http::StatusCode;
 use poem::web::Path;
@@ -40,7 +41,7 @@ fn page(ctx: &Ctx, status: StatusCode, cc: &ContactCenterRecord, needs_credentia
 
 /// Twilio Video needs the account; built-in calls need nothing more.
 async fn needs_credentials(ctx: &Ctx, cc: &ContactCenterRecord) -> bool {
-    cc.video_provider == VideoProvider::Twilio && ctx.state.store.credentials(ctx.scope(), cc.id).await.is_err()
+    cc.video_provider == VideoProvider::Twilio && !reads::has_credentials(&ctx.state, ctx.scope(), cc.id).await
 }
 
 #[handler]
@@ -70,7 +71,7 @@ pub async fn start(AdminForm { ctx, .. }: AdminForm, Path(id): Path<String>) -> 
 async fn test_call(ctx: &Ctx, cc: &ContactCenterRecord, call: &str) -> Result<EscalationRecord, web::PageError> {
     let not_found = || ctx.error_page(ApiError::not_found());
     let id = Uuid::parse_str(call).map_err(|_| not_found())?;
-    let e = ctx.state.store.escalation(ctx.scope(), id).await.map_err(|e| ctx.error_page(e))?;
+    let e = reads::escalation(&ctx.state, ctx.scope(), id).await.map_err(|e| ctx.error_page(e))?;
     if e.contact_center_id != cc.id || !e.test_call {
         return Err(not_found());
     }

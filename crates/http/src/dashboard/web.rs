@@ -2,12 +2,13 @@
 //! behind the session cookie, CSRF checks on forms, flash messages, security
 //! headers, and error pages.
 
+use escalate_app::services::reads;
 use std::collections::BTreeMap;
 
+use escalate_app::records::{SessionRecord, TenantRecord, TenantScope, UserRecord};
 use escalate_app::services::sessions;
 use escalate_app::{Actor, AppError, ErrorCode, Principal};
 use escalate_domain::access::{Permission, Role};
-use escalate_store::{SessionRecord, TenantRecord, TenantScope, UserRecord};
 use minijinja::{Value, context};
 use poem::http::{StatusCode, header};
 use poem::{FromRequest, Request, RequestBody, Response};
@@ -181,7 +182,7 @@ async fn signed_in(state: &AppState, req: &Request) -> Result<Ctx, PageError> {
     let Some(token) = session_token(req).filter(|t| !t.is_empty()) else { return Err(to_login(false)) };
     let found = sessions::find(state, &token).await.map_err(|e| plain_error(state, e.into()))?;
     let Some(session) = found else { return Err(to_login(true)) };
-    let tenant = state.store.tenant(session.scope).await.map_err(|e| plain_error(state, e.into()))?;
+    let tenant = reads::tenant(state, session.scope).await.map_err(|e| plain_error(state, e.into()))?;
     let ctx = Ctx {
         state: state.clone(),
         role: session.user.role,

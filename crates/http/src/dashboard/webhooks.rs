@@ -4,10 +4,11 @@
 //! page shows its delivery log with a replay button per delivery.
 
 use escalate_app::AppError;
+use escalate_app::records::DeliveryFilter;
+use escalate_app::records::WebhookEndpointRecord;
+use escalate_app::services::reads;
 use escalate_app::services::webhooks::{self, EndpointChange, EndpointInput};
 use escalate_domain::webhook::{EventType, decode_events};
-use escalate_store::WebhookEndpointRecord;
-use escalate_store::repos::DeliveryFilter;
 use minijinja::{Value, context};
 use poem::http::StatusCode;
 use poem::web::Path;
@@ -31,7 +32,7 @@ fn when(t: chrono::DateTime<chrono::Utc>) -> String {
 }
 
 async fn center_names(ctx: &Ctx) -> Result<Vec<(Uuid, String)>, web::PageError> {
-    let centers = ctx.state.store.list_contact_centers(ctx.scope()).await.map_err(|e| ctx.error_page(e))?;
+    let centers = reads::contact_centers(&ctx.state, ctx.scope()).await.map_err(|e| ctx.error_page(e))?;
     Ok(centers.into_iter().map(|c| (c.id, c.name)).collect())
 }
 
@@ -52,7 +53,7 @@ fn endpoint_value(e: &WebhookEndpointRecord, centers: &[(Uuid, String)]) -> Valu
 }
 
 async fn list_page(ctx: &Ctx, status: StatusCode, extra: Value) -> Page {
-    let endpoints = ctx.state.store.list_webhook_endpoints(ctx.scope()).await.map_err(|e| ctx.error_page(e))?;
+    let endpoints = reads::webhook_endpoints(&ctx.state, ctx.scope()).await.map_err(|e| ctx.error_page(e))?;
     let centers = center_names(ctx).await?;
     let rows: Vec<Value> = endpoints.iter().map(|e| endpoint_value(e, &centers)).collect();
     let events: Vec<Value> = EVENTS.iter().map(|(e, d)| context! { name => e.as_str(), description => *d }).collect();
@@ -109,7 +110,7 @@ pub async fn detail(Admin(ctx): Admin, req: &Request, Path(id): Path<String>) ->
 }
 
 async fn detail_page(ctx: &Ctx, id: Uuid, status: StatusCode, extra: Value) -> Page {
-    let endpoint = ctx.state.store.webhook_endpoint(ctx.scope(), id).await.map_err(|e| ctx.error_page(e))?;
+    let endpoint = reads::webhook_endpoint(&ctx.state, ctx.scope(), id).await.map_err(|e| ctx.error_page(e))?;
     let centers = center_names(ctx).await?;
     let filter = DeliveryFilter { status: None, before: None, limit: 50 };
     let deliveries = webhooks::deliveries(&ctx.state, ctx.scope(), id, &filter).await.map_err(|e| ctx.error_page(e))?;
@@ -143,7 +144,7 @@ async fn detail_page(ctx: &Ctx, id: Uuid, status: StatusCode, extra: Value) -> P
 #[handler]
 pub async fn toggle(AdminForm { ctx, .. }: AdminForm, Path(id): Path<String>) -> Page {
     let id = endpoint_id(&ctx, &id)?;
-    let current = ctx.state.store.webhook_endpoint(ctx.scope(), id).await.map_err(|e| ctx.error_page(e))?;
+    let current = reads::webhook_endpoint(&ctx.state, ctx.scope(), id).await.map_err(|e| ctx.error_page(e))?;
     let change = EndpointChange { url: None, events: None, description: None, enabled: Some(!current.enabled) };
     webhooks::update(&ctx.state, &ctx.principal(), id, change).await.map_err(|e| ctx.error_page(e))?;
     let flash = if current.enabled { "endpoint_paused" } else { "endpoint_resumed" };
@@ -173,7 +174,7 @@ pub async fn replay(AdminForm { ctx, .. }: AdminForm, Path((id, delivery)): Path
     let id = endpoint_id(&ctx, &id)?;
     let delivery: i64 = delivery.parse().map_err(|_| ctx.error_page(ApiError::not_found()))?;
     // The delivery must be this endpoint's: the address names both.
-    let found = ctx.state.store.webhook_delivery(ctx.scope(), delivery).await.map_err(|e| ctx.error_page(e))?;
+    let found = reads::webhook_delivery(&ctx.state, ctx.scope(), delivery).await.map_err(|e| ctx.error_page(e))?;
     if found.endpoint_id != id {
         return Err(ctx.error_page(ApiError::not_found()));
     }
