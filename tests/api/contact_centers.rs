@@ -92,3 +92,38 @@ async fn delete_removes_it() {
     assert_problem(tenant.admin.get(&path).await, 404, "not_found").await;
     assert_problem(tenant.admin.delete(&path).await, 404, "not_found").await;
 }
+
+/// The list stays an array (the plugin reads it so); with `limit` it pages,
+/// by name, and a `Link` header names the next page.
+#[tokio::test]
+async fn the_list_pages_with_limit_and_a_link_to_the_next_page() {
+    let app = spawn_app().await;
+    let tenant = app.create_tenant("Acme").await;
+    for name in ["Delta", "Alpha", "Charlie", "Bravo", "Echo"] {
+        app.create_contact_center(&tenant, name).await;
+    }
+    let names =
+        |v: &Value| v.as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap().to_owned()).collect::<Vec<_>>();
+    let all: Value = tenant.admin.get("/v1/contact-centers").await.json().await.unwrap();
+    assert_eq!(names(&all), ["Alpha", "Bravo", "Charlie", "Delta", "Echo"]);
+
+    let mut url = "/v1/contact-centers?limit=2".to_owned();
+    let mut pages = Vec::new();
+    loop {
+        let resp = tenant.admin.get(&url).await;
+        assert_eq!(resp.status(), 200);
+        let link = resp.headers().get("link").map(|l| l.to_str().unwrap().to_owned());
+        pages.push(names(&resp.json().await.unwrap()));
+        let Some(link) = link else { break };
+        assert!(link.ends_with("; rel=\"next\""), "{link}");
+        url = link[1..link.find('>').unwrap()].to_owned();
+    }
+    assert_eq!(pages, [vec!["Alpha", "Bravo"], vec!["Charlie", "Delta"], vec!["Echo"]]);
+    let problem = assert_problem(tenant.admin.get("/v1/contact-centers?limit=0").await, 400, "invalid_parameter").await;
+    assert_eq!(problem["errors"][0]["field"], "limit");
+    // Another tenant's id as the cursor finds nothing.
+    let other = app.create_tenant("Other").await;
+    let theirs = app.create_contact_center(&other, "Zulu").await;
+    let url = format!("/v1/contact-centers?limit=2&after={}", theirs["id"].as_str().unwrap());
+    assert_problem(tenant.admin.get(&url).await, 404, "not_found").await;
+}

@@ -47,6 +47,21 @@ pub async fn contact_centers(app: &App, scope: TenantScope) -> AppResult<Vec<Con
     Ok(app.store.list_contact_centers(scope).await?)
 }
 
+/// A page of the tenant's contact centers (by name), after the one with id
+/// `after` (the last of the previous page).
+pub async fn contact_centers_page(
+    app: &App,
+    scope: TenantScope,
+    after: Option<Uuid>,
+    limit: u64,
+) -> AppResult<Vec<ContactCenterRecord>> {
+    let after = match after {
+        Some(id) => Some(app.store.contact_center(scope, id).await?),
+        None => None,
+    };
+    Ok(app.store.contact_centers_page(scope, after.as_ref(), limit).await?)
+}
+
 /// Whether the contact center has Twilio credentials stored.
 pub async fn has_credentials(app: &App, scope: TenantScope, contact_center_id: Uuid) -> bool {
     app.store.credentials(scope, contact_center_id).await.is_ok()

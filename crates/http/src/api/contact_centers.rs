@@ -5,7 +5,7 @@ use escalate_app::services::reads;
 use escalate_domain::access::Permission;
 use escalate_domain::contact_center::{RoomType, SettingsPatch as DomainPatch, VideoProvider};
 use poem::web::Data;
-use poem_openapi::param::Path;
+use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
 use poem_openapi::types::MaybeUndefined;
 use poem_openapi::{ApiResponse, Object, OpenApi};
@@ -242,13 +242,44 @@ fn view(state: &AppState, r: ContactCenterRecord) -> ContactCenterView {
     }
 }
 
+#[derive(ApiResponse)]
+enum ContactCenterList {
+    /// The contact centers (a page of them with `limit`).
+    #[oai(status = 200)]
+    Ok(Json<Vec<ContactCenterView>>, #[oai(header = "Link")] Option<String>),
+}
+
 #[OpenApi(tag = "Tag::ContactCenters")]
 impl ContactCentersApi {
-    /// The tenant's contact centers.
+    /// The tenant's contact centers, by name.
+    ///
+    /// The answer stays a JSON array (the Flex plugin and integrations read
+    /// it so). Without `limit` it holds every contact center; with `limit` it
+    /// is a page, and when more may follow a `Link` header names the next
+    /// one (`rel="next"`, RFC 8288) with `after` set to this page's last id.
     #[oai(path = "/v1/contact-centers", method = "get", operation_id = "listContactCenters")]
-    async fn list(&self, state: Data<&AppState>, auth: TenantAuth) -> ApiResult<Json<Vec<ContactCenterView>>> {
+    async fn list(
+        &self,
+        state: Data<&AppState>,
+        auth: TenantAuth,
+        /// Contact centers per page, 1-200; absent: all of them.
+        #[oai(validator(minimum(value = "1"), maximum(value = "200")))]
+        limit: Query<Option<u64>>,
+        /// The id of the last contact center of the previous page.
+        after: Query<Option<Uuid>>,
+    ) -> ApiResult<ContactCenterList> {
         let scope = auth.principal().any();
-        Ok(Json(reads::contact_centers(&state, scope).await?.into_iter().map(|r| view(&state, r)).collect()))
+        let Some(limit) = limit.0 else {
+            let all = reads::contact_centers(&state, scope).await?;
+            return Ok(ContactCenterList::Ok(Json(all.into_iter().map(|r| view(&state, r)).collect()), None));
+        };
+        let page = reads::contact_centers_page(&state, scope, after.0, limit).await?;
+        let next = (page.len() as u64 == limit)
+            .then(|| {
+                page.last().map(|last| format!("</v1/contact-centers?limit={limit}&after={}>; rel=\"next\"", last.id))
+            })
+            .flatten();
+        Ok(ContactCenterList::Ok(Json(page.into_iter().map(|r| view(&state, r)).collect()), next))
     }
 
     /// Create a contact center; omitted settings get sensible defaults.

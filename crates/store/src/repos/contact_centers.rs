@@ -35,6 +35,34 @@ impl Store {
         Ok(contact_center::Entity::find()
             .filter(contact_center::Column::TenantId.eq(scope.tenant_id()))
             .order_by_asc(contact_center::Column::Name)
+            .order_by_asc(contact_center::Column::Id)
+            .all(self.db())
+            .await?)
+    }
+
+    /// A page of the tenant's contact centers in the list's order (name, then
+    /// id), after `after` (the last of the previous page), at most `limit`.
+    #[tracing::instrument(name = "db", skip_all, fields(db.operation = "contact_centers_page"))]
+    pub async fn contact_centers_page(
+        &self,
+        scope: TenantScope,
+        after: Option<&ContactCenterRecord>,
+        limit: u64,
+    ) -> Result<Vec<ContactCenterRecord>, StoreError> {
+        use sea_orm::{Condition, QuerySelect};
+        let mut q = contact_center::Entity::find().filter(contact_center::Column::TenantId.eq(scope.tenant_id()));
+        if let Some(a) = after {
+            q = q.filter(
+                Condition::any().add(contact_center::Column::Name.gt(a.name.clone())).add(
+                    Condition::all()
+                        .add(contact_center::Column::Name.eq(a.name.clone()))
+                        .add(contact_center::Column::Id.gt(a.id)),
+                ),
+            );
+        }
+        Ok(q.order_by_asc(contact_center::Column::Name)
+            .order_by_asc(contact_center::Column::Id)
+            .limit(limit)
             .all(self.db())
             .await?)
     }

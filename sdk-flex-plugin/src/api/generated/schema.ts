@@ -185,7 +185,13 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The tenant's contact centers. */
+        /**
+         * The tenant's contact centers, by name.
+         * @description The answer stays a JSON array (the Flex plugin and integrations read
+         *     it so). Without `limit` it holds every contact center; with `limit` it
+         *     is a page, and when more may follow a `Link` header names the next
+         *     one (`rel="next"`, RFC 8288) with `after` set to this page's last id.
+         */
         get: operations["listContactCenters"];
         put?: never;
         /**
@@ -2136,15 +2142,22 @@ export interface operations {
     };
     listContactCenters: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Contact centers per page, 1-200; absent: all of them. */
+                limit?: number;
+                /** @description The id of the last contact center of the previous page. */
+                after?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
         };
         requestBody?: never;
         responses: {
+            /** @description The contact centers (a page of them with `limit`). */
             200: {
                 headers: {
+                    LINK?: string;
                     [name: string]: unknown;
                 };
                 content: {
