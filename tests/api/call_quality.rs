@@ -179,7 +179,7 @@ async fn both_browsers_measure_a_call_whose_media_must_use_turn_over_tcp() {
 #[tokio::test]
 async fn an_impaired_path_still_connects_and_its_quality_shows_it() {
     let turn = Turn::start();
-    // 150 ms each way and 5 % lost each way, between the browsers and TURN.
+    // 150 ms added to what each browser sends, and 5 % of it lost, on its way to TURN.
     let how = Impairment { delay: Duration::from_millis(150), loss_percent: 5 };
     let (report, e, m) = measured_call(turn.impaired_settings(how)).await;
     assert!(report["phases"]["hold"]["customer"].is_object(), "video still flows: {report:#}");

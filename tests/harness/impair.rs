@@ -2,7 +2,8 @@
 //! `netem`, and Debian's Chromium is built without WebRTC's fake-network
 //! field trials, so the tests impair the one path all media takes instead:
 //! browsers reach TURN (relay-only ICE) through this UDP relay, which
-//! delays every datagram and drops a share of them, in both directions.
+//! delays every datagram a browser sends and drops a share of them (as
+//! WebRTC's send-side fake network would impair each browser's sending).
 //! Everything stays on loopback.
 
 use std::collections::HashMap;
@@ -14,9 +15,9 @@ use tokio::net::UdpSocket;
 use tokio::sync::Mutex;
 
 pub struct Impairment {
-    /// Added to each datagram, each way.
+    /// Added to each datagram a browser sends.
     pub delay: Duration,
-    /// Datagrams dropped, each way, in percent.
+    /// Datagrams a browser sends that are dropped, in percent.
     pub loss_percent: u32,
 }
 
@@ -43,7 +44,7 @@ pub fn start(upstream: SocketAddr, how: Impairment) -> u16 {
                             let up = Arc::new(UdpSocket::bind("127.0.0.1:0").await.unwrap());
                             up.connect(upstream).await.unwrap();
                             clients.insert(from, up.clone());
-                            tokio::spawn(back(up.clone(), front.clone(), from, how.clone()));
+                            tokio::spawn(back(up.clone(), front.clone(), from));
                             up
                         }
                     }
@@ -63,19 +64,11 @@ pub fn start(upstream: SocketAddr, how: Impairment) -> u16 {
     rx.recv().unwrap()
 }
 
-/// TURN's answers to one browser, impaired the same way.
-async fn back(up: Arc<UdpSocket>, front: Arc<UdpSocket>, to: SocketAddr, how: Arc<Impairment>) {
+/// TURN's answers to one browser, passed on as they come.
+async fn back(up: Arc<UdpSocket>, front: Arc<UdpSocket>, to: SocketAddr) {
     let mut buf = vec![0u8; 65_536];
     while let Ok(n) = up.recv(&mut buf).await {
-        let datagram = buf[..n].to_vec();
-        let (front, how) = (front.clone(), how.clone());
-        tokio::spawn(async move {
-            if dropped(&how) {
-                return;
-            }
-            tokio::time::sleep(how.delay).await;
-            let _ = front.send_to(&datagram, to).await;
-        });
+        let _ = front.send_to(&buf[..n], to).await;
     }
 }
 
