@@ -7,9 +7,7 @@ use std::time::Duration;
 
 use escalate_e2e::impair::Impairment;
 use escalate_e2e::turn::Turn;
-use escalate_e2e::{
-    Options, Ready, TestApp, assert_problem, browser, conversation_sid, spawn_app, spawn_app_with, task_sid,
-};
+use escalate_e2e::{Ready, TestApp, assert_problem, conversation_sid, spawn_app, task_sid};
 use serde_json::{Value, json};
 
 async fn escalate(app: &TestApp, r: &Ready, agent: &str) -> Value {
@@ -126,20 +124,9 @@ async fn what_cannot_be_a_measurement_is_refused_and_nothing_is_kept() {
 /// A built-in test call between two headless Chromium pages, through TURN,
 /// held for 15 s: its report and the escalation afterwards.
 async fn measured_call(settings: Vec<(String, String)>) -> (Value, Value, Value) {
-    let app = spawn_app_with(Options { extra: settings, ..Default::default() }).await;
-    let tenant = app.create_tenant("Quality").await;
-    let (cc, e) = crate::webrtc::test_call(&app, &tenant).await;
-    let id = e["id"].as_str().unwrap();
-    let report = browser::call(json!({
-        "agent_base": app.address,
-        "email": tenant.admin_email,
-        "password": tenant.admin_password,
-        "agent_url": app.url(&format!("/dashboard/contact-centers/{cc}/test-call/{id}")),
-        "customer_url": e["join_url"],
-        "phases": ["connect", "hold", "end"],
-        "hold_ms": 15000,
-    }))
-    .await;
+    let phases = json!(["connect", "hold", "end"]);
+    let walk = crate::webrtc::walk_test_call(settings, phases, json!({ "hold_ms": 15000 })).await;
+    let (tenant, cc, id, report) = (&walk.tenant, &walk.cc, &walk.id, walk.report.clone());
     assert_eq!(report["problems"], json!([]), "{report:#}");
     let escalation: Value = tenant.admin.get(&format!("/v1/escalations/{id}")).await.json().await.unwrap();
     let metrics: Value = tenant

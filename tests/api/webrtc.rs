@@ -309,6 +309,38 @@ async fn a_silent_connection_is_closed_after_the_hello_timeout() {
 /// Everything the call report must show for a call that really connected:
 /// video decoded and rising on both pages, the remote track not the page's
 /// own camera, and no ICE candidate on any address but loopback.
+/// A built-in test call on a service with `settings`, walked through
+/// `phases` by two headless Chromiums (`tests/browser/call.mjs`) with the
+/// dashboard's test call as the agent; `extra` adds options to the walk.
+pub(crate) struct Walk {
+    /// The service, alive while the walk's result is.
+    pub app: TestApp,
+    pub tenant: Tenant,
+    pub cc: String,
+    pub id: String,
+    pub report: Value,
+}
+
+pub(crate) async fn walk_test_call(settings: Vec<(String, String)>, phases: Value, extra: Value) -> Walk {
+    let app = spawn_app_with(Options { extra: settings, ..Default::default() }).await;
+    let tenant = app.create_tenant("Call").await;
+    let (cc, e) = test_call(&app, &tenant).await;
+    let id = e["id"].as_str().unwrap().to_owned();
+    let mut opts = json!({
+        "agent_base": app.address,
+        "email": tenant.admin_email,
+        "password": tenant.admin_password,
+        "agent_url": app.url(&format!("/dashboard/contact-centers/{cc}/test-call/{id}")),
+        "customer_url": e["join_url"],
+        "phases": phases,
+    });
+    for (k, v) in extra.as_object().into_iter().flatten() {
+        opts[k] = v.clone();
+    }
+    let report = browser::call(opts).await;
+    Walk { app, tenant, cc, id, report }
+}
+
 fn assert_media_flowed(report: &Value, phase: &str) {
     for who in ["agent", "customer"] {
         let p = &report["phases"][phase][who];
@@ -330,20 +362,10 @@ fn assert_media_flowed(report: &Value, phase: &str) {
 #[tokio::test]
 async fn a_test_call_connects_two_browsers_through_turn_and_recovers_from_drops() {
     let turn = Turn::start();
-    let app = spawn_app_with(Options { extra: turn.settings(), ..Default::default() }).await;
-    let tenant = app.create_tenant("Call").await;
-    let (cc, e) = test_call(&app, &tenant).await;
-    let id = e["id"].as_str().unwrap();
-    let report = browser::call(json!({
-        "agent_base": app.address,
-        "email": tenant.admin_email,
-        "password": tenant.admin_password,
-        "agent_url": app.url(&format!("/dashboard/contact-centers/{cc}/test-call/{id}")),
-        "customer_url": e["join_url"],
-        "phases": ["connect", "mute", "drop-signaling", "drop-turn", "end"],
-        "turn": { "pid": turn.pid(), "command": turn.command, "args": turn.args },
-    }))
-    .await;
+    let phases = json!(["connect", "mute", "drop-signaling", "drop-turn", "end"]);
+    let turn_opts = json!({ "turn": { "pid": turn.pid(), "command": turn.command, "args": turn.args } });
+    let Walk { app: _app, tenant, cc, id, report } = walk_test_call(turn.settings(), phases, turn_opts).await;
+    let id = id.as_str();
     if let Some(pid) = report["phases"]["drop-turn"]["turn_pid"].as_u64() {
         turn::kill_pid(pid as u32);
     }
@@ -617,4 +639,28 @@ async fn a_completed_built_in_call_keeps_its_end_when_the_empty_room_timer_fires
     assert_eq!(later["ended_at"], ended_at, "{later}");
     let events = escalate_e2e::events_of(&tenant, id).await;
     assert_eq!(events.iter().filter(|e| e["event"] == "room-ended").count(), 1, "{events:#?}");
+}
+
+/// A customer who reloads the page mid-call joins again with a new
+/// credential: both sides play video again within seconds, the agent sees
+/// one customer (not two), and both joins are in the events.
+#[tokio::test]
+async fn a_customer_who_reloads_mid_call_is_back_in_the_call() {
+    let turn = Turn::start();
+    let phases = json!(["connect", "reload", "end"]);
+    let Walk { app: _app, tenant, id, report, .. } = walk_test_call(turn.settings(), phases, json!({})).await;
+    assert_eq!(report["problems"], json!([]), "{report:#}");
+    let reload = &report["phases"]["reload"];
+    assert_eq!(reload["agent_peers"], 1, "one customer, not the old page and the new: {reload}");
+    assert!(reload["back_after_ms"].as_u64().unwrap() < 15_000, "{reload}");
+    assert_media_flowed(&report, "reload");
+    let events = wait_events(&tenant, &id, |evs| evs.iter().any(|e| e["event"] == "room-ended")).await;
+    let customer_joins = events
+        .iter()
+        .filter(|e| {
+            e["event"] == "participant-connected"
+                && e["participant_identity"].as_str().is_some_and(|p| p.starts_with("customer:"))
+        })
+        .count();
+    assert_eq!(customer_joins, 2, "the first page and the reloaded one: {events:#?}");
 }

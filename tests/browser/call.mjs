@@ -7,7 +7,8 @@
 // options: { agent_base, email, password, agent_url, customer_url,
 //            phases: ["connect", "mute", "drop-signaling", "drop-turn", "end"]
 //                    or ["connect-no-devices", "end"] (the customer blocks camera and microphone)
-//                    or ["connect", "hold", "end"] (a call that runs on, measured by both pages),
+//                    or ["connect", "hold", "end"] (a call that runs on, measured by both pages)
+//                    or ["connect", "reload", "end"] (the customer reloads the page mid-call),
 //            turn: { pid, command, args },    // for drop-turn: kill and restart TURN
 //            hold_ms }                         // "hold": how long the call runs on (default 15 s)
 //
@@ -120,6 +121,17 @@ try {
         const a = await framesRising(agent, 'agent after the TURN restart', 45000);
         const c = await framesRising(customer, 'customer after the TURN restart', 45000);
         report.phases['drop-turn'] = { agent: a, customer: c, turn_pid: restartedTurn.pid, ms: Date.now() - t0 };
+      } else if (phase === 'reload') {
+        // The customer reloads the page mid-call (a new page session, a new
+        // credential): they join again, and both sides play video again.
+        await customer.reload();
+        const reloadedAt = Date.now();
+        await customer.click('#join-button');
+        await customer.waitForSelector('body[data-view=call]');
+        const c = await framesRising(customer, 'customer after the reload', 20000);
+        const a = await framesRising(agent, 'agent after the customer reloaded', 20000);
+        const agentPeers = await agent.evaluate(() => window.escalateCall.peerCount());
+        report.phases.reload = { agent: a, customer: c, agent_peers: agentPeers, back_after_ms: Date.now() - reloadedAt, ms: Date.now() - t0 };
       } else if (phase === 'hold') {
         // The call runs on while both pages measure it.
         await sleep(opts.hold_ms || 15000);

@@ -60,6 +60,31 @@ impl EventType {
     }
 }
 
+/// Where a delivery is: waiting for its next attempt, received (2xx), or
+/// given up on after the retry period.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "db", derive(sea_orm::DeriveValueType), sea_orm(value_type = "String"))]
+#[cfg_attr(feature = "openapi", derive(poem_openapi::Enum), oai(rename_all = "lowercase"))]
+pub enum DeliveryStatus {
+    Pending,
+    Delivered,
+    Failed,
+}
+
+impl DeliveryStatus {
+    pub const ALL: [DeliveryStatus; 3] = [DeliveryStatus::Pending, DeliveryStatus::Delivered, DeliveryStatus::Failed];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeliveryStatus::Pending => "pending",
+            DeliveryStatus::Delivered => "delivered",
+            DeliveryStatus::Failed => "failed",
+        }
+    }
+}
+
+crate::names::named!(DeliveryStatus, "delivery status");
+
 /// The body every endpoint receives for an escalation's event: what
 /// happened, when, and the escalation as it now is. Never its room code or
 /// join link (the customer's credential). Defined once here; the store only

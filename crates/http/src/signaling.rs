@@ -47,13 +47,13 @@ async fn run(app: App, room: String, socket: WebSocketStream) {
     let (mut sink, mut stream) = socket.split();
     let hello = match tokio::time::timeout(HELLO_TIMEOUT, stream.next()).await {
         Ok(Some(Ok(Message::Text(text)))) => text,
-        Ok(Some(Ok(_))) => return refuse(&mut sink, &room, Close::BadMessage).await,
+        Ok(Some(Ok(_))) => return refuse(&mut sink, &mut stream, &room, Close::BadMessage).await,
         Ok(Some(Err(_)) | None) => return,
-        Err(_) => return refuse(&mut sink, &room, Close::HelloTimeout).await,
+        Err(_) => return refuse(&mut sink, &mut stream, &room, Close::HelloTimeout).await,
     };
     let (mut session, mut queue, welcome) = match session::open(&app, &room, &hello).await {
         Ok(opened) => opened,
-        Err(close) => return refuse(&mut sink, &room, close).await,
+        Err(close) => return refuse(&mut sink, &mut stream, &room, close).await,
     };
     let mut shutdown = app.video_hub.shutting_down();
     let why = if sink.send(Message::Text(welcome)).await.is_err() {
@@ -92,12 +92,39 @@ async fn run(app: App, room: String, socket: WebSocketStream) {
         }
         let _ = sink.send(Message::close_with(close.code(), close.reason())).await;
     }
-    let _ = sink.close().await;
+    // The participant's place is given up at once; only the transport lingers.
+    let lingers = why.is_some();
     session.closed(why).await;
+    if lingers {
+        linger(&mut stream).await;
+    }
+    let _ = sink.close().await;
 }
 
-async fn refuse(sink: &mut futures_util::stream::SplitSink<WebSocketStream, Message>, room: &str, close: Close) {
+async fn refuse(
+    sink: &mut futures_util::stream::SplitSink<WebSocketStream, Message>,
+    stream: &mut futures_util::stream::SplitStream<WebSocketStream>,
+    room: &str,
+    close: Close,
+) {
     tracing::warn!(room_name = %room, code = close.code(), reason = close.reason(), "signalling connection refused");
     let _ = sink.send(Message::close_with(close.code(), close.reason())).await;
+    linger(stream).await;
     let _ = sink.close().await;
+}
+
+/// After our close frame, reads what the browser still sends until its own
+/// close (the closing handshake) or for a second at most. Dropping the
+/// connection with unread data in it resets it, and a reset can reach the
+/// browser before our close code does (a flooding client then never learns
+/// it was `rate_limited`).
+async fn linger(stream: &mut futures_util::stream::SplitStream<WebSocketStream>) {
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(1), async {
+        while let Some(Ok(m)) = stream.next().await {
+            if matches!(m, Message::Close(_)) {
+                break;
+            }
+        }
+    })
+    .await;
 }

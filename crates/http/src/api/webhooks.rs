@@ -4,11 +4,12 @@ use escalate_app::records::{WebhookDeliveryRecord, WebhookEndpointRecord};
 use escalate_app::services::reads;
 use escalate_app::services::webhooks::{self, EndpointChange, EndpointInput};
 use escalate_domain::access::Permission;
+use escalate_domain::webhook::DeliveryStatus;
 use escalate_domain::webhook::{EventType, decode_events};
 use poem::web::Data;
 use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
-use poem_openapi::{ApiResponse, Enum, Object, OpenApi};
+use poem_openapi::{ApiResponse, Object, OpenApi};
 use uuid::Uuid;
 
 use super::Tag;
@@ -86,24 +87,6 @@ struct RotatedWebhookSecret {
     previous_secret_expires_at: DateTime<Utc>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
-#[oai(rename_all = "lowercase")]
-enum DeliveryStatus {
-    Pending,
-    Delivered,
-    Failed,
-}
-
-impl DeliveryStatus {
-    fn as_str(self) -> &'static str {
-        match self {
-            DeliveryStatus::Pending => escalate_app::records::PENDING,
-            DeliveryStatus::Delivered => escalate_app::records::DELIVERED,
-            DeliveryStatus::Failed => escalate_app::records::FAILED,
-        }
-    }
-}
-
 /// One event sent (or to be sent) to one endpoint, with its last attempt.
 #[derive(Object)]
 #[oai(skip_serializing_if_is_none)]
@@ -114,7 +97,7 @@ struct WebhookDeliveryView {
     endpoint_id: Uuid,
     event_type: String,
     escalation_id: Option<Uuid>,
-    status: String,
+    status: DeliveryStatus,
     attempts: i32,
     next_attempt_at: Option<DateTime<Utc>>,
     last_attempt_at: Option<DateTime<Utc>>,
@@ -129,7 +112,7 @@ struct WebhookDeliveryView {
 }
 
 fn delivery(d: WebhookDeliveryRecord) -> WebhookDeliveryView {
-    let pending = d.status == escalate_app::records::PENDING;
+    let pending = d.status == DeliveryStatus::Pending;
     WebhookDeliveryView {
         id: d.id,
         message_id: d.message_id,
@@ -286,7 +269,7 @@ impl WebhooksApi {
         if !(1..=200).contains(&limit) {
             return Err(ApiError::field("limit", "must be between 1 and 200"));
         }
-        let filter = DeliveryFilter { status: status.0.map(DeliveryStatus::as_str), before: before.0, limit };
+        let filter = DeliveryFilter { status: status.0, before: before.0, limit };
         let rows = webhooks::deliveries(&state, scope, id.0, &filter).await?;
         let next_before = (rows.len() as u64 == limit).then(|| rows.last().map(|d| d.id)).flatten();
         Ok(Json(WebhookDeliveryPage { items: rows.into_iter().map(delivery).collect(), next_before }))

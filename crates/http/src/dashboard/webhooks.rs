@@ -120,7 +120,7 @@ async fn detail_page(ctx: &Ctx, id: Uuid, status: StatusCode, extra: Value) -> P
             context! {
                 id => d.id,
                 event_type => d.event_type.clone(),
-                status => d.status.clone(),
+                status => d.status.as_str(),
                 attempts => d.attempts,
                 created_at => when(d.created_at),
                 last => match (d.last_status_code, &d.last_error) {

@@ -15,7 +15,7 @@ pub struct Model {
     /// The body sent, as it will be signed.
     pub payload: Json,
     /// `pending`, `delivered` or `failed`.
-    pub status: String,
+    pub status: escalate_domain::webhook::DeliveryStatus,
     pub attempts: i32,
     pub next_attempt_at: DateTimeUtc,
     /// Claimed by a replica until then (a replica that dies lets it go).

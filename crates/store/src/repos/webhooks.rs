@@ -43,13 +43,11 @@ pub struct WebhookEvent {
     pub notice: escalate_domain::webhook::EscalationNotice,
 }
 
-pub const PENDING: &str = "pending";
-pub const DELIVERED: &str = "delivered";
-pub const FAILED: &str = "failed";
+use escalate_domain::webhook::DeliveryStatus;
 
 /// Which deliveries of an endpoint to list, newest first.
 pub struct DeliveryFilter {
-    pub status: Option<&'static str>,
+    pub status: Option<DeliveryStatus>,
     pub before: Option<i64>,
     pub limit: u64,
 }
@@ -92,7 +90,7 @@ pub(crate) async fn enqueue(
                 event_type: Set(ev.event_type.to_owned()),
                 escalation_id: Set(ev.escalation_id),
                 payload: Set(payload.clone()),
-                status: Set(PENDING.to_owned()),
+                status: Set(DeliveryStatus::Pending),
                 attempts: Set(0),
                 next_attempt_at: Set(now),
                 locked_until: Set(None),
@@ -254,7 +252,7 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<WebhookDeliveryRecord, StoreError> {
         let mut am = self.webhook_delivery(scope, id).await?.into_active_model();
-        am.status = Set(PENDING.to_owned());
+        am.status = Set(DeliveryStatus::Pending);
         am.next_attempt_at = Set(now);
         am.queued_at = Set(now);
         am.locked_until = Set(None);
@@ -355,7 +353,7 @@ impl crate::Unscoped<'_> {
         let cut = |e: String| -> String { e.chars().take(500).collect() };
         q = match outcome {
             AttemptOutcome::Delivered { status_code } => q
-                .col_expr(webhook_delivery::Column::Status, Expr::value(DELIVERED))
+                .col_expr(webhook_delivery::Column::Status, Expr::value(DeliveryStatus::Delivered.as_str()))
                 .col_expr(webhook_delivery::Column::DeliveredAt, Expr::value(now))
                 .col_expr(webhook_delivery::Column::LastStatusCode, Expr::value(status_code))
                 .col_expr(webhook_delivery::Column::LastError, Expr::value(Option::<String>::None)),
@@ -364,7 +362,7 @@ impl crate::Unscoped<'_> {
                 .col_expr(webhook_delivery::Column::LastStatusCode, Expr::value(status_code))
                 .col_expr(webhook_delivery::Column::LastError, Expr::value(cut(error))),
             AttemptOutcome::Failed { status_code, error } => q
-                .col_expr(webhook_delivery::Column::Status, Expr::value(FAILED))
+                .col_expr(webhook_delivery::Column::Status, Expr::value(DeliveryStatus::Failed.as_str()))
                 .col_expr(webhook_delivery::Column::LastStatusCode, Expr::value(status_code))
                 .col_expr(webhook_delivery::Column::LastError, Expr::value(cut(error))),
         };

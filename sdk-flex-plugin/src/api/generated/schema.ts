@@ -1029,7 +1029,11 @@ export interface components {
             /** @description `whsec_…`: verify `webhook-signature` with it (Standard Webhooks). Shown only in this response. */
             secret: string;
         };
-        /** @enum {string} */
+        /**
+         * @description Where a delivery is: waiting for its next attempt, received (2xx), or
+         *     given up on after the retry period.
+         * @enum {string}
+         */
         DeliveryStatus: "pending" | "delivered" | "failed";
         /**
          * @description A stable error code; new codes may be added.
@@ -1692,7 +1696,7 @@ export interface components {
             event_type: string;
             /** Format: uuid */
             escalation_id?: string;
-            status: string;
+            status: components["schemas"]["DeliveryStatus"];
             /** Format: int32 */
             attempts: number;
             /** Format: date-time */
