@@ -314,7 +314,7 @@ pub type ApiResult<T> = Result<T, ApiError>;
 
 /// A query or path parameter poem-openapi could not read: its name and what
 /// it must be, in words (poem-openapi says `failed to parse "string_uuid"`).
-pub(crate) fn parameter_error(name: &str, reason: &str) -> ApiError {
+fn parameter_error(name: &str, reason: &str) -> ApiError {
     let expected = expected_format(reason);
     let mut err = ApiError::bad_request(ErrorCode::InvalidParameter, format!("parameter `{name}` must be {expected}"));
     err.errors = vec![FieldError::new(name, format!("must be {expected}"))];
@@ -352,7 +352,9 @@ fn expected_format(reason: &str) -> String {
 }
 
 /// Renders any error from poem or poem-openapi as a problem.
-pub fn into_problem(err: poem::Error) -> ApiError {
+/// `path_parameter(i)` names the request's `i`-th path parameter as the
+/// document does (poem-openapi calls it `param{i}`).
+pub fn into_problem(err: poem::Error, path_parameter: impl Fn(usize) -> Option<String>) -> ApiError {
     if let Some(api) = err.downcast_ref::<ApiError>() {
         return api.clone();
     }
@@ -366,7 +368,13 @@ pub fn into_problem(err: poem::Error) -> ApiError {
         return parameter_error(e.name, &e.reason);
     }
     if let Some(e) = err.downcast_ref::<oe::ParsePathError>() {
-        return parameter_error(e.name, &e.reason);
+        let name = e
+            .name
+            .strip_prefix("param")
+            .and_then(|n| n.parse::<usize>().ok())
+            .and_then(path_parameter)
+            .unwrap_or_else(|| e.name.to_owned());
+        return parameter_error(&name, &e.reason);
     }
     if err.is::<oe::ContentTypeError>() {
         return ApiError::new(

@@ -89,22 +89,12 @@ pub async fn request<E: Endpoint>(ep: E, mut req: Request, edge: Edge) -> poem::
                 if let Some(op) = err.data::<poem_openapi::OperationId>() {
                     route = op.0;
                 }
-                // poem-openapi names path parameters by position (`param0`): name them as the document does.
-                if let Some(e) = err.downcast_ref::<poem_openapi::error::ParsePathError>() {
-                    let name = e
-                        .name
-                        .strip_prefix("param")
-                        .and_then(|n| n.parse::<usize>().ok())
-                        .and_then(|i| body_errors::path_parameter(&path, i))
-                        .unwrap_or_else(|| e.name.to_owned());
-                    return crate::error::parameter_error(&name, &e.reason).into_response();
-                }
                 if let Some(payload_err) = err.downcast_ref::<poem_openapi::error::ParseRequestPayloadError>()
                     && let Some(precise) = body_errors::explain(&payload_err.reason, &body)
                 {
                     return precise.into_response();
                 }
-                into_problem(err).into_response()
+                into_problem(err, |i| body_errors::path_parameter(&path, i)).into_response()
             }
         }
     })

@@ -93,7 +93,7 @@ fn body_rules() -> Vec<(&'static str, &'static str, Value)> {
     rules
 }
 
-/// `(path, query parameter, constraints)`.
+/// List operations whose `limit` query parameter is 1-200, 50 by default.
 const PAGE_LIMIT: [&str; 3] =
     ["/v1/audit-log", "/v1/contact-centers/{cc}/escalations", "/v1/webhook-endpoints/{id}/deliveries"];
 
