@@ -42,8 +42,8 @@ pub enum Command {
         #[arg(long)]
         output: Option<std::path::PathBuf>,
     },
-    /// Write the browsers' copies of the signalling protocol (close codes,
-    /// limits, message types) into the plugin and rtc.js, from the repository root.
+    /// Write the browsers' copy of the signalling protocol (close codes,
+    /// limits, message types) into the call client, from the repository root.
     SignalingTypes {
         /// Only check that the committed copies are current.
         #[arg(long)]
@@ -238,20 +238,19 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::SignalingTypes { check } => {
             use escalate_app::video::builtin::typescript as generated;
-            let js_now = std::fs::read_to_string(generated::JS_PATH)
-                .with_context(|| format!("reading {}", generated::JS_PATH))?;
-            let js =
-                generated::splice(&js_now).with_context(|| format!("{} has no generated block", generated::JS_PATH))?;
             let ts = generated::typescript();
             if check {
                 let ts_now = std::fs::read_to_string(generated::TS_PATH).unwrap_or_default();
-                anyhow::ensure!(ts_now == ts && js_now == js, "stale: run `escalate signaling-types`");
+                anyhow::ensure!(ts_now == ts, "stale: run `escalate signaling-types`");
             } else {
                 if let Some(dir) = std::path::Path::new(generated::TS_PATH).parent() {
                     std::fs::create_dir_all(dir)?;
                 }
                 std::fs::write(generated::TS_PATH, ts)?;
-                std::fs::write(generated::JS_PATH, js)?;
+                println!(
+                    "wrote {}; now run `npm run build:web` in sdk-flex-plugin/ for the join page's rtc.js",
+                    generated::TS_PATH
+                );
             }
         }
         Command::TwilioSmoke { conversation, service, flex_token } => {

@@ -3,8 +3,9 @@
  * service's WebSocket (`signaling_url` of the grant), TURN from the grant's
  * `ice_servers`. The protocol's message shapes and close codes are not
  * written here: they come from ./generated/signaling.ts, generated from their
- * one definition on the Rust side (crates/app/src/video/builtin/protocol.rs),
- * which the join page (dashboard/assets/rtc.js) follows too. In short:
+ * one definition on the Rust side (crates/app/src/video/builtin/protocol.rs).
+ * The customer's join page runs this same call (web/escalateCall.ts, bundled
+ * into dashboard/assets/rtc.js). In short:
  *
  * - first message `hello {token, session}`; the service answers
  *   `welcome {peers}`, then `peer_joined`, `peer_reconnected`, `peer_left`,
@@ -23,14 +24,31 @@
  *   simply sees the screen as this side's video;
  * - receive-only (a supervisor monitoring): no local stream at all, so every
  *   connection only has `recvonly` transceivers, and `state` says audio and
- *   video off.
+ *   video off;
+ * - the join page (web/escalateCall.ts) runs this same call with CallHooks:
+ *   every event as it happens (CallEventMap), and its preview's camera and
+ *   microphone left running when the call ends.
  *
  * A screen the other side shares arrives the same way: their sender swaps its
  * camera track for the screen (replaceTrack), so on this side it is the same
  * remote video track of the same transceiver with other frames; `ontrack`
  * does not fire again and `RemotePeer.screen` is never set here.
  */
-import { CallError, Listeners, ReceiveOnlyError, roleOf, type Call, type CallStatus, type EndReason, type MediaState, type RemotePeer, type Role, type VideoGrant } from './call';
+import {
+  CallError,
+  Listeners,
+  ReceiveOnlyError,
+  roleOf,
+  type Call,
+  type CallEvents,
+  type CallHooks,
+  type CallStatus,
+  type EndReason,
+  type MediaState,
+  type RemotePeer,
+  type Role,
+  type VideoGrant,
+} from './call';
 import { browserMedia, deviceConstraints, deviceIdOf, onTrackEnded, SCREEN, type DeviceKind, type DeviceSelection, type MediaAccess } from './media';
 import { QualityMonitor, summarizeRtcStats } from './quality';
 import { CLOSE, FINAL_CLOSES, type ClientMessage, type CloseReason, type Peer, type ServerMessage, type SignalData } from './generated/signaling';
@@ -99,7 +117,7 @@ interface PeerLink {
   restarting?: boolean;
 }
 
-export interface BuiltinOptions {
+export interface BuiltinOptions extends CallHooks {
   /** How long the first connection may take before it counts as unreachable. */
   timeoutMs?: number;
   /** Device switches and screen capture (default: the browser's). */
@@ -149,10 +167,18 @@ export class BuiltinCall implements Call {
   private reconnects = 0;
   private readonly quality = new QualityMonitor<RTCStatsReport[]>({
     collect: () => this.collectStats(),
+    ready: () => this.canSend(),
     summarize: summarizeRtcStats,
-    send: (sample) => this.send({ type: 'quality', sample }),
+    send: (sample) => {
+      this.send({ type: 'quality', sample });
+      this.emit('quality', sample);
+    },
     reconnects: () => this.reconnects,
   });
+  /** Tells CallHooks.events, if any. */
+  private readonly emit: CallEvents;
+  /** The stream is the page's: finish leaves its tracks running (CallHooks.keepMedia). */
+  private readonly keepMedia: boolean;
 
   constructor(
     readonly grant: VideoGrant,
@@ -162,11 +188,17 @@ export class BuiltinCall implements Call {
     readonly receiveOnly = false,
     /** Sends quality samples over the signalling socket (see BuiltinOptions.reportQuality). */
     private readonly reportQuality = true,
+    { events, keepMedia = false }: CallHooks = {},
   ) {
     if (receiveOnly && localStream) throw new Error('A receive-only call takes no local stream');
     this.identity = grant.identity;
-    this.audio = !!localStream && localStream.getAudioTracks().some((t) => t.enabled);
-    this.video = !!localStream && localStream.getVideoTracks().some((t) => t.enabled);
+    this.emit = (name, ...args) => events?.(name, ...args);
+    this.keepMedia = keepMedia;
+    // What the other side is told it gets: nothing of a kind without a track
+    // of it that is on (a camera or microphone denied, missing, gone or muted).
+    const on = (t: MediaStreamTrack) => t.enabled && t.readyState === 'live';
+    this.audio = !!localStream && localStream.getAudioTracks().some(on);
+    this.video = !!localStream && localStream.getVideoTracks().some(on);
   }
 
   get micEnabled(): boolean {
@@ -199,6 +231,7 @@ export class BuiltinCall implements Call {
     if (this.ended) return;
     this.status = status;
     this.changed();
+    this.emit('status', status);
   }
 
   private connectSignaling(): void {
@@ -263,17 +296,22 @@ export class BuiltinCall implements Call {
   }
 
   /**
-   * Every connection's statistics, while a sample can go out at once: on
-   * the open socket (samples are never queued, the next one is as good) and
-   * with someone to measure the call with.
+   * Every connection's statistics, with someone to measure the call with.
+   * Samples only go out on the open socket (see canSend: they are never
+   * queued, the next one is as good); while it reconnects no round is
+   * measured, and the next sample counts from the last one sent.
    */
   private collectStats(): Promise<RTCStatsReport[]> | undefined {
-    if (!this.open || !this.ws || this.ws.readyState !== OPEN || this.peers.size === 0) return undefined;
+    if (this.peers.size === 0) return undefined;
     return Promise.all([...this.peers.values()].map((p) => p.pc.getStats()));
   }
 
+  private canSend(): boolean {
+    return this.open && !!this.ws && this.ws.readyState === OPEN;
+  }
+
   private send(msg: ClientMessage): void {
-    if (this.open && this.ws && this.ws.readyState === OPEN) this.ws.send(JSON.stringify(msg));
+    if (this.canSend()) this.ws!.send(JSON.stringify(msg));
     else if (msg.type === 'signal' || msg.type === 'state') this.outbox.push(msg);
   }
 
@@ -345,8 +383,12 @@ export class BuiltinCall implements Call {
         this.onSignal(msg.from, msg.data);
         break;
       case 'state': {
-        this.states.set(msg.from, { audio: !!msg.audio, video: !!msg.video });
+        // Told as it comes, connection or not: someone who joined without a
+        // camera or microphone says so before (or instead of) any media.
+        const state = { audio: !!msg.audio, video: !!msg.video };
+        this.states.set(msg.from, state);
         this.changed();
+        this.emit('peer-state', msg.from, { ...state });
         break;
       }
       case 'ended':
@@ -398,6 +440,7 @@ export class BuiltinCall implements Call {
       if (!remote.getTracks().includes(ev.track)) remote.addTrack(ev.track);
       peer.stream = remote;
       this.changed();
+      this.emit('remote-stream', identity, remote);
     };
     pc.oniceconnectionstatechange = () => {
       const state = pc.iceConnectionState;
@@ -413,6 +456,7 @@ export class BuiltinCall implements Call {
       }
     };
     this.changed();
+    this.emit('peer-joined', identity, role);
   }
 
   private restart(identity: string): void {
@@ -459,6 +503,7 @@ export class BuiltinCall implements Call {
     clearTimeout(peer.timer);
     peer.pc.close();
     this.changed();
+    this.emit('peer-left', identity, peer.role);
   }
 
   remotes(): RemotePeer[] {
@@ -568,6 +613,11 @@ export class BuiltinCall implements Call {
     return [...this.peers.values()].map((p) => p.pc);
   }
 
+  /** The participants this side has a connection with. */
+  peerCount(): number {
+    return this.peers.size;
+  }
+
   /** Drops the signalling connection as a network would (for tests and diagnostics). */
   dropSignaling(): void {
     this.ws?.close(3000, 'dropped');
@@ -589,13 +639,15 @@ export class BuiltinCall implements Call {
     this.ws = null;
     if (ws && ws.readyState <= OPEN) ws.close(CLOSE.bye, 'bye');
     for (const id of [...this.peers.keys()]) this.removePeer(id);
-    // The plugin opened the camera, microphone and screen for this call: release them.
-    for (const t of this.localStream?.getTracks() ?? []) t.stop();
+    // The plugin opened the camera and microphone for this call: release
+    // them (a page that keeps its preview says keepMedia). The screen is the call's.
+    if (!this.keepMedia) for (const t of this.localStream?.getTracks() ?? []) t.stop();
     this.screen?.unwatch();
     this.screen?.track.stop();
     this.screen = undefined;
     this.failFirst(new CallError(reason));
     this.changed();
+    this.emit('ended', reason);
   }
 }
 
@@ -603,10 +655,10 @@ export class BuiltinCall implements Call {
 export async function connectBuiltin(
   grant: VideoGrant,
   stream: MediaStream | undefined,
-  { timeoutMs = CONNECT_TIMEOUT_MS, media, receiveOnly = false, reportQuality = true }: BuiltinOptions = {},
+  { timeoutMs = CONNECT_TIMEOUT_MS, media, receiveOnly = false, reportQuality = true, events, keepMedia }: BuiltinOptions = {},
 ): Promise<BuiltinCall> {
   if (typeof RTCPeerConnection === 'undefined' || typeof WebSocket === 'undefined') throw new CallError('unsupported');
-  const call = new BuiltinCall(grant, stream, media, receiveOnly, reportQuality);
+  const call = new BuiltinCall(grant, stream, media, receiveOnly, reportQuality, { events, keepMedia });
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new CallError('unreachable')), timeoutMs);

@@ -1,9 +1,9 @@
 /**
  * One video call, whichever provider carries it: `twilio` (twilio-video, see
- * twilio.ts) or `builtin` (the browser's own WebRTC with this service's
+ * twilioRoom.ts, bound to the plugin's twilio-video in twilio.ts) or `builtin` (the browser's own WebRTC with this service's
  * WebSocket signalling, see builtin.ts). The session and the UI only use this.
  */
-import type { AgentToken } from '../api/types';
+import type { AgentToken, QualitySample } from '../api/types';
 import type { DeviceKind, DeviceSelection } from './media';
 
 /** The agent token answer of the API (schema `VideoToken`): which provider, and what it needs. */
@@ -85,6 +85,42 @@ export interface Call {
   leave(): void;
   /** The WebRTC connections (built-in only; Twilio's are internal to twilio-video). */
   peerConnections(): RTCPeerConnection[];
+  /** How many other participants are in the call (present, with or without media). */
+  peerCount(): number;
+}
+
+/**
+ * What happens in a call, as it happens, by the join page's event names
+ * (`window.EscalateCall`, see web/escalateCall.ts). The plugin's UI reads
+ * snapshots through `onChange` instead; a provider given a CallEvents
+ * (CallHooks.events) tells it each of these too.
+ */
+export interface CallEventMap {
+  /** Their audio and video arrived or changed (the same stream object again when a track is added to it). */
+  'remote-stream': [identity: string, stream: MediaStream];
+  /** Someone is in the call (a participant without camera or microphone too). */
+  'peer-joined': [identity: string, role: Role];
+  'peer-left': [identity: string, role: Role];
+  /** Their microphone and camera, each time they say (built-in) or a track of theirs is turned on or off (Twilio). */
+  'peer-state': [identity: string, state: MediaState];
+  status: [status: CallStatus];
+  ended: [reason: EndReason];
+  /** A quality sample, every few seconds (see quality.ts). */
+  quality: [sample: QualitySample];
+}
+export type CallEventName = keyof CallEventMap;
+export type CallEvents = <K extends CallEventName>(name: K, ...args: CallEventMap[K]) => void;
+
+/** What a page embedding a provider (the join page) asks of it beyond the Call interface. */
+export interface CallHooks {
+  /** Told every event of CallEventMap as it happens. */
+  events?: CallEvents;
+  /**
+   * The camera and microphone belong to the page (its preview, which outlives
+   * the call): the call never stops them. Without it the call releases them
+   * when it ends, as the plugin, which opened them for the call, wants.
+   */
+  keepMedia?: boolean;
 }
 
 /** A join that did not get in: `code` is the provider's (a twilio-video error code, a WebSocket close code). */

@@ -3,9 +3,9 @@
  * the call's WebRTC statistics are summarised into one sample (schema
  * `QualitySample`), which the service keeps per escalation and side. Built-in
  * calls send it over their signalling socket, Twilio calls post it to the API
- * (see builtin.ts and twilio.ts). The figures are the join page's
- * (dashboard/assets/rtc.js, `summarize`), so both sides of a call are
- * measured alike:
+ * (see builtin.ts and twilioRoom.ts). The join page runs this same code
+ * (web/escalateCall.ts; its `summarize` is summarizeRtcStats), so both sides
+ * of a call are measured alike:
  *
  * - the round trip is the media path's (RTCP, `remote-inbound-rtp`) or the
  *   selected candidate pair's (STUN), whichever is longer: either alone can
@@ -230,8 +230,17 @@ export function summarizeTwilioStats(
 }
 
 export interface QualityMonitorOptions<R> {
-  /** The statistics now; undefined when there is nothing to measure (that round is skipped). */
+  /**
+   * The statistics now; undefined when there is nothing to measure (that
+   * round is skipped, and the next sample starts afresh).
+   */
   collect: () => Promise<R> | undefined;
+  /**
+   * Whether a sample could go out now (default: always). When not, the round
+   * is skipped without measuring, and the next sample counts from the last
+   * one: the call goes on meanwhile (e.g. its signalling reconnecting).
+   */
+  ready?: () => boolean;
   summarize: (reports: R, previous: QualityTotals | undefined, now: number) => QualitySummary;
   /** Takes each sample. What it throws or rejects with is dropped: a lost sample never disturbs the call. */
   send: (sample: QualitySample) => unknown;
@@ -266,7 +275,7 @@ export class QualityMonitor<R> {
   /** One round: collect, summarise, send. */
   async measure(): Promise<void> {
     // getStats of a struggling connection can take longer than the interval: one round at a time.
-    if (this.busy || this.timer === undefined) return;
+    if (this.busy || this.timer === undefined || this.options.ready?.() === false) return;
     this.busy = true;
     try {
       const pending = this.options.collect();
