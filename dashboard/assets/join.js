@@ -27,6 +27,18 @@
     share: $('call-share')
   };
   var switchButtons = document.querySelectorAll('button[data-role="switch"]');
+
+  // On a desktop, offer to carry the call to a phone (and its back camera):
+  // the same link as a QR code the service draws. Not on the agent's test
+  // call, which has its own token URL, and not on touch devices.
+  (function offerHandoff() {
+    var figure = $('handoff');
+    var wide = window.matchMedia && window.matchMedia('(hover: hover) and (pointer: fine) and (min-width: 900px)');
+    if (!figure || t.tokenUrl || !code || !wide || !wide.matches) return;
+    var img = $('handoff-qr');
+    img.addEventListener('load', function () { figure.hidden = false; });
+    img.src = '/join/' + encodeURIComponent(code) + '/qr.svg';
+  }());
   var CONNECT_TIMEOUT_MS = 20000;
 
   var state = {

@@ -13,6 +13,8 @@ mod m20261206_000008_ratings;
 mod m20261206_000009_recording;
 mod m20261207_000010_user_email_per_tenant;
 mod m20261207_000011_call_quality;
+mod m20261207_000012_escalation_expiry;
+mod m20261207_000013_erasure;
 
 pub struct Migrator;
 
@@ -31,6 +33,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000009_recording::Migration),
             Box::new(m20261207_000010_user_email_per_tenant::Migration),
             Box::new(m20261207_000011_call_quality::Migration),
+            Box::new(m20261207_000012_escalation_expiry::Migration),
+            Box::new(m20261207_000013_erasure::Migration),
         ]
     }
 }

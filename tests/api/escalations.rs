@@ -575,3 +575,30 @@ async fn a_burst_of_callbacks_for_many_rooms_is_stored_once_each_and_accounted_f
         assert!(done.get("room_sid").is_none(), "the room ended: {done}");
     }
 }
+
+/// The desktop join page's hand-off: its own link as a QR code, drawn by the
+/// service, only while the code is open, never cached by a shared cache.
+#[tokio::test]
+async fn an_open_codes_link_is_served_as_a_qr_code_and_nothing_else_is() {
+    let app = spawn_app().await;
+    let r = app.ready_contact_center("Handoff").await;
+    let flex = app.flex_token(&r.account, "alex");
+    let e: Value = app.escalate(&r.cc, &flex, None, body(&task_sid(), &conversation_sid())).await.json().await.unwrap();
+    let code = e["code"].as_str().unwrap();
+    let qr = app.http.get(app.url(&format!("/join/{code}/qr.svg"))).send().await.unwrap();
+    assert_eq!(qr.status(), 200);
+    assert_eq!(qr.headers()["content-type"], "image/svg+xml");
+    assert_eq!(qr.headers()["cache-control"], "private, no-store");
+    assert_eq!(qr.headers()["content-security-policy"], "default-src 'none'");
+    let svg = qr.text().await.unwrap();
+    assert!(svg.contains("<svg") && svg.contains("<path") && !svg.contains("<script"), "{svg}");
+    // The same link encodes the same picture; another link another one.
+    let again = app.http.get(app.url(&format!("/join/{code}/qr.svg"))).send().await.unwrap().text().await.unwrap();
+    assert_eq!(again, svg);
+
+    assert_eq!(app.http.get(app.url("/join/NEVER1SSUED1/qr.svg")).send().await.unwrap().status(), 404);
+    let id = e["id"].as_str().unwrap();
+    let done = app.http.post(app.url(&format!("/v1/escalations/{id}/complete"))).bearer_auth(&flex).send().await;
+    assert!(done.unwrap().status().is_success());
+    assert_eq!(app.http.get(app.url(&format!("/join/{code}/qr.svg"))).send().await.unwrap().status(), 404);
+}

@@ -160,6 +160,8 @@ async fn another_tenants_ids_answer_404_on_every_route() {
             &fa.key
         } else if route.starts_with("/webhooks/") {
             &fa.endpoint
+        } else if route.starts_with("/escalations/") {
+            &fa.escalation
         } else {
             assert!(route.starts_with("/contact-centers/"), "{route}: the isolation test does not know this route");
             &fa.cc

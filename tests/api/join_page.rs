@@ -99,6 +99,13 @@ fn token(Path(code): Path<String>) -> Response {
     resp
 }
 
+/// The hand-off QR code, drawn by the service's own renderer.
+#[handler]
+fn qr(Path(code): Path<String>) -> Response {
+    let svg = escalate_http::pages::qr::svg(&format!("http://127.0.0.1/join/{code}")).expect("a QR code");
+    Response::builder().content_type("image/svg+xml").body(svg)
+}
+
 #[handler]
 fn limited(Data(pages): Data<&Pages>) -> Response {
     pages.join_rate_limited(30, None)
@@ -126,6 +133,7 @@ async fn serve_app(routes: Route) -> String {
     let pages = Pages::load(&files).expect("dashboard templates load");
     let app = routes
         .at("/join/:code", get(join))
+        .at("/join/:code/qr.svg", get(qr))
         .at("/v1/join/:code/token", post(token))
         .at("/limited", get(limited))
         .nest("/assets", assets_endpoint(files))
@@ -171,6 +179,9 @@ async fn ready_page_loads_cleanly_in_the_brand() {
     );
     assert!(report.requests.iter().any(|r| r.contains("/assets/join.js?v=")));
     assert_same_origin_only(&report, &base);
+    // On a desktop, the hand-off to a phone: the link as a QR code from this origin.
+    assert!(text.contains("On your phone?"), "{text}");
+    assert!(report.requests.iter().any(|r| r.contains("/join/READY1/qr.svg")), "{:?}", report.requests);
     // The fake camera and microphone started.
     assert_eq!(report.view, None, "still in the lobby");
     assert!(report.error_text.is_none(), "{report:#?}");
@@ -185,7 +196,7 @@ async fn spanish_brand_speaks_spanish() {
     assert_eq!(report.join_button.text.as_deref(), Some("Unirse a la videollamada"));
     assert_eq!(report.join_button.background_hex.as_deref(), Some(PRIMARY));
     let text = report.main_text.as_deref().unwrap_or_default();
-    assert!(text.contains("Comprueba tu cámara"), "{text}");
+    assert!(text.contains("Comprueba tu cámara") && text.contains("¿Prefieres el móvil?"), "{text}");
     assert_same_origin_only(&report, &base);
 }
 
@@ -329,6 +340,9 @@ async fn ready_page_fits_a_phone() {
     let report = inspect(&format!("{base}/join/READY3"), opts).await;
     report.assert_clean();
     assert!(report.join_button.visible);
+    // A phone is where the call goes: no QR code to carry it elsewhere.
+    assert!(!report.requests.iter().any(|r| r.contains("/qr.svg")), "{:?}", report.requests);
+    assert!(!report.main_text.as_deref().unwrap_or_default().contains("On your phone?"));
 }
 
 const CALL_STATE: &str = "({ view: document.body.dataset.view || null, \

@@ -314,7 +314,14 @@ async fn breakdown_equals_a_reference_computed_in_rust() {
     // A range that cuts the seeded period on both sides, in Paris days.
     let (from, to) = (start + Duration::hours(30), start + Duration::days(8) + Duration::hours(5));
     let buckets = metrics::buckets(from, to, Bucket::Day, zone).unwrap();
-    let q = MetricsQuery { contact_center_id: Some(cc), from, to, buckets: &buckets, include_test_calls: false };
+    let q = MetricsQuery {
+        contact_center_id: Some(cc),
+        from,
+        to,
+        buckets: &buckets,
+        include_test_calls: false,
+        now: Utc::now(),
+    };
     let got = store.escalation_breakdown(scope, &q, Grouping::Agent).await.unwrap();
 
     type Row = (i64, i64, Option<f64>, Option<f64>, Option<f64>, Option<f64>);
@@ -342,6 +349,10 @@ async fn breakdown_equals_a_reference_computed_in_rust() {
     let in_range: Vec<_> = seeded.iter().filter(|r| r.1 >= from && r.1 < to).collect();
     assert!(in_range.len() > 100, "enough rows to mean something: {}", in_range.len());
     assert_eq!(row(got.total.as_ref().unwrap()), reference(in_range.clone()), "totals");
+    // Links long run out: those nobody joined are expired (no agent joins here).
+    let unused = in_range.iter().filter(|r| r.2.is_none()).count() as i64;
+    assert!(unused > 0);
+    assert_eq!(got.total.as_ref().unwrap().expired, unused, "expired");
 
     let mut by_agent: BTreeMap<&str, Vec<_>> = BTreeMap::new();
     for r in &in_range {

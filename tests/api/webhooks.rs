@@ -366,3 +366,68 @@ async fn the_dashboard_adds_an_endpoint_shows_its_log_and_replays() {
     assert!(deleted.contains("Endpoint deleted"));
     assert_eq!(admin.get(&format!("/v1/webhook-endpoints/{id}")).await.status(), 404);
 }
+
+/// "Expired" is one state everywhere: from the instant a link runs out with
+/// nobody in the call, the API, the list filter once swept, the metrics and
+/// the webhooks say so, and sweeping twice (two replicas) announces it once.
+#[tokio::test]
+async fn a_link_that_runs_out_unused_is_expired_in_the_api_metrics_and_webhooks_once() {
+    use sea_orm::ConnectionTrait;
+    let app = spawn(&[]).await;
+    let r = app.ready_contact_center("Acme").await;
+    let rx = Receiver::start().await;
+    let (_, secret) = endpoint(&r, &rx.url, &["escalation.created", "escalation.expired", "escalation.ended"]).await;
+    let flex = app.flex_token(&r.account, "alex");
+    let body = json!({ "task_sid": task_sid(), "conversation_sid": conversation_sid() });
+    let unused: Value = app.escalate(&r.cc, &flex, None, body).await.json().await.unwrap();
+    let id = unused["id"].as_str().unwrap().to_owned();
+    let joined_id = {
+        // An escalation the customer joined stays what it was when its link runs out.
+        let body = json!({ "task_sid": task_sid(), "conversation_sid": conversation_sid() });
+        let e: Value = app.escalate(&r.cc, &flex, None, body).await.json().await.unwrap();
+        let room = e["room_sid"].as_str().unwrap().to_owned();
+        app.sim.connect_participant(&room, "customer:0123456789abcdef").unwrap();
+        let id = e["id"].as_str().unwrap().to_owned();
+        app.wait_for_escalation(&flex, &id, |v| v["customer_joined_at"].is_string()).await;
+        id
+    };
+    rx.wait_for(2, Duration::from_secs(10)).await;
+
+    let db = sea_orm::Database::connect(&app.db.url).await.unwrap();
+    db.execute_unprepared("UPDATE escalations SET expires_at = created_at").await.unwrap();
+
+    // Before any sweep: the API and the metrics already say expired.
+    let v = app.wait_for_escalation(&flex, &id, |_| true).await;
+    assert_eq!(v["status"], "expired");
+    let v = app.wait_for_escalation(&flex, &joined_id, |_| true).await;
+    assert_eq!(v["status"], "open", "a call that happened is not an expired link");
+    let m: Value = r.tenant.admin.get(&format!("/v1/contact-centers/{}/metrics", r.cc)).await.json().await.unwrap();
+    assert_eq!(m["totals"]["escalations"], 2, "{m}");
+    assert_eq!(m["totals"]["expired"], 1, "{m}");
+
+    // Two sweeps (as two replicas would): written down once, announced once.
+    assert_eq!(escalate_app::services::expiry::run_once(&app.state).await.unwrap(), 1);
+    assert_eq!(escalate_app::services::expiry::run_once(&app.state).await.unwrap(), 0);
+    let path = format!("/v1/contact-centers/{}/escalations?status=expired", r.cc);
+    let listed: Value = r.tenant.admin.get(&path).await.json().await.unwrap();
+    let ids: Vec<&str> = listed["items"].as_array().unwrap().iter().map(|e| e["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, [id.as_str()]);
+    let got = rx.wait_for(3, Duration::from_secs(10)).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let got = if rx.acknowledged().len() > got.len() { rx.acknowledged() } else { got };
+    let types: Vec<String> = got.iter().map(|g| g.json()["type"].as_str().unwrap().to_owned()).collect();
+    assert_eq!(types.iter().filter(|t| *t == "escalation.expired").count(), 1, "{types:?}");
+    let expired = got.iter().find(|g| g.json()["type"] == "escalation.expired").unwrap();
+    verify(&secret, expired);
+    assert_eq!(expired.json()["data"]["escalation_id"], id.as_str());
+    assert_eq!(expired.json()["data"]["status"], "expired");
+
+    // Ending it afterwards changes nothing and announces nothing; the link is dead.
+    let done = app.http.post(app.url(&format!("/v1/escalations/{id}/complete"))).bearer_auth(&flex).send().await;
+    let done: Value = done.unwrap().json().await.unwrap();
+    assert_eq!(done["status"], "expired");
+    let code = unused["code"].as_str().unwrap();
+    assert_eq!(app.http.get(app.url(&format!("/join/{code}"))).send().await.unwrap().status(), 404);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(rx.acknowledged().len(), got.len(), "no further events");
+}

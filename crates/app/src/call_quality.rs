@@ -8,7 +8,6 @@ use std::time::Duration;
 use chrono::Utc;
 use escalate_domain::escalation::Status;
 use escalate_domain::quality::{CallQuality, Sample, Side};
-use escalate_store::repos::QualityUpdate;
 use escalate_store::{EscalationRecord, TenantScope};
 use uuid::Uuid;
 
@@ -28,7 +27,7 @@ pub async fn record(app: &App, scope: TenantScope, e: &EscalationRecord, side: S
     let measuring = match e.status {
         Status::Open => true,
         Status::Completed => e.ended_at.is_none_or(|end| Utc::now() - end < AFTER_END),
-        Status::Creating | Status::Failed => false,
+        Status::Creating | Status::Failed | Status::Expired => false,
     };
     if !measuring {
         return Err(AppError::conflict(ErrorCode::EscalationNotOpen, format!("the escalation is {}", e.status)));
@@ -38,22 +37,7 @@ pub async fn record(app: &App, scope: TenantScope, e: &EscalationRecord, side: S
         app.metrics.rate_limited("call_quality");
         return Err(AppError::rate_limited(retry_after));
     }
-    let mut sides = app.store.call_quality(scope, e.id).await?;
-    let mut history = sides.iter().find(|s| s.side == side).map(|s| s.history.clone()).unwrap_or_default();
-    history.add(&sample);
-    sides.retain(|s| s.side != side);
-    let quality = CallQuality::from_histories(sides.iter().map(|s| (s.side, &s.history)).chain([(side, &history)]));
-    let side_poor = history.summary().is_some_and(|s| s.poor);
-    let update = QualityUpdate {
-        contact_center_id: e.contact_center_id,
-        escalation_id: e.id,
-        side,
-        history: &history,
-        side_poor,
-        call_poor: quality.poor().unwrap_or(false),
-        now: Utc::now(),
-    };
-    app.store.save_call_quality(scope, update).await?;
+    app.store.add_call_quality_sample(scope, e.id, side, &sample, Utc::now()).await?;
     Ok(())
 }
 

@@ -106,12 +106,17 @@ impl Urls<'_> {
     }
 }
 
-/// Rate limits; each can be set in the service's settings.
-#[derive(Debug, Clone)]
+/// Rate limits, read straight from the service's settings (`[limits]`),
+/// each `<count>/<window>` such as `30/1m`.
+#[derive(Debug, Clone, serde::Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields, default)]
 pub struct Limits {
+    /// Sign-in attempts per client address.
     pub login_per_ip: Limit,
+    /// Sign-in attempts per email (failed ones, and wrong current passwords).
     pub login_per_email: Limit,
-    /// Failed room-code look-ups (unknown or expired codes) per client address.
+    /// Failed room-code look-ups (unknown or expired codes) per client
+    /// address. A code that exists and is open is never refused by it.
     pub join_failures_per_ip: Limit,
     /// Flex tokens Twilio turned down (and unknown ids tried with one) per client address.
     pub flex_failures_per_ip: Limit,

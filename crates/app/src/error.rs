@@ -75,6 +75,8 @@ error_codes! {
     /// The escalation with this Idempotency-Key is still being made; retry.
     EscalationInProgress = "escalation_in_progress",
     EscalationNotOpen = "escalation_not_open",
+    /// The escalation's call is still open: end it before erasing its customer's data.
+    EscalationStillOpen = "escalation_still_open",
     /// A Flex agent asked for another agent's escalation.
     NotYourEscalation = "not_your_escalation",
     /// The contact center's message template cannot be rendered; fix it in the settings.

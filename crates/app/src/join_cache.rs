@@ -182,6 +182,7 @@ mod tests {
             recording_consent_at: None,
             recordings_deleted_at: None,
             quality_poor: None,
+            erased_at: None,
         })
     }
 

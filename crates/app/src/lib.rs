@@ -159,9 +159,10 @@ impl App {
     }
 
     /// Starts what runs beside the requests: the recovery of escalations a
-    /// replica left mid-creation.
+    /// replica left mid-creation, expiry, purges and webhook delivery.
     pub fn start_background_tasks(&self) {
         services::recovery::spawn(self);
+        services::expiry::spawn(self);
         services::audit::spawn_purge(self);
         services::recordings::spawn_purge(self);
         webhook_dispatch::spawn(self);

@@ -6,3 +6,11 @@ pub use escalate_store::{
     ApiKeyRecord, AuditEventRecord, ContactCenterRecord, EscalationEventRecord, EscalationRecord, SessionRecord,
     TenantRecord, TenantScope, TenantUsage, UserRecord, WebhookDeliveryRecord, WebhookEndpointRecord,
 };
+
+/// An escalation's status now (see `Status::at`): every view shows this,
+/// so an escalation is expired everywhere from the instant its link runs
+/// out unused, before the sweeper writes it down.
+pub fn status_now(e: &EscalationRecord) -> escalate_domain::escalation::Status {
+    let anyone_joined = e.agent_joined_at.is_some() || e.customer_joined_at.is_some();
+    e.status.at(e.expires_at, anyone_joined, chrono::Utc::now())
+}

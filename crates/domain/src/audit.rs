@@ -4,6 +4,7 @@
 
 /// Something a person or a key did to a tenant's settings or access.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "db", derive(sea_orm::DeriveValueType), sea_orm(value_type = "String"))]
 #[cfg_attr(feature = "openapi", derive(poem_openapi::Enum))]
 pub enum AuditAction {
     #[cfg_attr(feature = "openapi", oai(rename = "sign_in"))]
@@ -58,10 +59,12 @@ pub enum AuditAction {
     SignInLimited,
     #[cfg_attr(feature = "openapi", oai(rename = "recording.accessed"))]
     RecordingAccessed,
+    #[cfg_attr(feature = "openapi", oai(rename = "escalation.erased"))]
+    EscalationErased,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 26] = [
+    pub const ALL: [AuditAction; 27] = [
         AuditAction::SignIn,
         AuditAction::SignInFailed,
         AuditAction::PasswordChanged,
@@ -88,6 +91,7 @@ impl AuditAction {
         AuditAction::FlexTokenRefused,
         AuditAction::SignInLimited,
         AuditAction::RecordingAccessed,
+        AuditAction::EscalationErased,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -118,6 +122,7 @@ impl AuditAction {
             AuditAction::FlexTokenRefused => "flex_token.refused",
             AuditAction::SignInLimited => "sign_in.limited",
             AuditAction::RecordingAccessed => "recording.accessed",
+            AuditAction::EscalationErased => "escalation.erased",
         }
     }
 
@@ -150,6 +155,7 @@ impl AuditAction {
             AuditAction::FlexTokenRefused => "Presented a Flex token that was refused",
             AuditAction::SignInLimited => "Sign-ins paused after repeated failures",
             AuditAction::RecordingAccessed => "Opened call recordings",
+            AuditAction::EscalationErased => "Erased a customer's data from an escalation",
         }
     }
 }
@@ -158,6 +164,7 @@ crate::names::named!(AuditAction, "audit action");
 
 /// Who acted: a dashboard user, an API key, or the platform operator's CLI.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "db", derive(sea_orm::DeriveValueType), sea_orm(value_type = "String"))]
 #[cfg_attr(feature = "openapi", derive(poem_openapi::Enum), oai(rename_all = "snake_case"))]
 pub enum ActorKind {
     User,

@@ -1,5 +1,7 @@
 //! An escalation's life: created (room being made), open (code valid),
-//! completed (the agent or an integration ended it), failed (Twilio refused).
+//! completed (the agent or an integration ended it), expired (the
+//! customer's link ran out with nobody ever in the call), failed (Twilio
+//! refused).
 //! Its rooms come and go within it: Twilio ends an idle room, and the next
 //! participant gets a new one under the same name.
 //!
@@ -25,10 +27,12 @@ pub enum Status {
     Completed,
     /// Twilio refused the room or the message.
     Failed,
+    /// The customer's link ran out before anyone joined the call.
+    Expired,
 }
 
 impl Status {
-    pub const ALL: [Status; 4] = [Status::Creating, Status::Open, Status::Completed, Status::Failed];
+    pub const ALL: [Status; 5] = [Status::Creating, Status::Open, Status::Completed, Status::Failed, Status::Expired];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -36,7 +40,23 @@ impl Status {
             Status::Open => "open",
             Status::Completed => "completed",
             Status::Failed => "failed",
+            Status::Expired => "expired",
         }
+    }
+
+    /// The status an escalation has at `now`. An open escalation whose link
+    /// has run out with nobody ever in the call is expired from that
+    /// instant, before a sweeper writes it down, so the API, the metrics,
+    /// the webhooks and the dashboard never disagree on it. (One the agent
+    /// or customer joined stays open until it is ended: its room may still
+    /// hold a call.)
+    pub fn at(self, expires_at: DateTime<Utc>, anyone_joined: bool, now: DateTime<Utc>) -> Status {
+        if self == Status::Open && expires_at <= now && !anyone_joined { Status::Expired } else { self }
+    }
+
+    /// Whether nothing more will happen to the escalation's status.
+    pub fn is_final(self) -> bool {
+        matches!(self, Status::Completed | Status::Failed | Status::Expired)
     }
 }
 
@@ -52,6 +72,8 @@ pub enum Role {
 
 pub const AGENT_PREFIX: &str = "agent:";
 pub const CUSTOMER_PREFIX: &str = "customer:";
+/// What a customer's identity reads after their data was erased.
+pub const ERASED_CUSTOMER: &str = "customer:erased";
 
 pub fn role_of(identity: &str) -> Role {
     if identity.starts_with(AGENT_PREFIX) {
@@ -218,7 +240,7 @@ pub fn code_state(status: Status, expires_at: DateTime<Utc>, now: DateTime<Utc>)
     match status {
         Status::Open => CodeState::Ready,
         Status::Completed => CodeState::Completed,
-        Status::Creating | Status::Failed => CodeState::Expired,
+        Status::Creating | Status::Failed | Status::Expired => CodeState::Expired,
     }
 }
 

@@ -16,6 +16,7 @@ use crate::Secret;
 
 /// What happened to an escalation (or its customer's rating).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[cfg_attr(feature = "db", derive(sea_orm::DeriveValueType), sea_orm(value_type = "String"))]
 #[cfg_attr(feature = "openapi", derive(poem_openapi::Enum))]
 pub enum EventType {
     /// The room is made and the join link posted into the chat.
@@ -33,18 +34,22 @@ pub enum EventType {
     /// The room or the chat message could not be made.
     #[cfg_attr(feature = "openapi", oai(rename = "escalation.failed"))]
     EscalationFailed,
+    /// The customer's link ran out before anyone joined the call.
+    #[cfg_attr(feature = "openapi", oai(rename = "escalation.expired"))]
+    EscalationExpired,
     /// The customer rated the call.
     #[cfg_attr(feature = "openapi", oai(rename = "rating.received"))]
     RatingReceived,
 }
 
 impl EventType {
-    pub const ALL: [EventType; 6] = [
+    pub const ALL: [EventType; 7] = [
         EventType::EscalationCreated,
         EventType::AgentJoined,
         EventType::CustomerJoined,
         EventType::EscalationEnded,
         EventType::EscalationFailed,
+        EventType::EscalationExpired,
         EventType::RatingReceived,
     ];
 
@@ -55,6 +60,7 @@ impl EventType {
             EventType::CustomerJoined => "customer.joined",
             EventType::EscalationEnded => "escalation.ended",
             EventType::EscalationFailed => "escalation.failed",
+            EventType::EscalationExpired => "escalation.expired",
             EventType::RatingReceived => "rating.received",
         }
     }
@@ -126,22 +132,31 @@ impl EscalationNotice {
 
 crate::names::named!(EventType, "event type");
 
-/// The events an endpoint subscribes to, stored as one column:
-/// `,escalation.created,agent.joined,` (commas around each name so a
-/// look-up for one name never matches part of another).
-pub fn encode_events(events: &[EventType]) -> String {
-    let mut names: Vec<&str> = events.iter().map(|e| e.as_str()).collect();
-    names.sort_unstable();
-    names.dedup();
-    format!(",{},", names.join(","))
-}
+/// The events an endpoint subscribes to, as its column keeps them:
+/// `,agent.joined,escalation.created,` (sorted, each name between commas so
+/// a look-up for one name never matches part of another). Made only from
+/// event types, so the column holds nothing else.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "db", derive(sea_orm::DeriveValueType))]
+pub struct EventSet(String);
 
-pub fn decode_events(stored: &str) -> Vec<EventType> {
-    stored.split(',').filter_map(|n| n.parse().ok()).collect()
-}
+impl EventSet {
+    pub fn new(events: &[EventType]) -> Self {
+        let mut names: Vec<&str> = events.iter().map(|e| e.as_str()).collect();
+        names.sort_unstable();
+        names.dedup();
+        Self(format!(",{},", names.join(",")))
+    }
 
-pub fn subscribes(stored: &str, event: &str) -> bool {
-    stored.contains(&format!(",{event},"))
+    /// The events, in the order of [`EventType::ALL`]; names the service no
+    /// longer knows are left out.
+    pub fn events(&self) -> Vec<EventType> {
+        EventType::ALL.into_iter().filter(|e| self.contains(*e)).collect()
+    }
+
+    pub fn contains(&self, event: EventType) -> bool {
+        self.0.contains(&format!(",{},", event.as_str()))
+    }
 }
 
 /// An endpoint's signing secret, as Standard Webhooks writes it:
@@ -275,11 +290,13 @@ mod tests {
         for e in EventType::ALL {
             assert_eq!(e.as_str().parse::<EventType>().unwrap(), e);
         }
-        let stored = encode_events(&[EventType::AgentJoined, EventType::EscalationEnded, EventType::AgentJoined]);
-        assert_eq!(stored, ",agent.joined,escalation.ended,");
-        assert!(subscribes(&stored, "agent.joined"));
-        assert!(!subscribes(&stored, "joined") && !subscribes(&stored, "escalation.created"));
-        assert_eq!(decode_events(&stored), [EventType::AgentJoined, EventType::EscalationEnded]);
+        let stored = EventSet::new(&[EventType::AgentJoined, EventType::EscalationEnded, EventType::AgentJoined]);
+        assert_eq!(stored.0, ",agent.joined,escalation.ended,");
+        assert!(stored.contains(EventType::AgentJoined));
+        assert!(!stored.contains(EventType::EscalationCreated) && !stored.contains(EventType::CustomerJoined));
+        assert_eq!(stored.events(), [EventType::AgentJoined, EventType::EscalationEnded]);
+        // What an older release stored reads back the same.
+        assert_eq!(EventSet(",escalation.ended,agent.joined,retired.name,".into()).events(), stored.events());
     }
 
     #[test]

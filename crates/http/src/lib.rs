@@ -46,6 +46,7 @@ pub fn app(state: AppState) -> impl Endpoint {
         .at("/metrics", get(health::metrics))
         .at("/v1/webhooks/twilio/rooms/:cc", post(webhooks::room_status))
         .at("/join/:code", get(join_page::join_page).around(compress::pages))
+        .at("/join/:code/qr.svg", get(join_page::join_qr))
         .at("/join", get(join_page::join_without_code))
         .at("/join/", get(join_page::join_without_code))
         .at("/v1/video/rooms/:room/signal", get(signaling::signal))

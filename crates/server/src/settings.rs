@@ -7,7 +7,6 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::str::FromStr;
 use std::time::Duration;
 
 use escalate_domain::Secret;
@@ -74,7 +73,7 @@ pub struct Settings {
     pub redis: RedisSettings,
     pub keys: KeySettings,
     pub twilio: TwilioSettings,
-    pub limits: LimitSettings,
+    pub limits: escalate_app::Limits,
     pub webrtc: WebRtcSettings,
     pub webhooks: WebhookSettings,
     pub telemetry: TelemetrySettings,
@@ -207,91 +206,6 @@ pub enum TwilioMode {
     Real,
 }
 
-/// Rate limits, each `<count>/<window>` such as `30/1m` (windows in s, m or h).
-#[derive(Debug, Clone, Deserialize, Serialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct LimitSettings {
-    /// Sign-in attempts per client address.
-    pub login_per_ip: Rate,
-    /// Sign-in attempts per email (failed ones, and wrong current passwords).
-    pub login_per_email: Rate,
-    /// Unknown or expired room codes per client address before it is blocked.
-    pub join_failures_per_ip: Rate,
-    /// Flex tokens Twilio refused (or unknown ids tried with one) per client address.
-    pub flex_failures_per_ip: Rate,
-    /// New Flex tokens checked with Twilio per contact center.
-    pub flex_checks_per_contact_center: Rate,
-}
-
-impl Default for LimitSettings {
-    fn default() -> Self {
-        let d = escalate_app::Limits::default();
-        Self {
-            login_per_ip: Rate(d.login_per_ip),
-            login_per_email: Rate(d.login_per_email),
-            join_failures_per_ip: Rate(d.join_failures_per_ip),
-            flex_failures_per_ip: Rate(d.flex_failures_per_ip),
-            flex_checks_per_contact_center: Rate(d.flex_checks_per_contact_center),
-        }
-    }
-}
-
-impl LimitSettings {
-    pub fn limits(&self) -> escalate_app::Limits {
-        escalate_app::Limits {
-            login_per_ip: self.login_per_ip.0,
-            login_per_email: self.login_per_email.0,
-            join_failures_per_ip: self.join_failures_per_ip.0,
-            flex_failures_per_ip: self.flex_failures_per_ip.0,
-            flex_checks_per_contact_center: self.flex_checks_per_contact_center.0,
-        }
-    }
-}
-
-/// A rate limit as written in the settings: `30/1m`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Rate(pub escalate_app::rate_limit::Limit);
-
-impl FromStr for Rate {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        let bad = || format!("`{s}` is not a rate such as 30/1m (a count, a slash, a window in s, m or h)");
-        let (max, window) = s.trim().split_once('/').ok_or_else(bad)?;
-        let max: u32 = max.trim().parse().map_err(|_| bad())?;
-        let window = window.trim();
-        let (n, unit) = window.split_at(window.find(|c: char| !c.is_ascii_digit()).unwrap_or(window.len()));
-        let n: u64 = n.parse().map_err(|_| bad())?;
-        let secs = match unit {
-            "s" => n,
-            "m" => n * 60,
-            "h" => n * 3600,
-            _ => return Err(bad()),
-        };
-        if max == 0 || secs == 0 {
-            return Err(bad());
-        }
-        Ok(Rate(escalate_app::rate_limit::Limit { max, window: Duration::from_secs(secs) }))
-    }
-}
-
-impl std::fmt::Display for Rate {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}/{}s", self.0.max, self.0.window.as_secs())
-    }
-}
-
-impl<'de> Deserialize<'de> for Rate {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        String::deserialize(d)?.parse().map_err(serde::de::Error::custom)
-    }
-}
-
-impl Serialize for Rate {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(self)
-    }
-}
-
 /// Deliveries of event webhooks to integrators' endpoints.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
@@ -366,7 +280,7 @@ pub struct WebRtcSettings {
     /// How long a TURN password minted for a participant works.
     pub turn_ttl_minutes: u64,
     /// `all`, or `relay`: media only through the TURN server (no browser learns the other's address).
-    pub ice_transport_policy: String,
+    pub ice_transport_policy: escalate_app::video::IcePolicy,
 }
 
 impl Default for WebRtcSettings {
@@ -375,7 +289,7 @@ impl Default for WebRtcSettings {
             ice_servers: String::new(),
             turn_secret: None,
             turn_ttl_minutes: 12 * 60,
-            ice_transport_policy: "all".into(),
+            ice_transport_policy: escalate_app::video::IcePolicy::All,
         }
     }
 }
@@ -390,7 +304,7 @@ impl WebRtcSettings {
             ice_urls: self.urls(),
             turn_secret: self.turn_secret.clone(),
             turn_ttl: Duration::from_secs(self.turn_ttl_minutes * 60),
-            ice_policy: self.ice_transport_policy.parse().unwrap_or_default(),
+            ice_policy: self.ice_transport_policy,
         }
     }
 
@@ -404,9 +318,7 @@ impl WebRtcSettings {
         if has_turn && self.turn_secret.as_ref().is_none_or(|s| s.expose().is_empty()) {
             return Err(invalid("WEBRTC_TURN_SECRET", "is required with turn: URLs in WEBRTC_ICE_SERVERS"));
         }
-        let policy: escalate_app::video::IcePolicy =
-            self.ice_transport_policy.parse().map_err(|e: String| invalid("WEBRTC_ICE_TRANSPORT_POLICY", e))?;
-        if policy == escalate_app::video::IcePolicy::Relay && !has_turn {
+        if self.ice_transport_policy == escalate_app::video::IcePolicy::Relay && !has_turn {
             return Err(invalid("WEBRTC_ICE_TRANSPORT_POLICY", "relay needs a turn: URL in WEBRTC_ICE_SERVERS"));
         }
         if self.turn_ttl_minutes == 0 {
@@ -641,7 +553,7 @@ mod tests {
     #[test]
     fn rate_limits_are_settings() {
         let s = Settings::with(&[("LOGIN_LIMIT_PER_EMAIL", "3/2m"), ("JOIN_FAILURE_LIMIT_PER_IP", "50/1h")]).unwrap();
-        let l = s.limits.limits();
+        let l = &s.limits;
         assert_eq!((l.login_per_email.max, l.login_per_email.window), (3, Duration::from_secs(120)));
         assert_eq!((l.join_failures_per_ip.max, l.join_failures_per_ip.window), (50, Duration::from_secs(3600)));
         assert_eq!(l.login_per_ip, escalate_app::Limits::default().login_per_ip, "unset keeps the default");

@@ -148,7 +148,7 @@ fn app_config(settings: &Settings, public_base_url: String) -> anyhow::Result<Ap
         public_base_url,
         session_ttl: Duration::from_secs(settings.server.session_ttl_minutes * 60),
         audit_retention: Duration::from_secs(u64::from(settings.server.audit_retention_days) * 24 * 3600),
-        limits: settings.limits.limits(),
+        limits: settings.limits.clone(),
         webrtc: settings.webrtc.config(),
         webhooks: settings.webhooks.config(),
         flex_plugin: flex_plugin(settings)?,

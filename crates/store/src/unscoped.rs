@@ -361,6 +361,33 @@ impl Unscoped<'_> {
             .collect())
     }
 
+    /// Open escalations whose link ran out by `now` with nobody ever in the
+    /// call (the rule of `Status::at`), oldest first: for the expiry
+    /// sweeper (any tenant's).
+    #[tracing::instrument(name = "db", skip_all, fields(db.operation = "expiring"))]
+    pub async fn expiring(
+        &self,
+        now: DateTime<Utc>,
+        limit: u64,
+    ) -> Result<Vec<(EscalationRecord, TenantScope)>, StoreError> {
+        let rows = escalation::Entity::find()
+            .filter(escalation::Column::Status.eq(Status::Open))
+            .filter(escalation::Column::ExpiresAt.lte(now))
+            .filter(escalation::Column::AgentJoinedAt.is_null())
+            .filter(escalation::Column::CustomerJoinedAt.is_null())
+            .order_by_asc(escalation::Column::ExpiresAt)
+            .limit(limit)
+            .all(self.db())
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|e| {
+                let scope = TenantScope::new(e.tenant_id);
+                (e, scope)
+            })
+            .collect())
+    }
+
     /// A customer's room code: the code itself is the credential.
     #[tracing::instrument(name = "db", skip_all, fields(db.operation = "escalation_by_code"))]
     pub async fn escalation_by_code(&self, code: &str) -> Result<Option<(EscalationRecord, TenantScope)>, StoreError> {

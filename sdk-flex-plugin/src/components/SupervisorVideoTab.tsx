@@ -62,7 +62,7 @@ function SupervisorPanel({ task, services }: { task: TaskLike; services: PluginS
 
   // The agent's plugin records the end in the task's attributes: read the escalation again.
   useEffect(() => {
-    if (recordedStatus === 'completed' || recordedStatus === 'failed') void services.store.refresh(taskSid);
+    if (recordedStatus === 'completed' || recordedStatus === 'failed' || recordedStatus === 'expired') void services.store.refresh(taskSid);
   }, [recordedStatus, taskSid, services]);
 
   // The room went away under the supervisor (ended, timed out): read the escalation again.

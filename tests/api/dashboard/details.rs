@@ -146,3 +146,103 @@ async fn wording_left_at_its_default_follows_the_chosen_language() {
     assert_eq!(cc["branding"]["headline"], "Hola, te vemos ya");
     assert_eq!(cc["branding"]["button_text"], "Join Video Room");
 }
+
+/// One page per escalation: its outcome, timeline, rating and comment and
+/// quality for a finished call; End call for an open one (admins only,
+/// with the form's CSRF token); another tenant's id is a 404 page.
+#[tokio::test]
+async fn each_escalation_has_a_page_with_its_timeline_rating_and_an_end_call_button() {
+    let app = spawn_app().await;
+    let r = app.ready_contact_center("Pages").await;
+    let flex = app.flex_token(&r.account, "alice@acme");
+    let done = escalate_as(&app, &r, "alice@acme", Some("Alice Liddell")).await;
+    let id = done["id"].as_str().unwrap().to_owned();
+    let room = done["room_sid"].as_str().unwrap().to_owned();
+    app.sim.connect_participant(&room, "agent:alice@acme").unwrap();
+    app.sim.connect_participant(&room, "customer:0123456789abcdef").unwrap();
+    app.wait_for_escalation(&flex, &id, |v| v["customer_joined_at"].is_string()).await;
+    let code = done["code"].as_str().unwrap();
+    let rated = app
+        .http
+        .post(app.url(&format!("/v1/join/{code}/rating")))
+        .json(&json!({ "stars": 4, "comment": "Saw the <b>broken</b> hinge" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(rated.status(), 201);
+    let ended = app.http.post(app.url(&format!("/v1/escalations/{id}/complete"))).bearer_auth(&flex).send().await;
+    assert!(ended.unwrap().status().is_success());
+    let open = escalate_as(&app, &r, "alice@acme", None).await;
+    let open_id = open["id"].as_str().unwrap().to_owned();
+
+    let b = Browser::new(&app);
+    assert_eq!(b.login(&r.tenant.admin_email, &r.tenant.admin_password).await.status(), StatusCode::SEE_OTHER);
+    // The list links to each escalation's page.
+    let list = b.html(&format!("/dashboard/contact-centers/{}", r.cc)).await;
+    assert!(list.contains(&format!("href=\"/dashboard/escalations/{id}\"")), "the recent list links to the page");
+
+    let page = b.html(&format!("/dashboard/escalations/{id}")).await;
+    assert!(page.contains("data-testid=\"escalation-status\">completed<"), "{page}");
+    assert!(page.contains("Alice Liddell") && page.contains("joined after"), "{page}");
+    assert!(page.contains("4 ★"), "{page}");
+    // (`html` reads the page as text; the bytes themselves carry no markup of the customer's.)
+    let raw = b.get(&format!("/dashboard/escalations/{id}")).await.text().await.unwrap();
+    assert!(raw.contains("Saw the &lt;b&gt;broken") && !raw.contains("<b>broken"), "the comment is text, never markup");
+    let timeline = section(&page, "timeline-title");
+    for what in [
+        "escalation created",
+        "join link posted in the chat",
+        "participant-connected",
+        "customer rated the call",
+        "escalation ended",
+    ] {
+        assert!(timeline.contains(what), "{what} in {timeline}");
+    }
+    assert!(timeline.find("escalation created").unwrap() < timeline.find("escalation ended").unwrap());
+    assert!(!page.contains("data-testid=\"end-call\""), "a finished call has no End call");
+
+    // An open one can be ended from its page, with the form's token only.
+    let page = b.html(&format!("/dashboard/escalations/{open_id}")).await;
+    assert!(page.contains("data-testid=\"end-call\""), "{page}");
+    let forged = b.post(&format!("/dashboard/escalations/{open_id}/end"), &[("csrf_token", "forged")]).await;
+    assert_ne!(forged.status(), StatusCode::SEE_OTHER);
+    let resp = b
+        .submit(&format!("/dashboard/escalations/{open_id}"), &format!("/dashboard/escalations/{open_id}/end"), &[])
+        .await;
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    let v = app.wait_for_escalation(&flex, &open_id, |_| true).await;
+    assert_eq!(v["status"], "completed");
+    let open_code = open["code"].as_str().unwrap();
+    assert_eq!(app.http.get(app.url(&format!("/join/{open_code}"))).send().await.unwrap().status(), 410);
+
+    // Erasing the customer's data: refused while the call is open…
+    let open_again = escalate_as(&app, &r, "alice@acme", None).await;
+    let still_open =
+        r.tenant.admin.post(&format!("/v1/escalations/{}/erase", open_again["id"].as_str().unwrap()), json!({})).await;
+    escalate_e2e::assert_problem(still_open, 409, "escalation_still_open").await;
+    // …and done from the finished call's page: comment, chat and identities go, the figures stay.
+    let page = b.html(&format!("/dashboard/escalations/{id}")).await;
+    assert!(page.contains("data-testid=\"erase-customer-data\""), "{page}");
+    let resp =
+        b.submit(&format!("/dashboard/escalations/{id}"), &format!("/dashboard/escalations/{id}/erase"), &[]).await;
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    let v: Value = r.tenant.admin.get(&format!("/v1/escalations/{id}")).await.json().await.unwrap();
+    assert!(v["erased_at"].is_string() && v["rating_comment"].is_null(), "{v}");
+    assert_eq!((v["rating"].as_i64(), v["conversation_sid"].as_str()), (Some(4), Some("")), "{v}");
+    let events = escalate_e2e::events_of(&r.tenant, &id).await;
+    assert!(events.iter().any(|e| e["participant_identity"] == "customer:erased"), "{events:?}");
+    assert!(!events.iter().any(|e| e["participant_identity"] == "customer:0123456789abcdef"), "{events:?}");
+    let page = b.html(&format!("/dashboard/escalations/{id}")).await;
+    assert!(page.contains("data-testid=\"erased\"") && !page.contains("broken"), "{page}");
+    let audit: Value = r.tenant.admin.get("/v1/audit-log?action=escalation.erased").await.json().await.unwrap();
+    assert_eq!(audit["items"].as_array().unwrap().len(), 1, "{audit}");
+    let m: Value = r.tenant.admin.get(&format!("/v1/contact-centers/{}/metrics", r.cc)).await.json().await.unwrap();
+    assert_eq!(m["totals"]["rating"]["count"], 1, "the anonymous figures stay: {m}");
+
+    // Another tenant's admin gets the not-found page for the same id.
+    let other = app.create_tenant("Other").await;
+    let ob = Browser::new(&app);
+    assert_eq!(ob.login(&other.admin_email, &other.admin_password).await.status(), StatusCode::SEE_OTHER);
+    assert_eq!(ob.get(&format!("/dashboard/escalations/{id}")).await.status(), StatusCode::NOT_FOUND);
+    assert_eq!(ob.get("/dashboard/escalations/not-an-id").await.status(), StatusCode::NOT_FOUND);
+}

@@ -115,8 +115,8 @@ async fn write(
 ) {
     let entry = NewAuditEvent {
         occurred_at: Utc::now(),
-        action: action.as_str(),
-        actor_kind: kind.as_str(),
+        action,
+        actor_kind: kind,
         actor_id: id,
         actor_label: label,
         client_ip,
@@ -209,7 +209,7 @@ impl AuditQuery {
 
     fn filter(&self) -> AuditFilter {
         AuditFilter {
-            action: self.action.map(AuditAction::as_str),
+            action: self.action,
             actor_id: self.actor_id,
             from: self.from,
             to: self.to,
@@ -232,8 +232,8 @@ fn row(e: &AuditEventRecord) -> [String; 9] {
     [
         e.id.to_string(),
         e.occurred_at.to_rfc3339(),
-        e.action.clone(),
-        e.actor_kind.clone(),
+        e.action.to_string(),
+        e.actor_kind.to_string(),
         e.actor_id.map(|i| i.to_string()).unwrap_or_default(),
         cell(&e.actor_label),
         e.client_ip.clone().unwrap_or_default(),

@@ -193,7 +193,7 @@ async fn replay(app: &App, center: &Center, input: &CreateInput) -> AppResult<Cr
             ));
         }
         match existing.status {
-            Status::Open | Status::Completed => {
+            Status::Open | Status::Completed | Status::Expired => {
                 let agent_token = grant(app, center, &existing, &escalation::agent_identity(&input.agent)).await?;
                 return Ok(Created { escalation: existing, agent_token, replayed: true });
             }
@@ -424,7 +424,7 @@ pub(crate) async fn finish_abandoned(
 /// Ends the room (if it is still open) and the escalation; the customer's
 /// code stops working at once, on every replica.
 pub async fn complete(app: &App, center: &Center, e: EscalationRecord) -> AppResult<EscalationRecord> {
-    if e.status == Status::Completed {
+    if matches!(e.status, Status::Completed | Status::Expired) {
         return Ok(e);
     }
     if let Some(room_sid) = &e.room_sid {

@@ -50,7 +50,7 @@ fn row(e: &EscalationRecord) -> [String; 16] {
     [
         e.id.to_string(),
         e.created_at.to_rfc3339(),
-        e.status.to_string(),
+        crate::records::status_now(e).to_string(),
         cell(&e.agent_identity),
         cell(e.agent_name.as_deref().unwrap_or_default()),
         e.task_sid.clone(),

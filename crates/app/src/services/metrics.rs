@@ -16,6 +16,8 @@ use crate::error::{AppError, AppResult};
 pub struct Figures {
     pub escalations: i64,
     pub customers_joined: i64,
+    /// Escalations whose link ran out with nobody ever in the call.
+    pub expired: i64,
     /// Rounded to 3 decimals, as are the seconds below.
     pub join_rate: f64,
     pub ttj_median: Option<f64>,
@@ -44,6 +46,7 @@ impl Figures {
             Some(r) => Self {
                 escalations: r.escalations,
                 customers_joined: r.customers_joined,
+                expired: r.expired,
                 join_rate: round(Some(metrics::join_rate(r.escalations, r.customers_joined))).unwrap_or(0.0),
                 ttj_median: round(r.time_to_join_p50),
                 ttj_p90: round(r.time_to_join_p90),
@@ -101,6 +104,7 @@ pub async fn compute(
         to: range.to,
         buckets: &range.buckets,
         include_test_calls: range.include_test_calls,
+        now: Utc::now(),
     };
     let Breakdown { total, grouped, buckets } = app.store.escalation_breakdown(scope, &q, by).await?;
     Ok(Computed {

@@ -154,7 +154,13 @@ pub async fn purge(app: &App, now: DateTime<Utc>) -> AppResult<usize> {
     Ok(done)
 }
 
-async fn delete_all(app: &App, scope: TenantScope, id: Uuid, cc: Uuid, current: Option<&str>) -> AppResult<()> {
+pub(crate) async fn delete_all(
+    app: &App,
+    scope: TenantScope,
+    id: Uuid,
+    cc: Uuid,
+    current: Option<&str>,
+) -> AppResult<()> {
     // Without credentials nothing here can reach the recordings: the error
     // leaves the escalation for a later round (and shows in the logs).
     let client = contact_centers::twilio_client(app, scope, cc).await?;

@@ -111,11 +111,11 @@ pub async fn check_url(raw: &str, config: &WebhookConfig) -> Result<url::Url, Fi
     Ok(url)
 }
 
-fn check_events(events: &[EventType]) -> Result<String, FieldError> {
+fn check_events(events: &[EventType]) -> Result<webhook::EventSet, FieldError> {
     if events.is_empty() {
         return Err(FieldError::new("events", "must name at least one event"));
     }
-    Ok(webhook::encode_events(events))
+    Ok(webhook::EventSet::new(events))
 }
 
 fn check_description(d: Option<String>) -> Result<Option<String>, FieldError> {
@@ -155,7 +155,7 @@ pub async fn signing_secrets(
 }
 
 fn audit_fields(e: &WebhookEndpointRecord) -> serde_json::Value {
-    let events: Vec<&str> = webhook::decode_events(&e.events).into_iter().map(EventType::as_str).collect();
+    let events: Vec<&str> = e.events.events().into_iter().map(EventType::as_str).collect();
     json!({
         "url": e.url,
         "events": events,
@@ -256,7 +256,7 @@ pub async fn deliveries(
 /// Sends a delivery again (same `webhook-id`), whatever became of it.
 pub async fn replay(app: &App, by: &Principal, id: i64) -> AppResult<WebhookDeliveryRecord> {
     let d = app.store.replay_webhook_delivery(by.scope, id, Utc::now()).await?;
-    let changes = json!({ "event_type": d.event_type, "message_id": d.message_id });
+    let changes = json!({ "event_type": d.event_type.as_str(), "message_id": d.message_id });
     let target = Some(Target::new("webhook_delivery", d.id));
     audit::record(app, by, AuditAction::WebhookDeliveryReplayed, target, changes).await;
     app.webhooks_wake();

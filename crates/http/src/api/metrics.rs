@@ -41,6 +41,9 @@ struct Figures {
     escalations: i64,
     /// Of those, how many customers joined the room.
     customers_joined: i64,
+    /// Of those, how many links ran out with nobody ever in the call
+    /// (status `expired`).
+    expired: i64,
     /// customers_joined / escalations (0 when there were none).
     join_rate: f64,
     /// Seconds from the escalation to the customer's first connection.
@@ -137,6 +140,7 @@ impl From<&metrics_service::Figures> for Figures {
         Figures {
             escalations: f.escalations,
             customers_joined: f.customers_joined,
+            expired: f.expired,
             join_rate: f.join_rate,
             time_to_join_seconds: Percentiles { median: f.ttj_median, p90: f.ttj_p90 },
             call_duration_seconds: Percentiles { median: f.duration_median, p90: f.duration_p90 },

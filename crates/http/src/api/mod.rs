@@ -81,7 +81,7 @@ pub fn service() -> OpenApiService<Apis, ()> {
             contact_centers::ContactCentersApi,
             credentials::CredentialsApi,
             flex::FlexApi,
-            escalations::EscalationsApi,
+            escalations::api(),
             quality::QualityApi,
             metrics::MetricsApi,
             webhooks::WebhooksApi,

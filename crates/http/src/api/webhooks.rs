@@ -5,7 +5,7 @@ use escalate_app::services::reads;
 use escalate_app::services::webhooks::{self, EndpointChange, EndpointInput};
 use escalate_domain::access::Permission;
 use escalate_domain::webhook::DeliveryStatus;
-use escalate_domain::webhook::{EventType, decode_events};
+use escalate_domain::webhook::EventType;
 use poem::web::Data;
 use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
@@ -39,7 +39,7 @@ struct WebhookEndpointView {
 fn view(e: WebhookEndpointRecord) -> WebhookEndpointView {
     WebhookEndpointView {
         id: e.id,
-        events: decode_events(&e.events),
+        events: e.events.events(),
         url: e.url,
         contact_center_id: e.contact_center_id,
         description: e.description,
@@ -95,7 +95,7 @@ struct WebhookDeliveryView {
     /// `webhook-id`: the same on every attempt and replay.
     message_id: String,
     endpoint_id: Uuid,
-    event_type: String,
+    event_type: EventType,
     escalation_id: Option<Uuid>,
     status: DeliveryStatus,
     attempts: i32,

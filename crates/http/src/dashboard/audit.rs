@@ -35,20 +35,19 @@ pub async fn page(Admin(ctx): Admin, Query(f): Query<Filters>) -> Page {
         .iter()
         .zip(targets)
         .map(|(e, target)| {
-            let action: Option<AuditAction> = e.action.parse().ok();
             context! {
                 id => e.id.to_string(),
                 at => e.occurred_at.format("%-d %b %Y, %H:%M:%S UTC").to_string(),
                 at_iso => e.occurred_at.to_rfc3339(),
-                action => e.action.clone(),
-                what => action.map_or(e.action.clone(), |a| a.describe().to_owned()),
+                action => e.action.as_str(),
+                what => e.action.describe(),
                 actor => e.actor_label.clone(),
-                actor_kind => e.actor_kind.clone(),
+                actor_kind => e.actor_kind.as_str(),
                 client_ip => e.client_ip.clone(),
                 target => target,
                 target_id => e.target_id.clone(),
                 changes => summarize(&e.changes),
-                failed => e.action == AuditAction::SignInFailed.as_str(),
+                failed => e.action == AuditAction::SignInFailed,
             }
         })
         .collect();

@@ -16,6 +16,7 @@ pub fn value(f: &Figures) -> Value {
     context! {
         escalations => f.escalations,
         customers_joined => f.customers_joined,
+        expired => f.expired,
         join_rate => f.join_rate,
         join_rate_text => if f.escalations == 0 { "—".to_owned() } else { percent(f.join_rate) },
         ttj_median => f.ttj_median,

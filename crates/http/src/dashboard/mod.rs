@@ -12,6 +12,8 @@ mod account;
 mod admin;
 mod audit;
 mod centers;
+mod escalation;
+mod escalation_text;
 mod figures;
 mod operator;
 mod overview;
@@ -68,6 +70,9 @@ dashboard_routes! {
     "/contact-centers/:id/test-call/:call" => get(test_call::call_page),
     "/contact-centers/:id/test-call/:call/token" => post(test_call::token),
     "/contact-centers/:id/test-call/:call/end" => post(test_call::end),
+    "/escalations/:id" => get(escalation::page),
+    "/escalations/:id/end" => post(escalation::end),
+    "/escalations/:id/erase" => post(escalation::erase),
     "/operator" => get(operator::list_tenants),
     "/operator/login" => get(operator::login_form).post(operator::login_submit),
     "/operator/logout" => post(operator::logout),

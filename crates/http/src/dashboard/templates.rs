@@ -12,12 +12,13 @@ use crate::files::DashboardFiles;
 const VERSIONED: [&str; 2] = ["admin.css", "admin.js"];
 
 /// Every page template; [`Templates::load`] fails if one is missing or broken.
-const PAGES: [&str; 16] = [
+const PAGES: [&str; 17] = [
     "layout.html",
     "login.html",
     "error.html",
     "overview.html",
     "center.html",
+    "escalation.html",
     "settings.html",
     "credentials.html",
     "api_keys.html",

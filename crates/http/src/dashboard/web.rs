@@ -381,6 +381,11 @@ pub fn flash(key: &str) -> Option<(&'static str, &'static str)> {
             ("success", "Twilio credentials deleted. Escalations from Flex stop until new ones are stored.")
         }
         "cc_deleted" => ("success", "Contact center deleted, with its escalations and credentials."),
+        "call_ended" => ("success", "Call ended. The customer's link no longer works."),
+        "customer_data_erased" => (
+            "success",
+            "The customer's data is erased: their comment, chat, identities and recordings. The anonymous figures stay.",
+        ),
         "flex_installed" => (
             "success",
             "Installed in Flex: the plugin is released beside your other plugins and configured for this contact center. Agents get it on their next Flex reload.",

@@ -8,7 +8,7 @@ use escalate_app::records::DeliveryFilter;
 use escalate_app::records::WebhookEndpointRecord;
 use escalate_app::services::reads;
 use escalate_app::services::webhooks::{self, EndpointChange, EndpointInput};
-use escalate_domain::webhook::{EventType, decode_events};
+use escalate_domain::webhook::EventType;
 use minijinja::{Value, context};
 use poem::http::StatusCode;
 use poem::web::Path;
@@ -45,7 +45,7 @@ fn endpoint_value(e: &WebhookEndpointRecord, centers: &[(Uuid, String)]) -> Valu
         id => e.id.to_string(),
         url => e.url.clone(),
         description => e.description.clone(),
-        events => decode_events(&e.events).into_iter().map(EventType::as_str).collect::<Vec<_>>(),
+        events => e.events.events().into_iter().map(EventType::as_str).collect::<Vec<_>>(),
         scope => scope,
         enabled => e.enabled,
         created_at => when(e.created_at),
@@ -119,7 +119,7 @@ async fn detail_page(ctx: &Ctx, id: Uuid, status: StatusCode, extra: Value) -> P
         .map(|d| {
             context! {
                 id => d.id,
-                event_type => d.event_type.clone(),
+                event_type => d.event_type.as_str(),
                 status => d.status.as_str(),
                 attempts => d.attempts,
                 created_at => when(d.created_at),

@@ -92,6 +92,9 @@ strings! {
     stop_sharing,
     sharing_screen,
     screen_share_failed,
+    handoff_title,
+    handoff_body,
+    handoff_qr_label,
 }
 
 pub const EN: Strings = Strings {
@@ -164,6 +167,9 @@ pub const EN: Strings = Strings {
     stop_sharing: "Stop sharing",
     sharing_screen: "You are sharing your screen.",
     screen_share_failed: "Your screen could not be shared. You can keep talking on camera.",
+    handoff_title: "On your phone?",
+    handoff_body: "Scan this code with your phone\u{2019}s camera to continue the call there, with its back camera if the agent needs to see something.",
+    handoff_qr_label: "QR code of this call\u{2019}s link",
 };
 
 pub const ES: Strings = Strings {
@@ -236,6 +242,9 @@ pub const ES: Strings = Strings {
     stop_sharing: "Dejar de compartir",
     sharing_screen: "Estás compartiendo tu pantalla.",
     screen_share_failed: "No se ha podido compartir tu pantalla. Puedes seguir hablando con la cámara.",
+    handoff_title: "¿Prefieres el móvil?",
+    handoff_body: "Escanea este código con la cámara de tu móvil para seguir la llamada allí, con la cámara trasera si el agente necesita ver algo.",
+    handoff_qr_label: "Código QR del enlace de esta llamada",
 };
 
 /// The page language a visitor's browser asks for (`Accept-Language`), of

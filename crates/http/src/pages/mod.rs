@@ -23,6 +23,7 @@
 mod assets;
 pub mod i18n;
 mod prepared;
+pub mod qr;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;

@@ -40,6 +40,8 @@ pub struct Model {
     pub recordings_deleted_at: Option<DateTimeUtc>,
     /// Either side measured the call as poor (`None`: neither measured it).
     pub quality_poor: Option<bool>,
+    /// When the customer's traces were erased (a data-protection request).
+    pub erased_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -10,7 +10,7 @@ pub struct Model {
     pub message_id: String,
     pub tenant_id: Uuid,
     pub endpoint_id: Uuid,
-    pub event_type: String,
+    pub event_type: escalate_domain::webhook::EventType,
     pub escalation_id: Option<Uuid>,
     /// The body sent, as it will be signed.
     pub payload: Json,

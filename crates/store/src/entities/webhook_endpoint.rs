@@ -11,7 +11,7 @@ pub struct Model {
     pub url: String,
     pub description: String,
     /// `,escalation.created,agent.joined,` (see `escalate_domain::webhook`).
-    pub events: String,
+    pub events: escalate_domain::webhook::EventSet,
     pub enabled: bool,
     /// Sealed with the tenant's data key; never leaves the service but in a signature.
     pub secret_ciphertext: Vec<u8>,

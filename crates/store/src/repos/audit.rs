@@ -8,8 +8,8 @@ use crate::{AuditEventRecord, Store, StoreError, TenantScope};
 /// An audit entry to write. Names are the domain's stable names.
 pub struct NewAuditEvent {
     pub occurred_at: DateTime<Utc>,
-    pub action: &'static str,
-    pub actor_kind: &'static str,
+    pub action: escalate_domain::audit::AuditAction,
+    pub actor_kind: escalate_domain::audit::ActorKind,
     pub actor_id: Option<Uuid>,
     pub actor_label: String,
     pub client_ip: Option<String>,
@@ -21,7 +21,7 @@ pub struct NewAuditEvent {
 /// Which entries to read, newest first.
 #[derive(Default)]
 pub struct AuditFilter {
-    pub action: Option<&'static str>,
+    pub action: Option<escalate_domain::audit::AuditAction>,
     pub actor_id: Option<Uuid>,
     pub from: Option<DateTime<Utc>>,
     pub to: Option<DateTime<Utc>>,
@@ -37,8 +37,8 @@ impl Store {
             id: Set(Uuid::now_v7()),
             tenant_id: Set(scope.tenant_id()),
             occurred_at: Set(e.occurred_at),
-            action: Set(e.action.to_owned()),
-            actor_kind: Set(e.actor_kind.to_owned()),
+            action: Set(e.action),
+            actor_kind: Set(e.actor_kind),
             actor_id: Set(e.actor_id),
             actor_label: Set(e.actor_label.chars().take(320).collect()),
             client_ip: Set(e.client_ip.map(|ip| ip.chars().take(64).collect())),

@@ -8,7 +8,7 @@ use uuid::Uuid;
 use crate::entities::{escalation, escalation_event};
 use crate::repos::webhooks::{WebhookEvent, enqueue};
 use crate::{EscalationRecord, Store, StoreError, TenantScope};
-use escalate_domain::webhook::EventType;
+use escalate_domain::lifecycle::{self, Facts, Happened};
 use escalate_domain::webhook::{EscalationNotice, EscalationNoticeData};
 
 /// What a new escalation starts with, before Twilio is called.
@@ -127,6 +127,7 @@ impl Store {
             recording_consent_at: Set(None),
             recordings_deleted_at: Set(None),
             quality_poor: Set(None),
+            erased_at: Set(None),
         }
         .insert(self.db())
         .await?)
@@ -199,11 +200,12 @@ impl Store {
             drop(txn);
             return self.escalation(scope, e.id).await;
         }
+        let before = facts(&e);
         e.room_sid = room_sid.map(str::to_owned);
         e.message_sid = message_sid.map(str::to_owned);
         e.status = Status::Open;
         e.updated_at = now;
-        enqueue(&txn, &events_of(&e, &[(EventType::EscalationCreated, now)]), now).await?;
+        announce(&txn, &before, &e, now).await?;
         txn.commit().await?;
         Ok(e)
     }
@@ -262,7 +264,7 @@ impl Store {
     ) -> Result<EscalationRecord, StoreError> {
         let txn = self.begin_write().await?;
         let current = locked(&txn, scope, id).await?;
-        let was = current.status;
+        let before = facts(&current);
         let mut am = current.into_active_model();
         if let Some(sid) = room_sid {
             am.room_sid = Set(Some(sid.to_owned()));
@@ -271,9 +273,7 @@ impl Store {
         am.failure_reason = Set(Some(reason.chars().take(500).collect()));
         am.updated_at = Set(now);
         let e = am.update(&txn).await?;
-        if was != Status::Failed {
-            enqueue(&txn, &events_of(&e, &[(EventType::EscalationFailed, now)]), now).await?;
-        }
+        announce(&txn, &before, &e, now).await?;
         txn.commit().await?;
         Ok(e)
     }
@@ -333,18 +333,20 @@ impl Store {
         if e.customer_joined_at.is_none() {
             return Ok(RateOutcome::NotJoined);
         }
+        let before = facts(&e);
         let mut am = e.into_active_model();
         am.rating = Set(Some(stars));
         am.rating_comment = Set(comment);
         am.rated_at = Set(Some(now));
         let e = am.update(&txn).await?;
-        enqueue(&txn, &events_of(&e, &[(EventType::RatingReceived, now)]), now).await?;
+        announce(&txn, &before, &e, now).await?;
         txn.commit().await?;
         Ok(RateOutcome::Rated(Box::new(e)))
     }
 
     /// Marks an escalation completed (the agent or an integration ended it).
-    /// Completing twice keeps the first end time.
+    /// Completing twice keeps the first end time. Ending one whose link ran
+    /// out with nobody ever in the call records that it expired.
     #[tracing::instrument(name = "db", skip_all, fields(db.operation = "complete_escalation"))]
     pub async fn complete_escalation(
         &self,
@@ -354,16 +356,94 @@ impl Store {
     ) -> Result<EscalationRecord, StoreError> {
         let txn = self.begin_write().await?;
         let e = locked(&txn, scope, id).await?;
-        if e.status == Status::Completed {
+        if matches!(e.status, Status::Completed | Status::Expired) {
             return Ok(e);
         }
+        let before = facts(&e);
+        let anyone_joined = e.agent_joined_at.is_some() || e.customer_joined_at.is_some();
+        let status = match e.status.at(e.expires_at, anyone_joined, now) {
+            Status::Expired => Status::Expired,
+            _ => Status::Completed,
+        };
         let ended_at = e.ended_at.unwrap_or(now);
         let mut am = e.into_active_model();
-        am.status = Set(Status::Completed);
-        am.ended_at = Set(Some(ended_at));
+        am.status = Set(status);
+        if status == Status::Completed {
+            am.ended_at = Set(Some(ended_at));
+        }
         am.updated_at = Set(now);
         let e = am.update(&txn).await?;
-        enqueue(&txn, &events_of(&e, &[(EventType::EscalationEnded, now)]), now).await?;
+        announce(&txn, &before, &e, now).await?;
+        txn.commit().await?;
+        Ok(e)
+    }
+
+    /// Writes down that an escalation expired, if at `now` it has (see
+    /// `Status::at`): the escalation, or `None` when it had not expired or
+    /// was expired already (another replica's sweep came first).
+    #[tracing::instrument(name = "db", skip_all, fields(db.operation = "expire_escalation"))]
+    pub async fn expire_escalation(
+        &self,
+        scope: TenantScope,
+        id: Uuid,
+        now: DateTime<Utc>,
+    ) -> Result<Option<EscalationRecord>, StoreError> {
+        let txn = self.begin_write().await?;
+        let e = locked(&txn, scope, id).await?;
+        let anyone_joined = e.agent_joined_at.is_some() || e.customer_joined_at.is_some();
+        if e.status != Status::Open || e.status.at(e.expires_at, anyone_joined, now) != Status::Expired {
+            return Ok(None);
+        }
+        let before = facts(&e);
+        let mut am = e.into_active_model();
+        am.status = Set(Status::Expired);
+        am.updated_at = Set(now);
+        let e = am.update(&txn).await?;
+        announce(&txn, &before, &e, now).await?;
+        txn.commit().await?;
+        Ok(Some(e))
+    }
+
+    /// Erases what the escalation keeps of its customer, in one
+    /// transaction: the rating's comment, the conversation (the customer's
+    /// chat), the customer's identities and the providers' raw payloads in
+    /// its room events. What the metrics read stays: times, stars, quality
+    /// figures (none of them name anyone).
+    #[tracing::instrument(name = "db", skip_all, fields(db.operation = "erase_escalation"))]
+    pub async fn erase_escalation(
+        &self,
+        scope: TenantScope,
+        id: Uuid,
+        now: DateTime<Utc>,
+    ) -> Result<EscalationRecord, StoreError> {
+        let txn = self.begin_write().await?;
+        let e = locked(&txn, scope, id).await?;
+        // Erasing again keeps when it was first done.
+        let erased_at = e.erased_at.unwrap_or(now);
+        let mut am = e.into_active_model();
+        am.rating_comment = Set(None);
+        am.conversation_sid = Set(String::new());
+        am.erased_at = Set(Some(erased_at));
+        am.updated_at = Set(now);
+        let e = am.update(&txn).await?;
+        escalation_event::Entity::update_many()
+            .col_expr(escalation_event::Column::Payload, Expr::value(serde_json::Value::Object(Default::default())))
+            .filter(escalation_event::Column::EscalationId.eq(id))
+            .filter(escalation_event::Column::TenantId.eq(scope.tenant_id()))
+            .exec(&txn)
+            .await?;
+        escalation_event::Entity::update_many()
+            .col_expr(
+                escalation_event::Column::ParticipantIdentity,
+                Expr::value(escalate_domain::escalation::ERASED_CUSTOMER),
+            )
+            .filter(escalation_event::Column::EscalationId.eq(id))
+            .filter(escalation_event::Column::TenantId.eq(scope.tenant_id()))
+            .filter(
+                escalation_event::Column::ParticipantIdentity.starts_with(escalate_domain::escalation::CUSTOMER_PREFIX),
+            )
+            .exec(&txn)
+            .await?;
         txn.commit().await?;
         Ok(e)
     }
@@ -551,9 +631,8 @@ impl Store {
             .lock_exclusive()
             .all(txn)
             .await?;
-        // Who had joined before this batch: a first join is an event for webhooks.
-        let joined_before: HashMap<Uuid, (bool, bool)> =
-            rows.iter().map(|e| (e.id, (e.agent_joined_at.is_some(), e.customer_joined_at.is_some()))).collect();
+        // The escalations before this batch: what changed is announced.
+        let before: HashMap<Uuid, Facts> = rows.iter().map(|e| (e.id, facts(e))).collect();
         let mut escalations: Vec<(escalation::Model, bool)> = Vec::with_capacity(rows.len());
         let mut by_room: HashMap<(Uuid, Uuid, String), usize> = HashMap::new();
         for row in rows {
@@ -647,20 +726,13 @@ impl Store {
         }
 
         let changed: Vec<escalation::Model> = escalations.into_iter().filter(|(_, c)| *c).map(|(e, _)| e).collect();
-        let mut joins = Vec::new();
+        let mut announced = Vec::new();
         for e in &changed {
-            let (agent, customer) = joined_before.get(&e.id).copied().unwrap_or_default();
-            let mut firsts = Vec::new();
-            if let (false, Some(at)) = (agent, e.agent_joined_at) {
-                firsts.push((EventType::AgentJoined, at));
+            if let Some(was) = before.get(&e.id) {
+                announced.extend(events_of(e, &lifecycle::happened(was, &facts(e), now)));
             }
-            if let (false, Some(at)) = (customer, e.customer_joined_at) {
-                firsts.push((EventType::CustomerJoined, at));
-            }
-            firsts.sort_by_key(|(_, at)| *at);
-            joins.extend(events_of(e, &firsts));
         }
-        enqueue(txn, &joins, now).await?;
+        enqueue(txn, &announced, now).await?;
         if self.is_sqlite() {
             for e in changed {
                 let id = e.id;
@@ -761,21 +833,42 @@ async fn locked(
         .ok_or(StoreError::NotFound)
 }
 
-/// Webhook events about an escalation (see [`EscalationNotice`]). Test
-/// calls from the dashboard report nothing.
-fn events_of(e: &escalation::Model, what: &[(EventType, DateTime<Utc>)]) -> Vec<WebhookEvent> {
+/// The parts of an escalation whose changes are its events.
+fn facts(e: &escalation::Model) -> Facts {
+    Facts {
+        status: e.status,
+        agent_joined_at: e.agent_joined_at,
+        customer_joined_at: e.customer_joined_at,
+        rated_at: e.rated_at,
+    }
+}
+
+/// Writes what changed between `before` and `after` (the domain's
+/// [`lifecycle::happened`]) to the outbox, in the caller's transaction.
+async fn announce(
+    txn: &sea_orm::DatabaseTransaction,
+    before: &Facts,
+    after: &escalation::Model,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    enqueue(txn, &events_of(after, &lifecycle::happened(before, &facts(after), now)), now).await
+}
+
+/// The outbox entries of an escalation's events (see [`EscalationNotice`]).
+/// Test calls from the dashboard report nothing.
+fn events_of(e: &escalation::Model, what: &[Happened]) -> Vec<WebhookEvent> {
     if e.test_call {
         return Vec::new();
     }
     what.iter()
-        .map(|(event, at)| WebhookEvent {
+        .map(|h| WebhookEvent {
             tenant_id: e.tenant_id,
             contact_center_id: e.contact_center_id,
             escalation_id: Some(e.id),
-            event_type: event.as_str(),
+            event_type: h.event,
             notice: EscalationNotice::new(
-                *event,
-                *at,
+                h.event,
+                h.at,
                 EscalationNoticeData {
                     escalation_id: e.id,
                     contact_center_id: e.contact_center_id,

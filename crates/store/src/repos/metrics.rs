@@ -35,6 +35,8 @@ pub struct FigureRow {
     pub key: String,
     pub escalations: i64,
     pub customers_joined: i64,
+    /// Links that ran out with nobody ever in the call.
+    pub expired: i64,
     pub time_to_join_p50: Option<f64>,
     pub time_to_join_p90: Option<f64>,
     pub call_duration_p50: Option<f64>,
@@ -61,12 +63,27 @@ pub struct MetricsQuery<'a> {
     pub buckets: &'a [(DateTime<Utc>, DateTime<Utc>)],
     /// Test calls from the dashboard count only when asked for.
     pub include_test_calls: bool,
+    /// When the figures are asked for: an open escalation whose link has
+    /// run out unused by then counts as expired.
+    pub now: DateTime<Utc>,
 }
 
 impl MetricsQuery<'_> {
     fn test_call_filter(&self) -> &'static str {
         if self.include_test_calls { "" } else { "AND NOT e.test_call" }
     }
+}
+
+/// Counted escalations: those that reached the customer.
+const COUNTED: &str = "e.status IN ('open', 'completed', 'expired')";
+
+/// Whether a row is expired at parameter `$now` (the rule of the domain's
+/// `Status::at`, written down or not yet swept).
+fn expired_at(now: usize) -> String {
+    format!(
+        "(e.status = 'expired' OR (e.status = 'open' AND e.expires_at <= ${now} \
+         AND e.agent_joined_at IS NULL AND e.customer_joined_at IS NULL))"
+    )
 }
 
 /// A whole metrics answer: totals, the asked-for grouping, and one row per
@@ -87,6 +104,7 @@ struct GroupingSetRow {
     b: Option<i32>,
     escalations: i64,
     customers_joined: i64,
+    expired: i64,
     time_to_join_p50: Option<f64>,
     time_to_join_p90: Option<f64>,
     call_duration_p50: Option<f64>,
@@ -157,6 +175,8 @@ impl Store {
         }
         values.push(format!("{{{}}}", bounds.join(",")).into());
         let bounds_param = values.len();
+        values.push(q.now.into());
+        let expired = expired_at(values.len());
         // Without a key grouping, `k` may be neither selected nor passed to
         // `GROUPING()`: it is always "rolled up" (1) and NULL.
         let (key, sets, grouping_k, k_out) = match by {
@@ -170,17 +190,19 @@ impl Store {
     SELECT {key} AS k,
            width_bucket(e.created_at, (SELECT CAST(${bounds_param} AS timestamptz[]))) AS b,
            e.customer_joined_at IS NOT NULL AS joined,
+           {expired} AS expired,
            CAST(EXTRACT(EPOCH FROM (e.customer_joined_at - e.created_at)) AS DOUBLE PRECISION) AS ttj,
            CAST(EXTRACT(EPOCH FROM (e.ended_at - e.customer_joined_at)) AS DOUBLE PRECISION) AS dur,
            e.rating AS rating,
            e.quality_poor AS quality_poor
     FROM escalations e
     WHERE e.tenant_id = $1 AND e.created_at >= $2 AND e.created_at < $3 {cc_filter} {test_calls}
-      AND e.status IN ('open', 'completed')
+      AND {COUNTED}
 )
 SELECT {grouping_k} AS grouped_by_key, GROUPING(b) AS grouped_by_bucket, {k_out} AS k, b,
        COUNT(*) AS escalations,
        COUNT(*) FILTER (WHERE joined) AS customers_joined,
+       COUNT(*) FILTER (WHERE expired) AS expired,
        percentile_disc(0.5) WITHIN GROUP (ORDER BY ttj) AS time_to_join_p50,
        percentile_disc(0.9) WITHIN GROUP (ORDER BY ttj) AS time_to_join_p90,
        percentile_disc(0.5) WITHIN GROUP (ORDER BY dur) AS call_duration_p50,
@@ -206,6 +228,7 @@ ORDER BY 3, b"
                 key,
                 escalations: r.escalations,
                 customers_joined: r.customers_joined,
+                expired: r.expired,
                 time_to_join_p50: r.time_to_join_p50,
                 time_to_join_p90: r.time_to_join_p90,
                 call_duration_p50: r.call_duration_p50,
@@ -267,6 +290,8 @@ ORDER BY 3, b"
                 )
             }
         };
+        values.push(q.now.into());
+        let expired = expired_at(values.len());
         let ttj = seconds_between(backend, "e.customer_joined_at", "e.created_at");
         let dur = seconds_between(backend, "e.ended_at", "e.customer_joined_at");
         let test_calls = q.test_call_filter();
@@ -275,16 +300,17 @@ ORDER BY 3, b"
 e AS (
     SELECT {key} AS k,
            CASE WHEN e.customer_joined_at IS NOT NULL THEN 1 ELSE 0 END AS joined,
+           CASE WHEN {expired} THEN 1 ELSE 0 END AS expired,
            CASE WHEN e.customer_joined_at IS NOT NULL THEN {ttj} END AS ttj,
            CASE WHEN e.customer_joined_at IS NOT NULL AND e.ended_at IS NOT NULL THEN {dur} END AS dur,
            e.rating AS rating,
            e.quality_poor AS quality_poor
     FROM escalations e {bucket_join}
     WHERE e.tenant_id = $1 AND e.created_at >= $2 AND e.created_at < $3 {cc_filter} {test_calls}
-      AND e.status IN ('open', 'completed')
+      AND {COUNTED}
 ),
 counts AS (
-    SELECT k, COUNT(*) AS n, SUM(joined) AS joined, COUNT(rating) AS ratings, COALESCE(SUM(rating), 0) AS rating_sum,
+    SELECT k, COUNT(*) AS n, SUM(joined) AS joined, SUM(expired) AS expired, COUNT(rating) AS ratings, COALESCE(SUM(rating), 0) AS rating_sum,
            SUM(CASE WHEN rating = 1 THEN 1 ELSE 0 END) AS r1, SUM(CASE WHEN rating = 2 THEN 1 ELSE 0 END) AS r2,
            SUM(CASE WHEN rating = 3 THEN 1 ELSE 0 END) AS r3, SUM(CASE WHEN rating = 4 THEN 1 ELSE 0 END) AS r4,
            SUM(CASE WHEN rating = 5 THEN 1 ELSE 0 END) AS r5,
@@ -310,6 +336,7 @@ dur_p AS (
 SELECT c.k AS key,
        CAST(c.n AS BIGINT) AS escalations,
        CAST(c.joined AS BIGINT) AS customers_joined,
+       CAST(c.expired AS BIGINT) AS expired,
        CAST(t.p50 AS DOUBLE PRECISION) AS time_to_join_p50,
        CAST(t.p90 AS DOUBLE PRECISION) AS time_to_join_p90,
        CAST(d.p50 AS DOUBLE PRECISION) AS call_duration_p50,

@@ -19,6 +19,6 @@ pub use contact_centers::ContactCenterInput;
 pub use credentials::NewCredentials;
 pub use escalations::{EscalationFilter, EventOutcome, NewEscalation, NewEvent, RateOutcome, RoomCallback};
 pub use metrics::{Breakdown, FigureRow, Grouping, MetricsQuery};
-pub use quality::{QualityUpdate, SideQuality};
+pub use quality::SideQuality;
 pub use users::NewSession;
 pub use webhooks::{AttemptOutcome, DeliveryFilter, NewWebhookEndpoint, WebhookEndpointPatch, WebhookEvent};

@@ -5,9 +5,9 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use escalate_domain::quality::{History, Side};
+use escalate_domain::quality::{CallQuality, History, Sample, Side};
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, TransactionTrait};
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
 use uuid::Uuid;
 
 use crate::entities::{call_quality, escalation};
@@ -18,19 +18,6 @@ use crate::{Store, StoreError, TenantScope};
 pub struct SideQuality {
     pub side: Side,
     pub history: History,
-}
-
-/// What to keep after a new sample.
-pub struct QualityUpdate<'a> {
-    pub contact_center_id: Uuid,
-    pub escalation_id: Uuid,
-    pub side: Side,
-    pub history: &'a History,
-    /// This side measured the call as poor.
-    pub side_poor: bool,
-    /// Either side did (what the metrics count).
-    pub call_poor: bool,
-    pub now: DateTime<Utc>,
 }
 
 fn read(row: call_quality::Model) -> Result<SideQuality, StoreError> {
@@ -68,20 +55,51 @@ impl Store {
         Ok(out)
     }
 
-    /// Keeps a side's history and the escalation's flag, together.
-    #[tracing::instrument(name = "db", skip_all, fields(db.operation = "save_call_quality"))]
-    pub async fn save_call_quality(&self, scope: TenantScope, u: QualityUpdate<'_>) -> Result<(), StoreError> {
-        let history = serde_json::to_value(u.history).map_err(|e| StoreError::Corrupt(format!("call quality: {e}")))?;
-        let txn = self.db().begin().await?;
+    /// Adds one side's sample to its history and sets the escalation's
+    /// "poor" flag from both sides, in one transaction that holds the
+    /// escalation's row: samples of either side arriving at once (a reload,
+    /// two replicas) are each kept, and the flag is read off both sides as
+    /// they now are.
+    #[tracing::instrument(name = "db", skip_all, fields(db.operation = "add_call_quality_sample"))]
+    pub async fn add_call_quality_sample(
+        &self,
+        scope: TenantScope,
+        escalation_id: Uuid,
+        side: Side,
+        sample: &Sample,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let txn = self.begin_write().await?;
+        let e = escalation::Entity::find_by_id(escalation_id)
+            .filter(escalation::Column::TenantId.eq(scope.tenant_id()))
+            .lock_exclusive()
+            .one(&txn)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        let mut sides = Vec::new();
+        for row in call_quality::Entity::find()
+            .filter(call_quality::Column::TenantId.eq(scope.tenant_id()))
+            .filter(call_quality::Column::EscalationId.eq(escalation_id))
+            .all(&txn)
+            .await?
+        {
+            sides.push(read(row)?);
+        }
+        let mut history = sides.iter().find(|s| s.side == side).map(|s| s.history.clone()).unwrap_or_default();
+        history.add(sample);
+        sides.retain(|s| s.side != side);
+        let call = CallQuality::from_histories(sides.iter().map(|s| (s.side, &s.history)).chain([(side, &history)]));
+        let side_poor = history.summary().is_some_and(|s| s.poor);
+        let stored = serde_json::to_value(&history).map_err(|e| StoreError::Corrupt(format!("call quality: {e}")))?;
         let row = call_quality::ActiveModel {
-            escalation_id: Set(u.escalation_id),
-            side: Set(u.side),
+            escalation_id: Set(escalation_id),
+            side: Set(side),
             tenant_id: Set(scope.tenant_id()),
-            contact_center_id: Set(u.contact_center_id),
-            history: Set(history),
-            samples: Set(u.history.samples.min(i32::MAX as u32) as i32),
-            poor: Set(u.side_poor),
-            updated_at: Set(u.now),
+            contact_center_id: Set(e.contact_center_id),
+            history: Set(stored),
+            samples: Set(history.samples.min(i32::MAX as u32) as i32),
+            poor: Set(side_poor),
+            updated_at: Set(now),
         };
         call_quality::Entity::insert(row)
             .on_conflict(
@@ -97,8 +115,11 @@ impl Store {
             .exec_without_returning(&txn)
             .await?;
         escalation::Entity::update_many()
-            .col_expr(escalation::Column::QualityPoor, sea_orm::sea_query::Expr::value(Some(u.call_poor)))
-            .filter(escalation::Column::Id.eq(u.escalation_id))
+            .col_expr(
+                escalation::Column::QualityPoor,
+                sea_orm::sea_query::Expr::value(Some(call.poor().unwrap_or(false))),
+            )
+            .filter(escalation::Column::Id.eq(escalation_id))
             .filter(escalation::Column::TenantId.eq(scope.tenant_id()))
             .exec(&txn)
             .await?;

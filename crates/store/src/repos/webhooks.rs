@@ -18,7 +18,7 @@ pub struct NewWebhookEndpoint {
     pub contact_center_id: Option<Uuid>,
     pub url: String,
     pub description: String,
-    pub events: String,
+    pub events: escalate_domain::webhook::EventSet,
     pub secret_ciphertext: Vec<u8>,
 }
 
@@ -27,7 +27,7 @@ pub struct NewWebhookEndpoint {
 pub struct WebhookEndpointPatch {
     pub url: Option<String>,
     pub description: Option<String>,
-    pub events: Option<String>,
+    pub events: Option<escalate_domain::webhook::EventSet>,
     pub enabled: Option<bool>,
 }
 
@@ -38,7 +38,7 @@ pub struct WebhookEvent {
     pub tenant_id: Uuid,
     pub contact_center_id: Uuid,
     pub escalation_id: Option<Uuid>,
-    pub event_type: &'static str,
+    pub event_type: escalate_domain::webhook::EventType,
     /// The whole body each endpoint receives.
     pub notice: escalate_domain::webhook::EscalationNotice,
 }
@@ -81,13 +81,13 @@ pub(crate) async fn enqueue(
         for ep in endpoints.iter().filter(|ep| {
             ep.tenant_id == ev.tenant_id
                 && ep.contact_center_id.is_none_or(|cc| cc == ev.contact_center_id)
-                && escalate_domain::webhook::subscribes(&ep.events, ev.event_type)
+                && ep.events.contains(ev.event_type)
         }) {
             rows.push(webhook_delivery::ActiveModel {
                 message_id: Set(format!("msg_{}", Uuid::new_v4().simple())),
                 tenant_id: Set(ev.tenant_id),
                 endpoint_id: Set(ep.id),
-                event_type: Set(ev.event_type.to_owned()),
+                event_type: Set(ev.event_type),
                 escalation_id: Set(ev.escalation_id),
                 payload: Set(payload.clone()),
                 status: Set(DeliveryStatus::Pending),

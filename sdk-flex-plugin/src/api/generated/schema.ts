@@ -419,6 +419,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/join/{code}/token": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * The customer's token: trade a room code for a token to that room only.
+         * @description Unknown, malformed and expired codes all answer 404; an ended call 410.
+         *     Failed look-ups are rate-limited per client address (429).
+         */
+        post: operations["createCustomerToken"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/join/{code}/rating": {
         parameters: {
             query?: never;
@@ -442,7 +463,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/v1/join/{code}/token": {
+    "/v1/escalations/{id}/erase": {
         parameters: {
             query?: never;
             header?: never;
@@ -452,11 +473,15 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * The customer's token: trade a room code for a token to that room only.
-         * @description Unknown, malformed and expired codes all answer 404; an ended call 410.
-         *     Failed look-ups are rate-limited per client address (429).
+         * Erase the customer's data from a finished escalation (a
+         *     data-protection request; admins): the rating's comment, the
+         *     conversation, the customer's identities and the providers' raw
+         *     payloads in its room events, and its recordings at Twilio. The
+         *     anonymous figures the metrics read (times, stars, call quality) stay;
+         *     `erased_at` says when. Audited as `escalation.erased`. A call still
+         *     open answers `escalation_still_open` (409): end it first.
          */
-        post: operations["createCustomerToken"];
+        post: operations["eraseEscalation"];
         delete?: never;
         options?: never;
         head?: never;
@@ -772,7 +797,7 @@ export interface components {
          * @description Something a person or a key did to a tenant's settings or access.
          * @enum {string}
          */
-        AuditAction: "sign_in" | "sign_in_failed" | "password.changed" | "tenant.renamed" | "contact_center.created" | "contact_center.updated" | "contact_center.deleted" | "credentials.set" | "credentials.verified" | "credentials.deleted" | "api_key.created" | "api_key.revoked" | "user.invited" | "user.role_changed" | "user.removed" | "flex.installed" | "flex.uninstalled" | "webhook_endpoint.created" | "webhook_endpoint.updated" | "webhook_endpoint.deleted" | "webhook_endpoint.secret_rotated" | "webhook_delivery.replayed" | "access.denied" | "flex_token.refused" | "sign_in.limited" | "recording.accessed";
+        AuditAction: "sign_in" | "sign_in_failed" | "password.changed" | "tenant.renamed" | "contact_center.created" | "contact_center.updated" | "contact_center.deleted" | "credentials.set" | "credentials.verified" | "credentials.deleted" | "api_key.created" | "api_key.revoked" | "user.invited" | "user.role_changed" | "user.removed" | "flex.installed" | "flex.uninstalled" | "webhook_endpoint.created" | "webhook_endpoint.updated" | "webhook_endpoint.deleted" | "webhook_endpoint.secret_rotated" | "webhook_delivery.replayed" | "access.denied" | "flex_token.refused" | "sign_in.limited" | "recording.accessed" | "escalation.erased";
         /**
          * AuditEntry
          * @description One admin action. `changes` holds what changed, field by field
@@ -1039,7 +1064,7 @@ export interface components {
          * @description A stable error code; new codes may be added.
          * @enum {string}
          */
-        ErrorCode: "validation_failed" | "not_found" | "unauthorized" | "forbidden" | "conflict" | "rate_limited" | "internal" | "bad_request" | "invalid_body" | "malformed_json" | "unreadable_body" | "invalid_parameter" | "unsupported_media_type" | "payload_too_large" | "headers_too_large" | "method_not_allowed" | "http_error" | "csrf_failed" | "invalid_credentials" | "invalid_flex_token" | "invalid_signature" | "not_a_session" | "operator_disabled" | "slug_taken" | "email_taken" | "last_admin" | "idempotency_key_reused" | "escalation_in_progress" | "escalation_not_open" | "not_your_escalation" | "message_template_invalid" | "code_completed" | "already_rated" | "not_rateable" | "recording_consent_required" | "twilio_credentials_missing" | "video_unavailable_here" | "flex_plugin_not_built" | "twilio_credentials_rejected" | "twilio_rejected" | "twilio_rate_limited" | "twilio_unavailable";
+        ErrorCode: "validation_failed" | "not_found" | "unauthorized" | "forbidden" | "conflict" | "rate_limited" | "internal" | "bad_request" | "invalid_body" | "malformed_json" | "unreadable_body" | "invalid_parameter" | "unsupported_media_type" | "payload_too_large" | "headers_too_large" | "method_not_allowed" | "http_error" | "csrf_failed" | "invalid_credentials" | "invalid_flex_token" | "invalid_signature" | "not_a_session" | "operator_disabled" | "slug_taken" | "email_taken" | "last_admin" | "idempotency_key_reused" | "escalation_in_progress" | "escalation_not_open" | "escalation_still_open" | "not_your_escalation" | "message_template_invalid" | "code_completed" | "already_rated" | "not_rateable" | "recording_consent_required" | "twilio_credentials_missing" | "video_unavailable_here" | "flex_plugin_not_built" | "twilio_credentials_rejected" | "twilio_rejected" | "twilio_rate_limited" | "twilio_unavailable";
         /** Escalation */
         Escalation: {
             /** Format: uuid */
@@ -1096,6 +1121,11 @@ export interface components {
              */
             recording_consent_at?: string;
             /**
+             * Format: date-time
+             * @description When the customer's data was erased (see `POST /v1/escalations/{id}/erase`).
+             */
+            erased_at?: string;
+            /**
              * @description The agent's room credential, scoped to this room (on create only);
              *     `agent_video` has what the browser needs to use it.
              */
@@ -1131,7 +1161,7 @@ export interface components {
          * @description Where an escalation is in its life.
          * @enum {string}
          */
-        EscalationStatus: "creating" | "open" | "completed" | "failed";
+        EscalationStatus: "creating" | "open" | "completed" | "failed" | "expired";
         /** EventPage */
         EventPage: {
             items: components["schemas"]["EscalationEvent"][];
@@ -1142,7 +1172,7 @@ export interface components {
          * @description What happened to an escalation (or its customer's rating).
          * @enum {string}
          */
-        EventType: "escalation.created" | "agent.joined" | "customer.joined" | "escalation.ended" | "escalation.failed" | "rating.received";
+        EventType: "escalation.created" | "agent.joined" | "customer.joined" | "escalation.ended" | "escalation.failed" | "escalation.expired" | "rating.received";
         /**
          * Figures
          * @description Escalations created in a period and what came of them.
@@ -1158,6 +1188,12 @@ export interface components {
              * @description Of those, how many customers joined the room.
              */
             customers_joined: number;
+            /**
+             * Format: int64
+             * @description Of those, how many links ran out with nobody ever in the call
+             *     (status `expired`).
+             */
+            expired: number;
             /**
              * Format: double
              * @description customers_joined / escalations (0 when there were none).
@@ -1693,7 +1729,7 @@ export interface components {
             message_id: string;
             /** Format: uuid */
             endpoint_id: string;
-            event_type: string;
+            event_type: components["schemas"]["EventType"];
             /** Format: uuid */
             escalation_id?: string;
             status: components["schemas"]["DeliveryStatus"];
@@ -2756,6 +2792,42 @@ export interface operations {
             };
         };
     };
+    createCustomerToken: {
+        parameters: {
+            query?: {
+                /**
+                 * @description `true` once the customer agreed to the call being recorded; a
+                 *     recorded call refuses a token without it (`recording_consent_required`, 409).
+                 */
+                recording_consent?: boolean;
+            };
+            header?: never;
+            path: {
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["VideoToken"];
+                };
+            };
+            /** @description An error, as application/problem+json */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     rateCall: {
         parameters: {
             query?: never;
@@ -2791,18 +2863,12 @@ export interface operations {
             };
         };
     };
-    createCustomerToken: {
+    eraseEscalation: {
         parameters: {
-            query?: {
-                /**
-                 * @description `true` once the customer agreed to the call being recorded; a
-                 *     recorded call refuses a token without it (`recording_consent_required`, 409).
-                 */
-                recording_consent?: boolean;
-            };
+            query?: never;
             header?: never;
             path: {
-                code: string;
+                id: string;
             };
             cookie?: never;
         };
@@ -2813,7 +2879,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json; charset=utf-8": components["schemas"]["VideoToken"];
+                    "application/json; charset=utf-8": components["schemas"]["Escalation"];
                 };
             };
             /** @description An error, as application/problem+json */

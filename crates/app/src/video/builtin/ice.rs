@@ -24,7 +24,8 @@ pub struct IceServer {
 }
 
 /// `RTCConfiguration.iceTransportPolicy`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum IcePolicy {
     /// Any candidate: host, reflexive or relayed.
     #[default]

@@ -120,7 +120,7 @@ pub async fn open(
     }
     match e.status {
         Status::Open => {}
-        Status::Completed => return Err(Close::Ended),
+        Status::Completed | Status::Expired => return Err(Close::Ended),
         Status::Creating | Status::Failed => return Err(Close::Unauthorized),
     }
     if e.room_sid.is_none() {
