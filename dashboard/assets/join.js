@@ -27,6 +27,9 @@
     share: $('call-share')
   };
   var switchButtons = document.querySelectorAll('button[data-role="switch"]');
+  var leftText = { title: $('left-title'), body: el.left.querySelector('.message__body') };
+  leftText.titleText = leftText.title.textContent;
+  leftText.bodyText = leftText.body.textContent;
 
   // On a desktop, offer to carry the call to a phone (and its back camera):
   // the same link as a QR code the service draws. Not on the agent's test
@@ -501,7 +504,15 @@
       removeRemote(null);
       el.self.textContent = '';
       if (reason === 'completed') { stopDevices(); show(el.ended); }
-      else show(el.left);
+      else {
+        // `replaced`: the link was opened on another device (the QR code):
+        // this page steps aside, camera off, and Rejoin takes the call back.
+        var moved = reason === 'replaced';
+        if (moved) stopDevices();
+        leftText.title.textContent = moved ? t.tMovedTitle : leftText.titleText;
+        leftText.body.textContent = moved ? t.tMovedBody : leftText.bodyText;
+        show(el.left);
+      }
     });
   }
 

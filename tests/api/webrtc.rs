@@ -240,17 +240,32 @@ async fn bad_signalling_is_refused_with_a_clear_close_code_and_never_relayed() {
         Some(4400)
     );
 
-    // A second customer while one is in: the room is full.
+    // A second customer while one is in (the link opened on a phone): it
+    // takes over, and the first steps aside with `replaced` instead of
+    // fighting for the place; the agent sees one customer leave, one join.
     let (mut c, _) = join(&customer, "c").await;
     assert_eq!(next(&mut a, Duration::from_secs(5)).await.unwrap()["type"], "peer_joined");
     let second = customer_grant(&app, &e).await;
+    let (mut c2, _) = join(&second, "c2").await;
+    assert_eq!(close_code(&mut c).await, Some(4000));
+    let heard: Vec<Value> =
+        vec![next(&mut a, Duration::from_secs(5)).await.unwrap(), next(&mut a, Duration::from_secs(5)).await.unwrap()];
+    assert!(heard.iter().any(|m| m["type"] == "peer_left" && m["identity"] == customer["identity"]), "{heard:?}");
+    assert!(
+        heard.iter().any(|m| m["type"] == "peer_joined" && m["peer"]["identity"] == second["identity"]),
+        "{heard:?}"
+    );
+    // Staff beyond the room's three find it full.
+    let staff = |who: &str| credential::mint(&app.state.keyring, room, who, 600, chrono::Utc::now()).unwrap().token;
+    let (_sup, _) = join(&json!({ "signaling_url": url, "token": staff("agent:sup") }), "sup").await;
+    let _ = next(&mut a, Duration::from_secs(5)).await; // its peer_joined
     assert_eq!(
-        refused(json!({ "type": "hello", "token": second["token"], "session": "c2" }), url.clone()).await,
+        refused(json!({ "type": "hello", "token": staff("agent:fourth"), "session": "x4" }), url.clone()).await,
         Some(4409)
     );
 
     // Oversized, malformed and binary messages, and floods, close the sender; the agent hears none of it.
-    let (mut big, _) = join(&second_customer_slot(&app, &e, &mut c).await, "big").await;
+    let (mut big, _) = join(&second_customer_slot(&app, &e, &mut c2).await, "big").await;
     let _ = next(&mut a, Duration::from_millis(500)).await; // its peer_joined
     let huge = "x".repeat(40 * 1024);
     send(&mut big, json!({ "type": "signal", "to": agent["identity"], "data": { "candidate": huge } })).await;
@@ -663,4 +678,42 @@ async fn a_customer_who_reloads_mid_call_is_back_in_the_call() {
         })
         .count();
     assert_eq!(customer_joins, 2, "the first page and the reloaded one: {events:#?}");
+}
+
+/// The QR hand-off: a desktop customer in the call opens the same link on a
+/// phone (390×844, touch); the phone takes the call over within seconds,
+/// the desktop page steps aside saying so (camera released, no fight for
+/// the place), the agent sees one customer, and the move is recorded as one
+/// leave and one join.
+#[tokio::test]
+async fn a_customer_who_moves_to_the_phone_mid_call_takes_the_call_over() {
+    let turn = Turn::start();
+    let phases = json!(["connect", "handoff", "end"]);
+    let Walk { app: _app, tenant, id, report, .. } = walk_test_call(turn.settings(), phases, json!({})).await;
+    assert_eq!(report["problems"], json!([]), "{report:#}");
+    let h = &report["phases"]["handoff"];
+    assert_eq!(h["qr_shown"], true, "the desktop page offers the QR code: {h}");
+    assert!(h["qr_src"].as_str().is_some_and(|s| s.ends_with("/qr.svg")), "{h}");
+    assert_eq!(h["phone_qr_shown"], false, "the phone does not: {h}");
+    assert!(h["desktop_text"].as_str().unwrap().contains("another device"), "{h}");
+    assert_eq!(h["desktop_camera_released"], true, "{h}");
+    assert_eq!(h["agent_peers"], 1, "one customer: {h}");
+    assert!(h["on_phone_after_ms"].as_u64().unwrap() < 15_000, "{h}");
+    assert_media_flowed(&report, "handoff");
+    assert_eq!(report["console_errors"]["phone"], json!([]), "{report:#}");
+    let events = wait_events(&tenant, &id, |evs| evs.iter().any(|e| e["event"] == "room-ended")).await;
+    let joins: Vec<&Value> = events
+        .iter()
+        .filter(|e| {
+            e["event"] == "participant-connected"
+                && e["participant_identity"].as_str().is_some_and(|p| p.starts_with("customer:"))
+        })
+        .collect();
+    assert_eq!(joins.len(), 2, "the desktop and the phone: {events:#?}");
+    let desktop = &joins[0]["participant_identity"];
+    let desktop_left = events
+        .iter()
+        .filter(|e| e["event"] == "participant-disconnected" && e["participant_identity"] == *desktop)
+        .count();
+    assert_eq!(desktop_left, 1, "the desktop page left once, when the phone took over: {events:#?}");
 }

@@ -8,7 +8,8 @@
 //            phases: ["connect", "mute", "drop-signaling", "drop-turn", "end"]
 //                    or ["connect-no-devices", "end"] (the customer blocks camera and microphone)
 //                    or ["connect", "hold", "end"] (a call that runs on, measured by both pages)
-//                    or ["connect", "reload", "end"] (the customer reloads the page mid-call),
+//                    or ["connect", "reload", "end"] (the customer reloads the page mid-call)
+//                    or ["connect", "handoff", "end"] (the customer opens the link on a phone mid-call),
 //            turn: { pid, command, args },    // for drop-turn: kill and restart TURN
 //            hold_ms }                         // "hold": how long the call runs on (default 15 s)
 //
@@ -25,7 +26,8 @@ const browser = await launch();
 let restartedTurn = null;
 try {
   const pages = await twoPages(browser, report.console_errors);
-  const { agent, customer } = pages;
+  const { agent } = pages;
+  let { customer } = pages;
   if (phases.includes('connect-no-devices')) {
     // The customer says no to the camera and microphone prompt.
     await customer.context().addInitScript(() => {
@@ -132,6 +134,42 @@ try {
         const a = await framesRising(agent, 'agent after the customer reloaded', 20000);
         const agentPeers = await agent.evaluate(() => window.escalateCall.peerCount());
         report.phases.reload = { agent: a, customer: c, agent_peers: agentPeers, back_after_ms: Date.now() - reloadedAt, ms: Date.now() - t0 };
+      } else if (phase === 'handoff') {
+        // The desktop page shows its link as a QR code; the customer scans it
+        // and joins from a phone (390×844, touch): the phone takes the call
+        // over, the desktop page steps aside and says so.
+        const qr = await customer.evaluate(() => {
+          const f = document.getElementById('handoff');
+          return { shown: !!f && !f.hidden, src: document.getElementById('handoff-qr').getAttribute('src') };
+        });
+        const context = await browser.newContext({
+          permissions: ['camera', 'microphone'], viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true,
+        });
+        const phone = await context.newPage();
+        phone.setDefaultTimeout(20000);
+        report.console_errors.phone = [];
+        phone.on('console', (m) => {
+          if (m.type() === 'error' && !/^Failed to load resource/.test(m.text())) report.console_errors.phone.push(m.text());
+        });
+        phone.on('pageerror', (e) => report.console_errors.phone.push(String((e && e.stack) || e)));
+        await phone.goto(opts.customer_url);
+        const phoneQr = await phone.evaluate(() => !document.getElementById('handoff').hidden);
+        const tapped = Date.now();
+        await phone.tap('#join-button');
+        await phone.waitForSelector('body[data-view=call]');
+        await customer.waitForSelector('body[data-view=left]');
+        const desktopText = await customer.evaluate(() => document.querySelector('#left').innerText);
+        const desktopCamera = await customer.evaluate(() => !document.getElementById('preview-video').srcObject);
+        const c = await framesRising(phone, 'phone', 20000);
+        const a = await framesRising(agent, 'agent after the hand-off', 20000);
+        const agentPeers = await agent.evaluate(() => window.escalateCall.peerCount());
+        customer = phone;
+        pages.customer = phone;
+        report.phases.handoff = {
+          qr_shown: qr.shown, qr_src: qr.src, phone_qr_shown: phoneQr, desktop_text: desktopText,
+          desktop_camera_released: desktopCamera, agent: a, customer: c, agent_peers: agentPeers,
+          on_phone_after_ms: Date.now() - tapped, ms: Date.now() - t0,
+        };
       } else if (phase === 'hold') {
         // The call runs on while both pages measure it.
         await sleep(opts.hold_ms || 15000);

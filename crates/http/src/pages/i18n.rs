@@ -95,6 +95,8 @@ strings! {
     handoff_title,
     handoff_body,
     handoff_qr_label,
+    moved_title,
+    moved_body,
 }
 
 pub const EN: Strings = Strings {
@@ -170,6 +172,8 @@ pub const EN: Strings = Strings {
     handoff_title: "On your phone?",
     handoff_body: "Scan this code with your phone\u{2019}s camera to continue the call there, with its back camera if the agent needs to see something.",
     handoff_qr_label: "QR code of this call\u{2019}s link",
+    moved_title: "The call continued on another device",
+    moved_body: "You opened this link somewhere else, so this page stepped aside. Rejoin to bring the call back here.",
 };
 
 pub const ES: Strings = Strings {
@@ -245,6 +249,8 @@ pub const ES: Strings = Strings {
     handoff_title: "¿Prefieres el móvil?",
     handoff_body: "Escanea este código con la cámara de tu móvil para seguir la llamada allí, con la cámara trasera si el agente necesita ver algo.",
     handoff_qr_label: "Código QR del enlace de esta llamada",
+    moved_title: "La llamada sigue en otro dispositivo",
+    moved_body: "Has abierto este enlace en otro sitio, así que esta página se ha apartado. Vuelve a unirte para traer la llamada aquí.",
 };
 
 /// The page language a visitor's browser asks for (`Accept-Language`), of

@@ -15,7 +15,10 @@ use escalate_domain::escalation::{Role, role_of};
 
 /// At most this many participants: the agent, the customer, and a supervisor.
 pub const MAX_PARTICIPANTS: usize = 3;
-/// Of which at most one is a customer (one customer link, one face).
+/// Of which at most one is a customer (one customer link, one face). A
+/// customer who joins while another is in takes over: the same link opened
+/// on a phone (the desktop page's QR code) moves the call there, and the
+/// earlier device steps aside (`replaced`) instead of fighting for the place.
 pub const MAX_CUSTOMERS: usize = 1;
 /// How long a room's hash lives after its last change: a room nobody left
 /// cleanly (every replica stopped) does not stay full forever.
@@ -61,23 +64,32 @@ impl Entry {
 
 pub enum Joined {
     /// In; the entry it replaced (the same identity's earlier connection),
-    /// and the participants away whose places it took.
+    /// the participants away whose places it took, and the customers still
+    /// connected who handed their place over to this one (their connections
+    /// are to be closed).
     In {
         previous: Option<Entry>,
         evicted: Vec<String>,
+        handed_over: Vec<(String, Entry)>,
     },
     Full,
 }
 
-/// Whether `identity` may join `members`, and which away members make way.
-fn admit(members: &HashMap<String, Entry>, identity: &str) -> Option<Vec<String>> {
+/// Who makes way for `identity` in `members`: the away members whose
+/// places it takes and the connected customers it takes over from; `None`
+/// when the room is full.
+fn admit(members: &HashMap<String, Entry>, identity: &str) -> Option<(Vec<String>, Vec<String>)> {
     if members.contains_key(identity) {
-        return Some(Vec::new());
+        return Some(Default::default());
     }
     let customer = class(identity) == "customer";
-    let live: Vec<&String> = members.iter().filter(|(_, e)| !e.away).map(|(i, _)| i).collect();
-    let live_customers = live.iter().filter(|i| class(i) == "customer").count();
-    if live.len() >= MAX_PARTICIPANTS || (customer && live_customers >= MAX_CUSTOMERS) {
+    let mut live: Vec<&String> = members.iter().filter(|(_, e)| !e.away).map(|(i, _)| i).collect();
+    let mut handed: Vec<String> = Vec::new();
+    if customer && live.iter().filter(|i| class(i) == "customer").count() >= MAX_CUSTOMERS {
+        handed = live.iter().filter(|i| class(i) == "customer").map(|i| (*i).clone()).collect();
+        live.retain(|i| class(i) != "customer");
+    }
+    if live.len() >= MAX_PARTICIPANTS {
         return None;
     }
     let away: Vec<&String> = members.iter().filter(|(_, e)| e.away).map(|(i, _)| i).collect();
@@ -92,7 +104,7 @@ fn admit(members: &HashMap<String, Entry>, identity: &str) -> Option<Vec<String>
             None => break,
         }
     }
-    Some(evicted)
+    Some((evicted, handed))
 }
 
 pub enum Presence {
@@ -104,10 +116,13 @@ pub enum Presence {
 /// class, max participants, max customers, TTL, the prefix of replicas'
 /// heartbeat keys. Entries of replicas whose heartbeat has lapsed (a replica
 /// that crashed) are removed first and answered among the evicted, so their
-/// places are free and their leaving is recorded once, by this join.
+/// places are free and their leaving is recorded once, by this join. The
+/// answer: 1, the previous entry, the evicted, then an empty string and the
+/// customers handed over with their entries.
 const JOIN: &str = r"
 local prev = redis.call('HGET', KEYS[1], ARGV[1])
 local evicted = {}
+local handed = {}
 if not prev then
   local entries = redis.call('HGETALL', KEYS[1])
   for i = 1, #entries, 2 do
@@ -131,7 +146,17 @@ if not prev then
     end
   end
   local max = tonumber(ARGV[4])
-  if live >= max or (ARGV[3] == 'customer' and live_customers >= tonumber(ARGV[5])) then
+  if ARGV[3] == 'customer' and live_customers >= tonumber(ARGV[5]) then
+    for i = 1, #all, 2 do
+      local v = all[i + 1]
+      if string.find(v, '|customer|', 1, true) ~= nil and string.sub(v, -5) ~= '|away' then
+        table.insert(handed, all[i])
+        table.insert(handed, v)
+        live = live - 1
+      end
+    end
+  end
+  if live >= max then
     return {0, ''}
   end
   local remaining = {}
@@ -145,11 +170,14 @@ if not prev then
     table.insert(evicted, table.remove(remaining))
   end
   for _, i in ipairs(evicted) do redis.call('HDEL', KEYS[1], i) end
+  for i = 1, #handed, 2 do redis.call('HDEL', KEYS[1], handed[i]) end
 end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 redis.call('PEXPIRE', KEYS[1], ARGV[6])
 local out = {1, prev or ''}
 for _, i in ipairs(evicted) do table.insert(out, i) end
+table.insert(out, '')
+for _, i in ipairs(handed) do table.insert(out, i) end
 return out
 ";
 
@@ -216,11 +244,12 @@ impl Presence {
             Presence::Local(rooms) => {
                 let mut rooms = rooms.lock().unwrap_or_else(|p| p.into_inner());
                 let members = rooms.entry(room.to_owned()).or_default();
-                let Some(evicted) = admit(members, identity) else { return Ok(Joined::Full) };
+                let Some((evicted, handed)) = admit(members, identity) else { return Ok(Joined::Full) };
                 for i in &evicted {
                     members.remove(i);
                 }
-                Ok(Joined::In { previous: members.insert(identity.to_owned(), entry.clone()), evicted })
+                let handed_over = handed.into_iter().filter_map(|i| members.remove(&i).map(|e| (i, e))).collect();
+                Ok(Joined::In { previous: members.insert(identity.to_owned(), entry.clone()), evicted, handed_over })
             }
             Presence::Redis { conn, prefix } => {
                 let out: Vec<redis::Value> = redis::Script::new(JOIN)
@@ -240,7 +269,17 @@ impl Presence {
                     return Ok(Joined::Full);
                 }
                 let previous = out.get(1).map(text).and_then(|p| Entry::decode(&p));
-                Ok(Joined::In { previous, evicted: out.iter().skip(2).map(text).collect() })
+                let rest: Vec<String> = out.iter().skip(2).map(text).collect();
+                let split = rest.iter().position(String::is_empty).unwrap_or(rest.len());
+                let evicted = rest[..split].to_vec();
+                let handed_over = rest[(split + 1).min(rest.len())..]
+                    .chunks(2)
+                    .filter_map(|pair| match pair {
+                        [identity, value] => Entry::decode(value).map(|e| (identity.clone(), e)),
+                        _ => None,
+                    })
+                    .collect();
+                Ok(Joined::In { previous, evicted, handed_over })
             }
         }
     }
@@ -366,7 +405,11 @@ mod tests {
         let p = Presence::Local(Mutex::default());
         assert!(matches!(p.join("r", "agent:a", &entry(1)).await.unwrap(), Joined::In { previous: None, .. }));
         assert!(matches!(p.join("r", "customer:1", &entry(2)).await.unwrap(), Joined::In { .. }));
-        assert!(matches!(p.join("r", "customer:2", &entry(3)).await.unwrap(), Joined::Full));
+        // The same link on another device takes over: the first customer steps aside.
+        match p.join("r", "customer:2", &entry(3)).await.unwrap() {
+            Joined::In { handed_over, .. } => assert_eq!(handed_over, vec![("customer:1".to_owned(), entry(2))]),
+            Joined::Full => panic!("a customer takes over from the one before"),
+        }
         assert!(matches!(p.join("r", "agent:sup", &entry(4)).await.unwrap(), Joined::In { .. }));
         assert!(matches!(p.join("r", "agent:x", &entry(5)).await.unwrap(), Joined::Full));
         // The same identity again replaces its entry (a reconnect), even when full.
@@ -385,10 +428,12 @@ mod tests {
         let p = Presence::Local(Mutex::default());
         p.join("r", "agent:a", &entry(1)).await.unwrap();
         p.join("r", "customer:1", &entry(2)).await.unwrap();
-        assert!(matches!(p.join("r", "customer:2", &entry(3)).await.unwrap(), Joined::Full));
         p.mark_away("r", "customer:1", &entry(2)).await.unwrap();
         match p.join("r", "customer:2", &entry(3)).await.unwrap() {
-            Joined::In { evicted, .. } => assert_eq!(evicted, vec!["customer:1".to_owned()]),
+            Joined::In { evicted, handed_over, .. } => {
+                assert_eq!(evicted, vec!["customer:1".to_owned()]);
+                assert!(handed_over.is_empty(), "nobody connected had to step aside");
+            }
             Joined::Full => panic!("the away customer's place is free"),
         }
         assert_eq!(p.members("r").await.unwrap().len(), 2);

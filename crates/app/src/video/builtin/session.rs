@@ -145,8 +145,8 @@ pub async fn open(
     entry.session = session;
     let identity = claims.sub;
     let joined = hub.presence.join(&target.room_name, &identity, &entry).await;
-    let (previous, evicted) = match joined {
-        Ok(Joined::In { previous, evicted }) => (previous, evicted),
+    let (previous, evicted, handed_over) = match joined {
+        Ok(Joined::In { previous, evicted, handed_over }) => (previous, evicted, handed_over),
         Ok(Joined::Full) => {
             hub.unregister(entry.conn);
             tracing::info!(room_name = %target.room_name, "signalling refused a participant: the room is full");
@@ -170,6 +170,18 @@ pub async fn open(
     for gone in &evicted {
         // Away past saving: a newcomer took the place.
         s.broadcast(ServerMessage::PeerLeft { identity: gone, reason: LeaveReason::Timeout }).await;
+        let (app, target, identity) = (app.clone(), s.target.clone(), gone.clone());
+        tokio::spawn(async move {
+            record_event(&app, &target, RoomEventKind::ParticipantDisconnected, Some((&identity, ""))).await
+        });
+    }
+    for (gone, their) in &handed_over {
+        // The same link on another device took over: the earlier one steps
+        // aside (its page shows that the call continued elsewhere and does
+        // not fight for the place), and it is recorded as leaving once here,
+        // since a replaced connection records nothing when it closes.
+        hub.deliver(their, Outbound::Close(Close::Replaced)).await;
+        s.broadcast(ServerMessage::PeerLeft { identity: gone, reason: LeaveReason::Left }).await;
         let (app, target, identity) = (app.clone(), s.target.clone(), gone.clone());
         tokio::spawn(async move {
             record_event(&app, &target, RoomEventKind::ParticipantDisconnected, Some((&identity, ""))).await
