@@ -431,3 +431,32 @@ async fn a_link_that_runs_out_unused_is_expired_in_the_api_metrics_and_webhooks_
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(rx.acknowledged().len(), got.len(), "no further events");
 }
+
+/// Erasing a customer's data reaches the webhook log too: the bodies about
+/// the escalation (the comment, the conversation) are gone from it.
+#[tokio::test]
+async fn erasing_a_customers_data_removes_the_webhook_bodies_that_carry_it() {
+    let app = spawn(&[]).await;
+    let r = app.ready_contact_center("Acme").await;
+    let rx = Receiver::start().await;
+    let (endpoint_id, _) = endpoint(&r, &rx.url, &["escalation.ended", "rating.received"]).await;
+    let (id, code) = one_call(&app, &r, "alex").await;
+    let rated = app
+        .http
+        .post(app.url(&format!("/v1/join/{code}/rating")))
+        .json(&json!({ "stars": 2, "comment": "my address is 1 Main St" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(rated.status(), 201);
+    rx.wait_for(2, Duration::from_secs(10)).await;
+    let path = format!("/v1/webhook-endpoints/{endpoint_id}/deliveries");
+    let log: Value = r.tenant.admin.get(&path).await.json().await.unwrap();
+    assert!(log.to_string().contains("1 Main St"), "{log}");
+
+    let erased = r.tenant.admin.post(&format!("/v1/escalations/{id}/erase"), json!({})).await;
+    assert_eq!(erased.status(), 200);
+    let log: Value = r.tenant.admin.get(&path).await.json().await.unwrap();
+    assert!(!log.to_string().contains("1 Main St"), "{log}");
+    assert!(log["items"].as_array().unwrap().iter().all(|d| d["escalation_id"] != id.as_str()), "{log}");
+}

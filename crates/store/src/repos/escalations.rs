@@ -407,8 +407,9 @@ impl Store {
     /// Erases what the escalation keeps of its customer, in one
     /// transaction: the rating's comment, the conversation (the customer's
     /// chat), the customer's identities and the providers' raw payloads in
-    /// its room events. What the metrics read stays: times, stars, quality
-    /// figures (none of them name anyone).
+    /// its room events, and its webhook deliveries (their bodies carry the
+    /// comment and the conversation). What the metrics read stays: times,
+    /// stars, quality figures (none of them name anyone).
     #[tracing::instrument(name = "db", skip_all, fields(db.operation = "erase_escalation"))]
     pub async fn erase_escalation(
         &self,
@@ -442,6 +443,13 @@ impl Store {
             .filter(
                 escalation_event::Column::ParticipantIdentity.starts_with(escalate_domain::escalation::CUSTOMER_PREFIX),
             )
+            .exec(&txn)
+            .await?;
+        // The webhook bodies about it carry the comment and the conversation:
+        // those still pending are not sent, and the log keeps none of them.
+        crate::entities::webhook_delivery::Entity::delete_many()
+            .filter(crate::entities::webhook_delivery::Column::EscalationId.eq(id))
+            .filter(crate::entities::webhook_delivery::Column::TenantId.eq(scope.tenant_id()))
             .exec(&txn)
             .await?;
         txn.commit().await?;
