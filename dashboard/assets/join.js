@@ -365,6 +365,36 @@
   }
 
   switchButtons.forEach(function (b) { b.addEventListener('click', switchCamera); });
+
+  // ---- asking for the back camera ------------------------------------------
+  // The agent (the test call's page; the plugin has its own button) asks the
+  // customer to show something with their back camera; the customer's page
+  // offers the switch with one tap and never switches by itself. A device
+  // with one camera says so and points to the phone (the lobby's QR code).
+  var ask = { button: $('call-ask-back'), box: $('asked'), text: $('asked-text'), yes: $('asked-switch'), no: $('asked-dismiss') };
+
+  function syncAsk(call) {
+    if (!ask.button) return;
+    ask.button.hidden = !(call && typeof call.ask === 'function' && call.peerCount() > 0 && t.provider === 'builtin');
+  }
+
+  function offerBackCamera() {
+    var current = tracks('video')[0];
+    if (current && facing(current) === 'environment') return;
+    var two = state.cameras.length > 1 && !!current;
+    ask.text.textContent = two ? t.tAskedBackCamera : t.tAskedBackCamera + ' ' + t.tAskedOneCamera;
+    ask.yes.hidden = !two;
+    ask.box.hidden = false;
+    (two ? ask.yes : ask.no).focus();
+  }
+
+  if (ask.button) {
+    ask.button.addEventListener('click', function () {
+      if (state.call && state.call.ask('back_camera')) el.callStatus.textContent = t.tAskSent;
+    });
+  }
+  ask.yes.addEventListener('click', function () { ask.box.hidden = true; switchCamera(); });
+  ask.no.addEventListener('click', function () { ask.box.hidden = true; });
   if (navigator.mediaDevices && navigator.mediaDevices.addEventListener) {
     navigator.mediaDevices.addEventListener('devicechange', refreshCameras);
   }
@@ -479,10 +509,13 @@
     document.body.dataset.call = 'connected';
     call.on('remote-stream', showRemote);
     call.on('quality', reportQuality);
-    call.on('peer-joined', function () { el.waiting.hidden = true; });
+    call.on('peer-joined', function () { el.waiting.hidden = true; syncAsk(call); });
     call.on('peer-state', function (identity, s) { setRemoteState(s); });
+    call.on('asked', function (from, what) { if (what === 'back_camera') offerBackCamera(); });
+    syncAsk(call);
     call.on('peer-left', function (identity) {
       removeRemote(identity);
+      syncAsk(call);
       if (call.peerCount() === 0) {
         el.waiting.hidden = false;
         el.waitingText.textContent = t.tAgentLeft;

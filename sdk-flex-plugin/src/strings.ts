@@ -62,6 +62,8 @@ export const DEFAULT_STRINGS = {
   VideoEscalationCameraN: 'Camera {{n}}',
   VideoEscalationDeviceFailed: 'Could not switch to that device: {{error}}',
   VideoEscalationShareScreen: 'Share screen',
+  VideoEscalationAskBackCamera: 'Ask for back camera',
+  VideoEscalationAskedBackCamera: 'Asked the customer to show you with their back camera.',
   VideoEscalationStopSharing: 'Stop sharing',
   VideoEscalationShareFailed: 'Could not share your screen: {{error}}',
   VideoEscalationYouAreSharing: 'You are sharing your screen.',

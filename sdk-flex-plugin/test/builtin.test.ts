@@ -98,6 +98,27 @@ describe('BuiltinCall', () => {
     expect(call.peerConnections()).toEqual([pc]);
   });
 
+  it('asks a customer for the back camera, and tells of being asked (never acting on it)', async () => {
+    const { call, ws } = await connected([{ identity: 'customer:k3y', role: 'customer' }]);
+    expect(call.ask('customer:k3y', 'back_camera')).toBe(true);
+    expect(ws.sentOf('ask')).toEqual([{ type: 'ask', to: 'customer:k3y', what: 'back_camera' }]);
+    const heard: unknown[][] = [];
+    const pending = connectBuiltin(grant({ identity: 'customer:k3y' }), fakeCameraStream(), {
+      events: (name, ...args) => {
+        if (name === 'asked') heard.push(args);
+      },
+    });
+    const theirs = FakeWebSocket.last;
+    theirs.serverOpen();
+    theirs.serverSend({ type: 'welcome', peers: [{ identity: 'agent:alex', role: 'agent' }] });
+    await pending;
+    theirs.serverSend({ type: 'asked', from: 'agent:alex', what: 'back_camera' });
+    await flush();
+    expect(heard).toEqual([['agent:alex', 'back_camera']]);
+    call.leave();
+    expect(call.ask('customer:k3y', 'back_camera')).toBe(false);
+  });
+
   it('on peer_joined waits for their offer, then answers it', async () => {
     const { call, ws } = await connected([]);
     ws.serverSend({ type: 'peer_joined', peer: { identity: 'customer:k3y', role: 'customer' } });

@@ -717,3 +717,22 @@ async fn a_customer_who_moves_to_the_phone_mid_call_takes_the_call_over() {
         .count();
     assert_eq!(desktop_left, 1, "the desktop page left once, when the phone took over: {events:#?}");
 }
+
+/// The agent asks for the back camera: the customer's page offers it and
+/// never switches by itself; on a device with one camera (the fake one
+/// here) it says so and points to the phone. Customers cannot ask anyone.
+#[tokio::test]
+async fn the_agent_asks_for_the_back_camera_and_the_customer_decides() {
+    let turn = Turn::start();
+    let phases = json!(["connect", "ask-back-camera", "end"]);
+    let Walk { report, .. } = walk_test_call(turn.settings(), phases, json!({})).await;
+    assert_eq!(report["problems"], json!([]), "{report:#}");
+    let p = &report["phases"]["ask-back-camera"];
+    let text = p["asked"]["text"].as_str().unwrap();
+    assert!(text.contains("back camera") && text.contains("one camera"), "{p}");
+    assert_eq!(p["asked"]["offers_switch"], false, "one camera: nothing to switch to: {p}");
+    assert_eq!(p["facing_before"], p["facing_after_wait"], "the page never switches by itself: {p}");
+    assert_eq!(p["closed"], true, "{p}");
+    assert!(p["agent_status"].as_str().unwrap().contains("Asked the customer"), "{p}");
+    assert_eq!(report["console_errors"], json!({ "agent": [], "customer": [] }), "{report:#}");
+}

@@ -9,7 +9,8 @@
 //                    or ["connect-no-devices", "end"] (the customer blocks camera and microphone)
 //                    or ["connect", "hold", "end"] (a call that runs on, measured by both pages)
 //                    or ["connect", "reload", "end"] (the customer reloads the page mid-call)
-//                    or ["connect", "handoff", "end"] (the customer opens the link on a phone mid-call),
+//                    or ["connect", "handoff", "end"] (the customer opens the link on a phone mid-call)
+//                    or ["connect", "ask-back-camera", "end"] (the agent asks for the back camera),
 //            turn: { pid, command, args },    // for drop-turn: kill and restart TURN
 //            hold_ms }                         // "hold": how long the call runs on (default 15 s)
 //
@@ -169,6 +170,26 @@ try {
           qr_shown: qr.shown, qr_src: qr.src, phone_qr_shown: phoneQr, desktop_text: desktopText,
           desktop_camera_released: desktopCamera, agent: a, customer: c, agent_peers: agentPeers,
           on_phone_after_ms: Date.now() - tapped, ms: Date.now() - t0,
+        };
+      } else if (phase === 'ask-back-camera') {
+        // The agent asks for the back camera; the customer's page offers it
+        // (never switches by itself); with one camera it says so instead.
+        await agent.waitForSelector('#call-ask-back:not([hidden])');
+        const facingBefore = await customer.evaluate(() => document.body.dataset.facing || 'user');
+        await agent.click('#call-ask-back');
+        await customer.waitForSelector('#asked:not([hidden])');
+        const asked = await customer.evaluate(() => ({
+          text: document.getElementById('asked-text').innerText,
+          offers_switch: !document.getElementById('asked-switch').hidden,
+          focused: document.activeElement ? document.activeElement.id : null,
+        }));
+        await sleep(500);
+        const facingAfter = await customer.evaluate(() => document.body.dataset.facing || 'user');
+        await customer.click(asked.offers_switch ? '#asked-switch' : '#asked-dismiss');
+        const closed = await customer.evaluate(() => document.getElementById('asked').hidden);
+        const agentStatus = await agent.evaluate(() => document.getElementById('call-status').textContent);
+        report.phases['ask-back-camera'] = {
+          asked, facing_before: facingBefore, facing_after_wait: facingAfter, closed, agent_status: agentStatus, ms: Date.now() - t0,
         };
       } else if (phase === 'hold') {
         // The call runs on while both pages measure it.

@@ -90,8 +90,22 @@ impl Store {
         });
         if db.get_database_backend() == sea_orm::DatabaseBackend::Sqlite {
             // WAL lets readers proceed while one writer commits; the embedded
-            // default serves pages and API calls concurrently.
-            db.execute_unprepared("PRAGMA journal_mode=WAL; PRAGMA busy_timeout=5000; PRAGMA foreign_keys=ON;").await?;
+            // default serves pages and API calls concurrently. Switching to
+            // WAL needs the database to itself for a moment and SQLite does
+            // not wait for that (another app in the process may be migrating
+            // it), so a busy database is tried again for a few seconds.
+            let mut tries = 0;
+            loop {
+                let set = "PRAGMA busy_timeout=5000; PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON;";
+                match db.execute_unprepared(set).await {
+                    Ok(_) => break,
+                    Err(e) if tries < 50 && e.to_string().contains("database is locked") => {
+                        tries += 1;
+                        tokio::time::sleep(Duration::from_millis(100)).await;
+                    }
+                    Err(e) => return Err(e.into()),
+                }
+            }
         }
         Ok(Self { db })
     }

@@ -72,7 +72,10 @@ export function CallPanel({
   const [error, setError] = useState<string | undefined>();
   const [switching, setSwitching] = useState(false);
   const [shareBusy, setShareBusy] = useState(false);
+  const [asked, setAsked] = useState(false);
   const receiveOnly = snapshot.receiveOnly;
+  // Built-in calls carry the request to the customer's page; Twilio's do not yet.
+  const canAsk = !receiveOnly && snapshot.provider === 'builtin' && snapshot.remotes.some((r) => r.role === 'customer');
 
   const pickDevice = (kind: DeviceKind, deviceId: string) => {
     setSwitching(true);
@@ -133,6 +136,11 @@ export function CallPanel({
             <ActionButton onClick={() => void session.setCameraEnabled(!snapshot.cameraEnabled).catch((e) => setError(message(e)))}>
               {snapshot.cameraEnabled ? <Str k="VideoEscalationCameraOff" /> : <Str k="VideoEscalationCameraOn" />}
             </ActionButton>
+            {canAsk ? (
+              <ActionButton onClick={() => setAsked(session.askBackCamera())}>
+                <Str k="VideoEscalationAskBackCamera" />
+              </ActionButton>
+            ) : null}
             {media.canShareScreen() ? (
               <ActionButton onClick={toggleShare} disabled={shareBusy}>
                 {snapshot.screenSharing ? <Str k="VideoEscalationStopSharing" /> : <Str k="VideoEscalationShareScreen" />}
@@ -149,6 +157,11 @@ export function CallPanel({
           </ActionButton>
         ) : null}
       </div>
+      {asked ? (
+        <p role="status" data-testid="asked-back-camera">
+          <Str k="VideoEscalationAskedBackCamera" />
+        </p>
+      ) : null}
       {error ? (
         <p role="alert" style={{ color: palette.error }}>
           {error}

@@ -51,7 +51,7 @@ import {
 } from './call';
 import { browserMedia, deviceConstraints, deviceIdOf, onTrackEnded, SCREEN, type DeviceKind, type DeviceSelection, type MediaAccess } from './media';
 import { QualityMonitor, summarizeRtcStats } from './quality';
-import { CLOSE, FINAL_CLOSES, type ClientMessage, type CloseReason, type Peer, type ServerMessage, type SignalData } from './generated/signaling';
+import { CLOSE, FINAL_CLOSES, type AskWhat, type ClientMessage, type CloseReason, type Peer, type ServerMessage, type SignalData } from './generated/signaling';
 
 /** The close reasons after which the socket reconnects; every other one is final. */
 const RETRYABLE_CLOSES = ['bye', 'hello_timeout', 'going_away', 'internal'] as const satisfies readonly CloseReason[];
@@ -391,6 +391,9 @@ export class BuiltinCall implements Call {
         this.emit('peer-state', msg.from, { ...state });
         break;
       }
+      case 'asked':
+        this.emit('asked', msg.from, msg.what);
+        break;
       case 'ended':
         this.finish('completed');
         break;
@@ -616,6 +619,12 @@ export class BuiltinCall implements Call {
   /** The participants this side has a connection with. */
   peerCount(): number {
     return this.peers.size;
+  }
+
+  ask(to: string, what: AskWhat): boolean {
+    if (this.ended) return false;
+    this.send({ type: 'ask', to, what });
+    return true;
   }
 
   /** Drops the signalling connection as a network would (for tests and diagnostics). */

@@ -5,6 +5,9 @@
  */
 import type { AgentToken, QualitySample } from '../api/types';
 import type { DeviceKind, DeviceSelection } from './media';
+import type { AskWhat } from './generated/signaling';
+
+export type { AskWhat };
 
 /** The agent token answer of the API (schema `VideoToken`): which provider, and what it needs. */
 export type VideoGrant = AgentToken;
@@ -87,6 +90,12 @@ export interface Call {
   peerConnections(): RTCPeerConnection[];
   /** How many other participants are in the call (present, with or without media). */
   peerCount(): number;
+  /**
+   * Asks the customer `to` for `what` (their page offers it with one tap;
+   * nothing is done for them). False where the provider cannot carry the
+   * request (Twilio calls, for now).
+   */
+  ask(to: string, what: AskWhat): boolean;
 }
 
 /**
@@ -107,6 +116,8 @@ export interface CallEventMap {
   ended: [reason: EndReason];
   /** A quality sample, every few seconds (see quality.ts). */
   quality: [sample: QualitySample];
+  /** Staff ask this customer for something (built-in calls; see `Call.ask`). */
+  asked: [from: string, what: AskWhat];
 }
 export type CallEventName = keyof CallEventMap;
 export type CallEvents = <K extends CallEventName>(name: K, ...args: CallEventMap[K]) => void;

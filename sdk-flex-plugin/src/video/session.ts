@@ -135,6 +135,16 @@ export class VideoSession {
     this.refresh();
   }
 
+  /**
+   * Asks the customers in the call to show something with their back
+   * camera (their page offers the switch; nothing is done for them). False
+   * when no customer is there or the provider cannot carry it (Twilio).
+   */
+  askBackCamera(): boolean {
+    const customers = this.call.remotes().filter((r) => r.role === 'customer');
+    return customers.map((r) => this.call.ask(r.identity, 'back_camera')).some(Boolean);
+  }
+
   async startScreenShare(): Promise<void> {
     await this.call.startScreenShare();
     this.refresh();

@@ -210,6 +210,11 @@ export class TwilioCall implements Call {
     return this.present.size;
   }
 
+  /** Not carried on Twilio calls yet (it needs a data track). */
+  ask(): boolean {
+    return false;
+  }
+
   private changed(): void {
     this.listeners.emit();
   }

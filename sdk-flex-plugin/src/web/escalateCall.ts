@@ -10,7 +10,9 @@
  *   call.on('status', fn('connected' | 'reconnecting'))
  *   call.on('ended', fn(reason))  // 'completed' | 'left' | 'replaced' | 'lost' | a close reason
  *   call.on('quality', fn(sample))  // every few seconds: how the call goes (see `summarize`)
+ *   call.on('asked', fn(from, what))  // staff ask this customer, e.g. 'back_camera' (built-in calls)
  *   call.setEnabled('audio' | 'video', on); call.leave(); call.peerCount()
+ *   call.ask(what) -> boolean  // staff: ask the customers in the call (false where it cannot be carried)
  *   built-in calls only: call.peerConnections(), call.dropSignaling()
  *   Twilio calls only: call.room (twilio-video's Room)
  *   EscalateCall.summarize(reports, prev) -> { sample, totals }  // RTCStatsReports since `prev` (the last totals)
@@ -31,7 +33,7 @@
  */
 import type { Room } from 'twilio-video';
 import { CONNECT_TIMEOUT_MS, connectBuiltin, type BuiltinCall } from '../video/builtin';
-import { CallError, type CallEventMap, type CallEventName, type CallEvents, type VideoGrant } from '../video/call';
+import { CallError, type AskWhat, type CallEventMap, type CallEventName, type CallEvents, type VideoGrant } from '../video/call';
 import { summarizeRtcStats, type QualitySummary, type RtcStatsLike } from '../video/quality';
 import { connectTwilioRoom, type TwilioCall, type TwilioVideo } from '../video/twilioRoom';
 
@@ -60,6 +62,7 @@ export abstract class PageCall {
   abstract setEnabled(kind: 'audio' | 'video', on: boolean): void;
   abstract leave(): void;
   abstract peerCount(): number;
+  abstract ask(what: AskWhat): boolean;
 }
 
 export class BuiltinPageCall extends PageCall {
@@ -77,6 +80,11 @@ export class BuiltinPageCall extends PageCall {
 
   peerCount(): number {
     return this.call.peerCount();
+  }
+
+  ask(what: AskWhat): boolean {
+    const customers = this.call.remotes().filter((r) => r.role === 'customer');
+    return customers.map((r) => this.call.ask(r.identity, what)).some(Boolean);
   }
 
   /** For the page's camera switch and screen share (RTCRtpSender.replaceTrack), diagnostics and the browser tests. */
@@ -105,6 +113,10 @@ export class TwilioPageCall extends PageCall {
 
   peerCount(): number {
     return this.call.peerCount();
+  }
+
+  ask(): boolean {
+    return false;
   }
 }
 

@@ -97,6 +97,12 @@ strings! {
     handoff_qr_label,
     moved_title,
     moved_body,
+    ask_back_camera,
+    ask_sent,
+    asked_back_camera,
+    asked_switch,
+    asked_one_camera,
+    not_now,
 }
 
 pub const EN: Strings = Strings {
@@ -174,6 +180,12 @@ pub const EN: Strings = Strings {
     handoff_qr_label: "QR code of this call\u{2019}s link",
     moved_title: "The call continued on another device",
     moved_body: "You opened this link somewhere else, so this page stepped aside. Rejoin to bring the call back here.",
+    ask_back_camera: "Ask for back camera",
+    ask_sent: "Asked the customer to show you with their back camera.",
+    asked_back_camera: "Your agent asks to see something with your back camera.",
+    asked_switch: "Switch to back camera",
+    asked_one_camera: "This device has one camera. To show something up close, open this link on your phone.",
+    not_now: "Not now",
 };
 
 pub const ES: Strings = Strings {
@@ -251,6 +263,12 @@ pub const ES: Strings = Strings {
     handoff_qr_label: "Código QR del enlace de esta llamada",
     moved_title: "La llamada sigue en otro dispositivo",
     moved_body: "Has abierto este enlace en otro sitio, así que esta página se ha apartado. Vuelve a unirte para traer la llamada aquí.",
+    ask_back_camera: "Pedir la cámara trasera",
+    ask_sent: "Se ha pedido al cliente que te muestre con su cámara trasera.",
+    asked_back_camera: "Tu agente te pide que le muestres algo con tu cámara trasera.",
+    asked_switch: "Cambiar a la cámara trasera",
+    asked_one_camera: "Este dispositivo tiene una sola cámara. Para enseñar algo de cerca, abre este enlace en tu móvil.",
+    not_now: "Ahora no",
 };
 
 /// The page language a visitor's browser asks for (`Accept-Language`), of

@@ -29,6 +29,8 @@ export const RECONNECT_GRACE_MS = 15000;
 export type Role = 'agent' | 'customer' | 'other';
 export type Peer = { identity: string; role: Role };
 export type LeaveReason = 'left' | 'timeout';
+/** What staff may ask a customer for (the customer's page offers it; never done for them). */
+export type AskWhat = 'back_camera';
 /** An SDP description or an ICE candidate, relayed as it is. */
 export type SignalData = { description?: RTCSessionDescriptionInit; candidate?: RTCIceCandidateInit | null };
 
@@ -38,6 +40,7 @@ export type ClientMessage =
   | { type: 'signal'; to: string; data: SignalData }
   | { type: 'state'; audio: boolean; video: boolean }
   | { type: 'quality'; sample: QualitySample }
+  | { type: 'ask'; to: string; what: AskWhat }
   | { type: 'ping' }
   | { type: 'bye' };
 
@@ -49,6 +52,7 @@ export type ServerMessage =
   | { type: 'peer_left'; identity: string; reason: LeaveReason }
   | { type: 'signal'; from: string; data: SignalData }
   | { type: 'state'; from: string; audio: boolean; video: boolean }
+  | { type: 'asked'; from: string; what: AskWhat }
   | { type: 'pong' }
   | { type: 'ended' }
   | { type: 'error'; code: string; message: string };

@@ -5,9 +5,12 @@
 //! it), then `signal` (an SDP description or ICE candidate for one peer,
 //! relayed as it is), `state` (microphone/camera on or off, for the peers'
 //! UI), `quality` (its statistics' summary, kept as the call's quality),
-//! `ping`, and `bye` when it leaves. The service answers `welcome`
+//! `ping`, `ask` (staff asking the customer for something the customer
+//! decides on, such as their back camera) and `bye` when it leaves. The
+//! service answers `welcome`
 //! (who is already in the room), then tells of peers joining, leaving and
-//! reconnecting, relays their `signal`s and `state`s, and sends `ended`
+//! reconnecting, relays their `signal`s, `state`s and `ask`s (as `asked`),
+//! and sends `ended`
 //! when the call is over.
 
 use serde::{Deserialize, Serialize};
@@ -45,8 +48,22 @@ pub enum ClientMessage {
     Quality {
         sample: serde_json::Value,
     },
+    /// Staff ask the customer `to` for something only the customer can do
+    /// (never done for them: their page offers it with one tap).
+    Ask {
+        to: String,
+        what: Ask,
+    },
     Ping,
     Bye,
+}
+
+/// What staff may ask a customer for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Ask {
+    /// Show something with the back camera (the page offers the switch).
+    BackCamera,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -84,6 +101,11 @@ pub enum ServerMessage<'a> {
         from: &'a str,
         audio: bool,
         video: bool,
+    },
+    /// Staff `from` ask this customer for `what` (see [`ClientMessage::Ask`]).
+    Asked {
+        from: &'a str,
+        what: Ask,
     },
     Pong,
     Ended,
@@ -220,6 +242,7 @@ pub const CLIENT_MESSAGES: &[Shape] = &[
     ("signal", &[("to", "string"), ("data", "SignalData")]),
     ("state", &[("audio", "boolean"), ("video", "boolean")]),
     ("quality", &[("sample", "QualitySample")]),
+    ("ask", &[("to", "string"), ("what", "AskWhat")]),
     ("ping", &[]),
     ("bye", &[]),
 ];
@@ -231,6 +254,7 @@ pub const SERVER_MESSAGES: &[Shape] = &[
     ("peer_left", &[("identity", "string"), ("reason", "LeaveReason")]),
     ("signal", &[("from", "string"), ("data", "SignalData")]),
     ("state", &[("from", "string"), ("audio", "boolean"), ("video", "boolean")]),
+    ("asked", &[("from", "string"), ("what", "AskWhat")]),
     ("pong", &[]),
     ("ended", &[]),
     ("error", &[("code", "string"), ("message", "string")]),
@@ -301,6 +325,7 @@ mod tests {
             "boolean" => json!(true),
             "SignalData" => json!({ "candidate": null }),
             "QualitySample" => json!({ "round_trip_ms": 1.0, "packet_loss_percent": 0.0, "relayed": false }),
+            "AskWhat" => json!("back_camera"),
             other => panic!("no example for {other}"),
         }
     }
@@ -340,6 +365,7 @@ mod tests {
             ServerMessage::PeerLeft { identity: "a", reason: LeaveReason::Left },
             ServerMessage::Signal { from: "a", data: &data },
             ServerMessage::State { from: "a", audio: true, video: false },
+            ServerMessage::Asked { from: "a", what: Ask::BackCamera },
             ServerMessage::Pong,
             ServerMessage::Ended,
             ServerMessage::Error { code: "c", message: "m" },

@@ -246,6 +246,18 @@ impl Session {
                 self.broadcast(ServerMessage::State { from: &self.identity, audio, video }).await;
             }
             ClientMessage::Quality { sample } => self.report_quality(sample),
+            ClientMessage::Ask { to, what } => {
+                // Staff ask a customer; a customer asks no one, and a name
+                // from elsewhere reaches no one.
+                let staff = role_of(&self.identity) != Role::Customer;
+                if staff
+                    && role_of(&to) == Role::Customer
+                    && let Ok(Some(peer)) = self.app.video_hub.presence.member(&self.target.room_name, &to).await
+                {
+                    let out = ServerMessage::Asked { from: &self.identity, what }.to_text();
+                    self.app.video_hub.deliver(&peer, Outbound::Text(out)).await;
+                }
+            }
             ClientMessage::Ping => {
                 self.app.video_hub.deliver(&self.entry, Outbound::Text(ServerMessage::Pong.to_text())).await;
             }
