@@ -11,6 +11,5 @@ pub use escalate_store::{
 /// so an escalation is expired everywhere from the instant its link runs
 /// out unused, before the sweeper writes it down.
 pub fn status_now(e: &EscalationRecord) -> escalate_domain::escalation::Status {
-    let anyone_joined = e.agent_joined_at.is_some() || e.customer_joined_at.is_some();
-    e.status.at(e.expires_at, anyone_joined, chrono::Utc::now())
+    e.status_at(chrono::Utc::now())
 }

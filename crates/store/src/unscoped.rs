@@ -331,10 +331,7 @@ impl Unscoped<'_> {
     #[tracing::instrument(name = "db", skip_all, fields(db.operation = "escalation_unscoped"))]
     pub async fn escalation(&self, id: Uuid) -> Result<Option<(EscalationRecord, TenantScope)>, StoreError> {
         let e = escalation::Entity::find_by_id(id).one(self.db()).await?;
-        Ok(e.map(|e| {
-            let scope = TenantScope::new(e.tenant_id);
-            (e, scope)
-        }))
+        Ok(e.map(with_scope))
     }
 
     /// Escalations still `creating` since before `before`: left by a replica
@@ -352,13 +349,7 @@ impl Unscoped<'_> {
             .limit(limit)
             .all(self.db())
             .await?;
-        Ok(rows
-            .into_iter()
-            .map(|e| {
-                let scope = TenantScope::new(e.tenant_id);
-                (e, scope)
-            })
-            .collect())
+        Ok(rows.into_iter().map(with_scope).collect())
     }
 
     /// Open escalations whose link ran out by `now` with nobody ever in the
@@ -379,22 +370,19 @@ impl Unscoped<'_> {
             .limit(limit)
             .all(self.db())
             .await?;
-        Ok(rows
-            .into_iter()
-            .map(|e| {
-                let scope = TenantScope::new(e.tenant_id);
-                (e, scope)
-            })
-            .collect())
+        Ok(rows.into_iter().map(with_scope).collect())
     }
 
     /// A customer's room code: the code itself is the credential.
     #[tracing::instrument(name = "db", skip_all, fields(db.operation = "escalation_by_code"))]
     pub async fn escalation_by_code(&self, code: &str) -> Result<Option<(EscalationRecord, TenantScope)>, StoreError> {
         let e = escalation::Entity::find().filter(escalation::Column::Code.eq(code)).one(self.db()).await?;
-        Ok(e.map(|e| {
-            let scope = TenantScope::new(e.tenant_id);
-            (e, scope)
-        }))
+        Ok(e.map(with_scope))
     }
+}
+
+/// An escalation found across tenants, with the scope of its own tenant.
+fn with_scope(e: EscalationRecord) -> (EscalationRecord, TenantScope) {
+    let scope = TenantScope::new(e.tenant_id);
+    (e, scope)
 }

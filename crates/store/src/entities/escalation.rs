@@ -48,3 +48,12 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+impl Model {
+    /// Its status at `now` (see `Status::at`): expired from the instant its
+    /// link ran out with nobody ever in the call, written down or not.
+    pub fn status_at(&self, now: DateTimeUtc) -> escalate_domain::escalation::Status {
+        let anyone_joined = self.agent_joined_at.is_some() || self.customer_joined_at.is_some();
+        self.status.at(self.expires_at, anyone_joined, now)
+    }
+}

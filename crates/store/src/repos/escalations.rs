@@ -360,8 +360,7 @@ impl Store {
             return Ok(e);
         }
         let before = facts(&e);
-        let anyone_joined = e.agent_joined_at.is_some() || e.customer_joined_at.is_some();
-        let status = match e.status.at(e.expires_at, anyone_joined, now) {
+        let status = match e.status_at(now) {
             Status::Expired => Status::Expired,
             _ => Status::Completed,
         };
@@ -390,8 +389,7 @@ impl Store {
     ) -> Result<Option<EscalationRecord>, StoreError> {
         let txn = self.begin_write().await?;
         let e = locked(&txn, scope, id).await?;
-        let anyone_joined = e.agent_joined_at.is_some() || e.customer_joined_at.is_some();
-        if e.status != Status::Open || e.status.at(e.expires_at, anyone_joined, now) != Status::Expired {
+        if e.status != Status::Open || e.status_at(now) != Status::Expired {
             return Ok(None);
         }
         let before = facts(&e);
