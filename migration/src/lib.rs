@@ -15,6 +15,7 @@ mod m20261207_000010_user_email_per_tenant;
 mod m20261207_000011_call_quality;
 mod m20261207_000012_escalation_expiry;
 mod m20261207_000013_erasure;
+mod m20261207_000014_snapshots;
 
 pub struct Migrator;
 
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000011_call_quality::Migration),
             Box::new(m20261207_000012_escalation_expiry::Migration),
             Box::new(m20261207_000013_erasure::Migration),
+            Box::new(m20261207_000014_snapshots::Migration),
         ]
     }
 }

@@ -19,6 +19,11 @@ struct Fixture {
     escalation: String,
     endpoint: String,
     delivery: String,
+    snapshot: String,
+}
+
+fn snapshot_picture() -> Vec<u8> {
+    escalate_e2e::picture(8, 6, image::ImageFormat::Png)
 }
 
 async fn populate(app: &TestApp, tenant: &Tenant) -> Fixture {
@@ -54,7 +59,15 @@ async fn populate(app: &TestApp, tenant: &Tenant) -> Fixture {
         .unwrap();
     let log: Value =
         tenant.admin.get(&format!("/v1/webhook-endpoints/{endpoint}/deliveries")).await.json().await.unwrap();
+    let escalation = e["id"].as_str().expect("escalation created");
+    let snapshot = tenant
+        .admin
+        .post_bytes(&format!("/v1/escalations/{escalation}/snapshots"), "image/png", snapshot_picture())
+        .await;
+    assert_eq!(snapshot.status(), 201);
+    let snapshot: Value = snapshot.json().await.unwrap();
     Fixture {
+        snapshot: snapshot["id"].as_str().unwrap().to_owned(),
         cc,
         user: user["user"]["id"].as_str().unwrap().to_owned(),
         key: keys[0]["id"].as_str().unwrap().to_owned(),
@@ -127,8 +140,17 @@ async fn another_tenants_ids_answer_404_on_every_route() {
             } else {
                 ""
             };
-            let path = template.replace("{cc}", ids["{cc}"]).replace("{id}", id);
+            let path = template.replace("{cc}", ids["{cc}"]).replace("{id}", id).replace("{snapshot_id}", &fa.snapshot);
             assert!(!path.contains('{'), "{method} {template}: the isolation test does not know this parameter");
+            // A snapshot's body is a picture, not JSON.
+            if method == Method::POST && template == "/v1/escalations/{id}/snapshots" {
+                let resp = b.admin.post_bytes(&path, "image/png", snapshot_picture()).await;
+                assert_problem(resp, 404, "not_found").await;
+                let req = app.http.post(app.url(&path)).bearer_auth(&b_key).header("Content-Type", "image/png");
+                assert_problem(req.body(snapshot_picture()).send().await.unwrap(), 404, "not_found").await;
+                tried += 1;
+                continue;
+            }
             let body = body_for(&method, template, &account);
             // An operation that reads a body must get a valid one, or its 404 could be a 400 in disguise.
             if op.get("requestBody").is_some_and(|b| b["required"] == true) {
@@ -206,6 +228,10 @@ async fn another_tenants_ids_answer_404_on_every_route() {
     assert_eq!((ep["enabled"].as_bool(), ep["description"].as_str()), (Some(true), Some("")));
     let e: Value = a.admin.get(&format!("/v1/escalations/{}", fa.escalation)).await.json().await.unwrap();
     assert_eq!(e["status"], "open");
+    let shots: Value = a.admin.get(&format!("/v1/escalations/{}/snapshots", fa.escalation)).await.json().await.unwrap();
+    let shots = shots["items"].as_array().unwrap();
+    assert_eq!(shots.len(), 1, "B added no snapshot to A's escalation and deleted none");
+    assert_eq!(shots[0]["id"], fa.snapshot.as_str());
     let listed: Value = a.admin.get(&format!("/v1/contact-centers/{}/escalations", fa.cc)).await.json().await.unwrap();
     assert_eq!(listed["items"].as_array().unwrap().len(), 1, "B created nothing in A's contact center");
 

@@ -26,6 +26,7 @@ mod rating;
 mod real_twilio;
 mod recording;
 mod replicas;
+mod snapshots;
 mod tracing;
 mod users;
 mod webhooks;

@@ -159,6 +159,21 @@ impl Session {
     pub async fn delete(&self, path: &str) -> Response {
         self.send(reqwest::Method::DELETE, path, None).await
     }
+    /// A POST whose body is bytes of a given type (a snapshot's picture).
+    pub async fn post_bytes(&self, path: &str, content_type: &str, body: Vec<u8>) -> Response {
+        let url = format!("{}{path}", self.base);
+        let req = self.client.post(url).header("X-CSRF-Token", &self.csrf).header("Content-Type", content_type);
+        req.body(body).send().await.unwrap()
+    }
+}
+
+/// A real picture of `width`×`height` (a gradient, so it does not compress
+/// to nothing), as PNG or JPEG.
+pub fn picture(width: u32, height: u32, format: image::ImageFormat) -> Vec<u8> {
+    let img = image::RgbImage::from_fn(width, height, |x, y| image::Rgb([(x % 256) as u8, (y % 256) as u8, 128]));
+    let mut out = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut out, format).expect("an in-memory picture encodes");
+    out.into_inner()
 }
 
 impl TestApp {

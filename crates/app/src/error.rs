@@ -77,6 +77,14 @@ error_codes! {
     EscalationNotOpen = "escalation_not_open",
     /// The escalation's call is still open: end it before erasing its customer's data.
     EscalationStillOpen = "escalation_still_open",
+    /// The contact center does not allow snapshots (its `snapshots.enabled` setting).
+    SnapshotsDisabled = "snapshots_disabled",
+    /// The escalation holds as many snapshots as allowed (20).
+    SnapshotLimitReached = "snapshot_limit_reached",
+    /// The snapshot is larger than 4 MiB.
+    SnapshotTooLarge = "snapshot_too_large",
+    /// The snapshot is not a JPEG or PNG picture of at most 4096 pixels a side.
+    SnapshotNotAnImage = "snapshot_not_an_image",
     /// A Flex agent asked for another agent's escalation.
     NotYourEscalation = "not_your_escalation",
     /// The contact center's message template cannot be rendered; fix it in the settings.
@@ -136,6 +144,12 @@ pub enum AppError {
     Rejected { code: ErrorCode, detail: String, field: Option<&'static str> },
     #[error("rate limited: retry in {retry_after_secs} s")]
     RateLimited { retry_after_secs: u64 },
+    /// A body larger than the operation takes (a snapshot over its bound).
+    #[error("{detail}")]
+    TooLarge { code: ErrorCode, detail: String },
+    /// A body whose content is not a kind the operation takes (a snapshot that is no picture).
+    #[error("{detail}")]
+    UnsupportedMedia { code: ErrorCode, detail: String },
     /// An outside service (Twilio) failed or did not answer.
     #[error("{detail}")]
     Upstream { code: ErrorCode, detail: String },
@@ -213,6 +227,8 @@ impl AppError {
             | Self::Conflict { code, .. }
             | Self::Gone { code, .. }
             | Self::Rejected { code, .. }
+            | Self::TooLarge { code, .. }
+            | Self::UnsupportedMedia { code, .. }
             | Self::Upstream { code, .. } => *code,
         }
     }

@@ -165,6 +165,7 @@ impl App {
         services::expiry::spawn(self);
         services::audit::spawn_purge(self);
         services::recordings::spawn_purge(self);
+        services::snapshots::spawn_purge(self);
         webhook_dispatch::spawn(self);
     }
 

@@ -61,10 +61,14 @@ pub enum AuditAction {
     RecordingAccessed,
     #[cfg_attr(feature = "openapi", oai(rename = "escalation.erased"))]
     EscalationErased,
+    #[cfg_attr(feature = "openapi", oai(rename = "snapshot.downloaded"))]
+    SnapshotDownloaded,
+    #[cfg_attr(feature = "openapi", oai(rename = "snapshot.deleted"))]
+    SnapshotDeleted,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 27] = [
+    pub const ALL: [AuditAction; 29] = [
         AuditAction::SignIn,
         AuditAction::SignInFailed,
         AuditAction::PasswordChanged,
@@ -92,6 +96,8 @@ impl AuditAction {
         AuditAction::SignInLimited,
         AuditAction::RecordingAccessed,
         AuditAction::EscalationErased,
+        AuditAction::SnapshotDownloaded,
+        AuditAction::SnapshotDeleted,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -123,6 +129,8 @@ impl AuditAction {
             AuditAction::SignInLimited => "sign_in.limited",
             AuditAction::RecordingAccessed => "recording.accessed",
             AuditAction::EscalationErased => "escalation.erased",
+            AuditAction::SnapshotDownloaded => "snapshot.downloaded",
+            AuditAction::SnapshotDeleted => "snapshot.deleted",
         }
     }
 
@@ -156,6 +164,8 @@ impl AuditAction {
             AuditAction::SignInLimited => "Sign-ins paused after repeated failures",
             AuditAction::RecordingAccessed => "Opened call recordings",
             AuditAction::EscalationErased => "Erased a customer's data from an escalation",
+            AuditAction::SnapshotDownloaded => "Downloaded a snapshot of a call",
+            AuditAction::SnapshotDeleted => "Deleted a snapshot of a call",
         }
     }
 }

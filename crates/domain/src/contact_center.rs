@@ -169,6 +169,7 @@ pub struct ContactCenterSettings {
     /// the account's default service; unset, it is found from the conversation.
     pub conversations_service_sid: Option<String>,
     pub recording: RecordingSettings,
+    pub snapshots: SnapshotSettings,
 }
 
 /// Recording calls (Twilio Video only): the customer is told and must agree
@@ -186,6 +187,22 @@ impl Default for RecordingSettings {
 }
 
 pub const RECORDING_RETENTION_DAYS: std::ops::RangeInclusive<i32> = 1..=365;
+
+/// Agents may save stills of the customer's video (the customer is told
+/// each time); they are deleted after the retention period.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SnapshotSettings {
+    pub enabled: bool,
+    pub retention_days: i32,
+}
+
+impl Default for SnapshotSettings {
+    /// On: seeing the problem is why a chat becomes a call. A month, like
+    /// recordings: long enough to settle a claim, short for a picture.
+    fn default() -> Self {
+        Self { enabled: true, retention_days: 30 }
+    }
+}
 
 impl Branding {
     pub fn default_for(name: &str) -> Self {
@@ -226,6 +243,7 @@ impl ContactCenterSettings {
             time_zone: "UTC".into(),
             conversations_service_sid: None,
             recording: RecordingSettings::default(),
+            snapshots: SnapshotSettings::default(),
         }
     }
 
@@ -307,6 +325,11 @@ impl ContactCenterSettings {
             RECORDING_RETENTION_DAYS.contains(&self.recording.retention_days),
             "recording.retention_days",
             "must be between 1 and 365",
+        )
+        .check(
+            crate::snapshot::RETENTION_DAYS.contains(&self.snapshots.retention_days),
+            "snapshots.retention_days",
+            "must be between 1 and 365",
         );
         v.finish()
     }
@@ -339,6 +362,8 @@ pub struct SettingsPatch {
     pub conversations_service_sid: Option<Option<String>>,
     pub recording_enabled: Option<bool>,
     pub recording_retention_days: Option<i32>,
+    pub snapshots_enabled: Option<bool>,
+    pub snapshots_retention_days: Option<i32>,
 }
 
 impl SettingsPatch {
@@ -369,6 +394,8 @@ impl SettingsPatch {
         set(&mut s.time_zone, trim(self.time_zone));
         set(&mut s.recording.enabled, self.recording_enabled);
         set(&mut s.recording.retention_days, self.recording_retention_days);
+        set(&mut s.snapshots.enabled, self.snapshots_enabled);
+        set(&mut s.snapshots.retention_days, self.snapshots_retention_days);
         set(
             &mut s.conversations_service_sid,
             self.conversations_service_sid.map(|v| v.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())),

@@ -12,6 +12,7 @@ pub mod names;
 pub mod quality;
 pub mod room_code;
 pub mod secret;
+pub mod snapshot;
 pub mod validation;
 pub mod vault;
 pub mod webhook;

@@ -40,10 +40,14 @@ pub enum EventType {
     /// The customer rated the call.
     #[cfg_attr(feature = "openapi", oai(rename = "rating.received"))]
     RatingReceived,
+    /// The agent saved a snapshot of the customer's video (`data.snapshot`
+    /// says which; download it with the API).
+    #[cfg_attr(feature = "openapi", oai(rename = "snapshot.created"))]
+    SnapshotCreated,
 }
 
 impl EventType {
-    pub const ALL: [EventType; 7] = [
+    pub const ALL: [EventType; 8] = [
         EventType::EscalationCreated,
         EventType::AgentJoined,
         EventType::CustomerJoined,
@@ -51,6 +55,7 @@ impl EventType {
         EventType::EscalationFailed,
         EventType::EscalationExpired,
         EventType::RatingReceived,
+        EventType::SnapshotCreated,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -62,6 +67,7 @@ impl EventType {
             EventType::EscalationFailed => "escalation.failed",
             EventType::EscalationExpired => "escalation.expired",
             EventType::RatingReceived => "rating.received",
+            EventType::SnapshotCreated => "snapshot.created",
         }
     }
 }
@@ -122,6 +128,20 @@ pub struct EscalationNoticeData {
     pub rating: Option<i32>,
     pub rating_comment: Option<String>,
     pub rated_at: Option<String>,
+    /// The snapshot a `snapshot.created` event is about.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub snapshot: Option<SnapshotNotice>,
+}
+
+/// A saved snapshot, as an event names it (never its picture).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct SnapshotNotice {
+    pub id: uuid::Uuid,
+    pub taken_by: String,
+    pub content_type: &'static str,
+    pub width: u32,
+    pub height: u32,
+    pub size_bytes: u64,
 }
 
 impl EscalationNotice {

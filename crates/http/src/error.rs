@@ -250,6 +250,8 @@ impl From<AppError> for ApiError {
             AppError::Gone { .. } => (StatusCode::GONE, "Gone"),
             AppError::Rejected { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "Rejected"),
             AppError::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, "Too many requests"),
+            AppError::TooLarge { .. } => (StatusCode::PAYLOAD_TOO_LARGE, "Payload too large"),
+            AppError::UnsupportedMedia { .. } => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "Unsupported media type"),
             AppError::Upstream { .. } => (StatusCode::BAD_GATEWAY, "Upstream service failed"),
             AppError::Internal => (StatusCode::INTERNAL_SERVER_ERROR, "Internal error"),
         };

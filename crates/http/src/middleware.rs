@@ -54,7 +54,8 @@ pub async fn request<E: Endpoint>(ep: E, mut req: Request, edge: Edge) -> poem::
         if let Err(err) = bounded_headers(&req) {
             return err.into_response();
         }
-        let body = match buffer_body(&mut req, max_body).await {
+        let limit = body_limit(&req, max_body);
+        let body = match buffer_body(&mut req, limit).await {
             Ok(body) => body,
             Err(err) => return err.into_response(),
         };
@@ -139,11 +140,28 @@ pub async fn request<E: Endpoint>(ep: E, mut req: Request, edge: Edge) -> poem::
 /// Reads the body (at most `max` bytes) so it can be both parsed by the
 /// handler and consulted to explain a parse failure. Bodies are small JSON
 /// or form documents here; anything larger is refused with 413.
-async fn buffer_body(req: &mut Request, max: usize) -> Result<bytes::Bytes, ApiError> {
+/// The most body bytes a request may send, and the code of a larger one:
+/// the configured bound, except for a snapshot's picture, which has its own.
+fn body_limit(req: &Request, max_body: usize) -> (usize, escalate_app::ErrorCode) {
+    let path = req.uri().path();
+    if req.method() == poem::http::Method::POST
+        && path.starts_with("/v1/escalations/")
+        && path.ends_with("/snapshots")
+        && path.matches('/').count() == 4
+    {
+        return (escalate_domain::snapshot::MAX_BYTES, escalate_app::ErrorCode::SnapshotTooLarge);
+    }
+    (max_body, escalate_app::ErrorCode::PayloadTooLarge)
+}
+
+async fn buffer_body(
+    req: &mut Request,
+    (max, code): (usize, escalate_app::ErrorCode),
+) -> Result<bytes::Bytes, ApiError> {
     let too_large = || {
         ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
-            escalate_app::ErrorCode::PayloadTooLarge,
+            code,
             "Payload too large",
             format!("the request body is larger than {max} bytes"),
         )

@@ -28,6 +28,7 @@ pub use entities::contact_center::Model as ContactCenterRecord;
 pub use entities::escalation::Model as EscalationRecord;
 pub use entities::escalation_event::Model as EscalationEventRecord;
 pub use entities::session::Model as SessionRecord;
+pub use entities::snapshot::Model as SnapshotRecord;
 pub use entities::tenant::Model as TenantRecord;
 pub use entities::twilio_credential::Model as TwilioCredentialRecord;
 pub use entities::user::Model as UserRecord;

@@ -282,6 +282,36 @@ impl Unscoped<'_> {
             .collect())
     }
 
+    /// Deletes the snapshots older than their contact center's retention
+    /// period, across tenants; how many. Only contact centers holding a
+    /// snapshot a day old are looked at (the shortest period is a day).
+    #[tracing::instrument(name = "db", skip_all, fields(db.operation = "purge_snapshots"))]
+    pub async fn purge_snapshots(&self, now: DateTime<Utc>) -> Result<u64, StoreError> {
+        use crate::entities::snapshot;
+        let centers: Vec<Uuid> = snapshot::Entity::find()
+            .select_only()
+            .column(snapshot::Column::ContactCenterId)
+            .distinct()
+            .filter(snapshot::Column::CreatedAt.lt(now - chrono::Duration::days(1)))
+            .into_tuple()
+            .all(self.db())
+            .await?;
+        let mut purged = 0;
+        for center in
+            contact_center::Entity::find().filter(contact_center::Column::Id.is_in(centers)).all(self.db()).await?
+        {
+            let cutoff = now - chrono::Duration::days(i64::from(center.snapshot_retention_days));
+            purged += snapshot::Entity::delete_many()
+                .filter(snapshot::Column::ContactCenterId.eq(center.id))
+                .filter(snapshot::Column::TenantId.eq(center.tenant_id))
+                .filter(snapshot::Column::CreatedAt.lt(cutoff))
+                .exec(self.db())
+                .await?
+                .rows_affected;
+        }
+        Ok(purged)
+    }
+
     /// Key rotation: every tenant's wrapped data key.
     #[tracing::instrument(name = "db", skip_all, fields(db.operation = "all_data_keys"))]
     pub async fn all_data_keys(&self) -> Result<Vec<(Uuid, WrappedDataKey)>, StoreError> {

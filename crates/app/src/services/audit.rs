@@ -132,7 +132,7 @@ async fn write(
 
 /// Who the principal is, in words that outlive them: a user's email, a
 /// key's name and prefix (a removed user's entries still say who it was).
-async fn actor(app: &App, by: &Principal) -> (ActorKind, Option<Uuid>, String) {
+pub(crate) async fn actor(app: &App, by: &Principal) -> (ActorKind, Option<Uuid>, String) {
     match &by.actor {
         Actor::User { id, .. } => {
             let label = app.store.user(by.scope, *id).await.map(|u| u.email).unwrap_or_else(|_| id.to_string());

@@ -1,7 +1,7 @@
 //! Erasing one customer's traces from an escalation, for a data-protection
 //! request: the rating's comment, the customer's chat (conversation), their
 //! identities and the providers' raw payloads in the room events, the
-//! webhook deliveries about it, and the call's recordings at Twilio. The anonymous figures the metrics need
+//! snapshots, the webhook deliveries about it, and the call's recordings at Twilio. The anonymous figures the metrics need
 //! (times, stars, quality) stay. Only a finished call can be erased (an open
 //! one would gather new traces); the erasure is audited.
 

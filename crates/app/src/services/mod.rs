@@ -22,6 +22,7 @@ pub mod recordings;
 pub mod recovery;
 pub mod room_callbacks;
 pub mod sessions;
+pub mod snapshots;
 pub mod tenants;
 pub mod users;
 pub mod webhooks;

@@ -14,6 +14,7 @@ use escalate_domain::contact_center::{
     CODE_TTL_SECONDS, MAX_PARTICIPANTS, MESSAGE_TEMPLATE_MAX, RECORDING_RETENTION_DAYS, ROOM_TIMEOUT_MINUTES,
     SUPPORTED_LOCALES, TOKEN_TTL_SECONDS,
 };
+use escalate_domain::snapshot::RETENTION_DAYS as SNAPSHOT_RETENTION_DAYS;
 use serde_json::{Value, json};
 use serde_yaml::Value as Yaml;
 
@@ -61,6 +62,7 @@ fn body_rules() -> Vec<(&'static str, &'static str, Value)> {
         ("RoomPatch", "unused_room_timeout_minutes", range(*ROOM_TIMEOUT_MINUTES.start(), *ROOM_TIMEOUT_MINUTES.end())),
         ("RoomPatch", "max_participants", range(*MAX_PARTICIPANTS.start(), *MAX_PARTICIPANTS.end())),
         ("RecordingPatch", "retention_days", range(*RECORDING_RETENTION_DAYS.start(), *RECORDING_RETENTION_DAYS.end())),
+        ("SnapshotsPatch", "retention_days", range(*SNAPSHOT_RETENTION_DAYS.start(), *SNAPSHOT_RETENTION_DAYS.end())),
         ("UpdateTenant", "name", text(200)),
         ("CreateTenant", "name", text(200)),
         ("CreateTenant", "slug", json!({ "minLength": 2, "maxLength": 48, "pattern": SLUG })),

@@ -68,6 +68,7 @@ struct ContactCenterView {
     time_zone: String,
     conversations_service_sid: Option<String>,
     recording: Recording,
+    snapshots: Snapshots,
     /// Where Twilio must send room status callbacks for this contact center.
     status_callback_url: String,
     created_at: DateTime<Utc>,
@@ -83,6 +84,23 @@ struct Recording {
     enabled: bool,
     /// 1-365.
     retention_days: i32,
+}
+
+/// Snapshots: agents may save stills of the customer's video during the
+/// call (the customer's page says so each time); they are deleted
+/// `retention_days` after they were taken. On by default, for 30 days.
+#[derive(Object)]
+struct Snapshots {
+    enabled: bool,
+    /// 1-365.
+    retention_days: i32,
+}
+
+#[derive(Object, Default)]
+#[oai(skip_serializing_if_is_none)]
+struct SnapshotsPatch {
+    enabled: Option<bool>,
+    retention_days: Option<i32>,
 }
 
 #[derive(Object, Default)]
@@ -136,6 +154,7 @@ struct SettingsPatch {
     /// not the account's default one; `null`: found from each conversation.
     conversations_service_sid: MaybeUndefined<String>,
     recording: Option<RecordingPatch>,
+    snapshots: Option<SnapshotsPatch>,
 }
 
 #[derive(Object)]
@@ -175,6 +194,7 @@ impl From<SettingsPatch> for DomainPatch {
         let b = p.branding.unwrap_or_default();
         let r = p.room.unwrap_or_default();
         let rec = p.recording.unwrap_or_default();
+        let snap = p.snapshots.unwrap_or_default();
         let maybe = |v: MaybeUndefined<String>| match v {
             MaybeUndefined::Value(v) => Some(Some(v)),
             MaybeUndefined::Null => Some(None),
@@ -204,6 +224,8 @@ impl From<SettingsPatch> for DomainPatch {
             conversations_service_sid: maybe(p.conversations_service_sid),
             recording_enabled: rec.enabled,
             recording_retention_days: rec.retention_days,
+            snapshots_enabled: snap.enabled,
+            snapshots_retention_days: snap.retention_days,
         }
     }
 }
@@ -237,6 +259,7 @@ fn view(state: &AppState, r: ContactCenterRecord) -> ContactCenterView {
         time_zone: s.time_zone,
         conversations_service_sid: s.conversations_service_sid,
         recording: Recording { enabled: s.recording.enabled, retention_days: s.recording.retention_days },
+        snapshots: Snapshots { enabled: s.snapshots.enabled, retention_days: s.snapshots.retention_days },
         created_at: r.created_at,
         updated_at: r.updated_at,
     }

@@ -40,7 +40,10 @@ time to join, call duration, by agent and by bucket; the same as CSV at `…/esc
 static DOCUMENT: LazyLock<Value> = LazyLock::new(build);
 
 fn build() -> Value {
-    let mut doc: Value = serde_yaml::from_str(&super::service().spec_yaml()).unwrap_or(Value::Null);
+    // A document that does not parse is a bug in the operations' definitions:
+    // say so at once rather than publish an empty contract.
+    let mut doc: Value = serde_yaml::from_str(&super::service().spec_yaml())
+        .unwrap_or_else(|err| panic!("the generated OpenAPI document does not parse: {err}"));
     if let Some(Value::Sequence(tags)) = doc.get_mut("tags") {
         let rank = |t: &Value| {
             let name = t.get("name").and_then(Value::as_str).unwrap_or_default();

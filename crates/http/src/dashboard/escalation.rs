@@ -1,6 +1,6 @@
 //! One escalation's page: what became of it, who and when, the timeline of
 //! what happened (created, link posted, joins, leaves, reconnects, end), the
-//! customer's rating and comment, recording and the call's quality as both
+//! customer's rating and comment, snapshots, recording and the call's quality as both
 //! browsers measured it; and, for an open one, an End call button. The
 //! contact center's list of recent escalations links here.
 
@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use escalate_app::call_quality;
 use escalate_app::records::EscalationRecord;
 use escalate_app::services::contact_centers::Center;
-use escalate_app::services::{erasure, escalations, reads};
+use escalate_app::services::{erasure, escalations, reads, snapshots};
 use escalate_domain::escalation::Status;
 use minijinja::{Value, context};
 use poem::Request;
@@ -52,6 +52,26 @@ pub async fn page(ctx: Ctx, req: &Request, Path(id): Path<String>) -> Page {
         .await
         .map_err(|err| ctx.error_page(err))?;
     let quality = call_quality::of(state, ctx.scope(), e.id).await.map_err(|err| ctx.error_page(err))?;
+    // Customers' pictures are for admins (each one shown is a download, audited).
+    let snapshots: Option<Vec<Value>> = if ctx.is_admin() {
+        let list = snapshots::list(state, &ctx.principal(), e.id).await.map_err(|err| ctx.error_page(err))?;
+        Some(
+            list.into_iter()
+                .map(|s| {
+                    context! {
+                        id => s.id.to_string(),
+                        taken_at => local(s.created_at),
+                        taken_by => s.taken_by,
+                        width => s.width,
+                        height => s.height,
+                        url => format!("/v1/escalations/{}/snapshots/{}", e.id, s.id),
+                    }
+                })
+                .collect(),
+        )
+    } else {
+        None
+    };
     let status = escalate_app::records::status_now(&e);
 
     let mut timeline = vec![Moment { at: e.created_at, what: "escalation created".into(), who: None }];
@@ -127,6 +147,7 @@ pub async fn page(ctx: Ctx, req: &Request, Path(id): Path<String>) -> Page {
                 erased_at => e.erased_at.map(local),
             },
             quality => quality_value(quality),
+            snapshots => snapshots,
             timeline => timeline,
             can_end => can_end,
             can_erase => can_erase,

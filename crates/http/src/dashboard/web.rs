@@ -427,11 +427,17 @@ pub fn urlencode(s: &str) -> String {
     url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
 
-/// Field errors by form field name (`branding.primary_colour` → `primary_colour`).
+/// Field errors by form field name (`branding.primary_colour` →
+/// `primary_colour`; the snapshots' fields keep their group, since the
+/// recording's have the same last names).
 pub fn field_errors(err: &AppError) -> BTreeMap<String, String> {
     let mut out = BTreeMap::new();
     for e in &err.fields() {
-        let name = e.field.rsplit('.').next().unwrap_or(&e.field).to_owned();
+        let name = match e.field.as_str() {
+            "snapshots.enabled" => "snapshots_enabled".to_owned(),
+            "snapshots.retention_days" => "snapshot_retention_days".to_owned(),
+            other => other.rsplit('.').next().unwrap_or(other).to_owned(),
+        };
         let mut chars = e.message.chars();
         let message = chars.next().map(|c| c.to_uppercase().chain(chars).collect::<String>()).unwrap_or_default();
         out.entry(name).or_insert(message);

@@ -29,6 +29,9 @@ pub struct Model {
     /// Record calls (Twilio Video), with the customer's consent.
     pub record_calls: bool,
     pub recording_retention_days: i32,
+    /// Agents may save snapshots of the customer's video.
+    pub snapshots_enabled: bool,
+    pub snapshot_retention_days: i32,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -9,6 +9,7 @@ pub mod contact_center;
 pub mod escalation;
 pub mod escalation_event;
 pub mod session;
+pub mod snapshot;
 pub mod tenant;
 pub mod tenant_data_key;
 pub mod twilio_credential;

@@ -124,6 +124,8 @@ fn apply(am: &mut contact_center::ActiveModel, input: &ContactCenterInput<'_>, n
     am.video_provider = Set(s.video_provider);
     am.record_calls = Set(s.recording.enabled);
     am.recording_retention_days = Set(s.recording.retention_days);
+    am.snapshots_enabled = Set(s.snapshots.enabled);
+    am.snapshot_retention_days = Set(s.snapshots.retention_days);
     am.updated_at = Set(now);
 }
 
@@ -155,6 +157,10 @@ impl ContactCenterRecord {
             recording: escalate_domain::contact_center::RecordingSettings {
                 enabled: self.record_calls,
                 retention_days: self.recording_retention_days,
+            },
+            snapshots: escalate_domain::contact_center::SnapshotSettings {
+                enabled: self.snapshots_enabled,
+                retention_days: self.snapshot_retention_days,
             },
         }
     }

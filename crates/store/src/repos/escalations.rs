@@ -9,7 +9,7 @@ use crate::entities::{escalation, escalation_event};
 use crate::repos::webhooks::{WebhookEvent, enqueue};
 use crate::{EscalationRecord, Store, StoreError, TenantScope};
 use escalate_domain::lifecycle::{self, Facts, Happened};
-use escalate_domain::webhook::{EscalationNotice, EscalationNoticeData};
+use escalate_domain::webhook::EscalationNoticeData;
 
 /// What a new escalation starts with, before Twilio is called.
 pub struct NewEscalation {
@@ -405,7 +405,7 @@ impl Store {
     /// Erases what the escalation keeps of its customer, in one
     /// transaction: the rating's comment, the conversation (the customer's
     /// chat), the customer's identities and the providers' raw payloads in
-    /// its room events, and its webhook deliveries (their bodies carry the
+    /// its room events, its snapshots, and its webhook deliveries (their bodies carry the
     /// comment and the conversation). What the metrics read stays: times,
     /// stars, quality figures (none of them name anyone).
     #[tracing::instrument(name = "db", skip_all, fields(db.operation = "erase_escalation"))]
@@ -441,6 +441,12 @@ impl Store {
             .filter(
                 escalation_event::Column::ParticipantIdentity.starts_with(escalate_domain::escalation::CUSTOMER_PREFIX),
             )
+            .exec(&txn)
+            .await?;
+        // The customer's pictures.
+        crate::entities::snapshot::Entity::delete_many()
+            .filter(crate::entities::snapshot::Column::EscalationId.eq(id))
+            .filter(crate::entities::snapshot::Column::TenantId.eq(scope.tenant_id()))
             .exec(&txn)
             .await?;
         // The webhook bodies about it carry the comment and the conversation:
@@ -826,7 +832,7 @@ async fn insert_new_events(
 }
 
 /// The escalation, read and locked for the rest of the transaction.
-async fn locked(
+pub(super) async fn locked(
     txn: &sea_orm::DatabaseTransaction,
     scope: TenantScope,
     id: Uuid,
@@ -860,41 +866,35 @@ async fn announce(
     enqueue(txn, &events_of(after, &lifecycle::happened(before, &facts(after), now)), now).await
 }
 
-/// The outbox entries of an escalation's events (see [`EscalationNotice`]).
+/// The outbox entries of an escalation's events (see [`escalate_domain::webhook::EscalationNotice`]).
 /// Test calls from the dashboard report nothing.
 fn events_of(e: &escalation::Model, what: &[Happened]) -> Vec<WebhookEvent> {
     if e.test_call {
         return Vec::new();
     }
-    what.iter()
-        .map(|h| WebhookEvent {
-            tenant_id: e.tenant_id,
-            contact_center_id: e.contact_center_id,
-            escalation_id: Some(e.id),
-            event_type: h.event,
-            notice: EscalationNotice::new(
-                h.event,
-                h.at,
-                EscalationNoticeData {
-                    escalation_id: e.id,
-                    contact_center_id: e.contact_center_id,
-                    status: e.status.as_str(),
-                    task_sid: e.task_sid.clone(),
-                    conversation_sid: e.conversation_sid.clone(),
-                    agent_identity: e.agent_identity.clone(),
-                    agent_name: e.agent_name.clone(),
-                    video_provider: e.video_provider,
-                    room_name: e.room_name.clone(),
-                    created_at: e.created_at.to_rfc3339(),
-                    agent_joined_at: e.agent_joined_at.map(|t| t.to_rfc3339()),
-                    customer_joined_at: e.customer_joined_at.map(|t| t.to_rfc3339()),
-                    ended_at: e.ended_at.map(|t| t.to_rfc3339()),
-                    failure_reason: e.failure_reason.clone(),
-                    rating: e.rating,
-                    rating_comment: e.rating_comment.clone(),
-                    rated_at: e.rated_at.map(|t| t.to_rfc3339()),
-                },
-            ),
-        })
-        .collect()
+    what.iter().map(|h| WebhookEvent::about(e, h.event, h.at, notice_data(e))).collect()
+}
+
+/// The escalation as every event's body describes it.
+pub(super) fn notice_data(e: &escalation::Model) -> EscalationNoticeData {
+    EscalationNoticeData {
+        escalation_id: e.id,
+        contact_center_id: e.contact_center_id,
+        status: e.status.as_str(),
+        task_sid: e.task_sid.clone(),
+        conversation_sid: e.conversation_sid.clone(),
+        agent_identity: e.agent_identity.clone(),
+        agent_name: e.agent_name.clone(),
+        video_provider: e.video_provider,
+        room_name: e.room_name.clone(),
+        created_at: e.created_at.to_rfc3339(),
+        agent_joined_at: e.agent_joined_at.map(|t| t.to_rfc3339()),
+        customer_joined_at: e.customer_joined_at.map(|t| t.to_rfc3339()),
+        ended_at: e.ended_at.map(|t| t.to_rfc3339()),
+        failure_reason: e.failure_reason.clone(),
+        rating: e.rating,
+        rating_comment: e.rating_comment.clone(),
+        rated_at: e.rated_at.map(|t| t.to_rfc3339()),
+        snapshot: None,
+    }
 }

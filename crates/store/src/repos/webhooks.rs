@@ -45,6 +45,24 @@ pub struct WebhookEvent {
 
 use escalate_domain::webhook::DeliveryStatus;
 
+impl WebhookEvent {
+    /// An event about an escalation, with the body every endpoint receives.
+    pub(crate) fn about(
+        e: &crate::entities::escalation::Model,
+        event: escalate_domain::webhook::EventType,
+        at: DateTime<Utc>,
+        data: escalate_domain::webhook::EscalationNoticeData,
+    ) -> Self {
+        WebhookEvent {
+            tenant_id: e.tenant_id,
+            contact_center_id: e.contact_center_id,
+            escalation_id: Some(e.id),
+            event_type: event,
+            notice: escalate_domain::webhook::EscalationNotice::new(event, at, data),
+        }
+    }
+}
+
 /// Which deliveries of an endpoint to list, newest first.
 pub struct DeliveryFilter {
     pub status: Option<DeliveryStatus>,

@@ -476,14 +476,65 @@ export interface paths {
          * Erase the customer's data from a finished escalation (a
          *     data-protection request; admins): the rating's comment, the
          *     conversation, the customer's identities and the providers' raw
-         *     payloads in its room events, its webhook deliveries (pending ones are
-         *     not sent), and its recordings at Twilio. The
+         *     payloads in its room events, its snapshots, its webhook deliveries
+         *     (pending ones are not sent), and its recordings at Twilio. The
          *     anonymous figures the metrics read (times, stars, call quality) stay;
          *     `erased_at` says when. Audited as `escalation.erased`. A call still
          *     open answers `escalation_still_open` (409): end it first.
          */
         post: operations["eraseEscalation"];
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/escalations/{id}/snapshots": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An escalation's snapshots, oldest first, without their pictures (admins). */
+        get: operations["listSnapshots"];
+        put?: never;
+        /**
+         * Save a snapshot of the customer's video to an open escalation (the
+         *     agent of the escalation, a supervisor, or a caller allowed to manage
+         *     escalations). The body is the picture itself, `image/jpeg` or
+         *     `image/png`, at most 4 MiB and 4096 pixels a side; its format and
+         *     size are read from the picture, not from the header. At most 20 per
+         *     escalation. It is sealed with the tenant's data key, sent as
+         *     `snapshot.created` to webhooks, and deleted after the contact
+         *     center's `snapshots.retention_days`. Refusals:
+         *     `snapshots_disabled` (409), `snapshot_limit_reached` (409),
+         *     `escalation_not_open` (409), `snapshot_too_large` (413),
+         *     `snapshot_not_an_image` (415).
+         */
+        post: operations["createSnapshot"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/escalations/{id}/snapshots/{snapshot_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download one snapshot's picture (admins); audited as
+         *     `snapshot.downloaded`. Never cached.
+         */
+        get: operations["downloadSnapshot"];
+        put?: never;
+        post?: never;
+        /** Delete one snapshot (admins); audited as `snapshot.deleted`. */
+        delete: operations["deleteSnapshot"];
         options?: never;
         head?: never;
         patch?: never;
@@ -798,7 +849,7 @@ export interface components {
          * @description Something a person or a key did to a tenant's settings or access.
          * @enum {string}
          */
-        AuditAction: "sign_in" | "sign_in_failed" | "password.changed" | "tenant.renamed" | "contact_center.created" | "contact_center.updated" | "contact_center.deleted" | "credentials.set" | "credentials.verified" | "credentials.deleted" | "api_key.created" | "api_key.revoked" | "user.invited" | "user.role_changed" | "user.removed" | "flex.installed" | "flex.uninstalled" | "webhook_endpoint.created" | "webhook_endpoint.updated" | "webhook_endpoint.deleted" | "webhook_endpoint.secret_rotated" | "webhook_delivery.replayed" | "access.denied" | "flex_token.refused" | "sign_in.limited" | "recording.accessed" | "escalation.erased";
+        AuditAction: "sign_in" | "sign_in_failed" | "password.changed" | "tenant.renamed" | "contact_center.created" | "contact_center.updated" | "contact_center.deleted" | "credentials.set" | "credentials.verified" | "credentials.deleted" | "api_key.created" | "api_key.revoked" | "user.invited" | "user.role_changed" | "user.removed" | "flex.installed" | "flex.uninstalled" | "webhook_endpoint.created" | "webhook_endpoint.updated" | "webhook_endpoint.deleted" | "webhook_endpoint.secret_rotated" | "webhook_delivery.replayed" | "access.denied" | "flex_token.refused" | "sign_in.limited" | "recording.accessed" | "escalation.erased" | "snapshot.downloaded" | "snapshot.deleted";
         /**
          * AuditEntry
          * @description One admin action. `changes` holds what changed, field by field
@@ -940,6 +991,7 @@ export interface components {
             time_zone: string;
             conversations_service_sid?: string;
             recording: components["schemas"]["Recording"];
+            snapshots: components["schemas"]["Snapshots"];
             /** @description Where Twilio must send room status callbacks for this contact center. */
             status_callback_url: string;
             /** Format: date-time */
@@ -1001,6 +1053,7 @@ export interface components {
              */
             conversations_service_sid?: string;
             recording?: components["schemas"]["RecordingPatch"];
+            snapshots?: components["schemas"]["SnapshotsPatch"];
         };
         /** CreateEscalation */
         CreateEscalation: {
@@ -1065,7 +1118,7 @@ export interface components {
          * @description A stable error code; new codes may be added.
          * @enum {string}
          */
-        ErrorCode: "validation_failed" | "not_found" | "unauthorized" | "forbidden" | "conflict" | "rate_limited" | "internal" | "bad_request" | "invalid_body" | "malformed_json" | "unreadable_body" | "invalid_parameter" | "unsupported_media_type" | "payload_too_large" | "headers_too_large" | "method_not_allowed" | "http_error" | "csrf_failed" | "invalid_credentials" | "invalid_flex_token" | "invalid_signature" | "not_a_session" | "operator_disabled" | "slug_taken" | "email_taken" | "last_admin" | "idempotency_key_reused" | "escalation_in_progress" | "escalation_not_open" | "escalation_still_open" | "not_your_escalation" | "message_template_invalid" | "code_completed" | "already_rated" | "not_rateable" | "recording_consent_required" | "twilio_credentials_missing" | "video_unavailable_here" | "flex_plugin_not_built" | "twilio_credentials_rejected" | "twilio_rejected" | "twilio_rate_limited" | "twilio_unavailable";
+        ErrorCode: "validation_failed" | "not_found" | "unauthorized" | "forbidden" | "conflict" | "rate_limited" | "internal" | "bad_request" | "invalid_body" | "malformed_json" | "unreadable_body" | "invalid_parameter" | "unsupported_media_type" | "payload_too_large" | "headers_too_large" | "method_not_allowed" | "http_error" | "csrf_failed" | "invalid_credentials" | "invalid_flex_token" | "invalid_signature" | "not_a_session" | "operator_disabled" | "slug_taken" | "email_taken" | "last_admin" | "idempotency_key_reused" | "escalation_in_progress" | "escalation_not_open" | "escalation_still_open" | "snapshots_disabled" | "snapshot_limit_reached" | "snapshot_too_large" | "snapshot_not_an_image" | "not_your_escalation" | "message_template_invalid" | "code_completed" | "already_rated" | "not_rateable" | "recording_consent_required" | "twilio_credentials_missing" | "video_unavailable_here" | "flex_plugin_not_built" | "twilio_credentials_rejected" | "twilio_rejected" | "twilio_rate_limited" | "twilio_unavailable";
         /** Escalation */
         Escalation: {
             /** Format: uuid */
@@ -1173,7 +1226,7 @@ export interface components {
          * @description What happened to an escalation (or its customer's rating).
          * @enum {string}
          */
-        EventType: "escalation.created" | "agent.joined" | "customer.joined" | "escalation.ended" | "escalation.failed" | "escalation.expired" | "rating.received";
+        EventType: "escalation.created" | "agent.joined" | "customer.joined" | "escalation.ended" | "escalation.failed" | "escalation.expired" | "rating.received" | "snapshot.created";
         /**
          * Figures
          * @description Escalations created in a period and what came of them.
@@ -1574,6 +1627,53 @@ export interface components {
             /** @description This side's median round trip or loss was past the limits above. */
             poor: boolean;
         };
+        /**
+         * Snapshot
+         * @description A saved snapshot, without its picture.
+         */
+        Snapshot: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            escalation_id: string;
+            /** Format: date-time */
+            created_at: string;
+            /** @description Who saved it: the agent's Flex identity, a user's email or an API key's name. */
+            taken_by: string;
+            /** @description `image/jpeg` or `image/png`. */
+            content_type: string;
+            /** Format: uint32 */
+            width: number;
+            /** Format: uint32 */
+            height: number;
+            /** Format: uint64 */
+            size_bytes: number;
+        };
+        /** SnapshotList */
+        SnapshotList: {
+            /** @description Oldest first. */
+            items: components["schemas"]["Snapshot"][];
+        };
+        /**
+         * Snapshots
+         * @description Snapshots: agents may save stills of the customer's video during the
+         *     call (the customer's page says so each time); they are deleted
+         *     `retention_days` after they were taken. On by default, for 30 days.
+         */
+        Snapshots: {
+            enabled: boolean;
+            /**
+             * Format: int32
+             * @description 1-365.
+             */
+            retention_days: number;
+        };
+        /** SnapshotsPatch */
+        SnapshotsPatch: {
+            enabled?: boolean;
+            /** Format: int32 */
+            retention_days?: number;
+        };
         /** Tenant */
         Tenant: {
             /** Format: uuid */
@@ -1651,6 +1751,7 @@ export interface components {
              */
             conversations_service_sid?: string;
             recording?: components["schemas"]["RecordingPatch"];
+            snapshots?: components["schemas"]["SnapshotsPatch"];
         };
         /** UpdateTenant */
         UpdateTenant: {
@@ -2882,6 +2983,136 @@ export interface operations {
                 content: {
                     "application/json; charset=utf-8": components["schemas"]["Escalation"];
                 };
+            };
+            /** @description An error, as application/problem+json */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listSnapshots: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["SnapshotList"];
+                };
+            };
+            /** @description An error, as application/problem+json */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createSnapshot: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        /** @description The picture, as the browser's canvas wrote it. */
+        requestBody: {
+            content: {
+                "image/jpeg": string;
+                "image/png": string;
+            };
+        };
+        responses: {
+            /** @description Kept, sealed; the customer's page is told by the agent's browser. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["Snapshot"];
+                };
+            };
+            /** @description An error, as application/problem+json */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    downloadSnapshot: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                snapshot_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The picture, never cached. */
+            200: {
+                headers: {
+                    "CACHE-CONTROL": string;
+                    "CONTENT-DISPOSITION": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/*": string;
+                };
+            };
+            /** @description An error, as application/problem+json */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteSnapshot: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                snapshot_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description An error, as application/problem+json */
             default: {

@@ -31,6 +31,8 @@ export type Peer = { identity: string; role: Role };
 export type LeaveReason = 'left' | 'timeout';
 /** What staff may ask a customer for (the customer's page offers it; never done for them). */
 export type AskWhat = 'back_camera';
+/** What staff may tell customers of (the customer's page shows a short notice). */
+export type TellWhat = 'snapshot_taken';
 /** An SDP description or an ICE candidate, relayed as it is. */
 export type SignalData = { description?: RTCSessionDescriptionInit; candidate?: RTCIceCandidateInit | null };
 
@@ -41,6 +43,7 @@ export type ClientMessage =
   | { type: 'state'; audio: boolean; video: boolean }
   | { type: 'quality'; sample: QualitySample }
   | { type: 'ask'; to: string; what: AskWhat }
+  | { type: 'tell'; what: TellWhat }
   | { type: 'ping' }
   | { type: 'bye' };
 
@@ -53,6 +56,7 @@ export type ServerMessage =
   | { type: 'signal'; from: string; data: SignalData }
   | { type: 'state'; from: string; audio: boolean; video: boolean }
   | { type: 'asked'; from: string; what: AskWhat }
+  | { type: 'told'; from: string; what: TellWhat }
   | { type: 'pong' }
   | { type: 'ended' }
   | { type: 'error'; code: string; message: string };

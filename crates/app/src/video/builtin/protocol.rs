@@ -6,11 +6,12 @@
 //! relayed as it is), `state` (microphone/camera on or off, for the peers'
 //! UI), `quality` (its statistics' summary, kept as the call's quality),
 //! `ping`, `ask` (staff asking the customer for something the customer
-//! decides on, such as their back camera) and `bye` when it leaves. The
-//! service answers `welcome`
+//! decides on, such as their back camera), `tell` (staff telling the
+//! customers of something done, such as a photo taken) and `bye` when it
+//! leaves. The service answers `welcome`
 //! (who is already in the room), then tells of peers joining, leaving and
-//! reconnecting, relays their `signal`s, `state`s and `ask`s (as `asked`),
-//! and sends `ended`
+//! reconnecting, relays their `signal`s, `state`s, `ask`s (as `asked`) and
+//! `tell`s (as `told`), and sends `ended`
 //! when the call is over.
 
 use serde::{Deserialize, Serialize};
@@ -54,6 +55,11 @@ pub enum ClientMessage {
         to: String,
         what: Ask,
     },
+    /// Staff tell every customer in the room of something done that the
+    /// customer should know of (the page shows a short notice).
+    Tell {
+        what: Tell,
+    },
     Ping,
     Bye,
 }
@@ -64,6 +70,14 @@ pub enum ClientMessage {
 pub enum Ask {
     /// Show something with the back camera (the page offers the switch).
     BackCamera,
+}
+
+/// What staff may tell customers of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Tell {
+    /// A still of the customer's video was saved to the escalation.
+    SnapshotTaken,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -106,6 +120,11 @@ pub enum ServerMessage<'a> {
     Asked {
         from: &'a str,
         what: Ask,
+    },
+    /// Staff `from` tell this customer of `what` (see [`ClientMessage::Tell`]).
+    Told {
+        from: &'a str,
+        what: Tell,
     },
     Pong,
     Ended,
@@ -243,6 +262,7 @@ pub const CLIENT_MESSAGES: &[Shape] = &[
     ("state", &[("audio", "boolean"), ("video", "boolean")]),
     ("quality", &[("sample", "QualitySample")]),
     ("ask", &[("to", "string"), ("what", "AskWhat")]),
+    ("tell", &[("what", "TellWhat")]),
     ("ping", &[]),
     ("bye", &[]),
 ];
@@ -255,6 +275,7 @@ pub const SERVER_MESSAGES: &[Shape] = &[
     ("signal", &[("from", "string"), ("data", "SignalData")]),
     ("state", &[("from", "string"), ("audio", "boolean"), ("video", "boolean")]),
     ("asked", &[("from", "string"), ("what", "AskWhat")]),
+    ("told", &[("from", "string"), ("what", "TellWhat")]),
     ("pong", &[]),
     ("ended", &[]),
     ("error", &[("code", "string"), ("message", "string")]),
@@ -326,6 +347,7 @@ mod tests {
             "SignalData" => json!({ "candidate": null }),
             "QualitySample" => json!({ "round_trip_ms": 1.0, "packet_loss_percent": 0.0, "relayed": false }),
             "AskWhat" => json!("back_camera"),
+            "TellWhat" => json!("snapshot_taken"),
             other => panic!("no example for {other}"),
         }
     }
@@ -366,6 +388,7 @@ mod tests {
             ServerMessage::Signal { from: "a", data: &data },
             ServerMessage::State { from: "a", audio: true, video: false },
             ServerMessage::Asked { from: "a", what: Ask::BackCamera },
+            ServerMessage::Told { from: "a", what: Tell::SnapshotTaken },
             ServerMessage::Pong,
             ServerMessage::Ended,
             ServerMessage::Error { code: "c", message: "m" },

@@ -258,6 +258,18 @@ impl Session {
                     self.app.video_hub.deliver(&peer, Outbound::Text(out)).await;
                 }
             }
+            ClientMessage::Tell { what } => {
+                // Staff tell the customers; a customer tells no one.
+                if role_of(&self.identity) != Role::Customer {
+                    let out = ServerMessage::Told { from: &self.identity, what }.to_text();
+                    let members = self.app.video_hub.presence.members(&self.target.room_name).await.unwrap_or_default();
+                    for (identity, peer) in members {
+                        if role_of(&identity) == Role::Customer {
+                            self.app.video_hub.deliver(&peer, Outbound::Text(out.clone())).await;
+                        }
+                    }
+                }
+            }
             ClientMessage::Ping => {
                 self.app.video_hub.deliver(&self.entry, Outbound::Text(ServerMessage::Pong.to_text())).await;
             }

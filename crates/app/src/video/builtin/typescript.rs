@@ -77,6 +77,8 @@ pub fn typescript() -> String {
     out.push_str("export type LeaveReason = 'left' | 'timeout';\n");
     out.push_str("/** What staff may ask a customer for (the customer's page offers it; never done for them). */\n");
     out.push_str("export type AskWhat = 'back_camera';\n");
+    out.push_str("/** What staff may tell customers of (the customer's page shows a short notice). */\n");
+    out.push_str("export type TellWhat = 'snapshot_taken';\n");
     out.push_str("/** An SDP description or an ICE candidate, relayed as it is. */\n");
     out.push_str("export type SignalData = { description?: RTCSessionDescriptionInit; candidate?: RTCIceCandidateInit | null };\n\n");
     out.push_str("/** What a browser sends. */\n");

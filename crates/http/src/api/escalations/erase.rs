@@ -21,8 +21,8 @@ impl EraseApi {
     /// Erase the customer's data from a finished escalation (a
     /// data-protection request; admins): the rating's comment, the
     /// conversation, the customer's identities and the providers' raw
-    /// payloads in its room events, its webhook deliveries (pending ones are
-    /// not sent), and its recordings at Twilio. The
+    /// payloads in its room events, its snapshots, its webhook deliveries
+    /// (pending ones are not sent), and its recordings at Twilio. The
     /// anonymous figures the metrics read (times, stars, call quality) stay;
     /// `erased_at` says when. Audited as `escalation.erased`. A call still
     /// open answers `escalation_still_open` (409): end it first.

@@ -1,6 +1,6 @@
 //! Chat-to-video escalations, one module per action: the collection (create
 //! and list: one path), read, events, recordings, complete, tokens, the
-//! customer's rating and erasure. The wire shapes they share are in
+//! customer's rating, erasure and snapshots. The wire shapes they share are in
 //! [`views`].
 
 mod collection;
@@ -10,6 +10,7 @@ mod events;
 mod rating;
 mod read;
 mod recordings;
+mod snapshots;
 mod tokens;
 mod views;
 
@@ -25,6 +26,7 @@ pub type EscalationsApi = (
     tokens::TokensApi,
     rating::RatingApi,
     erase::EraseApi,
+    snapshots::SnapshotsApi,
 );
 
 pub fn api() -> EscalationsApi {
@@ -37,5 +39,6 @@ pub fn api() -> EscalationsApi {
         tokens::TokensApi,
         rating::RatingApi,
         erase::EraseApi,
+        snapshots::SnapshotsApi,
     )
 }

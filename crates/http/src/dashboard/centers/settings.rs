@@ -44,6 +44,8 @@ fn settings_values(name: &str, s: &ContactCenterSettings) -> BTreeMap<&'static s
         ("conversations_service_sid", s.conversations_service_sid.clone().unwrap_or_default()),
         ("record_calls", s.recording.enabled.to_string()),
         ("recording_retention_days", s.recording.retention_days.to_string()),
+        ("snapshots_enabled", s.snapshots.enabled.to_string()),
+        ("snapshot_retention_days", s.snapshots.retention_days.to_string()),
     ])
 }
 
@@ -177,6 +179,10 @@ struct SettingsForm {
     record_calls: Option<String>,
     recording_form: Option<String>,
     recording_retention_days: Option<String>,
+    /// A checkbox, with `snapshots_form` beside it as for recording.
+    snapshots_enabled: Option<String>,
+    snapshots_form: Option<String>,
+    snapshot_retention_days: Option<String>,
 }
 
 impl SettingsForm {
@@ -193,6 +199,10 @@ impl SettingsForm {
         let recording_retention_days =
             number("recording_retention_days", self.recording_retention_days).map(|n| i32::try_from(n).unwrap_or(0));
         let recording_enabled = self.recording_form.is_some().then(|| self.record_calls.as_deref() == Some("true"));
+        let snapshots_retention_days =
+            number("snapshot_retention_days", self.snapshot_retention_days).map(|n| i32::try_from(n).unwrap_or(0));
+        let snapshots_enabled =
+            self.snapshots_form.is_some().then(|| self.snapshots_enabled.as_deref() == Some("true"));
         let minutes = |n: i64| i32::try_from(n).unwrap_or(i32::MAX);
         let empty_room_timeout_minutes =
             number("empty_room_timeout_minutes", self.empty_room_timeout_minutes).map(minutes);
@@ -253,6 +263,8 @@ impl SettingsForm {
             conversations_service_sid: self.conversations_service_sid.map(Some),
             recording_enabled,
             recording_retention_days,
+            snapshots_enabled,
+            snapshots_retention_days,
         };
         (patch, errors)
     }
