@@ -16,6 +16,7 @@ mod m20261207_000011_call_quality;
 mod m20261207_000012_escalation_expiry;
 mod m20261207_000013_erasure;
 mod m20261207_000014_snapshots;
+mod m20261207_000015_flex_insights;
 
 pub struct Migrator;
 
@@ -37,6 +38,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000012_escalation_expiry::Migration),
             Box::new(m20261207_000013_erasure::Migration),
             Box::new(m20261207_000014_snapshots::Migration),
+            Box::new(m20261207_000015_flex_insights::Migration),
         ]
     }
 }

@@ -14,6 +14,7 @@ mod embedded;
 mod errors;
 mod escalations;
 mod first_use;
+mod flex_insights;
 mod flex_install;
 mod flex_plugin;
 mod hardening;

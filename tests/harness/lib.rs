@@ -90,6 +90,7 @@ pub async fn spawn_app_with(opts: Options) -> TestApp {
         ("TWILIO_IAM_BASE_URL".into(), sim_server.base_url.clone()),
         ("TWILIO_API_BASE_URL".into(), sim_server.base_url.clone()),
         ("TWILIO_FLEX_BASE_URL".into(), sim_server.base_url.clone()),
+        ("TWILIO_TASKROUTER_BASE_URL".into(), sim_server.base_url.clone()),
         ("TWILIO_TIMEOUT_MS".into(), "2000".into()),
         ("TWILIO_MAX_RETRIES".into(), "1".into()),
         // Tests run in tests/; the templates and assets are in the repository's dashboard/.

@@ -183,6 +183,7 @@ mod tests {
             recordings_deleted_at: None,
             quality_poor: None,
             erased_at: None,
+            insights_written_at: None,
         })
     }
 

@@ -166,6 +166,7 @@ impl App {
         services::audit::spawn_purge(self);
         services::recordings::spawn_purge(self);
         services::snapshots::spawn_purge(self);
+        services::insights::spawn(self);
         webhook_dispatch::spawn(self);
     }
 

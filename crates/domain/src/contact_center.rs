@@ -170,6 +170,7 @@ pub struct ContactCenterSettings {
     pub conversations_service_sid: Option<String>,
     pub recording: RecordingSettings,
     pub snapshots: SnapshotSettings,
+    pub flex_insights: FlexInsightsSettings,
 }
 
 /// Recording calls (Twilio Video only): the customer is told and must agree
@@ -187,6 +188,19 @@ impl Default for RecordingSettings {
 }
 
 pub const RECORDING_RETENTION_DAYS: std::ops::RangeInclusive<i32> = 1..=365;
+
+/// Reporting to Flex Insights: when an escalation ends, its outcome is
+/// written into its Flex task's `conversations` attributes (see
+/// [`crate::insights`]). Off unless a contact center chooses it: it
+/// changes tasks in the tenant's own Flex.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct FlexInsightsSettings {
+    pub enabled: bool,
+    /// The TaskRouter workspace (`WS…`) of the contact center's Flex; unset,
+    /// the account's "Flex Task Assignment" workspace.
+    pub workspace_sid: Option<String>,
+    pub mapping: crate::insights::Mapping,
+}
 
 /// Agents may save stills of the customer's video (the customer is told
 /// each time); they are deleted after the retention period.
@@ -244,6 +258,7 @@ impl ContactCenterSettings {
             conversations_service_sid: None,
             recording: RecordingSettings::default(),
             snapshots: SnapshotSettings::default(),
+            flex_insights: FlexInsightsSettings::default(),
         }
     }
 
@@ -330,7 +345,15 @@ impl ContactCenterSettings {
             crate::snapshot::RETENTION_DAYS.contains(&self.snapshots.retention_days),
             "snapshots.retention_days",
             "must be between 1 and 365",
+        )
+        .check(
+            self.flex_insights.workspace_sid.as_deref().is_none_or(|s| crate::validation::is_twilio_sid(s, "WS")),
+            "flex_insights.workspace_sid",
+            "must be WS followed by 32 hex digits",
         );
+        for e in self.flex_insights.mapping.check("flex_insights.mapping") {
+            v.push(e);
+        }
         v.finish()
     }
 }
@@ -364,6 +387,11 @@ pub struct SettingsPatch {
     pub recording_retention_days: Option<i32>,
     pub snapshots_enabled: Option<bool>,
     pub snapshots_retention_days: Option<i32>,
+    pub flex_insights_enabled: Option<bool>,
+    /// `Some(None)` goes back to the account's Flex workspace.
+    pub flex_insights_workspace_sid: Option<Option<String>>,
+    /// Replaces the whole mapping.
+    pub flex_insights_mapping: Option<crate::insights::Mapping>,
 }
 
 impl SettingsPatch {
@@ -396,6 +424,12 @@ impl SettingsPatch {
         set(&mut s.recording.retention_days, self.recording_retention_days);
         set(&mut s.snapshots.enabled, self.snapshots_enabled);
         set(&mut s.snapshots.retention_days, self.snapshots_retention_days);
+        set(&mut s.flex_insights.enabled, self.flex_insights_enabled);
+        set(
+            &mut s.flex_insights.workspace_sid,
+            self.flex_insights_workspace_sid.map(|v| v.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())),
+        );
+        set(&mut s.flex_insights.mapping, self.flex_insights_mapping);
         set(
             &mut s.conversations_service_sid,
             self.conversations_service_sid.map(|v| v.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())),

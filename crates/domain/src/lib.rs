@@ -6,6 +6,7 @@ pub mod api_key;
 pub mod audit;
 pub mod contact_center;
 pub mod escalation;
+pub mod insights;
 pub mod lifecycle;
 pub mod metrics;
 pub mod names;

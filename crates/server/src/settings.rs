@@ -40,6 +40,7 @@ pub const KEYS: &[(&str, &str)] = &[
     ("TWILIO_IAM_BASE_URL", "twilio.iam_base_url"),
     ("TWILIO_API_BASE_URL", "twilio.api_base_url"),
     ("TWILIO_FLEX_BASE_URL", "twilio.flex_base_url"),
+    ("TWILIO_TASKROUTER_BASE_URL", "twilio.taskrouter_base_url"),
     ("TWILIO_TIMEOUT_MS", "twilio.timeout_ms"),
     ("TWILIO_MAX_RETRIES", "twilio.max_retries"),
     ("LOGIN_LIMIT_PER_IP", "limits.login_per_ip"),
@@ -178,6 +179,7 @@ pub struct TwilioSettings {
     pub iam_base_url: Option<String>,
     pub api_base_url: Option<String>,
     pub flex_base_url: Option<String>,
+    pub taskrouter_base_url: Option<String>,
     pub timeout_ms: u64,
     pub max_retries: u32,
 }
@@ -191,6 +193,7 @@ impl Default for TwilioSettings {
             iam_base_url: None,
             api_base_url: None,
             flex_base_url: None,
+            taskrouter_base_url: None,
             timeout_ms: 10_000,
             max_retries: 3,
         }
@@ -447,6 +450,7 @@ impl Settings {
             ("TWILIO_IAM_BASE_URL", &t.iam_base_url),
             ("TWILIO_API_BASE_URL", &t.api_base_url),
             ("TWILIO_FLEX_BASE_URL", &t.flex_base_url),
+            ("TWILIO_TASKROUTER_BASE_URL", &t.taskrouter_base_url),
         ] {
             if let Some(url) = value
                 && (url::Url::parse(url).is_err() || url.ends_with('/'))
@@ -508,6 +512,7 @@ impl Settings {
                     && t.iam_base_url.is_none()
                     && t.api_base_url.is_none()
                     && t.flex_base_url.is_none()
+                    && t.taskrouter_base_url.is_none()
             }
         }
     }

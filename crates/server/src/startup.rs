@@ -276,6 +276,7 @@ pub fn twilio_options(settings: &Settings, simulator_url: Option<&str>) -> Clien
                 iam: settings.twilio.iam_base_url.clone().unwrap_or(real.iam),
                 api: settings.twilio.api_base_url.clone().unwrap_or(real.api),
                 flex: settings.twilio.flex_base_url.clone().unwrap_or(real.flex),
+                taskrouter: settings.twilio.taskrouter_base_url.clone().unwrap_or(real.taskrouter),
             }
         }
     };

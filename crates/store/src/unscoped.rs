@@ -282,6 +282,52 @@ impl Unscoped<'_> {
             .collect())
     }
 
+    /// Escalations of contact centers that report to Flex Insights whose
+    /// outcome is not in their Flex task yet: ended or expired in the last
+    /// day (Flex deletes finished tasks within minutes; older ones are
+    /// gone), not written since they ended or were last rated. Test calls
+    /// have no task.
+    #[tracing::instrument(name = "db", skip_all, fields(db.operation = "insights_due"))]
+    pub async fn insights_due(
+        &self,
+        now: DateTime<Utc>,
+        limit: u64,
+    ) -> Result<Vec<(EscalationRecord, TenantScope)>, StoreError> {
+        use sea_orm::sea_query::ExprTrait;
+        let centers: Vec<Uuid> = contact_center::Entity::find()
+            .select_only()
+            .column(contact_center::Column::Id)
+            .filter(contact_center::Column::InsightsEnabled.eq(true))
+            .into_tuple()
+            .all(self.db())
+            .await?;
+        if centers.is_empty() {
+            return Ok(Vec::new());
+        }
+        let rows = escalation::Entity::find()
+            .filter(escalation::Column::ContactCenterId.is_in(centers))
+            .filter(escalation::Column::Status.is_in([Status::Completed, Status::Expired]))
+            .filter(escalation::Column::TestCall.eq(false))
+            .filter(escalation::Column::TaskSid.ne(""))
+            .filter(escalation::Column::UpdatedAt.gt(now - chrono::Duration::days(1)))
+            .filter(
+                sea_orm::Condition::any()
+                    .add(escalation::Column::InsightsWrittenAt.is_null())
+                    .add(escalation::Column::RatedAt.into_expr().gt(escalation::Column::InsightsWrittenAt.into_expr())),
+            )
+            .order_by_asc(escalation::Column::UpdatedAt)
+            .limit(limit)
+            .all(self.db())
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|e| {
+                let scope = TenantScope::new(e.tenant_id);
+                (e, scope)
+            })
+            .collect())
+    }
+
     /// Deletes the snapshots older than their contact center's retention
     /// period, across tenants; how many. Only contact centers holding a
     /// snapshot a day old are looked at (the shortest period is a day).

@@ -37,6 +37,7 @@ enum Route {
     ValidateToken(String),
     FetchAccount(String),
     Flex(crate::flex::Route),
+    TaskRouter(crate::taskrouter::Route),
     /// Recordings and compositions.
     Video(crate::recordings::Route),
 }
@@ -89,6 +90,13 @@ impl Route {
                 }
                 return Ok(Self::Video(route));
             }
+            ["v1", rest @ ..] if crate::taskrouter::Route::parse(method, rest).is_some() => {
+                let (route, allowed) = crate::taskrouter::Route::parse(method, rest).expect("checked");
+                if !allowed.contains(&method.as_str()) {
+                    return Err(ApiError::new(405, codes::METHOD_NOT_ALLOWED, "Method not allowed"));
+                }
+                return Ok(Self::TaskRouter(route));
+            }
             ["v1", rest @ ..] if crate::flex::Route::parse(method, rest).is_some() => {
                 let (route, allowed) = crate::flex::Route::parse(method, rest).expect("checked");
                 if !allowed.contains(&method.as_str()) {
@@ -121,6 +129,7 @@ impl Route {
             Self::ValidateToken(_) => ApiOp::ValidateToken,
             Self::FetchAccount(_) => ApiOp::FetchAccount,
             Self::Flex(route) => route.op(),
+            Self::TaskRouter(route) => route.op(),
             Self::Video(route) => route.op(),
         }
     }
@@ -134,6 +143,7 @@ pub(crate) async fn handle(sim: &Simulator, req: Request) -> Response {
     let media_base = media_base(&req, &base_url);
     let credentials = basic_auth(&req);
     let traceparent = req.header("traceparent").map(str::to_owned);
+    let if_match = req.header("if-match").map(str::to_owned);
     let route = Route::parse(&method, &path);
     let query = req.uri().query().unwrap_or_default().to_owned();
     let region = region_of(&req);
@@ -166,7 +176,7 @@ pub(crate) async fn handle(sim: &Simulator, req: Request) -> Response {
         (Ok(_), None) => (ApiError::unauthenticated().into_response(), Some(401)),
         (Ok(route), Some(_)) => {
             let bases = crate::recordings::Bases { api: &base_url, media: &media_base };
-            serve(sim, route, caller.as_ref(), &body, &query, &bases).await
+            serve(sim, route, caller.as_ref(), &body, &query, if_match.as_deref(), &bases).await
         }
     };
     if let Some(record) = sim.state().requests.get_mut(log_index) {
@@ -183,6 +193,7 @@ async fn serve(
     caller: Option<&Caller>,
     body: &[u8],
     query: &str,
+    if_match: Option<&str>,
     bases: &crate::recordings::Bases<'_>,
 ) -> (Response, Option<u16>) {
     let base_url = bases.api;
@@ -234,6 +245,7 @@ async fn serve(
             )),
             Route::FetchAccount(ac) => fetch_account(sim, account, &ac),
             Route::Flex(route) => crate::flex::serve(sim, route, account, body, base_url),
+            Route::TaskRouter(route) => crate::taskrouter::serve(sim, route, account, body, if_match, base_url),
             Route::Video(route) => crate::recordings::serve(sim, route, account, body, query, bases),
         };
     if fault.is_some_and(|f| f.drop_connection) {
@@ -251,6 +263,12 @@ async fn serve(
                 && let Some(location) = json.get("redirect_to").and_then(Value::as_str)
             {
                 builder = builder.header("Location", location);
+            }
+            // A task's revision, for `If-Match` (TaskRouter).
+            if let Some(sid) = json.get("sid").and_then(Value::as_str).filter(|s| s.starts_with("WT"))
+                && let Some(etag) = sim.state().taskrouter.etag(sid)
+            {
+                builder = builder.header("ETag", etag);
             }
             (builder.body(json.to_string()), Some(status))
         }

@@ -86,6 +86,12 @@ pub enum ApiOp {
     DeleteComposition,
     /// `GET /v1/Compositions/{CJ}/Media`
     FetchCompositionMedia,
+    /// `GET /v1/Workspaces` (TaskRouter)
+    ListWorkspaces,
+    /// `GET /v1/Workspaces/{WS}/Tasks/{WT}`
+    FetchTask,
+    /// `POST /v1/Workspaces/{WS}/Tasks/{WT}`
+    UpdateTask,
 }
 
 impl ApiOp {

@@ -100,6 +100,7 @@ mod flex;
 mod ids;
 mod recordings;
 mod state;
+mod taskrouter;
 
 use chrono::Utc;
 use std::{
@@ -114,6 +115,7 @@ pub use faults::{ApiOp, Fault, RequestRecord};
 use poem::{Endpoint, Request, Response};
 pub use recordings::{CompositionStatus, CompositionView, RecordingStatus, RecordingView, TrackKind};
 pub use state::{FlexAgent, MessageView, ParticipantStatus, ParticipantView, RoomView};
+pub use taskrouter::{FLEX_WORKSPACE, TaskView};
 
 use crate::{
     callbacks::{Callbacks, Outgoing},
@@ -255,6 +257,21 @@ impl Simulator {
     /// A Flex token for a fake agent of `account_sid`, valid for `agent.ttl`.
     pub fn mint_flex_token(&self, account_sid: &str, agent: FlexAgent) -> String {
         self.state().mint_flex_token(account_sid, agent).0
+    }
+
+    /// A Flex task of `account_sid` (Flex makes one per chat), in the
+    /// account's Flex workspace, with these attributes and status.
+    pub fn add_task(&self, account_sid: &str, attributes: &serde_json::Value, status: &str) -> TaskView {
+        self.state().taskrouter.add_task(account_sid, attributes, status)
+    }
+
+    pub fn task(&self, sid: &str) -> Option<TaskView> {
+        self.state().taskrouter.task(sid)
+    }
+
+    /// The task moves on (`wrapping`, `completed`…), as Flex moves it.
+    pub fn set_task_status(&self, sid: &str, status: &str) -> Option<TaskView> {
+        self.state().taskrouter.set_status(sid, status)
     }
 
     pub fn rooms(&self) -> Vec<RoomView> {

@@ -194,6 +194,8 @@ pub(crate) struct State {
     pub requests: Vec<RequestRecord>,
     /// Flex plugins, versions, configurations, releases and `ui_attributes`.
     pub flex: crate::flex::FlexState,
+    /// TaskRouter workspaces and tasks.
+    pub(crate) taskrouter: crate::taskrouter::TaskRouterState,
     /// Track recordings of rooms that record, in creation order.
     pub recordings: Vec<crate::recordings::RecordingView>,
     /// Compositions, in creation order.
@@ -224,6 +226,7 @@ impl State {
         self.services.clear();
         self.conversation_services.clear();
         self.flex = Default::default();
+        self.taskrouter = Default::default();
         self.recordings.clear();
         self.compositions.clear();
     }

@@ -8,6 +8,7 @@ use tracing::{Instrument, field};
 use url::Url;
 
 mod flex;
+pub mod taskrouter;
 mod video;
 
 use crate::{
@@ -184,6 +185,7 @@ enum Api {
     Iam,
     Rest,
     Flex,
+    TaskRouter,
 }
 
 impl Api {
@@ -195,6 +197,7 @@ impl Api {
             Api::Iam => "iam",
             Api::Rest => "api",
             Api::Flex => "flex-api",
+            Api::TaskRouter => "taskrouter",
         }
     }
 }
@@ -220,6 +223,11 @@ struct Call {
     body_on_error: bool,
     /// A 3xx answer is the result, `{"redirect_to": Location}`, not followed.
     redirect: bool,
+    /// The answer is `{"etag": ETag header, "value": body}` (TaskRouter's
+    /// revisions, for `If-Match`).
+    etag: bool,
+    /// Sent as `If-Match`: the change applies only to this revision.
+    if_match: Option<String>,
 }
 
 impl Call {
@@ -234,6 +242,8 @@ impl Call {
             resend: Resend::Idempotent,
             body_on_error: false,
             redirect: false,
+            etag: false,
+            if_match: None,
         }
     }
 
@@ -264,6 +274,7 @@ impl AccountClient {
             Api::Iam => &e.iam,
             Api::Rest => &e.api,
             Api::Flex => &e.flex,
+            Api::TaskRouter => &e.taskrouter,
         };
         let mut url = endpoint(base, segments)?;
         let regional = format!("{}.twilio.com", api.product());
@@ -520,6 +531,9 @@ impl AccountClient {
         if let Some(host) = &call.host {
             request = request.header(reqwest::header::HOST, host);
         }
+        if let Some(revision) = &call.if_match {
+            request = request.header(reqwest::header::IF_MATCH, revision);
+        }
         if let Some(inject) = &self.twilio.injector {
             let mut headers = reqwest::header::HeaderMap::new();
             inject(&mut headers);
@@ -540,7 +554,14 @@ impl AccountClient {
             .get(RETRY_AFTER)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| parse_retry_after(v, chrono::Utc::now()));
+        let etag = response.headers().get(reqwest::header::ETAG).and_then(|v| v.to_str().ok()).map(str::to_owned);
         let body = response.bytes().await.map_err(transport_failure)?;
+        if call.etag && status.is_success() {
+            let value: serde_json::Value = serde_json::from_slice(&body)
+                .map_err(|e| AttemptError { error: TwilioError::Decode(e.to_string()), unsent: false })?;
+            return serde_json::from_value(serde_json::json!({ "etag": etag, "value": value }))
+                .map_err(|e| AttemptError { error: TwilioError::Decode(e.to_string()), unsent: false });
+        }
         if !status.is_success()
             && call.body_on_error
             && status.is_client_error()

@@ -21,6 +21,7 @@ mod retry;
 pub mod signature;
 pub mod token;
 
+pub use client::taskrouter::Tagged;
 pub use client::{AccountClient, CallObserver, CallOutcome, Credentials, HeaderInjector, Twilio, regional_host};
 pub use error::TwilioError;
 pub use escalate_domain::Secret;
@@ -28,7 +29,8 @@ pub use options::{ClientOptions, Endpoints, Location};
 pub use resources::{
     Account, AccountStatus, Composition, CompositionFormat, CompositionStatus, ConfiguredPlugin, CreateMessage,
     CreateRoom, FlexConfiguration, FlexPlugin, FlexPluginVersion, FlexTokenValidation, GroupingSids, Message,
-    PluginConfiguration, PluginRelease, Recording, RecordingStatus, RecordingType, Room, RoomStatus, RoomType,
+    PluginConfiguration, PluginRelease, Recording, RecordingStatus, RecordingType, Room, RoomStatus, RoomType, Task,
+    Workspace,
 };
 
 /// Twilio's error code for "a room with this UniqueName is already in progress".

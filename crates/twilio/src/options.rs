@@ -10,6 +10,7 @@ pub struct Endpoints {
     pub iam: String,
     pub api: String,
     pub flex: String,
+    pub taskrouter: String,
 }
 
 impl Endpoints {
@@ -21,13 +22,21 @@ impl Endpoints {
             iam: "https://iam.twilio.com".into(),
             api: "https://api.twilio.com".into(),
             flex: "https://flex-api.twilio.com".into(),
+            taskrouter: "https://taskrouter.twilio.com".into(),
         }
     }
 
     /// Every API at one base URL, e.g. the simulator (`http://127.0.0.1:4010`).
     pub fn all(base: &str) -> Self {
         let base = base.trim_end_matches('/').to_owned();
-        Self { video: base.clone(), conversations: base.clone(), iam: base.clone(), api: base.clone(), flex: base }
+        Self {
+            video: base.clone(),
+            conversations: base.clone(),
+            iam: base.clone(),
+            api: base.clone(),
+            flex: base.clone(),
+            taskrouter: base,
+        }
     }
 }
 
@@ -88,7 +97,7 @@ mod tests {
     #[test]
     fn all_points_every_api_at_one_base_without_a_trailing_slash() {
         let e = Endpoints::all("http://127.0.0.1:4010/");
-        assert_eq!([&e.video, &e.conversations, &e.iam, &e.api, &e.flex], ["http://127.0.0.1:4010"; 5]);
+        assert_eq!([&e.video, &e.conversations, &e.iam, &e.api, &e.flex, &e.taskrouter], ["http://127.0.0.1:4010"; 6]);
         assert_eq!(Endpoints::twilio().iam, "https://iam.twilio.com");
         let defaults = ClientOptions::default();
         assert_eq!((defaults.timeout, defaults.max_retries), (Duration::from_secs(10), 3));

@@ -486,3 +486,22 @@ mod tests {
         assert_eq!(CompositionFormat::Mp4.as_str(), "mp4");
     }
 }
+
+/// A TaskRouter workspace (`taskrouter.v1.workspace`, `WS…`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Workspace {
+    pub sid: String,
+    pub friendly_name: String,
+}
+
+/// A TaskRouter task (`taskrouter.v1.workspace.task`, `WT…`): what Flex
+/// routes to an agent; its `attributes` (a JSON string) is what Flex
+/// Insights reads when the task completes.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Task {
+    pub sid: String,
+    pub workspace_sid: String,
+    pub attributes: String,
+    /// `pending`, `reserved`, `assigned`, `wrapping`, `completed`, `canceled`.
+    pub assignment_status: String,
+}

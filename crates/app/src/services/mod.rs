@@ -14,6 +14,7 @@ pub mod escalations;
 pub mod expiry;
 pub mod export;
 pub mod flex_install;
+pub mod insights;
 pub mod join;
 pub mod keys;
 pub mod metrics;

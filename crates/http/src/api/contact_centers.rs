@@ -69,6 +69,7 @@ struct ContactCenterView {
     conversations_service_sid: Option<String>,
     recording: Recording,
     snapshots: Snapshots,
+    flex_insights: FlexInsights,
     /// Where Twilio must send room status callbacks for this contact center.
     status_callback_url: String,
     created_at: DateTime<Utc>,
@@ -94,6 +95,76 @@ struct Snapshots {
     enabled: bool,
     /// 1-365.
     retention_days: i32,
+}
+
+/// Reporting to Flex Insights: when an escalation ends (or its link expires
+/// unused), its outcome is written into its Flex task's `conversations`
+/// attributes, merged with what the task holds, before the agent completes
+/// the task (Flex Insights reads a task's attributes when it completes).
+/// Off by default; turned on, it also reports the last day's escalations
+/// whose tasks are still open. A task already completed is left alone.
+#[derive(Object)]
+struct FlexInsights {
+    enabled: bool,
+    /// The TaskRouter workspace (`WS…`); null: the account's "Flex Task Assignment".
+    workspace_sid: Option<String>,
+    mapping: FlexInsightsMapping,
+}
+
+/// Which `conversations` slot each figure goes to: text in
+/// `conversation_attribute_N` or `conversation_label_N`, numbers in
+/// `conversation_measure_N` (N from 1 to 10), each slot once; null leaves the
+/// figure out. The default uses 8-10, which contact centers use least.
+#[derive(Object)]
+struct FlexInsightsMapping {
+    /// `Yes`. Default `conversation_attribute_8`.
+    video_offered: Option<String>,
+    /// `Yes` or `No`. Default `conversation_attribute_9`.
+    customer_joined: Option<String>,
+    /// Seconds from the link posted to the customer joining. Default `conversation_measure_8`.
+    time_to_join_seconds: Option<String>,
+    /// Seconds the call lasted. Default `conversation_measure_9`.
+    call_duration_seconds: Option<String>,
+    /// The customer's stars, 1-5 (written again if they rate before the task completes). Default `conversation_measure_10`.
+    rating: Option<String>,
+    /// This service's escalation id. Default `conversation_label_10`.
+    escalation_id: Option<String>,
+}
+
+impl From<FlexInsightsMapping> for escalate_domain::insights::Mapping {
+    fn from(m: FlexInsightsMapping) -> Self {
+        Self {
+            video_offered: m.video_offered,
+            customer_joined: m.customer_joined,
+            time_to_join_seconds: m.time_to_join_seconds,
+            call_duration_seconds: m.call_duration_seconds,
+            rating: m.rating,
+            escalation_id: m.escalation_id,
+        }
+    }
+}
+
+impl From<escalate_domain::insights::Mapping> for FlexInsightsMapping {
+    fn from(m: escalate_domain::insights::Mapping) -> Self {
+        Self {
+            video_offered: m.video_offered,
+            customer_joined: m.customer_joined,
+            time_to_join_seconds: m.time_to_join_seconds,
+            call_duration_seconds: m.call_duration_seconds,
+            rating: m.rating,
+            escalation_id: m.escalation_id,
+        }
+    }
+}
+
+#[derive(Object, Default)]
+#[oai(skip_serializing_if_is_none)]
+struct FlexInsightsPatch {
+    enabled: Option<bool>,
+    /// `null` goes back to the account's Flex workspace.
+    workspace_sid: MaybeUndefined<String>,
+    /// The whole mapping (a figure left out is not written).
+    mapping: Option<FlexInsightsMapping>,
 }
 
 #[derive(Object, Default)]
@@ -155,6 +226,7 @@ struct SettingsPatch {
     conversations_service_sid: MaybeUndefined<String>,
     recording: Option<RecordingPatch>,
     snapshots: Option<SnapshotsPatch>,
+    flex_insights: Option<FlexInsightsPatch>,
 }
 
 #[derive(Object)]
@@ -195,6 +267,7 @@ impl From<SettingsPatch> for DomainPatch {
         let r = p.room.unwrap_or_default();
         let rec = p.recording.unwrap_or_default();
         let snap = p.snapshots.unwrap_or_default();
+        let fi = p.flex_insights.unwrap_or_default();
         let maybe = |v: MaybeUndefined<String>| match v {
             MaybeUndefined::Value(v) => Some(Some(v)),
             MaybeUndefined::Null => Some(None),
@@ -226,6 +299,9 @@ impl From<SettingsPatch> for DomainPatch {
             recording_retention_days: rec.retention_days,
             snapshots_enabled: snap.enabled,
             snapshots_retention_days: snap.retention_days,
+            flex_insights_enabled: fi.enabled,
+            flex_insights_workspace_sid: maybe(fi.workspace_sid),
+            flex_insights_mapping: fi.mapping.map(Into::into),
         }
     }
 }
@@ -260,6 +336,11 @@ fn view(state: &AppState, r: ContactCenterRecord) -> ContactCenterView {
         conversations_service_sid: s.conversations_service_sid,
         recording: Recording { enabled: s.recording.enabled, retention_days: s.recording.retention_days },
         snapshots: Snapshots { enabled: s.snapshots.enabled, retention_days: s.snapshots.retention_days },
+        flex_insights: FlexInsights {
+            enabled: s.flex_insights.enabled,
+            workspace_sid: s.flex_insights.workspace_sid,
+            mapping: s.flex_insights.mapping.into(),
+        },
         created_at: r.created_at,
         updated_at: r.updated_at,
     }

@@ -32,6 +32,11 @@ pub struct Model {
     /// Agents may save snapshots of the customer's video.
     pub snapshots_enabled: bool,
     pub snapshot_retention_days: i32,
+    /// Write escalations' outcomes into their Flex tasks for Flex Insights.
+    pub insights_enabled: bool,
+    pub insights_workspace_sid: Option<String>,
+    /// `escalate_domain::insights::Mapping` as JSON; null is the default.
+    pub insights_mapping: Option<Json>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

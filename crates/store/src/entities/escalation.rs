@@ -42,6 +42,8 @@ pub struct Model {
     pub quality_poor: Option<bool>,
     /// When the customer's traces were erased (a data-protection request).
     pub erased_at: Option<DateTimeUtc>,
+    /// When its outcome was last written into its Flex task (Flex Insights).
+    pub insights_written_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -126,6 +126,13 @@ fn apply(am: &mut contact_center::ActiveModel, input: &ContactCenterInput<'_>, n
     am.recording_retention_days = Set(s.recording.retention_days);
     am.snapshots_enabled = Set(s.snapshots.enabled);
     am.snapshot_retention_days = Set(s.snapshots.retention_days);
+    am.insights_enabled = Set(s.flex_insights.enabled);
+    am.insights_workspace_sid = Set(s.flex_insights.workspace_sid.clone());
+    // The default mapping is kept as null, so a better default later reaches
+    // every contact center that never chose its own.
+    let mapping = &s.flex_insights.mapping;
+    am.insights_mapping =
+        Set((*mapping != Default::default()).then(|| serde_json::to_value(mapping)).transpose().ok().flatten());
     am.updated_at = Set(now);
 }
 
@@ -161,6 +168,12 @@ impl ContactCenterRecord {
             snapshots: escalate_domain::contact_center::SnapshotSettings {
                 enabled: self.snapshots_enabled,
                 retention_days: self.snapshot_retention_days,
+            },
+            flex_insights: escalate_domain::contact_center::FlexInsightsSettings {
+                enabled: self.insights_enabled,
+                workspace_sid: self.insights_workspace_sid.clone(),
+                // A stored mapping this version cannot read falls back to the default.
+                mapping: self.insights_mapping.clone().and_then(|m| serde_json::from_value(m).ok()).unwrap_or_default(),
             },
         }
     }

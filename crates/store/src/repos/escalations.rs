@@ -128,6 +128,7 @@ impl Store {
             recordings_deleted_at: Set(None),
             quality_poor: Set(None),
             erased_at: Set(None),
+            insights_written_at: Set(None),
         }
         .insert(self.db())
         .await?)
@@ -458,6 +459,23 @@ impl Store {
             .await?;
         txn.commit().await?;
         Ok(e)
+    }
+
+    /// Notes that the escalation's outcome, as it is now, is in its Flex task.
+    #[tracing::instrument(name = "db", skip_all, fields(db.operation = "mark_insights_written"))]
+    pub async fn mark_insights_written(
+        &self,
+        scope: TenantScope,
+        id: Uuid,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        escalation::Entity::update_many()
+            .col_expr(escalation::Column::InsightsWrittenAt, Expr::value(at))
+            .filter(escalation::Column::Id.eq(id))
+            .filter(escalation::Column::TenantId.eq(scope.tenant_id()))
+            .exec(self.db())
+            .await?;
+        Ok(())
     }
 
     #[tracing::instrument(name = "db", skip_all, fields(db.operation = "escalation"))]

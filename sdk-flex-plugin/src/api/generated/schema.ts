@@ -992,6 +992,7 @@ export interface components {
             conversations_service_sid?: string;
             recording: components["schemas"]["Recording"];
             snapshots: components["schemas"]["Snapshots"];
+            flex_insights: components["schemas"]["FlexInsights"];
             /** @description Where Twilio must send room status callbacks for this contact center. */
             status_callback_url: string;
             /** Format: date-time */
@@ -1054,6 +1055,7 @@ export interface components {
             conversations_service_sid?: string;
             recording?: components["schemas"]["RecordingPatch"];
             snapshots?: components["schemas"]["SnapshotsPatch"];
+            flex_insights?: components["schemas"]["FlexInsightsPatch"];
         };
         /** CreateEscalation */
         CreateEscalation: {
@@ -1261,6 +1263,50 @@ export interface components {
             rating: components["schemas"]["RatingFigures"] & unknown;
             /** @description How the calls went, as both browsers measured them. */
             quality: components["schemas"]["QualityFigures"] & unknown;
+        };
+        /**
+         * FlexInsights
+         * @description Reporting to Flex Insights: when an escalation ends (or its link expires
+         *     unused), its outcome is written into its Flex task's `conversations`
+         *     attributes, merged with what the task holds, before the agent completes
+         *     the task (Flex Insights reads a task's attributes when it completes).
+         *     Off by default; turned on, it also reports the last day's escalations
+         *     whose tasks are still open. A task already completed is left alone.
+         */
+        FlexInsights: {
+            enabled: boolean;
+            /** @description The TaskRouter workspace (`WS…`); null: the account's "Flex Task Assignment". */
+            workspace_sid?: string;
+            mapping: components["schemas"]["FlexInsightsMapping"];
+        };
+        /**
+         * FlexInsightsMapping
+         * @description Which `conversations` slot each figure goes to: text in
+         *     `conversation_attribute_N` or `conversation_label_N`, numbers in
+         *     `conversation_measure_N` (N from 1 to 10), each slot once; null leaves the
+         *     figure out. The default uses 8-10, which contact centers use least.
+         */
+        FlexInsightsMapping: {
+            /** @description `Yes`. Default `conversation_attribute_8`. */
+            video_offered?: string;
+            /** @description `Yes` or `No`. Default `conversation_attribute_9`. */
+            customer_joined?: string;
+            /** @description Seconds from the link posted to the customer joining. Default `conversation_measure_8`. */
+            time_to_join_seconds?: string;
+            /** @description Seconds the call lasted. Default `conversation_measure_9`. */
+            call_duration_seconds?: string;
+            /** @description The customer's stars, 1-5 (written again if they rate before the task completes). Default `conversation_measure_10`. */
+            rating?: string;
+            /** @description This service's escalation id. Default `conversation_label_10`. */
+            escalation_id?: string;
+        };
+        /** FlexInsightsPatch */
+        FlexInsightsPatch: {
+            enabled?: boolean;
+            /** @description `null` goes back to the account's Flex workspace. */
+            workspace_sid?: string;
+            /** @description The whole mapping (a figure left out is not written). */
+            mapping?: components["schemas"]["FlexInsightsMapping"] & unknown;
         };
         /**
          * FlexInstallationView
@@ -1752,6 +1798,7 @@ export interface components {
             conversations_service_sid?: string;
             recording?: components["schemas"]["RecordingPatch"];
             snapshots?: components["schemas"]["SnapshotsPatch"];
+            flex_insights?: components["schemas"]["FlexInsightsPatch"];
         };
         /** UpdateTenant */
         UpdateTenant: {

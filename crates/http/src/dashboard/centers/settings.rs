@@ -46,6 +46,7 @@ fn settings_values(name: &str, s: &ContactCenterSettings) -> BTreeMap<&'static s
         ("recording_retention_days", s.recording.retention_days.to_string()),
         ("snapshots_enabled", s.snapshots.enabled.to_string()),
         ("snapshot_retention_days", s.snapshots.retention_days.to_string()),
+        ("flex_insights_enabled", s.flex_insights.enabled.to_string()),
     ])
 }
 
@@ -183,6 +184,9 @@ struct SettingsForm {
     snapshots_enabled: Option<String>,
     snapshots_form: Option<String>,
     snapshot_retention_days: Option<String>,
+    /// A checkbox, with `flex_insights_form` beside it.
+    flex_insights_enabled: Option<String>,
+    flex_insights_form: Option<String>,
 }
 
 impl SettingsForm {
@@ -203,6 +207,8 @@ impl SettingsForm {
             number("snapshot_retention_days", self.snapshot_retention_days).map(|n| i32::try_from(n).unwrap_or(0));
         let snapshots_enabled =
             self.snapshots_form.is_some().then(|| self.snapshots_enabled.as_deref() == Some("true"));
+        let flex_insights_enabled =
+            self.flex_insights_form.is_some().then(|| self.flex_insights_enabled.as_deref() == Some("true"));
         let minutes = |n: i64| i32::try_from(n).unwrap_or(i32::MAX);
         let empty_room_timeout_minutes =
             number("empty_room_timeout_minutes", self.empty_room_timeout_minutes).map(minutes);
@@ -265,6 +271,9 @@ impl SettingsForm {
             recording_retention_days,
             snapshots_enabled,
             snapshots_retention_days,
+            flex_insights_enabled,
+            flex_insights_workspace_sid: None,
+            flex_insights_mapping: None,
         };
         (patch, errors)
     }
