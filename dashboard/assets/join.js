@@ -112,7 +112,9 @@
       return Promise.resolve();
     }
     setStatus(t.tStarting);
-    var constraints = { audio: true, video: { width: { ideal: 1280 }, height: { ideal: 720 }, facingMode: 'user' } };
+    // zoom: true asks for the camera's zoom with it (Chrome shows a camera's
+    // zoom only then; elsewhere it is ignored): see syncLens.
+    var constraints = { audio: true, video: { width: { ideal: 1280 }, height: { ideal: 720 }, facingMode: 'user', zoom: true } };
     return navigator.mediaDevices.getUserMedia(constraints).catch(function (err) {
       // Try the microphone alone before giving up (no camera, or camera busy).
       if (err && (err.name === 'NotFoundError' || err.name === 'NotReadableError' || err.name === 'OverconstrainedError')) {
@@ -190,6 +192,7 @@
     el.previewOff.hidden = hasCam && state.camOn;
     el.meter.hidden = !hasMic;
     syncSwitch();
+    syncLens();
   }
 
   function applyEnabled(kind, on) {
@@ -235,7 +238,7 @@
   function nextCamera(current) {
     var s = current.getSettings ? current.getSettings() : {};
     var ids = state.cameras.map(function (d) { return d.deviceId; }).filter(Boolean);
-    var size = { width: { ideal: 1280 }, height: { ideal: 720 } };
+    var size = { width: { ideal: 1280 }, height: { ideal: 720 }, zoom: true };
     if (ids.length > 1) {
       var next = ids[(ids.indexOf(s.deviceId) + 1) % ids.length];
       if (next && next !== s.deviceId) return Object.assign({ deviceId: { exact: next } }, size);
@@ -366,6 +369,62 @@
 
   switchButtons.forEach(function (b) { b.addEventListener('click', switchCamera); });
 
+  // ---- this camera's light and zoom ------------------------------------------
+  // Where the camera says it has them (getCapabilities: torch, zoom), the
+  // customer gets a light switch and a zoom slider; elsewhere they stay
+  // hidden and nothing is asked of the camera. Each camera has its own: they
+  // are looked at again whenever the devices change (syncToggles), a camera
+  // switch included.
+  var lens = { torch: $('torch'), box: $('zoom-control'), zoom: $('zoom'), track: null, on: false };
+
+  function syncLens() {
+    if (!lens.torch) return;
+    var track = state.camOn ? tracks('video')[0] : null;
+    var caps = {}, settings = {};
+    try {
+      if (track && track.readyState === 'live' && track.getCapabilities) caps = track.getCapabilities() || {};
+      if (track && track.getSettings) settings = track.getSettings() || {};
+    } catch (e) { caps = {}; }
+    if (track !== lens.track) {
+      // The light goes out with its camera (turned off, or switched away from).
+      var old = lens.track;
+      if (lens.on && old && old.readyState === 'live') old.applyConstraints({ advanced: [{ torch: false }] }).catch(function () {});
+      lens.track = track;
+      lens.on = settings.torch === true;
+    }
+    var torch = caps.torch === true || (Array.isArray(caps.torch) && caps.torch.indexOf(true) >= 0);
+    var z = caps.zoom;
+    var zoom = !!z && typeof z.min === 'number' && typeof z.max === 'number' && z.max > z.min;
+    lens.torch.hidden = !torch;
+    lens.torch.dataset.on = String(lens.on);
+    lens.torch.querySelector('.round__label').textContent = lens.on ? t.tTorchOff : t.tTorchOn;
+    lens.box.hidden = lens.zoom.hidden = !zoom;
+    if (zoom) {
+      lens.zoom.min = String(z.min);
+      lens.zoom.max = String(z.max);
+      lens.zoom.step = String(z.step || (z.max - z.min) / 100);
+      if (typeof settings.zoom === 'number') lens.zoom.value = String(settings.zoom);
+    }
+  }
+
+  if (lens.torch) {
+    lens.torch.addEventListener('click', function () {
+      var track = lens.track, want = !lens.on;
+      if (!track) return;
+      track.applyConstraints({ advanced: [{ torch: want }] }).then(function () {
+        lens.on = want;
+        syncLens();
+      }, function () {
+        // The camera would not after all: no light switch for it.
+        lens.torch.hidden = true;
+      });
+    });
+    lens.zoom.addEventListener('input', function () {
+      var track = lens.track;
+      if (track) track.applyConstraints({ advanced: [{ zoom: Number(lens.zoom.value) }] }).catch(function () { /* stays as it was */ });
+    });
+  }
+
   // ---- asking for the back camera ------------------------------------------
   // The agent (the test call's page; the plugin has its own button) asks the
   // customer to show something with their back camera; the customer's page
@@ -375,7 +434,7 @@
 
   function syncAsk(call) {
     if (!ask.button) return;
-    ask.button.hidden = !(call && typeof call.ask === 'function' && call.peerCount() > 0 && t.provider === 'builtin');
+    ask.button.hidden = !(call && typeof call.ask === 'function' && call.peerCount() > 0);
   }
 
   function offerBackCamera() {
@@ -395,6 +454,51 @@
   }
   ask.yes.addEventListener('click', function () { ask.box.hidden = true; switchCamera(); });
   ask.no.addEventListener('click', function () { ask.box.hidden = true; });
+
+  // ---- telling the customer, and the agent's snapshots --------------------
+  // Staff tell the customer of what they did that concerns them (a photo of
+  // their video saved): a short notice over the video for a few seconds.
+  // On the staff test call, "Take snapshot" (snapshot.js, which only that
+  // page loads) takes a still of the customer's video, lets the agent draw
+  // on it and saves it; then the customer is told.
+  var NOTICE_MS = 6000;
+  var noticeTimers = {};
+  var snap = { button: $('call-snapshot'), note: $('snapshot-note'), busy: false, camera: true };
+
+  function notice(box, text) {
+    if (!box) return;
+    window.clearTimeout(noticeTimers[box.id]);
+    box.textContent = text;
+    box.hidden = false;
+    noticeTimers[box.id] = window.setTimeout(function () { box.hidden = true; }, NOTICE_MS);
+  }
+
+  // The customer's video as it plays: their <video>, while a live track of theirs is in it.
+  function remoteVideo() {
+    var v = el.remote.querySelector('video[data-identity^="customer:"]');
+    var stream = v && v.srcObject;
+    var live = stream && stream.getVideoTracks().some(function (tr) { return tr.readyState === 'live'; });
+    return live ? v : null;
+  }
+
+  function syncSnapshot() {
+    if (snap.button) snap.button.hidden = !(state.call && window.EscalateSnapshot && snap.camera && remoteVideo());
+  }
+
+  if (snap.button) {
+    snap.button.addEventListener('click', function () {
+      var video = remoteVideo();
+      if (snap.busy || !video || !window.EscalateSnapshot) return;
+      snap.busy = true;
+      window.EscalateSnapshot.take({ video: video, url: t.snapshotsUrl, csrf: t.csrf, strings: t }).then(function (saved) {
+        if (!saved) return;
+        if (state.call) state.call.tell('snapshot_taken');
+        notice(snap.note, t.tSnapshotSaved);
+      }, function (err) {
+        notice(snap.note, err && err.reason === 'no_video' ? t.tSnapshotNoVideo : t.tSnapshotFailed);
+      }).then(function () { snap.busy = false; });
+    });
+  }
   if (navigator.mediaDevices && navigator.mediaDevices.addEventListener) {
     navigator.mediaDevices.addEventListener('devicechange', refreshCameras);
   }
@@ -455,6 +559,7 @@
     if (video.srcObject !== stream) video.srcObject = stream;
     var p = video.play(); if (p && p.catch) p.catch(function () {});
     el.waiting.hidden = true;
+    syncSnapshot();
   }
 
   function removeRemote(identity) {
@@ -465,6 +570,8 @@
   }
 
   function setRemoteState(s) {
+    snap.camera = !s || s.video;
+    syncSnapshot();
     if (!el.remoteState) return;
     var audioOff = !!s && !s.audio, videoOff = !!s && !s.video;
     el.remoteState.dataset.audio = s ? String(s.audio) : '';
@@ -512,6 +619,7 @@
     call.on('peer-joined', function () { el.waiting.hidden = true; syncAsk(call); });
     call.on('peer-state', function (identity, s) { setRemoteState(s); });
     call.on('asked', function (from, what) { if (what === 'back_camera') offerBackCamera(); });
+    call.on('told', function (from, what) { if (what === 'snapshot_taken') notice($('told'), t.tToldSnapshot); });
     syncAsk(call);
     call.on('peer-left', function (identity) {
       removeRemote(identity);

@@ -35,7 +35,7 @@ if (!existsSync(spec)) {
 }
 
 // Keep in step with REQUIRED_OPERATIONS in src/api/routes.ts.
-const required = ['createEscalation', 'getEscalation', 'completeEscalation', 'createAgentToken', 'reportAgentCallQuality'];
+const required = ['createEscalation', 'getEscalation', 'completeEscalation', 'createAgentToken', 'reportAgentCallQuality', 'createSnapshot'];
 const text = readFileSync(spec, 'utf8');
 const missing = required.filter((op) => !new RegExp(`operationId:\\s*['"]?${op}['"]?\\s*$`, 'm').test(text));
 if (missing.length > 0) {

@@ -9,7 +9,7 @@
  */
 import type { WhenTaskHidden } from './config';
 import type { EscalationStore } from './escalationStore';
-import { endReasonText, NOTIFICATION_IDS } from './notifications';
+import { callFailureText, endReasonText, NOTIFICATION_IDS } from './notifications';
 import { defaultTranslate, type Translate } from './strings';
 import { CallError, Listeners, type EndReason } from './video/call';
 import { OtherCallLiveError, type VideoSession, type VideoSessions } from './video/session';
@@ -290,7 +290,7 @@ export class AgentCalls {
       }
       if (err instanceof CallError && FINAL_JOIN_FAILURES.includes(err.reason)) {
         this.rejoins.delete(taskSid);
-        this.notify(NOTIFICATION_IDS.disconnected, this.t('VideoEscalationNotifyDisconnected', { reason: err.message }));
+        this.notify(NOTIFICATION_IDS.disconnected, this.t('VideoEscalationNotifyDisconnected', { reason: callFailureText(err) }));
         this.emit();
         return;
       }

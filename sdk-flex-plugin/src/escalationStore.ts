@@ -1,6 +1,6 @@
 import type { EscalationClient } from './api/client';
 import { ProblemError } from './api/errors';
-import type { AgentToken, Escalation, QualitySample } from './api/types';
+import type { AgentToken, Escalation, QualitySample, Snapshot } from './api/types';
 import { idempotencyKeyFor } from './idempotency';
 import { conversationSidOf, mergeTaskVideoAttributes, taskVideoAttributes, type TaskHelperLike, type TaskLike } from './task';
 
@@ -36,7 +36,7 @@ export interface TaskEscalationState {
 export interface EscalationStoreDeps {
   client: Pick<
     EscalationClient,
-    'createEscalation' | 'getEscalation' | 'completeEscalation' | 'createAgentToken' | 'reportAgentCallQuality'
+    'createEscalation' | 'getEscalation' | 'completeEscalation' | 'createAgentToken' | 'reportAgentCallQuality' | 'createSnapshot'
   >;
   contactCenterId: string;
   /** The agent's display name, sent as `agent_name`. */
@@ -263,6 +263,25 @@ export class EscalationStore {
       await this.deps.client.reportAgentCallQuality(id, sample);
     } catch {
       // See above: the next sample comes a few seconds later.
+    }
+  }
+
+  /**
+   * Saves a still of the task's call to its escalation (the agent's, or the
+   * one a supervisor looks at). Rejects with the service's ProblemError for
+   * the caller to word (nothing is notified: the snapshot view says it); a
+   * call ended meanwhile re-reads the escalation, as a token refused so does.
+   */
+  async saveSnapshot(taskSid: string, picture: Blob): Promise<Snapshot> {
+    const id = this.get(taskSid).escalation?.id;
+    if (!id) {
+      throw new ProblemError({ title: 'No video call', status: 409, detail: 'This task has no escalation.', code: 'escalation_not_open' });
+    }
+    try {
+      return await this.deps.client.createSnapshot(id, picture);
+    } catch (err) {
+      if (err instanceof ProblemError && err.code === 'escalation_not_open') void this.refresh(taskSid);
+      throw err;
     }
   }
 

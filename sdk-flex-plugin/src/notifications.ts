@@ -1,7 +1,7 @@
 import type { ProblemError } from './api/errors';
 import type { EscalationAction } from './escalationStore';
 import { defaultTranslate, type StringKey, type StringVars, type Translate } from './strings';
-import type { EndReason } from './video/call';
+import { CallError, type EndReason } from './video/call';
 
 /** Registered once in setup (src/setup.tsx); shown with `{ message }` as context. */
 export const NOTIFICATION_IDS = {
@@ -70,6 +70,32 @@ export function endReasonString(reason: EndReason): { key: StringKey; vars?: Str
 export function endReasonText(reason: EndReason, t: Translate = defaultTranslate): string {
   const { key, vars } = endReasonString(reason);
   return t(key, vars);
+}
+
+/**
+ * Why joining failed, for the agent: a CallError by its reason (the call
+ * code leaves the words to its users, see CallError), anything else by its
+ * message.
+ */
+export function callFailureText(err: unknown): string {
+  if (!(err instanceof CallError)) return err instanceof Error ? err.message : String(err);
+  const { reason, code } = err;
+  const suffix = code ? ` (${reason}, ${code})` : ` (${reason})`;
+  switch (reason) {
+    case 'unsupported':
+      return 'This browser cannot make video calls (no WebRTC)';
+    case 'unreachable':
+      return 'The video service could not be reached';
+    case 'room_full':
+      return 'The video room is full';
+    case 'completed':
+      return 'The video call has already ended';
+    case 'unauthorized':
+    case 'wrong_room':
+      return `The video service refused the credential${suffix}`;
+    default:
+      return `The video service refused the connection${suffix}`;
+  }
 }
 
 /** The part of Flex's Notifications API the plugin uses. */

@@ -19,7 +19,8 @@ import {
 import { FakeRoom, FakeTrack } from './fakeVideo';
 import { CC, makeEscalation, makeServices, makeTask } from './helpers';
 
-vi.mock('twilio-video', () => ({ connect: vi.fn(), createLocalVideoTrack: vi.fn() }));
+// No LocalDataTrack: these Twilio calls carry no asks or tells (the data track is tested in escalateCall.test.ts).
+vi.mock('twilio-video', () => ({ connect: vi.fn(), createLocalVideoTrack: vi.fn(), LocalDataTrack: undefined }));
 
 const connect = vi.mocked(Video.connect);
 const createLocalVideoTrack = vi.mocked(Video.createLocalVideoTrack);
@@ -30,6 +31,7 @@ function fakeClient() {
     getEscalation: vi.fn().mockResolvedValue(makeEscalation()),
     completeEscalation: vi.fn().mockResolvedValue(makeEscalation({ status: 'completed' })),
     reportAgentCallQuality: vi.fn(async () => undefined),
+    createSnapshot: vi.fn(),
     createAgentToken: vi.fn().mockResolvedValue({
       token: 'fresh-token',
       room_name: 'esc-e5a1d6b2',

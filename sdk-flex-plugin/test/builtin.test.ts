@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import * as Video from 'twilio-video';
 import { BuiltinCall, connectBuiltin } from '../src/video/builtin';
+import { callFailureText } from '../src/notifications';
 import { CallError, type VideoGrant } from '../src/video/call';
 import { VideoSessions } from '../src/video/session';
 import {
@@ -15,7 +16,8 @@ import {
 } from './fakeMedia';
 import { FakeRoom } from './fakeVideo';
 
-vi.mock('twilio-video', () => ({ connect: vi.fn(), createLocalVideoTrack: vi.fn() }));
+// No LocalDataTrack: these Twilio calls carry no asks or tells (the data track is tested in escalateCall.test.ts).
+vi.mock('twilio-video', () => ({ connect: vi.fn(), createLocalVideoTrack: vi.fn(), LocalDataTrack: undefined }));
 
 const SIGNAL = 'wss://video.example.com/v1/video/rooms/esc-1/signal';
 
@@ -117,6 +119,37 @@ describe('BuiltinCall', () => {
     expect(heard).toEqual([['agent:alex', 'back_camera']]);
     call.leave();
     expect(call.ask('customer:k3y', 'back_camera')).toBe(false);
+  });
+
+  it('tells the customers of a snapshot (kept for after a reconnect), and tells of being told', async () => {
+    vi.useFakeTimers();
+    const { call, ws } = await connected([{ identity: 'customer:k3y', role: 'customer' }]);
+    expect(call.tell('snapshot_taken')).toBe(true);
+    expect(ws.sentOf('tell')).toEqual([{ type: 'tell', what: 'snapshot_taken' }]);
+    // Said while the socket is down: sent once it is back, after the welcome.
+    call.dropSignaling();
+    expect(call.tell('snapshot_taken')).toBe(true);
+    await vi.advanceTimersByTimeAsync(250);
+    const again = FakeWebSocket.last;
+    again.serverOpen();
+    expect(again.sentOf('tell')).toEqual([]);
+    again.serverSend({ type: 'welcome', peers: [{ identity: 'customer:k3y', role: 'customer' }] });
+    expect(again.sentOf('tell')).toEqual([{ type: 'tell', what: 'snapshot_taken' }]);
+
+    const heard: unknown[][] = [];
+    const pending = connectBuiltin(grant({ identity: 'customer:k3y' }), fakeCameraStream(), {
+      events: (name, ...args) => {
+        if (name === 'told') heard.push(args);
+      },
+    });
+    const theirs = FakeWebSocket.last;
+    theirs.serverOpen();
+    theirs.serverSend({ type: 'welcome', peers: [{ identity: 'agent:alice', role: 'agent' }] });
+    await pending;
+    theirs.serverSend({ type: 'told', from: 'agent:alice', what: 'snapshot_taken' });
+    expect(heard).toEqual([['agent:alice', 'snapshot_taken']]);
+    call.leave();
+    expect(call.tell('snapshot_taken')).toBe(false);
   });
 
   it('on peer_joined waits for their offer, then answers it', async () => {
@@ -270,7 +303,7 @@ describe('BuiltinCall', () => {
     expect(FakeWebSocket.last.closedWith).toEqual({ code: 1000, reason: 'bye' });
   });
 
-  it('rejects the first connect with code 4401 as a CallError', async () => {
+  it('rejects the first connect with code 4401 as a CallError, which the agent reads in words', async () => {
     const pending = connectBuiltin(grant(), fakeCameraStream()).catch((e: unknown) => e);
     FakeWebSocket.last.serverOpen();
     FakeWebSocket.last.serverClose(4401);
@@ -278,6 +311,11 @@ describe('BuiltinCall', () => {
     expect(err).toBeInstanceOf(CallError);
     expect(err.code).toBe(4401);
     expect(err.reason).toBe('unauthorized');
+    // The words are the plugin's (the join page's bundle carries none).
+    expect(callFailureText(err)).toBe('The video service refused the credential (unauthorized, 4401)');
+    expect(callFailureText(new CallError('room_full', 4409))).toBe('The video room is full');
+    expect(callFailureText(new CallError('unreachable'))).toBe('The video service could not be reached');
+    expect(callFailureText(new Error('No camera'))).toBe('No camera');
   });
 
   it('mute disables the microphone track and sends state {audio:false}', async () => {

@@ -13,7 +13,8 @@ import { FakeMediaDevices, FakeWebSocket, flush, installRtcFakes } from './fakeM
 import { FakeRoom } from './fakeVideo';
 import { CC, makeEscalation, makeServices, makeTask } from './helpers';
 
-vi.mock('twilio-video', () => ({ connect: vi.fn(), createLocalVideoTrack: vi.fn() }));
+// No LocalDataTrack: these Twilio calls carry no asks or tells (the data track is tested in escalateCall.test.ts).
+vi.mock('twilio-video', () => ({ connect: vi.fn(), createLocalVideoTrack: vi.fn(), LocalDataTrack: undefined }));
 const connect = vi.mocked(Video.connect);
 
 const TASK_A = 'WTaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa';
@@ -30,6 +31,7 @@ function fakeClient(over: Record<string, unknown> = {}) {
     getEscalation: vi.fn(async (id: string) => makeEscalation({ id })),
     completeEscalation: vi.fn(async (id: string) => makeEscalation({ id, status: 'completed' })),
     reportAgentCallQuality: vi.fn(async () => undefined),
+    createSnapshot: vi.fn(),
     createAgentToken: vi.fn(async (id: string) => ({
       provider: 'twilio' as const,
       token: `fresh-token-${++n}`,

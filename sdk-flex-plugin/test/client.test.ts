@@ -202,3 +202,29 @@ describe('reportAgentCallQuality', () => {
     }
   });
 });
+
+describe('createSnapshot', () => {
+  const saved = { id: 's1', escalation_id: 'e 1', created_at: '2026-12-07T10:00:00Z', taken_by: 'agent:alice', content_type: 'image/jpeg', width: 1280, height: 720, size_bytes: 3 };
+
+  it('POSTs the picture’s bytes as they are, typed by the picture, with the Flex token, and reads the 201', async () => {
+    const fetchImpl = vi.fn().mockResolvedValue(jsonResponse(201, saved));
+    const picture = new Blob([new Uint8Array([0xff, 0xd8, 0xff])], { type: 'image/jpeg' });
+    await expect(client(fetchImpl).createSnapshot('e 1', picture)).resolves.toEqual(saved);
+    const [url, init] = fetchImpl.mock.calls[0];
+    expect(`${init.method} ${url}`).toBe('POST https://video.example.com/v1/escalations/e%201/snapshots');
+    expect(init.headers).toMatchObject({ Authorization: 'Bearer flex-token-123', 'Content-Type': 'image/jpeg' });
+    expect(init.body).toBe(picture);
+  });
+
+  it('never retries (a repeat would save it twice), and passes the problem on', async () => {
+    for (const answer of [
+      problemResponse(503, { title: 'Unavailable', code: 'unavailable' }),
+      problemResponse(409, { title: 'Conflict', code: 'snapshot_limit_reached' }),
+    ]) {
+      const fetchImpl = vi.fn().mockResolvedValue(answer);
+      const err = await client(fetchImpl).createSnapshot('e1', new Blob(['x'], { type: 'image/png' })).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(ProblemError);
+      expect(fetchImpl).toHaveBeenCalledTimes(1);
+    }
+  });
+});

@@ -7,7 +7,8 @@ import { TwilioCall } from '../src/video/twilio';
 import { FakeMediaDevices, FakeMediaStreamTrack, FakeRTCPeerConnection, FakeWebSocket, fakeCameraStream, flush, installRtcFakes } from './fakeMedia';
 import { FakeRoom, FakeTrack } from './fakeVideo';
 
-vi.mock('twilio-video', () => ({ connect: vi.fn(), createLocalVideoTrack: vi.fn() }));
+// No LocalDataTrack: these Twilio calls carry no asks or tells (the data track is tested in escalateCall.test.ts).
+vi.mock('twilio-video', () => ({ connect: vi.fn(), createLocalVideoTrack: vi.fn(), LocalDataTrack: undefined }));
 
 function twilioCall() {
   const room = new FakeRoom('esc-1');

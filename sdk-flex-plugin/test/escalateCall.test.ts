@@ -14,7 +14,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { VideoGrant } from '../src/video/call';
 import { BuiltinPageCall, TwilioPageCall, connect, summarize, type PageCall } from '../src/web/escalateCall';
 import { FakeMediaStream, FakeMediaStreamTrack, FakeRTCPeerConnection, FakeWebSocket, flush, installRtcFakes } from './fakeMedia';
-import { FakeParticipant, FakeRoom, FakeTrack } from './fakeVideo';
+import { FakeDataTrack, FakeParticipant, FakeRoom, FakeTrack } from './fakeVideo';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const RTC_JS = join(root, '..', 'dashboard', 'assets', 'rtc.js');
@@ -232,6 +232,110 @@ describe('connect: Twilio grants use the page’s window.Twilio.Video', () => {
     expect(pending.cancel).toHaveBeenCalled();
   });
 });
+
+describe('asks and tells on Twilio calls: a data track of each side', () => {
+  /** The page's twilio-video, with data tracks; the room's own participant is `identity`. */
+  async function twilioCall(identity: string, others: FakeParticipant[] = []) {
+    const room = new FakeRoom('esc-1');
+    room.localParticipant.identity = identity;
+    for (const p of others) room.participants.set(p.sid, p);
+    win().Twilio = { Video: { isSupported: true, connect: vi.fn(async () => room), createLocalVideoTrack: vi.fn(), LocalDataTrack: FakeDataTrack } };
+    const call = await connect(grant({ provider: 'twilio', identity }));
+    await flush();
+    const seen: unknown[][] = [];
+    for (const name of ['asked', 'told'] as const) call.on(name, (...args: unknown[]) => seen.push([name, ...args]));
+    return { room, call, seen };
+  }
+
+  it('staff publish one on joining and send their asks (to each customer) and tells on it', async () => {
+    const customer = new FakeParticipant('PAk3y', 'customer:k3y');
+    const supervisor = new FakeParticipant('PAsue', 'agent:sue');
+    const { room, call } = await twilioCall('agent:alex', [customer, supervisor]);
+    expect(room.localParticipant.publishTrack).toHaveBeenCalledTimes(1);
+    const [{ track }] = [...room.localParticipant.dataTracks.values()];
+    expect(call.ask('back_camera')).toBe(true);
+    expect(call.tell('snapshot_taken')).toBe(true);
+    expect(track.sentMessages()).toEqual([
+      { type: 'asked', to: 'customer:k3y', what: 'back_camera' },
+      { type: 'told', what: 'snapshot_taken' },
+    ]);
+    call.leave();
+    expect(call.tell('snapshot_taken')).toBe(false);
+    expect(track.send).toHaveBeenCalledTimes(2);
+  });
+
+  it('cannot say anything before its data track is published, nor without LocalDataTrack', async () => {
+    const room = new FakeRoom('esc-1');
+    const publishing = deferredPublish(room);
+    win().Twilio = { Video: { isSupported: true, connect: vi.fn(async () => room), createLocalVideoTrack: vi.fn(), LocalDataTrack: FakeDataTrack } };
+    const call = await connect(grant({ provider: 'twilio' }));
+    expect(call.tell('snapshot_taken')).toBe(false);
+    publishing.resolve();
+    await flush();
+    expect(call.tell('snapshot_taken')).toBe(true);
+    call.leave();
+
+    const bare = new FakeRoom('esc-2');
+    win().Twilio = { Video: { isSupported: true, connect: vi.fn(async () => bare), createLocalVideoTrack: vi.fn() } };
+    const old = await connect(grant({ provider: 'twilio' }));
+    await flush();
+    expect(bare.localParticipant.publishTrack).not.toHaveBeenCalled();
+    expect(old.tell('snapshot_taken')).toBe(false);
+    expect(old.ask('back_camera')).toBe(false);
+    old.leave();
+  });
+
+  it('a customer’s page hears staff’s tells and the asks meant for it, on tracks there already or to come', async () => {
+    const agent = new FakeParticipant('PAalex', 'agent:alex');
+    const early = new FakeDataTrack();
+    agent.tracks.set(early.sid, { trackSid: early.sid, track: early as unknown as FakeTrack, kind: 'data' as never });
+    const { room, seen } = await twilioCall('customer:k3y', [agent]);
+    early.emit('message', JSON.stringify({ type: 'told', what: 'snapshot_taken' }));
+    const supervisor = room.join('agent:sue');
+    const later = new FakeDataTrack();
+    room.subscribe(supervisor, later);
+    later.emit('message', JSON.stringify({ type: 'asked', to: 'customer:k3y', what: 'back_camera' }));
+    later.emit('message', JSON.stringify({ type: 'asked', to: 'customer:other', what: 'back_camera' }));
+    expect(seen).toEqual([
+      ['told', 'agent:alex', 'snapshot_taken'],
+      ['asked', 'agent:sue', 'back_camera'],
+    ]);
+  });
+
+  it('drops what customers send, what staff hear, and what is not a message of ours', async () => {
+    const { room, seen } = await twilioCall('customer:k3y');
+    const other = room.join('customer:z9');
+    const theirs = new FakeDataTrack();
+    room.subscribe(other, theirs);
+    theirs.emit('message', JSON.stringify({ type: 'told', what: 'snapshot_taken' }));
+    const agent = room.join('agent:alex');
+    const track = new FakeDataTrack();
+    room.subscribe(agent, track);
+    for (const junk of ['not json', 'null', '{}', JSON.stringify({ type: 'told' }), JSON.stringify({ type: 'asked', what: 'back_camera' })]) {
+      track.emit('message', junk);
+    }
+    expect(seen).toEqual([]);
+
+    const staff = await twilioCall('agent:sue', []);
+    const alex = staff.room.join('agent:alex');
+    const fromAlex = new FakeDataTrack();
+    staff.room.subscribe(alex, fromAlex);
+    fromAlex.emit('message', JSON.stringify({ type: 'told', what: 'snapshot_taken' }));
+    expect(staff.seen).toEqual([]);
+  });
+});
+
+/** Holds the room's data track publication until resolve() (its other tracks publish at once). */
+function deferredPublish(room: FakeRoom) {
+  let resolve!: () => void;
+  const gate = new Promise<void>((r) => (resolve = r));
+  const publish = room.localParticipant.publishTrack.getMockImplementation()!;
+  room.localParticipant.publishTrack.mockImplementation(async (t, options) => {
+    if (t instanceof FakeDataTrack) await gate;
+    return publish(t, options);
+  });
+  return { resolve };
+}
 
 describe('connect: built-in grants', () => {
   beforeEach(() => {
@@ -467,7 +571,7 @@ describe.skipIf(!withDashboard)('npm run build:web -- --check', () => {
   const script = join(root, 'scripts', 'build-web.mjs');
   const run = (...args: string[]) => spawnSync(execPath, [script, ...args], { cwd: root, encoding: 'utf8' });
 
-  it('passes on the committed rtc.js, fails on a stale or missing copy, and builds the same bytes each time', () => {
+  it('passes on the committed rtc.js and snapshot.js, fails on a stale or missing copy, and builds the same bytes each time', () => {
     const dir = mkdtempSync(join(tmpdir(), 'rtc-js-'));
     try {
       expect(run('--check').status).toBe(0);
@@ -484,6 +588,16 @@ describe.skipIf(!withDashboard)('npm run build:web -- --check', () => {
       const built = join(dir, 'built.js');
       expect(run('--out', built).status).toBe(0);
       expect(readFileSync(built, 'utf8')).toBe(committed);
+
+      // The test call's snapshot.js is checked alike (`--check` alone checks every bundle).
+      const snapshot = join(dir, 'snapshot.js');
+      writeFileSync(snapshot, readFileSync(join(dirname(RTC_JS), 'snapshot.js'), 'utf8'));
+      expect(run('--check', '--bundle', 'snapshot', '--out', snapshot).status).toBe(0);
+      writeFileSync(snapshot, `${readFileSync(snapshot, 'utf8')}\n`);
+      const staleSnapshot = run('--check', '--bundle', 'snapshot', '--out', snapshot);
+      expect(staleSnapshot.status).toBe(1);
+      expect(staleSnapshot.stderr).toMatch(/src\/web\/snapshot\.ts/);
+      expect(run('--bundle', 'nope').status).toBe(2);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -10,6 +10,7 @@ function fakeClient() {
     getEscalation: vi.fn(),
     completeEscalation: vi.fn(),
     reportAgentCallQuality: vi.fn(async () => undefined),
+    createSnapshot: vi.fn(),
     createAgentToken: vi.fn(),
   };
 }

@@ -36,10 +36,27 @@ export class FakeTrack {
   detach = vi.fn(() => []);
 }
 
-const pub = (track: FakeTrack) => ({ trackSid: track.sid, track, kind: track.kind });
+/**
+ * twilio-video's LocalDataTrack (`send` keeps what it sent), and as a
+ * remote one (subscribed with FakeRoom.subscribe) its `message` events.
+ */
+export class FakeDataTrack extends EventEmitter {
+  readonly kind = 'data';
+  static count = 0;
+  readonly sid = `MTdata${++FakeDataTrack.count}`;
+  send = vi.fn((_data: string) => undefined);
+  /** What was sent, parsed. */
+  sentMessages(): unknown[] {
+    return this.send.mock.calls.map(([d]) => JSON.parse(d));
+  }
+}
+
+type AnyTrack = FakeTrack | FakeDataTrack;
+const pub = <T extends AnyTrack>(track: T) => ({ trackSid: track.sid, track, kind: track.kind });
 
 export class FakeParticipant extends EventEmitter {
-  tracks = new Map<string, ReturnType<typeof pub>>();
+  /** Their publications (a data track's too, typed as a media track's for the tests' convenience). */
+  tracks = new Map<string, ReturnType<typeof pub<FakeTrack>>>();
   constructor(
     readonly sid: string,
     readonly identity: string,
@@ -51,10 +68,12 @@ export class FakeParticipant extends EventEmitter {
 }
 
 export class FakeLocalParticipant {
-  audioTracks = new Map<string, ReturnType<typeof pub>>();
-  videoTracks = new Map<string, ReturnType<typeof pub>>();
+  identity = 'agent:alice';
+  audioTracks = new Map<string, ReturnType<typeof pub<FakeTrack>>>();
+  videoTracks = new Map<string, ReturnType<typeof pub<FakeTrack>>>();
+  dataTracks = new Map<string, ReturnType<typeof pub<FakeDataTrack>>>();
   get tracks() {
-    return new Map([...this.audioTracks, ...this.videoTracks]);
+    return new Map<string, ReturnType<typeof pub<AnyTrack>>>([...this.audioTracks, ...this.videoTracks, ...this.dataTracks]);
   }
   constructor(tracks: FakeTrack[]) {
     for (const t of tracks) this.add(t);
@@ -63,7 +82,11 @@ export class FakeLocalParticipant {
     (t.kind === 'audio' ? this.audioTracks : this.videoTracks).set(t.sid, pub(t));
   }
   /** Takes a LocalTrack, or a MediaStreamTrack (wrapped, as twilio-video does, under `options.name`). */
-  publishTrack = vi.fn(async (t: FakeTrack | FakeMediaStreamTrack, options: { name?: string } = {}) => {
+  publishTrack = vi.fn(async (t: AnyTrack | FakeMediaStreamTrack, options: { name?: string } = {}) => {
+    if (t instanceof FakeDataTrack) {
+      this.dataTracks.set(t.sid, pub(t));
+      return pub(t);
+    }
     const track = t instanceof FakeTrack ? t : new FakeTrack(t.kind, `MT${t.id}`, options.name, t);
     this.add(track);
     return pub(track);
@@ -101,10 +124,11 @@ export class FakeRoom extends EventEmitter {
     this.emit('participantConnected', p);
     return p;
   }
-  /** A remote participant's new track arrives (e.g. their screen, named `screen`). */
-  subscribe(p: FakeParticipant, track: FakeTrack) {
-    p.tracks.set(track.sid, pub(track));
-    this.emit('trackSubscribed', track, p);
+  /** A remote participant's new track arrives (e.g. their screen, named `screen`, or a data track), as twilio-video tells it: track, publication, participant. */
+  subscribe(p: FakeParticipant, track: AnyTrack) {
+    const publication = pub(track as FakeTrack);
+    p.tracks.set(track.sid, publication);
+    this.emit('trackSubscribed', track, publication, p);
   }
   unsubscribe(p: FakeParticipant, track: FakeTrack) {
     p.tracks.delete(track.sid);

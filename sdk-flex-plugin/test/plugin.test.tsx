@@ -17,7 +17,8 @@ import { DARK_THEME, type FlexDoubleExtras } from './flexDouble';
 // Flex at its boundary: what the plugin calls on the Flex global (test/flexDouble.ts).
 vi.mock('@twilio/flex-ui', async () => (await import('./flexDouble')).createFlexDouble());
 
-vi.mock('twilio-video', () => ({ connect: vi.fn(), createLocalVideoTrack: vi.fn() }));
+// No LocalDataTrack: these Twilio calls carry no asks or tells (the data track is tested in escalateCall.test.ts).
+vi.mock('twilio-video', () => ({ connect: vi.fn(), createLocalVideoTrack: vi.fn(), LocalDataTrack: undefined }));
 
 const flex = Flex as unknown as typeof Flex & FlexDoubleExtras;
 const mocked = {

@@ -17,7 +17,8 @@ import { NOTIFICATION_IDS } from '../src/notifications';
 import { TASK_END_ACTIONS } from '../src/lifecycle';
 import { CC, jsonResponse, makeEscalation, makeTask } from './helpers';
 
-vi.mock('twilio-video', () => ({ connect: vi.fn(), createLocalVideoTrack: vi.fn() }));
+// No LocalDataTrack: these Twilio calls carry no asks or tells (the data track is tested in escalateCall.test.ts).
+vi.mock('twilio-video', () => ({ connect: vi.fn(), createLocalVideoTrack: vi.fn(), LocalDataTrack: undefined }));
 
 type Flex = typeof FlexModule;
 let Flex: Flex;

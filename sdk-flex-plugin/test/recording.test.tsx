@@ -18,7 +18,8 @@ import { CC, deferred, jsonResponse, makeEscalation, makeServices, makeTask } fr
 
 // Flex at its boundary (test/flexDouble.ts), for the strings read from manager.strings.
 vi.mock('@twilio/flex-ui', async () => (await import('./flexDouble')).createFlexDouble());
-vi.mock('twilio-video', () => ({ connect: vi.fn(), createLocalVideoTrack: vi.fn() }));
+// No LocalDataTrack: these Twilio calls carry no asks or tells (the data track is tested in escalateCall.test.ts).
+vi.mock('twilio-video', () => ({ connect: vi.fn(), createLocalVideoTrack: vi.fn(), LocalDataTrack: undefined }));
 
 const connect = vi.mocked(Video.connect);
 const flex = Flex as unknown as typeof Flex & FlexDoubleExtras;
@@ -61,6 +62,7 @@ function fakeClient(agentVideo: AgentToken | undefined, fresh: AgentToken = twil
     getEscalation: vi.fn().mockResolvedValue(makeEscalation()),
     completeEscalation: vi.fn().mockResolvedValue(makeEscalation({ status: 'completed' })),
     reportAgentCallQuality: vi.fn(async () => undefined),
+    createSnapshot: vi.fn(),
     createAgentToken: vi.fn().mockResolvedValue(fresh),
   };
 }
@@ -234,6 +236,7 @@ describe('the recording indicator elsewhere', () => {
       getEscalation: vi.fn(async (id: string) => makeEscalation({ id, room_name: 'esc-supervised' })),
       completeEscalation: vi.fn(),
       reportAgentCallQuality: vi.fn(async () => undefined),
+      createSnapshot: vi.fn(),
       createAgentToken: vi.fn(async () => ({ ...twilioVideo(true, 'supervisor-video-token'), identity: 'agent:sam' })),
     };
     const store = new EscalationStore({ client, contactCenterId: CC });

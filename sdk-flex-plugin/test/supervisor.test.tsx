@@ -9,11 +9,13 @@ import { EscalationStore } from '../src/escalationStore';
 import { problemNotificationText } from '../src/notifications';
 import type { VideoGrant } from '../src/video/call';
 import { VideoSessions } from '../src/video/session';
-import { FakeMediaDevices, FakeRTCPeerConnection, FakeWebSocket, flush, installRtcFakes } from './fakeMedia';
+import { FakeBitmap, installCanvasFakes, installImageCapture } from './fakeCanvas';
+import { FakeMediaDevices, FakeMediaStream, FakeMediaStreamTrack, FakeRTCPeerConnection, FakeWebSocket, flush, installRtcFakes } from './fakeMedia';
 import { FakeRoom } from './fakeVideo';
 import { CC, makeEscalation, makeServices, makeTask } from './helpers';
 
-vi.mock('twilio-video', () => ({ connect: vi.fn(), createLocalVideoTrack: vi.fn() }));
+// No LocalDataTrack: these Twilio calls carry no asks or tells (the data track is tested in escalateCall.test.ts).
+vi.mock('twilio-video', () => ({ connect: vi.fn(), createLocalVideoTrack: vi.fn(), LocalDataTrack: undefined }));
 const connect = vi.mocked(Video.connect);
 const createLocalVideoTrack = vi.mocked(Video.createLocalVideoTrack);
 
@@ -50,6 +52,7 @@ function fakeClient() {
     ),
     completeEscalation: vi.fn(),
     reportAgentCallQuality: vi.fn(async () => undefined),
+    createSnapshot: vi.fn(),
     createAgentToken: vi.fn(async () => supervisorToken()),
   };
 }
@@ -213,6 +216,33 @@ describe('SupervisorVideoTab (Teams view)', () => {
     await expect(session.startScreenShare()).rejects.toThrow(/Monitoring/);
     expect(media.getDisplayMedia).not.toHaveBeenCalled();
     expect(screen.queryByRole('button', { name: 'Mute' })).toBeNull();
+  });
+
+  it('takes a snapshot while monitoring: saved to the task’s escalation, the customer told', async () => {
+    installRtcFakes();
+    installCanvasFakes();
+    installImageCapture(async () => new FakeBitmap(640, 480));
+    const w = world();
+    w.client.createAgentToken.mockResolvedValue(
+      supervisorToken({ provider: 'builtin', signaling_url: 'wss://video.example.com/v1/video/rooms/esc-supervised/signal', ice_servers: [], ice_transport_policy: 'all' }),
+    );
+    w.client.createSnapshot.mockResolvedValue({ id: 'snap-1' });
+    render(<SupervisorVideoTab task={agentsTask({ escalationId: ESCALATION_ID, status: 'open' })} services={w.services} />);
+    fireEvent.click(await screen.findByRole('button', { name: 'Monitor video' }));
+    await waitFor(() => expect(FakeWebSocket.instances).toHaveLength(1));
+    const ws = FakeWebSocket.last;
+    act(() => ws.serverOpen());
+    act(() => ws.serverSend({ type: 'welcome', peers: [{ identity: 'customer:0a1b2c3d4e5f6071', role: 'customer' }] }));
+    await screen.findByTestId('monitoring');
+    await act(() => flush());
+    const video = new FakeMediaStreamTrack('video');
+    act(() => FakeRTCPeerConnection.instances[0].receive(video, new FakeMediaStream([video])));
+    fireEvent.click(screen.getByRole('button', { name: 'Take snapshot' }));
+    const dialog = await screen.findByRole('dialog');
+    act(() => [...dialog.querySelectorAll('button')].find((b) => b.textContent === 'Save snapshot')!.click());
+    await screen.findByTestId('snapshot-saved');
+    expect(w.client.createSnapshot).toHaveBeenCalledWith(ESCALATION_ID, expect.any(Blob));
+    expect(ws.sentOf('tell')).toEqual([{ type: 'tell', what: 'snapshot_taken' }]);
   });
 
   it('says clearly when the service refuses (403: not a Flex supervisor or admin)', async () => {

@@ -13,7 +13,8 @@ import { createFlexDouble, DARK_THEME } from './flexDouble';
 import { FakeRoom } from './fakeVideo';
 import { CC, makeEscalation, makeServices, makeTask } from './helpers';
 
-vi.mock('twilio-video', () => ({ connect: vi.fn(), createLocalVideoTrack: vi.fn() }));
+// No LocalDataTrack: these Twilio calls carry no asks or tells (the data track is tested in escalateCall.test.ts).
+vi.mock('twilio-video', () => ({ connect: vi.fn(), createLocalVideoTrack: vi.fn(), LocalDataTrack: undefined }));
 
 function fakeClient() {
   return {
@@ -21,6 +22,7 @@ function fakeClient() {
     getEscalation: vi.fn().mockResolvedValue(makeEscalation()),
     completeEscalation: vi.fn().mockResolvedValue(makeEscalation({ status: 'completed' })),
     reportAgentCallQuality: vi.fn(async () => undefined),
+    createSnapshot: vi.fn(),
     createAgentToken: vi.fn(),
   };
 }

@@ -736,3 +736,77 @@ async fn the_agent_asks_for_the_back_camera_and_the_customer_decides() {
     assert!(p["agent_status"].as_str().unwrap().contains("Asked the customer"), "{p}");
     assert_eq!(report["console_errors"], json!({ "agent": [], "customer": [] }), "{report:#}");
 }
+
+#[tokio::test]
+async fn the_agent_annotates_a_snapshot_the_customer_is_told_and_the_admin_downloads_it() {
+    let turn = Turn::start();
+    let phases = json!(["connect", "snapshot", "end"]);
+    let Walk { app, tenant, id, report, .. } = walk_test_call(turn.settings(), phases, json!({})).await;
+    assert_eq!(report["problems"], json!([]), "{report:#}");
+    assert_eq!(report["console_errors"], json!({ "agent": [], "customer": [] }), "{report:#}");
+    let p = &report["phases"]["snapshot"];
+    assert_eq!(p["status"], 201, "{p}");
+    assert_eq!(p["sent"]["has_csrf"], true, "{p}");
+    // At the track's own resolution, not the element's.
+    let saved = &p["snapshot"];
+    assert_eq!((&saved["width"], &saved["height"]), (&p["picture"]["width"], &p["picture"]["height"]), "{p}");
+    assert_eq!(saved["width"], p["video"]["width"], "the received track's width: {p}");
+    assert_ne!(saved["width"], p["video"]["shown_width"], "not the element's: {p}");
+    assert!(p["told"]["text"].as_str().unwrap().contains("photo"), "{p}");
+    assert_eq!(p["customer_loads_snapshot_js"], false, "{p}");
+    for who in ["customer", "agent"] {
+        let lens = &p["lens"][who];
+        assert_eq!((&lens["torch_hidden"], &lens["zoom_hidden"]), (&json!(true), &json!(true)), "{who}: {lens}");
+    }
+
+    // The admin downloads it: a picture of the size saved.
+    let snap = saved["id"].as_str().unwrap();
+    let got = tenant.admin.get(&format!("/v1/escalations/{id}/snapshots/{snap}")).await;
+    assert_eq!(got.status(), 200);
+    let picture = image::load_from_memory(&got.bytes().await.unwrap()).expect("it decodes as a picture");
+    assert_eq!(u64::from(picture.width()), saved["width"].as_u64().unwrap());
+    assert_eq!(u64::from(picture.height()), saved["height"].as_u64().unwrap());
+    // The finished call's page shows it.
+    let page = tenant.admin.get(&format!("/dashboard/escalations/{id}")).await.text().await.unwrap();
+    assert!(page.contains(&format!("data-snapshot=\"{snap}\"")), "{page}");
+    // Gone after the retention period.
+    let later = chrono::Utc::now() + chrono::Duration::days(31);
+    assert_eq!(escalate_app::services::snapshots::purge(&app.state, later).await.unwrap(), 1);
+    assert_eq!(tenant.admin.get(&format!("/v1/escalations/{id}/snapshots/{snap}")).await.status(), 404);
+}
+
+/// The browser side of a replica crash: the customer's page is served and
+/// signalled by a second replica, which is killed mid-call (SIGKILL). The
+/// customer reloads on a live replica and is back in the call, video both
+/// ways, within 15 s; the agent sees one customer.
+#[tokio::test]
+async fn a_customer_whose_replica_is_killed_mid_call_reloads_and_is_back_within_15_s() {
+    let turn = Turn::start();
+    let settings = turn.settings();
+    let app = spawn_app_with(Options { extra: settings.clone(), ..Default::default() }).await;
+    let tenant = app.create_tenant("Crash walk").await;
+    let (cc, e) = test_call(&app, &tenant).await;
+    let id = e["id"].as_str().unwrap().to_owned();
+    let code = e["code"].as_str().unwrap();
+    let extra: Vec<(&str, &str)> = settings.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let replica = app.spawn_replica_with_own_url(&extra).await;
+    let opts = json!({
+        "agent_base": app.address,
+        "email": tenant.admin_email,
+        "password": tenant.admin_password,
+        "agent_url": app.url(&format!("/dashboard/contact-centers/{cc}/test-call/{id}")),
+        "customer_url": replica.url(&format!("/join/{code}")),
+        "customer_url_after_crash": e["join_url"],
+        "replica_pid": replica.pid(),
+        "phases": ["connect", "replica-crash", "end"],
+    });
+    let report = browser::call(opts).await;
+    assert_eq!(report["problems"], json!([]), "{report:#}");
+    let p = &report["phases"]["replica-crash"];
+    assert!(p["rejoined_ms"].as_u64().unwrap() < 15_000, "{p}");
+    assert!(p["back_after_ms"].as_u64().unwrap() < 20_000, "video both ways soon after: {p}");
+    assert_eq!(p["agent_peers"], 1, "the agent sees one customer: {p}");
+    for who in ["agent", "customer"] {
+        assert!(p[who]["after"].as_u64().unwrap() > p[who]["before"].as_u64().unwrap(), "{who} plays video: {p}");
+    }
+}

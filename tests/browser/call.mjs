@@ -9,8 +9,12 @@
 //                    or ["connect-no-devices", "end"] (the customer blocks camera and microphone)
 //                    or ["connect", "hold", "end"] (a call that runs on, measured by both pages)
 //                    or ["connect", "reload", "end"] (the customer reloads the page mid-call)
+//                    or ["connect", "replica-crash", "end"] (the customer's replica is killed; they reload
+//                       on a live one: replica_pid, customer_url_after_crash)
 //                    or ["connect", "handoff", "end"] (the customer opens the link on a phone mid-call)
-//                    or ["connect", "ask-back-camera", "end"] (the agent asks for the back camera),
+//                    or ["connect", "ask-back-camera", "end"] (the agent asks for the back camera)
+//                    or ["connect", "snapshot", "end"] (the agent takes a snapshot, draws on it and saves it;
+//                       the customer is told; the fake camera has no light or zoom to offer),
 //            turn: { pid, command, args },    // for drop-turn: kill and restart TURN
 //            hold_ms }                         // "hold": how long the call runs on (default 15 s)
 //
@@ -124,6 +128,35 @@ try {
         const a = await framesRising(agent, 'agent after the TURN restart', 45000);
         const c = await framesRising(customer, 'customer after the TURN restart', 45000);
         report.phases['drop-turn'] = { agent: a, customer: c, turn_pid: restartedTurn.pid, ms: Date.now() - t0 };
+      } else if (phase === 'replica-crash') {
+        // The customer's page is served and signalled by a second replica,
+        // which dies (SIGKILL: no goodbye). The customer reloads, reaching a
+        // live replica (as a load balancer would send them), and is back in
+        // the call: not refused as "room full", video both ways again.
+        process.kill(opts.replica_pid, 'SIGKILL');
+        const crashed = Date.now();
+        await customer.goto(opts.customer_url_after_crash);
+        let refused = 0;
+        await until('the reloaded customer to be let back into the call', async () => {
+          const s = await customer.evaluate(() => ({
+            view: document.body.dataset.view,
+            error: document.getElementById('error').textContent,
+            ready: !document.getElementById('join-button').disabled,
+          }));
+          if (s.view === 'call') return { ok: true };
+          if (s.error) refused += 1;
+          // Join again once the button is ready (a refusal leaves it so).
+          if (s.ready) await customer.click('#join-button', { timeout: 1000 }).catch(() => {});
+          return { ok: false, value: s };
+        }, 15000, 250);
+        const rejoined = Date.now() - crashed;
+        const c = await framesRising(customer, 'customer after the crash', 20000);
+        const a = await framesRising(agent, 'agent after the customer came back', 20000);
+        const agentPeers = await agent.evaluate(() => window.escalateCall.peerCount());
+        report.phases['replica-crash'] = {
+          agent: a, customer: c, agent_peers: agentPeers, refused, rejoined_ms: rejoined, back_after_ms: Date.now() - crashed,
+          ms: Date.now() - t0,
+        };
       } else if (phase === 'reload') {
         // The customer reloads the page mid-call (a new page session, a new
         // credential): they join again, and both sides play video again.
@@ -190,6 +223,57 @@ try {
         const agentStatus = await agent.evaluate(() => document.getElementById('call-status').textContent);
         report.phases['ask-back-camera'] = {
           asked, facing_before: facingBefore, facing_after_wait: facingAfter, closed, agent_status: agentStatus, ms: Date.now() - t0,
+        };
+      } else if (phase === 'snapshot') {
+        // Chromium's fake camera has no light and no zoom: neither page offers them.
+        const lens = async (page) => ({
+          torch_visible: await page.isVisible('#torch'), zoom_visible: await page.isVisible('#zoom'),
+          torch_hidden: await page.evaluate(() => document.getElementById('torch').hidden),
+          zoom_hidden: await page.evaluate(() => document.getElementById('zoom').hidden),
+        });
+        const lensCustomer = await lens(customer);
+        const lensAgent = await lens(agent);
+        // The agent takes a still of the customer's video (its own resolution,
+        // not the size shown), draws an arrow and a text, and saves it.
+        await agent.waitForSelector('#call-snapshot:not([hidden])');
+        const video = await agent.evaluate(() => {
+          const v = document.querySelector('#remote video');
+          return { width: v.videoWidth, height: v.videoHeight, shown_width: v.clientWidth, shown_height: v.clientHeight };
+        });
+        await agent.click('#call-snapshot');
+        await agent.waitForSelector('[role="dialog"] .escalate-annotator__picture');
+        const picture = await agent.evaluate(() => {
+          const c = document.querySelector('.escalate-annotator__picture');
+          return { width: c.width, height: c.height };
+        });
+        const box = await agent.locator('.escalate-annotator__picture').boundingBox();
+        const at = (fx, fy) => [box.x + box.width * fx, box.y + box.height * fy];
+        await agent.mouse.move(...at(0.2, 0.2));
+        await agent.mouse.down();
+        await agent.mouse.move(...at(0.35, 0.3), { steps: 4 });
+        await agent.mouse.move(...at(0.5, 0.45), { steps: 4 });
+        await agent.mouse.up();
+        await agent.click('[role="dialog"] button[data-tool="text"]');
+        await agent.fill('[role="dialog"] input', 'Loose cable');
+        await agent.mouse.click(...at(0.55, 0.5));
+        const saving = agent.waitForResponse((r) => r.url().endsWith('/snapshots') && r.request().method() === 'POST');
+        await agent.click('[role="dialog"] .escalate-annotator__save');
+        const resp = await saving;
+        const sent = { content_type: resp.request().headers()['content-type'], has_csrf: !!resp.request().headers()['x-csrf-token'] };
+        const snapshot = await resp.json().catch(() => null);
+        await agent.waitForSelector('#snapshot-note:not([hidden])');
+        const agentNote = await agent.evaluate(() => document.getElementById('snapshot-note').textContent);
+        const dialogClosed = await agent.evaluate(() => !document.querySelector('[role="dialog"]'));
+        // The customer's page says so, for a few seconds.
+        await customer.waitForSelector('#told:not([hidden])', { timeout: 10000 });
+        const told = await customer.evaluate(() => {
+          const el = document.getElementById('told');
+          return { text: el.textContent, role: el.getAttribute('role') };
+        });
+        const customerLoadsSnapshotJs = await customer.evaluate(() => [...document.scripts].some((s) => /snapshot\.js/.test(s.src)));
+        report.phases.snapshot = {
+          status: resp.status(), snapshot, sent, video, picture, agent_note: agentNote, dialog_closed: dialogClosed, told,
+          customer_loads_snapshot_js: customerLoadsSnapshotJs, lens: { customer: lensCustomer, agent: lensAgent }, ms: Date.now() - t0,
         };
       } else if (phase === 'hold') {
         // The call runs on while both pages measure it.

@@ -22,6 +22,11 @@ impl Replica {
     }
 
     /// SIGKILL: no graceful shutdown, as when a node dies.
+    /// Its process id (a test kills it from elsewhere: a browser walk).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     pub fn kill(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
@@ -121,6 +126,7 @@ impl TestApp {
             .env("TWILIO_IAM_BASE_URL", sim)
             .env("TWILIO_API_BASE_URL", sim)
             .env("TWILIO_FLEX_BASE_URL", sim)
+            .env("TWILIO_TASKROUTER_BASE_URL", sim)
             .env("TWILIO_TIMEOUT_MS", "2000")
             .env("TWILIO_MAX_RETRIES", "1")
             .env("DASHBOARD_DIR", concat!(env!("CARGO_MANIFEST_DIR"), "/../dashboard"))

@@ -1,6 +1,6 @@
 import { networkProblem, problemFromResponse, ProblemError } from './errors';
 import { ROUTES, type OperationId } from './routes';
-import type { AgentToken, CreateEscalationRequest, Escalation, PathParamsOf, QualitySample, SuccessOf } from './types';
+import type { AgentToken, CreateEscalationRequest, Escalation, PathParamsOf, QualitySample, Snapshot, SuccessOf } from './types';
 
 export interface EscalationClientOptions {
   /** The service's base URL, e.g. `https://video.example.com` (no trailing `/v1`). */
@@ -31,6 +31,9 @@ interface RequestOptions<K extends OperationId> {
   headers?: Record<string, string>;
   retry: boolean;
 }
+
+/** A body as it goes: JSON, or a picture sent as it is (its type says what it is). */
+type SendOptions = { body?: unknown; headers?: Record<string, string> };
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -92,6 +95,15 @@ export class EscalationClient {
     await this.request('reportAgentCallQuality', { path: { id }, body: sample, retry: false });
   }
 
+  /**
+   * `POST /v1/escalations/{id}/snapshots`: saves a still of the call (the
+   * picture's bytes as they are, typed by the Blob: `image/jpeg` or
+   * `image/png`). Never retried: a repeat would save it twice.
+   */
+  async createSnapshot(id: string, picture: Blob): Promise<Snapshot> {
+    return (await this.request('createSnapshot', { path: { id }, body: picture, retry: false })).data;
+  }
+
   url(op: OperationId, pathParams: Record<string, string>): string {
     const path = ROUTES[op].path.replace(/\{(\w+)\}/g, (_, name: string) => {
       const value = pathParams[name];
@@ -112,7 +124,7 @@ export class EscalationClient {
     for (let attempt = 1; attempt <= attempts; attempt++) {
       if (attempt > 1) await sleep(this.backoffMs(attempt - 1));
       try {
-        return await this.once<K>(route.method, url, opts);
+        return (await this.once(route.method, url, opts)) as { data: SuccessOf<K>; status: number };
       } catch (err) {
         if (!(err instanceof ProblemError) || !err.retryable) throw err;
         last = err;
@@ -121,11 +133,7 @@ export class EscalationClient {
     throw last;
   }
 
-  private async once<K extends OperationId>(
-    method: string,
-    url: string,
-    opts: RequestOptions<K>,
-  ): Promise<{ data: SuccessOf<K>; status: number }> {
+  private async once(method: string, url: string, opts: SendOptions): Promise<{ data: unknown; status: number }> {
     const token = await this.options.getToken();
     if (!token) {
       throw new ProblemError({
@@ -140,7 +148,9 @@ export class EscalationClient {
       Authorization: `Bearer ${token}`,
       ...opts.headers,
     };
-    if (opts.body !== undefined) headers['Content-Type'] = 'application/json';
+    const raw = typeof Blob !== 'undefined' && opts.body instanceof Blob;
+    if (raw) headers['Content-Type'] = (opts.body as Blob).type || 'application/octet-stream';
+    else if (opts.body !== undefined) headers['Content-Type'] = 'application/json';
 
     const controller = new AbortController();
     let timedOut = false;
@@ -153,7 +163,7 @@ export class EscalationClient {
       res = await this.fetchImpl(url, {
         method: method.toUpperCase(),
         headers,
-        body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
+        body: raw ? (opts.body as Blob) : opts.body === undefined ? undefined : JSON.stringify(opts.body),
         signal: controller.signal,
       });
     } catch (err) {
@@ -163,10 +173,10 @@ export class EscalationClient {
     }
     if (!res.ok) throw await problemFromResponse(res);
     // No Content: the operations answering it have no body to give.
-    if (res.status === 204) return { data: undefined as SuccessOf<K>, status: res.status };
+    if (res.status === 204) return { data: undefined, status: res.status };
     const text = await res.text();
     try {
-      return { data: JSON.parse(text) as SuccessOf<K>, status: res.status };
+      return { data: JSON.parse(text) as unknown, status: res.status };
     } catch {
       throw new ProblemError({
         title: 'Unexpected answer from the video service',

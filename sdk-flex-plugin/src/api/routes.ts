@@ -8,6 +8,7 @@ export const ROUTES = {
   completeEscalation: { method: 'post', path: '/v1/escalations/{id}/complete' },
   createAgentToken: { method: 'post', path: '/v1/escalations/{id}/agent-token' },
   reportAgentCallQuality: { method: 'post', path: '/v1/escalations/{id}/quality' },
+  createSnapshot: { method: 'post', path: '/v1/escalations/{id}/snapshots' },
 } as const;
 
 export type OperationId = keyof typeof ROUTES;
@@ -38,4 +39,5 @@ export const ROUTES_MATCH_OPENAPI: { [K in OperationId]: RouteMatchesSpec<K> } =
   completeEscalation: true,
   createAgentToken: true,
   reportAgentCallQuality: true,
+  createSnapshot: true,
 };

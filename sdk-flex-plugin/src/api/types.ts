@@ -29,3 +29,5 @@ export type AgentToken = SuccessOf<'createAgentToken'>;
 export type CreateEscalationRequest = RequestBodyOf<'createEscalation'>;
 /** One summary of the call's WebRTC statistics (see src/video/quality.ts). */
 export type QualitySample = RequestBodyOf<'reportAgentCallQuality'>;
+/** A saved snapshot of the call (its picture is not in it). */
+export type Snapshot = SuccessOf<'createSnapshot'>;

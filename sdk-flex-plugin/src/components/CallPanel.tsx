@@ -3,6 +3,7 @@ import type { Translate } from '../strings';
 import type { DeviceKind, MediaAccess } from '../video/media';
 import type { RemoteView, SessionSnapshot, VideoSession } from '../video/session';
 import { DevicePickers } from './DevicePickers';
+import { SnapshotButton } from './SnapshotButton';
 import { Spinner } from './icons';
 import { box, recordingDotStyle, recordingStyle, row } from './theme';
 import { MediaView } from './TrackView';
@@ -20,6 +21,8 @@ export interface CallPanelProps {
   endDisabled?: boolean;
   /** A better name for a participant than their identity (e.g. the escalation's agent name). */
   nameOf?: (remote: RemoteView) => string | undefined;
+  /** Saves a snapshot to the escalation; with it, "Take snapshot" shows while a customer's video plays. */
+  saveSnapshot?: (picture: Blob) => Promise<unknown>;
 }
 
 const message = (err: unknown) => (err instanceof Error ? err.message : String(err));
@@ -67,6 +70,7 @@ export function CallPanel({
   onEndVideo,
   endDisabled,
   nameOf,
+  saveSnapshot,
 }: CallPanelProps): JSX.Element {
   const { palette } = useUi();
   const [error, setError] = useState<string | undefined>();
@@ -74,8 +78,7 @@ export function CallPanel({
   const [shareBusy, setShareBusy] = useState(false);
   const [asked, setAsked] = useState(false);
   const receiveOnly = snapshot.receiveOnly;
-  // Built-in calls carry the request to the customer's page; Twilio's do not yet.
-  const canAsk = !receiveOnly && snapshot.provider === 'builtin' && snapshot.remotes.some((r) => r.role === 'customer');
+  const canAsk = !receiveOnly && snapshot.remotes.some((r) => r.role === 'customer');
 
   const pickDevice = (kind: DeviceKind, deviceId: string) => {
     setSwitching(true);
@@ -148,6 +151,8 @@ export function CallPanel({
             ) : null}
           </>
         )}
+        {/* A monitoring supervisor too: a still needs no camera of theirs. */}
+        {saveSnapshot ? <SnapshotButton session={session} snapshot={snapshot} t={t} save={saveSnapshot} /> : null}
         <ActionButton onClick={onLeave}>
           <Str k="VideoEscalationLeave" />
         </ActionButton>

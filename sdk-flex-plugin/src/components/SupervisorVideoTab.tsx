@@ -1,7 +1,7 @@
 import React, { useEffect, useRef, useState } from 'react';
 import type { JoinAs } from '../calls';
 import { useEndReason, useSessionSnapshot, useTaskEscalation, useVideoSession } from '../hooks';
-import { problemNotificationText } from '../notifications';
+import { callFailureText, problemNotificationText } from '../notifications';
 import type { PluginServices } from '../services';
 import { defaultTranslate } from '../strings';
 import { taskVideoAttributes, type TaskLike } from '../task';
@@ -37,8 +37,6 @@ export function SupervisorVideoTab({ task, services, theme }: SupervisorVideoTab
     </UiScope>
   );
 }
-
-const message = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
 function SupervisorPanel({ task, services }: { task: TaskLike; services: PluginServices }): JSX.Element {
   const { palette } = useUi();
@@ -83,7 +81,7 @@ function SupervisorPanel({ task, services }: { task: TaskLike; services: PluginS
       await services.calls.join(taskSid, { replaceOther, as });
     } catch (err) {
       if (err instanceof OtherCallLiveError) setOtherCall({ taskSid: err.otherTaskSid, as });
-      else setJoinError(message(err));
+      else setJoinError(callFailureText(err));
     } finally {
       setJoining(undefined);
     }
@@ -104,6 +102,7 @@ function SupervisorPanel({ task, services }: { task: TaskLike; services: PluginS
         t={t}
         onLeave={() => services.sessions.leave(taskSid)}
         nameOf={nameOf}
+        saveSnapshot={(picture) => services.store.saveSnapshot(taskSid, picture)}
       />
     );
   }

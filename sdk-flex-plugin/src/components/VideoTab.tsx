@@ -1,6 +1,6 @@
 import React, { useEffect, useRef, useState } from 'react';
 import { useEndReason, useSessionSnapshot, useTaskEscalation, useVideoSession } from '../hooks';
-import { endReasonString, endReasonText } from '../notifications';
+import { callFailureText, endReasonString, endReasonText } from '../notifications';
 import type { PluginServices } from '../services';
 import { defaultTranslate, type Translate } from '../strings';
 import type { TaskLike } from '../task';
@@ -74,7 +74,7 @@ function AgentVideoTab({ task, services }: { task: TaskLike; services: PluginSer
       await services.calls.join(taskSid, { replaceOther, as: 'agent' });
     } catch (err) {
       if (err instanceof OtherCallLiveError) setOtherCall(err.otherTaskSid);
-      else setJoinError(err instanceof Error ? err.message : String(err));
+      else setJoinError(callFailureText(err));
     } finally {
       setJoining(false);
     }
@@ -96,6 +96,7 @@ function AgentVideoTab({ task, services }: { task: TaskLike; services: PluginSer
         onLeave={() => services.sessions.leave(taskSid)}
         onEndVideo={() => void endVideo()}
         endDisabled={state.phase === 'completing'}
+        saveSnapshot={(picture) => services.store.saveSnapshot(taskSid, picture)}
       />
     );
   }

@@ -12,7 +12,8 @@
  *   `signal {from, data}`, `state {from, audio, video}` and `ended`;
  * - this side sends `signal {to, data}`, `state {audio, video}`, `ping`
  *   every 20 s, `quality {sample}` every 5 s (see quality.ts; not from a
- *   call made with `reportQuality` false) and `bye` when leaving;
+ *   call made with `reportQuality` false), staff's `ask {to, what}` and
+ *   `tell {what}` (the customers hear `asked` and `told`) and `bye` when leaving;
  * - one RTCPeerConnection per other participant with "perfect negotiation"
  *   (the polite side, own identity > theirs, yields on a collision); the
  *   newcomer makes the first offer;
@@ -51,7 +52,17 @@ import {
 } from './call';
 import { browserMedia, deviceConstraints, deviceIdOf, onTrackEnded, SCREEN, type DeviceKind, type DeviceSelection, type MediaAccess } from './media';
 import { QualityMonitor, summarizeRtcStats } from './quality';
-import { CLOSE, FINAL_CLOSES, type AskWhat, type ClientMessage, type CloseReason, type Peer, type ServerMessage, type SignalData } from './generated/signaling';
+import {
+  CLOSE,
+  FINAL_CLOSES,
+  type AskWhat,
+  type ClientMessage,
+  type CloseReason,
+  type Peer,
+  type ServerMessage,
+  type SignalData,
+  type TellWhat,
+} from './generated/signaling';
 
 /** The close reasons after which the socket reconnects; every other one is final. */
 const RETRYABLE_CLOSES = ['bye', 'hello_timeout', 'going_away', 'internal'] as const satisfies readonly CloseReason[];
@@ -148,7 +159,7 @@ export class BuiltinCall implements Call {
   private readonly expected = new Map<string, Role>();
   /** Their microphone and camera, as they last said (may come before their connection). */
   private readonly states = new Map<string, MediaState>();
-  /** Signals queued while the WebSocket is down. */
+  /** Signals, states and tells queued while the WebSocket is down. */
   private outbox: ClientMessage[] = [];
   private ws: WebSocket | null = null;
   private open = false;
@@ -312,7 +323,9 @@ export class BuiltinCall implements Call {
 
   private send(msg: ClientMessage): void {
     if (this.canSend()) this.ws!.send(JSON.stringify(msg));
-    else if (msg.type === 'signal' || msg.type === 'state') this.outbox.push(msg);
+    // A tell is kept too: the customer should hear of a photo taken while
+    // this side was reconnecting. An ask is not worth repeating late.
+    else if (msg.type === 'signal' || msg.type === 'state' || msg.type === 'tell') this.outbox.push(msg);
   }
 
   /** `video` is "a picture is going out": the customer's page would say "camera off" over a shared screen. */
@@ -393,6 +406,9 @@ export class BuiltinCall implements Call {
       }
       case 'asked':
         this.emit('asked', msg.from, msg.what);
+        break;
+      case 'told':
+        this.emit('told', msg.from, msg.what);
         break;
       case 'ended':
         this.finish('completed');
@@ -624,6 +640,13 @@ export class BuiltinCall implements Call {
   ask(to: string, what: AskWhat): boolean {
     if (this.ended) return false;
     this.send({ type: 'ask', to, what });
+    return true;
+  }
+
+  /** The service relays it to the customers in the room (a customer's tell goes nowhere). */
+  tell(what: TellWhat): boolean {
+    if (this.ended) return false;
+    this.send({ type: 'tell', what });
     return true;
   }
 

@@ -5,9 +5,9 @@
  */
 import type { AgentToken, QualitySample } from '../api/types';
 import type { DeviceKind, DeviceSelection } from './media';
-import type { AskWhat } from './generated/signaling';
+import type { AskWhat, TellWhat } from './generated/signaling';
 
-export type { AskWhat };
+export type { AskWhat, TellWhat };
 
 /** The agent token answer of the API (schema `VideoToken`): which provider, and what it needs. */
 export type VideoGrant = AgentToken;
@@ -92,10 +92,15 @@ export interface Call {
   peerCount(): number;
   /**
    * Asks the customer `to` for `what` (their page offers it with one tap;
-   * nothing is done for them). False where the provider cannot carry the
-   * request (Twilio calls, for now).
+   * nothing is done for them). False once the call is over, or where the
+   * provider cannot carry it (a Twilio call without a data track).
    */
   ask(to: string, what: AskWhat): boolean;
+  /**
+   * Tells every customer in the call of `what`, something staff did that
+   * concerns them (their page shows a short notice). False as for `ask`.
+   */
+  tell(what: TellWhat): boolean;
 }
 
 /**
@@ -116,8 +121,10 @@ export interface CallEventMap {
   ended: [reason: EndReason];
   /** A quality sample, every few seconds (see quality.ts). */
   quality: [sample: QualitySample];
-  /** Staff ask this customer for something (built-in calls; see `Call.ask`). */
+  /** Staff ask this customer for something (see `Call.ask`). */
   asked: [from: string, what: AskWhat];
+  /** Staff tell this customer of something they did (see `Call.tell`). */
+  told: [from: string, what: TellWhat];
 }
 export type CallEventName = keyof CallEventMap;
 export type CallEvents = <K extends CallEventName>(name: K, ...args: CallEventMap[K]) => void;
@@ -134,7 +141,6 @@ export interface CallHooks {
   keepMedia?: boolean;
 }
 
-/** A join that did not get in: `code` is the provider's (a twilio-video error code, a WebSocket close code). */
 /** Refused on a receive-only (monitoring) call: it opens no camera, microphone or screen. */
 export class ReceiveOnlyError extends Error {
   constructor(what: string) {
@@ -143,32 +149,19 @@ export class ReceiveOnlyError extends Error {
   }
 }
 
+/**
+ * A join that did not get in: `code` is the provider's (a twilio-video error
+ * code, a WebSocket close code). Its message is only for logs: the plugin
+ * words it for the agent (callFailureText in notifications.ts), the join
+ * page for the customer, from `reason`; the words stay out of the page's bundle.
+ */
 export class CallError extends Error {
   constructor(
     readonly reason: EndReason | 'unsupported',
     readonly code?: number,
   ) {
-    super(describeFailure(reason, code));
+    super(`video call ${reason}${code ? ` (${code})` : ''}`);
     this.name = 'CallError';
-  }
-}
-
-function describeFailure(reason: string, code?: number): string {
-  const suffix = code ? ` (${reason}, ${code})` : ` (${reason})`;
-  switch (reason) {
-    case 'unsupported':
-      return 'This browser cannot make video calls (no WebRTC)';
-    case 'unreachable':
-      return 'The video service could not be reached';
-    case 'room_full':
-      return 'The video room is full';
-    case 'completed':
-      return 'The video call has already ended';
-    case 'unauthorized':
-    case 'wrong_room':
-      return `The video service refused the credential${suffix}`;
-    default:
-      return `The video service refused the connection${suffix}`;
   }
 }
 

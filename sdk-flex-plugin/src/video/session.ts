@@ -138,11 +138,17 @@ export class VideoSession {
   /**
    * Asks the customers in the call to show something with their back
    * camera (their page offers the switch; nothing is done for them). False
-   * when no customer is there or the provider cannot carry it (Twilio).
+   * when no customer is there or the call cannot carry it (a Twilio call
+   * without a data track).
    */
   askBackCamera(): boolean {
     const customers = this.call.remotes().filter((r) => r.role === 'customer');
     return customers.map((r) => this.call.ask(r.identity, 'back_camera')).some(Boolean);
+  }
+
+  /** Tells the customers a snapshot of their video was saved (their page says so). False as askBackCamera. */
+  tellSnapshotTaken(): boolean {
+    return this.call.tell('snapshot_taken');
   }
 
   async startScreenShare(): Promise<void> {

@@ -3,15 +3,23 @@
  * module is given rather than imports (see TwilioVideo): the plugin passes
  * the package it bundles (twilio.ts), the join page the `window.Twilio.Video`
  * of the vendored script it loads for Twilio calls only (web/escalateCall.ts).
+ *
+ * A Twilio room has no signalling of ours, so staff's `ask` and `tell` go
+ * over a data track each side publishes when it connects (a monitoring call
+ * too: it opens no camera or microphone), as JSON `{type: 'asked', to, what}`
+ * and `{type: 'told', what}`. Every participant receives every message; a
+ * customer's page takes those of staff meant for it and emits `asked` and
+ * `told` as the built-in provider does, where the service checks as much.
  */
 import type { QualitySample } from '../api/types';
 import type * as VideoModule from 'twilio-video';
-import type { LocalAudioTrack, LocalVideoTrack, RemoteParticipant, Room } from 'twilio-video';
+import type { LocalAudioTrack, LocalDataTrack, LocalVideoTrack, RemoteParticipant, Room } from 'twilio-video';
 import {
   CallError,
   Listeners,
   ReceiveOnlyError,
   roleOf,
+  type AskWhat,
   type Call,
   type CallEvents,
   type CallHooks,
@@ -19,6 +27,7 @@ import {
   type EndReason,
   type MediaState,
   type RemotePeer,
+  type TellWhat,
   type VideoGrant,
 } from './call';
 import {
@@ -37,8 +46,9 @@ import { QualityMonitor, summarizeTwilioStats, type TwilioStatsLike } from './qu
 /** Takes a Twilio call's quality samples (posts them to the service); what it rejects with is ignored. */
 export type QualityReporter = (sample: QualitySample) => Promise<unknown> | void;
 
-/** What this provider uses of twilio-video. */
-export type TwilioVideo = Pick<typeof VideoModule, 'connect' | 'createLocalVideoTrack'>;
+/** What this provider uses of twilio-video (without LocalDataTrack, asks and tells are not carried). */
+export type TwilioVideo = Pick<typeof VideoModule, 'connect' | 'createLocalVideoTrack'> &
+  Partial<Pick<typeof VideoModule, 'LocalDataTrack'>>;
 
 export interface TwilioHooks extends CallHooks {
   /** twilio-video, for a camera turned back on (a new track); without it that is refused. */
@@ -117,6 +127,8 @@ export class TwilioCall implements Call {
   private readonly video?: TwilioVideo;
   private readonly emit: CallEvents;
   private readonly keepMedia: boolean;
+  /** This side's data track, once published (see the top of this file). */
+  private data?: LocalDataTrack;
 
   constructor(
     readonly room: Room,
@@ -142,6 +154,20 @@ export class TwilioCall implements Call {
       this.present.delete(p);
       this.emit('peer-left', p.identity, roleOf(p.identity));
     });
+    // This side's data track, for asks and tells: a publication that fails
+    // leaves this side unable to say them, nothing more.
+    const Data = video?.LocalDataTrack;
+    if (Data) {
+      const track = new Data();
+      room.localParticipant.publishTrack(track).then(
+        () => (this.data = track),
+        () => undefined,
+      );
+    }
+    // The others' data tracks: each one as it comes, and those subscribed
+    // already (in the same synchronous step, so none is missed or heard twice).
+    on('trackSubscribed', (track: WithMediaTrack, _pub: unknown, p: RemoteParticipant) => this.hear(track, p));
+    room.participants.forEach((p) => tracksOf(p).forEach((t) => this.hear(t, p)));
     // Their microphone or camera turned on or off (twilio-video's room
     // events: the publication, then the participant; the track says it already).
     const state = (_pub: unknown, p?: RemoteParticipant) => {
@@ -149,16 +175,15 @@ export class TwilioCall implements Call {
     };
     on('trackEnabled', state);
     on('trackDisabled', state);
-    on('reconnecting', () => {
-      this.status = 'reconnecting';
+    const status = (s: CallStatus) => {
+      this.status = s;
       this.changed();
-      this.emit('status', 'reconnecting');
-    });
+      this.emit('status', s);
+    };
+    on('reconnecting', () => status('reconnecting'));
     on('reconnected', () => {
       this.reconnects++;
-      this.status = 'connected';
-      this.changed();
-      this.emit('status', 'connected');
+      status('connected');
     });
     room.once('disconnected', (_room: Room, err?: { code?: number }) => {
       // 53118: the room was completed (the escalation was ended).
@@ -210,9 +235,39 @@ export class TwilioCall implements Call {
     return this.present.size;
   }
 
-  /** Not carried on Twilio calls yet (it needs a data track). */
-  ask(): boolean {
-    return false;
+  /**
+   * Listens to `p`'s data track: staff's asks and tells, taken by a
+   * customer's side only, as the service relays them on built-in calls;
+   * anything else anyone sends is dropped.
+   */
+  private hear(track: WithMediaTrack, p: RemoteParticipant): void {
+    if (track.kind !== 'data') return;
+    (track as unknown as Emitting).on('message', (data: string) => {
+      try {
+        const { type, to, what } = JSON.parse(data) as { type?: unknown; to?: unknown; what?: unknown };
+        const me = this.room.localParticipant.identity;
+        const staff = roleOf(p.identity) !== 'customer' && roleOf(me) === 'customer' && typeof what === 'string';
+        // `what` goes on as sent: a page acts only on what it knows.
+        if (staff && (type === 'told' || (type === 'asked' && to === me))) this.emit(type, p.identity, what as AskWhat & TellWhat);
+      } catch {
+        // Not JSON, or JSON null: not ours.
+      }
+    });
+  }
+
+  /** Sends on this side's data track: false before it is published or after the end. */
+  private say(msg: object): boolean {
+    if (this.ended || !this.data) return false;
+    this.data.send(JSON.stringify(msg));
+    return true;
+  }
+
+  ask(to: string, what: AskWhat): boolean {
+    return this.say({ type: 'asked', to, what });
+  }
+
+  tell(what: TellWhat): boolean {
+    return this.say({ type: 'told', what });
   }
 
   private changed(): void {

@@ -10,9 +10,11 @@
  *   call.on('status', fn('connected' | 'reconnecting'))
  *   call.on('ended', fn(reason))  // 'completed' | 'left' | 'replaced' | 'lost' | a close reason
  *   call.on('quality', fn(sample))  // every few seconds: how the call goes (see `summarize`)
- *   call.on('asked', fn(from, what))  // staff ask this customer, e.g. 'back_camera' (built-in calls)
+ *   call.on('asked', fn(from, what))  // staff ask this customer, e.g. 'back_camera'
+ *   call.on('told', fn(from, what))   // staff tell this customer, e.g. 'snapshot_taken'
  *   call.setEnabled('audio' | 'video', on); call.leave(); call.peerCount()
- *   call.ask(what) -> boolean  // staff: ask the customers in the call (false where it cannot be carried)
+ *   call.ask(what) -> boolean   // staff: ask the customers in the call (false where it cannot be carried)
+ *   call.tell(what) -> boolean  // staff: tell the customers in the call (likewise)
  *   built-in calls only: call.peerConnections(), call.dropSignaling()
  *   Twilio calls only: call.room (twilio-video's Room)
  *   EscalateCall.summarize(reports, prev) -> { sample, totals }  // RTCStatsReports since `prev` (the last totals)
@@ -33,7 +35,7 @@
  */
 import type { Room } from 'twilio-video';
 import { CONNECT_TIMEOUT_MS, connectBuiltin, type BuiltinCall } from '../video/builtin';
-import { CallError, type AskWhat, type CallEventMap, type CallEventName, type CallEvents, type VideoGrant } from '../video/call';
+import { CallError, type AskWhat, type Call, type CallEventMap, type CallEventName, type CallEvents, type TellWhat, type VideoGrant } from '../video/call';
 import { summarizeRtcStats, type QualitySummary, type RtcStatsLike } from '../video/quality';
 import { connectTwilioRoom, type TwilioCall, type TwilioVideo } from '../video/twilioRoom';
 
@@ -42,6 +44,7 @@ type Handler = (...args: unknown[]) => void;
 /** A call as the page holds it: its events by name, and what the page does with it. */
 export abstract class PageCall {
   private readonly handlers: { [name: string]: Handler[] } = {};
+  call!: Call;
 
   on<K extends CallEventName>(name: K, fn: (...args: CallEventMap[K]) => void): this {
     (this.handlers[name] ??= []).push(fn as unknown as Handler);
@@ -60,19 +63,6 @@ export abstract class PageCall {
   };
 
   abstract setEnabled(kind: 'audio' | 'video', on: boolean): void;
-  abstract leave(): void;
-  abstract peerCount(): number;
-  abstract ask(what: AskWhat): boolean;
-}
-
-export class BuiltinPageCall extends PageCall {
-  call!: BuiltinCall;
-
-  /** What the other side is told (the page turns its tracks on and off itself). */
-  setEnabled(kind: 'audio' | 'video', on: boolean): void {
-    if (kind === 'audio') this.call.setMicEnabled(on);
-    else void this.call.setCameraEnabled(on);
-  }
 
   leave(): void {
     this.call.leave();
@@ -87,6 +77,20 @@ export class BuiltinPageCall extends PageCall {
     return customers.map((r) => this.call.ask(r.identity, what)).some(Boolean);
   }
 
+  tell(what: TellWhat): boolean {
+    return this.call.tell(what);
+  }
+}
+
+export class BuiltinPageCall extends PageCall {
+  declare call: BuiltinCall;
+
+  /** What the other side is told (the page turns its tracks on and off itself). */
+  setEnabled(kind: 'audio' | 'video', on: boolean): void {
+    if (kind === 'audio') this.call.setMicEnabled(on);
+    else void this.call.setCameraEnabled(on);
+  }
+
   /** For the page's camera switch and screen share (RTCRtpSender.replaceTrack), diagnostics and the browser tests. */
   peerConnections(): RTCPeerConnection[] {
     return this.call.peerConnections();
@@ -99,24 +103,12 @@ export class BuiltinPageCall extends PageCall {
 }
 
 export class TwilioPageCall extends PageCall {
-  call!: TwilioCall;
+  declare call: TwilioCall;
   /** twilio-video's room: the page publishes its screen and a switched camera there. */
   room!: Room;
 
   setEnabled(kind: 'audio' | 'video', on: boolean): void {
-    this.call.setTracksEnabled(kind === 'audio' ? 'audio' : 'video', on);
-  }
-
-  leave(): void {
-    this.call.leave();
-  }
-
-  peerCount(): number {
-    return this.call.peerCount();
-  }
-
-  ask(): boolean {
-    return false;
+    this.call.setTracksEnabled(kind, on);
   }
 }
 
@@ -134,7 +126,7 @@ export interface Refusal {
 }
 
 function refusal(err: unknown): Refusal {
-  if (err instanceof CallError) return err.code ? { reason: err.reason, code: err.code } : { reason: err.reason };
+  if (err instanceof CallError) return { reason: err.reason, code: err.code };
   // twilio-video's own errors (its signalling, the token, the network): the page cannot tell them apart.
   return { reason: 'unreachable' };
 }

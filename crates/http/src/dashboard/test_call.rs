@@ -90,6 +90,7 @@ pub async fn call_page(Admin(ctx): Admin, Path((id, call)): Path<(String, String
             agent: Some(AgentCall {
                 token_url: format!("{base}/token"),
                 end_url: format!("{base}/end"),
+                snapshots_url: format!("/v1/escalations/{}/snapshots", e.id),
                 csrf: ctx.session.csrf_token.clone(),
                 customer_url: ctx.state.urls().join(&e.code),
                 back_url: format!("/dashboard/contact-centers/{}", cc.id),

@@ -43,7 +43,7 @@ use crate::files::DashboardFiles;
 /// Templates every page needs; [`Pages::load`] fails without them.
 const REQUIRED_TEMPLATES: [&str; 1] = ["join.html"];
 /// Assets the templates link with a content hash (`?v=…`), so they can be cached for good.
-const VERSIONED_ASSETS: [&str; 4] = ["join.css", "join.js", "rtc.js", "vendor/twilio-video.min.js"];
+const VERSIONED_ASSETS: [&str; 5] = ["join.css", "join.js", "rtc.js", "snapshot.js", "vendor/twilio-video.min.js"];
 
 /// Colours of pages without a brand (unknown and expired codes).
 const NEUTRAL_PRIMARY: &str = "#3a4a5f";
@@ -147,6 +147,8 @@ pub struct JoinPageView {
 pub struct AgentCall {
     pub token_url: String,
     pub end_url: String,
+    /// Where the agent's snapshots of the customer's video go (the API's, with the session cookie).
+    pub snapshots_url: String,
     pub csrf: String,
     pub customer_url: String,
     pub back_url: String,
@@ -322,6 +324,7 @@ impl Pages {
             recording => view.recording && page.state == JoinState::Ready,
             token_url => view.agent.as_ref().map(|a| a.token_url.as_str()),
             end_url => view.agent.as_ref().map(|a| a.end_url.as_str()),
+            snapshots_url => view.agent.as_ref().map(|a| a.snapshots_url.as_str()),
             csrf => view.agent.as_ref().map(|a| a.csrf.as_str()),
             test_call => view.agent.as_ref().map(|a| context! { customer_url => a.customer_url.as_str(), back_url => a.back_url.as_str() }),
             waiting_text => view.agent.as_ref().map(|_| t.waiting_for_customer),
