@@ -112,9 +112,10 @@
       return Promise.resolve();
     }
     setStatus(t.tStarting);
-    // zoom: true asks for the camera's zoom with it (Chrome shows a camera's
-    // zoom only then; elsewhere it is ignored): see syncLens.
-    var constraints = { audio: true, video: { width: { ideal: 1280 }, height: { ideal: 720 }, facingMode: 'user', zoom: true } };
+    // No zoom here: asking for it makes Chrome ask to "use and move" a
+    // desktop's pan-tilt-zoom webcam. It is asked with the next camera (the
+    // back camera on a phone, where zoom helps): see nextCamera and syncLens.
+    var constraints = { audio: true, video: { width: { ideal: 1280 }, height: { ideal: 720 }, facingMode: 'user' } };
     return navigator.mediaDevices.getUserMedia(constraints).catch(function (err) {
       // Try the microphone alone before giving up (no camera, or camera busy).
       if (err && (err.name === 'NotFoundError' || err.name === 'NotReadableError' || err.name === 'OverconstrainedError')) {
@@ -465,12 +466,14 @@
   var noticeTimers = {};
   var snap = { button: $('call-snapshot'), note: $('snapshot-note'), busy: false, camera: true };
 
+  // The notice boxes are live regions that stay in the page, empty (and so
+  // out of sight) between notices: a screen reader announces a region's new
+  // text, not one that appears with its text already in it.
   function notice(box, text) {
     if (!box) return;
     window.clearTimeout(noticeTimers[box.id]);
     box.textContent = text;
-    box.hidden = false;
-    noticeTimers[box.id] = window.setTimeout(function () { box.hidden = true; }, NOTICE_MS);
+    noticeTimers[box.id] = window.setTimeout(function () { box.textContent = ''; }, NOTICE_MS);
   }
 
   // The customer's video as it plays: their <video>, while a live track of theirs is in it.
@@ -492,8 +495,9 @@
       snap.busy = true;
       window.EscalateSnapshot.take({ video: video, url: t.snapshotsUrl, csrf: t.csrf, strings: t }).then(function (saved) {
         if (!saved) return;
-        if (state.call) state.call.tell('snapshot_taken');
-        notice(snap.note, t.tSnapshotSaved);
+        // The customer must hear of it; if their page cannot be told, the agent says so.
+        var told = !!state.call && state.call.tell('snapshot_taken');
+        notice(snap.note, told ? t.tSnapshotSaved : t.tSnapshotSavedUntold);
       }, function (err) {
         notice(snap.note, err && err.reason === 'no_video' ? t.tSnapshotNoVideo : t.tSnapshotFailed);
       }).then(function () { snap.busy = false; });

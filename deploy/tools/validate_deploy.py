@@ -438,8 +438,8 @@ def check_compose(keys: set[str]) -> None:
     ov = interpolate(yaml.safe_load(overlay.read_text()), env_example, missing)
     ov_env = ov["services"]["app"]["environment"]
     check(all(known_env(k, keys) for k in ov_env) and all(v == "http://twilio-sim:4010" for k, v in ov_env.items() if k.endswith("_BASE_URL"))
-          and len([k for k in ov_env if k.endswith("_BASE_URL")]) == 5, area,
-          "twilio-sim overlay points all five Twilio base URLs at the simulator")
+          and len([k for k in ov_env if k.endswith("_BASE_URL")]) == 6, area,
+          "twilio-sim overlay points all six Twilio base URLs at the simulator")
 
     # The same with `docker compose config` when a compose plugin is installed.
     if shutil.which("docker") and subprocess.run(["docker", "compose", "version"], capture_output=True).returncode == 0:

@@ -82,6 +82,7 @@ export const DEFAULT_STRINGS = {
   VideoEscalationSnapshotSave: 'Save snapshot',
   VideoEscalationSnapshotSaving: 'Saving the snapshot…',
   VideoEscalationSnapshotSaved: 'Snapshot saved.',
+  VideoEscalationSnapshotSavedUntold: 'Snapshot saved, but the customer could not be told: please tell them a photo was taken.',
   VideoEscalationSnapshotNoVideo: "No snapshot: the customer's video is not playing.",
   VideoEscalationSnapshotDisabled: 'Snapshots are turned off for this contact center.',
   VideoEscalationSnapshotLimit: 'This call has as many snapshots as it may keep (20).',

@@ -10,7 +10,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ProblemError } from '../src/api/errors';
 import { VideoTab } from '../src/components/VideoTab';
 import { EscalationStore } from '../src/escalationStore';
-import { VideoSessions } from '../src/video/session';
+import { VideoSession, VideoSessions } from '../src/video/session';
 import { FakeBitmap, installCanvasFakes, installImageCapture } from './fakeCanvas';
 import {
   FakeMediaDevices,
@@ -88,6 +88,7 @@ const dialog = () => screen.findByRole('dialog');
 const within = (d: HTMLElement, name: string) => [...d.querySelectorAll('button')].find((b) => b.textContent === name)!;
 
 afterEach(() => {
+  vi.restoreAllMocks();
   vi.unstubAllGlobals();
   document.body.innerHTML = '';
 });
@@ -109,6 +110,18 @@ describe('Take snapshot (Video tab)', () => {
     expect(picture.type).toBe('image/jpeg');
     expect(ws.sentOf('tell')).toEqual([{ type: 'tell', what: 'snapshot_taken' }]);
     expect(screen.queryByRole('dialog')).toBeNull();
+  });
+
+  it('says so when the customer could not be told (the snapshot is saved all the same)', async () => {
+    const { client } = await inCall();
+    vi.spyOn(VideoSession.prototype, 'tellSnapshotTaken').mockReturnValue(false);
+    fireEvent.click(screen.getByRole('button', { name: 'Take snapshot' }));
+    const d = await dialog();
+    act(() => within(d, 'Save snapshot').click());
+    const note = await screen.findByTestId('snapshot-problem');
+    expect(note.textContent).toBe('Snapshot saved, but the customer could not be told: please tell them a photo was taken.');
+    expect(note.getAttribute('role')).toBe('alert');
+    expect(client.createSnapshot).toHaveBeenCalledTimes(1);
   });
 
   it('says a refusal in the annotator and tells the customer nothing; cancelling changes nothing', async () => {

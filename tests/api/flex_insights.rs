@@ -67,20 +67,30 @@ async fn an_ended_escalations_outcome_is_merged_into_its_flex_task_once_and_neve
     assert_eq!(sweep(&app).await, 1);
     assert_eq!(app.sim.task(&quiet.sid).unwrap().attributes["conversations"]["conversation_attribute_9"], "Yes");
 
-    // The outcome joins what the task holds; Flex changing the task at the
-    // same moment (412 on the first write) costs a second read, not data.
+    // The outcome joins what the task holds. Flex changes the task between
+    // the read and the write (the write is held up in the simulator while
+    // it does): the write, sent with the revision read (If-Match), is
+    // refused, and the task is read again and written with both changes.
     let task = app.sim.add_task(&r.account.account_sid, &before, "assigned");
     let e = escalate_task(&app, &r, &flex, &task.sid).await;
     let id = e["id"].as_str().unwrap().to_owned();
     call_and_end(&app, &flex, &e).await;
-    app.sim.set_fault(ApiOp::UpdateTask, Fault { status: Some(412), times: Some(1), ..Fault::default() });
+    app.sim.set_fault(ApiOp::UpdateTask, Fault { latency_ms: 800, times: Some(1), ..Fault::default() });
     let fetches = app.sim.request_count(ApiOp::FetchTask);
-    assert_eq!(sweep(&app).await, 1);
+    let flex_meanwhile = async {
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        let mut changed = before.clone();
+        changed["conversations"]["conversation_attribute_2"] = json!("set by Flex meanwhile");
+        app.sim.set_task_attributes(&task.sid, &changed).unwrap();
+    };
+    let (n, ()) = tokio::join!(sweep(&app), flex_meanwhile);
+    assert_eq!(n, 1);
     assert_eq!(app.sim.request_count(ApiOp::FetchTask), fetches + 2, "read again after the 412");
     let attrs = app.sim.task(&task.sid).unwrap().attributes;
     assert_eq!(attrs["channelType"], "web", "{attrs}");
     let c = &attrs["conversations"];
     assert_eq!(c["conversation_attribute_1"], "sales", "the contact center's own slot stays: {attrs}");
+    assert_eq!(c["conversation_attribute_2"], "set by Flex meanwhile", "Flex's change is not lost: {attrs}");
     assert_eq!((&c["conversation_attribute_8"], &c["conversation_attribute_9"]), (&json!("Yes"), &json!("Yes")));
     assert!(c["conversation_measure_8"].is_i64() && c["conversation_measure_9"].is_i64(), "{attrs}");
     assert_eq!(c["conversation_label_10"], id.as_str());

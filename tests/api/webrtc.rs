@@ -725,12 +725,14 @@ async fn a_customer_who_moves_to_the_phone_mid_call_takes_the_call_over() {
 async fn the_agent_asks_for_the_back_camera_and_the_customer_decides() {
     let turn = Turn::start();
     let phases = json!(["connect", "ask-back-camera", "end"]);
-    let Walk { report, .. } = walk_test_call(turn.settings(), phases, json!({})).await;
+    let phone = json!({ "customer_phone": true });
+    let Walk { report, .. } = walk_test_call(turn.settings(), phases, phone).await;
     assert_eq!(report["problems"], json!([]), "{report:#}");
     let p = &report["phases"]["ask-back-camera"];
     let text = p["asked"]["text"].as_str().unwrap();
     assert!(text.contains("back camera") && text.contains("one camera"), "{p}");
     assert_eq!(p["asked"]["offers_switch"], false, "one camera: nothing to switch to: {p}");
+    assert_eq!((&p["asked"]["viewport_width"], &p["asked"]["fits"]), (&json!(390), &json!(true)), "on a phone: {p}");
     assert_eq!(p["facing_before"], p["facing_after_wait"], "the page never switches by itself: {p}");
     assert_eq!(p["closed"], true, "{p}");
     assert!(p["agent_status"].as_str().unwrap().contains("Asked the customer"), "{p}");
@@ -766,6 +768,15 @@ async fn the_agent_annotates_a_snapshot_the_customer_is_told_and_the_admin_downl
     let picture = image::load_from_memory(&got.bytes().await.unwrap()).expect("it decodes as a picture");
     assert_eq!(u64::from(picture.width()), saved["width"].as_u64().unwrap());
     assert_eq!(u64::from(picture.height()), saved["height"].as_u64().unwrap());
+    // The annotation is in the picture: the arrow drawn from (20 %, 20 %) to
+    // (50 %, 45 %) crosses its middle in the annotator's red.
+    let rgb = picture.to_rgb8();
+    let (mx, my) = ((rgb.width() as f64 * 0.35) as i64, (rgb.height() as f64 * 0.325) as i64);
+    let red_near_middle = (-4..=4).flat_map(|dx| (-4..=4).map(move |dy| (mx + dx, my + dy))).any(|(x, y)| {
+        let [r, g, b] = rgb.get_pixel(x as u32, y as u32).0;
+        r > 190 && g < 110 && b < 110
+    });
+    assert!(red_near_middle, "the arrow is drawn into the saved picture");
     // The finished call's page shows it.
     let page = tenant.admin.get(&format!("/dashboard/escalations/{id}")).await.text().await.unwrap();
     assert!(page.contains(&format!("data-snapshot=\"{snap}\"")), "{page}");

@@ -16,7 +16,8 @@
 //                    or ["connect", "snapshot", "end"] (the agent takes a snapshot, draws on it and saves it;
 //                       the customer is told; the fake camera has no light or zoom to offer),
 //            turn: { pid, command, args },    // for drop-turn: kill and restart TURN
-//            hold_ms }                         // "hold": how long the call runs on (default 15 s)
+//            hold_ms,                          // "hold": how long the call runs on (default 15 s)
+//            customer_phone }                  // the customer's page on a phone (390×844, touch)
 //
 // Each phase records what it saw; a phase that times out records its error
 // and the walk stops there (later phases would only repeat the failure).
@@ -30,7 +31,9 @@ const report = { phases: {}, problems: [], console_errors: { agent: [], customer
 const browser = await launch();
 let restartedTurn = null;
 try {
-  const pages = await twoPages(browser, report.console_errors);
+  // `customer_phone`: the customer's page on a phone (390×844, touch).
+  const phone = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true };
+  const pages = await twoPages(browser, report.console_errors, (who) => (who === 'customer' && opts.customer_phone ? phone : {}));
   const { agent } = pages;
   let { customer } = pages;
   if (phases.includes('connect-no-devices')) {
@@ -211,11 +214,17 @@ try {
         const facingBefore = await customer.evaluate(() => document.body.dataset.facing || 'user');
         await agent.click('#call-ask-back');
         await customer.waitForSelector('#asked:not([hidden])');
-        const asked = await customer.evaluate(() => ({
-          text: document.getElementById('asked-text').innerText,
-          offers_switch: !document.getElementById('asked-switch').hidden,
-          focused: document.activeElement ? document.activeElement.id : null,
-        }));
+        const asked = await customer.evaluate(() => {
+          const box = document.getElementById('asked').getBoundingClientRect();
+          return {
+            text: document.getElementById('asked-text').innerText,
+            offers_switch: !document.getElementById('asked-switch').hidden,
+            focused: document.activeElement ? document.activeElement.id : null,
+            // Wholly on the screen, whatever its size.
+            fits: box.left >= 0 && box.right <= window.innerWidth && box.width > 0,
+            viewport_width: window.innerWidth,
+          };
+        });
         await sleep(500);
         const facingAfter = await customer.evaluate(() => document.body.dataset.facing || 'user');
         await customer.click(asked.offers_switch ? '#asked-switch' : '#asked-dismiss');
@@ -261,11 +270,11 @@ try {
         const resp = await saving;
         const sent = { content_type: resp.request().headers()['content-type'], has_csrf: !!resp.request().headers()['x-csrf-token'] };
         const snapshot = await resp.json().catch(() => null);
-        await agent.waitForSelector('#snapshot-note:not([hidden])');
+        await agent.waitForSelector('#snapshot-note:not(:empty)');
         const agentNote = await agent.evaluate(() => document.getElementById('snapshot-note').textContent);
         const dialogClosed = await agent.evaluate(() => !document.querySelector('[role="dialog"]'));
         // The customer's page says so, for a few seconds.
-        await customer.waitForSelector('#told:not([hidden])', { timeout: 10000 });
+        await customer.waitForSelector('#told:not(:empty)', { timeout: 10000 });
         const told = await customer.evaluate(() => {
           const el = document.getElementById('told');
           return { text: el.textContent, role: el.getAttribute('role') };

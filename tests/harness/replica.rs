@@ -21,12 +21,12 @@ impl Replica {
         format!("{}{path}", self.address)
     }
 
-    /// SIGKILL: no graceful shutdown, as when a node dies.
     /// Its process id (a test kills it from elsewhere: a browser walk).
     pub fn pid(&self) -> u32 {
         self.child.id()
     }
 
+    /// SIGKILL: no graceful shutdown, as when a node dies.
     pub fn kill(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();

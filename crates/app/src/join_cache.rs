@@ -184,6 +184,8 @@ mod tests {
             quality_poor: None,
             erased_at: None,
             insights_written_at: None,
+            insights_attempts: 0,
+            insights_next_try_at: None,
         })
     }
 

@@ -28,7 +28,7 @@ pub struct Mapping {
     pub rating: Option<String>,
     /// The escalation, to find it in this service (a label: ids are not
     /// figures to group by).
-    pub escalation_id: Option<String>,
+    pub escalation: Option<String>,
 }
 
 impl Default for Mapping {
@@ -40,7 +40,7 @@ impl Default for Mapping {
             time_to_join_seconds: slot("conversation_measure_8"),
             call_duration_seconds: slot("conversation_measure_9"),
             rating: slot("conversation_measure_10"),
-            escalation_id: slot("conversation_label_10"),
+            escalation: slot("conversation_label_10"),
         }
     }
 }
@@ -73,7 +73,7 @@ impl Mapping {
             ("time_to_join_seconds", &self.time_to_join_seconds, Kind::Number),
             ("call_duration_seconds", &self.call_duration_seconds, Kind::Number),
             ("rating", &self.rating, Kind::Number),
-            ("escalation_id", &self.escalation_id, Kind::Text),
+            ("escalation", &self.escalation, Kind::Text),
         ]
     }
 
@@ -138,7 +138,7 @@ pub fn merge(attributes: Value, outcome: &Outcome, mapping: &Mapping) -> Value {
         (&mapping.time_to_join_seconds, outcome.time_to_join_seconds.map(Value::from)),
         (&mapping.call_duration_seconds, outcome.call_duration_seconds.map(Value::from)),
         (&mapping.rating, outcome.rating.map(Value::from)),
-        (&mapping.escalation_id, Some(Value::String(outcome.escalation_id.to_string()))),
+        (&mapping.escalation, Some(Value::String(outcome.escalation_id.to_string()))),
     ];
     for (slot, value) in values {
         if let (Some(slot), Some(value)) = (slot, value) {
@@ -202,12 +202,12 @@ mod tests {
             time_to_join_seconds: Some("conversation_attribute_2".into()),
             call_duration_seconds: Some("conversation_measure_1".into()),
             rating: Some("conversation_measure_1".into()),
-            escalation_id: Some("conversation_label_01".into()),
+            escalation: Some("conversation_label_01".into()),
         };
         let fields: Vec<String> = bad.check("m").into_iter().map(|e| e.field).collect();
         assert_eq!(
             fields,
-            ["m.video_offered", "m.customer_joined", "m.time_to_join_seconds", "m.rating", "m.escalation_id"]
+            ["m.video_offered", "m.customer_joined", "m.time_to_join_seconds", "m.rating", "m.escalation"]
         );
     }
 }

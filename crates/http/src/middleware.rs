@@ -137,14 +137,13 @@ pub async fn request<E: Endpoint>(ep: E, mut req: Request, edge: Edge) -> poem::
     Ok(resp)
 }
 
-/// Reads the body (at most `max` bytes) so it can be both parsed by the
-/// handler and consulted to explain a parse failure. Bodies are small JSON
-/// or form documents here; anything larger is refused with 413.
 /// The most body bytes a request may send, and the code of a larger one:
-/// the configured bound, except for a snapshot's picture, which has its own.
+/// the configured bound, except for a snapshot's picture (an `image/*`
+/// body to its one route), which has its own.
 fn body_limit(req: &Request, max_body: usize) -> (usize, escalate_app::ErrorCode) {
     let path = req.uri().path();
     if req.method() == poem::http::Method::POST
+        && req.header("content-type").is_some_and(|t| t.starts_with("image/"))
         && path.starts_with("/v1/escalations/")
         && path.ends_with("/snapshots")
         && path.matches('/').count() == 4
@@ -154,6 +153,10 @@ fn body_limit(req: &Request, max_body: usize) -> (usize, escalate_app::ErrorCode
     (max_body, escalate_app::ErrorCode::PayloadTooLarge)
 }
 
+/// Reads the body (at most `max` bytes) so it can be both parsed by the
+/// handler and consulted to explain a parse failure. Bodies are small JSON
+/// or form documents here (and snapshots' pictures); anything larger is
+/// refused with 413.
 async fn buffer_body(
     req: &mut Request,
     (max, code): (usize, escalate_app::ErrorCode),

@@ -310,6 +310,12 @@ impl Unscoped<'_> {
             .filter(escalation::Column::TestCall.eq(false))
             .filter(escalation::Column::TaskSid.ne(""))
             .filter(escalation::Column::UpdatedAt.gt(now - chrono::Duration::days(1)))
+            // One that failed waits its turn: it never holds up the others.
+            .filter(
+                sea_orm::Condition::any()
+                    .add(escalation::Column::InsightsNextTryAt.is_null())
+                    .add(escalation::Column::InsightsNextTryAt.lte(now)),
+            )
             .filter(
                 sea_orm::Condition::any()
                     .add(escalation::Column::InsightsWrittenAt.is_null())

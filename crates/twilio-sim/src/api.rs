@@ -212,6 +212,7 @@ async fn serve(
             return (error.into_response(), Some(status));
         }
     }
+    let mut etag = None;
     let result =
         match route {
             Route::CreateRoom => create_room(sim, account, body, base_url),
@@ -245,7 +246,12 @@ async fn serve(
             )),
             Route::FetchAccount(ac) => fetch_account(sim, account, &ac),
             Route::Flex(route) => crate::flex::serve(sim, route, account, body, base_url),
-            Route::TaskRouter(route) => crate::taskrouter::serve(sim, route, account, body, if_match, base_url),
+            Route::TaskRouter(route) => {
+                crate::taskrouter::serve(sim, route, account, body, if_match, base_url).map(|(status, json, tag)| {
+                    etag = tag;
+                    (status, json)
+                })
+            }
             Route::Video(route) => crate::recordings::serve(sim, route, account, body, query, bases),
         };
     if fault.is_some_and(|f| f.drop_connection) {
@@ -265,9 +271,7 @@ async fn serve(
                 builder = builder.header("Location", location);
             }
             // A task's revision, for `If-Match` (TaskRouter).
-            if let Some(sid) = json.get("sid").and_then(Value::as_str).filter(|s| s.starts_with("WT"))
-                && let Some(etag) = sim.state().taskrouter.etag(sid)
-            {
+            if let Some(etag) = etag {
                 builder = builder.header("ETag", etag);
             }
             (builder.body(json.to_string()), Some(status))

@@ -269,6 +269,11 @@ impl Simulator {
         self.state().taskrouter.task(sid)
     }
 
+    /// Flex changes the task's attributes (a new revision).
+    pub fn set_task_attributes(&self, sid: &str, attributes: &serde_json::Value) -> Option<TaskView> {
+        self.state().taskrouter.set_attributes(sid, attributes)
+    }
+
     /// The task moves on (`wrapping`, `completed`…), as Flex moves it.
     pub fn set_task_status(&self, sid: &str, status: &str) -> Option<TaskView> {
         self.state().taskrouter.set_status(sid, status)

@@ -104,9 +104,14 @@ impl TaskRouterState {
         Some(view(task))
     }
 
-    /// The revision a task's `ETag` carries.
-    pub(crate) fn etag(&self, sid: &str) -> Option<String> {
-        self.tasks.iter().find(|t| t.sid == sid).map(|t| t.revision.to_string())
+    /// Flex changes the task's attributes (a new revision), as Flex's own
+    /// updates do while an agent works on it.
+    pub(crate) fn set_attributes(&mut self, sid: &str, attributes: &Value) -> Option<TaskView> {
+        let task = self.tasks.iter_mut().find(|t| t.sid == sid)?;
+        task.attributes = attributes.to_string();
+        task.revision += 1;
+        task.updated = Utc::now();
+        Some(view(task))
     }
 }
 
@@ -147,7 +152,9 @@ impl Route {
     }
 }
 
-type Answer = Result<(u16, Value), ApiError>;
+/// The answer, and the task's revision for its `ETag` (read under the same
+/// lock as the body, so the two always agree).
+type Answer = Result<(u16, Value, Option<String>), ApiError>;
 
 pub(crate) fn serve(
     sim: &Simulator,
@@ -186,11 +193,12 @@ pub(crate) fn serve(
                               "previous_page_url": null, "url": format!("{url}?PageSize=50&Page=0"),
                               "next_page_url": null, "key": "workspaces" },
                 }),
+                None,
             ))
         }
         Route::FetchTask(ws, wt) => {
             let task = find(state, account, &ws, &wt)?;
-            Ok((200, task_json(task, base)))
+            Ok((200, task_json(task, base), Some(task.revision.to_string())))
         }
         Route::UpdateTask(ws, wt) => {
             let form = parse_form(body)?;
@@ -220,7 +228,7 @@ pub(crate) fn serve(
             }
             task.revision += 1;
             task.updated = Utc::now();
-            Ok((200, task_json(task, base)))
+            Ok((200, task_json(task, base), Some(task.revision.to_string())))
         }
     }
 }

@@ -61,6 +61,7 @@ export interface SnapshotButtonProps {
 export function SnapshotButton({ session, snapshot, t, save }: SnapshotButtonProps): JSX.Element | null {
   const { palette } = useUi();
   const [busy, setBusy] = useState(false);
+  const taking = useRef(false);
   const [note, setNote] = useState<{ key: StringKey; alert: boolean } | undefined>();
   const mounted = useRef(true);
   useEffect(
@@ -79,7 +80,9 @@ export function SnapshotButton({ session, snapshot, t, save }: SnapshotButtonPro
   if (!track && !busy && !note) return null;
 
   const take = async () => {
-    if (!track || busy) return;
+    // A ref, not the state: two clicks in one render must not open two annotators.
+    if (!track || taking.current) return;
+    taking.current = true;
     setBusy(true);
     setNote(undefined);
     try {
@@ -93,11 +96,16 @@ export function SnapshotButton({ session, snapshot, t, save }: SnapshotButtonPro
           }),
       });
       if (saved === undefined) return;
-      session.tellSnapshotTaken();
-      if (mounted.current) setNote({ key: 'VideoEscalationSnapshotSaved', alert: false });
+      // The customer must hear of it; if their page cannot be told (a
+      // Twilio call whose data track is not up), the agent should say so.
+      const told = session.tellSnapshotTaken();
+      if (mounted.current) {
+        setNote(told ? { key: 'VideoEscalationSnapshotSaved', alert: false } : { key: 'VideoEscalationSnapshotSavedUntold', alert: true });
+      }
     } catch (err) {
       if (mounted.current) setNote({ key: err instanceof NoFrameError ? 'VideoEscalationSnapshotNoVideo' : 'VideoEscalationSnapshotFailed', alert: true });
     } finally {
+      taking.current = false;
       if (mounted.current) setBusy(false);
     }
   };

@@ -56,7 +56,7 @@ async function grabFrame(track: MediaStreamTrack, timeoutMs: number): Promise<(I
   let timer: ReturnType<typeof setTimeout> | undefined;
   const grabbing = new ImageCapture(track).grabFrame();
   try {
-    const bitmap = await Promise.race([grabbing, new Promise<undefined>((resolve) => (timer = setTimeout(resolve, timeoutMs)))]);
+    const bitmap = await Promise.race([grabbing, new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), timeoutMs)))]);
     if (!bitmap) {
       // A frame that comes later is of no use: let it go.
       grabbing.then((late) => late.close(), () => undefined);
@@ -84,12 +84,16 @@ function fromHiddenVideo(track: MediaStreamTrack, timeoutMs: number): Promise<HT
   video.playsInline = true;
   video.srcObject = new MediaStream([track]);
   return new Promise<HTMLCanvasElement>((resolve, reject) => {
-    const done = (result?: HTMLCanvasElement) => {
+    // Every way out lets go of the element: no listener, no playback, no stream.
+    const release = () => {
       clearTimeout(timer);
       video.removeEventListener('loadeddata', ready);
       video.removeEventListener('resize', ready);
       video.pause();
       video.srcObject = null;
+    };
+    const done = (result?: HTMLCanvasElement) => {
+      release();
       if (result) resolve(result);
       else reject(new NoFrameError());
     };
@@ -98,7 +102,7 @@ function fromHiddenVideo(track: MediaStreamTrack, timeoutMs: number): Promise<HT
         try {
           done(toCanvas(video, video.videoWidth, video.videoHeight));
         } catch (err) {
-          clearTimeout(timer);
+          release();
           reject(err);
         }
       }

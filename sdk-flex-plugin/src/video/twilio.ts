@@ -20,9 +20,9 @@ export class TwilioCall extends TwilioRoomCall {
 
 /**
  * Connects to the grant's Twilio room with the camera and microphone, or,
- * `receiveOnly`, with no tracks at all: twilio-video then asks the browser
- * for nothing (no getUserMedia) and publishes nothing, and the call only
- * subscribes to the others' tracks. With `reportQuality`, the call's
+ * `receiveOnly`, with no camera or microphone: twilio-video then asks the
+ * browser for nothing (no getUserMedia), the call publishes only its data
+ * track (asks and tells) and subscribes to the others' tracks. With `reportQuality`, the call's
  * quality samples go there while it lasts.
  */
 export function connectTwilio(

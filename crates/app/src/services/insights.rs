@@ -27,6 +27,11 @@ pub const INTERVAL: Duration = Duration::from_secs(5);
 const BATCH: u64 = 100;
 /// Reads and writes of one task when Flex keeps changing it in between.
 const ATTEMPTS: usize = 3;
+/// Failed writes of one escalation before it is given up on (the waits
+/// double from [`RETRY_BASE`]: about 20 minutes in all, longer than Flex
+/// keeps a finished task).
+const MAX_ATTEMPTS: i32 = 8;
+const RETRY_BASE: chrono::Duration = chrono::Duration::seconds(5);
 /// Flex's own workspace, where chats become tasks.
 const FLEX_WORKSPACE: &str = "Flex Task Assignment";
 
@@ -100,20 +105,30 @@ pub async fn write(app: &App, scope: TenantScope, e: &EscalationRecord) -> AppRe
 
 /// One round: every escalation due, up to [`BATCH`]; how many were written.
 pub async fn run_once(app: &App) -> AppResult<usize> {
+    // What is written is the escalation as read now: a rating that lands
+    // after this instant makes it due again, even while this round writes.
+    let read_at = Utc::now();
     let mut written = 0;
-    for (e, scope) in app.store.unscoped().insights_due(Utc::now(), BATCH).await? {
+    for (e, scope) in app.store.unscoped().insights_due(read_at, BATCH).await? {
         debug_assert!(matches!(e.status, Status::Completed | Status::Expired));
         match write(app, scope, &e).await {
             Ok(Written::Written) => {
-                app.store.mark_insights_written(scope, e.id, Utc::now()).await?;
+                app.store.mark_insights_written(scope, e.id, read_at).await?;
                 written += 1;
             }
             Ok(Written::TooLate) => {
                 tracing::warn!(escalation = %e.id, task = %e.task_sid, "the Flex task was already finished: Flex Insights will not see this escalation's outcome");
-                app.store.mark_insights_written(scope, e.id, Utc::now()).await?;
+                app.store.mark_insights_written(scope, e.id, read_at).await?;
+            }
+            Err(err) if e.insights_attempts + 1 >= MAX_ATTEMPTS => {
+                tracing::warn!(error = %err, escalation = %e.id, "could not write the outcome into the Flex task; given up");
+                app.store.mark_insights_written(scope, e.id, read_at).await?;
             }
             Err(err) => {
-                tracing::warn!(error = %err, escalation = %e.id, "could not write the outcome into the Flex task; next round")
+                let attempts = e.insights_attempts + 1;
+                let next_try = Utc::now() + RETRY_BASE * 2i32.pow(attempts.unsigned_abs().min(10));
+                tracing::warn!(error = %err, escalation = %e.id, attempts, "could not write the outcome into the Flex task; trying again later");
+                app.store.defer_insights(scope, e.id, attempts, next_try).await?;
             }
         }
     }

@@ -104,9 +104,10 @@ struct Snapshots {
 /// Off by default; turned on, it also reports the last day's escalations
 /// whose tasks are still open. A task already completed is left alone.
 #[derive(Object)]
+#[oai(skip_serializing_if_is_none)]
 struct FlexInsights {
     enabled: bool,
-    /// The TaskRouter workspace (`WS…`); null: the account's "Flex Task Assignment".
+    /// The TaskRouter workspace (`WS…`); absent: the account's "Flex Task Assignment".
     workspace_sid: Option<String>,
     mapping: FlexInsightsMapping,
 }
@@ -114,8 +115,10 @@ struct FlexInsights {
 /// Which `conversations` slot each figure goes to: text in
 /// `conversation_attribute_N` or `conversation_label_N`, numbers in
 /// `conversation_measure_N` (N from 1 to 10), each slot once; null leaves the
-/// figure out. The default uses 8-10, which contact centers use least.
+/// figure out (absent here). The default uses 8-10, which contact centers
+/// use least.
 #[derive(Object)]
+#[oai(skip_serializing_if_is_none)]
 struct FlexInsightsMapping {
     /// `Yes`. Default `conversation_attribute_8`.
     video_offered: Option<String>,
@@ -127,8 +130,8 @@ struct FlexInsightsMapping {
     call_duration_seconds: Option<String>,
     /// The customer's stars, 1-5 (written again if they rate before the task completes). Default `conversation_measure_10`.
     rating: Option<String>,
-    /// This service's escalation id. Default `conversation_label_10`.
-    escalation_id: Option<String>,
+    /// This service's id of the escalation. Default `conversation_label_10`.
+    escalation: Option<String>,
 }
 
 impl From<FlexInsightsMapping> for escalate_domain::insights::Mapping {
@@ -139,7 +142,7 @@ impl From<FlexInsightsMapping> for escalate_domain::insights::Mapping {
             time_to_join_seconds: m.time_to_join_seconds,
             call_duration_seconds: m.call_duration_seconds,
             rating: m.rating,
-            escalation_id: m.escalation_id,
+            escalation: m.escalation,
         }
     }
 }
@@ -152,7 +155,7 @@ impl From<escalate_domain::insights::Mapping> for FlexInsightsMapping {
             time_to_join_seconds: m.time_to_join_seconds,
             call_duration_seconds: m.call_duration_seconds,
             rating: m.rating,
-            escalation_id: m.escalation_id,
+            escalation: m.escalation,
         }
     }
 }

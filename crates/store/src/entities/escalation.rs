@@ -44,6 +44,9 @@ pub struct Model {
     pub erased_at: Option<DateTimeUtc>,
     /// When its outcome was last written into its Flex task (Flex Insights).
     pub insights_written_at: Option<DateTimeUtc>,
+    /// Failed writes since the last success, and when to try again.
+    pub insights_attempts: i32,
+    pub insights_next_try_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

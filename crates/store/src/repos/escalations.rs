@@ -129,6 +129,8 @@ impl Store {
             quality_poor: Set(None),
             erased_at: Set(None),
             insights_written_at: Set(None),
+            insights_attempts: Set(0),
+            insights_next_try_at: Set(None),
         }
         .insert(self.db())
         .await?)
@@ -461,7 +463,8 @@ impl Store {
         Ok(e)
     }
 
-    /// Notes that the escalation's outcome, as it is now, is in its Flex task.
+    /// Notes that the escalation's outcome, as it was at `at`, is in its
+    /// Flex task (or never will be); a rating after `at` makes it due again.
     #[tracing::instrument(name = "db", skip_all, fields(db.operation = "mark_insights_written"))]
     pub async fn mark_insights_written(
         &self,
@@ -471,6 +474,27 @@ impl Store {
     ) -> Result<(), StoreError> {
         escalation::Entity::update_many()
             .col_expr(escalation::Column::InsightsWrittenAt, Expr::value(at))
+            .col_expr(escalation::Column::InsightsAttempts, Expr::value(0))
+            .col_expr(escalation::Column::InsightsNextTryAt, Expr::value(Option::<DateTime<Utc>>::None))
+            .filter(escalation::Column::Id.eq(id))
+            .filter(escalation::Column::TenantId.eq(scope.tenant_id()))
+            .exec(self.db())
+            .await?;
+        Ok(())
+    }
+
+    /// Notes a failed write of the outcome: `attempts` so far, the next not before `next_try`.
+    #[tracing::instrument(name = "db", skip_all, fields(db.operation = "defer_insights"))]
+    pub async fn defer_insights(
+        &self,
+        scope: TenantScope,
+        id: Uuid,
+        attempts: i32,
+        next_try: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        escalation::Entity::update_many()
+            .col_expr(escalation::Column::InsightsAttempts, Expr::value(attempts))
+            .col_expr(escalation::Column::InsightsNextTryAt, Expr::value(next_try))
             .filter(escalation::Column::Id.eq(id))
             .filter(escalation::Column::TenantId.eq(scope.tenant_id()))
             .exec(self.db())

@@ -1275,7 +1275,7 @@ export interface components {
          */
         FlexInsights: {
             enabled: boolean;
-            /** @description The TaskRouter workspace (`WS…`); null: the account's "Flex Task Assignment". */
+            /** @description The TaskRouter workspace (`WS…`); absent: the account's "Flex Task Assignment". */
             workspace_sid?: string;
             mapping: components["schemas"]["FlexInsightsMapping"];
         };
@@ -1284,7 +1284,8 @@ export interface components {
          * @description Which `conversations` slot each figure goes to: text in
          *     `conversation_attribute_N` or `conversation_label_N`, numbers in
          *     `conversation_measure_N` (N from 1 to 10), each slot once; null leaves the
-         *     figure out. The default uses 8-10, which contact centers use least.
+         *     figure out (absent here). The default uses 8-10, which contact centers
+         *     use least.
          */
         FlexInsightsMapping: {
             /** @description `Yes`. Default `conversation_attribute_8`. */
@@ -1297,8 +1298,8 @@ export interface components {
             call_duration_seconds?: string;
             /** @description The customer's stars, 1-5 (written again if they rate before the task completes). Default `conversation_measure_10`. */
             rating?: string;
-            /** @description This service's escalation id. Default `conversation_label_10`. */
-            escalation_id?: string;
+            /** @description This service's id of the escalation. Default `conversation_label_10`. */
+            escalation?: string;
         };
         /** FlexInsightsPatch */
         FlexInsightsPatch: {
