@@ -29,5 +29,7 @@ var appConfig = {
     endVideoOnTaskEnd: true,
     // "keep-audio" (default) or "mute-agent": what happens while the agent looks at another task.
     whenTaskHidden: 'keep-audio',
+    // "en" (default) or "es": the language of the plugin's texts for agents.
+    language: 'en',
   },
 };

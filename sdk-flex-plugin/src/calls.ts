@@ -290,7 +290,7 @@ export class AgentCalls {
       }
       if (err instanceof CallError && FINAL_JOIN_FAILURES.includes(err.reason)) {
         this.rejoins.delete(taskSid);
-        this.notify(NOTIFICATION_IDS.disconnected, this.t('VideoEscalationNotifyDisconnected', { reason: callFailureText(err) }));
+        this.notify(NOTIFICATION_IDS.disconnected, this.t('VideoEscalationNotifyDisconnected', { reason: callFailureText(err, this.t) }));
         this.emit();
         return;
       }

@@ -4,6 +4,8 @@
  * instance with the Flex Configuration API) first, then `appConfig.videoEscalation`
  * (public/appConfig.js, for local development) for whatever is not set there.
  */
+import { DEFAULT_LANGUAGE, LANGUAGES, type Language } from './strings';
+
 export interface PluginConfig {
   /** Always true here: `enabled: false` (or no settings at all) means the plugin adds nothing. */
   enabled: true;
@@ -19,6 +21,12 @@ export interface PluginConfig {
    * `mute-agent` also mutes the agent's microphone until they come back to the task.
    */
   whenTaskHidden: WhenTaskHidden;
+  /**
+   * The language of the plugin's own strings (the contact center's locale, written by
+   * the service when it installs the plugin): `en` (default) or `es`. A tenant's own
+   * `manager.strings` entries still win.
+   */
+  language: Language;
 }
 
 export type WhenTaskHidden = 'keep-audio' | 'mute-agent';
@@ -50,6 +58,20 @@ function pick(key: string, ...sources: Record<string, unknown>[]): unknown {
     if (v !== undefined && v !== null && v !== '') return v;
   }
   return undefined;
+}
+
+function isLanguage(v: unknown): v is Language {
+  return LANGUAGES.includes(v as Language);
+}
+
+/**
+ * The configured language where it is a valid one, else English: for the
+ * plugin's strings when the configuration as a whole is not usable (the
+ * "not configured" notification is still said in the contact center's language).
+ */
+export function configuredLanguage(sources: { uiAttributes?: unknown; appConfig?: unknown }): Language {
+  const raw = pick('language', section(sources.uiAttributes), section(sources.appConfig));
+  return isLanguage(raw) ? raw : DEFAULT_LANGUAGE;
 }
 
 const CONTACT_CENTER_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;
@@ -107,6 +129,11 @@ export function readConfig(sources: { uiAttributes?: unknown; appConfig?: unknow
     errors.push(`${CONFIG_KEY}.whenTaskHidden must be one of ${WHEN_TASK_HIDDEN.map((v) => `"${v}"`).join(', ')}`);
   }
 
+  const rawLanguage = pick('language', primary, fallback);
+  if (rawLanguage !== undefined && !isLanguage(rawLanguage)) {
+    errors.push(`${CONFIG_KEY}.language must be one of ${LANGUAGES.map((v) => `"${v}"`).join(', ')}`);
+  }
+
   if (errors.length > 0) return { ok: false, reason: 'invalid', errors };
   return {
     ok: true,
@@ -116,6 +143,7 @@ export function readConfig(sources: { uiAttributes?: unknown; appConfig?: unknow
       contactCenterId,
       endVideoOnTaskEnd: rawEnd !== false,
       whenTaskHidden: (rawHidden as WhenTaskHidden | undefined) ?? 'keep-audio',
+      language: (rawLanguage as Language | undefined) ?? DEFAULT_LANGUAGE,
     },
   };
 }

@@ -77,24 +77,24 @@ export function endReasonText(reason: EndReason, t: Translate = defaultTranslate
  * code leaves the words to its users, see CallError), anything else by its
  * message.
  */
-export function callFailureText(err: unknown): string {
+export function callFailureText(err: unknown, t: Translate = defaultTranslate): string {
   if (!(err instanceof CallError)) return err instanceof Error ? err.message : String(err);
   const { reason, code } = err;
-  const suffix = code ? ` (${reason}, ${code})` : ` (${reason})`;
+  const detail = code ? `${reason}, ${code}` : reason;
   switch (reason) {
     case 'unsupported':
-      return 'This browser cannot make video calls (no WebRTC)';
+      return t('VideoEscalationCallUnsupported');
     case 'unreachable':
-      return 'The video service could not be reached';
+      return t('VideoEscalationCallUnreachable');
     case 'room_full':
-      return 'The video room is full';
+      return t('VideoEscalationCallRoomFull');
     case 'completed':
-      return 'The video call has already ended';
+      return t('VideoEscalationCallCompleted');
     case 'unauthorized':
     case 'wrong_room':
-      return `The video service refused the credential${suffix}`;
+      return t('VideoEscalationCallCredentialRefused', { detail });
     default:
-      return `The video service refused the connection${suffix}`;
+      return t('VideoEscalationCallRefused', { detail });
   }
 }
 

@@ -10,7 +10,7 @@ export interface PluginServices {
   sessions: VideoSessions;
   /** Joining, one call per agent, rejoin and connection notifications. */
   calls: AgentCalls;
-  /** The agent-facing strings, read from `manager.strings` (English defaults without one). */
+  /** The agent-facing strings, read from `manager.strings` (the configured language's defaults without one; English without a language). */
   t?: Translate;
   /** After the header button created (or found) the task's escalation: e.g. show the Video tab. */
   onEscalated?: (taskSid: string) => void;

@@ -2,13 +2,13 @@ import React from 'react';
 import type * as FlexNS from '@twilio/flex-ui';
 import { EscalationClient } from './api/client';
 import { AgentCalls } from './calls';
-import { CONFIG_KEY, readConfig, type PluginConfig } from './config';
+import { CONFIG_KEY, configuredLanguage, readConfig, type PluginConfig } from './config';
 import { EscalationStore } from './escalationStore';
 import { registerTaskEndListeners } from './lifecycle';
 import { selectAgentTaskTab } from './flexInternals';
 import { configNotificationText, NOTIFICATION_IDS, problemNotificationText } from './notifications';
 import type { PluginServices } from './services';
-import { makeTranslate, registerStrings, type FlexTemplates, type Translate } from './strings';
+import { makeTranslate, registerStrings, type FlexTemplates, type Language, type Translate } from './strings';
 import { isAssignedChatTask, isChatTask, taskVideoAttributes, type TaskHelperLike, type TaskLike } from './task';
 import { SupervisorVideoTab } from './components/SupervisorVideoTab';
 import { FlexString, flexUiOf, type FlexUi } from './components/ui';
@@ -83,11 +83,12 @@ function taskHelperOf(flex: Flex): TaskHelperLike | undefined {
   return helper && (typeof helper === 'function' || typeof helper === 'object') ? helper : undefined;
 }
 
-/** The plugin's strings through Flex's templates (read at every call), else `manager.strings`. */
-function translateFor(flex: Flex, manager: FlexNS.Manager): Translate {
+/** The plugin's strings through Flex's templates (read at every call), else `manager.strings`, else `language`'s defaults. */
+function translateFor(flex: Flex, manager: FlexNS.Manager, language: Language): Translate {
   return makeTranslate(
     () => (manager as unknown as { strings?: Record<string, unknown> }).strings,
     () => (flex as unknown as { templates?: FlexTemplates }).templates,
+    language,
   );
 }
 
@@ -152,16 +153,19 @@ function logOnce(level: 'info' | 'warn', line: string): void {
  * notification saying what to set, and one warning line in the console).
  */
 export function setupPlugin(flex: Flex, manager: FlexNS.Manager): PluginServices | undefined {
-  const result = readConfig({ uiAttributes: uiAttributesOf(manager), appConfig: appConfigOf(manager) });
+  const sources = { uiAttributes: uiAttributesOf(manager), appConfig: appConfigOf(manager) };
+  const result = readConfig(sources);
   if (!result.ok && result.reason === 'disabled') {
     // Turned off on purpose: nothing to tell anyone.
     logOnce('info', `[video-escalation] ${CONFIG_KEY}.enabled is false: the plugin adds nothing`);
     return undefined;
   }
 
-  registerStrings(manager as unknown as { strings?: unknown });
+  // The contact center's language; where the configuration is not usable, still the configured one if it is valid.
+  const language = result.ok ? result.config.language : configuredLanguage(sources);
+  registerStrings(manager as unknown as { strings?: unknown }, language);
   registerNotifications(flex);
-  const t = translateFor(flex, manager);
+  const t = translateFor(flex, manager, language);
 
   if (!result.ok) {
     // Installed but not (or wrongly) configured: say what to set, in Flex and (once) in the console.

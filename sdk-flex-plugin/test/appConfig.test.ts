@@ -10,6 +10,6 @@ describe('public/appConfig.example.js (local development with the Flex Plugins C
     expect(typeof appConfig.logLevel).toBe('string');
     const config = readConfig({ appConfig });
     expect(config.ok).toBe(true);
-    expect(config.ok && config.config).toMatchObject({ serviceBaseUrl: 'http://127.0.0.1:8080', endVideoOnTaskEnd: true, whenTaskHidden: 'keep-audio' });
+    expect(config.ok && config.config).toMatchObject({ serviceBaseUrl: 'http://127.0.0.1:8080', endVideoOnTaskEnd: true, whenTaskHidden: 'keep-audio', language: 'en' });
   });
 });

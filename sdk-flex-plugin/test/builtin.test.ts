@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import * as Video from 'twilio-video';
 import { BuiltinCall, connectBuiltin } from '../src/video/builtin';
 import { callFailureText } from '../src/notifications';
+import { makeTranslate } from '../src/strings';
 import { CallError, type VideoGrant } from '../src/video/call';
 import { VideoSessions } from '../src/video/session';
 import {
@@ -316,6 +317,10 @@ describe('BuiltinCall', () => {
     expect(callFailureText(new CallError('room_full', 4409))).toBe('The video room is full');
     expect(callFailureText(new CallError('unreachable'))).toBe('The video service could not be reached');
     expect(callFailureText(new Error('No camera'))).toBe('No camera');
+    // In the configured language.
+    const es = makeTranslate(() => ({}), undefined, 'es');
+    expect(callFailureText(err, es)).toBe('El servicio de video rechazó la credencial (unauthorized, 4401)');
+    expect(callFailureText(new CallError('room_full', 4409), es)).toBe('La sala de video está llena');
   });
 
   it('mute disables the microphone track and sends state {audio:false}', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { readConfig } from '../src/config';
+import { configuredLanguage, readConfig } from '../src/config';
 import { CC } from './helpers';
 
 const ui = (videoEscalation: unknown) => ({ uiAttributes: { videoEscalation } });
@@ -15,6 +15,7 @@ describe('readConfig', () => {
         contactCenterId: CC,
         endVideoOnTaskEnd: true,
         whenTaskHidden: 'keep-audio',
+        language: 'en',
       },
     });
   });
@@ -56,6 +57,34 @@ describe('readConfig', () => {
       reason: 'invalid',
       errors: ['videoEscalation.whenTaskHidden must be one of "keep-audio", "mute-agent"'],
     });
+  });
+
+  it('reads language (default en), UI attributes first, and rejects other values', () => {
+    const base = { serviceBaseUrl: 'https://v.example.com', contactCenterId: CC };
+    expect(readConfig(ui(base))).toMatchObject({ ok: true, config: { language: 'en' } });
+    expect(readConfig(ui({ ...base, language: 'es' }))).toMatchObject({ ok: true, config: { language: 'es' } });
+    expect(readConfig(ui({ ...base, language: 'en' }))).toMatchObject({ ok: true, config: { language: 'en' } });
+    expect(
+      readConfig({ uiAttributes: { videoEscalation: { ...base, language: 'es' } }, appConfig: { videoEscalation: { language: 'en' } } }),
+    ).toMatchObject({ ok: true, config: { language: 'es' } });
+    expect(readConfig({ uiAttributes: { videoEscalation: base }, appConfig: { videoEscalation: { language: 'es' } } })).toMatchObject({
+      ok: true,
+      config: { language: 'es' },
+    });
+    for (const language of ['fr', 'ES', 'es-MX', 1, true]) {
+      expect(readConfig(ui({ ...base, language })), String(language)).toEqual({
+        ok: false,
+        reason: 'invalid',
+        errors: ['videoEscalation.language must be one of "en", "es"'],
+      });
+    }
+  });
+
+  it('gives the configured language even when the configuration is not usable, else en', () => {
+    expect(configuredLanguage(ui({ language: 'es' }))).toBe('es');
+    expect(configuredLanguage({ appConfig: { videoEscalation: { language: 'es' } } })).toBe('es');
+    expect(configuredLanguage(ui({ language: 'fr' }))).toBe('en');
+    expect(configuredLanguage({})).toBe('en');
   });
 
   it('names every missing setting of a present configuration', () => {

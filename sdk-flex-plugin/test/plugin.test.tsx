@@ -271,6 +271,40 @@ describe('setupPlugin', () => {
     expect(screen.getByText('Pas encore d’appel vidéo.')).toBeTruthy();
   });
 
+  it('speaks the configured language (es): Spanish defaults in manager.strings and the Video tab, the tenant’s strings still win', async () => {
+    const m = manager(
+      { serviceBaseUrl: 'https://video.example.com', contactCenterId: CC, language: 'es' },
+      { VideoEscalationEndVideo: 'Terminar la videollamada' },
+    );
+    const services = setupPlugin(Flex, m)!;
+    const strings = (m as unknown as { strings: Record<string, string> }).strings;
+    expect(strings.VideoEscalationJoin).toBe('Unirse a la sala de video');
+    expect(strings.VideoEscalationEndVideo).toBe('Terminar la videollamada');
+
+    const task = makeTask();
+    const [header] = mocked.headerAdd.mock.calls[0] as [React.ReactElement, unknown];
+    render(React.cloneElement(header, { task }));
+    expect(screen.getByRole('button', { name: 'Cambiar a video' })).toBeTruthy();
+
+    fetchMock.mockResolvedValueOnce(jsonResponse(201, makeEscalation()));
+    await services.store.escalate(task);
+    const [tab] = mocked.tabsAdd.mock.calls[0] as [React.ReactElement];
+    render(React.cloneElement(tab.props.children as React.ReactElement, { task }));
+    expect(screen.getByRole('button', { name: 'Unirse a la sala de video' })).toBeTruthy();
+    expect(screen.getByRole('button', { name: 'Terminar la videollamada' })).toBeTruthy();
+    expect(screen.queryByText('Join Video Room')).toBeNull();
+    // The plain-string reading (notifications, attributes) is Spanish too.
+    expect(services.t?.('VideoEscalationMute')).toBe('Silenciar');
+  });
+
+  it('says "not configured" in the configured language when the rest of the configuration is missing', () => {
+    vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    expect(setupPlugin(Flex, manager({ serviceBaseUrl: 'https://video.example.com', language: 'es' }))).toBeUndefined();
+    expect(mocked.show).toHaveBeenCalledWith(NOTIFICATION_IDS.configMissing, {
+      message: expect.stringMatching(/^La escalación a video no está configurada: videoEscalation\.contactCenterId is missing\./),
+    });
+  });
+
   it('escalates with the agent’s Flex token and name, then opens the Video tab', async () => {
     setupPlugin(Flex, manager());
     fetchMock.mockResolvedValue(jsonResponse(201, makeEscalation()));

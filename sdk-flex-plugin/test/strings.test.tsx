@@ -2,7 +2,7 @@ import React from 'react';
 import { render, screen } from '@testing-library/react';
 import { describe, expect, it, vi } from 'vitest';
 import { FlexString, Str, UiScope } from '../src/components/ui';
-import { DEFAULT_STRINGS, htmlToText, makeTranslate, registerStrings, type FlexTemplates } from '../src/strings';
+import { DEFAULT_STRINGS, ES_STRINGS, htmlToText, makeTranslate, registerStrings, type FlexTemplates, type StringKey } from '../src/strings';
 
 /** A stand-in for Flex's compiled templates (Handlebars): escapes values as Handlebars does. */
 const escape = (v: unknown) => String(v).replace(/[&<>"'`=]/g, (c) => `&#x${c.charCodeAt(0).toString(16).toUpperCase()};`);
@@ -103,5 +103,43 @@ describe('registerStrings', () => {
     };
     registerStrings(manager as { strings?: unknown });
     expect(assigned?.VideoEscalationJoin).toBe('Join Video Room');
+  });
+});
+
+describe('the Spanish strings', () => {
+  const placeholders = (text: string) => [...text.matchAll(/\{\{\s*([A-Za-z0-9_]+)\s*\}\}/g)].map((m) => m[1]).sort();
+
+  it('has every key of the English strings, and no other', () => {
+    expect(Object.keys(ES_STRINGS).sort()).toEqual(Object.keys(DEFAULT_STRINGS).sort());
+    for (const [key, text] of Object.entries(ES_STRINGS)) expect(text.trim(), key).not.toBe('');
+  });
+
+  it('keeps every placeholder of the English string, for every key', () => {
+    for (const key of Object.keys(DEFAULT_STRINGS) as StringKey[]) {
+      expect(placeholders(ES_STRINGS[key]), key).toEqual(placeholders(DEFAULT_STRINGS[key]));
+    }
+  });
+
+  it('is the fallback of a Spanish Translate without Flex’s templates, the tenant’s strings first', () => {
+    const t = makeTranslate(() => ({ VideoEscalationMute: 'Mudo' }), undefined, 'es');
+    expect(t('VideoEscalationJoin')).toBe('Unirse a la sala de video');
+    expect(t('VideoEscalationRejoining', { attempt: 2, max: 4 })).toBe('Se perdió la conexión: reconectando (intento 2 de 4)…');
+    expect(t('VideoEscalationMute')).toBe('Mudo');
+    // No language: English.
+    expect(makeTranslate(() => undefined)('VideoEscalationJoin')).toBe('Join Video Room');
+  });
+
+  it('registerStrings registers the Spanish defaults for keys not set, the tenant’s own strings win', () => {
+    const manager: { strings?: unknown } = { strings: { VideoEscalationJoin: 'Entrar a la videollamada' } };
+    registerStrings(manager, 'es');
+    const strings = manager.strings as Record<string, string>;
+    expect(strings.VideoEscalationJoin).toBe('Entrar a la videollamada');
+    expect(strings.VideoEscalationMute).toBe('Silenciar');
+    expect(strings.VideoEscalationTakeSnapshot).toBe('Tomar foto');
+    for (const key of Object.keys(DEFAULT_STRINGS)) expect(typeof strings[key], key).toBe('string');
+
+    const english: { strings?: unknown } = {};
+    registerStrings(english);
+    expect((english.strings as Record<string, string>).VideoEscalationMute).toBe('Mute');
   });
 });

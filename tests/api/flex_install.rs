@@ -68,6 +68,9 @@ async fn install_in_flex_releases_the_hosted_bundle_beside_other_plugins_and_uni
     let r = app.ready_contact_center("Acme").await;
     existing_flex(&app, &r.account).await;
     let path = format!("/v1/contact-centers/{}/flex-installation", r.cc);
+    // A Spanish contact center: its agents' plugin speaks Spanish too.
+    let es = json!({ "branding": { "locale": "es" } });
+    assert_eq!(r.tenant.admin.patch(&format!("/v1/contact-centers/{}", r.cc), es).await.status(), 200);
 
     let before: Value = r.tenant.admin.get(&path).await.json().await.unwrap();
     assert_eq!((before["installed"].clone(), before["configured"].clone()), (json!(false), json!(false)), "{before}");
@@ -93,7 +96,10 @@ async fn install_in_flex_releases_the_hosted_bundle_beside_other_plugins_and_uni
     assert_eq!(ui["colorTheme"], json!({ "baseName": "FlexDark" }), "other keys untouched: {ui}");
     assert_eq!(
         ui["videoEscalation"],
-        json!({ "whenTaskHidden": "mute-agent", "enabled": true, "serviceBaseUrl": app.address, "contactCenterId": r.cc })
+        json!({
+            "whenTaskHidden": "mute-agent", "enabled": true, "serviceBaseUrl": app.address, "contactCenterId": r.cc,
+            "language": "es",
+        })
     );
 
     // The registered URL serves the built bundle, for a year, to Flex's origin.

@@ -81,7 +81,7 @@ function SupervisorPanel({ task, services }: { task: TaskLike; services: PluginS
       await services.calls.join(taskSid, { replaceOther, as });
     } catch (err) {
       if (err instanceof OtherCallLiveError) setOtherCall({ taskSid: err.otherTaskSid, as });
-      else setJoinError(callFailureText(err));
+      else setJoinError(callFailureText(err, t));
     } finally {
       setJoining(undefined);
     }

@@ -74,7 +74,7 @@ function AgentVideoTab({ task, services }: { task: TaskLike; services: PluginSer
       await services.calls.join(taskSid, { replaceOther, as: 'agent' });
     } catch (err) {
       if (err instanceof OtherCallLiveError) setOtherCall(err.otherTaskSid);
-      else setJoinError(callFailureText(err));
+      else setJoinError(callFailureText(err, t));
     } finally {
       setJoining(false);
     }

@@ -53,6 +53,8 @@ struct Target<'a> {
     plugin_url: String,
     service_base_url: String,
     contact_center_id: Uuid,
+    /// The plugin's language: the contact center's (`en` or `es`).
+    language: String,
 }
 
 fn bundle(app: &App) -> AppResult<&FlexPluginBundle> {
@@ -73,8 +75,14 @@ pub async fn install(app: &App, by: &Principal, contact_center_id: Uuid) -> AppR
     let bundle = bundle(app)?;
     let client = contact_centers::twilio_client(app, scope, contact_center_id).await?;
     let base = app.config.public_base_url.clone();
-    let target =
-        Target { bundle, plugin_url: format!("{base}{}", bundle.path()), service_base_url: base, contact_center_id };
+    let language = contact_centers::resolve(app, scope, contact_center_id).await?.record.locale.clone();
+    let target = Target {
+        bundle,
+        plugin_url: format!("{base}{}", bundle.path()),
+        service_base_url: base,
+        contact_center_id,
+        language,
+    };
 
     let version = registered_version(&client, &target).await.map_err(|e| failure(e, "registering the plugin"))?;
     let active = active_plugins(&client).await.map_err(|e| failure(e, "reading Flex's active plugins"))?;
@@ -91,6 +99,7 @@ pub async fn install(app: &App, by: &Principal, contact_center_id: Uuid) -> AppR
         section.insert("enabled".into(), json!(true));
         section.insert("serviceBaseUrl".into(), json!(target.service_base_url));
         section.insert("contactCenterId".into(), json!(target.contact_center_id.to_string()));
+        section.insert("language".into(), json!(target.language));
     })
     .await
     .map_err(|e| failure(e, "setting the plugin's Flex settings"))?;
