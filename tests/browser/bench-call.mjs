@@ -2,13 +2,69 @@
 // Chromium pages (the dashboard's test call as the agent, the join page as
 // the customer), each measured from the customer's click on Join to each
 // side playing the other's video (its first frame painted). Prints one JSON
-// line: { agent_ms: [...], customer_ms: [...], problems: [...] }.
+// line: { agent_ms: [...], customer_ms: [...], phases: {...}, problems: [...] },
+// where `phases` has, per side, when each step of the first connection was
+// reached (ms after the click, one entry per call): made, offer or answer
+// set, first relay candidate, ICE connected, DTLS connected, first track.
 //
 //   node bench-call.mjs '{"base", "email", "password", "cc", "calls"}'
 import { launch, twoPages } from './media.mjs';
 
 const opts = JSON.parse(process.argv[2] || '{}');
-const report = { agent_ms: [], customer_ms: [], problems: [], console_errors: { agent: [], customer: [] } };
+const report = { agent_ms: [], customer_ms: [], phases: { agent: {}, customer: {} }, problems: [], console_errors: { agent: [], customer: [] } };
+
+// In every page before its scripts: each peer connection notes when it got
+// where (by this page's clock), for the phase breakdown.
+const TRACE = () => {
+  window.__rtc = [];
+  const Native = window.RTCPeerConnection;
+  window.RTCPeerConnection = function (config) {
+    const pc = new Native(config);
+    const t = { made: Date.now() };
+    window.__rtc.push(t);
+    const once = (name) => { if (!t[name]) t[name] = Date.now(); };
+    pc.addEventListener('signalingstatechange', () => once(pc.signalingState === 'stable' ? 'negotiated' : 'described'));
+    pc.addEventListener('icecandidate', (e) => { if (e.candidate && e.candidate.type === 'relay') once('relay_candidate'); });
+    pc.addEventListener('iceconnectionstatechange', () => { if (pc.iceConnectionState === 'connected') once('ice_connected'); });
+    pc.addEventListener('connectionstatechange', () => { if (pc.connectionState === 'connected') once('dtls_connected'); });
+    pc.addEventListener('track', () => once('track'));
+    return pc;
+  };
+  window.RTCPeerConnection.prototype = Native.prototype;
+  // The page's own steps before any connection: the click, the credential, the signalling.
+  window.__page = {};
+  const mark = (name) => { if (!window.__page[name]) window.__page[name] = Date.now(); };
+  document.addEventListener('click', () => mark('click'), true);
+  const nativeFetch = window.fetch;
+  window.fetch = function (url, init) {
+    const token = /\/token(\?|$)/.test(String(url));
+    if (token) mark('token_asked');
+    const p = nativeFetch.call(this, url, init);
+    if (token) p.then(() => mark('token_answered'), () => {});
+    return p;
+  };
+  const NativeWs = window.WebSocket;
+  window.WebSocket = function (url, protocols) {
+    mark('socket_made');
+    const ws = new NativeWs(url, protocols);
+    ws.addEventListener('open', () => mark('socket_open'));
+    ws.addEventListener('message', () => mark('welcomed'));
+    return ws;
+  };
+  window.WebSocket.prototype = NativeWs.prototype;
+  Object.assign(window.WebSocket, { CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3 });
+};
+// The connection that carried the call: the one that got a track, made last.
+const PHASES = (clickedAt) => {
+  const used = (window.__rtc || []).filter((t) => t.track).pop();
+  const out = {};
+  for (const [k, v] of Object.entries({ ...(window.__page || {}), ...(used || {}) })) out[k] = v - clickedAt;
+  window.__page = {};
+  return out;
+};
+const keep = (side, phases) => {
+  for (const [k, v] of Object.entries(phases)) (report.phases[side][k] ||= []).push(v);
+};
 
 // In the page: when the other side's video first paints, by this page's clock.
 const WATCH = () => {
@@ -27,6 +83,8 @@ const WATCH = () => {
 const browser = await launch();
 try {
   const { agent, customer } = await twoPages(browser, report.console_errors);
+  await agent.addInitScript(TRACE);
+  await customer.addInitScript(TRACE);
   await agent.goto(`${opts.base}/dashboard/login`);
   await agent.fill('input[name=email]', opts.email);
   await agent.fill('input[name=password]', opts.password);
@@ -51,6 +109,8 @@ try {
       const [a, c] = await Promise.all([seen(agent), seen(customer)]);
       report.agent_ms.push(a - clickedAt);
       report.customer_ms.push(c - clickedAt);
+      keep('agent', await agent.evaluate(PHASES, clickedAt));
+      keep('customer', await customer.evaluate(PHASES, clickedAt));
       await agent.click('#end-call-button');
       await customer.waitForSelector('body[data-view=ended]');
     } catch (err) {

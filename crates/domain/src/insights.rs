@@ -12,22 +12,30 @@ use serde_json::{Map, Value};
 
 use crate::validation::FieldError;
 
-/// Which `conversations` slot each figure goes to; `None` leaves it out.
+/// Which `conversations` slot each figure goes to: text in
+/// `conversation_attribute_N` or `conversation_label_N`, numbers in
+/// `conversation_measure_N` (N from 1 to 10), each slot once; null leaves the
+/// figure out (absent here). The default uses 8-10, which contact centers
+/// use least.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(
+    feature = "openapi",
+    derive(poem_openapi::Object),
+    oai(rename = "FlexInsightsMapping", skip_serializing_if_is_none)
+)]
 pub struct Mapping {
-    /// `Yes` (the escalation exists because video was offered).
+    /// `Yes`. Default `conversation_attribute_8`.
     pub video_offered: Option<String>,
-    /// `Yes` or `No`.
+    /// `Yes` or `No`. Default `conversation_attribute_9`.
     pub customer_joined: Option<String>,
-    /// Seconds from the link being posted to the customer joining.
+    /// Seconds from the link posted to the customer joining. Default `conversation_measure_8`.
     pub time_to_join_seconds: Option<String>,
-    /// Seconds the call lasted.
+    /// Seconds the call lasted. Default `conversation_measure_9`.
     pub call_duration_seconds: Option<String>,
-    /// The customer's stars, 1-5.
+    /// The customer's stars, 1-5 (written again if they rate before the task completes). Default `conversation_measure_10`.
     pub rating: Option<String>,
-    /// The escalation, to find it in this service (a label: ids are not
-    /// figures to group by).
+    /// This service's id of the escalation. Default `conversation_label_10`.
     pub escalation: Option<String>,
 }
 

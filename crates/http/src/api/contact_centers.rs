@@ -4,6 +4,7 @@ use escalate_app::services::contact_centers;
 use escalate_app::services::reads;
 use escalate_domain::access::Permission;
 use escalate_domain::contact_center::{RoomType, SettingsPatch as DomainPatch, VideoProvider};
+use escalate_domain::insights::Mapping;
 use poem::web::Data;
 use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
@@ -109,55 +110,7 @@ struct FlexInsights {
     enabled: bool,
     /// The TaskRouter workspace (`WS…`); absent: the account's "Flex Task Assignment".
     workspace_sid: Option<String>,
-    mapping: FlexInsightsMapping,
-}
-
-/// Which `conversations` slot each figure goes to: text in
-/// `conversation_attribute_N` or `conversation_label_N`, numbers in
-/// `conversation_measure_N` (N from 1 to 10), each slot once; null leaves the
-/// figure out (absent here). The default uses 8-10, which contact centers
-/// use least.
-#[derive(Object)]
-#[oai(skip_serializing_if_is_none)]
-struct FlexInsightsMapping {
-    /// `Yes`. Default `conversation_attribute_8`.
-    video_offered: Option<String>,
-    /// `Yes` or `No`. Default `conversation_attribute_9`.
-    customer_joined: Option<String>,
-    /// Seconds from the link posted to the customer joining. Default `conversation_measure_8`.
-    time_to_join_seconds: Option<String>,
-    /// Seconds the call lasted. Default `conversation_measure_9`.
-    call_duration_seconds: Option<String>,
-    /// The customer's stars, 1-5 (written again if they rate before the task completes). Default `conversation_measure_10`.
-    rating: Option<String>,
-    /// This service's id of the escalation. Default `conversation_label_10`.
-    escalation: Option<String>,
-}
-
-impl From<FlexInsightsMapping> for escalate_domain::insights::Mapping {
-    fn from(m: FlexInsightsMapping) -> Self {
-        Self {
-            video_offered: m.video_offered,
-            customer_joined: m.customer_joined,
-            time_to_join_seconds: m.time_to_join_seconds,
-            call_duration_seconds: m.call_duration_seconds,
-            rating: m.rating,
-            escalation: m.escalation,
-        }
-    }
-}
-
-impl From<escalate_domain::insights::Mapping> for FlexInsightsMapping {
-    fn from(m: escalate_domain::insights::Mapping) -> Self {
-        Self {
-            video_offered: m.video_offered,
-            customer_joined: m.customer_joined,
-            time_to_join_seconds: m.time_to_join_seconds,
-            call_duration_seconds: m.call_duration_seconds,
-            rating: m.rating,
-            escalation: m.escalation,
-        }
-    }
+    mapping: Mapping,
 }
 
 #[derive(Object, Default)]
@@ -167,7 +120,7 @@ struct FlexInsightsPatch {
     /// `null` goes back to the account's Flex workspace.
     workspace_sid: MaybeUndefined<String>,
     /// The whole mapping (a figure left out is not written).
-    mapping: Option<FlexInsightsMapping>,
+    mapping: Option<Mapping>,
 }
 
 #[derive(Object, Default)]
@@ -304,7 +257,7 @@ impl From<SettingsPatch> for DomainPatch {
             snapshots_retention_days: snap.retention_days,
             flex_insights_enabled: fi.enabled,
             flex_insights_workspace_sid: maybe(fi.workspace_sid),
-            flex_insights_mapping: fi.mapping.map(Into::into),
+            flex_insights_mapping: fi.mapping,
         }
     }
 }
@@ -342,7 +295,7 @@ fn view(state: &AppState, r: ContactCenterRecord) -> ContactCenterView {
         flex_insights: FlexInsights {
             enabled: s.flex_insights.enabled,
             workspace_sid: s.flex_insights.workspace_sid,
-            mapping: s.flex_insights.mapping.into(),
+            mapping: s.flex_insights.mapping,
         },
         created_at: r.created_at,
         updated_at: r.updated_at,
