@@ -548,6 +548,24 @@
     });
   }
 
+  // A built-in call's first connection allocates its TURN relay while the
+  // customer reads the page (rtc.js's prepare): the click then waits for the
+  // call alone. Best effort: without it the call gathers as it starts. Not
+  // on the agent's test call (the agent joins first and waits).
+  function prepareNetwork() {
+    var rtc = window.EscalateCall;
+    if (t.provider !== 'builtin' || t.tokenUrl || !code || !rtc || !rtc.prepare) return;
+    fetch('/v1/join/' + encodeURIComponent(code) + '/network', {
+      headers: { Accept: 'application/json' }, credentials: 'same-origin', cache: 'no-store'
+    }).then(function (resp) {
+      return resp.ok ? resp.json() : null;
+    }).then(function (body) {
+      // A click that came first has its call already: nothing to prepare for.
+      if (body && !state.connecting && !state.call) rtc.prepare(body);
+    }).catch(function () {});
+  }
+  prepareNetwork();
+
   // ---- call ----------------------------------------------------------------
 
   function showRemote(identity, stream) {

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import * as Video from 'twilio-video';
 import { BuiltinCall, connectBuiltin } from '../src/video/builtin';
+import { SpareConnection } from '../src/video/ahead';
 import { callFailureText } from '../src/notifications';
 import { makeTranslate } from '../src/strings';
 import { CallError, type VideoGrant } from '../src/video/call';
@@ -75,7 +76,8 @@ describe('BuiltinCall', () => {
 
   it('on welcome with a peer, offers to that peer with the grant ICE settings and relays it as a signal', async () => {
     const { call, ws } = await connected([{ identity: 'customer:k3y', role: 'customer' }]);
-    expect(FakeRTCPeerConnection.instances).toHaveLength(1);
+    // The customer's, and the agent's spare for whoever joins next.
+    expect(FakeRTCPeerConnection.instances).toHaveLength(2);
     const pc = FakeRTCPeerConnection.instances[0];
     expect(pc.config).toEqual({
       iceServers: [{ urls: ['turn:turn.example.com:3478'], username: 'u', credential: 'p' }],
@@ -153,11 +155,96 @@ describe('BuiltinCall', () => {
     expect(call.tell('snapshot_taken')).toBe(false);
   });
 
+  it('staff keep one connection gathering ahead: whoever joins next takes it, and the next spare starts', async () => {
+    const { call, ws } = await connected([]);
+    expect(FakeRTCPeerConnection.instances).toHaveLength(1);
+    const spare = FakeRTCPeerConnection.instances[0];
+    // Its pool's relay candidate comes out as soon as the provisional answer is set.
+    spare.onLocalDescription = (d) => {
+      if (d.type === 'pranswer') spare.onicecandidate?.({ candidate: { toJSON: () => ({ candidate: 'relay-1' }) } });
+    };
+    expect(spare.config).toEqual({
+      iceServers: [{ urls: ['turn:turn.example.com:3478'], username: 'u', credential: 'p' }],
+      iceTransportPolicy: 'relay',
+      iceCandidatePoolSize: 1,
+    });
+    ws.serverSend({ type: 'signal', from: 'customer:k3y', data: { description: { type: 'offer', sdp: 'their-offer' } } });
+    await flush();
+    expect(call.peerConnections()).toEqual([spare]);
+    expect(spare.setRemoteDescription).toHaveBeenCalledWith({ type: 'offer', sdp: 'their-offer' });
+    // Answered first as provisional, so that gathering starts from the pool (Chrome drops it on a final answer).
+    expect(spare.localDescriptions).toEqual([
+      { type: 'pranswer', sdp: 'answer-1' },
+      { type: 'answer', sdp: 'answer-1' },
+    ]);
+    // The candidate waited for the answer: the customer cannot add it before the answer.
+    expect(ws.sentOf('signal')).toEqual([
+      { type: 'signal', to: 'customer:k3y', data: { description: { type: 'answer', sdp: 'answer-1' } } },
+      { type: 'signal', to: 'customer:k3y', data: { candidate: { candidate: 'relay-1' } } },
+    ]);
+    expect(FakeRTCPeerConnection.instances).toHaveLength(2);
+    const next = FakeRTCPeerConnection.instances[1];
+    expect(next.config.iceCandidatePoolSize).toBe(1);
+    expect(next.closed).toBe(false);
+    call.leave();
+    expect(spare.closed && next.closed).toBe(true);
+  });
+
+  it('answers without a provisional answer where the browser refuses one', async () => {
+    const { call, ws } = await connected([]);
+    FakeRTCPeerConnection.instances[0].refusePranswer = true;
+    ws.serverSend({ type: 'signal', from: 'customer:k3y', data: { description: { type: 'offer', sdp: 'their-offer' } } });
+    await flush();
+    const [pc] = call.peerConnections() as unknown as FakeRTCPeerConnection[];
+    expect(pc.localDescriptions).toEqual([{ type: 'answer', sdp: 'answer-1' }]);
+    expect(pc.signalingState).toBe('stable');
+    expect(ws.sentOf('signal')).toEqual([{ type: 'signal', to: 'customer:k3y', data: { description: { type: 'answer', sdp: 'answer-1' } } }]);
+  });
+
+  it('a customer keeps no spare; one prepared by the page before joining is the first connection', async () => {
+    // No page connection: the agent's connection is made as the call starts, and none more.
+    await connected([{ identity: 'agent:alice', role: 'agent' }], grant({ identity: 'customer:k3y' }));
+    expect(FakeRTCPeerConnection.instances).toHaveLength(1);
+    expect(FakeRTCPeerConnection.instances[0].config.iceCandidatePoolSize).toBeUndefined();
+
+    FakeRTCPeerConnection.instances = [];
+    const ahead = new SpareConnection();
+    ahead.keep({ iceServers: [{ urls: 'turn:turn.example.com:3478' }], iceTransportPolicy: 'relay' }, Date.now() + 3_600_000);
+    expect(FakeRTCPeerConnection.instances).toHaveLength(1);
+    const prepared = FakeRTCPeerConnection.instances[0];
+    const pending = connectBuiltin(grant({ identity: 'customer:k3y' }), fakeCameraStream(), { ahead });
+    const ws = FakeWebSocket.last;
+    ws.serverOpen();
+    ws.serverSend({ type: 'welcome', peers: [{ identity: 'agent:alice', role: 'agent' }] });
+    const call = await pending;
+    await flush();
+    expect(FakeRTCPeerConnection.instances).toHaveLength(1);
+    expect(call.peerConnections()).toEqual([prepared]);
+    expect(prepared.tracks.map((t) => t.kind).sort()).toEqual(['audio', 'video']);
+    expect(ws.sentOf('signal')[0]).toEqual({ type: 'signal', to: 'agent:alice', data: { description: { type: 'offer', sdp: 'offer-1' } } });
+  });
+
+  it('a connection prepared ahead is not used once its TURN passwords are about to end, nor made without ICE servers', () => {
+    const ahead = new SpareConnection();
+    ahead.keep({ iceServers: [] }, Date.now() + 3_600_000);
+    expect(FakeRTCPeerConnection.instances).toHaveLength(0);
+    ahead.keep({ iceServers: [{ urls: 'turn:turn.example.com:3478' }] }, Date.now() + 30_000);
+    const stale = FakeRTCPeerConnection.instances[0];
+    expect(ahead.take()).toBeUndefined();
+    expect(stale.closed).toBe(true);
+    ahead.keep({ iceServers: [{ urls: 'turn:turn.example.com:3478' }] }, Number.NaN);
+    const fresh = FakeRTCPeerConnection.instances[1];
+    expect(ahead.take()).toBe(fresh);
+    expect(ahead.take()).toBeUndefined();
+  });
+
   it('on peer_joined waits for their offer, then answers it', async () => {
     const { call, ws } = await connected([]);
     ws.serverSend({ type: 'peer_joined', peer: { identity: 'customer:k3y', role: 'customer' } });
     await flush();
-    expect(FakeRTCPeerConnection.instances).toHaveLength(0);
+    // Only the spare, gathering ahead: nothing offered to them.
+    expect(FakeRTCPeerConnection.instances).toHaveLength(1);
+    expect(ws.sentOf('signal')).toEqual([]);
     ws.serverSend({ type: 'signal', from: 'customer:k3y', data: { description: { type: 'offer', sdp: 'their-offer' } } });
     await flush();
     const pc = FakeRTCPeerConnection.instances[0];
@@ -262,8 +349,9 @@ describe('BuiltinCall', () => {
     expect(call.status).toBe('connected');
     expect(statuses).toEqual(['reconnecting', 'connected']);
     expect(call.ended).toBeUndefined();
-    // The media connection lived on: no new one.
-    expect(FakeRTCPeerConnection.instances).toHaveLength(1);
+    // The media connection lived on: no new one (the other is the spare).
+    expect(FakeRTCPeerConnection.instances).toHaveLength(2);
+    expect(call.peerConnections()).toEqual([FakeRTCPeerConnection.instances[0]]);
   });
 
   it('backs off and stops retrying behind a spinner when the first connection never gets in', async () => {

@@ -12,7 +12,7 @@ import { execPath } from 'node:process';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { VideoGrant } from '../src/video/call';
-import { BuiltinPageCall, TwilioPageCall, connect, summarize, type PageCall } from '../src/web/escalateCall';
+import { BuiltinPageCall, TwilioPageCall, connect, prepare, summarize, type PageCall } from '../src/web/escalateCall';
 import { FakeMediaStream, FakeMediaStreamTrack, FakeRTCPeerConnection, FakeWebSocket, flush, installRtcFakes } from './fakeMedia';
 import { FakeDataTrack, FakeParticipant, FakeRoom, FakeTrack } from './fakeVideo';
 
@@ -20,10 +20,15 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const RTC_JS = join(root, '..', 'dashboard', 'assets', 'rtc.js');
 /** The plugin folder on its own (as the Flex Plugins CLI copies it) has no ../dashboard: nothing to check there. */
 const withDashboard = existsSync(dirname(RTC_JS));
-/** The hand-written rtc.js this bundle replaced was 24,314 bytes: the bundle is no bigger. */
-const OLD_RTC_JS_BYTES = 24_314;
+/**
+ * The hand-written rtc.js this bundle replaced was 24,314 bytes; the bundle
+ * has since gained the connection made before the click (video/ahead.ts,
+ * about 0.8 KB). What the customer's first visit weighs in all is measured by
+ * `scripts/bench page` against its target.
+ */
+const RTC_JS_BUDGET_BYTES = 25_600;
 
-type Win = { EscalateCall?: { connect: typeof connect; summarize: typeof summarize }; Twilio?: unknown };
+type Win = { EscalateCall?: { connect: typeof connect; summarize: typeof summarize; prepare: typeof prepare }; Twilio?: unknown };
 const win = () => window as unknown as Win;
 
 function grant(over: Partial<VideoGrant> = {}): VideoGrant {
@@ -64,8 +69,9 @@ afterEach(() => {
 });
 
 describe('window.EscalateCall', () => {
-  it('is { connect, summarize } once the entry has run', () => {
-    expect(Object.keys(win().EscalateCall ?? {}).sort()).toEqual(['connect', 'summarize']);
+  it('is { connect, prepare, summarize } once the entry has run', () => {
+    expect(Object.keys(win().EscalateCall ?? {}).sort()).toEqual(['connect', 'prepare', 'summarize']);
+    expect(win().EscalateCall?.prepare).toBe(prepare);
     expect(win().EscalateCall?.connect).toBe(connect);
     expect(win().EscalateCall?.summarize).toBe(summarize);
   });
@@ -75,7 +81,7 @@ describe('window.EscalateCall', () => {
     expect(code.split('\n')[0]).toMatch(/^\/\/ Generated from sdk-flex-plugin\/src\/web\/escalateCall\.ts by `npm run build:web`: do not edit by hand/);
     // ASCII (esbuild escapes the rest): its length is its size in bytes.
     expect(/^[\x00-\x7f]*$/.test(code)).toBe(true);
-    expect(code.length).toBeLessThanOrEqual(OLD_RTC_JS_BYTES);
+    expect(code.length).toBeLessThanOrEqual(RTC_JS_BUDGET_BYTES);
     const mine = win().EscalateCall;
     try {
       delete win().EscalateCall;
@@ -83,7 +89,7 @@ describe('window.EscalateCall', () => {
       new Function(code)();
       const api = win().EscalateCall;
       expect(api).not.toBe(mine);
-      expect(Object.keys(api ?? {}).sort()).toEqual(['connect', 'summarize']);
+      expect(Object.keys(api ?? {}).sort()).toEqual(['connect', 'prepare', 'summarize']);
       expect(typeof api?.connect).toBe('function');
       const stats = new Map([['CP', { id: 'CP', type: 'candidate-pair', nominated: true, state: 'succeeded', currentRoundTripTime: 0.05 }]]);
       expect(api?.summarize([stats]).sample).toEqual({ round_trip_ms: 50, packet_loss_percent: 0, relayed: false });

@@ -166,7 +166,7 @@ export class FakeWebSocket {
 }
 
 interface FakeDescription {
-  type: 'offer' | 'answer';
+  type: 'offer' | 'answer' | 'pranswer';
   sdp: string;
 }
 
@@ -222,13 +222,33 @@ export class FakeRTCPeerConnection {
     this.transceivers.push({ kind, direction: init.direction });
     this.needNegotiation();
   }
-  async setLocalDescription() {
+  /** Every description set locally, in order (a provisional answer included). */
+  localDescriptions: FakeDescription[] = [];
+  async createAnswer(): Promise<FakeDescription> {
     if (this.closed) throw new Error('closed');
-    const type = this.signalingState === 'have-remote-offer' ? 'answer' : 'offer';
-    this.signalingState = type === 'offer' ? 'have-local-offer' : 'stable';
-    const d: FakeDescription = { type, sdp: `${type}-${++this.offers}${this.restarts ? `-restart${this.restarts}` : ''}` };
-    this.localDescription = { ...d, toJSON: () => d };
+    if (this.signalingState !== 'have-remote-offer' && this.signalingState !== 'have-local-pranswer') throw new Error('no offer to answer');
+    return { type: 'answer', sdp: `answer-${++this.offers}${this.restarts ? `-restart${this.restarts}` : ''}` };
   }
+  /** As a browser without provisional answers: `pranswer` is refused. */
+  refusePranswer = false;
+  async setLocalDescription(desc?: FakeDescription) {
+    if (this.closed) throw new Error('closed');
+    if (desc?.type === 'pranswer' && this.refusePranswer) throw new Error('pranswer not supported');
+    let d: FakeDescription;
+    if (desc) {
+      d = { ...desc };
+      this.signalingState = desc.type === 'pranswer' ? 'have-local-pranswer' : desc.type === 'answer' ? 'stable' : 'have-local-offer';
+    } else {
+      const type = this.signalingState === 'have-remote-offer' ? 'answer' : 'offer';
+      this.signalingState = type === 'offer' ? 'have-local-offer' : 'stable';
+      d = { type, sdp: `${type}-${++this.offers}${this.restarts ? `-restart${this.restarts}` : ''}` };
+    }
+    this.localDescriptions.push(d);
+    this.localDescription = { ...d, toJSON: () => d };
+    this.onLocalDescription?.(d);
+  }
+  /** Test hook: runs after each description set locally (e.g. to gather a candidate then). */
+  onLocalDescription?: (d: FakeDescription) => void;
   async addIceCandidate(c: unknown) {
     if (!this.remoteDescription) throw new Error('no remote description');
     this.candidates.push(c);

@@ -117,6 +117,52 @@ async fn grants_carry_the_signalling_url_and_short_lived_turn_passwords() {
 }
 
 #[tokio::test]
+async fn the_join_page_gets_its_turn_relay_before_the_click_for_open_built_in_codes_only() {
+    let turn = Turn::start();
+    let app = spawn_app_with(Options { extra: turn.settings(), ..Default::default() }).await;
+    let tenant = app.create_tenant("Ahead").await;
+    let (cc, e) = test_call(&app, &tenant).await;
+    let network = |code: &str| app.http.get(app.url(&format!("/v1/join/{code}/network"))).send();
+    let code = e["code"].as_str().unwrap();
+
+    let resp = network(code).await.unwrap();
+    assert_eq!(resp.status(), 200);
+    assert_eq!(resp.headers()["cache-control"], "private, no-store", "TURN passwords are never cached");
+    let net: Value = resp.json().await.unwrap();
+    assert_eq!(net["ice_transport_policy"], "relay", "{net}");
+    let server = &net["ice_servers"][0];
+    assert_eq!(server["urls"][0], format!("turn:127.0.0.1:{}?transport=udp", turn.port));
+    let user = server["username"].as_str().unwrap();
+    let expiry: i64 = user.split(':').next().unwrap().parse().unwrap();
+    let ends = chrono::DateTime::parse_from_rfc3339(net["expires_at"].as_str().unwrap()).unwrap().timestamp();
+    assert!((ends - expiry).abs() <= 1, "the answer says when its passwords end: {ends} vs {expiry}");
+    assert!(!net.to_string().contains(&turn.secret), "the shared secret never leaves the service");
+    // Each answer is a password of its own (as each grant's is).
+    let again: Value = network(code).await.unwrap().json().await.unwrap();
+    assert_ne!(again["ice_servers"][0]["username"], server["username"]);
+
+    // Looked up as the token is: an unknown code is not found, an ended call gone.
+    escalate_e2e::assert_problem(network("ZZZZZZZZZZZZZ").await.unwrap(), 404, "not_found").await;
+    let id = e["id"].as_str().unwrap();
+    assert_eq!(tenant.admin.post(&format!("/v1/escalations/{id}/complete"), json!({})).await.status(), 200);
+    escalate_e2e::assert_problem(network(code).await.unwrap(), 410, "code_completed").await;
+
+    // A Twilio call's page has nothing to prepare: twilio-video brings its own network.
+    let resp = tenant.admin.patch(&format!("/v1/contact-centers/{cc}"), json!({ "video_provider": "twilio" })).await;
+    assert_eq!(resp.status(), 200);
+    let account = app.sim_account();
+    assert_eq!(app.store_credentials(&tenant, &cc, &account).await.status(), 200);
+    let flex = app.flex_token(&account, "alex");
+    let body = json!({ "task_sid": format!("WT{:032x}", 7), "conversation_sid": format!("CH{:032x}", 7) });
+    let resp = app.escalate(&cc, &flex, None, body).await;
+    assert_eq!(resp.status(), 201);
+    let twilio: Value = resp.json().await.unwrap();
+    let resp = network(twilio["code"].as_str().unwrap()).await.unwrap();
+    assert_eq!(resp.status(), 200);
+    assert_eq!(resp.json::<Value>().await.unwrap(), json!({ "ice_servers": [] }));
+}
+
+#[tokio::test]
 async fn signalling_relays_between_the_rooms_participants_and_records_presence() {
     let app = spawn_app().await;
     let tenant = app.create_tenant("Relay").await;

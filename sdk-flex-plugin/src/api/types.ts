@@ -31,3 +31,5 @@ export type CreateEscalationRequest = RequestBodyOf<'createEscalation'>;
 export type QualitySample = RequestBodyOf<'reportAgentCallQuality'>;
 /** A saved snapshot of the call (its picture is not in it). */
 export type Snapshot = SuccessOf<'createSnapshot'>;
+/** What the customer's page may prepare before the click on Join (a built-in call's ICE servers). */
+export type JoinNetwork = components['schemas']['JoinNetwork'];

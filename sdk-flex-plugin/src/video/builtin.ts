@@ -50,6 +50,7 @@ import {
   type Role,
   type VideoGrant,
 } from './call';
+import { SpareConnection } from './ahead';
 import { browserMedia, deviceConstraints, deviceIdOf, onTrackEnded, SCREEN, type DeviceKind, type DeviceSelection, type MediaAccess } from './media';
 import { QualityMonitor, summarizeRtcStats } from './quality';
 import {
@@ -126,6 +127,8 @@ interface PeerLink {
   senders: Partial<Record<'audio' | 'video', RTCRtpSender>>;
   /** An ICE restart is under way: its success counts as the connection coming back. */
   restarting?: boolean;
+  /** While this side answers: its candidates, sent after the answer. */
+  held?: ClientMessage[];
 }
 
 export interface BuiltinOptions extends CallHooks {
@@ -137,6 +140,26 @@ export interface BuiltinOptions extends CallHooks {
   receiveOnly?: boolean;
   /** Send the call's quality samples to the service (default true; false when they are not this side's, e.g. a supervisor's). */
   reportQuality?: boolean;
+  /** A connection made before joining, its candidates gathered (see ahead.ts): the first peer's. Closed with the call. */
+  ahead?: SpareConnection;
+}
+
+/**
+ * Answers the offer `pc` holds. The answer is first set as provisional
+ * (`pranswer`): Chrome drops a connection's candidate pool when a final
+ * answer completes the negotiation, before gathering starts, so an answering
+ * side would allocate its TURN relay only then (two more round trips to TURN
+ * before any media); a provisional answer starts gathering with the relay
+ * allocated ahead (ahead.ts). A browser that refuses `pranswer` just sets the
+ * answer.
+ */
+function answer(pc: RTCPeerConnection): Promise<void> {
+  return pc.createAnswer().then((sdp) =>
+    pc
+      .setLocalDescription({ type: 'pranswer', sdp: sdp.sdp })
+      .catch(() => undefined)
+      .then(() => pc.setLocalDescription({ type: 'answer', sdp: sdp.sdp })),
+  );
 }
 
 function randomId(): string {
@@ -186,6 +209,12 @@ export class BuiltinCall implements Call {
     },
     reconnects: () => this.reconnects,
   });
+  /**
+   * The next peer's connection, gathering ahead: the page's before the click
+   * (see ahead.ts), and on a side that waits for others (staff) one spare,
+   * so that whoever joins does not wait for this side's TURN allocation.
+   */
+  private readonly spare: SpareConnection;
   /** Tells CallHooks.events, if any. */
   private readonly emit: CallEvents;
   /** The stream is the page's: finish leaves its tracks running (CallHooks.keepMedia). */
@@ -199,8 +228,9 @@ export class BuiltinCall implements Call {
     readonly receiveOnly = false,
     /** Sends quality samples over the signalling socket (see BuiltinOptions.reportQuality). */
     private readonly reportQuality = true,
-    { events, keepMedia = false }: CallHooks = {},
+    { events, keepMedia = false, ahead }: CallHooks & Pick<BuiltinOptions, 'ahead'> = {},
   ) {
+    this.spare = ahead ?? new SpareConnection();
     if (receiveOnly && localStream) throw new Error('A receive-only call takes no local stream');
     this.identity = grant.identity;
     this.emit = (name, ...args) => events?.(name, ...args);
@@ -358,6 +388,7 @@ export class BuiltinCall implements Call {
         for (const id of [...this.peers.keys()]) {
           if (!peers.some((p) => p.identity === id)) this.removePeer(id);
         }
+        this.keepSpare();
         this.setStatus('connected');
         const welcome = this.onFirstWelcome;
         this.onFirstWelcome = undefined;
@@ -420,11 +451,21 @@ export class BuiltinCall implements Call {
     }
   }
 
-  private addPeer(identity: string, role: Role): void {
-    const pc = new RTCPeerConnection({
+  private rtcConfig(): RTCConfiguration {
+    return {
       iceServers: (this.grant.ice_servers ?? []) as RTCIceServer[],
       iceTransportPolicy: this.grant.ice_transport_policy ?? 'all',
-    });
+    };
+  }
+
+  /** Staff wait for others to join: one connection gathers ahead for whoever comes next. */
+  private keepSpare(): void {
+    if (!this.ended && roleOf(this.identity) !== 'customer') this.spare.keep(this.rtcConfig(), Date.parse(this.grant.expires_at));
+  }
+
+  private addPeer(identity: string, role: Role): void {
+    const pc = this.spare.take() ?? new RTCPeerConnection(this.rtcConfig());
+    this.keepSpare();
     // The polite peer yields when both offer at once; the rule only needs
     // to be the same on both sides.
     const peer: PeerLink = { pc, polite: this.identity > identity, makingOffer: false, ignoreOffer: false, role, senders: {} };
@@ -452,7 +493,10 @@ export class BuiltinCall implements Call {
         });
     };
     pc.onicecandidate = (ev: RTCPeerConnectionIceEvent) => {
-      if (ev.candidate) this.send({ type: 'signal', to: identity, data: { candidate: ev.candidate.toJSON() } });
+      if (!ev.candidate) return;
+      const msg: ClientMessage = { type: 'signal', to: identity, data: { candidate: ev.candidate.toJSON() } };
+      if (peer.held) peer.held.push(msg);
+      else this.send(msg);
     };
     pc.ontrack = (ev: RTCTrackEvent) => {
       const remote = ev.streams && ev.streams[0] ? ev.streams[0] : (peer.stream ?? new MediaStream());
@@ -503,11 +547,19 @@ export class BuiltinCall implements Call {
       pc.setRemoteDescription(desc)
         .then(() => {
           if (desc.type !== 'offer') return undefined;
-          return pc.setLocalDescription().then(() => {
+          // Candidates gathered during the provisional answer wait for the
+          // answer: the other side cannot use them before it.
+          peer.held = [];
+          return answer(pc).then(() => {
             if (pc.localDescription) this.send({ type: 'signal', to: from, data: { description: pc.localDescription.toJSON() } });
           });
         })
-        .catch(() => undefined);
+        .catch(() => undefined)
+        .then(() => {
+          const held = peer.held ?? [];
+          peer.held = undefined;
+          for (const msg of held) this.send(msg);
+        });
     } else if (data.candidate) {
       pc.addIceCandidate(data.candidate).catch(() => {
         /* a candidate of an ignored offer */
@@ -671,6 +723,7 @@ export class BuiltinCall implements Call {
     this.ws = null;
     if (ws && ws.readyState <= OPEN) ws.close(CLOSE.bye, 'bye');
     for (const id of [...this.peers.keys()]) this.removePeer(id);
+    this.spare.close();
     // The plugin opened the camera and microphone for this call: release
     // them (a page that keeps its preview says keepMedia). The screen is the call's.
     if (!this.keepMedia) for (const t of this.localStream?.getTracks() ?? []) t.stop();
@@ -687,10 +740,10 @@ export class BuiltinCall implements Call {
 export async function connectBuiltin(
   grant: VideoGrant,
   stream: MediaStream | undefined,
-  { timeoutMs = CONNECT_TIMEOUT_MS, media, receiveOnly = false, reportQuality = true, events, keepMedia }: BuiltinOptions = {},
+  { timeoutMs = CONNECT_TIMEOUT_MS, media, receiveOnly = false, reportQuality = true, events, keepMedia, ahead }: BuiltinOptions = {},
 ): Promise<BuiltinCall> {
   if (typeof RTCPeerConnection === 'undefined' || typeof WebSocket === 'undefined') throw new CallError('unsupported');
-  const call = new BuiltinCall(grant, stream, media, receiveOnly, reportQuality, { events, keepMedia });
+  const call = new BuiltinCall(grant, stream, media, receiveOnly, reportQuality, { events, keepMedia, ahead });
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new CallError('unreachable')), timeoutMs);

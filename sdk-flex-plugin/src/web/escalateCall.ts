@@ -18,6 +18,7 @@
  *   built-in calls only: call.peerConnections(), call.dropSignaling()
  *   Twilio calls only: call.room (twilio-video's Room)
  *   EscalateCall.summarize(reports, prev) -> { sample, totals }  // RTCStatsReports since `prev` (the last totals)
+ *   EscalateCall.prepare(network)  // before the click: GET /v1/join/{code}/network's answer (see video/ahead.ts)
  *
  * `grant` is the token answer of the API. `connect` rejects with
  * `{ reason }` (and `code`, the close code, when the service refused):
@@ -34,6 +35,8 @@
  * `npm run build:web` bundles this file into dashboard/assets/rtc.js.
  */
 import type { Room } from 'twilio-video';
+import type { JoinNetwork } from '../api/types';
+import { SpareConnection } from '../video/ahead';
 import { CONNECT_TIMEOUT_MS, connectBuiltin, type BuiltinCall } from '../video/builtin';
 import { CallError, type AskWhat, type Call, type CallEventMap, type CallEventName, type CallEvents, type TellWhat, type VideoGrant } from '../video/call';
 import { summarizeRtcStats, type QualitySummary, type RtcStatsLike } from '../video/quality';
@@ -133,16 +136,30 @@ function refusal(err: unknown): Refusal {
 
 type PageWindow = { Twilio?: { Video?: TwilioVideo & { isSupported?: boolean } } };
 
+/** The connection the page prepared before the click: the built-in call's first. */
+const ahead = new SpareConnection();
+
+/**
+ * Starts the call's first connection while the customer reads the page, so
+ * that its TURN relay is allocated before the click (see video/ahead.ts).
+ * Nothing to do for a call whose provider brings its own network.
+ */
+export function prepare(network: JoinNetwork): void {
+  const config = { iceServers: network.ice_servers as RTCIceServer[], iceTransportPolicy: network.ice_transport_policy };
+  ahead.keep(config, Date.parse(network.expires_at ?? ''));
+}
+
 export function connect(grant: VideoGrant, opts: ConnectOptions = {}): Promise<PageCall> {
   const stream = opts.stream || undefined;
   const timeoutMs = opts.timeoutMs || CONNECT_TIMEOUT_MS;
   if (grant.provider === 'builtin') {
     const page = new BuiltinPageCall();
-    return connectBuiltin(grant, stream, { timeoutMs, events: page.emit, keepMedia: true }).then((call) => {
+    return connectBuiltin(grant, stream, { timeoutMs, events: page.emit, keepMedia: true, ahead }).then((call) => {
       page.call = call;
       return page;
     }, reject);
   }
+  ahead.close();
   const video = (window as unknown as PageWindow).Twilio?.Video;
   if (!video) return Promise.reject<PageCall>({ reason: 'unavailable' });
   if (video.isSupported === false) return Promise.reject<PageCall>({ reason: 'unsupported' });
@@ -190,4 +207,4 @@ export function summarize(
   return { sample: out.sample, totals: { at: t.at, received: t.packetsReceived, lost: t.packetsLost, bytes: t.bytesReceived } };
 }
 
-(window as unknown as { EscalateCall: unknown }).EscalateCall = { connect, summarize };
+(window as unknown as { EscalateCall: unknown }).EscalateCall = { connect, summarize, prepare };

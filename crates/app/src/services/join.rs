@@ -185,6 +185,18 @@ pub async fn customer_token(app: &App, raw_code: &str, client_ip: &str, recordin
     )
 }
 
+/// The network the customer's page may prepare before the click (see
+/// [`video::NetworkAhead`]): for an open code only, looked up like the token
+/// (the same answers and the same failure count per address). `None`: the
+/// call's provider brings its own.
+pub async fn network_ahead(app: &App, raw_code: &str, client_ip: &str) -> AppResult<Option<video::NetworkAhead>> {
+    match lookup(app, raw_code, client_ip).await? {
+        Lookup::Ready(e) => Ok(video::provider(e.video_provider).network_ahead(app)),
+        Lookup::Completed(_) => Err(completed_code()),
+        Lookup::Invalid => Err(invalid_code()),
+    }
+}
+
 /// What a customer may say of a call: 1–5 stars, a comment of at most 1,000 characters.
 pub struct RatingInput {
     pub stars: i32,

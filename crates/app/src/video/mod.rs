@@ -105,6 +105,27 @@ pub trait Provider: Send + Sync {
         identity: &str,
         ttl_seconds: i64,
     ) -> AppResult<Grant>;
+
+    /// What a participant's browser may set up before it holds a credential,
+    /// so that joining does not wait for it; `None` where the provider's own
+    /// client brings its network (twilio-video).
+    fn network_ahead(&self, _app: &App) -> Option<NetworkAhead> {
+        None
+    }
+}
+
+/// The network a browser may prepare ahead of joining: the built-in
+/// provider's ICE servers, so that a customer's page allocates its TURN relay
+/// while the customer reads it, and the click does not wait the relay's two
+/// round trips (on a slow mobile path, the biggest share of the time to
+/// video). The TURN password is the same kind a grant carries: short-lived,
+/// opaque, and no use without a room credential to signal with.
+#[derive(Debug, Clone)]
+pub struct NetworkAhead {
+    pub ice_servers: Vec<IceServer>,
+    pub ice_transport_policy: IcePolicy,
+    /// When the TURN passwords stop working: a page keeps its relay no longer.
+    pub expires_at: DateTime<Utc>,
 }
 
 /// The provider that carries calls of `kind`.

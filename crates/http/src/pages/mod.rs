@@ -18,7 +18,9 @@
 //!
 //! The page's script (`assets/join.js`) calls `POST /v1/join/{code}/token` on
 //! the same origin and understands the problem codes `not_found` (404),
-//! `code_completed` (410) and `rate_limited` (429 with `Retry-After`).
+//! `code_completed` (410) and `rate_limited` (429 with `Retry-After`). On a
+//! built-in call's page it first asks `GET /v1/join/{code}/network`, to
+//! allocate its TURN relay while the customer reads the page.
 
 mod assets;
 pub mod i18n;

@@ -440,6 +440,31 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/join/{code}/network": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What the customer's page may prepare before the click on Join.
+         * @description A built-in call's ICE servers, for a connection that allocates its TURN
+         *     relay while the customer reads the page, so the click does not wait for
+         *     it; a Twilio call's page gets none (twilio-video brings its own). The
+         *     code is looked up like the token's: unknown, malformed and expired codes
+         *     answer 404, an ended call 410, and failed look-ups count against the
+         *     client address's limit (429).
+         */
+        get: operations["getJoinNetwork"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/join/{code}/rating": {
         parameters: {
             query?: never;
@@ -1350,6 +1375,25 @@ export interface components {
             user: components["schemas"]["User"];
             /** @description The user's initial password, shown only in this response. */
             initial_password: string;
+        };
+        /**
+         * JoinNetwork
+         * @description What the customer's page may set up before the click: ICE servers to
+         *     allocate a TURN relay with while the customer reads the page.
+         */
+        JoinNetwork: {
+            /**
+             * @description `RTCConfiguration.iceServers` for a connection made ahead of joining;
+             *     empty when the call's provider brings its own (Twilio).
+             */
+            ice_servers: components["schemas"]["IceServer"][];
+            /** @description `RTCConfiguration.iceTransportPolicy` (built-in calls). */
+            ice_transport_policy?: components["schemas"]["IceTransportPolicy"] & unknown;
+            /**
+             * Format: date-time
+             * @description When the TURN passwords stop working: fetch again to keep a connection ready longer.
+             */
+            expires_at?: string;
         };
         /** LoginRequest */
         LoginRequest: {
@@ -2965,6 +3009,38 @@ export interface operations {
                 };
                 content: {
                     "application/json; charset=utf-8": components["schemas"]["VideoToken"];
+                };
+            };
+            /** @description An error, as application/problem+json */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getJoinNetwork: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description TURN passwords in it: never kept by a cache. */
+            200: {
+                headers: {
+                    "CACHE-CONTROL": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["JoinNetwork"];
                 };
             };
             /** @description An error, as application/problem+json */

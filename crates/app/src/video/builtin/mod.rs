@@ -26,7 +26,7 @@ use uuid::Uuid;
 use self::hub::Outbound;
 use self::protocol::{Close, ServerMessage};
 use self::session::{RoomTarget, record_event};
-use super::{BuiltinGrant, CenterRef, Grant, Provider, ProviderGrant};
+use super::{BuiltinGrant, CenterRef, Grant, NetworkAhead, Provider, ProviderGrant};
 use crate::App;
 use crate::center::Center;
 use crate::error::{AppError, AppResult};
@@ -102,6 +102,16 @@ impl Provider for Builtin {
                 ice_servers: ice::servers(cfg, now),
                 ice_transport_policy: cfg.ice_policy,
             }),
+        })
+    }
+
+    fn network_ahead(&self, app: &App) -> Option<NetworkAhead> {
+        let cfg = &app.config.webrtc;
+        let now = Utc::now();
+        Some(NetworkAhead {
+            ice_servers: ice::servers(cfg, now),
+            ice_transport_policy: cfg.ice_policy,
+            expires_at: now + chrono::TimeDelta::seconds(cfg.turn_ttl.as_secs() as i64),
         })
     }
 }

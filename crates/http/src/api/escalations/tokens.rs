@@ -6,12 +6,12 @@ use escalate_app::services::{escalations, join};
 use escalate_domain::access::Permission;
 use poem::Request;
 use poem::web::Data;
-use poem_openapi::OpenApi;
 use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
+use poem_openapi::{ApiResponse, OpenApi};
 use uuid::Uuid;
 
-use super::views::{VideoToken, token_view};
+use super::views::{JoinNetwork, VideoToken, join_network_view, token_view};
 use crate::api::Tag;
 use crate::auth::agent::EscalationAuth;
 use crate::auth::client_ip;
@@ -19,6 +19,13 @@ use crate::error::ApiResult;
 use crate::state::AppState;
 
 pub struct TokensApi;
+
+#[derive(ApiResponse)]
+enum NetworkAnswer {
+    /// TURN passwords in it: never kept by a cache.
+    #[oai(status = 200)]
+    Ok(Json<JoinNetwork>, #[oai(header = "Cache-Control")] String),
+}
 
 #[OpenApi(tag = "Tag::Escalations")]
 impl TokensApi {
@@ -60,5 +67,25 @@ impl TokensApi {
         let ip = client_ip(req, state.http().trust_proxy_headers);
         let token = join::customer_token(&state, &code.0, &ip, recording_consent.0.unwrap_or(false)).await?;
         Ok(Json(token_view(token)))
+    }
+
+    /// What the customer's page may prepare before the click on Join.
+    ///
+    /// A built-in call's ICE servers, for a connection that allocates its TURN
+    /// relay while the customer reads the page, so the click does not wait for
+    /// it; a Twilio call's page gets none (twilio-video brings its own). The
+    /// code is looked up like the token's: unknown, malformed and expired codes
+    /// answer 404, an ended call 410, and failed look-ups count against the
+    /// client address's limit (429).
+    #[oai(path = "/v1/join/:code/network", method = "get", operation_id = "getJoinNetwork")]
+    async fn join_network(
+        &self,
+        state: Data<&AppState>,
+        req: &Request,
+        code: Path<String>,
+    ) -> ApiResult<NetworkAnswer> {
+        let ip = client_ip(req, state.http().trust_proxy_headers);
+        let ahead = join::network_ahead(&state, &code.0, &ip).await?;
+        Ok(NetworkAnswer::Ok(Json(join_network_view(ahead)), "private, no-store".to_owned()))
     }
 }

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use escalate_app::records::EscalationRecord;
-use escalate_app::video::{Grant, IcePolicy, ProviderGrant};
+use escalate_app::video::{Grant, IcePolicy, NetworkAhead, ProviderGrant};
 use escalate_domain::contact_center::VideoProvider;
 use escalate_domain::escalation::Status;
 use escalate_domain::quality::CallQuality;
@@ -145,6 +145,42 @@ pub(super) fn view(
     }
 }
 
+/// What the customer's page may set up before the click: ICE servers to
+/// allocate a TURN relay with while the customer reads the page.
+#[derive(Object)]
+#[oai(skip_serializing_if_is_none)]
+pub(super) struct JoinNetwork {
+    /// `RTCConfiguration.iceServers` for a connection made ahead of joining;
+    /// empty when the call's provider brings its own (Twilio).
+    ice_servers: Vec<IceServer>,
+    /// `RTCConfiguration.iceTransportPolicy` (built-in calls).
+    ice_transport_policy: Option<IceTransportPolicy>,
+    /// When the TURN passwords stop working: fetch again to keep a connection ready longer.
+    expires_at: Option<DateTime<Utc>>,
+}
+
+pub(super) fn join_network_view(ahead: Option<NetworkAhead>) -> JoinNetwork {
+    match ahead {
+        None => JoinNetwork { ice_servers: Vec::new(), ice_transport_policy: None, expires_at: None },
+        Some(a) => JoinNetwork {
+            ice_servers: ice_servers_view(a.ice_servers),
+            ice_transport_policy: Some(ice_policy_view(a.ice_transport_policy)),
+            expires_at: Some(a.expires_at),
+        },
+    }
+}
+
+fn ice_servers_view(servers: Vec<escalate_app::video::IceServer>) -> Vec<IceServer> {
+    servers.into_iter().map(|s| IceServer { urls: s.urls, username: s.username, credential: s.credential }).collect()
+}
+
+fn ice_policy_view(policy: IcePolicy) -> IceTransportPolicy {
+    match policy {
+        IcePolicy::All => IceTransportPolicy::All,
+        IcePolicy::Relay => IceTransportPolicy::Relay,
+    }
+}
+
 pub(crate) fn token_view(t: Grant) -> VideoToken {
     let provider = t.provider();
     let builtin = match t.detail {
@@ -159,15 +195,7 @@ pub(crate) fn token_view(t: Grant) -> VideoToken {
         identity: t.identity,
         expires_at: t.expires_at,
         signaling_url: builtin.as_ref().map(|b| b.signaling_url.clone()),
-        ice_transport_policy: builtin.as_ref().map(|b| match b.ice_transport_policy {
-            IcePolicy::All => IceTransportPolicy::All,
-            IcePolicy::Relay => IceTransportPolicy::Relay,
-        }),
-        ice_servers: builtin.map(|b| {
-            b.ice_servers
-                .into_iter()
-                .map(|s| IceServer { urls: s.urls, username: s.username, credential: s.credential })
-                .collect()
-        }),
+        ice_transport_policy: builtin.as_ref().map(|b| ice_policy_view(b.ice_transport_policy)),
+        ice_servers: builtin.map(|b| ice_servers_view(b.ice_servers)),
     }
 }
