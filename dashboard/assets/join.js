@@ -565,6 +565,9 @@
     }).catch(function () {});
   }
   prepareNetwork();
+  window.addEventListener('pagehide', function () {
+    if (window.EscalateCall && window.EscalateCall.release) window.EscalateCall.release();
+  });
 
   // ---- call ----------------------------------------------------------------
 
@@ -762,6 +765,8 @@
   }
 
   function stopDevices() {
+    // The page will not join now: the connection prepared for it goes too.
+    if (window.EscalateCall && window.EscalateCall.release) window.EscalateCall.release();
     if (state.meterStop) { state.meterStop(); state.meterStop = null; }
     if (state.stream) state.stream.getTracks().forEach(function (tr) { tr.stop(); });
     state.stream = null;

@@ -76,8 +76,8 @@ describe('BuiltinCall', () => {
 
   it('on welcome with a peer, offers to that peer with the grant ICE settings and relays it as a signal', async () => {
     const { call, ws } = await connected([{ identity: 'customer:k3y', role: 'customer' }]);
-    // The customer's, and the agent's spare for whoever joins next.
-    expect(FakeRTCPeerConnection.instances).toHaveLength(2);
+    // The customer's only: a spare is kept while waiting alone.
+    expect(FakeRTCPeerConnection.instances).toHaveLength(1);
     const pc = FakeRTCPeerConnection.instances[0];
     expect(pc.config).toEqual({
       iceServers: [{ urls: ['turn:turn.example.com:3478'], username: 'u', credential: 'p' }],
@@ -155,7 +155,7 @@ describe('BuiltinCall', () => {
     expect(call.tell('snapshot_taken')).toBe(false);
   });
 
-  it('staff keep one connection gathering ahead: whoever joins next takes it, and the next spare starts', async () => {
+  it('staff waiting alone keep one connection gathering ahead: whoever joins takes it, and one is kept again when they leave', async () => {
     const { call, ws } = await connected([]);
     expect(FakeRTCPeerConnection.instances).toHaveLength(1);
     const spare = FakeRTCPeerConnection.instances[0];
@@ -182,12 +182,33 @@ describe('BuiltinCall', () => {
       { type: 'signal', to: 'customer:k3y', data: { description: { type: 'answer', sdp: 'answer-1' } } },
       { type: 'signal', to: 'customer:k3y', data: { candidate: { candidate: 'relay-1' } } },
     ]);
+    // Not alone any more: no relay held for nobody.
+    expect(FakeRTCPeerConnection.instances).toHaveLength(1);
+    // They leave (a reload, the phone taking over): one is kept for their return.
+    ws.serverSend({ type: 'peer_left', identity: 'customer:k3y' });
+    await flush();
     expect(FakeRTCPeerConnection.instances).toHaveLength(2);
     const next = FakeRTCPeerConnection.instances[1];
     expect(next.config.iceCandidatePoolSize).toBe(1);
     expect(next.closed).toBe(false);
     call.leave();
     expect(spare.closed && next.closed).toBe(true);
+    // Nothing is prepared once the call is over.
+    expect(FakeRTCPeerConnection.instances).toHaveLength(2);
+  });
+
+  it('sends the candidates it held even when the answer cannot be set', async () => {
+    const { ws } = await connected([]);
+    const spare = FakeRTCPeerConnection.instances[0];
+    spare.onLocalDescription = (d) => {
+      if (d.type === 'pranswer') {
+        spare.onicecandidate?.({ candidate: { toJSON: () => ({ candidate: 'relay-1' }) } });
+        spare.closed = true; // the final answer then fails
+      }
+    };
+    ws.serverSend({ type: 'signal', from: 'customer:k3y', data: { description: { type: 'offer', sdp: 'their-offer' } } });
+    await flush();
+    expect(ws.sentOf('signal')).toEqual([{ type: 'signal', to: 'customer:k3y', data: { candidate: { candidate: 'relay-1' } } }]);
   });
 
   it('answers without a provisional answer where the browser refuses one', async () => {
@@ -227,13 +248,15 @@ describe('BuiltinCall', () => {
   it('a connection prepared ahead is not used once its TURN passwords are about to end, nor made without ICE servers', () => {
     const ahead = new SpareConnection();
     ahead.keep({ iceServers: [] }, Date.now() + 3_600_000);
-    expect(FakeRTCPeerConnection.instances).toHaveLength(0);
     ahead.keep({ iceServers: [{ urls: 'turn:turn.example.com:3478' }] }, Date.now() + 30_000);
+    expect(FakeRTCPeerConnection.instances).toHaveLength(0);
+    ahead.keep({ iceServers: [{ urls: 'turn:turn.example.com:3478' }] }, Date.now() + 3_600_000);
     const stale = FakeRTCPeerConnection.instances[0];
-    expect(ahead.take()).toBeUndefined();
+    expect(ahead.take(Date.now() + 3_600_000 - 30_000)).toBeUndefined();
     expect(stale.closed).toBe(true);
     ahead.keep({ iceServers: [{ urls: 'turn:turn.example.com:3478' }] }, Number.NaN);
     const fresh = FakeRTCPeerConnection.instances[1];
+    expect(fresh).toBeDefined();
     expect(ahead.take()).toBe(fresh);
     expect(ahead.take()).toBeUndefined();
   });
@@ -349,9 +372,8 @@ describe('BuiltinCall', () => {
     expect(call.status).toBe('connected');
     expect(statuses).toEqual(['reconnecting', 'connected']);
     expect(call.ended).toBeUndefined();
-    // The media connection lived on: no new one (the other is the spare).
-    expect(FakeRTCPeerConnection.instances).toHaveLength(2);
-    expect(call.peerConnections()).toEqual([FakeRTCPeerConnection.instances[0]]);
+    // The media connection lived on: no new one.
+    expect(FakeRTCPeerConnection.instances).toHaveLength(1);
   });
 
   it('backs off and stops retrying behind a spinner when the first connection never gets in', async () => {

@@ -12,7 +12,7 @@ import { execPath } from 'node:process';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { VideoGrant } from '../src/video/call';
-import { BuiltinPageCall, TwilioPageCall, connect, prepare, summarize, type PageCall } from '../src/web/escalateCall';
+import { BuiltinPageCall, TwilioPageCall, connect, prepare, release, summarize, type PageCall } from '../src/web/escalateCall';
 import { FakeMediaStream, FakeMediaStreamTrack, FakeRTCPeerConnection, FakeWebSocket, flush, installRtcFakes } from './fakeMedia';
 import { FakeDataTrack, FakeParticipant, FakeRoom, FakeTrack } from './fakeVideo';
 
@@ -28,7 +28,7 @@ const withDashboard = existsSync(dirname(RTC_JS));
  */
 const RTC_JS_BUDGET_BYTES = 25_600;
 
-type Win = { EscalateCall?: { connect: typeof connect; summarize: typeof summarize; prepare: typeof prepare }; Twilio?: unknown };
+type Win = { EscalateCall?: { connect: typeof connect; summarize: typeof summarize; prepare: typeof prepare; release: typeof release }; Twilio?: unknown };
 const win = () => window as unknown as Win;
 
 function grant(over: Partial<VideoGrant> = {}): VideoGrant {
@@ -69,8 +69,8 @@ afterEach(() => {
 });
 
 describe('window.EscalateCall', () => {
-  it('is { connect, prepare, summarize } once the entry has run', () => {
-    expect(Object.keys(win().EscalateCall ?? {}).sort()).toEqual(['connect', 'prepare', 'summarize']);
+  it('is { connect, prepare, release, summarize } once the entry has run', () => {
+    expect(Object.keys(win().EscalateCall ?? {}).sort()).toEqual(['connect', 'prepare', 'release', 'summarize']);
     expect(win().EscalateCall?.prepare).toBe(prepare);
     expect(win().EscalateCall?.connect).toBe(connect);
     expect(win().EscalateCall?.summarize).toBe(summarize);
@@ -89,7 +89,7 @@ describe('window.EscalateCall', () => {
       new Function(code)();
       const api = win().EscalateCall;
       expect(api).not.toBe(mine);
-      expect(Object.keys(api ?? {}).sort()).toEqual(['connect', 'prepare', 'summarize']);
+      expect(Object.keys(api ?? {}).sort()).toEqual(['connect', 'prepare', 'release', 'summarize']);
       expect(typeof api?.connect).toBe('function');
       const stats = new Map([['CP', { id: 'CP', type: 'candidate-pair', nominated: true, state: 'succeeded', currentRoundTripTime: 0.05 }]]);
       expect(api?.summarize([stats]).sample).toEqual({ round_trip_ms: 50, packet_loss_percent: 0, relayed: false });
@@ -357,6 +357,28 @@ describe('connect: built-in grants', () => {
     await flush();
     return { call, ws, stream };
   }
+
+  it('uses the connection the page prepared before the click for its first peer; release closes an unused one', async () => {
+    const network = {
+      ice_servers: [{ urls: ['turn:turn.example.com:3478'], username: 'u', credential: 'p' }],
+      ice_transport_policy: 'relay' as const,
+      expires_at: new Date(Date.now() + 3_600_000).toISOString(),
+    };
+    prepare(network);
+    expect(FakeRTCPeerConnection.instances).toHaveLength(1);
+    const prepared = FakeRTCPeerConnection.instances[0];
+    expect(prepared.config).toEqual({ iceServers: network.ice_servers, iceTransportPolicy: 'relay', iceCandidatePoolSize: 1 });
+    const { call } = await joined([{ identity: 'agent:alice', role: 'agent' }]);
+    expect(call.peerConnections()).toEqual([prepared]);
+    expect(FakeRTCPeerConnection.instances).toHaveLength(1);
+    call.leave();
+
+    // A page that will not join (its call ended, the page goes) lets its relay go.
+    prepare(network);
+    const unused = FakeRTCPeerConnection.instances[1];
+    release();
+    expect(unused.closed).toBe(true);
+  });
 
   it('says hello with the token and a session id, then its microphone and camera', async () => {
     const { call, ws } = await joined();

@@ -141,8 +141,18 @@ async fn the_join_page_gets_its_turn_relay_before_the_click_for_open_built_in_co
     let again: Value = network(code).await.unwrap().json().await.unwrap();
     assert_ne!(again["ice_servers"][0]["username"], server["username"]);
 
-    // Looked up as the token is: an unknown code is not found, an ended call gone.
+    // Looked up as the token is: an unknown code is not found (and counts
+    // against the address, as the token's failures do), an ended call gone.
     escalate_e2e::assert_problem(network("ZZZZZZZZZZZZZ").await.unwrap(), 404, "not_found").await;
+    let mut limited = false;
+    for _ in 0..40 {
+        if network("ZZZZZZZZZZZZZ").await.unwrap().status() == 429 {
+            limited = true;
+            break;
+        }
+    }
+    assert!(limited, "failed look-ups of /network are limited per address");
+    assert_eq!(network(code).await.unwrap().status(), 200, "a code that exists is answered all the same");
     let id = e["id"].as_str().unwrap();
     assert_eq!(tenant.admin.post(&format!("/v1/escalations/{id}/complete"), json!({})).await.status(), 200);
     escalate_e2e::assert_problem(network(code).await.unwrap(), 410, "code_completed").await;

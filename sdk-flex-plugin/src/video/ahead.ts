@@ -20,7 +20,8 @@ export class SpareConnection {
    * (ms since the epoch; NaN: never).
    */
   keep(config: RTCConfiguration, until: number): void {
-    if (this.pc || !config.iceServers?.length || typeof RTCPeerConnection === 'undefined') return;
+    const stale = Date.now() >= until - 60_000; // false for NaN
+    if (this.pc || stale || !config.iceServers?.length || typeof RTCPeerConnection === 'undefined') return;
     this.pc = new RTCPeerConnection({ ...config, iceCandidatePoolSize: 1 });
     this.until = until;
   }
@@ -29,7 +30,7 @@ export class SpareConnection {
   take(now = Date.now()): RTCPeerConnection | undefined {
     const pc = this.pc;
     this.pc = undefined;
-    const stale = now >= this.until - 60_000; // false for NaN
+    const stale = now >= this.until - 60_000;
     if (pc && pc.signalingState !== 'closed' && !stale) return pc;
     pc?.close();
     return undefined;

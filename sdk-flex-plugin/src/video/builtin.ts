@@ -458,14 +458,17 @@ export class BuiltinCall implements Call {
     };
   }
 
-  /** Staff wait for others to join: one connection gathers ahead for whoever comes next. */
+  /**
+   * Staff waiting alone for someone to join (or come back): one connection
+   * gathers ahead for them. Only while alone: each spare holds a TURN relay.
+   */
   private keepSpare(): void {
-    if (!this.ended && roleOf(this.identity) !== 'customer') this.spare.keep(this.rtcConfig(), Date.parse(this.grant.expires_at));
+    const waits = !this.ended && !this.receiveOnly && this.peers.size === 0 && roleOf(this.identity) !== 'customer';
+    if (waits) this.spare.keep(this.rtcConfig(), Date.parse(this.grant.expires_at));
   }
 
   private addPeer(identity: string, role: Role): void {
     const pc = this.spare.take() ?? new RTCPeerConnection(this.rtcConfig());
-    this.keepSpare();
     // The polite peer yields when both offer at once; the rule only needs
     // to be the same on both sides.
     const peer: PeerLink = { pc, polite: this.identity > identity, makingOffer: false, ignoreOffer: false, role, senders: {} };
@@ -549,17 +552,19 @@ export class BuiltinCall implements Call {
           if (desc.type !== 'offer') return undefined;
           // Candidates gathered during the provisional answer wait for the
           // answer: the other side cannot use them before it.
-          peer.held = [];
-          return answer(pc).then(() => {
-            if (pc.localDescription) this.send({ type: 'signal', to: from, data: { description: pc.localDescription.toJSON() } });
-          });
+          const held: ClientMessage[] = [];
+          peer.held = held;
+          return answer(pc)
+            .then(() => {
+              if (pc.localDescription) this.send({ type: 'signal', to: from, data: { description: pc.localDescription.toJSON() } });
+            })
+            .finally(() => {
+              // This answer's candidates, whether or not a later one holds its own.
+              if (peer.held === held) peer.held = undefined;
+              for (const msg of held) this.send(msg);
+            });
         })
-        .catch(() => undefined)
-        .then(() => {
-          const held = peer.held ?? [];
-          peer.held = undefined;
-          for (const msg of held) this.send(msg);
-        });
+        .catch(() => undefined);
     } else if (data.candidate) {
       pc.addIceCandidate(data.candidate).catch(() => {
         /* a candidate of an ignored offer */
@@ -575,6 +580,7 @@ export class BuiltinCall implements Call {
     peer.pc.close();
     this.changed();
     this.emit('peer-left', identity, peer.role);
+    this.keepSpare();
   }
 
   remotes(): RemotePeer[] {

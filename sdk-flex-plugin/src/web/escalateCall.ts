@@ -19,6 +19,7 @@
  *   Twilio calls only: call.room (twilio-video's Room)
  *   EscalateCall.summarize(reports, prev) -> { sample, totals }  // RTCStatsReports since `prev` (the last totals)
  *   EscalateCall.prepare(network)  // before the click: GET /v1/join/{code}/network's answer (see video/ahead.ts)
+ *   EscalateCall.release()         // the page will not join (the call ended, the link failed, the page goes)
  *
  * `grant` is the token answer of the API. `connect` rejects with
  * `{ reason }` (and `code`, the close code, when the service refused):
@@ -149,6 +150,11 @@ export function prepare(network: JoinNetwork): void {
   ahead.keep(config, Date.parse(network.expires_at ?? ''));
 }
 
+/** Closes what `prepare` made: its TURN relay is not held for a call that will not happen. */
+export function release(): void {
+  ahead.close();
+}
+
 export function connect(grant: VideoGrant, opts: ConnectOptions = {}): Promise<PageCall> {
   const stream = opts.stream || undefined;
   const timeoutMs = opts.timeoutMs || CONNECT_TIMEOUT_MS;
@@ -207,4 +213,4 @@ export function summarize(
   return { sample: out.sample, totals: { at: t.at, received: t.packetsReceived, lost: t.packetsLost, bytes: t.bytesReceived } };
 }
 
-(window as unknown as { EscalateCall: unknown }).EscalateCall = { connect, summarize, prepare };
+(window as unknown as { EscalateCall: unknown }).EscalateCall = { connect, summarize, prepare, release };

@@ -190,11 +190,18 @@ pub async fn customer_token(app: &App, raw_code: &str, client_ip: &str, recordin
 /// (the same answers and the same failure count per address). `None`: the
 /// call's provider brings its own.
 pub async fn network_ahead(app: &App, raw_code: &str, client_ip: &str) -> AppResult<Option<video::NetworkAhead>> {
-    match lookup(app, raw_code, client_ip).await? {
-        Lookup::Ready(e) => Ok(video::provider(e.video_provider).network_ahead(app)),
-        Lookup::Completed(_) => Err(completed_code()),
-        Lookup::Invalid => Err(invalid_code()),
+    let e = match lookup(app, raw_code, client_ip).await? {
+        Lookup::Ready(e) => e,
+        Lookup::Completed(_) => return Err(completed_code()),
+        Lookup::Invalid => return Err(invalid_code()),
+    };
+    // Only where the token would be given: the contact center is there and
+    // the code has time left for a credential.
+    let ctx = center_context(app, &e).await?;
+    if escalation::customer_token_ttl_seconds(ctx.token_ttl_seconds, e.expires_at, Utc::now()) <= 0 {
+        return Err(invalid_code());
     }
+    Ok(video::provider(e.video_provider).network_ahead(app))
 }
 
 /// What a customer may say of a call: 1–5 stars, a comment of at most 1,000 characters.
