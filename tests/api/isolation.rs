@@ -82,6 +82,7 @@ const NOT_TENANT_IDS: &[(&str, &str)] = &[
     ("/v1/join/{code}/token", "the room code is the customer's credential; tested in join_page and escalations"),
     ("/v1/join/{code}/rating", "the room code is the customer's credential; tested in rating"),
     ("/v1/join/{code}/quality", "the room code is the customer's credential; tested in call_quality"),
+    ("/v1/join/{code}/network", "the room code is the customer's credential; tested in webrtc"),
 ];
 
 /// A valid body for each operation that takes one, so that a 404 comes from
