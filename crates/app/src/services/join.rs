@@ -144,15 +144,10 @@ pub async fn page(app: &App, raw_code: &str, client_ip: &str) -> AppResult<JoinP
 /// room. A recorded call needs the customer's consent (`recording_consent`),
 /// which is kept on the escalation (the first time it is given).
 pub async fn customer_token(app: &App, raw_code: &str, client_ip: &str, recording_consent: bool) -> AppResult<Grant> {
-    let e = match lookup(app, raw_code, client_ip).await? {
-        Lookup::Ready(e) => e,
-        Lookup::Completed(_) => return Err(completed_code()),
-        Lookup::Invalid => return Err(invalid_code()),
-    };
+    let Open { e, ctx, ttl } = open_for_credential(app, raw_code, client_ip).await?;
     if let Some(why) = super::escalations::video_unavailable_here(app, e.video_provider) {
         return Err(AppError::conflict(ErrorCode::VideoUnavailableHere, why));
     }
-    let ctx = center_context(app, &e).await?;
     if e.recorded {
         if !recording_consent {
             return Err(AppError::conflict(
@@ -171,10 +166,6 @@ pub async fn customer_token(app: &App, raw_code: &str, client_ip: &str, recordin
         let center = super::contact_centers::Center::new(scope, cc);
         video::ensure_room(app, &center, &e).await?;
     }
-    let ttl = escalation::customer_token_ttl_seconds(ctx.token_ttl_seconds, e.expires_at, Utc::now());
-    if ttl <= 0 {
-        return Err(invalid_code());
-    }
     let identity = escalation::new_customer_identity();
     video::provider(e.video_provider).grant(app, video::CenterRef::Cached(&ctx), &e, &identity, ttl).await.map_err(
         |err| match err.code() {
@@ -185,22 +176,36 @@ pub async fn customer_token(app: &App, raw_code: &str, client_ip: &str, recordin
     )
 }
 
-/// The network the customer's page may prepare before the click (see
-/// [`video::NetworkAhead`]): for an open code only, looked up like the token
-/// (the same answers and the same failure count per address). `None`: the
-/// call's provider brings its own.
-pub async fn network_ahead(app: &App, raw_code: &str, client_ip: &str) -> AppResult<Option<video::NetworkAhead>> {
+/// A code a customer credential may be given for, and how long it may live.
+struct Open {
+    e: Arc<EscalationRecord>,
+    ctx: Arc<JoinContext>,
+    ttl: i64,
+}
+
+/// Where the token and the network ahead both begin: the code is open (410
+/// once its call ended, 404 if unknown, failures counted per address), its
+/// contact center is there, and the code has time left for a credential.
+async fn open_for_credential(app: &App, raw_code: &str, client_ip: &str) -> AppResult<Open> {
     let e = match lookup(app, raw_code, client_ip).await? {
         Lookup::Ready(e) => e,
         Lookup::Completed(_) => return Err(completed_code()),
         Lookup::Invalid => return Err(invalid_code()),
     };
-    // Only where the token would be given: the contact center is there and
-    // the code has time left for a credential.
     let ctx = center_context(app, &e).await?;
-    if escalation::customer_token_ttl_seconds(ctx.token_ttl_seconds, e.expires_at, Utc::now()) <= 0 {
+    let ttl = escalation::customer_token_ttl_seconds(ctx.token_ttl_seconds, e.expires_at, Utc::now());
+    if ttl <= 0 {
         return Err(invalid_code());
     }
+    Ok(Open { e, ctx, ttl })
+}
+
+/// The network the customer's page may prepare before the click (see
+/// [`video::NetworkAhead`]): for an open code only, looked up like the token
+/// (the same answers and the same failure count per address). `None`: the
+/// call's provider brings its own.
+pub async fn network_ahead(app: &App, raw_code: &str, client_ip: &str) -> AppResult<Option<video::NetworkAhead>> {
+    let Open { e, .. } = open_for_credential(app, raw_code, client_ip).await?;
     Ok(video::provider(e.video_provider).network_ahead(app))
 }
 
