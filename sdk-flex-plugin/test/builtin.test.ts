@@ -472,6 +472,56 @@ describe('BuiltinCall', () => {
     expect(pc.restarts).toBe(2);
   });
 
+  it('sends a new connection\'s first frames at most 320×240, and full size 2 s after it connects', async () => {
+    vi.useFakeTimers();
+    const camera = new FakeMediaStreamTrack('video');
+    camera.size = { width: 1280, height: 720 };
+    const pending = connectBuiltin(grant(), new FakeMediaStream([new FakeMediaStreamTrack('audio'), camera]) as unknown as MediaStream);
+    const ws = FakeWebSocket.last;
+    ws.serverOpen();
+    ws.serverSend({ type: 'welcome', peers: [{ identity: 'customer:k3y', role: 'customer' }, { identity: 'customer:p2', role: 'customer' }] });
+    const call = await pending;
+    await flush();
+    const [first, second] = FakeRTCPeerConnection.instances;
+    const video = (pc: FakeRTCPeerConnection) => pc.senders.find((x) => x.track === camera)!;
+    const audio = (pc: FakeRTCPeerConnection) => pc.senders.find((x) => x.track?.kind === 'audio')!;
+    // 1280×720 / 3.5 = 366×206: within 320×240's pixels. The microphone is left alone.
+    expect(video(first).encodings[0].scaleResolutionDownBy).toBe(3.5);
+    expect(audio(first).setParameters).not.toHaveBeenCalled();
+    first.setIce('connected');
+    await vi.advanceTimersByTimeAsync(1_900);
+    expect(video(first).encodings[0].scaleResolutionDownBy).toBe(3.5);
+    await vi.advanceTimersByTimeAsync(100);
+    expect(video(first).encodings[0].scaleResolutionDownBy).toBe(1);
+    // Once: an ICE restart's reconnection does not scale it again.
+    first.setIce('disconnected');
+    first.setIce('connected');
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(video(first).setParameters).toHaveBeenCalledTimes(2);
+    // A peer that leaves before then is never touched again.
+    second.setIce('connected');
+    ws.serverSend({ type: 'peer_left', identity: 'customer:p2' });
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(video(second).setParameters).toHaveBeenCalledTimes(1);
+    call.leave();
+  });
+
+  it('leaves a camera no larger than 320×240, and one of unknown size, as it is', async () => {
+    for (const size of [{ width: 320, height: 240 }, undefined]) {
+      FakeRTCPeerConnection.instances = [];
+      const camera = new FakeMediaStreamTrack('video');
+      camera.size = size;
+      const pending = connectBuiltin(grant(), new FakeMediaStream([camera]) as unknown as MediaStream);
+      const ws = FakeWebSocket.last;
+      ws.serverOpen();
+      ws.serverSend({ type: 'welcome', peers: [{ identity: 'customer:k3y', role: 'customer' }] });
+      const call = await pending;
+      await flush();
+      expect(FakeRTCPeerConnection.instances[0].senders[0].setParameters).not.toHaveBeenCalled();
+      call.leave();
+    }
+  });
+
   it('leave sends bye, closes the socket and the connections', async () => {
     const { call, ws } = await connected([{ identity: 'customer:k3y', role: 'customer' }]);
     call.leave();

@@ -23,10 +23,11 @@ const withDashboard = existsSync(dirname(RTC_JS));
 /**
  * The hand-written rtc.js this bundle replaced was 24,314 bytes; the bundle
  * has since gained the connection made before the click (video/ahead.ts,
- * about 0.8 KB). What the customer's first visit weighs in all is measured by
+ * about 0.8 KB) and the small first frames (video/firstFrames.ts, about 0.4
+ * KB). What the customer's first visit weighs in all is measured by
  * `scripts/bench page` against its target.
  */
-const RTC_JS_BUDGET_BYTES = 25_600;
+const RTC_JS_BUDGET_BYTES = 26_112;
 
 type Win = { EscalateCall?: { connect: typeof connect; summarize: typeof summarize; prepare: typeof prepare; release: typeof release }; Twilio?: unknown };
 const win = () => window as unknown as Win;

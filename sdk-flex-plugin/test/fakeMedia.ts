@@ -13,6 +13,8 @@ export class FakeMediaStreamTrack {
   readonly id = `track-${++nextId}`;
   enabled = true;
   readyState: 'live' | 'ended' = 'live';
+  /** The picture's size, for a video track that has one (a test sets it). */
+  size?: { width: number; height: number };
   private ended = new Set<() => void>();
   constructor(
     readonly kind: 'audio' | 'video',
@@ -20,7 +22,7 @@ export class FakeMediaStreamTrack {
     readonly deviceId = kind === 'audio' ? 'mic-1' : 'cam-1',
   ) {}
   getSettings() {
-    return { deviceId: this.deviceId };
+    return { deviceId: this.deviceId, ...this.size };
   }
   /** As in browsers, stop() does not fire `ended`. */
   stop = vi.fn(() => {
@@ -285,6 +287,14 @@ export class FakeRtpSender {
   constructor(public track: FakeMediaStreamTrack | null) {}
   replaceTrack = vi.fn(async (track: FakeMediaStreamTrack | null) => {
     this.track = track;
+  });
+  /** Its one encoding, as Chrome has it before and after negotiation. */
+  encodings: RTCRtpEncodingParameters[] = [{ active: true }];
+  getParameters() {
+    return { transactionId: 't', encodings: this.encodings.map((e) => ({ ...e })) };
+  }
+  setParameters = vi.fn(async (p: { encodings: RTCRtpEncodingParameters[] }) => {
+    this.encodings = p.encodings;
   });
 }
 

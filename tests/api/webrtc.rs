@@ -810,6 +810,9 @@ async fn the_agent_annotates_a_snapshot_the_customer_is_told_and_the_admin_downl
     assert_eq!((&saved["width"], &saved["height"]), (&p["picture"]["width"], &p["picture"]["height"]), "{p}");
     assert_eq!(saved["width"], p["video"]["width"], "the received track's width: {p}");
     assert_ne!(saved["width"], p["video"]["shown_width"], "not the element's: {p}");
+    // The first frames went out at most 320×240; the snapshot has the camera's full size.
+    assert!(p["camera"]["width"].as_u64().unwrap() > 320, "{p}");
+    assert_eq!((&saved["width"], &saved["height"]), (&p["camera"]["width"], &p["camera"]["height"]), "{p}");
     assert!(p["told"]["text"].as_str().unwrap().contains("photo"), "{p}");
     assert_eq!(p["customer_loads_snapshot_js"], false, "{p}");
     for who in ["customer", "agent"] {

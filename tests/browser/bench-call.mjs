@@ -4,8 +4,10 @@
 // side playing the other's video (its first frame painted). Prints one JSON
 // line: { agent_ms: [...], customer_ms: [...], phases: {...}, problems: [...] },
 // where `phases` has, per side, when each step of the first connection was
-// reached (ms after the click, one entry per call): made, offer or answer
-// set, first relay candidate, ICE connected, DTLS connected, first track.
+// reached (ms after the click, one entry per call): the page's navigation,
+// load and relay ask, made, offer or answer set, first relay candidate, ICE
+// connected, DTLS connected, first video frame encoded, sent, received and
+// decoded, first track.
 //
 //   node bench-call.mjs '{"base", "email", "password", "cc", "calls"}'
 import { launch, twoPages } from './media.mjs';
@@ -26,7 +28,24 @@ const TRACE = () => {
     pc.addEventListener('signalingstatechange', () => once(pc.signalingState === 'stable' ? 'negotiated' : 'described'));
     pc.addEventListener('icecandidate', (e) => { if (e.candidate && e.candidate.type === 'relay') once('relay_candidate'); });
     pc.addEventListener('iceconnectionstatechange', () => { if (pc.iceConnectionState === 'connected') once('ice_connected'); });
-    pc.addEventListener('connectionstatechange', () => { if (pc.connectionState === 'connected') once('dtls_connected'); });
+    pc.addEventListener('connectionstatechange', () => {
+      if (pc.connectionState !== 'connected' || t.dtls_connected) return;
+      once('dtls_connected');
+      // From DTLS to the first frame: when this side encoded its first video
+      // frame, got the other's first video packet, and decoded its first frame.
+      const until = Date.now() + 3000;
+      const poll = () => pc.getStats().then((stats) => {
+        stats.forEach((r) => {
+          if (r.kind !== 'video') return;
+          if (r.type === 'outbound-rtp' && r.framesEncoded > 0) once('first_encoded');
+          if (r.type === 'outbound-rtp' && r.packetsSent > 0) once('first_sent');
+          if (r.type === 'inbound-rtp' && r.packetsReceived > 0) once('first_received');
+          if (r.type === 'inbound-rtp' && r.framesDecoded > 0) once('first_decoded');
+        });
+        if (!t.first_decoded && Date.now() < until) setTimeout(poll, 5);
+      }, () => {});
+      poll();
+    });
     pc.addEventListener('track', () => once('track'));
     return pc;
   };
@@ -34,13 +53,16 @@ const TRACE = () => {
   // The page's own steps before any connection: the click, the credential, the signalling.
   window.__page = {};
   const mark = (name) => { if (!window.__page[name]) window.__page[name] = Date.now(); };
+  window.__page.nav = Math.round(performance.timeOrigin);
+  document.addEventListener('DOMContentLoaded', () => mark('dom_ready'));
+  window.addEventListener('load', () => mark('loaded'));
   document.addEventListener('click', () => mark('click'), true);
   const nativeFetch = window.fetch;
   window.fetch = function (url, init) {
-    const token = /\/token(\?|$)/.test(String(url));
-    if (token) mark('token_asked');
+    const step = (/\/(token|network)(\?|$)/.exec(String(url)) || [])[1];
+    if (step) mark(`${step}_asked`);
     const p = nativeFetch.call(this, url, init);
-    if (token) p.then(() => mark('token_answered'), () => {});
+    if (step) p.then(() => mark(`${step}_answered`), () => {});
     return p;
   };
   const NativeWs = window.WebSocket;

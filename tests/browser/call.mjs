@@ -245,6 +245,18 @@ try {
         // The agent takes a still of the customer's video (its own resolution,
         // not the size shown), draws an arrow and a text, and saves it.
         await agent.waitForSelector('#call-snapshot:not([hidden])');
+        // The customer's first frames went out small (firstFrames.ts): the
+        // agent gets the camera's full size a few seconds in.
+        const camera = await customer.evaluate(() => {
+          const track = document.getElementById('preview-video').srcObject.getVideoTracks()[0];
+          const { width, height } = track.getSettings();
+          return { width, height };
+        });
+        const sizeFrom = Date.now();
+        const fullSize = await until("the customer's video at its camera's size", async () => {
+          const width = await agent.evaluate(() => document.querySelector('#remote video').videoWidth);
+          return { ok: width === camera.width, value: width };
+        }, 15000, 100);
         const video = await agent.evaluate(() => {
           const v = document.querySelector('#remote video');
           return { width: v.videoWidth, height: v.videoHeight, shown_width: v.clientWidth, shown_height: v.clientHeight };
@@ -282,7 +294,7 @@ try {
         const customerLoadsSnapshotJs = await customer.evaluate(() => [...document.scripts].some((s) => /snapshot\.js/.test(s.src)));
         report.phases.snapshot = {
           status: resp.status(), snapshot, sent, video, picture, agent_note: agentNote, dialog_closed: dialogClosed, told,
-          customer_loads_snapshot_js: customerLoadsSnapshotJs, lens: { customer: lensCustomer, agent: lensAgent }, ms: Date.now() - t0,
+          customer_loads_snapshot_js: customerLoadsSnapshotJs, camera, full_size: { width: fullSize, after_ms: Date.now() - sizeFrom }, lens: { customer: lensCustomer, agent: lensAgent }, ms: Date.now() - t0,
         };
       } else if (phase === 'hold') {
         // The call runs on while both pages measure it.

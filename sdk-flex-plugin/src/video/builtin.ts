@@ -18,6 +18,8 @@
  *   (the polite side, own identity > theirs, yields on a collision); the
  *   newcomer makes the first offer;
  * - ICE restarts on `failed` and after 2.5 s of `disconnected`;
+ * - a new connection's camera goes out at most 320×240 until 2 s after it
+ *   connects, so Chrome encodes its first frame at once (firstFrames.ts);
  * - a closed WebSocket reconnects with backoff and the same credential until
  *   it expires, except after the final close codes (FINAL_CLOSES);
  * - another microphone or camera, and a shared screen, go out on the same
@@ -51,6 +53,7 @@ import {
   type VideoGrant,
 } from './call';
 import { SpareConnection } from './ahead';
+import { FULL_SIZE_AFTER_MS, startSmall } from './firstFrames';
 import { browserMedia, deviceConstraints, deviceIdOf, onTrackEnded, SCREEN, type DeviceKind, type DeviceSelection, type MediaAccess } from './media';
 import { QualityMonitor, summarizeRtcStats } from './quality';
 import {
@@ -129,6 +132,9 @@ interface PeerLink {
   restarting?: boolean;
   /** While this side answers: its candidates, sent after the answer. */
   held?: ClientMessage[];
+  /** Puts the camera's sender back to full size (see firstFrames.ts): called once, after connecting. */
+  fullSize?: () => void;
+  fullSizeTimer?: ReturnType<typeof setTimeout>;
 }
 
 export interface BuiltinOptions extends CallHooks {
@@ -480,6 +486,8 @@ export class BuiltinCall implements Call {
       const track = t.kind === 'video' && this.screen ? this.screen.track : t;
       peer.senders[t.kind as 'audio' | 'video'] = pc.addTrack(track, stream!);
     }
+    const camera = peer.senders.video;
+    peer.fullSize = camera && startSmall(camera);
     // Without a camera or microphone we still receive theirs.
     if (!local.some((t) => t.kind === 'audio')) pc.addTransceiver('audio', { direction: 'recvonly' });
     if (!local.some((t) => t.kind === 'video')) pc.addTransceiver('video', { direction: 'recvonly' });
@@ -514,6 +522,10 @@ export class BuiltinCall implements Call {
       if (state === 'failed') this.restart(identity);
       else if (state === 'disconnected') peer.timer = setTimeout(() => this.restart(identity), ICE_GRACE_MS);
       else if (state === 'connected' || state === 'completed') {
+        if (peer.fullSize) {
+          peer.fullSizeTimer = setTimeout(peer.fullSize, FULL_SIZE_AFTER_MS);
+          peer.fullSize = undefined;
+        }
         if (peer.restarting) {
           peer.restarting = false;
           this.reconnects++;
@@ -577,6 +589,7 @@ export class BuiltinCall implements Call {
     if (!peer) return;
     this.peers.delete(identity);
     clearTimeout(peer.timer);
+    clearTimeout(peer.fullSizeTimer);
     peer.pc.close();
     this.changed();
     this.emit('peer-left', identity, peer.role);
