@@ -265,6 +265,27 @@ describe('VideoTab with the built-in provider', () => {
     vi.unstubAllGlobals();
   });
 
+  it('gathers the call’s first connection while the tab shows, and releases it when the tab goes unjoined', async () => {
+    installRtcFakes();
+    const client = fakeClient();
+    const relayed = { ...builtinGrant, ice_servers: [{ urls: ['turn:turn.example.com:3478'], username: 'u', credential: 'p' }] };
+    client.createEscalation.mockResolvedValue({
+      escalation: makeEscalation({ video_provider: 'builtin', agent_token: 'builtin-credential', agent_video: relayed }),
+      replayed: false,
+      status: 201,
+    });
+    const store = new EscalationStore({ client, contactCenterId: CC });
+    const task = makeTask();
+    await store.escalate(task);
+    const tab = render(<VideoTab task={task} services={makeServices(store, new VideoSessions({ media: new FakeMediaDevices() }))} />);
+    await waitFor(() => expect(FakeRTCPeerConnection.instances).toHaveLength(1));
+    const [prepared] = FakeRTCPeerConnection.instances;
+    expect(prepared.config.iceCandidatePoolSize).toBe(1);
+    expect(prepared.closed).toBe(false);
+    tab.unmount();
+    expect(prepared.closed).toBe(true);
+  });
+
   it('shows the call, the customer as "Customer", their mute and camera state, reconnecting, and the end reason', async () => {
     const { camera } = await openBuiltinTab();
     fireEvent.click(screen.getByRole('button', { name: 'Join Video Room' }));

@@ -694,3 +694,64 @@ describe('VideoSessions.join picks the provider', () => {
     expect(sessions.get('WT1')).toBeUndefined();
   });
 });
+
+describe('VideoSessions.prepare: the agent’s first connection gathers before the click', () => {
+  const pooled = () => FakeRTCPeerConnection.instances.filter((pc) => pc.config.iceCandidatePoolSize === 1);
+
+  it('gathers once for the task about to be joined, and that call’s first peer takes it', async () => {
+    const sessions = new VideoSessions({ media: new FakeMediaDevices() });
+    sessions.prepare('WT1', grant());
+    sessions.prepare('WT1', grant());
+    expect(pooled()).toHaveLength(1);
+    const [prepared] = pooled();
+    expect(prepared.config).toEqual({
+      iceServers: [{ urls: ['turn:turn.example.com:3478'], username: 'u', credential: 'p' }],
+      iceTransportPolicy: 'relay',
+      iceCandidatePoolSize: 1,
+    });
+    const joining = sessions.join('WT1', grant());
+    await flush();
+    FakeWebSocket.last.serverOpen();
+    FakeWebSocket.last.serverSend({ type: 'welcome', peers: [{ identity: 'customer:k3y', role: 'customer' }] });
+    const session = await joining;
+    await flush();
+    expect(session.call.peerConnections()).toEqual([prepared]);
+    expect(prepared.closed).toBe(false);
+    // The tab going away now does not touch the call's connection.
+    sessions.release('WT1');
+    expect(prepared.closed).toBe(false);
+    // Nothing is prepared while a call is live.
+    sessions.prepare('WT2', grant());
+    expect(pooled()).toHaveLength(1);
+    sessions.leave('WT1');
+    expect(prepared.closed).toBe(true);
+  });
+
+  it('releases what the tab prepared when it goes unjoined, and one task’s when another is prepared', () => {
+    const sessions = new VideoSessions({ media: new FakeMediaDevices() });
+    sessions.prepare('WT1', grant());
+    const [first] = pooled();
+    sessions.release('WT2');
+    expect(first.closed).toBe(false);
+    sessions.prepare('WT2', grant());
+    expect(first.closed).toBe(true);
+    const second = pooled()[1];
+    sessions.release('WT2');
+    expect(second.closed).toBe(true);
+  });
+
+  it('prepares nothing for a Twilio call, and a monitoring join closes what was prepared', async () => {
+    const sessions = new VideoSessions({ media: new FakeMediaDevices() });
+    sessions.prepare('WT1', grant({ provider: 'twilio' }));
+    expect(FakeRTCPeerConnection.instances).toHaveLength(0);
+    sessions.prepare('WT1', grant());
+    const [prepared] = pooled();
+    const joining = sessions.join('WT1', grant({ identity: 'supervisor:sam' }), { receiveOnly: true });
+    await flush();
+    expect(prepared.closed).toBe(true);
+    FakeWebSocket.last.serverOpen();
+    FakeWebSocket.last.serverSend({ type: 'welcome', peers: [] });
+    await joining;
+    sessions.leave('WT1');
+  });
+});

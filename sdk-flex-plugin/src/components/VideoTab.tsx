@@ -64,6 +64,16 @@ function AgentVideoTab({ task, services }: { task: TaskLike; services: PluginSer
     }
   }, [session, services, taskSid]);
 
+  // While the agent reads the tab with a built-in call's token in hand, the
+  // call's first connection gathers (see VideoSessions.prepare); released if
+  // the tab goes without joining, handed to the call if it joins.
+  const grant = state.agentToken?.grant;
+  useEffect(() => {
+    if (!grant || session) return undefined;
+    services.sessions.prepare(taskSid, grant);
+    return () => services.sessions.release(taskSid);
+  }, [grant, session, services, taskSid]);
+
   const alert: React.CSSProperties = { color: palette.error };
 
   const join = async (replaceOther = false) => {

@@ -1,3 +1,5 @@
+import type { JoinNetwork } from '../api/types';
+
 /**
  * A peer connection made ahead of need. On a relay-only call the first step
  * before any media is the TURN allocation: two round trips to the TURN
@@ -40,4 +42,9 @@ export class SpareConnection {
     this.pc?.close();
     this.pc = undefined;
   }
+}
+
+/** The ICE settings of a grant or of `GET /v1/join/{code}/network`'s answer, as RTCPeerConnection takes them. */
+export function iceConfig(network: Partial<Pick<JoinNetwork, 'ice_servers' | 'ice_transport_policy'>>): RTCConfiguration {
+  return { iceServers: (network.ice_servers ?? []) as RTCIceServer[], iceTransportPolicy: network.ice_transport_policy ?? 'all' };
 }

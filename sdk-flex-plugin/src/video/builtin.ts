@@ -52,7 +52,7 @@ import {
   type Role,
   type VideoGrant,
 } from './call';
-import { SpareConnection } from './ahead';
+import { iceConfig, SpareConnection } from './ahead';
 import { FULL_SIZE_AFTER_MS, startSmall } from './firstFrames';
 import { browserMedia, deviceConstraints, deviceIdOf, onTrackEnded, SCREEN, type DeviceKind, type DeviceSelection, type MediaAccess } from './media';
 import { QualityMonitor, summarizeRtcStats } from './quality';
@@ -458,10 +458,7 @@ export class BuiltinCall implements Call {
   }
 
   private rtcConfig(): RTCConfiguration {
-    return {
-      iceServers: (this.grant.ice_servers ?? []) as RTCIceServer[],
-      iceTransportPolicy: this.grant.ice_transport_policy ?? 'all',
-    };
+    return iceConfig(this.grant);
   }
 
   /**

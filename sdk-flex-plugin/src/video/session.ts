@@ -1,3 +1,4 @@
+import { iceConfig, SpareConnection } from './ahead';
 import { connectBuiltin } from './builtin';
 import { Listeners, displayName, type Call, type CallStatus, type EndReason, type Provider, type Role, type VideoGrant } from './call';
 import { connectTwilio } from './twilio';
@@ -215,6 +216,8 @@ export class VideoSessions {
   private joining = new Map<string, Promise<VideoSession>>();
   private lastEnd = new Map<string, EndReason>();
   private listeners = new Listeners();
+  /** The connection gathering for the task the agent is about to join (see prepare); its call's once joined. */
+  private ahead?: { taskSid: string; spare: SpareConnection };
   /** What the calls and the device pickers use. */
   readonly media: MediaAccess;
 
@@ -240,7 +243,7 @@ export class VideoSessions {
   }
 
   private connect(taskSid: string, grant: VideoGrant, receiveOnly: boolean, reportQuality: boolean): Promise<Call> {
-    if (grant.provider === 'builtin') return this.connectBuiltin(grant, receiveOnly, reportQuality);
+    if (grant.provider === 'builtin') return this.connectBuiltin(taskSid, grant, receiveOnly, reportQuality);
     const post = this.options.postQuality;
     return connectTwilio(grant, this.media, {
       receiveOnly,
@@ -248,16 +251,49 @@ export class VideoSessions {
     });
   }
 
-  private async connectBuiltin(grant: VideoGrant, receiveOnly: boolean, reportQuality: boolean): Promise<Call> {
+  private async connectBuiltin(taskSid: string, grant: VideoGrant, receiveOnly: boolean, reportQuality: boolean): Promise<Call> {
+    // What was prepared for this task is the call's from here (it closes it); anything else goes.
+    const prepared = this.ahead?.taskSid === taskSid ? this.ahead.spare : undefined;
+    if (!prepared) this.release();
+    this.ahead = undefined;
     const options = { timeoutMs: this.options.connectTimeoutMs, media: this.media, reportQuality };
-    if (receiveOnly) return connectBuiltin(grant, undefined, { ...options, receiveOnly });
-    const stream = await this.media.getUserMedia(MEDIA);
+    if (receiveOnly) {
+      prepared?.close();
+      return connectBuiltin(grant, undefined, { ...options, receiveOnly });
+    }
+    const stream = await this.media.getUserMedia(MEDIA).catch((err: unknown) => {
+      prepared?.close();
+      throw err;
+    });
     try {
-      return await connectBuiltin(grant, stream, options);
+      return await connectBuiltin(grant, stream, { ...options, ahead: prepared });
     } catch (err) {
       for (const t of stream.getTracks()) t.stop();
       throw err;
     }
+  }
+
+  /**
+   * The agent has a built-in call's token for `taskSid` in hand and no call
+   * live: the call's first connection starts gathering now (its TURN relay
+   * allocated while the agent reads the Video tab, see ahead.ts), as the
+   * customer's page does before its click. One at a time: preparing for
+   * another task closes the last one's.
+   */
+  prepare(taskSid: string, grant: VideoGrant): void {
+    if (grant.provider !== 'builtin' || this.liveTaskSid() !== undefined) return;
+    if (this.ahead?.taskSid !== taskSid) {
+      this.release();
+      this.ahead = { taskSid, spare: new SpareConnection() };
+    }
+    this.ahead.spare.keep(iceConfig(grant), Date.parse(grant.expires_at));
+  }
+
+  /** Closes what `prepare` made (only if it was for `taskSid`, when given): no relay is held for a call not joined. */
+  release(taskSid?: string): void {
+    if (!this.ahead || (taskSid !== undefined && this.ahead.taskSid !== taskSid)) return;
+    this.ahead.spare.close();
+    this.ahead = undefined;
   }
 
   /** The live sessions. */

@@ -37,7 +37,7 @@
  */
 import type { Room } from 'twilio-video';
 import type { JoinNetwork } from '../api/types';
-import { SpareConnection } from '../video/ahead';
+import { iceConfig, SpareConnection } from '../video/ahead';
 import { CONNECT_TIMEOUT_MS, connectBuiltin, type BuiltinCall } from '../video/builtin';
 import { CallError, type AskWhat, type Call, type CallEventMap, type CallEventName, type CallEvents, type TellWhat, type VideoGrant } from '../video/call';
 import { summarizeRtcStats, type QualitySummary, type RtcStatsLike } from '../video/quality';
@@ -146,8 +146,7 @@ const ahead = new SpareConnection();
  * Nothing to do for a call whose provider brings its own network.
  */
 export function prepare(network: JoinNetwork): void {
-  const config = { iceServers: network.ice_servers as RTCIceServer[], iceTransportPolicy: network.ice_transport_policy };
-  ahead.keep(config, Date.parse(network.expires_at ?? ''));
+  ahead.keep(iceConfig(network), Date.parse(network.expires_at ?? ''));
 }
 
 /** Closes what `prepare` made: its TURN relay is not held for a call that will not happen. */
