@@ -15,7 +15,10 @@ if [ ! -x "$venv/bin/schemathesis" ] || ! "$venv/bin/schemathesis" --version | g
   python3 -m venv "$venv"
   "$venv/bin/pip" install -q --disable-pip-version-check "schemathesis==$version"
 fi
-(cd "$root" && cargo build -q -p escalate --bin escalate)
+# With the workspace's features, as the test build has them: the libraries
+# built here serve `cargo test --workspace` too (`-p escalate` alone resolves
+# other features, and everything above reqwest would be compiled twice).
+(cd "$root" && cargo build -q --workspace --bin escalate)
 
 work=$(mktemp -d)
 port=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')

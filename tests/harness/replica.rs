@@ -60,7 +60,9 @@ impl Drop for Replica {
     }
 }
 
-/// The `escalate` binary next to this test binary, built if needed.
+/// The `escalate` binary next to this test binary, built if needed: with the
+/// workspace's features, as this test binary's libraries were (`-p escalate`
+/// alone resolves other features and would compile them all again).
 pub fn escalate_binary() -> PathBuf {
     static BIN: OnceLock<PathBuf> = OnceLock::new();
     BIN.get_or_init(|| {
@@ -68,8 +70,21 @@ pub fn escalate_binary() -> PathBuf {
         // target/<profile>/deps/api-… → target/<profile>/escalate
         let dir = exe.parent().and_then(|p| p.parent()).expect("target profile dir").to_path_buf();
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        let status = Command::new(cargo)
-            .args(["build", "-q", "-p", "escalate", "--bin", "escalate"])
+        let mut build = Command::new(cargo);
+        // Not this test's package variables: build scripts that watch them
+        // (ring's watches CARGO_MANIFEST_DIR) would run again, and everything
+        // above them be compiled again, here and in the next build outside.
+        for (name, _) in std::env::vars_os() {
+            let name = name.to_string_lossy();
+            if name.starts_with("CARGO_PKG_")
+                || ["CARGO_MANIFEST_DIR", "CARGO_MANIFEST_PATH", "CARGO_CRATE_NAME", "CARGO_PRIMARY_PACKAGE"]
+                    .contains(&name.as_ref())
+            {
+                build.env_remove(name.as_ref());
+            }
+        }
+        let status = build
+            .args(["build", "-q", "--workspace", "--bin", "escalate"])
             .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
             .status()
             .expect("cargo runs");
