@@ -11,6 +11,7 @@ import {
   FakeMediaStream,
   FakeMediaStreamTrack,
   FakeRTCPeerConnection,
+  FakeRtpSender,
   FakeWebSocket,
   fakeCameraStream,
   flush,
@@ -504,6 +505,28 @@ describe('BuiltinCall', () => {
     await vi.advanceTimersByTimeAsync(5_000);
     expect(video(second).setParameters).toHaveBeenCalledTimes(1);
     call.leave();
+  });
+
+  it('still connects where the browser throws on sender parameters', async () => {
+    const camera = new FakeMediaStreamTrack('video');
+    camera.size = { width: 1280, height: 720 };
+    const original = FakeRtpSender.prototype.getParameters;
+    FakeRtpSender.prototype.getParameters = () => {
+      throw new Error('not supported');
+    };
+    try {
+      const pending = connectBuiltin(grant(), new FakeMediaStream([camera]) as unknown as MediaStream);
+      const ws = FakeWebSocket.last;
+      ws.serverOpen();
+      ws.serverSend({ type: 'welcome', peers: [{ identity: 'customer:k3y', role: 'customer' }] });
+      const call = await pending;
+      await flush();
+      expect(ws.sentOf('signal')).toHaveLength(1);
+      expect(FakeRTCPeerConnection.instances[0].senders[0].setParameters).not.toHaveBeenCalled();
+      call.leave();
+    } finally {
+      FakeRtpSender.prototype.getParameters = original;
+    }
   });
 
   it('leaves a camera no larger than 320×240, and one of unknown size, as it is', async () => {

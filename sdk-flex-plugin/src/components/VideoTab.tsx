@@ -67,7 +67,8 @@ function AgentVideoTab({ task, services }: { task: TaskLike; services: PluginSer
   // While the agent reads the tab with a built-in call's token in hand, the
   // call's first connection gathers (see VideoSessions.prepare); released if
   // the tab goes without joining, handed to the call if it joins.
-  const grant = state.agentToken?.grant;
+  // Only while the call can be joined: not once it ended.
+  const grant = state.phase === 'open' ? state.agentToken?.grant : undefined;
   useEffect(() => {
     if (!grant || session) return undefined;
     services.sessions.prepare(taskSid, grant);

@@ -34,11 +34,16 @@ export function startSmall(sender: RTCRtpSender): (() => void) | undefined {
 }
 
 function scale(sender: RTCRtpSender, by: number): boolean {
-  if (typeof sender.getParameters !== 'function') return false;
-  const params = sender.getParameters();
-  const first = params.encodings?.[0];
-  if (!first) return false;
-  first.scaleResolutionDownBy = by;
-  sender.setParameters(params).catch(() => undefined);
-  return true;
+  if (typeof sender.getParameters !== 'function' || typeof sender.setParameters !== 'function') return false;
+  try {
+    const params = sender.getParameters();
+    const first = params.encodings?.[0];
+    if (!first) return false;
+    first.scaleResolutionDownBy = by;
+    sender.setParameters(params).catch(() => undefined);
+    return true;
+  } catch {
+    // A browser that throws instead of rejecting: it sends as it would.
+    return false;
+  }
 }

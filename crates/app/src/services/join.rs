@@ -144,7 +144,7 @@ pub async fn page(app: &App, raw_code: &str, client_ip: &str) -> AppResult<JoinP
 /// room. A recorded call needs the customer's consent (`recording_consent`),
 /// which is kept on the escalation (the first time it is given).
 pub async fn customer_token(app: &App, raw_code: &str, client_ip: &str, recording_consent: bool) -> AppResult<Grant> {
-    let Open { e, ctx, ttl } = open_for_credential(app, raw_code, client_ip).await?;
+    let Open { e, ctx } = open_for_credential(app, raw_code, client_ip).await?;
     if let Some(why) = super::escalations::video_unavailable_here(app, e.video_provider) {
         return Err(AppError::conflict(ErrorCode::VideoUnavailableHere, why));
     }
@@ -166,6 +166,12 @@ pub async fn customer_token(app: &App, raw_code: &str, client_ip: &str, recordin
         let center = super::contact_centers::Center::new(scope, cc);
         video::ensure_room(app, &center, &e).await?;
     }
+    // Again after the room: the credential never outlives the code, however
+    // long remaking the room took.
+    let ttl = escalation::customer_token_ttl_seconds(ctx.token_ttl_seconds, e.expires_at, Utc::now());
+    if ttl <= 0 {
+        return Err(invalid_code());
+    }
     let identity = escalation::new_customer_identity();
     video::provider(e.video_provider).grant(app, video::CenterRef::Cached(&ctx), &e, &identity, ttl).await.map_err(
         |err| match err.code() {
@@ -176,11 +182,10 @@ pub async fn customer_token(app: &App, raw_code: &str, client_ip: &str, recordin
     )
 }
 
-/// A code a customer credential may be given for, and how long it may live.
+/// A code a customer credential may be given for, and its contact center.
 struct Open {
     e: Arc<EscalationRecord>,
     ctx: Arc<JoinContext>,
-    ttl: i64,
 }
 
 /// Where the token and the network ahead both begin: the code is open (410
@@ -193,11 +198,10 @@ async fn open_for_credential(app: &App, raw_code: &str, client_ip: &str) -> AppR
         Lookup::Invalid => return Err(invalid_code()),
     };
     let ctx = center_context(app, &e).await?;
-    let ttl = escalation::customer_token_ttl_seconds(ctx.token_ttl_seconds, e.expires_at, Utc::now());
-    if ttl <= 0 {
+    if escalation::customer_token_ttl_seconds(ctx.token_ttl_seconds, e.expires_at, Utc::now()) <= 0 {
         return Err(invalid_code());
     }
-    Ok(Open { e, ctx, ttl })
+    Ok(Open { e, ctx })
 }
 
 /// The network the customer's page may prepare before the click (see
