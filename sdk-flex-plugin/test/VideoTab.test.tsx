@@ -7,6 +7,7 @@ import { EscalationStore } from '../src/escalationStore';
 import type { PluginServices } from '../src/services';
 import { makeTranslate } from '../src/strings';
 import { VideoSessions } from '../src/video/session';
+import type { VideoGrant } from '../src/video/call';
 import {
   FakeMediaDevices,
   FakeMediaStream,
@@ -234,11 +235,11 @@ describe('VideoTab with the built-in provider', () => {
     recording: false,
   };
 
-  async function openBuiltinTab(media = new FakeMediaDevices()) {
+  async function openBuiltinTab(media = new FakeMediaDevices(), grant: VideoGrant = builtinGrant) {
     installRtcFakes();
     const client = fakeClient();
     client.createEscalation.mockResolvedValue({
-      escalation: makeEscalation({ video_provider: 'builtin', agent_token: 'builtin-credential', agent_video: builtinGrant }),
+      escalation: makeEscalation({ video_provider: 'builtin', agent_token: 'builtin-credential', agent_video: grant }),
       replayed: false,
       status: 201,
     });
@@ -249,8 +250,8 @@ describe('VideoTab with the built-in provider', () => {
     const sessions = new VideoSessions({ media });
     const task = makeTask();
     await store.escalate(task);
-    render(<VideoTab task={task} services={makeServices(store, sessions)} />);
-    return { client, camera, sessions, media };
+    const tab = render(<VideoTab task={task} services={makeServices(store, sessions)} />);
+    return { client, camera, sessions, media, tab };
   }
 
   /** The WebSocket the tab opened once it is there, opened by the "server". */
@@ -266,18 +267,8 @@ describe('VideoTab with the built-in provider', () => {
   });
 
   it('gathers the call’s first connection while the tab shows, and releases it when the tab goes unjoined', async () => {
-    installRtcFakes();
-    const client = fakeClient();
     const relayed = { ...builtinGrant, ice_servers: [{ urls: ['turn:turn.example.com:3478'], username: 'u', credential: 'p' }] };
-    client.createEscalation.mockResolvedValue({
-      escalation: makeEscalation({ video_provider: 'builtin', agent_token: 'builtin-credential', agent_video: relayed }),
-      replayed: false,
-      status: 201,
-    });
-    const store = new EscalationStore({ client, contactCenterId: CC });
-    const task = makeTask();
-    await store.escalate(task);
-    const tab = render(<VideoTab task={task} services={makeServices(store, new VideoSessions({ media: new FakeMediaDevices() }))} />);
+    const { tab } = await openBuiltinTab(new FakeMediaDevices(), relayed);
     await waitFor(() => expect(FakeRTCPeerConnection.instances).toHaveLength(1));
     const [prepared] = FakeRTCPeerConnection.instances;
     expect(prepared.config.iceCandidatePoolSize).toBe(1);

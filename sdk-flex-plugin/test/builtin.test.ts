@@ -39,9 +39,8 @@ function grant(over: Partial<VideoGrant> = {}): VideoGrant {
   };
 }
 
-/** Connects, has the "server" welcome us with `peers`, and lets the first offers go out. */
-async function connected(peers: { identity: string; role: string }[] = [], g = grant()) {
-  const stream = fakeCameraStream();
+/** Connects (with `stream`, a camera and microphone by default), has the "server" welcome us with `peers`, and lets the first offers go out. */
+async function connected(peers: { identity: string; role: string }[] = [], g = grant(), stream = fakeCameraStream()) {
   const pending = connectBuiltin(g, stream);
   const ws = FakeWebSocket.last;
   ws.serverOpen();
@@ -49,6 +48,11 @@ async function connected(peers: { identity: string; role: string }[] = [], g = g
   const call = await pending;
   await flush();
   return { call, ws, stream };
+}
+
+/** A stream of `camera` (and a microphone, with `withMic`). */
+function cameraStream(camera: FakeMediaStreamTrack, withMic = false): MediaStream {
+  return new FakeMediaStream(withMic ? [new FakeMediaStreamTrack('audio'), camera] : [camera]) as unknown as MediaStream;
 }
 
 beforeEach(() => {
@@ -477,12 +481,8 @@ describe('BuiltinCall', () => {
     vi.useFakeTimers();
     const camera = new FakeMediaStreamTrack('video');
     camera.size = { width: 1280, height: 720 };
-    const pending = connectBuiltin(grant(), new FakeMediaStream([new FakeMediaStreamTrack('audio'), camera]) as unknown as MediaStream);
-    const ws = FakeWebSocket.last;
-    ws.serverOpen();
-    ws.serverSend({ type: 'welcome', peers: [{ identity: 'customer:k3y', role: 'customer' }, { identity: 'customer:p2', role: 'customer' }] });
-    const call = await pending;
-    await flush();
+    const peers = [{ identity: 'customer:k3y', role: 'customer' }, { identity: 'customer:p2', role: 'customer' }];
+    const { call, ws } = await connected(peers, grant(), cameraStream(camera, true));
     const [first, second] = FakeRTCPeerConnection.instances;
     const video = (pc: FakeRTCPeerConnection) => pc.senders.find((x) => x.track === camera)!;
     const audio = (pc: FakeRTCPeerConnection) => pc.senders.find((x) => x.track?.kind === 'audio')!;
@@ -515,12 +515,7 @@ describe('BuiltinCall', () => {
       throw new Error('not supported');
     };
     try {
-      const pending = connectBuiltin(grant(), new FakeMediaStream([camera]) as unknown as MediaStream);
-      const ws = FakeWebSocket.last;
-      ws.serverOpen();
-      ws.serverSend({ type: 'welcome', peers: [{ identity: 'customer:k3y', role: 'customer' }] });
-      const call = await pending;
-      await flush();
+      const { call, ws } = await connected([{ identity: 'customer:k3y', role: 'customer' }], grant(), cameraStream(camera));
       expect(ws.sentOf('signal')).toHaveLength(1);
       expect(FakeRTCPeerConnection.instances[0].senders[0].setParameters).not.toHaveBeenCalled();
       call.leave();
@@ -534,12 +529,7 @@ describe('BuiltinCall', () => {
       FakeRTCPeerConnection.instances = [];
       const camera = new FakeMediaStreamTrack('video');
       camera.size = size;
-      const pending = connectBuiltin(grant(), new FakeMediaStream([camera]) as unknown as MediaStream);
-      const ws = FakeWebSocket.last;
-      ws.serverOpen();
-      ws.serverSend({ type: 'welcome', peers: [{ identity: 'customer:k3y', role: 'customer' }] });
-      const call = await pending;
-      await flush();
+      const { call } = await connected([{ identity: 'customer:k3y', role: 'customer' }], grant(), cameraStream(camera));
       expect(FakeRTCPeerConnection.instances[0].senders[0].setParameters).not.toHaveBeenCalled();
       call.leave();
     }

@@ -64,10 +64,10 @@ function AgentVideoTab({ task, services }: { task: TaskLike; services: PluginSer
     }
   }, [session, services, taskSid]);
 
-  // While the agent reads the tab with a built-in call's token in hand, the
-  // call's first connection gathers (see VideoSessions.prepare); released if
-  // the tab goes without joining, handed to the call if it joins.
-  // Only while the call can be joined: not once it ended.
+  // While the agent reads the tab of a call that can be joined, with a
+  // built-in call's token in hand, the call's first connection gathers (see
+  // VideoSessions.prepare); released if the tab goes without joining, handed
+  // to the call if it joins.
   const grant = state.phase === 'open' ? state.agentToken?.grant : undefined;
   useEffect(() => {
     if (!grant || session) return undefined;
